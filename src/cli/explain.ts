@@ -1,0 +1,43 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { defaultWorkers } from '../executor/pool.js';
+import { loadJob } from '../job/load.js';
+import { resolveParams } from '../job/params.js';
+import { makePlan } from '../planner/plan.js';
+import { formatSize, parseSize } from '../planner/size.js';
+import { describeSplit } from '../planner/split.js';
+import { addInputOptions, runOptionsFromFlags } from './run.js';
+
+/** `quiver explain <job>`: the plan, without running anything. */
+export function registerExplain(program: Command): void {
+  addInputOptions(program.command('explain').argument('<job>', 'job file or built-in job name').description('print the plan: splits, tasks per worker, partitions'))
+    .option('--all', 'list every split')
+    .action(async (jobSpec: string, flags: Parameters<typeof runOptionsFromFlags>[0] & { all?: boolean }) => {
+      const o = runOptionsFromFlags(flags);
+      const { job, file } = await loadJob(jobSpec);
+      const params = resolveParams(job.name, job.params, o.params ?? {});
+      const workers = o.workers ?? defaultWorkers();
+      const plan = await makePlan({
+        inputs: o.input as string[],
+        format: o.format,
+        workers,
+        reducers: o.reducers,
+        splitBytes: o.splitSize === undefined ? undefined : parseSize(o.splitSize),
+        batchRows: o.batchRows,
+      });
+      const out: string[] = [];
+      out.push(`job       ${job.name} (${job.kind}) from ${path.relative(process.cwd(), file)}`);
+      if (Object.keys(params).length) out.push(`params    ${Object.entries(params).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : v}`).join(' ')}`);
+      out.push(`input     ${plan.files.length} file(s), ${formatSize(plan.totalBytes)}${plan.totalRows !== undefined ? `, ${plan.totalRows.toLocaleString('en-US')} rows` : ''}`);
+      for (const f of plan.files) {
+        out.push(`  ${f.path}  ${f.format}  ${formatSize(f.bytes)}${f.rows !== undefined ? `  ${f.rows.toLocaleString('en-US')} rows` : ''}  → ${f.splits} split(s)`);
+      }
+      out.push(`splits    ${plan.splits.length} of about ${formatSize(plan.splitBytes)}${flags.batchRows ? ` / ${plan.batchRows} rows` : ''}; batches of at most ${plan.batchRows.toLocaleString('en-US')} rows`);
+      out.push(`workers   ${workers} → ${(plan.splits.length / workers).toFixed(1)} tasks per worker`);
+      out.push(job.kind === 'keyed' ? `reduce    ${plan.reducers} partition(s), hash of the key` : 'merge     fold partials merged pairwise as a tree');
+      const shown = flags.all ? plan.splits : plan.splits.slice(0, 10);
+      for (const s of shown) out.push(`  ${describeSplit(s, plan.splits.length)}  (${formatSize(s.bytes)})`);
+      if (shown.length < plan.splits.length) out.push(`  … ${plan.splits.length - shown.length} more (--all to list them)`);
+      process.stdout.write(out.join('\n') + '\n');
+    });
+}

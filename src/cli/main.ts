@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { QuiverError, CancelledError, TaskError } from '../errors.js';
+import { registerRun } from './run.js';
+import { registerExplain } from './explain.js';
+import { registerDatasets } from './datasets.js';
+import { registerJobs } from './jobs.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const program = new Command()
+  .name('quiver')
+  .description('Run map-reduce and fork-join jobs over big files on every core, and measure the speedup.')
+  .version(pkg.version)
+  .showHelpAfterError('(run with --help for usage)');
+
+registerRun(program);
+registerExplain(program);
+registerDatasets(program);
+registerJobs(program);
+
+program.addHelpText(
+  'after',
+  `
+Examples:
+  quiver run wordcount --input corpus.txt
+  quiver run groupby --input g1.arrow --param by=id1 --param agg=sum:v1 --workers 2
+  quiver run ./my-job.ts --input data/ --output result.csv
+  quiver explain wordcount --input corpus.txt
+  quiver datasets generate groupby --rows 1000000 --output g1.arrow`,
+);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  process.exitCode = reportError(e);
+}
+
+/** Prints an error as one clear paragraph (plus the user's stack for errors in their code) and returns the exit code. */
+function reportError(e: unknown): number {
+  if (e instanceof CommanderError) return e.exitCode || 2;
+  if (e instanceof CancelledError) {
+    process.stderr.write(`quiver: ${e.message}\n`);
+    return typeof process.exitCode === 'number' && process.exitCode > 0 ? process.exitCode : 130;
+  }
+  if (QuiverError.isQuiverError(e)) {
+    process.stderr.write(`quiver: ${e.phase} error: ${e.message}\n`);
+    if (e instanceof TaskError && e.userError.stack) {
+      const frames = e.userError.stack.split('\n').filter((l) => /^\s+at /.test(l) && !l.includes('/dist/src/')).slice(0, 8);
+      if (frames.length) process.stderr.write(`${e.userError.name}: ${e.userError.message}\n${frames.join('\n')}\n`);
+    }
+    return e.phase === 'usage' ? 2 : 1;
+  }
+  process.stderr.write(`quiver: unexpected error (a bug in quiver; please report it):\n${e instanceof Error ? e.stack : String(e)}\n`);
+  return 70;
+}

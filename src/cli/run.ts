@@ -1,0 +1,86 @@
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { run, type RunOptions } from '../coordinator/engine.js';
+import { formatReport } from '../coordinator/report.js';
+import { paramsFromArgs } from '../job/params.js';
+import { UsageError } from '../errors.js';
+import { tableToCsvLines, tableToNdjsonLines } from '../io/text-formats.js';
+import { collect, positiveInt } from './options.js';
+import { formatTable } from './print-table.js';
+import { runSignal } from './signals.js';
+
+/** Options shared by `run`, `explain` and `speedup`: the input and how it is cut. */
+export function addInputOptions(cmd: Command): Command {
+  return cmd
+    .requiredOption('-i, --input <paths...>', 'input files, directories or globs (Arrow IPC or text)')
+    .option('--input-format <format>', 'treat inputs as arrow or text, instead of telling by extension')
+    .option('-w, --workers <n>', 'worker threads (default: the cores Node may use)', positiveInt('--workers'))
+    .option('-r, --reducers <n>', 'reduce partitions (default: workers)', positiveInt('--reducers'))
+    .option('--split-size <size>', 'bytes per split, e.g. 4KB, 64MB, 1GB (default: input ÷ (workers × 4), 1 MB–64 MB)')
+    .option('--batch-rows <n>', 'rows per split for Arrow input, and most rows per batch given to map', positiveInt('--batch-rows'))
+    .option('-p, --param <name=value>', 'job parameter, repeatable', collect, []);
+}
+
+interface InputFlags {
+  input: string[];
+  inputFormat?: string;
+  workers?: number;
+  reducers?: number;
+  splitSize?: string;
+  batchRows?: number;
+  param: string[];
+}
+
+/** Turns parsed input flags into run options, checking the ones commander cannot. */
+export function runOptionsFromFlags(o: InputFlags): RunOptions & { workers?: number } {
+  if (o.inputFormat !== undefined && o.inputFormat !== 'arrow' && o.inputFormat !== 'text') {
+    throw new UsageError(`--input-format must be arrow or text, got "${o.inputFormat}"`);
+  }
+  return {
+    input: o.input,
+    format: o.inputFormat as 'arrow' | 'text' | undefined,
+    workers: o.workers,
+    reducers: o.reducers,
+    splitSize: o.splitSize,
+    batchRows: o.batchRows,
+    params: paramsFromArgs(o.param),
+  };
+}
+
+/** `quiver run <job>`: run a job and print or write its result, with the run report on stderr. */
+export function registerRun(program: Command): void {
+  addInputOptions(program.command('run').argument('<job>', 'job file (.ts/.js) or built-in job name').description('run a job on every core'))
+    .option('-o, --output <file>', 'write the result to a file (.arrow, .arrows, .csv, .ndjson, .json), atomically')
+    .option('--output-format <format>', 'arrow, arrows, csv, ndjson or json, instead of telling by extension')
+    .option('--overwrite', 'replace --output if it exists')
+    .option('-f, --format <format>', 'stdout format: table, csv or json', 'table')
+    .option('-n, --limit <rows>', 'rows shown in the stdout table', positiveInt('--limit'), 20)
+    .option('--json-report <file>', 'write the run report as JSON')
+    .option('-q, --quiet', 'no run report on stderr')
+    .action(async (jobSpec: string, o: InputFlags & { output?: string; outputFormat?: string; overwrite?: boolean; format: string; limit: number; jsonReport?: string; quiet?: boolean }) => {
+      if (!['table', 'csv', 'json'].includes(o.format)) throw new UsageError(`--format must be table, csv or json, got "${o.format}"`);
+      const options = runOptionsFromFlags(o);
+      const { table, report } = await run(jobSpec, {
+        ...options,
+        output: o.output,
+        outputFormat: o.outputFormat as RunOptions['outputFormat'],
+        overwrite: o.overwrite,
+        signal: runSignal(),
+      });
+      if (!o.output) {
+        if (o.format === 'table') process.stdout.write(formatTable(table, o.limit) + '\n');
+        else if (o.format === 'csv') for (const chunk of tableToCsvLines(table)) process.stdout.write(chunk);
+        else {
+          process.stdout.write('[');
+          let first = true;
+          for (const chunk of tableToNdjsonLines(table, ',\n')) {
+            process.stdout.write((first ? '\n' : '') + chunk);
+            first = false;
+          }
+          process.stdout.write(']\n');
+        }
+      }
+      if (!o.quiet) process.stderr.write(formatReport(report) + '\n');
+      if (o.jsonReport) await writeFile(o.jsonReport, JSON.stringify(report, null, 2) + '\n');
+    });
+}

@@ -1,0 +1,326 @@
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Table } from 'apache-arrow';
+import { CancelledError, JobError, UsageError } from '../errors.js';
+import { forkJoin, type TaskSpec } from '../executor/scheduler.js';
+import { WorkerPool, defaultWorkers } from '../executor/pool.js';
+import { JOB_SOURCE } from '../job/define-job.js';
+import { loadJob, type LoadedJob } from '../job/load.js';
+import { resolveParams } from '../job/params.js';
+import type { FoldJob, Job, Key, KeyedJob } from '../job/types.js';
+import { tableToShared } from '../io/shared-table.js';
+import { checkOutput, outputFormatOf, writeTableFile, type OutputFormat } from '../io/sinks.js';
+import type { InputFormat } from '../planner/inputs.js';
+import { makePlan, type Plan } from '../planner/plan.js';
+import { parseSize } from '../planner/size.js';
+import { describeSplit } from '../planner/split.js';
+import { decodePairs, deserializeValue, transferablesOf, type EncodedPairs } from '../worker/partials.js';
+import { rowComparator } from '../worker/order.js';
+import { now, type SerializedError, type TaskMetrics } from '../worker/protocol.js';
+import { mergeSorted, type SortedRun } from './merge-sorted.js';
+import { pairsToTable, valueToTable } from './output.js';
+import { planTable } from './plan-table.js';
+import type { PhaseTimes, RunReport, TaskRecord } from './report.js';
+import { TreeMerge } from './tree-merge.js';
+import { errorFromWorker } from './worker-errors.js';
+
+/** Options of an engine: its worker threads. */
+export interface EngineOptions {
+  /** Worker threads. @default os.availableParallelism() */
+  workers?: number;
+  /** Heap limit of each worker, e.g. `2g` or a number of bytes. @default Node's default */
+  workerMemory?: number | string;
+}
+
+/** Progress of a run, emitted as tasks complete. */
+export interface RunProgress {
+  phase: 'map' | 'reduce';
+  tasksDone: number;
+  tasksTotal: number;
+  rowsDone: number;
+  bytesDone: number;
+  bytesTotal: number;
+}
+
+/** Options of one run. */
+export interface RunOptions {
+  /** Input files, directories or globs. */
+  input?: string | string[];
+  /** In-memory input, placed once in shared memory for the workers (instead of `input`). */
+  table?: Table;
+  /** Input format instead of telling it by extension. */
+  format?: InputFormat;
+  /** Reduce partitions. @default the number of workers */
+  reducers?: number;
+  /** Bytes per split, e.g. `64MB`. @default input ÷ (workers × 4), between 1 MB and 64 MB */
+  splitSize?: number | string;
+  /** Rows per split for Arrow and table input, and the most rows per batch handed to `map`. @default 65536 */
+  batchRows?: number;
+  /** Job parameters, checked against the job's `params`. */
+  params?: Record<string, unknown>;
+  /** Write the result here (format from the extension or `outputFormat`), atomically. */
+  output?: string;
+  outputFormat?: OutputFormat;
+  /** Replace an existing output file. @default false */
+  overwrite?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: RunProgress) => void;
+  /** Attempts per task when its worker dies. @default 3 */
+  maxAttempts?: number;
+}
+
+/** The result table, the fold value (fold jobs), and the run report. */
+export interface RunResult {
+  table: Table;
+  /** What `finish` returned, for fold jobs. */
+  value?: unknown;
+  report: RunReport;
+}
+
+let nextRunId = 1;
+
+/**
+ * A set of worker threads that runs jobs. Keep one engine for many runs to pay thread start-up once.
+ *
+ * @example
+ * const engine = new Engine({ workers: 4 });
+ * const { table, report } = await engine.run('jobs/wordcount.ts', { input: 'corpus/' });
+ * await engine.close();
+ */
+export class Engine {
+  readonly workers: number;
+  private readonly pool: WorkerPool;
+
+  constructor(options: EngineOptions = {}) {
+    this.workers = options.workers ?? defaultWorkers();
+    if (!Number.isSafeInteger(this.workers) || this.workers < 1) throw new UsageError(`--workers must be a positive integer, got ${options.workers}`);
+    const mem = options.workerMemory === undefined ? undefined : parseSize(options.workerMemory, '--worker-memory');
+    this.pool = new WorkerPool(this.workers, mem ? { resourceLimits: { maxOldGenerationSizeMb: Math.max(16, Math.round(mem / 2 ** 20)) } } : {});
+    // Start threads now so their start-up overlaps bundling and planning; errors surface at load().
+    this.pool.start().catch(() => undefined);
+  }
+
+  /** Waits until every worker thread has started. */
+  async ready(): Promise<void> {
+    await this.pool.start();
+  }
+
+  /** Runs a job (a file path, a built-in job name, a file URL, or a job object from defineJob) over the input. */
+  async run(jobSpec: string | URL | Job, options: RunOptions): Promise<RunResult> {
+    const t0 = now();
+    const runId = nextRunId++;
+    const signal = options.signal;
+    if (signal?.aborted) throw new CancelledError();
+    if (options.output) await checkOutput(options.output, options.overwrite ?? false);
+    const outputFormat = options.output ? outputFormatOf(options.output, options.outputFormat) : undefined;
+
+    let bundleMs = 0;
+    let planMs = 0;
+    const loading = timed(loadJob(jobPath(jobSpec)), (ms) => (bundleMs = ms));
+    const planning = timed(this.plan(options), (ms) => (planMs = ms));
+    const workersUp = timed(this.pool.start(), () => undefined);
+    const [loaded, planned] = await settleBoth(loading, planning);
+    const { job, file: jobFile } = loaded;
+    const params = resolveParams(job.name, job.params, options.params ?? {});
+    const workersStart = now();
+    await workersUp;
+    await this.pool.load({ runId, jobUrl: loaded.url, params, table: planned.shared }).catch((e: SerializedError | Error) => {
+      throw e instanceof Error ? e : errorFromWorker(e, `loading ${path.relative(process.cwd(), jobFile)}`, jobFile);
+    });
+    const workersMs = now() - workersStart;
+    const plan = planned.plan;
+    const tMap = now();
+
+    const records: TaskRecord[] = [];
+    const counters: Record<string, number> = {};
+    let retried = 0;
+    let bytesMoved = 0;
+    const record = (kind: TaskRecord['kind'], index: number, worker: number, m: TaskMetrics) => {
+      records.push({ kind, index, worker, start: m.start - t0, end: m.end - t0, readMs: m.readMs, rowsIn: m.rowsIn, bytesIn: m.bytesIn, bytesOut: m.bytesOut, pairsOut: m.pairsOut });
+      bytesMoved += m.bytesOut;
+      for (const [k, v] of Object.entries(m.counters)) counters[k] = (counters[k] ?? 0) + v;
+    };
+    const toError = (e: SerializedError, spec: TaskSpec) => errorFromWorker(e, spec.describe, jobFile);
+    const sched = { signal, maxAttempts: options.maxAttempts, onRetry: () => void retried++ };
+    const of = plan.splits.length;
+    const progress = makeProgress(options.onProgress, plan);
+
+    const phases: PhaseTimes = { setup: tMap - t0, map: 0, shuffle: 0, reduce: 0, merge: 0, write: 0 };
+    let table: Table;
+    let value: unknown;
+    let reduceTasks = 0;
+    if (job.kind === 'fold') {
+      const fold = job as FoldJob;
+      const tree = new TreeMerge<unknown>(of, (a, b) => fold.merge(a, b));
+      const specs: TaskSpec[] = plan.splits.map((split) => ({ task: { kind: 'fold', split, of, batchRows: plan.batchRows }, describe: describeSplit(split, of) }));
+      let mergeMs = 0;
+      await forkJoin(this.pool, runId, specs, (i, out, m, w) => {
+        record('fold', i, w, m);
+        progress('map', m);
+        if (out.kind !== 'fold') return;
+        const t = now();
+        tree.add(i, userCall(jobFile, 'merge', () => deserializeValue(out.acc)));
+        mergeMs += now() - t;
+      }, toError, sched);
+      phases.map = now() - tMap - mergeMs;
+      const tMerge = now();
+      const acc = tree.result ?? fold.identity({ params, split: { id: -1, of, file: '', describe: 'identity' } } as never);
+      value = fold.finish ? userCall(jobFile, 'merge', () => fold.finish!(acc, { params })) : acc;
+      table = valueToTable(value);
+      phases.merge = now() - tMerge + mergeMs;
+    } else {
+      const keyed = job as KeyedJob;
+      const R = plan.reducers;
+      const parts: EncodedPairs[][] = Array.from({ length: R }, () => new Array<EncodedPairs>(of));
+      const specs: TaskSpec[] = plan.splits.map((split) => ({ task: { kind: 'map', split, of, reducers: R, batchRows: plan.batchRows }, describe: describeSplit(split, of) }));
+      await forkJoin(this.pool, runId, specs, (i, out, m, w) => {
+        record('map', i, w, m);
+        progress('map', m);
+        if (out.kind === 'map') out.partitions.forEach((p, r) => (parts[r]![i] = p));
+      }, toError, sched);
+      const tShuffle = now();
+      phases.map = tShuffle - tMap;
+      // Reducers with nothing to merge are skipped; the others get their partition of every map task, moved.
+      const reduceSpecs: Array<TaskSpec & { r: number }> = [];
+      for (let r = 0; r < R; r++) {
+        const mine = parts[r]!.filter((p) => p !== undefined && p.count > 0);
+        if (mine.length === 0) continue;
+        reduceSpecs.push({ r, task: { kind: 'reduce', partition: r, of: R, parts: mine }, transfer: mine.flatMap(transferablesOf), describe: `reduce partition ${r + 1} of ${R}` });
+      }
+      const tReduce = now();
+      phases.shuffle = tReduce - tShuffle;
+      const runs: SortedRun[] = [];
+      await forkJoin(this.pool, runId, reduceSpecs, (i, out, m, w) => {
+        record('reduce', reduceSpecs[i]!.r, w, m);
+        progress('reduce', m);
+        if (out.kind === 'reduce') runs[i] = decodePairs(out.pairs) as SortedRun;
+      }, toError, sched);
+      reduceTasks = reduceSpecs.length;
+      const tMerge = now();
+      phases.reduce = tMerge - tReduce;
+      const merged = mergeSorted(runs.filter(Boolean), rowComparator(keyed.sort ?? 'key', keyed.name));
+      table = pairsToTable(keyed, merged.keys as Key[], merged.values);
+      phases.merge = now() - tMerge;
+    }
+
+    if (options.output && outputFormat) {
+      if (signal?.aborted) throw new CancelledError();
+      const tWrite = now();
+      await writeTableFile(table, options.output, outputFormat);
+      phases.write = now() - tWrite;
+    }
+    const wallMs = now() - t0;
+    const busyMs = records.reduce((n, r) => n + (r.end - r.start), 0);
+    const mapRecords = records.filter((r) => r.kind !== 'reduce');
+    const mapBusy = mapRecords.reduce((n, r) => n + (r.end - r.start), 0);
+    const meanTask = mapRecords.length ? mapBusy / mapRecords.length : 0;
+    const report: RunReport = {
+      job: job.name,
+      jobFile,
+      kind: job.kind,
+      workers: this.workers,
+      reducers: job.kind === 'keyed' ? plan.reducers : 0,
+      cores: os.availableParallelism(),
+      input: { files: plan.files.length, bytes: plan.totalBytes, rows: plan.totalRows ?? mapRecords.reduce((n, r) => n + r.rowsIn, 0), splits: of },
+      output: { rows: table.numRows, path: options.output },
+      wallMs,
+      phases,
+      setupDetail: { planMs, bundleMs, workersMs },
+      busyMs,
+      coresBusy: wallMs > 0 ? busyMs / wallMs : 0,
+      mapCoresBusy: phases.map > 0 ? mapBusy / phases.map : 0,
+      imbalance: meanTask > 0 ? Math.max(...mapRecords.map((r) => r.end - r.start)) / meanTask : 1,
+      bytesMoved,
+      tasks: { map: of, reduce: reduceTasks, retried },
+      counters,
+      taskRecords: records.sort((a, b) => a.start - b.start),
+    };
+    return { table, value, report };
+  }
+
+  private async plan(options: RunOptions): Promise<{ plan: Plan; shared?: SharedArrayBuffer }> {
+    const splitBytes = options.splitSize === undefined ? undefined : parseSize(options.splitSize);
+    if (options.batchRows !== undefined && (!Number.isSafeInteger(options.batchRows) || options.batchRows < 1)) {
+      throw new UsageError(`--batch-rows must be a positive integer, got ${options.batchRows}`);
+    }
+    if (options.table) {
+      if (options.input !== undefined) throw new UsageError('pass either `input` or `table`, not both');
+      return { plan: planTable(options.table, { workers: this.workers, reducers: options.reducers, splitBytes, batchRows: options.batchRows }), shared: tableToShared(options.table) };
+    }
+    if (options.input === undefined) throw new UsageError('no input: pass --input <file, directory or glob> (or `table` to the library)');
+    const inputs = Array.isArray(options.input) ? options.input : [options.input];
+    return { plan: await makePlan({ inputs, format: options.format, workers: this.workers, reducers: options.reducers, splitBytes, batchRows: options.batchRows }) };
+  }
+
+  /** Stops the worker threads. */
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}
+
+/**
+ * Runs a job once on fresh workers, then stops them.
+ *
+ * @example
+ * const { table, report } = await run('jobs/wordcount.ts', { input: 'corpus/', workers: 4 });
+ */
+export async function run(job: string | URL | Job, options: RunOptions & EngineOptions): Promise<RunResult> {
+  const engine = new Engine(options);
+  try {
+    return await engine.run(job, options);
+  } finally {
+    await engine.close();
+  }
+}
+
+function jobPath(spec: string | URL | Job): string {
+  if (typeof spec === 'string') return spec;
+  if (spec instanceof URL) return fileURLToPath(spec);
+  const source = (spec as unknown as Record<symbol, string | undefined>)[JOB_SOURCE];
+  if (!source) throw new JobError(`job "${spec.name}" was not made by defineJob in a module file; pass the path of its file instead`);
+  return fileURLToPath(source);
+}
+
+async function timed<T>(p: Promise<T>, done: (ms: number) => void): Promise<T> {
+  const t = now();
+  try {
+    return await p;
+  } finally {
+    done(now() - t);
+  }
+}
+
+/** Awaits two promises; if either rejects, rejects with the first error after both settle (no unhandled rejection). */
+async function settleBoth<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  if (ra.status === 'rejected') throw ra.reason;
+  if (rb.status === 'rejected') throw rb.reason;
+  return [ra.value, rb.value];
+}
+
+function userCall<T>(jobFile: string, phase: 'merge', fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    const err = e instanceof Error ? e : new Error(String(e));
+    throw errorFromWorker({ name: err.name, message: err.message, stack: err.stack, phase, user: true }, 'merging partial results in the coordinator', jobFile);
+  }
+}
+
+function makeProgress(onProgress: RunOptions['onProgress'], plan: Plan) {
+  let done = 0;
+  let rows = 0;
+  let bytes = 0;
+  return (phase: 'map' | 'reduce', m: TaskMetrics) => {
+    if (!onProgress) return;
+    if (phase === 'map') {
+      done++;
+      rows += m.rowsIn;
+      bytes += m.bytesIn;
+    }
+    onProgress({ phase, tasksDone: done, tasksTotal: plan.splits.length, rowsDone: rows, bytesDone: bytes, bytesTotal: plan.totalBytes });
+  };
+}
+
+export type { LoadedJob };

@@ -1,0 +1,96 @@
+import { Bool, Float64, Int32, Table, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
+import { JobError } from '../errors.js';
+import { splitKey } from '../job/key.js';
+import type { Key, KeyedJob } from '../job/types.js';
+
+/** Builds an Arrow column from JS values: int32 when every number is a 32-bit integer, else float64; strings; booleans; anything else as JSON text. */
+export function columnFromValues(values: unknown[]): Vector {
+  let kind: 'num' | 'str' | 'bool' | 'json' | undefined;
+  let ints = true;
+  for (const v of values) {
+    if (v === null || v === undefined) continue;
+    const k = typeof v === 'number' ? 'num' : typeof v === 'string' ? 'str' : typeof v === 'boolean' ? 'bool' : 'json';
+    if (kind === undefined) kind = k;
+    else if (kind !== k) kind = 'json';
+    if (k === 'num' && ints && !((v as number) === ((v as number) | 0) && !Object.is(v, -0))) ints = false;
+  }
+  switch (kind ?? 'num') {
+    case 'num':
+      return vectorFromArray(values as Array<number | null>, ints ? new Int32() : new Float64());
+    case 'str':
+      return vectorFromArray(values as Array<string | null>, new Utf8());
+    case 'bool':
+      return vectorFromArray(values as Array<boolean | null>, new Bool());
+    default:
+      return vectorFromArray(values.map((v) => (v === null || v === undefined ? null : JSON.stringify(v))), new Utf8());
+  }
+}
+
+/** Columns of composite-key parts: numeric when every part reads back as the same number. */
+function keyColumns(names: string[], keys: Key[]): Record<string, Vector> {
+  if (names.length === 1) return { [names[0]!]: columnFromValues(keys) };
+  const parts = names.map(() => new Array<string | number>(keys.length));
+  keys.forEach((k, i) => {
+    const p = splitKey(k);
+    if (p.length !== names.length) {
+      throw new JobError(`a key has ${p.length} part(s) but output.key names ${names.length} columns (${names.join(', ')}); build keys with joinKey(${names.join(', ')})`);
+    }
+    for (let j = 0; j < names.length; j++) parts[j]![i] = p[j]!;
+  });
+  const out: Record<string, Vector> = {};
+  names.forEach((name, j) => {
+    const col = parts[j]!;
+    const numeric = col.every((s) => s !== '' && String(Number(s)) === s);
+    out[name] = columnFromValues(numeric ? col.map(Number) : col);
+  });
+  return out;
+}
+
+/** Turns a keyed job's sorted (key, value) rows into its output table. */
+export function pairsToTable(job: KeyedJob, keys: Key[], values: unknown[]): Table {
+  const keyNames = asNames(job.output?.key, 'key');
+  const columns: Record<string, Vector> = keyColumns(keyNames, keys);
+  const first = values.find((v) => v !== undefined && v !== null);
+  const valueNames = job.output?.value;
+  if (Array.isArray(first)) {
+    const names = Array.isArray(valueNames) ? valueNames : first.map((_, j) => `${valueNames ?? 'value'}_${j}`);
+    names.forEach((name, j) => (columns[name] = columnFromValues(values.map((v) => (v as unknown[] | null)?.[j] ?? null))));
+  } else if (isPlainObject(first)) {
+    for (const name of Object.keys(first)) columns[name] = columnFromValues(values.map((v) => (v as Record<string, unknown> | null)?.[name] ?? null));
+  } else {
+    const name = Array.isArray(valueNames) ? valueNames[0]! : valueNames ?? 'value';
+    columns[name] = columnFromValues(values);
+  }
+  return keys.length === 0 && first === undefined ? emptyTable(keyNames, valueNames) : new Table(columns);
+}
+
+function emptyTable(keyNames: string[], valueNames: string | string[] | undefined): Table {
+  const cols: Record<string, Vector> = {};
+  for (const n of [...keyNames, ...asNames(valueNames, 'value')]) cols[n] = vectorFromArray([], new Float64());
+  return new Table(cols);
+}
+
+/** Turns a fold job's finished value into a table: a row object, an array of row objects, or a single value. */
+export function valueToTable(value: unknown): Table {
+  if (Array.isArray(value) && value.every(isPlainObject)) {
+    const names = [...new Set(value.flatMap((r) => Object.keys(r as object)))];
+    const cols: Record<string, Vector> = {};
+    for (const n of names) cols[n] = columnFromValues(value.map((r) => (r as Record<string, unknown>)[n] ?? null));
+    return new Table(cols);
+  }
+  if (isPlainObject(value)) {
+    const cols: Record<string, Vector> = {};
+    for (const [k, v] of Object.entries(value)) cols[k] = columnFromValues([v]);
+    return new Table(cols);
+  }
+  if (Array.isArray(value)) return new Table({ value: columnFromValues(value) });
+  return new Table({ value: columnFromValues([value]) });
+}
+
+function asNames(n: string | string[] | undefined, fallback: string): string[] {
+  return n === undefined ? [fallback] : Array.isArray(n) ? n : [n];
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+}

@@ -1,0 +1,75 @@
+import { formatSize } from '../planner/size.js';
+
+/** Sequential wall-clock segments of a run; they add up to the wall time. */
+export interface PhaseTimes {
+  /** Bundling the job, planning and starting workers (these overlap each other). */
+  setup: number;
+  /** Map (or fold) tasks, from the first dispatch to the last result. */
+  map: number;
+  /** Regrouping map partitions by reducer in the coordinator. */
+  shuffle: number;
+  reduce: number;
+  /** Merging reducer slices (or fold partials) and building the result table. */
+  merge: number;
+  write: number;
+}
+
+/** What one task did, for the report and for speedup analysis. Times are ms from the run's start. */
+export interface TaskRecord {
+  kind: 'map' | 'fold' | 'reduce';
+  index: number;
+  worker: number;
+  start: number;
+  end: number;
+  readMs: number;
+  rowsIn: number;
+  bytesIn: number;
+  bytesOut: number;
+  pairsOut: number;
+}
+
+/** The run report: what went in, what came out, where the time went and how busy the cores were. */
+export interface RunReport {
+  job: string;
+  jobFile: string;
+  kind: 'keyed' | 'fold';
+  workers: number;
+  reducers: number;
+  /** `os.availableParallelism()` on this machine. */
+  cores: number;
+  input: { files: number; bytes: number; rows: number; splits: number };
+  output: { rows: number; path?: string };
+  wallMs: number;
+  phases: PhaseTimes;
+  /** Plan and bundle times inside `setup`. */
+  setupDetail: { planMs: number; bundleMs: number; workersMs: number };
+  /** Sum of task busy time. */
+  busyMs: number;
+  /** busyMs ÷ wallMs: how many cores were kept busy on average over the whole run. */
+  coresBusy: number;
+  /** Map-phase task time ÷ map-phase wall time. */
+  mapCoresBusy: number;
+  /** Longest ÷ mean map task time (1 is perfect balance). */
+  imbalance: number;
+  bytesMoved: number;
+  tasks: { map: number; reduce: number; retried: number };
+  counters: Record<string, number>;
+  taskRecords: TaskRecord[];
+}
+
+const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 1 : 0)} ms`);
+
+/** The report as a few lines of text for stderr. */
+export function formatReport(r: RunReport): string {
+  const pct = Math.round((100 * r.coresBusy) / Math.min(r.workers, r.cores));
+  const lines = [
+    `quiver: ${r.job} — ${r.input.rows.toLocaleString('en-US')} rows, ${formatSize(r.input.bytes)} in ${r.input.files} file${r.input.files === 1 ? '' : 's'} → ${r.output.rows.toLocaleString('en-US')} rows${r.output.path ? ` (${r.output.path})` : ''}`,
+    `  wall ${fmtMs(r.wallMs)}: ${Object.entries(r.phases).map(([k, v]) => `${k} ${fmtMs(v)}`).join(', ')}`,
+    `  tasks: ${r.tasks.map} ${r.kind === 'fold' ? 'fold' : 'map'} + ${r.tasks.reduce} reduce on ${r.workers} worker${r.workers === 1 ? '' : 's'}` +
+      `${r.tasks.retried ? `, ${r.tasks.retried} retried` : ''}; ${formatSize(r.bytesMoved)} moved between threads; imbalance ${r.imbalance.toFixed(2)}`,
+    `  cores: ${r.coresBusy.toFixed(1)} of ${r.cores} busy over the run, ${pct}% of the ${Math.min(r.workers, r.cores)} usable (map phase: ${r.mapCoresBusy.toFixed(1)})`,
+  ];
+  const counters = Object.entries(r.counters);
+  if (counters.length) lines.push(`  counters: ${counters.map(([k, v]) => `${k}=${v.toLocaleString('en-US')}`).join(', ')}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,86 @@
+/**
+ * Every error quiver raises is one of these classes. Each names the phase it came from, and its
+ * message says which input and how to fix it. The original error, if any, is kept as `cause`.
+ */
+
+/** The phases a run goes through; an error is tagged with the one it happened in. */
+export type Phase = 'usage' | 'plan' | 'load-job' | 'map' | 'reduce' | 'merge' | 'io' | 'worker' | 'internal';
+
+/** Base class of all quiver errors. */
+export class QuiverError extends Error {
+  readonly phase: Phase;
+  constructor(phase: Phase, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.phase = phase;
+    this.name = new.target.name;
+  }
+  /** Brand check that works across realms and bundles, where `instanceof` does not. */
+  static isQuiverError(x: unknown): x is QuiverError {
+    return x instanceof Error && typeof (x as QuiverError).phase === 'string' && 'phase' in x;
+  }
+}
+
+/** A command-line option or library option is wrong. */
+export class UsageError extends QuiverError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('usage', message, options);
+  }
+}
+
+/** The inputs could not be turned into splits (missing file, unknown format, bad metadata). */
+export class PlanError extends QuiverError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('plan', message, options);
+  }
+}
+
+/** The job file is missing, does not bundle, does not export a job, or the job is malformed. */
+export class JobError extends QuiverError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('load-job', message, options);
+  }
+}
+
+/** User code (map, combine, reduce, fold, merge, finish) threw while running a task. */
+export class TaskError extends QuiverError {
+  /** The user's error class name, message and stack as thrown in the worker. */
+  readonly userError: { name: string; message: string; stack?: string };
+  constructor(phase: Phase, message: string, userError: { name: string; message: string; stack?: string }, options?: { cause?: unknown }) {
+    super(phase, message, options);
+    this.userError = userError;
+  }
+}
+
+/** The data in an input file is not what its format says (truncated, corrupt, not that format). */
+export class InputError extends QuiverError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('io', message, options);
+  }
+}
+
+/** A worker thread died or could not start. */
+export class WorkerError extends QuiverError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('worker', message, options);
+  }
+}
+
+/** The run was cancelled by an AbortSignal, a signal such as SIGINT, or a timeout. */
+export class CancelledError extends QuiverError {
+  constructor(message = 'the run was cancelled', options?: { cause?: unknown }) {
+    super('internal', message, options);
+  }
+}
+
+/** A bug in quiver itself: please report it. */
+export class InternalError extends QuiverError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('internal', `internal error: ${message} (this is a bug in quiver; please report it)`, options);
+  }
+}
+
+/** One-line description of any thrown value, for messages. */
+export function describeError(e: unknown): string {
+  if (e instanceof Error) return `${e.name}: ${e.message}`;
+  return String(e);
+}

@@ -1,0 +1,13 @@
+export { defineJob } from './job/define-job.js';
+export { joinKey, splitKey } from './job/key.js';
+export type { Job, KeyedJob, FoldJob, JobContext, Key, ParamSpec, ParamsSpec, ParamValue, SplitInfo, ColumnValues, SortOrder, KeyedOutput } from './job/types.js';
+export { Engine, run } from './coordinator/engine.js';
+export type { EngineOptions, RunOptions, RunResult, RunProgress } from './coordinator/engine.js';
+export type { RunReport, PhaseTimes, TaskRecord } from './coordinator/report.js';
+export { formatReport } from './coordinator/report.js';
+export { makePlan } from './planner/plan.js';
+export type { Plan, PlanOptions, PlannedFile } from './planner/plan.js';
+export type { Split } from './planner/split.js';
+export { parseSize } from './planner/size.js';
+export { QuiverError, UsageError, PlanError, JobError, TaskError, InputError, WorkerError, CancelledError, InternalError } from './errors.js';
+export type { Phase } from './errors.js';

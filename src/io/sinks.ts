@@ -1,0 +1,77 @@
+import { open, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { RecordBatchFileWriter, RecordBatchStreamWriter, type Table } from 'apache-arrow';
+import { InputError, UsageError } from '../errors.js';
+import { tableToCsvLines, tableToNdjsonLines } from './text-formats.js';
+
+/** Output formats quiver writes. */
+export type OutputFormat = 'arrow' | 'arrows' | 'csv' | 'ndjson' | 'json';
+
+const BY_EXT: Record<string, OutputFormat> = {
+  '.arrow': 'arrow', '.feather': 'arrow', '.ipc': 'arrow', '.arrows': 'arrows',
+  '.csv': 'csv', '.ndjson': 'ndjson', '.jsonl': 'ndjson', '.json': 'json',
+};
+
+/** The output format for a path, from `--output-format` or the extension. */
+export function outputFormatOf(file: string, format?: string): OutputFormat {
+  const f = format ?? BY_EXT[path.extname(file).toLowerCase()];
+  if (!f || !Object.values(BY_EXT).includes(f as OutputFormat)) {
+    throw new UsageError(`cannot tell the output format of ${file}: use an extension .arrow, .arrows, .csv, .ndjson or .json, or pass --output-format`);
+  }
+  return f as OutputFormat;
+}
+
+/** Checks up front that an output can be written: its folder exists, and it does not exist unless `overwrite`. */
+export async function checkOutput(file: string, overwrite: boolean): Promise<void> {
+  const dir = path.dirname(path.resolve(file));
+  const d = await stat(dir).catch(() => undefined);
+  if (!d?.isDirectory()) throw new UsageError(`--output ${file}: folder ${dir} does not exist; create it first`);
+  const existing = await stat(file).catch(() => undefined);
+  if (existing && !overwrite) throw new UsageError(`--output ${file} already exists; pass --overwrite to replace it`);
+}
+
+/**
+ * Writes a table to a file atomically: into a temp file beside the target, renamed over it on
+ * success, removed on failure, so a failed run never leaves a half-written output.
+ */
+export async function writeTableFile(table: Table, file: string, format: OutputFormat): Promise<void> {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.quiver-${process.pid}-${Date.now()}.tmp`);
+  const fh = await open(tmp, 'w');
+  try {
+    const write = async (chunk: Uint8Array | string) => {
+      await fh.write(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    };
+    switch (format) {
+      case 'arrow':
+      case 'arrows': {
+        const writer = format === 'arrow' ? new RecordBatchFileWriter() : new RecordBatchStreamWriter();
+        writer.reset(undefined, table.schema);
+        for (const b of table.batches) writer.write(b);
+        writer.finish();
+        await write(writer.toUint8Array(true));
+        break;
+      }
+      case 'csv':
+        for (const chunk of tableToCsvLines(table)) await write(chunk);
+        break;
+      case 'ndjson':
+        for (const chunk of tableToNdjsonLines(table)) await write(chunk);
+        break;
+      case 'json':
+        await write('[');
+        let first = true;
+        for (const chunk of tableToNdjsonLines(table, ',\n')) {
+          await write((first ? '\n' : '') + chunk);
+          first = false;
+        }
+        await write(']\n');
+        break;
+    }
+    await fh.close();
+    await rename(tmp, file);
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    await rm(tmp, { force: true });
+    throw new InputError(`could not write ${file}: ${(e as Error).message}`, { cause: e });
+  }
+}

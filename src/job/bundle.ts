@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, stat, writeFile, rename } from 'node:fs/promises';
+import { builtinModules } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as esbuild from 'esbuild';
+import { JobError } from '../errors.js';
+
+/** The root of the quiver package (holds package.json, jobs/, dist/). */
+export const ENGINE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ENGINE_INDEX = path.join(ENGINE_ROOT, 'dist', 'src', 'index.js');
+const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+/** Packages that must be the engine's own copy, whatever the job's folder holds. */
+const ENGINE_PACKAGES = new Set(['apache-arrow']);
+
+/** A job file bundled into one ES module that any thread can `import()`. */
+export interface JobBundle {
+  /** The user's job file, absolute. */
+  file: string;
+  /** `file://` URL of the bundle. */
+  url: string;
+}
+
+/** Resolves a job argument: a path to a .ts/.js file, or the name of a built-in job (`wordcount`). */
+export function resolveJobFile(spec: string): string {
+  const direct = path.resolve(spec);
+  if (existsSync(direct)) return direct;
+  if (!spec.includes('/') && !spec.includes('\\')) {
+    for (const ext of ['.ts', '.js']) {
+      const builtin = path.join(ENGINE_ROOT, 'jobs', spec.replace(/\.(ts|js)$/, '') + ext);
+      if (existsSync(builtin)) return builtin;
+    }
+  }
+  throw new JobError(`job file ${spec} does not exist; give a path to a .ts or .js file that default-exports defineJob({...}), or a built-in job name (see \`quiver jobs\`)`);
+}
+
+/**
+ * Bundles a job file with esbuild. Imports of npm packages stay imports but are pinned to absolute
+ * file URLs, so the bundle runs from any folder: `quiver` and `apache-arrow` resolve to the engine's
+ * own copies, other packages to the job's. The bundle carries an inline source map so stack traces
+ * point at the user's .ts lines.
+ */
+export async function bundleJob(spec: string): Promise<JobBundle> {
+  const file = resolveJobFile(spec);
+  if ((await stat(file)).isDirectory()) throw new JobError(`job ${spec} is a directory; give a .ts or .js file`);
+  const dir = await cacheDir();
+  let result: esbuild.BuildResult<{ write: false }>;
+  try {
+    result = await esbuild.build({
+      entryPoints: [file],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      sourcemap: 'inline',
+      sourcesContent: true,
+      write: false,
+      outfile: path.join(dir, 'job.mjs'),
+      logLevel: 'silent',
+      plugins: [pinPackages],
+    });
+  } catch (e) {
+    const errors = (e as { errors?: esbuild.Message[] }).errors ?? [];
+    const first = errors[0];
+    const where = first?.location ? `${first.location.file}:${first.location.line}:${first.location.column + 1}: ` : '';
+    throw new JobError(`job ${spec} does not build: ${where}${first?.text ?? (e as Error).message}`, { cause: e });
+  }
+  const code = result.outputFiles[0]!.contents;
+  const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
+  const out = path.join(dir, `${path.basename(file).replace(/\.[^.]+$/, '')}-${hash}.mjs`);
+  if (!existsSync(out)) {
+    const tmp = `${out}.${process.pid}.tmp`;
+    await writeFile(tmp, code);
+    await rename(tmp, out);
+  }
+  return { file, url: pathToFileURL(out).href };
+}
+
+const pinPackages: esbuild.Plugin = {
+  name: 'quiver-pin-packages',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.pluginData === 'pinning') return undefined;
+      if (BUILTINS.has(args.path)) return { path: args.path, external: true };
+      if (args.path === 'quiver') return { path: pathToFileURL(ENGINE_INDEX).href, external: true };
+      const name = packageName(args.path);
+      const resolveDir = ENGINE_PACKAGES.has(name) ? ENGINE_ROOT : args.resolveDir;
+      const r = await build.resolve(args.path, { kind: args.kind, resolveDir, importer: args.importer, pluginData: 'pinning' });
+      if (r.errors.length > 0) {
+        return { errors: [{ text: `cannot find package "${args.path}" from ${args.importer}; install it next to the job (npm install ${name})` }] };
+      }
+      return { path: pathToFileURL(r.path).href, external: true };
+    });
+  },
+};
+
+function packageName(spec: string): string {
+  const parts = spec.split('/');
+  return spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+}
+
+/** The bundle cache: inside the engine's node_modules when writable, else the OS temp folder. */
+async function cacheDir(): Promise<string> {
+  for (const dir of [path.join(ENGINE_ROOT, 'node_modules', '.cache', 'quiver'), path.join(os.tmpdir(), 'quiver-cache')]) {
+    try {
+      await mkdir(dir, { recursive: true });
+      return dir;
+    } catch {
+      // try the next place
+    }
+  }
+  throw new JobError('cannot create a folder for job bundles (node_modules/.cache/quiver or the temp folder)');
+}

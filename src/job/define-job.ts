@@ -1,0 +1,110 @@
+import { JobError } from '../errors.js';
+import type { FoldJob, Job, KeyedJob, ParamsSpec, ParamValue } from './types.js';
+import { checkParamsSpec } from './params.js';
+
+type KeyedSpec<V, P> = Omit<KeyedJob<V, P>, 'kind'> & { kind?: 'keyed' };
+type FoldSpec<A, R, P> = Omit<FoldJob<A, R, P>, 'kind'> & { kind?: 'fold' };
+
+/** Where the module that called `defineJob` lives, so `run(job)` can hand workers a module, not a closure. */
+export const JOB_SOURCE = Symbol.for('quiver.jobSource');
+
+const KEYED_FUNCTIONS = ['map', 'combine', 'reduce', 'partition'] as const;
+const FOLD_FUNCTIONS = ['identity', 'fold', 'merge', 'finish'] as const;
+const SORTS = ['key', 'key-desc', 'value', 'value-desc', 'none'];
+
+/**
+ * Declares a job and checks it. A job with `map` is keyed (map-reduce); a job with `fold` is a fork-join fold.
+ *
+ * @example
+ * export default defineJob({
+ *   name: 'wordcount',
+ *   output: { key: 'word', value: 'count' },
+ *   map(batch, emit, ctx) { for (const line of ctx.strings(batch, 'line')) for (const w of line.split(' ')) if (w) emit(w, 1); },
+ *   combine: (a, b) => a + b,
+ * });
+ */
+export function defineJob<V, P = Record<string, ParamValue>>(spec: KeyedSpec<V, P>): KeyedJob<V, P>;
+export function defineJob<A, R, P = Record<string, ParamValue>>(spec: FoldSpec<A, R, P>): FoldJob<A, R, P>;
+export function defineJob(spec: Record<string, unknown>): Job {
+  const job = checkJob(spec);
+  const source = callerModule();
+  if (source) Object.defineProperty(job, JOB_SOURCE, { value: source, enumerable: false });
+  return job;
+}
+
+/** Checks that `spec` is a well-formed job and returns it with its `kind` set; throws a `JobError` saying what to fix. */
+export function checkJob(spec: unknown, where = 'the job'): Job {
+  if (spec === null || typeof spec !== 'object') {
+    throw new JobError(`${where} must be an object passed to defineJob({...}), got ${spec === null ? 'null' : typeof spec}`);
+  }
+  const s = spec as Record<string, unknown>;
+  const name = s.name;
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new JobError(`${where} has no name: add \`name: 'my-job'\` to defineJob({...})`);
+  }
+  const label = `job "${name}"`;
+  const hasMap = s.map !== undefined;
+  const hasFold = s.fold !== undefined;
+  if (hasMap && hasFold) {
+    throw new JobError(`${label} has both \`map\` and \`fold\`: a job is either keyed (map + combine) or a fold (identity + fold + merge); split it into two jobs`);
+  }
+  if (!hasMap && !hasFold) {
+    throw new JobError(`${label} has neither \`map\` nor \`fold\`: add \`map(batch, emit, ctx)\` and \`combine(a, b)\` for a keyed job, or \`identity()\`, \`fold(acc, batch, ctx)\` and \`merge(a, b)\` for a fold job`);
+  }
+  const kind = hasMap ? 'keyed' : 'fold';
+  if (s.kind !== undefined && s.kind !== kind) {
+    throw new JobError(`${label} says \`kind: '${String(s.kind)}'\` but has \`${hasMap ? 'map' : 'fold'}\`; remove \`kind\`, it is inferred`);
+  }
+  const required = kind === 'keyed' ? ['map', 'combine'] : ['identity', 'fold', 'merge'];
+  for (const fn of required) {
+    if (s[fn] === undefined) throw new JobError(`${label} is missing \`${fn}\`: ${HOW_TO[fn]}`);
+  }
+  const allowed = kind === 'keyed' ? KEYED_FUNCTIONS : FOLD_FUNCTIONS;
+  for (const fn of allowed) {
+    if (s[fn] !== undefined && typeof s[fn] !== 'function') {
+      throw new JobError(`${label}: \`${fn}\` must be a function, got ${typeof s[fn]}`);
+    }
+  }
+  const wrong = (kind === 'keyed' ? FOLD_FUNCTIONS : KEYED_FUNCTIONS).filter((fn) => s[fn] !== undefined);
+  if (wrong.length > 0) {
+    throw new JobError(`${label} is a ${kind} job but also has \`${wrong.join('`, `')}\`, which only ${kind === 'keyed' ? 'fold' : 'keyed'} jobs use; remove ${wrong.length > 1 ? 'them' : 'it'}`);
+  }
+  if (s.sort !== undefined && (kind !== 'keyed' || !SORTS.includes(s.sort as string))) {
+    throw new JobError(`${label}: \`sort\` must be one of ${SORTS.map((x) => `'${x}'`).join(', ')} (keyed jobs only), got ${JSON.stringify(s.sort)}`);
+  }
+  if (s.columns !== undefined && (!Array.isArray(s.columns) || !s.columns.every((c) => typeof c === 'string'))) {
+    throw new JobError(`${label}: \`columns\` must be an array of column names, e.g. ['id1', 'v1']`);
+  }
+  if (s.output !== undefined) checkOutput(label, s.output);
+  if (s.params !== undefined) checkParamsSpec(label, s.params as ParamsSpec);
+  return { ...s, kind } as Job;
+}
+
+const HOW_TO: Record<string, string> = {
+  map: 'add `map(batch, emit, ctx) { ... emit(key, value) ... }`',
+  combine: 'add `combine: (a, b) => a + b` (or any associative, commutative merge of two values of one key); it runs map-side and reduce-side',
+  identity: 'add `identity: () => ({ ... })` returning a fresh, empty accumulator',
+  fold: 'add `fold(acc, batch, ctx) { ...; return acc; }`',
+  merge: 'add `merge(a, b) { ... }` combining two accumulators (associative)',
+};
+
+function checkOutput(label: string, output: unknown): void {
+  const isNames = (x: unknown) => x === undefined || typeof x === 'string' || (Array.isArray(x) && x.length > 0 && x.every((n) => typeof n === 'string'));
+  const o = output as Record<string, unknown>;
+  if (typeof output !== 'object' || output === null || !isNames(o.key) || !isNames(o.value)) {
+    throw new JobError(`${label}: \`output\` must look like { key: 'word', value: 'count' } (names, or arrays of names)`);
+  }
+}
+
+/** The file URL of the module that called defineJob, read from the stack; undefined if it cannot be told. */
+function callerModule(): string | undefined {
+  const stack = new Error().stack ?? '';
+  for (const line of stack.split('\n').slice(1)) {
+    const m = /\(?((?:file:\/\/)?\/[^():]+)(?::\d+){0,2}\)?\s*$/.exec(line.trim());
+    if (!m) continue;
+    const file = m[1]!;
+    if (file.includes('/job/define-job.') || file.includes('node:') || file.includes('/node_modules/.cache/quiver/')) continue;
+    return file.startsWith('file://') ? file : `file://${file}`;
+  }
+  return undefined;
+}

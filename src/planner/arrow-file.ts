@@ -1,0 +1,113 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { Message, type Schema } from 'apache-arrow';
+import { Footer } from 'apache-arrow/ipc/metadata/file';
+import { InputError } from '../errors.js';
+import type { ArrowFileSplit } from './split.js';
+
+const MAGIC = Buffer.from('ARROW1');
+
+/** What the planner learns from an Arrow IPC file's footer and batch headers, without reading the data. */
+export interface ArrowFileLayout {
+  file: string;
+  bytes: number;
+  schema: Schema;
+  /** The raw schema message at the start of the file; workers prefix it to their batches to decode them as a stream. */
+  schemaMessage: Uint8Array;
+  /** Byte ranges of dictionary batch messages, read by every task. */
+  dictionaries: Array<[offset: number, length: number]>;
+  blocks: Array<{ offset: number; length: number; rows: number }>;
+  rows: number;
+}
+
+/** Reads the footer and record batch headers of an Arrow IPC file. */
+export async function readArrowFileLayout(file: string): Promise<ArrowFileLayout> {
+  const fh = await open(file, 'r');
+  try {
+    const { size } = await fh.stat();
+    const bad = (what: string) =>
+      new InputError(`${file} is not a valid Arrow IPC file: ${what}. If it is an Arrow stream, name it .arrows; if it is text, pass --format text`);
+    if (size < 18) throw bad(`it has only ${size} bytes`);
+    const head = await readAt(fh, 0, 16);
+    const tail = await readAt(fh, size - 10, 10);
+    if (!head.subarray(0, 6).equals(MAGIC)) throw bad('it does not start with the ARROW1 magic bytes');
+    if (!tail.subarray(4, 10).equals(MAGIC)) throw bad('it does not end with the ARROW1 magic bytes (truncated?)');
+    const footerLength = tail.readInt32LE(0);
+    if (footerLength <= 0 || footerLength > size - 18) throw bad(`its footer length ${footerLength} is out of range (truncated?)`);
+    let footer: InstanceType<typeof Footer>;
+    try {
+      footer = Footer.decode(await readAt(fh, size - 10 - footerLength, footerLength));
+    } catch (e) {
+      throw bad(`its footer does not decode (${(e as Error).message})`);
+    }
+    // The schema message follows the 8-byte magic: [0xFFFFFFFF][int32 length][flatbuffer], or [int32 length][flatbuffer] (pre-1.0).
+    const continued = head.readUInt32LE(8) === 0xffffffff;
+    const metaLength = continued ? head.readInt32LE(12) : head.readInt32LE(8);
+    const schemaEnd = 8 + (continued ? 8 : 4) + metaLength;
+    if (metaLength <= 0 || schemaEnd > size) throw bad('its schema message is out of range');
+    const schemaMessage = await readAt(fh, 8, schemaEnd - 8);
+
+    const dictionaries: Array<[number, number]> = [];
+    for (const d of footer.dictionaryBatches()) dictionaries.push([d.offset, d.metaDataLength + Number(d.bodyLength)]);
+    const entries = [...footer.recordBatches()];
+    const blocks = await Promise.all(
+      entries.map(async (b, i) => {
+        const length = b.metaDataLength + Number(b.bodyLength);
+        if (b.offset < 8 || b.offset + length > size) throw bad(`record batch ${i} lies outside the file (truncated?)`);
+        const meta = await readAt(fh, b.offset, b.metaDataLength);
+        return { offset: b.offset, length, rows: rowsOfMessage(meta, () => bad(`record batch ${i} has a corrupt header`)) };
+      }),
+    );
+    const rows = blocks.reduce((n, b) => n + b.rows, 0);
+    return { file, bytes: size, schema: footer.schema, schemaMessage, dictionaries, blocks, rows };
+  } finally {
+    await fh.close();
+  }
+}
+
+function rowsOfMessage(meta: Buffer, bad: () => Error): number {
+  const continued = meta.readUInt32LE(0) === 0xffffffff;
+  const start = continued ? 8 : 4;
+  const len = meta.readInt32LE(continued ? 4 : 0);
+  try {
+    const msg = Message.decode(meta.subarray(start, start + len));
+    if (!msg.isRecordBatch()) throw bad();
+    return msg.header()!.length;
+  } catch {
+    throw bad();
+  }
+}
+
+async function readAt(fh: FileHandle, position: number, length: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(length);
+  const { bytesRead } = await fh.read(buf, 0, length, position);
+  return bytesRead === length ? buf : buf.subarray(0, bytesRead);
+}
+
+/**
+ * Cuts an Arrow file into splits of about `rowsPerSplit` rows: consecutive small record batches are
+ * packed together, and a batch bigger than that is cut into row ranges (zero copy in the worker).
+ */
+export function splitArrowFile(layout: ArrowFileLayout, rowsPerSplit: number, firstId: number): ArrowFileSplit[] {
+  const splits: ArrowFileSplit[] = [];
+  let current: ArrowFileSplit | undefined;
+  const bytesPerRow = (b: { length: number; rows: number }) => (b.rows > 0 ? b.length / b.rows : 0);
+  layout.blocks.forEach((b, block) => {
+    if (b.rows === 0) return;
+    for (let r = 0; r < b.rows; ) {
+      if (!current) {
+        current = { kind: 'arrow-file', id: firstId + splits.length, file: layout.file, pieces: [], rows: 0, bytes: 0 };
+      }
+      const take = Math.min(b.rows - r, rowsPerSplit - current.rows);
+      current.pieces.push({ block, offset: b.offset, length: b.length, rowStart: r, rowEnd: r + take, blockRows: b.rows });
+      current.rows += take;
+      current.bytes += Math.round(take * bytesPerRow(b));
+      r += take;
+      if (current.rows >= rowsPerSplit) {
+        splits.push(current);
+        current = undefined;
+      }
+    }
+  });
+  if (current) splits.push(current);
+  return splits;
+}

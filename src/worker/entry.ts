@@ -1,0 +1,83 @@
+import type { MessagePort } from 'node:worker_threads';
+import { expose } from 'threads/worker';
+import { checkJob } from '../job/define-job.js';
+import { serializeError } from './errors.js';
+import type { FromWorker, ToWorker } from './protocol.js';
+import { runFoldTask, runMapTask, runReduceTask, type RunState } from './tasks.js';
+import { tableFromShared } from '../io/shared-table.js';
+import { transferablesOf } from './partials.js';
+import type { TaskOutput } from './protocol.js';
+
+// Stack traces of user code point at their .ts lines through the bundle's inline source map.
+process.setSourceMapsEnabled(true);
+
+let port: MessagePort;
+let control: Int32Array;
+let run: RunState | undefined;
+const jobs = new Map<string, ReturnType<typeof checkJob>>();
+
+function send(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(msg, transfer);
+}
+
+async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
+  try {
+    let job = jobs.get(msg.jobUrl);
+    if (!job) {
+      const mod = (await import(msg.jobUrl)) as { default?: unknown };
+      job = checkJob(mod.default, msg.jobUrl);
+      jobs.set(msg.jobUrl, job);
+    }
+    run = { runId: msg.runId, job, params: msg.params, control, table: msg.table ? tableFromShared(msg.table) : undefined };
+    send({ type: 'loaded', runId: msg.runId });
+  } catch (e) {
+    send({ type: 'load-failed', runId: msg.runId, error: serializeError(e, 'load-job') });
+  }
+}
+
+function transfersOf(out: TaskOutput): ArrayBuffer[] {
+  switch (out.kind) {
+    case 'map':
+      return out.partitions.flatMap(transferablesOf);
+    case 'reduce':
+      return transferablesOf(out.pairs);
+    case 'fold':
+      return [out.acc.buffer as ArrayBuffer];
+    case 'noop':
+      return [];
+  }
+}
+
+async function runTask(msg: Extract<ToWorker, { type: 'task' }>): Promise<void> {
+  const { task } = msg;
+  if (task.kind === 'noop') {
+    send({ type: 'done', id: msg.id, output: { kind: 'noop' }, metrics: NOOP_METRICS });
+    return;
+  }
+  try {
+    if (!run || run.runId !== msg.runId) throw new Error(`task for run ${msg.runId} reached a worker loaded for run ${run?.runId}`);
+    const r = task.kind === 'map' ? await runMapTask(run, task) : task.kind === 'fold' ? await runFoldTask(run, task) : await runReduceTask(run, task);
+    send({ type: 'done', id: msg.id, output: r.output, metrics: r.metrics }, transfersOf(r.output));
+  } catch (e) {
+    send({ type: 'failed', id: msg.id, error: serializeError(e, task.kind === 'reduce' ? 'reduce' : 'io') });
+  }
+}
+
+const NOOP_METRICS = { start: 0, end: 0, readMs: 0, rowsIn: 0, bytesIn: 0, bytesOut: 0, pairsOut: 0, counters: {} };
+
+// Tasks run one at a time in arrival order; the queue lets the coordinator keep the next task waiting here.
+let chain: Promise<void> = Promise.resolve();
+
+expose({
+  connect(p: MessagePort, controlBuffer: SharedArrayBuffer) {
+    port = p;
+    control = new Int32Array(controlBuffer);
+    port.on('message', (msg: ToWorker) => {
+      if (msg.type === 'task' && msg.task.kind === 'noop') {
+        send({ type: 'done', id: msg.id, output: { kind: 'noop' }, metrics: NOOP_METRICS });
+        return;
+      }
+      chain = chain.then(() => (msg.type === 'load' ? load(msg) : runTask(msg)));
+    });
+  },
+});

@@ -1,0 +1,72 @@
+import type { Phase } from '../errors.js';
+import type { ParamValue } from '../job/types.js';
+import type { Split } from '../planner/split.js';
+import type { EncodedPairs } from './partials.js';
+
+/**
+ * The messages between the coordinator and a worker. They travel over a dedicated MessagePort
+ * (handed over once through threads.js), because a threads.js call per task costs more than the task.
+ */
+
+/** Read a split, run `map` with the map-side combiner, hash-partition into `reducers` partitions. */
+export interface MapTask { kind: 'map'; split: Split; of: number; reducers: number; batchRows: number }
+/** Read a split and fold it into one accumulator. */
+export interface FoldTask { kind: 'fold'; split: Split; of: number; batchRows: number }
+/** Merge partition `partition` of every map task, apply `reduce`, sort. */
+export interface ReduceTask { kind: 'reduce'; partition: number; of: number; parts: EncodedPairs[] }
+/** Does nothing; measures the round trip. */
+export interface NoopTask { kind: 'noop' }
+export type Task = MapTask | FoldTask | ReduceTask | NoopTask;
+
+export type TaskOutput =
+  | { kind: 'map'; partitions: EncodedPairs[] }
+  | { kind: 'fold'; acc: Uint8Array }
+  | { kind: 'reduce'; pairs: EncodedPairs }
+  | { kind: 'noop' };
+
+/** What a task measured about itself. Times are epoch milliseconds (performance.timeOrigin + now()). */
+export interface TaskMetrics {
+  start: number;
+  end: number;
+  /** Time spent reading and decoding input. */
+  readMs: number;
+  rowsIn: number;
+  bytesIn: number;
+  /** Bytes of the output buffers handed back. */
+  bytesOut: number;
+  /** Distinct keys (or accumulators) handed back. */
+  pairsOut: number;
+  counters: Record<string, number>;
+}
+
+/** An error crossing the thread boundary, with enough to rebuild a faithful message. */
+export interface SerializedError {
+  name: string;
+  message: string;
+  stack?: string;
+  /** The phase it happened in. */
+  phase: Phase;
+  /** True when user code threw (as opposed to quiver or the input). */
+  user: boolean;
+  /** The quiver error class, when quiver threw. */
+  quiverClass?: string;
+  cause?: SerializedError;
+}
+
+export type ToWorker =
+  | { type: 'load'; runId: number; jobUrl: string; params: Record<string, ParamValue>; table?: SharedArrayBuffer }
+  | { type: 'task'; id: number; runId: number; task: Task };
+
+export type FromWorker =
+  | { type: 'loaded'; runId: number }
+  | { type: 'load-failed'; runId: number; error: SerializedError }
+  | { type: 'done'; id: number; output: TaskOutput; metrics: TaskMetrics }
+  | { type: 'failed'; id: number; error: SerializedError };
+
+/** Index of the cancel flag in the worker's control array: non-zero means stop at the next batch. */
+export const CANCEL_FLAG = 0;
+
+/** Epoch milliseconds with sub-millisecond resolution, comparable across threads. */
+export function now(): number {
+  return performance.timeOrigin + performance.now();
+}
