@@ -200,7 +200,7 @@ export class Engine {
       const tMerge = now();
       phases.reduce = tMerge - tReduce;
       const merged = mergeSorted(runs.filter(Boolean), rowComparator(keyed.sort ?? 'key', keyed.name));
-      table = pairsToTable(keyed, merged.keys as Key[], merged.values);
+      table = pairsToTable(keyed, params, merged.keys as Key[], merged.values);
       phases.merge = now() - tMerge;
     }
 

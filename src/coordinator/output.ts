@@ -1,7 +1,8 @@
 import { Bool, Float64, Int32, Table, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
 import { JobError } from '../errors.js';
 import { splitKey } from '../job/key.js';
-import type { Key, KeyedJob } from '../job/types.js';
+import { checkOutput } from '../job/define-job.js';
+import type { Key, KeyedJob, ParamValue } from '../job/types.js';
 
 /** Builds an Arrow column from JS values: int32 when every number is a 32-bit integer, else float64; strings; booleans; anything else as JSON text. */
 export function columnFromValues(values: unknown[]): Vector {
@@ -47,11 +48,13 @@ function keyColumns(names: string[], keys: Key[]): Record<string, Vector> {
 }
 
 /** Turns a keyed job's sorted (key, value) rows into its output table. */
-export function pairsToTable(job: KeyedJob, keys: Key[], values: unknown[]): Table {
-  const keyNames = asNames(job.output?.key, 'key');
+export function pairsToTable(job: KeyedJob, params: Record<string, ParamValue>, keys: Key[], values: unknown[]): Table {
+  const output = typeof job.output === 'function' ? job.output(params) : job.output;
+  if (typeof job.output === 'function') checkOutput(`job "${job.name}"`, output);
+  const keyNames = asNames(output?.key, 'key');
   const columns: Record<string, Vector> = keyColumns(keyNames, keys);
   const first = values.find((v) => v !== undefined && v !== null);
-  const valueNames = job.output?.value;
+  const valueNames = output?.value;
   if (Array.isArray(first)) {
     const names = Array.isArray(valueNames) ? valueNames : first.map((_, j) => `${valueNames ?? 'value'}_${j}`);
     names.forEach((name, j) => (columns[name] = columnFromValues(values.map((v) => (v as unknown[] | null)?.[j] ?? null))));

@@ -42,7 +42,7 @@ export async function readArrowSplit(split: ArrowFileSplit, batchRows: number): 
   }
   let batches: RecordBatch[];
   try {
-    batches = [...RecordBatchReader.from(bytes)];
+    batches = [...RecordBatchReader.from(bytes).open()];
   } catch (e) {
     throw new InputError(`${describeSplit(split)} does not decode as Arrow IPC: ${(e as Error).message}`, { cause: e });
   }

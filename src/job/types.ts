@@ -86,13 +86,17 @@ export interface KeyedJob<V = unknown, P = Record<string, ParamValue>> {
   /** Columns the job reads; other columns may be skipped by readers. @default all */
   columns?: string[];
   map(batch: RecordBatch, emit: (key: Key, value: V) => void, ctx: JobContext<P>): void;
-  /** Merges two values of one key. Must be associative and commutative: it runs map-side and reduce-side. */
-  combine(a: V, b: V): V;
+  /**
+   * Merges two values of one key. Must be associative and commutative: it runs map-side and reduce-side.
+   * `ctx` gives the params (for combiners that depend on them).
+   */
+  combine(a: V, b: V, ctx: JobContext<P>): V;
   /** Turns the combined value of a key into its output value(s). @default identity */
   reduce?(key: Key, acc: V, ctx: JobContext<P>): unknown;
   /** Sends a key to one of `partitions` reducers. Must be a pure function. @default a hash of the key */
   partition?(key: Key, partitions: number): number;
-  output?: KeyedOutput;
+  /** Output column names, or a function of the params that returns them (e.g. key columns named by a `by` param). */
+  output?: KeyedOutput | ((params: P) => KeyedOutput);
   /** @default 'key' */
   sort?: SortOrder;
 }

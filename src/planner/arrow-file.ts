@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { Message, type Schema } from 'apache-arrow';
+import { Message, Table, tableToIPC, type Schema } from 'apache-arrow';
 import { Footer } from 'apache-arrow/ipc/metadata/file';
 import { InputError } from '../errors.js';
 import type { ArrowFileSplit } from './split.js';
@@ -27,7 +27,7 @@ export async function readArrowFileLayout(file: string): Promise<ArrowFileLayout
     const bad = (what: string) =>
       new InputError(`${file} is not a valid Arrow IPC file: ${what}. If it is an Arrow stream, name it .arrows; if it is text, pass --format text`);
     if (size < 18) throw bad(`it has only ${size} bytes`);
-    const head = await readAt(fh, 0, 16);
+    const head = await readAt(fh, 0, 8);
     const tail = await readAt(fh, size - 10, 10);
     if (!head.subarray(0, 6).equals(MAGIC)) throw bad('it does not start with the ARROW1 magic bytes');
     if (!tail.subarray(4, 10).equals(MAGIC)) throw bad('it does not end with the ARROW1 magic bytes (truncated?)');
@@ -39,12 +39,8 @@ export async function readArrowFileLayout(file: string): Promise<ArrowFileLayout
     } catch (e) {
       throw bad(`its footer does not decode (${(e as Error).message})`);
     }
-    // The schema message follows the 8-byte magic: [0xFFFFFFFF][int32 length][flatbuffer], or [int32 length][flatbuffer] (pre-1.0).
-    const continued = head.readUInt32LE(8) === 0xffffffff;
-    const metaLength = continued ? head.readInt32LE(12) : head.readInt32LE(8);
-    const schemaEnd = 8 + (continued ? 8 : 4) + metaLength;
-    if (metaLength <= 0 || schemaEnd > size) throw bad('its schema message is out of range');
-    const schemaMessage = await readAt(fh, 8, schemaEnd - 8);
+    // Writers differ on whether a schema message follows the magic (Arrow JS writes none), so make one from the footer's schema.
+    const schemaMessage = schemaToMessage(footer.schema);
 
     const dictionaries: Array<[number, number]> = [];
     for (const d of footer.dictionaryBatches()) dictionaries.push([d.offset, d.metaDataLength + Number(d.bodyLength)]);
@@ -110,4 +106,12 @@ export function splitArrowFile(layout: ArrowFileLayout, rowsPerSplit: number, fi
   });
   if (current) splits.push(current);
   return splits;
+}
+
+/** The IPC schema message of a schema: the first message of a stream holding an empty table. */
+export function schemaToMessage(schema: Schema): Uint8Array {
+  const stream = tableToIPC(new Table(schema), 'stream');
+  const view = new DataView(stream.buffer, stream.byteOffset, stream.byteLength);
+  const length = view.getInt32(4, true);
+  return stream.slice(0, 8 + length);
 }

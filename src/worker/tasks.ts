@@ -75,7 +75,7 @@ export async function runMapTask(run: RunState, task: MapTask): Promise<Result> 
   const combine = job.combine;
   const emit = (key: Key, value: unknown) => {
     const prev = acc.get(key);
-    acc.set(key, prev === undefined ? value : combine(prev, value));
+    acc.set(key, prev === undefined ? value : combine(prev, value, ctx));
   };
   for (const batch of input.batches) {
     checkCancel(run);
@@ -142,7 +142,7 @@ export async function runReduceTask(run: RunState, task: ReduceTask): Promise<Re
       for (let i = 0; i < keys.length; i++) {
         const k = keys[i]!;
         const prev = merged.get(k);
-        merged.set(k, prev === undefined ? values[i] : job.combine(prev, values[i]));
+        merged.set(k, prev === undefined ? values[i] : job.combine(prev, values[i], ctx));
       }
     });
   }
