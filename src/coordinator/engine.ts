@@ -1,28 +1,23 @@
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Table } from 'apache-arrow';
-import { CancelledError, JobError, UsageError } from '../errors.js';
+import { CancelledError, UsageError } from '../errors.js';
 import { forkJoin, type TaskSpec } from '../executor/scheduler.js';
 import { WorkerPool, defaultWorkers } from '../executor/pool.js';
-import { JOB_SOURCE } from '../job/define-job.js';
 import { loadJob, type LoadedJob } from '../job/load.js';
 import { resolveParams } from '../job/params.js';
-import type { FoldJob, Job, Key, KeyedJob } from '../job/types.js';
-import { tableToShared } from '../io/shared-table.js';
+import type { FoldJob, Job, KeyedJob } from '../job/types.js';
 import { checkOutput, outputFormatOf, writeTableFile, type OutputFormat } from '../io/sinks.js';
 import type { InputFormat } from '../planner/inputs.js';
-import { makePlan, type Plan } from '../planner/plan.js';
+import type { Plan } from '../planner/plan.js';
 import { parseSize } from '../planner/size.js';
 import { describeSplit } from '../planner/split.js';
-import { decodePairs, deserializeValue, transferablesOf, type EncodedPairs } from '../worker/partials.js';
-import { rowComparator } from '../worker/order.js';
+import { decodePairs, deserializeValue, type EncodedPairs } from '../worker/partials.js';
 import { now, type SerializedError, type TaskMetrics } from '../worker/protocol.js';
-import { mergeSorted, type SortedRun } from './merge-sorted.js';
-import { pairsToTable, valueToTable } from './output.js';
-import { planTable } from './plan-table.js';
+import type { SortedRun } from './merge-sorted.js';
 import type { PhaseTimes, RunReport, TaskRecord } from './report.js';
 import { TreeMerge } from './tree-merge.js';
+import { foldResult, jobPath, keyedResult, planRun, reduceSpecsOf, userCall } from './run-steps.js';
 import { errorFromWorker } from './worker-errors.js';
 
 /** Options of an engine: its worker threads. */
@@ -68,6 +63,8 @@ export interface RunOptions {
   onProgress?: (p: RunProgress) => void;
   /** Attempts per task when its worker dies. @default 3 */
   maxAttempts?: number;
+  /** Columns to read, overriding the job's `columns`. @default the job's columns, else all */
+  columns?: string[];
 }
 
 /** The result table, the fold value (fold jobs), and the run report. */
@@ -118,11 +115,12 @@ export class Engine {
     let bundleMs = 0;
     let planMs = 0;
     const loading = timed(loadJob(jobPath(jobSpec)), (ms) => (bundleMs = ms));
-    const planning = timed(this.plan(options), (ms) => (planMs = ms));
+    const planning = timed(planRun(options, this.workers), (ms) => (planMs = ms));
     const workersUp = timed(this.pool.start(), () => undefined);
     const [loaded, planned] = await settleBoth(loading, planning);
     const { job, file: jobFile } = loaded;
     const params = resolveParams(job.name, job.params, options.params ?? {});
+    const columns = columnsOf(job, params, options.columns);
     const workersStart = now();
     await workersUp;
     await this.pool.load({ runId, jobUrl: loaded.url, params, table: planned.shared }).catch((e: SerializedError | Error) => {
@@ -153,7 +151,7 @@ export class Engine {
     if (job.kind === 'fold') {
       const fold = job as FoldJob;
       const tree = new TreeMerge<unknown>(of, (a, b) => fold.merge(a, b));
-      const specs: TaskSpec[] = plan.splits.map((split) => ({ task: { kind: 'fold', split, of, batchRows: plan.batchRows }, describe: describeSplit(split, of) }));
+      const specs: TaskSpec[] = plan.splits.map((split) => ({ task: { kind: 'fold', split, of, batchRows: plan.batchRows, columns }, describe: describeSplit(split, of) }));
       let mergeMs = 0;
       await forkJoin(this.pool, runId, specs, (i, out, m, w) => {
         record('fold', i, w, m);
@@ -165,15 +163,13 @@ export class Engine {
       }, toError, sched);
       phases.map = now() - tMap - mergeMs;
       const tMerge = now();
-      const acc = tree.result ?? fold.identity({ params, split: { id: -1, of, file: '', describe: 'identity' } } as never);
-      value = fold.finish ? userCall(jobFile, 'merge', () => fold.finish!(acc, { params })) : acc;
-      table = valueToTable(value);
+      ({ value, table } = foldResult(fold, tree.result, params, of, jobFile));
       phases.merge = now() - tMerge + mergeMs;
     } else {
       const keyed = job as KeyedJob;
       const R = plan.reducers;
       const parts: EncodedPairs[][] = Array.from({ length: R }, () => new Array<EncodedPairs>(of));
-      const specs: TaskSpec[] = plan.splits.map((split) => ({ task: { kind: 'map', split, of, reducers: R, batchRows: plan.batchRows }, describe: describeSplit(split, of) }));
+      const specs: TaskSpec[] = plan.splits.map((split) => ({ task: { kind: 'map', split, of, reducers: R, batchRows: plan.batchRows, columns }, describe: describeSplit(split, of) }));
       await forkJoin(this.pool, runId, specs, (i, out, m, w) => {
         record('map', i, w, m);
         progress('map', m);
@@ -182,12 +178,7 @@ export class Engine {
       const tShuffle = now();
       phases.map = tShuffle - tMap;
       // Reducers with nothing to merge are skipped; the others get their partition of every map task, moved.
-      const reduceSpecs: Array<TaskSpec & { r: number }> = [];
-      for (let r = 0; r < R; r++) {
-        const mine = parts[r]!.filter((p) => p !== undefined && p.count > 0);
-        if (mine.length === 0) continue;
-        reduceSpecs.push({ r, task: { kind: 'reduce', partition: r, of: R, parts: mine }, transfer: mine.flatMap(transferablesOf), describe: `reduce partition ${r + 1} of ${R}` });
-      }
+      const reduceSpecs = reduceSpecsOf(parts);
       const tReduce = now();
       phases.shuffle = tReduce - tShuffle;
       const runs: SortedRun[] = [];
@@ -199,8 +190,7 @@ export class Engine {
       reduceTasks = reduceSpecs.length;
       const tMerge = now();
       phases.reduce = tMerge - tReduce;
-      const merged = mergeSorted(runs.filter(Boolean), rowComparator(keyed.sort ?? 'key', keyed.name));
-      table = pairsToTable(keyed, params, merged.keys as Key[], merged.values);
+      table = keyedResult(keyed, params, runs);
       phases.merge = now() - tMerge;
     }
 
@@ -239,20 +229,6 @@ export class Engine {
     return { table, value, report };
   }
 
-  private async plan(options: RunOptions): Promise<{ plan: Plan; shared?: SharedArrayBuffer }> {
-    const splitBytes = options.splitSize === undefined ? undefined : parseSize(options.splitSize);
-    if (options.batchRows !== undefined && (!Number.isSafeInteger(options.batchRows) || options.batchRows < 1)) {
-      throw new UsageError(`--batch-rows must be a positive integer, got ${options.batchRows}`);
-    }
-    if (options.table) {
-      if (options.input !== undefined) throw new UsageError('pass either `input` or `table`, not both');
-      return { plan: planTable(options.table, { workers: this.workers, reducers: options.reducers, splitBytes, batchRows: options.batchRows }), shared: tableToShared(options.table) };
-    }
-    if (options.input === undefined) throw new UsageError('no input: pass --input <file, directory or glob> (or `table` to the library)');
-    const inputs = Array.isArray(options.input) ? options.input : [options.input];
-    return { plan: await makePlan({ inputs, format: options.format, workers: this.workers, reducers: options.reducers, splitBytes, batchRows: options.batchRows }) };
-  }
-
   /** Stops the worker threads. */
   async close(): Promise<void> {
     await this.pool.close();
@@ -274,14 +250,6 @@ export async function run(job: string | URL | Job, options: RunOptions & EngineO
   }
 }
 
-function jobPath(spec: string | URL | Job): string {
-  if (typeof spec === 'string') return spec;
-  if (spec instanceof URL) return fileURLToPath(spec);
-  const source = (spec as unknown as Record<symbol, string | undefined>)[JOB_SOURCE];
-  if (!source) throw new JobError(`job "${spec.name}" was not made by defineJob in a module file; pass the path of its file instead`);
-  return fileURLToPath(source);
-}
-
 async function timed<T>(p: Promise<T>, done: (ms: number) => void): Promise<T> {
   const t = now();
   try {
@@ -297,15 +265,6 @@ async function settleBoth<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
   if (ra.status === 'rejected') throw ra.reason;
   if (rb.status === 'rejected') throw rb.reason;
   return [ra.value, rb.value];
-}
-
-function userCall<T>(jobFile: string, phase: 'merge', fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    const err = e instanceof Error ? e : new Error(String(e));
-    throw errorFromWorker({ name: err.name, message: err.message, stack: err.stack, phase, user: true }, 'merging partial results in the coordinator', jobFile);
-  }
 }
 
 function makeProgress(onProgress: RunOptions['onProgress'], plan: Plan) {

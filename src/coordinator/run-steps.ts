@@ -1,0 +1,91 @@
+import { fileURLToPath } from 'node:url';
+import type { Table } from 'apache-arrow';
+import { JobError, UsageError } from '../errors.js';
+import { JOB_SOURCE } from '../job/define-job.js';
+import type { FoldJob, Job, Key, KeyedJob, ParamValue } from '../job/types.js';
+import { tableToShared } from '../io/shared-table.js';
+import { makePlan, type Plan } from '../planner/plan.js';
+import { parseSize } from '../planner/size.js';
+import type { InputFormat } from '../planner/inputs.js';
+import type { TaskSpec } from '../executor/scheduler.js';
+import { transferablesOf, type EncodedPairs } from '../worker/partials.js';
+import { rowComparator } from '../worker/order.js';
+import { mergeSorted, type SortedRun } from './merge-sorted.js';
+import { pairsToTable, valueToTable } from './output.js';
+import { planTable } from './plan-table.js';
+import { errorFromWorker } from './worker-errors.js';
+
+/**
+ * The steps of a run that do not depend on where tasks execute. The engine (tasks on worker threads)
+ * and the sequential baseline (tasks called in the main thread) share them, so the baseline measures
+ * the same work without the threads.
+ */
+
+/** What planning needs from the run options. */
+export interface PlanRequest {
+  input?: string | string[];
+  table?: Table;
+  format?: InputFormat;
+  reducers?: number;
+  splitSize?: number | string;
+  batchRows?: number;
+}
+
+/** Plans a run for `workers` workers; in-memory input is also placed in shared memory for them. */
+export async function planRun(options: PlanRequest, workers: number): Promise<{ plan: Plan; shared?: SharedArrayBuffer }> {
+  const splitBytes = options.splitSize === undefined ? undefined : parseSize(options.splitSize);
+  if (options.batchRows !== undefined && (!Number.isSafeInteger(options.batchRows) || options.batchRows < 1)) {
+    throw new UsageError(`--batch-rows must be a positive integer, got ${options.batchRows}`);
+  }
+  if (options.table) {
+    if (options.input !== undefined) throw new UsageError('pass either `input` or `table`, not both');
+    return { plan: planTable(options.table, { workers, reducers: options.reducers, splitBytes, batchRows: options.batchRows }), shared: tableToShared(options.table) };
+  }
+  if (options.input === undefined) throw new UsageError('no input: pass --input <file, directory or glob> (or `table` to the library)');
+  const inputs = Array.isArray(options.input) ? options.input : [options.input];
+  return { plan: await makePlan({ inputs, format: options.format, workers, reducers: options.reducers, splitBytes, batchRows: options.batchRows }) };
+}
+
+/** The file path of a job given as a path, a file URL, or a job object made by defineJob in a module. */
+export function jobPath(spec: string | URL | Job): string {
+  if (typeof spec === 'string') return spec;
+  if (spec instanceof URL) return fileURLToPath(spec);
+  const source = (spec as unknown as Record<symbol, string | undefined>)[JOB_SOURCE];
+  if (!source) throw new JobError(`job "${spec.name}" was not made by defineJob in a module file; pass the path of its file instead`);
+  return fileURLToPath(source);
+}
+
+/** Calls user code in the coordinator, turning a throw into the same error a worker would report. */
+export function userCall<T>(jobFile: string, phase: 'merge', fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    const err = e instanceof Error ? e : new Error(String(e));
+    throw errorFromWorker({ name: err.name, message: err.message, stack: err.stack, phase, user: true }, 'merging partial results in the coordinator', jobFile);
+  }
+}
+
+/** The shuffle: one reduce task per partition that has pairs, given partition r of every map task (moved, not copied). */
+export function reduceSpecsOf(parts: EncodedPairs[][]): Array<TaskSpec & { r: number }> {
+  const R = parts.length;
+  const specs: Array<TaskSpec & { r: number }> = [];
+  for (let r = 0; r < R; r++) {
+    const mine = parts[r]!.filter((p) => p !== undefined && p.count > 0);
+    if (mine.length === 0) continue;
+    specs.push({ r, task: { kind: 'reduce', partition: r, of: R, parts: mine }, transfer: mine.flatMap(transferablesOf), describe: `reduce partition ${r + 1} of ${R}` });
+  }
+  return specs;
+}
+
+/** Merges the reducers' sorted slices into the keyed job's result table. */
+export function keyedResult(job: KeyedJob, params: Record<string, ParamValue>, runs: SortedRun[]): Table {
+  const merged = mergeSorted(runs.filter(Boolean), rowComparator(job.sort ?? 'key', job.name));
+  return pairsToTable(job, params, merged.keys as Key[], merged.values);
+}
+
+/** Applies `finish` to the merged accumulator (or the identity, for empty input) and makes the result table. */
+export function foldResult(job: FoldJob, acc: unknown, params: Record<string, ParamValue>, of: number, jobFile: string): { value: unknown; table: Table } {
+  const merged = acc ?? job.identity({ params, split: { id: -1, of, file: '', describe: 'identity' } } as never);
+  const value = job.finish ? userCall(jobFile, 'merge', () => job.finish!(merged, { params })) : merged;
+  return { value, table: valueToTable(value) };
+}
