@@ -42,6 +42,7 @@ export default defineJob({
     by: { type: 'list', description: 'key column(s), e.g. id1 or id1,id2' },
     agg: { type: 'list', default: ['count'], description: 'aggregates, e.g. sum:v1,mean:v3,count' },
   },
+  columns: (params) => [...(params.by as string[]), ...(params.agg as string[]).flatMap((a) => a.split(':').slice(1))],
   output: (params) => ({ key: params.by as string[] }),
   map(batch, emit, ctx) {
     const { aggs, width } = parseAggs(ctx.params.agg as string[]);

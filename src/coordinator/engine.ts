@@ -17,7 +17,7 @@ import { now, type SerializedError, type TaskMetrics } from '../worker/protocol.
 import type { SortedRun } from './merge-sorted.js';
 import type { PhaseTimes, RunReport, TaskRecord } from './report.js';
 import { TreeMerge } from './tree-merge.js';
-import { foldResult, jobPath, keyedResult, planRun, reduceSpecsOf, userCall } from './run-steps.js';
+import { columnsOf, foldResult, jobPath, keyedResult, planRun, reduceSpecsOf, userCall } from './run-steps.js';
 import { errorFromWorker } from './worker-errors.js';
 
 /** Options of an engine: its worker threads. */

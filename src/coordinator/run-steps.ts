@@ -89,3 +89,15 @@ export function foldResult(job: FoldJob, acc: unknown, params: Record<string, Pa
   const value = job.finish ? userCall(jobFile, 'merge', () => job.finish!(merged, { params })) : merged;
   return { value, table: valueToTable(value) };
 }
+
+/** The columns a run reads: the option, else the job's declaration (maybe a function of the params), else all. */
+export function columnsOf(job: Job, params: Record<string, ParamValue>, option: string[] | undefined): string[] | undefined {
+  if (option) return option;
+  const c = job.columns;
+  if (c === undefined) return undefined;
+  const names = typeof c === 'function' ? (c as (p: Record<string, ParamValue>) => string[])(params) : c;
+  if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) {
+    throw new JobError(`job "${job.name}": \`columns(params)\` must return an array of column names, got ${JSON.stringify(names)}`);
+  }
+  return [...new Set(names)];
+}

@@ -4,6 +4,10 @@ import { InputError } from '../errors.js';
 import type { ArrowFileSplit } from '../planner/split.js';
 import { describeSplit } from '../planner/split.js';
 import { cutBatch } from './cut-batch.js';
+import { MetadataVersion, RecordBatch as ArrowRecordBatch, Schema, Struct, makeData } from 'apache-arrow';
+import { BufferRegion } from 'apache-arrow/ipc/metadata/message';
+import { VectorLoader } from 'apache-arrow/visitor/vectorloader';
+import { batchHeaderFromMessage, fieldLayouts, schemaFromMessage } from './arrow-columns.js';
 
 const EOS = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
 
@@ -12,8 +16,12 @@ const EOS = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
  * any dictionaries and the split's batch messages are read into one buffer laid out as an IPC stream,
  * which Arrow decodes into zero-copy views. Row ranges are cut with `slice`, also zero copy.
  */
-export async function readArrowSplit(split: ArrowFileSplit, batchRows: number): Promise<RecordBatch[]> {
+export async function readArrowSplit(split: ArrowFileSplit, batchRows: number, columns?: string[]): Promise<RecordBatch[]> {
   if (!split.header) throw new InputError(`${describeSplit(split)} has no schema header`);
+  if (columns && split.header.dictionaries.length === 0) {
+    const pruned = await readArrowColumns(split, columns, batchRows);
+    if (pruned) return pruned;
+  }
   const { schemaMessage, dictionaries } = split.header;
   const regions: Array<[number, number]> = [...dictionaries, ...split.pieces.map((p) => [p.offset, p.length] as [number, number])];
   const total = schemaMessage.byteLength + regions.reduce((n, [, len]) => n + len, 0) + EOS.byteLength;
@@ -59,4 +67,75 @@ export async function readArrowSplit(split: ArrowFileSplit, batchRows: number): 
     out.push(...cutBatch(part, batchRows));
   });
   return out;
+}
+
+const align8 = (n: number) => (n + 7) & ~7;
+
+/**
+ * Reads only the named columns of a split: for each record batch, its small metadata message, then
+ * one read per column of that column's buffers. A job that uses 2 of 9 columns reads about a fifth of
+ * the file. Returns undefined when the schema or a batch needs the whole-batch path (dictionaries,
+ * unions, views, compressed bodies).
+ */
+async function readArrowColumns(split: ArrowFileSplit, columns: string[], batchRows: number): Promise<RecordBatch[] | undefined> {
+  const schema = schemaFromMessage(split.header!.schemaMessage);
+  const layouts = fieldLayouts(schema);
+  if (!layouts) return undefined;
+  const wanted = new Set(columns);
+  const missing = columns.filter((c) => !layouts.some((l) => l.field.name === c));
+  if (missing.length > 0) {
+    throw new InputError(`the job reads column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')}, which ${split.file} does not have (it has ${schema.fields.map((f) => f.name).join(', ')}); check the job's columns or --param`);
+  }
+  const selected = layouts.filter((l) => wanted.has(l.field.name));
+  const prunedSchema = new Schema(selected.map((l) => l.field), schema.metadata);
+  const fh = await open(split.file, 'r');
+  try {
+    const batches = await Promise.all(
+      split.pieces.map(async (p) => {
+        const meta = new Uint8Array(p.metaLength);
+        await fh.read(meta, 0, p.metaLength, p.offset);
+        let header: ReturnType<typeof batchHeaderFromMessage>;
+        try {
+          header = batchHeaderFromMessage(meta);
+        } catch (e) {
+          throw new InputError(`${describeSplit(split)}: record batch ${p.block} has a corrupt header: ${(e as Error).message}`, { cause: e });
+        }
+        if (header.compressed) return undefined;
+        if (header.length !== p.blockRows) {
+          throw new InputError(`${describeSplit(split)}: record batch ${p.block} has ${header.length} rows, the footer's block said ${p.blockRows}; the file may be corrupt`);
+        }
+        const bodyStart = p.offset + p.metaLength;
+        const regions = selected.map((l) => {
+          const bufs = header.buffers.slice(l.buffers[0], l.buffers[1]);
+          const start = bufs.length ? bufs[0]!.offset : 0;
+          const end = bufs.length ? bufs[bufs.length - 1]!.offset + bufs[bufs.length - 1]!.length : 0;
+          return { l, bufs, start, end };
+        });
+        let size = 0;
+        const placed = regions.map((r) => {
+          const at = size;
+          size += align8(r.end - r.start);
+          return { ...r, at };
+        });
+        const body = new Uint8Array(size);
+        await Promise.all(
+          placed.map(async (r) => {
+            if (r.end === r.start) return;
+            const { bytesRead } = await fh.read(body, r.at, r.end - r.start, bodyStart + r.start);
+            if (bytesRead !== r.end - r.start) throw new InputError(`${describeSplit(split)}: record batch ${p.block} is cut short (truncated file?)`);
+          }),
+        );
+        const nodes = placed.flatMap((r) => header.nodes.slice(r.l.nodes[0], r.l.nodes[1]));
+        const buffers = placed.flatMap((r) => r.bufs.map((b) => new BufferRegion(b.offset - r.start + r.at, b.length)));
+        const children = new VectorLoader(body, nodes, buffers, new Map(), MetadataVersion.V5).visitMany(selected.map((l) => l.field));
+        const struct = makeData({ type: new Struct(prunedSchema.fields), length: header.length, nullCount: 0, children });
+        const batch = new ArrowRecordBatch(prunedSchema, struct);
+        return p.rowStart === 0 && p.rowEnd === header.length ? batch : batch.slice(p.rowStart, p.rowEnd);
+      }),
+    );
+    if (batches.some((b) => b === undefined)) return undefined;
+    return (batches as RecordBatch[]).flatMap((b) => cutBatch(b, batchRows));
+  } finally {
+    await fh.close();
+  }
 }

@@ -72,7 +72,7 @@ export function checkJob(spec: unknown, where = 'the job'): Job {
   if (s.sort !== undefined && (kind !== 'keyed' || !SORTS.includes(s.sort as string))) {
     throw new JobError(`${label}: \`sort\` must be one of ${SORTS.map((x) => `'${x}'`).join(', ')} (keyed jobs only), got ${JSON.stringify(s.sort)}`);
   }
-  if (s.columns !== undefined && (!Array.isArray(s.columns) || !s.columns.every((c) => typeof c === 'string'))) {
+  if (s.columns !== undefined && typeof s.columns !== 'function' && (!Array.isArray(s.columns) || !s.columns.every((c) => typeof c === 'string'))) {
     throw new JobError(`${label}: \`columns\` must be an array of column names, e.g. ['id1', 'v1']`);
   }
   if (s.output !== undefined && typeof s.output !== 'function') checkOutput(label, s.output);

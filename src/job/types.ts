@@ -83,8 +83,8 @@ export interface KeyedJob<V = unknown, P = Record<string, ParamValue>> {
   name: string;
   description?: string;
   params?: ParamsSpec;
-  /** Columns the job reads; other columns may be skipped by readers. @default all */
-  columns?: string[];
+  /** Columns the job reads (or a function of the params naming them); readers skip the others. @default all */
+  columns?: string[] | ((params: P) => string[]);
   map(batch: RecordBatch, emit: (key: Key, value: V) => void, ctx: JobContext<P>): void;
   /**
    * Merges two values of one key. Must be associative and commutative: it runs map-side and reduce-side.
@@ -107,7 +107,8 @@ export interface FoldJob<A = unknown, R = unknown, P = Record<string, ParamValue
   name: string;
   description?: string;
   params?: ParamsSpec;
-  columns?: string[];
+  /** Columns the job reads (or a function of the params naming them); readers skip the others. @default all */
+  columns?: string[] | ((params: P) => string[]);
   /** A fresh accumulator; must be a true identity of `merge`. */
   identity(ctx: JobContext<P>): A;
   fold(acc: A, batch: RecordBatch, ctx: JobContext<P>): A;

@@ -15,7 +15,7 @@ export interface ArrowFileLayout {
   schemaMessage: Uint8Array;
   /** Byte ranges of dictionary batch messages, read by every task. */
   dictionaries: Array<[offset: number, length: number]>;
-  blocks: Array<{ offset: number; length: number; rows: number }>;
+  blocks: Array<{ offset: number; length: number; metaLength: number; rows: number }>;
   rows: number;
 }
 
@@ -50,7 +50,7 @@ export async function readArrowFileLayout(file: string): Promise<ArrowFileLayout
         const length = b.metaDataLength + Number(b.bodyLength);
         if (b.offset < 8 || b.offset + length > size) throw bad(`record batch ${i} lies outside the file (truncated?)`);
         const meta = await readAt(fh, b.offset, b.metaDataLength);
-        return { offset: b.offset, length, rows: rowsOfMessage(meta, () => bad(`record batch ${i} has a corrupt header`)) };
+        return { offset: b.offset, length, metaLength: b.metaDataLength, rows: rowsOfMessage(meta, () => bad(`record batch ${i} has a corrupt header`)) };
       }),
     );
     const rows = blocks.reduce((n, b) => n + b.rows, 0);
@@ -94,7 +94,7 @@ export function splitArrowFile(layout: ArrowFileLayout, rowsPerSplit: number, fi
         current = { kind: 'arrow-file', id: firstId + splits.length, file: layout.file, pieces: [], rows: 0, bytes: 0 };
       }
       const take = Math.min(b.rows - r, rowsPerSplit - current.rows);
-      current.pieces.push({ block, offset: b.offset, length: b.length, rowStart: r, rowEnd: r + take, blockRows: b.rows });
+      current.pieces.push({ block, offset: b.offset, length: b.length, metaLength: b.metaLength, rowStart: r, rowEnd: r + take, blockRows: b.rows });
       current.rows += take;
       current.bytes += Math.round(take * bytesPerRow(b));
       r += take;

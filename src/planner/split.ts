@@ -11,6 +11,8 @@ export interface ArrowPiece {
   /** Byte offset and length of the record batch message (metadata + body) in the file. */
   offset: number;
   length: number;
+  /** Bytes of the message's metadata (prefix + flatbuffer + padding); the body follows it. */
+  metaLength: number;
   /** Rows `[rowStart, rowEnd)` of the batch that belong to the split. */
   rowStart: number;
   rowEnd: number;

@@ -9,9 +9,9 @@ import type { EncodedPairs } from './partials.js';
  */
 
 /** Read a split, run `map` with the map-side combiner, hash-partition into `reducers` partitions. */
-export interface MapTask { kind: 'map'; split: Split; of: number; reducers: number; batchRows: number }
+export interface MapTask { kind: 'map'; split: Split; of: number; reducers: number; batchRows: number; columns?: string[] }
 /** Read a split and fold it into one accumulator. */
-export interface FoldTask { kind: 'fold'; split: Split; of: number; batchRows: number }
+export interface FoldTask { kind: 'fold'; split: Split; of: number; batchRows: number; columns?: string[] }
 /** Merge partition `partition` of every map task, apply `reduce`, sort. */
 export interface ReduceTask { kind: 'reduce'; partition: number; of: number; parts: EncodedPairs[] }
 /** Does nothing; measures the round trip. */

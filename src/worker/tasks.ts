@@ -45,9 +45,9 @@ function splitInfo(split: Split, of: number): SplitInfo {
   return info;
 }
 
-async function readInput(run: RunState, split: Split, batchRows: number) {
+async function readInput(run: RunState, split: Split, batchRows: number, columns?: string[]) {
   const start = now();
-  const batches = await readSplit(split, batchRows, run.table);
+  const batches = await readSplit(split, batchRows, run.table, columns);
   let rows = 0;
   for (const b of batches) rows += b.numRows;
   return { batches, rows, start, readMs: now() - start };
@@ -70,7 +70,7 @@ export async function runMapTask(run: RunState, task: MapTask): Promise<Result> 
   const job = run.job as KeyedJob;
   const counters: Record<string, number> = {};
   const ctx = makeContext(run.params, splitInfo(task.split, task.of), counters);
-  const input = await readInput(run, task.split, task.batchRows);
+  const input = await readInput(run, task.split, task.batchRows, task.columns);
   const acc = new Map<Key, unknown>();
   const combine = job.combine;
   const emit = (key: Key, value: unknown) => {
@@ -111,7 +111,7 @@ export async function runFoldTask(run: RunState, task: FoldTask): Promise<Result
   const job = run.job as FoldJob;
   const counters: Record<string, number> = {};
   const ctx = makeContext(run.params, splitInfo(task.split, task.of), counters);
-  const input = await readInput(run, task.split, task.batchRows);
+  const input = await readInput(run, task.split, task.batchRows, task.columns);
   let acc = user('map', () => job.identity(ctx));
   for (const batch of input.batches) {
     checkCancel(run);
