@@ -1,0 +1,161 @@
+import { defineJob, type JobContext } from 'quiver';
+import type { RecordBatch } from 'apache-arrow';
+
+/**
+ * A histogram of a numeric column: `--param column=v3 --param bins=20`. Output: one row per bin,
+ * `bin` (0-based), `lo`, `hi` (the bin holds lo <= x < hi) and `count`, empty bins included.
+ * Nulls and NaNs are skipped and counted (`skipped` in the run report).
+ *
+ * With `--param min=0 --param max=100` the bins are exactly `bins` equal-width bins over
+ * [min, max]: x goes to bin floor((x − min) / (max − min) × bins), and x = max to the last bin.
+ * Values outside are skipped and counted (`out-of-range`).
+ *
+ * Without them (`auto`, the default), the range is not known until every value has been seen,
+ * yet each task must count its values as it reads them. So the bins are aligned on a power-of-two
+ * width, `w = 2^k`, the smallest that covers the data in at most `bins` bins: a partial with a
+ * finer width is coarsened exactly (bin i becomes bin floor(i / 2^j); division by a power of two is
+ * exact in floating point), so partials of any range merge into exact counts in one pass. The
+ * result has between about bins/2 and `bins` bins, with round edges (0, 8, 16, … for data in 0–100
+ * with bins=20). Give min and max for exactly `bins` bins over your own range.
+ */
+type Fixed = { mode: 'fixed'; min: number; max: number; counts: number[] };
+type Auto = { mode: 'auto'; bins: number; width: number; counts: Map<number, number> };
+type Acc = Fixed | Auto;
+
+export default defineJob({
+  name: 'histogram',
+  description: 'count the values of a numeric column in equal-width bins',
+  params: {
+    column: { type: 'string', description: 'the numeric column, e.g. v3' },
+    bins: { type: 'integer', default: 20, description: 'number of bins (at most, when the range is auto)' },
+    min: { type: 'string', default: 'auto', description: 'lower edge of the first bin, or auto' },
+    max: { type: 'string', default: 'auto', description: 'upper edge of the last bin, or auto' },
+  },
+  columns: (params) => [params.column as string],
+  identity(ctx): Acc {
+    const { bins, min, max } = rangeOf(ctx);
+    if (min === undefined || max === undefined) return { mode: 'auto', bins, width: 0, counts: new Map() };
+    return { mode: 'fixed', min, max, counts: new Array<number>(bins).fill(0) };
+  },
+  fold(acc: Acc, batch, ctx) {
+    const values = numbersOf(batch, ctx);
+    if (acc.mode === 'fixed') {
+      const { min, max, counts } = acc;
+      const bins = counts.length;
+      const scale = bins / (max - min);
+      for (let k = 0; k < values.length; k++) {
+        const x = values[k]!;
+        if (x >= min && x <= max) counts[Math.min(bins - 1, Math.floor((x - min) * scale))]! += 1;
+        else ctx.count('out-of-range');
+      }
+      return acc;
+    }
+    if (values.length === 0) return acc;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let k = 0; k < values.length; k++) {
+      const x = values[k]!;
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+    }
+    const part: Auto = { mode: 'auto', bins: acc.bins, width: widthFor(lo, hi, acc.bins), counts: new Map() };
+    for (let k = 0; k < values.length; k++) {
+      const i = Math.floor(values[k]! / part.width);
+      part.counts.set(i, (part.counts.get(i) ?? 0) + 1);
+    }
+    return mergeAuto(acc, part);
+  },
+  merge(a: Acc, b: Acc): Acc {
+    if (a.mode === 'fixed' && b.mode === 'fixed') {
+      for (let i = 0; i < a.counts.length; i++) a.counts[i]! += b.counts[i]!;
+      return a;
+    }
+    return mergeAuto(a as Auto, b as Auto);
+  },
+  finish(acc: Acc) {
+    if (acc.mode === 'fixed') {
+      const step = (acc.max - acc.min) / acc.counts.length;
+      return acc.counts.map((count, bin) => ({ bin, lo: acc.min + bin * step, hi: bin === acc.counts.length - 1 ? acc.max : acc.min + (bin + 1) * step, count }));
+    }
+    if (acc.counts.size === 0) return [];
+    let first = Infinity;
+    let last = -Infinity;
+    for (const i of acc.counts.keys()) {
+      first = Math.min(first, i);
+      last = Math.max(last, i);
+    }
+    const rows = [];
+    for (let i = first; i <= last; i++) rows.push({ bin: i - first, lo: i * acc.width, hi: (i + 1) * acc.width, count: acc.counts.get(i) ?? 0 });
+    return rows;
+  },
+});
+
+/** Reads and checks the bins/min/max params: min and max are both numbers, or both `auto`. */
+function rangeOf(ctx: JobContext): { bins: number; min?: number; max?: number } {
+  const bins = ctx.params.bins as number;
+  if (bins < 1) throw new Error(`--param bins must be at least 1, got ${bins}`);
+  const [min, max] = (['min', 'max'] as const).map((name) => {
+    const text = String(ctx.params[name]).trim();
+    if (text === 'auto') return undefined;
+    const n = text === '' ? NaN : Number(text);
+    if (!Number.isFinite(n)) throw new Error(`--param ${name} must be a number or auto, got "${text}"`);
+    return n;
+  });
+  if ((min === undefined) !== (max === undefined)) throw new Error('--param min and --param max go together: give both, or neither for bins fitted to the data');
+  if (min !== undefined && !(min < max!)) throw new Error(`--param min must be less than --param max, got min=${min} max=${max}`);
+  return { bins, min, max };
+}
+
+/** The column's values as numbers, without nulls and NaNs (skipped and counted). */
+function numbersOf(batch: RecordBatch, ctx: JobContext): ArrayLike<number> {
+  const name = ctx.params.column as string;
+  const raw = ctx.column(batch, name);
+  const values = raw instanceof BigInt64Array || raw instanceof BigUint64Array ? Float64Array.from(raw, Number) : raw;
+  const vector = batch.getChild(name)!;
+  const floats = values instanceof Float64Array || values instanceof Float32Array;
+  if (vector.nullCount === 0 && !floats) return values;
+  const kept: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i]!;
+    if (Number.isNaN(x) || (vector.nullCount > 0 && !vector.isValid(i))) ctx.count('skipped');
+    else kept.push(x);
+  }
+  return kept;
+}
+
+/**
+ * The smallest power of two `w` such that [lo, hi] spans at most `bins` bins of width w aligned on
+ * multiples of w. It is never so small that a bin index stops being an exact integer.
+ */
+function widthFor(lo: number, hi: number, bins: number): number {
+  const magnitude = Math.max(Math.abs(lo), Math.abs(hi), Number.MIN_VALUE);
+  let w = 2 ** Math.max(-1074, Math.ceil(Math.log2(magnitude)) - 52, Math.floor(Math.log2(Math.max((hi - lo) / bins, Number.MIN_VALUE))));
+  while (Math.floor(hi / w) - Math.floor(lo / w) + 1 > bins) w *= 2;
+  return w;
+}
+
+/** Merges two auto-range partials, coarsening both to a common width at which they fit in `bins`. */
+function mergeAuto(a: Auto, b: Auto): Auto {
+  if (b.counts.size === 0) return a;
+  if (a.counts.size === 0) return b;
+  // Lower edges of the outermost bins stand for the data: at any coarser width, they fall in the same bins as it.
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const p of [a, b]) {
+    for (const i of p.counts.keys()) {
+      lo = Math.min(lo, i * p.width);
+      hi = Math.max(hi, i * p.width);
+    }
+  }
+  let width = Math.max(a.width, b.width);
+  while (Math.floor(hi / width) - Math.floor(lo / width) + 1 > a.bins) width *= 2;
+  const counts = new Map<number, number>();
+  for (const p of [a, b]) {
+    const factor = width / p.width;
+    for (const [i, n] of p.counts) {
+      const j = Math.floor(i / factor);
+      counts.set(j, (counts.get(j) ?? 0) + n);
+    }
+  }
+  return { mode: 'auto', bins: a.bins, width, counts };
+}
