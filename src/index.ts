@@ -3,6 +3,8 @@ export { joinKey, splitKey } from './job/key.js';
 export type { Job, KeyedJob, FoldJob, JobContext, Key, ParamSpec, ParamsSpec, ParamValue, SplitInfo, ColumnValues, SortOrder, KeyedOutput } from './job/types.js';
 export { Engine, run } from './coordinator/engine.js';
 export type { EngineOptions, RunOptions, RunResult, RunProgress } from './coordinator/engine.js';
+export { runSequential } from './coordinator/sequential.js';
+export type { SequentialResult, SequentialReport } from './coordinator/sequential.js';
 export type { RunReport, PhaseTimes, TaskRecord } from './coordinator/report.js';
 export { formatReport } from './coordinator/report.js';
 export { makePlan } from './planner/plan.js';

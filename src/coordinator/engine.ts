@@ -17,7 +17,7 @@ import { now, type SerializedError, type TaskMetrics } from '../worker/protocol.
 import type { SortedRun } from './merge-sorted.js';
 import type { PhaseTimes, RunReport, TaskRecord } from './report.js';
 import { TreeMerge } from './tree-merge.js';
-import { columnsOf, foldResult, jobPath, keyedResult, planRun, reduceSpecsOf, userCall } from './run-steps.js';
+import { columnsOf, foldResult, jobPath, keyedResult, planRun, reduceSpecsOf, taskRecordOf, userCall } from './run-steps.js';
 import { errorFromWorker } from './worker-errors.js';
 
 /** Options of an engine: its worker threads. */
@@ -135,7 +135,7 @@ export class Engine {
     let retried = 0;
     let bytesMoved = 0;
     const record = (kind: TaskRecord['kind'], index: number, worker: number, m: TaskMetrics) => {
-      records.push({ kind, index, worker, start: m.start - t0, end: m.end - t0, readMs: m.readMs, rowsIn: m.rowsIn, bytesIn: m.bytesIn, bytesOut: m.bytesOut, pairsOut: m.pairsOut });
+      records.push(taskRecordOf(kind, index, worker, m, t0));
       bytesMoved += m.bytesOut;
       for (const [k, v] of Object.entries(m.counters)) counters[k] = (counters[k] ?? 0) + v;
     };

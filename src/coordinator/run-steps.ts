@@ -14,6 +14,8 @@ import { mergeSorted, type SortedRun } from './merge-sorted.js';
 import { pairsToTable, valueToTable } from './output.js';
 import { planTable } from './plan-table.js';
 import { errorFromWorker } from './worker-errors.js';
+import type { TaskRecord } from './report.js';
+import type { TaskMetrics } from '../worker/protocol.js';
 
 /**
  * The steps of a run that do not depend on where tasks execute. The engine (tasks on worker threads)
@@ -100,4 +102,9 @@ export function columnsOf(job: Job, params: Record<string, ParamValue>, option: 
     throw new JobError(`job "${job.name}": \`columns(params)\` must return an array of column names, got ${JSON.stringify(names)}`);
   }
   return [...new Set(names)];
+}
+
+/** What a task measured, as a record of the run report (times relative to the run's start `t0`). */
+export function taskRecordOf(kind: TaskRecord['kind'], index: number, worker: number, m: TaskMetrics, t0: number): TaskRecord {
+  return { kind, index, worker, start: m.start - t0, end: m.end - t0, readMs: m.readMs, rowsIn: m.rowsIn, bytesIn: m.bytesIn, bytesOut: m.bytesOut, pairsOut: m.pairsOut };
 }

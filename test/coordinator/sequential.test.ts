@@ -1,0 +1,46 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runSequential, TaskError } from 'quiver';
+import { textChunks } from '../../dist/src/datasets/text.js';
+import { ROOT, tempDir } from '../helpers/tmp.js';
+import { referenceWordCount, rowsOf } from '../helpers/reference.js';
+
+const dir = tempDir();
+const file = path.join(dir, 'corpus.txt');
+writeFileSync(file, [...textChunks(120_000, 11)].join('') + 'last line, no newline');
+const text = readFileSync(file, 'utf8');
+const lines = text.split(/\r?\n/);
+const fixture = (name: string) => path.join(ROOT, 'test/fixtures/jobs', name);
+
+describe('runSequential (the T_seq baseline: the plan run in the main thread)', () => {
+  for (const splitSize of ['2KB', '50KB', '10MB']) {
+    it(`counts words like a plain loop with ${splitSize} splits`, async () => {
+      const expected = [...referenceWordCount(text)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([word, count]) => ({ word, count }));
+      const { table, report } = await runSequential('wordcount', { input: file, splitSize, reducers: 3 });
+      expect(rowsOf(table)).toEqual(expected);
+      expect(report.tasks.map).toBe(report.input.splits);
+      const phaseSum = Object.values(report.phases).reduce((a, b) => a + b, 0);
+      expect(phaseSum).toBeLessThanOrEqual(report.wallMs + 1e-6);
+    });
+  }
+
+  it('runs a fold job to the same answer as a plain loop', async () => {
+    const chars = lines.reduce((n, l) => n + l.length, 0);
+    const { table, value } = await runSequential(fixture('line-lengths.ts'), { input: file, splitSize: '3KB' });
+    expect(value).toEqual({ lines: lines.length, meanLength: expect.closeTo(chars / lines.length, 9) });
+    expect(rowsOf(table)).toEqual([{ lines: lines.length, meanLength: expect.closeTo(chars / lines.length, 9) }]);
+  });
+
+  it('reports an error in user code like the engine does, naming the job file, line and split', async () => {
+    const job = path.join(dir, 'bad.ts');
+    writeFileSync(job, "import { defineJob } from 'quiver';\nexport default defineJob({ name: 'bad', map() { throw new RangeError('nope'); }, combine: (a: number, b: number) => a + b });\n");
+    const err = await runSequential(job, { input: file }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TaskError);
+    // The line comes from the bundle's source map, which vitest's own stack handling hides: check it in a plain node.
+    const script = `import { runSequential } from 'quiver'; await runSequential(${JSON.stringify(job)}, { input: ${JSON.stringify(file)} }).catch((e) => console.log(e.message));`;
+    const message = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+    expect(message).toMatch(/bad\.ts:2:\d+ map threw RangeError: nope \(split 1 of 1 of .*corpus\.txt/);
+  });
+});
