@@ -1,0 +1,175 @@
+// Helpers shared by the benchmark files: result checking, statistics, GC between runs, spawning a
+// timed process, and writing bench/results/<name>.md and .json with the machine's description.
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { DATA_DIR, RESULTS_DIR, ROOT } from './data.mjs';
+
+/** Median of a list of numbers. */
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Median, min and max of timings, rounded to 0.1 ms. */
+export function stats(ms) {
+  const r = (x) => Math.round(x * 10) / 10;
+  return { median: r(median(ms)), min: r(Math.min(...ms)), max: r(Math.max(...ms)), runs: ms.map(r) };
+}
+
+v8.setFlagsFromString('--expose-gc');
+const gc = globalThis.gc ?? vm.runInNewContext('gc');
+
+/** Collects garbage so one contender's leftovers are not collected during the next one's timing. */
+export function collectGarbage() {
+  gc();
+}
+
+/** Times one call of an async or sync function, in ms; returns [ms, value]. */
+export async function timeOnce(fn) {
+  collectGarbage();
+  const t = performance.now();
+  const value = await fn();
+  return [performance.now() - t, value];
+}
+
+/** Rows `[key, ...numbers]` of a result Map (values may be a number or a list of numbers). */
+export function rowsOfMap(map) {
+  return [...map].map(([k, v]) => [k, ...(Array.isArray(v) ? v : [v])]);
+}
+
+/** Rows `[key, ...numbers]` of a result table whose first column is the key. */
+export function rowsOfTable(table) {
+  const cols = table.schema.fields.map((f) => table.getChild(f.name).toArray());
+  const rows = new Array(table.numRows);
+  for (let i = 0; i < table.numRows; i++) rows[i] = cols.map((c) => (typeof c[i] === 'bigint' ? Number(c[i]) : c[i]));
+  return rows;
+}
+
+/** Rows of CSV text with a header line and no quoting; numeric-looking cells become numbers. */
+export function rowsOfCsv(text) {
+  const lines = text.split('\n').filter((l) => l !== '');
+  return { header: lines[0].split(','), rows: lines.slice(1).map((l) => l.split(',').map((c, j) => (j > 0 || /^-?\d+(\.\d+)?$/.test(c) ? Number(c) : c))) };
+}
+
+const close = (a, b) => a === b || (typeof a === 'number' && typeof b === 'number' && Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b)));
+
+/**
+ * Throws unless two result row lists hold the same keys with the same values (floats within a relative
+ * 1e-9: sums in another order round differently). With `ordered`, the row order must match too.
+ */
+export function checkSameRows(label, expected, actual, { ordered = false } = {}) {
+  if (expected.length !== actual.length) throw new Error(`${label}: expected ${expected.length} result rows, got ${actual.length}`);
+  const want = ordered ? expected : [...expected].sort(byKey);
+  const got = ordered ? actual : [...actual].sort(byKey);
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i];
+    const g = got[i];
+    if (w.length !== g.length || !w.every((x, j) => close(x, g[j]))) {
+      throw new Error(`${label}: row ${i} differs: expected ${JSON.stringify(w)}, got ${JSON.stringify(g)}`);
+    }
+  }
+}
+
+function byKey(a, b) {
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+}
+
+/**
+ * Spawns `node args…`, collects stdout, and resolves with the wall time from spawn to exit (what
+ * `time` would show). Rejects on a non-zero exit, with stderr.
+ */
+export function timeProcess(args, { cwd } = {}) {
+  return new Promise((resolve, reject) => {
+    const t = performance.now();
+    const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = [];
+    const err = [];
+    child.stdout.on('data', (d) => out.push(d));
+    child.stderr.on('data', (d) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = performance.now() - t;
+      const stderr = Buffer.concat(err).toString();
+      if (code !== 0) reject(new Error(`node ${args.join(' ')} exited with ${code}:\n${stderr}`));
+      else resolve({ ms, stdout: Buffer.concat(out).toString(), stderr });
+    });
+  });
+}
+
+/** The machine and moment a result belongs to. */
+export function machine() {
+  return {
+    cores: os.availableParallelism(),
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    memoryGB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    date: new Date().toISOString(),
+    loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100),
+  };
+}
+
+export const NOISE_NOTE =
+  'Other processes (other engineers’ builds and test runs) may have been running on this shared machine during the run; ' +
+  'the load average at the start and end is recorded. Compare ratios measured in the same run, not absolute times across runs, ' +
+  'and re-run on a quiet machine for publishable numbers.';
+
+/** The markdown header of a results file. */
+export function header(title, hypothesis, m, loadEnd) {
+  return [
+    `# ${title}`,
+    '',
+    `**Hypothesis.** ${hypothesis}`,
+    '',
+    `Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGB} GB, ${m.platform}; Node ${m.node}; ${m.date}.`,
+    `Load average (1/5/15 min) at start ${m.loadavg.join(' / ')}${loadEnd ? `, at end ${loadEnd.map((x) => x.toFixed(2)).join(' / ')}` : ''}.`,
+    '',
+    `> ${NOISE_NOTE}`,
+    '',
+  ];
+}
+
+/** A markdown table. */
+export function mdTable(head, rows) {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
+}
+
+/**
+ * Writes bench/results/<name>.md and .json; results at a scale other than `full` go to the gitignored
+ * bench/data/results/ instead, so a quick check never replaces the committed numbers.
+ */
+export function writeResults(name, scale, markdownLines, json) {
+  const dir = scale === 'full' ? RESULTS_DIR : path.join(DATA_DIR, 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, `${name}.md`), markdownLines.join('\n') + '\n');
+  writeFileSync(path.join(dir, `${name}.json`), JSON.stringify(json, null, 2) + '\n');
+  process.stderr.write(`wrote ${path.relative(ROOT, dir)}/${name}.md and .json\n`);
+}
+
+/** Formats ms for tables. */
+export const fmtMs = (ms) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
+/** Formats a ratio. */
+export const fmtX = (x) => `${x.toFixed(2)}×`;
+
+/** Writes a progress line to stderr. */
+export function progress(msg) {
+  process.stderr.write(`[bench] ${msg}\n`);
+}
+
+/** The worker counts to measure: `--workers 1,2` or 1 … cores. */
+export function workerCounts(argv = process.argv) {
+  const i = argv.indexOf('--workers');
+  if (i >= 0) return argv[i + 1].split(',').map(Number);
+  return Array.from({ length: os.availableParallelism() }, (_, k) => k + 1);
+}
+
+/** A numeric flag `--name N`, or its default. */
+export function intFlag(name, fallback, argv = process.argv) {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(argv[i + 1]) : fallback;
+}
