@@ -12,7 +12,8 @@ import type { RecordBatch } from 'apache-arrow';
  *
  * Without them (`auto`, the default), the range is not known until every value has been seen,
  * yet each task must count its values as it reads them. So the bins are aligned on a power-of-two
- * width, `w = 2^k`, the smallest that covers the data in at most `bins` bins: a partial with a
+ * width, `w = 2^k`, the smallest that covers the data in at most `bins` bins (and no finer than
+ * 2^-52 of the largest magnitude, so bin numbers stay exact integers): a partial with a
  * finer width is coarsened exactly (bin i becomes bin floor(i / 2^j); division by a power of two is
  * exact in floating point), so partials of any range merge into exact counts in one pass. The
  * result has between about bins/2 and `bins` bins, with round edges (0, 8, 16, … for data in 0–100
@@ -42,10 +43,9 @@ export default defineJob({
     if (acc.mode === 'fixed') {
       const { min, max, counts } = acc;
       const bins = counts.length;
-      const scale = bins / (max - min);
       for (let k = 0; k < values.length; k++) {
         const x = values[k]!;
-        if (x >= min && x <= max) counts[Math.min(bins - 1, Math.floor((x - min) * scale))]! += 1;
+        if (x >= min && x <= max) counts[Math.min(bins - 1, Math.floor(((x - min) / (max - min)) * bins))]! += 1;
         else ctx.count('out-of-range');
       }
       return acc;
