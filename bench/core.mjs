@@ -15,45 +15,17 @@
 // sorted by key, and compares their outputs.
 //
 //   node bench/core.mjs [--scale small] [--repeat 3] [--workers 1,2] [--cases q1,q2] [--no-cli]
+import os from 'node:os';
 import path from 'node:path';
 import { Engine } from '../dist/src/index.js';
 import { paramFlags, selectedCases } from './cases.mjs';
 import { CLI, ROOT, ensureData, scaleName } from './data.mjs';
-import { checkSameRows, fmtMs, fmtX, header, intFlag, machine, mdTable, progress, rowsOfCsv, rowsOfMap, rowsOfTable, stats, timeOnce, timeProcess, workerCounts, writeResults } from './lib.mjs';
+import { engineContender, fmtMs, fmtX, header, interleaved, intFlag, machine, mdTable, progress, rowsOfCsv, rowsOfMap, timeProcess, workerCounts, writeResults } from './lib.mjs';
 
 const HYPOTHESIS =
   'With workers already started, the engine at 1 worker is at most 10% slower than a hand-written sequential program, ' +
   'and at 2 workers ≥ 1.7× faster, on word count and group-by Q1–Q3. From the CLI (thread start-up and bundling included) ' +
   'it is ≥ 1.5× faster on word count over 100 MB and no slower on Q1 and Q2 over 10M rows.';
-
-/** Runs the contenders round-robin; each run's rows are checked against the first baseline run's. */
-async function interleaved(label, contenders, repeat) {
-  let expected;
-  const check = (c, rows) => {
-    if (!expected) expected = rows;
-    else checkSameRows(`${label}, ${c.name}`, expected, rows, { ordered: c.ordered });
-  };
-  // Warm-up round: JIT, file cache, the job bundle; its answers are checked too.
-  for (const c of contenders) {
-    progress(`${label}: warm-up ${c.name}`);
-    const [, v] = await timeOnce(c.run);
-    check(c, c.rows(v));
-  }
-  const times = new Map(contenders.map((c) => [c.name, []]));
-  const extras = new Map(contenders.map((c) => [c.name, []]));
-  for (let r = 0; r < repeat; r++) {
-    for (const c of contenders) {
-      const [ms, v] = await timeOnce(c.run);
-      check(c, c.rows(v));
-      times.get(c.name).push(ms);
-      if (c.extra) extras.get(c.name).push(c.extra(v));
-      progress(`${label}: ${c.name} run ${r + 1}/${repeat}: ${fmtMs(ms)} ms`);
-    }
-  }
-  return contenders.map((c) => ({ name: c.name, ...stats(times.get(c.name)), extra: extras.get(c.name) }));
-}
-
-const phasesOf = (report) => Object.fromEntries(Object.entries({ ...report.phases, ...report.setupDetail }).map(([k, v]) => [k, Math.round(v * 10) / 10]));
 
 async function inProcess(cases, files, counts, repeat) {
   const engines = counts.map((w) => new Engine({ workers: w }));
@@ -64,13 +36,7 @@ async function inProcess(cases, files, counts, repeat) {
       const file = files[c.input];
       const contenders = [
         { name: 'baseline', run: () => c.baseline(file), rows: rowsOfMap },
-        ...engines.map((e) => ({
-          name: `engine ${e.workers}w`,
-          workers: e.workers,
-          run: () => e.run(c.job, { input: file, params: c.params }),
-          rows: (r) => rowsOfTable(r.table),
-          extra: (r) => ({ phases: phasesOf(r.report), coresBusy: Math.round(r.report.coresBusy * 100) / 100, tasks: r.report.tasks }),
-        })),
+        ...engines.map((e) => engineContender(e, c, file)),
       ];
       const results = await interleaved(`in-process ${c.name}`, contenders, repeat);
       const base = results[0].median;
@@ -184,5 +150,5 @@ const m = machine();
 progress(`core: scale ${scale}, workers ${counts.join(',')}, ${repeat} repeats, cases ${cases.map((c) => c.name).join(',')}`);
 const inproc = await inProcess(cases, files, counts, repeat);
 const cli = process.argv.includes('--no-cli') ? [] : await wholeProcess(cases, files, repeat);
-const loadEnd = (await import('node:os')).default.loadavg();
+const loadEnd = os.loadavg();
 writeResults('core', scale, markdown(m, scale, inproc, cli, loadEnd, repeat), { hypothesis: HYPOTHESIS, machine: m, loadavgEnd: loadEnd, scale, repeat, workerCounts: counts, inProcess: inproc, cli });

@@ -37,6 +37,53 @@ export async function timeOnce(fn) {
   return [performance.now() - t, value];
 }
 
+/**
+ * Runs contenders `{ name, run, rows, extra?, ordered? }` round-robin: a checked warm-up round, then
+ * `repeat` timed rounds, so load from other processes hits all of them alike. Every run's rows are
+ * checked against the first contender's warm-up rows (put the baseline first) before its time is kept.
+ */
+export async function interleaved(label, contenders, repeat) {
+  let expected;
+  const check = (c, rows) => {
+    if (!expected) expected = rows;
+    else checkSameRows(`${label}, ${c.name}`, expected, rows, { ordered: c.ordered });
+  };
+  // Warm-up round: JIT, file cache, the job bundle; its answers are checked too.
+  for (const c of contenders) {
+    progress(`${label}: warm-up ${c.name}`);
+    const [, v] = await timeOnce(c.run);
+    check(c, c.rows(v));
+  }
+  const times = new Map(contenders.map((c) => [c.name, []]));
+  const extras = new Map(contenders.map((c) => [c.name, []]));
+  for (let r = 0; r < repeat; r++) {
+    for (const c of contenders) {
+      const [ms, v] = await timeOnce(c.run);
+      check(c, c.rows(v));
+      times.get(c.name).push(ms);
+      if (c.extra) extras.get(c.name).push(c.extra(v));
+      progress(`${label}: ${c.name} run ${r + 1}/${repeat}: ${fmtMs(ms)} ms`);
+    }
+  }
+  return contenders.map((c) => ({ name: c.name, ...stats(times.get(c.name)), extra: extras.get(c.name) }));
+}
+
+const round1 = (v) => Math.round(v * 10) / 10;
+
+/** A contender for `interleaved`: a started Engine running a case; keeps each run's phase times. */
+export function engineContender(engine, c, file) {
+  return {
+    name: `engine ${engine.workers}w`,
+    run: () => engine.run(c.job, { input: file, params: c.params }),
+    rows: (r) => rowsOfTable(r.table),
+    extra: ({ report: r }) => ({
+      phases: Object.fromEntries(Object.entries({ ...r.phases, ...r.setupDetail }).map(([k, v]) => [k, round1(v)])),
+      coresBusy: Math.round(r.coresBusy * 100) / 100,
+      tasks: r.tasks,
+    }),
+  };
+}
+
 /** Rows `[key, ...numbers]` of a result Map (values may be a number or a list of numbers). */
 export function rowsOfMap(map) {
   return [...map].map(([k, v]) => [k, ...(Array.isArray(v) ? v : [v])]);
