@@ -25,7 +25,8 @@ export async function expandInputs(inputs: string[], format?: InputFormat): Prom
   const files: string[] = [];
   for (const input of inputs) {
     if (isDynamicPattern(input)) {
-      const matches = await glob(input, { absolute: false, onlyFiles: true, expandDirectories: false });
+      // Paths come back as the user wrote the pattern: absolute for an absolute pattern, else relative to the cwd.
+      const matches = await glob(input, { absolute: path.isAbsolute(input), onlyFiles: true, expandDirectories: false });
       if (matches.length === 0) throw new PlanError(`--input "${input}" matches no file; check the pattern (quote it so the shell does not expand it)`);
       files.push(...matches.sort());
       continue;
