@@ -40,10 +40,10 @@ export async function timeOnce(fn) {
 /**
  * Runs contenders `{ name, run, rows, extra?, ordered? }` round-robin: a checked warm-up round, then
  * `repeat` timed rounds, so load from other processes hits all of them alike. Every run's rows are
- * checked against the first contender's warm-up rows (put the baseline first) before its time is kept.
+ * checked against `expected` rows, or else the first contender's warm-up rows (put the baseline first),
+ * before its time is kept.
  */
-export async function interleaved(label, contenders, repeat) {
-  let expected;
+export async function interleaved(label, contenders, repeat, { expected } = {}) {
   const check = (c, rows) => {
     if (!expected) expected = rows;
     else checkSameRows(`${label}, ${c.name}`, expected, rows, { ordered: c.ordered });
