@@ -51,9 +51,24 @@ export class TaskError extends QuiverError {
   }
 }
 
+/** Where in an input a problem is: the file and whichever of line, byte offset, row group and column apply. */
+export interface InputLocation {
+  file: string;
+  /** 1-based line of a text file. */
+  line?: number;
+  byteOffset?: number;
+  rowGroup?: number;
+  column?: string;
+  /** What the reader expected there, and what it found. */
+  expected?: string;
+  found?: string;
+}
+
 /** The data in an input file is not what its format says (truncated, corrupt, not that format). */
 export class InputError extends QuiverError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** Where the problem is, when the reader knows. */
+  readonly location?: InputLocation;
+  constructor(message: string, options?: { cause?: unknown; location?: InputLocation }) {
     super('io', message, options);
   }
 }

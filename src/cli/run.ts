@@ -6,14 +6,15 @@ import { paramsFromArgs } from '../job/params.js';
 import { UsageError } from '../errors.js';
 import { tableToCsvLines, tableToNdjsonLines } from '../io/text-formats.js';
 import { collect, positiveInt } from './options.js';
+import { addFormatOptions, formatOptionsFromFlags, inputFormatOf, type FormatFlags } from './format-flags.js';
 import { formatTable } from './print-table.js';
 import { runSignal } from './signals.js';
 
 /** Options shared by `run`, `explain` and `speedup`: the input and how it is cut. */
 export function addInputOptions(cmd: Command): Command {
-  return cmd
-    .requiredOption('-i, --input <paths...>', 'input files, directories or globs (Arrow IPC or text)')
-    .option('--input-format <format>', 'treat inputs as arrow or text, instead of telling by extension')
+  return addFormatOptions(cmd)
+    .requiredOption('-i, --input <paths...>', 'input files, directories or globs (Arrow IPC, Arrow stream, Parquet, CSV, NDJSON, text; .gz/.zst)')
+    .option('--input-format <format>', 'treat inputs as arrow, arrows, csv, ndjson, parquet or text, instead of telling by extension')
     .option('-w, --workers <n>', 'worker threads (default: the cores Node may use)', positiveInt('--workers'))
     .option('-r, --reducers <n>', 'reduce partitions (default: workers)', positiveInt('--reducers'))
     .option('--split-size <size>', 'bytes per split, e.g. 4KB, 64MB, 1GB (default: input ÷ (workers × 4), 1 MB–64 MB)')
@@ -21,7 +22,7 @@ export function addInputOptions(cmd: Command): Command {
     .option('-p, --param <name=value>', 'job parameter, repeatable', collect, []);
 }
 
-interface InputFlags {
+interface InputFlags extends FormatFlags {
   input: string[];
   inputFormat?: string;
   workers?: number;
@@ -33,12 +34,10 @@ interface InputFlags {
 
 /** Turns parsed input flags into run options, checking the ones commander cannot. */
 export function runOptionsFromFlags(o: InputFlags): RunOptions & { workers?: number } {
-  if (o.inputFormat !== undefined && o.inputFormat !== 'arrow' && o.inputFormat !== 'text') {
-    throw new UsageError(`--input-format must be arrow or text, got "${o.inputFormat}"`);
-  }
   return {
     input: o.input,
-    format: o.inputFormat as 'arrow' | 'text' | undefined,
+    format: inputFormatOf(o.inputFormat),
+    ...formatOptionsFromFlags(o),
     workers: o.workers,
     reducers: o.reducers,
     splitSize: o.splitSize,

@@ -9,6 +9,7 @@ import { resolveParams } from '../job/params.js';
 import type { FoldJob, Job, KeyedJob } from '../job/types.js';
 import { checkOutput, outputFormatOf, writeTableFile, type OutputFormat } from '../io/sinks.js';
 import type { InputFormat } from '../planner/inputs.js';
+import type { FormatOptions } from '../planner/formats.js';
 import type { Plan } from '../planner/plan.js';
 import { parseSize } from '../planner/size.js';
 import { describeSplit } from '../planner/split.js';
@@ -60,6 +61,8 @@ export interface RunOptions {
   /** Replace an existing output file. @default false */
   overwrite?: boolean;
   signal?: AbortSignal;
+  /** CSV dialect (delimiter, quote, header, nulls) and column names/types for CSV and NDJSON input. */
+  formatOptions?: FormatOptions;
   onProgress?: (p: RunProgress) => void;
   /** Attempts per task when its worker dies. @default 3 */
   maxAttempts?: number;

@@ -7,6 +7,7 @@ import { tableToShared } from '../io/shared-table.js';
 import { makePlan, type Plan } from '../planner/plan.js';
 import { parseSize } from '../planner/size.js';
 import type { InputFormat } from '../planner/inputs.js';
+import type { FormatOptions } from '../planner/formats.js';
 import type { TaskSpec } from '../executor/scheduler.js';
 import { transferablesOf, type EncodedPairs } from '../worker/partials.js';
 import { rowComparator } from '../worker/order.js';
@@ -31,6 +32,8 @@ export interface PlanRequest {
   reducers?: number;
   splitSize?: number | string;
   batchRows?: number;
+  /** CSV dialect and column types for CSV/NDJSON input. */
+  formatOptions?: FormatOptions;
 }
 
 /** Plans a run for `workers` workers; in-memory input is also placed in shared memory for them. */
@@ -45,7 +48,7 @@ export async function planRun(options: PlanRequest, workers: number): Promise<{ 
   }
   if (options.input === undefined) throw new UsageError('no input: pass --input <file, directory or glob> (or `table` to the library)');
   const inputs = Array.isArray(options.input) ? options.input : [options.input];
-  return { plan: await makePlan({ inputs, format: options.format, workers, reducers: options.reducers, splitBytes, batchRows: options.batchRows }) };
+  return { plan: await makePlan({ inputs, format: options.format, workers, reducers: options.reducers, splitBytes, batchRows: options.batchRows, formatOptions: options.formatOptions }) };
 }
 
 /** The file path of a job given as a path, a file URL, or a job object made by defineJob in a module. */

@@ -3,14 +3,22 @@ import path from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { PlanError } from '../errors.js';
 
-/** Input formats the planner knows. */
-export type InputFormat = 'arrow' | 'text';
+/** Input formats the planner knows. `arrows` is the Arrow IPC stream format. */
+export type InputFormat = 'arrow' | 'arrows' | 'text' | 'csv' | 'ndjson' | 'parquet';
+
+/** All input formats, for option checks. */
+export const INPUT_FORMATS: readonly InputFormat[] = ['arrow', 'arrows', 'text', 'csv', 'ndjson', 'parquet'];
+
+/** Compression of a whole file, told by its extension (`.gz`, `.zst`). */
+export type Codec = 'gzip' | 'zstd';
 
 /** One input file found by expanding the user's `--input` arguments. */
 export interface InputFile {
   path: string;
   bytes: number;
   format: InputFormat;
+  /** Set for compressed files; `format` is then the format of the decompressed text. */
+  codec?: Codec;
 }
 
 const ARROW_EXT = new Set(['.arrow', '.feather', '.ipc']);
@@ -50,19 +58,36 @@ export async function expandInputs(inputs: string[], format?: InputFormat): Prom
     }
   }
   const unique = [...new Set(files)];
-  return Promise.all(unique.map(async (f) => ({ path: f, bytes: (await stat(f)).size, format: format ?? (await detectFormat(f)) })));
+  return Promise.all(unique.map(async (f) => ({ path: f, bytes: (await stat(f)).size, format: format ?? (await detectFormat(f)), ...codecOf(f) })));
 }
 
-/** Tells the format from the extension, else from the first bytes (Arrow magic), else text. */
+const FORMAT_EXT: Record<string, InputFormat> = {
+  '.arrows': 'arrows', '.csv': 'csv', '.tsv': 'csv', '.tab': 'csv', '.ndjson': 'ndjson', '.jsonl': 'ndjson', '.parquet': 'parquet', '.pq': 'parquet',
+};
+
+/** The codec of a compressed file, by extension. */
+function codecOf(file: string): { codec?: Codec } {
+  const ext = path.extname(file).toLowerCase();
+  return ext === '.gz' ? { codec: 'gzip' } : ext === '.zst' ? { codec: 'zstd' } : {};
+}
+
+/** Tells the format from the extension (under any .gz/.zst), else from the first bytes (Arrow, Parquet magic), else text. */
 async function detectFormat(file: string): Promise<InputFormat> {
-  if (ARROW_EXT.has(path.extname(file).toLowerCase())) return 'arrow';
+  const inner = codecOf(file).codec ? file.slice(0, -path.extname(file).length) : file;
+  const ext = path.extname(inner).toLowerCase();
+  if (ARROW_EXT.has(ext)) return 'arrow';
+  if (FORMAT_EXT[ext]) return FORMAT_EXT[ext]!;
+  if (inner !== file) return 'text';
   const fh = await open(file, 'r').catch((e: Error) => {
     throw new PlanError(`cannot open input ${file}: ${e.message}`, { cause: e });
   });
   try {
     const buf = Buffer.alloc(6);
     await fh.read(buf, 0, 6, 0);
-    return buf.toString('latin1') === 'ARROW1' ? 'arrow' : 'text';
+    if (buf.toString('latin1') === 'ARROW1') return 'arrow';
+    if (buf.toString('latin1', 0, 4) === 'PAR1') return 'parquet';
+    if (buf.readUInt32LE(0) === 0xffffffff) return 'arrows';
+    return 'text';
   } finally {
     await fh.close();
   }

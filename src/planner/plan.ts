@@ -3,6 +3,7 @@ import { readArrowFileLayout, splitArrowFile } from './arrow-file.js';
 import { expandInputs, type InputFormat } from './inputs.js';
 import type { Split } from './split.js';
 import { splitTextFile } from './text.js';
+import { isFormatFile, planFormatFiles, type FormatOptions } from './formats.js';
 
 /** How to cut the inputs. */
 export interface PlanOptions {
@@ -18,6 +19,8 @@ export interface PlanOptions {
   splitBytes?: number;
   /** Rows per split for row-addressed formats (Arrow), and the most rows per batch handed to `map`. */
   batchRows?: number;
+  /** CSV dialect and column types for CSV/NDJSON input. */
+  formatOptions?: FormatOptions;
 }
 
 /** A file of the plan, with what the planner learnt about it. */
@@ -27,6 +30,10 @@ export interface PlannedFile {
   bytes: number;
   /** Exact rows, for formats that record them. */
   rows?: number;
+  /** Rows estimated from a sample (CSV, NDJSON). */
+  estimatedRows?: number;
+  /** Why the file is read by one task (compressed files). */
+  note?: string;
   splits: number;
 }
 
@@ -62,8 +69,16 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
   const splits: Split[] = [];
   const planned: PlannedFile[] = [];
   let totalRows: number | undefined = 0;
+  const formatPlans = await planFormatFiles(files.filter(isFormatFile), splitBytes, options.batchRows, options.formatOptions);
   for (const f of files) {
-    if (f.format === 'arrow') {
+    const fp = formatPlans.get(f.path);
+    if (fp) {
+      const mine = fp.splits(splits.length);
+      splits.push(...mine);
+      planned.push({ path: f.path, format: f.format, bytes: f.bytes, rows: fp.rows, estimatedRows: fp.estimatedRows, note: fp.note, splits: mine.length });
+      if (totalRows !== undefined && fp.rows !== undefined) totalRows += fp.rows;
+      else totalRows = undefined;
+    } else if (f.format === 'arrow') {
       const layout = await readArrowFileLayout(f.path);
       const perRow = layout.rows > 0 ? layout.bytes / layout.rows : 1;
       const rowsPerSplit = options.batchRows ?? Math.max(1, Math.round(splitBytes / perRow));

@@ -3,6 +3,8 @@
  * Splits are plain data (no handles, no buffers) so they can be posted to workers, logged and,
  * later, sent to other machines.
  */
+import type { ColumnSpec } from '../io/column-types.js';
+import type { CsvDialect } from '../io/csv-decode.js';
 
 /** A row range of one record batch of an Arrow IPC file. */
 export interface ArrowPiece {
@@ -53,8 +55,62 @@ export interface TableSplit {
   bytes: number;
 }
 
+/**
+ * Records of a CSV/TSV file that start in bytes `[start, end)`. The worker finds the first record
+ * start at or after `start` (and `end`) itself, even inside quoted fields (see io/csv-records.ts).
+ */
+export interface CsvSplit {
+  kind: 'csv';
+  id: number;
+  file: string;
+  start: number;
+  end: number;
+  bytes: number;
+  /** First byte of data (after any BOM and header): a known record start. */
+  dataStart: number;
+  fileBytes: number;
+  dialect: CsvDialect;
+  /** Every column of a record, in file order, with its type. */
+  columns: ColumnSpec[];
+}
+
+/** JSON lines that start in bytes `[start, end)` of an NDJSON file. */
+export interface NdjsonSplit {
+  kind: 'ndjson';
+  id: number;
+  file: string;
+  start: number;
+  end: number;
+  bytes: number;
+  /** Columns (nested objects flattened to `a.b`) with their types. */
+  columns: ColumnSpec[];
+}
+
+/** Row groups of a Parquet file. */
+export interface ParquetSplit {
+  kind: 'parquet';
+  id: number;
+  file: string;
+  rowGroups: number[];
+  /** Row of the file where the split starts. */
+  rowStart: number;
+  rows: number;
+  bytes: number;
+}
+
+/** A whole compressed text file (gzip or zstd): not splittable, so one task reads it as a stream. */
+export interface CompressedSplit {
+  kind: 'compressed';
+  id: number;
+  file: string;
+  codec: 'gzip' | 'zstd';
+  bytes: number;
+  /** How the decompressed text is read. */
+  inner: { kind: 'text' } | { kind: 'csv'; dialect: CsvDialect; columns: ColumnSpec[]; bom: boolean } | { kind: 'ndjson'; columns: ColumnSpec[] };
+}
+
 /** Any split. */
-export type Split = ArrowFileSplit | TextSplit | TableSplit;
+export type Split = ArrowFileSplit | TextSplit | TableSplit | CsvSplit | NdjsonSplit | ParquetSplit | CompressedSplit;
 
 /** A short, human-readable description of a split, for errors and `quiver explain`. */
 export function describeSplit(s: Split, of?: number): string {
@@ -66,5 +122,12 @@ export function describeSplit(s: Split, of?: number): string {
       return `${n} of ${s.file}, bytes ${s.start}–${Math.max(s.start, s.end - 1)}`;
     case 'table':
       return `${n} of the in-memory table, rows ${s.rowStart}–${s.rowEnd - 1}`;
+    case 'csv':
+    case 'ndjson':
+      return `${n} of ${s.file}, bytes ${s.start}–${Math.max(s.start, s.end - 1)}`;
+    case 'parquet':
+      return `${n} of ${s.file}, row group${s.rowGroups.length > 1 ? 's' : ''} ${s.rowGroups[0]}${s.rowGroups.length > 1 ? `–${s.rowGroups[s.rowGroups.length - 1]}` : ''}, rows ${s.rowStart}–${s.rowStart + s.rows - 1}`;
+    case 'compressed':
+      return `${n}: all of ${s.file} (${s.codec}, not splittable)`;
   }
 }

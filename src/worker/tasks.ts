@@ -32,13 +32,13 @@ type Result = { output: TaskOutput; metrics: TaskMetrics };
 
 function splitInfo(split: Split, of: number): SplitInfo {
   const info: SplitInfo = { id: split.id, of, file: split.file, describe: describeSplit(split, of) };
-  if (split.kind === 'text') {
+  if (split.kind === 'text' || split.kind === 'csv' || split.kind === 'ndjson') {
     info.byteStart = split.start;
     info.byteEnd = split.end;
-  } else if (split.kind === 'arrow-file') {
+  } else if (split.kind === 'arrow-file' || split.kind === 'parquet') {
     info.rowStart = split.rowStart ?? 0;
     info.rowEnd = info.rowStart + split.rows;
-  } else {
+  } else if (split.kind === 'table') {
     info.rowStart = split.rowStart;
     info.rowEnd = split.rowEnd;
   }

@@ -1,0 +1,399 @@
+import { isUtf8 } from 'node:buffer';
+import { Field, RecordBatch, Schema, Struct, makeData, type Dictionary } from 'apache-arrow';
+import { BadRecords, type BadRecord } from './bad-records.js';
+import { BoolBuilder, DictBuilder, Float64Builder, Int32Builder, Utf8Builder, makeBuilder, type ColumnBuilder } from './column-builders.js';
+import { arrowTypeOf, type ColumnSpec } from './column-types.js';
+import { EXPECTED, POW10, parseBool, parseFloat64, parseInt32 } from './parse-values.js';
+
+/** How a CSV file is written. Plain data: it travels inside splits. */
+export interface CsvDialect {
+  /** One byte, e.g. `,` or `\t`. */
+  delimiter: string;
+  /** One byte, or '' for no quoting. @default '"' */
+  quote: string;
+  /** Whether the first record names the columns. */
+  header: boolean;
+  /** Unquoted field texts that mean null. @default [''] */
+  nullValues: string[];
+  /** Longest record allowed, in bytes; also bounds how far a split looks for its first record. */
+  maxRecordBytes: number;
+}
+
+const NL = 10;
+const CR = 13;
+const SKIP = 0, INT32 = 1, FLOAT64 = 2, BOOL = 3, UTF8 = 4, DICT = 5;
+const KIND = { int32: INT32, float64: FLOAT64, bool: BOOL, utf8: UTF8, dict: DICT } as const;
+const MAX_EXACT = 2 ** 53;
+
+/** A record the decoder could not read; `offset` is an index into the buffer being decoded. */
+export interface CsvProblem {
+  offset: number;
+  column?: string;
+  expected: string;
+  found?: string;
+}
+
+/**
+ * Decodes CSV records straight into typed Arrow columns, batch by batch: numbers are parsed from the
+ * bytes inline (no strings for plain integers and decimals), strings are copied once into the
+ * column's UTF-8 buffer, low-cardinality strings are dictionary-encoded as they are read, and columns
+ * the job does not use are only skipped over. One decoder serves one split (or one stream).
+ */
+export class CsvDecoder {
+  readonly schema: Schema;
+  private readonly kinds: Uint8Array;
+  private readonly width: number;
+  private readonly slot: Int32Array; // column index -> builder index, -1 when skipped
+  private readonly names: string[];
+  private builders: ColumnBuilder[] = [];
+  private row = 0;
+  readonly batches: RecordBatch[] = [];
+  private readonly d: number;
+  private readonly q: number;
+  private readonly nullEmpty: boolean;
+  private readonly nullMarkers: Buffer[];
+  /** Rows decoded so far (all batches). */
+  rows = 0;
+
+  constructor(
+    readonly dialect: CsvDialect,
+    readonly columns: ColumnSpec[],
+    readonly batchRows: number,
+    projection: string[] | undefined,
+    readonly bad: BadRecords,
+    /** Turns a problem at a buffer offset into a bad record in file terms. */
+    readonly locate: (p: CsvProblem) => BadRecord,
+  ) {
+    this.width = columns.length;
+    const keep = projection ? new Set(projection) : undefined;
+    this.kinds = new Uint8Array(this.width);
+    this.slot = new Int32Array(this.width).fill(-1);
+    const fields: Field[] = [];
+    columns.forEach((c, i) => {
+      if (keep && !keep.has(c.name)) return;
+      this.kinds[i] = KIND[c.type];
+      this.slot[i] = fields.length;
+      fields.push(new Field(c.name, arrowTypeOf(c.type), true));
+    });
+    this.names = columns.map((c) => c.name);
+    this.schema = new Schema(fields);
+    this.d = dialect.delimiter.charCodeAt(0);
+    this.q = dialect.quote === '' ? -1 : dialect.quote.charCodeAt(0);
+    this.nullEmpty = dialect.nullValues.includes('');
+    this.nullMarkers = dialect.nullValues.filter((v) => v !== '').map((v) => Buffer.from(v));
+    this.newBatch();
+  }
+
+  private newBatch(): void {
+    const cap = this.batchRows;
+    this.builders = this.schema.fields.map((f, i) => {
+      const col = this.columns[this.slot.indexOf(i)]!;
+      return makeBuilder(col.type, cap, col.type === 'dict' ? (f.type as Dictionary) : undefined);
+    });
+    this.row = 0;
+  }
+
+  private flush(): void {
+    if (this.row === 0) return;
+    const n = this.row;
+    const children = this.builders.map((b) => b.finish(n));
+    const data = makeData({ type: new Struct(this.schema.fields), length: n, nullCount: 0, children });
+    this.batches.push(new RecordBatch(this.schema, data));
+    this.rows += n;
+    this.newBatch();
+  }
+
+  /** Emits the rows decoded so far as a (last) batch. */
+  finish(): RecordBatch[] {
+    this.flush();
+    return this.batches;
+  }
+
+  /**
+   * Decodes the records in `buf[from, to)`. When `final`, `to` ends the last record; otherwise an
+   * unfinished record at the end is left for the next call. Returns where decoding stopped (the start
+   * of the unfinished record, or `to`).
+   */
+  decode(buf: Buffer, from: number, to: number, final: boolean): number {
+    if (!isUtf8(buf.subarray(from, to))) return this.decodeChecked(buf, from, to, final);
+    return this.decodeRange(buf, from, to, final, false);
+  }
+
+  private decodeChecked(buf: Buffer, from: number, to: number, final: boolean): number {
+    return this.decodeRange(buf, from, to, final, true);
+  }
+
+  private decodeRange(buf: Buffer, from: number, to: number, final: boolean, checkUtf8: boolean): number {
+    const { d, q, kinds, width } = this;
+    let pos = from;
+    while (pos < to) {
+      const recordStart = pos;
+      // Blank lines (LF or CRLF alone) are not records.
+      if (buf[pos] === NL) { pos++; continue; }
+      if (buf[pos] === CR && pos + 1 < to && buf[pos + 1] === NL) { pos += 2; continue; }
+      const row = this.row;
+      let f = 0;
+      let problem: CsvProblem | undefined;
+      for (;;) {
+        // One field starts at pos; afterwards pos is at its delimiter, its LF, or `to`.
+        const kind = f < width ? kinds[f]! : SKIP;
+        let start = pos;
+        let end: number;
+        let quoted = false;
+        let escaped = false;
+        if (buf[pos] === q) {
+          quoted = true;
+          let p = pos + 1;
+          for (;;) {
+            const at = buf.indexOf(q, p);
+            if (at < 0 || at >= to) { end = -1; break; }
+            if (at + 1 < to && buf[at + 1] === q) { escaped = true; p = at + 2; continue; }
+            if (at + 1 >= to && !final) { end = -1; break; }
+            end = at;
+            break;
+          }
+          if (end < 0) {
+            if (!final) return this.unfinished(row, recordStart);
+            problem = { offset: pos, column: this.names[f], expected: 'a closing quote', found: 'the end of the file' };
+            pos = to;
+            break;
+          }
+          start = pos + 1;
+          pos = end + 1;
+          const b = pos < to ? buf[pos]! : NL;
+          if (b === CR && pos + 1 < to && buf[pos + 1] === NL) {
+            pos++;
+          } else if (b !== d && b !== NL && pos < to) {
+            problem = { offset: pos, column: this.names[f], expected: 'a delimiter or the end of the line after a closing quote', found: JSON.stringify(String.fromCharCode(b)) };
+            pos = this.skipRecord(buf, pos, to);
+            break;
+          }
+          if (kind !== SKIP) {
+            const err = this.setQuoted(kind, f, row, buf, start, end, escaped);
+            if (err) { problem = { offset: start - 1, ...err }; }
+          }
+        } else {
+          switch (kind) {
+            case SKIP: {
+              let p = pos;
+              while (p < to) { const b = buf[p]!; if (b === d || b === NL) break; p++; }
+              pos = p;
+              break;
+            }
+            case INT32: {
+              let p = pos;
+              let b = p < to ? buf[p]! : NL;
+              let neg = false;
+              if (b === 45) { neg = true; b = ++p < to ? buf[p]! : NL; } else if (b === 43) b = ++p < to ? buf[p]! : NL;
+              const digits = p;
+              let v = 0;
+              while (b >= 48 && b <= 57) { v = v * 10 + (b - 48); b = ++p < to ? buf[p]! : NL; }
+              const n = p - digits;
+              if (n > 0 && n < 11 && (b === d || b === NL || (b === CR && p + 1 < to && buf[p + 1] === NL)) && v <= 2147483647 + (neg ? 1 : 0)) {
+                (this.builders[this.slot[f]!] as Int32Builder).values[row] = neg ? -v : v;
+                pos = b === CR ? p + 1 : p;
+              } else {
+                const e = this.fieldEnd(buf, pos, to);
+                const err = this.setText(INT32, f, row, buf, pos, e);
+                if (err) problem = { offset: pos, ...err };
+                pos = e < to && buf[e] === CR ? e + 1 : e;
+              }
+              break;
+            }
+            case FLOAT64: {
+              let p = pos;
+              let b = p < to ? buf[p]! : NL;
+              let neg = false;
+              if (b === 45) { neg = true; b = ++p < to ? buf[p]! : NL; } else if (b === 43) b = ++p < to ? buf[p]! : NL;
+              const digits = p;
+              let m = 0;
+              while (b >= 48 && b <= 57) { m = m * 10 + (b - 48); b = ++p < to ? buf[p]! : NL; }
+              let frac = 0;
+              let n = p - digits;
+              if (b === 46) {
+                b = ++p < to ? buf[p]! : NL;
+                const fs = p;
+                while (b >= 48 && b <= 57) { m = m * 10 + (b - 48); b = ++p < to ? buf[p]! : NL; }
+                frac = p - fs;
+                n += frac;
+              }
+              if (n > 0 && m < MAX_EXACT && frac < 23 && (b === d || b === NL || (b === CR && p + 1 < to && buf[p + 1] === NL))) {
+                const v = frac === 0 ? m : m / POW10[frac]!;
+                (this.builders[this.slot[f]!] as Float64Builder).values[row] = neg ? -v : v;
+                pos = b === CR ? p + 1 : p;
+              } else {
+                const e = this.fieldEnd(buf, pos, to);
+                const err = this.setText(FLOAT64, f, row, buf, pos, e);
+                if (err) problem = { offset: pos, ...err };
+                pos = e < to && buf[e] === CR ? e + 1 : e;
+              }
+              break;
+            }
+            default: {
+              let p = pos;
+              while (p < to) { const b = buf[p]!; if (b === d || b === NL) break; p++; }
+              const e = p < to && buf[p] === NL && p > pos && buf[p - 1] === CR ? p - 1 : p;
+              pos = p;
+              if (e === start ? this.nullEmpty : this.nullMarkers.length > 0 && this.isNullMarker(buf, start, e)) {
+                this.setNull(kind, f, row);
+              } else if (kind === UTF8) {
+                (this.builders[this.slot[f]!] as Utf8Builder).append(row, buf, start, e);
+              } else if (kind === DICT) {
+                (this.builders[this.slot[f]!] as DictBuilder).append(row, buf, start, e);
+              } else {
+                const err = this.setText(kind, f, row, buf, start, e);
+                if (err) problem = { offset: start, ...err };
+              }
+            }
+          }
+        }
+        if (problem) {
+          pos = this.skipRecord(buf, pos, to);
+          break;
+        }
+        if (pos >= to) {
+          if (!final) return this.unfinished(row, recordStart);
+          break;
+        }
+        if (buf[pos] === d) {
+          pos++;
+          f++;
+          if (pos >= to && !final) return this.unfinished(row, recordStart);
+          continue;
+        }
+        pos++; // LF
+        break;
+      }
+      if (!problem && f + 1 !== width) {
+        problem = f + 1 > width
+          ? { offset: recordStart, expected: `${width} fields`, found: `${f + 1} fields (too many; is the delimiter right, or is a field with a delimiter not quoted?)` }
+          : { offset: recordStart, expected: `${width} fields`, found: `${f + 1} field${f === 0 ? '' : 's'} (too few)` };
+      }
+      if (!problem && pos - recordStart > this.dialect.maxRecordBytes) {
+        problem = { offset: recordStart, expected: `a record of at most ${this.dialect.maxRecordBytes} bytes (raise --max-record-size)`, found: `one of ${pos - recordStart} bytes` };
+      }
+      if (!problem && checkUtf8 && !isUtf8(buf.subarray(recordStart, pos))) {
+        problem = { offset: recordStart + firstInvalidUtf8(buf, recordStart, pos), expected: 'UTF-8 text', found: 'bytes that are not valid UTF-8' };
+      }
+      if (problem) {
+        this.rollback(row);
+        this.bad.add(this.locate(problem));
+        continue;
+      }
+      if (++this.row === this.batchRows) this.flush();
+    }
+    return pos;
+  }
+
+  private unfinished(row: number, recordStart: number): number {
+    this.rollback(row);
+    return recordStart;
+  }
+
+  /** Undoes whatever a bad or unfinished record wrote into row `row`. */
+  private rollback(row: number): void {
+    for (const b of this.builders) {
+      b.clearRow(row);
+      if (b instanceof Utf8Builder) b.rollback(row);
+    }
+  }
+
+  /** The end of a record after a problem at `pos`: the next LF outside quotes (or `to`). */
+  private skipRecord(buf: Buffer, pos: number, to: number): number {
+    const nl = buf.indexOf(NL, pos);
+    return nl < 0 || nl >= to ? to : nl + 1;
+  }
+
+  /** The end of the unquoted field at `pos` (its delimiter or LF; a CR before the LF is left out by the caller). */
+  private fieldEnd(buf: Buffer, pos: number, to: number): number {
+    let p = pos;
+    while (p < to) { const b = buf[p]!; if (b === this.d || b === NL) break; p++; }
+    return p > pos && p < to && buf[p] === NL && buf[p - 1] === CR ? p - 1 : p;
+  }
+
+  private isNullMarker(buf: Buffer, start: number, end: number): boolean {
+    for (const m of this.nullMarkers) if (m.length === end - start && buf.compare(m, 0, m.length, start, end) === 0) return true;
+    return false;
+  }
+
+  private setNull(kind: number, f: number, row: number): void {
+    const b = this.builders[this.slot[f]!]!;
+    b.setNull(row);
+    if (kind === UTF8) (b as Utf8Builder).empty(row);
+    else if (kind === DICT) (b as DictBuilder).indices[row] = 0;
+  }
+
+  /** Sets a value from an unquoted field's text (the slow path), or says what was wrong. */
+  private setText(kind: number, f: number, row: number, buf: Buffer, start: number, end: number): Omit<CsvProblem, 'offset'> | undefined {
+    if (start === end ? this.nullEmpty : this.isNullMarker(buf, start, end)) {
+      this.setNull(kind, f, row);
+      return undefined;
+    }
+    return this.setValue(kind, f, row, buf.toString('utf8', start, end));
+  }
+
+  /** Sets a value from a quoted field; "" inside is one quote. */
+  private setQuoted(kind: number, f: number, row: number, buf: Buffer, start: number, end: number, escaped: boolean): Omit<CsvProblem, 'offset'> | undefined {
+    const b = this.builders[this.slot[f]!]!;
+    if (!escaped && (kind === UTF8 || kind === DICT)) {
+      (b as Utf8Builder | DictBuilder).append(row, buf, start, end);
+      return undefined;
+    }
+    let text = buf.toString('utf8', start, end);
+    if (escaped) text = text.replaceAll(this.dialect.quote + this.dialect.quote, this.dialect.quote);
+    if (kind === UTF8 || kind === DICT) {
+      (b as Utf8Builder | DictBuilder).appendString(row, text);
+      return undefined;
+    }
+    if (text === '') {
+      this.setNull(kind, f, row);
+      return undefined;
+    }
+    return this.setValue(kind, f, row, text);
+  }
+
+  private setValue(kind: number, f: number, row: number, text: string): Omit<CsvProblem, 'offset'> | undefined {
+    const b = this.builders[this.slot[f]!]!;
+    const column = this.names[f]!;
+    const type = this.columns[f]!.type;
+    const wrong = () => ({ column, expected: `${EXPECTED[type]} (column "${column}" is ${type}; if that was inferred from a sample, pass --column '${column}:utf8' or another type)`, found: JSON.stringify(text.length > 40 ? text.slice(0, 40) + '…' : text) });
+    switch (kind) {
+      case INT32: {
+        const v = parseInt32(text);
+        if (v === undefined) return wrong();
+        (b as Int32Builder).values[row] = v;
+        return undefined;
+      }
+      case FLOAT64: {
+        const v = parseFloat64(text);
+        if (v === undefined) return wrong();
+        (b as Float64Builder).values[row] = v;
+        return undefined;
+      }
+      case BOOL: {
+        const v = parseBool(text);
+        if (v === undefined) return wrong();
+        (b as BoolBuilder).set(row, v);
+        return undefined;
+      }
+      default:
+        (b as Utf8Builder).appendString(row, text);
+        return undefined;
+    }
+  }
+}
+
+/** Index (relative to `from`) of the first byte of `buf[from, to)` that breaks UTF-8. */
+export function firstInvalidUtf8(buf: Buffer, from: number, to: number): number {
+  let lo = from;
+  let hi = to;
+  // Binary search on prefixes; a prefix cut inside a character is invalid, so step back up to 3 bytes.
+  while (hi - lo > 4) {
+    const mid = (lo + hi) >> 1;
+    let ok = false;
+    for (let k = 0; k < 4 && mid - k > from; k++) if (isUtf8(buf.subarray(from, mid - k))) { ok = true; break; }
+    if (ok) lo = mid; else hi = mid;
+  }
+  for (let i = lo; i < hi; i++) if (!isUtf8(buf.subarray(from, i + 1)) && !isUtf8(buf.subarray(from, Math.min(hi, i + 4)))) return i - from;
+  return lo - from;
+}

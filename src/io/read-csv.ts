@@ -1,0 +1,117 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import type { RecordBatch } from 'apache-arrow';
+import { InputError } from '../errors.js';
+import type { CsvSplit } from '../planner/split.js';
+import { BadRecords, badRecordMessage, type BadRecord } from './bad-records.js';
+import { CsvDecoder, type CsvDialect, type CsvProblem } from './csv-decode.js';
+import { FS, agreedRecordStart, stateAfter, type RecordSyntax } from './csv-records.js';
+import { lineAt, readRange } from './file-range.js';
+
+const TAIL_CHUNK = 256 * 1024;
+const PREFIX_CHUNK = 8 << 20;
+
+/** The bytes that drive record boundaries in a dialect. */
+export function syntaxOf(d: CsvDialect): RecordSyntax {
+  return { delimiter: d.delimiter.charCodeAt(0), quote: d.quote === '' ? -1 : d.quote.charCodeAt(0), maxRecordBytes: d.maxRecordBytes };
+}
+
+/**
+ * Reads the records of a CSV split into record batches. The split owns the records that start in
+ * `[recordStartAt(start), recordStartAt(end))`, where `recordStartAt` is the agreed record start of
+ * io/csv-records.ts — computed the same way by this split and its neighbours, so every record is read
+ * exactly once, even when a split boundary falls inside a quoted field.
+ */
+export async function readCsvSplit(split: CsvSplit, batchRows: number, columns?: string[], bad = new BadRecords()): Promise<RecordBatch[]> {
+  const fh = await open(split.file, 'r');
+  try {
+    const syntax = syntaxOf(split.dialect);
+    const body = await readRange(fh, split.start, split.end - split.start);
+    if (body.length < split.end - split.start) throw new InputError(`${split.file} is shorter than when the run was planned (expected ${split.fileBytes} bytes); was it changed during the run?`);
+    const begin = split.start <= split.dataStart ? split.dataStart : await recordStartAt(fh, split, syntax, split.start, body);
+    const stop = split.end >= split.fileBytes ? split.fileBytes : await recordStartAt(fh, split, syntax, split.end);
+    if (begin >= stop) return [];
+    // The records are [begin, stop): the rest of the body, plus the bytes after `end` up to `stop`.
+    const from = Math.max(0, begin - split.start);
+    const buf = stop <= split.end ? body : Buffer.concat([body.subarray(from), await readRange(fh, split.end, stop - split.end)]);
+    const base = stop <= split.end ? split.start : begin;
+    const decoder = new CsvDecoder(split.dialect, split.columns, batchRows, columns, bad, (p) => problemAt(split.file, base, p));
+    const to = stop - base;
+    const lo = begin - base;
+    const ended = await withLines('CSV', () => decoder.decode(buf, lo, to, true));
+    if (ended !== to) throw new InputError(`${split.file}, byte ${base + ended}: the record ends past the next split's first record; the file has a record longer than --max-record-size (${split.dialect.maxRecordBytes} bytes) or unbalanced quotes`);
+    await fillLines('CSV', bad.examples);
+    return decoder.finish();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** A problem at buffer offset `p.offset` as a bad record of the file (the line is filled in later). */
+export function problemAt(file: string, base: number, p: CsvProblem): BadRecord {
+  const at = { file, byteOffset: base + p.offset, column: p.column, expected: p.expected, found: p.found };
+  return { ...at, message: badRecordMessage('CSV', at) };
+}
+
+/** Runs a decode; an InputError about a bad record gets its line number (counted only on error). */
+export async function withLines<T>(kind: 'CSV' | 'NDJSON', decode: () => T): Promise<T> {
+  try {
+    return decode();
+  } catch (e) {
+    const at = e instanceof InputError ? (e.location as BadRecord | undefined) : undefined;
+    if (!at || at.byteOffset === undefined || at.line !== undefined || !at.message || !(e as Error).message.startsWith(at.message)) throw e;
+    const location = { ...at, line: await lineAt(at.file, at.byteOffset) };
+    location.message = badRecordMessage(kind, location);
+    throw new InputError(location.message + (e as Error).message.slice(at.message.length), { location });
+  }
+}
+
+/** Fills in the line numbers of example bad records. */
+export async function fillLines(kind: 'CSV' | 'NDJSON', examples: BadRecord[]): Promise<void> {
+  for (const r of examples) {
+    if (r.line !== undefined || r.byteOffset === undefined) continue;
+    r.line = await lineAt(r.file, r.byteOffset);
+    r.message = badRecordMessage(kind, r);
+  }
+}
+
+/** The agreed record start at or after byte `at`, reading as many bytes after it as it takes. */
+async function recordStartAt(fh: FileHandle, split: CsvSplit, syntax: RecordSyntax, at: number, have?: Buffer): Promise<number> {
+  let buf = have ?? (await readRange(fh, at, TAIL_CHUNK));
+  for (;;) {
+    const atEof = at + buf.length >= split.fileBytes;
+    const r = agreedRecordStart(buf, 0, buf.length, atEof, syntax);
+    if (r.kind === 'found') return at + r.pos;
+    if (r.kind === 'more') {
+      const more = await readRange(fh, at + buf.length, Math.max(TAIL_CHUNK, buf.length));
+      if (more.length === 0) throw new InputError(`${split.file} ended early at byte ${at + buf.length}; was it changed during the run?`);
+      buf = Buffer.concat([buf, more]);
+      continue;
+    }
+    // Ambiguous or broken quoting: learn the true parser state at `at` by reading from the data start.
+    return exactRecordStartAt(fh, split, syntax, at, buf);
+  }
+}
+
+/** The first record start at or after `at` under the true parser state, found by parsing from the data start. */
+async function exactRecordStartAt(fh: FileHandle, split: CsvSplit, syntax: RecordSyntax, at: number, after: Buffer): Promise<number> {
+  let state = FS;
+  for (let pos = split.dataStart; pos < at; pos += PREFIX_CHUNK) {
+    const chunk = await readRange(fh, pos, Math.min(PREFIX_CHUNK, at - pos));
+    state = stateAfter(chunk, 0, chunk.length, syntax, state);
+  }
+  let buf = after;
+  for (;;) {
+    const atEof = at + buf.length >= split.fileBytes;
+    const r = agreedRecordStart(buf, 0, buf.length, atEof, { ...syntax, maxRecordBytes: Number.MAX_SAFE_INTEGER / 4 }, [state]);
+    if (r.kind === 'found') return at + r.pos;
+    if (r.kind === 'malformed') {
+      // The decoder skips a broken record to its line end; agree with it.
+      const nl = buf.indexOf(10, r.pos);
+      if (nl >= 0) return at + nl + 1;
+      if (atEof) return split.fileBytes;
+    } else if (atEof) return split.fileBytes;
+    const more = await readRange(fh, at + buf.length, Math.max(TAIL_CHUNK, buf.length));
+    if (more.length === 0) return split.fileBytes;
+    buf = Buffer.concat([buf, more]);
+  }
+}

@@ -1,0 +1,50 @@
+import { tableFromIPC, type RecordBatch } from 'apache-arrow';
+import { InputError } from '../errors.js';
+import { openParquet } from '../planner/parquet.js';
+import { describeSplit, type ParquetSplit } from '../planner/split.js';
+import { cutBatch } from './cut-batch.js';
+
+type ParquetFile = Awaited<ReturnType<typeof openParquet>>;
+
+/** Open Parquet files of this worker (the footer is parsed once per file, not once per task). */
+const open = new Map<string, Promise<ParquetFile>>();
+const MAX_OPEN = 8;
+
+function parquetFile(file: string): Promise<ParquetFile> {
+  let pf = open.get(file);
+  if (!pf) {
+    if (open.size >= MAX_OPEN) {
+      const [oldest, p] = open.entries().next().value as [string, Promise<ParquetFile>];
+      open.delete(oldest);
+      p.then((f) => f.free(), () => undefined);
+    }
+    pf = openParquet(file);
+    pf.catch(() => open.delete(file));
+    open.set(file, pf);
+  }
+  return pf;
+}
+
+/**
+ * Reads a split's row groups of a Parquet file with parquet-wasm, only the `columns` asked for, and
+ * hands them over as Arrow JS record batches (one IPC copy out of WebAssembly memory, then zero copy).
+ */
+export async function readParquetSplit(split: ParquetSplit, batchRows: number, columns?: string[]): Promise<RecordBatch[]> {
+  const pf = await parquetFile(split.file);
+  let ipc: Uint8Array;
+  try {
+    const table = await pf.read({ rowGroups: split.rowGroups, columns, batchSize: batchRows });
+    ipc = table.intoIPCStream();
+  } catch (e) {
+    const cols = columns ? ` (columns ${columns.join(', ')})` : '';
+    throw new InputError(`${describeSplit(split)}: the row group data does not decode${cols}: ${String(e)}; the file may be corrupt or truncated`, {
+      location: { file: split.file, rowGroup: split.rowGroups[0], expected: 'Parquet row group data' },
+    });
+  }
+  const batches = tableFromIPC(ipc).batches;
+  const rows = batches.reduce((n, b) => n + b.numRows, 0);
+  if (rows !== split.rows) {
+    throw new InputError(`${describeSplit(split)}: decoded ${rows} rows, the footer says ${split.rows}; the file may be corrupt`, { location: { file: split.file, rowGroup: split.rowGroups[0] } });
+  }
+  return batches.flatMap((b) => cutBatch(b, batchRows));
+}

@@ -1,0 +1,60 @@
+import { open } from 'node:fs/promises';
+import { Message, MessageHeader } from 'apache-arrow';
+import { InputError } from '../errors.js';
+import { readRange } from '../io/file-range.js';
+import type { ArrowFileLayout } from './arrow-file.js';
+
+/**
+ * Reads the layout of an Arrow IPC *stream* file (`.arrows`) by hopping from message header to
+ * message header — 8 bytes plus the flatbuffer per message, never the bodies — so its record batches
+ * can be cut into splits exactly like those of an Arrow IPC file.
+ */
+export async function readArrowStreamLayout(file: string): Promise<ArrowFileLayout> {
+  const fh = await open(file, 'r');
+  try {
+    const { size } = await fh.stat();
+    const bad = (what: string) => new InputError(`${file} is not a valid Arrow IPC stream: ${what}. If it is an Arrow IPC file, name it .arrow`);
+    let pos = 0;
+    let schemaMessage: Uint8Array | undefined;
+    let schema: ArrowFileLayout['schema'] | undefined;
+    const dictionaries: Array<[number, number]> = [];
+    const blocks: ArrowFileLayout['blocks'] = [];
+    while (pos < size) {
+      const prefix = await readRange(fh, pos, 8);
+      if (prefix.length < 4) throw bad(`it ends inside the header of message ${blocks.length + dictionaries.length + 1} at byte ${pos} (truncated?)`);
+      const continued = prefix.readUInt32LE(0) === 0xffffffff;
+      if (continued && prefix.length < 8) throw bad(`it ends inside the header of a message at byte ${pos} (truncated?)`);
+      const len = continued ? prefix.readInt32LE(4) : prefix.readInt32LE(0);
+      const skip = continued ? 8 : 4;
+      if (len === 0) break; // end-of-stream marker
+      if (len < 0 || pos + skip + len > size) throw bad(`the message at byte ${pos} claims ${len} bytes of metadata, past the end of the file at ${size} (truncated or not Arrow?)`);
+      let msg: Message;
+      try {
+        msg = Message.decode(await readRange(fh, pos + skip, len));
+      } catch (e) {
+        throw bad(`the message at byte ${pos} does not decode (${(e as Error).message})`);
+      }
+      const metaLength = skip + len;
+      const length = metaLength + Number(msg.bodyLength);
+      if (pos + length > size) throw bad(`the message at byte ${pos} needs ${length} bytes but the file ends at ${size} (truncated?)`);
+      if (msg.headerType === MessageHeader.Schema) {
+        if (schemaMessage) throw bad(`a second schema message at byte ${pos}`);
+        schemaMessage = new Uint8Array(await readRange(fh, pos, metaLength));
+        schema = msg.header() as ArrowFileLayout['schema'];
+      } else if (msg.headerType === MessageHeader.DictionaryBatch) {
+        if (blocks.length > 0) throw bad(`a dictionary batch at byte ${pos} follows record batches (dictionary replacement); quiver reads streams whose dictionaries come first`);
+        dictionaries.push([pos, length]);
+      } else if (msg.headerType === MessageHeader.RecordBatch) {
+        if (!schemaMessage) throw bad('a record batch comes before the schema');
+        blocks.push({ offset: pos, length, metaLength, rows: (msg.header() as { length: number }).length });
+      } else {
+        throw bad(`unexpected message type ${msg.headerType} at byte ${pos}`);
+      }
+      pos += length;
+    }
+    if (!schemaMessage || !schema) throw bad('it has no schema message');
+    return { file, bytes: size, schema, schemaMessage, dictionaries, blocks, rows: blocks.reduce((n, b) => n + b.rows, 0) };
+  } finally {
+    await fh.close();
+  }
+}

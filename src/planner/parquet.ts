@@ -1,0 +1,70 @@
+import { openAsBlob } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tableFromIPC, type Schema } from 'apache-arrow';
+import { InputError } from '../errors.js';
+import { readRange } from '../io/file-range.js';
+import type { ParquetSplit } from './split.js';
+
+/** What the planner learns from a Parquet footer. */
+export interface ParquetLayout {
+  file: string;
+  bytes: number;
+  schema: Schema;
+  rowGroups: Array<{ rows: number; bytes: number }>;
+  rows: number;
+  createdBy?: string;
+}
+
+/** Opens a Parquet file with parquet-wasm, turning its errors into an InputError that names the file. */
+export async function openParquet(file: string) {
+  const { ParquetFile } = await import('parquet-wasm/node');
+  const fh = await open(file, 'r');
+  try {
+    const { size } = await fh.stat();
+    const head = await readRange(fh, 0, 4);
+    const tail = await readRange(fh, Math.max(0, size - 4), 4);
+    const bad = (what: string) => new InputError(`${file} is not a valid Parquet file: ${what}`);
+    if (size < 12 || head.toString('latin1') !== 'PAR1') throw bad('it does not start with the PAR1 magic bytes');
+    if (tail.toString('latin1') !== 'PAR1') throw bad(`it does not end with the PAR1 magic bytes (truncated? it has ${size} bytes)`);
+    try {
+      return await ParquetFile.fromFile(await openAsBlob(file));
+    } catch (e) {
+      throw bad(`its footer does not decode (${String(e)})`);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Reads a Parquet file's footer: schema and row groups. */
+export async function readParquetLayout(file: string, bytes: number): Promise<ParquetLayout> {
+  const pf = await openParquet(file);
+  try {
+    const meta = pf.metadata();
+    const rowGroups = meta.rowGroups().map((g) => ({ rows: g.numRows(), bytes: g.compressedSize() }));
+    const schema = tableFromIPC(pf.schema().intoIPCStream()).schema;
+    return { file, bytes, schema, rowGroups, rows: rowGroups.reduce((n, g) => n + g.rows, 0), createdBy: meta.fileMetadata().createdBy() };
+  } finally {
+    pf.free();
+  }
+}
+
+/** One split per row group, except that consecutive small row groups are packed up to `splitBytes`. */
+export function splitParquetFile(layout: ParquetLayout, splitBytes: number, firstId: number): ParquetSplit[] {
+  const splits: ParquetSplit[] = [];
+  let row = 0;
+  let current: ParquetSplit | undefined;
+  layout.rowGroups.forEach((g, i) => {
+    if (current && current.bytes + g.bytes > splitBytes) {
+      splits.push(current);
+      current = undefined;
+    }
+    current ??= { kind: 'parquet', id: firstId + splits.length, file: layout.file, rowGroups: [], rowStart: row, rows: 0, bytes: 0 };
+    current.rowGroups.push(i);
+    current.rows += g.rows;
+    current.bytes += g.bytes;
+    row += g.rows;
+  });
+  if (current) splits.push(current);
+  return splits;
+}
