@@ -75,7 +75,8 @@ export function linesToBatches(buf: Buffer, from: number, to: number, batchRows:
       let nl = buf.indexOf(NL, p);
       if (nl < 0 || nl >= to) nl = to;
       let end = nl;
-      if (end > p && buf[end - 1] === CR) end--;
+      // Only `\r\n` ends a line: a `\r` at the end of the file, with no `\n`, belongs to the last line.
+      if (nl < to && end > p && buf[end - 1] === CR) end--;
       ends.push(end);
       bytes += end - p;
       p = nl + 1;
