@@ -80,6 +80,13 @@ export class WorkerError extends QuiverError {
   }
 }
 
+/** Runs of the same job on the same input gave different results (e.g. at two worker counts): the job's answer depends on how the input was split. */
+export class ResultMismatchError extends QuiverError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('merge', message, options);
+  }
+}
+
 /** The run was cancelled by an AbortSignal, a signal such as SIGINT, or a timeout. */
 export class CancelledError extends QuiverError {
   constructor(message = 'the run was cancelled', options?: { cause?: unknown }) {

@@ -11,5 +11,5 @@ export { makePlan } from './planner/plan.js';
 export type { Plan, PlanOptions, PlannedFile } from './planner/plan.js';
 export type { Split } from './planner/split.js';
 export { parseSize } from './planner/size.js';
-export { QuiverError, UsageError, PlanError, JobError, TaskError, InputError, WorkerError, CancelledError, InternalError } from './errors.js';
+export { QuiverError, UsageError, PlanError, JobError, TaskError, InputError, WorkerError, CancelledError, InternalError, ResultMismatchError } from './errors.js';
 export type { Phase } from './errors.js';

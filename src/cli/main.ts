@@ -6,6 +6,7 @@ import { registerRun } from './run.js';
 import { registerExplain } from './explain.js';
 import { registerDatasets } from './datasets.js';
 import { registerJobs } from './jobs.js';
+import { registerSpeedup } from './speedup.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -19,6 +20,7 @@ registerRun(program);
 registerExplain(program);
 registerDatasets(program);
 registerJobs(program);
+registerSpeedup(program);
 
 program.addHelpText(
   'after',
