@@ -22,7 +22,8 @@ export interface InputFile {
 }
 
 const ARROW_EXT = new Set(['.arrow', '.feather', '.ipc']);
-const HIDDEN = /(^|\/)[._][^/]*$/;
+/** A path with a hidden file or folder in it (`.git/…`, `_SUCCESS`, `.part-0.crc`), skipped when listing a directory. */
+const HIDDEN = /(^|\/)[._]/;
 
 /**
  * Expands files, directories (recursively, skipping hidden files) and globs into a sorted list of
