@@ -60,3 +60,12 @@ describe('a job file outside the repository', () => {
     expect(Object.fromEntries(rows.map((r) => [r.letter, r.words]))).toEqual(reference(1));
   });
 });
+
+describe('a job object from defineJob', () => {
+  it('runs through run(job), which hands workers the module it was defined in', async () => {
+    const { default: job } = await import('../fixtures/jobs/throw-in-map.js');
+    const { table } = await run(job, { input, workers: 2 });
+    const lines = text.split('\n').slice(0, -1); // the job emits every line, the empty one too
+    expect(Object.fromEntries(table.toArray().map((r) => [r.key, r.value]))).toEqual(Object.fromEntries([...new Set(lines)].map((l) => [l, lines.filter((x) => x === l).length])));
+  });
+});
