@@ -5,6 +5,7 @@ import { phaseBreakdown, type PhaseBreakdown } from './phases.js';
 
 /** What one timed run measured. */
 export interface RunSample {
+  /** Wall time of the run call, timed by the sweep around it (the phases are the run's own account of it). */
   wallMs: number;
   /** CPU time of the whole process (all threads, user + system) during the run. */
   cpuMs: number;
@@ -23,16 +24,16 @@ export interface RunSample {
   splits: number;
 }
 
-/** The sample of an engine run. */
-export function sampleOfRun(r: RunReport, cpuMs: number): RunSample {
+/** The sample of an engine run that took `wallMs` as timed by the caller. */
+export function sampleOfRun(r: RunReport, wallMs: number, cpuMs: number): RunSample {
   const mapEnd = Math.max(r.phases.setup + r.phases.map, ...r.taskRecords.filter((t) => t.kind !== 'reduce').map((t) => t.end));
   return {
-    wallMs: r.wallMs,
+    wallMs,
     cpuMs,
     phases: phaseBreakdown(r.phases, r.taskRecords),
     setupDetail: r.setupDetail,
     busyMs: r.busyMs,
-    coresBusy: r.coresBusy,
+    coresBusy: wallMs > 0 ? r.busyMs / wallMs : 0,
     loadBalance: loadBalanceOf(r.taskRecords, r.workers, r.phases.setup, mapEnd),
     tasks: r.tasks,
     bytesMoved: r.bytesMoved,
@@ -40,15 +41,15 @@ export function sampleOfRun(r: RunReport, cpuMs: number): RunSample {
   };
 }
 
-/** The sample of a sequential run. */
-export function sampleOfSequential(r: SequentialReport, cpuMs: number): RunSample {
+/** The sample of a sequential run that took `wallMs` as timed by the caller. */
+export function sampleOfSequential(r: SequentialReport, wallMs: number, cpuMs: number): RunSample {
   return {
-    wallMs: r.wallMs,
+    wallMs,
     cpuMs,
     phases: phaseBreakdown(r.phases, r.taskRecords),
     setupDetail: null,
     busyMs: r.busyMs,
-    coresBusy: r.wallMs > 0 ? r.busyMs / r.wallMs : 0,
+    coresBusy: wallMs > 0 ? r.busyMs / wallMs : 0,
     loadBalance: null,
     tasks: { ...r.tasks, retried: 0 },
     bytesMoved: 0,

@@ -116,15 +116,17 @@ export async function runSweep(job: string | URL | Job, options: SweepOptions): 
         const label = `${labelOf(setting)}${perSetting > 1 ? ` (run ${run} of ${perSetting}${isWarmup ? ', warm-up' : ''})` : ''}`;
         if (engine) {
           const { table, report } = await engine.run(job, runOptions);
+          const wallMs = performance.now() - t0;
           const cpu = process.cpuUsage(cpu0);
           check(table, label);
-          if (!isWarmup) samples.push(sampleOfRun(report, (cpu.user + cpu.system) / 1000));
+          if (!isWarmup) samples.push(sampleOfRun(report, wallMs, (cpu.user + cpu.system) / 1000));
           info ??= { job: { name: report.job, file: report.jobFile, kind: report.kind, params: paramsOf(runOptions) }, input: inputOf(runOptions, report.input) };
         } else {
           const { table, report } = await runSequential(job, runOptions);
+          const wallMs = performance.now() - t0;
           const cpu = process.cpuUsage(cpu0);
           check(table, label);
-          if (!isWarmup) samples.push(sampleOfSequential(report, (cpu.user + cpu.system) / 1000));
+          if (!isWarmup) samples.push(sampleOfSequential(report, wallMs, (cpu.user + cpu.system) / 1000));
           info ??= { job: { name: report.job, file: report.jobFile, kind: report.kind, params: paramsOf(runOptions) }, input: inputOf(runOptions, report.input) };
         }
         durations.push(performance.now() - t0);
