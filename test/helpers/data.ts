@@ -47,8 +47,12 @@ export function readColumns(...files: string[]): GroupbyColumns {
 export function enginesFor(counts: number[]): Map<number, Engine> {
   const engines = new Map<number, Engine>();
   beforeAll(async () => {
-    for (const w of counts) engines.set(w, new Engine({ workers: w }));
-    await Promise.all([...engines.values()].map((e) => e.ready()));
+    // One after the other: many threads starting at once on a busy machine can hit the start-up timeout.
+    for (const w of counts) {
+      const engine = new Engine({ workers: w });
+      engines.set(w, engine);
+      await engine.ready();
+    }
   });
   afterAll(async () => {
     await Promise.all([...engines.values()].map((e) => e.close()));
