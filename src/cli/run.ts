@@ -9,6 +9,8 @@ import { collect, positiveInt } from './options.js';
 import { addFormatOptions, formatOptionsFromFlags, inputFormatOf, type FormatFlags } from './format-flags.js';
 import { formatTable } from './print-table.js';
 import { runSignal } from './signals.js';
+import { addReliabilityOptions, checkFolderOf, reliabilityFromFlags, type ReliabilityFlags } from './reliability.js';
+import { makeProgressView, progressMode } from './progress.js';
 
 /** Options shared by `run`, `explain` and `speedup`: the input and how it is cut. */
 export function addInputOptions(cmd: Command): Command {
@@ -48,24 +50,40 @@ export function runOptionsFromFlags(o: InputFlags): RunOptions & { workers?: num
 
 /** `quiver run <job>`: run a job and print or write its result, with the run report on stderr. */
 export function registerRun(program: Command): void {
-  addInputOptions(program.command('run').argument('<job>', 'job file (.ts/.js) or built-in job name').description('run a job on every core'))
+  const cmd = addInputOptions(program.command('run').argument('<job>', 'job file (.ts/.js) or built-in job name').description('run a job on every core'))
     .option('-o, --output <file>', 'write the result to a file (.arrow, .arrows, .csv, .ndjson, .json), atomically')
     .option('--output-format <format>', 'arrow, arrows, csv, ndjson or json, instead of telling by extension')
     .option('--overwrite', 'replace --output if it exists')
     .option('-f, --format <format>', 'stdout format: table, csv or json', 'table')
     .option('-n, --limit <rows>', 'rows shown in the stdout table', positiveInt('--limit'), 20)
     .option('--json-report <file>', 'write the run report as JSON')
-    .option('-q, --quiet', 'no run report on stderr')
-    .action(async (jobSpec: string, o: InputFlags & { output?: string; outputFormat?: string; overwrite?: boolean; format: string; limit: number; jsonReport?: string; quiet?: boolean }) => {
+    .option('-q, --quiet', 'no run report or progress bar on stderr');
+  addReliabilityOptions(cmd)
+    .action(async (jobSpec: string, o: InputFlags & ReliabilityFlags & { output?: string; outputFormat?: string; overwrite?: boolean; format: string; limit: number; jsonReport?: string; quiet?: boolean }) => {
       if (!['table', 'csv', 'json'].includes(o.format)) throw new UsageError(`--format must be table, csv or json, got "${o.format}"`);
       const options = runOptionsFromFlags(o);
-      const { table, report } = await run(jobSpec, {
-        ...options,
-        output: o.output,
-        outputFormat: o.outputFormat as RunOptions['outputFormat'],
-        overwrite: o.overwrite,
-        signal: runSignal(),
-      });
+      const r = reliabilityFromFlags(o);
+      if (o.jsonReport) checkFolderOf('--json-report', o.jsonReport);
+      const view = makeProgressView(r.progress ?? progressMode(undefined, o.quiet ?? false));
+      const cancel = runSignal(r.timeoutMs, o.timeout);
+      let result;
+      try {
+        result = await run(jobSpec, {
+          ...options,
+          output: o.output,
+          outputFormat: o.outputFormat as RunOptions['outputFormat'],
+          overwrite: o.overwrite,
+          signal: cancel.signal,
+          onProgress: view.onProgress,
+          maxAttempts: r.maxAttempts,
+          retryUserErrors: r.retryUserErrors,
+          workerMemory: r.workerMemory,
+        });
+      } finally {
+        view.stop();
+        cancel.dispose();
+      }
+      const { table, report } = result;
       if (!o.output) {
         if (o.format === 'table') process.stdout.write(formatTable(table, o.limit) + '\n');
         else if (o.format === 'csv') for (const chunk of tableToCsvLines(table)) process.stdout.write(chunk);

@@ -1,8 +1,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Table } from 'apache-arrow';
-import { CancelledError, UsageError } from '../errors.js';
-import { forkJoin, type TaskSpec } from '../executor/scheduler.js';
+import { UsageError } from '../errors.js';
+import { cancelledErrorOf, forkJoin, type TaskSpec } from '../executor/scheduler.js';
 import { WorkerPool, defaultWorkers } from '../executor/pool.js';
 import { loadJob, type LoadedJob } from '../job/load.js';
 import { resolveParams } from '../job/params.js';
@@ -18,6 +18,7 @@ import { now, type SerializedError, type TaskMetrics } from '../worker/protocol.
 import type { SortedRun } from './merge-sorted.js';
 import type { PhaseTimes, RunReport, TaskRecord } from './report.js';
 import { TreeMerge } from './tree-merge.js';
+import { ProgressTracker, type RunProgress } from './progress.js';
 import { columnsOf, foldResult, jobPath, keyedResult, planRun, reduceSpecsOf, taskRecordOf, userCall } from './run-steps.js';
 import { errorFromWorker } from './worker-errors.js';
 
@@ -29,15 +30,7 @@ export interface EngineOptions {
   workerMemory?: number | string;
 }
 
-/** Progress of a run, emitted as tasks complete. */
-export interface RunProgress {
-  phase: 'map' | 'reduce';
-  tasksDone: number;
-  tasksTotal: number;
-  rowsDone: number;
-  bytesDone: number;
-  bytesTotal: number;
-}
+export type { RunProgress };
 
 /** Options of one run. */
 export interface RunOptions {
@@ -61,13 +54,15 @@ export interface RunOptions {
   /** Replace an existing output file. @default false */
   overwrite?: boolean;
   signal?: AbortSignal;
-  /** CSV dialect (delimiter, quote, header, nulls) and column names/types for CSV and NDJSON input. */
-  formatOptions?: FormatOptions;
   onProgress?: (p: RunProgress) => void;
   /** Attempts per task when its worker dies. @default 3 */
   maxAttempts?: number;
+  /** Retry a task whose job code threw (up to `maxAttempts`), for jobs that fail now and then. @default false */
+  retryUserErrors?: boolean;
   /** Columns to read, overriding the job's `columns`. @default the job's columns, else all */
   columns?: string[];
+  /** CSV dialect (delimiter, quote, header, nulls) and column names/types for CSV and NDJSON input. */
+  formatOptions?: FormatOptions;
 }
 
 /** The result table, the fold value (fold jobs), and the run report. */
@@ -111,7 +106,7 @@ export class Engine {
     const t0 = now();
     const runId = nextRunId++;
     const signal = options.signal;
-    if (signal?.aborted) throw new CancelledError();
+    if (signal?.aborted) throw cancelledErrorOf(signal.reason);
     if (options.output) await checkOutput(options.output, options.overwrite ?? false);
     const outputFormat = options.output ? outputFormatOf(options.output, options.outputFormat) : undefined;
 
@@ -130,6 +125,7 @@ export class Engine {
       throw e instanceof Error ? e : errorFromWorker(e, `loading ${path.relative(process.cwd(), jobFile)}`, jobFile);
     });
     const workersMs = now() - workersStart;
+    if (signal?.aborted) throw cancelledErrorOf(signal.reason);
     const plan = planned.plan;
     const tMap = now();
 
@@ -143,9 +139,19 @@ export class Engine {
       for (const [k, v] of Object.entries(m.counters)) counters[k] = (counters[k] ?? 0) + v;
     };
     const toError = (e: SerializedError, spec: TaskSpec) => errorFromWorker(e, spec.describe, jobFile);
-    const sched = { signal, maxAttempts: options.maxAttempts, onRetry: () => void retried++ };
     const of = plan.splits.length;
-    const progress = makeProgress(options.onProgress, plan);
+    const progress = new ProgressTracker(options.onProgress, this.pool, { tasks: of, bytes: plan.totalBytes, rows: plan.totalRows }, t0);
+    const sched = {
+      signal,
+      maxAttempts: options.maxAttempts,
+      retryUserErrors: options.retryUserErrors,
+      onRetry: () => {
+        retried++;
+        progress.retried();
+      },
+      onDispatch: () => progress.started(),
+    };
+    progress.phase('map', of);
 
     const phases: PhaseTimes = { setup: tMap - t0, map: 0, shuffle: 0, reduce: 0, merge: 0, write: 0 };
     let table: Table;
@@ -158,7 +164,7 @@ export class Engine {
       let mergeMs = 0;
       await forkJoin(this.pool, runId, specs, (i, out, m, w) => {
         record('fold', i, w, m);
-        progress('map', m);
+        progress.finished(m);
         if (out.kind !== 'fold') return;
         const t = now();
         tree.add(i, userCall(jobFile, 'merge', () => deserializeValue(out.acc)));
@@ -175,7 +181,7 @@ export class Engine {
       const specs: TaskSpec[] = plan.splits.map((split) => ({ task: { kind: 'map', split, of, reducers: R, batchRows: plan.batchRows, columns }, describe: describeSplit(split, of) }));
       await forkJoin(this.pool, runId, specs, (i, out, m, w) => {
         record('map', i, w, m);
-        progress('map', m);
+        progress.finished(m);
         if (out.kind === 'map') out.partitions.forEach((p, r) => (parts[r]![i] = p));
       }, toError, sched);
       const tShuffle = now();
@@ -185,9 +191,10 @@ export class Engine {
       const tReduce = now();
       phases.shuffle = tReduce - tShuffle;
       const runs: SortedRun[] = [];
+      progress.phase('reduce', reduceSpecs.length);
       await forkJoin(this.pool, runId, reduceSpecs, (i, out, m, w) => {
         record('reduce', reduceSpecs[i]!.r, w, m);
-        progress('reduce', m);
+        progress.finished(m);
         if (out.kind === 'reduce') runs[i] = decodePairs(out.pairs) as SortedRun;
       }, toError, sched);
       reduceTasks = reduceSpecs.length;
@@ -198,9 +205,10 @@ export class Engine {
     }
 
     if (options.output && outputFormat) {
-      if (signal?.aborted) throw new CancelledError();
+      if (signal?.aborted) throw cancelledErrorOf(signal.reason);
+      progress.phase('write');
       const tWrite = now();
-      await writeTableFile(table, options.output, outputFormat);
+      await writeTableFile(table, options.output, outputFormat, signal);
       phases.write = now() - tWrite;
     }
     const wallMs = now() - t0;
@@ -229,6 +237,7 @@ export class Engine {
       counters,
       taskRecords: records.sort((a, b) => a.start - b.start),
     };
+    progress.phase('done');
     return { table, value, report };
   }
 
@@ -270,19 +279,5 @@ async function settleBoth<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
   return [ra.value, rb.value];
 }
 
-function makeProgress(onProgress: RunOptions['onProgress'], plan: Plan) {
-  let done = 0;
-  let rows = 0;
-  let bytes = 0;
-  return (phase: 'map' | 'reduce', m: TaskMetrics) => {
-    if (!onProgress) return;
-    if (phase === 'map') {
-      done++;
-      rows += m.rowsIn;
-      bytes += m.bytesIn;
-    }
-    onProgress({ phase, tasksDone: done, tasksTotal: plan.splits.length, rowsDone: rows, bytesDone: bytes, bytesTotal: plan.totalBytes });
-  };
-}
 
 export type { LoadedJob };

@@ -9,7 +9,7 @@ import { parseSize } from '../planner/size.js';
 import type { InputFormat } from '../planner/inputs.js';
 import type { FormatOptions } from '../planner/formats.js';
 import type { TaskSpec } from '../executor/scheduler.js';
-import { transferablesOf, type EncodedPairs } from '../worker/partials.js';
+import type { EncodedPairs } from '../worker/partials.js';
 import { rowComparator } from '../worker/order.js';
 import { mergeSorted, type SortedRun } from './merge-sorted.js';
 import { pairsToTable, valueToTable } from './output.js';
@@ -70,14 +70,14 @@ export function userCall<T>(jobFile: string, phase: 'merge', fn: () => T): T {
   }
 }
 
-/** The shuffle: one reduce task per partition that has pairs, given partition r of every map task (moved, not copied). */
+/** The shuffle: one reduce task per partition that has pairs, given partition r of every map task (in shared memory, so a reduce task can be retried). */
 export function reduceSpecsOf(parts: EncodedPairs[][]): Array<TaskSpec & { r: number }> {
   const R = parts.length;
   const specs: Array<TaskSpec & { r: number }> = [];
   for (let r = 0; r < R; r++) {
     const mine = parts[r]!.filter((p) => p !== undefined && p.count > 0);
     if (mine.length === 0) continue;
-    specs.push({ r, task: { kind: 'reduce', partition: r, of: R, parts: mine }, transfer: mine.flatMap(transferablesOf), describe: `reduce partition ${r + 1} of ${R}` });
+    specs.push({ r, task: { kind: 'reduce', partition: r, of: R, parts: mine }, describe: `reduce partition ${r + 1} of ${R}` });
   }
   return specs;
 }

@@ -1,7 +1,8 @@
 import os from 'node:os';
-import { UsageError } from '../errors.js';
+import v8 from 'node:v8';
+import { UsageError, WorkerError } from '../errors.js';
 import type { ParamValue } from '../job/types.js';
-import { WorkerHandle, type WorkerOptions } from './worker-handle.js';
+import { WorkerHandle, type ExitInfo, type WorkerOptions } from './worker-handle.js';
 
 /** What every worker must have loaded before it takes a run's tasks. */
 export interface RunSetup {
@@ -11,37 +12,73 @@ export interface RunSetup {
   table?: SharedArrayBuffer;
 }
 
+/** Fresh workers in a row that may fail to start (or die before finishing a task) before the pool gives up. */
+const MAX_START_FAILURES = 3;
+
 /**
- * A fixed set of worker threads. It starts them, loads a run's job into each, and replaces a worker
- * that died with a fresh one loaded for the same run. Scheduling lives in `Scheduler`, not here.
+ * A fixed set of worker threads. It starts them, loads a run's job into each, and replaces any worker
+ * that stops (killed, crashed, out of memory, terminated by a cancel) with a fresh one loaded for the
+ * same run, so the pool keeps its size without the scheduler asking. Scheduling lives in `forkJoin`.
  */
 export class WorkerPool {
+  readonly size: number;
+  /** The heap limit of each worker in bytes, as configured, or V8's default for this process. */
+  readonly memoryLimit: number;
+  /** True when the memory limit was set by the user (`--worker-memory`) rather than V8's default. */
+  readonly memoryLimitSet: boolean;
   private workers: WorkerHandle[] = [];
   private setup?: RunSetup;
   private closed = false;
-  readonly size: number;
   private readonly options: WorkerOptions;
   private starting?: Promise<void>;
+  private readonly replacements = new Set<Promise<void>>();
+  private startFailures = 0;
+  private brokenError?: Error;
+  private readonly listeners = new Set<() => void>();
 
   constructor(size: number, options: WorkerOptions = {}) {
     if (!Number.isSafeInteger(size) || size < 1) throw new UsageError(`--workers must be a positive integer, got ${size}`);
     this.size = size;
     this.options = options;
+    const mb = options.resourceLimits?.maxOldGenerationSizeMb;
+    this.memoryLimitSet = mb !== undefined;
+    this.memoryLimit = mb !== undefined ? mb * 2 ** 20 : v8.getHeapStatistics().heap_size_limit;
   }
 
   /** Starts the threads (idempotent); call early so thread start-up overlaps planning and bundling. */
   start(): Promise<void> {
-    this.starting ??= Promise.all(Array.from({ length: this.size }, (_, i) => WorkerHandle.start(i, this.options))).then((ws) => {
-      this.workers = ws;
-    });
+    this.starting ??= Promise.all(Array.from({ length: this.size }, (_, i) => WorkerHandle.start(i, this.options))).then(
+      (ws) => {
+        if (this.closed) return void Promise.all(ws.map((w) => w.terminate()));
+        this.workers = ws;
+        for (const w of ws) this.watch(w);
+      },
+    );
     return this.starting;
   }
 
-  /** Loads the run's job into every live worker; a worker that died meanwhile is replaced. */
+  /** Loads the run's job into every live worker; workers that died meanwhile are replaced and loaded too. */
   async load(setup: RunSetup): Promise<void> {
     await this.start();
     this.setup = setup;
-    await Promise.all(this.workers.map((w, i) => (w.dead ? this.replace(w) : w.load(setup.runId, setup.jobUrl, setup.params, setup.table).then(() => this.workers[i]!))));
+    this.brokenError = undefined;
+    this.startFailures = 0;
+    await this.replaced();
+    // Threads terminated by a cancel were left for now; bring the pool back to strength.
+    for (const w of this.workers) if (w.dead) this.spawnReplacement(w, { kind: 'terminated', code: 0, reason: 'terminated' });
+    await this.replaced();
+    await Promise.all(
+      this.workers.map((w) =>
+        w.dead || w.loadedRun === setup.runId
+          ? undefined
+          : w.load(setup.runId, setup.jobUrl, setup.params, setup.table).catch((e: unknown) => {
+              // A worker that died while loading is being replaced; a job that does not load is the run's error.
+              if (!(e instanceof WorkerError)) throw e;
+            }),
+      ),
+    );
+    await this.replaced();
+    if (this.ready.length === 0) throw this.brokenError ?? new WorkerError('no worker could load the job');
   }
 
   /** Live workers loaded for the current run. */
@@ -55,23 +92,88 @@ export class WorkerPool {
     return this.workers;
   }
 
-  /** Replaces a dead (or stuck) worker with a fresh one loaded for the current run. */
-  async replace(old: WorkerHandle): Promise<WorkerHandle> {
-    if (!old.dead) await old.terminate();
-    if (this.closed) throw new UsageError('the engine is closed');
-    const fresh = await WorkerHandle.start(old.index, this.options);
-    const at = this.workers.indexOf(old);
-    if (at >= 0) this.workers[at] = fresh;
-    else this.workers.push(fresh);
-    if (this.setup) await fresh.load(this.setup.runId, this.setup.jobUrl, this.setup.params, this.setup.table);
-    return fresh;
+  /** Workers with a task in flight. */
+  get busy(): number {
+    let n = 0;
+    for (const w of this.workers) if (w.inFlight > 0) n++;
+    return n;
   }
 
-  /** Stops every thread. */
+  /** Replacement workers still starting or loading. */
+  get replacing(): number {
+    return this.replacements.size;
+  }
+
+  /** Set when fresh workers keep failing to start or load: the pool cannot get back to strength. */
+  get broken(): Error | undefined {
+    return this.brokenError;
+  }
+
+  /** Calls `fn` whenever a replacement worker is ready or fails; returns the unsubscribe function. */
+  onChange(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** Stops every thread, including replacements still starting. */
   async close(): Promise<void> {
     this.closed = true;
     await this.starting?.catch(() => undefined);
+    await this.replaced();
     await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  /** Resolves once no replacement is under way. */
+  private async replaced(): Promise<void> {
+    while (this.replacements.size > 0) await Promise.allSettled([...this.replacements]);
+  }
+
+  private watch(w: WorkerHandle): void {
+    void w.exited.then((info) => {
+      // A thread terminated on purpose (a cancel) is replaced by the next `load`, not now: the run is
+      // ending, and starting a thread only to stop it would delay the exit.
+      if (!this.closed && info.kind !== 'terminated') this.replace(w, info);
+    });
+  }
+
+  private replace(old: WorkerHandle, info: ExitInfo): void {
+    // Deaths caused by a task are bounded by the scheduler's attempts; a thread that stops with no task
+    // in flight and none done (it could not even load the job) means fresh threads will not help.
+    if (old.completed === 0 && old.lostTasks === 0) this.startFailures++;
+    this.spawnReplacement(old, info);
+  }
+
+  private spawnReplacement(old: WorkerHandle, info: ExitInfo): void {
+    if (this.startFailures > MAX_START_FAILURES) {
+      this.brokenError ??= new WorkerError(`fresh workers keep stopping before they take a task (last: ${info.reason}); giving up on starting more`);
+      this.notify();
+      return;
+    }
+    const job = (async () => {
+      const fresh = await WorkerHandle.start(old.index, this.options);
+      if (this.closed) return void (await fresh.terminate());
+      const setup = this.setup;
+      if (setup) await fresh.load(setup.runId, setup.jobUrl, setup.params, setup.table);
+      // If the run changed while this one loaded, `load` brings it up to date.
+      const at = this.workers.indexOf(old);
+      if (at >= 0) this.workers[at] = fresh;
+      else this.workers.push(fresh);
+      this.watch(fresh);
+      if (this.closed) await fresh.terminate();
+    })().catch((e: unknown) => {
+      this.startFailures++;
+      const reason = e instanceof Error ? e.message : `the job does not load: ${(e as { message?: string }).message ?? String(e)}`;
+      if (!this.closed) this.spawnReplacement(old, { kind: 'crash', code: 1, reason });
+    });
+    const tracked: Promise<void> = job.finally(() => {
+      this.replacements.delete(tracked);
+      this.notify();
+    });
+    this.replacements.add(tracked);
+  }
+
+  private notify(): void {
+    for (const fn of this.listeners) fn();
   }
 }
 

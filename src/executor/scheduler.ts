@@ -1,33 +1,43 @@
-import { CancelledError, WorkerError } from '../errors.js';
+import { CancelledError, QuiverError, WorkerError } from '../errors.js';
+import { formatSize } from '../planner/size.js';
 import type { Task, TaskMetrics, TaskOutput, SerializedError } from '../worker/protocol.js';
 import type { WorkerPool } from './pool.js';
-import type { WorkerHandle } from './worker-handle.js';
+import type { ExitInfo, WorkerHandle } from './worker-handle.js';
 
 /** One task of a fork-join, with what is needed to say which input it was about. */
 export interface TaskSpec {
   task: Task;
-  /** Buffers moved (not copied) to the worker. A task with transfers cannot be retried after a worker death. */
+  /**
+   * Buffers moved (not copied) to the worker. A task with transfers cannot be retried after a worker
+   * death, since its input went with the worker; prefer shared memory or files for retryable tasks.
+   */
   transfer?: ArrayBuffer[];
   /** E.g. `split 3 of 12 of data.txt, bytes …`, used in errors. */
   describe: string;
+  /** What to tell the user to change when this task runs out of memory. @default 'lower --split-size or raise --worker-memory' */
+  memoryFix?: string;
 }
 
-/** Called as each task completes, in completion order. A throw fails the fork-join. */
+/** Called as each task completes, once per task, in completion order. A throw fails the fork-join. */
 export type OnResult = (index: number, output: TaskOutput, metrics: TaskMetrics, worker: number) => void;
 
 /** Turns a worker's serialized error into the error the run rejects with. */
 export type ErrorFactory = (error: SerializedError, spec: TaskSpec) => Error;
 
 export interface SchedulerOptions {
-  /** Attempts per task when its worker dies. @default 3 */
+  /** Attempts per task when its worker dies (or, with `retryUserErrors`, when user code throws). @default 3 */
   maxAttempts?: number;
-  /** Tasks queued on one worker at once. @default 1 (best balance; tasks are coarse) */
+  /** Retry a task whose user code threw, up to `maxAttempts`; thrown errors are usually deterministic. @default false */
+  retryUserErrors?: boolean;
+  /** Tasks queued on one worker at once. @default 1 (best balance; tasks are coarse, and a death loses only one) */
   maxInFlight?: number;
-  /** Time in-flight tasks get to stop after a failure or cancel before their workers are terminated. @default 1000 */
+  /** Time in-flight tasks get to stop at a batch boundary after a failure or cancel, before their threads are terminated. @default 250 */
   graceMs?: number;
   signal?: AbortSignal;
-  /** Called when a task is queued again after its worker died. */
-  onRetry?: (index: number, attempt: number) => void;
+  /** Called when a task is queued again after its worker died (or its user code threw, with `retryUserErrors`). */
+  onRetry?: (index: number, attempt: number, why: string) => void;
+  /** Called when a task is handed to a worker. */
+  onDispatch?: (index: number, worker: number) => void;
 }
 
 /** Picks the live, loaded worker with the fewest tasks in flight, or undefined if all are full. A pure choice. */
@@ -37,66 +47,106 @@ export function pickWorker(workers: readonly WorkerHandle[], maxInFlight: number
   return best;
 }
 
+/** The error a cancelled run rejects with, whatever the signal's reason is. */
+export function cancelledErrorOf(reason: unknown): Error {
+  if (reason instanceof CancelledError || QuiverError.isQuiverError(reason)) return reason as Error;
+  if (reason instanceof Error && reason.name === 'TimeoutError') return new CancelledError('the run timed out', { cause: reason });
+  return new CancelledError('the run was cancelled', reason === undefined ? undefined : { cause: reason });
+}
+
+/** The error for a task whose thread stopped and that may not be retried again. */
+function lostError(spec: TaskSpec, exit: ExitInfo, attempts: number, pool: WorkerPool): Error {
+  if (exit.kind === 'out-of-memory') {
+    const limit = formatSize(pool.memoryLimit).replace(/\.0 /, ' ');
+    const fix = spec.memoryFix ?? 'lower --split-size or raise --worker-memory';
+    return new WorkerError(`the job used more than ${limit} in one task on ${spec.describe}; ${fix}`);
+  }
+  const times = `${attempts} time${attempts === 1 ? '' : 's'}`;
+  if (spec.transfer?.length) return new WorkerError(`${spec.describe} killed its worker (${exit.reason}); its input had been moved to the worker, so it cannot be retried`);
+  return new WorkerError(`${spec.describe} killed its worker ${times} (last: ${exit.reason}); gave up after --max-attempts ${attempts}`);
+}
+
 /**
  * Runs tasks on a pool until all have settled: the fork-join primitive. The failure rule: a task
- * failure fails its task; a worker death fails its in-flight task, which is retried on a fresh worker
- * (up to `maxAttempts`); the first unrecoverable error cancels the rest, waits for them to settle,
- * then rejects with that error.
+ * failure fails its task; a worker death fails its in-flight task, which is retried on another worker
+ * (up to `maxAttempts`; out of memory is not retried, the same split would need the same memory); the
+ * first unrecoverable error or an abort cancels the rest, waits for them to settle (terminating
+ * threads that do not stop within `graceMs`), then rejects with that error. Each task's result is
+ * handed to `onResult` exactly once.
  */
 export function forkJoin(pool: WorkerPool, runId: number, specs: TaskSpec[], onResult: OnResult, toError: ErrorFactory, options: SchedulerOptions = {}): Promise<void> {
   const maxAttempts = options.maxAttempts ?? 3;
   const maxInFlight = options.maxInFlight ?? 1;
-  const graceMs = options.graceMs ?? 1000;
+  const graceMs = options.graceMs ?? 250;
   const queue = specs.map((_, i) => i);
   const attempts = new Array<number>(specs.length).fill(0);
+  const done = new Array<boolean>(specs.length).fill(false);
   const running = new Map<WorkerHandle, number>();
   let inFlight = 0;
-  let replacing = 0;
   let failure: Error | undefined;
   let killTimer: NodeJS.Timeout | undefined;
+  let settled = false;
 
   return new Promise<void>((resolve, reject) => {
     const finish = () => {
+      if (settled) return;
+      settled = true;
       if (killTimer) clearTimeout(killTimer);
       options.signal?.removeEventListener('abort', onAbort);
+      unsubscribe();
       if (failure) reject(failure);
       else resolve();
     };
     const pump = () => {
+      if (settled) return;
       if (failure) {
         if (inFlight === 0) finish();
         return;
       }
       if (queue.length === 0 && inFlight === 0) return finish();
-      for (;;) {
-        if (queue.length === 0) break;
+      while (queue.length > 0) {
         const w = pickWorker(pool.ready, maxInFlight);
         if (!w) break;
         dispatch(w, queue.shift()!);
       }
-      if (inFlight === 0 && replacing === 0 && queue.length > 0) fail(new WorkerError('no worker is left to run the remaining tasks'));
+      if (queue.length > 0 && inFlight === 0 && pool.ready.length === 0 && pool.replacing === 0) {
+        fail(pool.broken ?? new WorkerError('no worker is left to run the remaining tasks'));
+      }
     };
     const fail = (e: Error) => {
       if (failure) return;
       failure = e;
       queue.length = 0;
       for (const w of running.keys()) w.cancel();
-      // User code stuck in a loop never reaches a batch boundary: stop its thread.
+      // User code stuck in a loop never reaches a batch boundary: stop its thread (the pool replaces it).
       killTimer = setTimeout(() => {
-        for (const w of running.keys()) void pool.replace(w).catch(() => undefined);
+        for (const w of running.keys()) void w.terminate();
       }, graceMs);
       pump();
     };
-    const onAbort = () => fail(options.signal?.reason instanceof Error ? options.signal.reason : new CancelledError());
-    if (options.signal?.aborted) return reject(options.signal.reason instanceof Error ? options.signal.reason : new CancelledError());
+    const onAbort = () => fail(cancelledErrorOf(options.signal?.reason));
+    const unsubscribe = pool.onChange(pump);
+    if (options.signal?.aborted) {
+      failure = cancelledErrorOf(options.signal.reason);
+      return finish();
+    }
     options.signal?.addEventListener('abort', onAbort);
+
+    const retry = (i: number, why: string): boolean => {
+      if (attempts[i]! >= maxAttempts) return false;
+      queue.unshift(i);
+      options.onRetry?.(i, attempts[i]!, why);
+      return true;
+    };
 
     const dispatch = (w: WorkerHandle, i: number) => {
       const spec = specs[i]!;
       inFlight++;
       attempts[i]!++;
       running.set(w, (running.get(w) ?? 0) + 1);
-      void w.send(runId, spec.task, spec.transfer).then((outcome) => {
+      const sent = w.send(runId, spec.task, spec.transfer);
+      options.onDispatch?.(i, w.index);
+      void sent.then((outcome) => {
         inFlight--;
         const left = running.get(w)! - 1;
         if (left === 0) running.delete(w);
@@ -104,6 +154,8 @@ export function forkJoin(pool: WorkerPool, runId: number, specs: TaskSpec[], onR
         if (failure) return pump();
         switch (outcome.state) {
           case 'done':
+            if (done[i]) break;
+            done[i] = true;
             try {
               onResult(i, outcome.output, outcome.metrics, w.index);
             } catch (e) {
@@ -111,34 +163,14 @@ export function forkJoin(pool: WorkerPool, runId: number, specs: TaskSpec[], onR
             }
             break;
           case 'failed':
-            fail(toError(outcome.error, spec));
+            if (!(outcome.error.user && options.retryUserErrors && retry(i, `${outcome.error.name}: ${outcome.error.message}`))) {
+              fail(toError(outcome.error, spec));
+            }
             break;
           case 'lost': {
-            const retryable = !spec.transfer?.length && attempts[i]! < maxAttempts;
-            if (retryable) {
-              queue.unshift(i);
-              options.onRetry?.(i, attempts[i]!);
-            }
-            else {
-              fail(
-                new WorkerError(
-                  `${spec.describe} killed its worker ${attempts[i]} time${attempts[i] === 1 ? '' : 's'} (last: ${outcome.reason})` +
-                    (spec.transfer?.length ? '; its input had been moved to the worker, so it cannot be retried' : `; giving up after ${maxAttempts} attempts`) +
-                    '. If the job ran out of memory, lower --split-size or raise --worker-memory',
-                ),
-              );
-            }
-            replacing++;
-            pool.replace(w).then(
-              () => {
-                replacing--;
-                pump();
-              },
-              (e: Error) => {
-                replacing--;
-                fail(e);
-              },
-            );
+            const { exit } = outcome;
+            const retryable = exit.kind !== 'out-of-memory' && !spec.transfer?.length;
+            if (!(retryable && retry(i, exit.reason))) fail(lostError(spec, exit, attempts[i]!, pool));
             break;
           }
         }

@@ -11,11 +11,25 @@ import type { ParamValue } from '../job/types.js';
  */
 const ENTRY = '../worker/entry.js';
 
+/**
+ * Why a thread stopped: it exited (`process.exit`, or its event loop ran dry), threw out of its event
+ * loop, hit its heap limit, or was terminated by quiver (a cancel, or the engine closing).
+ */
+export type ExitKind = 'exit' | 'crash' | 'out-of-memory' | 'terminated';
+
+/** How and why a worker thread stopped. */
+export interface ExitInfo {
+  kind: ExitKind;
+  code: number;
+  /** E.g. `exit code 3`, `Error: boom`, `JS heap out of memory`. */
+  reason: string;
+}
+
 /** How a task sent to a worker ended. */
 export type TaskOutcome =
   | { state: 'done'; output: TaskOutput; metrics: TaskMetrics }
   | { state: 'failed'; error: SerializedError }
-  | { state: 'lost'; exitCode: number; reason: string };
+  | { state: 'lost'; exit: ExitInfo };
 
 type Exposed = {
   connect(port: MessagePort, control: SharedArrayBuffer): Promise<void>;
@@ -28,20 +42,46 @@ export interface WorkerOptions {
 }
 
 /**
+ * threads.js installs, when it is imported, SIGINT / SIGTERM handlers that terminate every worker and
+ * call `process.exit(0)`: a Ctrl-C would then end the process with success, skipping quiver's cancel
+ * (temp files removed, exit code 130, the message). Cancelling is the engine's job, so remove them.
+ */
+function removeThreadsSignalHandlers(): void {
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    for (const l of process.listeners(sig)) if (String(l).includes('terminateWorkersAndMaster')) process.off(sig, l);
+  }
+}
+removeThreadsSignalHandlers();
+
+/** Classifies a worker's `error` event. */
+function exitOfError(e: Error & { code?: string }): ExitInfo {
+  if (e.code === 'ERR_WORKER_OUT_OF_MEMORY') return { kind: 'out-of-memory', code: 1, reason: 'JS heap out of memory' };
+  return { kind: 'crash', code: 1, reason: `${e.name}: ${e.message}` };
+}
+
+/**
  * One worker thread: started through threads.js, then spoken to over its own MessagePort. It watches
- * the thread's `exit` so that a death settles every in-flight task as `lost` at once, never a hang.
+ * the thread's `exit` and `error` so that a death settles every in-flight task as `lost` at once,
+ * never a hang, and resolves `exited` for the pool to replace it.
  */
 export class WorkerHandle {
   readonly index: number;
+  /** Settles once when the thread stops, however it stops. */
+  readonly exited: Promise<ExitInfo>;
   private readonly port: MessagePort;
   private readonly control: Int32Array;
   private readonly thread: ExposedThread;
   private readonly native: NodeWorker;
   private readonly pending = new Map<number, (o: TaskOutcome) => void>();
   private loadWaiter?: { runId: number; resolve: () => void; reject: (e: SerializedError | Error) => void };
-  private exitInfo?: { code: number; reason: string };
+  private exitInfo?: ExitInfo;
+  private onExit!: (info: ExitInfo) => void;
   /** Run whose job this worker has loaded. */
   loadedRun = -1;
+  /** Tasks this thread has completed. */
+  completed = 0;
+  /** Tasks in flight when the thread stopped: a thread that stops with none was not killed by a task. */
+  lostTasks = 0;
   private static nextId = 1;
 
   private constructor(index: number, native: NodeWorker, thread: ExposedThread, port: MessagePort, control: Int32Array) {
@@ -50,6 +90,7 @@ export class WorkerHandle {
     this.thread = thread;
     this.port = port;
     this.control = control;
+    this.exited = new Promise((resolve) => (this.onExit = resolve));
     port.on('message', (msg: FromWorker) => this.receive(msg));
   }
 
@@ -58,10 +99,9 @@ export class WorkerHandle {
     const wrapped = new Worker(ENTRY, { resourceLimits: options.resourceLimits } as never);
     // threads.js's Worker on Node is a worker_threads Worker: watch its own exit and error events.
     const native = wrapped as unknown as NodeWorker;
-    let exited: { code: number; reason: string } | undefined;
-    let early: Error | undefined;
-    native.on('error', (e: Error) => (early = e));
-    native.on('exit', (code: number) => (exited = { code, reason: early ? early.message : `exit code ${code}` }));
+    let early: ExitInfo | undefined;
+    native.on('error', (e: Error) => (early ??= exitOfError(e)));
+    native.on('exit', (code: number) => (early ??= { kind: 'exit', code, reason: `exit code ${code}` }));
     let thread: ExposedThread;
     try {
       thread = (await spawn(wrapped, { timeout: 30_000 })) as unknown as ExposedThread;
@@ -73,13 +113,14 @@ export class WorkerHandle {
     const controlBuffer = new SharedArrayBuffer(4 * 4);
     await thread.connect(Transfer(port2 as never, [port2 as never]) as never, controlBuffer);
     const handle = new WorkerHandle(index, native, thread, port1, new Int32Array(controlBuffer));
-    native.on('error', (e: Error) => handle.died(-1, `${e.name}: ${e.message}`));
-    native.on('exit', (code: number) => handle.died(code, handle.exitInfo?.reason ?? `exit code ${code}`));
-    if (exited) handle.died(exited.code, exited.reason);
+    // `error` comes before `exit` and says more (out of memory, an uncaught throw), so it wins.
+    native.on('error', (e: Error) => handle.died(exitOfError(e)));
+    native.on('exit', (code: number) => handle.died({ kind: 'exit', code, reason: `exit code ${code}` }));
+    if (early) handle.died(early);
     return handle;
   }
 
-  /** True once the thread has exited or errored. */
+  /** True once the thread has stopped. */
   get dead(): boolean {
     return this.exitInfo !== undefined;
   }
@@ -92,7 +133,7 @@ export class WorkerHandle {
   /** Loads the job bundle for a run; rejects with the worker's error if the job does not load. */
   load(runId: number, jobUrl: string, params: Record<string, ParamValue>, table?: SharedArrayBuffer): Promise<void> {
     Atomics.store(this.control, CANCEL_FLAG, 0);
-    if (this.dead) return Promise.reject(new WorkerError(`worker ${this.index} is not running`));
+    if (this.exitInfo) return Promise.reject(new WorkerError(`worker ${this.index} is not running (${this.exitInfo.reason})`));
     return new Promise((resolve, reject) => {
       this.loadWaiter = { runId, resolve: () => { this.loadedRun = runId; resolve(); }, reject };
       this.post({ type: 'load', runId, jobUrl, params, table });
@@ -104,7 +145,7 @@ export class WorkerHandle {
     const id = WorkerHandle.nextId++;
     return new Promise((resolve) => {
       if (this.exitInfo) {
-        resolve({ state: 'lost', exitCode: this.exitInfo.code, reason: this.exitInfo.reason });
+        resolve({ state: 'lost', exit: this.exitInfo });
         return;
       }
       this.pending.set(id, resolve);
@@ -117,9 +158,9 @@ export class WorkerHandle {
     Atomics.store(this.control, CANCEL_FLAG, 1);
   }
 
-  /** Stops the thread. In-flight tasks settle as `lost`. */
+  /** Stops the thread. In-flight tasks settle as `lost` with kind `terminated`. */
   async terminate(): Promise<void> {
-    this.died(0, 'terminated');
+    this.died({ kind: 'terminated', code: 0, reason: 'terminated' });
     this.port.close();
     await Thread.terminate(this.thread as never).catch(() => undefined);
     await this.native.terminate();
@@ -144,19 +185,22 @@ export class WorkerHandle {
         const settle = this.pending.get(msg.id);
         if (!settle) return;
         this.pending.delete(msg.id);
+        if (msg.type === 'done') this.completed++;
         settle(msg.type === 'done' ? { state: 'done', output: msg.output, metrics: msg.metrics } : { state: 'failed', error: msg.error });
         return;
       }
     }
   }
 
-  private died(code: number, reason: string): void {
+  private died(info: ExitInfo): void {
     if (this.exitInfo) return;
-    this.exitInfo = { code, reason };
-    const lost: TaskOutcome = { state: 'lost', exitCode: code, reason };
+    this.exitInfo = info;
+    this.lostTasks = this.pending.size;
+    const lost: TaskOutcome = { state: 'lost', exit: info };
     for (const settle of this.pending.values()) settle(lost);
     this.pending.clear();
-    this.loadWaiter?.reject(new WorkerError(`worker ${this.index} stopped (${reason}) while loading the job`));
+    this.loadWaiter?.reject(new WorkerError(`worker ${this.index} stopped (${info.reason}) while loading the job`));
     this.loadWaiter = undefined;
+    this.onExit(info);
   }
 }

@@ -1,7 +1,7 @@
 import { open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { RecordBatchFileWriter, RecordBatchStreamWriter, type Table } from 'apache-arrow';
-import { InputError, UsageError } from '../errors.js';
+import { CancelledError, InputError, UsageError } from '../errors.js';
 import { tableToCsvLines, tableToNdjsonLines } from './text-formats.js';
 
 /** Output formats quiver writes. */
@@ -32,13 +32,15 @@ export async function checkOutput(file: string, overwrite: boolean): Promise<voi
 
 /**
  * Writes a table to a file atomically: into a temp file beside the target, renamed over it on
- * success, removed on failure, so a failed run never leaves a half-written output.
+ * success, removed on failure, so a failed run never leaves a half-written output. An abort of
+ * `signal` stops the write between chunks (and before the rename), leaving the target as it was.
  */
-export async function writeTableFile(table: Table, file: string, format: OutputFormat): Promise<void> {
+export async function writeTableFile(table: Table, file: string, format: OutputFormat, signal?: AbortSignal): Promise<void> {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.quiver-${process.pid}-${Date.now()}.tmp`);
   const fh = await open(tmp, 'w');
   try {
     const write = async (chunk: Uint8Array | string) => {
+      signal?.throwIfAborted();
       await fh.write(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
     };
     switch (format) {
@@ -68,10 +70,12 @@ export async function writeTableFile(table: Table, file: string, format: OutputF
         break;
     }
     await fh.close();
+    signal?.throwIfAborted();
     await rename(tmp, file);
   } catch (e) {
     await fh.close().catch(() => undefined);
     await rm(tmp, { force: true });
+    if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new CancelledError();
     throw new InputError(`could not write ${file}: ${(e as Error).message}`, { cause: e });
   }
 }

@@ -6,6 +6,7 @@ import type { FromWorker, ToWorker } from './protocol.js';
 import { runFoldTask, runMapTask, runReduceTask, type RunState } from './tasks.js';
 import { tableFromShared } from '../io/shared-table.js';
 import { transferablesOf } from './partials.js';
+import { sharePairs } from './share-pairs.js';
 import type { TaskOutput } from './protocol.js';
 
 // Stack traces of user code point at their .ts lines through the bundle's inline source map.
@@ -38,7 +39,9 @@ async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
 function transfersOf(out: TaskOutput): ArrayBuffer[] {
   switch (out.kind) {
     case 'map':
-      return out.partitions.flatMap(transferablesOf);
+      // Shared, not moved: the coordinator may hand the same partition to a second reducer if the first dies.
+      out.partitions = out.partitions.map(sharePairs);
+      return [];
     case 'reduce':
       return transferablesOf(out.pairs);
     case 'fold':

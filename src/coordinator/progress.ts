@@ -1,0 +1,89 @@
+import { now, type TaskMetrics } from '../worker/protocol.js';
+
+/** The stage a run is in, as progress events report it. */
+export type ProgressPhase = 'map' | 'reduce' | 'write' | 'done';
+
+/**
+ * Progress of a run. Emitted when a task starts or ends, when a task is retried and when the phase
+ * changes; counts only grow. `bytesTotal` is the input size; `rowsTotal` is known only for formats
+ * that record it (Arrow).
+ */
+export interface RunProgress {
+  phase: ProgressPhase;
+  /** Tasks of the current phase done, and in all. */
+  tasksDone: number;
+  tasksTotal: number;
+  /** Input rows and bytes read so far (map phase counts; they stay put during reduce). */
+  rowsDone: number;
+  rowsTotal?: number;
+  bytesDone: number;
+  bytesTotal: number;
+  /** Workers with a task in flight, and the pool size. */
+  workersBusy: number;
+  workers: number;
+  /** Tasks sent again after their worker died. */
+  retried: number;
+  /** Milliseconds since the run started. */
+  elapsedMs: number;
+}
+
+/** What the tracker asks of the pool. */
+export interface BusyCounter {
+  readonly busy: number;
+  readonly size: number;
+}
+
+/** Keeps the counts of a run and turns each change into a `RunProgress` event. */
+export class ProgressTracker {
+  private readonly state: RunProgress;
+  private readonly t0: number;
+
+  constructor(
+    private readonly onProgress: ((p: RunProgress) => void) | undefined,
+    private readonly pool: BusyCounter,
+    totals: { tasks: number; bytes: number; rows?: number },
+    t0 = now(),
+  ) {
+    this.t0 = t0;
+    this.state = {
+      phase: 'map', tasksDone: 0, tasksTotal: totals.tasks, rowsDone: 0, rowsTotal: totals.rows, bytesDone: 0, bytesTotal: totals.bytes,
+      workersBusy: 0, workers: pool.size, retried: 0, elapsedMs: 0,
+    };
+  }
+
+  /** Enters a phase with `tasks` tasks. */
+  phase(phase: ProgressPhase, tasks = 0): void {
+    this.state.phase = phase;
+    this.state.tasksDone = 0;
+    this.state.tasksTotal = tasks;
+    this.emit();
+  }
+
+  /** A task was handed to a worker. */
+  started(): void {
+    this.emit();
+  }
+
+  /** A task finished; map-side tasks add their input rows and bytes. */
+  finished(m: TaskMetrics): void {
+    this.state.tasksDone++;
+    if (this.state.phase === 'map') {
+      this.state.rowsDone += m.rowsIn;
+      this.state.bytesDone += m.bytesIn;
+    }
+    this.emit();
+  }
+
+  /** A task was queued again. */
+  retried(): void {
+    this.state.retried++;
+    this.emit();
+  }
+
+  private emit(): void {
+    if (!this.onProgress) return;
+    this.state.workersBusy = this.pool.busy;
+    this.state.elapsedMs = now() - this.t0;
+    this.onProgress({ ...this.state });
+  }
+}
