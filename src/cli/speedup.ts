@@ -2,11 +2,10 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { analyzeSweep } from '../speedup/analyze.js';
-import { dashboardSpec, renderSvg } from '../speedup/charts.js';
 import { formatMs, formatSpeedupReport } from '../speedup/format.js';
-import { renderHtmlReport } from '../speedup/html.js';
 import { runSweep, type SweepProgress } from '../speedup/sweep.js';
 import { intList, positiveInt } from './options.js';
+import { checkFolderOf } from './reliability.js';
 import { addInputOptions, runOptionsFromFlags } from './run.js';
 import { cancelOnSignals } from './signals.js';
 
@@ -53,6 +52,10 @@ export function registerSpeedup(program: Command): void {
     .addHelpText('after', '\nExample:\n  quiver speedup wordcount --input corpus.txt --workers 1,2,4 --repeat 5 --svg speedup.svg --html speedup.html')
     .action(async (jobSpec: string, o: SpeedupFlags) => {
       const options = runOptionsFromFlags({ ...o, workers: undefined });
+      // A sweep takes minutes: find a wrong output folder before it, not after.
+      if (typeof o.json === 'string') checkFolderOf('--json', o.json);
+      if (o.svg) checkFolderOf('--svg', o.svg);
+      if (o.html) checkFolderOf('--html', o.html);
       const progress = o.quiet ? undefined : progressLine();
       const cancel = cancelOnSignals();
       let report;
@@ -75,8 +78,15 @@ export function registerSpeedup(program: Command): void {
       if (o.json === true) process.stdout.write(json);
       else process.stdout.write(formatSpeedupReport(report) + '\n');
       if (typeof o.json === 'string') await writeFile(o.json, json);
-      if (o.svg) await writeFile(o.svg, await renderSvg(dashboardSpec(report)));
-      if (o.html) await writeFile(o.html, await renderHtmlReport(report));
+      // Vega takes a few hundred ms to load: only when a chart is asked for, not on every quiver command.
+      if (o.svg) {
+        const { dashboardSpec, renderSvg } = await import('../speedup/charts.js');
+        await writeFile(o.svg, await renderSvg(dashboardSpec(report)));
+      }
+      if (o.html) {
+        const { renderHtmlReport } = await import('../speedup/html.js');
+        await writeFile(o.html, await renderHtmlReport(report));
+      }
     });
 }
 

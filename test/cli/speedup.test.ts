@@ -41,6 +41,13 @@ describe('quiver speedup', () => {
     expect(r.stderr).toContain('--workers must be a positive integer, got "two"');
   });
 
+  it('checks the output folders before it starts measuring', () => {
+    const r = quiver('speedup', 'wordcount', '-i', file, '--html', path.join(dir, 'no-such-folder', 'r.html'));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--html .*r\.html: folder .*no-such-folder does not exist/);
+    expect(r.stderr).not.toContain('speedup: sequential');
+  });
+
   it('fails with exit 1 when the results differ between worker counts', () => {
     const r = quiver('speedup', path.join(ROOT, 'test/fixtures/jobs/reducer-count.ts'), '-i', file, '--workers', '1,2', '--repeat', '1', '--warmup', '0', '-q');
     expect(r.status).toBe(1);
