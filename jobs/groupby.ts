@@ -4,32 +4,112 @@ import type { RecordBatch } from 'apache-arrow';
 /**
  * Group-by with aggregations, as in the db-benchmark questions: `--param by=id1,id2` and
  * `--param agg=sum:v1,mean:v3,count,min:v2,max:v2`. Output: the key columns, then one column per
- * aggregate in the order given, named `sum_v1`, `mean_v3`, `count`, ….
+ * aggregate in the order given, named `sum_v1`, `mean_v3`, `count`, `min_v2`, `max_v2`.
  *
- * Each batch is aggregated in a local map with typed-array column access, and each group is emitted
- * once per batch, so the per-row work is a plain loop.
+ * `map` works column at a time, as analytical engines do: one pass turns each row's key into a
+ * dense group id (one hash lookup per row), then each aggregate is a tight loop over its typed-array
+ * column into a Float64Array of per-group slots. The groups live in `ctx.state` for the whole split and
+ * `flush` emits each group once per split (in-mapper combining), so the shuffle moves one partial per
+ * group per split, whatever the number of rows.
  */
-type Agg = { op: 'sum' | 'mean' | 'count' | 'min' | 'max'; column?: string; name: string; slot: number };
+type Op = 'sum' | 'mean' | 'count' | 'min' | 'max';
+type Agg = { op: Op; column?: string; name: string; slot: number };
+type Plan = { aggs: Agg[]; width: number; init: number[] };
 
-function parseAggs(specs: string[]): { aggs: Agg[]; width: number } {
+/** Per-split state: key → group id, and `width` accumulator slots per group. */
+class Groups {
+  ids = new Map<string | number, number>();
+  keys: Array<string | number> = [];
+  slots: Float64Array;
+  constructor(readonly plan: Plan) {
+    this.slots = new Float64Array(1024 * plan.width);
+  }
+  /** Assigns every row its group id, adding new groups with their initial slots. */
+  assign(keys: ArrayLike<string | number>, out: Int32Array): void {
+    const { ids } = this;
+    for (let i = 0; i < out.length; i++) {
+      const k = keys[i]!;
+      let id = ids.get(k);
+      if (id === undefined) id = this.add(k);
+      out[i] = id;
+    }
+  }
+  private add(k: string | number): number {
+    const id = this.keys.length;
+    const { width, init } = this.plan;
+    if ((id + 1) * width > this.slots.length) {
+      const grown = new Float64Array(this.slots.length * 2);
+      grown.set(this.slots);
+      this.slots = grown;
+    }
+    this.slots.set(init, id * width);
+    this.ids.set(k, id);
+    this.keys.push(k);
+    return id;
+  }
+}
+
+const plans = new WeakMap<string[], Plan>();
+
+/** Parses `agg` once per run (the params object, and so this array, is the same for every call). */
+function parseAggs(specs: string[]): Plan {
+  let p = plans.get(specs);
+  if (p) return p;
   let slot = 0;
   const aggs = specs.map((spec): Agg => {
-    const [op, column] = spec.split(':') as [Agg['op'], string | undefined];
+    const [op, column] = spec.split(':') as [Op, string | undefined];
     if (!['sum', 'mean', 'count', 'min', 'max'].includes(op)) throw new Error(`--param agg: unknown aggregate "${op}" in "${spec}"; use sum:col, mean:col, count, min:col or max:col`);
     if (op !== 'count' && !column) throw new Error(`--param agg: "${spec}" needs a column, e.g. ${op}:v1`);
     const agg: Agg = { op, column, name: op === 'count' ? 'count' : `${op}_${column}`, slot };
     slot += op === 'mean' ? 2 : 1;
     return agg;
   });
-  return { aggs, width: slot };
+  const init = new Array<number>(slot).fill(0);
+  for (const a of aggs) if (a.op === 'min') init[a.slot] = Infinity; else if (a.op === 'max') init[a.slot] = -Infinity;
+  p = { aggs, width: slot, init };
+  plans.set(specs, p);
+  return p;
 }
 
-function keysOf(batch: RecordBatch, by: string[], ctx: JobContext): Array<string | number> | ArrayLike<number> {
+/** One aggregate over one column: a plain loop, slot `s` of group `ids[i]`. */
+function aggregate(op: Op, col: ArrayLike<number> | undefined, ids: Int32Array, slots: Float64Array, w: number, s: number): void {
+  const n = ids.length;
+  switch (op) {
+    case 'count':
+      for (let i = 0; i < n; i++) slots[ids[i]! * w + s]! += 1;
+      break;
+    case 'sum':
+      for (let i = 0; i < n; i++) slots[ids[i]! * w + s]! += col![i]!;
+      break;
+    case 'mean':
+      for (let i = 0; i < n; i++) {
+        const at = ids[i]! * w + s;
+        slots[at]! += col![i]!;
+        slots[at + 1]! += 1;
+      }
+      break;
+    case 'min':
+      for (let i = 0; i < n; i++) {
+        const at = ids[i]! * w + s;
+        if (col![i]! < slots[at]!) slots[at] = col![i]!;
+      }
+      break;
+    case 'max':
+      for (let i = 0; i < n; i++) {
+        const at = ids[i]! * w + s;
+        if (col![i]! > slots[at]!) slots[at] = col![i]!;
+      }
+      break;
+  }
+}
+
+/** The group key of every row: a column's values, or composite keys made with joinKey. */
+function keysOf(batch: RecordBatch, by: string[], ctx: JobContext): ArrayLike<string | number> {
   const cols = by.map((c) => {
     const type = String(batch.getChild(c)?.type ?? '');
     return /Utf8|Dictionary/.test(type) ? ctx.strings(batch, c) : (ctx.column(batch, c) as ArrayLike<number>);
   });
-  if (cols.length === 1) return cols[0]! as Array<string | number>;
+  if (cols.length === 1) return cols[0]!;
   const out = new Array<string>(batch.numRows);
   for (let i = 0; i < out.length; i++) out[i] = joinKey(...cols.map((c) => c[i] as string | number));
   return out;
@@ -44,33 +124,27 @@ export default defineJob({
   },
   columns: (params) => [...(params.by as string[]), ...(params.agg as string[]).flatMap((a) => a.split(':').slice(1))],
   output: (params) => ({ key: params.by as string[] }),
-  map(batch, emit, ctx) {
-    const { aggs, width } = parseAggs(ctx.params.agg as string[]);
-    const keys = keysOf(batch, ctx.params.by as string[], ctx);
-    const cols = aggs.map((a) => (a.column ? (ctx.column(batch, a.column) as ArrayLike<number>) : undefined));
-    const local = new Map<string | number, number[]>();
-    const n = batch.numRows;
-    for (let i = 0; i < n; i++) {
-      const k = keys[i]!;
-      let acc = local.get(k);
-      if (acc === undefined) {
-        acc = new Array<number>(width).fill(0);
-        for (const a of aggs) if (a.op === 'min') acc[a.slot] = Infinity; else if (a.op === 'max') acc[a.slot] = -Infinity;
-        local.set(k, acc);
-      }
-      for (let j = 0; j < aggs.length; j++) {
-        const a = aggs[j]!;
-        const s = a.slot;
-        switch (a.op) {
-          case 'count': acc[s]! += 1; break;
-          case 'sum': acc[s]! += Number(cols[j]![i]); break;
-          case 'mean': acc[s]! += Number(cols[j]![i]); acc[s + 1]! += 1; break;
-          case 'min': { const v = Number(cols[j]![i]); if (v < acc[s]!) acc[s] = v; break; }
-          case 'max': { const v = Number(cols[j]![i]); if (v > acc[s]!) acc[s] = v; break; }
-        }
-      }
+  map(batch, _emit, ctx) {
+    const plan = parseAggs(ctx.params.agg as string[]);
+    const groups = ((ctx.state.groups as Groups | undefined) ??= new Groups(plan)) as Groups;
+    const ids = new Int32Array(batch.numRows);
+    groups.assign(keysOf(batch, ctx.params.by as string[], ctx), ids);
+    for (const a of plan.aggs) {
+      const col = a.column ? (ctx.column(batch, a.column) as ArrayLike<number>) : undefined;
+      if (col && typeof col[0] === 'bigint') throw new Error(`column "${a.column}" is 64-bit integers; groupby aggregates 32-bit integers and floats`);
+      aggregate(a.op, col, ids, groups.slots, plan.width, a.slot);
     }
-    for (const [k, acc] of local) emit(k, acc);
+  },
+  flush(emit, ctx) {
+    const groups = ctx.state.groups as Groups | undefined;
+    if (!groups) return;
+    const { slots, keys } = groups;
+    const w = groups.plan.width;
+    for (let id = 0; id < keys.length; id++) {
+      const acc = new Array<number>(w);
+      for (let j = 0; j < w; j++) acc[j] = slots[id * w + j]!;
+      emit(keys[id]!, acc);
+    }
   },
   combine(a: number[], b: number[], ctx) {
     for (const g of parseAggs(ctx.params.agg as string[]).aggs) {

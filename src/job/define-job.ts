@@ -8,7 +8,7 @@ type FoldSpec<A, R, P> = Omit<FoldJob<A, R, P>, 'kind'> & { kind?: 'fold' };
 /** Where the module that called `defineJob` lives, so `run(job)` can hand workers a module, not a closure. */
 export const JOB_SOURCE = Symbol.for('quiver.jobSource');
 
-const KEYED_FUNCTIONS = ['map', 'combine', 'reduce', 'partition'] as const;
+const KEYED_FUNCTIONS = ['map', 'flush', 'combine', 'reduce', 'partition'] as const;
 const FOLD_FUNCTIONS = ['identity', 'fold', 'merge', 'finish'] as const;
 const SORTS = ['key', 'key-desc', 'value', 'value-desc', 'none'];
 

@@ -53,6 +53,8 @@ export interface JobContext<P = Record<string, ParamValue>> {
   readonly params: P;
   /** The split this task is processing. */
   readonly split: SplitInfo;
+  /** A fresh object per task, for state a job keeps across the batches of one split (see `flush`). */
+  readonly state: Record<string, unknown>;
   /** The values of a fixed-width column of `batch` as a typed array (zero copy; null slots hold unspecified values). */
   column(batch: RecordBatch, name: string): ColumnValues;
   /** The values of a Utf8 column as JS strings (decoded once per batch; nulls become ''). */
@@ -86,6 +88,12 @@ export interface KeyedJob<V = unknown, P = Record<string, ParamValue>> {
   /** Columns the job reads (or a function of the params naming them); readers skip the others. @default all */
   columns?: string[] | ((params: P) => string[]);
   map(batch: RecordBatch, emit: (key: Key, value: V) => void, ctx: JobContext<P>): void;
+  /**
+   * Called once after a map task's last batch (Hadoop's `cleanup`): emit what `map` kept across batches
+   * in `ctx.state`. With it a job combines in the mapper over a whole split, so a key with many rows per
+   * split is emitted once per split instead of once per batch.
+   */
+  flush?(emit: (key: Key, value: V) => void, ctx: JobContext<P>): void;
   /**
    * Merges two values of one key. Must be associative and commutative: it runs map-side and reduce-side.
    * `ctx` gives the params (for combiners that depend on them).

@@ -7,6 +7,7 @@ export function makeContext(params: Record<string, ParamValue>, split: SplitInfo
   return {
     params,
     split,
+    state: {},
     column: columnValues,
     strings: columnStrings,
     count(name: string, n = 1) {

@@ -14,7 +14,10 @@ export type EncodedKeys =
 export type EncodedValues =
   | { kind: 'num'; data: Float64Array }
   | { kind: 'tuple'; width: number; data: Float64Array }
+  | { kind: 'records'; names: string[]; columns: EncodedValues[] }
   | { kind: 'any'; bytes: Uint8Array };
+
+type Leaf = { data: Float64Array } | { bytes: Uint8Array };
 
 /** One partition of a task's output: `count` keys and their values, in the same order. */
 export interface EncodedPairs {
@@ -37,16 +40,26 @@ export function decodePairs(p: EncodedPairs): { keys: Key[]; values: unknown[] }
 
 /** The buffers of an encoding, to pass as a transfer list. */
 export function transferablesOf(p: EncodedPairs): ArrayBuffer[] {
-  const out: ArrayBuffer[] = [];
-  for (const part of [p.keys, p.values]) out.push(('data' in part ? part.data : part.bytes).buffer as ArrayBuffer);
-  return out;
+  return leavesOf(p).flatMap((l) => {
+    const buffer = ('data' in l ? l.data : l.bytes).buffer;
+    return buffer instanceof SharedArrayBuffer ? [] : [buffer as ArrayBuffer];
+  });
 }
 
 /** Bytes an encoding moves between threads. */
 export function byteSizeOf(p: EncodedPairs): number {
-  let n = 0;
-  for (const part of [p.keys, p.values]) n += ('data' in part ? part.data : part.bytes).byteLength;
-  return n;
+  return leavesOf(p).reduce((n, l) => n + ('data' in l ? l.data : l.bytes).byteLength, 0);
+}
+
+/** Every buffer-holding part of an encoding (values of `records` hold nested encodings). */
+export function leavesOf(p: EncodedPairs): Leaf[] {
+  const out: Leaf[] = [p.keys];
+  const walk = (v: EncodedValues): void => {
+    if (v.kind === 'records') v.columns.forEach(walk);
+    else out.push(v);
+  };
+  walk(p.values);
+  return out;
 }
 
 function encodeKeys(keys: Key[]): EncodedKeys {
@@ -79,6 +92,10 @@ function decodeKeys(k: EncodedKeys, count: number): Key[] {
 function encodeValues(values: unknown[]): EncodedValues {
   if (values.every((v) => typeof v === 'number')) return { kind: 'num', data: Float64Array.from(values as number[]) };
   const first = values[0];
+  const names = isRecord(first) ? Object.keys(first) : undefined;
+  if (names && values.every((v) => isRecord(v) && sameKeys(v, names))) {
+    return { kind: 'records', names, columns: names.map((n) => encodeValues(values.map((v) => (v as Record<string, unknown>)[n]))) };
+  }
   if (Array.isArray(first)) {
     const width = first.length;
     if (values.every((v) => Array.isArray(v) && v.length === width && v.every((x) => typeof x === 'number'))) {
@@ -98,13 +115,41 @@ function decodeValues(v: EncodedValues, count: number): unknown[] {
     case 'num':
       return Array.from(v.data);
     case 'tuple': {
+      const { width, data } = v;
       const out = new Array<number[]>(count);
-      for (let i = 0; i < count; i++) out[i] = Array.from(v.data.subarray(i * v.width, (i + 1) * v.width));
+      for (let i = 0; i < count; i++) {
+        const t = new Array<number>(width);
+        for (let j = 0; j < width; j++) t[j] = data[i * width + j]!;
+        out[i] = t;
+      }
+      return out;
+    }
+    case 'records': {
+      const cols = v.columns.map((c) => decodeValues(c, count));
+      const out = new Array<Record<string, unknown>>(count);
+      for (let i = 0; i < count; i++) {
+        const row: Record<string, unknown> = {};
+        for (let j = 0; j < v.names.length; j++) row[v.names[j]!] = cols[j]![i];
+        out[i] = row;
+      }
       return out;
     }
     case 'any':
       return v8.deserialize(Buffer.from(v.bytes.buffer, v.bytes.byteOffset, v.bytes.byteLength)) as unknown[];
   }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+}
+
+function sameKeys(v: Record<string, unknown>, names: string[]): boolean {
+  let n = 0;
+  for (const k in v) {
+    if (k !== names[n]) return false;
+    n++;
+  }
+  return n === names.length;
 }
 
 /** Serializes any structured-clonable value into an owned, transferable buffer. */

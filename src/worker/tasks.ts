@@ -75,11 +75,20 @@ export async function runMapTask(run: RunState, task: MapTask): Promise<Result> 
   const combine = job.combine;
   const emit = (key: Key, value: unknown) => {
     const prev = acc.get(key);
-    acc.set(key, prev === undefined ? value : combine(prev, value, ctx));
+    if (prev === undefined) acc.set(key, value);
+    else {
+      const next = combine(prev, value, ctx);
+      // A combiner that updates `prev` in place saves the second hash lookup.
+      if (next !== prev) acc.set(key, next);
+    }
   };
   for (const batch of input.batches) {
     checkCancel(run);
     user('map', () => job.map(batch, emit, ctx));
+  }
+  if (job.flush) {
+    const flush = job.flush;
+    user('map', () => flush(emit, ctx));
   }
   const partitions = partitionPairs(job, acc, task.reducers);
   return {
@@ -142,7 +151,11 @@ export async function runReduceTask(run: RunState, task: ReduceTask): Promise<Re
       for (let i = 0; i < keys.length; i++) {
         const k = keys[i]!;
         const prev = merged.get(k);
-        merged.set(k, prev === undefined ? values[i] : job.combine(prev, values[i], ctx));
+        if (prev === undefined) merged.set(k, values[i]);
+        else {
+          const next = job.combine(prev, values[i], ctx);
+          if (next !== prev) merged.set(k, next);
+        }
       }
     });
   }
