@@ -24,13 +24,14 @@ export function registerExplain(program: Command): void {
         reducers: o.reducers,
         splitBytes: o.splitSize === undefined ? undefined : parseSize(o.splitSize),
         batchRows: o.batchRows,
+        formatOptions: o.formatOptions,
       });
       const out: string[] = [];
       out.push(`job       ${job.name} (${job.kind}) from ${path.relative(process.cwd(), file)}`);
       if (Object.keys(params).length) out.push(`params    ${Object.entries(params).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : v}`).join(' ')}`);
       out.push(`input     ${plan.files.length} file(s), ${formatSize(plan.totalBytes)}${plan.totalRows !== undefined ? `, ${plan.totalRows.toLocaleString('en-US')} rows` : ''}`);
       for (const f of plan.files) {
-        out.push(`  ${f.path}  ${f.format}  ${formatSize(f.bytes)}${f.rows !== undefined ? `  ${f.rows.toLocaleString('en-US')} rows` : ''}  → ${f.splits} split(s)`);
+        out.push(`  ${f.path}  ${f.format}  ${formatSize(f.bytes)}${f.rows !== undefined ? `  ${f.rows.toLocaleString('en-US')} rows` : f.estimatedRows !== undefined ? `  ~${f.estimatedRows.toLocaleString('en-US')} rows (estimated)` : ''}  → ${f.splits} split(s)${f.note ? `  (${f.note})` : ''}`);
       }
       out.push(`splits    ${plan.splits.length} of about ${formatSize(plan.splitBytes)}${flags.batchRows ? ` / ${plan.batchRows} rows` : ''}; batches of at most ${plan.batchRows.toLocaleString('en-US')} rows`);
       out.push(`workers   ${workers} → ${(plan.splits.length / workers).toFixed(1)} tasks per worker`);

@@ -6,6 +6,8 @@ import { registerRun } from './run.js';
 import { registerExplain } from './explain.js';
 import { registerDatasets } from './datasets.js';
 import { registerJobs } from './jobs.js';
+import { registerInspect } from './inspect.js';
+import { registerConvert } from './convert.js';
 import { registerSpeedup } from './speedup.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -20,6 +22,8 @@ registerRun(program);
 registerExplain(program);
 registerDatasets(program);
 registerJobs(program);
+registerInspect(program);
+registerConvert(program);
 registerSpeedup(program);
 
 program.addHelpText(

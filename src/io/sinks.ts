@@ -3,20 +3,21 @@ import path from 'node:path';
 import { RecordBatchFileWriter, RecordBatchStreamWriter, type Table } from 'apache-arrow';
 import { CancelledError, InputError, UsageError } from '../errors.js';
 import { tableToCsvLines, tableToNdjsonLines } from './text-formats.js';
+import { tableToParquet } from './parquet-sink.js';
 
 /** Output formats quiver writes. */
-export type OutputFormat = 'arrow' | 'arrows' | 'csv' | 'ndjson' | 'json';
+export type OutputFormat = 'arrow' | 'arrows' | 'parquet' | 'csv' | 'ndjson' | 'json';
 
 const BY_EXT: Record<string, OutputFormat> = {
   '.arrow': 'arrow', '.feather': 'arrow', '.ipc': 'arrow', '.arrows': 'arrows',
-  '.csv': 'csv', '.ndjson': 'ndjson', '.jsonl': 'ndjson', '.json': 'json',
+  '.csv': 'csv', '.ndjson': 'ndjson', '.jsonl': 'ndjson', '.json': 'json', '.parquet': 'parquet',
 };
 
 /** The output format for a path, from `--output-format` or the extension. */
 export function outputFormatOf(file: string, format?: string): OutputFormat {
   const f = format ?? BY_EXT[path.extname(file).toLowerCase()];
   if (!f || !Object.values(BY_EXT).includes(f as OutputFormat)) {
-    throw new UsageError(`cannot tell the output format of ${file}: use an extension .arrow, .arrows, .csv, .ndjson or .json, or pass --output-format`);
+    throw new UsageError(`cannot tell the output format of ${file}: use an extension .arrow, .arrows, .parquet, .csv, .ndjson or .json, or pass --output-format`);
   }
   return f as OutputFormat;
 }
@@ -53,6 +54,9 @@ export async function writeTableFile(table: Table, file: string, format: OutputF
         await write(writer.toUint8Array(true));
         break;
       }
+      case 'parquet':
+        await write(await tableToParquet(table));
+        break;
       case 'csv':
         for (const chunk of tableToCsvLines(table)) await write(chunk);
         break;

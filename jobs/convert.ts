@@ -1,0 +1,30 @@
+import path from 'node:path';
+import { defineJob } from 'quiver';
+import { appendBatchToPart, partExtension, type PartFormat } from '../src/io/part-files.js';
+
+/**
+ * The identity job behind `quiver convert`: every task appends its split's batches to its own part
+ * file in `--param dir`, and the coordinator assembles the parts in split order into the output
+ * (src/io/part-files.ts). Parallel decode and encode; memory about one batch per worker.
+ */
+type Acc = { parts: string[]; rows: number; columns: string[] };
+
+export default defineJob({
+  name: 'convert',
+  description: 'copy the input to part files in another format (used by `quiver convert`)',
+  params: {
+    dir: { type: 'string', description: 'folder for the part files' },
+    format: { type: 'string', default: 'arrows', description: 'arrow, arrows, parquet, csv or ndjson' },
+  },
+  identity: (): Acc => ({ parts: [], rows: 0, columns: [] }),
+  fold(acc: Acc, batch, ctx) {
+    const format = ctx.params.format as PartFormat;
+    const part = path.join(ctx.params.dir as string, `part-${String(ctx.split.id).padStart(6, '0')}.${partExtension(format)}`);
+    appendBatchToPart(part, batch, format);
+    if (acc.parts.length === 0) acc.parts.push(part);
+    acc.rows += batch.numRows;
+    if (acc.columns.length === 0) acc.columns = batch.schema.fields.map((f) => f.name);
+    return acc;
+  },
+  merge: (a: Acc, b: Acc): Acc => ({ parts: [...a.parts, ...b.parts], rows: a.rows + b.rows, columns: a.columns.length ? a.columns : b.columns }),
+});

@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+import { convertFiles, PART_FORMATS } from '../coordinator/convert.js';
+import { UsageError } from '../errors.js';
+import { outputFormatOf } from '../io/sinks.js';
+import { formatSize } from '../planner/size.js';
+import { addFormatOptions, formatOptionsFromFlags, inputFormatOf, type FormatFlags } from './format-flags.js';
+import { positiveInt } from './options.js';
+import { runSignal } from './signals.js';
+
+/**
+ * `quiver convert <in> <out>`: any input quiver reads to Arrow IPC (file or stream), Parquet, CSV or
+ * NDJSON. It runs the built-in `convert` job — workers decode their splits and write part files in
+ * parallel — and then assembles the parts in order into the output, atomically.
+ */
+export function registerConvert(program: Command): void {
+  addFormatOptions(
+    program
+      .command('convert')
+      .argument('<input...>', 'input file(s), directory or glob, then the output file last')
+      .description('convert between Arrow IPC, Arrow stream, Parquet, CSV and NDJSON, in parallel'),
+  )
+    .option('--input-format <format>', 'treat inputs as arrow, arrows, csv, ndjson, parquet or text')
+    .option('--output-format <format>', 'arrow, arrows, parquet, csv or ndjson, instead of telling by extension')
+    .option('--overwrite', 'replace the output if it exists')
+    .option('-w, --workers <n>', 'worker threads (default: the cores Node may use)', positiveInt('--workers'))
+    .option('--split-size <size>', 'bytes per split (default: input ÷ (workers × 4), 1 MB–64 MB)')
+    .option('-q, --quiet', 'no summary on stderr')
+    .action(async (args: string[], o: FormatFlags & { outputFormat?: string; overwrite?: boolean; workers?: number; splitSize?: string; quiet?: boolean }) => {
+      if (args.length < 2) throw new UsageError('convert needs an input and an output: quiver convert <input> <output>');
+      const out = args[args.length - 1]!;
+      const inputs = args.slice(0, -1);
+      const format = outputFormatOf(out, o.outputFormat);
+      if (!(PART_FORMATS as readonly string[]).includes(format)) throw new UsageError(`convert writes ${PART_FORMATS.join(', ')}; not ${format}`);
+      const cancel = runSignal();
+      try {
+        const t0 = performance.now();
+        const r = await convertFiles(inputs, out, {
+          format: inputFormatOf(o.inputFormat),
+          ...formatOptionsFromFlags(o),
+          outputFormat: format,
+          overwrite: o.overwrite,
+          workers: o.workers,
+          splitSize: o.splitSize,
+          signal: cancel.signal,
+        });
+        if (!o.quiet) {
+          const s = (performance.now() - t0) / 1000;
+          process.stderr.write(`converted ${r.rows.toLocaleString('en-US')} rows (${formatSize(r.report.input.bytes)}, ${r.report.input.splits} split(s)) to ${out} (${format}) in ${s.toFixed(2)} s with ${r.report.workers} worker(s)\n`);
+        }
+      } finally {
+        cancel.dispose();
+      }
+    });
+}

@@ -1,0 +1,78 @@
+import { open } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { readRange } from '../io/file-range.js';
+import { Table, tableFromIPC, vectorFromArray, Utf8, type Schema } from 'apache-arrow';
+import { UsageError } from '../errors.js';
+import { readArrowFileLayout } from '../planner/arrow-file.js';
+import { readArrowStreamLayout } from '../planner/arrow-stream.js';
+import { compressedLayout, decompressedHead } from '../planner/compressed.js';
+import { readCsvLayout, type CsvLayout } from '../planner/csv.js';
+import { expandInputs, type InputFile } from '../planner/inputs.js';
+import { readNdjsonLayout, type NdjsonLayout } from '../planner/ndjson.js';
+import { openParquet, readParquetLayout } from '../planner/parquet.js';
+import { formatSize } from '../planner/size.js';
+import { readSplit } from '../worker/read-split.js';
+import { splitArrowFile } from '../planner/arrow-file.js';
+import { addFormatOptions, formatOptionsFromFlags, inputFormatOf, type FormatFlags } from './format-flags.js';
+import { positiveInt } from './options.js';
+import { formatTable } from './print-table.js';
+
+/** `quiver inspect <file>`: format, size, schema, rows, batches or row groups, and the first rows. */
+export function registerInspect(program: Command): void {
+  addFormatOptions(program.command('inspect').argument('<file>', 'a file quiver can read').description('show a file\'s format, schema, row count, batches and first rows'))
+    .option('--input-format <format>', 'treat the file as arrow, arrows, csv, ndjson, parquet or text')
+    .option('-n, --limit <rows>', 'rows shown', positiveInt('--limit'), 10)
+    .action(async (file: string, o: FormatFlags & { limit: number }) => {
+      const files = await expandInputs([file], inputFormatOf(o.inputFormat));
+      if (files.length !== 1) throw new UsageError(`inspect takes one file; ${file} is ${files.length} files`);
+      process.stdout.write((await inspectFile(files[0]!, o, o.limit)).join('\n') + '\n');
+    });
+}
+
+/** The lines `quiver inspect` prints for one file. */
+export async function inspectFile(f: InputFile, flags: FormatFlags, limit: number): Promise<string[]> {
+  const { formatOptions } = formatOptionsFromFlags(flags);
+  const out = [`file      ${f.path}`, `format    ${f.format}${f.codec ? ` (${f.codec}-compressed: not splittable)` : ''}`, `size      ${formatSize(f.bytes)} (${f.bytes.toLocaleString('en-US')} bytes)`];
+  const schemaLines = (schema: Schema) => ['schema', ...schema.fields.map((x) => `  ${x.name}: ${x.type}${x.nullable ? '' : ' not null'}`)];
+  let first: Table;
+  if (f.format === 'arrow' || f.format === 'arrows') {
+    const l = f.format === 'arrow' ? await readArrowFileLayout(f.path) : await readArrowStreamLayout(f.path);
+    out.push(`rows      ${l.rows.toLocaleString('en-US')} (exact)`, `batches   ${l.blocks.length} record batch(es)${l.dictionaries.length ? `, ${l.dictionaries.length} dictionary batch(es)` : ''}`, ...schemaLines(l.schema));
+    const split = splitArrowFile(l, limit, 0)[0];
+    first = split ? new Table(await readSplit({ ...split, rowStart: 0, header: { schemaMessage: l.schemaMessage, dictionaries: l.dictionaries } }, limit, undefined)) : new Table(l.schema);
+  } else if (f.format === 'parquet' && !f.codec) {
+    const l = await readParquetLayout(f.path, f.bytes);
+    out.push(`rows      ${l.rows.toLocaleString('en-US')} (exact)`, `row groups ${l.rowGroups.length}: ${l.rowGroups.slice(0, 8).map((g) => `${g.rows.toLocaleString('en-US')} rows/${formatSize(g.bytes)}`).join(', ')}${l.rowGroups.length > 8 ? ', …' : ''}`);
+    if (l.createdBy) out.push(`written by ${l.createdBy}`);
+    out.push(...schemaLines(l.schema));
+    const pf = await openParquet(f.path);
+    try {
+      first = tableFromIPC((await pf.read({ limit, batchSize: limit })).intoIPCStream());
+    } finally {
+      pf.free();
+    }
+  } else if (f.format === 'csv' || f.format === 'ndjson') {
+    const l = (f.codec ? await compressedLayout(f, formatOptions.csv ?? {}, formatOptions.columns ?? {}) : f.format === 'csv' ? await readCsvLayout(f.path, f.bytes, formatOptions.csv, formatOptions.columns) : await readNdjsonLayout(f.path, f.bytes, formatOptions.columns)) as CsvLayout | NdjsonLayout;
+    out.push(`rows      ~${l.estimatedRows.toLocaleString('en-US')} (estimated from ${l.sampleRows.toLocaleString('en-US')} sampled rows)`);
+    if ('dialect' in l) out.push(`dialect   delimiter ${JSON.stringify(l.dialect.delimiter)}, quote ${JSON.stringify(l.dialect.quote)}, ${l.dialect.header ? 'header' : 'no header'}${l.bom ? ', UTF-8 BOM' : ''}, nulls ${JSON.stringify(l.dialect.nullValues)}`);
+    out.push('schema (types inferred from the sample unless given)', ...l.columns.map((c, i) => `  ${c.name}: ${c.type}${l.inferred[i] ? '' : ' (given)'}`));
+    const rows = 'dialect' in l ? l.sample.slice(0, limit) : (l as NdjsonLayout).sample.slice(0, limit).map((r) => l.columns.map((c) => (r[c.name] === undefined || r[c.name] === null ? null : String(typeof r[c.name] === 'object' ? JSON.stringify(r[c.name]) : r[c.name]))));
+    first = new Table(Object.fromEntries(l.columns.map((c, i) => [c.name, vectorFromArray(rows.map((r) => r[i] ?? null), new Utf8())])));
+  } else {
+    const { head } = f.codec ? await decompressedHead(f.path, f.codec, 1 << 16) : { head: await firstBytes(f.path, 1 << 16) };
+    const lines = head.toString('utf8').split('\n').slice(0, limit);
+    out.push('schema', '  line: Utf8 not null');
+    first = new Table({ line: vectorFromArray(lines, new Utf8()) });
+  }
+  out.push('', `first rows${f.format === 'csv' || f.format === 'ndjson' ? ' (as text)' : ''}`, formatTable(first, limit));
+  return out;
+}
+
+async function firstBytes(file: string, n: number): Promise<Buffer> {
+  const fh = await open(file, 'r');
+  try {
+    return await readRange(fh, 0, n);
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,37 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+import { assembleParts, type PartFormat } from '../io/part-files.js';
+import { checkOutput, outputFormatOf } from '../io/sinks.js';
+import type { RunReport } from './report.js';
+import { run, type EngineOptions, type RunOptions } from './engine.js';
+
+/** Output formats `convert` writes. */
+export const PART_FORMATS = ['arrow', 'arrows', 'parquet', 'csv', 'ndjson'] as const;
+
+/** Options of a conversion: how to read the input, the output format, and the engine's. */
+export type ConvertOptions = Omit<RunOptions, 'input' | 'params' | 'output'> & EngineOptions;
+
+/**
+ * Converts inputs to one output file with the built-in `convert` job: workers decode their splits
+ * and append them to part files in parallel; the parts are then assembled in split order into a temp
+ * file beside `out`, renamed over it at the end (src/io/part-files.ts).
+ *
+ * @example
+ * await convertFiles(['data.csv'], 'data.parquet', { workers: 4 });
+ */
+export async function convertFiles(inputs: string[], out: string, options: ConvertOptions = {}): Promise<{ rows: number; report: RunReport }> {
+  const format = outputFormatOf(out, options.outputFormat);
+  if (!(PART_FORMATS as readonly string[]).includes(format)) throw new UsageError(`convert writes ${PART_FORMATS.join(', ')}; not ${format}`);
+  await checkOutput(out, options.overwrite ?? false);
+  const dir = await mkdtemp(path.join(path.dirname(path.resolve(out)), `.${path.basename(out)}.parts-`));
+  try {
+    const { value, report } = await run('convert', { ...options, input: inputs, params: { dir, format }, outputFormat: undefined });
+    const acc = value as { parts: string[]; rows: number; columns: string[] };
+    options.signal?.throwIfAborted();
+    await assembleParts(acc.parts, out, format as PartFormat, acc.columns);
+    return { rows: acc.rows, report };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,128 @@
+import { appendFileSync, createReadStream, createWriteStream, readFileSync } from 'node:fs';
+import { open, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import {
+  DataType, Field, RecordBatch, RecordBatchFileWriter, RecordBatchReader, RecordBatchStreamWriter, Schema, Struct, Table,
+  Utf8, makeData, tableToIPC, vectorFromArray, type Data,
+} from 'apache-arrow';
+import { InputError } from '../errors.js';
+import { tableToCsvLines, tableToNdjsonLines } from './text-formats.js';
+
+/**
+ * Part files: how a parallel job writes a large result as it is produced. Each task appends its
+ * batches to its own part file (in the final format where parts simply concatenate — CSV without
+ * header, NDJSON — and as Arrow IPC streams otherwise), and the coordinator then assembles the parts,
+ * in split order, into the output: a temp file beside it, renamed over it at the end. Memory stays
+ * at about one batch per worker plus one batch in the coordinator, whatever the output size.
+ */
+
+/** Formats a part-file job can produce. */
+export type PartFormat = 'arrow' | 'arrows' | 'parquet' | 'csv' | 'ndjson';
+
+/** The extension of the parts written for an output format. */
+export function partExtension(format: PartFormat): string {
+  return format === 'csv' ? 'csv' : format === 'ndjson' ? 'ndjson' : 'arrows';
+}
+
+/** Dictionary-encoded columns become plain Utf8: every split has its own dictionaries, which one output file cannot hold. */
+export function withoutDictionaries(batch: RecordBatch): RecordBatch {
+  if (!batch.schema.fields.some((f) => DataType.isDictionary(f.type))) return batch;
+  const fields: Field[] = [];
+  const children: Data[] = [];
+  batch.schema.fields.forEach((f, i) => {
+    const col = batch.getChildAt(i)!;
+    if (DataType.isDictionary(f.type)) {
+      const values = vectorFromArray(col.toArray() as Array<string | null>, new Utf8());
+      fields.push(new Field(f.name, new Utf8(), true, f.metadata));
+      children.push(values.data[0]!);
+    } else {
+      fields.push(f);
+      children.push(col.data[0]!);
+    }
+  });
+  const schema = new Schema(fields, batch.schema.metadata);
+  return new RecordBatch(schema, makeData({ type: new Struct(fields), length: batch.numRows, nullCount: 0, children }));
+}
+
+/** Appends one batch to a part file, encoded for `format`. Synchronous: it runs inside a job's `fold`. */
+export function appendBatchToPart(file: string, batch: RecordBatch, format: PartFormat): void {
+  const table = new Table([withoutDictionaries(batch)]);
+  if (format === 'csv') appendFileSync(file, [...tableToCsvLines(table)].slice(1).join(''));
+  else if (format === 'ndjson') appendFileSync(file, [...tableToNdjsonLines(table)].join(''));
+  else appendFileSync(file, tableToIPC(table, 'stream'));
+}
+
+function* batchesOfParts(parts: string[]): Generator<RecordBatch> {
+  for (const p of parts) yield* partBatches(p);
+}
+
+/** The batches of an Arrow part file (a run of concatenated IPC streams), one at a time. */
+function* partBatches(file: string): Generator<RecordBatch> {
+  const bytes = readFileSync(file);
+  for (const reader of RecordBatchReader.readAll(bytes)) yield* reader;
+}
+
+/**
+ * Writes `parts` (in order) to `out` in `format`, atomically. `columns` names the CSV header.
+ * Returns the rows written for the Arrow-based formats (text formats are counted by the job).
+ */
+export async function assembleParts(parts: string[], out: string, format: PartFormat, columns: string[]): Promise<void> {
+  const tmp = path.join(path.dirname(out), `.${path.basename(out)}.quiver-${process.pid}-${Date.now()}.tmp`);
+  try {
+    if (format === 'csv' || format === 'ndjson') {
+      const fh = await open(tmp, 'w');
+      try {
+        if (format === 'csv') await fh.write([...tableToCsvLines(new Table(new Schema(columns.map((c) => new Field(c, new Utf8())))))][0]!);
+        for (const part of parts) for await (const chunk of createReadStream(part, { highWaterMark: 1 << 20 })) await fh.write(chunk as Buffer);
+      } finally {
+        await fh.close();
+      }
+    } else if (format === 'parquet') {
+      await writeParquetStream(batchesOfParts(parts), tmp, columns);
+    } else {
+      const writer = format === 'arrow' ? new RecordBatchFileWriter() : new RecordBatchStreamWriter();
+      const done = pipeline(writer.toNodeStream() as unknown as NodeJS.ReadableStream, createWriteStream(tmp));
+      let started = false;
+      for (const part of parts) {
+        for (const batch of partBatches(part)) {
+          if (!started) writer.reset(undefined, batch.schema);
+          started = true;
+          writer.write(batch);
+        }
+      }
+      if (!started) writer.reset(undefined, new Schema(columns.map((c) => new Field(c, new Utf8()))));
+      writer.finish();
+      await done;
+    }
+    await rename(tmp, out);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw new InputError(`could not write ${out}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** Writes record batches to a Parquet file with parquet-wasm's streaming writer (a row group at a time). */
+export async function writeParquetStream(batches: Iterable<RecordBatch>, file: string, columns: string[] = []): Promise<void> {
+  const pq = await import('parquet-wasm/node');
+  const it = batches[Symbol.iterator]();
+  const first = it.next();
+  const props = new pq.WriterPropertiesBuilder().setCompression(pq.Compression.SNAPPY).build();
+  if (first.done) {
+    const empty = new Table(new Schema(columns.map((c) => new Field(c, new Utf8(), true))));
+    await writeFile(file, pq.writeParquet(pq.Table.fromIPCStream(tableToIPC(empty, 'stream')), props));
+    return;
+  }
+  let pending: RecordBatch | undefined = first.value;
+  const source = new ReadableStream({
+    pull(controller) {
+      const next = pending ? { done: false as const, value: pending } : it.next();
+      pending = undefined;
+      if (next.done) controller.close();
+      else controller.enqueue(pq.Table.fromIPCStream(tableToIPC(new Table([next.value]), 'stream')).recordBatch(0));
+    },
+  });
+  const bytes = await pq.transformParquetStream(source, props);
+  await pipeline(Readable.fromWeb(bytes as never), createWriteStream(file));
+}
