@@ -57,7 +57,7 @@ export interface Sweep {
 }
 
 type Setting = 'sequential' | number;
-const labelOf = (s: Setting) => (s === 'sequential' ? 'the sequential run (T_seq)' : `${s} worker${s === 1 ? '' : 's'}`);
+const labelOf = (s: Setting) => (s === 'sequential' ? 'T_seq, the sequential baseline' : `${s} worker${s === 1 ? '' : 's'}`);
 
 /**
  * Runs a job at each worker count — a fresh engine per count, `warmup` untimed runs then `repeat`
@@ -113,7 +113,7 @@ export async function runSweep(job: string | URL | Job, options: SweepOptions): 
         onProgress?.({ setting, run, runsPerSetting: perSetting, warmup: isWarmup, done, total, etaMs: perRun === undefined ? undefined : perRun * left });
         const cpu0 = process.cpuUsage();
         const t0 = performance.now();
-        const label = `${labelOf(setting)}${perSetting > 1 ? ` (run ${run} of ${perSetting}${isWarmup ? ', warm-up' : ''})` : ''}`;
+        const label = `${labelOf(setting)}${perSetting > 1 ? ` (run ${run} of ${perSetting}${isWarmup ? ', a warm-up' : ''})` : ''}`;
         if (engine) {
           const { table, report } = await engine.run(job, runOptions);
           const wallMs = performance.now() - t0;
