@@ -4,7 +4,7 @@ import type { RecordBatch } from 'apache-arrow';
 /**
  * A histogram of a numeric column: `--param column=v3 --param bins=20`. Output: one row per bin,
  * `bin` (0-based), `lo`, `hi` (the bin holds lo <= x < hi) and `count`, empty bins included.
- * Nulls and NaNs are skipped and counted (`skipped` in the run report).
+ * Nulls, NaNs and infinities are skipped and counted (`skipped` in the run report).
  *
  * With `--param min=0 --param max=100` the bins are exactly `bins` equal-width bins over
  * [min, max]: x goes to bin floor((x − min) / (max − min) × bins), and x = max to the last bin.
@@ -106,7 +106,7 @@ function rangeOf(ctx: JobContext): { bins: number; min?: number; max?: number } 
   return { bins, min, max };
 }
 
-/** The column's values as numbers, without nulls and NaNs (skipped and counted). */
+/** The column's values as numbers, without nulls, NaNs and infinities (skipped and counted). */
 function numbersOf(batch: RecordBatch, ctx: JobContext): ArrayLike<number> {
   const name = ctx.params.column as string;
   const raw = ctx.column(batch, name);
@@ -117,7 +117,7 @@ function numbersOf(batch: RecordBatch, ctx: JobContext): ArrayLike<number> {
   const kept: number[] = [];
   for (let i = 0; i < values.length; i++) {
     const x = values[i]!;
-    if (Number.isNaN(x) || (vector.nullCount > 0 && !vector.isValid(i))) ctx.count('skipped');
+    if (!Number.isFinite(x) || (vector.nullCount > 0 && !vector.isValid(i))) ctx.count('skipped');
     else kept.push(x);
   }
   return kept;

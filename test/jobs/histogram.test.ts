@@ -8,7 +8,7 @@ import { tempDir } from '../helpers/tmp.js';
 function referenceFixed(values: number[], bins: number, min: number, max: number) {
   const counts = new Array<number>(bins).fill(0);
   for (const x of values) {
-    if (Number.isNaN(x) || x < min || x > max) continue;
+    if (!Number.isFinite(x) || x < min || x > max) continue;
     counts[Math.min(bins - 1, Math.floor(((x - min) / (max - min)) * bins))]++;
   }
   return counts;
@@ -19,7 +19,7 @@ function referenceFixed(values: number[], bins: number, min: number, max: number
  * width, no finer than 2^-52 of the largest magnitude, whose aligned bins cover the data in at most `bins` bins.
  */
 function referenceAuto(values: number[], bins: number): Array<{ bin: number; lo: number; hi: number; count: number }> {
-  const finite = values.filter((x) => !Number.isNaN(x));
+  const finite = values.filter((x) => Number.isFinite(x));
   if (finite.length === 0) return [];
   let lo = Infinity;
   let hi = -Infinity;
@@ -84,15 +84,18 @@ describe('histogram', () => {
     expect(report.counters['out-of-range']).toBe(data.v3.length - expected.reduce((a, b) => a + b, 0));
   });
 
-  it('handles negative values far from zero, nulls, NaN and a constant column in memory', async () => {
+  it('handles negative values far from zero, nulls, NaN, infinities and a constant column in memory', async () => {
     const n = 3000;
-    const x = Array.from({ length: n }, (_, i) => (i % 97 === 0 ? null : i % 89 === 0 ? NaN : -1e6 - ((i * 7919) % 1000) / 64));
+    const special = [null, NaN, Infinity, -Infinity];
+    const x = Array.from({ length: n }, (_, i) => (i % 89 === 0 ? special[(i / 89) % 4]! : -1e6 - ((i * 7919) % 1000) / 64));
     const table = new Table({ x: vectorFromArray(x, new Float64()), k: makeVector(new Int32Array(n).fill(42)) });
     const values = x.filter((v): v is number => v !== null);
     for (const workers of [1, 3]) {
       const auto = await engines.get(workers)!.run('histogram', { table, params: { column: 'x', bins: 10 }, batchRows: 250 });
       expect(rowsOf(auto.table)).toEqual(referenceAuto(values, 10));
-      expect(auto.report.counters.skipped).toBe(x.filter((v) => v === null || Number.isNaN(v)).length);
+      expect(auto.report.counters.skipped).toBe(x.filter((v) => v === null || !Number.isFinite(v)).length);
+      const fixed = await engines.get(workers)!.run('histogram', { table, params: { column: 'x', bins: 8, min: '-1000016', max: '-1000000' }, batchRows: 250 });
+      expect(rowsOf(fixed.table).map((r) => r.count)).toEqual(referenceFixed(values, 8, -1000016, -1000000));
       const constant = await engines.get(workers)!.run('histogram', { table, params: { column: 'k', bins: 10 }, batchRows: 250 });
       expect(rowsOf(constant.table)).toEqual(referenceAuto(new Array(n).fill(42), 10));
       expect(rowsOf(constant.table).map((r) => r.count)).toEqual([n]);
