@@ -1,6 +1,6 @@
 // Helpers shared by the benchmark files: result checking, statistics, GC between runs, spawning a
 // timed process, and writing bench/results/<name>.md and .json with the machine's description.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -148,6 +148,16 @@ export function timeProcess(args, { cwd } = {}) {
   });
 }
 
+/** The quiver build measured: BENCH_COMMIT, or `git describe --always --dirty` of the tree. */
+function commitOf() {
+  if (process.env.BENCH_COMMIT) return process.env.BENCH_COMMIT;
+  try {
+    return execFileSync('git', ['describe', '--always', '--dirty'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
 /** The machine and moment a result belongs to. */
 export function machine() {
   return {
@@ -157,6 +167,7 @@ export function machine() {
     node: process.version,
     platform: `${os.platform()} ${os.release()}`,
     date: new Date().toISOString(),
+    commit: commitOf(),
     loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100),
   };
 }
@@ -173,7 +184,7 @@ export function header(title, hypothesis, m, loadEnd) {
     '',
     `**Hypothesis.** ${hypothesis}`,
     '',
-    `Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGB} GB, ${m.platform}; Node ${m.node}; ${m.date}.`,
+    `Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGB} GB, ${m.platform}; Node ${m.node}; ${m.date}; quiver build \`${m.commit}\`.`,
     `Load average (1/5/15 min) at start ${m.loadavg.join(' / ')}${loadEnd ? `, at end ${loadEnd.map((x) => x.toFixed(2)).join(' / ')}` : ''}.`,
     '',
     `> ${NOISE_NOTE}`,
