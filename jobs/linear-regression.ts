@@ -4,7 +4,7 @@ import { defineJob, type ColumnValues } from 'quiver';
  * Least-squares fit of y = intercept + slope · x over two numeric columns:
  * `--param x=v1 --param y=v3`. Output: one row `n`, `slope`, `intercept`, `r2` (the squared
  * correlation). slope and intercept are null when x is constant (or n < 2), r2 when x or y is.
- * Rows where x or y is null or NaN are skipped and counted (`skipped` in the run report).
+ * Rows where x or y is null, NaN or infinite are skipped and counted (`skipped` in the run report).
  *
  * A fold job: each task summarizes its rows as (n, mean x, mean y, Sxx, Syy, Sxy), the centred
  * sums of squares and products, and summaries merge with Chan et al.'s parallel formulas. Centred
@@ -39,7 +39,7 @@ export default defineJob({
     };
     const validX = valid(ctx.params.x as string);
     const validY = valid(ctx.params.y as string);
-    const use = (i: number) => !Number.isNaN(xs[i]!) && !Number.isNaN(ys[i]!) && (!validX || validX(i)) && (!validY || validY(i));
+    const use = (i: number) => Number.isFinite(xs[i]!) && Number.isFinite(ys[i]!) && (!validX || validX(i)) && (!validY || validY(i));
     // Two passes over the batch: the means first, then sums of centred products.
     let n = 0;
     let sumX = 0;

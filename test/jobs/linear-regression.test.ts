@@ -88,20 +88,20 @@ describe('linear-regression', () => {
     }
   });
 
-  it('skips rows with a null or NaN in x or y and reads 64-bit integer columns', async () => {
+  it('skips rows with a null, NaN or infinity in x or y and reads 64-bit integer columns', async () => {
     const n = 1500;
     const xs = Array.from({ length: n }, (_, i) => (i % 31 === 0 ? null : i % 43 === 0 ? NaN : (i * 13) % 101));
-    const ys = Array.from({ length: n }, (_, i) => (i % 29 === 0 ? null : Math.sin(i) * 50 + i / 10));
+    const ys = Array.from({ length: n }, (_, i) => (i % 29 === 0 ? null : i % 37 === 0 ? -Infinity : Math.sin(i) * 50 + i / 10));
     const ids = BigInt64Array.from({ length: n }, (_, i) => BigInt(i * 2));
     const table = new Table({ x: vectorFromArray(xs, new Float64()), y: vectorFromArray(ys, new Float64()), id: makeVector(ids) });
-    const keep = xs.map((x, i) => x !== null && !Number.isNaN(x) && ys[i] !== null);
+    const keep = xs.map((x, i) => x !== null && Number.isFinite(x) && ys[i] !== null && Number.isFinite(ys[i]));
     const kx = xs.filter((_, i) => keep[i]) as number[];
     const ky = ys.filter((_, i) => keep[i]) as number[];
     const { table: out, report } = await engines.get(2)!.run('linear-regression', { table, params: { x: 'x', y: 'y' }, batchRows: 100 });
     expectFit(rowsOf(out)[0]!, referenceFit(kx, ky));
     expect(report.counters.skipped).toBe(n - kx.length);
     const byId = await engines.get(2)!.run('linear-regression', { table, params: { x: 'id', y: 'y' }, batchRows: 100 });
-    const idRows = ys.map((v, i) => (v === null ? -1 : i)).filter((i) => i >= 0);
+    const idRows = ys.map((v, i) => (v === null || !Number.isFinite(v) ? -1 : i)).filter((i) => i >= 0);
     expectFit(rowsOf(byId.table)[0]!, referenceFit(idRows.map((i) => i * 2), idRows.map((i) => ys[i]!)));
   });
 
