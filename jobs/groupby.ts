@@ -123,7 +123,8 @@ export default defineJob({
     agg: { type: 'list', default: ['count'], description: 'aggregates, e.g. sum:v1,mean:v3,count' },
   },
   columns: (params) => [...(params.by as string[]), ...(params.agg as string[]).flatMap((a) => a.split(':').slice(1))],
-  output: (params) => ({ key: params.by as string[] }),
+  // Value names come from the row objects `reduce` returns; declaring them too names the columns of an empty result.
+  output: (params) => ({ key: params.by as string[], value: parseAggs(params.agg as string[]).aggs.map((a) => a.name) }),
   map(batch, _emit, ctx) {
     const plan = parseAggs(ctx.params.agg as string[]);
     const groups = ((ctx.state.groups as Groups | undefined) ??= new Groups(plan)) as Groups;

@@ -105,6 +105,7 @@ describe('groupby', () => {
     for (const workers of [1, 3]) {
       const { table, report } = await engines.get(workers)!.run('groupby', { input: empty, params: { by: 'id1', agg: 'sum:v1,mean:v3' } });
       expect(table.numRows).toBe(0);
+      expect(table.schema.fields.map((f) => f.name)).toEqual(['id1', 'sum_v1', 'mean_v3']);
       expect(report.input.rows).toBe(0);
     }
   });
