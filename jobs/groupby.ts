@@ -21,18 +21,22 @@ class Groups {
   ids = new Map<string | number, number>();
   keys: Array<string | number> = [];
   slots: Float64Array;
+  private idBuffer = new Int32Array(0);
   constructor(readonly plan: Plan) {
     this.slots = new Float64Array(1024 * plan.width);
   }
-  /** Assigns every row its group id, adding new groups with their initial slots. */
-  assign(keys: ArrayLike<string | number>, out: Int32Array): void {
+  /** The group id of every row, adding new groups with their initial slots (the array is reused per batch). */
+  assign(keys: ArrayLike<string | number>, n: number): Int32Array {
+    if (this.idBuffer.length < n) this.idBuffer = new Int32Array(n);
+    const out = this.idBuffer.subarray(0, n);
     const { ids } = this;
-    for (let i = 0; i < out.length; i++) {
+    for (let i = 0; i < n; i++) {
       const k = keys[i]!;
       let id = ids.get(k);
       if (id === undefined) id = this.add(k);
       out[i] = id;
     }
+    return out;
   }
   private add(k: string | number): number {
     const id = this.keys.length;
@@ -50,11 +54,16 @@ class Groups {
 }
 
 const plans = new WeakMap<string[], Plan>();
+let last: { specs?: string[]; plan?: Plan } = {};
 
 /** Parses `agg` once per run (the params object, and so this array, is the same for every call). */
 function parseAggs(specs: string[]): Plan {
+  if (last.specs === specs) return last.plan!;
   let p = plans.get(specs);
-  if (p) return p;
+  if (p) {
+    last = { specs, plan: p };
+    return p;
+  }
   let slot = 0;
   const aggs = specs.map((spec): Agg => {
     const [op, column] = spec.split(':') as [Op, string | undefined];
@@ -128,8 +137,7 @@ export default defineJob({
   map(batch, _emit, ctx) {
     const plan = parseAggs(ctx.params.agg as string[]);
     const groups = ((ctx.state.groups as Groups | undefined) ??= new Groups(plan)) as Groups;
-    const ids = new Int32Array(batch.numRows);
-    groups.assign(keysOf(batch, ctx.params.by as string[], ctx), ids);
+    const ids = groups.assign(keysOf(batch, ctx.params.by as string[], ctx), batch.numRows);
     for (const a of plan.aggs) {
       const col = a.column ? (ctx.column(batch, a.column) as ArrayLike<number>) : undefined;
       if (col && typeof col[0] === 'bigint') throw new Error(`column "${a.column}" is 64-bit integers; groupby aggregates 32-bit integers and floats`);
@@ -148,7 +156,9 @@ export default defineJob({
     }
   },
   combine(a: number[], b: number[], ctx) {
-    for (const g of parseAggs(ctx.params.agg as string[]).aggs) {
+    const { aggs } = parseAggs(ctx.params.agg as string[]);
+    for (let j = 0; j < aggs.length; j++) {
+      const g = aggs[j]!;
       const s = g.slot;
       if (g.op === 'min') a[s] = Math.min(a[s]!, b[s]!);
       else if (g.op === 'max') a[s] = Math.max(a[s]!, b[s]!);

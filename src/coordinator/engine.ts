@@ -19,6 +19,7 @@ import type { SortedRun } from './merge-sorted.js';
 import type { PhaseTimes, RunReport, TaskRecord } from './report.js';
 import { TreeMerge } from './tree-merge.js';
 import { ProgressTracker, type RunProgress } from './progress.js';
+import { runKeyedMapPhase } from './keyed-map-phase.js';
 import { columnsOf, foldResult, jobPath, keyedResult, planRun, reduceSpecsOf, taskRecordOf, userCall } from './run-steps.js';
 import { errorFromWorker } from './worker-errors.js';
 
@@ -167,7 +168,7 @@ export class Engine {
         progress.finished(m);
         if (out.kind !== 'fold') return;
         const t = now();
-        tree.add(i, userCall(jobFile, 'merge', () => deserializeValue(out.acc)));
+        userCall(jobFile, 'merge', () => tree.add(i, deserializeValue(out.acc)));
         mergeMs += now() - t;
       }, toError, sched);
       phases.map = now() - tMap - mergeMs;
@@ -177,12 +178,10 @@ export class Engine {
     } else {
       const keyed = job as KeyedJob;
       const R = plan.reducers;
-      const parts: EncodedPairs[][] = Array.from({ length: R }, () => new Array<EncodedPairs>(of));
-      const specs: TaskSpec[] = plan.splits.map((split) => ({ task: { kind: 'map', split, of, reducers: R, batchRows: plan.batchRows, columns }, describe: describeSplit(split, of) }));
-      await forkJoin(this.pool, runId, specs, (i, out, m, w) => {
+      const specs: TaskSpec[] = plan.splits.map((split) => ({ task: { kind: 'map', split, of, reducers: R, batchRows: plan.batchRows, columns, hold: !options.retryUserErrors }, describe: describeSplit(split, of) }));
+      const parts = await runKeyedMapPhase(this.pool, runId, specs, R, (kind, i, m, w) => {
         record('map', i, w, m);
-        progress.finished(m);
-        if (out.kind === 'map') out.partitions.forEach((p, r) => (parts[r]![i] = p));
+        if (kind === 'map') progress.finished(m);
       }, toError, sched);
       const tShuffle = now();
       phases.map = tShuffle - tMap;

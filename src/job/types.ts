@@ -53,7 +53,7 @@ export interface JobContext<P = Record<string, ParamValue>> {
   readonly params: P;
   /** The split this task is processing. */
   readonly split: SplitInfo;
-  /** A fresh object per task, for state a job keeps across the batches of one split (see `flush`). */
+  /** State a job keeps across batches, and across the tasks of one worker (see `flush`). */
   readonly state: Record<string, unknown>;
   /** The values of a fixed-width column of `batch` as a typed array (zero copy; null slots hold unspecified values). */
   column(batch: RecordBatch, name: string): ColumnValues;
@@ -89,9 +89,11 @@ export interface KeyedJob<V = unknown, P = Record<string, ParamValue>> {
   columns?: string[] | ((params: P) => string[]);
   map(batch: RecordBatch, emit: (key: Key, value: V) => void, ctx: JobContext<P>): void;
   /**
-   * Called once after a map task's last batch (Hadoop's `cleanup`): emit what `map` kept across batches
-   * in `ctx.state`. With it a job combines in the mapper over a whole split, so a key with many rows per
-   * split is emitted once per split instead of once per batch.
+   * Emits what `map` kept in `ctx.state` (Hadoop's `cleanup`, for in-mapper combining). quiver combines
+   * per worker: `ctx.state` is shared by the map tasks one worker runs in a run, and `flush` is called
+   * once per worker after its last task, so a key is emitted once per worker, whatever the number of
+   * rows. (Without per-worker combining — e.g. the sequential baseline, or `--retry-user-errors` — it
+   * is called once per task.)
    */
   flush?(emit: (key: Key, value: V) => void, ctx: JobContext<P>): void;
   /**

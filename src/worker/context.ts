@@ -3,11 +3,11 @@ import { TaskError } from '../errors.js';
 import type { ColumnValues, JobContext, ParamValue, SplitInfo } from '../job/types.js';
 
 /** Builds the `ctx` handed to user functions, and collects its counters. */
-export function makeContext(params: Record<string, ParamValue>, split: SplitInfo, counters: Record<string, number>): JobContext {
+export function makeContext(params: Record<string, ParamValue>, split: SplitInfo, counters: Record<string, number>, state: Record<string, unknown> = {}): JobContext {
   return {
     params,
     split,
-    state: {},
+    state,
     column: columnValues,
     strings: columnStrings,
     count(name: string, n = 1) {

@@ -3,7 +3,7 @@ import { expose } from 'threads/worker';
 import { checkJob } from '../job/define-job.js';
 import { serializeError } from './errors.js';
 import type { FromWorker, ToWorker } from './protocol.js';
-import { runFoldTask, runMapTask, runReduceTask, type RunState } from './tasks.js';
+import { runDrainTask, runFoldTask, runMapTask, runReduceTask, type RunState } from './tasks.js';
 import { tableFromShared } from '../io/shared-table.js';
 import { transferablesOf } from './partials.js';
 import { sharePairs } from './share-pairs.js';
@@ -42,6 +42,11 @@ function transfersOf(out: TaskOutput): ArrayBuffer[] {
       // Shared, not moved: the coordinator may hand the same partition to a second reducer if the first dies.
       out.partitions = out.partitions.map(sharePairs);
       return [];
+    case 'drained':
+      out.partitions = out.partitions.map(sharePairs);
+      return [];
+    case 'held':
+      return [];
     case 'reduce':
       return transferablesOf(out.pairs);
     case 'fold':
@@ -59,7 +64,11 @@ async function runTask(msg: Extract<ToWorker, { type: 'task' }>): Promise<void> 
   }
   try {
     if (!run || run.runId !== msg.runId) throw new Error(`task for run ${msg.runId} reached a worker loaded for run ${run?.runId}`);
-    const r = task.kind === 'map' ? await runMapTask(run, task) : task.kind === 'fold' ? await runFoldTask(run, task) : await runReduceTask(run, task);
+    const r =
+      task.kind === 'map' ? await runMapTask(run, task)
+      : task.kind === 'drain' ? await runDrainTask(run, task)
+      : task.kind === 'fold' ? await runFoldTask(run, task)
+      : await runReduceTask(run, task);
     send({ type: 'done', id: msg.id, output: r.output, metrics: r.metrics }, transfersOf(r.output));
   } catch (e) {
     send({ type: 'failed', id: msg.id, error: serializeError(e, task.kind === 'reduce' ? 'reduce' : 'io') });

@@ -9,17 +9,31 @@ import type { EncodedPairs } from './partials.js';
  */
 
 /** Read a split, run `map` with the map-side combiner, hash-partition into `reducers` partitions. */
-export interface MapTask { kind: 'map'; split: Split; of: number; reducers: number; batchRows: number; columns?: string[] }
+export interface MapTask {
+  kind: 'map';
+  split: Split;
+  of: number;
+  reducers: number;
+  batchRows: number;
+  columns?: string[];
+  /** Keep the result in the worker, combined with its other tasks' results, until a `drain` task. */
+  hold?: boolean;
+}
+/** Hand over everything this worker holds from `hold` map tasks, hash-partitioned into `reducers` partitions. */
+export interface DrainTask { kind: 'drain'; reducers: number }
 /** Read a split and fold it into one accumulator. */
 export interface FoldTask { kind: 'fold'; split: Split; of: number; batchRows: number; columns?: string[] }
 /** Merge partition `partition` of every map task, apply `reduce`, sort. */
 export interface ReduceTask { kind: 'reduce'; partition: number; of: number; parts: EncodedPairs[] }
 /** Does nothing; measures the round trip. */
 export interface NoopTask { kind: 'noop' }
-export type Task = MapTask | FoldTask | ReduceTask | NoopTask;
+export type Task = MapTask | DrainTask | FoldTask | ReduceTask | NoopTask;
 
 export type TaskOutput =
   | { kind: 'map'; partitions: EncodedPairs[] }
+  /** A `hold` map task's result stayed in the worker; `holder` is that worker thread's id (never reused). */
+  | { kind: 'held'; holder: number; pairs: number }
+  | { kind: 'drained'; holder: number; partitions: EncodedPairs[] }
   | { kind: 'fold'; acc: Uint8Array }
   | { kind: 'reduce'; pairs: EncodedPairs }
   | { kind: 'noop' };
@@ -50,6 +64,8 @@ export interface SerializedError {
   user: boolean;
   /** The quiver error class, when quiver threw. */
   quiverClass?: string;
+  /** The constructor's name when it differs from `name` (a user's `class BadRow extends Error` keeps name 'Error'). */
+  className?: string;
   cause?: SerializedError;
 }
 

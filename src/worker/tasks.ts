@@ -1,3 +1,4 @@
+import { threadId } from 'node:worker_threads';
 import type { RecordBatch, Table } from 'apache-arrow';
 import { JobError } from '../errors.js';
 import type { FoldJob, Job, JobContext, Key, KeyedJob, ParamValue, SplitInfo } from '../job/types.js';
@@ -6,7 +7,7 @@ import { makeContext } from './context.js';
 import { hashPartition } from './hash.js';
 import { rowComparator } from './order.js';
 import { byteSizeOf, decodePairs, encodePairs, serializeValue, type EncodedPairs } from './partials.js';
-import { CANCEL_FLAG, now, type FoldTask, type MapTask, type ReduceTask, type TaskMetrics, type TaskOutput } from './protocol.js';
+import { CANCEL_FLAG, now, type DrainTask, type FoldTask, type MapTask, type ReduceTask, type TaskMetrics, type TaskOutput } from './protocol.js';
 import { readSplit } from './read-split.js';
 
 /** What a worker holds for the run it is serving. */
@@ -16,6 +17,10 @@ export interface RunState {
   params: Record<string, ParamValue>;
   table?: Table;
   control: Int32Array;
+  /** Results of `hold` map tasks, combined, waiting for a drain. */
+  held?: Map<Key, unknown>;
+  /** `ctx.state` shared by this worker's `hold` map tasks; `flush` runs on it at the drain. */
+  heldState?: Record<string, unknown>;
 }
 
 /** User code threw: carries the phase so the coordinator can say where. */
@@ -65,15 +70,9 @@ function user<T>(phase: 'map' | 'reduce', fn: () => T): T {
   }
 }
 
-/** Runs `map` over a split with the map-side combiner, and hash-partitions the result. */
-export async function runMapTask(run: RunState, task: MapTask): Promise<Result> {
-  const job = run.job as KeyedJob;
-  const counters: Record<string, number> = {};
-  const ctx = makeContext(run.params, splitInfo(task.split, task.of), counters);
-  const input = await readInput(run, task.split, task.batchRows, task.columns);
-  const acc = new Map<Key, unknown>();
-  const combine = job.combine;
-  const emit = (key: Key, value: unknown) => {
+/** An `emit` that combines into `acc` (the map-side combiner). */
+function emitInto(acc: Map<Key, unknown>, combine: KeyedJob['combine'], ctx: JobContext): (key: Key, value: unknown) => void {
+  return (key, value) => {
     const prev = acc.get(key);
     if (prev === undefined) acc.set(key, value);
     else {
@@ -82,9 +81,28 @@ export async function runMapTask(run: RunState, task: MapTask): Promise<Result> 
       if (next !== prev) acc.set(key, next);
     }
   };
+}
+
+/**
+ * Runs `map` over a split with the map-side combiner, and hash-partitions the result. A `hold` task
+ * instead combines into this worker's held map and state, shared by all its hold tasks of the run,
+ * and `flush` runs once at the drain: per-worker combining, with no per-task merge.
+ */
+export async function runMapTask(run: RunState, task: MapTask): Promise<Result> {
+  const job = run.job as KeyedJob;
+  const counters: Record<string, number> = {};
+  const state = task.hold ? (run.heldState ??= {}) : {};
+  const ctx = makeContext(run.params, splitInfo(task.split, task.of), counters, state);
+  const input = await readInput(run, task.split, task.batchRows, task.columns);
+  const acc = task.hold ? (run.held ??= new Map<Key, unknown>()) : new Map<Key, unknown>();
+  const before = acc.size;
+  const emit = emitInto(acc, job.combine, ctx);
   for (const batch of input.batches) {
     checkCancel(run);
     user('map', () => job.map(batch, emit, ctx));
+  }
+  if (task.hold) {
+    return { output: { kind: 'held', holder: threadId, pairs: acc.size - before }, metrics: metricsOf(input, task.split.bytes, [], acc.size - before, counters) };
   }
   if (job.flush) {
     const flush = job.flush;
@@ -94,6 +112,29 @@ export async function runMapTask(run: RunState, task: MapTask): Promise<Result> 
   return {
     output: { kind: 'map', partitions },
     metrics: metricsOf(input, task.split.bytes, partitions, acc.size, counters),
+  };
+}
+
+/** Hands over what `hold` map tasks left in this worker, hash-partitioned, and forgets it. */
+export async function runDrainTask(run: RunState, task: DrainTask): Promise<Result> {
+  const start = now();
+  const job = run.job as KeyedJob;
+  const held = run.held ?? new Map<Key, unknown>();
+  const counters: Record<string, number> = {};
+  if (job.flush && run.heldState) {
+    const info: SplitInfo = { id: -1, of: 0, file: '<worker>', describe: `the results held by worker thread ${threadId}` };
+    const ctx = makeContext(run.params, info, counters, run.heldState);
+    const flush = job.flush;
+    const emit = emitInto(held, job.combine, ctx);
+    user('map', () => flush(emit, ctx));
+  }
+  run.held = undefined;
+  run.heldState = undefined;
+  const partitions = partitionPairs(job, held, task.reducers);
+  const bytesOut = partitions.reduce((n, p) => n + byteSizeOf(p), 0);
+  return {
+    output: { kind: 'drained', holder: threadId, partitions },
+    metrics: { start, end: now(), readMs: 0, rowsIn: 0, bytesIn: 0, bytesOut, pairsOut: held.size, counters },
   };
 }
 

@@ -1,0 +1,66 @@
+import { WorkerError } from '../errors.js';
+import { forkJoin, type ErrorFactory, type SchedulerOptions, type TaskSpec } from '../executor/scheduler.js';
+import type { WorkerPool } from '../executor/pool.js';
+import type { EncodedPairs } from '../worker/partials.js';
+import type { TaskMetrics, TaskOutput } from '../worker/protocol.js';
+
+/** Called for every map task and every drain that completes, for metrics and progress. */
+export type OnTaskDone = (kind: 'map' | 'drain', index: number, metrics: TaskMetrics, worker: number) => void;
+
+/**
+ * The map phase of a keyed job with per-worker combining: map tasks keep their results in their
+ * worker, combined across tasks (as Phoenix++ keeps one container per thread), and each worker hands
+ * over one partitioned result when all tasks are done. With high-cardinality keys this cuts the
+ * shuffle from (tasks × keys) pairs to (workers × keys).
+ *
+ * The failure rule stays the scheduler's: a task on a worker that dies is retried. In addition, a worker
+ * that dies after completing tasks loses what it held, so those tasks run again in another round; a
+ * result is only counted once it has been drained, so none is counted twice.
+ *
+ * Returns partition r of every drained worker in `parts[r]`.
+ */
+export async function runKeyedMapPhase(
+  pool: WorkerPool,
+  runId: number,
+  specs: TaskSpec[],
+  reducers: number,
+  onDone: OnTaskDone,
+  toError: ErrorFactory,
+  options: SchedulerOptions & { maxRounds?: number },
+): Promise<EncodedPairs[][]> {
+  const parts: EncodedPairs[][] = Array.from({ length: reducers }, () => []);
+  const maxRounds = options.maxRounds ?? options.maxAttempts ?? 3;
+  let pending = specs.map((_, i) => i);
+  let drains = 0;
+  for (let round = 1; pending.length > 0; round++) {
+    if (round > maxRounds) {
+      throw new WorkerError(`workers holding map results died in ${maxRounds} rounds in a row (${pending.length} task(s) lost each time); giving up. If the job ran out of memory, lower --split-size or raise --worker-memory`);
+    }
+    const held = new Map<number, number[]>();
+    const batch = pending;
+    await forkJoin(pool, runId, batch.map((i) => specs[i]!), (j, out: TaskOutput, m, w) => {
+      const i = batch[j]!;
+      onDone('map', i, m, w);
+      if (out.kind === 'held') held.set(out.holder, [...(held.get(out.holder) ?? []), i]);
+      else if (out.kind === 'map') out.partitions.forEach((p, r) => parts[r]!.push(p));
+    }, toError, options);
+    const drained = new Set<number>();
+    const failures: Error[] = [];
+    await Promise.all(
+      pool.ready.map(async (w) => {
+        const outcome = await w.send(runId, { kind: 'drain', reducers });
+        if (outcome.state === 'done' && outcome.output.kind === 'drained') {
+          drained.add(outcome.output.holder);
+          outcome.output.partitions.forEach((p, r) => parts[r]!.push(p));
+          onDone('drain', specs.length + drains++, outcome.metrics, w.index);
+        } else if (outcome.state === 'failed') {
+          failures.push(toError(outcome.error, { task: { kind: 'drain', reducers }, describe: `handing over the map results held by worker ${w.index}` }));
+        }
+      }),
+    );
+    if (failures.length > 0) throw failures[0]!;
+    pending = [...held].filter(([holder]) => !drained.has(holder)).flatMap(([, tasks]) => tasks);
+    for (const i of pending) options.onRetry?.(i, round + 1, 'the worker holding its result died before handing it over');
+  }
+  return parts;
+}
