@@ -129,11 +129,13 @@ export class WorkerPool {
   }
 
   private watch(w: WorkerHandle): void {
-    void w.exited.then((info) => {
+    const onDeath = (info: ExitInfo) => {
       // A thread terminated on purpose (a cancel) is replaced by the next `load`, not now: the run is
       // ending, and starting a thread only to stop it would delay the exit.
       if (!this.closed && info.kind !== 'terminated') this.replace(w, info);
-    });
+    };
+    if (w.exit) onDeath(w.exit);
+    else w.onDeath = onDeath;
   }
 
   private replace(old: WorkerHandle, info: ExitInfo): void {

@@ -82,6 +82,11 @@ export class WorkerHandle {
   completed = 0;
   /** Tasks in flight when the thread stopped: a thread that stops with none was not killed by a task. */
   lostTasks = 0;
+  /**
+   * Called once, synchronously, when the thread stops, before its in-flight tasks settle as `lost`, so
+   * the pool has a replacement under way by the time the scheduler looks for a worker to retry on.
+   */
+  onDeath?: (info: ExitInfo) => void;
   private static nextId = 1;
 
   private constructor(index: number, native: NodeWorker, thread: ExposedThread, port: MessagePort, control: Int32Array) {
@@ -118,6 +123,11 @@ export class WorkerHandle {
     native.on('exit', (code: number) => handle.died({ kind: 'exit', code, reason: `exit code ${code}` }));
     if (early) handle.died(early);
     return handle;
+  }
+
+  /** How the thread stopped, once it has. */
+  get exit(): ExitInfo | undefined {
+    return this.exitInfo;
   }
 
   /** True once the thread has stopped. */
@@ -196,6 +206,7 @@ export class WorkerHandle {
     if (this.exitInfo) return;
     this.exitInfo = info;
     this.lostTasks = this.pending.size;
+    this.onDeath?.(info);
     const lost: TaskOutcome = { state: 'lost', exit: info };
     for (const settle of this.pending.values()) settle(lost);
     this.pending.clear();

@@ -13,6 +13,8 @@ export function serializeError(e: unknown, phase: Phase = 'io'): SerializedError
 function plain(e: unknown, phase: Phase, depth = 0): SerializedError {
   if (!(e instanceof Error)) return { name: typeof e, message: String(e), phase, user: false };
   const out: SerializedError = { name: e.name, message: e.message, stack: e.stack, phase, user: false };
+  const className = e.constructor?.name;
+  if (className && className !== e.name) out.className = className;
   if (e.cause !== undefined && depth < 5) out.cause = plain(e.cause, phase, depth + 1);
   return out;
 }

@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** A bundle's source map, read once; null when it has none. */
+const maps = new Map<string, SourceMap | null>();
+
+const INLINE_MAP = /\/\/# sourceMappingURL=data:application\/json;base64,(\S+)\s*$/;
+/** `file:///…/name-0123456789abcdef.mjs:12:5`: a position in a job bundle. */
+const BUNDLE_POSITION = /((?:file:\/\/)?\/[^\s()]*-[0-9a-f]{16}\.mjs):(\d+):(\d+)/g;
+
+function mapOf(bundle: string): SourceMap | null {
+  let map = maps.get(bundle);
+  if (map !== undefined) return map;
+  map = null;
+  try {
+    const m = INLINE_MAP.exec(readFileSync(bundle, 'utf8'));
+    if (m) map = new SourceMap(JSON.parse(Buffer.from(m[1]!, 'base64').toString('utf8')));
+  } catch {
+    // an unreadable bundle leaves the frame as it is
+  }
+  maps.set(bundle, map);
+  return map;
+}
+
+/**
+ * Rewrites the frames of a stack that point into a job bundle so they point at the user's source
+ * (`/home/me/jobs/x.ts:12:5`), through the bundle's inline source map. Workers have Node's source
+ * maps on; the coordinator (where `merge` and `finish` run) may live in a host process that does not,
+ * so quiver maps those frames itself rather than switching source maps on for the whole process.
+ */
+export function stackToSources(stack: string): string {
+  return stack.replace(BUNDLE_POSITION, (all, file: string, line: string, column: string) => {
+    const bundle = file.startsWith('file://') ? fileURLToPath(file) : file;
+    const entry = mapOf(bundle)?.findEntry(Number(line) - 1, Number(column) - 1);
+    if (!entry || !('originalSource' in entry) || !entry.originalSource) return all;
+    const source = entry.originalSource.startsWith('file://') ? fileURLToPath(entry.originalSource) : path.resolve(path.dirname(bundle), entry.originalSource);
+    return `${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
+  });
+}
