@@ -123,7 +123,8 @@ export function dashboardSpec(r: SpeedupReport): ChartSpec {
   const strip = ({ $schema: _s, ...rest }: ChartSpec) => rest;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: `quiver speedup: ${r.job.name}`, subtitle: chartSubtitle(r) },
+    title: { text: `quiver speedup: ${r.job.name}`, subtitle: chartSubtitle(r), anchor: 'start', offset: 16, fontSize: 15 },
+    padding: 12,
     vconcat: [{ hconcat: [strip(speedupChartSpec(r)), strip(efficiencyChartSpec(r))], resolve: { scale: { color: 'independent', strokeDash: 'independent' } } }, strip(phaseChartSpec(r))],
     resolve: { scale: { color: 'independent' } },
     config: { concat: { spacing: 30 } },
