@@ -46,6 +46,8 @@ export class CsvDecoder {
   private readonly slot: Int32Array; // column index -> builder index, -1 when skipped
   private readonly names: string[];
   private builders: ColumnBuilder[] = [];
+  /** Per column of the record: its builder's value array (Int32Array, Float64Array) or builder, for the hot loop. */
+  private cols: unknown[] = [];
   private row = 0;
   readonly batches: RecordBatch[] = [];
   private readonly d: number;
@@ -90,6 +92,10 @@ export class CsvDecoder {
       const col = this.columns[this.slot.indexOf(i)]!;
       return makeBuilder(col.type, cap, col.type === 'dict' ? (f.type as Dictionary) : undefined);
     });
+    this.cols = this.columns.map((_, i) => {
+      const b = this.slot[i]! >= 0 ? this.builders[this.slot[i]!]! : undefined;
+      return b instanceof Int32Builder || b instanceof Float64Builder ? b.values : b;
+    });
     this.row = 0;
   }
 
@@ -115,7 +121,9 @@ export class CsvDecoder {
    * of the unfinished record, or `to`).
    */
   decode(buf: Buffer, from: number, to: number, final: boolean): number {
-    if (!isUtf8(buf.subarray(from, to))) return this.decodeChecked(buf, from, to, final);
+    // Validate whole lines at once (a LF is never inside a UTF-8 character); only if that fails, record by record.
+    const cut = final ? to : buf.lastIndexOf(NL, to - 1) + 1;
+    if (cut > from && !isUtf8(buf.subarray(from, cut))) return this.decodeChecked(buf, from, to, final);
     return this.decodeRange(buf, from, to, final, false);
   }
 
@@ -190,7 +198,7 @@ export class CsvDecoder {
               while (b >= 48 && b <= 57) { v = v * 10 + (b - 48); b = ++p < to ? buf[p]! : NL; }
               const n = p - digits;
               if (n > 0 && n < 11 && (b === d || b === NL || (b === CR && p + 1 < to && buf[p + 1] === NL)) && v <= 2147483647 + (neg ? 1 : 0)) {
-                (this.builders[this.slot[f]!] as Int32Builder).values[row] = neg ? -v : v;
+                (this.cols[f] as Int32Array)[row] = neg ? -v : v;
                 pos = b === CR ? p + 1 : p;
               } else {
                 const e = this.fieldEnd(buf, pos, to);
@@ -219,7 +227,7 @@ export class CsvDecoder {
               }
               if (n > 0 && m < MAX_EXACT && frac < 23 && (b === d || b === NL || (b === CR && p + 1 < to && buf[p + 1] === NL))) {
                 const v = frac === 0 ? m : m / POW10[frac]!;
-                (this.builders[this.slot[f]!] as Float64Builder).values[row] = neg ? -v : v;
+                (this.cols[f] as Float64Array)[row] = neg ? -v : v;
                 pos = b === CR ? p + 1 : p;
               } else {
                 const e = this.fieldEnd(buf, pos, to);
@@ -236,10 +244,10 @@ export class CsvDecoder {
               pos = p;
               if (e === start ? this.nullEmpty : this.nullMarkers.length > 0 && this.isNullMarker(buf, start, e)) {
                 this.setNull(kind, f, row);
-              } else if (kind === UTF8) {
-                (this.builders[this.slot[f]!] as Utf8Builder).append(row, buf, start, e);
               } else if (kind === DICT) {
-                (this.builders[this.slot[f]!] as DictBuilder).append(row, buf, start, e);
+                (this.cols[f] as DictBuilder).append(row, buf, start, e);
+              } else if (kind === UTF8) {
+                (this.cols[f] as Utf8Builder).append(row, buf, start, e);
               } else {
                 const err = this.setText(kind, f, row, buf, start, e);
                 if (err) problem = { offset: start, ...err };

@@ -7,8 +7,10 @@ import { CsvDecoder, type CsvDialect, type CsvProblem } from './csv-decode.js';
 import { FS, agreedRecordStart, stateAfter, type RecordSyntax } from './csv-records.js';
 import { lineAt, readRange } from './file-range.js';
 
-const TAIL_CHUNK = 256 * 1024;
+const TAIL_CHUNK = 64 * 1024;
 const PREFIX_CHUNK = 8 << 20;
+/** Bytes a CSV task reads at a time. */
+export const READ_CHUNK = 4 << 20;
 
 /** The bytes that drive record boundaries in a dialect. */
 export function syntaxOf(d: CsvDialect): RecordSyntax {
@@ -25,20 +27,37 @@ export async function readCsvSplit(split: CsvSplit, batchRows: number, columns?:
   const fh = await open(split.file, 'r');
   try {
     const syntax = syntaxOf(split.dialect);
-    const body = await readRange(fh, split.start, split.end - split.start);
-    if (body.length < split.end - split.start) throw new InputError(`${split.file} is shorter than when the run was planned (expected ${split.fileBytes} bytes); was it changed during the run?`);
-    const begin = split.start <= split.dataStart ? split.dataStart : await recordStartAt(fh, split, syntax, split.start, body);
+    // Find both record starts from small windows first, then read exactly [begin, stop) in one go.
+    const begin = split.start <= split.dataStart ? split.dataStart : await recordStartAt(fh, split, syntax, split.start);
     const stop = split.end >= split.fileBytes ? split.fileBytes : await recordStartAt(fh, split, syntax, split.end);
     if (begin >= stop) return [];
-    // The records are [begin, stop): the rest of the body, plus the bytes after `end` up to `stop`.
-    const from = Math.max(0, begin - split.start);
-    const buf = stop <= split.end ? body : Buffer.concat([body.subarray(from), await readRange(fh, split.end, stop - split.end)]);
-    const base = stop <= split.end ? split.start : begin;
+    // Decode [begin, stop) through one reused buffer of READ_CHUNK bytes: an unfinished last record
+    // moves to the front and waits for the next read, so a task's raw bytes stay at about READ_CHUNK
+    // whatever the split size (memory is then mostly the decoded columns the job asked for).
+    let base = begin; // file offset of buf[0]
     const decoder = new CsvDecoder(split.dialect, split.columns, batchRows, columns, bad, (p) => problemAt(split.file, base, p));
-    const to = stop - base;
-    const lo = begin - base;
-    const ended = await withLines('CSV', () => decoder.decode(buf, lo, to, true));
-    if (ended !== to) throw new InputError(`${split.file}, byte ${base + ended}: the record ends past the next split's first record; the file has a record longer than --max-record-size (${split.dialect.maxRecordBytes} bytes) or unbalanced quotes`);
+    let buf = Buffer.allocUnsafeSlow(Math.min(READ_CHUNK, stop - begin));
+    let have = 0;
+    for (let pos = begin; ; ) {
+      if (have === buf.length) {
+        const bigger = Buffer.allocUnsafeSlow(Math.min(buf.length * 2, stop - base));
+        buf.copy(bigger, 0, 0, have);
+        buf = bigger;
+      }
+      const { bytesRead } = await fh.read(buf, have, Math.min(buf.length - have, stop - pos), pos);
+      if (bytesRead === 0) throw new InputError(`${split.file} is shorter than when the run was planned (expected ${split.fileBytes} bytes); was it changed during the run?`);
+      have += bytesRead;
+      pos += bytesRead;
+      const final = pos >= stop;
+      const used = await withLines('CSV', () => decoder.decode(buf, 0, have, final));
+      if (final) {
+        if (used !== have) throw new InputError(`${split.file}, byte ${base + used}: the record ends past the next split's first record; the file has a record longer than --max-record-size (${split.dialect.maxRecordBytes} bytes) or unbalanced quotes`);
+        break;
+      }
+      buf.copy(buf, 0, used, have);
+      base += used;
+      have -= used;
+    }
     await fillLines('CSV', bad.examples);
     return decoder.finish();
   } finally {
@@ -75,8 +94,8 @@ export async function fillLines(kind: 'CSV' | 'NDJSON', examples: BadRecord[]): 
 }
 
 /** The agreed record start at or after byte `at`, reading as many bytes after it as it takes. */
-async function recordStartAt(fh: FileHandle, split: CsvSplit, syntax: RecordSyntax, at: number, have?: Buffer): Promise<number> {
-  let buf = have ?? (await readRange(fh, at, TAIL_CHUNK));
+async function recordStartAt(fh: FileHandle, split: CsvSplit, syntax: RecordSyntax, at: number): Promise<number> {
+  let buf = await readRange(fh, at, TAIL_CHUNK);
   for (;;) {
     const atEof = at + buf.length >= split.fileBytes;
     const r = agreedRecordStart(buf, 0, buf.length, atEof, syntax);
