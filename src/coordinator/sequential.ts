@@ -9,7 +9,7 @@ import { describeSplit } from '../planner/split.js';
 import { serializeError } from '../worker/errors.js';
 import { decodePairs, deserializeValue, type EncodedPairs } from '../worker/partials.js';
 import { CANCEL_FLAG, now, type TaskMetrics } from '../worker/protocol.js';
-import { runFoldTask, runMapTask, runReduceTask, TaskCancelled, type RunState } from '../worker/tasks.js';
+import { runDrainTask, runFoldTask, runMapTask, runReduceTask, TaskCancelled, type RunState } from '../worker/tasks.js';
 import type { RunOptions } from './engine.js';
 import type { SortedRun } from './merge-sorted.js';
 import type { PhaseTimes, RunReport, TaskRecord } from './report.js';
@@ -97,12 +97,15 @@ export async function runSequential(jobSpec: string | URL | Job, options: RunOpt
       phases.merge = now() - tMerge + mergeMs;
     } else {
       const R = plan.reducers;
-      const parts: EncodedPairs[][] = Array.from({ length: R }, () => new Array<EncodedPairs>(of));
+      const parts: EncodedPairs[][] = Array.from({ length: R }, () => []);
+      // As the engine does on each worker: map tasks combine into one held map, handed over by one drain.
       for (const [i, split] of plan.splits.entries()) {
-        const r = await call(describeSplit(split, of), 'io', () => runMapTask(state, { kind: 'map', split, of, reducers: R, batchRows: plan.batchRows, columns }));
+        const r = await call(describeSplit(split, of), 'io', () => runMapTask(state, { kind: 'map', split, of, reducers: R, batchRows: plan.batchRows, columns, hold: true }));
         record('map', i, r.metrics);
-        if (r.output.kind === 'map') r.output.partitions.forEach((p, j) => (parts[j]![i] = p));
       }
+      const drained = await call('handing over the held map results', 'io', () => runDrainTask(state, { kind: 'drain', reducers: R }));
+      record('map', of, drained.metrics);
+      if (drained.output.kind === 'drained') drained.output.partitions.forEach((p, j) => parts[j]!.push(p));
       const tShuffle = now();
       phases.map = tShuffle - tMap;
       const reduceSpecs = reduceSpecsOf(parts);

@@ -6,6 +6,7 @@ import { runSequential, TaskError } from 'quiver';
 import { textChunks } from '../../dist/src/datasets/text.js';
 import { ROOT, tempDir } from '../helpers/tmp.js';
 import { referenceWordCount, rowsOf } from '../helpers/reference.js';
+import { readColumns, writeGroupby } from '../helpers/data.js';
 
 const dir = tempDir();
 const file = path.join(dir, 'corpus.txt');
@@ -25,6 +26,16 @@ describe('runSequential (the T_seq baseline: the plan run in the main thread)', 
       expect(phaseSum).toBeLessThanOrEqual(report.wallMs + 1e-6);
     });
   }
+
+  it('runs a job that combines in ctx.state and flushes (groupby) like a plain loop', async () => {
+    const arrow = await writeGroupby(dir, 'g.arrow', 5000, 3, 700);
+    const c = readColumns(arrow);
+    const sums = new Map<string, number>();
+    for (let i = 0; i < c.rows; i++) sums.set(c.id1[i]!, (sums.get(c.id1[i]!) ?? 0) + c.v1[i]!);
+    const expected = [...sums].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id1, sum]) => ({ id1, sum_v1: sum }));
+    const { table } = await runSequential('groupby', { input: arrow, params: { by: 'id1', agg: 'sum:v1' } });
+    expect(rowsOf(table)).toEqual(expected);
+  });
 
   it('runs a fold job to the same answer as a plain loop', async () => {
     const chars = lines.reduce((n, l) => n + l.length, 0);
