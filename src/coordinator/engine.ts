@@ -180,7 +180,7 @@ export class Engine {
       const R = plan.reducers;
       const specs: TaskSpec[] = plan.splits.map((split) => ({ task: { kind: 'map', split, of, reducers: R, batchRows: plan.batchRows, columns, hold: !options.retryUserErrors }, describe: describeSplit(split, of) }));
       const parts = await runKeyedMapPhase(this.pool, runId, specs, R, (kind, i, m, w) => {
-        record('map', i, w, m);
+        record(kind, i, w, m);
         if (kind === 'map') progress.finished(m);
       }, toError, sched);
       const tShuffle = now();
@@ -212,7 +212,7 @@ export class Engine {
     }
     const wallMs = now() - t0;
     const busyMs = records.reduce((n, r) => n + (r.end - r.start), 0);
-    const mapRecords = records.filter((r) => r.kind !== 'reduce');
+    const mapRecords = records.filter((r) => r.kind === 'map' || r.kind === 'fold');
     const mapBusy = mapRecords.reduce((n, r) => n + (r.end - r.start), 0);
     const meanTask = mapRecords.length ? mapBusy / mapRecords.length : 0;
     const report: RunReport = {
@@ -229,7 +229,7 @@ export class Engine {
       setupDetail: { planMs, bundleMs, workersMs },
       busyMs,
       coresBusy: wallMs > 0 ? busyMs / wallMs : 0,
-      mapCoresBusy: phases.map > 0 ? mapBusy / phases.map : 0,
+      mapCoresBusy: phases.map > 0 ? records.filter((r) => r.kind !== 'reduce').reduce((n, r) => n + (r.end - r.start), 0) / phases.map : 0,
       imbalance: meanTask > 0 ? Math.max(...mapRecords.map((r) => r.end - r.start)) / meanTask : 1,
       bytesMoved,
       tasks: { map: of, reduce: reduceTasks, retried },

@@ -16,7 +16,8 @@ export interface PhaseTimes {
 
 /** What one task did, for the report and for speedup analysis. Times are ms from the run's start. */
 export interface TaskRecord {
-  kind: 'map' | 'fold' | 'reduce';
+  /** `drain`: a worker handing over what its map tasks combined (per-worker combining, end of the map phase). */
+  kind: 'map' | 'fold' | 'reduce' | 'drain';
   index: number;
   worker: number;
   start: number;
