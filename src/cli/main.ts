@@ -2,13 +2,20 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { QuiverError, CancelledError, TaskError } from '../errors.js';
-import { registerRun } from './run.js';
-import { registerExplain } from './explain.js';
-import { registerDatasets } from './datasets.js';
-import { registerJobs } from './jobs.js';
-import { registerInspect } from './inspect.js';
-import { registerConvert } from './convert.js';
-import { registerSpeedup } from './speedup.js';
+
+/**
+ * Each command's module, loaded only when that command runs (or for help, which lists them all): a
+ * command pays for its own imports, not for every command's (Vega, Parquet, the engine …).
+ */
+const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
+  run: async () => (await import('./run.js')).registerRun,
+  explain: async () => (await import('./explain.js')).registerExplain,
+  datasets: async () => (await import('./datasets.js')).registerDatasets,
+  jobs: async () => (await import('./jobs.js')).registerJobs,
+  inspect: async () => (await import('./inspect.js')).registerInspect,
+  convert: async () => (await import('./convert.js')).registerConvert,
+  speedup: async () => (await import('./speedup.js')).registerSpeedup,
+};
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -18,13 +25,9 @@ const program = new Command()
   .version(pkg.version)
   .showHelpAfterError('(run with --help for usage)');
 
-registerRun(program);
-registerExplain(program);
-registerDatasets(program);
-registerJobs(program);
-registerInspect(program);
-registerConvert(program);
-registerSpeedup(program);
+const asked = process.argv[2];
+const wanted = asked !== undefined && asked in COMMANDS ? [asked] : Object.keys(COMMANDS);
+for (const register of await Promise.all(wanted.map((name) => COMMANDS[name]!()))) register(program);
 
 program.addHelpText(
   'after',
