@@ -9,6 +9,7 @@ import {
 } from 'apache-arrow';
 import { InputError } from '../errors.js';
 import { tableToCsvLines, tableToNdjsonLines } from './text-formats.js';
+import { PARQUET_ROW_GROUP_ROWS } from './parquet-sink.js';
 
 /**
  * Part files: how a parallel job writes a large result as it is produced. Each task appends its
@@ -108,7 +109,7 @@ export async function writeParquetStream(batches: Iterable<RecordBatch>, file: s
   const pq = await import('parquet-wasm/node');
   const it = batches[Symbol.iterator]();
   const first = it.next();
-  const props = new pq.WriterPropertiesBuilder().setCompression(pq.Compression.SNAPPY).build();
+  const props = new pq.WriterPropertiesBuilder().setCompression(pq.Compression.SNAPPY).setMaxRowGroupSize(PARQUET_ROW_GROUP_ROWS).build();
   if (first.done) {
     const empty = new Table(new Schema(columns.map((c) => new Field(c, new Utf8(), true))));
     await writeFile(file, pq.writeParquet(pq.Table.fromIPCStream(tableToIPC(empty, 'stream')), props));
