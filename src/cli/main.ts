@@ -26,6 +26,7 @@ const program = new Command()
   .showHelpAfterError('(run with --help for usage)');
 
 const asked = process.argv[2];
+if (asked === 'run') await prestartWorkers(process.argv.slice(3));
 const wanted = asked !== undefined && asked in COMMANDS ? [asked] : Object.keys(COMMANDS);
 for (const register of await Promise.all(wanted.map((name) => COMMANDS[name]!()))) register(program);
 
@@ -44,6 +45,27 @@ try {
   await program.parseAsync(process.argv);
 } catch (e) {
   process.exitCode = reportError(e);
+} finally {
+  await (await import('../executor/prestart.js')).releasePrestartedPool();
+}
+
+/**
+ * Starts `quiver run`'s workers before the engine's modules load, so thread start-up overlaps them.
+ * Only the worker count is read here (commander checks every option later); a run with
+ * --worker-memory or --help starts its own.
+ */
+async function prestartWorkers(args: string[]): Promise<void> {
+  if (args.some((a) => a === '-h' || a === '--help' || a.startsWith('--worker-memory'))) return;
+  let workers: number | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const v = a === '-w' || a === '--workers' ? args[i + 1] : a.startsWith('--workers=') ? a.slice(10) : undefined;
+    if (v !== undefined) workers = /^\d+$/.test(v) && Number(v) > 0 ? Number(v) : NaN;
+  }
+  if (Number.isNaN(workers)) return;
+  const { prestartPool } = await import('../executor/prestart.js');
+  const os = await import('node:os');
+  prestartPool(workers ?? os.availableParallelism());
 }
 
 /** Prints an error as one clear paragraph (plus the user's stack for errors in their code) and returns the exit code. */

@@ -4,6 +4,7 @@ import type { Table } from 'apache-arrow';
 import { UsageError } from '../errors.js';
 import { cancelledErrorOf, forkJoin, type TaskSpec } from '../executor/scheduler.js';
 import { WorkerPool, defaultWorkers } from '../executor/pool.js';
+import { takePrestartedPool } from '../executor/prestart.js';
 import { loadJob, type LoadedJob } from '../job/load.js';
 import { resolveParams } from '../job/params.js';
 import type { FoldJob, Job, KeyedJob } from '../job/types.js';
@@ -92,7 +93,9 @@ export class Engine {
     this.workers = options.workers ?? defaultWorkers();
     if (!Number.isSafeInteger(this.workers) || this.workers < 1) throw new UsageError(`--workers must be a positive integer, got ${options.workers}`);
     const mem = options.workerMemory === undefined ? undefined : parseSize(options.workerMemory, '--worker-memory');
-    this.pool = new WorkerPool(this.workers, mem ? { resourceLimits: { maxOldGenerationSizeMb: Math.max(16, Math.round(mem / 2 ** 20)) } } : {});
+    this.pool =
+      takePrestartedPool(this.workers, mem !== undefined) ??
+      new WorkerPool(this.workers, mem ? { resourceLimits: { maxOldGenerationSizeMb: Math.max(16, Math.round(mem / 2 ** 20)) } } : {});
     // Start threads now so their start-up overlaps bundling and planning; errors surface at load().
     this.pool.start().catch(() => undefined);
   }
