@@ -1,4 +1,4 @@
-import { Bool, Float64, Int32, Table, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
+import { Bool, Float64, Int32, Table, Utf8, makeData, makeVector, vectorFromArray, type Vector } from 'apache-arrow';
 import { JobError } from '../errors.js';
 import { splitKey } from '../job/key.js';
 import { checkOutput } from '../job/define-job.js';
@@ -15,16 +15,35 @@ export function columnFromValues(values: unknown[]): Vector {
     else if (kind !== k) kind = 'json';
     if (k === 'num' && ints && !((v as number) === ((v as number) | 0) && !Object.is(v, -0))) ints = false;
   }
+  const hasNulls = values.some((v) => v === null || v === undefined);
   switch (kind ?? 'num') {
     case 'num':
+      // Plain numbers straight into a typed array: Arrow's builders cost ~10× more per value.
+      if (!hasNulls) return makeVector(ints ? Int32Array.from(values as number[]) : Float64Array.from(values as number[]));
       return vectorFromArray(values as Array<number | null>, ints ? new Int32() : new Float64());
     case 'str':
+      if (!hasNulls) return utf8Vector(values as string[]);
       return vectorFromArray(values as Array<string | null>, new Utf8());
     case 'bool':
       return vectorFromArray(values as Array<boolean | null>, new Bool());
     default:
       return vectorFromArray(values.map((v) => (v === null || v === undefined ? null : JSON.stringify(v))), new Utf8());
   }
+}
+
+/** A Utf8 vector from strings: one UTF-8 encode of all of them joined, offsets from their byte lengths. */
+function utf8Vector(strings: string[]): Vector {
+  const joined = strings.join('');
+  const data = Buffer.from(joined, 'utf8');
+  const offsets = new Int32Array(strings.length + 1);
+  const ascii = data.length === joined.length;
+  let at = 0;
+  for (let i = 0; i < strings.length; i++) {
+    at += ascii ? strings[i]!.length : Buffer.byteLength(strings[i]!, 'utf8');
+    offsets[i + 1] = at;
+  }
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return makeVector(makeData({ type: new Utf8(), length: strings.length, nullCount: 0, valueOffsets: offsets, data: bytes }));
 }
 
 /** Columns of composite-key parts: numeric when every part reads back as the same number. */
