@@ -24,6 +24,8 @@ const CR = 13;
 const SKIP = 0, INT32 = 1, FLOAT64 = 2, BOOL = 3, UTF8 = 4, DICT = 5;
 const KIND = { int32: INT32, float64: FLOAT64, bool: BOOL, utf8: UTF8, dict: DICT } as const;
 const MAX_EXACT = 2 ** 53;
+const NO_DICT = new DictBuilder(0);
+const NO_STR = new Utf8Builder(0);
 
 /** A record the decoder could not read; `offset` is an index into the buffer being decoded. */
 export interface CsvProblem {
@@ -46,8 +48,11 @@ export class CsvDecoder {
   private readonly slot: Int32Array; // column index -> builder index, -1 when skipped
   private readonly names: string[];
   private builders: ColumnBuilder[] = [];
-  /** Per column of the record: its builder's value array (Int32Array, Float64Array) or builder, for the hot loop. */
-  private cols: unknown[] = [];
+  // Per column of the record, one array per kind so each hot-loop access sees one type (V8 keeps it monomorphic).
+  private i32: Int32Array[] = [];
+  private f64: Float64Array[] = [];
+  private dicts: DictBuilder[] = [];
+  private strs: Utf8Builder[] = [];
   private row = 0;
   readonly batches: RecordBatch[] = [];
   private readonly d: number;
@@ -92,10 +97,12 @@ export class CsvDecoder {
       const col = this.columns[this.slot.indexOf(i)]!;
       return makeBuilder(col.type, cap, col.type === 'dict' ? (f.type as Dictionary) : undefined);
     });
-    this.cols = this.columns.map((_, i) => {
-      const b = this.slot[i]! >= 0 ? this.builders[this.slot[i]!]! : undefined;
-      return b instanceof Int32Builder || b instanceof Float64Builder ? b.values : b;
-    });
+    const of = (i: number) => (this.slot[i]! >= 0 ? this.builders[this.slot[i]!] : undefined);
+    const noI32 = new Int32Array(0), noF64 = new Float64Array(0), noDict = NO_DICT, noStr = NO_STR;
+    this.i32 = this.columns.map((_, i) => { const b = of(i); return b instanceof Int32Builder ? b.values : noI32; });
+    this.f64 = this.columns.map((_, i) => { const b = of(i); return b instanceof Float64Builder ? b.values : noF64; });
+    this.dicts = this.columns.map((_, i) => { const b = of(i); return b instanceof DictBuilder ? b : noDict; });
+    this.strs = this.columns.map((_, i) => { const b = of(i); return b instanceof Utf8Builder ? b : noStr; });
     this.row = 0;
   }
 
@@ -198,7 +205,7 @@ export class CsvDecoder {
               while (b >= 48 && b <= 57) { v = v * 10 + (b - 48); b = ++p < to ? buf[p]! : NL; }
               const n = p - digits;
               if (n > 0 && n < 11 && (b === d || b === NL || (b === CR && p + 1 < to && buf[p + 1] === NL)) && v <= 2147483647 + (neg ? 1 : 0)) {
-                (this.cols[f] as Int32Array)[row] = neg ? -v : v;
+                this.i32[f]![row] = neg ? -v : v;
                 pos = b === CR ? p + 1 : p;
               } else {
                 const e = this.fieldEnd(buf, pos, to);
@@ -227,7 +234,7 @@ export class CsvDecoder {
               }
               if (n > 0 && m < MAX_EXACT && frac < 23 && (b === d || b === NL || (b === CR && p + 1 < to && buf[p + 1] === NL))) {
                 const v = frac === 0 ? m : m / POW10[frac]!;
-                (this.cols[f] as Float64Array)[row] = neg ? -v : v;
+                this.f64[f]![row] = neg ? -v : v;
                 pos = b === CR ? p + 1 : p;
               } else {
                 const e = this.fieldEnd(buf, pos, to);
@@ -245,9 +252,9 @@ export class CsvDecoder {
               if (e === start ? this.nullEmpty : this.nullMarkers.length > 0 && this.isNullMarker(buf, start, e)) {
                 this.setNull(kind, f, row);
               } else if (kind === DICT) {
-                (this.cols[f] as DictBuilder).append(row, buf, start, e);
+                this.dicts[f]!.append(row, buf, start, e);
               } else if (kind === UTF8) {
-                (this.cols[f] as Utf8Builder).append(row, buf, start, e);
+                this.strs[f]!.append(row, buf, start, e);
               } else {
                 const err = this.setText(kind, f, row, buf, start, e);
                 if (err) problem = { offset: start, ...err };
