@@ -37,7 +37,9 @@ const Q2 = { job: 'groupby', params: { by: 'id1,id2', agg: 'sum:v1' } };
 async function ensureFiles() {
   mkdirSync(DATA_DIR, { recursive: true });
   const base = path.join(DATA_DIR, `io-${rows}`);
-  const arrow = `${base}.arrow`;
+  // The same generator and seed as bench/data.mjs, so its groupby file is reused when there is one.
+  const shared = path.join(DATA_DIR, `groupby-${rows}.arrow`);
+  const arrow = existsSync(shared) ? shared : `${base}.arrow`;
   if (!existsSync(arrow)) {
     progress(`io: generating ${rows} rows`);
     await writeArrowFile(`${arrow}.tmp`, groupbyBatches(rows, 1));
