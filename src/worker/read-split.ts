@@ -5,10 +5,9 @@ import { cutBatch } from '../io/cut-batch.js';
 import { InternalError } from '../errors.js';
 import type { Split } from '../planner/split.js';
 import { BadRecords } from '../io/bad-records.js';
-import { readCsvSplit } from '../io/read-csv.js';
-import { readNdjsonSplit } from '../io/read-ndjson.js';
-import { readParquetSplit } from '../io/read-parquet.js';
-import { readCompressedSplit } from '../io/read-compressed.js';
+
+// Readers of the other formats load on first use: a worker's start-up (on the critical path of every
+// run) then pays only for Arrow and text.
 
 /** Reads one split into record batches of at most `batchRows` rows, in this worker. */
 /** `columns`, when given, lets readers skip the other columns. */
@@ -20,13 +19,13 @@ export async function readSplit(split: Split, batchRows: number, table: Table | 
     case 'text':
       return readTextSplit(split, batchRows);
     case 'csv':
-      return readCsvSplit(split, batchRows, columns, bad);
+      return (await import('../io/read-csv.js')).readCsvSplit(split, batchRows, columns, bad);
     case 'ndjson':
-      return readNdjsonSplit(split, batchRows, columns, bad);
+      return (await import('../io/read-ndjson.js')).readNdjsonSplit(split, batchRows, columns, bad);
     case 'parquet':
-      return readParquetSplit(split, batchRows, columns);
+      return (await import('../io/read-parquet.js')).readParquetSplit(split, batchRows, columns);
     case 'compressed':
-      return readCompressedSplit(split, batchRows, columns, bad);
+      return (await import('../io/read-compressed.js')).readCompressedSplit(split, batchRows, columns, bad);
     case 'table': {
       if (!table) throw new InternalError('a table split reached a worker that has no shared table');
       const t = columns ? table.select(columns) : table;
