@@ -94,6 +94,13 @@ export class CancelledError extends QuiverError {
   }
 }
 
+/** The error a cancelled run rejects with, whatever the AbortSignal's reason is (a user's `abort()` gives a DOMException). */
+export function cancelledErrorOf(reason: unknown): Error {
+  if (QuiverError.isQuiverError(reason)) return reason;
+  if (reason instanceof Error && reason.name === 'TimeoutError') return new CancelledError('the run timed out', { cause: reason });
+  return new CancelledError('the run was cancelled', reason === undefined ? undefined : { cause: reason });
+}
+
 /** A bug in quiver itself: please report it. */
 export class InternalError extends QuiverError {
   constructor(message: string, options?: { cause?: unknown }) {

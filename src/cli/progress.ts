@@ -46,12 +46,25 @@ function jsonView(stream: NodeJS.WriteStream): ProgressView {
     lastPhase = p.phase;
     pending = undefined;
   };
+  // A change held back by the rate limit is written when the interval ends, even if nothing else happens.
+  let timer: NodeJS.Timeout | undefined;
+  const flushLater = () => {
+    timer ??= setTimeout(() => {
+      timer = undefined;
+      if (pending) write(pending);
+    }, JSON_INTERVAL_MS);
+    timer.unref();
+  };
   return {
     onProgress(p) {
       if (p.phase !== lastPhase || p.elapsedMs - last >= JSON_INTERVAL_MS || (p.tasksTotal > 0 && p.tasksDone === p.tasksTotal)) write(p);
-      else pending = p;
+      else {
+        pending = p;
+        flushLater();
+      }
     },
     stop() {
+      if (timer) clearTimeout(timer);
       if (pending) write(pending);
     },
   };

@@ -11,6 +11,8 @@ import { formatTable } from './print-table.js';
 import { runSignal } from './signals.js';
 import { addReliabilityOptions, checkFolderOf, reliabilityFromFlags, type ReliabilityFlags } from './reliability.js';
 import { makeProgressView, progressMode } from './progress.js';
+import { parseSize } from '../planner/size.js';
+import { checkOutput, outputFormatOf } from '../io/sinks.js';
 
 /** Options shared by `run`, `explain` and `speedup`: the input and how it is cut. */
 export function addInputOptions(cmd: Command): Command {
@@ -64,6 +66,12 @@ export function registerRun(program: Command): void {
       const options = runOptionsFromFlags(o);
       const r = reliabilityFromFlags(o);
       if (o.jsonReport) checkFolderOf('--json-report', o.jsonReport);
+      // Checked again by the engine; here so a mistake is reported before any thread starts.
+      if (o.splitSize !== undefined) parseSize(o.splitSize);
+      if (o.output) {
+        outputFormatOf(o.output, o.outputFormat);
+        await checkOutput(o.output, o.overwrite ?? false);
+      }
       const view = makeProgressView(r.progress ?? progressMode(undefined, o.quiet ?? false));
       const cancel = runSignal(r.timeoutMs, o.timeout);
       let result;

@@ -119,6 +119,8 @@ export class Engine {
     const loading = timed(loadJob(jobPath(jobSpec)), (ms) => (bundleMs = ms));
     const planning = timed(planRun(options, this.workers), (ms) => (planMs = ms));
     const workersUp = timed(this.pool.start(), () => undefined);
+    // If bundling, planning or the params fail first, this is never awaited; its error resurfaces at load.
+    workersUp.catch(() => undefined);
     const [loaded, planned] = await settleBoth(loading, planning);
     const { job, file: jobFile } = loaded;
     const params = resolveParams(job.name, job.params, options.params ?? {});

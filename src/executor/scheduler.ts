@@ -1,4 +1,4 @@
-import { CancelledError, QuiverError, WorkerError } from '../errors.js';
+import { cancelledErrorOf, WorkerError } from '../errors.js';
 import { formatSize } from '../planner/size.js';
 import type { Task, TaskMetrics, TaskOutput, SerializedError } from '../worker/protocol.js';
 import type { WorkerPool } from './pool.js';
@@ -31,8 +31,10 @@ export interface SchedulerOptions {
   retryUserErrors?: boolean;
   /** Tasks queued on one worker at once. @default 1 (best balance; tasks are coarse, and a death loses only one) */
   maxInFlight?: number;
-  /** Time in-flight tasks get to stop at a batch boundary after a failure or cancel, before their threads are terminated. @default 250 */
+  /** Time in-flight tasks get to stop at a batch boundary after a failure, before their threads are terminated. @default 250 */
   graceMs?: number;
+  /** The same after an abort of `signal`: a user waiting on Ctrl-C wants it short. @default 100 */
+  abortGraceMs?: number;
   signal?: AbortSignal;
   /** Called when a task is queued again after its worker died (or its user code threw, with `retryUserErrors`). */
   onRetry?: (index: number, attempt: number, why: string) => void;
@@ -47,12 +49,7 @@ export function pickWorker(workers: readonly WorkerHandle[], maxInFlight: number
   return best;
 }
 
-/** The error a cancelled run rejects with, whatever the signal's reason is. */
-export function cancelledErrorOf(reason: unknown): Error {
-  if (reason instanceof CancelledError || QuiverError.isQuiverError(reason)) return reason as Error;
-  if (reason instanceof Error && reason.name === 'TimeoutError') return new CancelledError('the run timed out', { cause: reason });
-  return new CancelledError('the run was cancelled', reason === undefined ? undefined : { cause: reason });
-}
+export { cancelledErrorOf };
 
 /** The error for a task whose thread stopped and that may not be retried again. */
 function lostError(spec: TaskSpec, exit: ExitInfo, attempts: number, pool: WorkerPool): Error {
@@ -113,7 +110,7 @@ export function forkJoin(pool: WorkerPool, runId: number, specs: TaskSpec[], onR
         fail(pool.broken ?? new WorkerError('no worker is left to run the remaining tasks'));
       }
     };
-    const fail = (e: Error) => {
+    const fail = (e: Error, grace = graceMs) => {
       if (failure) return;
       failure = e;
       queue.length = 0;
@@ -121,10 +118,10 @@ export function forkJoin(pool: WorkerPool, runId: number, specs: TaskSpec[], onR
       // User code stuck in a loop never reaches a batch boundary: stop its thread (the pool replaces it).
       killTimer = setTimeout(() => {
         for (const w of running.keys()) void w.terminate();
-      }, graceMs);
+      }, grace);
       pump();
     };
-    const onAbort = () => fail(cancelledErrorOf(options.signal?.reason));
+    const onAbort = () => fail(cancelledErrorOf(options.signal?.reason), options.abortGraceMs ?? 100);
     const unsubscribe = pool.onChange(pump);
     if (options.signal?.aborted) {
       failure = cancelledErrorOf(options.signal.reason);

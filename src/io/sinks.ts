@@ -1,7 +1,7 @@
 import { open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { RecordBatchFileWriter, RecordBatchStreamWriter, type Table } from 'apache-arrow';
-import { CancelledError, InputError, UsageError } from '../errors.js';
+import { cancelledErrorOf, InputError, UsageError } from '../errors.js';
 import { tableToCsvLines, tableToNdjsonLines } from './text-formats.js';
 import { tableToParquet } from './parquet-sink.js';
 
@@ -79,7 +79,7 @@ export async function writeTableFile(table: Table, file: string, format: OutputF
   } catch (e) {
     await fh.close().catch(() => undefined);
     await rm(tmp, { force: true });
-    if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new CancelledError();
+    if (signal?.aborted) throw cancelledErrorOf(signal.reason);
     throw new InputError(`could not write ${file}: ${(e as Error).message}`, { cause: e });
   }
 }
