@@ -86,6 +86,7 @@ export function registerRun(program: Command): void {
           maxAttempts: r.maxAttempts,
           retryUserErrors: r.retryUserErrors,
           workerMemory: r.workerMemory,
+          memory: r.memory,
         });
       } finally {
         view.stop();

@@ -20,6 +20,7 @@ import type { SortedRun } from './merge-sorted.js';
 import type { PhaseTimes, RunReport, TaskRecord } from './report.js';
 import { TreeMerge } from './tree-merge.js';
 import { ProgressTracker, type RunProgress } from './progress.js';
+import { ShuffleStore, shuffleBudget } from './spill.js';
 import { runKeyedMapPhase } from './keyed-map-phase.js';
 import { columnsOf, foldResult, jobPath, keyedResult, planRun, reduceSpecsOf, taskRecordOf, userCall } from './run-steps.js';
 import { errorFromWorker } from './worker-errors.js';
@@ -61,6 +62,8 @@ export interface RunOptions {
   maxAttempts?: number;
   /** Retry a task whose job code threw (up to `maxAttempts`), for jobs that fail now and then. @default false */
   retryUserErrors?: boolean;
+  /** Shuffle data held in memory between map and reduce, e.g. `512mb`; the rest spills to a temp folder. @default a quarter of free memory, at least 64 MB */
+  memory?: number | string;
   /** Columns to read, overriding the job's `columns`. @default the job's columns, else all */
   columns?: string[];
   /** CSV dialect (delimiter, quote, header, nulls) and column names/types for CSV and NDJSON input. */
@@ -138,6 +141,7 @@ export class Engine {
     const records: TaskRecord[] = [];
     const counters: Record<string, number> = {};
     let retried = 0;
+    let spilledBytes = 0;
     let bytesMoved = 0;
     const record = (kind: TaskRecord['kind'], index: number, worker: number, m: TaskMetrics) => {
       records.push(taskRecordOf(kind, index, worker, m, t0));
@@ -184,23 +188,33 @@ export class Engine {
       const keyed = job as KeyedJob;
       const R = plan.reducers;
       const specs: TaskSpec[] = plan.splits.map((split) => ({ task: { kind: 'map', split, of, reducers: R, batchRows: plan.batchRows, columns, hold: !options.retryUserErrors }, describe: describeSplit(split, of) }));
-      const parts = await runKeyedMapPhase(this.pool, runId, specs, R, (kind, i, m, w) => {
-        record(kind, i, w, m);
-        if (kind === 'map') progress.finished(m);
-      }, toError, sched);
-      const tShuffle = now();
-      phases.map = tShuffle - tMap;
-      // Reducers with nothing to merge are skipped; the others get their partition of every map task, moved.
-      const reduceSpecs = reduceSpecsOf(parts);
-      const tReduce = now();
-      phases.shuffle = tReduce - tShuffle;
+      // Map outputs stay in memory up to the shuffle budget and spill to a temp folder beyond it.
+      const store = new ShuffleStore(R, shuffleBudget(options.memory));
       const runs: SortedRun[] = [];
-      progress.phase('reduce', reduceSpecs.length);
-      await forkJoin(this.pool, runId, reduceSpecs, (i, out, m, w) => {
-        record('reduce', reduceSpecs[i]!.r, w, m);
-        progress.finished(m);
-        if (out.kind === 'reduce') runs[i] = decodePairs(out.pairs) as SortedRun;
-      }, toError, sched);
+      let reduceSpecs: ReturnType<typeof reduceSpecsOf>;
+      let tReduce: number;
+      try {
+        await runKeyedMapPhase(this.pool, runId, specs, R, (kind, i, m, w) => {
+          record(kind, i, w, m);
+          if (kind === 'map') progress.finished(m);
+        }, toError, { ...sched, keep: (r, p) => store.add(r, p) });
+        await store.settle();
+        const tShuffle = now();
+        phases.map = tShuffle - tMap;
+        // Reducers with nothing to merge are skipped; the others get their partition of every map task, shared or spilled.
+        reduceSpecs = reduceSpecsOf(store.partitions.parts, store.partitions.spilled);
+        tReduce = now();
+        phases.shuffle = tReduce - tShuffle;
+        progress.phase('reduce', reduceSpecs.length);
+        await forkJoin(this.pool, runId, reduceSpecs, (i, out, m, w) => {
+          record('reduce', reduceSpecs[i]!.r, w, m);
+          progress.finished(m);
+          if (out.kind === 'reduce') runs[i] = decodePairs(out.pairs) as SortedRun;
+        }, toError, sched);
+      } finally {
+        spilledBytes = store.spilledBytes;
+        await store.dispose();
+      }
       reduceTasks = reduceSpecs.length;
       const tMerge = now();
       phases.reduce = tMerge - tReduce;
@@ -237,6 +251,7 @@ export class Engine {
       mapCoresBusy: phases.map > 0 ? records.filter((r) => r.kind !== 'reduce').reduce((n, r) => n + (r.end - r.start), 0) / phases.map : 0,
       imbalance: meanTask > 0 ? Math.max(...mapRecords.map((r) => r.end - r.start)) / meanTask : 1,
       bytesMoved,
+      spilledBytes,
       tasks: { map: of, reduce: reduceTasks, retried },
       counters,
       taskRecords: records.sort((a, b) => a.start - b.start),

@@ -26,9 +26,11 @@ export async function runKeyedMapPhase(
   reducers: number,
   onDone: OnTaskDone,
   toError: ErrorFactory,
-  options: SchedulerOptions & { maxRounds?: number },
+  options: SchedulerOptions & { maxRounds?: number; keep?: (r: number, p: EncodedPairs) => void },
 ): Promise<EncodedPairs[][]> {
   const parts: EncodedPairs[][] = Array.from({ length: reducers }, () => []);
+  // `keep` (the spilling shuffle store) takes each partition as it arrives; else they gather in `parts`.
+  const keep = options.keep ?? ((r: number, p: EncodedPairs) => void parts[r]!.push(p));
   const maxRounds = options.maxRounds ?? options.maxAttempts ?? 3;
   let pending = specs.map((_, i) => i);
   let drains = 0;
@@ -42,7 +44,7 @@ export async function runKeyedMapPhase(
       const i = batch[j]!;
       onDone('map', i, m, w);
       if (out.kind === 'held') held.set(out.holder, [...(held.get(out.holder) ?? []), i]);
-      else if (out.kind === 'map') out.partitions.forEach((p, r) => parts[r]!.push(p));
+      else if (out.kind === 'map') out.partitions.forEach((p, r) => keep(r, p));
     }, toError, options);
     const drained = new Set<number>();
     const failures: Error[] = [];
@@ -51,7 +53,7 @@ export async function runKeyedMapPhase(
         const outcome = await w.send(runId, { kind: 'drain', reducers });
         if (outcome.state === 'done' && outcome.output.kind === 'drained') {
           drained.add(outcome.output.holder);
-          outcome.output.partitions.forEach((p, r) => parts[r]!.push(p));
+          outcome.output.partitions.forEach((p, r) => keep(r, p));
           onDone('drain', specs.length + drains++, outcome.metrics, w.index);
         } else if (outcome.state === 'failed') {
           failures.push(toError(outcome.error, { task: { kind: 'drain', reducers }, describe: `handing over the map results held by worker ${w.index}` }));

@@ -53,6 +53,8 @@ export interface RunReport {
   /** Longest ÷ mean map task time (1 is perfect balance). */
   imbalance: number;
   bytesMoved: number;
+  /** Shuffle bytes written to (and read back from) temp files because they passed `--memory`. */
+  spilledBytes: number;
   tasks: { map: number; reduce: number; retried: number };
   counters: Record<string, number>;
   taskRecords: TaskRecord[];
@@ -67,7 +69,7 @@ export function formatReport(r: RunReport): string {
     `quiver: ${r.job} — ${r.input.rows.toLocaleString('en-US')} rows, ${formatSize(r.input.bytes)} in ${r.input.files} file${r.input.files === 1 ? '' : 's'} → ${r.output.rows.toLocaleString('en-US')} rows${r.output.path ? ` (${r.output.path})` : ''}`,
     `  wall ${fmtMs(r.wallMs)}: ${Object.entries(r.phases).map(([k, v]) => `${k} ${fmtMs(v)}`).join(', ')}`,
     `  tasks: ${r.tasks.map} ${r.kind === 'fold' ? 'fold' : 'map'} + ${r.tasks.reduce} reduce on ${r.workers} worker${r.workers === 1 ? '' : 's'}` +
-      `${r.tasks.retried ? `, ${r.tasks.retried} retried` : ''}; ${formatSize(r.bytesMoved)} moved between threads; imbalance ${r.imbalance.toFixed(2)}`,
+      `${r.tasks.retried ? `, ${r.tasks.retried} retried` : ''}; ${formatSize(r.bytesMoved)} moved between threads${r.spilledBytes ? `, ${formatSize(r.spilledBytes)} spilled to disk` : ''}; imbalance ${r.imbalance.toFixed(2)}`,
     `  cores: ${r.coresBusy.toFixed(1)} of ${r.cores} busy over the run, ${pct}% of the ${Math.min(r.workers, r.cores)} usable (map phase: ${r.mapCoresBusy.toFixed(1)})`,
   ];
   const counters = Object.entries(r.counters);

@@ -10,6 +10,7 @@ import type { InputFormat } from '../planner/inputs.js';
 import type { FormatOptions } from '../planner/formats.js';
 import type { TaskSpec } from '../executor/scheduler.js';
 import type { EncodedPairs } from '../worker/partials.js';
+import type { SpillSegment } from '../io/spill-file.js';
 import { rowComparator } from '../worker/order.js';
 import { mergeSorted, type SortedRun } from './merge-sorted.js';
 import { pairsToTable, valueToTable } from './output.js';
@@ -71,13 +72,15 @@ export function userCall<T>(jobFile: string, phase: 'merge', fn: () => T): T {
 }
 
 /** The shuffle: one reduce task per partition that has pairs, given partition r of every map task (in shared memory, so a reduce task can be retried). */
-export function reduceSpecsOf(parts: EncodedPairs[][]): Array<TaskSpec & { r: number }> {
+export function reduceSpecsOf(parts: EncodedPairs[][], spilled: SpillSegment[][] = []): Array<TaskSpec & { r: number }> {
   const R = parts.length;
   const specs: Array<TaskSpec & { r: number }> = [];
   for (let r = 0; r < R; r++) {
     const mine = parts[r]!.filter((p) => p !== undefined && p.count > 0);
-    if (mine.length === 0) continue;
-    specs.push({ r, task: { kind: 'reduce', partition: r, of: R, parts: mine }, describe: `reduce partition ${r + 1} of ${R}` });
+    const onDisk = spilled[r] ?? [];
+    if (mine.length === 0 && onDisk.length === 0) continue;
+    const task = { kind: 'reduce' as const, partition: r, of: R, parts: mine, ...(onDisk.length ? { spilled: onDisk } : {}) };
+    specs.push({ r, task, describe: `reduce partition ${r + 1} of ${R}`, memoryFix: 'raise --reducers or --worker-memory' });
   }
   return specs;
 }

@@ -2,6 +2,7 @@ import type { Phase } from '../errors.js';
 import type { ParamValue } from '../job/types.js';
 import type { Split } from '../planner/split.js';
 import type { EncodedPairs } from './partials.js';
+import type { SpillSegment } from '../io/spill-file.js';
 
 /**
  * The messages between the coordinator and a worker. They travel over a dedicated MessagePort
@@ -24,7 +25,14 @@ export interface DrainTask { kind: 'drain'; reducers: number }
 /** Read a split and fold it into one accumulator. */
 export interface FoldTask { kind: 'fold'; split: Split; of: number; batchRows: number; columns?: string[] }
 /** Merge partition `partition` of every map task, apply `reduce`, sort. */
-export interface ReduceTask { kind: 'reduce'; partition: number; of: number; parts: EncodedPairs[] }
+export interface ReduceTask {
+  kind: 'reduce';
+  partition: number;
+  of: number;
+  parts: EncodedPairs[];
+  /** Partitions the coordinator spilled to temp files (over `--memory`), read back one at a time. */
+  spilled?: SpillSegment[];
+}
 /** Does nothing; measures the round trip. */
 export interface NoopTask { kind: 'noop' }
 export type Task = MapTask | DrainTask | FoldTask | ReduceTask | NoopTask;

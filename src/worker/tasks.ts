@@ -9,6 +9,7 @@ import { rowComparator } from './order.js';
 import { byteSizeOf, decodePairs, encodePairs, serializeValue, type EncodedPairs } from './partials.js';
 import { CANCEL_FLAG, now, type DrainTask, type FoldTask, type MapTask, type ReduceTask, type TaskMetrics, type TaskOutput } from './protocol.js';
 import { readSplit } from './read-split.js';
+import { pairsOf } from '../io/spill-file.js';
 
 /** What a worker holds for the run it is serving. */
 export interface RunState {
@@ -183,7 +184,7 @@ export async function runReduceTask(run: RunState, task: ReduceTask): Promise<Re
   const merged = new Map<Key, unknown>();
   let bytesIn = 0;
   let rowsIn = 0;
-  for (const part of task.parts) {
+  for await (const part of pairsOf(task.parts, task.spilled)) {
     checkCancel(run);
     bytesIn += byteSizeOf(part);
     rowsIn += part.count;
