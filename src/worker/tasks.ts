@@ -9,7 +9,9 @@ import { rowComparator } from './order.js';
 import { byteSizeOf, decodePairs, encodePairs, serializeValue, type EncodedPairs } from './partials.js';
 import { CANCEL_FLAG, now, type DrainTask, type FoldTask, type MapTask, type ReduceTask, type TaskMetrics, type TaskOutput } from './protocol.js';
 import { readSplit } from './read-split.js';
+import { Combiner } from './combiner.js';
 import { pairsOf } from '../io/spill-file.js';
+import { BadRecords, type BadRecordPolicy } from '../io/bad-records.js';
 
 /** What a worker holds for the run it is serving. */
 export interface RunState {
@@ -19,7 +21,7 @@ export interface RunState {
   table?: Table;
   control: Int32Array;
   /** Results of `hold` map tasks, combined, waiting for a drain. */
-  held?: Map<Key, unknown>;
+  held?: Combiner;
   /** `ctx.state` shared by this worker's `hold` map tasks; `flush` runs on it at the drain. */
   heldState?: Record<string, unknown>;
 }
@@ -51,12 +53,13 @@ function splitInfo(split: Split, of: number): SplitInfo {
   return info;
 }
 
-async function readInput(run: RunState, split: Split, batchRows: number, columns?: string[]) {
+async function readInput(run: RunState, split: Split, batchRows: number, columns?: string[], policy?: BadRecordPolicy) {
   const start = now();
-  const batches = await readSplit(split, batchRows, run.table, columns);
+  const bad = new BadRecords(policy?.limit ?? 0, policy?.examples);
+  const batches = await readSplit(split, batchRows, run.table, columns, bad);
   let rows = 0;
   for (const b of batches) rows += b.numRows;
-  return { batches, rows, start, readMs: now() - start };
+  return { batches, rows, start, readMs: now() - start, bad };
 }
 
 function checkCancel(run: RunState): void {
@@ -71,19 +74,6 @@ function user<T>(phase: 'map' | 'reduce', fn: () => T): T {
   }
 }
 
-/** An `emit` that combines into `acc` (the map-side combiner). */
-function emitInto(acc: Map<Key, unknown>, combine: KeyedJob['combine'], ctx: JobContext): (key: Key, value: unknown) => void {
-  return (key, value) => {
-    const prev = acc.get(key);
-    if (prev === undefined) acc.set(key, value);
-    else {
-      const next = combine(prev, value, ctx);
-      // A combiner that updates `prev` in place saves the second hash lookup.
-      if (next !== prev) acc.set(key, next);
-    }
-  };
-}
-
 /**
  * Runs `map` over a split with the map-side combiner, and hash-partitions the result. A `hold` task
  * instead combines into this worker's held map and state, shared by all its hold tasks of the run,
@@ -94,10 +84,12 @@ export async function runMapTask(run: RunState, task: MapTask): Promise<Result> 
   const counters: Record<string, number> = {};
   const state = task.hold ? (run.heldState ??= {}) : {};
   const ctx = makeContext(run.params, splitInfo(task.split, task.of), counters, state);
-  const input = await readInput(run, task.split, task.batchRows, task.columns);
-  const acc = task.hold ? (run.held ??= new Map<Key, unknown>()) : new Map<Key, unknown>();
+  const input = await readInput(run, task.split, task.batchRows, task.columns, task.badRecords);
+  const combine = (a: unknown, b: unknown) => job.combine(a, b, ctx);
+  const acc = task.hold ? (run.held ??= new Combiner(combine)) : new Combiner(combine);
+  acc.combine = combine;
   const before = acc.size;
-  const emit = emitInto(acc, job.combine, ctx);
+  const emit = (key: Key, value: unknown) => acc.add(key, value);
   for (const batch of input.batches) {
     checkCancel(run);
     user('map', () => job.map(batch, emit, ctx));
@@ -120,14 +112,14 @@ export async function runMapTask(run: RunState, task: MapTask): Promise<Result> 
 export async function runDrainTask(run: RunState, task: DrainTask): Promise<Result> {
   const start = now();
   const job = run.job as KeyedJob;
-  const held = run.held ?? new Map<Key, unknown>();
   const counters: Record<string, number> = {};
+  const info: SplitInfo = { id: -1, of: 0, file: '<worker>', describe: `the results held by worker thread ${threadId}` };
+  const ctx = makeContext(run.params, info, counters, run.heldState ?? {});
+  const held = run.held ?? new Combiner(() => undefined);
+  held.combine = (a, b) => job.combine(a, b, ctx);
   if (job.flush && run.heldState) {
-    const info: SplitInfo = { id: -1, of: 0, file: '<worker>', describe: `the results held by worker thread ${threadId}` };
-    const ctx = makeContext(run.params, info, counters, run.heldState);
     const flush = job.flush;
-    const emit = emitInto(held, job.combine, ctx);
-    user('map', () => flush(emit, ctx));
+    user('map', () => flush((key, value) => held.add(key, value), ctx));
   }
   run.held = undefined;
   run.heldState = undefined;
@@ -139,15 +131,20 @@ export async function runDrainTask(run: RunState, task: DrainTask): Promise<Resu
   };
 }
 
-function partitionPairs(job: KeyedJob, acc: Map<Key, unknown>, reducers: number): EncodedPairs[] {
-  const keys: Key[][] = Array.from({ length: reducers }, () => []);
-  const values: unknown[][] = Array.from({ length: reducers }, () => []);
+function partitionPairs(job: KeyedJob, acc: Combiner, reducers: number): EncodedPairs[] {
   const partition = job.partition ?? hashPartition;
-  for (const [k, v] of acc) {
+  for (const k of acc.keys) {
     if (typeof k !== 'string' && typeof k !== 'number') {
       throw new UserCodeError('map', new JobError(`map emitted a key of type ${typeof k}; keys must be strings or numbers (use joinKey(a, b) for a composite key)`));
     }
-    const r = reducers === 1 ? 0 : user('map', () => partition(k, reducers));
+  }
+  if (reducers === 1) return [encodePairs(acc.keys, acc.values)];
+  const keys: Key[][] = Array.from({ length: reducers }, () => []);
+  const values: unknown[][] = Array.from({ length: reducers }, () => []);
+  for (let i = 0; i < acc.keys.length; i++) {
+    const k = acc.keys[i]!;
+    const v = acc.values[i];
+    const r = user('map', () => partition(k, reducers));
     if (!Number.isInteger(r) || r < 0 || r >= reducers) {
       throw new UserCodeError('map', new JobError(`partition(${JSON.stringify(k)}, ${reducers}) returned ${r}; it must return an integer from 0 to ${reducers - 1}`));
     }
@@ -162,7 +159,7 @@ export async function runFoldTask(run: RunState, task: FoldTask): Promise<Result
   const job = run.job as FoldJob;
   const counters: Record<string, number> = {};
   const ctx = makeContext(run.params, splitInfo(task.split, task.of), counters);
-  const input = await readInput(run, task.split, task.batchRows, task.columns);
+  const input = await readInput(run, task.split, task.batchRows, task.columns, task.badRecords);
   let acc = user('map', () => job.identity(ctx));
   for (const batch of input.batches) {
     checkCancel(run);
@@ -181,7 +178,7 @@ export async function runReduceTask(run: RunState, task: ReduceTask): Promise<Re
   const counters: Record<string, number> = {};
   const info: SplitInfo = { id: task.partition, of: task.of, file: '<shuffle>', describe: `reduce partition ${task.partition + 1} of ${task.of}` };
   const ctx = makeContext(run.params, info, counters);
-  const merged = new Map<Key, unknown>();
+  const merged = new Combiner((a, b) => job.combine(a, b, ctx));
   let bytesIn = 0;
   let rowsIn = 0;
   for await (const part of pairsOf(task.parts, task.spilled)) {
@@ -190,19 +187,11 @@ export async function runReduceTask(run: RunState, task: ReduceTask): Promise<Re
     rowsIn += part.count;
     const { keys, values } = decodePairs(part);
     user('reduce', () => {
-      for (let i = 0; i < keys.length; i++) {
-        const k = keys[i]!;
-        const prev = merged.get(k);
-        if (prev === undefined) merged.set(k, values[i]);
-        else {
-          const next = job.combine(prev, values[i], ctx);
-          if (next !== prev) merged.set(k, next);
-        }
-      }
+      for (let i = 0; i < keys.length; i++) merged.add(keys[i]!, values[i]);
     });
   }
-  let keys = [...merged.keys()];
-  let values = [...merged.values()];
+  let keys = merged.keys;
+  let values = merged.values;
   if (job.reduce) {
     const reduce = job.reduce;
     values = user('reduce', () => keys.map((k, i) => reduce(k, values[i], ctx as JobContext)));
@@ -222,7 +211,7 @@ export async function runReduceTask(run: RunState, task: ReduceTask): Promise<Re
 }
 
 function metricsOf(
-  input: { start: number; readMs: number; rows: number },
+  input: { start: number; readMs: number; rows: number; bad?: BadRecords },
   bytesIn: number,
   partitions: EncodedPairs[],
   pairsOut: number,
@@ -237,5 +226,6 @@ function metricsOf(
     bytesOut: partitions.reduce((n, p) => n + byteSizeOf(p), 0),
     pairsOut,
     counters,
+    ...(input.bad?.count ? { badRecords: { count: input.bad.count, examples: input.bad.examples } } : {}),
   };
 }
