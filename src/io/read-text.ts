@@ -1,6 +1,8 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { Field, RecordBatch, Schema, Struct, Utf8, makeData } from 'apache-arrow';
 import type { TextSplit } from '../planner/split.js';
+import { BadRecords } from './bad-records.js';
+import { validUtf8Lines } from './text-utf8.js';
 
 const NL = 10;
 const CR = 13;
@@ -12,8 +14,9 @@ export const TEXT_SCHEMA = new Schema([new Field('line', new Utf8(), false)]);
 /**
  * Reads the lines that start inside a split's byte range: it skips a partial first line (owned by the
  * previous split) and reads past its end to finish its own last line. `\n` and `\r\n` both end a line.
+ * Lines that are not valid UTF-8 go to `bad`.
  */
-export async function readTextSplit(split: TextSplit, batchRows: number): Promise<RecordBatch[]> {
+export async function readTextSplit(split: TextSplit, batchRows: number, bad = new BadRecords()): Promise<RecordBatch[]> {
   const fh = await open(split.file, 'r');
   try {
     const body = await readRange(fh, split.start, split.end - split.start);
@@ -29,7 +32,9 @@ export async function readTextSplit(split: TextSplit, batchRows: number): Promis
     if (begin >= body.length) return [];
     let text = body;
     if (body[body.length - 1] !== NL) text = Buffer.concat([body, await readToLineEnd(fh, split.end)]);
-    return linesToBatches(text, begin, text.length, batchRows);
+    // A line that is not UTF-8 is a bad record (skipped under --max-bad-records), not silently mangled.
+    const valid = await validUtf8Lines(text, begin, text.length, split.file, split.start, bad);
+    return linesToBatches(valid.buf, valid.from, valid.to, batchRows);
   } finally {
     await fh.close();
   }
@@ -62,38 +67,39 @@ async function readToLineEnd(fh: FileHandle, position: number): Promise<Buffer> 
   return Buffer.concat(parts);
 }
 
-/** Turns the lines in `buf[from, to)` into record batches of at most `batchRows` lines each. */
+/**
+ * Turns the lines in `buf[from, to)` into record batches of at most `batchRows` lines each. The line
+ * bytes are compacted in place (line terminators squeezed out with one memmove per line), so each
+ * batch's Utf8 values are a view of `buf`: no second buffer, no per-line copy into one. Bytes of `buf`
+ * from `from` to `to` are overwritten; bytes outside that range are left alone.
+ */
 export function linesToBatches(buf: Buffer, from: number, to: number, batchRows: number): RecordBatch[] {
   const batches: RecordBatch[] = [];
-  let pos = from;
-  while (pos < to) {
-    // First pass: find this batch's line ends and its byte size without terminators.
-    const ends: number[] = [];
-    let bytes = 0;
-    let p = pos;
-    while (p < to && ends.length < batchRows) {
+  const scratch = new Int32Array(Math.min(batchRows, 1 << 20) + 1);
+  let p = from;
+  while (p < to) {
+    const start = p;
+    let w = p;
+    let n = 0;
+    let offsets = scratch;
+    while (p < to && n < batchRows) {
       let nl = buf.indexOf(NL, p);
       if (nl < 0 || nl >= to) nl = to;
       let end = nl;
       // Only `\r\n` ends a line: a `\r` at the end of the file, with no `\n`, belongs to the last line.
       if (nl < to && end > p && buf[end - 1] === CR) end--;
-      ends.push(end);
-      bytes += end - p;
+      if (w !== p) buf.copyWithin(w, p, end);
+      w += end - p;
+      if (n + 1 >= offsets.length) {
+        const grown = new Int32Array(offsets.length * 2);
+        grown.set(offsets);
+        offsets = grown;
+      }
+      offsets[++n] = w - start;
       p = nl + 1;
     }
-    const values = new Uint8Array(bytes);
-    const offsets = new Int32Array(ends.length + 1);
-    let q = pos;
-    let o = 0;
-    for (let i = 0; i < ends.length; i++) {
-      const end = ends[i]!;
-      buf.copy(values, o, q, end);
-      o += end - q;
-      offsets[i + 1] = o;
-      q = buf[end] === CR ? end + 2 : end + 1;
-    }
-    batches.push(utf8Batch(values, offsets, ends.length));
-    pos = p;
+    const values = new Uint8Array(buf.buffer, buf.byteOffset + start, w - start);
+    batches.push(utf8Batch(values, offsets.slice(0, n + 1), n));
   }
   return batches;
 }
