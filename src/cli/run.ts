@@ -87,6 +87,8 @@ export function registerRun(program: Command): void {
           retryUserErrors: r.retryUserErrors,
           workerMemory: r.workerMemory,
           memory: r.memory,
+          maxBadRecords: r.maxBadRecords,
+          badRecordsFile: r.badRecordsFile,
         });
       } finally {
         view.stop();

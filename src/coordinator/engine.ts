@@ -21,6 +21,7 @@ import type { PhaseTimes, RunReport, TaskRecord } from './report.js';
 import { TreeMerge } from './tree-merge.js';
 import { ProgressTracker, type RunProgress } from './progress.js';
 import { ShuffleStore, shuffleBudget } from './spill.js';
+import { BadRecordTally, type BadRecordLimit } from './bad-records.js';
 import { runKeyedMapPhase } from './keyed-map-phase.js';
 import { columnsOf, foldResult, jobPath, keyedResult, planRun, reduceSpecsOf, taskRecordOf, userCall } from './run-steps.js';
 import { errorFromWorker } from './worker-errors.js';
@@ -64,6 +65,10 @@ export interface RunOptions {
   retryUserErrors?: boolean;
   /** Shuffle data held in memory between map and reduce, e.g. `512mb`; the rest spills to a temp folder. @default a quarter of free memory, at least 64 MB */
   memory?: number | string;
+  /** Skip up to this many malformed records (or this share of the records read, `'0.5%'`), counted per file in the report. @default 0: the first fails the run */
+  maxBadRecords?: BadRecordLimit;
+  /** Write examples of the skipped records here, as NDJSON (with `maxBadRecords`). */
+  badRecordsFile?: string;
   /** Columns to read, overriding the job's `columns`. @default the job's columns, else all */
   columns?: string[];
   /** CSV dialect (delimiter, quote, header, nulls) and column names/types for CSV and NDJSON input. */
@@ -142,6 +147,7 @@ export class Engine {
     const counters: Record<string, number> = {};
     let retried = 0;
     let spilledBytes = 0;
+    const bad = new BadRecordTally(options.maxBadRecords, options.badRecordsFile);
     let bytesMoved = 0;
     const record = (kind: TaskRecord['kind'], index: number, worker: number, m: TaskMetrics) => {
       records.push(taskRecordOf(kind, index, worker, m, t0));
@@ -170,16 +176,18 @@ export class Engine {
     if (job.kind === 'fold') {
       const fold = job as FoldJob;
       const tree = new TreeMerge<unknown>(of, (a, b) => fold.merge(a, b));
-      const specs: TaskSpec[] = plan.splits.map((split) => ({ task: { kind: 'fold', split, of, batchRows: plan.batchRows, columns }, describe: describeSplit(split, of) }));
+      const specs: TaskSpec[] = plan.splits.map((split) => ({ task: { kind: 'fold', split, of, batchRows: plan.batchRows, columns, badRecords: bad.policy }, describe: describeSplit(split, of) }));
       let mergeMs = 0;
       await forkJoin(this.pool, runId, specs, (i, out, m, w) => {
         record('fold', i, w, m);
+        bad.take(i, plan.splits[i]!.file, m);
         progress.finished(m);
         if (out.kind !== 'fold') return;
         const t = now();
         userCall(jobFile, 'merge', () => tree.add(i, deserializeValue(out.acc)));
         mergeMs += now() - t;
       }, toError, sched);
+      bad.finish();
       phases.map = now() - tMap - mergeMs;
       const tMerge = now();
       ({ value, table } = foldResult(fold, tree.result, params, of, jobFile));
@@ -187,7 +195,7 @@ export class Engine {
     } else {
       const keyed = job as KeyedJob;
       const R = plan.reducers;
-      const specs: TaskSpec[] = plan.splits.map((split) => ({ task: { kind: 'map', split, of, reducers: R, batchRows: plan.batchRows, columns, hold: !options.retryUserErrors }, describe: describeSplit(split, of) }));
+      const specs: TaskSpec[] = plan.splits.map((split) => ({ task: { kind: 'map', split, of, reducers: R, batchRows: plan.batchRows, columns, hold: !options.retryUserErrors, badRecords: bad.policy }, describe: describeSplit(split, of) }));
       // Map outputs stay in memory up to the shuffle budget and spill to a temp folder beyond it.
       const store = new ShuffleStore(R, shuffleBudget(options.memory));
       const runs: SortedRun[] = [];
@@ -197,9 +205,11 @@ export class Engine {
         await runKeyedMapPhase(this.pool, runId, specs, R, (kind, i, m, w) => {
           record(kind, i, w, m);
           if (kind === 'map') progress.finished(m);
+          if (kind === 'map') bad.take(i, plan.splits[i]!.file, m);
         }, toError, { ...sched, keep: (r, p) => store.add(r, p) });
         await store.settle();
         const tShuffle = now();
+        bad.finish();
         phases.map = tShuffle - tMap;
         // Reducers with nothing to merge are skipped; the others get their partition of every map task, shared or spilled.
         reduceSpecs = reduceSpecsOf(store.partitions.parts, store.partitions.spilled);
@@ -252,6 +262,7 @@ export class Engine {
       imbalance: meanTask > 0 ? Math.max(...mapRecords.map((r) => r.end - r.start)) / meanTask : 1,
       bytesMoved,
       spilledBytes,
+      badRecords: bad.summary(),
       tasks: { map: of, reduce: reduceTasks, retried },
       counters,
       taskRecords: records.sort((a, b) => a.start - b.start),

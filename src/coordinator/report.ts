@@ -1,4 +1,5 @@
 import { formatSize } from '../planner/size.js';
+import type { BadRecordSummary } from './bad-records.js';
 
 /** Sequential wall-clock segments of a run; they add up to the wall time. */
 export interface PhaseTimes {
@@ -55,6 +56,8 @@ export interface RunReport {
   bytesMoved: number;
   /** Shuffle bytes written to (and read back from) temp files because they passed `--memory`. */
   spilledBytes: number;
+  /** Malformed records skipped under `--max-bad-records`, per file; absent when none were. */
+  badRecords?: BadRecordSummary;
   tasks: { map: number; reduce: number; retried: number };
   counters: Record<string, number>;
   taskRecords: TaskRecord[];
@@ -72,6 +75,10 @@ export function formatReport(r: RunReport): string {
       `${r.tasks.retried ? `, ${r.tasks.retried} retried` : ''}; ${formatSize(r.bytesMoved)} moved between threads${r.spilledBytes ? `, ${formatSize(r.spilledBytes)} spilled to disk` : ''}; imbalance ${r.imbalance.toFixed(2)}`,
     `  cores: ${r.coresBusy.toFixed(1)} of ${r.cores} busy over the run, ${pct}% of the ${Math.min(r.workers, r.cores)} usable (map phase: ${r.mapCoresBusy.toFixed(1)})`,
   ];
+  if (r.badRecords) {
+    const files = Object.entries(r.badRecords.byFile).map(([f, n]) => `${f}: ${n.toLocaleString('en-US')}`).join(', ');
+    lines.push(`  bad records skipped: ${r.badRecords.total.toLocaleString('en-US')} (${files})${r.badRecords.examplesFile ? `; examples in ${r.badRecords.examplesFile}` : ''}`);
+  }
   const counters = Object.entries(r.counters);
   if (counters.length) lines.push(`  counters: ${counters.map(([k, v]) => `${k}=${v.toLocaleString('en-US')}`).join(', ')}`);
   return lines.join('\n');

@@ -8,6 +8,12 @@ export interface BadRecord extends InputLocation {
   message: string;
 }
 
+/** What a task may skip: at most `limit` bad records in its split (Infinity for a percentage, judged run-wide), keeping `examples` of them. */
+export interface BadRecordPolicy {
+  limit: number;
+  examples: number;
+}
+
 /**
  * The bad-record policy and tally of one split. With `limit` 0 (the default) the first bad record
  * throws an InputError; with `limit` N a split skips up to N bad records, counts them and keeps a few
@@ -17,16 +23,20 @@ export interface BadRecord extends InputLocation {
 export class BadRecords {
   count = 0;
   readonly examples: BadRecord[] = [];
-  constructor(readonly limit = 0) {}
+  constructor(
+    readonly limit = 0,
+    /** Examples kept for the report and `--bad-records-file`. */
+    readonly keep = BAD_RECORD_EXAMPLES,
+  ) {}
 
-  /** Records a bad record; throws when the limit is exceeded, otherwise the caller skips the record. */
-  add(record: BadRecord): void {
-    this.count++;
+  /** Records a bad record (or `n` records spoilt together, e.g. the rows of an undecodable Arrow batch); throws when the limit is exceeded, otherwise the caller skips it. */
+  add(record: BadRecord, n = 1): void {
+    this.count += n;
     if (this.count > this.limit) {
       const hint = this.limit === 0 ? '; pass --max-bad-records N to skip up to N bad records' : ` (more than --max-bad-records ${this.limit} in this split)`;
       throw new InputError(record.message + hint, { location: record });
     }
-    if (this.examples.length < BAD_RECORD_EXAMPLES) this.examples.push(record);
+    if (this.examples.length < this.keep) this.examples.push(record);
   }
 }
 

@@ -15,6 +15,35 @@ export async function readRange(fh: FileHandle, position: number, length: number
   return got === length ? buf : buf.subarray(0, got);
 }
 
+/** The 1-based line numbers of several byte offsets of a file, in one pass over the file up to the last of them. */
+export async function linesAt(file: string, offsets: number[]): Promise<number[]> {
+  const order = offsets.map((_, i) => i).sort((a, b) => offsets[a]! - offsets[b]!);
+  const lines = new Array<number>(offsets.length);
+  if (order.length === 0) return lines;
+  const fh = await open(file, 'r');
+  try {
+    let line = 1;
+    let k = 0;
+    const end = offsets[order.at(-1)!]!;
+    const chunk = 4 << 20;
+    for (let at = 0; at < end && k < order.length; at += chunk) {
+      const buf = await readRange(fh, at, Math.min(chunk, end - at));
+      if (buf.length === 0) break;
+      let i = buf.indexOf(10);
+      for (; k < order.length && offsets[order[k]!]! < at + buf.length; k++) {
+        const rel = offsets[order[k]!]! - at;
+        for (; i >= 0 && i < rel; i = buf.indexOf(10, i + 1)) line++;
+        lines[order[k]!] = line;
+      }
+      for (; i >= 0; i = buf.indexOf(10, i + 1)) line++;
+    }
+    for (; k < order.length; k++) lines[order[k]!] = line;
+    return lines;
+  } finally {
+    await fh.close();
+  }
+}
+
 /** The 1-based line number of byte `offset` of a file: one more than the LFs before it (read in chunks, for error messages). */
 export async function lineAt(file: string, offset: number): Promise<number> {
   const fh = await open(file, 'r');

@@ -5,7 +5,7 @@ import type { CsvSplit } from '../planner/split.js';
 import { BadRecords, badRecordMessage, type BadRecord } from './bad-records.js';
 import { CsvDecoder, type CsvDialect, type CsvProblem } from './csv-decode.js';
 import { FS, agreedRecordStart, stateAfter, type RecordSyntax } from './csv-records.js';
-import { lineAt, readRange } from './file-range.js';
+import { lineAt, linesAt, readRange } from './file-range.js';
 
 const TAIL_CHUNK = 64 * 1024;
 const PREFIX_CHUNK = 8 << 20;
@@ -84,13 +84,15 @@ export async function withLines<T>(kind: 'CSV' | 'NDJSON', decode: () => T): Pro
   }
 }
 
-/** Fills in the line numbers of example bad records. */
-export async function fillLines(kind: 'CSV' | 'NDJSON', examples: BadRecord[]): Promise<void> {
-  for (const r of examples) {
-    if (r.line !== undefined || r.byteOffset === undefined) continue;
-    r.line = await lineAt(r.file, r.byteOffset);
+/** Fills in the line numbers of example bad records (one pass over the file for all of them). */
+export async function fillLines(kind: 'CSV' | 'NDJSON' | 'text', examples: BadRecord[]): Promise<void> {
+  const todo = examples.filter((r) => r.line === undefined && r.byteOffset !== undefined);
+  if (todo.length === 0) return;
+  const lines = await linesAt(todo[0]!.file, todo.map((r) => r.byteOffset!));
+  todo.forEach((r, i) => {
+    r.line = lines[i];
     r.message = badRecordMessage(kind, r);
-  }
+  });
 }
 
 /** The agreed record start at or after byte `at`, reading as many bytes after it as it takes. */

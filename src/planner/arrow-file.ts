@@ -25,7 +25,7 @@ export async function readArrowFileLayout(file: string): Promise<ArrowFileLayout
   try {
     const { size } = await fh.stat();
     const bad = (what: string) =>
-      new InputError(`${file} is not a valid Arrow IPC file: ${what}. If it is an Arrow stream, name it .arrows; if it is text, pass --format text`);
+      new InputError(`${file} is not a valid Arrow IPC file: ${what}. If it is an Arrow stream, name it .arrows; if it is text, pass --input-format text`);
     if (size < 18) throw bad(`it has only ${size} bytes`);
     const head = await readAt(fh, 0, 8);
     const tail = await readAt(fh, size - 10, 10);

@@ -3,6 +3,7 @@ import type { ParamValue } from '../job/types.js';
 import type { Split } from '../planner/split.js';
 import type { EncodedPairs } from './partials.js';
 import type { SpillSegment } from '../io/spill-file.js';
+import type { BadRecord, BadRecordPolicy } from '../io/bad-records.js';
 
 /**
  * The messages between the coordinator and a worker. They travel over a dedicated MessagePort
@@ -19,11 +20,13 @@ export interface MapTask {
   columns?: string[];
   /** Keep the result in the worker, combined with its other tasks' results, until a `drain` task. */
   hold?: boolean;
+  /** Bad records the split may skip (`--max-bad-records`). @default none: the first fails the task */
+  badRecords?: BadRecordPolicy;
 }
 /** Hand over everything this worker holds from `hold` map tasks, hash-partitioned into `reducers` partitions. */
 export interface DrainTask { kind: 'drain'; reducers: number }
 /** Read a split and fold it into one accumulator. */
-export interface FoldTask { kind: 'fold'; split: Split; of: number; batchRows: number; columns?: string[] }
+export interface FoldTask { kind: 'fold'; split: Split; of: number; batchRows: number; columns?: string[]; badRecords?: BadRecordPolicy }
 /** Merge partition `partition` of every map task, apply `reduce`, sort. */
 export interface ReduceTask {
   kind: 'reduce';
@@ -59,6 +62,8 @@ export interface TaskMetrics {
   /** Distinct keys (or accumulators) handed back. */
   pairsOut: number;
   counters: Record<string, number>;
+  /** Bad records the reader skipped, with a few examples; absent when there were none. */
+  badRecords?: { count: number; examples: BadRecord[] };
 }
 
 /** An error crossing the thread boundary, with enough to rebuild a faithful message. */

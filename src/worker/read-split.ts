@@ -1,5 +1,6 @@
 import type { RecordBatch, Table } from 'apache-arrow';
 import { readArrowSplit } from '../io/read-arrow-file.js';
+import { readArrowSplitSkipping } from '../io/arrow-bad-records.js';
 import { readTextSplit } from '../io/read-text.js';
 import { cutBatch } from '../io/cut-batch.js';
 import { InternalError } from '../errors.js';
@@ -15,9 +16,9 @@ import { BadRecords } from '../io/bad-records.js';
 export async function readSplit(split: Split, batchRows: number, table: Table | undefined, columns?: string[], bad = new BadRecords()): Promise<RecordBatch[]> {
   switch (split.kind) {
     case 'arrow-file':
-      return readArrowSplit(split, batchRows, columns);
+      return bad.limit === 0 ? readArrowSplit(split, batchRows, columns) : readArrowSplitSkipping(split, batchRows, columns, bad);
     case 'text':
-      return readTextSplit(split, batchRows);
+      return readTextSplit(split, batchRows, bad);
     case 'csv':
       return (await import('../io/read-csv.js')).readCsvSplit(split, batchRows, columns, bad);
     case 'ndjson':
