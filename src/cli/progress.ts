@@ -78,13 +78,15 @@ function barView(stream: NodeJS.WriteStream): ProgressView {
       hideCursor: true,
       clearOnComplete: true,
       barsize: 24,
-      format: '{phase} |{bar}| {percentage}% | {tasks} tasks | {bytes} | {rate} rows/s | ETA {eta} | {busy} busy',
+      format: '{phase} |{bar}| {percentage}% | {tasks} tasks | {bytes} | {rate} rows/s | ETA {etaText} | {busy} busy',
     },
     cliProgress.Presets.shades_classic,
   );
   let started = false;
   return {
     onProgress(p) {
+      // Writing and done have no tasks to count: the bar keeps its last state until `stop` clears it.
+      if (p.phase === 'write' || p.phase === 'done') return;
       const { rowsPerSecond, etaMs } = rates(p);
       const byBytes = p.phase === 'map' && p.bytesTotal > 0;
       const payload = {
@@ -92,7 +94,7 @@ function barView(stream: NodeJS.WriteStream): ProgressView {
         tasks: `${p.tasksDone}/${p.tasksTotal}`,
         bytes: `${formatSize(p.bytesDone)}/${formatSize(p.bytesTotal)}`,
         rate: Math.round(rowsPerSecond).toLocaleString('en-US'),
-        eta: etaMs === undefined ? '–' : formatEta(etaMs),
+        etaText: etaMs === undefined ? '–' : formatEta(etaMs),
         busy: `${p.workersBusy}/${p.workers}`,
       };
       const total = byBytes ? p.bytesTotal : Math.max(1, p.tasksTotal);
