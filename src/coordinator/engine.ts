@@ -149,10 +149,13 @@ export class Engine {
     let spilledBytes = 0;
     const bad = new BadRecordTally(options.maxBadRecords, options.badRecordsFile);
     let bytesMoved = 0;
+    // A map task run again (its worker died holding its result) counts once: its last run's rows and counters.
+    const bySplit = new Map<number, TaskMetrics>();
     const record = (kind: TaskRecord['kind'], index: number, worker: number, m: TaskMetrics) => {
       records.push(taskRecordOf(kind, index, worker, m, t0));
       bytesMoved += m.bytesOut;
-      for (const [k, v] of Object.entries(m.counters)) counters[k] = (counters[k] ?? 0) + v;
+      if (kind === 'map' || kind === 'fold') bySplit.set(index, m);
+      else for (const [k, v] of Object.entries(m.counters)) counters[k] = (counters[k] ?? 0) + v;
     };
     const toError = (e: SerializedError, spec: TaskSpec) => errorFromWorker(e, spec.describe, jobFile);
     const of = plan.splits.length;
@@ -181,7 +184,7 @@ export class Engine {
       await forkJoin(this.pool, runId, specs, (i, out, m, w) => {
         record('fold', i, w, m);
         bad.take(i, plan.splits[i]!.file, m);
-        progress.finished(m);
+        progress.finished(m, i);
         if (out.kind !== 'fold') return;
         const t = now();
         userCall(jobFile, 'merge', () => tree.add(i, deserializeValue(out.acc)));
@@ -204,7 +207,7 @@ export class Engine {
       try {
         await runKeyedMapPhase(this.pool, runId, specs, R, (kind, i, m, w) => {
           record(kind, i, w, m);
-          if (kind === 'map') progress.finished(m);
+          if (kind === 'map') progress.finished(m, i);
           if (kind === 'map') bad.take(i, plan.splits[i]!.file, m);
         }, toError, { ...sched, keep: (r, p) => store.add(r, p) });
         await store.settle();
@@ -239,6 +242,7 @@ export class Engine {
       await writeTableFile(table, options.output, outputFormat, signal);
       phases.write = now() - tWrite;
     }
+    for (const m of bySplit.values()) for (const [k, v] of Object.entries(m.counters)) counters[k] = (counters[k] ?? 0) + v;
     const wallMs = now() - t0;
     const busyMs = records.reduce((n, r) => n + (r.end - r.start), 0);
     const mapRecords = records.filter((r) => r.kind === 'map' || r.kind === 'fold');
@@ -251,7 +255,7 @@ export class Engine {
       workers: this.workers,
       reducers: job.kind === 'keyed' ? plan.reducers : 0,
       cores: os.availableParallelism(),
-      input: { files: plan.files.length, bytes: plan.totalBytes, rows: plan.totalRows ?? mapRecords.reduce((n, r) => n + r.rowsIn, 0), splits: of },
+      input: { files: plan.files.length, bytes: plan.totalBytes, rows: plan.totalRows ?? [...bySplit.values()].reduce((n, m) => n + m.rowsIn, 0), splits: of },
       output: { rows: table.numRows, path: options.output },
       wallMs,
       phases,

@@ -37,6 +37,8 @@ export interface BusyCounter {
 export class ProgressTracker {
   private readonly state: RunProgress;
   private readonly t0: number;
+  /** Map-side tasks counted so far, by index: a task run again (its worker died) replaces its first count. */
+  private readonly counted = new Map<number, TaskMetrics>();
 
   constructor(
     private readonly onProgress: ((p: RunProgress) => void) | undefined,
@@ -53,6 +55,7 @@ export class ProgressTracker {
 
   /** Enters a phase with `tasks` tasks. */
   phase(phase: ProgressPhase, tasks = 0): void {
+    this.counted.clear();
     this.state.phase = phase;
     this.state.tasksDone = 0;
     this.state.tasksTotal = tasks;
@@ -64,12 +67,14 @@ export class ProgressTracker {
     this.emit();
   }
 
-  /** A task finished; map-side tasks add their input rows and bytes. */
-  finished(m: TaskMetrics): void {
-    this.state.tasksDone++;
+  /** Task `index` finished; map-side tasks add their input rows and bytes (once per index). */
+  finished(m: TaskMetrics, index?: number): void {
+    const before = index === undefined ? undefined : this.counted.get(index);
+    if (index !== undefined) this.counted.set(index, m);
+    if (!before) this.state.tasksDone++;
     if (this.state.phase === 'map') {
-      this.state.rowsDone += m.rowsIn;
-      this.state.bytesDone += m.bytesIn;
+      this.state.rowsDone += m.rowsIn - (before?.rowsIn ?? 0);
+      this.state.bytesDone += m.bytesIn - (before?.bytesIn ?? 0);
     }
     this.emit();
   }

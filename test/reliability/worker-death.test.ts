@@ -8,7 +8,7 @@ import { rowsOf } from '../helpers/reference.js';
 import { fixture, makeCorpus } from './corpus.js';
 
 const dir = tempDir();
-const { file, expected, top } = makeCorpus(dir);
+const { file, expected, top, lines } = makeCorpus(dir);
 let markers = 0;
 const marker = () => path.join(dir, `marker-${markers++}`);
 
@@ -21,6 +21,8 @@ describe('a worker that dies in the middle of a task', () => {
         expect(existsSync(m)).toBe(true);
         expect(rowsOf(table)).toEqual(expected);
         expect(report.tasks.retried).toBeGreaterThanOrEqual(1);
+        // Tasks run again count once in the report too.
+        expect(report.input.rows).toBe(lines);
       });
     }
     it(`is replaced and its reduce task retried with the same partitions (${workers} workers)`, async () => {
