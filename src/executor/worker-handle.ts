@@ -121,6 +121,9 @@ export class WorkerHandle {
     // `error` comes before `exit` and says more (out of memory, an uncaught throw), so it wins.
     native.on('error', (e: Error) => handle.died(exitOfError(e)));
     native.on('exit', (code: number) => handle.died({ kind: 'exit', code, reason: `exit code ${code}` }));
+    // threads.js keeps every Worker it made in a module-level list for good; once the thread is gone,
+    // drop the listeners so that list does not also keep this handle (and what it references) alive.
+    native.once('exit', () => setImmediate(() => native.removeAllListeners()));
     if (early) handle.died(early);
     return handle;
   }
