@@ -169,7 +169,7 @@ export class CsvDecoder {
           }
           if (end < 0) {
             if (!final) return this.unfinished(row, recordStart);
-            problem = { offset: pos, column: this.names[f], expected: 'a closing quote', found: 'the end of the file' };
+            problem = { offset: pos, column: this.names[f], expected: 'a closing quote for the quote here', found: 'none (unbalanced quotes, or a quoted field longer than --max-record-size)' };
             pos = to;
             break;
           }
