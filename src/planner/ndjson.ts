@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import { InputError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { ColumnSpec } from '../io/column-types.js';
 import { readRange } from '../io/file-range.js';
 import { flattenObject } from '../io/flatten.js';
@@ -50,11 +50,15 @@ export function ndjsonLayoutFromHead(file: string, bytes: number, head: Buffer, 
       let obj: unknown;
       try {
         obj = JSON.parse(text);
-      } catch (e) {
-        throw new InputError(`${file}:${line}, byte ${pos}: bad NDJSON record: expected a JSON object, found ${JSON.stringify(text.slice(0, 40))} (${(e as Error).message})`, { location: { file, line, byteOffset: pos, expected: 'a JSON object' } });
+      } catch {
+        obj = undefined;
       }
+      // A bad line in the sample is left to the reader, which skips or reports it under the run's
+      // --max-bad-records; it only takes no part in inferring the columns.
       if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
-        throw new InputError(`${file}:${line}, byte ${pos}: bad NDJSON record: expected a JSON object, found ${JSON.stringify(text.slice(0, 40))}`, { location: { file, line, byteOffset: pos, expected: 'a JSON object' } });
+        pos = nl + 1;
+        line++;
+        continue;
       }
       const flat: Record<string, unknown> = {};
       flattenObject(obj as Record<string, unknown>, (path, v) => {

@@ -75,6 +75,21 @@ describe('malformed records', () => {
     );
   });
 
+  it('in NDJSON input, lines that are not JSON objects are skipped, also when the planner samples them', async () => {
+    const file = path.join(dir, 'events.ndjson');
+    const lines = Array.from({ length: 40 }, (_, i) => JSON.stringify({ word: `w${i % 3}`, n: i }));
+    lines[2] = '{"word": "w2",';
+    lines[17] = '[1, 2]';
+    writeFileSync(file, lines.join('\n') + '\n');
+    const err = await run(fixture('sum-csv'), { input: file, workers: 2 }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(new RegExp(`^${file}:3, byte \\d+: bad NDJSON record: expected a JSON object`));
+    const { table, report } = await run(fixture('sum-csv'), { input: file, workers: 2, maxBadRecords: 2 });
+    const totals = new Map<string, number>();
+    for (let i = 0; i < 40; i++) if (i !== 2 && i !== 17) totals.set(`w${i % 3}`, (totals.get(`w${i % 3}`) ?? 0) + i);
+    expect(rowsOf(table)).toEqual([...totals].sort().map(([word, total]) => ({ word, total })));
+    expect(report.badRecords).toEqual({ total: 2, byFile: { [file]: 2 }, examplesFile: undefined });
+  });
+
   it('in text input are lines that are not UTF-8, counted in the CLI report', () => {
     const text = path.join(dir, 'latin1.txt');
     writeFileSync(text, Buffer.concat([Buffer.from('plain words\n'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]), Buffer.from('more words\n')]));
