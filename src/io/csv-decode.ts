@@ -4,6 +4,7 @@ import { BadRecords, type BadRecord } from './bad-records.js';
 import { BoolBuilder, DictBuilder, Float64Builder, Int32Builder, Utf8Builder, makeBuilder, type ColumnBuilder } from './column-builders.js';
 import { arrowTypeOf, type ColumnSpec } from './column-types.js';
 import { EXPECTED, POW10, parseBool, parseFloat64, parseInt32 } from './parse-values.js';
+import { makeFastRecord, type FastRecord } from './csv-fast-record.js';
 
 /** How a CSV file is written. Plain data: it travels inside splits. */
 export interface CsvDialect {
@@ -53,6 +54,9 @@ export class CsvDecoder {
   private f64: Float64Array[] = [];
   private dicts: DictBuilder[] = [];
   private strs: Utf8Builder[] = [];
+  /** The generated reader of simple records (io/csv-fast-record.ts), bound to this batch's columns. */
+  private readonly makeFast: ReturnType<typeof makeFastRecord>;
+  private fast: FastRecord | undefined;
   private row = 0;
   readonly batches: RecordBatch[] = [];
   private readonly d: number;
@@ -88,6 +92,8 @@ export class CsvDecoder {
     this.q = dialect.quote === '' ? -1 : dialect.quote.charCodeAt(0);
     this.nullEmpty = dialect.nullValues.includes('');
     this.nullMarkers = dialect.nullValues.filter((v) => v !== '').map((v) => Buffer.from(v));
+    // Null markers other than the empty field need the general path's comparisons.
+    this.makeFast = this.nullMarkers.length === 0 ? makeFastRecord(this.kinds, this.d, this.q, dialect.maxRecordBytes) : undefined;
     this.newBatch();
   }
 
@@ -103,6 +109,7 @@ export class CsvDecoder {
     this.f64 = this.columns.map((_, i) => { const b = of(i); return b instanceof Float64Builder ? b.values : noF64; });
     this.dicts = this.columns.map((_, i) => { const b = of(i); return b instanceof DictBuilder ? b : noDict; });
     this.strs = this.columns.map((_, i) => { const b = of(i); return b instanceof Utf8Builder ? b : noStr; });
+    this.fast = this.makeFast?.(this.i32, this.f64, this.dicts, this.strs);
     this.row = 0;
   }
 
@@ -143,6 +150,15 @@ export class CsvDecoder {
     let pos = from;
     while (pos < to) {
       const recordStart = pos;
+      if (this.fast !== undefined && !checkUtf8) {
+        const end = this.fast(buf, pos, to, this.row);
+        if (end > 0) {
+          pos = end;
+          if (++this.row === this.batchRows) this.flush();
+          continue;
+        }
+        this.rollback(this.row);
+      }
       // Blank lines (LF or CRLF alone) are not records.
       if (buf[pos] === NL) { pos++; continue; }
       if (buf[pos] === CR && pos + 1 < to && buf[pos + 1] === NL) { pos += 2; continue; }

@@ -1,0 +1,81 @@
+import type { DictBuilder, Utf8Builder } from './column-builders.js';
+
+/**
+ * Reads one simple record into the columns at `row` and returns the offset after its LF, or -1 when
+ * the record needs the general path (a quoted field, an empty or null field, a number that is not a
+ * plain decimal, a wrong field count, a record at the end of the buffer). What it wrote is then
+ * rolled back and the general path reads the record again, so this only has to be right for the
+ * records it accepts.
+ */
+export type FastRecord = (buf: Uint8Array, pos: number, to: number, row: number) => number;
+
+/** Column kinds of the generated reader (the decoder's numbering). */
+export const FAST_KIND = { skip: 0, int32: 1, float64: 2, bool: 3, utf8: 4, dict: 5 } as const;
+
+/**
+ * Generates a record reader specialised for one file's columns: straight-line code per field with the
+ * delimiter, the field's end byte and its type as constants, so the hot loop has no per-field switch.
+ * Only numbers (byte values, column indices) are spliced into the source. Returns a factory that
+ * binds one batch's column arrays.
+ */
+export function makeFastRecord(
+  kinds: ArrayLike<number>,
+  delimiter: number,
+  quote: number,
+  maxRecordBytes: number,
+): ((i32: Int32Array[], f64: Float64Array[], dicts: DictBuilder[], strs: Utf8Builder[]) => FastRecord) | undefined {
+  const n = kinds.length;
+  if (n === 0) return undefined;
+  for (let f = 0; f < n; f++) if (kinds[f] === FAST_KIND.bool) return undefined; // rare: leave to the general path
+  const D = delimiter;
+  const Q = quote < 0 ? -2 : quote;
+  const lines: string[] = [];
+  const bind: string[] = [];
+  lines.push('let p = pos, b = 0, c = 0, s = 0, e = 0, v = 0, m = 0, k = 0, neg = false;');
+  for (let f = 0; f < n; f++) {
+    const last = f === n - 1;
+    const E = last ? 10 : D;
+    // After a field's text, `b` holds the byte at p (or -1 at `to`); a CR before the final LF is allowed.
+    const endCheck = last
+      ? `if (b === 13) { p++; b = p < to ? buf[p] : -1; } if (b !== 10) return -1; p++;`
+      : `if (b !== ${E}) return -1; p++;`;
+    switch (kinds[f]) {
+      case FAST_KIND.skip:
+        lines.push(`s = p; if (p < to && buf[p] === ${Q}) return -1;`);
+        lines.push(`while (p < to && (b = buf[p]) !== ${D} && b !== 10) p++; b = p < to ? buf[p] : -1;`);
+        lines.push(last ? `if (b !== 10) return -1; p++;` : `if (b !== ${D}) return -1; p++;`);
+        break;
+      case FAST_KIND.int32:
+        bind.push(`const I${f} = i32[${f}];`);
+        lines.push(`b = p < to ? buf[p] : -1; neg = b === 45; if (neg || b === 43) p++; s = p; v = 0;`);
+        lines.push(`while (p < to && (c = buf[p] - 48) >= 0 && c <= 9) { v = v * 10 + c; p++; }`);
+        lines.push(`k = p - s; if (k === 0 || k > 10) return -1; if (neg) v = -v; if (v > 2147483647 || v < -2147483648) return -1;`);
+        lines.push(`b = p < to ? buf[p] : -1; ${endCheck} I${f}[row] = v;`);
+        break;
+      case FAST_KIND.float64:
+        bind.push(`const F${f} = f64[${f}];`);
+        lines.push(`b = p < to ? buf[p] : -1; neg = b === 45; if (neg || b === 43) p++; s = p; m = 0;`);
+        lines.push(`while (p < to && (c = buf[p] - 48) >= 0 && c <= 9) { m = m * 10 + c; p++; }`);
+        lines.push(`k = p - s; e = 0; if (p < to && buf[p] === 46) { p++; s = p; while (p < to && (c = buf[p] - 48) >= 0 && c <= 9) { m = m * 10 + c; p++; } e = p - s; k += e; }`);
+        lines.push(`if (k === 0 || m >= 9007199254740992 || e > 22) return -1;`);
+        lines.push(`b = p < to ? buf[p] : -1; ${endCheck} v = e === 0 ? m : m / P10[e]; F${f}[row] = neg ? -v : v;`);
+        break;
+      case FAST_KIND.utf8:
+      case FAST_KIND.dict: {
+        const target = kinds[f] === FAST_KIND.dict ? `T${f}` : `S${f}`;
+        bind.push(kinds[f] === FAST_KIND.dict ? `const T${f} = dicts[${f}];` : `const S${f} = strs[${f}];`);
+        lines.push(`s = p; while (p < to && (b = buf[p]) !== ${D} && b !== 10) p++; b = p < to ? buf[p] : -1;`);
+        lines.push(`if (p === s || buf[s] === ${Q}) return -1; e = p;`);
+        if (last) lines.push(`if (b !== 10) return -1; if (buf[e - 1] === 13) { e--; if (e === s) return -1; } p++;`);
+        else lines.push(`if (b !== ${D}) return -1; p++;`);
+        lines.push(`${target}.append(row, buf, s, e);`);
+        break;
+      }
+    }
+  }
+  lines.push(`if (p - pos > ${maxRecordBytes}) return -1;`, 'return p;');
+  const source = `${bind.join('\n')}\nreturn function fastRecord(buf, pos, to, row) {\n${lines.join('\n')}\n};`;
+  const P10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
+  const factory = new Function('P10', 'i32', 'f64', 'dicts', 'strs', source);
+  return (i32, f64, dicts, strs) => factory(P10, i32, f64, dicts, strs) as FastRecord;
+}
