@@ -1,4 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
+import { InputError } from '../errors.js';
 
 /**
  * Reads `length` bytes at `position` into a fresh (unpooled) Buffer; shorter at the end of the file.
@@ -58,5 +59,45 @@ export async function lineAt(file: string, offset: number): Promise<number> {
     return line;
   } finally {
     await fh.close();
+  }
+}
+
+/** Bytes a CSV or NDJSON task reads at a time. */
+export const READ_CHUNK = 4 << 20;
+
+/**
+ * Feeds the bytes `[begin, stop)` of a file to `decode` through one reused buffer of READ_CHUNK
+ * bytes: `decode(buf, have, final, base)` consumes whole records from `buf[0, have)` (where `buf[0]`
+ * is byte `base` of the file) and returns how many bytes it used; the unfinished rest moves to the
+ * front and waits for the next read (the buffer grows only for a record longer than it). So a task's
+ * raw bytes stay at about READ_CHUNK whatever its split size. Returns the bytes `decode` left unused
+ * at the end (0 when the range ended on a record end).
+ */
+export async function decodeInChunks(
+  fh: FileHandle,
+  file: string,
+  begin: number,
+  stop: number,
+  decode: (buf: Buffer, have: number, final: boolean, base: number) => Promise<number>,
+): Promise<number> {
+  let base = begin;
+  let buf = Buffer.allocUnsafeSlow(Math.min(READ_CHUNK, stop - begin));
+  let have = 0;
+  for (let pos = begin; ; ) {
+    if (have === buf.length) {
+      const bigger = Buffer.allocUnsafeSlow(Math.min(buf.length * 2, stop - base));
+      buf.copy(bigger, 0, 0, have);
+      buf = bigger;
+    }
+    const { bytesRead } = await fh.read(buf, have, Math.min(buf.length - have, stop - pos), pos);
+    if (bytesRead === 0) throw new InputError(`${file} ended at byte ${pos}, before the ${stop} bytes planned; was it changed during the run?`);
+    have += bytesRead;
+    pos += bytesRead;
+    const final = pos >= stop;
+    const used = await decode(buf, have, final, base);
+    if (final) return have - used;
+    buf.copy(buf, 0, used, have);
+    base += used;
+    have -= used;
   }
 }

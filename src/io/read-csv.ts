@@ -5,12 +5,10 @@ import type { CsvSplit } from '../planner/split.js';
 import { BadRecords, badRecordMessage, type BadRecord } from './bad-records.js';
 import { CsvDecoder, type CsvDialect, type CsvProblem } from './csv-decode.js';
 import { FS, agreedRecordStart, stateAfter, type RecordSyntax } from './csv-records.js';
-import { lineAt, linesAt, readRange } from './file-range.js';
+import { decodeInChunks, lineAt, linesAt, readRange } from './file-range.js';
 
 const TAIL_CHUNK = 64 * 1024;
 const PREFIX_CHUNK = 8 << 20;
-/** Bytes a CSV task reads at a time. */
-export const READ_CHUNK = 4 << 20;
 
 /** The bytes that drive record boundaries in a dialect. */
 export function syntaxOf(d: CsvDialect): RecordSyntax {
@@ -31,33 +29,14 @@ export async function readCsvSplit(split: CsvSplit, batchRows: number, columns?:
     const begin = split.start <= split.dataStart ? split.dataStart : await recordStartAt(fh, split, syntax, split.start);
     const stop = split.end >= split.fileBytes ? split.fileBytes : await recordStartAt(fh, split, syntax, split.end);
     if (begin >= stop) return [];
-    // Decode [begin, stop) through one reused buffer of READ_CHUNK bytes: an unfinished last record
-    // moves to the front and waits for the next read, so a task's raw bytes stay at about READ_CHUNK
-    // whatever the split size (memory is then mostly the decoded columns the job asked for).
-    let base = begin; // file offset of buf[0]
+    // Decode [begin, stop) a few MB at a time (raw bytes per task stay small whatever the split size).
+    let base = begin;
     const decoder = new CsvDecoder(split.dialect, split.columns, batchRows, columns, bad, (p) => problemAt(split.file, base, p));
-    let buf = Buffer.allocUnsafeSlow(Math.min(READ_CHUNK, stop - begin));
-    let have = 0;
-    for (let pos = begin; ; ) {
-      if (have === buf.length) {
-        const bigger = Buffer.allocUnsafeSlow(Math.min(buf.length * 2, stop - base));
-        buf.copy(bigger, 0, 0, have);
-        buf = bigger;
-      }
-      const { bytesRead } = await fh.read(buf, have, Math.min(buf.length - have, stop - pos), pos);
-      if (bytesRead === 0) throw new InputError(`${split.file} is shorter than when the run was planned (expected ${split.fileBytes} bytes); was it changed during the run?`);
-      have += bytesRead;
-      pos += bytesRead;
-      const final = pos >= stop;
-      const used = await withLines('CSV', () => decoder.decode(buf, 0, have, final));
-      if (final) {
-        if (used !== have) throw new InputError(`${split.file}, byte ${base + used}: the record ends past the next split's first record; the file has a record longer than --max-record-size (${split.dialect.maxRecordBytes} bytes) or unbalanced quotes`);
-        break;
-      }
-      buf.copy(buf, 0, used, have);
-      base += used;
-      have -= used;
-    }
+    const left = await decodeInChunks(fh, split.file, begin, stop, (buf, have, final, at) => {
+      base = at;
+      return withLines('CSV', () => decoder.decode(buf, 0, have, final));
+    });
+    if (left !== 0) throw new InputError(`${split.file}, byte ${stop - left}: the record ends past the next split's first record; the file has a record longer than --max-record-size (${split.dialect.maxRecordBytes} bytes) or unbalanced quotes`);
     await fillLines('CSV', bad.examples);
     return decoder.finish();
   } finally {

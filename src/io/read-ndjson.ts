@@ -1,8 +1,8 @@
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { RecordBatch } from 'apache-arrow';
 import type { NdjsonSplit } from '../planner/split.js';
 import { BadRecords, badRecordMessage, type BadRecord } from './bad-records.js';
-import { readRange } from './file-range.js';
+import { decodeInChunks, readRange } from './file-range.js';
 import { NdjsonDecoder, type NdjsonProblem } from './ndjson-decode.js';
 import { fillLines, withLines } from './read-csv.js';
 
@@ -12,35 +12,37 @@ const TAIL_CHUNK = 64 * 1024;
 export async function readNdjsonSplit(split: NdjsonSplit, batchRows: number, columns?: string[], bad = new BadRecords()): Promise<RecordBatch[]> {
   const fh = await open(split.file, 'r');
   try {
-    const body = await readRange(fh, split.start, split.end - split.start);
-    let begin = 0;
-    if (split.start > 0) {
-      const before = await readRange(fh, split.start - 1, 1);
-      if (before[0] !== 10) {
-        const nl = body.indexOf(10);
-        if (nl < 0) return [];
-        begin = nl + 1;
-      }
-    } else if (body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) begin = 3;
-    if (begin >= body.length) return [];
-    let buf = body;
-    if (body[body.length - 1] !== 10) {
-      const parts = [body];
-      for (let at = split.end; ; at += TAIL_CHUNK) {
-        const chunk = await readRange(fh, at, TAIL_CHUNK);
-        const nl = chunk.indexOf(10);
-        parts.push(nl >= 0 ? chunk.subarray(0, nl + 1) : chunk);
-        if (nl >= 0 || chunk.length < TAIL_CHUNK) break;
-      }
-      buf = Buffer.concat(parts);
-    }
-    const decoder = new NdjsonDecoder(split.columns, batchRows, columns, bad, (p) => ndjsonProblemAt(split.file, split.start, p));
-    await withLines('NDJSON', () => decoder.decode(buf, begin, buf.length, true));
+    const { size } = await fh.stat();
+    const begin = split.start === 0 ? await afterBom(fh) : await lineStartAt(fh, split.start, size);
+    const stop = split.end >= size ? size : await lineStartAt(fh, split.end, size);
+    if (begin >= stop) return [];
+    let base = begin;
+    const decoder = new NdjsonDecoder(split.columns, batchRows, columns, bad, (p) => ndjsonProblemAt(split.file, base, p));
+    await decodeInChunks(fh, split.file, begin, stop, (buf, have, final, at) => {
+      base = at;
+      return withLines('NDJSON', () => decoder.decode(buf, 0, have, final));
+    });
     await fillLines('NDJSON', bad.examples);
     return decoder.finish();
   } finally {
     await fh.close();
   }
+}
+
+/** The first line start at or after `at`: `at` itself after a LF, else just past the next LF (or the end). */
+async function lineStartAt(fh: FileHandle, at: number, size: number): Promise<number> {
+  if ((await readRange(fh, at - 1, 1))[0] === 10) return at;
+  for (let pos = at; pos < size; pos += TAIL_CHUNK) {
+    const chunk = await readRange(fh, pos, TAIL_CHUNK);
+    const nl = chunk.indexOf(10);
+    if (nl >= 0) return pos + nl + 1;
+  }
+  return size;
+}
+
+async function afterBom(fh: FileHandle): Promise<number> {
+  const head = await readRange(fh, 0, 3);
+  return head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
 }
 
 /** A problem at buffer offset `p.offset` as a bad record of the file. */
