@@ -70,6 +70,7 @@ export class InputError extends QuiverError {
   readonly location?: InputLocation;
   constructor(message: string, options?: { cause?: unknown; location?: InputLocation }) {
     super('io', message, options);
+    this.location = options?.location;
   }
 }
 
