@@ -47,6 +47,20 @@ try {
   process.exitCode = reportError(e);
 } finally {
   await (await import('../executor/prestart.js')).releasePrestartedPool();
+  exitWhenIdle();
+}
+
+/**
+ * The command is done; the process should now exit by itself. If a stray handle (a worker thread still
+ * shutting down) keeps it alive, exit anyway once stdout and stderr have been flushed — a CLI must
+ * never hang after its work is done.
+ */
+function exitWhenIdle(): void {
+  const check = () => {
+    if (process.stdout.writableLength > 0 || process.stderr.writableLength > 0) setTimeout(check, 200).unref();
+    else process.exit();
+  };
+  setTimeout(check, 3000).unref();
 }
 
 /**
