@@ -25,7 +25,12 @@ function interrupt(signal: NodeJS.Signals | undefined, extra: string[] = []): Pr
         child.kill(signal);
       }
     });
-    child.on('exit', (code) => resolve({ code, stderr, afterMs: Date.now() - sentAt }));
+    // Never leave a looping process behind, even if the test fails before it sends the signal.
+    const guard = setTimeout(() => child.kill('SIGKILL'), 45_000);
+    child.on('exit', (code) => {
+      clearTimeout(guard);
+      resolve({ code, stderr, afterMs: Date.now() - sentAt });
+    });
   });
 }
 
