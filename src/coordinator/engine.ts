@@ -9,7 +9,6 @@ import { loadJob, type LoadedJob } from '../job/load.js';
 import { resolveParams } from '../job/params.js';
 import type { FoldJob, Job, KeyedJob } from '../job/types.js';
 import { checkOutput, outputFormatOf, writeTableFile, type OutputFormat } from '../io/sinks.js';
-import type { InputFormat } from '../planner/inputs.js';
 import type { FormatOptions } from '../planner/formats.js';
 import type { Plan } from '../planner/plan.js';
 import { parseSize } from '../planner/size.js';
@@ -23,7 +22,7 @@ import { ProgressTracker, type RunProgress } from './progress.js';
 import { ShuffleStore, shuffleBudget } from './spill.js';
 import { BadRecordTally, type BadRecordLimit } from './bad-records.js';
 import { runKeyedMapPhase } from './keyed-map-phase.js';
-import { columnsOf, foldResult, jobPath, keyedResult, planRun, reduceSpecsOf, taskRecordOf, userCall } from './run-steps.js';
+import { columnsOf, foldResult, jobPath, keyedResult, planRun, reduceSpecsOf, taskRecordOf, userCall, type PlanRequest } from './run-steps.js';
 import { errorFromWorker } from './worker-errors.js';
 
 /** Options of an engine: its worker threads. */
@@ -37,19 +36,7 @@ export interface EngineOptions {
 export type { RunProgress };
 
 /** Options of one run. */
-export interface RunOptions {
-  /** Input files, directories or globs. */
-  input?: string | string[];
-  /** In-memory input, placed once in shared memory for the workers (instead of `input`). */
-  table?: Table;
-  /** Input format instead of telling it by extension. */
-  format?: InputFormat;
-  /** Reduce partitions. @default the number of workers */
-  reducers?: number;
-  /** Bytes per split, e.g. `64MB`. @default input ÷ (workers × 4), between 1 MB and 64 MB */
-  splitSize?: number | string;
-  /** Rows per split for Arrow and table input, and the most rows per batch handed to `map`. @default 65536 */
-  batchRows?: number;
+export interface RunOptions extends PlanRequest {
   /** Job parameters, checked against the job's `params`. */
   params?: Record<string, unknown>;
   /** Write the result here (format from the extension or `outputFormat`), atomically. */

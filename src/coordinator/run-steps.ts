@@ -27,11 +27,17 @@ import type { TaskMetrics } from '../worker/protocol.js';
 
 /** What planning needs from the run options. */
 export interface PlanRequest {
+  /** Input files, directories or globs. */
   input?: string | string[];
+  /** In-memory input, placed once in shared memory for the workers (instead of `input`). */
   table?: Table;
+  /** Input format instead of telling it by extension. */
   format?: InputFormat;
+  /** Reduce partitions. @default the number of workers */
   reducers?: number;
+  /** Bytes per split, e.g. `64MB`. @default input ÷ (workers × 4), between 1 MB and 64 MB */
   splitSize?: number | string;
+  /** Rows per split for Arrow and table input, and the most rows per batch handed to `map`. @default 65536 */
   batchRows?: number;
   /** CSV dialect and column types for CSV/NDJSON input. */
   formatOptions?: FormatOptions;

@@ -1,6 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { Field, RecordBatch, Schema, Struct, Utf8, makeData } from 'apache-arrow';
 import type { TextSplit } from '../planner/split.js';
+import { readRange } from './file-range.js';
 import { BadRecords } from './bad-records.js';
 import { validUtf8Lines } from './text-utf8.js';
 
@@ -38,17 +39,6 @@ export async function readTextSplit(split: TextSplit, batchRows: number, bad = n
   } finally {
     await fh.close();
   }
-}
-
-async function readRange(fh: FileHandle, position: number, length: number): Promise<Buffer> {
-  const buf = Buffer.allocUnsafeSlow(length);
-  let got = 0;
-  while (got < length) {
-    const { bytesRead } = await fh.read(buf, got, length - got, position + got);
-    if (bytesRead === 0) break;
-    got += bytesRead;
-  }
-  return got === length ? buf : buf.subarray(0, got);
 }
 
 /** Reads from `position` up to and including the next newline, or to the end of the file. */
