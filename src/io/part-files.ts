@@ -8,7 +8,8 @@ import {
   Utf8, makeData, tableToIPC, vectorFromArray, type Data,
 } from 'apache-arrow';
 import { InputError } from '../errors.js';
-import { tableToCsvLines, tableToNdjsonLines } from './text-formats.js';
+import { tableToCsvLines } from './text-formats.js';
+import { batchToCsv, batchToNdjson } from './batch-text.js';
 import { PARQUET_ROW_GROUP_ROWS } from './parquet-sink.js';
 
 /**
@@ -49,10 +50,9 @@ export function withoutDictionaries(batch: RecordBatch): RecordBatch {
 
 /** Appends one batch to a part file, encoded for `format`. Synchronous: it runs inside a job's `fold`. */
 export function appendBatchToPart(file: string, batch: RecordBatch, format: PartFormat): void {
-  const table = new Table([withoutDictionaries(batch)]);
-  if (format === 'csv') appendFileSync(file, [...tableToCsvLines(table)].slice(1).join(''));
-  else if (format === 'ndjson') appendFileSync(file, [...tableToNdjsonLines(table)].join(''));
-  else appendFileSync(file, tableToIPC(table, 'stream'));
+  if (format === 'csv') appendFileSync(file, batchToCsv(batch));
+  else if (format === 'ndjson') appendFileSync(file, batchToNdjson(batch));
+  else appendFileSync(file, tableToIPC(new Table([withoutDictionaries(batch)]), 'stream'));
 }
 
 function* batchesOfParts(parts: string[]): Generator<RecordBatch> {
