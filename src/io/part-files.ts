@@ -35,7 +35,10 @@ export function withoutDictionaries(batch: RecordBatch): RecordBatch {
   const children: Data[] = [];
   batch.schema.fields.forEach((f, i) => {
     const col = batch.getChildAt(i)!;
-    if (DataType.isDictionary(f.type)) {
+    if (DataType.isDictionary(f.type) && DataType.isUtf8(f.type.dictionary) && col.data.length === 1) {
+      fields.push(new Field(f.name, new Utf8(), true, f.metadata));
+      children.push(utf8FromDictionary(col.data[0]!));
+    } else if (DataType.isDictionary(f.type)) {
       const values = vectorFromArray(col.toArray() as Array<string | null>, new Utf8());
       fields.push(new Field(f.name, new Utf8(), true, f.metadata));
       children.push(values.data[0]!);
@@ -46,6 +49,28 @@ export function withoutDictionaries(batch: RecordBatch): RecordBatch {
   });
   const schema = new Schema(fields, batch.schema.metadata);
   return new RecordBatch(schema, makeData({ type: new Struct(fields), length: batch.numRows, nullCount: 0, children }));
+}
+
+/** A dictionary-of-Utf8 column as plain Utf8: each row copies its word's bytes (no JS strings). */
+function utf8FromDictionary(data: Data): Data {
+  const words = data.dictionary!.data[0]!;
+  const wordOffsets = words.valueOffsets as Int32Array;
+  const wordBytes = words.values as Uint8Array;
+  const idx = data.values as Int32Array;
+  const n = data.length;
+  const offsets = new Int32Array(n + 1);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    if (data.nullCount === 0 || data.getValid(i)) total += wordOffsets[idx[i]! + 1]! - wordOffsets[idx[i]!]!;
+    offsets[i + 1] = total;
+  }
+  const bytes = new Uint8Array(total);
+  for (let i = 0; i < n; i++) {
+    const len = offsets[i + 1]! - offsets[i]!;
+    if (len > 0) bytes.set(wordBytes.subarray(wordOffsets[idx[i]!]!, wordOffsets[idx[i]!]! + len), offsets[i]!);
+  }
+  const nullBitmap = data.nullCount > 0 ? Uint8Array.from({ length: (n + 7) >> 3 }, (_, k) => { let b = 0; for (let j = 0; j < 8 && k * 8 + j < n; j++) if (data.getValid(k * 8 + j)) b |= 1 << j; return b; }) : undefined;
+  return makeData({ type: new Utf8(), length: n, nullCount: data.nullCount, nullBitmap, valueOffsets: offsets, data: bytes });
 }
 
 /** Appends one batch to a part file, encoded for `format`. Synchronous: it runs inside a job's `fold`. */
