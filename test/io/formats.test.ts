@@ -59,6 +59,19 @@ describe('round trips', () => {
     });
   }
 
+  it('a dictionary-encoded CSV column with nulls survives CSV → Parquet and Arrow', async () => {
+    const colours = ['red', 'green', '', 'blue', '日本'];
+    const lines = Array.from({ length: 600 }, (_, i) => `${i},${colours[(i * 7) % 5]}`);
+    const csv = path.join(dir, 'colours.csv');
+    writeFileSync(csv, 'k,c\n' + lines.join('\n') + '\n');
+    const want = lines.map((l) => ({ k: Number(l.split(',')[0]), c: l.split(',')[1] || null }));
+    for (const ext of ['parquet', 'arrow']) {
+      const out = path.join(dir, `colours.${ext}`);
+      await convertFiles([csv], out, { workers: 2, splitSize: '1KB', formatOptions: { csv: { maxRecordBytes: 64 } } });
+      expect(await rowsOfFile(out), ext).toEqual(want);
+    }
+  });
+
   it('reads gzip and zstd text as one task each', async () => {
     const csv = readFileSync(path.join(dir, 'g.csv'));
     writeFileSync(path.join(dir, 'g.csv.gz'), gzipSync(csv));
