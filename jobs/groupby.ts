@@ -170,9 +170,8 @@ export default defineJob({
     return a;
   },
   reduce(_key, acc: number[], ctx) {
+    // One number per aggregate, in the order of `output.value`: numbers travel as one Float64Array.
     const { aggs } = parseAggs(ctx.params.agg as string[]);
-    const row: Record<string, number> = {};
-    for (const a of aggs) row[a.name] = a.op === 'mean' ? acc[a.slot]! / acc[a.slot + 1]! : acc[a.slot]!;
-    return row;
+    return aggs.map((a) => (a.op === 'mean' ? acc[a.slot]! / acc[a.slot + 1]! : acc[a.slot]!));
   },
 });

@@ -198,7 +198,7 @@ export async function runReduceTask(run: RunState, task: ReduceTask): Promise<Re
   }
   const cmp = rowComparator(job.sort ?? 'key', job.name);
   if (cmp) {
-    const order = keys.map((_, i) => i).sort((a, b) => cmp(keys[a]!, values[a], keys[b]!, values[b]));
+    const order = keys.map((_, i) => i).sort(orderBy(job.sort ?? 'key', keys, values, cmp));
     keys = order.map((i) => keys[i]!);
     values = order.map((i) => values[i]);
   }
@@ -208,6 +208,19 @@ export async function runReduceTask(run: RunState, task: ReduceTask): Promise<Re
     output: { kind: 'reduce', pairs },
     metrics: { start, end, readMs: 0, rowsIn, bytesIn, bytesOut: byteSizeOf(pairs), pairsOut: keys.length, counters },
   };
+}
+
+/** The comparator of row indices for a sort: a direct one for the default key sort of same-typed keys. */
+function orderBy(sort: string, keys: Key[], values: unknown[], cmp: NonNullable<ReturnType<typeof rowComparator>>): (a: number, b: number) => number {
+  if (sort === 'key' && keys.every((k) => typeof k === 'number')) {
+    const nums = keys as number[];
+    return (a, b) => nums[a]! - nums[b]!;
+  }
+  if (sort === 'key' && keys.every((k) => typeof k === 'string')) {
+    const strs = keys as string[];
+    return (a, b) => (strs[a]! < strs[b]! ? -1 : strs[a]! > strs[b]! ? 1 : 0);
+  }
+  return (a, b) => cmp(keys[a]!, values[a], keys[b]!, values[b]);
 }
 
 function metricsOf(
