@@ -43,7 +43,11 @@ export async function runKeyedMapPhase(
     await forkJoin(pool, runId, batch.map((i) => specs[i]!), (j, out: TaskOutput, m, w) => {
       const i = batch[j]!;
       onDone('map', i, m, w);
-      if (out.kind === 'held') held.set(out.holder, [...(held.get(out.holder) ?? []), i]);
+      if (out.kind === 'held') {
+        const tasks = held.get(out.holder);
+        if (tasks) tasks.push(i);
+        else held.set(out.holder, [i]);
+      }
       else if (out.kind === 'map') out.partitions.forEach((p, r) => keep(r, p));
     }, toError, options);
     const drained = new Set<number>();

@@ -1,32 +1,21 @@
 import type { ParamValue } from '../job/types.js';
-import type { LoadBalance } from './load-balance.js';
-import type { PhaseBreakdown } from './phases.js';
 import type { RunSample } from './sample.js';
 import type { Stats } from './stats.js';
 
 /** The schema tag of the JSON report; it changes only when a field changes meaning or goes away. */
 export const SPEEDUP_SCHEMA = 'quiver-speedup/1';
 
-/** One setting of a sweep (the sequential baseline or a worker count), summarised over its timed runs. */
-export interface SettingResult {
+/**
+ * One setting of a sweep (the sequential baseline or a worker count), summarised over its timed runs.
+ * The fields it shares with a run sample (phases, CPU and busy time, cores busy, load balance, tasks,
+ * bytes moved, splits) are those of the median run (the lower median for an even count).
+ */
+export interface SettingResult extends Omit<RunSample, 'wallMs' | 'setupDetail'> {
   /** Wall time T over the timed runs. */
   wallMs: Stats;
-  /** Where the time went in the median run (the lower median for an even count); adds up to its wall time. */
-  phases: PhaseBreakdown;
   /** Sum of `phases`, and that run's wall time: equal but for the microseconds between phases. */
   phaseSumMs: number;
   medianRunWallMs: number;
-  /** CPU time of the process in the median run, all threads. */
-  cpuMs: number;
-  /** Sum of task times in the median run. */
-  busyMs: number;
-  /** busyMs ÷ wall time of the median run: cores kept busy on average. */
-  coresBusy: number;
-  /** Load balance of the median run's map phase (null for the sequential run). */
-  loadBalance: LoadBalance | null;
-  tasks: { map: number; reduce: number; retried: number };
-  bytesMoved: number;
-  splits: number;
   /** Every timed run, in order. */
   runs: RunSample[];
 }

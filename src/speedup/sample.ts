@@ -34,8 +34,8 @@ export function sampleOfRun(r: RunReport, wallMs: number, cpuMs: number): RunSam
     setupDetail: r.setupDetail,
     busyMs: r.busyMs,
     coresBusy: wallMs > 0 ? r.busyMs / wallMs : 0,
-    // Drains (each worker handing over its held map results) are recorded as map tasks after the splits; they are not tasks to balance.
-    loadBalance: loadBalanceOf(r.taskRecords.filter((t) => t.kind === 'reduce' || t.index < r.input.splits), r.workers, r.phases.setup, mapEnd),
+    // Drains (each worker handing over its held map results) are not tasks to balance.
+    loadBalance: loadBalanceOf(r.taskRecords.filter((t) => t.kind !== 'drain'), r.workers, r.phases.setup, mapEnd),
     tasks: r.tasks,
     bytesMoved: r.bytesMoved,
     splits: r.input.splits,
