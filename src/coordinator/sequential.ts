@@ -88,7 +88,8 @@ export async function runSequential(jobSpec: string | URL | Job, options: RunOpt
         if (r.output.kind !== 'fold') continue;
         const t = now();
         const acc = r.output.acc;
-        tree.add(i, userCall(jobFile, 'merge', () => deserializeValue(acc)));
+        // As in the engine: `merge` runs inside tree.add, so its errors carry the job's file:line too.
+        userCall(jobFile, 'merge', () => tree.add(i, deserializeValue(acc)));
         mergeMs += now() - t;
       }
       phases.map = now() - tMap - mergeMs;
@@ -104,7 +105,7 @@ export async function runSequential(jobSpec: string | URL | Job, options: RunOpt
         record('map', i, r.metrics);
       }
       const drained = await call('handing over the held map results', 'io', () => runDrainTask(state, { kind: 'drain', reducers: R }));
-      record('map', of, drained.metrics);
+      record('drain', of, drained.metrics);
       if (drained.output.kind === 'drained') drained.output.partitions.forEach((p, j) => parts[j]!.push(p));
       const tShuffle = now();
       phases.map = tShuffle - tMap;
@@ -135,7 +136,7 @@ export async function runSequential(jobSpec: string | URL | Job, options: RunOpt
     await writeTableFile(table, options.output, outputFormat);
     phases.write = now() - tWrite;
   }
-  const mapRows = records.reduce((n, r) => n + (r.kind === 'reduce' ? 0 : r.rowsIn), 0);
+  const mapRows = records.reduce((n, r) => n + (r.kind === 'map' || r.kind === 'fold' ? r.rowsIn : 0), 0);
   const report: SequentialReport = {
     job: job.name,
     jobFile,
