@@ -55,20 +55,21 @@ export function fieldLayouts(schema: Schema): FieldLayout[] | undefined {
 
 /** Decodes the schema from an IPC schema message (as made by `schemaToMessage`). */
 export function schemaFromMessage(bytes: Uint8Array): Schema {
+  return decodeMessage(bytes).header() as Schema;
+}
+
+/** Decodes an IPC message's flatbuffer: `[0xFFFFFFFF][int32 length][flatbuffer]`, or `[int32 length][flatbuffer]` (pre-1.0). */
+function decodeMessage(bytes: Uint8Array): Message {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const continued = view.getUint32(0, true) === 0xffffffff;
   const start = continued ? 8 : 4;
   const length = view.getInt32(continued ? 4 : 0, true);
-  return Message.decode(bytes.subarray(start, start + length)).header() as Schema;
+  return Message.decode(bytes.subarray(start, start + length));
 }
 
 /** Decodes a record batch message's metadata: rows, field nodes and buffer regions (offsets within the body). */
 export function batchHeaderFromMessage(bytes: Uint8Array): { length: number; nodes: FieldNode[]; buffers: BufferRegion[]; compressed: boolean } {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const continued = view.getUint32(0, true) === 0xffffffff;
-  const start = continued ? 8 : 4;
-  const length = view.getInt32(continued ? 4 : 0, true);
-  const msg = Message.decode(bytes.subarray(start, start + length));
+  const msg = decodeMessage(bytes);
   if (!msg.isRecordBatch()) throw new Error(`expected a record batch message, found message type ${msg.headerType}`);
   const h = msg.header()!;
   return { length: h.length, nodes: h.nodes, buffers: h.buffers, compressed: h.compression != null };

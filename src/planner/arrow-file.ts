@@ -1,7 +1,9 @@
-import { open, type FileHandle } from 'node:fs/promises';
-import { Message, Table, tableToIPC, type Schema } from 'apache-arrow';
+import { open } from 'node:fs/promises';
+import { Table, tableToIPC, type Schema } from 'apache-arrow';
 import { Footer } from 'apache-arrow/ipc/metadata/file';
 import { InputError } from '../errors.js';
+import { batchHeaderFromMessage } from '../io/arrow-columns.js';
+import { readRange } from '../io/file-range.js';
 import type { ArrowFileSplit } from './split.js';
 
 const MAGIC = Buffer.from('ARROW1');
@@ -27,15 +29,15 @@ export async function readArrowFileLayout(file: string): Promise<ArrowFileLayout
     const bad = (what: string) =>
       new InputError(`${file} is not a valid Arrow IPC file: ${what}. If it is an Arrow stream, name it .arrows; if it is text, pass --input-format text`);
     if (size < 18) throw bad(`it has only ${size} bytes`);
-    const head = await readAt(fh, 0, 8);
-    const tail = await readAt(fh, size - 10, 10);
+    const head = await readRange(fh, 0, 8);
+    const tail = await readRange(fh, size - 10, 10);
     if (!head.subarray(0, 6).equals(MAGIC)) throw bad('it does not start with the ARROW1 magic bytes');
     if (!tail.subarray(4, 10).equals(MAGIC)) throw bad('it does not end with the ARROW1 magic bytes (truncated?)');
     const footerLength = tail.readInt32LE(0);
     if (footerLength <= 0 || footerLength > size - 18) throw bad(`its footer length ${footerLength} is out of range (truncated?)`);
     let footer: InstanceType<typeof Footer>;
     try {
-      footer = Footer.decode(await readAt(fh, size - 10 - footerLength, footerLength));
+      footer = Footer.decode(await readRange(fh, size - 10 - footerLength, footerLength));
     } catch (e) {
       throw bad(`its footer does not decode (${(e as Error).message})`);
     }
@@ -49,7 +51,7 @@ export async function readArrowFileLayout(file: string): Promise<ArrowFileLayout
       entries.map(async (b, i) => {
         const length = b.metaDataLength + Number(b.bodyLength);
         if (b.offset < 8 || b.offset + length > size) throw bad(`record batch ${i} lies outside the file (truncated?)`);
-        const meta = await readAt(fh, b.offset, b.metaDataLength);
+        const meta = await readRange(fh, b.offset, b.metaDataLength);
         return { offset: b.offset, length, metaLength: b.metaDataLength, rows: rowsOfMessage(meta, () => bad(`record batch ${i} has a corrupt header`)) };
       }),
     );
@@ -58,25 +60,6 @@ export async function readArrowFileLayout(file: string): Promise<ArrowFileLayout
   } finally {
     await fh.close();
   }
-}
-
-function rowsOfMessage(meta: Buffer, bad: () => Error): number {
-  const continued = meta.readUInt32LE(0) === 0xffffffff;
-  const start = continued ? 8 : 4;
-  const len = meta.readInt32LE(continued ? 4 : 0);
-  try {
-    const msg = Message.decode(meta.subarray(start, start + len));
-    if (!msg.isRecordBatch()) throw bad();
-    return msg.header()!.length;
-  } catch {
-    throw bad();
-  }
-}
-
-async function readAt(fh: FileHandle, position: number, length: number): Promise<Buffer> {
-  const buf = Buffer.allocUnsafe(length);
-  const { bytesRead } = await fh.read(buf, 0, length, position);
-  return bytesRead === length ? buf : buf.subarray(0, bytesRead);
 }
 
 /**
@@ -109,6 +92,15 @@ export function splitArrowFile(layout: ArrowFileLayout, rowsPerSplit: number, fi
 }
 
 /** The IPC schema message of a schema: the first message of a stream holding an empty table. */
+/** Rows of a record batch message, from its metadata alone. */
+function rowsOfMessage(meta: Uint8Array, bad: () => Error): number {
+  try {
+    return batchHeaderFromMessage(meta).length;
+  } catch {
+    throw bad();
+  }
+}
+
 export function schemaToMessage(schema: Schema): Uint8Array {
   const stream = tableToIPC(new Table(schema), 'stream');
   const view = new DataView(stream.buffer, stream.byteOffset, stream.byteLength);
