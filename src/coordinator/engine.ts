@@ -113,7 +113,7 @@ export class Engine {
     let planMs = 0;
     const loading = timed(loadJob(jobPath(jobSpec)), (ms) => (bundleMs = ms));
     const planning = timed(planRun(options, this.workers), (ms) => (planMs = ms));
-    const workersUp = timed(this.pool.start(), () => undefined);
+    const workersUp = this.pool.start();
     // If bundling, planning or the params fail first, this is never awaited; its error resurfaces at load.
     workersUp.catch(() => undefined);
     const [loaded, planned] = await settleBoth(loading, planning);
