@@ -1,0 +1,37 @@
+import { groupbyBatches, writeArrowFile } from './groupby.js';
+import { writeTextFile } from './text.js';
+
+/** The size and seed options of `quiver datasets generate`. */
+export interface DatasetOptions {
+  /** Rows of a table dataset. */
+  rows: number;
+  /** Megabytes of a text dataset. */
+  mb: number;
+  /** Random seed: the same seed gives the same data. */
+  seed: number;
+}
+
+/** One generated dataset: what it is and how to write it. */
+export interface Dataset {
+  /** One line for `quiver datasets generate --help`. */
+  description: string;
+  /** The file name extension the output should have, e.g. `.arrow`; checked before writing. */
+  extension?: string;
+  write(output: string, o: DatasetOptions): Promise<void>;
+}
+
+/**
+ * The datasets `quiver datasets generate <name>` can write, by name. Each generator is deterministic
+ * for a seed, so tests and benchmarks can regenerate the same data. Add a dataset by adding an entry.
+ */
+export const DATASETS: Record<string, Dataset> = {
+  groupby: {
+    description: 'db-benchmark G1 table (id1–id6, v1–v3), --rows rows',
+    extension: '.arrow',
+    write: (output, o) => writeArrowFile(output, groupbyBatches(o.rows, o.seed)),
+  },
+  text: {
+    description: 'Zipf-distributed words in lines, --mb megabytes',
+    write: (output, o) => writeTextFile(output, o.mb * 2 ** 20, o.seed),
+  },
+};
