@@ -109,7 +109,8 @@ export function columnsOf(job: Job, params: Record<string, ParamValue>, option: 
   if (option) return option;
   const c = job.columns;
   if (c === undefined) return undefined;
-  const names = typeof c === 'function' ? (c as (p: Record<string, ParamValue>) => string[])(params) : c;
+  const names = typeof c === 'function' ? (c as (p: Record<string, ParamValue>) => string[] | undefined)(params) : c;
+  if (names === undefined) return undefined;
   if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) {
     throw new JobError(`job "${job.name}": \`columns(params)\` must return an array of column names, got ${JSON.stringify(names)}`);
   }

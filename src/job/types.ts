@@ -85,8 +85,8 @@ export interface KeyedJob<V = unknown, P = Record<string, ParamValue>> {
   name: string;
   description?: string;
   params?: ParamsSpec;
-  /** Columns the job reads (or a function of the params naming them); readers skip the others. @default all */
-  columns?: string[] | ((params: P) => string[]);
+  /** Columns the job reads (or a function of the params naming them, undefined for all); readers skip the others. @default all */
+  columns?: string[] | ((params: P) => string[] | undefined);
   map(batch: RecordBatch, emit: (key: Key, value: V) => void, ctx: JobContext<P>): void;
   /**
    * Emits what `map` kept in `ctx.state` (Hadoop's `cleanup`, for in-mapper combining). quiver combines
@@ -117,8 +117,8 @@ export interface FoldJob<A = unknown, R = unknown, P = Record<string, ParamValue
   name: string;
   description?: string;
   params?: ParamsSpec;
-  /** Columns the job reads (or a function of the params naming them); readers skip the others. @default all */
-  columns?: string[] | ((params: P) => string[]);
+  /** Columns the job reads (or a function of the params naming them, undefined for all); readers skip the others. @default all */
+  columns?: string[] | ((params: P) => string[] | undefined);
   /** A fresh accumulator; must be a true identity of `merge`. */
   identity(ctx: JobContext<P>): A;
   fold(acc: A, batch: RecordBatch, ctx: JobContext<P>): A;
