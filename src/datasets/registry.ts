@@ -1,3 +1,4 @@
+import { correlatedBatches } from './correlated.js';
 import { groupbyBatches, writeArrowFile } from './groupby.js';
 import { writeTextFile } from './text.js';
 
@@ -29,6 +30,11 @@ export const DATASETS: Record<string, Dataset> = {
     description: 'db-benchmark G1 table (id1–id6, v1–v3), --rows rows',
     extension: '.arrow',
     write: (output, o) => writeArrowFile(output, groupbyBatches(o.rows, o.seed)),
+  },
+  correlated: {
+    description: 'six float64 columns f1–f6 mixing three hidden Gaussian factors plus noise (for pca), --rows rows',
+    extension: '.arrow',
+    write: (output, o) => writeArrowFile(output, correlatedBatches(o.rows, o.seed)),
   },
   text: {
     description: 'Zipf-distributed words in lines, --mb megabytes',
