@@ -27,7 +27,7 @@ export default defineJob({
     column: { type: 'string', description: 'the numeric column to rank by, e.g. v3' },
     k: { type: 'integer', default: 10, description: 'how many rows to keep' },
     order: { type: 'string', default: 'desc', description: 'desc for the largest values, asc for the smallest' },
-    columns: { type: 'list', default: [], description: 'other columns to output with each row (default all)' },
+    columns: { type: 'list', default: [], description: 'other columns to output with each row; empty for all of them' },
   },
   columns: (p) => ((p.columns as string[]).length ? [p.column as string, ...(p.columns as string[])] : undefined),
   identity(ctx): Acc {
