@@ -1,10 +1,11 @@
 export { defineJob } from './job/define-job.js';
 export { joinKey, splitKey } from './job/key.js';
-export type { Job, KeyedJob, FoldJob, JobContext, Key, ParamSpec, ParamsSpec, ParamValue, SplitInfo, ColumnValues, SortOrder, KeyedOutput } from './job/types.js';
+export type { Job, DataJob, KeyedJob, FoldJob, RecursiveJob, DriverJob, JobContext, ForkContext, DriverContext, SubRunOptions, SubRunResult, SharedArrayKind, Key, ParamSpec, ParamsSpec, ParamValue, JsonValue, SplitInfo, ColumnValues, SortOrder, KeyedOutput } from './job/types.js';
 export { Engine, run } from './coordinator/engine.js';
 export type { EngineOptions, RunOptions, RunResult, RunProgress } from './coordinator/engine.js';
 export { runSequential } from './coordinator/sequential.js';
 export type { SequentialResult, SequentialReport } from './coordinator/sequential.js';
+export type { StepReport } from './coordinator/driver.js';
 export type { RunReport, PhaseTimes, TaskRecord } from './coordinator/report.js';
 export { formatReport } from './coordinator/report.js';
 export { makePlan } from './planner/plan.js';

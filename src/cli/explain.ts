@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { defaultWorkers } from '../executor/pool.js';
+import { UsageError } from '../errors.js';
 import { loadJob } from '../job/load.js';
 import { resolveParams } from '../job/params.js';
 import { makePlan } from '../planner/plan.js';
@@ -17,6 +18,12 @@ export function registerExplain(program: Command): void {
       const { job, file } = await loadJob(jobSpec);
       const params = resolveParams(job.name, job.params, o.params ?? {});
       const workers = o.workers ?? defaultWorkers();
+      if (job.kind === 'driver' || job.kind === 'recursive') {
+        const steps = job.kind === 'driver' ? 'its drive(q) decides which jobs run, and each step plans its own input (as below for a keyed or fold job)' : 'it runs from a driver (q.forkJoin), one task per problem';
+        process.stdout.write(`job       ${job.name} (${job.kind}) from ${path.relative(process.cwd(), file)}\nplan      ${steps}\n`);
+        return;
+      }
+      if (!o.input?.length) throw new UsageError(`no input: pass --input <file, directory or glob> to see how ${job.name} would split it`);
       const plan = await makePlan({
         inputs: o.input as string[],
         format: o.format,

@@ -17,7 +17,7 @@ import { checkOutput, outputFormatOf } from '../io/sinks.js';
 /** Options shared by `run`, `explain` and `speedup`: the input and how it is cut. */
 export function addInputOptions(cmd: Command): Command {
   return addFormatOptions(cmd)
-    .requiredOption('-i, --input <paths...>', 'input files, directories or globs (Arrow IPC, Arrow stream, Parquet, CSV, NDJSON, text; .gz/.zst)')
+    .option('-i, --input <paths...>', 'input files, directories or globs (Arrow IPC, Arrow stream, Parquet, CSV, NDJSON, text; .gz/.zst); a driver job may need none')
     .option('--input-format <format>', 'treat inputs as arrow, arrows, csv, ndjson, parquet or text, instead of telling by extension')
     .option('-w, --workers <n>', 'worker threads (default: the cores Node may use)', positiveInt('--workers'))
     .option('-r, --reducers <n>', 'reduce partitions (default: workers)', positiveInt('--reducers'))
@@ -27,7 +27,7 @@ export function addInputOptions(cmd: Command): Command {
 }
 
 interface InputFlags extends FormatFlags {
-  input: string[];
+  input?: string[];
   inputFormat?: string;
   workers?: number;
   reducers?: number;

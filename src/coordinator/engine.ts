@@ -7,7 +7,7 @@ import { WorkerPool, defaultWorkers } from '../executor/pool.js';
 import { takePrestartedPool } from '../executor/prestart.js';
 import { loadJob, type LoadedJob } from '../job/load.js';
 import { resolveParams } from '../job/params.js';
-import type { FoldJob, Job, KeyedJob } from '../job/types.js';
+import type { DataJob, FoldJob, Job, KeyedJob, ParamValue, RecursiveJob } from '../job/types.js';
 import { checkOutput, outputFormatOf, writeTableFile, type OutputFormat } from '../io/sinks.js';
 import type { FormatOptions } from '../planner/formats.js';
 import type { Plan } from '../planner/plan.js';
@@ -24,6 +24,8 @@ import { BadRecordTally, type BadRecordLimit } from './bad-records.js';
 import { runKeyedMapPhase } from './keyed-map-phase.js';
 import { columnsOf, foldResult, jobPath, keyedResult, planRun, reduceSpecsOf, taskRecordOf, userCall, type PlanRequest } from './run-steps.js';
 import { errorFromWorker } from './worker-errors.js';
+import { driverSummary, runDriver, type StepReport } from './driver.js';
+import { Recursion } from './recursion.js';
 
 /** Options of an engine: its worker threads. */
 export interface EngineOptions {
@@ -103,26 +105,141 @@ export class Engine {
   /** Runs a job (a file path, a built-in job name, a file URL, or a job object from defineJob) over the input. */
   async run(jobSpec: string | URL | Job, options: RunOptions): Promise<RunResult> {
     const t0 = now();
+    if (options.signal?.aborted) throw cancelledErrorOf(options.signal.reason);
+    if (options.output) await checkOutput(options.output, options.overwrite ?? false);
+    const timing = { t0, bundleMs: 0, planMs: 0 };
+    const loading = timed(loadJob(jobPath(jobSpec)), (ms) => (timing.bundleMs = ms));
+    const planning = timed(planRun(options, this.workers), (ms) => (timing.planMs = ms));
+    // If bundling, planning or the params fail first, this is never awaited; its error resurfaces at load.
+    this.pool.start().catch(() => undefined);
+    const [loadedR, plannedR] = await Promise.allSettled([loading, planning]);
+    if (loadedR.status === 'rejected') throw loadedR.reason;
+    const loaded = loadedR.value;
+    // A driver plans the input of each job it runs; a plan made for it is not needed (nor is an input).
+    if (loaded.job.kind === 'driver') return this.drive(loaded, options, timing);
+    if (loaded.job.kind === 'recursive') {
+      throw new UsageError(`job "${loaded.job.name}" is a recursive job: it runs from a driver (\`q.forkJoin(job, problem)\` in a job with \`drive(q)\`) or with engine.forkJoin(job, problem)`);
+    }
+    if (plannedR.status === 'rejected') throw plannedR.reason;
+    return this.execute(loaded, plannedR.value, options, timing);
+  }
+
+  /**
+   * Runs a recursive job from `problem`: each problem is a task that divides it or conquers it, and
+   * results are combined in this thread as they finish (see docs/fork-join.md).
+   *
+   * @example
+   * const { result } = await engine.forkJoin('jobs/fib.ts', 30);
+   */
+  async forkJoin(jobSpec: string | URL | Job, problem: unknown, options: { params?: Record<string, unknown>; signal?: AbortSignal } = {}): Promise<{ result: unknown; report: StepReport }> {
+    const loaded = await loadJob(jobPath(jobSpec));
+    if (loaded.job.kind !== 'recursive') throw new UsageError(`engine.forkJoin runs recursive jobs (with divide/conquer/combine); "${loaded.job.name}" is a ${loaded.job.kind} job: use engine.run`);
+    return this.forkJoinStep(loaded, resolveParams(loaded.job.name, loaded.job.params, options.params ?? {}), problem, options.signal);
+  }
+
+  private async drive(loaded: LoadedJob, options: RunOptions, timing: { t0: number; bundleMs: number; planMs: number }): Promise<RunResult> {
+    const { t0 } = timing;
+    const params = resolveParams(loaded.job.name, loaded.job.params, options.params ?? {});
+    const setupMs = now() - t0;
+    const outcome = await runDriver(loaded, params, options, {
+      workers: this.workers,
+      runStep: async (step, o) => {
+        const s0 = now();
+        const timingOf = { t0: s0, bundleMs: 0, planMs: 0 };
+        const planned = await timed(planRun(o, this.workers), (ms) => (timingOf.planMs = ms));
+        return this.execute(step, planned, o, timingOf);
+      },
+      forkJoinStep: (step, p, problem, signal) => this.forkJoinStep(step, p, problem, signal),
+    }, t0);
+    let writeMs = 0;
+    if (options.output) {
+      if (options.signal?.aborted) throw cancelledErrorOf(options.signal.reason);
+      const tWrite = now();
+      await writeTableFile(outcome.table, options.output, outputFormatOf(options.output, options.outputFormat), options.signal);
+      writeMs = now() - tWrite;
+    }
+    const wallMs = now() - t0;
+    const sum = driverSummary(outcome.steps, outcome.counters, wallMs - writeMs, setupMs);
+    sum.phases.write += writeMs;
+    const busyMs = sum.taskRecords.reduce((n, r) => n + (r.end - r.start), 0);
+    const mapBusy = sum.taskRecords.filter((r) => r.kind !== 'reduce').reduce((n, r) => n + (r.end - r.start), 0);
+    const report: RunReport = {
+      job: loaded.job.name,
+      jobFile: loaded.file,
+      kind: 'driver',
+      workers: this.workers,
+      reducers: 0,
+      cores: os.availableParallelism(),
+      input: sum.input,
+      output: { rows: outcome.table.numRows, path: options.output },
+      wallMs,
+      phases: sum.phases,
+      setupDetail: { planMs: 0, bundleMs: timing.bundleMs, workersMs: 0 },
+      busyMs,
+      coresBusy: wallMs > 0 ? busyMs / wallMs : 0,
+      mapCoresBusy: sum.phases.map > 0 ? mapBusy / sum.phases.map : 0,
+      imbalance: Math.max(1, ...outcome.steps.map((s) => (s.report as Partial<RunReport>).imbalance ?? 1)),
+      bytesMoved: sum.bytesMoved,
+      spilledBytes: sum.spilledBytes,
+      tasks: sum.tasks,
+      counters: sum.counters,
+      taskRecords: sum.taskRecords,
+      steps: sum.steps,
+    };
+    return { table: outcome.table, value: outcome.value, report };
+  }
+
+  private async forkJoinStep(loaded: LoadedJob, params: Record<string, ParamValue>, problem: unknown, signal: AbortSignal | undefined): Promise<{ result: unknown; report: StepReport }> {
+    const t0 = now();
+    const runId = nextRunId++;
+    const jobFile = loaded.file;
+    await this.pool.load({ runId, jobUrl: loaded.url, jobName: loaded.jobName, params }).catch((e: SerializedError | Error) => {
+      throw e instanceof Error ? e : errorFromWorker(e, `loading ${path.relative(process.cwd(), jobFile)}`, jobFile);
+    });
+    const tSolve = now();
+    const rec = new Recursion(loaded.job as RecursiveJob, params, jobFile);
+    const records: TaskRecord[] = [];
+    const counters: Record<string, number> = {};
+    let retried = 0;
+    let combineMs = 0;
+    await forkJoin(this.pool, runId, [rec.root(problem)], (i, out, m, w) => {
+      records.push(taskRecordOf(out.kind === 'forked' ? 'divide' : 'conquer', i, w, m, t0));
+      for (const [k, v] of Object.entries(m.counters)) counters[k] = (counters[k] ?? 0) + v;
+      const t = now();
+      const more = rec.take(i, out);
+      combineMs += now() - t;
+      return more;
+    }, (e, spec) => errorFromWorker(e, spec.describe, jobFile), { signal, onRetry: () => retried++ });
+    const wallMs = now() - t0;
+    const phases: PhaseTimes = { setup: tSolve - t0, map: now() - tSolve - combineMs, shuffle: 0, reduce: 0, merge: combineMs, write: 0 };
+    const report: StepReport = {
+      job: loaded.job.name,
+      jobFile,
+      kind: 'recursive',
+      input: { files: 0, bytes: 0, rows: 0, splits: 0 },
+      output: { rows: 0 },
+      wallMs,
+      phases,
+      busyMs: records.reduce((n, r) => n + (r.end - r.start), 0),
+      counters,
+      tasks: { map: rec.size, reduce: 0, retried },
+      taskRecords: records,
+    };
+    return { result: rec.result, report };
+  }
+
+  /** Runs a keyed or fold job over a planned input (loaded, and its workers starting). */
+  private async execute(loaded: LoadedJob, planned: Awaited<ReturnType<typeof planRun>>, options: RunOptions, timing: { t0: number; bundleMs: number; planMs: number }): Promise<RunResult> {
+    const { t0, bundleMs, planMs } = timing;
     const runId = nextRunId++;
     const signal = options.signal;
-    if (signal?.aborted) throw cancelledErrorOf(signal.reason);
-    if (options.output) await checkOutput(options.output, options.overwrite ?? false);
     const outputFormat = options.output ? outputFormatOf(options.output, options.outputFormat) : undefined;
-
-    let bundleMs = 0;
-    let planMs = 0;
-    const loading = timed(loadJob(jobPath(jobSpec)), (ms) => (bundleMs = ms));
-    const planning = timed(planRun(options, this.workers), (ms) => (planMs = ms));
-    const workersUp = this.pool.start();
-    // If bundling, planning or the params fail first, this is never awaited; its error resurfaces at load.
-    workersUp.catch(() => undefined);
-    const [loaded, planned] = await settleBoth(loading, planning);
-    const { job, file: jobFile } = loaded;
+    const { job: anyJob, file: jobFile } = loaded;
+    const job = anyJob as DataJob;
     const params = resolveParams(job.name, job.params, options.params ?? {});
     const columns = columnsOf(job, params, options.columns);
     const workersStart = now();
-    await workersUp;
-    await this.pool.load({ runId, jobUrl: loaded.url, params, table: planned.shared }).catch((e: SerializedError | Error) => {
+    await this.pool.load({ runId, jobUrl: loaded.url, jobName: loaded.jobName, params, table: planned.shared }).catch((e: SerializedError | Error) => {
       throw e instanceof Error ? e : errorFromWorker(e, `loading ${path.relative(process.cwd(), jobFile)}`, jobFile);
     });
     const workersMs = now() - workersStart;

@@ -17,8 +17,8 @@ export interface PhaseTimes {
 
 /** What one task did, for the report and for speedup analysis. Times are ms from the run's start. */
 export interface TaskRecord {
-  /** `drain`: a worker handing over what its map tasks combined (per-worker combining, end of the map phase). */
-  kind: 'map' | 'fold' | 'reduce' | 'drain';
+  /** `drain`: a worker handing over what its map tasks combined (per-worker combining, end of the map phase). `divide` and `conquer`: the tasks of a recursive job. */
+  kind: 'map' | 'fold' | 'reduce' | 'drain' | 'divide' | 'conquer';
   index: number;
   worker: number;
   start: number;
@@ -34,7 +34,7 @@ export interface TaskRecord {
 export interface RunReport {
   job: string;
   jobFile: string;
-  kind: 'keyed' | 'fold';
+  kind: 'keyed' | 'fold' | 'recursive' | 'driver';
   workers: number;
   reducers: number;
   /** `os.availableParallelism()` on this machine. */
@@ -61,6 +61,8 @@ export interface RunReport {
   tasks: { map: number; reduce: number; retried: number };
   counters: Record<string, number>;
   taskRecords: TaskRecord[];
+  /** A driver's steps: the jobs it ran, how often and for how long. */
+  steps?: Array<{ job: string; kind: string; runs: number; wallMs: number }>;
 }
 
 const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 1 : 0)} ms`);
@@ -71,13 +73,16 @@ export function formatReport(r: RunReport): string {
   const lines = [
     `quiver: ${r.job} — ${r.input.rows.toLocaleString('en-US')} rows, ${formatSize(r.input.bytes)} in ${r.input.files} file${r.input.files === 1 ? '' : 's'} → ${r.output.rows.toLocaleString('en-US')} rows${r.output.path ? ` (${r.output.path})` : ''}`,
     `  wall ${fmtMs(r.wallMs)}: ${Object.entries(r.phases).map(([k, v]) => `${k} ${fmtMs(v)}`).join(', ')}`,
-    `  tasks: ${r.tasks.map} ${r.kind === 'fold' ? 'fold' : 'map'} + ${r.tasks.reduce} reduce on ${r.workers} worker${r.workers === 1 ? '' : 's'}` +
+    `  tasks: ${r.tasks.map} ${r.kind === 'fold' ? 'fold' : r.kind === 'keyed' ? 'map' : 'map/fold/fork-join'} + ${r.tasks.reduce} reduce on ${r.workers} worker${r.workers === 1 ? '' : 's'}` +
       `${r.tasks.retried ? `, ${r.tasks.retried} retried` : ''}; ${formatSize(r.bytesMoved)} moved between threads${r.spilledBytes ? `, ${formatSize(r.spilledBytes)} spilled to disk` : ''}; imbalance ${r.imbalance.toFixed(2)}`,
     `  cores: ${r.coresBusy.toFixed(1)} of ${r.cores} busy over the run, ${pct}% of the ${Math.min(r.workers, r.cores)} usable (map phase: ${r.mapCoresBusy.toFixed(1)})`,
   ];
   if (r.badRecords) {
     const files = Object.entries(r.badRecords.byFile).map(([f, n]) => `${f}: ${n.toLocaleString('en-US')}`).join(', ');
     lines.push(`  bad records skipped: ${r.badRecords.total.toLocaleString('en-US')} (${files})${r.badRecords.examplesFile ? `; examples in ${r.badRecords.examplesFile}` : ''}`);
+  }
+  if (r.steps?.length) {
+    lines.push(`  steps: ${r.steps.map((s) => `${s.job} (${s.kind}) ×${s.runs} ${fmtMs(s.wallMs)}`).join(', ')}`);
   }
   const counters = Object.entries(r.counters);
   if (counters.length) lines.push(`  counters: ${counters.map(([k, v]) => `${k}=${v.toLocaleString('en-US')}`).join(', ')}`);

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { Table } from 'apache-arrow';
 import { JobError, UsageError } from '../errors.js';
 import { JOB_SOURCE } from '../job/define-job.js';
-import type { FoldJob, Job, Key, KeyedJob, ParamValue } from '../job/types.js';
+import type { DataJob, FoldJob, Job, Key, KeyedJob, ParamValue } from '../job/types.js';
 import { tableToShared } from '../io/shared-table.js';
 import { makePlan, type Plan } from '../planner/plan.js';
 import { parseSize } from '../planner/size.js';
@@ -105,7 +105,7 @@ export function foldResult(job: FoldJob, acc: unknown, params: Record<string, Pa
 }
 
 /** The columns a run reads: the option, else the job's declaration (maybe a function of the params), else all. */
-export function columnsOf(job: Job, params: Record<string, ParamValue>, option: string[] | undefined): string[] | undefined {
+export function columnsOf(job: DataJob, params: Record<string, ParamValue>, option: string[] | undefined): string[] | undefined {
   if (option) return option;
   const c = job.columns;
   if (c === undefined) return undefined;

@@ -1,14 +1,17 @@
 import type { Table } from 'apache-arrow';
-import { CancelledError } from '../errors.js';
-import { loadJob } from '../job/load.js';
+import { CancelledError, UsageError } from '../errors.js';
+import { loadJob, type LoadedJob } from '../job/load.js';
 import { resolveParams } from '../job/params.js';
-import type { FoldJob, Job, KeyedJob } from '../job/types.js';
-import { checkOutput, outputFormatOf, writeTableFile } from '../io/sinks.js';
+import type { DataJob, FoldJob, Job, KeyedJob, ParamValue, RecursiveJob } from '../job/types.js';
+import { checkOutput, outputFormatOf, writeTableFile, type OutputFormat } from '../io/sinks.js';
 import { tableFromShared } from '../io/shared-table.js';
 import { describeSplit } from '../planner/split.js';
 import { serializeError } from '../worker/errors.js';
 import { decodePairs, deserializeValue, type EncodedPairs } from '../worker/partials.js';
-import { CANCEL_FLAG, now, type TaskMetrics } from '../worker/protocol.js';
+import { CANCEL_FLAG, now, type SolveTask, type TaskMetrics } from '../worker/protocol.js';
+import { runSolveTask } from '../worker/solve.js';
+import { driverSummary, runDriver, type StepReport } from './driver.js';
+import { Recursion } from './recursion.js';
 import { runDrainTask, runFoldTask, runMapTask, runReduceTask, TaskCancelled, type RunState } from '../worker/tasks.js';
 import type { RunOptions } from './engine.js';
 import type { SortedRun } from './merge-sorted.js';
@@ -46,8 +49,103 @@ export async function runSequential(jobSpec: string | URL | Job, options: RunOpt
   const outputFormat = options.output ? outputFormatOf(options.output, options.outputFormat) : undefined;
   // As in a worker: stack traces of user code point at their .ts lines through the bundle's source map.
   process.setSourceMapsEnabled(true);
-  const [loaded, planned] = await Promise.all([loadJob(jobPath(jobSpec)), planRun(options, 1)]);
-  const { job, file: jobFile } = loaded;
+  const [loadedR, plannedR] = await Promise.allSettled([loadJob(jobPath(jobSpec)), planRun(options, 1)]);
+  if (loadedR.status === 'rejected') throw loadedR.reason;
+  const loaded = loadedR.value;
+  if (loaded.job.kind === 'driver') return driveSequential(loaded, options, t0, outputFormat);
+  if (loaded.job.kind === 'recursive') throw new UsageError(`job "${loaded.job.name}" is a recursive job: it runs from a driver's q.forkJoin`);
+  if (plannedR.status === 'rejected') throw plannedR.reason;
+  return executeSequential(loaded, plannedR.value, options, t0, outputFormat);
+}
+
+/** Runs a driver in this thread: its steps run here too, one task after another. */
+async function driveSequential(loaded: LoadedJob, options: RunOptions, t0: number, outputFormat: OutputFormat | undefined): Promise<SequentialResult> {
+  const params = resolveParams(loaded.job.name, loaded.job.params, options.params ?? {});
+  const setupMs = now() - t0;
+  const outcome = await runDriver(loaded, params, options, {
+    workers: 1,
+    runStep: async (step, o) => executeSequential(step, await planRun(o, 1), o, now(), undefined),
+    forkJoinStep: (step, p, problem, signal) => solveSequential(step, p, problem, signal),
+  }, t0);
+  let writeMs = 0;
+  if (options.output && outputFormat) {
+    const tWrite = now();
+    await writeTableFile(outcome.table, options.output, outputFormat);
+    writeMs = now() - tWrite;
+  }
+  const wallMs = now() - t0;
+  const sum = driverSummary(outcome.steps, outcome.counters, wallMs - writeMs, setupMs);
+  sum.phases.write += writeMs;
+  const report: SequentialReport = {
+    job: loaded.job.name,
+    jobFile: loaded.file,
+    kind: 'driver',
+    input: sum.input,
+    output: { rows: outcome.table.numRows, path: options.output },
+    wallMs,
+    phases: sum.phases,
+    busyMs: sum.taskRecords.reduce((n, r) => n + (r.end - r.start), 0),
+    counters: sum.counters,
+    tasks: { map: sum.tasks.map, reduce: sum.tasks.reduce },
+    taskRecords: sum.taskRecords,
+  };
+  return { table: outcome.table, value: outcome.value, report };
+}
+
+/** A recursive job's problems solved one after another in this thread, depth-first as the engine queues them. */
+async function solveSequential(loaded: LoadedJob, params: Record<string, ParamValue>, problem: unknown, signal: AbortSignal | undefined): Promise<{ result: unknown; report: StepReport }> {
+  const t0 = now();
+  const control = new Int32Array(new SharedArrayBuffer(16));
+  const state: RunState = { runId: 0, job: loaded.job, params, control };
+  const rec = new Recursion(loaded.job as RecursiveJob, params, loaded.file);
+  const specs = [rec.root(problem)];
+  const records: TaskRecord[] = [];
+  const counters: Record<string, number> = {};
+  let combineMs = 0;
+  // Depth-first, as the engine queues sub-problems: a stack of task indices.
+  const stack = [0];
+  while (stack.length > 0) {
+    if (signal?.aborted) throw new CancelledError();
+    const i = stack.pop()!;
+    const spec = specs[i]!;
+    let r;
+    try {
+      r = await runSolveTask(state, spec.task as SolveTask);
+    } catch (e) {
+      throw errorFromWorker(serializeError(e, 'map'), spec.describe, loaded.file);
+    }
+    records.push(taskRecordOf(r.output.kind === 'forked' ? 'divide' : 'conquer', i, 0, r.metrics, t0));
+    for (const [k, v] of Object.entries(r.metrics.counters)) counters[k] = (counters[k] ?? 0) + v;
+    const t = now();
+    const more = rec.take(i, r.output);
+    combineMs += now() - t;
+    if (more) {
+      for (let j = more.length - 1; j >= 0; j--) stack.push(specs.length + j);
+      specs.push(...more);
+    }
+  }
+  const wallMs = now() - t0;
+  const report: StepReport = {
+    job: loaded.job.name,
+    jobFile: loaded.file,
+    kind: 'recursive',
+    input: { files: 0, bytes: 0, rows: 0, splits: 0 },
+    output: { rows: 0 },
+    wallMs,
+    phases: { setup: 0, map: wallMs - combineMs, shuffle: 0, reduce: 0, merge: combineMs, write: 0 },
+    busyMs: records.reduce((n, r) => n + (r.end - r.start), 0),
+    counters,
+    tasks: { map: rec.size, reduce: 0 },
+    taskRecords: records,
+  };
+  return { result: rec.result, report };
+}
+
+/** Runs a keyed or fold job over a planned input in this thread. */
+async function executeSequential(loaded: LoadedJob, planned: Awaited<ReturnType<typeof planRun>>, options: RunOptions, t0: number, outputFormat: OutputFormat | undefined): Promise<SequentialResult> {
+  const signal = options.signal;
+  const { file: jobFile } = loaded;
+  const job = loaded.job as DataJob;
   const params = resolveParams(job.name, job.params, options.params ?? {});
   const columns = columnsOf(job, params, options.columns);
   const control = new Int32Array(new SharedArrayBuffer(16));

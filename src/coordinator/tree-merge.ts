@@ -42,6 +42,11 @@ export class TreeMerge<A> {
     }
   }
 
+  /** True once every partial has arrived and been merged (the merged value may itself be `undefined`). */
+  get complete(): boolean {
+    return this.done !== undefined;
+  }
+
   /** The merged value once every partial has arrived. */
   get result(): A | undefined {
     return this.done?.value;

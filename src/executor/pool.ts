@@ -8,6 +8,8 @@ import { WorkerHandle, type ExitInfo, type WorkerOptions } from './worker-handle
 export interface RunSetup {
   runId: number;
   jobUrl: string;
+  /** The exported job of the bundle to run, by name. @default its default export */
+  jobName?: string;
   params: Record<string, ParamValue>;
   table?: SharedArrayBuffer;
 }
@@ -71,7 +73,7 @@ export class WorkerPool {
       this.workers.map((w) =>
         w.dead || w.loadedRun === setup.runId
           ? undefined
-          : w.load(setup.runId, setup.jobUrl, setup.params, setup.table).catch((e: unknown) => {
+          : w.load(setup).catch((e: unknown) => {
               // A worker that died while loading is being replaced; a job that does not load is the run's error.
               if (!(e instanceof WorkerError)) throw e;
             }),
@@ -155,7 +157,7 @@ export class WorkerPool {
       const fresh = await WorkerHandle.start(old.index, this.options);
       if (this.closed) return void (await fresh.terminate());
       const setup = this.setup;
-      if (setup) await fresh.load(setup.runId, setup.jobUrl, setup.params, setup.table);
+      if (setup) await fresh.load(setup);
       // If the run changed while this one loaded, `load` brings it up to date.
       const at = this.workers.indexOf(old);
       if (at >= 0) this.workers[at] = fresh;

@@ -18,8 +18,12 @@ export interface TaskSpec {
   memoryFix?: string;
 }
 
-/** Called as each task completes, once per task, in completion order. A throw fails the fork-join. */
-export type OnResult = (index: number, output: TaskOutput, metrics: TaskMetrics, worker: number) => void;
+/**
+ * Called as each task completes, once per task, in completion order. A throw fails the fork-join.
+ * Tasks it returns join the fork-join (a recursive job's sub-problems) with the next indices (appended
+ * to `specs`), ahead of the tasks still queued.
+ */
+export type OnResult = (index: number, output: TaskOutput, metrics: TaskMetrics, worker: number) => void | TaskSpec[];
 
 /** Turns a worker's serialized error into the error the run rejects with. */
 export type ErrorFactory = (error: SerializedError, spec: TaskSpec) => Error;
@@ -154,7 +158,17 @@ export function forkJoin(pool: WorkerPool, runId: number, specs: TaskSpec[], onR
             if (done[i]) break;
             done[i] = true;
             try {
-              onResult(i, outcome.output, outcome.metrics, w.index);
+              const forked = onResult(i, outcome.output, outcome.metrics, w.index);
+              // Sub-problems go to the front, first one first: depth-first, as a work-stealing
+              // deque's owner runs them, which keeps the frontier of problems small.
+              if (forked) {
+                queue.unshift(...forked.map((_, j) => specs.length + j));
+                for (const spec of forked) {
+                  specs.push(spec);
+                  attempts.push(0);
+                  done.push(false);
+                }
+              }
             } catch (e) {
               fail(e as Error);
             }

@@ -3,7 +3,7 @@ import { spawn, Thread, Transfer, Worker } from 'threads';
 import { WorkerError } from '../errors.js';
 import type { FromWorker, SerializedError, Task, TaskMetrics, TaskOutput, ToWorker } from '../worker/protocol.js';
 import { CANCEL_FLAG } from '../worker/protocol.js';
-import type { ParamValue } from '../job/types.js';
+import type { RunSetup } from './pool.js';
 
 /**
  * The worker script. threads.js joins a worker path onto the folder of the file that calls `new Worker`
@@ -144,12 +144,13 @@ export class WorkerHandle {
   }
 
   /** Loads the job bundle for a run; rejects with the worker's error if the job does not load. */
-  load(runId: number, jobUrl: string, params: Record<string, ParamValue>, table?: SharedArrayBuffer): Promise<void> {
+  load(setup: RunSetup): Promise<void> {
+    const { runId, jobUrl, jobName, params, table } = setup;
     Atomics.store(this.control, CANCEL_FLAG, 0);
     if (this.exitInfo) return Promise.reject(new WorkerError(`worker ${this.index} is not running (${this.exitInfo.reason})`));
     return new Promise((resolve, reject) => {
       this.loadWaiter = { runId, resolve: () => { this.loadedRun = runId; resolve(); }, reject };
-      this.post({ type: 'load', runId, jobUrl, params, table });
+      this.post({ type: 'load', runId, jobUrl, jobName, params, table });
     });
   }
 

@@ -1,19 +1,36 @@
 import { JobError } from '../errors.js';
-import type { FoldJob, Job, KeyedJob, ParamsSpec, ParamValue } from './types.js';
+import type { DriverJob, FoldJob, Job, KeyedJob, ParamsSpec, ParamValue, RecursiveJob } from './types.js';
 import { checkParamsSpec } from './params.js';
 
 type KeyedSpec<V, P> = Omit<KeyedJob<V, P>, 'kind'> & { kind?: 'keyed' };
 type FoldSpec<A, R, P> = Omit<FoldJob<A, R, P>, 'kind'> & { kind?: 'fold' };
+type RecursiveSpec<Pb, R, P> = Omit<RecursiveJob<Pb, R, P>, 'kind'> & { kind?: 'recursive' };
+type DriverSpec<P> = Omit<DriverJob<P>, 'kind'> & { kind?: 'driver' };
 
 /** Where the module that called `defineJob` lives, so `run(job)` can hand workers a module, not a closure. */
 export const JOB_SOURCE = Symbol.for('quiver.jobSource');
 
-const KEYED_FUNCTIONS = ['map', 'flush', 'combine', 'reduce', 'partition'] as const;
-const FOLD_FUNCTIONS = ['identity', 'fold', 'merge', 'finish'] as const;
+/** The function that tells a job's kind. */
+const KIND_MARKS: Record<Job['kind'], string> = { keyed: 'map', fold: 'fold', recursive: 'conquer', driver: 'drive' };
+const FUNCTIONS: Record<Job['kind'], readonly string[]> = {
+  keyed: ['map', 'flush', 'combine', 'reduce', 'partition'],
+  fold: ['identity', 'fold', 'merge', 'finish'],
+  recursive: ['divide', 'conquer', 'combine'],
+  driver: ['drive'],
+};
+const REQUIRED: Record<Job['kind'], readonly string[]> = {
+  keyed: ['map', 'combine'],
+  fold: ['identity', 'fold', 'merge'],
+  recursive: ['conquer', 'combine'],
+  driver: ['drive'],
+};
+const ALL_FUNCTIONS = [...new Set(Object.values(FUNCTIONS).flat())];
 const SORTS = ['key', 'key-desc', 'value', 'value-desc', 'none'];
 
 /**
- * Declares a job and checks it. A job with `map` is keyed (map-reduce); a job with `fold` is a fork-join fold.
+ * Declares a job and checks it. A job with `map` is keyed (map-reduce); a job with `fold` is a fold; a
+ * job with `conquer` is a recursive divide-and-conquer job; a job with `drive` is a driver that runs
+ * the other jobs of its file.
  *
  * @example
  * export default defineJob({
@@ -25,6 +42,8 @@ const SORTS = ['key', 'key-desc', 'value', 'value-desc', 'none'];
  */
 export function defineJob<V, P = Record<string, ParamValue>>(spec: KeyedSpec<V, P>): KeyedJob<V, P>;
 export function defineJob<A, R, P = Record<string, ParamValue>>(spec: FoldSpec<A, R, P>): FoldJob<A, R, P>;
+export function defineJob<Pb, R, P = Record<string, ParamValue>>(spec: RecursiveSpec<Pb, R, P>): RecursiveJob<Pb, R, P>;
+export function defineJob<P = Record<string, ParamValue>>(spec: DriverSpec<P>): DriverJob<P>;
 export function defineJob(spec: Record<string, unknown>): Job {
   const job = checkJob(spec);
   const source = callerModule();
@@ -43,31 +62,32 @@ export function checkJob(spec: unknown, where = 'the job'): Job {
     throw new JobError(`${where} has no name: add \`name: 'my-job'\` to defineJob({...})`);
   }
   const label = `job "${name}"`;
-  const hasMap = s.map !== undefined;
-  const hasFold = s.fold !== undefined;
-  if (hasMap && hasFold) {
-    throw new JobError(`${label} has both \`map\` and \`fold\`: a job is either keyed (map + combine) or a fold (identity + fold + merge); split it into two jobs`);
+  const found = (Object.keys(KIND_MARKS) as Job['kind'][]).filter((k) => s[KIND_MARKS[k]] !== undefined);
+  if (found.length > 1) {
+    throw new JobError(`${label} has ${found.length === 2 ? "both " : ""}${found.map((k) => `\`${KIND_MARKS[k]}\``).join(' and ')}: a job is one of keyed (map + combine), fold (identity + fold + merge), recursive (divide + conquer + combine) or driver (drive); split it into several jobs`);
   }
-  if (!hasMap && !hasFold) {
-    throw new JobError(`${label} has neither \`map\` nor \`fold\`: add \`map(batch, emit, ctx)\` and \`combine(a, b)\` for a keyed job, or \`identity()\`, \`fold(acc, batch, ctx)\` and \`merge(a, b)\` for a fold job`);
+  if (found.length === 0) {
+    throw new JobError(`${label} has none of \`map\`, \`fold\`, \`conquer\` or \`drive\`: add \`map(batch, emit, ctx)\` and \`combine(a, b)\` for a keyed job, \`identity()\`, \`fold(acc, batch, ctx)\` and \`merge(a, b)\` for a fold job, \`conquer(problem, ctx)\` and \`combine(a, b)\` (and \`divide\`) for a recursive job, or \`drive(q)\` for a driver`);
   }
-  const kind = hasMap ? 'keyed' : 'fold';
+  const kind = found[0]!;
   if (s.kind !== undefined && s.kind !== kind) {
-    throw new JobError(`${label} says \`kind: '${String(s.kind)}'\` but has \`${hasMap ? 'map' : 'fold'}\`; remove \`kind\`, it is inferred`);
+    throw new JobError(`${label} says \`kind: '${String(s.kind)}'\` but has \`${KIND_MARKS[kind]}\`; remove \`kind\`, it is inferred`);
   }
-  const required = kind === 'keyed' ? ['map', 'combine'] : ['identity', 'fold', 'merge'];
-  for (const fn of required) {
+  for (const fn of REQUIRED[kind]) {
     if (s[fn] === undefined) throw new JobError(`${label} is missing \`${fn}\`: ${HOW_TO[fn]}`);
   }
-  const allowed = kind === 'keyed' ? KEYED_FUNCTIONS : FOLD_FUNCTIONS;
-  for (const fn of allowed) {
+  for (const fn of FUNCTIONS[kind]) {
     if (s[fn] !== undefined && typeof s[fn] !== 'function') {
       throw new JobError(`${label}: \`${fn}\` must be a function, got ${typeof s[fn]}`);
     }
   }
-  const wrong = (kind === 'keyed' ? FOLD_FUNCTIONS : KEYED_FUNCTIONS).filter((fn) => s[fn] !== undefined);
+  const wrong = ALL_FUNCTIONS.filter((fn) => !FUNCTIONS[kind].includes(fn) && s[fn] !== undefined);
   if (wrong.length > 0) {
-    throw new JobError(`${label} is a ${kind} job but also has \`${wrong.join('`, `')}\`, which only ${kind === 'keyed' ? 'fold' : 'keyed'} jobs use; remove ${wrong.length > 1 ? 'them' : 'it'}`);
+    const owners = wrong.map((fn) => (Object.keys(FUNCTIONS) as Job['kind'][]).filter((k) => FUNCTIONS[k].includes(fn)).join('/'));
+    throw new JobError(`${label} is a ${kind} job but also has \`${wrong.join('`, `')}\`, which only ${[...new Set(owners)].join(', ')} jobs use; remove ${wrong.length > 1 ? 'them' : 'it'}`);
+  }
+  if ((kind === 'recursive' || kind === 'driver') && s.columns !== undefined) {
+    throw new JobError(`${label}: \`columns\` is for jobs that read input in splits (keyed, fold); a ${kind} job names the columns of the jobs it runs`);
   }
   if (s.sort !== undefined && (kind !== 'keyed' || !SORTS.includes(s.sort as string))) {
     throw new JobError(`${label}: \`sort\` must be one of ${SORTS.map((x) => `'${x}'`).join(', ')} (keyed jobs only), got ${JSON.stringify(s.sort)}`);
@@ -86,6 +106,8 @@ const HOW_TO: Record<string, string> = {
   identity: 'add `identity: () => ({ ... })` returning a fresh, empty accumulator',
   fold: 'add `fold(acc, batch, ctx) { ...; return acc; }`',
   merge: 'add `merge(a, b) { ... }` combining two accumulators (associative)',
+  conquer: 'add `conquer(problem, ctx) { ... }` solving a problem too small to divide',
+  drive: 'add `async drive(q) { ... }`',
 };
 
 /** Checks `output` column names; throws a JobError saying the expected shape. */

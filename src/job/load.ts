@@ -6,6 +6,8 @@ import type { Job } from './types.js';
 /** A job ready to run: the checked job object (in this thread) and its bundle (for workers). */
 export interface LoadedJob extends JobBundle {
   job: Job;
+  /** The job's name when it is a named export of the bundle (a driver's step); workers pick it by name. */
+  jobName?: string;
 }
 
 /** Bundles a job file and imports it here, checking that it default-exports a job. */

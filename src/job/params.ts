@@ -1,7 +1,7 @@
 import { JobError, UsageError } from '../errors.js';
 import type { ParamsSpec, ParamType, ParamValue } from './types.js';
 
-const TYPES: ParamType[] = ['string', 'number', 'integer', 'boolean', 'list'];
+const TYPES: ParamType[] = ['string', 'number', 'integer', 'boolean', 'list', 'json'];
 
 /** Checks a job's `params` declaration when the job is defined. */
 export function checkParamsSpec(label: string, spec: ParamsSpec): void {
@@ -73,6 +73,13 @@ function coerce(name: string, type: ParamType, v: unknown): ParamValue {
       if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v;
       if (typeof v === 'string') return v.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
       throw bad('a comma-separated list');
+    case 'json':
+      if (typeof v !== 'string') return v as ParamValue;
+      try {
+        return JSON.parse(v) as ParamValue;
+      } catch (e) {
+        throw new UsageError(`--param ${name} must be JSON, e.g. ${name}='[[0,1],[2,3]]': ${(e as Error).message}`);
+      }
   }
 }
 

@@ -4,14 +4,17 @@ import type { RecordBatch } from 'apache-arrow';
 export type Key = string | number;
 
 /** The declared type of one job parameter, as given on the command line with `--param name=value`. */
-export type ParamType = 'string' | 'number' | 'integer' | 'boolean' | 'list';
+export type ParamType = 'string' | 'number' | 'integer' | 'boolean' | 'list' | 'json';
 
 /** The declaration of one parameter of a job. */
 export interface ParamSpec {
-  /** How the `--param` text is parsed. `list` is comma-separated strings. */
+  /**
+   * How the `--param` text is parsed. `list` is comma-separated strings; `json` is any JSON value on the
+   * command line, and any structured-clonable value from the library or a driver (e.g. k-means centroids).
+   */
   type: ParamType;
   /** Used when the parameter is not given. A parameter with no default is required. */
-  default?: string | number | boolean | string[];
+  default?: ParamValue;
   /** One line shown by `quiver explain` and in errors. */
   description?: string;
 }
@@ -19,8 +22,11 @@ export interface ParamSpec {
 /** Parameters of a job: name → declaration. */
 export type ParamsSpec = Record<string, ParamSpec>;
 
+/** A value a `json` parameter can hold. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
 /** The value types parameters take after parsing. */
-export type ParamValue = string | number | boolean | string[];
+export type ParamValue = string | number | boolean | string[] | JsonValue;
 
 /** What a task knows about the split it is processing. */
 export interface SplitInfo {
@@ -128,5 +134,112 @@ export interface FoldJob<A = unknown, R = unknown, P = Record<string, ParamValue
   finish?(acc: A, ctx: { params: P }): unknown;
 }
 
+/** The context of `divide` and `conquer`, which run on worker threads. */
+export interface ForkContext<P = Record<string, ParamValue>> {
+  readonly params: P;
+  /** How many `divide` steps led to this problem (0 for the root). */
+  readonly depth: number;
+  /** Add `n` (default 1) to a named counter, summed over tasks and shown in the report. */
+  count(name: string, n?: number): void;
+  /** Log a line to stderr, prefixed with the task. */
+  log(...args: unknown[]): void;
+  /**
+   * Moves the buffers of these arrays to the coordinator with the result instead of copying them.
+   * Their whole `ArrayBuffer` goes (every view of it in this worker becomes empty), so pass arrays
+   * that own their buffer. Arrays over a SharedArrayBuffer are never copied and need no transfer.
+   */
+  transfer(...arrays: ArrayBufferView[]): void;
+}
+
+/**
+ * A recursive divide-and-conquer (fork-join) job, run with `q.forkJoin(job, problem)` from a driver.
+ * Each problem is a task on a worker: `divide` splits it into sub-problems, which become tasks on any
+ * worker, or returns nothing, and then `conquer` solves it there. The results of the sub-problems of a
+ * problem are combined with `combine` in the coordinator as they finish, left to right (see
+ * docs/fork-join.md for the contract).
+ */
+export interface RecursiveJob<Pb = unknown, R = unknown, P = Record<string, ParamValue>> {
+  kind: 'recursive';
+  name: string;
+  description?: string;
+  params?: ParamsSpec;
+  /** Splits a problem into sub-problems (at least 2), or returns nothing for a leaf that `conquer` solves. Must be pure. */
+  divide?(problem: Pb, ctx: ForkContext<P>): Pb[] | undefined | null | void;
+  /** Solves a leaf problem. It may write into shared memory its problem owns (and no other task does). */
+  conquer(problem: Pb, ctx: ForkContext<P>): R | Promise<R>;
+  /** Combines the results of two neighbouring sub-problems (`a` left of `b`). Must be associative (not commutative). */
+  combine(a: R, b: R, ctx: { params: P }): R;
+}
+
+/** What a driver's `drive` gets: the run's params and input, and the engine to run other jobs on. */
+export interface DriverContext<P = Record<string, ParamValue>> {
+  readonly params: P;
+  /** The run's input paths as given (files, directories or globs); empty when the run has none. */
+  readonly input: string[];
+  /** Worker threads of the engine (1 for the sequential baseline). */
+  readonly workers: number;
+  /** Aborted when the run is cancelled. */
+  readonly signal: AbortSignal;
+  /**
+   * Runs another job exported by the same file (`export const step = defineJob({...})`) on the
+   * engine's workers. Input, format options and split size default to the driver's; `params` are
+   * checked against that job's `params` (`json` params take any structured-clonable value).
+   */
+  run(job: KeyedJob<any, any> | FoldJob<any, any, any>, options?: SubRunOptions): Promise<SubRunResult>;
+  /** Runs a recursive job exported by the same file from `problem` and returns the combined result. */
+  forkJoin<Pb, R>(job: RecursiveJob<Pb, R, any>, problem: Pb, options?: { params?: Record<string, unknown> }): Promise<R>;
+  /** Reads an input (any format quiver reads) into one Arrow table in this thread, e.g. a small side of a join. */
+  readTable(input: string | string[], options?: { columns?: string[]; format?: string }): Promise<import('apache-arrow').Table>;
+  /** A typed array of `length` zeros over a new SharedArrayBuffer: every worker sees (and may write) the same memory. */
+  shared<T extends SharedArrayKind>(type: SharedArrayType<T>, length: number): T;
+  /** Add `n` (default 1) to a named counter shown in the report. */
+  count(name: string, n?: number): void;
+  /** Log a line to stderr, prefixed with the job's name. */
+  log(...args: unknown[]): void;
+}
+
+/** Typed arrays `q.shared` makes. */
+export type SharedArrayKind = Float64Array | Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array | BigInt64Array;
+/** The constructor of a typed array `q.shared` makes. */
+export interface SharedArrayType<T extends SharedArrayKind> {
+  new (buffer: SharedArrayBuffer): T;
+  readonly BYTES_PER_ELEMENT: number;
+}
+
+/** Options of a driver's sub-run. */
+export interface SubRunOptions {
+  input?: string | string[];
+  params?: Record<string, unknown>;
+  columns?: string[];
+  splitSize?: number | string;
+  batchRows?: number;
+  reducers?: number;
+}
+
+/** What a driver's sub-run returns. */
+export interface SubRunResult {
+  table: import('apache-arrow').Table;
+  /** What `finish` returned, for fold jobs. */
+  value?: unknown;
+  /** Rows read, for drivers that report throughput. */
+  rows: number;
+}
+
+/**
+ * A driver job: `drive(q)` runs in the coordinator and runs other jobs of its file — a fold per
+ * iteration (k-means), a sample then a partitioned pass (sort), a fork-join recursion (matrix
+ * multiply). It returns the result: an Arrow table, an array of row objects, one row object or a number.
+ */
+export interface DriverJob<P = Record<string, ParamValue>> {
+  kind: 'driver';
+  name: string;
+  description?: string;
+  params?: ParamsSpec;
+  drive(q: DriverContext<P>): unknown;
+}
+
 /** Any job. */
-export type Job = KeyedJob<any, any> | FoldJob<any, any, any>;
+export type Job = KeyedJob<any, any> | FoldJob<any, any, any> | RecursiveJob<any, any, any> | DriverJob<any>;
+
+/** A job that reads input in splits: keyed or fold. */
+export type DataJob = KeyedJob<any, any> | FoldJob<any, any, any>;

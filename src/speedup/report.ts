@@ -1,3 +1,4 @@
+import type { RunReport } from '../coordinator/report.js';
 import type { ParamValue } from '../job/types.js';
 import type { RunSample } from './sample.js';
 import type { Stats } from './stats.js';
@@ -41,7 +42,7 @@ export interface PointResult extends SettingResult {
 export interface SpeedupReport {
   schema: typeof SPEEDUP_SCHEMA;
   createdAt: string;
-  job: { name: string; file: string; kind: 'keyed' | 'fold'; params: Record<string, ParamValue> };
+  job: { name: string; file: string; kind: RunReport['kind']; params: Record<string, ParamValue> };
   input: { paths: string[]; files: number; bytes: number; rows: number };
   machine: { cores: number; cpuModel: string; memoryBytes: number; node: string; platform: string; arch: string; loadAverageBefore: number[] };
   settings: { workers: number[]; repeat: number; warmup: number; splitSize: string | null; reducers: number | null; batchRows: number | null };

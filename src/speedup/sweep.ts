@@ -1,3 +1,4 @@
+import type { RunReport } from '../coordinator/report.js';
 import os from 'node:os';
 import type { Table } from 'apache-arrow';
 import { Engine, type RunOptions } from '../coordinator/engine.js';
@@ -41,7 +42,7 @@ export interface SweepProgress {
 
 /** The raw measurements of a sweep. */
 export interface Sweep {
-  job: { name: string; file: string; kind: 'keyed' | 'fold'; params: Record<string, ParamValue> };
+  job: { name: string; file: string; kind: RunReport['kind']; params: Record<string, ParamValue> };
   input: { paths: string[]; files: number; bytes: number; rows: number };
   startedAt: Date;
   /** `os.loadavg()` before the first run. */

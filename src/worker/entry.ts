@@ -4,6 +4,8 @@ import { checkJob } from '../job/define-job.js';
 import { serializeError } from './errors.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { runDrainTask, runFoldTask, runMapTask, runReduceTask, type RunState } from './tasks.js';
+import { runSolveTask } from './solve.js';
+import { exportedJob } from '../job/exports.js';
 import { tableFromShared } from '../io/shared-table.js';
 import { transferablesOf } from './partials.js';
 import { sharePairs } from './share-pairs.js';
@@ -23,11 +25,12 @@ function send(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
 
 async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
   try {
-    let job = jobs.get(msg.jobUrl);
+    const key = `${msg.jobUrl}#${msg.jobName ?? ''}`;
+    let job = jobs.get(key);
     if (!job) {
-      const mod = (await import(msg.jobUrl)) as { default?: unknown };
-      job = checkJob(mod.default, msg.jobUrl);
-      jobs.set(msg.jobUrl, job);
+      const mod = (await import(msg.jobUrl)) as Record<string, unknown>;
+      job = checkJob(msg.jobName === undefined ? mod.default : exportedJob(mod, msg.jobName, msg.jobUrl), msg.jobUrl);
+      jobs.set(key, job);
     }
     run = { runId: msg.runId, job, params: msg.params, control, table: msg.table ? tableFromShared(msg.table) : undefined };
     send({ type: 'loaded', runId: msg.runId });
@@ -52,6 +55,8 @@ function transfersOf(out: TaskOutput): ArrayBuffer[] {
     case 'fold':
       return [out.acc.buffer as ArrayBuffer];
     case 'noop':
+    case 'forked':
+    case 'solved':
       return [];
   }
 }
@@ -64,6 +69,11 @@ async function runTask(msg: Extract<ToWorker, { type: 'task' }>): Promise<void> 
   }
   try {
     if (!run || run.runId !== msg.runId) throw new Error(`task for run ${msg.runId} reached a worker loaded for run ${run?.runId}`);
+    if (task.kind === 'solve') {
+      const r = await runSolveTask(run, task);
+      send({ type: 'done', id: msg.id, output: r.output, metrics: r.metrics }, r.transfer);
+      return;
+    }
     const r =
       task.kind === 'map' ? await runMapTask(run, task)
       : task.kind === 'drain' ? await runDrainTask(run, task)

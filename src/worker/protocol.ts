@@ -36,9 +36,17 @@ export interface ReduceTask {
   /** Partitions the coordinator spilled to temp files (over `--memory`), read back one at a time. */
   spilled?: SpillSegment[];
 }
+/** Runs a recursive job on one problem: `divide` it into sub-problems, or `conquer` it. */
+export interface SolveTask {
+  kind: 'solve';
+  problem: unknown;
+  depth: number;
+  /** E.g. `problem 0.1.3 of matrix-multiply`, for logs and errors. */
+  describe: string;
+}
 /** Does nothing; measures the round trip. */
 export interface NoopTask { kind: 'noop' }
-export type Task = MapTask | DrainTask | FoldTask | ReduceTask | NoopTask;
+export type Task = MapTask | DrainTask | FoldTask | ReduceTask | SolveTask | NoopTask;
 
 export type TaskOutput =
   | { kind: 'map'; partitions: EncodedPairs[] }
@@ -47,6 +55,10 @@ export type TaskOutput =
   | { kind: 'drained'; holder: number; partitions: EncodedPairs[] }
   | { kind: 'fold'; acc: Uint8Array }
   | { kind: 'reduce'; pairs: EncodedPairs }
+  /** A `solve` task divided its problem: these sub-problems are tasks now. */
+  | { kind: 'forked'; problems: unknown[] }
+  /** A `solve` task conquered its problem. */
+  | { kind: 'solved'; result: unknown }
   | { kind: 'noop' };
 
 /** What a task measured about itself. Times are epoch milliseconds (performance.timeOrigin + now()). */
@@ -83,7 +95,7 @@ export interface SerializedError {
 }
 
 export type ToWorker =
-  | { type: 'load'; runId: number; jobUrl: string; params: Record<string, ParamValue>; table?: SharedArrayBuffer }
+  | { type: 'load'; runId: number; jobUrl: string; jobName?: string; params: Record<string, ParamValue>; table?: SharedArrayBuffer }
   | { type: 'task'; id: number; runId: number; task: Task };
 
 export type FromWorker =

@@ -19,7 +19,7 @@ describe('defineJob', () => {
   const bad: Array<[string, Record<string, unknown>, RegExp]> = [
     ['no name', { map, combine: sum }, /has no name: add `name: 'my-job'`/],
     ['an empty name', { name: '', map, combine: sum }, /has no name/],
-    ['neither map nor fold', { name: 'j' }, /job "j" has neither `map` nor `fold`: add `map\(batch, emit, ctx\)` and `combine\(a, b\)`/],
+    ['neither map nor fold', { name: 'j' }, /job "j" has none of `map`, `fold`, `conquer` or `drive`: add `map\(batch, emit, ctx\)` and `combine\(a, b\)`/],
     ['both map and fold', { name: 'j', map, combine: sum, identity: () => 0, fold: map, merge: sum }, /job "j" has both `map` and `fold`/],
     ['map without combine', { name: 'j', map }, /job "j" is missing `combine`: add `combine: \(a, b\) => a \+ b`/],
     ['fold without identity', { name: 'j', fold: map, merge: sum }, /job "j" is missing `identity`: add `identity: \(\) => \(\{ \.\.\. \}\)`/],
@@ -31,7 +31,7 @@ describe('defineJob', () => {
     ['an unknown sort', { name: 'j', map, combine: sum, sort: 'asc' }, /`sort` must be one of 'key', 'key-desc', 'value', 'value-desc', 'none'.*got "asc"/],
     ['columns that are not names', { name: 'j', map, combine: sum, columns: 'v1' }, /`columns` must be an array of column names/],
     ['output without names', { name: 'j', map, combine: sum, output: { key: 3 } }, /`output` must look like \{ key: 'word', value: 'count' \}/],
-    ['a param without a type', { name: 'j', map, combine: sum, params: { n: { default: 3 } } }, /param "n" needs `type`, one of string, number, integer, boolean, list; got undefined/],
+    ['a param without a type', { name: 'j', map, combine: sum, params: { n: { default: 3 } } }, /param "n" needs `type`, one of string, number, integer, boolean, list, json; got undefined/],
     ['a param of an unknown type', { name: 'j', map, combine: sum, params: { n: { type: 'float' } } }, /param "n" needs `type`.*got "float"/],
     ['an integer param with a string default', { name: 'j', map, combine: sum, params: { n: { type: 'integer', default: 'ten' } } }, /the default of param "n" does not match its type: --param n must be an integer, got "ten"/],
     ['an integer param with a fractional default', { name: 'j', map, combine: sum, params: { n: { type: 'integer', default: 2.5 } } }, /default of param "n" does not match its type/],
