@@ -1,0 +1,111 @@
+import type { Data, RecordBatch } from 'apache-arrow';
+import type { JobContext } from 'quiver';
+import type { Acc, AggPlan } from './aggregates.js';
+import { accumulate } from './kernels.js';
+import { ValueLists } from './lists.js';
+
+/**
+ * The groups one worker has seen: key → dense group id, `plan.width` float slots per group, and the
+ * value lists of the plan's medians. A batch is folded in column at a time: `assign` turns each row's
+ * key into its group id (one hash lookup per row), then each aggregate is a tight loop over its typed
+ * array column.
+ */
+export class Groups {
+  ids = new Map<string | number, number>();
+  keys: Array<string | number> = [];
+  slots: Float64Array;
+  readonly lists: ValueLists[];
+  private idBuffer = new Int32Array(0);
+
+  constructor(readonly plan: AggPlan) {
+    this.slots = new Float64Array(1024 * plan.width);
+    this.lists = Array.from({ length: plan.lists }, () => new ValueLists());
+  }
+
+  /** Replaces every group's key by `f(key)` (keys must stay distinct). */
+  rekey(f: (key: string | number) => string | number): void {
+    this.keys = this.keys.map(f);
+    this.ids = new Map(this.keys.map((k, id) => [k, id]));
+  }
+
+  /** The group id of every row, adding new groups with their initial slots (the array is reused per batch). */
+  assign(keys: ArrayLike<string | number>, n: number): Int32Array {
+    if (this.idBuffer.length < n) this.idBuffer = new Int32Array(n);
+    const out = this.idBuffer.subarray(0, n);
+    const { ids } = this;
+    for (let i = 0; i < n; i++) {
+      const k = keys[i]!;
+      let id = ids.get(k);
+      if (id === undefined) id = this.add(k);
+      out[i] = id;
+    }
+    return out;
+  }
+
+  /** Folds every aggregate's column(s) of `batch` into the groups `ids` of its rows, skipping nulls. */
+  fold(batch: RecordBatch, ids: Int32Array, ctx: JobContext): void {
+    const { plan, slots, lists } = this;
+    for (const p of plan.parts) {
+      const cols = p.columns.map((c) => numbersOf(batch, c, ctx));
+      const keep = nonNullRows(batch, p.columns);
+      if (keep) {
+        accumulate(p, pick(ids, keep)!, pick(cols[0], keep), pick(cols[1], keep), slots, plan.width, lists, this.keys.length);
+      } else {
+        accumulate(p, ids, cols[0], cols[1], slots, plan.width, lists, this.keys.length);
+      }
+    }
+  }
+
+  /** Group `id`'s partial: its slots, then its value lists. */
+  partial(id: number): Acc {
+    const w = this.plan.width;
+    const acc: Acc = new Array<number>(w);
+    for (let j = 0; j < w; j++) acc[j] = this.slots[id * w + j]!;
+    for (const list of this.lists) acc.push(list.take(id));
+    return acc;
+  }
+
+  private add(k: string | number): number {
+    const id = this.keys.length;
+    const { width, init } = this.plan;
+    if ((id + 1) * width > this.slots.length) {
+      const grown = new Float64Array(this.slots.length * 2);
+      grown.set(this.slots);
+      this.slots = grown;
+    }
+    this.slots.set(init, id * width);
+    this.ids.set(k, id);
+    this.keys.push(k);
+    return id;
+  }
+}
+
+function numbersOf(batch: RecordBatch, name: string, ctx: JobContext): ArrayLike<number> {
+  const col = ctx.column(batch, name);
+  if (col instanceof BigInt64Array || col instanceof BigUint64Array) {
+    throw new Error(`column "${name}" is 64-bit integers; groupby aggregates 32-bit integers and floats`);
+  }
+  return col;
+}
+
+/** The rows where every one of `columns` is non-null, or undefined when none of them has a null. */
+function nonNullRows(batch: RecordBatch, columns: string[]): Int32Array | undefined {
+  const withNulls = columns.map((c) => batch.getChild(c)!.data[0]!).filter((d) => d.nullCount > 0);
+  if (withNulls.length === 0) return undefined;
+  const keep = new Int32Array(batch.numRows);
+  let n = 0;
+  for (let i = 0; i < batch.numRows; i++) if (withNulls.every((d) => isValid(d, i))) keep[n++] = i;
+  return keep.subarray(0, n);
+}
+
+function isValid(d: Data, i: number): boolean {
+  const bit = d.offset + i;
+  return ((d.nullBitmap![bit >> 3]! >> (bit & 7)) & 1) === 1;
+}
+
+function pick<T extends ArrayLike<number>>(values: T | undefined, rows: Int32Array): T | undefined {
+  if (values === undefined) return undefined;
+  const out = values instanceof Int32Array ? new Int32Array(rows.length) : new Float64Array(rows.length);
+  for (let i = 0; i < rows.length; i++) out[i] = values[rows[i]!]!;
+  return out as unknown as T;
+}
