@@ -49,9 +49,9 @@ export class Groups {
       const cols = p.columns.map((c) => numbersOf(batch, c, ctx));
       const keep = nonNullRows(batch, p.columns);
       if (keep) {
-        accumulate(p, pick(ids, keep)!, pick(cols[0], keep), pick(cols[1], keep), slots, plan.width, lists, this.keys.length);
+        accumulate(p, pick(ids, keep)!, pick(cols[0], keep), pick(cols[1], keep), slots, plan.width, lists);
       } else {
-        accumulate(p, ids, cols[0], cols[1], slots, plan.width, lists, this.keys.length);
+        accumulate(p, ids, cols[0], cols[1], slots, plan.width, lists);
       }
     }
   }

@@ -11,7 +11,7 @@ import type { ValueLists } from './lists.js';
  * Folds one kernel's column(s) into the slots (or lists) of the groups `ids`: `ids[i]` is the group of
  * row i of `x` (and `y`), slot `s` of group g is `slots[g * w + s]`.
  */
-export function accumulate(p: Part, ids: Int32Array, x: ArrayLike<number> | undefined, y: ArrayLike<number> | undefined, slots: Float64Array, w: number, lists: ValueLists[], groups: number): void {
+export function accumulate(p: Part, ids: Int32Array, x: ArrayLike<number> | undefined, y: ArrayLike<number> | undefined, slots: Float64Array, w: number, lists: ValueLists[]): void {
   const s = p.slot;
   switch (p.kernel) {
     case 'count': return addCounts(ids, slots, w, s);
@@ -22,7 +22,7 @@ export function accumulate(p: Part, ids: Int32Array, x: ArrayLike<number> | unde
     case 'moments': return addMoments(ids, x!, slots, w, s);
     case 'comoments': return addComoments(ids, x!, y!, slots, w, s);
     case 'top': return addTops(ids, x!, slots, w, s, p.width);
-    case 'list': return lists[p.list]!.append(ids, x!, groups);
+    case 'list': return lists[p.list]!.append(ids, x!);
   }
 }
 

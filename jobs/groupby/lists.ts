@@ -1,44 +1,55 @@
 /**
- * Per-group value lists, for the aggregates that need every value of a group (median): growable
- * Float64Arrays on the map side, concatenation when partials merge, and selection at the end.
+ * Per-group value lists, for the aggregates that need every value of a group (median): on the map
+ * side a log of (group, value) rows sorted into per-group runs once at the end, concatenation when
+ * partials merge, and selection at the end.
  */
 
-/** The values of one column per group, for aggregates that need all of them (median). */
+/**
+ * The values of one column per group, for aggregates that need all of them (median). A batch is
+ * appended as two block copies (its group ids and its values); `take` counting-sorts the log by group
+ * on first use, so the per-row cost is a copy, not a write into one of thousands of growing arrays.
+ */
 export class ValueLists {
-  private static readonly EMPTY = new Float64Array(0);
-  private arrays: Float64Array[] = [];
-  private lengths = new Int32Array(0);
+  private ids = new Int32Array(1024);
+  private values = new Float64Array(1024);
+  private length = 0;
+  private sorted?: { starts: Int32Array; values: Float64Array };
 
-  /** Appends `x[i]` to the list of group `ids[i]`; `groups` is the number of groups so far. */
-  append(ids: Int32Array, x: ArrayLike<number>, groups: number): void {
-    if (this.arrays.length < groups) this.reserve(groups);
-    const { arrays, lengths } = this;
-    for (let i = 0; i < ids.length; i++) {
-      const g = ids[i]!;
-      const len = lengths[g]!;
-      let a = arrays[g]!;
-      if (len === a.length) {
-        const grown = new Float64Array(Math.max(8, len * 2));
-        grown.set(a);
-        arrays[g] = a = grown;
-      }
-      a[len] = x[i]!;
-      lengths[g] = len + 1;
+  /** Appends `x[i]` to the list of group `ids[i]`. */
+  append(ids: Int32Array, x: ArrayLike<number>): void {
+    const n = this.length + ids.length;
+    if (n > this.ids.length) {
+      const size = Math.max(n, this.ids.length * 2);
+      const grownIds = new Int32Array(size);
+      grownIds.set(this.ids.subarray(0, this.length));
+      const grownValues = new Float64Array(size);
+      grownValues.set(this.values.subarray(0, this.length));
+      this.ids = grownIds;
+      this.values = grownValues;
     }
+    this.ids.set(ids, this.length);
+    this.values.set(x, this.length);
+    this.length = n;
+    this.sorted = undefined;
   }
 
-  /** The values of group `g` in an array of their own (so it owns its buffer when sent). */
+  /** The values of group `g` (a view; sending it copies only its own bytes). */
   take(g: number): Float64Array {
-    return g < this.arrays.length ? this.arrays[g]!.slice(0, this.lengths[g]!) : new Float64Array(0);
+    const { starts, values } = (this.sorted ??= this.sortByGroup());
+    return g + 1 < starts.length ? values.subarray(starts[g]!, starts[g + 1]!) : new Float64Array(0);
   }
 
-  private reserve(groups: number): void {
-    while (this.arrays.length < groups) this.arrays.push(ValueLists.EMPTY);
-    if (this.lengths.length < groups) {
-      const grown = new Int32Array(Math.max(1024, groups * 2));
-      grown.set(this.lengths);
-      this.lengths = grown;
-    }
+  private sortByGroup(): { starts: Int32Array; values: Float64Array } {
+    const { ids, values, length } = this;
+    let groups = 0;
+    for (let i = 0; i < length; i++) if (ids[i]! >= groups) groups = ids[i]! + 1;
+    const starts = new Int32Array(groups + 1);
+    for (let i = 0; i < length; i++) starts[ids[i]! + 1]!++;
+    for (let g = 0; g < groups; g++) starts[g + 1]! += starts[g]!;
+    const next = starts.slice(0, groups);
+    const out = new Float64Array(length);
+    for (let i = 0; i < length; i++) out[next[ids[i]!]!++] = values[i]!;
+    return { starts, values: out };
   }
 }
 
