@@ -1,16 +1,20 @@
-import { Bool, Float64, Int32, Table, Utf8, makeData, makeVector, vectorFromArray, type Vector } from 'apache-arrow';
+import { Bool, Field, Float64, Int32, List, Table, Utf8, makeData, makeVector, vectorFromArray, type Vector } from 'apache-arrow';
 import { JobError } from '../errors.js';
 import { splitKey } from '../job/key.js';
 import { checkOutput } from '../job/define-job.js';
 import type { Key, KeyedJob, ParamValue } from '../job/types.js';
 
-/** Builds an Arrow column from JS values: int32 when every number is a 32-bit integer, else float64; strings; booleans; anything else as JSON text. */
+/**
+ * Builds an Arrow column from JS values: int32 when every number is a 32-bit integer, else float64;
+ * strings; booleans; arrays and typed arrays as a List column of their items (by these same rules);
+ * anything else as JSON text.
+ */
 export function columnFromValues(values: unknown[]): Vector {
-  let kind: 'num' | 'str' | 'bool' | 'json' | undefined;
+  let kind: 'num' | 'str' | 'bool' | 'list' | 'json' | undefined;
   let ints = true;
   for (const v of values) {
     if (v === null || v === undefined) continue;
-    const k = typeof v === 'number' ? 'num' : typeof v === 'string' ? 'str' : typeof v === 'boolean' ? 'bool' : 'json';
+    const k = typeof v === 'number' ? 'num' : typeof v === 'string' ? 'str' : typeof v === 'boolean' ? 'bool' : isList(v) ? 'list' : 'json';
     if (kind === undefined) kind = k;
     else if (kind !== k) kind = 'json';
     if (k === 'num' && ints && !((v as number) === ((v as number) | 0) && !Object.is(v, -0))) ints = false;
@@ -26,6 +30,8 @@ export function columnFromValues(values: unknown[]): Vector {
       return vectorFromArray(values as Array<string | null>, new Utf8());
     case 'bool':
       return vectorFromArray(values as Array<boolean | null>, new Bool());
+    case 'list':
+      return listVector(values as Array<ArrayLike<unknown> | null | undefined>);
     default:
       return vectorFromArray(values.map((v) => (v === null || v === undefined ? null : JSON.stringify(v))), new Utf8());
   }
@@ -44,6 +50,51 @@ function utf8Vector(strings: string[]): Vector {
   }
   const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   return makeVector(makeData({ type: new Utf8(), length: strings.length, nullCount: 0, valueOffsets: offsets, data: bytes }));
+}
+
+/** Typed arrays whose items Arrow takes as they are (not Uint8ClampedArray, not DataView). */
+const TYPED_ITEMS = [Float64Array, Float32Array, Int32Array, Int16Array, Int8Array, Uint32Array, Uint16Array, Uint8Array, BigInt64Array, BigUint64Array];
+
+function isList(v: unknown): v is ArrayLike<unknown> {
+  return Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
+}
+
+/** A List column: every list's items in one child column, offsets from the lists' lengths, null for a missing list. */
+function listVector(lists: Array<ArrayLike<unknown> | null | undefined>): Vector {
+  const offsets = new Int32Array(lists.length + 1);
+  const valid = new Uint8Array((lists.length + 7) >> 3);
+  let nullCount = 0;
+  let total = 0;
+  lists.forEach((l, i) => {
+    if (l === null || l === undefined) nullCount++;
+    else {
+      valid[i >> 3]! |= 1 << (i & 7);
+      total += l.length;
+    }
+    offsets[i + 1] = total;
+  });
+  const items = itemsVector(lists, total);
+  const type = new List(new Field('item', items.type, true));
+  return makeVector(makeData({ type, length: lists.length, nullCount, nullBitmap: nullCount > 0 ? valid : undefined, valueOffsets: offsets, child: items.data[0]! }));
+}
+
+/** The items of all lists as one column: one typed-array copy when every list is the same kind of typed array. */
+function itemsVector(lists: Array<ArrayLike<unknown> | null | undefined>, total: number): Vector {
+  const present = lists.filter((l): l is ArrayLike<unknown> => l !== null && l !== undefined);
+  const Typed = TYPED_ITEMS.find((T) => present.length > 0 && present.every((l) => l instanceof T));
+  if (Typed) {
+    const items = new Typed(total);
+    let at = 0;
+    for (const l of present) {
+      items.set(l as never, at);
+      at += l.length;
+    }
+    return makeVector(items);
+  }
+  const items = new Array<unknown>(total);
+  let at = 0;
+  for (const l of present) for (let j = 0; j < l.length; j++) items[at++] = l[j];
+  return columnFromValues(items);
 }
 
 /** Columns of composite-key parts: numeric when every part reads back as the same number. */
