@@ -1,6 +1,7 @@
 import { correlatedBatches } from './correlated.js';
 import { groupbyBatches, writeArrowFile } from './groupby.js';
 import { writeTextFile } from './text.js';
+import { TEXT_FOLDER_FILES, writeTextFolder } from './text-folder.js';
 
 /** The size and seed options of `quiver datasets generate`. */
 export interface DatasetOptions {
@@ -39,5 +40,9 @@ export const DATASETS: Record<string, Dataset> = {
   text: {
     description: 'Zipf-distributed words in lines, --mb megabytes',
     write: (output, o) => writeTextFile(output, o.mb * 2 ** 20, o.seed),
+  },
+  texts: {
+    description: `a folder of ${TEXT_FOLDER_FILES} text files of unequal sizes (Zipf words in lines, as text), --mb megabytes in all`,
+    write: (output, o) => writeTextFolder(output, o.mb * 2 ** 20, o.seed),
   },
 };
