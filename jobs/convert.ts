@@ -6,6 +6,8 @@ import { appendBatchToPart, partExtension, type PartFormat } from '../src/io/par
  * The identity job behind `quiver convert`: every task appends its split's batches to its own part
  * file in `--param dir`, and the coordinator assembles the parts in split order into the output
  * (src/io/part-files.ts). Parallel decode and encode; memory about one batch per worker.
+ *
+ *   quiver run convert -i data.csv -p dir=parts/   (usually: quiver convert data.csv data.parquet)
  */
 type Acc = { parts: string[]; rows: number; columns: string[] };
 

@@ -11,6 +11,8 @@ import { defineJob, joinKey } from 'quiver';
  * not know how many lines came before it, so counting them would need a second pass.
  *
  * Text input has one column, `line`; `--param column=<name>` searches a string column of an Arrow file.
+ *
+ *   quiver run grep -i logs/ -p pattern='err(or)?' -p ignoreCase=true
  */
 export default defineJob({
   name: 'grep',

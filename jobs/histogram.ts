@@ -18,6 +18,8 @@ import type { RecordBatch } from 'apache-arrow';
  * exact in floating point), so partials of any range merge into exact counts in one pass. The
  * result has between about bins/2 and `bins` bins, with round edges (0, 8, 16, … for data in 0–100
  * with bins=20). Give min and max for exactly `bins` bins over your own range.
+ *
+ *   quiver run histogram -i g1.arrow -p column=v3 -p bins=20
  */
 type Fixed = { mode: 'fixed'; min: number; max: number; counts: number[] };
 type Auto = { mode: 'auto'; bins: number; width: number; counts: Map<number, number> };

@@ -9,6 +9,8 @@ import { defineJob, type ColumnValues } from 'quiver';
  * A fold job: each task summarizes its rows as (n, mean x, mean y, Sxx, Syy, Sxy), the centred
  * sums of squares and products, and summaries merge with Chan et al.'s parallel formulas. Centred
  * sums do not cancel catastrophically the way raw sums of x² and xy do when the data sit far from 0.
+ *
+ *   quiver run linear-regression -i g1.arrow -p x=v1 -p y=v3
  */
 interface Moments {
   n: number;

@@ -1,6 +1,10 @@
 import { defineJob } from 'quiver';
 
-/** Counts words: maximal runs of non-whitespace characters, as they are (no case folding). */
+/**
+ * Counts words: maximal runs of non-whitespace characters, as they are (no case folding).
+ *
+ *   quiver run wordcount -i corpus.txt -o counts.parquet
+ */
 export default defineJob({
   name: 'wordcount',
   description: 'count each word (runs of non-whitespace) in text input',
