@@ -38,6 +38,8 @@ Examples:
   quiver run groupby --input g1.arrow --param by=id1 --param agg=sum:v1 --workers 2
   quiver run ./my-job.ts --input data/ --output result.csv
   quiver explain wordcount --input corpus.txt
+  quiver jobs
+  quiver jobs inverted-index
   quiver datasets generate groupby --rows 1000000 --output g1.arrow`,
 );
 

@@ -49,17 +49,3 @@ describe('quiver explain', () => {
     expect(r.stderr).toMatch(/^quiver: usage error: job "grep" needs --param pattern=<string>/);
   });
 });
-
-describe('quiver jobs', () => {
-  it('lists the built-in jobs with their kind and params', async () => {
-    const r = await runCli(['jobs']);
-    expect(r.status, r.stderr).toBe(0);
-    const jobs = r.stdout.split('\n').filter((l) => /^\S/.test(l)).map((l) => l.split(/\s+/).slice(0, 2).join(' '));
-    // The engine-core jobs; other issues add more.
-    expect(jobs).toEqual(expect.arrayContaining(['grep keyed', 'groupby keyed', 'histogram fold', 'linear-regression fold', 'wordcount keyed']));
-    expect(jobs).toEqual([...jobs].sort());
-    expect(r.stdout).toMatch(/--param pattern=<string>\s+regular expression.*\(required\)/);
-    expect(r.stdout).toMatch(/--param bins=<integer>.*\(default 20\)/);
-    expect(r.stdout).toMatch(/--param by=<list>.*\(required\)/);
-  });
-});
