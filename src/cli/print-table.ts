@@ -14,7 +14,7 @@ export function formatTable(table: Table, limit: number): string {
   const cols = names.map((n) => table.getChild(n)!);
   const n = Math.min(limit, table.numRows);
   const cells = Array.from({ length: n }, (_, i) => cols.map((c) => show(c.get(i))));
-  const numeric = cols.map((c) => /Int|Float|Decimal/.test(String(c.type)));
+  const numeric = cols.map((c) => /^(Int|Uint|Float|Decimal)/.test(String(c.type))); // not List<Int32> and the like
   const widths = names.map((name, j) => Math.min(60, Math.max(name.length, ...cells.map((r) => r[j]!.length))));
   const pad = (s: string, j: number) => {
     const t = s.length > widths[j]! ? s.slice(0, widths[j]! - 1) + '…' : s;
