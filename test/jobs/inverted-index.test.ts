@@ -102,6 +102,16 @@ describe('inverted-index', () => {
     expect(table.schema.fields.map((f) => `${f.name}: ${String(f.type)}`)).toEqual(['word: Utf8', 'postings: List<Struct<{file:Dictionary<Int32, Utf8>, line:Int32}>>']);
   });
 
+  it('writes the nested postings to .parquet and as arrays of {file, line} to .json', async () => {
+    const want = reference(edgeFiles);
+    for (const ext of ['parquet', 'json']) {
+      const output = path.join(dir, `edges.${ext}`);
+      await engines.get(2)!.run('inverted-index', { input: edgeDir, splitSize: 9, output });
+      const got = ext === 'json' ? JSON.parse(readFileSync(output, 'utf8')) : entriesOf(await readParquet(output));
+      expect(got).toEqual(want);
+    }
+  });
+
   it('indexes a generated folder from the CLI into an .arrow file', async () => {
     const folder = path.join(dir, 'texts');
     await writeTextFolder(folder, 60_000, 3, 3);
@@ -113,3 +123,8 @@ describe('inverted-index', () => {
     expect(entriesOf(tableFromIPC(readFileSync(out)))).toEqual(reference(texts, 2, ['a', 'of']));
   });
 });
+
+async function readParquet(file: string): Promise<Table> {
+  const pq = await import('parquet-wasm/node');
+  return tableFromIPC(pq.readParquet(readFileSync(file)).intoIPCStream());
+}
