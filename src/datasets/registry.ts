@@ -1,5 +1,6 @@
 import { correlatedBatches } from './correlated.js';
 import { groupbyBatches, writeArrowFile } from './groupby.js';
+import { matrixBatches } from './matrix.js';
 import { writeTextFile } from './text.js';
 import { TEXT_FOLDER_FILES, writeTextFolder } from './text-folder.js';
 
@@ -36,6 +37,11 @@ export const DATASETS: Record<string, Dataset> = {
     description: 'six float64 columns f1–f6 mixing three hidden Gaussian factors plus noise (for pca), --rows rows',
     extension: '.arrow',
     write: (output, o) => writeArrowFile(output, correlatedBatches(o.rows, o.seed)),
+  },
+  matrix: {
+    description: 'a random n×n matrix (float64 columns c0…c{n-1} in [-1, 1), a row per matrix row) for matrix-multiply, --rows n',
+    extension: '.arrow',
+    write: (output, o) => writeArrowFile(output, matrixBatches(o.rows, o.rows, o.seed)),
   },
   text: {
     description: 'Zipf-distributed words in lines, --mb megabytes',
