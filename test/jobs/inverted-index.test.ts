@@ -102,13 +102,19 @@ describe('inverted-index', () => {
     expect(table.schema.fields.map((f) => `${f.name}: ${String(f.type)}`)).toEqual(['word: Utf8', 'postings: List<Struct<{file:Dictionary<Int32, Utf8>, line:Int32}>>']);
   });
 
-  it('writes the nested postings to .parquet and as arrays of {file, line} to .json', async () => {
+  it('writes the nested postings to .parquet, as arrays of {file, line} to .json, as JSON text in a CSV cell', async () => {
     const want = reference(edgeFiles);
-    for (const ext of ['parquet', 'json']) {
+    for (const ext of ['parquet', 'json', 'csv']) {
       const output = path.join(dir, `edges.${ext}`);
       await engines.get(2)!.run('inverted-index', { input: edgeDir, splitSize: 9, output });
-      const got = ext === 'json' ? JSON.parse(readFileSync(output, 'utf8')) : entriesOf(await readParquet(output));
-      expect(got).toEqual(want);
+      const text = readFileSync(output, 'utf8');
+      if (ext === 'parquet') expect(entriesOf(await readParquet(output))).toEqual(want);
+      if (ext === 'json') expect(JSON.parse(text)).toEqual(want);
+      if (ext === 'csv') {
+        const [header, ...rows] = text.trimEnd().split('\n');
+        expect(header).toBe('word,postings');
+        expect(rows.map((r) => /^([^,"]+),"(.*)"$/.exec(r)!).map(([, word, cell]) => ({ word, postings: JSON.parse(cell!.replace(/""/g, '"')) }))).toEqual(want);
+      }
     }
   });
 
