@@ -1,6 +1,7 @@
 import { correlatedBatches } from './correlated.js';
 import { groupbyBatches, writeArrowFile } from './groupby.js';
 import { matrixBatches } from './matrix.js';
+import { pointsBatches } from './points.js';
 import { writeTextFile } from './text.js';
 import { TEXT_FOLDER_FILES, writeTextFolder } from './text-folder.js';
 
@@ -42,6 +43,11 @@ export const DATASETS: Record<string, Dataset> = {
     description: 'a random n×n matrix (float64 columns c0…c{n-1} in [-1, 1), a row per matrix row) for matrix-multiply, --rows n',
     extension: '.arrow',
     write: (output, o) => writeArrowFile(output, matrixBatches(o.rows, o.rows, o.seed)),
+  },
+  points: {
+    description: 'float64 x, y, z in Gaussian blobs around 8 random centres, and the blob (for kmeans), --rows rows',
+    extension: '.arrow',
+    write: (output, o) => writeArrowFile(output, pointsBatches(o.rows, o.seed)),
   },
   text: {
     description: 'Zipf-distributed words in lines, --mb megabytes',
