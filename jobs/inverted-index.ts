@@ -22,7 +22,8 @@ import { firstPostings, indexTable, sortedPostings, splitKeyOf, splitStart, type
  * before it, so the first pass (a fold) counts the lines of each split, and the driver turns the
  * counts into the number of each split's first line (a prefix sum per file) for the second pass, a
  * keyed job, as the `json` param `starts`. Each worker gathers its postings per word in `ctx.state`
- * and emits them once (`flush`); reducers concatenate and sort them.
+ * and emits them once (`flush`); reducers concatenate and sort them. Lines skipped as bad records
+ * (`--max-bad-records`) are not counted, so the lines after them in their file number lower.
  */
 const WORD_PARAMS: ParamsSpec = {
   minLength: { type: 'integer', default: 1, description: 'shortest word indexed, in characters' },
