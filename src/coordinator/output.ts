@@ -143,8 +143,9 @@ function emptyTable(keyNames: string[], valueNames: string | string[] | undefine
   return new Table(cols);
 }
 
-/** Turns a fold job's finished value into a table: a row object, an array of row objects, or a single value. */
+/** Turns a fold job's finished value into a table: an Arrow table as it is, a row object, an array of row objects, or a single value. */
 export function valueToTable(value: unknown): Table {
+  if (value instanceof Table) return value;
   if (Array.isArray(value) && value.every(isPlainObject)) {
     const names = [...new Set(value.flatMap((r) => Object.keys(r as object)))];
     const cols: Record<string, Vector> = {};

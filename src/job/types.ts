@@ -130,7 +130,7 @@ export interface FoldJob<A = unknown, R = unknown, P = Record<string, ParamValue
   fold(acc: A, batch: RecordBatch, ctx: JobContext<P>): A;
   /** Merges two accumulators. Must be associative; partials arrive in any order. */
   merge(a: A, b: A): A;
-  /** Turns the final accumulator into the result: a number, a row object, or an array of row objects. @default identity */
+  /** Turns the final accumulator into the result: a number, a row object, an array of row objects, or an Arrow Table (the result as it is). @default identity */
   finish?(acc: A, ctx: { params: P }): unknown;
 }
 
