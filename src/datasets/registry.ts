@@ -1,6 +1,7 @@
 import { correlatedBatches } from './correlated.js';
 import { groupbyBatches, writeArrowFile } from './groupby.js';
 import { matrixBatches } from './matrix.js';
+import { customersBatches, ordersBatches } from './orders.js';
 import { pointsBatches } from './points.js';
 import { writeTextFile } from './text.js';
 import { TEXT_FOLDER_FILES, writeTextFolder } from './text-folder.js';
@@ -43,6 +44,16 @@ export const DATASETS: Record<string, Dataset> = {
     description: 'a random n×n matrix (float64 columns c0…c{n-1} in [-1, 1), a row per matrix row) for matrix-multiply, --rows n',
     extension: '.arrow',
     write: (output, o) => writeArrowFile(output, matrixBatches(o.rows, o.rows, o.seed)),
+  },
+  customers: {
+    description: 'customers (id, name, country, balance) for join, ids 1…rows shuffled, --rows rows',
+    extension: '.arrow',
+    write: (output, o) => writeArrowFile(output, customersBatches(o.rows, o.seed)),
+  },
+  orders: {
+    description: 'orders (order_id, customer_id, quantity, amount) for join: customer_id in 1…1.05·rows/10 (1% null), --rows rows',
+    extension: '.arrow',
+    write: (output, o) => writeArrowFile(output, ordersBatches(o.rows, o.seed)),
   },
   points: {
     description: 'float64 x, y, z in Gaussian blobs around 8 random centres, and the blob (for kmeans), --rows rows',
