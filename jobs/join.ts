@@ -1,0 +1,41 @@
+import { defineJob } from 'quiver';
+import { broadcastJoin, probe } from './join/broadcast.js';
+import { JOIN_PARAMS, joinParams } from './join/params.js';
+import { gather, match, shuffleJoin } from './join/shuffle.js';
+
+/**
+ * Hash join of two inputs on key columns: the left input (-i) with `--param right=<input>`, rows
+ * whose keys `on` (left) and `rightOn` (right, default the same names) are equal; composite keys with
+ * `on=a,b`. `how=inner` (default) keeps matched pairs; `how=left` also keeps every left row no right
+ * row matches, with nulls in the right columns. Null (and NaN) keys never match, as in SQL. Numbers
+ * compare by value (int32 3 = int64 3 = 3.0), and text that spells a number ("42") equals it, so ids
+ * read from CSV join ids stored as integers (see join/keys.ts).
+ *
+ * Output: the left columns, then the right columns except its key columns (equal to the left keys on
+ * every match), a right column named like a left one getting `_right`; `columns=a,b` keeps only those
+ * output columns, in that order. Column types are kept (a dictionary column comes out decoded). Order:
+ * left input order (file, then row), each left row's matches in right input order — the same for
+ * both strategies, any worker count and split size.
+ *
+ *   quiver datasets generate customers --rows 100000 -o customers.arrow
+ *   quiver datasets generate orders --rows 1000000 -o orders.arrow
+ *   quiver run join -i orders.arrow -p right=customers.arrow -p on=customer_id -p rightOn=id -p how=left
+ *
+ * A driver with two strategies, chosen by the right input's size on disk (`broadcast`, default 64MB)
+ * or forced with `strategy=broadcast|shuffle`. Broadcast (join/broadcast.ts): the right side is read
+ * once here, its keys hashed into SharedArrayBuffers that every worker probes without a copy, in one
+ * fold over the left input. Shuffle (join/shuffle.ts): a keyed pass over both inputs pairs row
+ * references by key, then a fold fetches the paired rows; only keys and references are shuffled.
+ */
+export { probe, match, gather };
+
+export default defineJob({
+  name: 'join',
+  description: 'hash join of two inputs on key columns, inner or left (broadcast when the right side is small, else shuffle)',
+  params: JOIN_PARAMS,
+  async drive(q) {
+    const p = await joinParams(q);
+    q.count(p.strategy === 'broadcast' ? 'broadcast' : 'shuffle');
+    return p.strategy === 'broadcast' ? broadcastJoin(q, p) : shuffleJoin(q, p);
+  },
+});
