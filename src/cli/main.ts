@@ -25,6 +25,13 @@ const program = new Command()
   .version(pkg.version)
   .showHelpAfterError('(run with --help for usage)');
 
+// `quiver run … | head` closes stdout early: that is the reader saying it has enough, not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.exitCode ??= 0;
+  process.exit();
+});
+
 const asked = process.argv[2];
 if (asked === 'run') await prestartWorkers(process.argv.slice(3));
 const wanted = asked !== undefined && asked in COMMANDS ? [asked] : Object.keys(COMMANDS);

@@ -15,7 +15,9 @@ export function formatTable(table: Table, limit: number): string {
   const n = Math.min(limit, table.numRows);
   const cells = Array.from({ length: n }, (_, i) => cols.map((c) => show(c.get(i))));
   const numeric = cols.map((c) => /^(Int|Uint|Float|Decimal)/.test(String(c.type))); // not List<Int32> and the like
-  const widths = names.map((name, j) => Math.min(60, Math.max(name.length, ...cells.map((r) => r[j]!.length))));
+  // A loop, not Math.max(...cells): spreading a million rows into arguments overflows the stack.
+  const widths = names.map((name) => Math.min(60, name.length));
+  for (const r of cells) for (let j = 0; j < r.length; j++) if (r[j]!.length > widths[j]!) widths[j] = Math.min(60, r[j]!.length);
   const pad = (s: string, j: number) => {
     const t = s.length > widths[j]! ? s.slice(0, widths[j]! - 1) + '…' : s;
     return numeric[j] ? t.padStart(widths[j]!) : t.padEnd(widths[j]!);

@@ -64,3 +64,36 @@ describe('the CLI on bad input', () => {
     expect(csv.stdout.trim()).toBe('file,matches');
   });
 });
+
+describe('a reader that stops early', () => {
+  it('exits quietly when stdout is closed before the result is written (quiver run … | head -1)', async () => {
+    const { spawn } = await import('node:child_process');
+    const big = path.join(dir, 'many-words.txt');
+    writeFileSync(big, Array.from({ length: 50_000 }, (_, i) => `w${i}`).join('\n') + '\n');
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/cli/main.js'), 'run', 'wordcount', '-i', big, '-f', 'csv', '-q', '-w', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    let first = '';
+    child.stdout.once('data', (d) => {
+      first = String(d).split('\n')[0]!;
+      child.stdout.destroy();
+    });
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(first).toBe('word,count');
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+  });
+});
+
+describe('a long table on stdout', () => {
+  it('prints a million rows with --limit (no stack overflow measuring column widths)', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const many = path.join(dir, 'million-words.txt');
+    writeFileSync(many, Array.from({ length: 200_000 }, (_, i) => `w${i}`).join('\n') + '\n');
+    const out = execFileSync(process.execPath, [path.join(ROOT, 'dist/src/cli/main.js'), 'run', 'wordcount', '-i', many, '-q', '-w', '2', '-n', '1000000'], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+    const lines = out.trimEnd().split('\n');
+    expect(lines).toHaveLength(200_000 + 3);
+    expect(lines.at(-1)).toBe('(200,000 rows)');
+    expect(lines[2]).toMatch(/^w0 +1$/);
+  });
+});
