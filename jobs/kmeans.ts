@@ -1,7 +1,6 @@
 import { defineJob, UsageError } from 'quiver';
-import { makeVector, Table } from 'apache-arrow';
 import { kmeansPlusPlus, sample } from './kmeans/init.js';
-import { checkColumns, flatCentroids, OUTPUT, pointsOf } from './kmeans/points.js';
+import { clusterTable, farthestMove, flatCentroids, kmeansParams, pointsOf, type ClusterRow } from './kmeans/points.js';
 
 /**
  * k-means clustering of numeric columns (Lloyd's algorithm): `--param k=8 --param columns=x,y,z`,
@@ -52,12 +51,9 @@ export const assign = defineJob({
       for (let j = 0; j < d; j++) x[j] = cols[j]![i]!;
       let best = 0;
       let bestD = Infinity;
-      for (let c = 0; c < k; c++) {
+      for (let c = 0, at = 0; c < k; c++) {
         let s = 0;
-        for (let j = 0; j < d; j++) {
-          const t = x[j]! - c0[c * d + j]!;
-          s += t * t;
-        }
+        for (let j = 0; j < d; j++, at++) s += (x[j]! - c0[at]!) * (x[j]! - c0[at]!);
         if (s < bestD) {
           bestD = s;
           best = c;
@@ -70,11 +66,7 @@ export const assign = defineJob({
     return acc;
   },
   merge(a: Sums, b: Sums) {
-    b.sums.forEach((s, i) => (a.sums[i]! += s));
-    b.counts.forEach((n, c) => {
-      a.counts[c]! += n;
-      a.sq[c]! += b.sq[c]!;
-    });
+    for (const f of ['sums', 'counts', 'sq'] as const) b[f].forEach((x, i) => (a[f][i]! += x));
     return a;
   },
   /** Per cluster: size, mean (the old centroid if empty) and wcss about the mean, Σ‖x − c‖² − n‖m − c‖² (König). */
@@ -90,8 +82,6 @@ export const assign = defineJob({
   },
 });
 
-type ClusterRow = { cluster: number; size: number; wcss: number } & Record<string, number>;
-
 export default defineJob({
   name: 'kmeans',
   description: 'k-means clusters of numeric columns (k-means++ init from a seeded sample, Lloyd iterations)',
@@ -105,39 +95,24 @@ export default defineJob({
     init: { type: 'json', default: null, description: 'initial centroids instead of k-means++, e.g. [[0,0],[5,5]]' },
   },
   async drive(q) {
-    const names = checkColumns(q.params.columns as string[]);
+    const { names, k, iterations, tolerance, seed, init } = kmeansParams(q.params);
     const d = names.length;
-    const { k, iterations, tolerance, seed } = q.params as Record<string, number>;
-    if (k < 1) throw new UsageError(`--param k must be at least 1, got ${k}`);
-    if (iterations < 1) throw new UsageError(`--param iterations must be at least 1, got ${iterations}`);
-    if (!(tolerance >= 0)) throw new UsageError(`--param tolerance must be 0 or more, got ${tolerance}`);
-    const given = q.params.init === null ? undefined : flatCentroids(q.params.init, d, '--param init');
-    if (given && given.length !== k * d) throw new UsageError(`--param init has ${given.length / d} centroids but k is ${k}`);
-    const size = Math.max(k, q.params.sample as number);
-    const drawn = (await q.run(sample, { params: { columns: names, size, seed } })).value as { rows: number; points: Float64Array };
-    const distinct = drawn.points.length / d;
+    const drawn = (await q.run(sample, { params: { columns: names, size: Math.max(k, q.params.sample as number), seed } })).value as { rows: number; points: Float64Array };
     if (drawn.rows < k) throw new UsageError(`--param k=${k} is more than the ${drawn.rows} usable row(s) of the input; lower k`);
-    if (distinct < k && !given) throw new UsageError(`--param k=${k} is more than the ${distinct} distinct point(s) of the input; lower k`);
-    let centroids = given ?? kmeansPlusPlus(drawn.points, d, k, seed);
+    if (drawn.points.length / d < k && !init) throw new UsageError(`--param k=${k} is more than the ${drawn.points.length / d} distinct point(s) of the input; lower k`);
+    let centroids = init ?? kmeansPlusPlus(drawn.points, d, k, seed);
     let rows: ClusterRow[] = [];
-    let step = 0;
     let shift = Infinity;
-    while (step < iterations && shift > tolerance) {
-      step++;
+    let step = 0;
+    for (; step < iterations && shift > tolerance; step++) {
       rows = (await q.run(assign, { params: { columns: names, centroids } })).value as ClusterRow[];
       const next = Float64Array.from(rows.flatMap((r) => names.map((n) => r[n]!)));
-      shift = Math.sqrt(Math.max(...rows.map((_, c) => names.reduce((s, _n, j) => s + (next[c * d + j]! - centroids[c * d + j]!) ** 2, 0))));
+      shift = farthestMove(centroids, next, d);
       centroids = next;
     }
-    const wcss = rows.reduce((s, r) => s + r.wcss, 0);
     q.count('iterations', step);
     q.count('converged', shift <= tolerance ? 1 : 0);
-    q.count('wcss', wcss);
-    const column = (name: string) => makeVector(Float64Array.from(rows, (r) => r[name]!));
-    return new Table({
-      cluster: makeVector(Int32Array.from(rows, (r) => r.cluster)),
-      ...Object.fromEntries(OUTPUT.slice(1).map((n) => [n, column(n)])),
-      ...Object.fromEntries(names.map((n) => [n, column(n)])),
-    });
+    q.count('wcss', rows.reduce((s, r) => s + r.wcss, 0));
+    return clusterTable(rows, names);
   },
 });

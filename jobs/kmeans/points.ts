@@ -1,5 +1,5 @@
-import type { RecordBatch } from 'apache-arrow';
-import { UsageError, type JobContext } from 'quiver';
+import { makeVector, Table, type RecordBatch } from 'apache-arrow';
+import { UsageError, type JobContext, type ParamValue } from 'quiver';
 
 /** The output columns of kmeans, which no input column may be named. */
 export const OUTPUT = ['cluster', 'size', 'wcss'];
@@ -30,13 +30,40 @@ export function pointsOf(batch: RecordBatch, ctx: Pick<JobContext, 'params' | 'c
   return { cols, use, usable };
 }
 
-/** The column names, checked: at least one, no repeats, none named like an output column. */
-export function checkColumns(names: string[]): string[] {
+/** The driver's params, checked: columns (at least one, no repeats, none named like an output column), k, limits, init. */
+export function kmeansParams(params: Record<string, ParamValue>) {
+  const names = params.columns as string[];
+  const { k, iterations, tolerance, seed } = params as Record<string, number>;
   if (names.length === 0) throw new UsageError('--param columns needs at least one numeric column, e.g. columns=x,y,z');
   if (new Set(names).size < names.length) throw new UsageError(`--param columns names a column twice: ${names.join(',')}`);
   const clash = names.find((c) => OUTPUT.includes(c));
   if (clash) throw new UsageError(`--param columns: "${clash}" is also an output column of kmeans (${OUTPUT.join(', ')}); rename it in the input`);
-  return names;
+  if (k < 1) throw new UsageError(`--param k must be at least 1, got ${k}`);
+  if (iterations < 1) throw new UsageError(`--param iterations must be at least 1, got ${iterations}`);
+  if (!(tolerance >= 0)) throw new UsageError(`--param tolerance must be 0 or more, got ${tolerance}`);
+  const init = params.init === null ? undefined : flatCentroids(params.init, names.length, '--param init');
+  if (init && init.length !== k * names.length) throw new UsageError(`--param init has ${init.length / names.length} centroids but k is ${k}`);
+  return { names, k, iterations, tolerance, seed, init };
+}
+
+/** One cluster as the assign step reports it: its size, wcss and centroid (a number per column). */
+export type ClusterRow = { cluster: number; size: number; wcss: number } & Record<string, number>;
+
+/** The largest distance a centroid moved from `a` to `b` (k centroids of d numbers each). */
+export function farthestMove(a: Float64Array, b: Float64Array, d: number): number {
+  let most = 0;
+  for (let c = 0; c < a.length; c += d) {
+    let s = 0;
+    for (let j = 0; j < d; j++) s += (b[c + j]! - a[c + j]!) ** 2;
+    most = Math.max(most, s);
+  }
+  return Math.sqrt(most);
+}
+
+/** The output: cluster (int32), size, wcss, then the centroid's coordinates (float64). */
+export function clusterTable(rows: ClusterRow[], names: string[]): Table {
+  const column = (name: string) => makeVector(Float64Array.from(rows, (r) => r[name]!));
+  return new Table({ cluster: makeVector(Int32Array.from(rows, (r) => r.cluster)), ...Object.fromEntries([...OUTPUT.slice(1), ...names].map((n) => [n, column(n)])) });
 }
 
 /** Centroids given as a flat array of k·d numbers or as k arrays of d numbers, as one Float64Array of k·d. */
