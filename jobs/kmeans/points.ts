@@ -22,7 +22,8 @@ export function pointsOf(batch: RecordBatch, ctx: Pick<JobContext, 'params' | 'c
     const x = raw instanceof BigInt64Array || raw instanceof BigUint64Array ? Float64Array.from(raw, Number) : raw;
     const v = batch.getChild(name)!;
     // x − x is 0 for every finite number and NaN for NaN and ±Infinity: one test for both.
-    for (let i = 0; i < use.length; i++) if (x[i]! - x[i]! !== 0 || (v.nullCount > 0 && !v.isValid(i))) use[i] = 0;
+    for (let i = 0; i < use.length; i++) if (x[i]! - x[i]! !== 0) use[i] = 0;
+    if (v.nullCount > 0) for (let i = 0; i < use.length; i++) if (!v.isValid(i)) use[i] = 0;
     return x;
   });
   let usable = 0;
