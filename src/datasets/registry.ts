@@ -3,6 +3,7 @@ import { groupbyBatches, writeArrowFile } from './groupby.js';
 import { matrixBatches } from './matrix.js';
 import { customersBatches, ordersBatches } from './orders.js';
 import { pointsBatches } from './points.js';
+import { sortBatches } from './sort.js';
 import { writeTextFile } from './text.js';
 import { TEXT_FOLDER_FILES, writeTextFolder } from './text-folder.js';
 
@@ -59,6 +60,11 @@ export const DATASETS: Record<string, Dataset> = {
     description: 'float64 x, y, z in Gaussian blobs around 8 random centres, and the blob (for kmeans), --rows rows',
     extension: '.arrow',
     write: (output, o) => writeArrowFile(output, pointsBatches(o.rows, o.seed)),
+  },
+  sort: {
+    description: 'rows to sort: x float64, k int32, skewed int32 (0 in half the rows), s random text, id the row number, --rows rows',
+    extension: '.arrow',
+    write: (output, o) => writeArrowFile(output, sortBatches(o.rows, o.seed)),
   },
   text: {
     description: 'Zipf-distributed words in lines, --mb megabytes',

@@ -1,0 +1,114 @@
+import { defineJob, type ParamsSpec } from 'quiver';
+import { Table, tableFromIPC } from 'apache-arrow';
+import { allocate } from './sort/columns.js';
+import { parseBy } from './sort/keys.js';
+import { partitionBatch, sortRange, type PartAcc, type RangeJob, type SortPlan } from './sort/partition.js';
+import { basesOf, boundsOf, plansOf, rangeBasesOf, tableOf } from './sort/plan.js';
+import { sampleBatch, type SampleAcc } from './sort/sample.js';
+
+/**
+ * Sorts a dataset by one or more columns: `--param by=k:desc,name` (each column `:asc`, the default,
+ * or `:desc`), into one sorted table (`-o out.arrow|.parquet|.csv`). `--param columns=a,b` outputs only
+ * those columns (default all); `--param ranges=N` sets how many ranges are sorted in parallel
+ * (default workers × 4). Sort keys may be numbers (any int or float width), dates, times, booleans or
+ * text; other fixed-width columns are carried along. The order:
+ * - stable: rows with equal keys keep their input order (file, then row);
+ * - nulls last for asc and first for desc (as PostgreSQL); NaN after every number; -0 equals 0;
+ * - text by its UTF-8 bytes, i.e. by Unicode code point (not JS's UTF-16 code units); dictionary text
+ *   is output as plain Utf8.
+ *
+ *   quiver datasets generate sort --rows 10000000 -o rows.arrow
+ *   quiver run sort -i rows.arrow -p by=skewed,x:desc -o sorted.parquet
+ *
+ * TeraSort in shared memory. (1) The `sample` step keeps a bounded, evenly spaced sample of keys per
+ * split (every stride-th row), with each split's row count and text bytes. (2) The driver picks range
+ * boundaries as weighted quantiles of the sample, keyed by (key, input position): positions make all
+ * keys distinct, so skew (half the rows sharing a key) still splits evenly. (3) The `partition` step
+ * copies every batch into SharedArrayBuffers, its rows grouped by range, and counts rows per range.
+ * (4) The recursive job `ranges` forks one task per range: it gathers the range's rows, radix-sorts
+ * their encoded keys (a typed-array permutation, no row objects) and copies the rows straight to their
+ * final place in the shared output, which becomes the result's Arrow vectors without another copy.
+ * Memory: about twice the input's columns, plus 9 bytes per row and key column while a range sorts.
+ */
+const STEP: ParamsSpec = {
+  by: { type: 'list', description: 'sort keys' },
+  read: { type: 'list', default: [], description: 'the columns to read; empty for all' },
+};
+const readColumns = (p: Record<string, unknown>) => ((p.read as string[]).length ? (p.read as string[]) : undefined);
+
+export const sample = defineJob({
+  name: 'sort-sample',
+  description: "a bounded sample of each split's keys, with its rows and text bytes",
+  params: STEP,
+  columns: readColumns,
+  identity: (ctx): SampleAcc => ({ schema: null, splits: [{ id: ctx.split.id, rows: 0, stride: 1, bytes: [], nulls: [], samples: [] }] }),
+  fold(acc: SampleAcc, batch, ctx) {
+    sampleBatch(acc, batch, parseBy(ctx.params.by as string[]), ctx.split.of);
+    return acc;
+  },
+  merge: (a: SampleAcc, b: SampleAcc): SampleAcc => ({ schema: a.schema ?? b.schema, splits: [...a.splits, ...b.splits] }),
+});
+
+export const partition = defineJob({
+  name: 'sort-partition',
+  description: 'copies rows into shared memory grouped by key range, counting rows per range',
+  params: { ...STEP, plan: { type: 'json' } },
+  columns: readColumns,
+  identity(ctx): PartAcc {
+    const plan = ctx.params.plan as unknown as SortPlan;
+    const at = [...(plan.byteBase[ctx.split.id] ?? plan.cols.map(() => 0))];
+    return { split: ctx.split.id, rows: 0, at, batches: [], bytes: new Array<number>((plan.bounds.length + 1) * plan.cols.length).fill(0) };
+  },
+  fold(acc: PartAcc, batch, ctx) {
+    partitionBatch(acc, batch, ctx.params.plan as unknown as SortPlan);
+    return acc;
+  },
+  merge: (a: PartAcc, b: PartAcc): PartAcc => ({ ...a, rows: a.rows + b.rows, batches: a.batches.concat(b.batches), bytes: a.bytes.map((x, i) => x + b.bytes[i]!) }),
+});
+
+export const ranges = defineJob({
+  name: 'sort-ranges',
+  description: 'sorts each key range into its place in the output',
+  params: { job: { type: 'json' } },
+  divide: (p: { lo: number; hi: number }) => (p.hi - p.lo > 1 ? Array.from({ length: p.hi - p.lo }, (_, i) => ({ lo: p.lo + i, hi: p.lo + i + 1 })) : undefined),
+  conquer: (p: { lo: number; hi: number }, ctx) => [sortRange(ctx.params.job as unknown as RangeJob, p.lo)],
+  combine: (a: number[], b: number[]) => a.concat(b),
+});
+
+export default defineJob({
+  name: 'sort',
+  description: 'sorts rows by one or more columns (asc/desc, nulls last/first), stable, into one table',
+  params: {
+    by: { type: 'list', description: 'the columns to sort by, each optionally :asc or :desc, e.g. k:desc,name' },
+    columns: { type: 'list', default: [], description: 'the columns to output; empty for all' },
+    ranges: { type: 'integer', default: 0, description: 'key ranges sorted in parallel; 0 for workers × 4' },
+  },
+  async drive(q) {
+    const keys = parseBy(q.params.by as string[]);
+    const wanted = q.params.columns as string[];
+    const read = wanted.length ? [...new Set([...wanted, ...keys.map((k) => k.column)])] : [];
+    const by = q.params.by;
+    const stats = (await q.run(sample, { params: { by, read } })).value as SampleAcc;
+    if (!stats.schema) return new Table();
+    const fields = tableFromIPC(stats.schema).schema.fields;
+    const { cols, keyCols, output } = plansOf(fields, stats, keys, wanted);
+    const { rows, splitBase, byteBase, bytes } = basesOf(stats, cols.length);
+    if ((q.params.ranges as number) < 0) throw new Error(`--param ranges must be 0 (workers × 4) or more, got ${q.params.ranges}`);
+    const bounds = rows === 0 ? [] : boundsOf(stats, splitBase, keys, (q.params.ranges as number) || q.workers * 4);
+    const plan: SortPlan = { keys, cols, keyCols, bounds, splitBase, byteBase, held: allocate(q.shared, cols, rows, bytes) };
+    const out = allocate(q.shared, cols, rows, bytes);
+    if (rows > 0) {
+      const parts = (await q.run(partition, { params: { by, read, plan } })).value as PartAcc;
+      const R = bounds.length + 1;
+      const batches = [];
+      for (let b = 0; b < parts.batches.length; b += R + 1) batches.push(parts.batches.slice(b, b + R + 1));
+      batches.sort((x, y) => x[0]! - y[0]!);
+      plan.held.offsets.forEach((o, c) => o && (o[rows] = bytes[c]!));
+      const job: RangeJob = { plan, batches: batches.flat(), out, ...rangeBasesOf(parts, R, cols.length, rows) };
+      const sizes = await q.forkJoin(ranges, { lo: 0, hi: R }, { params: { job } });
+      q.count('ranges', R);
+      q.count('largest range', Math.max(...sizes));
+    }
+    return tableOf(out, cols, fields, output, rows);
+  },
+});

@@ -1,0 +1,128 @@
+import type { RecordBatch } from 'apache-arrow';
+import { copyRows, viewOfBatch, viewOfHeld, type ColumnPlan, type Held } from './columns.js';
+import { compareRow, encoded, encodeKeys, type KeyRecord, type SortKey } from './keys.js';
+import { radixOrder, refineText, type TextKey } from './radix.js';
+
+/** Everything the partition step and the range sorts share, built by the driver (plain data and shared arrays). */
+export interface SortPlan {
+  keys: SortKey[];
+  cols: ColumnPlan[];
+  /** The column of each key. */
+  keyCols: number[];
+  /** Range r holds the rows ordered at or after bounds[r - 1] and before bounds[r]. */
+  bounds: KeyRecord[];
+  /** First held row and first held text byte (per column) of each split, by split id. */
+  splitBase: number[];
+  byteBase: number[][];
+  /** The input's rows as the partition step lays them out: each batch's rows grouped by range. */
+  held: Held;
+}
+
+/** The partition step's accumulator: per batch its first held row and its rows per range; text bytes per range and column. */
+export interface PartAcc { split: number; rows: number; at: number[]; batches: number[]; bytes: number[] }
+
+/**
+ * Copies a batch into the held arrays at its place in its split, its rows grouped by range (in input
+ * order within a range, so positions keep the tie order), and counts them per range. A row's range is
+ * found by binary search among the boundaries, comparing full keys then input position, so rows with
+ * equal keys still spread over ranges.
+ */
+export function partitionBatch(acc: PartAcc, batch: RecordBatch, plan: SortPlan): void {
+  const n = batch.numRows, R = plan.bounds.length + 1;
+  const start = plan.splitBase[acc.split]! + acc.rows;
+  const views = plan.cols.map((p) => viewOfBatch(batch, p));
+  const all = new Int32Array(n);
+  for (let i = 0; i < n; i++) all[i] = i;
+  const kv = plan.keyCols.map((c) => views[c]!);
+  const enc = plan.keyCols.map((c, j) => {
+    const e = encoded(n);
+    encodeKeys(views[c]!, plan.cols[c]!.order, plan.keys[j]!.desc, all, n, e);
+    return e;
+  });
+  const range = new Int32Array(n);
+  const counts = new Array<number>(R).fill(0);
+  for (let i = 0; i < n; i++) {
+    let lo = 0, hi = R - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compareRow(kv, enc, all, i, start + i, plan.bounds[mid]!, plan.keys) >= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    range[i] = lo;
+    counts[lo]!++;
+  }
+  const next = new Int32Array(R);
+  for (let r = 1; r < R; r++) next[r] = next[r - 1]! + counts[r - 1]!;
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[next[range[i]!]!++] = i;
+  plan.cols.forEach((p, c) => {
+    acc.at[c] = copyRows(views[c]!, order, n, plan.held, p, c, start, acc.at[c]!);
+    if (p.holding !== 'bytes') return;
+    const { starts, ends, valid } = views[c]!;
+    for (let i = 0; i < n; i++) if (!valid || valid[i]) acc.bytes[range[i]! * plan.cols.length + c]! += ends![i]! - starts![i]!;
+  });
+  acc.batches.push(start, ...counts);
+  acc.rows += n;
+}
+
+/** What a range sort needs beyond the plan: the partition's batches and, per range, where its output goes. */
+export interface RangeJob { plan: SortPlan; batches: number[]; rangeBase: number[]; rangeBytes: number[][]; out: Held }
+
+/**
+ * Sorts range r: gathers its rows from every batch, radix-sorts their encoded keys (text finished by
+ * full comparison where 8 bytes do not decide), and copies the rows in order to their place in the
+ * output. Text keys show the 8 bytes after the prefix all rows of the range share.
+ */
+export function sortRange(job: RangeJob, r: number): number {
+  const { plan, batches, out } = job;
+  const R = plan.bounds.length + 1, step = R + 1;
+  let n = 0;
+  for (let b = 0; b < batches.length; b += step) n += batches[b + 1 + r]!;
+  const rows = new Int32Array(n);
+  for (let b = 0, k = 0; b < batches.length; b += step) {
+    let at = batches[b]!;
+    for (let q = 0; q < r; q++) at += batches[b + 1 + q]!;
+    for (let t = 0; t < batches[b + 1 + r]!; t++) rows[k++] = at + t;
+  }
+  const held = plan.cols.map((_, c) => viewOfHeld(plan.held, plan.cols, c));
+  const text: Array<TextKey | undefined> = [];
+  const enc = plan.keyCols.map((c, j) => {
+    const v = held[c]!, desc = plan.keys[j]!.desc, e = encoded(n);
+    let skip = 0;
+    if (v.bytes) {
+      // Local text bounds; a null is -1..-1 (compared only with nulls, as equal).
+      const starts = new Int32Array(n).fill(-1), ends = new Int32Array(n).fill(-1);
+      for (let k = 0; k < n; k++) if (!v.valid || v.valid[rows[k]!]) (starts[k] = v.starts![rows[k]!]!), (ends[k] = v.ends![rows[k]!]!);
+      skip = sharedPrefix(v.bytes, starts, ends);
+      text[j] = { bytes: v.bytes, starts, ends, desc };
+    }
+    encodeKeys(v, plan.cols[c]!.order, desc, rows, n, e, skip);
+    return e;
+  });
+  const order = radixOrder(n, enc);
+  refineText(order, enc, text);
+  const src = new Int32Array(n);
+  for (let j = 0; j < n; j++) src[j] = rows[order[j]!]!;
+  plan.cols.forEach((p, c) => copyRows(held[c]!, src, n, out, p, c, job.rangeBase[r]!, job.rangeBytes[r]![c]!));
+  return n;
+}
+
+/** Length of the prefix all non-null texts share (nulls start at -1). */
+function sharedPrefix(bytes: Uint8Array, starts: Int32Array, ends: Int32Array): number {
+  let first = -1, len = 0;
+  for (let k = 0; k < starts.length; k++) {
+    const s = starts[k]!;
+    if (s < 0) continue;
+    if (first < 0) {
+      first = s;
+      len = ends[k]! - s;
+      continue;
+    }
+    let m = 0;
+    const lim = Math.min(len, ends[k]! - s);
+    while (m < lim && bytes[s + m] === bytes[first + m]) m++;
+    len = m;
+    if (len === 0) break;
+  }
+  return len;
+}
