@@ -1,7 +1,7 @@
-import { DataType, makeVector, Table, type RecordBatch, type Vector } from 'apache-arrow';
+import { DataType, Table, tableFromIPC, tableToIPC, type RecordBatch, type Vector } from 'apache-arrow';
 import { defineJob, type DriverContext } from 'quiver';
-import { joinedTable, RIGHT_ROW } from './assemble.js';
-import { buildKeyTable, firstRow, type KeyTable } from './hash-table.js';
+import { joinedColumns, joinedTable } from './assemble.js';
+import { buildKeyTable, headOf, type KeyTable } from './hash-table.js';
 import { batchKeys } from './keys.js';
 import { chunkOf, take, tableOfChunks, type Chunk } from './take.js';
 import type { JoinParams } from './params.js';
@@ -9,17 +9,22 @@ import type { JoinParams } from './params.js';
 interface Probed { chunks: Chunk[]; seq: number }
 
 /**
- * The broadcast join's pass over the left input: each row's key probes the right side's hash table
- * (in shared memory, see hash-table.ts); the matched rows of a batch — once per right match, or once
- * with no right row in a left join — are cut out of it with their right row numbers, as one chunk.
+ * The broadcast join's pass over the left input. The driver shares two things with every worker, in
+ * SharedArrayBuffers (a `json` param shares them instead of copying): the right side's keys as a hash
+ * table (hash-table.ts) and its other columns as Arrow IPC bytes, which each task reads without a
+ * copy. Each row's key probes the table; the matched rows of a batch — once per right match, or once
+ * with nulls in a left join — become one chunk of output rows, left and right columns side by side,
+ * so the coordinator only concatenates chunks.
  */
 export const probe = defineJob({
   name: 'join-probe',
-  description: 'left rows with the numbers of the right rows whose keys match (a shared hash table of the right keys)',
+  description: 'output rows of a join: left rows beside the right rows their keys match in a shared hash table',
   params: {
     on: { type: 'list', description: 'the left key columns' },
     how: { type: 'string', default: 'inner', description: 'inner or left' },
+    columns: { type: 'list', default: [], description: 'output columns to keep; empty for all' },
     keys: { type: 'json', description: 'the right keys, a KeyTable in shared memory (set by the driver)' },
+    right: { type: 'json', description: 'the right non-key columns as Arrow IPC bytes in shared memory (set by the driver)' },
   },
   identity: (): Probed => ({ chunks: [], seq: 0 }),
   fold(acc: Probed, batch, ctx) {
@@ -30,13 +35,16 @@ export const probe = defineJob({
     const right: number[] = [];
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i];
-      let r = k === undefined ? -1 : firstRow(t, k);
-      if (r < 0 && keepAll) rows.push(i), right.push(-1);
-      for (; r >= 0; r = t.next[r]!) rows.push(i), right.push(r);
+      const head = k === undefined ? 0 : headOf(t, k);
+      if (head > 0) rows.push(i), right.push(head - 1);
+      else if (head < 0) for (let r = -head - 1; r >= 0; r = t.next[r]!) rows.push(i), right.push(r);
+      else if (keepAll) rows.push(i), right.push(-1);
     }
     // Every task sends a chunk, even an empty one, so the output knows the left columns.
     if (rows.length > 0 || acc.chunks.length === 0) {
-      acc.chunks.push(chunkOf({ ...pick(batch, Int32Array.from(rows)), [RIGHT_ROW]: makeVector(Int32Array.from(right)) }, ctx.split.id, acc.seq));
+      const others = tableFromIPC(ctx.params.right as unknown as Uint8Array);
+      const columns = joinedColumns(pick(batch, Int32Array.from(rows)), others, Int32Array.from(right), [], ctx.params.columns as string[]);
+      acc.chunks.push(chunkOf(columns, ctx.split.id, acc.seq));
     }
     acc.seq++;
     return acc;
@@ -51,12 +59,16 @@ export function pick(batch: RecordBatch, rows: Int32Array): Record<string, Vecto
   return Object.fromEntries(batch.schema.fields.map((f) => [f.name, all ? batch.getChild(f.name)! : take(batch.getChild(f.name)!, rows)]));
 }
 
-/** The join with the right side read here, its keys hashed into shared memory once, probed by every worker. */
+/** The join with the right side read here once, shared with every worker, and probed in one fold over the left. */
 export async function broadcastJoin(q: DriverContext, p: JoinParams): Promise<Table> {
   const right = await q.readTable(p.right);
   const keys = right.batches.flatMap((b) => batchKeys(b, p.rightOn, 'rightOn', p.right));
-  const { value } = await q.run(probe, { params: { on: p.on, how: p.how, keys: buildKeyTable(keys, q) as never } });
-  const left = value instanceof Table ? value : new Table({});
-  const rows = left.getChild(RIGHT_ROW)?.toArray() as Int32Array | undefined;
-  return joinedTable(left, right, rows ?? new Int32Array(0), p.rightOn, p.columns);
+  const others = right.select(right.schema.fields.map((f) => f.name).filter((n) => !p.rightOn.includes(n)));
+  const ipc = tableToIPC(others, 'stream');
+  const shared = q.shared(Uint8Array, ipc.length);
+  shared.set(ipc);
+  const params = { on: p.on, how: p.how, columns: p.columns, keys: buildKeyTable(keys, q), right: shared };
+  const { value } = await q.run(probe, { params: params as never });
+  // No chunk at all: the left input has no batches, so only the right side's columns are known.
+  return value instanceof Table ? value : joinedTable(new Table({}), others, new Int32Array(0), [], p.columns);
 }

@@ -28,7 +28,8 @@ export function batchKeys(batch: RecordBatch, names: string[], param: string, wh
 function columnKeys(data: Data): RowKey[] {
   const n = data.length;
   const t = data.type;
-  const valid = (i: number) => data.nullCount === 0 || data.getValid(i);
+  const hasNulls = data.nullCount > 0;
+  const valid = (i: number) => !hasNulls || data.getValid(i);
   const out = new Array<RowKey>(n);
   if (DataType.isInt(t) || DataType.isFloat(t) || DataType.isDate(t) || DataType.isTimestamp(t) || DataType.isTime(t)) {
     const values = data.values as ArrayLike<number | bigint>;

@@ -12,59 +12,81 @@ export function take(vector: Vector, rows: Int32Array): Vector {
   const n = rows.length;
   const chunks: readonly Data[] = vector.data;
   // Each row's chunk and its index there (chunk −1 for a null row).
-  const chunk = new Int32Array(n).fill(chunks.length === 1 ? 0 : -1);
+  const chunk = new Int32Array(n);
   const at = chunks.length === 1 ? rows : new Int32Array(n);
   if (chunks.length !== 1) {
     const starts: number[] = [];
     chunks.reduce((s, d) => (starts.push(s), s + d.length), 0);
-    rows.forEach((r, i) => {
-      if (r < 0) return;
-      let c = 0;
-      for (let lo = 0, hi = chunks.length - 1; lo <= hi; ) {
-        const mid = (lo + hi) >> 1;
-        if (starts[mid]! <= r) (c = mid), (lo = mid + 1);
-        else hi = mid - 1;
-      }
-      chunk[i] = c;
+    for (let i = 0, c = 0; i < n; i++) {
+      const r = rows[i]!;
+      // Rows mostly come in order: try the chunk of the row before first.
+      if (r < starts[c]! || r >= starts[c]! + chunks[c]!.length) c = chunkHolding(starts, r);
+      chunk[i] = r < 0 ? -1 : c;
       at[i] = r - starts[c]!;
-    });
-  }
+    }
+  } else for (let i = 0; i < n; i++) if (rows[i]! < 0) chunk[i] = -1;
+  // Validity straight from the chunks' bitmaps (Data.getValid costs a type check per call).
+  const bitmaps = chunks.map((d) => (d.nullCount > 0 ? d.nullBitmap : undefined));
+  const offsets = chunks.map((d) => d.offset);
   const valid = new Uint8Array((n + 7) >> 3);
   let nullCount = 0;
   for (let i = 0; i < n; i++) {
-    const d = chunks[chunk[i]!];
-    if (rows[i]! >= 0 && d && (d.nullCount === 0 || d.getValid(at[i]!))) valid[i >> 3]! |= 1 << (i & 7);
+    const c = chunk[i]!;
+    const bits = bitmaps[c];
+    const bit = c < 0 ? 0 : bits === undefined ? 1 : (bits[(offsets[c]! + at[i]!) >> 3]! >> ((offsets[c]! + at[i]!) & 7)) & 1;
+    if (bit) valid[i >> 3]! |= 1 << (i & 7);
     else nullCount++;
   }
   const type = vector.type;
   const base = { type, length: n, nullCount, nullBitmap: nullCount > 0 ? valid : undefined };
   if (chunks.length > 0 && FIXED.some((is) => is(type))) {
-    const stride = chunks[0]!.stride;
-    const out = new (chunks[0]!.values.constructor as new (n: number) => Data['values'])(n * stride);
+    // Values are copied as 32-, 16- or 8-bit words whatever their type, so the loop sees few array kinds.
+    const values = chunks.map((d) => d.values as Data['values']);
+    const bytes = values[0]!.BYTES_PER_ELEMENT * chunks[0]!.stride;
+    const Word = bytes % 4 === 0 ? Int32Array : bytes % 2 === 0 ? Uint16Array : Uint8Array;
+    const w = bytes / Word.BYTES_PER_ELEMENT;
+    const words = values.map((v) => new Word(v.buffer, v.byteOffset, (v.length * v.BYTES_PER_ELEMENT) / Word.BYTES_PER_ELEMENT));
+    const out = new Word(n * w);
     for (let i = 0; i < n; i++) {
-      if (rows[i]! < 0) continue;
-      const values = chunks[chunk[i]!]!.values;
-      for (let s = 0; s < stride; s++) out[i * stride + s] = values[at[i]! * stride + s];
+      const c = chunk[i]!;
+      if (c < 0) continue;
+      const from = words[c]!;
+      for (let j = 0, src = at[i]! * w, dst = i * w; j < w; j++) out[dst + j] = from[src + j]!;
     }
-    return makeVector(makeData({ ...base, data: out } as never));
+    const data = new (values[0]!.constructor as new (b: ArrayBuffer) => Data['values'])(out.buffer);
+    return makeVector(makeData({ ...base, data } as never));
   }
   if (chunks.length > 0 && (DataType.isUtf8(type) || DataType.isBinary(type))) {
-    const offsets = new Int32Array(n + 1);
+    const ends = chunks.map((d) => d.valueOffsets as Int32Array);
+    const bytes = chunks.map((d) => d.values as Uint8Array);
+    const offsetsOut = new Int32Array(n + 1);
     for (let i = 0; i < n; i++) {
-      const o = rows[i]! < 0 ? undefined : (chunks[chunk[i]!]!.valueOffsets as Int32Array);
-      offsets[i + 1] = offsets[i]! + (o ? o[at[i]! + 1]! - o[at[i]!]! : 0);
+      const c = chunk[i]!;
+      offsetsOut[i + 1] = offsetsOut[i]! + (c < 0 ? 0 : ends[c]![at[i]! + 1]! - ends[c]![at[i]!]!);
     }
-    const bytes = new Uint8Array(offsets[n]!);
+    const data = new Uint8Array(offsetsOut[n]!);
     for (let i = 0; i < n; i++) {
-      if (rows[i]! < 0) continue;
-      const d = chunks[chunk[i]!]!;
-      const o = d.valueOffsets as Int32Array;
-      bytes.set((d.values as Uint8Array).subarray(o[at[i]!]!, o[at[i]! + 1]!), offsets[i]!);
+      const c = chunk[i]!;
+      if (c < 0) continue;
+      const from = bytes[c]!;
+      // A byte loop: most values are short, and a subarray per value costs more than copying it.
+      for (let b = ends[c]![at[i]!]!, o = offsetsOut[i]!, end = ends[c]![at[i]! + 1]!; b < end; b++, o++) data[o] = from[b]!;
     }
-    return makeVector(makeData({ ...base, valueOffsets: offsets, data: bytes } as never));
+    return makeVector(makeData({ ...base, valueOffsets: offsetsOut, data } as never));
   }
   const values = Array.from(rows, (r) => (r < 0 ? null : vector.get(r)));
   return vectorFromArray(values, DataType.isDictionary(type) ? type.dictionary : type);
+}
+
+/** The chunk holding row `r` (≥ 0): the last whose start is at most r; 0 for a null row. */
+function chunkHolding(starts: number[], r: number): number {
+  let lo = 0;
+  for (let hi = starts.length - 1; lo < hi; ) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= r) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 /** Rows of a join's output made by one task from one batch, as Arrow IPC bytes; `split` and `seq` order them. */
