@@ -45,23 +45,23 @@ export const match = defineJob({
       list.push(right ? -1 - (base + i) : base + i);
     }
   },
+  // Lists of plain numbers, not typed arrays: v8 serializes a number array in one step, a typed array as a host object.
   flush(emit, ctx) {
-    for (const [k, refs] of (ctx.state.refs as Map<Key, number[]> | undefined) ?? []) emit(k, Float64Array.from(refs));
+    for (const [k, refs] of (ctx.state.refs as Map<Key, number[]> | undefined) ?? []) emit(k, refs);
     ctx.state.refs = new Map();
   },
-  combine(a: Float64Array, b: Float64Array) {
-    const both = new Float64Array(a.length + b.length);
-    both.set(a);
-    both.set(b, a.length);
-    return both;
+  combine(a: number[], b: number[]) {
+    for (const r of b) a.push(r);
+    return a;
   },
-  reduce(_key, refs: Float64Array, ctx) {
-    const left = refs.filter((r) => r >= 0).sort();
-    const right = refs.filter((r) => r < 0).map((r) => -1 - r).sort();
-    const pairs = right.length ? left.length * right.length : ctx.params.how === 'left' ? left.length : 0;
-    const out = { left: new Float64Array(pairs), right: new Float64Array(pairs).fill(-1) };
-    if (right.length) left.forEach((l, i) => right.forEach((r, j) => ((out.left[i * right.length + j] = l), (out.right[i * right.length + j] = r))));
-    else if (pairs) out.left.set(left);
+  reduce(_key, refs: number[], ctx) {
+    const left = refs.filter((r) => r >= 0).sort((x, y) => x - y);
+    const right = refs.filter((r) => r < 0).map((r) => -1 - r).sort((x, y) => x - y);
+    const out = { left: [] as number[], right: [] as number[] };
+    for (const l of left) {
+      for (const r of right) out.left.push(l), out.right.push(r);
+      if (right.length === 0 && ctx.params.how === 'left') out.left.push(l), out.right.push(-1);
+    }
     return out;
   },
 });
@@ -92,7 +92,7 @@ export const gather = defineJob({
   merge: (a: Gathered, b: Gathered) => ({ left: a.left.concat(b.left), right: a.right.concat(b.right), row: 0, seq: 0 }),
   finish(acc: Gathered, { params }) {
     const { right, needed } = params.pairs as unknown as Pairs;
-    const rows = Int32Array.from(right, (r) => (r < 0 ? -1 : lowerBound(needed, r)));
+    const rows = positionsIn(needed, right);
     return joinedTable(tableOfChunks(acc.left) ?? new Table({}), tableOfChunks(acc.right) ?? new Table({}), rows, params.rightOn as string[], params.columns as string[]);
   },
 });
@@ -113,10 +113,15 @@ export async function shuffleJoin(q: DriverContext, p: JoinParams): Promise<Tabl
   const right = flatList(table.getChild('right'));
   const order = ascending(left);
   const pairs: Pairs = { left: q.shared(Float64Array, left.length), right: q.shared(Float64Array, left.length), needed: new Float64Array(0) };
-  order.forEach((o, i) => ((pairs.left[i] = left[o]!), (pairs.right[i] = right[o]!)));
-  const distinct = right.filter((r) => r >= 0).sort().filter((r, i, all) => i === 0 || r !== all[i - 1]);
-  pairs.needed = q.shared(Float64Array, distinct.length);
-  pairs.needed.set(distinct);
+  for (let i = 0; i < order.length; i++) {
+    pairs.left[i] = left[order[i]!]!;
+    pairs.right[i] = right[order[i]!]!;
+  }
+  const sorted = right.filter((r) => r >= 0).sort();
+  let distinct = 0;
+  for (let i = 0; i < sorted.length; i++) if (distinct === 0 || sorted[i] !== sorted[distinct - 1]) sorted[distinct++] = sorted[i]!;
+  pairs.needed = q.shared(Float64Array, distinct);
+  pairs.needed.set(sorted.subarray(0, distinct));
   const { value } = await q.run(gather, { input, params: { rightFiles, rightOn: p.rightOn, columns: p.columns, pairs: pairs as never } });
   return value as Table;
 }
@@ -132,19 +137,42 @@ function flatList(vector: Vector | null): Float64Array {
   return out;
 }
 
-/** Indices of `refs` (integers in [0, 2⁵³)) in ascending order of their values, stable: an LSD radix sort on 16-bit digits. */
+/**
+ * Indices of `refs` (integers in [0, 2⁵³)) in ascending order of their values, stable: an LSD radix
+ * sort on 16-bit digits, skipping a digit every ref shares (a row's high bits, mostly).
+ */
 function ascending(refs: Float64Array): Int32Array {
+  const n = refs.length;
   let order = Int32Array.from(refs.keys());
-  let next = new Int32Array(refs.length);
-  const digit = new Uint16Array(refs.length);
+  let next = new Int32Array(n);
+  const digit = new Uint16Array(n);
   for (let shift = 0; shift < 53; shift += 16) {
     const count = new Int32Array(65537);
-    for (let i = 0; i < refs.length; i++) count[(digit[i] = Math.floor(refs[i]! / 2 ** shift) % 65536) + 1]!++;
+    for (let i = 0; i < n; i++) count[(digit[i] = Math.floor(refs[i]! / 2 ** shift) % 65536) + 1]!++;
+    if (n === 0 || count[digit[0]! + 1] === n) continue;
     for (let d = 0; d < 65536; d++) count[d + 1]! += count[d]!;
-    for (const i of order) next[count[digit[i]!]!++] = i;
+    for (let j = 0; j < n; j++) next[count[digit[order[j]!]!]!++] = order[j]!;
     [order, next] = [next, order];
   }
   return order;
+}
+
+/** Where each of `refs` is in `needed` (sorted, distinct), −1 for a negative ref: a row → position array per split. */
+function positionsIn(needed: Float64Array, refs: Float64Array): Int32Array {
+  const bySplit = new Map<number, Int32Array>();
+  for (let i = 0, j = 0; i < needed.length; i = j) {
+    const split = Math.floor(needed[i]! / SPLIT);
+    while (j < needed.length && needed[j]! < (split + 1) * SPLIT) j++;
+    const rows = new Int32Array(needed[j - 1]! - split * SPLIT + 1);
+    for (let m = i; m < j; m++) rows[needed[m]! - split * SPLIT] = m;
+    bySplit.set(split, rows);
+  }
+  const out = new Int32Array(refs.length);
+  for (let i = 0; i < refs.length; i++) {
+    const r = refs[i]!;
+    out[i] = r < 0 ? -1 : bySplit.get(Math.floor(r / SPLIT))![r % SPLIT]!;
+  }
+  return out;
 }
 
 /** The first index of sorted `values` holding a value ≥ x. */
