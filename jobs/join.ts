@@ -23,9 +23,10 @@ import { gather, match, shuffleJoin } from './join/shuffle.js';
  *
  * A driver with two strategies, chosen by the right input's size on disk (`broadcast`, default 64MB)
  * or forced with `strategy=broadcast|shuffle`. Broadcast (join/broadcast.ts): the right side is read
- * once here, its keys hashed into SharedArrayBuffers that every worker probes without a copy, in one
- * fold over the left input. Shuffle (join/shuffle.ts): a keyed pass over both inputs pairs row
- * references by key, then a fold fetches the paired rows; only keys and references are shuffled.
+ * once here, its keys hashed into SharedArrayBuffers and its other columns put beside them as Arrow
+ * bytes, which every worker reads without a copy in one fold over the left input that outputs finished
+ * rows. Shuffle (join/shuffle.ts): a keyed pass over both inputs pairs row references by key, then a
+ * fold fetches the paired rows; only keys and references are shuffled.
  */
 export { probe, match, gather };
 

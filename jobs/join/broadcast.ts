@@ -1,9 +1,9 @@
-import { DataType, Table, tableFromIPC, tableToIPC, type RecordBatch, type Vector } from 'apache-arrow';
+import { Table, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { defineJob, type DriverContext } from 'quiver';
 import { joinedColumns, joinedTable } from './assemble.js';
 import { buildKeyTable, headOf, type KeyTable } from './hash-table.js';
 import { batchKeys } from './keys.js';
-import { chunkOf, take, tableOfChunks, type Chunk } from './take.js';
+import { chunkOf, pick, tableOfChunks, type Chunk } from './take.js';
 import type { JoinParams } from './params.js';
 
 interface Probed { chunks: Chunk[]; seq: number }
@@ -52,12 +52,6 @@ export const probe = defineJob({
   merge: (a: Probed, b: Probed) => ({ chunks: a.chunks.concat(b.chunks), seq: 0 }),
   finish: (acc: Probed) => tableOfChunks(acc.chunks) ?? null,
 });
-
-/** The rows `rows` of every column of a batch; the batch's own columns when that is every row in order. */
-export function pick(batch: RecordBatch, rows: Int32Array): Record<string, Vector> {
-  const all = rows.length === batch.numRows && rows.every((r, i) => r === i) && !batch.schema.fields.some((f) => DataType.isDictionary(f.type));
-  return Object.fromEntries(batch.schema.fields.map((f) => [f.name, all ? batch.getChild(f.name)! : take(batch.getChild(f.name)!, rows)]));
-}
 
 /** The join with the right side read here once, shared with every worker, and probed in one fold over the left. */
 export async function broadcastJoin(q: DriverContext, p: JoinParams): Promise<Table> {

@@ -2,8 +2,7 @@ import { Table, type Vector } from 'apache-arrow';
 import { defineJob, makePlan, UsageError, type DriverContext, type Key } from 'quiver';
 import { joinedTable } from './assemble.js';
 import { batchKeys } from './keys.js';
-import { pick } from './broadcast.js';
-import { chunkOf, tableOfChunks, type Chunk } from './take.js';
+import { chunkOf, pick, tableOfChunks, type Chunk } from './take.js';
 import type { JoinParams } from './params.js';
 
 /**

@@ -1,4 +1,4 @@
-import { DataType, Table, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray, type Data, type Vector } from 'apache-arrow';
+import { DataType, Table, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray, type Data, type RecordBatch, type Vector } from 'apache-arrow';
 
 /** Column types stored as fixed-width values (`stride` per row) in one typed array. */
 const FIXED = [DataType.isInt, DataType.isFloat, DataType.isDate, DataType.isTime, DataType.isTimestamp, DataType.isDuration, DataType.isDecimal, DataType.isInterval, DataType.isFixedSizeBinary];
@@ -76,6 +76,12 @@ export function take(vector: Vector, rows: Int32Array): Vector {
   }
   const values = Array.from(rows, (r) => (r < 0 ? null : vector.get(r)));
   return vectorFromArray(values, DataType.isDictionary(type) ? type.dictionary : type);
+}
+
+/** The rows `rows` of every column of a batch; the batch's own columns when that is every row in order. */
+export function pick(batch: RecordBatch, rows: Int32Array): Record<string, Vector> {
+  const all = rows.length === batch.numRows && rows.every((r, i) => r === i) && !batch.schema.fields.some((f) => DataType.isDictionary(f.type));
+  return Object.fromEntries(batch.schema.fields.map((f) => [f.name, all ? batch.getChild(f.name)! : take(batch.getChild(f.name)!, rows)]));
 }
 
 /** The chunk holding row `r` (≥ 0): the last whose start is at most r; 0 for a null row. */
