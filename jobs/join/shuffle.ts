@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Table, type Vector } from 'apache-arrow';
 import { defineJob, makePlan, UsageError, type DriverContext, type Key } from 'quiver';
 import { joinedTable } from './assemble.js';
@@ -15,7 +16,8 @@ import type { JoinParams } from './params.js';
  */
 const SPLIT = 2 ** 32;
 
-const isRight = (ctx: { params: Record<string, unknown>; split: { file: string } }) => (ctx.params.rightFiles as string[]).includes(ctx.split.file);
+/** Whether a task reads the right input: its file is one of the right input's (paths resolved, as one file may be named two ways). */
+const isRight = (ctx: { params: Record<string, unknown>; split: { file: string } }) => (ctx.params.rightFiles as string[]).includes(resolve(ctx.split.file));
 
 /** Pass 1: key → its left references (≥ 0) and right references (−1 − ref), paired by reduce. */
 export const match = defineJob({
@@ -102,9 +104,9 @@ interface Pairs { left: Float64Array; right: Float64Array; needed: Float64Array 
 /** The join by pass 1, ordering the pairs, and pass 2, over the left and right inputs as one input. */
 export async function shuffleJoin(q: DriverContext, p: JoinParams): Promise<Table> {
   if (q.input.length === 0) throw new UsageError('the shuffle strategy reads the left input from files: pass -i <file, directory or glob>');
-  const rightFiles = p.rightPlan.files.map((f) => f.path);
+  const rightFiles = p.rightPlan.files.map((f) => resolve(f.path));
   const leftPlan = await makePlan({ inputs: q.input, workers: q.workers });
-  const both = leftPlan.files.find((f) => rightFiles.includes(f.path));
+  const both = leftPlan.files.find((f) => rightFiles.includes(resolve(f.path)));
   if (both) throw new UsageError(`${both.path} is both the left and the right input; the shuffle strategy tells the sides by file, so join a file with itself with --param strategy=broadcast`);
   const input = [...q.input, p.right];
   const { table } = await q.run(match, { input, params: { on: p.on, rightOn: p.rightOn, how: p.how, rightFiles } });
