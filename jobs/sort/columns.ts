@@ -129,14 +129,17 @@ export interface Held {
   bytes: Array<Uint8Array | null>;
 }
 
-/** Shared arrays for `rows` rows of the columns, text columns holding `bytes[c]` bytes. */
-export function allocate(shared: DriverContext['shared'], plans: ColumnPlan[], rows: number, bytes: number[]): Held {
-  return {
-    words: plans.map((p) => (p.holding === 'fixed' ? shared(WORDS[p.wordBytes as 1 | 2 | 4] as typeof Uint32Array, rows * p.words) : p.holding === 'bool' ? shared(Uint8Array, rows) : null)),
-    valid: plans.map((p) => (p.nulls ? shared(Uint8Array, rows) : null)),
-    offsets: plans.map((p) => (p.holding === 'bytes' ? shared(Int32Array, rows + 1) : null)),
-    bytes: plans.map((p, c) => (p.holding === 'bytes' ? shared(Uint8Array, bytes[c]!) : null)),
-  };
+/** Shared arrays for `rows` rows of the columns numbered in `keep` (default all), text columns holding `bytes[c]` bytes. */
+export function allocate(shared: DriverContext['shared'], plans: ColumnPlan[], rows: number, bytes: number[], keep = plans.map((_, c) => c)): Held {
+  const held: Held = { words: plans.map(() => null), valid: plans.map(() => null), offsets: plans.map(() => null), bytes: plans.map(() => null) };
+  for (const c of keep) {
+    const p = plans[c]!;
+    if (p.holding === 'fixed') held.words[c] = shared(WORDS[p.wordBytes as 1 | 2 | 4] as typeof Uint32Array, rows * p.words);
+    if (p.holding === 'bool') held.words[c] = shared(Uint8Array, rows);
+    if (p.nulls) held.valid[c] = shared(Uint8Array, rows);
+    if (p.holding === 'bytes') (held.offsets[c] = shared(Int32Array, rows + 1)), (held.bytes[c] = shared(Uint8Array, bytes[c]!));
+  }
+  return held;
 }
 
 /** The view of held column `c` (rows are positions in the held arrays). */
@@ -203,6 +206,68 @@ function copyText(src: ColumnView, from: Int32Array, n: number, dst: Uint8Array,
     at += len;
   }
   return at;
+}
+
+/**
+ * The partition's copy: row i of `src` goes to held row `to + dest[i]`, reading `src` in order (each
+ * batch row once, written to one of R sequential streams). Text of range r goes after the text of
+ * ranges before it, from byte `at` on; its bytes are added to `rangeBytes[r · stride + c]`. Returns
+ * the byte position after the batch's text.
+ */
+export function scatterRows(src: ColumnView, dest: Int32Array, range: Int32Array, n: number, held: Held, plan: ColumnPlan, c: number, to: number, at: number, rangeBytes: number[], stride: number): number {
+  const valid = held.valid[c];
+  if (valid) {
+    if (src.valid) scatterBytes(valid, src.valid, dest, n, to);
+    else valid.fill(1, to, to + n);
+  }
+  if (plan.holding === 'bytes') return scatterText(src, dest, range, n, held.bytes[c]!, held.offsets[c]!, to, at, rangeBytes, stride, c);
+  if (plan.holding === 'bool') scatterBytes(held.words[c] as Uint8Array, src.bools!, dest, n, to);
+  else if (plan.wordBytes === 4 && plan.words === 1) scatter32(held.words[c] as Uint32Array, src.words as Uint32Array, dest, n, to);
+  else if (plan.wordBytes === 4 && plan.words === 2) scatter64(held.words[c] as Uint32Array, src.words as Uint32Array, dest, n, to);
+  else for (let i = 0, w = plan.words, dst = held.words[c]!, sw = src.words!; i < n; i++) for (let k = 0; k < w; k++) dst[(to + dest[i]!) * w + k] = sw[i * w + k]!;
+  return at;
+}
+
+function scatterBytes(dst: Uint8Array, src: Uint8Array, dest: Int32Array, n: number, to: number): void {
+  for (let i = 0; i < n; i++) dst[to + dest[i]!] = src[i]!;
+}
+
+function scatter32(dst: Uint32Array, src: Uint32Array, dest: Int32Array, n: number, to: number): void {
+  for (let i = 0; i < n; i++) dst[to + dest[i]!] = src[i]!;
+}
+
+function scatter64(dst: Uint32Array, src: Uint32Array, dest: Int32Array, n: number, to: number): void {
+  for (let i = 0; i < n; i++) {
+    const o = 2 * (to + dest[i]!);
+    dst[o] = src[2 * i]!;
+    dst[o + 1] = src[2 * i + 1]!;
+  }
+}
+
+function scatterText(src: ColumnView, dest: Int32Array, range: Int32Array, n: number, dst: Uint8Array, offsets: Int32Array, to: number, at: number, rangeBytes: number[], stride: number, c: number): number {
+  const bytes = src.bytes!, starts = src.starts!, ends = src.ends!, valid = src.valid;
+  const R = rangeBytes.length / stride;
+  const cursor = new Float64Array(R);
+  for (let i = 0; i < n; i++) if (!valid || valid[i]) cursor[range[i]!]! += ends[i]! - starts[i]!;
+  for (let r = 0, p = at; r < R; r++) {
+    const len = cursor[r]!;
+    rangeBytes[r * stride + c]! += len;
+    cursor[r] = p;
+    p += len;
+  }
+  let end = at;
+  for (let i = 0; i < n; i++) {
+    const r = range[i]!;
+    const p = cursor[r]!;
+    offsets[to + dest[i]!] = p;
+    if (valid && !valid[i]) continue;
+    const s = starts[i]!, len = ends[i]! - s;
+    if (len > 48) dst.set(bytes.subarray(s, s + len), p);
+    else for (let b = 0; b < len; b++) dst[p + b] = bytes[s + b]!;
+    cursor[r] = p + len;
+    end += len;
+  }
+  return end;
 }
 
 /** The held rows as an Arrow column of type `type` (dictionary text becomes Utf8). */

@@ -128,18 +128,88 @@ export function compareRecords(a: KeyRecord, b: KeyRecord, keys: SortKey[]): num
   return a.pos - b.pos;
 }
 
-/** Orders row `k` of encoded batch keys (at input position `pos`) against a record. */
-export function compareRow(cols: ColumnView[], enc: Encoded[], rows: Int32Array, k: number, pos: number, b: KeyRecord, keys: SortKey[]): number {
-  for (let c = 0; c < enc.length; c++) {
-    const e = enc[c]!;
-    const d = e.rank[k]! - b.rank[c]! || e.hi[k]! - b.hi[c]! || e.lo[k]! - b.lo[c]!;
-    if (d !== 0) return d;
-    const y = b.text[c], col = cols[c]!;
-    if (y && col.bytes) {
-      const i = rows[k]!;
-      const t = compareBytes(col.bytes, col.starts![i]!, col.ends![i]!, y, 0, y.length);
-      if (t !== 0) return keys[c]!.desc ? -t : t;
+/**
+ * Range boundaries as flat typed arrays (bound b, key column c at b·K + c), with a bucket table on the
+ * first key: the 12 bits of its hi word after the bits all boundaries share pick a bucket, and
+ * `first`/`last` give the boundaries whose bucket is before / at most it. A row then compares only with
+ * the few boundaries in its own bucket (usually none) instead of ~log2(B) unpredictable branches.
+ */
+export interface BoundTable {
+  keys: number; rank: Uint8Array; hi: Uint32Array; lo: Uint32Array; text: Array<Uint8Array | null>; pos: Float64Array;
+  /** Bits of hi shared by every boundary (-1: no table, the boundaries' ranks differ or none exist). */
+  shared: number; prefix: number; first: Int32Array; last: Int32Array;
+}
+
+const BUCKET_BITS = 12;
+
+export function boundTableOf(bounds: KeyRecord[], keys: number): BoundTable {
+  const B = bounds.length;
+  const t: BoundTable = { keys, rank: new Uint8Array(B * keys), hi: new Uint32Array(B * keys), lo: new Uint32Array(B * keys), text: [], pos: new Float64Array(B), shared: -1, prefix: 0, first: new Int32Array(0), last: new Int32Array(0) };
+  bounds.forEach((b, i) => {
+    t.pos[i] = b.pos;
+    for (let c = 0; c < keys; c++) {
+      t.rank[i * keys + c] = b.rank[c]!;
+      t.hi[i * keys + c] = b.hi[c]!;
+      t.lo[i * keys + c] = b.lo[c]!;
+      t.text[i * keys + c] = b.text[c] ?? null;
     }
+  });
+  if (B === 0 || bounds[0]!.rank[0] !== bounds[B - 1]!.rank[0]) return t;
+  const h0 = bounds[0]!.hi[0]!, h1 = bounds[B - 1]!.hi[0]!;
+  t.shared = Math.min(32 - BUCKET_BITS, Math.clz32(h0 ^ h1));
+  t.prefix = t.shared === 0 ? 0 : h0 >>> (32 - t.shared);
+  t.first = new Int32Array(1 << BUCKET_BITS);
+  t.last = new Int32Array(1 << BUCKET_BITS);
+  for (let i = 0; i < B; i++) {
+    const q = bucketOf(bounds[i]!.hi[0]!, t.shared);
+    for (let x = q + 1; x < t.first.length; x++) t.first[x]!++;
+    for (let x = q; x < t.last.length; x++) t.last[x]!++;
   }
-  return pos - b.pos;
+  return t;
+}
+
+const bucketOf = (hi: number, shared: number) => ((hi << shared) >>> (32 - BUCKET_BITS));
+
+/**
+ * The range of each of n encoded rows (input positions start, start + 1, …): how many boundaries
+ * order at or before it. The bucket table narrows the search; the rest is a binary search comparing
+ * full keys, then position.
+ */
+export function rangesOf(cols: ColumnView[], enc: Encoded[], n: number, start: number, t: BoundTable, keys: SortKey[]): Int32Array {
+  const out = new Int32Array(n);
+  const K = t.keys, B = t.pos.length, shared = t.shared, prefix = t.prefix, rank0 = t.rank[0]!;
+  const rank = enc[0]?.rank, hiw = enc[0]?.hi;
+  for (let i = 0; i < n; i++) {
+    let lo = 0, hi = B;
+    if (shared >= 0) {
+      const h = hiw![i]!, r = rank![i]!;
+      const p = shared === 0 ? 0 : h >>> (32 - shared);
+      if (r !== rank0 || p !== prefix) {
+        out[i] = r < rank0 || (r === rank0 && p < prefix) ? 0 : B;
+        continue;
+      }
+      const q = bucketOf(h, shared);
+      lo = t.first[q]!;
+      hi = t.last[q]!;
+    }
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      let d = 0;
+      for (let c = 0; c < K && d === 0; c++) {
+        const e = enc[c]!, j = mid * K + c;
+        d = e.rank[i]! - t.rank[j]! || e.hi[i]! - t.hi[j]! || e.lo[i]! - t.lo[j]!;
+        const y = t.text[j];
+        if (d === 0 && y) {
+          const col = cols[c]!;
+          d = compareBytes(col.bytes!, col.starts![i]!, col.ends![i]!, y, 0, y.length);
+          if (keys[c]!.desc) d = -d;
+        }
+      }
+      if (d === 0) d = start + i - t.pos[mid]!;
+      if (d >= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    out[i] = lo;
+  }
+  return out;
 }

@@ -1,6 +1,6 @@
 import type { RecordBatch } from 'apache-arrow';
-import { copyRows, viewOfBatch, viewOfHeld, type ColumnPlan, type Held } from './columns.js';
-import { compareRow, encoded, encodeKeys, type KeyRecord, type SortKey } from './keys.js';
+import { copyRows, scatterRows, viewOfBatch, viewOfHeld, type ColumnPlan, type Held } from './columns.js';
+import { encoded, encodeKeys, rangesOf, type BoundTable, type SortKey } from './keys.js';
 import { radixOrder, refineText, type TextKey } from './radix.js';
 
 /** Everything the partition step and the range sorts share, built by the driver (plain data and shared arrays). */
@@ -9,8 +9,8 @@ export interface SortPlan {
   cols: ColumnPlan[];
   /** The column of each key. */
   keyCols: number[];
-  /** Range r holds the rows ordered at or after bounds[r - 1] and before bounds[r]. */
-  bounds: KeyRecord[];
+  /** Range r holds the rows ordered at or after bound r − 1 and before bound r. */
+  bounds: BoundTable;
   /** First held row and first held text byte (per column) of each split, by split id. */
   splitBase: number[];
   byteBase: number[][];
@@ -28,7 +28,7 @@ export interface PartAcc { split: number; rows: number; at: number[]; batches: n
  * equal keys still spread over ranges.
  */
 export function partitionBatch(acc: PartAcc, batch: RecordBatch, plan: SortPlan): void {
-  const n = batch.numRows, R = plan.bounds.length + 1;
+  const n = batch.numRows, R = plan.bounds.pos.length + 1;
   const start = plan.splitBase[acc.split]! + acc.rows;
   const views = plan.cols.map((p) => viewOfBatch(batch, p));
   const all = new Int32Array(n);
@@ -39,34 +39,21 @@ export function partitionBatch(acc: PartAcc, batch: RecordBatch, plan: SortPlan)
     encodeKeys(views[c]!, plan.cols[c]!.order, plan.keys[j]!.desc, all, n, e);
     return e;
   });
-  const range = new Int32Array(n);
+  const range = rangesOf(kv, enc, n, start, plan.bounds, plan.keys);
   const counts = new Array<number>(R).fill(0);
-  for (let i = 0; i < n; i++) {
-    let lo = 0, hi = R - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (compareRow(kv, enc, all, i, start + i, plan.bounds[mid]!, plan.keys) >= 0) lo = mid + 1;
-      else hi = mid;
-    }
-    range[i] = lo;
-    counts[lo]!++;
-  }
+  for (let i = 0; i < n; i++) counts[range[i]!]!++;
+  // Each row's place in the batch's held rows: ranges in order, input order within a range.
   const next = new Int32Array(R);
   for (let r = 1; r < R; r++) next[r] = next[r - 1]! + counts[r - 1]!;
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[next[range[i]!]!++] = i;
-  plan.cols.forEach((p, c) => {
-    acc.at[c] = copyRows(views[c]!, order, n, plan.held, p, c, start, acc.at[c]!);
-    if (p.holding !== 'bytes') return;
-    const { starts, ends, valid } = views[c]!;
-    for (let i = 0; i < n; i++) if (!valid || valid[i]) acc.bytes[range[i]! * plan.cols.length + c]! += ends![i]! - starts![i]!;
-  });
+  const dest = new Int32Array(n);
+  for (let i = 0; i < n; i++) dest[i] = next[range[i]!]!++;
+  plan.cols.forEach((p, c) => (acc.at[c] = scatterRows(views[c]!, dest, range, n, plan.held, p, c, start, acc.at[c]!, acc.bytes, plan.cols.length)));
   acc.batches.push(start, ...counts);
   acc.rows += n;
 }
 
-/** What a range sort needs beyond the plan: the partition's batches and, per range, where its output goes. */
-export interface RangeJob { plan: SortPlan; batches: number[]; rangeBase: number[]; rangeBytes: number[][]; out: Held }
+/** What a range sort needs beyond the plan: the partition's batches, per range where its output goes, and the output columns. */
+export interface RangeJob { plan: SortPlan; batches: number[]; rangeBase: number[]; rangeBytes: number[][]; out: Held; output: number[] }
 
 /**
  * Sorts range r: gathers its rows from every batch, radix-sorts their encoded keys (text finished by
@@ -75,7 +62,7 @@ export interface RangeJob { plan: SortPlan; batches: number[]; rangeBase: number
  */
 export function sortRange(job: RangeJob, r: number): number {
   const { plan, batches, out } = job;
-  const R = plan.bounds.length + 1, step = R + 1;
+  const R = plan.bounds.pos.length + 1, step = R + 1;
   let n = 0;
   for (let b = 0; b < batches.length; b += step) n += batches[b + 1 + r]!;
   const rows = new Int32Array(n);
@@ -103,7 +90,7 @@ export function sortRange(job: RangeJob, r: number): number {
   refineText(order, enc, text);
   const src = new Int32Array(n);
   for (let j = 0; j < n; j++) src[j] = rows[order[j]!]!;
-  plan.cols.forEach((p, c) => copyRows(held[c]!, src, n, out, p, c, job.rangeBase[r]!, job.rangeBytes[r]![c]!));
+  for (const c of job.output) copyRows(held[c]!, src, n, out, plan.cols[c]!, c, job.rangeBase[r]!, job.rangeBytes[r]![c]!);
   return n;
 }
 
