@@ -24,7 +24,7 @@ interface Mats { a: Float64Array; b: Float64Array; c: Float64Array; n: number; k
 export const blocks = defineJob({
   name: 'matrix-blocks',
   description: 'a block of C = A × B (shared row-major A, B; column-major C), halved until a leaf',
-  params: { m: { type: 'json' }, leaf: { type: 'integer', default: 4_000_000 } },
+  params: { m: { type: 'json' }, leaf: { type: 'integer', default: 8_000_000 } },
   divide(q: Block, ctx) {
     const rows = q.r1 - q.r0, cols = q.c1 - q.c0;
     if (rows * cols * Math.max(1, (ctx.params.m as unknown as Mats).k) <= (ctx.params.leaf as number) || rows * cols <= 1) return undefined;
@@ -68,13 +68,14 @@ export default defineJob({
   params: {
     a: { type: 'string', default: '', description: 'the table of A (default: the first -i input)' },
     b: { type: 'string', default: '', description: 'the table of B (default: the second -i input)' },
-    leaf: { type: 'integer', default: 4_000_000, description: 'most multiply-adds per task (a few ms of work)' },
+    leaf: { type: 'integer', default: 8_000_000, description: 'most multiply-adds per task (~5 ms of work)' },
   },
   async drive(q) {
     const [pathA, pathB] = [(q.params.a as string) || q.input[0], (q.params.b as string) || q.input[1]];
     if (!pathA || !pathB) throw new Error('matrix-multiply needs two matrices: -i a.arrow b.arrow, or --param a=… --param b=…');
     if ((q.params.leaf as number) < 1) throw new Error(`--param leaf must be at least 1, got ${q.params.leaf}`);
-    const [A, B] = [await readMatrix(q, pathA, 'A'), await readMatrix(q, pathB, 'B')];
+    const A = await readMatrix(q, pathA, 'A');
+    const B = pathB === pathA ? A : await readMatrix(q, pathB, 'B');
     // A file with no rows may carry no schema either: an empty A gives an empty C, whatever B's rows.
     if (A.cols !== B.rows && A.rows > 0) {
       throw new Error(`A (${pathA}) is ${A.rows}×${A.cols} and B (${pathB}) is ${B.rows}×${B.cols}: A's columns (${A.cols}) must equal B's rows (${B.rows})`);
