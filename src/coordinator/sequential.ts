@@ -21,7 +21,7 @@ import { TreeMerge } from './tree-merge.js';
 import { errorFromWorker } from './worker-errors.js';
 
 /** What a sequential run measured: the parts of a run report that make sense without workers. */
-export type SequentialReport = Pick<RunReport, 'job' | 'jobFile' | 'kind' | 'input' | 'output' | 'wallMs' | 'phases' | 'busyMs' | 'counters' | 'taskRecords'> & {
+export type SequentialReport = Pick<RunReport, 'job' | 'jobFile' | 'kind' | 'input' | 'output' | 'wallMs' | 'phases' | 'busyMs' | 'counters' | 'taskRecords' | 'steps'> & {
   tasks: { map: number; reduce: number };
 };
 
@@ -88,6 +88,7 @@ async function driveSequential(loaded: LoadedJob, options: RunOptions, t0: numbe
     counters: sum.counters,
     tasks: { map: sum.tasks.map, reduce: sum.tasks.reduce },
     taskRecords: sum.taskRecords,
+    steps: sum.steps,
   };
   return { table: outcome.table, value: outcome.value, report };
 }

@@ -88,6 +88,7 @@ describe('driver jobs and fork-join', () => {
     expect(value).toEqual(expected(lines, 50));
     expect(report.kind).toBe('driver');
     expect(report.counters.leaves).toBe(expected(lines, 50).pieces);
+    expect(report.steps!.map((s) => [s.job, s.kind, s.runs])).toEqual([['count-rows', 'fold', 1], ['range-sum', 'recursive', 1]]);
   });
 
   it('refuses to run a recursive job on its own, saying how', async () => {
