@@ -43,7 +43,7 @@ export const sample = defineJob({
   description: "a bounded sample of each split's keys, with its rows and text bytes",
   params: STEP,
   columns: readColumns,
-  identity: (ctx): SampleAcc => ({ schema: null, splits: [{ id: ctx.split.id, rows: 0, stride: 1, bytes: [], nulls: [], samples: [] }] }),
+  identity: (ctx): SampleAcc => ({ schema: null, splits: [{ id: ctx.split.id, rows: 0, stride: 1, bytes: {}, nulls: {}, samples: [] }] }),
   fold(acc: SampleAcc, batch, ctx) {
     sampleBatch(acc, batch, parseBy(ctx.params.by as string[]), ctx.split.of);
     return acc;
@@ -94,7 +94,7 @@ export default defineJob({
     if (!stats.schema) return new Table();
     const fields = tableFromIPC(stats.schema).schema.fields;
     const { cols, keyCols, output } = plansOf(fields, stats, keys, wanted);
-    const { rows, splitBase, byteBase, bytes } = basesOf(stats, cols.length);
+    const { rows, splitBase, byteBase, bytes } = basesOf(stats, cols);
     if ((q.params.ranges as number) < 0) throw new Error(`--param ranges must be 0 (the default) or more, got ${q.params.ranges}`);
     // Enough ranges to balance the workers, and small enough (~128K rows) that a range sorts in cache.
     const R = (q.params.ranges as number) || Math.min(1024, Math.max(q.workers * 4, Math.ceil(rows / RANGE_ROWS)));

@@ -8,22 +8,22 @@ import type { SampleAcc } from './sample.js';
 export function plansOf(fields: Field[], stats: SampleAcc, keys: SortKey[], wanted: string[]) {
   const names = fields.map((f) => f.name);
   for (const n of wanted) if (!names.includes(n)) throw new Error(`--param columns names column ${n}, which the input does not have (columns: ${names.join(', ')})`);
-  const cols: ColumnPlan[] = fields.map((f, c) => ({ name: f.name, nulls: stats.splits.some((s) => (s.nulls[c] ?? 0) > 0), ...describeType(f.name, f.type) }));
+  const cols: ColumnPlan[] = fields.map((f) => ({ name: f.name, nulls: stats.splits.some((s) => (s.nulls[f.name] ?? 0) > 0), ...describeType(f.name, f.type) }));
   return { cols, keyCols: keys.map((k) => names.indexOf(k.column)), output: (wanted.length ? wanted : names).map((n) => names.indexOf(n)) };
 }
 
 /** Rows in all; the first held row and text byte of each split (by id); text bytes per column. */
-export function basesOf(stats: SampleAcc, columns: number) {
-  const splitBase: number[] = [], byteBase: number[][] = [], bytes = new Array<number>(columns).fill(0);
+export function basesOf(stats: SampleAcc, cols: ColumnPlan[]) {
+  const splitBase: number[] = [], byteBase: number[][] = [], bytes = cols.map(() => 0);
   let rows = 0;
   for (const s of [...stats.splits].filter((x) => x.id >= 0).sort((a, b) => a.id - b.id)) {
     splitBase[s.id] = rows;
     byteBase[s.id] = [...bytes];
     rows += s.rows;
-    s.bytes.forEach((b, c) => (bytes[c]! += b));
+    cols.forEach((p, c) => (bytes[c]! += s.bytes[p.name] ?? 0));
   }
   const big = bytes.findIndex((b) => b >= 2 ** 31);
-  if (big >= 0) throw new Error(`column ${big} holds ${bytes[big]} bytes of text; sort keeps at most 2 GB of text per column (Arrow Utf8 offsets are 32-bit)`);
+  if (big >= 0) throw new Error(`column ${cols[big]!.name} holds ${bytes[big]} bytes of text; sort keeps at most 2 GB of text per column (Arrow Utf8 offsets are 32-bit)`);
   return { rows, splitBase, byteBase, bytes };
 }
 

@@ -1,9 +1,9 @@
-import { Table, tableToIPC, type RecordBatch } from 'apache-arrow';
+import { DataType, Table, tableToIPC, type RecordBatch } from 'apache-arrow';
 import { describeType, viewOfBatch, type ColumnPlan, type ColumnView } from './columns.js';
 import { encoded, encodeKeys, recordOf, type KeyRecord, type SortKey } from './keys.js';
 
-/** What the sample step learns of one split: its rows, text bytes and nulls per column, and a sample of its keys. */
-export interface SplitStats { id: number; rows: number; stride: number; bytes: number[]; nulls: number[]; samples: KeyRecord[] }
+/** What the sample step learns of one split: its rows, text bytes and nulls by column name, and a sample of its keys. */
+export interface SplitStats { id: number; rows: number; stride: number; bytes: Record<string, number>; nulls: Record<string, number>; samples: KeyRecord[] }
 
 /** The sample step's accumulator: the input's schema (as Arrow IPC) and the stats of each split. */
 export interface SampleAcc { schema: Uint8Array | null; splits: SplitStats[] }
@@ -37,15 +37,14 @@ export function sampleBatch(acc: SampleAcc, batch: RecordBatch, keys: SortKey[],
   const s = acc.splits[0]!;
   const plans = plansOfBatch(batch);
   acc.schema ??= tableToIPC(new Table(batch.schema), 'stream');
-  if (s.bytes.length === 0) s.bytes = plans.map(() => 0), s.nulls = plans.map(() => 0);
   plans.forEach((p, c) => {
-    const vector = batch.getChildAt(c)!;
-    s.nulls[c]! += vector.nullCount;
+    s.nulls[p.name] = (s.nulls[p.name] ?? 0) + batch.getChildAt(c)!.nullCount;
     if (p.holding !== 'bytes') return;
     const { starts, ends, valid } = viewOfBatch(batch, p);
     let sum = 0;
-    for (let i = 0; i < batch.numRows; i++) if (!valid || valid[i]) sum += ends![i]! - starts![i]!;
-    s.bytes[c]! += sum;
+    if (!valid && batch.numRows > 0 && !DataType.isDictionary(batch.schema.fields[c]!.type)) sum = ends![batch.numRows - 1]! - starts![0]!;
+    else for (let i = 0; i < batch.numRows; i++) if (!valid || valid[i]) sum += ends![i]! - starts![i]!;
+    s.bytes[p.name] = (s.bytes[p.name] ?? 0) + sum;
   });
   const { plans: kp, views } = keyViews(batch, plans, keys);
   const cap = Math.max(16, Math.ceil(SAMPLE / Math.max(1, of)));

@@ -180,13 +180,19 @@ describe('sort', () => {
     expect((await runCli(['datasets', 'generate', 'sort', '--rows', '3000', '--seed', '5', '-o', data])).status).toBe(0);
     const rows = rowsOf(tableFromIPC(readFileSync(data)));
     expect(rows.filter((r) => r.skewed === 0).length).toBeGreaterThan(1300);
-    for (const [out, by] of [['sorted.arrow', 'skewed,x:desc'], ['sorted.csv', 's:desc,id']] as const) {
+    for (const [out, by] of [['sorted.arrow', 'skewed,x:desc'], ['sorted.parquet', 'k:desc'], ['sorted.csv', 's:desc,id']] as const) {
       const target = path.join(dir, out);
       const r = await runCli(['run', 'sort', '-i', data, '-w', '2', '-p', `by=${by}`, '--batch-rows', '500', '-o', target]);
       expect(r.status, r.stderr).toBe(0);
       const want = reference(rows, by);
       if (out.endsWith('.arrow')) expect(rowsOf(tableFromIPC(readFileSync(target)))).toEqual(want);
+      else if (out.endsWith('.parquet')) expect(rowsOf(await readParquet(target))).toEqual(want);
       else expect(readFileSync(target, 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',').at(-1)))).toEqual(want.map((w) => w.id));
     }
   });
 });
+
+async function readParquet(file: string): Promise<Table> {
+  const pq = await import('parquet-wasm/node');
+  return tableFromIPC(pq.readParquet(readFileSync(file)).intoIPCStream());
+}
