@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Bool, Dictionary, Field, Float64, Int32, Int64, List, Table, Utf8, makeVector, tableFromIPC, tableToIPC, vectorFromArray, type RecordBatch } from 'apache-arrow';
+import { Bool, DateDay, Dictionary, Field, Float32, Float64, Int8, Int32, Int64, List, Table, TimestampMillisecond, Uint16, Uint64, Utf8, makeVector, tableFromIPC, tableToIPC, vectorFromArray, type RecordBatch } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { runSequential } from 'quiver';
 import { writeArrowFile } from '../../dist/src/datasets/groupby.js';
@@ -133,6 +133,36 @@ describe('sort', () => {
       expect(exactRows(both.table)).toEqual(reference([...ROWS, ...ROWS2], 'd:desc,k'));
     });
   }
+
+  it('orders every numeric width: float32, int8, uint16, uint64 past 2^63, dates and timestamps before 1970', async () => {
+    const random = makeRandom(9);
+    const n = 300;
+    const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)]!;
+    const cols = {
+      f32: Array.from({ length: n }, () => pick([Math.fround(random() * 10 - 5), -0, Infinity, NaN, null, 0])),
+      i8: Array.from({ length: n }, () => pick([-128, 127, -1, 0, 1, null, Math.floor(random() * 255) - 128])),
+      u16: Array.from({ length: n }, () => pick([0, 65535, 32768, 32767, Math.floor(random() * 65536)])),
+      u64: Array.from({ length: n }, () => pick([0n, 2n ** 64n - 1n, 2n ** 63n, 2n ** 63n - 1n, BigInt(Math.floor(random() * 1e9))])),
+      day: Array.from({ length: n }, () => pick([-86400000 * 400, 0, 86400000 * Math.floor(random() * 1000 - 500)])),
+      ts: Array.from({ length: n }, () => pick([-5n, 0n, 1700000000000n, -(2n ** 52n), BigInt(Math.floor(random() * 1e12))])),
+    };
+    const table = new Table({
+      f32: vectorFromArray(cols.f32, new Float32()),
+      i8: vectorFromArray(cols.i8, new Int8()),
+      u16: vectorFromArray(cols.u16, new Uint16()),
+      u64: vectorFromArray(cols.u64, new Uint64()),
+      day: vectorFromArray(cols.day.map((d) => new Date(d)), new DateDay()),
+      ts: vectorFromArray(cols.ts, new TimestampMillisecond()),
+      id: makeVector(Int32Array.from({ length: n }, (_, i) => i)),
+    });
+    const widths = path.join(dir, 'widths.arrow');
+    writeFileSync(widths, tableToIPC(table, 'file'));
+    const rows = exactRows(table);
+    for (const by of ['f32', 'f32:desc', 'i8', 'u16:desc', 'u64', 'u64:desc', 'day', 'ts:desc', 'ts']) {
+      const { table: sorted } = await engines.get(2)!.run('sort', { input: widths, params: { by, ranges: 5 }, batchRows: 40 });
+      expect(exactRows(sorted), by).toEqual(reference(rows, by));
+    }
+  });
 
   it('outputs only the columns asked for, in that order, sorting by a column it leaves out', async () => {
     const { table } = await engines.get(2)!.run('sort', { input: file, params: { by: 'x:desc,id', columns: 's,id' } });
