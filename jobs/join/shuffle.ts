@@ -9,8 +9,9 @@ import type { JoinParams } from './params.js';
 /**
  * The partitioned (shuffle) join, with late materialization: a keyed pass over both inputs sends each
  * row's reference — (split, row within split), as split · 2³² + row — to the reducer of its key, which
- * pairs the key's left and right rows; the driver orders the pairs by left row; a fold over both inputs
- * then cuts the paired rows out of their batches, and its finish puts them side by side. Only keys and
+ * pairs the key's left and right rows; the driver groups the pairs by split (a counting sort); a fold
+ * over both inputs then cuts the paired rows out of their batches in order, each task sorting its own
+ * group, and its finish puts left and right rows side by side. Only keys and
  * 8-byte references cross the shuffle, and every column keeps its type. The two passes plan the same
  * input the same way, so a reference means the same row in both. A side is told by its files.
  */
@@ -67,41 +68,72 @@ export const match = defineJob({
   },
 });
 
-interface Gathered { left: Chunk[]; right: Chunk[]; row: number; seq: number }
+/**
+ * The pairs, in shared memory, grouped by split so each task of pass 2 finds its own: output pairs by
+ * left split (split s's from `leftStart[s]` to `leftStart[s + 1]`), the left reference and the right
+ * one beside it (−1: none); and the right references they name by right split (`needed`, `rightStart`),
+ * repeats included. A task sorts its own group, so the ordering is spread over the workers.
+ */
+interface Pairs { left: Float64Array; right: Float64Array; leftStart: Int32Array; needed: Float64Array; rightStart: Int32Array }
 
-/** Pass 2: the rows the pairs name, cut out of each batch; finish joins them. */
+/** Chunks of a task, each with the references of its rows: for a left chunk, the right row of each of its rows. */
+interface Gathered { left: Array<Chunk & { refs: Float64Array }>; right: Array<Chunk & { refs: Float64Array }>; row: number; seq: number }
+
+/** Pass 2: the rows the pairs name, cut out of each batch in order; finish puts them side by side. */
 export const gather = defineJob({
   name: 'join-gather',
   params: {
     rightFiles: { type: 'list' }, rightOn: { type: 'list' }, columns: { type: 'list' },
-    pairs: { type: 'json', description: 'left and right references of the output rows, in output order (shared memory, set by the driver)' },
+    pairs: { type: 'json', description: 'the output rows as references, grouped by split in shared memory (set by the driver)' },
   },
   identity: (): Gathered => ({ left: [], right: [], row: 0, seq: 0 }),
   fold(acc: Gathered, batch, ctx) {
-    const { left, needed } = ctx.params.pairs as unknown as Pairs;
     const right = isRight(ctx);
-    const wanted = right ? needed : left;
+    const mine = (ctx.state[`refs${ctx.split.id}`] ??= groupOf(ctx.params.pairs as unknown as Pairs, ctx.split.id, right)) as { refs: Float64Array; other: Float64Array; next: number };
     const lo = ctx.split.id * SPLIT + acc.row;
     acc.row += batch.numRows;
     const rows: number[] = [];
-    for (let i = lowerBound(wanted, lo); i < wanted.length && wanted[i]! < lo + batch.numRows; i++) rows.push(wanted[i]! - lo);
+    const refs: number[] = [];
+    for (; mine.next < mine.refs.length && mine.refs[mine.next]! < lo + batch.numRows; mine.next++) {
+      rows.push(mine.refs[mine.next]! - lo);
+      refs.push(right ? mine.refs[mine.next]! : mine.other[mine.next]!);
+    }
     const chunks = right ? acc.right : acc.left;
-    if (rows.length > 0 || chunks.length === 0) chunks.push(chunkOf(pick(batch, Int32Array.from(rows)), ctx.split.id, acc.seq));
+    if (rows.length > 0 || chunks.length === 0) chunks.push({ ...chunkOf(pick(batch, Int32Array.from(rows)), ctx.split.id, acc.seq), refs: Float64Array.from(refs) });
     acc.seq++;
     return acc;
   },
   merge: (a: Gathered, b: Gathered) => ({ left: a.left.concat(b.left), right: a.right.concat(b.right), row: 0, seq: 0 }),
   finish(acc: Gathered, { params }) {
-    const { right, needed } = params.pairs as unknown as Pairs;
-    const rows = positionsIn(needed, right);
-    return joinedTable(tableOfChunks(acc.left) ?? new Table({}), tableOfChunks(acc.right) ?? new Table({}), rows, params.rightOn as string[], params.columns as string[]);
+    const left = tableOfChunks(acc.left) ?? new Table({});
+    const right = tableOfChunks(acc.right) ?? new Table({});
+    // tableOfChunks put the chunks in input order, so a right row's position is its place among the right
+    // chunks' rows, and a split's last chunk holds its largest reference.
+    const position = new Map<number, Int32Array>();
+    for (const c of acc.right) if (c.refs.length) position.set(c.split, new Int32Array(c.refs[c.refs.length - 1]! - c.split * SPLIT + 1));
+    let at = 0;
+    for (const c of acc.right) for (const r of c.refs) position.get(c.split)![r - c.split * SPLIT] = at++;
+    const rightRows = new Int32Array(left.numRows);
+    let i = 0;
+    for (const c of acc.left) for (const r of c.refs) rightRows[i++] = r < 0 ? -1 : position.get(Math.floor(r / SPLIT))![r % SPLIT]!;
+    return joinedTable(left, right, rightRows, params.rightOn as string[], params.columns as string[]);
   },
 });
 
-/** The output rows as references: `left` ascending, `right` beside it (−1: none), and the distinct right references ascending. */
-interface Pairs { left: Float64Array; right: Float64Array; needed: Float64Array }
+/** A task's group of references, sorted (stably, so a left row's right rows keep their order), right ones without repeats. */
+function groupOf(pairs: Pairs, split: number, right: boolean): { refs: Float64Array; other: Float64Array; next: number } {
+  const [refs, start] = right ? [pairs.needed, pairs.rightStart] : [pairs.left, pairs.leftStart];
+  const from = split + 1 < start.length ? start[split]! : 0;
+  const to = split + 1 < start.length ? start[split + 1]! : 0;
+  if (right) {
+    const sorted = refs.slice(from, to).sort();
+    return { refs: sorted.filter((r, i) => i === 0 || r !== sorted[i - 1]), other: new Float64Array(0), next: 0 };
+  }
+  const order = Array.from({ length: to - from }, (_, i) => from + i).sort((a, b) => refs[a]! - refs[b]! || a - b);
+  return { refs: Float64Array.from(order, (j) => refs[j]!), other: Float64Array.from(order, (j) => pairs.right[j]!), next: 0 };
+}
 
-/** The join by pass 1, ordering the pairs, and pass 2, over the left and right inputs as one input. */
+/** The join by pass 1, grouping the pairs by split, and pass 2, over the left and right inputs as one input. */
 export async function shuffleJoin(q: DriverContext, p: JoinParams): Promise<Table> {
   if (q.input.length === 0) throw new UsageError('the shuffle strategy reads the left input from files: pass -i <file, directory or glob>');
   const rightFiles = p.rightPlan.files.map((f) => resolve(f.path));
@@ -110,21 +142,28 @@ export async function shuffleJoin(q: DriverContext, p: JoinParams): Promise<Tabl
   if (both) throw new UsageError(`${both.path} is both the left and the right input; the shuffle strategy tells the sides by file, so join a file with itself with --param strategy=broadcast`);
   const input = [...q.input, p.right];
   const { table } = await q.run(match, { input, params: { on: p.on, rightOn: p.rightOn, how: p.how, rightFiles } });
-  const left = flatList(table.getChild('left'));
-  const right = flatList(table.getChild('right'));
-  const order = ascending(left);
-  const pairs: Pairs = { left: q.shared(Float64Array, left.length), right: q.shared(Float64Array, left.length), needed: new Float64Array(0) };
-  for (let i = 0; i < order.length; i++) {
-    pairs.left[i] = left[order[i]!]!;
-    pairs.right[i] = right[order[i]!]!;
-  }
-  const sorted = right.filter((r) => r >= 0).sort();
-  let distinct = 0;
-  for (let i = 0; i < sorted.length; i++) if (distinct === 0 || sorted[i] !== sorted[distinct - 1]) sorted[distinct++] = sorted[i]!;
-  pairs.needed = q.shared(Float64Array, distinct);
-  pairs.needed.set(sorted.subarray(0, distinct));
+  const byLeft = groupBySplit(flatList(table.getChild('left')), flatList(table.getChild('right')), q);
+  const byRight = groupBySplit(byLeft.other.filter((r) => r >= 0), undefined, q);
+  const pairs: Pairs = { left: byLeft.refs, right: byLeft.other, leftStart: byLeft.start, needed: byRight.refs, rightStart: byRight.start };
   const { value } = await q.run(gather, { input, params: { rightFiles, rightOn: p.rightOn, columns: p.columns, pairs: pairs as never } });
   return value as Table;
+}
+
+/** References (and values beside them) regrouped by split into shared memory, keeping their order within a split (a counting sort). */
+function groupBySplit(refs: Float64Array, other: Float64Array | undefined, q: Pick<DriverContext, 'shared'>) {
+  let splits = 0;
+  for (const r of refs) splits = Math.max(splits, Math.floor(r / SPLIT) + 1);
+  const start = q.shared(Int32Array, splits + 1);
+  for (const r of refs) start[Math.floor(r / SPLIT) + 1]!++;
+  for (let s = 0; s < splits; s++) start[s + 1]! += start[s]!;
+  const next = start.slice(0, splits);
+  const out = { refs: q.shared(Float64Array, refs.length), other: q.shared(Float64Array, other ? refs.length : 0), start };
+  for (let i = 0; i < refs.length; i++) {
+    const j = next[Math.floor(refs[i]! / SPLIT)]!++;
+    out.refs[j] = refs[i]!;
+    if (other) out.other[j] = other[i]!;
+  }
+  return out;
 }
 
 /** The items of a List<Float64> column, all lists end to end. */
@@ -136,54 +175,4 @@ function flatList(vector: Vector | null): Float64Array {
   const out = new Float64Array(parts.reduce((n, x) => n + x.length, 0));
   parts.reduce((at, x) => (out.set(x, at), at + x.length), 0);
   return out;
-}
-
-/**
- * Indices of `refs` (integers in [0, 2⁵³)) in ascending order of their values, stable: an LSD radix
- * sort on 16-bit digits, skipping a digit every ref shares (a row's high bits, mostly).
- */
-function ascending(refs: Float64Array): Int32Array {
-  const n = refs.length;
-  let order = Int32Array.from(refs.keys());
-  let next = new Int32Array(n);
-  const digit = new Uint16Array(n);
-  for (let shift = 0; shift < 53; shift += 16) {
-    const count = new Int32Array(65537);
-    for (let i = 0; i < n; i++) count[(digit[i] = Math.floor(refs[i]! / 2 ** shift) % 65536) + 1]!++;
-    if (n === 0 || count[digit[0]! + 1] === n) continue;
-    for (let d = 0; d < 65536; d++) count[d + 1]! += count[d]!;
-    for (let j = 0; j < n; j++) next[count[digit[order[j]!]!]!++] = order[j]!;
-    [order, next] = [next, order];
-  }
-  return order;
-}
-
-/** Where each of `refs` is in `needed` (sorted, distinct), −1 for a negative ref: a row → position array per split. */
-function positionsIn(needed: Float64Array, refs: Float64Array): Int32Array {
-  const bySplit = new Map<number, Int32Array>();
-  for (let i = 0, j = 0; i < needed.length; i = j) {
-    const split = Math.floor(needed[i]! / SPLIT);
-    while (j < needed.length && needed[j]! < (split + 1) * SPLIT) j++;
-    const rows = new Int32Array(needed[j - 1]! - split * SPLIT + 1);
-    for (let m = i; m < j; m++) rows[needed[m]! - split * SPLIT] = m;
-    bySplit.set(split, rows);
-  }
-  const out = new Int32Array(refs.length);
-  for (let i = 0; i < refs.length; i++) {
-    const r = refs[i]!;
-    out[i] = r < 0 ? -1 : bySplit.get(Math.floor(r / SPLIT))![r % SPLIT]!;
-  }
-  return out;
-}
-
-/** The first index of sorted `values` holding a value ≥ x. */
-function lowerBound(values: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = values.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (values[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

@@ -107,9 +107,9 @@ export function chunkOf(vectors: Record<string, Vector>, split: number, seq: num
   return { split, seq, ipc: tableToIPC(new Table(vectors), 'stream') };
 }
 
-/** One table of chunks in input order (split, then seq); undefined if there are none. */
+/** One table of chunks in input order (split, then seq), into which it sorts `chunks`; undefined if there are none. */
 export function tableOfChunks(chunks: Chunk[]): Table | undefined {
   if (chunks.length === 0) return undefined;
-  const tables = [...chunks].sort((a, b) => a.split - b.split || a.seq - b.seq).map((c) => tableFromIPC(c.ipc));
+  const tables = chunks.sort((a, b) => a.split - b.split || a.seq - b.seq).map((c) => tableFromIPC(c.ipc));
   return new Table(tables[0]!.schema, tables.flatMap((t) => t.batches));
 }
