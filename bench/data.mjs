@@ -14,7 +14,7 @@ export const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.dirname(BENCH_DIR);
 export const DATA_DIR = path.join(BENCH_DIR, 'data');
 export const RESULTS_DIR = path.join(BENCH_DIR, 'results');
-export const CLI = path.join(ROOT, 'dist/src/cli/main.js');
+export const CLI = path.join(ROOT, 'dist/bundle/cli.mjs');
 
 /** Sizes of each scale: groupby rows, text MB for in-process word count, text MB for the CLI run. */
 export const SCALES = {

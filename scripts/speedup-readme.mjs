@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const { values } = parseArgs({ options: { mb: { type: 'string', default: '200' }, repeat: { type: 'string', default: '5' } } });
-const cli = path.join(root, 'dist/src/cli/main.js');
+const cli = path.join(root, 'dist/bundle/cli.mjs');
 mkdirSync(path.join(root, '.tmp'), { recursive: true });
 const corpus = `.tmp/corpus-${values.mb}mb.txt`;
 const quiver = (args, stdio) => execFileSync(process.execPath, [cli, ...args], { cwd: root, stdio, encoding: 'utf8' });

@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { describeError, UsageError } from '../errors.js';
-import { ENGINE_ROOT } from '../job/bundle.js';
+import { ENGINE_ROOT } from '../layout.js';
 import { loadJob } from '../job/load.js';
 import type { Job, ParamSpec } from '../job/types.js';
 

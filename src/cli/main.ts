@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { QuiverError, CancelledError, TaskError } from '../errors.js';
+import { ENGINE_ROOT } from '../layout.js';
 
 /**
  * Each command's module, loaded only when that command runs (or for help, which lists them all): a
@@ -17,7 +19,7 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   speedup: async () => (await import('./speedup.js')).registerSpeedup,
 };
 
-const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+const pkg = JSON.parse(readFileSync(path.join(ENGINE_ROOT, 'package.json'), 'utf8')) as { version: string };
 
 const program = new Command()
   .name('quiver')
@@ -101,7 +103,7 @@ function reportError(e: unknown): number {
   if (QuiverError.isQuiverError(e)) {
     process.stderr.write(`quiver: ${e.phase} error: ${e.message}\n`);
     if (e instanceof TaskError && e.userError.stack) {
-      const frames = e.userError.stack.split('\n').filter((l) => /^\s+at /.test(l) && !/\/dist\/src\/|\/node_modules\/|\(node:|^\s+at async /.test(l)).slice(0, 8);
+      const frames = e.userError.stack.split('\n').filter((l) => /^\s+at /.test(l) && !/\/dist\/(src|bundle)\/|\/node_modules\/|\(node:|^\s+at async /.test(l)).slice(0, 8);
       if (frames.length) process.stderr.write(`${e.userError.name}: ${e.userError.message}\n${frames.join('\n')}\n`);
       // The user's `cause` chain, as the worker kept it.
       for (let c = (e.cause as Error | undefined)?.cause as Error | undefined, depth = 0; c && depth < 5; c = c.cause as Error | undefined, depth++) {

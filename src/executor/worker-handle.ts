@@ -1,15 +1,17 @@
 import { MessageChannel, type MessagePort, type ResourceLimits, type Worker as NodeWorker } from 'node:worker_threads';
 import { spawn, Thread, Transfer, Worker } from 'threads';
 import { WorkerError } from '../errors.js';
+import { BUNDLED } from '../layout.js';
 import type { FromWorker, SerializedError, Task, TaskMetrics, TaskOutput, ToWorker } from '../worker/protocol.js';
 import { CANCEL_FLAG } from '../worker/protocol.js';
 import type { RunSetup } from './pool.js';
 
 /**
  * The worker script. threads.js joins a worker path onto the folder of the file that calls `new Worker`
- * (even an absolute one), so this must stay relative to this file.
+ * (even an absolute one), so this must stay relative to that file: this one under dist/src, or, in the
+ * CLI's bundle (see layout.ts), whichever file of dist/bundle/ holds threads.js (all sit side by side).
  */
-const ENTRY = '../worker/entry.js';
+const ENTRY = BUNDLED ? './worker.mjs' : '../worker/entry.js';
 
 /**
  * Why a thread stopped: it exited (`process.exit`, or its event loop ran dry), threw out of its event

@@ -4,16 +4,26 @@ import { mkdir, stat, writeFile, rename } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import * as esbuild from 'esbuild';
+import { pathToFileURL } from 'node:url';
+import type * as esbuild from 'esbuild';
 import { JobError } from '../errors.js';
+import { BUNDLED, BUNDLE_DIR, ENGINE_ROOT } from '../layout.js';
 
-/** The root of the quiver package (holds package.json, jobs/, dist/). */
-export const ENGINE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const ENGINE_INDEX = path.join(ENGINE_ROOT, 'dist', 'src', 'index.js');
 const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
-/** Packages that must be the engine's own copy, whatever the job's folder holds. */
+/**
+ * Packages that must be the engine's own copy, whatever the job's folder holds. A deep import
+ * (`apache-arrow/ipc/...`) resolves to node_modules' copy, which under the CLI is not the bundle's.
+ */
 const ENGINE_PACKAGES = new Set(['apache-arrow']);
+/**
+ * The files a job's `quiver` and `apache-arrow` imports are pinned to: the copies of the runtime that
+ * loads the job, so the job shares its classes (`instanceof Table` in the coordinator, the error
+ * classes). The CLI and its workers run from the bundle (see layout.ts), which carries its own Arrow;
+ * the library runs from dist/src with node_modules' Arrow (`undefined`: resolved from the package root).
+ */
+const PINS: Record<string, string | undefined> = BUNDLED
+  ? { quiver: path.join(BUNDLE_DIR, 'quiver.mjs'), 'apache-arrow': path.join(BUNDLE_DIR, 'arrow.mjs') }
+  : { quiver: path.join(ENGINE_ROOT, 'dist', 'src', 'index.js'), 'apache-arrow': undefined };
 
 /** A job file bundled into one ES module that any thread can `import()`. */
 export interface JobBundle {
@@ -46,6 +56,8 @@ export async function bundleJob(spec: string): Promise<JobBundle> {
   const file = resolveJobFile(spec);
   if ((await stat(file)).isDirectory()) throw new JobError(`job ${spec} is a directory; give a .ts or .js file`);
   const dir = await cacheDir();
+  // Imported here, not at the top: esbuild's JS API costs ~50 ms of CPU to import, and only commands that load a job need it.
+  const esbuild = await import('esbuild');
   let result: esbuild.BuildResult<{ write: false }>;
   try {
     result = await esbuild.build({
@@ -84,7 +96,8 @@ const pinPackages: esbuild.Plugin = {
     build.onResolve({ filter: /^[^./]/ }, async (args) => {
       if (args.pluginData === 'pinning') return undefined;
       if (BUILTINS.has(args.path)) return { path: args.path, external: true };
-      if (args.path === 'quiver') return { path: pathToFileURL(ENGINE_INDEX).href, external: true };
+      const pinned = PINS[args.path];
+      if (pinned) return { path: pathToFileURL(pinned).href, external: true };
       const name = packageName(args.path);
       const resolveDir = ENGINE_PACKAGES.has(name) ? ENGINE_ROOT : args.resolveDir;
       const r = await build.resolve(args.path, { kind: args.kind, resolveDir, importer: args.importer, pluginData: 'pinning' });

@@ -126,7 +126,8 @@ function callerModule(): string | undefined {
     const m = /\(?((?:file:\/\/)?\/[^():]+)(?::\d+){0,2}\)?\s*$/.exec(line.trim());
     if (!m) continue;
     const file = m[1]!;
-    if (file.includes('/job/define-job.') || file.includes('node:') || file.includes('/node_modules/.cache/quiver/')) continue;
+    // The engine's own frames: define-job under dist/src, any file under dist/bundle (the CLI's bundle).
+    if (file.includes('/job/define-job.') || file.includes('/dist/bundle/') || file.includes('node:') || file.includes('/node_modules/.cache/quiver/')) continue;
     return file.startsWith('file://') ? file : `file://${file}`;
   }
   return undefined;

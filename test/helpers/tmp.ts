@@ -12,4 +12,4 @@ export function tempDir(prefix = 'quiver-test-'): string {
 
 /** The repository root (for built-in jobs and the CLI). */
 export const ROOT = path.resolve(import.meta.dirname, '../..');
-export const CLI = path.join(ROOT, 'dist/src/cli/main.js');
+export const CLI = path.join(ROOT, 'dist/bundle/cli.mjs');

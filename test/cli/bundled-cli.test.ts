@@ -1,0 +1,46 @@
+import { execFileSync } from 'node:child_process';
+import { accessSync, constants, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Table } from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+import { run } from 'quiver';
+import { runCli } from '../helpers/cli.js';
+import { ROOT, tempDir } from '../helpers/tmp.js';
+
+// The CLI and its workers run from esbuild's bundle (dist/bundle, with its own copy of Arrow); the
+// library runs from tsc's output with node_modules' Arrow. Jobs must share the Arrow of whichever loads them.
+const SAME_ARROW = path.join(ROOT, 'test/fixtures/jobs/same-arrow.ts');
+const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string; bin: { quiver: string } };
+
+describe('the bundled CLI', () => {
+  const dir = tempDir();
+  const input = path.join(dir, 'lines.txt');
+  const lines = 1234;
+  writeFileSync(input, Array.from({ length: lines }, (_, i) => `line ${i}`).join('\n') + '\n');
+
+  it('is the package bin, runs as a command, and reads the package version', () => {
+    const bin = path.join(ROOT, pkg.bin.quiver);
+    accessSync(bin, constants.X_OK);
+    expect(execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim()).toBe(pkg.version);
+  });
+
+  for (const workers of [1, 2, 3]) {
+    it(`gives a job the Arrow its workers and coordinator use, at ${workers} worker(s)`, async () => {
+      const r = await runCli(['run', SAME_ARROW, '-i', input, '-w', String(workers), '--split-size', '1KB', '--format', 'json']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual([{ rows: lines }]);
+    });
+  }
+
+  it('lists the built-in jobs from the package folder', async () => {
+    const r = await runCli(['jobs'], dir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^wordcount\s+keyed/m);
+  });
+
+  it('leaves the library on the Arrow of node_modules, so its tables are the caller’s', async () => {
+    const { table } = await run(SAME_ARROW, { input, workers: 2, splitSize: '1KB' });
+    expect(table.constructor).toBe(Table);
+    expect(table.getChild('rows')?.toArray()).toEqual(Int32Array.of(lines));
+  });
+});
