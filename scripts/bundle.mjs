@@ -9,12 +9,14 @@
 //   cli.mjs     the `quiver` command (package.json `bin`)
 //   worker.mjs  the worker thread's entry (src/executor/worker-handle.ts starts it)
 //   quiver.mjs  the public API; job bundles made under the CLI import `quiver` from here
-//   chunk-*.mjs code shared between those three. Code splitting keeps one copy of every module, so
+//   quiver-job.mjs  the part of it a job needs in a worker (defineJob, keys, errors), and exports.json,
+//               which names each file has: a job imports each name from the lightest file with it
+//   chunk-*.mjs code shared between those four. Code splitting keeps one copy of every module, so
 //               the CLI, its workers and the jobs they load share one engine (the error classes), and
 //               the CLI's lazily loaded commands stay lazy.
 //   arrow.mjs   apache-arrow, which all of the above import; job bundles made under the CLI import
 //               `apache-arrow` from here too, so everyone shares one Arrow (`instanceof Table`).
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -66,6 +68,24 @@ function arrowEntry() {
   return lines.join('\n');
 }
 
+/**
+ * The `quiver-job` entry: the part of the API a job module uses as it loads and runs in a worker. The
+ * worker's own code already holds these modules, so a job that imports only them costs a worker
+ * nothing more, where all of quiver.mjs (coordinator, planner, threads.js's master side …) costs it
+ * ~35 ms of CPU. src/job/bundle.ts sends each name a job imports to the lightest file that has it.
+ */
+const JOB_API = "export { defineJob } from './src/job/define-job.ts'; export { joinKey, splitKey } from './src/job/key.ts'; export * from './src/errors.ts';";
+
+/** Virtual entries: `quiver:<name>` is a module whose source is given here. */
+const virtualEntries = {
+  name: 'quiver-virtual-entries',
+  setup(build) {
+    const sources = { 'job-api': JOB_API };
+    build.onResolve({ filter: /^quiver:/ }, (args) => ({ path: args.path.slice('quiver:'.length), namespace: 'quiver-entry' }));
+    build.onLoad({ filter: /.*/, namespace: 'quiver-entry' }, (args) => ({ contents: sources[args.path], resolveDir: ROOT, loader: 'js' }));
+  },
+};
+
 const common = {
   absWorkingDir: ROOT,
   outdir: OUT,
@@ -79,10 +99,10 @@ const common = {
 };
 
 rmSync(OUT, { recursive: true, force: true });
-// The engine: three entries, code split, Arrow left out (it is arrow.mjs, built next).
-await esbuild.build({
+// The engine: four entries, code split, Arrow left out (it is arrow.mjs, built next).
+const engine = await esbuild.build({
   ...common,
-  entryPoints: { cli: 'src/cli/main.ts', worker: 'src/worker/entry.ts', quiver: 'src/index.ts' },
+  entryPoints: { cli: 'src/cli/main.ts', worker: 'src/worker/entry.ts', quiver: 'src/index.ts', 'quiver-job': 'quiver:job-api' },
   chunkNames: 'chunk-[hash]',
   splitting: true,
   external: EXTERNAL,
@@ -90,8 +110,16 @@ await esbuild.build({
   banner: { js: "import { createRequire as __quiverCreateRequire } from 'node:module'; const require = __quiverCreateRequire(import.meta.url);" },
   // Error classes name themselves after their class (`new.target.name`); bundling may rename a class.
   keepNames: true,
-  plugins: [arrowFromBundle],
+  metafile: true,
+  plugins: [arrowFromBundle, virtualEntries],
 });
+
+// exports.json: which file to import each public name from, lightest first (read by src/job/bundle.ts).
+const exportsOf = (file) => engine.metafile.outputs[path.relative(ROOT, path.join(OUT, file))].exports;
+const api = new Set(exportsOf('quiver.mjs'));
+const light = exportsOf('quiver-job.mjs').filter((n) => api.has(n));
+const files = { 'quiver-job.mjs': light, 'quiver.mjs': [...api].filter((n) => !light.includes(n)) };
+writeFileSync(path.join(OUT, 'exports.json'), JSON.stringify(files, null, 1) + '\n');
 
 // Arrow: one file, one entry and no splitting, because esbuild's code splitting does not keep the
 // evaluation order of modules in a cycle, and Arrow's modules (Vector and its visitors) have cycles.

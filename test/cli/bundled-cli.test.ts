@@ -10,6 +10,7 @@ import { ROOT, tempDir } from '../helpers/tmp.js';
 // The CLI and its workers run from esbuild's bundle (dist/bundle, with its own copy of Arrow); the
 // library runs from tsc's output with node_modules' Arrow. Jobs must share the Arrow of whichever loads them.
 const SAME_ARROW = path.join(ROOT, 'test/fixtures/jobs/same-arrow.ts');
+const ENGINE_API = path.join(ROOT, 'test/fixtures/jobs/engine-api.ts');
 const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string; bin: { quiver: string } };
 
 describe('the bundled CLI', () => {
@@ -31,6 +32,19 @@ describe('the bundled CLI', () => {
       expect(JSON.parse(r.stdout)).toEqual([{ rows: lines }]);
     });
   }
+
+  it('gives a job every name of quiver, and quiver errors it throws stay quiver errors', async () => {
+    const [ok, bad, none] = await Promise.all([
+      runCli(['run', ENGINE_API, '-p', 'size=3KB', '--format', 'json']),
+      runCli(['run', ENGINE_API, '-p', 'size=lots']),
+      runCli(['run', ENGINE_API, '-p', 'size=none']),
+    ]);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toEqual([{ bytes: 3 * 1024 }]);
+    // A usage error exits 2 with its own message; any other error thrown by a driver would exit 1 as the job's.
+    expect([bad.status, bad.stderr]).toEqual([2, 'quiver: usage error: --param size must be a size such as 4KB, 64MB or 1GB, got "lots"\n']);
+    expect([none.status, none.stderr]).toEqual([2, 'quiver: usage error: --param size is none\n']);
+  });
 
   it('lists the built-in jobs from the package folder', async () => {
     const r = await runCli(['jobs'], dir);
