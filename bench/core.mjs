@@ -10,8 +10,8 @@
 // Method: one Engine per worker count, started and warmed up once; then the contenders (baseline,
 // engine at each worker count) run interleaved, round-robin, `--repeat` times, so that load from other
 // processes hits all of them alike. Every run's answer is checked against the baseline's before its
-// time is kept. Reading the file is inside every timing. The CLI part spawns `node dist/src/cli/main.js
-// run … --format csv` and `node bench/baselines/<case>.mjs`, both printing the full result as CSV
+// time is kept. Reading the file is inside every timing. The CLI part spawns `node dist/bundle/cli.mjs
+// run … --format csv` (the `quiver` bin) and `node bench/baselines/<case>.mjs`, both printing the full result as CSV
 // sorted by key, and compares their outputs.
 //
 //   node bench/core.mjs [--scale small] [--repeat 3] [--workers 1,2] [--cases q1,q2] [--cli-cases wordcount,q1] [--no-cli]

@@ -17,13 +17,15 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { CASES, paramFlags } from './cases.mjs';
-import { CLI, ROOT, ensureData, scaleName } from './data.mjs';
+import { ROOT, ensureData, scaleName } from './data.mjs';
 import { checkSameRows, fmtMs, header, machine, mdTable, progress, rowsOfCsv, rowsOfMap, timeProcess, workerCounts, writeResults } from './lib.mjs';
 
 const HYPOTHESIS =
   'At 1 and 2 workers the workers’ time goes mostly to the job’s map loop and to turning Arrow columns into JS values; ' +
   'reading and decoding is a small share; the coordinator’s serial part (start-up, bundling, reduce, merge) keeps the run from scaling.';
 
+/** The CLI as tsc built it, one file per module: stages are told by source file, which the `quiver` bin (dist/bundle) merges into chunks. */
+const CLI = path.join(ROOT, 'dist/src/cli/main.js');
 const inBundle = (f) => /\.cache\/quiver\//.test(f.url);
 const inTasks = (f) => /dist\/src\/worker\/tasks\.js/.test(f.url);
 
