@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, stat, writeFile, rename } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as esbuild from 'esbuild';
 import { JobError } from '../errors.js';
 import { BUNDLED, BUNDLE_DIR, ENGINE_ROOT } from '../layout.js';
+import { recordBundle, recordFileOf, reusableBundle } from './bundle-cache.js';
 
 const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 /**
@@ -32,6 +33,8 @@ export interface JobBundle {
   file: string;
   /** `file://` URL of the bundle. */
   url: string;
+  /** True when the bundle was made by an earlier run and nothing it was made from has changed since. */
+  reused: boolean;
 }
 
 /** Resolves a job argument: a path to a .ts/.js file, or the name of a built-in job (`wordcount`). */
@@ -51,15 +54,20 @@ export function resolveJobFile(spec: string): string {
  * Bundles a job file with esbuild. Imports of npm packages stay imports but are pinned to absolute
  * file URLs, so the bundle runs from any folder: `quiver` and `apache-arrow` resolve to the engine's
  * own copies, other packages to the job's. The bundle carries an inline source map so stack traces
- * point at the user's .ts lines.
+ * point at the user's .ts lines. A job whose files have not changed since its last bundle reuses it
+ * (bundle-cache.ts), without loading esbuild.
  */
 export async function bundleJob(spec: string): Promise<JobBundle> {
   const file = resolveJobFile(spec);
   if ((await stat(file)).isDirectory()) throw new JobError(`job ${spec} is a directory; give a .ts or .js file`);
   const dir = await cacheDir();
-  // Imported here, not at the top: esbuild's JS API costs ~50 ms of CPU to import, and only commands that load a job need it.
+  const record = recordFileOf(dir, file, engineKey());
+  const reusable = await reusableBundle(record, file);
+  if (reusable) return { file, url: pathToFileURL(reusable).href, reused: true };
+  // Imported here, not at the top: esbuild's JS API costs ~50 ms of CPU to import, and only commands that bundle a job need it.
   const esbuild = await import('esbuild');
-  let result: esbuild.BuildResult<{ write: false }>;
+  const imports = new Set<string>();
+  let result: esbuild.BuildResult<{ write: false; metafile: true }>;
   try {
     result = await esbuild.build({
       entryPoints: [file],
@@ -72,7 +80,8 @@ export async function bundleJob(spec: string): Promise<JobBundle> {
       write: false,
       outfile: path.join(dir, 'job.mjs'),
       logLevel: 'silent',
-      plugins: [pinPackages],
+      metafile: true,
+      plugins: [pinPackages(imports)],
     });
   } catch (e) {
     const errors = (e as { errors?: esbuild.Message[] }).errors ?? [];
@@ -88,10 +97,22 @@ export async function bundleJob(spec: string): Promise<JobBundle> {
     await writeFile(tmp, code);
     await rename(tmp, out);
   }
-  return { file, url: pathToFileURL(out).href };
+  // The files esbuild read (paths relative to the working folder; `quiver-api:quiver` is not a file).
+  const inputs = Object.keys(result.metafile.inputs).map((f) => path.resolve(f)).filter((f) => existsSync(f));
+  await recordBundle(record, file, out, inputs, [...imports]);
+  return { file, url: pathToFileURL(out).href, reused: false };
 }
 
-const pinPackages: esbuild.Plugin = {
+/**
+ * What else a job's bundle depends on: this build of the engine (its files are rewritten by every
+ * build, so their mtime changes) and where it pins `quiver` and `apache-arrow`.
+ */
+function engineKey(): string {
+  return JSON.stringify([statSync(fileURLToPath(import.meta.url)).mtimeMs, PINS, BUNDLED ? quiverFromBundle() : '']);
+}
+
+/** Pins bare imports (see bundleJob) and adds the files they resolve to to `imports`. */
+const pinPackages = (imports: Set<string>): esbuild.Plugin => ({
   name: 'quiver-pin-packages',
   setup(build) {
     // The files quiverFromBundle names stay imports; having no side effects, only those a job takes names from are kept.
@@ -102,17 +123,21 @@ const pinPackages: esbuild.Plugin = {
       if (BUILTINS.has(args.path)) return { path: args.path, external: true };
       if (args.path === 'quiver' && BUNDLED) return { path: 'quiver', namespace: 'quiver-api' };
       const pinned = PINS[args.path];
-      if (pinned) return { path: pathToFileURL(pinned).href, external: true };
+      if (pinned) {
+        imports.add(pinned);
+        return { path: pathToFileURL(pinned).href, external: true };
+      }
       const name = packageName(args.path);
       const resolveDir = ENGINE_PACKAGES.has(name) ? ENGINE_ROOT : args.resolveDir;
       const r = await build.resolve(args.path, { kind: args.kind, resolveDir, importer: args.importer, pluginData: 'pinning' });
       if (r.errors.length > 0) {
         return { errors: [{ text: `cannot find package "${args.path}" from ${args.importer}; install it next to the job (npm install ${name})` }] };
       }
+      imports.add(r.path);
       return { path: pathToFileURL(r.path).href, external: true };
     });
   },
-};
+});
 
 /**
  * Under the CLI, the `quiver` a job imports: each public name re-exported from the lightest file of the
