@@ -3,7 +3,7 @@ import { Table, tableFromIPC } from 'apache-arrow';
 import { allocate } from './sort/columns.js';
 import { boundTableOf, parseBy } from './sort/keys.js';
 import { partitionBatch, sortRange, type PartAcc, type RangeJob, type SortPlan } from './sort/partition.js';
-import { basesOf, boundsOf, plansOf, rangeBasesOf, tableOf } from './sort/plan.js';
+import { basesOf, boundsOf, plansOf, rangeLayoutOf, tableOf } from './sort/plan.js';
 import { sampleBatch, type SampleAcc } from './sort/sample.js';
 
 /**
@@ -104,11 +104,8 @@ export default defineJob({
     if (rows > 0) {
       const parts = (await q.run(partition, { params: { by, read, plan } })).value as PartAcc;
       const used = bounds.length + 1;
-      const batches = [];
-      for (let b = 0; b < parts.batches.length; b += used + 1) batches.push(parts.batches.slice(b, b + used + 1));
-      batches.sort((x, y) => x[0]! - y[0]!);
       plan.held.offsets.forEach((o, c) => o && (o[rows] = bytes[c]!));
-      const job: RangeJob = { plan, batches: batches.flat(), out, output, ...rangeBasesOf(parts, used, cols.length, rows) };
+      const job: RangeJob = { plan, out, output, ...rangeLayoutOf(parts, used, cols.length, rows) };
       const sizes = await q.forkJoin(ranges, { lo: 0, hi: used }, { params: { job } });
       q.count('ranges', used);
       q.count('largest range', Math.max(...sizes));

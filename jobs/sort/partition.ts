@@ -23,9 +23,9 @@ export interface PartAcc { split: number; rows: number; at: number[]; batches: n
 
 /**
  * Copies a batch into the held arrays at its place in its split, its rows grouped by range (in input
- * order within a range, so positions keep the tie order), and counts them per range. A row's range is
- * found by binary search among the boundaries, comparing full keys then input position, so rows with
- * equal keys still spread over ranges.
+ * order within a range, so positions keep the tie order), and counts them per range. A row's range comes
+ * from comparing full keys, then input position, with the boundaries (`rangesOf`), so rows with equal
+ * keys still spread over ranges.
  */
 export function partitionBatch(acc: PartAcc, batch: RecordBatch, plan: SortPlan): void {
   const n = batch.numRows, R = plan.bounds.pos.length + 1;
@@ -52,7 +52,11 @@ export function partitionBatch(acc: PartAcc, batch: RecordBatch, plan: SortPlan)
   acc.rows += n;
 }
 
-/** What a range sort needs beyond the plan: the partition's batches, per range where its output goes, and the output columns. */
+/**
+ * What a range sort needs beyond the plan: per batch (in input order) the held position where each
+ * range's rows start and where the batch ends (R + 1 numbers), per range where its output goes, and
+ * the output columns.
+ */
 export interface RangeJob { plan: SortPlan; batches: number[]; rangeBase: number[]; rangeBytes: number[][]; out: Held; output: number[] }
 
 /**
@@ -62,15 +66,11 @@ export interface RangeJob { plan: SortPlan; batches: number[]; rangeBase: number
  */
 export function sortRange(job: RangeJob, r: number): number {
   const { plan, batches, out } = job;
-  const R = plan.bounds.pos.length + 1, step = R + 1;
+  const step = plan.bounds.pos.length + 2;
   let n = 0;
-  for (let b = 0; b < batches.length; b += step) n += batches[b + 1 + r]!;
+  for (let b = 0; b < batches.length; b += step) n += batches[b + r + 1]! - batches[b + r]!;
   const rows = new Int32Array(n);
-  for (let b = 0, k = 0; b < batches.length; b += step) {
-    let at = batches[b]!;
-    for (let q = 0; q < r; q++) at += batches[b + 1 + q]!;
-    for (let t = 0; t < batches[b + 1 + r]!; t++) rows[k++] = at + t;
-  }
+  for (let b = 0, k = 0; b < batches.length; b += step) for (let at = batches[b + r]!; at < batches[b + r + 1]!; at++) rows[k++] = at;
   const held = plan.cols.map((_, c) => viewOfHeld(plan.held, plan.cols, c));
   const text: Array<TextKey | undefined> = [];
   const enc = plan.keyCols.map((c, j) => {

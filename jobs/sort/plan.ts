@@ -45,10 +45,22 @@ export function boundsOf(stats: SampleAcc, splitBase: number[], keys: SortKey[],
   return bounds;
 }
 
-/** Per range: its first output row and first output text byte per column, from the partition's counts. */
-export function rangeBasesOf(parts: PartAcc, ranges: number, columns: number, rows: number) {
+/**
+ * Where the ranges are, from the partition's counts: per batch in input order the held position
+ * where each range's rows start, and the batch's end (R + 1 numbers); per range its first output
+ * row and first output text byte per column.
+ */
+export function rangeLayoutOf(parts: PartAcc, ranges: number, columns: number, rows: number) {
+  const starts: number[][] = [];
   const rangeRows = new Array<number>(ranges).fill(0);
-  for (let b = 0; b < parts.batches.length; b += ranges + 1) for (let r = 0; r < ranges; r++) rangeRows[r]! += parts.batches[b + 1 + r]!;
+  for (let b = 0; b < parts.batches.length; b += ranges + 1) {
+    const at = [parts.batches[b]!];
+    for (let r = 0; r < ranges; r++) {
+      at.push(at[r]! + parts.batches[b + 1 + r]!);
+      rangeRows[r]! += parts.batches[b + 1 + r]!;
+    }
+    starts.push(at);
+  }
   if (rangeRows.reduce((a, b) => a + b, 0) !== rows) throw new Error('the input changed while it was being sorted (its row count differs between two reads); sort a stable input');
   const rangeBase: number[] = [], rangeBytes: number[][] = [];
   const at = new Array<number>(columns).fill(0);
@@ -57,7 +69,7 @@ export function rangeBasesOf(parts: PartAcc, ranges: number, columns: number, ro
     rangeBytes.push([...at]);
     for (let c = 0; c < columns; c++) at[c]! += parts.bytes[r * columns + c]!;
   }
-  return { rangeBase, rangeBytes };
+  return { batches: starts.sort((x, y) => x[0]! - y[0]!).flat(), rangeBase, rangeBytes };
 }
 
 /** The sorted output: the wanted columns of the output arrays, as Arrow vectors over shared memory. */
