@@ -48,18 +48,20 @@ export function sampleBatch(acc: SampleAcc, batch: RecordBatch, keys: SortKey[],
   });
   const { plans: kp, views } = keyViews(batch, plans, keys);
   const cap = Math.max(16, Math.ceil(SAMPLE / Math.max(1, of)));
-  const picked: number[] = [];
-  for (let r = Math.ceil(s.rows / s.stride) * s.stride; r < s.rows + batch.numRows; r += s.stride) picked.push(r - s.rows);
-  const rows = Int32Array.from(picked);
+  // Rows of the split at multiples of the stride, the stride doubled first if they would not fit.
+  const end = s.rows + batch.numRows;
+  const count = (stride: number) => Math.ceil(end / stride) - Math.ceil(s.rows / stride);
+  while (s.samples.length + count(s.stride) > cap) {
+    s.stride *= 2;
+    s.samples = s.samples.filter((x) => x.pos % s.stride === 0);
+  }
+  const rows = new Int32Array(count(s.stride));
+  for (let k = 0, r = Math.ceil(s.rows / s.stride) * s.stride; k < rows.length; k++, r += s.stride) rows[k] = r - s.rows;
   const enc = kp.map((p, c) => {
     const e = encoded(rows.length);
     encodeKeys(views[c]!, p.order, keys[c]!.desc, rows, rows.length, e);
     return e;
   });
   for (let k = 0; k < rows.length; k++) s.samples.push(recordOf(views, enc, rows, k, s.rows + rows[k]!));
-  while (s.samples.length > cap) {
-    s.stride *= 2;
-    s.samples = s.samples.filter((x) => x.pos % s.stride === 0);
-  }
-  s.rows += batch.numRows;
+  s.rows = end;
 }
