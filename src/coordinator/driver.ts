@@ -136,9 +136,10 @@ async function readTable(input: string | string[], columns: string[] | undefined
 /**
  * The parts of a driver's report that come from its steps: phases summed (the driver's own time in the
  * coordinator counts as merge, so they still add up to the wall time), task records on the driver's
- * clock, counters, task counts and input (the largest any step read).
+ * clock, counters, task counts and input (the largest any step read). `writeMs` is the time spent writing
+ * the driver's output after it returned, part of `wallMs`.
  */
-export function driverSummary(steps: DriverStep[], own: Record<string, number>, wallMs: number, setupMs: number) {
+export function driverSummary(steps: DriverStep[], own: Record<string, number>, wallMs: number, setupMs: number, writeMs: number) {
   const phases: PhaseTimes = { setup: setupMs, map: 0, shuffle: 0, reduce: 0, merge: 0, write: 0 };
   const counters: Record<string, number> = { ...own };
   const taskRecords: TaskRecord[] = [];
@@ -159,7 +160,8 @@ export function driverSummary(steps: DriverStep[], own: Record<string, number>, 
     bytesMoved += r.bytesMoved ?? 0;
     spilledBytes += r.spilledBytes ?? 0;
   }
-  phases.merge += Math.max(0, wallMs - setupMs - stepsMs - phases.write);
+  phases.merge += Math.max(0, wallMs - writeMs - setupMs - stepsMs - phases.write);
+  phases.write += writeMs;
   const byJob = new Map<string, { job: string; kind: string; runs: number; wallMs: number }>();
   for (const { report: r } of steps) {
     const s = byJob.get(r.job) ?? { job: r.job, kind: r.kind, runs: 0, wallMs: 0 };

@@ -159,8 +159,7 @@ export class Engine {
       writeMs = now() - tWrite;
     }
     const wallMs = now() - t0;
-    const sum = driverSummary(outcome.steps, outcome.counters, wallMs - writeMs, setupMs);
-    sum.phases.write += writeMs;
+    const sum = driverSummary(outcome.steps, outcome.counters, wallMs, setupMs, writeMs);
     const busyMs = sum.taskRecords.reduce((n, r) => n + (r.end - r.start), 0);
     const mapBusy = sum.taskRecords.filter((r) => r.kind !== 'reduce').reduce((n, r) => n + (r.end - r.start), 0);
     const report: RunReport = {
@@ -196,36 +195,14 @@ export class Engine {
     await this.pool.load({ runId, jobUrl: loaded.url, jobName: loaded.jobName, params }).catch((e: SerializedError | Error) => {
       throw e instanceof Error ? e : errorFromWorker(e, `loading ${path.relative(process.cwd(), jobFile)}`, jobFile);
     });
-    const tSolve = now();
+    const setupMs = now() - t0;
     const rec = new Recursion(loaded.job as RecursiveJob, params, jobFile);
-    const records: TaskRecord[] = [];
-    const counters: Record<string, number> = {};
     let retried = 0;
-    let combineMs = 0;
-    await forkJoin(this.pool, runId, [rec.root(problem)], (i, out, m, w) => {
-      records.push(taskRecordOf(out.kind === 'forked' ? 'divide' : 'conquer', i, w, m, t0));
-      for (const [k, v] of Object.entries(m.counters)) counters[k] = (counters[k] ?? 0) + v;
-      const t = now();
-      const more = rec.take(i, out);
-      combineMs += now() - t;
-      return more;
-    }, (e, spec) => errorFromWorker(e, spec.describe, jobFile), { signal, onRetry: () => retried++ });
-    const wallMs = now() - t0;
-    const phases: PhaseTimes = { setup: tSolve - t0, map: now() - tSolve - combineMs, shuffle: 0, reduce: 0, merge: combineMs, write: 0 };
-    const report: StepReport = {
-      job: loaded.job.name,
-      jobFile,
-      kind: 'recursive',
-      input: { files: 0, bytes: 0, rows: 0, splits: 0 },
-      output: { rows: 0 },
-      wallMs,
-      phases,
-      busyMs: records.reduce((n, r) => n + (r.end - r.start), 0),
-      counters,
-      tasks: { map: rec.size, reduce: 0, retried },
-      taskRecords: records,
-    };
-    return { result: rec.result, report };
+    await forkJoin(this.pool, runId, [rec.root(problem)], (i, out, m, w) => rec.settle(i, out, m, w, t0), (e, spec) => errorFromWorker(e, spec.describe, jobFile), {
+      signal,
+      onRetry: () => retried++,
+    });
+    return { result: rec.result, report: rec.report(t0, setupMs, retried) };
   }
 
   /** Runs a keyed or fold job over a planned input (loaded, and its workers starting). */

@@ -1,8 +1,10 @@
 import { InternalError } from '../errors.js';
 import type { ParamValue, RecursiveJob } from '../job/types.js';
 import type { TaskSpec } from '../executor/scheduler.js';
-import type { SolveTask, TaskOutput } from '../worker/protocol.js';
-import { userCall } from './run-steps.js';
+import { now, type SolveTask, type TaskMetrics, type TaskOutput } from '../worker/protocol.js';
+import type { StepReport } from './driver.js';
+import type { TaskRecord } from './report.js';
+import { taskRecordOf, userCall } from './run-steps.js';
 import { TreeMerge } from './tree-merge.js';
 
 interface Node {
@@ -25,6 +27,9 @@ interface Node {
 export class Recursion {
   private readonly nodes: Node[] = [];
   private final?: { value: unknown };
+  private readonly records: TaskRecord[] = [];
+  private readonly counters: Record<string, number> = {};
+  private combineMs = 0;
 
   constructor(
     private readonly job: RecursiveJob,
@@ -37,6 +42,37 @@ export class Recursion {
     if (this.nodes.length > 0) throw new InternalError('a recursion has one root');
     this.nodes.push({ parent: -1, slot: 0, depth: 0, path: '0' });
     return this.spec(problem, this.nodes[0]!);
+  }
+
+  /**
+   * Takes a finished task: records it (times relative to `t0`, the step's start), adds its counters,
+   * and combines its result or queues its sub-problems (see `take`), timing the combining.
+   */
+  settle(index: number, out: TaskOutput, metrics: TaskMetrics, worker: number, t0: number): TaskSpec[] | undefined {
+    this.records.push(taskRecordOf(out.kind === 'forked' ? 'divide' : 'conquer', index, worker, metrics, t0));
+    for (const [k, v] of Object.entries(metrics.counters)) this.counters[k] = (this.counters[k] ?? 0) + v;
+    const t = now();
+    const more = this.take(index, out);
+    this.combineMs += now() - t;
+    return more;
+  }
+
+  /** The step's report once the root's result is known: solving is `map`, combining in the coordinator is `merge`. */
+  report(t0: number, setupMs: number, retried?: number): StepReport {
+    const wallMs = now() - t0;
+    return {
+      job: this.job.name,
+      jobFile: this.jobFile,
+      kind: 'recursive',
+      input: { files: 0, bytes: 0, rows: 0, splits: 0 },
+      output: { rows: 0 },
+      wallMs,
+      phases: { setup: setupMs, map: wallMs - setupMs - this.combineMs, shuffle: 0, reduce: 0, merge: this.combineMs, write: 0 },
+      busyMs: this.records.reduce((n, r) => n + (r.end - r.start), 0),
+      counters: this.counters,
+      tasks: retried === undefined ? { map: this.size, reduce: 0 } : { map: this.size, reduce: 0, retried },
+      taskRecords: this.records,
+    };
   }
 
   /** Takes task `index`'s output: the sub-problems it forked (to run next, as the next task indices), or nothing. */

@@ -74,8 +74,7 @@ async function driveSequential(loaded: LoadedJob, options: RunOptions, t0: numbe
     writeMs = now() - tWrite;
   }
   const wallMs = now() - t0;
-  const sum = driverSummary(outcome.steps, outcome.counters, wallMs - writeMs, setupMs);
-  sum.phases.write += writeMs;
+  const sum = driverSummary(outcome.steps, outcome.counters, wallMs, setupMs, writeMs);
   const report: SequentialReport = {
     job: loaded.job.name,
     jobFile: loaded.file,
@@ -100,9 +99,6 @@ async function solveSequential(loaded: LoadedJob, params: Record<string, ParamVa
   const state: RunState = { runId: 0, job: loaded.job, params, control };
   const rec = new Recursion(loaded.job as RecursiveJob, params, loaded.file);
   const specs = [rec.root(problem)];
-  const records: TaskRecord[] = [];
-  const counters: Record<string, number> = {};
-  let combineMs = 0;
   // Depth-first, as the engine queues sub-problems: a stack of task indices.
   const stack = [0];
   while (stack.length > 0) {
@@ -115,31 +111,13 @@ async function solveSequential(loaded: LoadedJob, params: Record<string, ParamVa
     } catch (e) {
       throw errorFromWorker(serializeError(e, 'map'), spec.describe, loaded.file);
     }
-    records.push(taskRecordOf(r.output.kind === 'forked' ? 'divide' : 'conquer', i, 0, r.metrics, t0));
-    for (const [k, v] of Object.entries(r.metrics.counters)) counters[k] = (counters[k] ?? 0) + v;
-    const t = now();
-    const more = rec.take(i, r.output);
-    combineMs += now() - t;
+    const more = rec.settle(i, r.output, r.metrics, 0, t0);
     if (more) {
       for (let j = more.length - 1; j >= 0; j--) stack.push(specs.length + j);
       specs.push(...more);
     }
   }
-  const wallMs = now() - t0;
-  const report: StepReport = {
-    job: loaded.job.name,
-    jobFile: loaded.file,
-    kind: 'recursive',
-    input: { files: 0, bytes: 0, rows: 0, splits: 0 },
-    output: { rows: 0 },
-    wallMs,
-    phases: { setup: 0, map: wallMs - combineMs, shuffle: 0, reduce: 0, merge: combineMs, write: 0 },
-    busyMs: records.reduce((n, r) => n + (r.end - r.start), 0),
-    counters,
-    tasks: { map: rec.size, reduce: 0 },
-    taskRecords: records,
-  };
-  return { result: rec.result, report };
+  return { result: rec.result, report: rec.report(t0, 0) };
 }
 
 /** Runs a keyed or fold job over a planned input in this thread. */
