@@ -116,13 +116,19 @@ function numbersOf(batch: RecordBatch, ctx: JobContext): ArrayLike<number> {
   const vector = batch.getChild(name)!;
   const floats = values instanceof Float64Array || values instanceof Float32Array;
   if (vector.nullCount === 0 && !floats) return values;
-  const kept: number[] = [];
+  // One pass to find the first value to skip; most batches have none and are used as they are.
+  let first = 0;
+  if (vector.nullCount === 0) while (first < values.length && Number.isFinite(values[first]!)) first++;
+  if (first === values.length) return values;
+  // Copied, without the values skipped, into one typed array (a growing JS array would reallocate and copy as it grows).
+  const kept = new Float64Array(values.length);
+  let n = 0;
   for (let i = 0; i < values.length; i++) {
     const x = values[i]!;
     if (!Number.isFinite(x) || (vector.nullCount > 0 && !vector.isValid(i))) ctx.count('skipped');
-    else kept.push(x);
+    else kept[n++] = x;
   }
-  return kept;
+  return kept.subarray(0, n);
 }
 
 /**
