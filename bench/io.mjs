@@ -22,7 +22,9 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import Papa from 'papaparse';
 import { makeVector, vectorFromArray, Utf8 } from 'apache-arrow';
 import { DATA_DIR, ROOT } from './data.mjs';
-import { fmtMs, fmtX, header, interleaved, intFlag, machine, mdTable, progress, rowsOfTable, writeResults } from './lib.mjs';
+import { fmtMs, fmtX, header, interleaved, intFlag, machine, mdTable, progress, rowsOfTable, writeResults, withNodeFlags } from './lib.mjs';
+
+withNodeFlags();
 
 const rows = intFlag('rows', 10_000_000);
 const repeat = intFlag('repeat', 3);

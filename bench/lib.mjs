@@ -1,6 +1,6 @@
 // Helpers shared by the benchmark files: result checking, statistics, GC between runs, spawning a
 // timed process, and writing bench/results/<name>.md and .json with the machine's description.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +19,22 @@ export function median(xs) {
 export function stats(ms) {
   const r = (x) => Math.round(x * 10) / 10;
   return { median: r(median(ms)), min: r(Math.min(...ms)), max: r(Math.max(...ms)), runs: ms.map(r) };
+}
+
+/**
+ * The V8 flags the `quiver` command runs with (its shebang; see src/node-flags.ts): an in-process
+ * benchmark measures the engine the way the CLI runs it, so it runs under them too, baselines included.
+ */
+export const NODE_FLAGS = ['--no-concurrent-marking', '--no-concurrent-sweeping'];
+
+/**
+ * Re-runs this benchmark under NODE_FLAGS unless it already has them (they cannot be set in a running
+ * process), exiting with the child's status.
+ */
+export function withNodeFlags() {
+  if (NODE_FLAGS.every((f) => process.execArgv.includes(f))) return;
+  const r = spawnSync(process.execPath, [...NODE_FLAGS, ...process.execArgv, process.argv[1], ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
 }
 
 v8.setFlagsFromString('--expose-gc');
@@ -165,6 +181,7 @@ export function machine() {
     cpu: os.cpus()[0]?.model ?? 'unknown',
     memoryGB: Math.round(os.totalmem() / 2 ** 30),
     node: process.version,
+    nodeFlags: process.execArgv.filter((a) => a.startsWith('--')).join(' ') || 'none',
     platform: `${os.platform()} ${os.release()}`,
     date: new Date().toISOString(),
     commit: commitOf(),
@@ -184,7 +201,7 @@ export function header(title, hypothesis, m, loadEnd) {
     '',
     `**Hypothesis.** ${hypothesis}`,
     '',
-    `Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGB} GB, ${m.platform}; Node ${m.node}; ${m.date}; quiver build \`${m.commit}\`.`,
+    `Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGB} GB, ${m.platform}; Node ${m.node} (flags: ${m.nodeFlags}); ${m.date}; quiver build \`${m.commit}\`.`,
     `Load average (1/5/15 min) at start ${m.loadavg.join(' / ')}${loadEnd ? `, at end ${loadEnd.map((x) => x.toFixed(2)).join(' / ')}` : ''}.`,
     '',
     `> ${NOISE_NOTE}`,

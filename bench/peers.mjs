@@ -23,7 +23,9 @@ import { Engine } from '../dist/src/index.js';
 import { selectedCases } from './cases.mjs';
 import { ROOT, ensureData, scaleName } from './data.mjs';
 import { readArrow } from './baselines/common.mjs';
-import { engineContender, fmtMs, fmtX, header, interleaved, intFlag, machine, mdTable, progress, rowsOfMap, timeOnce, workerCounts, writeResults } from './lib.mjs';
+import { engineContender, fmtMs, fmtX, header, interleaved, intFlag, machine, mdTable, progress, rowsOfMap, timeOnce, workerCounts, writeResults, withNodeFlags } from './lib.mjs';
+
+withNodeFlags();
 
 const HYPOTHESIS =
   'DuckDB is several times faster than quiver at the same thread count, with a similar 2-thread gain; ' +

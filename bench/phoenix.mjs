@@ -18,7 +18,9 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { Engine, runSequential } from '../dist/src/index.js';
 import { CLI, DATA_DIR, scaleName } from './data.mjs';
-import { fmtMs, fmtX, header, intFlag, interleaved, machine, mdTable, progress, writeResults } from './lib.mjs';
+import { fmtMs, fmtX, header, intFlag, interleaved, machine, mdTable, progress, writeResults, withNodeFlags } from './lib.mjs';
+
+withNodeFlags();
 
 const HYPOTHESIS =
   'On inputs of at least a few seconds of sequential work, string-match, histogram, linear-regression, kmeans (per iteration), ' +

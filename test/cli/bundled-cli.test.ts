@@ -5,12 +5,14 @@ import { Table } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { run } from 'quiver';
 import { runCli } from '../helpers/cli.js';
+import { hasNodeFlags, NODE_FLAGS } from '../../dist/src/node-flags.js';
 import { ROOT, tempDir } from '../helpers/tmp.js';
 
 // The CLI and its workers run from esbuild's bundle (dist/bundle, with its own copy of Arrow); the
 // library runs from tsc's output with node_modules' Arrow. Jobs must share the Arrow of whichever loads them.
 const SAME_ARROW = path.join(ROOT, 'test/fixtures/jobs/same-arrow.ts');
 const ENGINE_API = path.join(ROOT, 'test/fixtures/jobs/engine-api.ts');
+const EXEC_ARGV = path.join(ROOT, 'test/fixtures/jobs/exec-argv.ts');
 const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string; bin: { quiver: string } };
 
 describe('the bundled CLI', () => {
@@ -23,6 +25,15 @@ describe('the bundled CLI', () => {
     const bin = path.join(ROOT, pkg.bin.quiver);
     accessSync(bin, constants.X_OK);
     expect(execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim()).toBe(pkg.version);
+  });
+
+  it('runs Node with the GC flags of src/node-flags.ts, in its workers too', () => {
+    const bin = path.join(ROOT, pkg.bin.quiver);
+    expect(readFileSync(bin, 'utf8').split('\n')[0]).toBe(`#!/usr/bin/env -S node ${NODE_FLAGS.join(' ')}`);
+    const out = execFileSync(bin, ['run', EXEC_ARGV, '-i', input, '-w', '2', '--format', 'json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(JSON.parse(out)).toEqual([{ flags: NODE_FLAGS.join(' ') }]);
+    expect(hasNodeFlags([...NODE_FLAGS])).toBe(true);
+    expect(hasNodeFlags([NODE_FLAGS[0]])).toBe(false);
   });
 
   for (const workers of [1, 2, 3]) {
