@@ -1,7 +1,7 @@
 import { defineJob } from 'quiver';
 import { finishAcc, mergeAcc, planAggs, type Acc } from './groupby/aggregates.js';
 import { Groups } from './groupby/groups.js';
-import { keysOf, type PartCodes } from './groupby/keys.js';
+import { keysOf, keyToEmit, type KeyPart, type PartCodes } from './groupby/keys.js';
 
 /**
  * Group-by with aggregations: `--param by=id1,id2 --param agg=sum:v1,mean:v3,count`. Output: the key
@@ -19,6 +19,13 @@ import { keysOf, type PartCodes } from './groupby/keys.js';
  * Nulls in a value column are skipped; a NaN makes its group's aggregate NaN; an undefined result
  * (sd of one value, r2 of a constant, a missing top rank, …) is null. See groupby/aggregates.ts.
  * `median` keeps every value of its column (8 bytes a row); every other aggregate a few numbers a group.
+ *
+ * Null keys group as in SQL's GROUP BY: all the nulls of a key column are one key value, apart from ''
+ * and 0, and come out as a null in that column (sorted after every other value); with several key
+ * columns each column's nulls count on their own, so (a, null), (null, 1) and (null, null) are three
+ * groups. This holds for text (Utf8, dictionary) and number key columns, single or composite. Text
+ * keys holding U+FFFF (the mark of a null key part, see joinKey) or, in a composite key, U+001F (the
+ * separator of its parts) are rejected, naming the column; so are 64-bit integer keys beyond ±2^53.
  *
  * The db-benchmark group-by questions, on its table G1 (`quiver datasets generate groupby`), all ten:
  *   q1  sum v1 by id1                       --param by=id1 --param agg=sum:v1
@@ -62,7 +69,7 @@ export default defineJob({
     if (!groups) return;
     const parts = (ctx.state as { parts?: PartCodes | null }).parts;
     const { keys } = groups;
-    for (let id = 0; id < keys.length; id++) emit(parts ? parts.decode(keys[id] as number) : keys[id]!, groups.partial(id));
+    for (let id = 0; id < keys.length; id++) emit(parts ? parts.decode(keys[id] as number) : keyToEmit(keys[id] as KeyPart), groups.partial(id));
   },
   combine: (a: Acc, b: Acc, ctx) => mergeAcc(planAggs(ctx.params.agg as string[]), a, b),
   // One value per output column, in the order of `output.value`: all-number rows travel as one Float64Array.

@@ -2,17 +2,18 @@ import type { Data, RecordBatch } from 'apache-arrow';
 import type { JobContext } from 'quiver';
 import type { Acc, AggPlan } from './aggregates.js';
 import { accumulate } from './kernels.js';
+import type { KeyPart } from './keys.js';
 import { ValueLists } from './lists.js';
 
 /**
- * The groups one worker has seen: key → dense group id, `plan.width` float slots per group, and the
+ * The groups one worker has seen: key (null for a null key) → dense group id, `plan.width` float slots per group, and the
  * value lists of the plan's medians. A batch is folded in column at a time: `assign` turns each row's
  * key into its group id (one hash lookup per row), then each aggregate is a tight loop over its typed
  * array column.
  */
 export class Groups {
-  ids = new Map<string | number, number>();
-  keys: Array<string | number> = [];
+  ids = new Map<KeyPart, number>();
+  keys: KeyPart[] = [];
   slots: Float64Array;
   readonly lists: ValueLists[];
   private idBuffer = new Int32Array(0);
@@ -23,13 +24,13 @@ export class Groups {
   }
 
   /** Replaces every group's key by `f(key)` (keys must stay distinct). */
-  rekey(f: (key: string | number) => string | number): void {
+  rekey(f: (key: KeyPart) => KeyPart): void {
     this.keys = this.keys.map(f);
     this.ids = new Map(this.keys.map((k, id) => [k, id]));
   }
 
   /** The group id of every row, adding new groups with their initial slots (the array is reused per batch). */
-  assign(keys: ArrayLike<string | number>, n: number): Int32Array {
+  assign(keys: ArrayLike<KeyPart>, n: number): Int32Array {
     if (this.idBuffer.length < n) this.idBuffer = new Int32Array(n);
     const out = this.idBuffer.subarray(0, n);
     const { ids } = this;
@@ -65,7 +66,7 @@ export class Groups {
     return acc;
   }
 
-  private add(k: string | number): number {
+  private add(k: KeyPart): number {
     const id = this.keys.length;
     const { width, init } = this.plan;
     if ((id + 1) * width > this.slots.length) {
@@ -98,7 +99,8 @@ function nonNullRows(batch: RecordBatch, columns: string[]): Int32Array | undefi
   return keep.subarray(0, n);
 }
 
-function isValid(d: Data, i: number): boolean {
+/** Whether row `i` of `d` (which has a null bitmap) is not null. */
+export function isValid(d: Data, i: number): boolean {
   const bit = d.offset + i;
   return ((d.nullBitmap![bit >> 3]! >> (bit & 7)) & 1) === 1;
 }

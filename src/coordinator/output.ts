@@ -1,6 +1,6 @@
 import { Bool, Field, Float64, Int32, List, Table, Utf8, makeData, makeVector, vectorFromArray, type Vector } from 'apache-arrow';
 import { JobError } from '../errors.js';
-import { splitKey } from '../job/key.js';
+import { NULL_KEY_PART, splitKey } from '../job/key.js';
 import { checkOutput } from '../job/define-job.js';
 import type { Key, KeyedJob, ParamValue } from '../job/types.js';
 
@@ -97,22 +97,22 @@ function itemsVector(lists: Array<ArrayLike<unknown> | null | undefined>, total:
   return columnFromValues(items);
 }
 
-/** Columns of composite-key parts: numeric when every part reads back as the same number. */
+/** Columns of composite-key parts: numeric when every part reads back as the same number; a null key part (see joinKey) is a null. */
 function keyColumns(names: string[], keys: Key[]): Record<string, Vector> {
-  if (names.length === 1) return { [names[0]!]: columnFromValues(keys) };
-  const parts = names.map(() => new Array<string | number>(keys.length));
+  if (names.length === 1) return { [names[0]!]: columnFromValues(keys.includes(NULL_KEY_PART) ? keys.map((k) => (k === NULL_KEY_PART ? null : k)) : keys) };
+  const parts = names.map(() => new Array<string | null>(keys.length));
   keys.forEach((k, i) => {
     const p = splitKey(k);
     if (p.length !== names.length) {
       throw new JobError(`a key has ${p.length} part(s) but output.key names ${names.length} columns (${names.join(', ')}); build keys with joinKey(${names.join(', ')})`);
     }
-    for (let j = 0; j < names.length; j++) parts[j]![i] = p[j]!;
+    for (let j = 0; j < names.length; j++) parts[j]![i] = p[j] === NULL_KEY_PART ? null : p[j]!;
   });
   const out: Record<string, Vector> = {};
   names.forEach((name, j) => {
     const col = parts[j]!;
-    const numeric = col.every((s) => s !== '' && String(Number(s)) === s);
-    out[name] = columnFromValues(numeric ? col.map(Number) : col);
+    const numeric = col.every((s) => s === null || (s !== '' && String(Number(s)) === s));
+    out[name] = columnFromValues(numeric ? col.map((s) => (s === null ? null : Number(s))) : col);
   });
   return out;
 }

@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Schema, Field, Utf8, Int32, Float64, Table, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { Schema, Field, Utf8, Int32, Int64, Float64, Dictionary, Table, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { rowsOf } from '../helpers/reference.js';
 import { expectRowsClose } from '../helpers/compare.js';
 import { compareTuples, enginesFor, readColumns, writeEmptyArrow, writeGroupby, type GroupbyColumns } from '../helpers/data.js';
+import { writeArrowFile } from '../../dist/src/datasets/groupby.js';
 import { CLI, tempDir } from '../helpers/tmp.js';
 
 type KeyName = 'id1' | 'id2' | 'id3' | 'id4' | 'id5' | 'id6';
@@ -231,5 +232,102 @@ describe('groupby', () => {
       return { id6: Number(id6), top1_v3: Number(top1), top2_v3: top2 === '' ? null : Number(top2), range_v1_v2: Number(range) };
     });
     expectRowsClose(rows, referenceGroupby(big, ['id6'], ['top:2:v3', 'range:v1:v2']));
+  });
+});
+
+/**
+ * A small table with nulls in every key column, beside '' and 0 (the values nulls used to fall in with):
+ * text s, integers n, dictionary text d, 64-bit integers w; values v.
+ */
+function nullKeyTable(rows: number): Table {
+  const pick = <T>(values: T[], i: number, mul: number) => values[(i * mul + (i >> 2)) % values.length]!;
+  const ids = Array.from({ length: rows }, (_, i) => i);
+  return new Table({
+    s: vectorFromArray(ids.map((i) => pick(['a', '', null, 'b', ''], i, 3)), new Utf8()),
+    n: vectorFromArray(ids.map((i) => pick([0, null, 1, 0, 2], i, 7)), new Int32()),
+    d: vectorFromArray(ids.map((i) => pick(['x', null, 'y'], i, 5)), new Dictionary(new Utf8(), new Int32())),
+    w: vectorFromArray(ids.map((i) => pick([0n, 5n, null, -(2n ** 40n)], i, 11)), new Int64()),
+    v: vectorFromArray(ids.map((i) => (i * 37) % 23 - 5), new Float64()),
+  });
+}
+
+type Cell = string | number | null;
+
+/** count, sum and min of v per key tuple, by plain loops, keyed by the tuple's JSON (null stays apart from '' and 0). */
+function referenceNullKeys(rows: Array<Record<string, unknown>>, by: string[]): Map<string, { count: number; sum_v: number; min_v: number }> {
+  const groups = new Map<string, { count: number; sum_v: number; min_v: number }>();
+  for (const r of rows) {
+    const id = JSON.stringify(by.map((k) => r[k] as Cell));
+    const g = groups.get(id) ?? { count: 0, sum_v: 0, min_v: Infinity };
+    g.count++;
+    g.sum_v += r.v as number;
+    g.min_v = Math.min(g.min_v, r.v as number);
+    groups.set(id, g);
+  }
+  return groups;
+}
+
+describe('groupby null keys', () => {
+  const dir = tempDir();
+  const table = nullKeyTable(90);
+  const rows = rowsOf(table);
+  const file = path.join(dir, 'null-keys.arrow');
+  const KEYS = [['s'], ['n'], ['d'], ['w'], ['s', 'n'], ['n', 'd', 's'], ['s', 'n', 'd', 'w']];
+  const layouts = [{ label: '4-row splits', batchRows: 4 }, { label: '25-row splits', batchRows: 25 }, { label: 'one split', batchRows: undefined }];
+
+  it('writes the test data (two record batches)', async () => {
+    await writeArrowFile(file, table.batches.flatMap((b) => [b.slice(0, 40), b.slice(40)]));
+    expect(rows.filter((r) => r.s === null).length).toBeGreaterThan(0);
+    expect(rows.filter((r) => r.s === '').length).toBeGreaterThan(0);
+    expect(rows.filter((r) => r.n === null).length).toBeGreaterThan(0);
+    expect(rows.filter((r) => r.n === 0).length).toBeGreaterThan(0);
+  });
+
+  for (const workers of [1, 2, 3]) {
+    for (const layout of layouts) {
+      it(`makes the nulls of each key column one group of their own, single and composite keys: ${workers} worker(s), ${layout.label}`, async () => {
+        for (const by of KEYS) {
+          const { table: out } = await engines.get(workers)!.run('groupby', { input: file, params: { by, agg: 'count,sum:v,min:v' }, batchRows: layout.batchRows });
+          const got = rowsOf(out);
+          const want = referenceNullKeys(rows, by);
+          expect(got.length, by.join(',')).toBe(want.size);
+          for (const r of got) {
+            const key = JSON.stringify(by.map((k) => r[k] as Cell));
+            expect({ key, count: r.count, sum_v: r.sum_v, min_v: r.min_v }).toEqual({ key, ...want.get(key) });
+          }
+          if (by.length === 1) {
+            // One key column: sorted, the null group last.
+            expect(got.at(-1)![by[0]!], by[0]).toBeNull();
+            expect(got.slice(0, -1).every((r) => r[by[0]!] !== null)).toBe(true);
+          }
+          const types = Object.fromEntries(out.schema.fields.map((f) => [f.name, String(f.type)]));
+          expect([types.s, types.n, types.d, types.w].filter(Boolean)).toEqual(['s', 'n', 'd', 'w'].filter((k) => by.includes(k)).map((k) => (k === 's' || k === 'd' ? 'Utf8' : k === 'n' ? 'Int32' : 'Float64')));
+        }
+      });
+    }
+  }
+
+  it('groups null keys the same way in an in-memory table', async () => {
+    const { table: out } = await engines.get(2)!.run('groupby', { table, params: { by: 's,n', agg: 'count,sum:v,min:v' }, batchRows: 7 });
+    const want = referenceNullKeys(rows, ['s', 'n']);
+    expect(new Map(rowsOf(out).map((r) => [JSON.stringify([r.s, r.n]), { count: r.count, sum_v: r.sum_v, min_v: r.min_v }]))).toEqual(want);
+  });
+
+  it('rejects key text that would pass for a null or a part separator, and integer keys beyond 2^53, naming the column', async () => {
+    const bad = (name: string, columns: Record<string, ReturnType<typeof vectorFromArray>>) => {
+      const f = path.join(dir, name);
+      writeFileSync(f, tableToIPC(new Table({ ...columns, v: vectorFromArray([1, 2], new Float64()) }), 'file'));
+      return f;
+    };
+    const ffff = bad('ffff.arrow', { s: vectorFromArray(['a', '\uffff'], new Utf8()), n: vectorFromArray([1, 2], new Int32()) });
+    const unit = bad('unit.arrow', { s: vectorFromArray(['a', 'b\u001fc'], new Utf8()), n: vectorFromArray([1, 2], new Int32()) });
+    const huge = bad('huge.arrow', { w: vectorFromArray([1n, 2n ** 60n], new Int64()) });
+    const run = (input: string, by: string) => engines.get(2)!.run('groupby', { input, params: { by, agg: 'count' } });
+    await expect(run(ffff, 's')).rejects.toThrow(/key column "s" holds text with the character U\+FFFF.*remove it/);
+    await expect(run(ffff, 's,n')).rejects.toThrow(/key column "s" holds text with the character U\+FFFF/);
+    await expect(run(unit, 's,n')).rejects.toThrow(/key column "s" holds text with the control character U\+001F.*group by "s" alone/);
+    await expect(run(huge, 'w')).rejects.toThrow(/key column "w" holds 1152921504606846976, beyond ±2\^53/);
+    // One column alone has no separator to confuse.
+    expect(rowsOf((await run(unit, 's')).table)).toEqual([{ s: 'a', count: 1 }, { s: 'b\u001fc', count: 1 }]);
   });
 });
