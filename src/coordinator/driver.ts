@@ -1,10 +1,11 @@
 import { Table } from 'apache-arrow';
-import { JobError, QuiverError } from '../errors.js';
+import { JobError, QuiverError, UsageError } from '../errors.js';
 import { checkJob } from '../job/define-job.js';
 import type { LoadedJob } from '../job/load.js';
 import { resolveParams } from '../job/params.js';
 import type { DriverContext, DriverJob, Job, ParamValue, RecursiveJob, SharedArrayKind, SharedArrayType, SubRunOptions } from '../job/types.js';
 import type { InputFormat } from '../planner/inputs.js';
+import { readSchemas } from '../planner/schemas.js';
 import { now } from '../worker/protocol.js';
 import { readSplit } from '../worker/read-split.js';
 import type { RunOptions } from './engine.js';
@@ -82,6 +83,13 @@ export async function runDriver(loaded: LoadedJob, params: Record<string, ParamV
       return result as never;
     },
     readTable: (input, o = {}) => readTable(input, o.columns, o.format as InputFormat | undefined, options),
+    async schemas(input, o = {}) {
+      if (input === undefined && options.table) return [{ file: '<table>', schema: options.table.schema }];
+      if (input === undefined && inputs.length === 0) throw new UsageError('no input: pass --input <file, directory or glob> (or `table` to the library)');
+      if (input === undefined) return readSchemas(inputs, (o.format ?? options.format) as InputFormat | undefined, options.formatOptions);
+      // Another input is read as readTable reads it.
+      return readSchemas(Array.isArray(input) ? input : [input], o.format as InputFormat | undefined, o.format ? undefined : options.formatOptions);
+    },
     shared<T extends SharedArrayKind>(type: SharedArrayType<T>, length: number): T {
       return new type(new SharedArrayBuffer(length * type.BYTES_PER_ELEMENT));
     },

@@ -190,6 +190,13 @@ export interface DriverContext<P = Record<string, ParamValue>> {
   forkJoin<Pb, R>(job: RecursiveJob<Pb, R, any>, problem: Pb, options?: { params?: Record<string, unknown> }): Promise<R>;
   /** Reads an input (any format quiver reads) into one Arrow table in this thread, e.g. a small side of a join. */
   readTable(input: string | string[], options?: { columns?: string[]; format?: string }): Promise<import('apache-arrow').Table>;
+  /**
+   * The schema of each file of an input — by default the run's own input (`<table>` for an in-memory
+   * table) — read from metadata and samples only (Arrow and Parquet footers, the start of CSV and NDJSON
+   * files, typed as a run decodes them): to check columns up front, or to know the columns of a side
+   * that has no rows.
+   */
+  schemas(input?: string | string[], options?: { format?: string }): Promise<Array<{ file: string; schema: import('apache-arrow').Schema }>>;
   /** A typed array of `length` zeros over a new SharedArrayBuffer: every worker sees (and may write) the same memory. */
   shared<T extends SharedArrayKind>(type: SharedArrayType<T>, length: number): T;
   /** Add `n` (default 1) to a named counter shown in the report. */

@@ -85,8 +85,8 @@ export async function planFormatFiles(files: InputFile[], splitBytes: number, ba
   return plans;
 }
 
-/** Makes a column's type the same in every layout that has it. */
-function widenColumns(layouts: Array<CsvLayout | NdjsonLayout>): void {
+/** Makes a column's type the same in every layout that has it (the planner's and readSchemas' rule). */
+export function widenColumns(layouts: Array<CsvLayout | NdjsonLayout>): void {
   if (layouts.length < 2) return;
   const types = new Map<string, ColumnType>();
   for (const l of layouts) for (const c of l.columns) types.set(c.name, widen(types.get(c.name), c.type));
