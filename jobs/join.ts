@@ -8,8 +8,17 @@ import { gather, match, shuffleJoin } from './join/shuffle.js';
  * whose keys `on` (left) and `rightOn` (right, default the same names) are equal; composite keys with
  * `on=a,b`. `how=inner` (default) keeps matched pairs; `how=left` also keeps every left row no right
  * row matches, with nulls in the right columns. Null (and NaN) keys never match, as in SQL. Numbers
- * compare by value (int32 3 = int64 3 = 3.0), and text that spells a number ("42") equals it, so ids
- * read from CSV join ids stored as integers (see join/keys.ts).
+ * compare by value (int32 3 = int64 3 = 3.0; 64-bit integers exactly, past 2^53 too), and text that
+ * spells a number ("42") equals it, so ids read from CSV join ids stored as integers (see join/keys.ts).
+ * Dates and timestamps compare by instant, whatever their units: Timestamp<SECOND> 1 equals
+ * Timestamp<MILLISECOND> 1000, and Date32 day d equals a timestamp at midnight (UTC) of d — the
+ * coarser side is counted in the finer unit, exactly. Times of day and durations likewise among
+ * themselves; an instant against a time of day or a duration is an error (join/check.ts).
+ *
+ * Before reading any row, the driver reads the schema of every file of both inputs and checks the
+ * key columns (a missing one is an error naming the file, the column and the columns it has), the
+ * time units and `columns`. A side with no rows (or no record batches) still gives the output every
+ * column, with its type.
  *
  * Output: the left columns, then the right columns except its key columns (equal to the left keys on
  * every match), a right column named like a left one getting `_right`; `columns=a,b` keeps only those

@@ -1,6 +1,7 @@
 import { Table, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { defineJob, type DriverContext } from 'quiver';
 import { joinedColumns, joinedTable } from './assemble.js';
+import { emptyTable } from './check.js';
 import { buildKeyTable, headOf, type KeyTable } from './hash-table.js';
 import { batchKeys } from './keys.js';
 import { chunkOf, pick, tableOfChunks, type Chunk } from './take.js';
@@ -25,11 +26,12 @@ export const probe = defineJob({
     columns: { type: 'list', default: [], description: 'output columns to keep; empty for all' },
     keys: { type: 'json', description: 'the right keys, a KeyTable in shared memory (set by the driver)' },
     right: { type: 'json', description: 'the right non-key columns as Arrow IPC bytes in shared memory (set by the driver)' },
+    units: { type: 'json', default: [], description: 'per key column, the unit (ns) time keys are counted in, 0 for none (set by the driver)' },
   },
   identity: (): Probed => ({ chunks: [], seq: 0 }),
   fold(acc: Probed, batch, ctx) {
     const t = ctx.params.keys as unknown as KeyTable;
-    const keys = batchKeys(batch, ctx.params.on as string[], 'on', ctx.split.file);
+    const keys = batchKeys(batch, ctx.params.on as string[], 'on', ctx.split.file, ctx.params.units as number[]);
     const keepAll = ctx.params.how === 'left';
     const rows: number[] = [];
     const right: number[] = [];
@@ -55,14 +57,16 @@ export const probe = defineJob({
 
 /** The join with the right side read here once, shared with every worker, and probed in one fold over the left. */
 export async function broadcastJoin(q: DriverContext, p: JoinParams): Promise<Table> {
-  const right = await q.readTable(p.right);
-  const keys = right.batches.flatMap((b) => batchKeys(b, p.rightOn, 'rightOn', p.right));
+  const read = await q.readTable(p.right);
+  // A right input of no batches reads as a table of no columns: take them from its schema.
+  const right = read.batches.length > 0 ? read : emptyTable(p.rightSchema);
+  const keys = right.batches.flatMap((b) => batchKeys(b, p.rightOn, 'rightOn', p.right, p.units));
   const others = right.select(right.schema.fields.map((f) => f.name).filter((n) => !p.rightOn.includes(n)));
   const ipc = tableToIPC(others, 'stream');
   const shared = q.shared(Uint8Array, ipc.length);
   shared.set(ipc);
-  const params = { on: p.on, how: p.how, columns: p.columns, keys: buildKeyTable(keys, q), right: shared };
+  const params = { on: p.on, how: p.how, columns: p.columns, keys: buildKeyTable(keys, q), right: shared, units: p.units };
   const { value } = await q.run(probe, { params: params as never });
-  // No chunk at all: the left input has no batches, so only the right side's columns are known.
-  return value instanceof Table ? value : joinedTable(new Table({}), others, new Int32Array(0), [], p.columns);
+  // No chunk at all: the left input has no batches, so its columns come from its schema.
+  return value instanceof Table ? value : joinedTable(emptyTable(p.leftSchema), others, new Int32Array(0), [], p.columns);
 }

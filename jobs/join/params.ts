@@ -1,4 +1,7 @@
+import type { Schema } from 'apache-arrow';
 import { makePlan, parseSize, UsageError, type DriverContext, type ParamsSpec, type Plan } from 'quiver';
+import { joinedTable } from './assemble.js';
+import { checkKeyColumns, emptyTable } from './check.js';
 
 /** The params of the join job. */
 export const JOIN_PARAMS: ParamsSpec = {
@@ -20,9 +23,17 @@ export interface JoinParams {
   columns: string[];
   strategy: 'broadcast' | 'shuffle';
   rightPlan: Plan;
+  /** Per key column, the unit (ns) time keys are counted in, 0 for none (see join/check.ts). */
+  units: number[];
+  /** The schemas of the first file of each side: the columns of a side that has no batches. */
+  leftSchema: Schema;
+  rightSchema: Schema;
 }
 
-/** Checks the params and chooses the strategy: broadcast when the right input's files are small enough. */
+/**
+ * Checks the params, and the inputs' schemas against them (before any row is read), and chooses the
+ * strategy: broadcast when the right input's files are small enough.
+ */
 export async function joinParams(q: DriverContext): Promise<JoinParams> {
   const p = q.params;
   const on = p.on as string[];
@@ -32,7 +43,13 @@ export async function joinParams(q: DriverContext): Promise<JoinParams> {
   if (p.how !== 'inner' && p.how !== 'left') throw new UsageError(`--param how must be inner or left, got "${String(p.how)}"`);
   if (!['auto', 'broadcast', 'shuffle'].includes(p.strategy as string)) throw new UsageError(`--param strategy must be auto, broadcast or shuffle, got "${String(p.strategy)}"`);
   const limit = parseSize(p.broadcast as string, '--param broadcast');
-  const rightPlan = await makePlan({ inputs: [p.right as string], workers: q.workers });
+  const right = p.right as string;
+  const rightPlan = await makePlan({ inputs: [right], workers: q.workers });
+  const [lefts, rights] = [await q.schemas(), await q.schemas(right)];
+  const units = checkKeyColumns(lefts, rights, on, rightOn);
+  const [leftSchema, rightSchema] = [lefts[0]!.schema, rights[0]!.schema];
+  // The output of no rows: checks `columns` names output columns, now rather than in every task.
+  joinedTable(emptyTable(leftSchema), emptyTable(rightSchema), new Int32Array(0), rightOn, p.columns as string[]);
   const strategy = p.strategy === 'auto' ? (rightPlan.totalBytes <= limit ? 'broadcast' : 'shuffle') : (p.strategy as 'broadcast' | 'shuffle');
-  return { right: p.right as string, on, rightOn, how: p.how, columns: p.columns as string[], strategy, rightPlan };
+  return { right, on, rightOn, how: p.how, columns: p.columns as string[], strategy, rightPlan, units, leftSchema, rightSchema };
 }

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
-import { Table, type Vector } from 'apache-arrow';
+import { Table, tableFromIPC, tableToIPC, type Vector } from 'apache-arrow';
 import { defineJob, makePlan, UsageError, type DriverContext, type Key } from 'quiver';
 import { joinedTable } from './assemble.js';
+import { emptyTable } from './check.js';
 import { batchKeys } from './keys.js';
 import { chunkOf, pick, tableOfChunks, type Chunk } from './take.js';
 import type { JoinParams } from './params.js';
@@ -26,6 +27,7 @@ export const match = defineJob({
   params: {
     on: { type: 'list' }, rightOn: { type: 'list' }, how: { type: 'string' },
     rightFiles: { type: 'list', description: 'the files of the right input; the others are left' },
+    units: { type: 'json', default: [], description: 'per key column, the unit (ns) time keys are counted in, 0 for none' },
   },
   output: { key: 'key', value: ['left', 'right'] },
   sort: 'none',
@@ -35,7 +37,7 @@ export const match = defineJob({
     const seen = (state.rows ??= new Map());
     const base = ctx.split.id * SPLIT + (seen.get(ctx.split.id) ?? 0);
     seen.set(ctx.split.id, (seen.get(ctx.split.id) ?? 0) + batch.numRows);
-    const keys = batchKeys(batch, ctx.params[right ? 'rightOn' : 'on'] as string[], right ? 'rightOn' : 'on', ctx.split.file);
+    const keys = batchKeys(batch, ctx.params[right ? 'rightOn' : 'on'] as string[], right ? 'rightOn' : 'on', ctx.split.file, ctx.params.units as number[]);
     // A left join keeps left rows with no key: they travel under NaN, a key no row has.
     const keyless = !right && ctx.params.how === 'left' ? NaN : undefined;
     const refs = (state.refs ??= new Map());
@@ -85,6 +87,7 @@ export const gather = defineJob({
   params: {
     rightFiles: { type: 'list' }, rightOn: { type: 'list' }, columns: { type: 'list' },
     pairs: { type: 'json', description: 'the output rows as references, grouped by split in shared memory (set by the driver)' },
+    empty: { type: 'json', description: 'each side as a table of no rows (Arrow IPC): the columns of a side that has no batches' },
   },
   identity: (): Gathered => ({ left: [], right: [], row: 0, seq: 0 }),
   fold(acc: Gathered, batch, ctx) {
@@ -105,8 +108,9 @@ export const gather = defineJob({
   },
   merge: (a: Gathered, b: Gathered) => ({ left: a.left.concat(b.left), right: a.right.concat(b.right), row: 0, seq: 0 }),
   finish(acc: Gathered, { params }) {
-    const left = tableOfChunks(acc.left) ?? new Table({});
-    const right = tableOfChunks(acc.right) ?? new Table({});
+    const empty = params.empty as unknown as { left: Uint8Array; right: Uint8Array };
+    const left = tableOfChunks(acc.left) ?? tableFromIPC(empty.left);
+    const right = tableOfChunks(acc.right) ?? tableFromIPC(empty.right);
     // tableOfChunks put the chunks in input order, so a right row's position is its place among the right
     // chunks' rows, and a split's last chunk holds its largest reference.
     const position = new Map<number, Int32Array>();
@@ -141,11 +145,12 @@ export async function shuffleJoin(q: DriverContext, p: JoinParams): Promise<Tabl
   const both = leftPlan.files.find((f) => rightFiles.includes(resolve(f.path)));
   if (both) throw new UsageError(`${both.path} is both the left and the right input; the shuffle strategy tells the sides by file, so join a file with itself with --param strategy=broadcast`);
   const input = [...q.input, p.right];
-  const { table } = await q.run(match, { input, params: { on: p.on, rightOn: p.rightOn, how: p.how, rightFiles } });
+  const { table } = await q.run(match, { input, params: { on: p.on, rightOn: p.rightOn, how: p.how, rightFiles, units: p.units } });
   const byLeft = groupBySplit(flatList(table.getChild('left')), flatList(table.getChild('right')), q);
   const byRight = groupBySplit(byLeft.other.filter((r) => r >= 0), undefined, q);
   const pairs: Pairs = { left: byLeft.refs, right: byLeft.other, leftStart: byLeft.start, needed: byRight.refs, rightStart: byRight.start };
-  const { value } = await q.run(gather, { input, params: { rightFiles, rightOn: p.rightOn, columns: p.columns, pairs: pairs as never } });
+  const empty = { left: tableToIPC(emptyTable(p.leftSchema), 'stream'), right: tableToIPC(emptyTable(p.rightSchema), 'stream') };
+  const { value } = await q.run(gather, { input, params: { rightFiles, rightOn: p.rightOn, columns: p.columns, pairs: pairs as never, empty: empty as never } });
   return value as Table;
 }
 

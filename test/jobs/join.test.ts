@@ -1,13 +1,13 @@
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
-import { Bool, Dictionary, Float64, Int32, Table, Utf8, makeVector, tableFromIPC, vectorFromArray } from 'apache-arrow';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { Bool, DataType, DateDay, Dictionary, Float64, Int32, Int64, Table, TimeSecond, TimestampMillisecond, TimestampNanosecond, TimestampSecond, Utf8, makeData, makeVector, tableFromIPC, vectorFromArray, type Schema } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { runSequential } from 'quiver';
 import { customersBatches, ordersBatches } from '../../dist/src/datasets/orders.js';
 import { writeArrowFile } from '../../dist/src/datasets/groupby.js';
 import { runCli } from '../helpers/cli.js';
 import { rowsOf } from '../helpers/reference.js';
-import { enginesFor } from '../helpers/data.js';
+import { enginesFor, writeEmptyArrow } from '../helpers/data.js';
 import { tempDir } from '../helpers/tmp.js';
 
 type Row = Record<string, unknown>;
@@ -167,8 +167,8 @@ describe('join', () => {
     await expect(run({ rightOn: 'id,name' })).rejects.toThrow(/--param on names 1 key column\(s\) but rightOn names 2/);
     await expect(run({ on: '' , rightOn: '' })).rejects.toThrow(/--param on needs at least one key column/);
     await expect(run({ columns: 'name,zzz' })).rejects.toThrow(/--param columns names "zzz", not among the join's output columns: order_id, customer_id/);
-    await expect(run({ strategy: 'shuffle' }, file('customers.arrow'))).rejects.toThrow(/customers\.arrow is both the left and the right input; .*strategy=broadcast/);
-    await expect(run({ strategy: 'shuffle' }, path.join(dir, '..', path.basename(dir), 'customers.arrow'))).rejects.toThrow(/is both the left and the right input/);
+    await expect(run({ strategy: 'shuffle', on: 'id' }, file('customers.arrow'))).rejects.toThrow(/customers\.arrow is both the left and the right input; .*strategy=broadcast/);
+    await expect(run({ strategy: 'shuffle', on: 'id' }, path.join(dir, '..', path.basename(dir), 'customers.arrow'))).rejects.toThrow(/is both the left and the right input/);
     for (const strategy of ['broadcast', 'shuffle']) {
       await expect(run({ on: 'nope', strategy })).rejects.toThrow(/--param on: no column "nope" in .*orders\.arrow \(it has order_id, customer_id, quantity, amount\)/);
       await expect(run({ rightOn: 'nope', strategy })).rejects.toThrow(/--param rightOn: no column "nope" in .*customers\.arrow \(it has id, name, country, balance\)/);
@@ -189,6 +189,201 @@ describe('join', () => {
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
       expect(JSON.parse(r.stdout)).toEqual(want);
+    }
+  });
+});
+
+/** The message of the error `run` rejects with (it must reject). */
+async function failure(run: Promise<unknown>): Promise<string> {
+  try {
+    await run;
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error('expected the run to fail');
+}
+
+/** A column of `type` (a date, time or timestamp) holding the raw unit counts `values`, null for none. */
+function timeColumn(type: DataType, values: Array<bigint | number | null>) {
+  const Values = (type as unknown as { ArrayType: typeof BigInt64Array | typeof Int32Array }).ArrayType;
+  const big = Values === BigInt64Array;
+  const data = values.map((v) => (big ? BigInt(v ?? 0) : Number(v ?? 0)));
+  const valid = new Uint8Array((values.length + 7) >> 3);
+  values.forEach((v, i) => v !== null && (valid[i >> 3]! |= 1 << (i & 7)));
+  const nullCount = values.filter((v) => v === null).length;
+  return makeVector(makeData({ type, length: values.length, nullCount, nullBitmap: nullCount ? valid : undefined, data: big ? BigInt64Array.from(data as bigint[]) : Int32Array.from(data as number[]) } as never));
+}
+
+/** The output's column names and types: the left's, then the right's but its keys, as the join names them (dictionaries decoded). */
+function outputFields(left: Schema, right: Schema, rightOn: string[]): string[] {
+  const names: string[] = [];
+  const out: string[] = [];
+  const typeOf = (t: DataType) => String(DataType.isDictionary(t) ? t.dictionary : t);
+  for (const f of left.fields) names.push(f.name), out.push(`${f.name}: ${typeOf(f.type)}`);
+  for (const f of right.fields) {
+    if (rightOn.includes(f.name)) continue;
+    let name = f.name;
+    while (names.includes(name)) name += '_right';
+    names.push(name);
+    out.push(`${name}: ${typeOf(f.type)}`);
+  }
+  return out;
+}
+const fieldsOf = (t: Table) => t.schema.fields.map((f) => `${f.name}: ${String(f.type)}`);
+
+describe('join: inputs checked up front, empty sides, time keys', () => {
+  const dir2 = tempDir();
+  const at = (name: string) => path.join(dir2, name);
+  const n = 40;
+  const left = new Table({
+    k: vectorFromArray(Array.from({ length: n }, (_, i) => (i % 9 === 4 ? null : `k${i % 6}`)), new Utf8()),
+    tag: vectorFromArray(Array.from({ length: n }, (_, i) => ['p', 'q', null][i % 3]!), new Dictionary(new Utf8(), new Int32())),
+    big: vectorFromArray(Array.from({ length: n }, (_, i) => BigInt(i) * 3n), new Int64()),
+    when: timeColumn(new TimestampSecond(), Array.from({ length: n }, (_, i) => 1_700_000_000 + i)),
+  });
+  const right = new Table({
+    key: vectorFromArray(Array.from({ length: 12 }, (_, j) => `k${j % 8}`), new Utf8()),
+    tag: vectorFromArray(Array.from({ length: 12 }, (_, j) => ['x', 'y'][j % 2]!), new Dictionary(new Utf8(), new Int32())),
+    ok: vectorFromArray(Array.from({ length: 12 }, (_, j) => j % 4 === 0), new Bool()),
+    day: timeColumn(new DateDay(), Array.from({ length: 12 }, (_, j) => 19_000 + j)),
+  });
+  const want = outputFields(left.schema, right.schema, ['key']);
+
+  it('writes the test data: each side whole, with no record batches, with one batch of no rows, and a second left file without the key', async () => {
+    await writeArrowFile(at('left.arrow'), left.batches.flatMap((b) => [b.slice(0, 15), b.slice(15)]));
+    await writeArrowFile(at('right.arrow'), right.batches);
+    await writeEmptyArrow(dir2, 'left-none.arrow', left.schema);
+    await writeEmptyArrow(dir2, 'right-none.arrow', right.schema);
+    await writeArrowFile(at('left-zero.arrow'), [left.batches[0]!.slice(0, 0)]);
+    await writeArrowFile(at('right-zero.arrow'), [right.batches[0]!.slice(0, 0)]);
+    mkdirSync(at('lefts'));
+    await writeArrowFile(at('lefts/a.arrow'), left.batches);
+    await writeArrowFile(at('lefts/b.arrow'), left.select(['tag', 'big', 'when']).batches);
+    expect(tableFromIPC(readFileSync(at('right-zero.arrow'))).numRows).toBe(0);
+  });
+
+  for (const strategy of ['broadcast', 'shuffle'] as const) {
+    for (const how of ['inner', 'left'] as const) {
+      it(`names the file, the missing key column and the columns it has before reading any row: ${strategy}, ${how}`, async () => {
+        const run = (input: string, params: Record<string, string>) => engines.get(2)!.run('join', { input, params: { right: at('right.arrow'), on: 'k', rightOn: 'key', how, strategy, ...params } });
+        const noLeftKey = await failure(run(at('left.arrow'), { on: 'zz' }));
+        expect(noLeftKey).toMatch(/--param on: no column "zz" in \S*left\.arrow \(it has k, tag, big, when\); name a column of the left input \(-i\) with on/);
+        const noRightKey = await failure(run(at('left.arrow'), { rightOn: 'zz' }));
+        expect(noRightKey).toMatch(/--param rightOn: no column "zz" in \S*right\.arrow \(it has key, tag, ok, day\); name a column of the right input with rightOn/);
+        // Only the second file of the left input lacks the key: still found before any task.
+        const inSecondFile = await failure(run(at('lefts'), {}));
+        expect(inSecondFile).toMatch(/--param on: no column "k" in \S*b\.arrow \(it has tag, big, when\)/);
+        // A left input with no rows is checked too (it used to give an empty result).
+        expect(await failure(run(at('left-none.arrow'), { on: 'zz' }))).toMatch(/no column "zz" in \S*left-none\.arrow/);
+        // Up front, not from a task: no split in the message.
+        for (const m of [noLeftKey, noRightKey, inSecondFile]) expect(m).not.toMatch(/map threw|split \d+ of/);
+      });
+    }
+  }
+
+  const sides = [
+    { label: 'right input with no record batches', left: 'left.arrow', right: 'right-none.arrow' },
+    { label: 'right input of one batch of no rows', left: 'left.arrow', right: 'right-zero.arrow' },
+    { label: 'left input with no record batches', left: 'left-none.arrow', right: 'right.arrow' },
+    { label: 'left input of one batch of no rows', left: 'left-zero.arrow', right: 'right.arrow' },
+    { label: 'both inputs empty', left: 'left-none.arrow', right: 'right-none.arrow' },
+  ];
+  for (const workers of [1, 3]) {
+    for (const strategy of ['broadcast', 'shuffle'] as const) {
+      it(`gives every output column its type when a side is empty, inner and left: ${workers} worker(s), ${strategy}`, async () => {
+        for (const side of sides) {
+          for (const how of ['inner', 'left'] as const) {
+            const { table } = await engines.get(workers)!.run('join', { input: at(side.left), params: { right: at(side.right), on: 'k', rightOn: 'key', how, strategy }, batchRows: 7 });
+            expect(fieldsOf(table), `${side.label}, ${how}`).toEqual(want);
+            const l = side.left === 'left.arrow' ? rowsOf(left) : [];
+            const r = side.right === 'right.arrow' ? rowsOf(right) : [];
+            expect(rowsOf(table), `${side.label}, ${how}`).toEqual(nestedLoopJoin(l, r, ['k'], ['key'], how, namesOf(left), namesOf(right)));
+          }
+          const picked = await engines.get(workers)!.run('join', { input: at(side.left), params: { right: at(side.right), on: 'k', rightOn: 'key', strategy, columns: 'day,k' } });
+          expect(fieldsOf(picked.table)).toEqual(['day: Date32<DAY>', 'k: Utf8']);
+        }
+      });
+    }
+  }
+
+  // Instants: seconds, milliseconds and nanoseconds since 1970 (the last beyond 2^53), and days.
+  const S = 1_700_000_000n;
+  const secs = [S, S + 1n, null, S + 2n, 0n, S + 86_400n, S + 1n];
+  const millis = [S * 1000n + 1000n, S * 1000n, S * 1000n + 1n, null, 0n, S * 1000n + 1000n, (S + 86_400n) * 1000n, 86_400_000n * 19_000n];
+  const nanos = [S * 1_000_000_000n + 1n, S * 1_000_000_000n, (S + 2n) * 1_000_000_000n, (S + 2n) * 1_000_000_000n - 1n, null, 86_400n * 19_000n * 1_000_000_000n];
+  const days = [19_000n, null, 0n, 19_675n];
+  const PER = { s: 1_000_000_000n, ms: 1_000_000n, ns: 1n, day: 86_400_000_000_000n };
+  const timeTables = {
+    s: new Table({ t: timeColumn(new TimestampSecond(), secs), i: makeVector(Int32Array.from(secs.map((_, i) => i))) }),
+    ms: new Table({ t: timeColumn(new TimestampMillisecond(), millis), j: makeVector(Int32Array.from(millis.map((_, i) => i))) }),
+    ns: new Table({ t: timeColumn(new TimestampNanosecond(), nanos), j: makeVector(Int32Array.from(nanos.map((_, i) => 100 + i))) }),
+    day: new Table({ t: timeColumn(new DateDay(), days), d: makeVector(Int32Array.from(days.map((_, i) => 200 + i))) }),
+  };
+  const raw = { s: secs, ms: millis, ns: nanos, day: days };
+
+  /**
+   * The reference for time keys: nestedLoopJoin on each row's instant in nanoseconds (exact BigInt
+   * text) instead of its key column, which the output keeps on the left and drops on the right.
+   */
+  function instantJoin(l: keyof typeof raw, r: keyof typeof raw, how: 'inner' | 'left'): Row[] {
+    const instant = (side: keyof typeof raw, i: number) => (raw[side][i] === null ? null : String(raw[side][i]! * PER[side]));
+    const lRows = rowsOf(timeTables[l]).map((row, i) => ({ ...row, _instant: instant(l, i) }));
+    const rRows = rowsOf(timeTables[r]).map(({ t: _t, ...row }, i) => ({ ...row, _instant: instant(r, i) }));
+    const joined = nestedLoopJoin(lRows, rRows, ['_instant'], ['_instant'], how, namesOf(timeTables[l]), Object.keys(rRows[0]!));
+    return joined.map(({ _instant, ...row }) => row);
+  }
+
+  it('writes the time tables (and a copy of one, to join it with itself by shuffle)', async () => {
+    for (const [name, t] of Object.entries(timeTables)) await writeArrowFile(at(`time-${name}.arrow`), t.batches.flatMap((b) => [b.slice(0, 3), b.slice(3)]));
+    await writeArrowFile(at('time-ns-copy.arrow'), timeTables.ns.batches);
+  });
+
+  const pairs: Array<[keyof typeof raw, keyof typeof raw]> = [['s', 'ms'], ['ms', 's'], ['s', 'ns'], ['ns', 'ms'], ['day', 'ms'], ['day', 'ns'], ['ns', 'ns']];
+  for (const workers of [1, 2, 3]) {
+    for (const strategy of ['broadcast', 'shuffle'] as const) {
+      it(`joins date and timestamp keys of different units by instant, nanoseconds exactly: ${workers} worker(s), ${strategy}`, async () => {
+        for (const [l, r] of pairs) {
+          const right = at(l === r ? `time-${r}-copy.arrow` : `time-${r}.arrow`);
+          for (const how of ['inner', 'left'] as const) {
+            for (const batchRows of [2, undefined]) {
+              const { table } = await engines.get(workers)!.run('join', { input: at(`time-${l}.arrow`), params: { right, on: 't', how, strategy }, batchRows });
+              expect(rowsOf(table), `${l} with ${r}, ${how}, batchRows ${batchRows}`).toEqual(instantJoin(l, r, how));
+            }
+          }
+        }
+      });
+    }
+  }
+
+  it('matches some instants of each pair (the reference is not vacuous)', () => {
+    for (const [l, r] of pairs) expect(instantJoin(l, r, 'inner').length, `${l} with ${r}`).toBeGreaterThan(0);
+    // Instants 1 ns apart are apart: each matches only itself.
+    expect(instantJoin('ns', 'ns', 'inner').length).toBe(nanos.filter((v) => v !== null).length);
+  });
+
+  it('rejects an instant key against a time of day before any work, saying so', async () => {
+    const time = new Table({ t: timeColumn(new TimeSecond(), [0, 1]), x: makeVector(Int32Array.from([0, 1])) });
+    await writeArrowFile(at('time-of-day.arrow'), time.batches);
+    for (const strategy of ['broadcast', 'shuffle']) {
+      const m = await failure(engines.get(2)!.run('join', { input: at('time-s.arrow'), params: { right: at('time-of-day.arrow'), on: 't', strategy } }));
+      expect(m).toMatch(/key column "t" of \S*time-s\.arrow is Timestamp<SECOND> \(an instant\) but "t" of \S*time-of-day\.arrow is Time32<SECOND> \(a time of day\), so no key could ever match; join on columns that count the same thing, or convert one first/);
+    }
+  });
+
+  it('joins 64-bit integers past 2^53 exactly, with floats and with text that spells them', async () => {
+    const big = 2n ** 53n;
+    const l = new Table({ id: vectorFromArray([big + 1n, big + 2n, 3n, null, big], new Int64()), i: makeVector(Int32Array.from([0, 1, 2, 3, 4])) });
+    const r = new Table({ id: vectorFromArray([Number(big), Number(big + 2n), 3, 2 ** 60], new Float64()), j: makeVector(Int32Array.from([0, 1, 2, 3])) });
+    const text = new Table({ id: vectorFromArray([String(big + 1n), String(big), '3', '9007199254740993.0'], new Utf8()), j: makeVector(Int32Array.from([0, 1, 2, 3])) });
+    await writeArrowFile(at('big-left.arrow'), l.batches);
+    await writeArrowFile(at('big-float.arrow'), r.batches);
+    await writeArrowFile(at('big-text.arrow'), text.batches);
+    for (const strategy of ['broadcast', 'shuffle']) {
+      const floats = await engines.get(2)!.run('join', { input: at('big-left.arrow'), params: { right: at('big-float.arrow'), on: 'id', strategy, how: 'left' } });
+      // 2^53 + 1 is no float: it used to match 2^53, its nearest.
+      expect(rowsOf(floats.table).map((row) => [row.i, row.j])).toEqual([[0, null], [1, 1], [2, 2], [3, null], [4, 0]]);
+      const texts = await engines.get(3)!.run('join', { input: at('big-left.arrow'), params: { right: at('big-text.arrow'), on: 'id', strategy } });
+      expect(rowsOf(texts.table).map((row) => [row.i, row.j])).toEqual([[0, 0], [2, 2], [4, 1]]);
     }
   });
 });
