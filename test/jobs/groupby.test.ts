@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Schema, Field, Utf8, Int32, Int64, Float64, Dictionary, Table, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { Schema, Field, Utf8, Int32, Int64, Float64, Dictionary, Table, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { rowsOf } from '../helpers/reference.js';
 import { expectRowsClose } from '../helpers/compare.js';
@@ -314,7 +314,7 @@ describe('groupby null keys', () => {
   });
 
   it('rejects key text that would pass for a null or a part separator, and integer keys beyond 2^53, naming the column', async () => {
-    const bad = (name: string, columns: Record<string, ReturnType<typeof vectorFromArray>>) => {
+    const bad = (name: string, columns: Record<string, Vector>) => {
       const f = path.join(dir, name);
       writeFileSync(f, tableToIPC(new Table({ ...columns, v: vectorFromArray([1, 2], new Float64()) }), 'file'));
       return f;
