@@ -20,9 +20,12 @@ import path from 'node:path';
 import { Engine } from '../dist/src/index.js';
 import { paramFlags, selectedCases } from './cases.mjs';
 import { CLI, ROOT, ensureData, scaleName } from './data.mjs';
-import { engineContender, fmtMs, fmtX, header, interleaved, intFlag, machine, mdTable, progress, rowsOfCsv, rowsOfMap, timeProcess, workerCounts, writeResults, NODE_FLAGS, withNodeFlags } from './lib.mjs';
+import { engineContender, fmtMs, fmtX, header, interleaved, intFlag, machine, mdTable, progress, rowsOfCsv, rowsOfMap, timeProcess, workerCounts, writeResults, NODE_ENV, NODE_FLAGS, withNodeFlags } from './lib.mjs';
 
 withNodeFlags();
+
+/** This process's environment without NODE_ENV: what a user's shell gives `node baseline.mjs`. */
+const PLAIN_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !(k in NODE_ENV)));
 
 const HYPOTHESIS =
   'With workers already started, the engine at 1 worker is at most 10% slower than a hand-written sequential program, ' +
@@ -61,15 +64,16 @@ async function wholeProcess(cases, files, repeat) {
   for (const c of cases) {
     const file = files[c.cliInput];
     const contenders = [
-      { name: 'baseline', args: [path.join(ROOT, 'bench/baselines', c.script), file] },
-      { name: 'quiver', args: [...NODE_FLAGS, CLI, 'run', c.job, '-i', file, ...paramFlags(c), '--format', 'csv'] },
-    ].map((p) => ({ ...p, ordered: true, run: () => timeProcess(p.args, { cwd: ROOT }), rows: (r) => rowsOfCsv(r.stdout).rows, extra: (r) => r.ms }));
+      // The baseline as a user runs it: plain `node`; quiver as its command runs (shebang flags and environment).
+      { name: 'baseline', args: [path.join(ROOT, 'bench/baselines', c.script), file], env: PLAIN_ENV },
+      { name: 'quiver', args: [...NODE_FLAGS, CLI, 'run', c.job, '-i', file, ...paramFlags(c), '--format', 'csv'], env: { ...process.env, ...NODE_ENV } },
+    ].map((p) => ({ ...p, ordered: true, run: () => timeProcess(p.args, { cwd: ROOT, env: p.env }), rows: (r) => rowsOfCsv(r.stdout).rows, extra: (r) => r.ms }));
     const results = await interleaved(`CLI ${c.name}`, contenders, repeat);
     out.push({
       case: c.name,
       title: c.title,
       input: path.relative(ROOT, file),
-      commands: contenders.map((p) => `node ${p.args.map((a) => (path.isAbsolute(a) ? path.relative(ROOT, a) : a)).join(' ')}`),
+      commands: contenders.map((p) => `${p.env === PLAIN_ENV ? '' : Object.entries(NODE_ENV).map(([k, v]) => `${k}=${v} `).join('')}node ${p.args.map((a) => (path.isAbsolute(a) ? path.relative(ROOT, a) : a)).join(' ')}`),
       baseline: results[0],
       quiver: results[1],
       speedup: Math.round((results[0].median / results[1].median) * 1000) / 1000,

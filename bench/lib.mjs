@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { NODE_ENV, NODE_FLAGS } from '../dist/src/node-flags.js';
 import { DATA_DIR, RESULTS_DIR, ROOT } from './data.mjs';
 
 /** Median of a list of numbers. */
@@ -22,18 +23,20 @@ export function stats(ms) {
 }
 
 /**
- * The V8 flags the `quiver` command runs with (its shebang; see src/node-flags.ts): an in-process
- * benchmark measures the engine the way the CLI runs it, so it runs under them too, baselines included.
+ * The V8 flags and environment the `quiver` command runs with (its shebang; see src/node-flags.ts): an
+ * in-process benchmark measures the engine the way the CLI runs it, so it runs under them too,
+ * baselines included.
  */
-export const NODE_FLAGS = ['--no-concurrent-marking', '--no-concurrent-sweeping'];
+export { NODE_ENV, NODE_FLAGS };
 
 /**
- * Re-runs this benchmark under NODE_FLAGS unless it already has them (they cannot be set in a running
- * process), exiting with the child's status.
+ * Re-runs this benchmark under NODE_FLAGS and NODE_ENV unless it already has them (they cannot be set
+ * in a running process), exiting with the child's status. Processes it spawns inherit NODE_ENV.
  */
 export function withNodeFlags() {
-  if (NODE_FLAGS.every((f) => process.execArgv.includes(f))) return;
-  const r = spawnSync(process.execPath, [...NODE_FLAGS, ...process.execArgv, process.argv[1], ...process.argv.slice(2)], { stdio: 'inherit' });
+  const envSet = Object.entries(NODE_ENV).every(([k, v]) => process.env[k] === v);
+  if (envSet && NODE_FLAGS.every((f) => process.execArgv.includes(f))) return;
+  const r = spawnSync(process.execPath, [...NODE_FLAGS, ...process.execArgv, process.argv[1], ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, ...NODE_ENV } });
   process.exit(r.status ?? 1);
 }
 
@@ -143,13 +146,13 @@ function byKey(a, b) {
 }
 
 /**
- * Spawns `node args…`, collects stdout, and resolves with the wall time from spawn to exit (what
+ * Spawns `node args…` (in `env`, by default this process's), collects stdout, and resolves with the wall time from spawn to exit (what
  * `time` would show). Rejects on a non-zero exit, with stderr.
  */
-export function timeProcess(args, { cwd } = {}) {
+export function timeProcess(args, { cwd, env } = {}) {
   return new Promise((resolve, reject) => {
     const t = performance.now();
-    const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out = [];
     const err = [];
     child.stdout.on('data', (d) => out.push(d));
@@ -181,7 +184,7 @@ export function machine() {
     cpu: os.cpus()[0]?.model ?? 'unknown',
     memoryGB: Math.round(os.totalmem() / 2 ** 30),
     node: process.version,
-    nodeFlags: process.execArgv.filter((a) => a.startsWith('--')).join(' ') || 'none',
+    nodeFlags: [...Object.keys(NODE_ENV).filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`), ...process.execArgv.filter((a) => a.startsWith('--'))].join(' ') || 'none',
     platform: `${os.platform()} ${os.release()}`,
     date: new Date().toISOString(),
     commit: commitOf(),

@@ -14,4 +14,4 @@ export type { Split } from './planner/split.js';
 export { parseSize } from './planner/size.js';
 export { QuiverError, UsageError, PlanError, JobError, TaskError, InputError, WorkerError, CancelledError, InternalError, ResultMismatchError } from './errors.js';
 export type { Phase } from './errors.js';
-export { NODE_FLAGS, hasNodeFlags } from './node-flags.js';
+export { NODE_FLAGS, NODE_ENV, hasNodeFlags } from './node-flags.js';

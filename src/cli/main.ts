@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --no-concurrent-marking --no-concurrent-sweeping
+#!/usr/bin/env -S GLIBC_TUNABLES=glibc.malloc.hugetlb=1 node --no-concurrent-marking --no-concurrent-sweeping
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';

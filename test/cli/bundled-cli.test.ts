@@ -5,7 +5,7 @@ import { Table } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { run } from 'quiver';
 import { runCli } from '../helpers/cli.js';
-import { hasNodeFlags, NODE_FLAGS } from '../../dist/src/node-flags.js';
+import { hasNodeFlags, NODE_ENV, NODE_FLAGS, SHEBANG } from '../../dist/src/node-flags.js';
 import { ROOT, tempDir } from '../helpers/tmp.js';
 
 // The CLI and its workers run from esbuild's bundle (dist/bundle, with its own copy of Arrow); the
@@ -27,11 +27,12 @@ describe('the bundled CLI', () => {
     expect(execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim()).toBe(pkg.version);
   });
 
-  it('runs Node with the GC flags of src/node-flags.ts, in its workers too', () => {
+  it('runs Node with the GC flags and malloc tunables of src/node-flags.ts, in its workers too', () => {
     const bin = path.join(ROOT, pkg.bin.quiver);
-    expect(readFileSync(bin, 'utf8').split('\n')[0]).toBe(`#!/usr/bin/env -S node ${NODE_FLAGS.join(' ')}`);
+    expect(readFileSync(bin, 'utf8').split('\n')[0]).toBe(SHEBANG);
+    expect(SHEBANG).toBe(`#!/usr/bin/env -S GLIBC_TUNABLES=${NODE_ENV.GLIBC_TUNABLES} node ${NODE_FLAGS.join(' ')}`);
     const out = execFileSync(bin, ['run', EXEC_ARGV, '-i', input, '-w', '2', '--format', 'json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    expect(JSON.parse(out)).toEqual([{ flags: NODE_FLAGS.join(' ') }]);
+    expect(JSON.parse(out)).toEqual([{ flags: NODE_FLAGS.join(' '), tunables: NODE_ENV.GLIBC_TUNABLES }]);
     expect(hasNodeFlags([...NODE_FLAGS])).toBe(true);
     expect(hasNodeFlags([NODE_FLAGS[0]])).toBe(false);
   });
