@@ -17,6 +17,8 @@ export class Groups {
   slots: Float64Array;
   readonly lists: ValueLists[];
   private idBuffer = new Int32Array(0);
+  /** Integer key − base → group id + 1 (0: not seen); undefined until the first integer batch, null once keys span too much. */
+  private direct?: { base: number; table: Int32Array } | null;
 
   constructor(readonly plan: AggPlan) {
     this.slots = new Float64Array(1024 * plan.width);
@@ -25,6 +27,7 @@ export class Groups {
 
   /** Replaces every group's key by `f(key)` (keys must stay distinct). */
   rekey(f: (key: KeyPart) => KeyPart): void {
+    this.direct = null;
     this.keys = this.keys.map(f);
     this.ids = new Map(this.keys.map((k, id) => [k, id]));
   }
@@ -33,6 +36,7 @@ export class Groups {
   assign(keys: ArrayLike<KeyPart>, n: number): Int32Array {
     if (this.idBuffer.length < n) this.idBuffer = new Int32Array(n);
     const out = this.idBuffer.subarray(0, n);
+    if (this.direct !== null && isIntegerArray(keys) && this.assignDirect(keys, n, out)) return out;
     const { ids } = this;
     for (let i = 0; i < n; i++) {
       const k = keys[i]!;
@@ -41,6 +45,51 @@ export class Groups {
       out[i] = id;
     }
     return out;
+  }
+
+  /**
+   * `assign` for an integer key column whose values span at most DIRECT_SPAN: the key indexes a table
+   * of group ids (what DuckDB calls a perfect hash aggregate), no hashing. The table grows by doubling
+   * as keys leave it; once the keys span more, this worker's groups use the Map from then on. Returns
+   * false when the keys do not fit.
+   */
+  private assignDirect(keys: IntegerArray, n: number, out: Int32Array): boolean {
+    if (n === 0) return true;
+    let lo = keys[0]!;
+    let hi = lo;
+    for (let i = 1; i < n; i++) {
+      const k = keys[i]!;
+      if (k < lo) lo = k;
+      else if (k > hi) hi = k;
+    }
+    let d = this.direct;
+    const base = d ? Math.min(d.base, lo) : lo;
+    const top = d ? Math.max(d.base + d.table.length - 1, hi) : hi;
+    if (top - base + 1 > DIRECT_SPAN) {
+      this.direct = null;
+      return false;
+    }
+    if (!d || base < d.base || top >= d.base + d.table.length) {
+      const size = Math.min(DIRECT_SPAN, Math.max(top - base + 1, 2 * (d?.table.length ?? 0), 1024));
+      // Room to grow goes on the side the keys left by.
+      const start = d && base < d.base ? top - size + 1 : base;
+      const table = new Int32Array(size);
+      if (d) table.set(d.table, d.base - start);
+      d = this.direct = { base: start, table };
+    }
+    const { table } = d;
+    const shift = d.base;
+    for (let i = 0; i < n; i++) {
+      const k = keys[i]!;
+      let id = table[k - shift]! - 1;
+      if (id < 0) {
+        // Unseen here; the Map knows keys added while a batch with nulls took the Map path.
+        id = this.ids.get(k) ?? this.add(k);
+        table[k - shift] = id + 1;
+      }
+      out[i] = id;
+    }
+    return true;
   }
 
   /** Folds every aggregate's column(s) of `batch` into the groups `ids` of its rows, skipping nulls. */
@@ -79,6 +128,15 @@ export class Groups {
     this.keys.push(k);
     return id;
   }
+}
+
+/** Most distinct integer keys a direct table spans: 4M slots, 16 MB per worker. */
+const DIRECT_SPAN = 1 << 22;
+
+type IntegerArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
+
+function isIntegerArray(a: ArrayLike<KeyPart>): a is IntegerArray {
+  return a instanceof Int32Array || a instanceof Uint32Array || a instanceof Int16Array || a instanceof Uint16Array || a instanceof Int8Array || a instanceof Uint8Array;
 }
 
 function numbersOf(batch: RecordBatch, name: string, ctx: JobContext): ArrayLike<number> {

@@ -307,6 +307,34 @@ describe('groupby null keys', () => {
     }
   }
 
+  it('keys integer columns through a table of group ids as their range grows up, down and past its limit, with batches holding nulls between', async () => {
+    // Batches in this order: keys 1000–1099, then 0–49 (the range grows down), then nulls among new and
+    // seen keys (that batch takes the Map), then keys up to 9M (past the table's 4M span: the Map from
+    // then on), then small keys again.
+    const parts: Array<Array<number | null>> = [
+      Array.from({ length: 300 }, (_, i) => 1000 + ((i * 7) % 100)),
+      Array.from({ length: 120 }, (_, i) => (i * 3) % 50),
+      [5, null, 3000, 1050, null, 77],
+      [9_000_000, 5, 1000, 4_500_000, 3000, 77],
+      Array.from({ length: 40 }, (_, i) => i % 11),
+    ];
+    let at = 0;
+    const batches = parts.map((keys) => {
+      const t = new Table({ n: vectorFromArray(keys, new Int32()), v: vectorFromArray(keys.map(() => at++ % 13), new Float64()) });
+      return t.batches[0]!;
+    });
+    const intFile = path.join(dir, 'integer-keys.arrow');
+    await writeArrowFile(intFile, batches);
+    const want = referenceNullKeys(rowsOf(new Table(batches)), ['n']);
+    for (const workers of [1, 2, 3]) {
+      for (const batchRows of [undefined, 7]) {
+        const { table: out } = await engines.get(workers)!.run('groupby', { input: intFile, params: { by: 'n', agg: 'count,sum:v,min:v' }, batchRows });
+        const got = new Map(rowsOf(out).map((r) => [JSON.stringify([r.n]), { count: r.count, sum_v: r.sum_v, min_v: r.min_v }]));
+        expect(got, `${workers} worker(s), batchRows ${batchRows}`).toEqual(want);
+      }
+    }
+  });
+
   it('groups null keys the same way in an in-memory table', async () => {
     const { table: out } = await engines.get(2)!.run('groupby', { table, params: { by: 's,n', agg: 'count,sum:v,min:v' }, batchRows: 7 });
     const want = referenceNullKeys(rows, ['s', 'n']);
