@@ -1,5 +1,5 @@
 import { DataType, makeVector, type Data, type RecordBatch } from 'apache-arrow';
-import { cellValue } from './text-formats.js';
+import { cellValue, csvQuote } from './text-formats.js';
 
 /**
  * Record batches as CSV or NDJSON text, column by column: each column's cells become JS strings once
@@ -49,11 +49,7 @@ function genericCells(data: Data, json: boolean): Cells {
   };
 }
 
-function csvQuote(s: string): string {
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-/** The rows of a batch as CSV lines (no header); nulls are empty fields. */
+/** The rows of a batch as CSV lines (no header); nulls are empty fields, empty strings `""`. */
 export function batchToCsv(batch: RecordBatch): string {
   const cols = batch.schema.fields.map((_, j) => cellsOf(batch.getChildAt(j)!.data[0]!, false));
   let out = '';

@@ -10,14 +10,23 @@ export function cellValue(v: unknown): unknown {
   return v;
 }
 
-function csvField(v: unknown): string {
-  const c = cellValue(v);
-  if (c === null || c === undefined) return '';
-  const s = typeof c === 'string' ? c : typeof c === 'object' ? JSON.stringify(c) : String(c);
+/**
+ * Text as one CSV field (RFC 4180 quoting). An empty string is written quoted (`""`), so it is not
+ * read back as a null: a null is an empty field, as PostgreSQL's COPY writes them and quiver's CSV
+ * reader reads them (its null markers apply to unquoted text only).
+ */
+export function csvQuote(s: string): string {
+  if (s === '') return '""';
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** The table as CSV text (RFC 4180 quoting), in chunks of rows. */
+function csvField(v: unknown): string {
+  const c = cellValue(v);
+  if (c === null || c === undefined) return '';
+  return csvQuote(typeof c === 'string' ? c : typeof c === 'object' ? JSON.stringify(c) : String(c));
+}
+
+/** The table as CSV text (RFC 4180 quoting; a null is an empty field, an empty string `""`), in chunks of rows. */
 export function* tableToCsvLines(table: Table): Generator<string> {
   const names = table.schema.fields.map((f) => f.name);
   const cols = names.map((n) => table.getChild(n)!);
