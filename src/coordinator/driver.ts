@@ -119,7 +119,9 @@ function subRunOptions(options: RunOptions, o: SubRunOptions): RunOptions {
     input,
     table: o.input === undefined ? options.table : undefined,
     format: o.input === undefined ? options.format : undefined,
-    formatOptions: o.input === undefined ? options.formatOptions : undefined,
+    // CSV/NDJSON reading options (delimiter, null markers, column types) hold for every input of the
+    // run, as in readTable and schemas; a forced --format only for the run's own input.
+    formatOptions: options.formatOptions,
     splitSize: o.splitSize ?? options.splitSize,
     batchRows: o.batchRows ?? options.batchRows,
     reducers: o.reducers ?? options.reducers,

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Bool, DataType, DateDay, Dictionary, Float64, Int32, Int64, Table, TimeSecond, TimestampMillisecond, TimestampNanosecond, TimestampSecond, Utf8, makeData, makeVector, tableFromIPC, vectorFromArray, type Schema } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { runSequential } from 'quiver';
@@ -386,4 +386,30 @@ describe('join: inputs checked up front, empty sides, time keys', () => {
       expect(rowsOf(texts.table).map((row) => [row.i, row.j])).toEqual([[0, 0], [2, 2], [4, 1]]);
     }
   });
+});
+
+describe('join over CSV read with the run\'s CSV options', () => {
+  const csvDir = tempDir();
+  const left = path.join(csvDir, 'orders.csv');
+  const right = path.join(csvDir, 'customers.csv');
+  // Semicolon-delimited, with NA for a null: both sides need the run's --delimiter and --null.
+  const leftRows = Array.from({ length: 60 }, (_, i) => ({ order: i, cid: i % 9 === 4 ? null : i % 7, amount: i * 1.5 }));
+  const rightRows = Array.from({ length: 6 }, (_, i) => ({ cid: i, name: `c;${i}` }));
+  const csv = (rows: Row[], cols: string[]) => [cols.join(';'), ...rows.map((r) => cols.map((c) => (r[c] === null ? 'NA' : typeof r[c] === 'string' ? `"${r[c]}"` : String(r[c]))).join(';'))].join('\n') + '\n';
+  writeFileSync(left, csv(leftRows, ['order', 'cid', 'amount']));
+  writeFileSync(right, csv(rightRows, ['cid', 'name']));
+  const formatOptions = { csv: { delimiter: ';', nullValues: ['NA'] } };
+
+  for (const strategy of ['broadcast', 'shuffle'] as const) {
+    for (const workers of [1, 2, 3]) {
+      it(`joins like nested loops with ${workers} worker(s), ${strategy}`, async () => {
+        for (const how of ['inner', 'left'] as const) {
+          const { table } = await engines.get(workers)!.run('join', { input: left, formatOptions, splitSize: '256B', params: { right, on: 'cid', how, strategy } });
+          const want = nestedLoopJoin(leftRows, rightRows, ['cid'], ['cid'], how, ['order', 'cid', 'amount'], ['cid', 'name']);
+          const key = (r: Row) => `${r.order}|${r.name}`;
+          expect(rowsOf(table).sort((a, b) => key(a).localeCompare(key(b))), `${how}`).toEqual(want.sort((a, b) => key(a).localeCompare(key(b))));
+        }
+      });
+    }
+  }
 });
