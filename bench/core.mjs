@@ -20,7 +20,7 @@ import path from 'node:path';
 import { Engine } from '../dist/src/index.js';
 import { paramFlags, selectedCases } from './cases.mjs';
 import { CLI, ROOT, ensureData, scaleName } from './data.mjs';
-import { engineContender, fmtMs, fmtX, header, interleaved, intFlag, machine, mdTable, progress, rowsOfCsv, rowsOfMap, timeProcess, workerCounts, writeResults, NODE_ENV, NODE_FLAGS, withNodeFlags } from './lib.mjs';
+import { engineContender, fmtMs, fmtX, header, interleaved, intFlag, machine, mdTable, progress, rowsOfCsv, rowsOfMap, timeProcess, workerCounts, writeResults, asCommand, NODE_ENV, withNodeFlags } from './lib.mjs';
 
 withNodeFlags();
 
@@ -66,7 +66,7 @@ async function wholeProcess(cases, files, repeat) {
     const contenders = [
       // The baseline as a user runs it: plain `node`; quiver as its command runs (shebang flags and environment).
       { name: 'baseline', args: [path.join(ROOT, 'bench/baselines', c.script), file], env: PLAIN_ENV },
-      { name: 'quiver', args: [...NODE_FLAGS, CLI, 'run', c.job, '-i', file, ...paramFlags(c), '--format', 'csv'], env: { ...process.env, ...NODE_ENV } },
+      { name: 'quiver', ...asCommand(CLI, ['run', c.job, '-i', file, ...paramFlags(c), '--format', 'csv']) },
     ].map((p) => ({ ...p, ordered: true, run: () => timeProcess(p.args, { cwd: ROOT, env: p.env }), rows: (r) => rowsOfCsv(r.stdout).rows, extra: (r) => r.ms }));
     const results = await interleaved(`CLI ${c.name}`, contenders, repeat);
     out.push({

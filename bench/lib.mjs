@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { NODE_ENV, NODE_FLAGS } from '../dist/src/node-flags.js';
+import { asCommand, NODE_ENV, runsAsCommand } from '../dist/src/node-flags.js';
 import { DATA_DIR, RESULTS_DIR, ROOT } from './data.mjs';
 
 /** Median of a list of numbers. */
@@ -27,16 +27,16 @@ export function stats(ms) {
  * in-process benchmark measures the engine the way the CLI runs it, so it runs under them too,
  * baselines included.
  */
-export { NODE_ENV, NODE_FLAGS };
+export { asCommand, NODE_ENV };
 
 /**
  * Re-runs this benchmark under NODE_FLAGS and NODE_ENV unless it already has them (they cannot be set
  * in a running process), exiting with the child's status. Processes it spawns inherit NODE_ENV.
  */
 export function withNodeFlags() {
-  const envSet = Object.entries(NODE_ENV).every(([k, v]) => process.env[k] === v);
-  if (envSet && NODE_FLAGS.every((f) => process.execArgv.includes(f))) return;
-  const r = spawnSync(process.execPath, [...NODE_FLAGS, ...process.execArgv, process.argv[1], ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, ...NODE_ENV } });
+  if (runsAsCommand()) return;
+  const command = asCommand(process.argv[1], process.argv.slice(2));
+  const r = spawnSync(process.execPath, [...process.execArgv, ...command.args], { stdio: 'inherit', env: command.env });
   process.exit(r.status ?? 1);
 }
 

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NODE_ENV, NODE_FLAGS } from '../dist/src/node-flags.js';
+import { asCommand } from '../dist/src/node-flags.js';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const cli = path.join(root, 'dist/bundle/cli.mjs');
@@ -13,7 +13,8 @@ mkdirSync(data, { recursive: true });
 
 const quiver = (...args) => {
   console.log(`\n$ quiver ${args.join(' ')}`);
-  execFileSync(process.execPath, [...NODE_FLAGS, cli, ...args], { env: { ...process.env, ...NODE_ENV }, stdio: 'inherit', cwd: root });
+  const command = asCommand(cli, args);
+  execFileSync(process.execPath, command.args, { env: command.env, stdio: 'inherit', cwd: root });
 };
 
 const text = path.join(data, 'corpus.txt');

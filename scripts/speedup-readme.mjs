@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NODE_ENV, NODE_FLAGS } from '../dist/src/node-flags.js';
+import { asCommand } from '../dist/src/node-flags.js';
 import { parseArgs } from 'node:util';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -15,7 +15,10 @@ const { values } = parseArgs({ options: { mb: { type: 'string', default: '200' }
 const cli = path.join(root, 'dist/bundle/cli.mjs');
 mkdirSync(path.join(root, '.tmp'), { recursive: true });
 const corpus = `.tmp/corpus-${values.mb}mb.txt`;
-const quiver = (args, stdio) => execFileSync(process.execPath, [...NODE_FLAGS, cli, ...args], { env: { ...process.env, ...NODE_ENV }, cwd: root, stdio, encoding: 'utf8' });
+const quiver = (args, stdio) => {
+  const command = asCommand(cli, args);
+  return execFileSync(process.execPath, command.args, { env: command.env, cwd: root, stdio, encoding: 'utf8' });
+};
 
 if (!existsSync(path.join(root, corpus))) quiver(['datasets', 'generate', 'text', '--mb', values.mb, '--output', corpus], 'inherit');
 const args = ['speedup', 'wordcount', '--input', corpus, '--repeat', values.repeat, '--svg', 'docs/speedup-wordcount.svg', '--html', '.tmp/speedup-wordcount.html', '--json', '.tmp/speedup-wordcount.json'];

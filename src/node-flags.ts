@@ -30,3 +30,16 @@ export const SHEBANG = `#!/usr/bin/env -S ${Object.entries(NODE_ENV).map(([k, v]
 export function hasNodeFlags(execArgv: readonly string[] = process.execArgv): boolean {
   return NODE_FLAGS.every((f) => execArgv.includes(f));
 }
+
+/** True when this process runs in NODE_ENV (and with NODE_FLAGS): as the `quiver` command runs. */
+export function runsAsCommand(): boolean {
+  return hasNodeFlags() && Object.entries(NODE_ENV).every(([k, v]) => process.env[k] === v);
+}
+
+/**
+ * `node` arguments and environment that run `script` the way the `quiver` command runs (NODE_FLAGS,
+ * NODE_ENV), for programs that spawn the CLI's script with `process.execPath`.
+ */
+export function asCommand(script: string, args: readonly string[] = []): { args: string[]; env: NodeJS.ProcessEnv } {
+  return { args: [...NODE_FLAGS, script, ...args], env: { ...process.env, ...NODE_ENV } };
+}
