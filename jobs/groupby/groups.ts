@@ -8,8 +8,8 @@ import { ValueLists } from './lists.js';
 /**
  * The groups one worker has seen: key (null for a null key) → dense group id, `plan.width` float slots per group, and the
  * value lists of the plan's medians. A batch is folded in column at a time: `assign` turns each row's
- * key into its group id (one hash lookup per row), then each aggregate is a tight loop over its typed
- * array column.
+ * key into its group id (one hash lookup per row, or a table lookup for small-range integer keys),
+ * then each aggregate is a tight loop over its typed array column.
  */
 export class Groups {
   ids = new Map<KeyPart, number>();

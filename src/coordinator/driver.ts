@@ -82,13 +82,13 @@ export async function runDriver(loaded: LoadedJob, params: Record<string, ParamV
       steps.push({ report, offset });
       return result as never;
     },
-    readTable: (input, o = {}) => readTable(input, o.columns, o.format as InputFormat | undefined, options),
+    readTable: (input, o = {}) => readTable(input, o.columns, otherInput(options, o.format)),
     async schemas(input, o = {}) {
       if (input === undefined && options.table) return [{ file: '<table>', schema: options.table.schema }];
       if (input === undefined && inputs.length === 0) throw new UsageError('no input: pass --input <file, directory or glob> (or `table` to the library)');
       if (input === undefined) return readSchemas(inputs, (o.format ?? options.format) as InputFormat | undefined, options.formatOptions);
-      // Another input is read as readTable reads it.
-      return readSchemas(Array.isArray(input) ? input : [input], o.format as InputFormat | undefined, o.format ? undefined : options.formatOptions);
+      const { format, formatOptions } = otherInput(options, o.format);
+      return readSchemas(Array.isArray(input) ? input : [input], format, formatOptions);
     },
     shared<T extends SharedArrayKind>(type: SharedArrayType<T>, length: number): T {
       return new type(new SharedArrayBuffer(length * type.BYTES_PER_ELEMENT));
@@ -118,10 +118,7 @@ function subRunOptions(options: RunOptions, o: SubRunOptions): RunOptions {
   return {
     input,
     table: o.input === undefined ? options.table : undefined,
-    format: o.input === undefined ? options.format : undefined,
-    // CSV/NDJSON reading options (delimiter, null markers, column types) hold for every input of the
-    // run, as in readTable and schemas; a forced --format only for the run's own input.
-    formatOptions: options.formatOptions,
+    ...(o.input === undefined ? { format: options.format, formatOptions: options.formatOptions } : otherInput(options)),
     splitSize: o.splitSize ?? options.splitSize,
     batchRows: o.batchRows ?? options.batchRows,
     reducers: o.reducers ?? options.reducers,
@@ -135,9 +132,19 @@ function subRunOptions(options: RunOptions, o: SubRunOptions): RunOptions {
   };
 }
 
+/**
+ * How a driver reads an input other than the run's own (in q.run, q.readTable, q.schemas): in the
+ * format it names, else by its extension, and then with the run's CSV/NDJSON options (delimiter, null
+ * markers, column types), which hold for every text input of the run; a `--format` forces only the
+ * run's own input.
+ */
+function otherInput(options: RunOptions, format?: string): { format?: InputFormat; formatOptions?: RunOptions['formatOptions'] } {
+  return format ? { format: format as InputFormat } : { formatOptions: options.formatOptions };
+}
+
 /** Reads a whole input into one table in this thread, with the same readers workers use. */
-async function readTable(input: string | string[], columns: string[] | undefined, format: InputFormat | undefined, options: RunOptions): Promise<Table> {
-  const { plan } = await planRun({ input, format, formatOptions: format ? undefined : options.formatOptions }, 1);
+async function readTable(input: string | string[], columns: string[] | undefined, read: ReturnType<typeof otherInput>): Promise<Table> {
+  const { plan } = await planRun({ input, ...read }, 1);
   const batches = [];
   for (const split of plan.splits) batches.push(...(await readSplit(split, plan.batchRows, undefined, columns)));
   return new Table(batches);
