@@ -64,40 +64,77 @@ export async function lineAt(file: string, offset: number): Promise<number> {
 
 /** Bytes a CSV or NDJSON task reads at a time. */
 export const READ_CHUNK = 4 << 20;
+/** Room before each chunk for the unfinished record of the one before, so it is moved, not the chunk. */
+const CARRY = 256 << 10;
 
 /**
- * Feeds the bytes `[begin, stop)` of a file to `decode` through one reused buffer of READ_CHUNK
- * bytes: `decode(buf, have, final, base)` consumes whole records from `buf[0, have)` (where `buf[0]`
- * is byte `base` of the file) and returns how many bytes it used; the unfinished rest moves to the
- * front and waits for the next read (the buffer grows only for a record longer than it). So a task's
- * raw bytes stay at about READ_CHUNK whatever its split size. Returns the bytes `decode` left unused
- * at the end (0 when the range ended on a record end).
+ * Feeds the bytes `[begin, stop)` of a file to `decode`, READ_CHUNK bytes at a time, reading the
+ * next chunk (on libuv's thread pool) while `decode` works on this one, so the task never waits for
+ * its reads but the first. `decode(buf, from, to, final, at)` consumes whole records of
+ * `buf[from, to)` (where `buf[0]` is byte `at` of the file) and returns where it stopped; the
+ * unfinished record from there on goes in front of the next chunk. Two buffers of about READ_CHUNK
+ * take turns, so a task's raw bytes stay at about 2 × READ_CHUNK whatever its split size (more only
+ * for a record longer than CARRY). Returns the bytes `decode` left unused at the end (0 when the
+ * range ended on a record end).
  */
 export async function decodeInChunks(
   fh: FileHandle,
   file: string,
   begin: number,
   stop: number,
-  decode: (buf: Buffer, have: number, final: boolean, base: number) => Promise<number>,
+  decode: (buf: Buffer, from: number, to: number, final: boolean, at: number) => Promise<number>,
 ): Promise<number> {
-  let base = begin;
-  let buf = Buffer.allocUnsafeSlow(Math.min(READ_CHUNK, stop - begin));
-  let have = 0;
-  for (let pos = begin; ; ) {
-    if (have === buf.length) {
-      const bigger = Buffer.allocUnsafeSlow(Math.min(buf.length * 2, stop - base));
-      buf.copy(bigger, 0, 0, have);
-      buf = bigger;
-    }
-    const { bytesRead } = await fh.read(buf, have, Math.min(buf.length - have, stop - pos), pos);
-    if (bytesRead === 0) throw new InputError(`${file} ended at byte ${pos}, before the ${stop} bytes planned; was it changed during the run?`);
-    have += bytesRead;
-    pos += bytesRead;
+  const standard = CARRY + READ_CHUNK;
+  let cur: Buffer = Buffer.allocUnsafeSlow(CARRY + Math.min(READ_CHUNK, stop - begin));
+  let spare: Buffer | undefined;
+  let from = CARRY;
+  let to = from + (await readFully(fh, file, cur, from, cur.length - from, begin, stop));
+  let base = begin; // the file offset of cur[from]
+  let pos = begin + (to - from); // the next byte to read
+  for (;;) {
     const final = pos >= stop;
-    const used = await decode(buf, have, final, base);
-    if (final) return have - used;
-    buf.copy(buf, 0, used, have);
-    base += used;
-    have -= used;
+    let next: Promise<number> | undefined;
+    if (!final) {
+      spare ??= Buffer.allocUnsafeSlow(standard);
+      next = readFully(fh, file, spare, CARRY, Math.min(READ_CHUNK, stop - pos), pos, stop);
+    }
+    let stopped: number;
+    try {
+      stopped = await decode(cur, from, to, final, base - from);
+    } catch (e) {
+      await next?.catch(() => undefined); // no read may outlive the task (its file closes next)
+      throw e;
+    }
+    if (final) return to - stopped;
+    const got = await next!;
+    const left = to - stopped;
+    base += stopped - from;
+    pos += got;
+    const into = spare!;
+    if (left <= CARRY) {
+      cur.copy(into, CARRY - left, stopped, to);
+      spare = cur.length === standard ? cur : undefined;
+      cur = into;
+      from = CARRY - left;
+      to = CARRY + got;
+    } else {
+      // A record longer than CARRY: it and the new bytes get a buffer of their own (grown per chunk until the record ends).
+      const joined = Buffer.allocUnsafeSlow(CARRY + left + got);
+      cur.copy(joined, CARRY, stopped, to);
+      into.copy(joined, CARRY + left, CARRY, CARRY + got);
+      cur = joined;
+      from = CARRY;
+      to = CARRY + left + got;
+    }
   }
+}
+
+/** Reads exactly `length` bytes at `position` into `buf[offset…]`; the file ending first is an error (it changed under the run). */
+async function readFully(fh: FileHandle, file: string, buf: Buffer, offset: number, length: number, position: number, stop: number): Promise<number> {
+  for (let got = 0; got < length; ) {
+    const { bytesRead } = await fh.read(buf, offset + got, length - got, position + got);
+    if (bytesRead === 0) throw new InputError(`${file} ended at byte ${position + got}, before the ${stop} bytes planned; was it changed during the run?`);
+    got += bytesRead;
+  }
+  return length;
 }

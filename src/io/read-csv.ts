@@ -32,9 +32,9 @@ export async function readCsvSplit(split: CsvSplit, batchRows: number, columns?:
     // Decode [begin, stop) a few MB at a time (raw bytes per task stay small whatever the split size).
     let base = begin;
     const decoder = new CsvDecoder(split.dialect, split.columns, batchRows, columns, bad, (p) => problemAt(split.file, base, p));
-    const left = await decodeInChunks(fh, split.file, begin, stop, (buf, have, final, at) => {
+    const left = await decodeInChunks(fh, split.file, begin, stop, (buf, from, to, final, at) => {
       base = at;
-      return withLines('CSV', () => decoder.decode(buf, 0, have, final));
+      return withLines('CSV', () => decoder.decode(buf, from, to, final));
     });
     if (left !== 0) throw new InputError(`${split.file}, byte ${stop - left}: the record ends past the next split's first record; the file has a record longer than --max-record-size (${split.dialect.maxRecordBytes} bytes) or unbalanced quotes`);
     await fillLines('CSV', bad.examples);

@@ -18,9 +18,9 @@ export async function readNdjsonSplit(split: NdjsonSplit, batchRows: number, col
     if (begin >= stop) return [];
     let base = begin;
     const decoder = new NdjsonDecoder(split.columns, batchRows, columns, bad, (p) => ndjsonProblemAt(split.file, base, p));
-    await decodeInChunks(fh, split.file, begin, stop, (buf, have, final, at) => {
+    await decodeInChunks(fh, split.file, begin, stop, (buf, from, to, final, at) => {
       base = at;
-      return withLines('NDJSON', () => decoder.decode(buf, 0, have, final));
+      return withLines('NDJSON', () => decoder.decode(buf, from, to, final));
     });
     await fillLines('NDJSON', bad.examples);
     return decoder.finish();
