@@ -66,6 +66,15 @@ export async function lineAt(file: string, offset: number): Promise<number> {
 export const READ_CHUNK = 4 << 20;
 /** Room before each chunk for the unfinished record of the one before, so it is moved, not the chunk. */
 const CARRY = 256 << 10;
+const STANDARD = CARRY + READ_CHUNK;
+/**
+ * Chunk buffers of finished reads, kept for this thread's next task: decoders copy what they keep, so
+ * a buffer is free once its read and decode are done. Fresh buffers for every task were half the
+ * memory a CSV task allocated outside the JS heap, and V8 counts that memory towards its next full GC.
+ */
+const idle: Buffer[] = [];
+const takeChunk = (): Buffer => idle.pop() ?? Buffer.allocUnsafeSlow(STANDARD);
+const giveBack = (b: Buffer | undefined) => b?.length === STANDARD && idle.length < 2 && idle.push(b);
 
 /**
  * Feeds the bytes `[begin, stop)` of a file to `decode`, READ_CHUNK bytes at a time, reading the
@@ -73,9 +82,9 @@ const CARRY = 256 << 10;
  * its reads but the first. `decode(buf, from, to, final, at)` consumes whole records of
  * `buf[from, to)` (where `buf[0]` is byte `at` of the file) and returns where it stopped; the
  * unfinished record from there on goes in front of the next chunk. Two buffers of about READ_CHUNK
- * take turns, so a task's raw bytes stay at about 2 × READ_CHUNK whatever its split size (more only
- * for a record longer than CARRY). Returns the bytes `decode` left unused at the end (0 when the
- * range ended on a record end).
+ * take turns (and serve the thread's next task), so a task's raw bytes stay at about 2 × READ_CHUNK
+ * whatever its split size (more only for a record longer than CARRY). Returns the bytes `decode` left
+ * unused at the end (0 when the range ended on a record end).
  */
 export async function decodeInChunks(
   fh: FileHandle,
@@ -84,48 +93,54 @@ export async function decodeInChunks(
   stop: number,
   decode: (buf: Buffer, from: number, to: number, final: boolean, at: number) => Promise<number>,
 ): Promise<number> {
-  const standard = CARRY + READ_CHUNK;
-  let cur: Buffer = Buffer.allocUnsafeSlow(CARRY + Math.min(READ_CHUNK, stop - begin));
+  let cur = takeChunk();
   let spare: Buffer | undefined;
-  let from = CARRY;
-  let to = from + (await readFully(fh, file, cur, from, cur.length - from, begin, stop));
-  let base = begin; // the file offset of cur[from]
-  let pos = begin + (to - from); // the next byte to read
-  for (;;) {
-    const final = pos >= stop;
-    let next: Promise<number> | undefined;
-    if (!final) {
-      spare ??= Buffer.allocUnsafeSlow(standard);
-      next = readFully(fh, file, spare, CARRY, Math.min(READ_CHUNK, stop - pos), pos, stop);
+  try {
+    let from = CARRY;
+    let to = from + (await readFully(fh, file, cur, from, Math.min(READ_CHUNK, stop - begin), begin, stop));
+    let base = begin; // the file offset of cur[from]
+    let pos = begin + (to - from); // the next byte to read
+    for (;;) {
+      const final = pos >= stop;
+      let next: Promise<number> | undefined;
+      if (!final) {
+        spare ??= takeChunk();
+        next = readFully(fh, file, spare, CARRY, Math.min(READ_CHUNK, stop - pos), pos, stop);
+      }
+      let stopped: number;
+      try {
+        stopped = await decode(cur, from, to, final, base - from);
+      } catch (e) {
+        await next?.catch(() => undefined); // no read may outlive the task (its file closes next, its buffer is reused)
+        throw e;
+      }
+      if (final) return to - stopped;
+      const got = await next!;
+      const left = to - stopped;
+      base += stopped - from;
+      pos += got;
+      const into = spare!;
+      if (left <= CARRY) {
+        cur.copy(into, CARRY - left, stopped, to);
+        spare = cur.length === STANDARD ? cur : undefined;
+        cur = into;
+        from = CARRY - left;
+        to = CARRY + got;
+      } else {
+        // A record longer than CARRY: it and the new bytes get a buffer of their own (grown per chunk until the record ends).
+        const joined = Buffer.allocUnsafeSlow(CARRY + left + got);
+        cur.copy(joined, CARRY, stopped, to);
+        into.copy(joined, CARRY + left, CARRY, CARRY + got);
+        if (cur.length === STANDARD) giveBack(cur);
+        cur = joined;
+        from = CARRY;
+        to = CARRY + left + got;
+      }
     }
-    let stopped: number;
-    try {
-      stopped = await decode(cur, from, to, final, base - from);
-    } catch (e) {
-      await next?.catch(() => undefined); // no read may outlive the task (its file closes next)
-      throw e;
-    }
-    if (final) return to - stopped;
-    const got = await next!;
-    const left = to - stopped;
-    base += stopped - from;
-    pos += got;
-    const into = spare!;
-    if (left <= CARRY) {
-      cur.copy(into, CARRY - left, stopped, to);
-      spare = cur.length === standard ? cur : undefined;
-      cur = into;
-      from = CARRY - left;
-      to = CARRY + got;
-    } else {
-      // A record longer than CARRY: it and the new bytes get a buffer of their own (grown per chunk until the record ends).
-      const joined = Buffer.allocUnsafeSlow(CARRY + left + got);
-      cur.copy(joined, CARRY, stopped, to);
-      into.copy(joined, CARRY + left, CARRY, CARRY + got);
-      cur = joined;
-      from = CARRY;
-      to = CARRY + left + got;
-    }
+  } finally {
+    // No read is in flight here (a failed decode waited for its read), so both buffers are free.
+    giveBack(cur);
+    giveBack(spare);
   }
 }
 
