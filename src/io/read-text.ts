@@ -20,21 +20,30 @@ export const TEXT_SCHEMA = new Schema([new Field('line', new Utf8(), false)]);
 export async function readTextSplit(split: TextSplit, batchRows: number, bad = new BadRecords()): Promise<RecordBatch[]> {
   const fh = await open(split.file, 'r');
   try {
-    const body = await readRange(fh, split.start, split.end - split.start);
-    let begin = 0;
-    if (split.start > 0) {
-      const before = await readRange(fh, split.start - 1, 1);
-      if (before[0] !== NL) {
-        const nl = body.indexOf(NL);
-        if (nl < 0) return []; // the whole range lies inside a line that started earlier
-        begin = nl + 1;
-      }
+    // One read: the byte before the split (is the split's first byte a line start?), the split, and
+    // TAIL_CHUNK bytes past it, where its last line almost always ends.
+    const from = split.start > 0 ? split.start - 1 : 0;
+    const lim = split.end - from; // byte `end` of the file is raw[lim]
+    const want = lim + TAIL_CHUNK;
+    const raw = await readRange(fh, from, want);
+    let begin = split.start - from;
+    if (split.start > 0 && raw[0] !== NL) {
+      const nl = raw.indexOf(NL, 1);
+      if (nl < 0 || nl + 1 >= lim) return []; // the whole range lies inside a line that started earlier
+      begin = nl + 1;
     }
-    if (begin >= body.length) return [];
-    let text = body;
-    if (body[body.length - 1] !== NL) text = Buffer.concat([body, await readToLineEnd(fh, split.end)]);
+    if (begin >= Math.min(lim, raw.length)) return [];
+    let text = raw;
+    let stop = raw.length;
+    if (raw.length > lim && raw[lim - 1] === NL) stop = lim;
+    else if (raw.length > lim) {
+      const nl = raw.indexOf(NL, lim);
+      if (nl >= 0) stop = nl + 1;
+      // A last line running more than TAIL_CHUNK past the split: read on to its end.
+      else if (raw.length === want) (text = Buffer.concat([raw, await readToLineEnd(fh, from + want)])), (stop = text.length);
+    }
     // A line that is not UTF-8 is a bad record (skipped under --max-bad-records), not silently mangled.
-    const valid = await validUtf8Lines(text, begin, text.length, split.file, split.start, bad);
+    const valid = await validUtf8Lines(text, begin, stop, split.file, from, bad);
     return linesToBatches(valid.buf, valid.from, valid.to, batchRows);
   } finally {
     await fh.close();
