@@ -25,9 +25,11 @@ export async function readCsvSplit(split: CsvSplit, batchRows: number, columns?:
   const fh = await open(split.file, 'r');
   try {
     const syntax = syntaxOf(split.dialect);
-    // Find both record starts from small windows first, then read exactly [begin, stop) in one go.
-    const begin = split.start <= split.dataStart ? split.dataStart : await recordStartAt(fh, split, syntax, split.start);
-    const stop = split.end >= split.fileBytes ? split.fileBytes : await recordStartAt(fh, split, syntax, split.end);
+    // Find both record starts (their reads run at once), then decode exactly [begin, stop).
+    const [begin, stop] = await Promise.all([
+      split.start <= split.dataStart ? split.dataStart : recordStartAt(fh, split, syntax, split.start),
+      split.end >= split.fileBytes ? split.fileBytes : recordStartAt(fh, split, syntax, split.end),
+    ]);
     if (begin >= stop) return [];
     // Decode [begin, stop) a few MB at a time (raw bytes per task stay small whatever the split size).
     let base = begin;
@@ -74,7 +76,11 @@ export async function fillLines(kind: 'CSV' | 'NDJSON' | 'text', examples: BadRe
   });
 }
 
-/** The agreed record start at or after byte `at`, reading as many bytes after it as it takes. */
+/**
+ * The agreed record start at or after byte `at`. A small window settles it on files with quotes; a file
+ * without them needs 2 × maxRecordBytes (the "inside a quote" reading must die of a too-long record),
+ * so the second read takes that whole window at once.
+ */
 async function recordStartAt(fh: FileHandle, split: CsvSplit, syntax: RecordSyntax, at: number): Promise<number> {
   let buf = await readRange(fh, at, TAIL_CHUNK);
   for (;;) {
@@ -82,9 +88,9 @@ async function recordStartAt(fh: FileHandle, split: CsvSplit, syntax: RecordSynt
     const r = agreedRecordStart(buf, 0, buf.length, atEof, syntax);
     if (r.kind === 'found') return at + r.pos;
     if (r.kind === 'more') {
-      const more = await readRange(fh, at + buf.length, Math.max(TAIL_CHUNK, buf.length));
-      if (more.length === 0) throw new InputError(`${split.file} ended early at byte ${at + buf.length}; was it changed during the run?`);
-      buf = Buffer.concat([buf, more]);
+      const more = await readRange(fh, at, Math.max(2 * buf.length, 2 * syntax.maxRecordBytes + TAIL_CHUNK));
+      if (more.length <= buf.length) throw new InputError(`${split.file} ended early at byte ${at + buf.length}; was it changed during the run?`);
+      buf = more;
       continue;
     }
     // Ambiguous or broken quoting: learn the true parser state at `at` by reading from the data start.
