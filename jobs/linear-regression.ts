@@ -1,3 +1,4 @@
+import type { RecordBatch } from 'apache-arrow';
 import { defineJob, type ColumnValues } from 'quiver';
 
 /**
@@ -35,19 +36,13 @@ export default defineJob({
   fold(acc: Moments, batch, ctx) {
     const xs = numbers(ctx.column(batch, ctx.params.x as string));
     const ys = numbers(ctx.column(batch, ctx.params.y as string));
-    const valid = (name: string) => {
-      const v = batch.getChild(name)!;
-      return v.nullCount === 0 ? undefined : (i: number) => v.isValid(i);
-    };
-    const validX = valid(ctx.params.x as string);
-    const validY = valid(ctx.params.y as string);
-    const use = (i: number) => Number.isFinite(xs[i]!) && Number.isFinite(ys[i]!) && (!validX || validX(i)) && (!validY || validY(i));
+    const skip = skippedRows(batch, ctx.params.x as string, ctx.params.y as string, xs, ys);
     // Two passes over the batch: the means first, then sums of centred products.
     let n = 0;
     let sumX = 0;
     let sumY = 0;
     for (let i = 0; i < xs.length; i++) {
-      if (!use(i)) continue;
+      if (skip !== undefined && skip[i] === 1) continue;
       n++;
       sumX += xs[i]!;
       sumY += ys[i]!;
@@ -60,7 +55,7 @@ export default defineJob({
     let syy = 0;
     let sxy = 0;
     for (let i = 0; i < xs.length; i++) {
-      if (!use(i)) continue;
+      if (skip !== undefined && skip[i] === 1) continue;
       const dx = xs[i]! - meanX;
       const dy = ys[i]! - meanY;
       sxx += dx * dx;
@@ -97,6 +92,23 @@ function merge(a: Moments, b: Moments): Moments {
     syy: a.syy + b.syy + dy * dy * w,
     sxy: a.sxy + b.sxy + dx * dy * w,
   };
+}
+
+/**
+ * 1 for each row whose x or y is null, NaN or infinite, or undefined when no row is (the usual case):
+ * the sums then loop over plain typed arrays with one test per row.
+ */
+function skippedRows(batch: RecordBatch, x: string, y: string, xs: ArrayLike<number>, ys: ArrayLike<number>): Uint8Array | undefined {
+  let skip: Uint8Array | undefined;
+  for (let i = 0; i < xs.length; i++) {
+    if (!Number.isFinite(xs[i]!) || !Number.isFinite(ys[i]!)) (skip ??= new Uint8Array(xs.length))[i] = 1;
+  }
+  const vx = batch.getChild(x)!;
+  const vy = batch.getChild(y)!;
+  if (vx.nullCount > 0 || vy.nullCount > 0) {
+    for (let i = 0; i < xs.length; i++) if (!vx.isValid(i) || !vy.isValid(i)) (skip ??= new Uint8Array(xs.length))[i] = 1;
+  }
+  return skip;
 }
 
 /** 64-bit integer columns as doubles; other typed arrays already read as numbers. */
