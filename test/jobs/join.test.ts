@@ -112,6 +112,29 @@ describe('join', () => {
     }
   }
 
+  // The right rows a task reads are gathered out of order (low rows first) and put back in place: every width and text, nulls included.
+  it('gathers right columns of every width and text with nulls, many right rows per key, over several right batches, at 1-3 workers', async () => {
+    const m = 300;
+    const right = new Table({
+      k: makeVector(Int32Array.from({ length: m }, (_, j) => (j * 5) % 7)),
+      s: vectorFromArray(Array.from({ length: m }, (_, j) => (j % 9 === 0 ? null : j % 4 === 0 ? '' : `é${'x'.repeat(j % 13)}${j}`)), new Utf8()),
+      w: vectorFromArray(Array.from({ length: m }, (_, j) => (j % 10 === 3 ? null : BigInt(j) * 2n ** 40n)), new Int64()),
+      h: makeVector(Int16Array.from({ length: m }, (_, j) => j - 150)),
+      b: makeVector(Uint8Array.from({ length: m }, (_, j) => j % 256)),
+    });
+    const left = new Table({ key: vectorFromArray(Array.from({ length: 200 }, (_, i) => (i % 23 === 0 ? null : (i * 3) % 10)), new Int32()), i: makeVector(Int32Array.from({ length: 200 }, (_, i) => i)) });
+    await writeArrowFile(file('wide-right.arrow'), right.batches.flatMap((b) => [b.slice(0, 64), b.slice(64, 128), b.slice(128)]));
+    await writeArrowFile(file('wide-left.arrow'), left.batches);
+    for (const [workers, engine] of engines) {
+      for (const strategy of ['broadcast', 'shuffle']) {
+        for (const how of ['inner', 'left'] as const) {
+          const { table } = await engine.run('join', { input: file('wide-left.arrow'), params: { right: file('wide-right.arrow'), on: 'key', rightOn: 'k', how, strategy }, batchRows: 70 });
+          expect(rowsOf(table), `${workers} worker(s), ${strategy}, ${how}`).toEqual(nestedLoopJoin(rowsOf(left), rowsOf(right), ['key'], ['k'], how, namesOf(left), namesOf(right)));
+        }
+      }
+    }
+  });
+
   it('chooses the strategy by the right side\'s size, and keeps only the columns asked for', async () => {
     const params = { right: file('customers.arrow'), on: 'customer_id', rightOn: 'id', columns: 'name,order_id,amount' };
     const small = await engines.get(2)!.run('join', { input: file('orders.arrow'), params });
