@@ -4,7 +4,7 @@ import { BadRecords, type BadRecord } from './bad-records.js';
 import { BoolBuilder, DictBuilder, Float64Builder, Int32Builder, Utf8Builder, makeBuilder, type ColumnBuilder } from './column-builders.js';
 import { arrowTypeOf, type ColumnSpec } from './column-types.js';
 import { EXPECTED, POW10, parseBool, parseFloat64, parseInt32 } from './parse-values.js';
-import { makeFastRecord, type FastRecord } from './csv-fast-record.js';
+import { makeFastRecord, type FastRecords } from './csv-fast-record.js';
 
 /** How a CSV file is written. Plain data: it travels inside splits. */
 export interface CsvDialect {
@@ -56,7 +56,7 @@ export class CsvDecoder {
   private strs: Utf8Builder[] = [];
   /** The generated reader of simple records (io/csv-fast-record.ts), bound to this batch's columns. */
   private readonly makeFast: ReturnType<typeof makeFastRecord>;
-  private fast: FastRecord | undefined;
+  private fast: FastRecords | undefined;
   private row = 0;
   readonly batches: RecordBatch[] = [];
   private readonly d: number;
@@ -147,11 +147,13 @@ export class CsvDecoder {
 
   private decodeRange(buf: Buffer, from: number, to: number, final: boolean, checkUtf8: boolean): number {
     const { d, q, kinds, width } = this;
+    // Records that start at or before the last LF end before `to`: they take the reader without bounds tests.
+    const lastLf = this.fast !== undefined && !checkUtf8 ? buf.lastIndexOf(NL, to - 1) : -1;
     let pos = from;
     while (pos < to) {
       const recordStart = pos;
       if (this.fast !== undefined && !checkUtf8) {
-        const end = this.fast(buf, pos, to, this.row);
+        const end = pos <= lastLf ? this.fast.inside(buf, pos, to, this.row) : this.fast.checked(buf, pos, to, this.row);
         if (end > 0) {
           pos = end;
           if (++this.row === this.batchRows) this.flush();
@@ -295,6 +297,10 @@ export class CsvDecoder {
         pos++; // LF
         break;
       }
+      // A bad record whose end is not in this chunk waits for the next one, as any unfinished record
+      // does: else its rest would be read as a record of its own (counted again, or even accepted),
+      // and its problem told from a field cut short.
+      if (problem && !final && pos >= to && buf[to - 1] !== NL) return this.unfinished(row, recordStart);
       if (!problem && f + 1 !== width) {
         problem = f + 1 > width
           ? { offset: recordStart, expected: `${width} fields`, found: `${f + 1} fields (too many; is the delimiter right, or is a field with a delimiter not quoted?)` }

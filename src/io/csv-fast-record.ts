@@ -9,6 +9,14 @@ import type { DictBuilder, Utf8Builder } from './column-builders.js';
  */
 export type FastRecord = (buf: Uint8Array, pos: number, to: number, row: number) => number;
 
+/**
+ * The generated reader in two variants. `inside` may only be called for a record that starts before
+ * an LF that is before `to` (e.g. before the chunk's last LF): every scan of a field stops at an LF at
+ * the latest, so it reads bytes without testing `p < to` (a test per byte in the hot loops) and
+ * accepts exactly what `checked` accepts.
+ */
+export interface FastRecords { checked: FastRecord; inside: FastRecord }
+
 /** Column kinds of the generated reader (the decoder's numbering). */
 export const FAST_KIND = { skip: 0, int32: 1, float64: 2, bool: 3, utf8: 4, dict: 5 } as const;
 
@@ -16,19 +24,21 @@ export const FAST_KIND = { skip: 0, int32: 1, float64: 2, bool: 3, utf8: 4, dict
  * Generates a record reader specialised for one file's columns: straight-line code per field with the
  * delimiter, the field's end byte and its type as constants, so the hot loop has no per-field switch.
  * Only numbers (byte values, column indices) are spliced into the source. Returns a factory that
- * binds one batch's column arrays.
+ * binds one batch's column arrays to both variants.
  */
 export function makeFastRecord(
   kinds: ArrayLike<number>,
   delimiter: number,
   quote: number,
   maxRecordBytes: number,
-): ((i32: Int32Array[], f64: Float64Array[], dicts: DictBuilder[], strs: Utf8Builder[]) => FastRecord) | undefined {
+): ((i32: Int32Array[], f64: Float64Array[], dicts: DictBuilder[], strs: Utf8Builder[]) => FastRecords) | undefined {
   const n = kinds.length;
   if (n === 0) return undefined;
   for (let f = 0; f < n; f++) if (kinds[f] === FAST_KIND.bool) return undefined; // rare: leave to the general path
   const D = delimiter;
   const Q = quote < 0 ? -2 : quote;
+  // `@IN ` guards a byte read (`p < to && `) and `@AT` reads the byte at p or -1 past `to`; the
+  // variant for records known to end before `to` drops both (see FastRecords.inside).
   const lines: string[] = [];
   const bind: string[] = [];
   lines.push('let p = pos, b = 0, c = 0, s = 0, e = 0, v = 0, m = 0, k = 0, neg = false;');
@@ -37,34 +47,34 @@ export function makeFastRecord(
     const E = last ? 10 : D;
     // After a field's text, `b` holds the byte at p (or -1 at `to`); a CR before the final LF is allowed.
     const endCheck = last
-      ? `if (b === 13) { p++; b = p < to ? buf[p] : -1; } if (b !== 10) return -1; p++;`
+      ? `if (b === 13) { p++; b = @AT; } if (b !== 10) return -1; p++;`
       : `if (b !== ${E}) return -1; p++;`;
     switch (kinds[f]) {
       case FAST_KIND.skip:
-        lines.push(`s = p; if (p < to && buf[p] === ${Q}) return -1;`);
-        lines.push(`while (p < to && (b = buf[p]) !== ${D} && b !== 10) p++; b = p < to ? buf[p] : -1;`);
+        lines.push(`s = p; if (@IN buf[p] === ${Q}) return -1;`);
+        lines.push(`while (@IN (b = buf[p]) !== ${D} && b !== 10) p++; b = @AT;`);
         lines.push(last ? `if (b !== 10) return -1; p++;` : `if (b !== ${D}) return -1; p++;`);
         break;
       case FAST_KIND.int32:
         bind.push(`const I${f} = i32[${f}];`);
-        lines.push(`b = p < to ? buf[p] : -1; neg = b === 45; if (neg || b === 43) p++; s = p; v = 0;`);
-        lines.push(`while (p < to && (c = buf[p] - 48) >= 0 && c <= 9) { v = v * 10 + c; p++; }`);
+        lines.push(`b = @AT; neg = b === 45; if (neg || b === 43) p++; s = p; v = 0;`);
+        lines.push(`while (@IN (c = buf[p] - 48) >= 0 && c <= 9) { v = v * 10 + c; p++; }`);
         lines.push(`k = p - s; if (k === 0 || k > 10) return -1; if (neg) v = -v; if (v > 2147483647 || v < -2147483648) return -1;`);
-        lines.push(`b = p < to ? buf[p] : -1; ${endCheck} I${f}[row] = v;`);
+        lines.push(`b = @AT; ${endCheck} I${f}[row] = v;`);
         break;
       case FAST_KIND.float64:
         bind.push(`const F${f} = f64[${f}];`);
-        lines.push(`b = p < to ? buf[p] : -1; neg = b === 45; if (neg || b === 43) p++; s = p; m = 0;`);
-        lines.push(`while (p < to && (c = buf[p] - 48) >= 0 && c <= 9) { m = m * 10 + c; p++; }`);
-        lines.push(`k = p - s; e = 0; if (p < to && buf[p] === 46) { p++; s = p; while (p < to && (c = buf[p] - 48) >= 0 && c <= 9) { m = m * 10 + c; p++; } e = p - s; k += e; }`);
+        lines.push(`b = @AT; neg = b === 45; if (neg || b === 43) p++; s = p; m = 0;`);
+        lines.push(`while (@IN (c = buf[p] - 48) >= 0 && c <= 9) { m = m * 10 + c; p++; }`);
+        lines.push(`k = p - s; e = 0; if (@IN buf[p] === 46) { p++; s = p; while (@IN (c = buf[p] - 48) >= 0 && c <= 9) { m = m * 10 + c; p++; } e = p - s; k += e; }`);
         lines.push(`if (k === 0 || m >= 9007199254740992 || e > 22) return -1;`);
-        lines.push(`b = p < to ? buf[p] : -1; ${endCheck} v = e === 0 ? m : m / P10[e]; F${f}[row] = neg ? -v : v;`);
+        lines.push(`b = @AT; ${endCheck} v = e === 0 ? m : m / P10[e]; F${f}[row] = neg ? -v : v;`);
         break;
       case FAST_KIND.utf8:
       case FAST_KIND.dict: {
         const target = kinds[f] === FAST_KIND.dict ? `T${f}` : `S${f}`;
         bind.push(kinds[f] === FAST_KIND.dict ? `const T${f} = dicts[${f}];` : `const S${f} = strs[${f}];`);
-        lines.push(`s = p; while (p < to && (b = buf[p]) !== ${D} && b !== 10) p++; b = p < to ? buf[p] : -1;`);
+        lines.push(`s = p; while (@IN (b = buf[p]) !== ${D} && b !== 10) p++; b = @AT;`);
         lines.push(`if (p === s || buf[s] === ${Q}) return -1; e = p;`);
         if (last) lines.push(`if (b !== 10) return -1; if (buf[e - 1] === 13) { e--; if (e === s) return -1; } p++;`);
         else lines.push(`if (b !== ${D}) return -1; p++;`);
@@ -74,7 +84,10 @@ export function makeFastRecord(
     }
   }
   lines.push(`if (p - pos > ${maxRecordBytes}) return -1;`, 'return p;');
-  const source = `${bind.join('\n')}\nreturn function fastRecord(buf, pos, to, row) {\n${lines.join('\n')}\n};`;
+  const body = lines.join('\n');
+  const checked = body.replaceAll('@IN ', 'p < to && ').replaceAll('@AT', '(p < to ? buf[p] : -1)');
+  const inside = body.replaceAll('@IN ', '').replaceAll('@AT', 'buf[p]');
+  const source = `${bind.join('\n')}\nreturn {\nchecked: function fastRecord(buf, pos, to, row) {\n${checked}\n},\ninside: function fastRecordInside(buf, pos, to, row) {\n${inside}\n},\n};`;
   let factory = factories.get(source);
   if (!factory) {
     factory = new Function('P10', 'i32', 'f64', 'dicts', 'strs', source) as Factory;
@@ -84,7 +97,7 @@ export function makeFastRecord(
   return (i32, f64, dicts, strs) => make(P10, i32, f64, dicts, strs);
 }
 
-type Factory = (p10: number[], i32: Int32Array[], f64: Float64Array[], dicts: DictBuilder[], strs: Utf8Builder[]) => FastRecord;
+type Factory = (p10: number[], i32: Int32Array[], f64: Float64Array[], dicts: DictBuilder[], strs: Utf8Builder[]) => FastRecords;
 
 const P10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
 
