@@ -5,6 +5,7 @@ import { InputError } from '../errors.js';
 import { batchHeaderFromMessage } from '../io/arrow-columns.js';
 import { readRange } from '../io/file-range.js';
 import type { ArrowFileSplit } from './split.js';
+import { rememberedLayout } from './layout-cache.js';
 
 const MAGIC = Buffer.from('ARROW1');
 
@@ -22,7 +23,11 @@ export interface ArrowFileLayout {
 }
 
 /** Reads the footer and record batch headers of an Arrow IPC file. */
-export async function readArrowFileLayout(file: string): Promise<ArrowFileLayout> {
+export function readArrowFileLayout(file: string): Promise<ArrowFileLayout> {
+  return rememberedLayout('arrow', file, null, () => readArrowFooter(file));
+}
+
+async function readArrowFooter(file: string): Promise<ArrowFileLayout> {
   const fh = await open(file, 'r');
   try {
     const { size } = await fh.stat();

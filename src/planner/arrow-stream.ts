@@ -3,13 +3,18 @@ import { Message, MessageHeader } from 'apache-arrow';
 import { InputError } from '../errors.js';
 import { readRange } from '../io/file-range.js';
 import type { ArrowFileLayout } from './arrow-file.js';
+import { rememberedLayout } from './layout-cache.js';
 
 /**
  * Reads the layout of an Arrow IPC *stream* file (`.arrows`) by hopping from message header to
  * message header — 8 bytes plus the flatbuffer per message, never the bodies — so its record batches
  * can be cut into splits exactly like those of an Arrow IPC file.
  */
-export async function readArrowStreamLayout(file: string): Promise<ArrowFileLayout> {
+export function readArrowStreamLayout(file: string): Promise<ArrowFileLayout> {
+  return rememberedLayout('arrows', file, null, () => readArrowStreamHeaders(file));
+}
+
+async function readArrowStreamHeaders(file: string): Promise<ArrowFileLayout> {
   const fh = await open(file, 'r');
   try {
     const { size } = await fh.stat();

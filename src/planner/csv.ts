@@ -7,6 +7,7 @@ import { sampleRecords } from '../io/csv-sample.js';
 import { readRange } from '../io/file-range.js';
 import { TypeSniffer } from '../io/infer-types.js';
 import type { CsvSplit } from './split.js';
+import { rememberedLayout } from './layout-cache.js';
 
 /** CSV options as users give them; unset ones are defaulted from the file. */
 export interface CsvOptions {
@@ -65,7 +66,12 @@ export function csvDialectOf(file: string, o: CsvOptions = {}): CsvDialect {
 }
 
 /** Reads the start of a CSV file: BOM, header, and column types from a sample. */
-export async function readCsvLayout(file: string, bytes: number, options: CsvOptions = {}, columns: ColumnOptions = {}): Promise<CsvLayout> {
+export function readCsvLayout(file: string, bytes: number, options: CsvOptions = {}, columns: ColumnOptions = {}): Promise<CsvLayout> {
+  // A copy of the columns: the planner widens them when files of one input disagree.
+  return rememberedLayout('csv', file, [bytes, options, columns], () => sampleCsvLayout(file, bytes, options, columns), (l) => ({ ...l, columns: [...l.columns] }));
+}
+
+async function sampleCsvLayout(file: string, bytes: number, options: CsvOptions, columns: ColumnOptions): Promise<CsvLayout> {
   const fh = await open(file, 'r');
   try {
     const head = await readRange(fh, 0, Math.min(bytes, Math.max(SAMPLE_BYTES, (options.maxRecordBytes ?? 0) + 1)));

@@ -6,6 +6,7 @@ import { flattenObject } from '../io/flatten.js';
 import { TypeSniffer } from '../io/infer-types.js';
 import type { ColumnOptions } from './csv.js';
 import type { NdjsonSplit } from './split.js';
+import { rememberedLayout } from './layout-cache.js';
 
 /** What the planner learns from the start of an NDJSON file. */
 export interface NdjsonLayout {
@@ -22,7 +23,12 @@ const SAMPLE_BYTES = 1 << 20;
 const SAMPLE_LINES = 10_000;
 
 /** Reads the first lines of an NDJSON file and infers its (flattened) columns. */
-export async function readNdjsonLayout(file: string, bytes: number, given: ColumnOptions = {}): Promise<NdjsonLayout> {
+export function readNdjsonLayout(file: string, bytes: number, given: ColumnOptions = {}): Promise<NdjsonLayout> {
+  // A copy of the columns: the planner widens them when files of one input disagree.
+  return rememberedLayout('ndjson', file, [bytes, given], () => sampleNdjsonLayout(file, bytes, given), (l) => ({ ...l, columns: [...l.columns] }));
+}
+
+async function sampleNdjsonLayout(file: string, bytes: number, given: ColumnOptions): Promise<NdjsonLayout> {
   const fh = await open(file, 'r');
   try {
     const head = await readRange(fh, 0, Math.min(bytes, SAMPLE_BYTES));

@@ -4,6 +4,7 @@ import { tableFromIPC, type Schema } from 'apache-arrow';
 import { InputError } from '../errors.js';
 import { readRange } from '../io/file-range.js';
 import type { ParquetSplit } from './split.js';
+import { rememberedLayout } from './layout-cache.js';
 
 /** What the planner learns from a Parquet footer. */
 export interface ParquetLayout {
@@ -37,7 +38,11 @@ export async function openParquet(file: string) {
 }
 
 /** Reads a Parquet file's footer: schema and row groups. */
-export async function readParquetLayout(file: string, bytes: number): Promise<ParquetLayout> {
+export function readParquetLayout(file: string, bytes: number): Promise<ParquetLayout> {
+  return rememberedLayout('parquet', file, bytes, () => readParquetFooter(file, bytes));
+}
+
+async function readParquetFooter(file: string, bytes: number): Promise<ParquetLayout> {
   const pf = await openParquet(file);
   try {
     const meta = pf.metadata();
