@@ -23,7 +23,7 @@ export function registerConvert(program: Command): void {
     .option('--output-format <format>', 'arrow, arrows, parquet, csv or ndjson, instead of telling by extension')
     .option('--overwrite', 'replace the output if it exists')
     .option('-w, --workers <n>', 'worker threads (default: the cores Node may use)', positiveInt('--workers'))
-    .option('--split-size <size>', 'bytes per split (default: input ÷ (workers × 4), 1 MB–64 MB)')
+    .option('--split-size <size>', 'bytes per split (default: input ÷ (workers × 4), 1 MB–64 MB, the last ranges smaller)')
     .option('-q, --quiet', 'no summary on stderr')
     .action(async (args: string[], o: FormatFlags & { outputFormat?: string; overwrite?: boolean; workers?: number; splitSize?: string; quiet?: boolean }) => {
       if (args.length < 2) throw new UsageError('convert needs an input and an output: quiver convert <input> <output>');

@@ -21,7 +21,7 @@ export function addInputOptions(cmd: Command): Command {
     .option('--input-format <format>', 'treat inputs as arrow, arrows, csv, ndjson, parquet or text, instead of telling by extension')
     .option('-w, --workers <n>', 'worker threads (default: the cores Node may use)', positiveInt('--workers'))
     .option('-r, --reducers <n>', 'reduce partitions (default: workers)', positiveInt('--reducers'))
-    .option('--split-size <size>', 'bytes per split, e.g. 4KB, 64MB, 1GB (default: input ÷ (workers × 4), 1 MB–64 MB)')
+    .option('--split-size <size>', 'bytes per split, e.g. 4KB, 64MB, 1GB (default: input ÷ (workers × 4), 1 MB–64 MB, the last ranges smaller)')
     .option('--batch-rows <n>', 'rows per split for Arrow input, and most rows per batch given to map', positiveInt('--batch-rows'))
     .option('-p, --param <name=value>', 'job parameter, repeatable', collect, []);
 }

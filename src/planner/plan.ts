@@ -99,9 +99,11 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
       totalRows = undefined;
     }
   }
+  const cut = options.splitBytes === undefined && options.workers > 1 ? guidedTail(splits, options.workers) : splits;
+  if (cut !== splits) for (const pf of planned) pf.splits = cut.filter((s) => s.file === pf.path).length;
   return {
     files: planned,
-    splits,
+    splits: cut,
     workers: options.workers,
     reducers: checkReducers(options.reducers ?? options.workers),
     splitBytes,
@@ -109,6 +111,54 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
     totalBytes,
     totalRows,
   };
+}
+
+/** The smallest piece the guided tail cuts: a task must stay worth its start-up (a CSV split finds its first record in a window read). */
+const MIN_TAIL_PIECE = 4 << 20;
+
+/**
+ * Guided scheduling (as OpenMP's `schedule(guided)`): byte-range splits (text, CSV, NDJSON) are cut so
+ * that no task is larger than the bytes still to come after it ÷ (2 × workers), down to a few MB. The
+ * first tasks keep the default size; the last ones shrink, so workers finish together even when one
+ * runs slower than the other (a busy core on a shared machine, a split of costlier records): at the end
+ * a worker waits at most for one small task, not for one of the default size. Only for the default
+ * split size: a split size the user gives is kept as given. Ids are numbered again in order.
+ */
+export function guidedTail(splits: Split[], workers: number): Split[] {
+  let remaining = splits.reduce((n, s) => n + s.bytes, 0);
+  const out: Split[] = [];
+  for (let i = 0; i < splits.length; ) {
+    const s = splits[i]!;
+    if (s.kind !== 'text' && s.kind !== 'csv' && s.kind !== 'ndjson') {
+      out.push({ ...s, id: out.length });
+      remaining -= s.bytes;
+      i++;
+      continue;
+    }
+    // A run of adjacent ranges of one file is cut again as a whole; no piece exceeds the largest of them.
+    let j = i + 1;
+    let most = s.bytes;
+    while (j < splits.length && splits[j]!.kind === s.kind && splits[j]!.file === s.file && (splits[j] as typeof s).start === (splits[j - 1] as typeof s).end) {
+      most = Math.max(most, splits[j]!.bytes);
+      j++;
+    }
+    const runEnd = (splits[j - 1] as typeof s).end;
+    // A CSV range must span 4 × the longest record allowed (see splitCsvFile); that is a hard floor.
+    const floor = s.kind === 'csv' ? 4 * s.dialect.maxRecordBytes + 4 : 1;
+    const least = Math.max(floor, Math.min(most, MIN_TAIL_PIECE));
+    for (let start = s.start; start < runEnd; ) {
+      const cap = Math.min(most, Math.max(least, Math.ceil(remaining / (2 * workers))));
+      const left = runEnd - start;
+      // A rest smaller than the least piece is not a task of its own: the two share what is left.
+      const half = Math.ceil(left / 2);
+      const end = left <= cap ? runEnd : left >= cap + least ? start + cap : half >= floor ? start + half : runEnd;
+      out.push({ ...s, id: out.length, start, end, bytes: end - start });
+      remaining -= end - start;
+      start = end;
+    }
+    i = j;
+  }
+  return out;
 }
 
 function checkReducers(r: number): number {

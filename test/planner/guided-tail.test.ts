@@ -1,0 +1,89 @@
+import path from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { makePlan, run, type Split } from 'quiver';
+import { guidedTail } from '../../dist/src/planner/plan.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const MB = 2 ** 20;
+const text = (file: string, start: number, end: number, id: number): Split => ({ kind: 'text', id, file, start, end, bytes: end - start });
+/** Uniform splits of `size` over a file of `bytes`, as the planner makes them. */
+const uniform = (file: string, bytes: number, size: number, firstId = 0): Split[] =>
+  Array.from({ length: Math.ceil(bytes / size) }, (_, i) => text(file, i * size, Math.min(bytes, (i + 1) * size), firstId + i));
+
+type Range = Split & { start: number; end: number };
+
+describe('guided tail of byte-range splits', () => {
+  it('cover every file byte once, in order, with no piece above the default size and the last ones small', () => {
+    for (const [bytes, workers] of [[486 * MB, 2], [486 * MB, 3], [1400 * MB, 2], [37 * MB, 2], [3 * MB, 2]] as const) {
+      const size = Math.min(64 * MB, Math.max(MB, Math.ceil(bytes / (workers * 4))));
+      const before = uniform('a.csv', bytes, size);
+      const after = guidedTail(before, workers) as Range[];
+      expect(after.map((s) => s.id)).toEqual(after.map((_, i) => i));
+      let at = 0;
+      for (const s of after) {
+        expect(s.start).toBe(at);
+        expect(s.bytes).toBe(s.end - s.start);
+        expect(s.bytes).toBeLessThanOrEqual(size);
+        at = s.end;
+      }
+      expect(at).toBe(bytes);
+      // No piece is larger than the bytes from its start to the end ÷ (2 × workers) (at least the least
+      // piece, 4 MB), plus a rest too small to stand alone.
+      let remaining = bytes;
+      const least = Math.min(size, 4 * MB);
+      for (const s of after) {
+        expect(s.bytes).toBeLessThanOrEqual(Math.max(least, Math.ceil(remaining / (2 * workers))) + least);
+        remaining -= s.bytes;
+      }
+      if (bytes > 64 * MB) expect(after[after.length - 1]!.bytes).toBeLessThanOrEqual(8 * MB);
+      expect(after.length).toBeGreaterThanOrEqual(before.length);
+    }
+  });
+
+  it('keep other kinds as they are, and cut runs of different files apart', () => {
+    const parquet: Split = { kind: 'parquet', id: 0, file: 'p.parquet', rowGroups: [0, 1], rowStart: 0, rows: 10, bytes: 40 * MB };
+    const splits = [...uniform('a.txt', 100 * MB, 25 * MB, 1), parquet, ...uniform('b.txt', 100 * MB, 25 * MB, 6)];
+    const after = guidedTail(splits, 2) as Range[];
+    expect(after.filter((s) => s.kind === 'parquet')).toEqual([{ ...parquet, id: after.findIndex((s) => s.kind === 'parquet') }]);
+    for (const f of ['a.txt', 'b.txt']) {
+      const mine = after.filter((s) => s.file === f);
+      expect(mine[0]!.start).toBe(0);
+      expect(mine[mine.length - 1]!.end).toBe(100 * MB);
+      for (let i = 1; i < mine.length; i++) expect(mine[i]!.start).toBe(mine[i - 1]!.end);
+    }
+  });
+
+  it('apply only to the default split size with more than one worker, and read to the reference', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'wide.csv');
+    // 72 MB, big enough that the default plan at 2 and 3 workers cuts a guided tail: a block of
+    // 1000 records written 4000 times (quick to make; the reference is the block's sums × 4000).
+    const repeats = 4000;
+    const lines: string[] = [];
+    const want = new Map<number, number>();
+    for (let i = 0; i < 1000; i++) {
+      const k = (i * 7919) % 17;
+      const v = (i * 104729) % 1000;
+      want.set(k, (want.get(k) ?? 0) + v * repeats);
+      lines.push(`${k},${v},xxxxxxx`);
+    }
+    const block = Buffer.from(lines.join('\n') + '\n');
+    writeFileSync(file, Buffer.concat([Buffer.from('k,v,pad\n'), ...Array(repeats).fill(block)]));
+    const one = await makePlan({ inputs: [file], workers: 1 });
+    const given = await makePlan({ inputs: [file], workers: 2, splitBytes: 8 * MB });
+    expect(given.splits.every((s) => s.bytes <= 8 * MB)).toBe(true);
+    expect(new Set(given.splits.slice(0, -1).map((s) => s.bytes)).size).toBe(1);
+    expect(new Set(one.splits.slice(0, -1).map((s) => s.bytes)).size).toBe(1);
+    for (const workers of [2, 3]) {
+      const plan = await makePlan({ inputs: [file], workers });
+      const sizes = plan.splits.map((s) => s.bytes);
+      expect(sizes[sizes.length - 2]!).toBeLessThan(sizes[0]!);
+      expect(plan.files[0]!.splits).toBe(plan.splits.length);
+      const result = await run('groupby', { input: file, workers, params: { by: 'k', agg: 'sum:v' } });
+      const got = new Map<number, number>();
+      for (const row of result.table!.toArray()) got.set(row.k, row.sum_v);
+      expect(got).toEqual(want);
+    }
+  });
+});
