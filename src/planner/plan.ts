@@ -118,7 +118,8 @@ const MIN_TAIL_PIECE = 4 << 20;
 
 /**
  * Guided scheduling (as OpenMP's `schedule(guided)`): byte-range splits (text, CSV, NDJSON) are cut so
- * that no task is larger than the bytes still to come after it ÷ (2 × workers), down to a few MB. The
+ * that no task is larger than the bytes still to come after it ÷ (2 × workers), down to a few MB;
+ * Parquet splits likewise, between row groups (one row group is the least). The
  * first tasks keep the default size; the last ones shrink, so workers finish together even when one
  * runs slower than the other (a busy core on a shared machine, a split of costlier records): at the end
  * a worker waits at most for one small task, not for one of the default size. Only for the default
@@ -129,6 +130,32 @@ export function guidedTail(splits: Split[], workers: number): Split[] {
   const out: Split[] = [];
   for (let i = 0; i < splits.length; ) {
     const s = splits[i]!;
+    if (s.kind === 'parquet') {
+      // Row groups are what parquet-wasm reads: a split is cut between them, never inside one.
+      const cap = () => Math.max(1, Math.ceil(remaining / (2 * workers)));
+      let piece: typeof s | undefined;
+      let row = s.rowStart;
+      s.rowGroups.forEach((g, k) => {
+        const group = s.groups[k]!;
+        if (piece && piece.bytes + group.bytes > cap()) {
+          out.push(piece);
+          remaining -= piece.bytes;
+          piece = undefined;
+        }
+        piece ??= { ...s, id: out.length, rowGroups: [], groups: [], rowStart: row, rows: 0, bytes: 0 };
+        piece.rowGroups.push(g);
+        piece.groups.push(group);
+        piece.rows += group.rows;
+        piece.bytes += group.bytes;
+        row += group.rows;
+      });
+      if (piece) {
+        out.push(piece);
+        remaining -= piece.bytes;
+      }
+      i++;
+      continue;
+    }
     if (s.kind !== 'text' && s.kind !== 'csv' && s.kind !== 'ndjson') {
       out.push({ ...s, id: out.length });
       remaining -= s.bytes;

@@ -92,6 +92,8 @@ export interface ParquetSplit {
   id: number;
   file: string;
   rowGroups: number[];
+  /** Rows and compressed bytes of each of `rowGroups`, so that the planner can cut the split again. */
+  groups: Array<{ rows: number; bytes: number }>;
   /** Row of the file where the split starts. */
   rowStart: number;
   rows: number;

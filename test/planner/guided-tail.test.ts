@@ -41,17 +41,30 @@ describe('guided tail of byte-range splits', () => {
     }
   });
 
-  it('keep other kinds as they are, and cut runs of different files apart', () => {
-    const parquet: Split = { kind: 'parquet', id: 0, file: 'p.parquet', rowGroups: [0, 1], rowStart: 0, rows: 10, bytes: 40 * MB };
-    const splits = [...uniform('a.txt', 100 * MB, 25 * MB, 1), parquet, ...uniform('b.txt', 100 * MB, 25 * MB, 6)];
+  it('cut Parquet splits between row groups only, and runs of different files apart', () => {
+    const groups = Array.from({ length: 12 }, (_, i) => ({ rows: 100 + i, bytes: 5 * MB }));
+    const parquet: Split = { kind: 'parquet', id: 4, file: 'p.parquet', rowGroups: groups.map((_, i) => i), groups, rowStart: 0, rows: groups.reduce((n, g) => n + g.rows, 0), bytes: 60 * MB };
+    const splits = [...uniform('a.txt', 100 * MB, 25 * MB, 0), parquet, ...uniform('b.txt', 100 * MB, 25 * MB, 5)];
     const after = guidedTail(splits, 2) as Range[];
-    expect(after.filter((s) => s.kind === 'parquet')).toEqual([{ ...parquet, id: after.findIndex((s) => s.kind === 'parquet') }]);
+    expect(after.map((s) => s.id)).toEqual(after.map((_, i) => i));
+    const pieces = after.filter((s) => s.kind === 'parquet') as Array<Extract<Split, { kind: 'parquet' }>>;
+    expect(pieces.flatMap((p) => p.rowGroups)).toEqual(parquet.rowGroups);
+    let row = 0;
+    for (const p of pieces) {
+      expect(p.rowStart).toBe(row);
+      expect(p.rows).toBe(p.rowGroups.reduce((n, g) => n + groups[g]!.rows, 0));
+      expect(p.bytes).toBe(p.rowGroups.length * 5 * MB);
+      row += p.rows;
+    }
+    // 100 MB of b.txt follows: the parquet split (≤ 160 MB ÷ 4 = 40 MB a task) is cut in two.
+    expect(pieces.map((p) => p.rowGroups.length)).toEqual([8, 4]);
     for (const f of ['a.txt', 'b.txt']) {
       const mine = after.filter((s) => s.file === f);
       expect(mine[0]!.start).toBe(0);
       expect(mine[mine.length - 1]!.end).toBe(100 * MB);
       for (let i = 1; i < mine.length; i++) expect(mine[i]!.start).toBe(mine[i - 1]!.end);
     }
+    expect(after.filter((s) => s.file === 'b.txt').length).toBeGreaterThan(4);
   });
 
   it('apply only to the default split size with more than one worker, and read to the reference', async () => {

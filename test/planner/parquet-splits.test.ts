@@ -60,15 +60,22 @@ describe('Parquet splits', () => {
     writeFileSync(file, pq.writeParquet(pq.Table.fromIPCStream(tableToIPC(tableFromArrays({ k, v }), 'stream')), props));
     const want = new Map<number, number>();
     for (let i = 0; i < n; i++) want.set(k[i]!, (want.get(k[i]!) ?? 0) + v[i]!);
+    const guided = await makePlan({ inputs: [file], workers: 2 });
+    const sizes = guided.splits.map((s) => s.bytes);
+    expect(sizes[sizes.length - 1]!).toBeLessThan(sizes[0]!);
+    expect(guided.splits.flatMap((s) => (s.kind === 'parquet' ? s.rowGroups : []))).toEqual(Array.from({ length: Math.ceil(n / 137) }, (_, i) => i));
     for (const splitSize of ['2KB', '9KB', '64MB']) {
       const plan = await makePlan({ inputs: [file], workers: 2, splitBytes: Number.parseInt(splitSize) * (splitSize.endsWith('MB') ? 2 ** 20 : 2 ** 10) });
       expect(plan.splits.flatMap((s) => (s.kind === 'parquet' ? s.rowGroups : []))).toEqual(Array.from({ length: Math.ceil(n / 137) }, (_, i) => i));
       for (const workers of [1, 2, 3]) {
-        const result = await run('groupby', { input: file, workers, splitSize, params: { by: 'k', agg: 'sum:v' } });
-        const got = new Map<number, number>();
-        for (const row of result.table!.toArray()) got.set(row.k, row.sum_v);
-        expect(got.size).toBe(want.size);
-        for (const [key, sum] of want) expect(got.get(key)).toBeCloseTo(sum, 6);
+        // The default split size too: it cuts a guided tail between row groups at 2 and 3 workers.
+        for (const size of [splitSize, undefined]) {
+          const result = await run('groupby', { input: file, workers, splitSize: size, params: { by: 'k', agg: 'sum:v' } });
+          const got = new Map<number, number>();
+          for (const row of result.table!.toArray()) got.set(row.k, row.sum_v);
+          expect(got.size).toBe(want.size);
+          for (const [key, sum] of want) expect(got.get(key)).toBeCloseTo(sum, 6);
+        }
       }
     }
   });
