@@ -4,7 +4,7 @@ import { joinedColumns, joinedTable } from './assemble.js';
 import { emptyTable } from './check.js';
 import { buildKeyTable, headOf, type KeyTable } from './hash-table.js';
 import { batchKeys } from './keys.js';
-import { chunkOf, pick, readOrder, tableOfChunks, take, type Chunk } from './take.js';
+import { chunkOf, moveOut, pick, readOrder, tableOfChunks, take, type Chunk } from './take.js';
 import type { JoinParams } from './params.js';
 
 interface Probed { chunks: Chunk[]; seq: number }
@@ -46,7 +46,9 @@ export const probe = defineJob({
       const right = pairs.right.subarray(0, pairs.length);
       const others = rightTable(ctx.params.right as unknown as Uint8Array);
       const columns = joinedColumns(pick(batch, pairs.left.subarray(0, pairs.length)), others, right, [], ctx.params.columns as string[], readOrder(right));
-      acc.chunks.push(chunkOf(columns, ctx.split.id, acc.seq));
+      const chunk = chunkOf(columns, ctx.split.id, acc.seq);
+      moveOut(ctx, chunk.ipc);
+      acc.chunks.push(chunk);
     }
     acc.seq++;
     return acc;

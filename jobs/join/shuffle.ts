@@ -4,7 +4,7 @@ import { defineJob, makePlan, UsageError, type DriverContext, type Key } from 'q
 import { joinedTable } from './assemble.js';
 import { emptyTable } from './check.js';
 import { batchKeys } from './keys.js';
-import { chunkOf, pick, tableOfChunks, type Chunk } from './take.js';
+import { chunkOf, moveOut, pick, tableOfChunks, type Chunk } from './take.js';
 import type { JoinParams } from './params.js';
 
 /**
@@ -102,7 +102,11 @@ export const gather = defineJob({
       refs.push(right ? mine.refs[mine.next]! : mine.other[mine.next]!);
     }
     const chunks = right ? acc.right : acc.left;
-    if (rows.length > 0 || chunks.length === 0) chunks.push({ ...chunkOf(pick(batch, Int32Array.from(rows)), ctx.split.id, acc.seq), refs: Float64Array.from(refs) });
+    if (rows.length > 0 || chunks.length === 0) {
+      const chunk = { ...chunkOf(pick(batch, Int32Array.from(rows)), ctx.split.id, acc.seq), refs: Float64Array.from(refs) };
+      moveOut(ctx, chunk.ipc, chunk.refs);
+      chunks.push(chunk);
+    }
     acc.seq++;
     return acc;
   },

@@ -1,4 +1,5 @@
 import { DataType, Table, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray, type Data, type RecordBatch, type Vector } from 'apache-arrow';
+import type { FoldContext } from 'quiver';
 
 /** Column types stored as fixed-width values (`stride` per row) in one typed array. */
 const FIXED = [DataType.isInt, DataType.isFloat, DataType.isDate, DataType.isTime, DataType.isTimestamp, DataType.isDuration, DataType.isDecimal, DataType.isInterval, DataType.isFixedSizeBinary];
@@ -181,6 +182,15 @@ export interface Chunk {
   split: number;
   seq: number;
   ipc: Uint8Array;
+}
+
+/**
+ * Moves the buffers of these arrays to the coordinator with the task's result (`ctx.transfer`) instead
+ * of having them serialized and copied: the bytes of a join's output rows. Only arrays that own their
+ * whole buffer go; a view into a bigger buffer is copied as before.
+ */
+export function moveOut(ctx: FoldContext, ...arrays: ArrayBufferView[]): void {
+  ctx.transfer(...arrays.filter((a) => a.byteOffset === 0 && a.byteLength === a.buffer.byteLength));
 }
 
 /** A chunk of the columns of `vectors` (all of one length). */

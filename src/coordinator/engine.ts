@@ -13,7 +13,7 @@ import type { FormatOptions } from '../planner/formats.js';
 import type { Plan } from '../planner/plan.js';
 import { parseSize } from '../planner/size.js';
 import { describeSplit } from '../planner/split.js';
-import { decodePairs, deserializeValue, type EncodedPairs } from '../worker/partials.js';
+import { decodePairs, foldValue, type EncodedPairs } from '../worker/partials.js';
 import { now, type SerializedError, type TaskMetrics } from '../worker/protocol.js';
 import type { SortedRun } from './merge-sorted.js';
 import type { PhaseTimes, RunReport, TaskRecord } from './report.js';
@@ -268,7 +268,7 @@ export class Engine {
         progress.finished(m, i);
         if (out.kind !== 'fold') return;
         const t = now();
-        userCall(jobFile, 'merge', () => tree.add(i, deserializeValue(out.acc)));
+        userCall(jobFile, 'merge', () => tree.add(i, foldValue(out)));
         mergeMs += now() - t;
       }, toError, sched);
       bad.finish();

@@ -7,7 +7,7 @@ import { checkOutput, outputFormatOf, writeTableFile, type OutputFormat } from '
 import { tableFromShared } from '../io/shared-table.js';
 import { describeSplit } from '../planner/split.js';
 import { serializeError } from '../worker/errors.js';
-import { decodePairs, deserializeValue, type EncodedPairs } from '../worker/partials.js';
+import { decodePairs, foldValue, type EncodedPairs } from '../worker/partials.js';
 import { CANCEL_FLAG, now, type SolveTask, type TaskMetrics } from '../worker/protocol.js';
 import { runSolveTask } from '../worker/solve.js';
 import { driverSummary, runDriver, type StepReport } from './driver.js';
@@ -164,9 +164,9 @@ async function executeSequential(loaded: LoadedJob, planned: Awaited<ReturnType<
         record('fold', i, r.metrics);
         if (r.output.kind !== 'fold') continue;
         const t = now();
-        const acc = r.output.acc;
+        const out = r.output;
         // As in the engine: `merge` runs inside tree.add, so its errors carry the job's file:line too.
-        userCall(jobFile, 'merge', () => tree.add(i, deserializeValue(acc)));
+        userCall(jobFile, 'merge', () => tree.add(i, foldValue(out)));
         mergeMs += now() - t;
       }
       phases.map = now() - tMap - mergeMs;

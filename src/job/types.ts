@@ -71,6 +71,19 @@ export interface JobContext<P = Record<string, ParamValue>> {
   log(...args: unknown[]): void;
 }
 
+/** The context of a fold job's `identity` and `fold`: a JobContext that can also move buffers. */
+export interface FoldContext<P = Record<string, ParamValue>> extends JobContext<P> {
+  /**
+   * Moves the buffers of these arrays to the coordinator with the task's accumulator instead of
+   * copying them (a fold's accumulator is otherwise serialized, and copied again when it is read):
+   * for big results, such as the rows of a join or a filter. Their whole `ArrayBuffer` goes: every
+   * view of it in this worker becomes empty (length 0), so pass arrays that own their buffer and that
+   * the job does not keep (in module scope or `ctx.state`). Arrays over a SharedArrayBuffer are never
+   * copied and need no transfer. Without any call the accumulator is serialized as before.
+   */
+  transfer(...arrays: ArrayBufferView[]): void;
+}
+
 /** Output order of a keyed job's result. */
 export type SortOrder = 'key' | 'key-desc' | 'value' | 'value-desc' | 'none';
 
@@ -126,8 +139,8 @@ export interface FoldJob<A = unknown, R = unknown, P = Record<string, ParamValue
   /** Columns the job reads (or a function of the params naming them, undefined for all); readers skip the others. @default all */
   columns?: string[] | ((params: P) => string[] | undefined);
   /** A fresh accumulator; must be a true identity of `merge`. */
-  identity(ctx: JobContext<P>): A;
-  fold(acc: A, batch: RecordBatch, ctx: JobContext<P>): A;
+  identity(ctx: FoldContext<P>): A;
+  fold(acc: A, batch: RecordBatch, ctx: FoldContext<P>): A;
   /** Merges two accumulators. Must be associative; partials arrive in any order. */
   merge(a: A, b: A): A;
   /** Turns the final accumulator into the result: a number, a row object, an array of row objects, or an Arrow Table (the result as it is). @default identity */

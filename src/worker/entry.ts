@@ -53,7 +53,7 @@ function transfersOf(out: TaskOutput): ArrayBuffer[] {
     case 'reduce':
       return transferablesOf(out.pairs);
     case 'fold':
-      return [out.acc.buffer as ArrayBuffer];
+      return out.acc ? [out.acc.buffer as ArrayBuffer] : [];
     case 'noop':
     case 'forked':
     case 'solved':
@@ -79,7 +79,7 @@ async function runTask(msg: Extract<ToWorker, { type: 'task' }>): Promise<void> 
       : task.kind === 'drain' ? await runDrainTask(run, task)
       : task.kind === 'fold' ? await runFoldTask(run, task)
       : await runReduceTask(run, task);
-    send({ type: 'done', id: msg.id, output: r.output, metrics: r.metrics }, transfersOf(r.output));
+    send({ type: 'done', id: msg.id, output: r.output, metrics: r.metrics }, r.transfer ?? transfersOf(r.output));
   } catch (e) {
     send({ type: 'failed', id: msg.id, error: serializeError(e, task.kind === 'reduce' ? 'reduce' : 'io') });
   }

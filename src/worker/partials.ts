@@ -169,3 +169,8 @@ function ownedBytes(b: Uint8Array): Uint8Array {
   own.set(b);
   return own;
 }
+
+/** The accumulator of a fold task's output, however it was sent (serialized, or cloned with moved buffers). */
+export function foldValue(out: { acc?: Uint8Array; value?: unknown }): unknown {
+  return out.acc ? deserializeValue(out.acc) : out.value;
+}

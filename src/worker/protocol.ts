@@ -53,7 +53,12 @@ export type TaskOutput =
   /** A `hold` map task's result stayed in the worker; `holder` is that worker thread's id (never reused). */
   | { kind: 'held'; holder: number; pairs: number }
   | { kind: 'drained'; holder: number; partitions: EncodedPairs[] }
-  | { kind: 'fold'; acc: Uint8Array }
+  /**
+   * A fold task's accumulator: serialized into `acc`, or, when the job moved buffers with
+   * `ctx.transfer`, as `value` itself, which postMessage clones, moving those buffers with it.
+   */
+  | { kind: 'fold'; acc: Uint8Array; value?: undefined }
+  | { kind: 'fold'; acc?: undefined; value: unknown }
   | { kind: 'reduce'; pairs: EncodedPairs }
   /** A `solve` task divided its problem: these sub-problems are tasks now. */
   | { kind: 'forked'; problems: unknown[] }

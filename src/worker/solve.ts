@@ -1,7 +1,7 @@
 import { JobError } from '../errors.js';
 import type { ForkContext, RecursiveJob } from '../job/types.js';
 import { now, type SolveTask, type TaskMetrics, type TaskOutput } from './protocol.js';
-import { UserCodeError, type RunState } from './tasks.js';
+import { collectTransfers, UserCodeError, type RunState } from './tasks.js';
 
 /** How deep `divide` may recurse before quiver calls it a runaway recursion. */
 export const MAX_DEPTH = 64;
@@ -25,12 +25,7 @@ export async function runSolveTask(run: RunState, task: SolveTask): Promise<{ ou
     log(...args) {
       console.error(`[${task.describe}]`, ...args);
     },
-    transfer(...arrays) {
-      for (const a of arrays) {
-        if (!ArrayBuffer.isView(a)) throw new JobError(`ctx.transfer takes typed arrays, got ${typeof a}`);
-        if (a.buffer instanceof ArrayBuffer && !transfer.includes(a.buffer)) transfer.push(a.buffer);
-      }
-    },
+    transfer: (...arrays) => collectTransfers(transfer, arrays),
   };
   const user = async <T>(fn: () => T | Promise<T>): Promise<T> => {
     try {

@@ -1,7 +1,7 @@
 import { threadId } from 'node:worker_threads';
 import type { RecordBatch, Table } from 'apache-arrow';
 import { JobError } from '../errors.js';
-import type { FoldJob, Job, JobContext, Key, KeyedJob, ParamValue, SplitInfo } from '../job/types.js';
+import type { FoldContext, FoldJob, Job, JobContext, Key, KeyedJob, ParamValue, SplitInfo } from '../job/types.js';
 import { describeSplit, type Split } from '../planner/split.js';
 import { makeContext } from './context.js';
 import { hashPartition } from './hash.js';
@@ -36,7 +36,7 @@ export class UserCodeError extends Error {
 /** Thrown between batches when the coordinator set the cancel flag. */
 export class TaskCancelled extends Error {}
 
-type Result = { output: TaskOutput; metrics: TaskMetrics };
+type Result = { output: TaskOutput; metrics: TaskMetrics; transfer?: ArrayBuffer[] };
 
 function splitInfo(split: Split, of: number): SplitInfo {
   const info: SplitInfo = { id: split.id, of, file: split.file, describe: describeSplit(split, of) };
@@ -154,19 +154,33 @@ function partitionPairs(job: KeyedJob, acc: Combiner, reducers: number): Encoded
   return keys.map((k, r) => encodePairs(k, values[r]!));
 }
 
+/** Adds the buffers of `arrays` to `moved` (once each); shared memory is never copied, so it is skipped. */
+export function collectTransfers(moved: ArrayBuffer[], arrays: ArrayBufferView[]): void {
+  for (const a of arrays) {
+    if (!ArrayBuffer.isView(a)) throw new JobError(`ctx.transfer takes typed arrays (or DataViews), got ${a === null ? 'null' : typeof a}`);
+    if (a.buffer instanceof ArrayBuffer && !moved.includes(a.buffer)) moved.push(a.buffer);
+  }
+}
+
 /** Folds a split into one accumulator. */
 export async function runFoldTask(run: RunState, task: FoldTask): Promise<Result> {
   const job = run.job as FoldJob;
   const counters: Record<string, number> = {};
-  const ctx = makeContext(run.params, splitInfo(task.split, task.of), counters);
+  const moved: ArrayBuffer[] = [];
+  const ctx: FoldContext = { ...makeContext(run.params, splitInfo(task.split, task.of), counters), transfer: (...arrays) => collectTransfers(moved, arrays) };
   const input = await readInput(run, task.split, task.batchRows, task.columns, task.badRecords);
   let acc = user('map', () => job.identity(ctx));
   for (const batch of input.batches) {
     checkCancel(run);
     acc = user('map', () => job.fold(acc, batch as RecordBatch, ctx));
   }
-  const bytes = serializeValue(acc);
   const metrics = metricsOf(input, task.split.bytes, [], 1, counters);
+  if (moved.length > 0) {
+    // Sent as it is: postMessage clones the accumulator and moves these buffers instead of copying them.
+    metrics.bytesOut = moved.reduce((n, b) => n + b.byteLength, 0);
+    return { output: { kind: 'fold', value: acc }, metrics, transfer: moved };
+  }
+  const bytes = serializeValue(acc);
   metrics.bytesOut = bytes.byteLength;
   return { output: { kind: 'fold', acc: bytes }, metrics };
 }
