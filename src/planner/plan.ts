@@ -1,7 +1,7 @@
 import { PlanError } from '../errors.js';
 import { readArrowFileLayout, splitArrowFile } from './arrow-file.js';
 import { expandInputs, type InputFormat } from './inputs.js';
-import type { Split } from './split.js';
+import type { ArrowFileSplit, Split } from './split.js';
 import { splitTextFile } from './text.js';
 import { isFormatFile, planFormatFiles, type FormatOptions } from './formats.js';
 
@@ -119,7 +119,8 @@ const MIN_TAIL_PIECE = 4 << 20;
 /**
  * Guided scheduling (as OpenMP's `schedule(guided)`): byte-range splits (text, CSV, NDJSON) are cut so
  * that no task is larger than the bytes still to come after it ÷ (2 × workers), down to a few MB;
- * Parquet splits likewise, between row groups (one row group is the least). The
+ * Parquet splits likewise, between row groups (one row group is the least), and Arrow file splits
+ * between record batches (a batch larger than the cap is cut into row ranges, as the planner does). The
  * first tasks keep the default size; the last ones shrink, so workers finish together even when one
  * runs slower than the other (a busy core on a shared machine, a split of costlier records): at the end
  * a worker waits at most for one small task, not for one of the default size. Only for the default
@@ -130,6 +131,14 @@ export function guidedTail(splits: Split[], workers: number): Split[] {
   const out: Split[] = [];
   for (let i = 0; i < splits.length; ) {
     const s = splits[i]!;
+    if (s.kind === 'arrow-file') {
+      for (const piece of guidedArrow(s, remaining, workers)) {
+        out.push({ ...piece, id: out.length });
+        remaining -= piece.bytes;
+      }
+      i++;
+      continue;
+    }
     if (s.kind === 'parquet') {
       // Row groups are what parquet-wasm reads: a split is cut between them, never inside one.
       const cap = () => Math.max(1, Math.ceil(remaining / (2 * workers)));
@@ -185,6 +194,48 @@ export function guidedTail(splits: Split[], workers: number): Split[] {
     }
     i = j;
   }
+  return out;
+}
+
+/**
+ * An Arrow file split cut into pieces of at most the bytes still to come (`remaining` at its start)
+ * ÷ (2 × workers), and at least MIN_TAIL_PIECE; bytes are estimated per row from each batch's size.
+ */
+function guidedArrow(s: ArrowFileSplit, remaining: number, workers: number): ArrowFileSplit[] {
+  const out: ArrowFileSplit[] = [];
+  let done = 0;
+  const cap = () => Math.max(MIN_TAIL_PIECE, Math.ceil((remaining - done) / (2 * workers)));
+  let row = s.rowStart ?? 0;
+  let current: ArrowFileSplit | undefined;
+  let limit = cap();
+  for (const p of s.pieces) {
+    const perRow = p.blockRows > 0 ? p.length / p.blockRows : 0;
+    for (let r = p.rowStart; r < p.rowEnd; ) {
+      current ??= { ...s, pieces: [], rowStart: row, rows: 0, bytes: 0 };
+      const room = perRow > 0 ? Math.max(1, Math.floor((limit - current.bytes) / perRow)) : p.rowEnd - r;
+      // A batch that does not fit whole starts the next piece, unless it alone is over the cap.
+      if (current.rows > 0 && room < p.rowEnd - r && (p.rowEnd - r) * perRow <= limit) {
+        out.push(current);
+        done += current.bytes;
+        current = undefined;
+        limit = cap();
+        continue;
+      }
+      const take = Math.min(p.rowEnd - r, room);
+      current.pieces.push({ ...p, rowStart: r, rowEnd: r + take });
+      current.rows += take;
+      current.bytes += Math.round(take * perRow);
+      row += take;
+      r += take;
+      if (current.bytes >= limit) {
+        out.push(current);
+        done += current.bytes;
+        current = undefined;
+        limit = cap();
+      }
+    }
+  }
+  if (current) out.push(current);
   return out;
 }
 

@@ -1,8 +1,10 @@
 import path from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tableFromIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { makePlan, run, type Split } from 'quiver';
 import { guidedTail } from '../../dist/src/planner/plan.js';
+import { groupbyBatches, writeArrowFile } from '../../dist/src/datasets/groupby.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const MB = 2 ** 20;
@@ -96,6 +98,70 @@ describe('guided tail of byte-range splits', () => {
       const result = await run('groupby', { input: file, workers, params: { by: 'k', agg: 'sum:v' } });
       const got = new Map<number, number>();
       for (const row of result.table!.toArray()) got.set(row.k, row.sum_v);
+      expect(got).toEqual(want);
+    }
+  });
+
+  it('cut Arrow file splits between record batches, and a batch over the cap into row ranges', () => {
+    type ArrowSplit = Extract<Split, { kind: 'arrow-file' }>;
+    // Batches of 1000 rows and 4 MB, then one of 100 MB (50,000 rows): in splits as the planner packs them.
+    const blocks = [...Array.from({ length: 40 }, () => ({ rows: 1000, length: 4 * MB })), { rows: 50_000, length: 100 * MB }];
+    let offset = 0;
+    const placed = blocks.map((b, block) => ({ ...b, block, offset: (offset += b.length) - b.length }));
+    const splits: ArrowSplit[] = [];
+    let row = 0;
+    for (let k = 0; k < 40; k += 16) {
+      const mine = placed.slice(k, Math.min(40, k + 16));
+      const rows = mine.reduce((n, b) => n + b.rows, 0);
+      splits.push({ kind: 'arrow-file', id: splits.length, file: 'a.arrow', rowStart: row, rows, bytes: mine.length * 4 * MB, pieces: mine.map((b) => ({ block: b.block, offset: b.offset, length: b.length, metaLength: 100, rowStart: 0, rowEnd: b.rows, blockRows: b.rows })) });
+      row += rows;
+    }
+    const big = placed[40]!;
+    splits.push({ kind: 'arrow-file', id: splits.length, file: 'a.arrow', rowStart: row, rows: big.rows, bytes: big.length, pieces: [{ block: 40, offset: big.offset, length: big.length, metaLength: 100, rowStart: 0, rowEnd: big.rows, blockRows: big.rows }] });
+    const after = guidedTail(splits, 2) as ArrowSplit[];
+    expect(after.length).toBeGreaterThan(splits.length);
+    expect(after.map((s) => s.id)).toEqual(after.map((_, i) => i));
+    // Every row of every batch once, in order, and each split's first row following the last.
+    const ranges = after.flatMap((s) => s.pieces.map((p) => [p.block, p.rowStart, p.rowEnd]));
+    let at = 0;
+    let next: [number, number] = [0, 0];
+    for (const [block, start, end] of ranges) {
+      if (block !== next[0]) next = [block!, 0];
+      expect([block, start]).toEqual(next);
+      next = [block!, end!];
+      at += end! - start!;
+    }
+    expect(at).toBe(row + big.rows);
+    let first = 0;
+    for (const s of after) {
+      expect(s.rowStart).toBe(first);
+      expect(s.rows).toBe(s.pieces.reduce((n, p) => n + p.rowEnd - p.rowStart, 0));
+      first += s.rows;
+    }
+    // The 4 MB batches are never cut; the 100 MB one is, into shrinking row ranges.
+    for (const p of after.flatMap((s) => s.pieces)) if (p.block < 40) expect([p.rowStart, p.rowEnd]).toEqual([0, 1000]);
+    const tail = after.filter((s) => s.pieces[0]!.block === 40);
+    expect(tail.length).toBeGreaterThan(3);
+    expect(tail[tail.length - 1]!.bytes).toBeLessThan(tail[0]!.bytes);
+  });
+
+  it('read an Arrow file to the reference with a guided tail at 2 and 3 workers', async () => {
+    const file = path.join(tempDir(), 'g.arrow');
+    // ~40 MB in batches of 20,000 rows: big enough for the default plan to cut a tail.
+    await writeArrowFile(file, groupbyBatches(700_000, 9, 20_000));
+    const t = tableFromIPC(readFileSync(file));
+    const want = new Map<string, number>();
+    const id1 = t.getChild('id1')!.toArray() as unknown as ArrayLike<string>;
+    const v1 = t.getChild('v1')!.toArray() as Int32Array;
+    for (let i = 0; i < t.numRows; i++) want.set(String(id1[i]), (want.get(String(id1[i])) ?? 0) + v1[i]!);
+    for (const workers of [2, 3]) {
+      const plan = await makePlan({ inputs: [file], workers });
+      const rows = plan.splits.map((s) => s.rows ?? 0);
+      expect(rows.reduce((a, b) => a + b, 0)).toBe(t.numRows);
+      expect(rows[rows.length - 1]!).toBeLessThan(rows[0]!);
+      const result = await run('groupby', { input: file, workers, params: { by: 'id1', agg: 'sum:v1' } });
+      const got = new Map<string, number>();
+      for (const r of result.table!.toArray()) got.set(String(r.id1), r.sum_v1);
       expect(got).toEqual(want);
     }
   });
