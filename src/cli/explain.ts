@@ -40,7 +40,8 @@ export function registerExplain(program: Command): void {
       for (const f of plan.files) {
         out.push(`  ${f.path}  ${f.format}  ${formatSize(f.bytes)}${f.rows !== undefined ? `  ${f.rows.toLocaleString('en-US')} rows` : f.estimatedRows !== undefined ? `  ~${f.estimatedRows.toLocaleString('en-US')} rows (estimated)` : ''}  → ${f.splits} split(s)${f.note ? `  (${f.note})` : ''}`);
       }
-      out.push(`splits    ${plan.splits.length} of about ${formatSize(plan.splitBytes)}${flags.batchRows ? ` / ${plan.batchRows} rows` : ''}; batches of at most ${plan.batchRows.toLocaleString('en-US')} rows`);
+      const size = `${plan.guided ? 'at most' : 'about'} ${formatSize(plan.splitBytes)}${flags.batchRows ? ` / ${plan.batchRows} rows` : ''}${plan.guided ? ', the last ones smaller so that workers finish together' : ''}`;
+      out.push(`splits    ${plan.splits.length} of ${size}; batches of at most ${plan.batchRows.toLocaleString('en-US')} rows`);
       out.push(`workers   ${workers} → ${(plan.splits.length / workers).toFixed(1)} tasks per worker`);
       out.push(job.kind === 'keyed' ? `reduce    ${plan.reducers} partition(s), hash of the key` : 'merge     fold partials merged pairwise as a tree');
       const shown = flags.all ? plan.splits : plan.splits.slice(0, 10);

@@ -20,6 +20,7 @@ export function planTable(table: Table, o: { workers: number; reducers?: number;
     workers: o.workers,
     reducers: o.reducers ?? o.workers,
     splitBytes,
+    guided: false,
     batchRows: o.batchRows ?? DEFAULT_BATCH_ROWS,
     totalBytes: bytes,
     totalRows: rows,

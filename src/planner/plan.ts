@@ -44,6 +44,8 @@ export interface Plan {
   workers: number;
   reducers: number;
   splitBytes: number;
+  /** The last splits were cut smaller than `splitBytes` (the guided tail: default split size, several workers). */
+  guided: boolean;
   batchRows: number;
   totalBytes: number;
   totalRows?: number;
@@ -107,6 +109,7 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
     workers: options.workers,
     reducers: checkReducers(options.reducers ?? options.workers),
     splitBytes,
+    guided: cut.length !== splits.length || cut.some((s, i) => s.bytes !== splits[i]!.bytes),
     batchRows: options.batchRows ?? DEFAULT_BATCH_ROWS,
     totalBytes,
     totalRows,

@@ -6,6 +6,7 @@ import { makePlan, run, type Split } from 'quiver';
 import { guidedTail } from '../../dist/src/planner/plan.js';
 import { groupbyBatches, writeArrowFile } from '../../dist/src/datasets/groupby.js';
 import { tempDir } from '../helpers/tmp.js';
+import { runCli } from '../helpers/cli.js';
 
 const MB = 2 ** 20;
 const text = (file: string, start: number, end: number, id: number): Split => ({ kind: 'text', id, file, start, end, bytes: end - start });
@@ -90,11 +91,16 @@ describe('guided tail of byte-range splits', () => {
     expect(given.splits.every((s) => s.bytes <= 8 * MB)).toBe(true);
     expect(new Set(given.splits.slice(0, -1).map((s) => s.bytes)).size).toBe(1);
     expect(new Set(one.splits.slice(0, -1).map((s) => s.bytes)).size).toBe(1);
+    expect([one.guided, given.guided]).toEqual([false, false]);
+    const explained = await runCli(['explain', 'groupby', '-i', file, '-p', 'by=k', '-w', '2']);
+    expect(explained.status, explained.stderr).toBe(0);
+    expect(explained.stdout).toMatch(/^splits\s+\d+ of at most [\d.]+ MB, the last ones smaller so that workers finish together;/m);
     for (const workers of [2, 3]) {
       const plan = await makePlan({ inputs: [file], workers });
       const sizes = plan.splits.map((s) => s.bytes);
       expect(sizes[sizes.length - 2]!).toBeLessThan(sizes[0]!);
       expect(plan.files[0]!.splits).toBe(plan.splits.length);
+      expect(plan.guided).toBe(true);
       const result = await run('groupby', { input: file, workers, params: { by: 'k', agg: 'sum:v' } });
       const got = new Map<number, number>();
       for (const row of result.table!.toArray()) got.set(row.k, row.sum_v);
