@@ -16,7 +16,7 @@ import { describeSplit } from '../planner/split.js';
 import { decodePairs, foldValue, type EncodedPairs } from '../worker/partials.js';
 import { now, type SerializedError, type TaskMetrics } from '../worker/protocol.js';
 import type { SortedRun } from './merge-sorted.js';
-import type { PhaseTimes, RunReport, TaskRecord } from './report.js';
+import { workerImbalance, type PhaseTimes, type RunReport, type TaskRecord } from './report.js';
 import { TreeMerge } from './tree-merge.js';
 import { ProgressTracker, type RunProgress } from './progress.js';
 import { ShuffleStore, shuffleBudget } from './spill.js';
@@ -327,8 +327,6 @@ export class Engine {
     const wallMs = now() - t0;
     const busyMs = records.reduce((n, r) => n + (r.end - r.start), 0);
     const mapRecords = records.filter((r) => r.kind === 'map' || r.kind === 'fold');
-    const mapBusy = mapRecords.reduce((n, r) => n + (r.end - r.start), 0);
-    const meanTask = mapRecords.length ? mapBusy / mapRecords.length : 0;
     const report: RunReport = {
       job: job.name,
       jobFile,
@@ -344,7 +342,7 @@ export class Engine {
       busyMs,
       coresBusy: wallMs > 0 ? busyMs / wallMs : 0,
       mapCoresBusy: phases.map > 0 ? records.filter((r) => r.kind !== 'reduce').reduce((n, r) => n + (r.end - r.start), 0) / phases.map : 0,
-      imbalance: meanTask > 0 ? Math.max(...mapRecords.map((r) => r.end - r.start)) / meanTask : 1,
+      imbalance: workerImbalance(mapRecords, this.workers),
       bytesMoved,
       spilledBytes,
       badRecords: bad.summary(),

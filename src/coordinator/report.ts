@@ -51,7 +51,10 @@ export interface RunReport {
   coresBusy: number;
   /** Map-phase task time ÷ map-phase wall time. */
   mapCoresBusy: number;
-  /** Longest ÷ mean map task time (1 is perfect balance). */
+  /**
+   * The busiest worker's map-task time ÷ the mean over the workers (1: every worker was busy as long).
+   * Per worker, not per task: the planner makes the last tasks smaller on purpose (the guided tail).
+   */
   imbalance: number;
   bytesMoved: number;
   /** Shuffle bytes written to (and read back from) temp files because they passed `--memory`. */
@@ -87,4 +90,13 @@ export function formatReport(r: RunReport): string {
   const counters = Object.entries(r.counters);
   if (counters.length) lines.push(`  counters: ${counters.map(([k, v]) => `${k}=${v.toLocaleString('en-US')}`).join(', ')}`);
   return lines.join('\n');
+}
+
+/** The busiest worker's task time ÷ the mean over `workers` workers (1 when perfectly even, or with one worker). */
+export function workerImbalance(tasks: ReadonlyArray<Pick<TaskRecord, 'worker' | 'start' | 'end'>>, workers: number): number {
+  if (tasks.length === 0 || workers <= 1) return 1;
+  const busy = new Array<number>(workers).fill(0);
+  for (const t of tasks) if (t.worker < workers) busy[t.worker] = busy[t.worker]! + (t.end - t.start);
+  const mean = busy.reduce((a, b) => a + b, 0) / workers;
+  return mean > 0 ? Math.max(...busy) / mean : 1;
 }

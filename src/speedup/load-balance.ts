@@ -1,8 +1,8 @@
-import type { TaskRecord } from '../coordinator/report.js';
+import { workerImbalance, type TaskRecord } from '../coordinator/report.js';
 
 /** How evenly the map (or fold) tasks kept the workers busy. */
 export interface LoadBalance {
-  /** Longest ÷ mean map task time (1 is perfect). */
+  /** The busiest worker's map-task time ÷ the mean over the workers (1 is perfect). */
   imbalance: number;
   /** How long the first worker to run out of map tasks waited for the slowest one to finish. */
   waitForSlowestMs: number;
@@ -17,8 +17,6 @@ export interface LoadBalance {
 export function loadBalanceOf(records: readonly TaskRecord[], workers: number, mapStart: number, mapEnd: number): LoadBalance {
   const maps = records.filter((r) => r.kind !== 'reduce');
   if (maps.length === 0) return { imbalance: 1, waitForSlowestMs: 0, idleMs: 0 };
-  const times = maps.map((r) => r.end - r.start);
-  const mean = times.reduce((a, b) => a + b, 0) / times.length;
   const lastEnd = new Array<number>(workers).fill(mapStart);
   let busy = 0;
   for (const r of maps) {
@@ -27,7 +25,7 @@ export function loadBalanceOf(records: readonly TaskRecord[], workers: number, m
   }
   const slowest = Math.max(...lastEnd);
   return {
-    imbalance: mean > 0 ? Math.max(...times) / mean : 1,
+    imbalance: workerImbalance(maps, workers),
     waitForSlowestMs: slowest - Math.min(...lastEnd),
     idleMs: Math.max(0, workers * (mapEnd - mapStart) - busy),
   };
