@@ -1,5 +1,5 @@
 import type { Table } from 'apache-arrow';
-import { DEFAULT_BATCH_ROWS, defaultSplitBytes, type Plan } from '../planner/plan.js';
+import { DEFAULT_BATCH_ROWS, defaultSplitBytes, guidedTail, type Plan } from '../planner/plan.js';
 import type { TableSplit } from '../planner/split.js';
 
 /** Plans an in-memory table: row ranges sized like file splits. */
@@ -14,13 +14,15 @@ export function planTable(table: Table, o: { workers: number; reducers?: number;
     const end = Math.min(rows, r + rowsPerSplit);
     splits.push({ kind: 'table', id: splits.length, file: '<table>', rowStart: r, rowEnd: end, bytes: Math.round((end - r) * perRow) });
   }
+  // The guided tail, as for files: only for the default split size, with more than one worker.
+  const cut = o.splitBytes === undefined && o.batchRows === undefined && o.workers > 1 ? guidedTail(splits, o.workers) : splits;
   return {
-    files: [{ path: '<table>', format: 'arrow', bytes, rows, splits: splits.length }],
-    splits,
+    files: [{ path: '<table>', format: 'arrow', bytes, rows, splits: cut.length }],
+    splits: cut,
     workers: o.workers,
     reducers: o.reducers ?? o.workers,
     splitBytes,
-    guided: false,
+    guided: cut.length !== splits.length || cut.some((s, i) => s.bytes !== splits[i]!.bytes),
     batchRows: o.batchRows ?? DEFAULT_BATCH_ROWS,
     totalBytes: bytes,
     totalRows: rows,

@@ -123,7 +123,8 @@ const MIN_TAIL_PIECE = 4 << 20;
  * Guided scheduling (as OpenMP's `schedule(guided)`): byte-range splits (text, CSV, NDJSON) are cut so
  * that no task is larger than the bytes still to come after it ÷ (2 × workers), down to a few MB;
  * Parquet splits likewise, between row groups (one row group is the least), and Arrow file splits
- * between record batches (a batch larger than the cap is cut into row ranges, as the planner does). The
+ * between record batches (a batch larger than the cap is cut into row ranges, as the planner does), and
+ * in-memory tables by rows. The
  * first tasks keep the default size; the last ones shrink, so workers finish together even when one
  * runs slower than the other (a busy core on a shared machine, a split of costlier records): at the end
  * a worker waits at most for one small task, not for one of the default size. Only for the default
@@ -138,6 +139,21 @@ export function guidedTail(splits: Split[], workers: number): Split[] {
       for (const piece of guidedArrow(s, remaining, workers)) {
         out.push({ ...piece, id: out.length });
         remaining -= piece.bytes;
+      }
+      i++;
+      continue;
+    }
+    if (s.kind === 'table') {
+      // Rows of an in-memory table: cut anywhere, by the bytes per row of the split.
+      const perRow = s.bytes / Math.max(1, s.rowEnd - s.rowStart);
+      for (let r = s.rowStart; r < s.rowEnd; ) {
+        const cap = Math.max(MIN_TAIL_PIECE, Math.ceil(remaining / (2 * workers)));
+        const left = s.rowEnd - r;
+        const rows = perRow > 0 && left * perRow > cap ? Math.max(1, Math.floor(cap / perRow)) : left;
+        const bytes = r + rows === s.rowEnd ? s.bytes - Math.round((r - s.rowStart) * perRow) : Math.round(rows * perRow);
+        out.push({ ...s, id: out.length, rowStart: r, rowEnd: r + rows, bytes });
+        remaining -= bytes;
+        r += rows;
       }
       i++;
       continue;

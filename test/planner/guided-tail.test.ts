@@ -4,6 +4,7 @@ import { tableFromIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { makePlan, run, type Split } from 'quiver';
 import { guidedTail } from '../../dist/src/planner/plan.js';
+import { planTable } from '../../dist/src/coordinator/plan-table.js';
 import { groupbyBatches, writeArrowFile } from '../../dist/src/datasets/groupby.js';
 import { tempDir } from '../helpers/tmp.js';
 import { runCli } from '../helpers/cli.js';
@@ -151,7 +152,7 @@ describe('guided tail of byte-range splits', () => {
     expect(tail[tail.length - 1]!.bytes).toBeLessThan(tail[0]!.bytes);
   });
 
-  it('read an Arrow file to the reference with a guided tail at 2 and 3 workers', async () => {
+  it('read an Arrow file, and the same rows in memory, to the reference with a guided tail at 2 and 3 workers', async () => {
     const file = path.join(tempDir(), 'g.arrow');
     // ~40 MB in batches of 20,000 rows: big enough for the default plan to cut a tail.
     await writeArrowFile(file, groupbyBatches(700_000, 9, 20_000));
@@ -169,6 +170,20 @@ describe('guided tail of byte-range splits', () => {
       const got = new Map<string, number>();
       for (const r of result.table!.toArray()) got.set(String(r.id1), r.sum_v1);
       expect(got).toEqual(want);
+      // The same rows as an in-memory table: its row ranges get a guided tail too.
+      // (At 3 workers its default splits, 3.6 MB, are already under the least piece cut, 4 MB.)
+      const tablePlan = planTable(t, { workers });
+      expect(tablePlan.guided).toBe(workers === 2);
+      const ranges = tablePlan.splits as Array<{ rowStart: number; rowEnd: number }>;
+      expect(ranges[0]!.rowStart).toBe(0);
+      for (let i = 1; i < ranges.length; i++) expect(ranges[i]!.rowStart).toBe(ranges[i - 1]!.rowEnd);
+      expect(ranges[ranges.length - 1]!.rowEnd).toBe(t.numRows);
+      const fromMemory = await run('groupby', { table: t, workers, params: { by: 'id1', agg: 'sum:v1' } });
+      const inMemory = new Map<string, number>();
+      for (const r of fromMemory.table!.toArray()) inMemory.set(String(r.id1), r.sum_v1);
+      expect(inMemory).toEqual(want);
     }
+    expect(planTable(t, { workers: 1 }).guided).toBe(false);
+    expect(planTable(t, { workers: 2, splitBytes: 8 * MB }).guided).toBe(false);
   });
 });
