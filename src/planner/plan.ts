@@ -101,7 +101,8 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
       totalRows = undefined;
     }
   }
-  const cut = options.splitBytes === undefined && options.workers > 1 ? guidedTail(splits, options.workers) : splits;
+  // --batch-rows sets the rows of an Arrow split: those splits are kept as given.
+  const cut = options.splitBytes === undefined && options.workers > 1 ? guidedTail(splits, options.workers, { arrow: options.batchRows === undefined }) : splits;
   if (cut !== splits) for (const pf of planned) pf.splits = cut.filter((s) => s.file === pf.path).length;
   return {
     files: planned,
@@ -122,25 +123,41 @@ const MIN_TAIL_PIECE = 4 << 20;
 /**
  * Guided scheduling (as OpenMP's `schedule(guided)`): byte-range splits (text, CSV, NDJSON) are cut so
  * that no task is larger than the bytes still to come after it ÷ (2 × workers), down to a few MB;
- * Parquet splits likewise, between row groups (one row group is the least), and Arrow file splits
- * between record batches (a batch larger than the cap is cut into row ranges, as the planner does), and
- * in-memory tables by rows. The
+ * Parquet splits likewise, between row groups (one row group is the least), Arrow file splits between
+ * record batches (one batch is the least), and in-memory tables by rows. The
  * first tasks keep the default size; the last ones shrink, so workers finish together even when one
  * runs slower than the other (a busy core on a shared machine, a split of costlier records): at the end
  * a worker waits at most for one small task, not for one of the default size. Only for the default
  * split size: a split size the user gives is kept as given. Ids are numbered again in order.
  */
-export function guidedTail(splits: Split[], workers: number): Split[] {
+export function guidedTail(splits: Split[], workers: number, o: { arrow?: boolean } = {}): Split[] {
   let remaining = splits.reduce((n, s) => n + s.bytes, 0);
   const out: Split[] = [];
   for (let i = 0; i < splits.length; ) {
     const s = splits[i]!;
-    if (s.kind === 'arrow-file') {
-      for (const piece of guidedArrow(s, remaining, workers)) {
+    if (s.kind === 'arrow-file' && o.arrow !== false) {
+      // A run of splits of one file is cut again as a whole (a batch the planner cut between two splits
+      // is one piece again); no piece exceeds the largest of them.
+      let j = i + 1;
+      let most = s.bytes;
+      const pieces = [...s.pieces];
+      for (; j < splits.length; j++) {
+        const n = splits[j]!;
+        if (n.kind !== 'arrow-file' || n.file !== s.file) break;
+        most = Math.max(most, n.bytes);
+        for (const p of n.pieces) {
+          const last = pieces[pieces.length - 1];
+          if (last && last.block === p.block && last.rowEnd === p.rowStart) pieces[pieces.length - 1] = { ...last, rowEnd: p.rowEnd };
+          else pieces.push(p);
+        }
+      }
+      const run = splits.slice(i, j) as ArrowFileSplit[];
+      const whole: ArrowFileSplit = { ...s, pieces, rows: run.reduce((n, x) => n + x.rows, 0), bytes: run.reduce((n, x) => n + x.bytes, 0) };
+      for (const piece of guidedArrow(whole, remaining, workers, most)) {
         out.push({ ...piece, id: out.length });
         remaining -= piece.bytes;
       }
-      i++;
+      i = j;
       continue;
     }
     if (s.kind === 'table') {
@@ -217,42 +234,34 @@ export function guidedTail(splits: Split[], workers: number): Split[] {
 }
 
 /**
- * An Arrow file split cut into pieces of at most the bytes still to come (`remaining` at its start)
- * ÷ (2 × workers), and at least MIN_TAIL_PIECE; bytes are estimated per row from each batch's size.
+ * An Arrow file split cut between its pieces into splits of at most the bytes still to come
+ * (`remaining` at its start) ÷ (2 × workers), at least MIN_TAIL_PIECE and at most `most`; bytes are
+ * estimated per row from each batch's size. Pieces are not cut again: a task reads a piece's whole
+ * batch, so two tasks sharing a batch would both read it (the planner already cut any batch larger
+ * than the split size).
  */
-function guidedArrow(s: ArrowFileSplit, remaining: number, workers: number): ArrowFileSplit[] {
+function guidedArrow(s: ArrowFileSplit, remaining: number, workers: number, most: number): ArrowFileSplit[] {
   const out: ArrowFileSplit[] = [];
   let done = 0;
-  const cap = () => Math.max(MIN_TAIL_PIECE, Math.ceil((remaining - done) / (2 * workers)));
+  const cap = () => Math.min(most, Math.max(MIN_TAIL_PIECE, Math.ceil((remaining - done) / (2 * workers))));
   let row = s.rowStart ?? 0;
   let current: ArrowFileSplit | undefined;
   let limit = cap();
+  const close = () => {
+    out.push(current!);
+    done += current!.bytes;
+    current = undefined;
+    limit = cap();
+  };
   for (const p of s.pieces) {
-    const perRow = p.blockRows > 0 ? p.length / p.blockRows : 0;
-    for (let r = p.rowStart; r < p.rowEnd; ) {
-      current ??= { ...s, pieces: [], rowStart: row, rows: 0, bytes: 0 };
-      const room = perRow > 0 ? Math.max(1, Math.floor((limit - current.bytes) / perRow)) : p.rowEnd - r;
-      // A batch that does not fit whole starts the next piece, unless it alone is over the cap.
-      if (current.rows > 0 && room < p.rowEnd - r && (p.rowEnd - r) * perRow <= limit) {
-        out.push(current);
-        done += current.bytes;
-        current = undefined;
-        limit = cap();
-        continue;
-      }
-      const take = Math.min(p.rowEnd - r, room);
-      current.pieces.push({ ...p, rowStart: r, rowEnd: r + take });
-      current.rows += take;
-      current.bytes += Math.round(take * perRow);
-      row += take;
-      r += take;
-      if (current.bytes >= limit) {
-        out.push(current);
-        done += current.bytes;
-        current = undefined;
-        limit = cap();
-      }
-    }
+    const bytes = p.blockRows > 0 ? Math.round(((p.rowEnd - p.rowStart) * p.length) / p.blockRows) : 0;
+    if (current && current.bytes + bytes > limit) close();
+    current ??= { ...s, pieces: [], rowStart: row, rows: 0, bytes: 0 };
+    current.pieces.push(p);
+    current.rows += p.rowEnd - p.rowStart;
+    current.bytes += bytes;
+    row += p.rowEnd - p.rowStart;
+    if (current.bytes >= limit) close();
   }
   if (current) out.push(current);
   return out;

@@ -109,9 +109,9 @@ describe('guided tail of byte-range splits', () => {
     }
   });
 
-  it('cut Arrow file splits between record batches, and a batch over the cap into row ranges', () => {
+  it('cut Arrow file splits between record batches, never inside one', () => {
     type ArrowSplit = Extract<Split, { kind: 'arrow-file' }>;
-    // Batches of 1000 rows and 4 MB, then one of 100 MB (50,000 rows): in splits as the planner packs them.
+    // Batches of 1000 rows and 4 MB, then one of 100 MB (50,000 rows) in a split of its own.
     const blocks = [...Array.from({ length: 40 }, () => ({ rows: 1000, length: 4 * MB })), { rows: 50_000, length: 100 * MB }];
     let offset = 0;
     const placed = blocks.map((b, block) => ({ ...b, block, offset: (offset += b.length) - b.length }));
@@ -145,11 +145,24 @@ describe('guided tail of byte-range splits', () => {
       expect(s.rows).toBe(s.pieces.reduce((n, p) => n + p.rowEnd - p.rowStart, 0));
       first += s.rows;
     }
-    // The 4 MB batches are never cut; the 100 MB one is, into shrinking row ranges.
-    for (const p of after.flatMap((s) => s.pieces)) if (p.block < 40) expect([p.rowStart, p.rowEnd]).toEqual([0, 1000]);
-    const tail = after.filter((s) => s.pieces[0]!.block === 40);
-    expect(tail.length).toBeGreaterThan(3);
-    expect(tail[tail.length - 1]!.bytes).toBeLessThan(tail[0]!.bytes);
+    // Batches are never cut again, and the last splits are smaller than the first.
+    for (const p of after.flatMap((s) => s.pieces)) expect([p.rowStart, p.rowEnd]).toEqual([0, p.blockRows]);
+    const four = after.filter((s) => s.pieces[0]!.block < 40);
+    expect(four[four.length - 1]!.bytes).toBeLessThan(four[0]!.bytes);
+    expect(four[four.length - 1]!.bytes).toBeGreaterThanOrEqual(4 * MB);
+  });
+
+  it('join a batch the planner cut between two Arrow splits back into one piece, and never exceed the largest split', () => {
+    type ArrowSplit = Extract<Split, { kind: 'arrow-file' }>;
+    const piece = (block: number, rowStart: number, rowEnd: number) => ({ block, offset: block * 8 * MB, length: 8 * MB, metaLength: 100, rowStart, rowEnd, blockRows: 1000 });
+    // 12 batches of 8 MB; the plan's splits of 60 MB cut batch 7 at row 500.
+    const first: ArrowSplit = { kind: 'arrow-file', id: 0, file: 'b.arrow', rowStart: 0, rows: 7500, bytes: 60 * MB, pieces: [...Array.from({ length: 7 }, (_, b) => piece(b, 0, 1000)), piece(7, 0, 500)] };
+    const second: ArrowSplit = { kind: 'arrow-file', id: 1, file: 'b.arrow', rowStart: 7500, rows: 4500, bytes: 36 * MB, pieces: [piece(7, 500, 1000), ...Array.from({ length: 4 }, (_, b) => piece(8 + b, 0, 1000))] };
+    const after = guidedTail([first, second], 2) as ArrowSplit[];
+    const pieces = after.flatMap((s) => s.pieces);
+    expect(pieces.map((p) => [p.block, p.rowStart, p.rowEnd])).toEqual(Array.from({ length: 12 }, (_, b) => [b, 0, 1000]));
+    for (const s of after) expect(s.bytes).toBeLessThanOrEqual(60 * MB);
+    expect(after.reduce((n, s) => n + s.rows, 0)).toBe(12_000);
   });
 
   it('read an Arrow file, and the same rows in memory, to the reference with a guided tail at 2 and 3 workers', async () => {
