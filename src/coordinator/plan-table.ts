@@ -22,7 +22,7 @@ export function planTable(table: Table, o: { workers: number; reducers?: number;
     workers: o.workers,
     reducers: o.reducers ?? o.workers,
     splitBytes,
-    guided: cut.length !== splits.length || cut.some((s, i) => s.bytes !== splits[i]!.bytes),
+    guided: cut !== splits,
     batchRows: o.batchRows ?? DEFAULT_BATCH_ROWS,
     totalBytes: bytes,
     totalRows: rows,

@@ -103,14 +103,18 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
   }
   // --batch-rows sets the rows of an Arrow split: those splits are kept as given.
   const cut = options.splitBytes === undefined && options.workers > 1 ? guidedTail(splits, options.workers, { arrow: options.batchRows === undefined }) : splits;
-  if (cut !== splits) for (const pf of planned) pf.splits = cut.filter((s) => s.file === pf.path).length;
+  if (cut !== splits) {
+    const perFile = new Map<string, number>();
+    for (const s of cut) perFile.set(s.file, (perFile.get(s.file) ?? 0) + 1);
+    for (const pf of planned) pf.splits = perFile.get(pf.path) ?? 0;
+  }
   return {
     files: planned,
     splits: cut,
     workers: options.workers,
     reducers: checkReducers(options.reducers ?? options.workers),
     splitBytes,
-    guided: cut.length !== splits.length || cut.some((s, i) => s.bytes !== splits[i]!.bytes),
+    guided: cut !== splits,
     batchRows: options.batchRows ?? DEFAULT_BATCH_ROWS,
     totalBytes,
     totalRows,
@@ -128,7 +132,8 @@ const MIN_TAIL_PIECE = 4 << 20;
  * first tasks keep the default size; the last ones shrink, so workers finish together even when one
  * runs slower than the other (a busy core on a shared machine, a split of costlier records): at the end
  * a worker waits at most for one small task, not for one of the default size. Only for the default
- * split size: a split size the user gives is kept as given. Ids are numbered again in order.
+ * split size: a split size the user gives is kept as given. Ids are numbered again in order. Returns
+ * `splits` itself when no split was cut, so `result !== splits` tells whether the tail changed the plan.
  */
 export function guidedTail(splits: Split[], workers: number, o: { arrow?: boolean } = {}): Split[] {
   let remaining = splits.reduce((n, s) => n + s.bytes, 0);
@@ -230,7 +235,7 @@ export function guidedTail(splits: Split[], workers: number, o: { arrow?: boolea
     }
     i = j;
   }
-  return out;
+  return out.length === splits.length && out.every((s, k) => s.bytes === splits[k]!.bytes) ? splits : out;
 }
 
 /**
