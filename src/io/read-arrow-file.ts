@@ -4,6 +4,7 @@ import { InputError } from '../errors.js';
 import type { ArrowFileSplit } from '../planner/split.js';
 import { describeSplit } from '../planner/split.js';
 import { cutBatch } from './cut-batch.js';
+import { mapRange } from './mmap.js';
 import { MetadataVersion, RecordBatch as ArrowRecordBatch, Schema, Struct, makeData } from 'apache-arrow';
 import { BufferRegion } from 'apache-arrow/ipc/metadata/message';
 import { VectorLoader } from 'apache-arrow/visitor/vectorloader';
@@ -13,17 +14,79 @@ const EOS = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
 
 /**
  * Reads the record batches of one split of an Arrow IPC file, and only them: the schema message,
- * any dictionaries and the split's batch messages are read into one buffer laid out as an IPC stream,
- * which Arrow decodes into zero-copy views. Row ranges are cut with `slice`, also zero copy.
+ * any dictionaries and the split's batch messages, laid out as an IPC stream that Arrow decodes into
+ * zero-copy views. The messages are views into a memory mapping of the file where it can be mapped
+ * (src/io/mmap.ts), else read into one fresh buffer. Row ranges are cut with `slice`, also zero copy.
  */
 export async function readArrowSplit(split: ArrowFileSplit, batchRows: number, columns?: string[]): Promise<RecordBatch[]> {
   if (!split.header) throw new InputError(`${describeSplit(split)} has no schema header`);
-  if (columns && split.header.dictionaries.length === 0) {
+  const { schemaMessage, dictionaries } = split.header;
+  const regions: Array<[number, number]> = [...dictionaries, ...split.pieces.map((p) => [p.offset, p.length] as [number, number])];
+  const mapped = mapRegions(split, regions);
+  if (!mapped && columns && dictionaries.length === 0) {
     const pruned = await readArrowColumns(split, columns, batchRows);
     if (pruned) return pruned;
   }
-  const { schemaMessage, dictionaries } = split.header;
-  const regions: Array<[number, number]> = [...dictionaries, ...split.pieces.map((p) => [p.offset, p.length] as [number, number])];
+  const bytes = mapped ? [schemaMessage, ...mapped, EOS] : await readRegions(split, schemaMessage, regions);
+  let batches: RecordBatch[];
+  try {
+    batches = [...RecordBatchReader.from(bytes).open()];
+  } catch (e) {
+    throw new InputError(`${describeSplit(split)} does not decode as Arrow IPC: ${(e as Error).message}`, { cause: e });
+  }
+  if (batches.length !== split.pieces.length) {
+    throw new InputError(`${describeSplit(split)}: expected ${split.pieces.length} record batches, decoded ${batches.length}; the file may be corrupt`);
+  }
+  // Columns are selected before batches are sliced: Arrow JS's `select` of a sliced batch loses the
+  // children's offsets (it reads the slice's rows from the start of the batch).
+  if (mapped && columns) batches = selectColumns(split, batches, columns);
+  const out: RecordBatch[] = [];
+  split.pieces.forEach((p, i) => {
+    const b = batches[i]!;
+    if (b.numRows !== p.blockRows) {
+      throw new InputError(`${describeSplit(split)}: record batch ${p.block} has ${b.numRows} rows, its header said ${p.blockRows}; the file may be corrupt`);
+    }
+    const part = p.rowStart === 0 && p.rowEnd === b.numRows ? b : b.slice(p.rowStart, p.rowEnd);
+    out.push(...cutBatch(part, batchRows));
+  });
+  return out;
+}
+
+/** Regions of a file further apart than this are mapped separately, so no mapping spans unread bytes. */
+const MAP_GAP = 1 << 20;
+
+/**
+ * The split's regions (dictionaries, then its record batches) as views into memory mappings of the
+ * file, or undefined when files are read with copies. Nearby regions share one mapping (a split's
+ * batches are consecutive in the file). The views sit in the mappings at their file offsets, so
+ * Arrow's 8-byte buffer alignment carries over and Arrow decodes them without copying: a job pays
+ * only for the pages of the columns it touches.
+ */
+function mapRegions(split: ArrowFileSplit, regions: Array<[number, number]>): Uint8Array[] | undefined {
+  const order = regions.map((_, i) => i).sort((x, y) => regions[x]![0] - regions[y]![0]);
+  const views: Uint8Array[] = new Array(regions.length);
+  for (let i = 0; i < order.length; ) {
+    const start = regions[order[i]!]![0];
+    let end = start;
+    let j = i;
+    for (; j < order.length && regions[order[j]!]![0] <= end + MAP_GAP; j++) end = Math.max(end, regions[order[j]!]![0] + regions[order[j]!]![1]);
+    let range: Uint8Array | undefined;
+    try {
+      range = mapRange(split.file, start, end - start);
+    } catch (e) {
+      throw new InputError(`${describeSplit(split)}: ${(e as Error).message}`, { cause: e });
+    }
+    if (!range) return undefined;
+    for (; i < j; i++) {
+      const [offset, length] = regions[order[i]!]!;
+      views[order[i]!] = range.subarray(offset - start, offset - start + length);
+    }
+  }
+  return views;
+}
+
+/** The split's schema message and regions read into one fresh buffer laid out as an IPC stream. */
+async function readRegions(split: ArrowFileSplit, schemaMessage: Uint8Array, regions: Array<[number, number]>): Promise<Uint8Array> {
   const total = schemaMessage.byteLength + regions.reduce((n, [, len]) => n + len, 0) + EOS.byteLength;
   // A fresh ArrayBuffer (not Node's pooled Buffer) keeps the 8-byte alignment Arrow needs for zero-copy views.
   const bytes = new Uint8Array(total);
@@ -48,25 +111,26 @@ export async function readArrowSplit(split: ArrowFileSplit, batchRows: number, c
   } finally {
     await fh.close();
   }
-  let batches: RecordBatch[];
-  try {
-    batches = [...RecordBatchReader.from(bytes).open()];
-  } catch (e) {
-    throw new InputError(`${describeSplit(split)} does not decode as Arrow IPC: ${(e as Error).message}`, { cause: e });
-  }
-  if (batches.length !== split.pieces.length) {
-    throw new InputError(`${describeSplit(split)}: expected ${split.pieces.length} record batches, decoded ${batches.length}; the file may be corrupt`);
-  }
-  const out: RecordBatch[] = [];
-  split.pieces.forEach((p, i) => {
-    const b = batches[i]!;
-    if (b.numRows !== p.blockRows) {
-      throw new InputError(`${describeSplit(split)}: record batch ${p.block} has ${b.numRows} rows, its header said ${p.blockRows}; the file may be corrupt`);
-    }
-    const part = p.rowStart === 0 && p.rowEnd === b.numRows ? b : b.slice(p.rowStart, p.rowEnd);
-    out.push(...cutBatch(part, batchRows));
-  });
-  return out;
+  return bytes;
+}
+
+/**
+ * Only the job's columns of mapped batches (the others were never read: their pages are not touched).
+ * Built by hand rather than with Arrow JS's `RecordBatch.select`, which in apache-arrow 21 pairs
+ * fields with the wrong children and cannot be sliced afterwards.
+ */
+function selectColumns(split: ArrowFileSplit, batches: RecordBatch[], columns: string[]): RecordBatch[] {
+  const schema = batches[0]?.schema ?? schemaFromMessage(split.header!.schemaMessage);
+  const missing = columns.filter((c) => !schema.fields.some((f) => f.name === c));
+  if (missing.length > 0) throw missingColumns(split, missing, schema);
+  const at = columns.map((c) => schema.fields.findIndex((f) => f.name === c));
+  const selected = new Schema(at.map((i) => schema.fields[i]!), schema.metadata);
+  const type = new Struct(selected.fields);
+  return batches.map((b) => new ArrowRecordBatch(selected, makeData({ type, length: b.numRows, nullCount: 0, children: at.map((i) => b.data.children[i]!) })));
+}
+
+function missingColumns(split: ArrowFileSplit, missing: string[], schema: Schema): InputError {
+  return new InputError(`the job reads column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')}, which ${split.file} does not have (it has ${schema.fields.map((f) => f.name).join(', ')}); check the job's columns or --param`);
 }
 
 const align8 = (n: number) => (n + 7) & ~7;
@@ -83,9 +147,7 @@ async function readArrowColumns(split: ArrowFileSplit, columns: string[], batchR
   if (!layouts) return undefined;
   const wanted = new Set(columns);
   const missing = columns.filter((c) => !layouts.some((l) => l.field.name === c));
-  if (missing.length > 0) {
-    throw new InputError(`the job reads column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')}, which ${split.file} does not have (it has ${schema.fields.map((f) => f.name).join(', ')}); check the job's columns or --param`);
-  }
+  if (missing.length > 0) throw missingColumns(split, missing, schema);
   const selected = layouts.filter((l) => wanted.has(l.field.name));
   const prunedSchema = new Schema(selected.map((l) => l.field), schema.metadata);
   const fh = await open(split.file, 'r');

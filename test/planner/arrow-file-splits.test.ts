@@ -1,10 +1,11 @@
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
-import { tableFromIPC } from 'apache-arrow';
+import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { Table, tableFromIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { makePlan } from 'quiver';
 import { groupbyBatches, writeArrowFile } from '../../dist/src/datasets/groupby.js';
 import { readArrowSplit } from '../../dist/src/io/read-arrow-file.js';
+import { mmapAvailable } from '../../dist/src/io/mmap.js';
 import { readArrowFileLayout, splitArrowFile } from '../../dist/src/planner/arrow-file.js';
 import { rowsOf } from '../helpers/reference.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -45,7 +46,10 @@ describe('Arrow file splits', () => {
     expect(packed[10]!.pieces.map((p) => [p.block, p.rowStart, p.rowEnd])).toEqual([[1, 990, 1000], [2, 0, 3], [3, 0, 3], [4, 0, 3], [5, 0, 1], [6, 0, 80]]);
   });
 
-  it('read back every row once, in order, at any split and batch size', async () => {
+  // Memory-mapped (the default where native/mmap.c is built) and read with copies (QUIVER_MMAP=0).
+  it.each(['mapped', 'copied'])('read back every row once, in order, at any split and batch size (%s)', async (how) => {
+    process.env.QUIVER_MMAP = how === 'mapped' ? '1' : '0';
+    expect(mmapAvailable()).toBe(how === 'mapped');
     const expected = rowsOf(tableFromIPC(readFileSync(file)));
     expect(expected.length).toBe(TOTAL);
     for (const batchRows of [1, 64, 600, TOTAL + 1]) {
@@ -68,15 +72,34 @@ describe('Arrow file splits', () => {
       }
       expect(got, `batchRows ${batchRows}`).toEqual(expected);
     }
+    delete process.env.QUIVER_MMAP;
   });
 
-  it('read only the columns asked for', async () => {
+  it.each(['mapped', 'copied'])('read only the columns asked for (%s)', async (how) => {
+    process.env.QUIVER_MMAP = how === 'mapped' ? '1' : '0';
+    const expected = rowsOf(tableFromIPC(readFileSync(file)).select(['v3', 'id1']));
     const plan = await makePlan({ inputs: [file], workers: 2, batchRows: 400 });
     const split = plan.splits[1]!;
     if (split.kind !== 'arrow-file') throw new Error('expected an arrow-file split');
     const batches = await readArrowSplit(split, 400, ['v3', 'id1']);
     expect(batches.length).toBeGreaterThan(0);
     for (const b of batches) expect(b.schema.fields.map((f) => f.name).sort()).toEqual(['id1', 'v3']);
+    const got = batches.flatMap((b) => rowsOf(new Table(b)));
+    expect(got).toEqual(expected.slice(split.rowStart, split.rowStart + split.rows));
+    await expect(readArrowSplit(split, 400, ['v3', 'nope'])).rejects.toThrow(/the job reads column "nope", which .*mixed\.arrow does not have \(it has id1, id2/);
+    delete process.env.QUIVER_MMAP;
+  });
+
+  it.each(['mapped', 'copied'])('say a file cut short after planning is, naming it (%s)', async (how) => {
+    process.env.QUIVER_MMAP = how === 'mapped' ? '1' : '0';
+    const cut = path.join(dir, `cut-${how}.arrow`);
+    writeFileSync(cut, readFileSync(file));
+    const plan = await makePlan({ inputs: [cut], workers: 2, batchRows: 400 });
+    const last = plan.splits.at(-1)!;
+    if (last.kind !== 'arrow-file') throw new Error('expected an arrow-file split');
+    truncateSync(cut, last.pieces[0]!.offset + 8);
+    await expect(readArrowSplit(last, 400)).rejects.toThrow(how === 'mapped' ? /cut-mapped\.arrow .*has \d+ bytes, fewer than the \d+ asked for \(was it truncated\?\)/ : /cut-copied\.arrow.*expected \d+ bytes at offset \d+, the file has only \d+ there \(was it truncated after planning\?\)/);
+    delete process.env.QUIVER_MMAP;
   });
 
   it('plan a file with a schema and no batches as no splits', async () => {
