@@ -251,3 +251,53 @@ export function intFlag(name, fallback, argv = process.argv) {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 ? Number(argv[i + 1]) : fallback;
 }
+
+/**
+ * The machine's own 2 ÷ 1 thread ceiling for the two kinds of loop a scan is made of, measured with
+ * plain worker_threads and no quiver: each of 1 or 2 threads runs the same loop over its own data,
+ * and the ceiling is 2 × T(1 thread) ÷ T(2 threads) — what a perfectly parallel program gets here.
+ *
+ * - "byte loop": counts delimiters in a private 4 MB buffer, 100 times over (a tokenizer's loop: CPU and
+ *   the caches; 4 MB does not fit a core's L2, so the two cores share L3).
+ * - "memory stream": sums a private, already faulted-in 256 MB Float64Array (summing an Arrow column
+ *   straight from memory: bandwidth).
+ *
+ * Interleaved rounds; returns the median ceiling of each.
+ */
+export async function machineCeilings(repeat) {
+  const { Worker } = await import('node:worker_threads');
+  const code = `
+    const { parentPort } = require('node:worker_threads');
+    const bytes = new Uint8Array(4 << 20).map((_, i) => ((i * 2654435761) >>> 24) % 64 + 10);
+    const floats = new Float64Array(32 << 20).map((_, i) => i & 1023);
+    function byteLoop() { let s = 0; for (let r = 0; r < 100; r++) for (let i = 0; i < bytes.length; i++) { const c = bytes[i]; if (c === 44) s++; else if (c === 10) s += 2; } return s; }
+    function memoryStream() { let s = 0; for (let r = 0; r < 4; r++) for (let i = 0; i < floats.length; i++) s += floats[i]; return s; }
+    parentPort.on('message', (k) => { const t = performance.now(); const v = k === 'byte loop' ? byteLoop() : memoryStream(); parentPort.postMessage([performance.now() - t, v]); });`;
+  const threads = [0, 1].map(() => new Worker(code, { eval: true }));
+  const run = (w, k) =>
+    new Promise((resolve, reject) => {
+      const fail = (e) => reject(e);
+      w.once('error', fail);
+      w.once('message', (m) => { w.off('error', fail); resolve(m); });
+      w.postMessage(k);
+    });
+  const out = {};
+  try {
+    for (const kind of ['byte loop', 'memory stream']) {
+      await Promise.all(threads.map((w) => run(w, kind))); // warm-up
+      const ratios = [];
+      for (let r = 0; r < repeat; r++) {
+        const t1 = performance.now();
+        await run(threads[0], kind);
+        const one = performance.now() - t1;
+        const t2 = performance.now();
+        await Promise.all(threads.map((w) => run(w, kind)));
+        ratios.push((2 * one) / (performance.now() - t2));
+      }
+      out[kind] = median(ratios);
+    }
+  } finally {
+    await Promise.all(threads.map((w) => w.terminate()));
+  }
+  return out;
+}
