@@ -9,11 +9,21 @@
  * Page faults are taken lazily, so columns a job never touches are never read. Node 20 has no mmap
  * of its own; this is the only native code in quiver, and quiver reads with copies when it is not
  * built (scripts/build-native.mjs) or when QUIVER_MMAP=0.
+ *
+ * A file cut short while it is mapped makes reads past its new end fault with SIGBUS, which would
+ * kill the process. Live mappings are kept in a table that a SIGBUS handler looks the faulting
+ * address up in: for one of ours, it maps zero pages over the rest of the mapping, notes the file and
+ * returns, so the read goes on (reading zeros) and `takeCut()` tells the task's end, which fails the
+ * task with an error naming the file. A SIGBUS anywhere else goes to the previous handler.
  */
+#define _GNU_SOURCE
 #define NAPI_VERSION 8
 #include <node_api.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,14 +31,94 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/*
+ * The live mappings, for the SIGBUS handler. base 0 is a free slot, 1 a slot being filled, 2 one whose
+ * mapping is gone but whose cut is not yet taken; otherwise the mapping's address.
+ */
+#define SLOTS 4096
+typedef struct {
+  atomic_uintptr_t base;
+  size_t length;
+  char *path;
+  off_t end;   /* the file offset where the mapping ends */
+  dev_t dev;   /* which file it maps, to tell a file cut short from one replaced at the same path */
+  ino_t ino;
+  atomic_int cut;
+  int reported; /* its cut was returned by takeCut() once: not again */
+} slot;
+static slot slots[SLOTS];
+static atomic_int any_cut;
+static long page_size;
+
 typedef struct {
   void *base;
   size_t length;
+  int slot; /* -1 when the table was full: such a mapping is not guarded */
 } mapping;
+
+static int register_mapping(void *base, size_t length, const char *path, off_t end, const struct stat *st) {
+  for (int i = 0; i < SLOTS; i++) {
+    uintptr_t expected = 0;
+    if (atomic_compare_exchange_strong(&slots[i].base, &expected, 1)) {
+      slots[i].length = length;
+      slots[i].path = strdup(path);
+      slots[i].end = end;
+      slots[i].dev = st->st_dev;
+      slots[i].ino = st->st_ino;
+      slots[i].reported = 0;
+      atomic_store(&slots[i].cut, 0);
+      atomic_store(&slots[i].base, (uintptr_t)base);
+      return i;
+    }
+  }
+  return -1;
+}
+
+static struct sigaction previous_sigbus;
+
+static void on_sigbus(int sig, siginfo_t *info, void *context) {
+  uintptr_t at = (uintptr_t)info->si_addr;
+  for (int i = 0; i < SLOTS; i++) {
+    uintptr_t base = atomic_load(&slots[i].base);
+    if (base > 2 && at >= base && at < base + slots[i].length) {
+      uintptr_t from = at & ~(uintptr_t)(page_size - 1);
+      /* mmap is a plain system call on Linux, safe in a signal handler. */
+      if (mmap((void *)from, base + slots[i].length - from, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED) {
+        atomic_store(&slots[i].cut, 1);
+        atomic_store(&any_cut, 1);
+        return;
+      }
+      break;
+    }
+  }
+  /* Not a mapping of ours: the previous disposition handles the fault when the access is retried. */
+  sigaction(SIGBUS, &previous_sigbus, NULL);
+}
+
+static void install_sigbus_handler(void) {
+  static atomic_int installed;
+  if (atomic_exchange(&installed, 1)) return;
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_sigaction = on_sigbus;
+  action.sa_flags = SA_SIGINFO | SA_NODEFER;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGBUS, &action, &previous_sigbus);
+}
 
 static void unmap(napi_env env, void *data, void *hint) {
   mapping *m = (mapping *)hint;
   int64_t ignored;
+  if (m->slot >= 0) {
+    if (atomic_load(&slots[m->slot].cut)) {
+      atomic_store(&slots[m->slot].base, 2); /* takeCut() still reports it, then frees the slot */
+    } else {
+      char *path = slots[m->slot].path;
+      slots[m->slot].path = NULL;
+      atomic_store(&slots[m->slot].base, 0);
+      free(path);
+    }
+  }
   munmap(m->base, m->length);
   napi_adjust_external_memory(env, -(int64_t)m->length, &ignored);
   free(m);
@@ -106,7 +196,12 @@ static napi_value map(napi_env env, napi_callback_info info) {
   }
   m->base = base;
   m->length = (size_t)length;
+  m->slot = register_mapping(base, m->length, path, (off_t)(offset + length), &st);
   if (napi_create_external_arraybuffer(env, base, m->length, unmap, m, &result) != napi_ok) {
+    if (m->slot >= 0) {
+      free(slots[m->slot].path);
+      atomic_store(&slots[m->slot].base, 0);
+    }
     munmap(base, m->length);
     free(m);
     napi_throw_error(env, NULL, "cannot wrap the mapping in an ArrayBuffer");
@@ -117,8 +212,47 @@ static napi_value map(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/*
+ * takeCut(): the files of mappings that were cut short since the last call (each once), or an empty
+ * array. Their bytes past the cut read as zeros, so the caller must fail what read them. Besides the
+ * faults the SIGBUS handler saw, a file now shorter than the end of a live mapping of it counts: a
+ * cut inside a page zeroes the rest of that page without any fault.
+ */
+static napi_value take_cut(napi_env env, napi_callback_info info) {
+  napi_value result, name;
+  napi_create_array(env, &result);
+  for (int i = 0; i < SLOTS; i++) {
+    struct stat st;
+    if (atomic_load(&slots[i].base) > 2 && !slots[i].reported && slots[i].path && stat(slots[i].path, &st) == 0 &&
+        st.st_dev == slots[i].dev && st.st_ino == slots[i].ino && st.st_size < slots[i].end) {
+      atomic_store(&slots[i].cut, 1);
+      atomic_store(&any_cut, 1);
+    }
+  }
+  if (!atomic_exchange(&any_cut, 0)) return result;
+  uint32_t n = 0;
+  for (int i = 0; i < SLOTS; i++) {
+    uintptr_t base = atomic_load(&slots[i].base);
+    if (base > 1 && atomic_exchange(&slots[i].cut, 0)) {
+      slots[i].reported = 1;
+      napi_create_string_utf8(env, slots[i].path ? slots[i].path : "(unknown file)", NAPI_AUTO_LENGTH, &name);
+      napi_set_element(env, result, n++, name);
+      if (base == 2) {
+        free(slots[i].path);
+        slots[i].path = NULL;
+        atomic_store(&slots[i].base, 0);
+      }
+    }
+  }
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_value fn, page;
+  page_size = sysconf(_SC_PAGESIZE);
+  install_sigbus_handler();
+  napi_create_function(env, "takeCut", NAPI_AUTO_LENGTH, take_cut, NULL, &fn);
+  napi_set_named_property(env, exports, "takeCut", fn);
   napi_create_function(env, "map", NAPI_AUTO_LENGTH, map, NULL, &fn);
   napi_set_named_property(env, exports, "map", fn);
   napi_create_double(env, (double)sysconf(_SC_PAGESIZE), &page);

@@ -8,6 +8,7 @@ import type { InputFormat } from '../planner/inputs.js';
 import { readSchemas } from '../planner/schemas.js';
 import { now } from '../worker/protocol.js';
 import { readSplit } from '../worker/read-split.js';
+import { checkMappedFiles } from '../io/mmap.js';
 import type { RunOptions } from './engine.js';
 import { valueToTable } from './output.js';
 import type { PhaseTimes, TaskRecord } from './report.js';
@@ -147,7 +148,9 @@ async function readTable(input: string | string[], columns: string[] | undefined
   const { plan } = await planRun({ input, ...read }, 1);
   const batches = [];
   for (const split of plan.splits) batches.push(...(await readSplit(split, plan.batchRows, undefined, columns)));
-  return new Table(batches);
+  const table = new Table(batches);
+  checkMappedFiles();
+  return table;
 }
 
 /**

@@ -6,6 +6,7 @@ import { ENGINE_ROOT } from '../layout.js';
 /** The native addon built from native/mmap.c by scripts/build-native.mjs. */
 interface MmapAddon {
   map(file: string, offset: number, length: number): ArrayBuffer;
+  takeCut(): string[];
   pageSize: number;
 }
 
@@ -39,8 +40,9 @@ export function mmapAvailable(): boolean {
  * change only this process's copy. The mapping is released when the last view of it is collected.
  * Returns undefined when memory mapping is not available (the caller reads with a copy instead).
  *
- * A file truncated while a view of it is in use makes the process fail with SIGBUS, as with any
- * memory-mapped reader (pyarrow.memory_map, Polars); QUIVER_MMAP=0 avoids it for files that change.
+ * A file cut short while a view of it is in use does not kill the process (as SIGBUS does with other
+ * memory-mapped readers): the addon's signal handler makes the lost bytes read as zeros and notes the
+ * file, and `checkMappedFiles` at the end of the task turns that into an error.
  */
 export function mapRange(file: string, offset: number, length: number): Uint8Array | undefined {
   const mm = load();
@@ -53,4 +55,19 @@ export function mapRange(file: string, offset: number, length: number): Uint8Arr
     throw new InputError(`cannot read ${length} bytes at offset ${offset} of ${file}: ${(e as Error).message}`, { cause: e });
   }
   return new Uint8Array(buffer, offset - start, length);
+}
+
+/**
+ * Throws an InputError naming the files that were cut short while this thread had them mapped (see
+ * native/mmap.c): their bytes past the cut read as zeros, so whatever read them must not be used.
+ * Tasks call it when they end, before their result leaves the thread.
+ */
+export function checkMappedFiles(): void {
+  const cut = [...new Set(addon?.takeCut() ?? [])];
+  if (cut.length === 0) return;
+  const files = cut.join(', ');
+  throw new InputError(
+    `${files} ${cut.length > 1 ? 'were' : 'was'} cut short while this task read ${cut.length > 1 ? 'them' : 'it'} (changed during the run); the task's result is dropped. Re-run when the input no longer changes (QUIVER_MMAP=0 reads files with copies instead of mapping them)`,
+    { location: { file: cut[0]!, expected: 'a file that does not change during the run' } },
+  );
 }

@@ -4,7 +4,7 @@ import { InputError } from '../errors.js';
 import type { ArrowFileSplit } from '../planner/split.js';
 import { describeSplit } from '../planner/split.js';
 import { cutBatch } from './cut-batch.js';
-import { mapRange } from './mmap.js';
+import { checkMappedFiles, mapRange } from './mmap.js';
 import { MetadataVersion, RecordBatch as ArrowRecordBatch, Schema, Struct, makeData } from 'apache-arrow';
 import { BufferRegion } from 'apache-arrow/ipc/metadata/message';
 import { VectorLoader } from 'apache-arrow/visitor/vectorloader';
@@ -32,6 +32,7 @@ export async function readArrowSplit(split: ArrowFileSplit, batchRows: number, c
   try {
     batches = [...RecordBatchReader.from(bytes).open()];
   } catch (e) {
+    if (mapped) checkMappedFiles(); // cut short under the decoder: say so, not that it does not decode
     throw new InputError(`${describeSplit(split)} does not decode as Arrow IPC: ${(e as Error).message}`, { cause: e });
   }
   if (batches.length !== split.pieces.length) {
@@ -99,9 +100,7 @@ async function readRegions(split: ArrowFileSplit, schemaMessage: Uint8Array, reg
       const target = at;
       reads.push(
         fh.read(bytes, target, length, offset).then(({ bytesRead }) => {
-          if (bytesRead !== length) {
-            throw new InputError(`${describeSplit(split)}: expected ${length} bytes at offset ${offset}, the file has only ${bytesRead} there (was it truncated after planning?)`);
-          }
+          if (bytesRead !== length) throw shortRead(split, length, offset, bytesRead);
         }),
       );
       at += length;
@@ -127,6 +126,10 @@ function selectColumns(split: ArrowFileSplit, batches: RecordBatch[], columns: s
   const selected = new Schema(at.map((i) => schema.fields[i]!), schema.metadata);
   const type = new Struct(selected.fields);
   return batches.map((b) => new ArrowRecordBatch(selected, makeData({ type, length: b.numRows, nullCount: 0, children: at.map((i) => b.data.children[i]!) })));
+}
+
+function shortRead(split: ArrowFileSplit, length: number, offset: number, got: number): InputError {
+  return new InputError(`${describeSplit(split)}: expected ${length} bytes at offset ${offset}, the file has only ${got} there (was it truncated after planning?)`);
 }
 
 function missingColumns(split: ArrowFileSplit, missing: string[], schema: Schema): InputError {
@@ -155,7 +158,8 @@ async function readArrowColumns(split: ArrowFileSplit, columns: string[], batchR
     const batches = await Promise.all(
       split.pieces.map(async (p) => {
         const meta = new Uint8Array(p.metaLength);
-        await fh.read(meta, 0, p.metaLength, p.offset);
+        const { bytesRead } = await fh.read(meta, 0, p.metaLength, p.offset);
+        if (bytesRead !== p.metaLength) throw shortRead(split, p.metaLength, p.offset, bytesRead);
         let header: ReturnType<typeof batchHeaderFromMessage>;
         try {
           header = batchHeaderFromMessage(meta);
@@ -184,7 +188,7 @@ async function readArrowColumns(split: ArrowFileSplit, columns: string[], batchR
           placed.map(async (r) => {
             if (r.end === r.start) return;
             const { bytesRead } = await fh.read(body, r.at, r.end - r.start, bodyStart + r.start);
-            if (bytesRead !== r.end - r.start) throw new InputError(`${describeSplit(split)}: record batch ${p.block} is cut short (truncated file?)`);
+            if (bytesRead !== r.end - r.start) throw shortRead(split, r.end - r.start, bodyStart + r.start, bytesRead);
           }),
         );
         const nodes = placed.flatMap((r) => header.nodes.slice(r.l.nodes[0], r.l.nodes[1]));
