@@ -45,9 +45,9 @@ typedef struct {
   ino_t ino;
   atomic_int cut;
   int reported; /* its cut was returned by takeCut() once: not again */
+  napi_env owner; /* the thread (Node environment) that mapped it: only its takeCut() reports it */
 } slot;
 static slot slots[SLOTS];
-static atomic_int any_cut;
 static long page_size;
 
 typedef struct {
@@ -56,7 +56,7 @@ typedef struct {
   int slot; /* -1 when the table was full: such a mapping is not guarded */
 } mapping;
 
-static int register_mapping(void *base, size_t length, const char *path, off_t end, const struct stat *st) {
+static int register_mapping(napi_env owner, void *base, size_t length, const char *path, off_t end, const struct stat *st) {
   for (int i = 0; i < SLOTS; i++) {
     uintptr_t expected = 0;
     if (atomic_compare_exchange_strong(&slots[i].base, &expected, 1)) {
@@ -66,6 +66,7 @@ static int register_mapping(void *base, size_t length, const char *path, off_t e
       slots[i].dev = st->st_dev;
       slots[i].ino = st->st_ino;
       slots[i].reported = 0;
+      slots[i].owner = owner;
       atomic_store(&slots[i].cut, 0);
       atomic_store(&slots[i].base, (uintptr_t)base);
       return i;
@@ -85,7 +86,6 @@ static void on_sigbus(int sig, siginfo_t *info, void *context) {
       /* mmap is a plain system call on Linux, safe in a signal handler. */
       if (mmap((void *)from, base + slots[i].length - from, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED) {
         atomic_store(&slots[i].cut, 1);
-        atomic_store(&any_cut, 1);
         return;
       }
       break;
@@ -196,7 +196,7 @@ static napi_value map(napi_env env, napi_callback_info info) {
   }
   m->base = base;
   m->length = (size_t)length;
-  m->slot = register_mapping(base, m->length, path, (off_t)(offset + length), &st);
+  m->slot = register_mapping(env, base, m->length, path, (off_t)(offset + length), &st);
   if (napi_create_external_arraybuffer(env, base, m->length, unmap, m, &result) != napi_ok) {
     if (m->slot >= 0) {
       free(slots[m->slot].path);
@@ -213,8 +213,8 @@ static napi_value map(napi_env env, napi_callback_info info) {
 }
 
 /*
- * takeCut(): the files of mappings that were cut short since the last call (each once), or an empty
- * array. Their bytes past the cut read as zeros, so the caller must fail what read them. Besides the
+ * takeCut(): the files of this thread's mappings that were cut short since the last call (each
+ * once), or an empty array. Their bytes past the cut read as zeros, so the caller must fail what read them. Besides the
  * faults the SIGBUS handler saw, a file now shorter than the end of a live mapping of it counts: a
  * cut inside a page zeroes the rest of that page without any fault.
  */
@@ -223,17 +223,15 @@ static napi_value take_cut(napi_env env, napi_callback_info info) {
   napi_create_array(env, &result);
   for (int i = 0; i < SLOTS; i++) {
     struct stat st;
-    if (atomic_load(&slots[i].base) > 2 && !slots[i].reported && slots[i].path && stat(slots[i].path, &st) == 0 &&
+    if (atomic_load(&slots[i].base) > 2 && slots[i].owner == env && !slots[i].reported && slots[i].path && stat(slots[i].path, &st) == 0 &&
         st.st_dev == slots[i].dev && st.st_ino == slots[i].ino && st.st_size < slots[i].end) {
       atomic_store(&slots[i].cut, 1);
-      atomic_store(&any_cut, 1);
     }
   }
-  if (!atomic_exchange(&any_cut, 0)) return result;
   uint32_t n = 0;
   for (int i = 0; i < SLOTS; i++) {
     uintptr_t base = atomic_load(&slots[i].base);
-    if (base > 1 && atomic_exchange(&slots[i].cut, 0)) {
+    if (base > 1 && slots[i].owner == env && atomic_exchange(&slots[i].cut, 0)) {
       slots[i].reported = 1;
       napi_create_string_utf8(env, slots[i].path ? slots[i].path : "(unknown file)", NAPI_AUTO_LENGTH, &name);
       napi_set_element(env, result, n++, name);
