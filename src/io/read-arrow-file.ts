@@ -16,17 +16,23 @@ const EOS = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
  * Reads the record batches of one split of an Arrow IPC file, and only them: the schema message,
  * any dictionaries and the split's batch messages, laid out as an IPC stream that Arrow decodes into
  * zero-copy views. The messages are views into a memory mapping of the file where it can be mapped
- * (src/io/mmap.ts), else read into one fresh buffer. Row ranges are cut with `slice`, also zero copy.
+ * (src/io/mmap.ts) and the job reads every column, else read into one fresh buffer. Row ranges are
+ * cut with `slice`, also zero copy.
  */
 export async function readArrowSplit(split: ArrowFileSplit, batchRows: number, columns?: string[]): Promise<RecordBatch[]> {
   if (!split.header) throw new InputError(`${describeSplit(split)} has no schema header`);
   const { schemaMessage, dictionaries } = split.header;
   const regions: Array<[number, number]> = [...dictionaries, ...split.pieces.map((p) => [p.offset, p.length] as [number, number])];
-  const mapped = mapRegions(split, regions);
-  if (!mapped && columns && dictionaries.length === 0) {
+  // A job that names its columns gets exactly those read into memory; one that does not gets the file
+  // mapped, and pays only for the pages it touches. Measured on 10M rows: a scan summing 2 of 9
+  // undeclared columns, mapped 98 ms vs 249 read whole; group-by Q2 naming 3 columns, read 1852-2000 ms
+  // vs mapped 2194-2238 (its string columns are slower to work on from the page cache's 4 KB pages
+  // than from fresh memory in 2 MB pages).
+  if (columns && dictionaries.length === 0) {
     const pruned = await readArrowColumns(split, columns, batchRows);
     if (pruned) return pruned;
   }
+  const mapped = columns ? undefined : mapRegions(split, regions);
   const bytes = mapped ? [schemaMessage, ...mapped, EOS] : await readRegions(split, schemaMessage, regions);
   let batches: RecordBatch[];
   try {
@@ -35,12 +41,11 @@ export async function readArrowSplit(split: ArrowFileSplit, batchRows: number, c
     if (mapped) checkMappedFiles(); // cut short under the decoder: say so, not that it does not decode
     throw new InputError(`${describeSplit(split)} does not decode as Arrow IPC: ${(e as Error).message}`, { cause: e });
   }
+  if (mapped) checkMappedFiles(); // a cut may also end the stream early, or zero a header
   if (batches.length !== split.pieces.length) {
     throw new InputError(`${describeSplit(split)}: expected ${split.pieces.length} record batches, decoded ${batches.length}; the file may be corrupt`);
   }
-  // Columns are selected before batches are sliced: Arrow JS's `select` of a sliced batch loses the
-  // children's offsets (it reads the slice's rows from the start of the batch).
-  if (mapped && columns) batches = selectColumns(split, batches, columns);
+  if (columns) batches = selectColumns(split, batches, columns);
   const out: RecordBatch[] = [];
   split.pieces.forEach((p, i) => {
     const b = batches[i]!;
@@ -114,7 +119,7 @@ async function readRegions(split: ArrowFileSplit, schemaMessage: Uint8Array, reg
 }
 
 /**
- * Only the job's columns of mapped batches (the others were never read: their pages are not touched).
+ * Only the job's columns of decoded batches (of a mapping, the others' pages are never touched).
  * Built by hand rather than with Arrow JS's `RecordBatch.select`, which in apache-arrow 21 pairs
  * fields with the wrong children and cannot be sliced afterwards.
  */

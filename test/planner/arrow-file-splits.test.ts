@@ -75,7 +75,7 @@ describe('Arrow file splits', () => {
     delete process.env.QUIVER_MMAP;
   });
 
-  it.each(['mapped', 'copied'])('read only the columns asked for (%s)', async (how) => {
+  it.each(['mapped', 'copied'])('read only the columns asked for, reading them, not mapping (%s)', async (how) => {
     process.env.QUIVER_MMAP = how === 'mapped' ? '1' : '0';
     const expected = rowsOf(tableFromIPC(readFileSync(file)).select(['v3', 'id1']));
     const plan = await makePlan({ inputs: [file], workers: 2, batchRows: 400 });
