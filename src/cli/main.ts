@@ -49,7 +49,10 @@ Examples:
   quiver explain wordcount --input corpus.txt
   quiver jobs
   quiver jobs inverted-index
-  quiver datasets generate groupby --rows 1000000 --output g1.arrow`,
+  quiver datasets generate groupby --rows 1000000 --output g1.arrow
+
+Environment:
+  QUIVER_MMAP=0  read Arrow IPC files with copies instead of memory-mapping them`,
 );
 
 try {
