@@ -18,6 +18,7 @@ describe('memory-mapped file ranges', () => {
   writeFileSync(file, bytes);
 
   it('give the same bytes as reading the file, at any offset and length', () => {
+    process.env.QUIVER_MMAP = '1';
     expect(mmapAvailable()).toBe(true);
     for (const [offset, length] of [[0, bytes.length], [1, 10], [4095, 2], [4096, 4096], [5000, 7000], [bytes.length - 1, 1], [777, 0], [bytes.length, 0]] as const) {
       const view = mapRange(file, offset, length)!;
@@ -27,6 +28,7 @@ describe('memory-mapped file ranges', () => {
   });
 
   it('keep writes into a view to this process: the file does not change', () => {
+    process.env.QUIVER_MMAP = '1';
     const view = mapRange(file, 100, 50)!;
     view.fill(0);
     expect(view.every((b) => b === 0)).toBe(true);
@@ -35,6 +37,7 @@ describe('memory-mapped file ranges', () => {
   });
 
   it('say which file is too short or missing', () => {
+    process.env.QUIVER_MMAP = '1';
     expect(() => mapRange(file, 4096, bytes.length)).toThrow(/cannot read 12411 bytes at offset 4096 of .*bytes\.bin: .*bytes\.bin has 12411 bytes, fewer than the 16507 asked for \(was it truncated\?\)/);
     expect(() => mapRange(path.join(dir, 'missing.bin'), 0, 1)).toThrow(/missing\.bin: cannot open .*missing\.bin: No such file or directory/);
   });
