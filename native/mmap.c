@@ -1,5 +1,5 @@
 /*
- * Memory-mapped file ranges as ArrayBuffers, for reading Arrow IPC and text files without copying
+ * Memory-mapped file ranges as ArrayBuffers, for reading Arrow IPC files without copying
  * them: `map(path, offset, length)` maps bytes [offset, offset + length) of a file (offset a multiple
  * of `pageSize`) privately and writably, so a job that writes into its input's typed arrays changes
  * its own copy-on-write pages, never the file. The mapping lives as long as the ArrayBuffer: it is

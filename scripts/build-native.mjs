@@ -1,4 +1,4 @@
-// Builds native/mmap.c (memory-mapped reads of Arrow IPC and text files; see its header) with
+// Builds native/mmap.c (memory-mapped reads of Arrow IPC files; see its header) with
 // node-gyp, the tool npm itself uses for native addons. It runs after tsc in `npm run build`, so on
 // `npm install` too. A machine without a C compiler still gets a working quiver: the build failure is
 // reported as a warning and quiver reads files with copies instead (src/io/mmap.ts).

@@ -8,6 +8,15 @@ export interface FieldLayout {
   buffers: [start: number, end: number];
 }
 
+/** A type of fixed-width values (numbers, dates, times, booleans, decimals): a validity and a values buffer. */
+export function isFixedWidth(type: DataType): boolean {
+  return (
+    DataType.isInt(type) || DataType.isFloat(type) || DataType.isBool(type) || DataType.isDecimal(type) ||
+    DataType.isDate(type) || DataType.isTime(type) || DataType.isTimestamp(type) || DataType.isInterval(type) ||
+    DataType.isDuration(type) || DataType.isFixedSizeBinary(type)
+  );
+}
+
 /**
  * Field nodes and buffers a column of this type takes in an IPC record batch (Arrow format v4/v5), or
  * undefined for types this reader does not prune (unions, views, dictionaries): those columns make the
@@ -16,11 +25,7 @@ export interface FieldLayout {
 function shapeOf(type: DataType): { nodes: number; buffers: number } | undefined {
   if (DataType.isNull(type)) return { nodes: 1, buffers: 0 };
   if (DataType.isDictionary(type)) return undefined;
-  if (
-    DataType.isInt(type) || DataType.isFloat(type) || DataType.isBool(type) || DataType.isDecimal(type) ||
-    DataType.isDate(type) || DataType.isTime(type) || DataType.isTimestamp(type) || DataType.isInterval(type) ||
-    DataType.isDuration(type) || DataType.isFixedSizeBinary(type)
-  ) return { nodes: 1, buffers: 2 };
+  if (isFixedWidth(type)) return { nodes: 1, buffers: 2 };
   if (DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isBinary(type) || DataType.isLargeBinary(type)) return { nodes: 1, buffers: 3 };
   const children = (own: number) => {
     let nodes = 1;
@@ -53,9 +58,17 @@ export function fieldLayouts(schema: Schema): FieldLayout[] | undefined {
   return out;
 }
 
-/** Decodes the schema from an IPC schema message (as made by `schemaToMessage`). */
+const schemas = new WeakMap<Uint8Array, Schema>();
+
+/**
+ * Decodes the schema from an IPC schema message (as made by `schemaToMessage`), once per message
+ * object: reading a split asks for it up to three times (whether to map, which columns to read, and
+ * which to select).
+ */
 export function schemaFromMessage(bytes: Uint8Array): Schema {
-  return decodeMessage(bytes).header() as Schema;
+  let schema = schemas.get(bytes);
+  if (!schema) schemas.set(bytes, (schema = decodeMessage(bytes).header() as Schema));
+  return schema;
 }
 
 /** Decodes an IPC message's flatbuffer: `[0xFFFFFFFF][int32 length][flatbuffer]`, or `[int32 length][flatbuffer]` (pre-1.0). */

@@ -1,14 +1,13 @@
 import { open } from 'node:fs/promises';
-import { RecordBatchReader, type RecordBatch } from 'apache-arrow';
 import { InputError } from '../errors.js';
 import type { ArrowFileSplit } from '../planner/split.js';
 import { describeSplit } from '../planner/split.js';
 import { cutBatch } from './cut-batch.js';
 import { checkMappedFiles, mapRange } from './mmap.js';
-import { DataType, MetadataVersion, RecordBatch as ArrowRecordBatch, Schema, Struct, makeData } from 'apache-arrow';
+import { MetadataVersion, RecordBatch as ArrowRecordBatch, RecordBatchReader, Schema, Struct, makeData, type RecordBatch } from 'apache-arrow';
 import { BufferRegion } from 'apache-arrow/ipc/metadata/message';
 import { VectorLoader } from 'apache-arrow/visitor/vectorloader';
-import { batchHeaderFromMessage, fieldLayouts, schemaFromMessage } from './arrow-columns.js';
+import { batchHeaderFromMessage, fieldLayouts, isFixedWidth, schemaFromMessage } from './arrow-columns.js';
 
 const EOS = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
 
@@ -53,11 +52,6 @@ export async function readArrowSplit(split: ArrowFileSplit, batchRows: number, c
   return out;
 }
 
-const fixedWidth = (t: DataType) =>
-  DataType.isInt(t) || DataType.isFloat(t) || DataType.isBool(t) || DataType.isDate(t) || DataType.isTimestamp(t) ||
-  DataType.isTime(t) || DataType.isDecimal(t) || DataType.isInterval(t) || DataType.isDuration(t) || DataType.isFixedSizeBinary(t);
-const schemas = new WeakMap<Uint8Array, Schema>();
-
 /**
  * Whether a split is better memory-mapped than read for this job. A job that names no columns gets
  * the file mapped, and pays only for the pages of the columns it touches; one that names its columns
@@ -69,12 +63,10 @@ const schemas = new WeakMap<Uint8Array, Schema>();
  */
 function mapsWell(split: ArrowFileSplit, columns: string[] | undefined): boolean {
   if (!columns) return true;
-  const message = split.header!.schemaMessage;
-  let schema = schemas.get(message);
-  if (!schema) schemas.set(message, (schema = schemaFromMessage(message)));
+  const { fields } = schemaFromMessage(split.header!.schemaMessage);
   return columns.every((c) => {
-    const field = schema.fields.find((f) => f.name === c);
-    return field !== undefined && fixedWidth(field.type);
+    const field = fields.find((f) => f.name === c);
+    return field !== undefined && isFixedWidth(field.type);
   });
 }
 
