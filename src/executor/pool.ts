@@ -1,6 +1,7 @@
 import os from 'node:os';
 import v8 from 'node:v8';
 import { UsageError, WorkerError } from '../errors.js';
+import { configureWorkerHeaps } from '../node-flags.js';
 import type { ParamValue } from '../job/types.js';
 import { WorkerHandle, type ExitInfo, type WorkerOptions } from './worker-handle.js';
 
@@ -49,6 +50,7 @@ export class WorkerPool {
 
   /** Starts the threads (idempotent); call early so thread start-up overlaps planning and bundling. */
   start(): Promise<void> {
+    if (!this.starting) configureWorkerHeaps();
     this.starting ??= Promise.all(Array.from({ length: this.size }, (_, i) => WorkerHandle.start(i, this.options))).then(
       (ws) => {
         if (this.closed) return void Promise.all(ws.map((w) => w.terminate()));
