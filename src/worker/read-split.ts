@@ -36,3 +36,14 @@ export async function readSplit(split: Split, batchRows: number, table: Table | 
     }
   }
 }
+
+/**
+ * A split's batches as a task consumes them. Parquet gives them as each row group decodes, so a task
+ * holds one row group's columns at a time (see `streamParquetSplit`); the other readers give the
+ * split's batches at once (an Arrow split is views into one mapping or buffer; CSV, NDJSON and text
+ * decode their byte range in one pass).
+ */
+export async function streamSplit(split: Split, batchRows: number, table: Table | undefined, columns?: string[], bad = new BadRecords()): Promise<AsyncIterable<RecordBatch> | RecordBatch[]> {
+  if (split.kind === 'parquet') return (await import('../io/read-parquet.js')).streamParquetSplit(split, batchRows, columns);
+  return readSplit(split, batchRows, table, columns, bad);
+}

@@ -9,7 +9,7 @@ import { hashPartition } from './hash.js';
 import { rowComparator } from './order.js';
 import { byteSizeOf, decodePairs, encodePairs, serializeValue, type EncodedPairs } from './partials.js';
 import { CANCEL_FLAG, now, type DrainTask, type FoldTask, type MapTask, type ReduceTask, type TaskMetrics, type TaskOutput } from './protocol.js';
-import { readSplit } from './read-split.js';
+import { streamSplit } from './read-split.js';
 import { Combiner } from './combiner.js';
 import { pairsOf } from '../io/spill-file.js';
 import { BadRecords, type BadRecordPolicy } from '../io/bad-records.js';
@@ -54,13 +54,40 @@ function splitInfo(split: Split, of: number): SplitInfo {
   return info;
 }
 
-async function readInput(run: RunState, split: Split, batchRows: number, columns?: string[], policy?: BadRecordPolicy) {
+/** A task's input: its batches, and as they are consumed, the rows seen and the time spent reading. */
+interface Input {
+  batches: AsyncIterable<RecordBatch>;
+  rows: number;
+  start: number;
+  readMs: number;
+  bad: BadRecords;
+}
+
+async function readInput(run: RunState, split: Split, batchRows: number, columns?: string[], policy?: BadRecordPolicy): Promise<Input> {
   const start = now();
   const bad = new BadRecords(policy?.limit ?? 0, policy?.examples);
-  const batches = await readSplit(split, batchRows, run.table, columns, bad);
-  let rows = 0;
-  for (const b of batches) rows += b.numRows;
-  return { batches, rows, start, readMs: now() - start, bad };
+  const source = await streamSplit(split, batchRows, run.table, columns, bad);
+  const input = { rows: 0, start, readMs: now() - start, bad } as Input;
+  input.batches = counted(source, input);
+  return input;
+}
+
+/** `source`'s batches, adding their rows to `input.rows` and the time spent waiting for them to `input.readMs`. */
+async function* counted(source: AsyncIterable<RecordBatch> | RecordBatch[], input: Input): AsyncGenerator<RecordBatch> {
+  if (Array.isArray(source)) {
+    for (const b of source) input.rows += b.numRows;
+    yield* source;
+    return;
+  }
+  const it = source[Symbol.asyncIterator]();
+  for (;;) {
+    const t = now();
+    const next = await it.next();
+    input.readMs += now() - t;
+    if (next.done) return;
+    input.rows += next.value.numRows;
+    yield next.value;
+  }
 }
 
 function checkCancel(run: RunState): void {
@@ -91,7 +118,7 @@ export async function runMapTask(run: RunState, task: MapTask): Promise<Result> 
   acc.combine = combine;
   const before = acc.size;
   const emit = (key: Key, value: unknown) => acc.add(key, value);
-  for (const batch of input.batches) {
+  for await (const batch of input.batches) {
     checkCancel(run);
     user('map', () => job.map(batch, emit, ctx));
   }
@@ -172,7 +199,7 @@ export async function runFoldTask(run: RunState, task: FoldTask): Promise<Result
   const ctx: FoldContext = { ...makeContext(run.params, splitInfo(task.split, task.of), counters), transfer: (...arrays) => collectTransfers(moved, arrays) };
   const input = await readInput(run, task.split, task.batchRows, task.columns, task.badRecords);
   let acc = user('map', () => job.identity(ctx));
-  for (const batch of input.batches) {
+  for await (const batch of input.batches) {
     checkCancel(run);
     acc = user('map', () => job.fold(acc, batch as RecordBatch, ctx));
   }
