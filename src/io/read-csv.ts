@@ -2,6 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import type { RecordBatch } from 'apache-arrow';
 import { InputError } from '../errors.js';
 import type { CsvSplit } from '../planner/split.js';
+import { batchStream } from './batch-stream.js';
 import { BadRecords, badRecordMessage, type BadRecord } from './bad-records.js';
 import { CsvDecoder, type CsvDialect, type CsvProblem } from './csv-decode.js';
 import { FS, agreedRecordStart, stateAfter, type RecordSyntax } from './csv-records.js';
@@ -22,6 +23,20 @@ export function syntaxOf(d: CsvDialect): RecordSyntax {
  * exactly once, even when a split boundary falls inside a quoted field.
  */
 export async function readCsvSplit(split: CsvSplit, batchRows: number, columns?: string[], bad = new BadRecords()): Promise<RecordBatch[]> {
+  const out: RecordBatch[] = [];
+  await decodeCsvSplit(split, batchRows, columns, bad, async (batches) => void out.push(...batches));
+  return out;
+}
+
+/**
+ * The same batches as they fill, a read chunk at a time (see `batchStream`): a task that folds or
+ * maps each batch as it comes holds a few batches of decoded columns, not the whole split's.
+ */
+export function streamCsvSplit(split: CsvSplit, batchRows: number, columns?: string[], bad = new BadRecords()): AsyncGenerator<RecordBatch> {
+  return batchStream((give) => decodeCsvSplit(split, batchRows, columns, bad, give));
+}
+
+async function decodeCsvSplit(split: CsvSplit, batchRows: number, columns: string[] | undefined, bad: BadRecords, give: (batches: RecordBatch[]) => Promise<void>): Promise<void> {
   const fh = await open(split.file, 'r');
   try {
     const syntax = syntaxOf(split.dialect);
@@ -30,23 +45,24 @@ export async function readCsvSplit(split: CsvSplit, batchRows: number, columns?:
       split.start <= split.dataStart ? split.dataStart : recordStartAt(fh, split, syntax, split.start),
       split.end >= split.fileBytes ? split.fileBytes : recordStartAt(fh, split, syntax, split.end),
     ]);
-    if (begin >= stop) return [];
+    if (begin >= stop) return;
     // Decode [begin, stop) a few MB at a time (raw bytes per task stay small whatever the split size).
     let base = begin;
     const decoder = new CsvDecoder(split.dialect, split.columns, batchRows, columns, bad, (p) => problemAt(split.file, base, p));
-    const left = await decodeInChunks(fh, split.file, begin, stop, (buf, from, to, final, at) => {
+    const left = await decodeInChunks(fh, split.file, begin, stop, async (buf, from, to, final, at) => {
       base = at;
-      return withLines('CSV', () => decoder.decode(buf, from, to, final));
+      const stopped = await withLines('CSV', () => decoder.decode(buf, from, to, final));
+      if (decoder.batches.length > 0) await give(decoder.batches.splice(0));
+      return stopped;
     });
     if (left !== 0) throw new InputError(`${split.file}, byte ${stop - left}: the record ends past the next split's first record; the file has a record longer than --max-record-size (${split.dialect.maxRecordBytes} bytes) or unbalanced quotes`);
     await fillLines('CSV', bad.examples);
-    return decoder.finish();
+    await give(decoder.finish().splice(0));
   } finally {
     await fh.close();
   }
 }
 
-/** A problem at buffer offset `p.offset` as a bad record of the file (the line is filled in later). */
 export function problemAt(file: string, base: number, p: CsvProblem): BadRecord {
   const at = { file, byteOffset: base + p.offset, column: p.column, expected: p.expected, found: p.found };
   return { ...at, message: badRecordMessage('CSV', at) };

@@ -1,6 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import type { RecordBatch } from 'apache-arrow';
 import type { NdjsonSplit } from '../planner/split.js';
+import { batchStream } from './batch-stream.js';
 import { BadRecords, badRecordMessage, type BadRecord } from './bad-records.js';
 import { decodeInChunks, readRange } from './file-range.js';
 import { NdjsonDecoder, type NdjsonProblem } from './ndjson-decode.js';
@@ -10,20 +11,33 @@ const TAIL_CHUNK = 64 * 1024;
 
 /** Reads the JSON lines that start in a split's byte range (a JSON line never holds a raw newline, so line ends are record ends). */
 export async function readNdjsonSplit(split: NdjsonSplit, batchRows: number, columns?: string[], bad = new BadRecords()): Promise<RecordBatch[]> {
+  const out: RecordBatch[] = [];
+  await decodeNdjsonSplit(split, batchRows, columns, bad, async (batches) => void out.push(...batches));
+  return out;
+}
+
+/** The same batches as they fill, a read chunk at a time (see `batchStream` and `streamCsvSplit`). */
+export function streamNdjsonSplit(split: NdjsonSplit, batchRows: number, columns?: string[], bad = new BadRecords()): AsyncGenerator<RecordBatch> {
+  return batchStream((give) => decodeNdjsonSplit(split, batchRows, columns, bad, give));
+}
+
+async function decodeNdjsonSplit(split: NdjsonSplit, batchRows: number, columns: string[] | undefined, bad: BadRecords, give: (batches: RecordBatch[]) => Promise<void>): Promise<void> {
   const fh = await open(split.file, 'r');
   try {
     const { size } = await fh.stat();
     const begin = split.start === 0 ? await afterBom(fh) : await lineStartAt(fh, split.start, size);
     const stop = split.end >= size ? size : await lineStartAt(fh, split.end, size);
-    if (begin >= stop) return [];
+    if (begin >= stop) return;
     let base = begin;
     const decoder = new NdjsonDecoder(split.columns, batchRows, columns, bad, (p) => ndjsonProblemAt(split.file, base, p));
-    await decodeInChunks(fh, split.file, begin, stop, (buf, from, to, final, at) => {
+    await decodeInChunks(fh, split.file, begin, stop, async (buf, from, to, final, at) => {
       base = at;
-      return withLines('NDJSON', () => decoder.decode(buf, from, to, final));
+      const stopped = await withLines('NDJSON', () => decoder.decode(buf, from, to, final));
+      if (decoder.batches.length > 0) await give(decoder.batches.splice(0));
+      return stopped;
     });
     await fillLines('NDJSON', bad.examples);
-    return decoder.finish();
+    await give(decoder.finish().splice(0));
   } finally {
     await fh.close();
   }

@@ -38,12 +38,20 @@ export async function readSplit(split: Split, batchRows: number, table: Table | 
 }
 
 /**
- * A split's batches as a task consumes them. Parquet gives them as each row group decodes, so a task
- * holds one row group's columns at a time (see `streamParquetSplit`); the other readers give the
- * split's batches at once (an Arrow split is views into one mapping or buffer; CSV, NDJSON and text
- * decode their byte range in one pass).
+ * A split's batches as a task consumes them. Parquet gives them as each row group decodes, CSV and
+ * NDJSON as each read chunk (a few MB) decodes, so a task holds a row group's or a chunk's decoded
+ * columns at a time, not the split's (see `streamParquetSplit`, `streamCsvSplit`); the other readers
+ * give the split's batches at once (an Arrow split is views into one mapping or buffer).
  */
 export async function streamSplit(split: Split, batchRows: number, table: Table | undefined, columns?: string[], bad = new BadRecords()): Promise<AsyncIterable<RecordBatch> | RecordBatch[]> {
-  if (split.kind === 'parquet') return (await import('../io/read-parquet.js')).streamParquetSplit(split, batchRows, columns);
-  return readSplit(split, batchRows, table, columns, bad);
+  switch (split.kind) {
+    case 'parquet':
+      return (await import('../io/read-parquet.js')).streamParquetSplit(split, batchRows, columns);
+    case 'csv':
+      return (await import('../io/read-csv.js')).streamCsvSplit(split, batchRows, columns, bad);
+    case 'ndjson':
+      return (await import('../io/read-ndjson.js')).streamNdjsonSplit(split, batchRows, columns, bad);
+    default:
+      return readSplit(split, batchRows, table, columns, bad);
+  }
 }

@@ -1,9 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { makePlan } from 'quiver';
-import { readSplit } from '../../dist/src/worker/read-split.js';
+import { readSplit, streamSplit } from '../../dist/src/worker/read-split.js';
 import { csvField, parseCsvReference } from '../helpers/csv-reference.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -111,4 +111,51 @@ describe('CSV type inference', () => {
     const s = await readAll(f, 1 << 20, { columns: { schema: [{ name: 'x', type: 'utf8' }, { name: 'y', type: 'int32' }] } });
     expect(s.rows).toEqual([{ x: '1', y: 2 }, { x: '3', y: 4 }]);
   });
+});
+
+describe('CSV and NDJSON splits given to a task as they decode', () => {
+  const openFiles = () => readdirSync('/proc/self/fd').length;
+  // About 3 read chunks (src/io/file-range.ts reads 4 MB at a time), so batches come in several handfuls.
+  const ROWS = 300_000;
+  const csv = () => file('id,name,x\n' + Array.from({ length: ROWS }, (_, i) => `${i},"n ${i % 97}, q",${i / 8}`).join('\n') + '\n');
+  const ndjson = () => file(Array.from({ length: ROWS }, (_, i) => JSON.stringify({ id: i, name: `n ${i % 97}`, x: i / 8 })).join('\n') + '\n', '.ndjson');
+
+  for (const [kind, make] of [['CSV', csv], ['NDJSON', ndjson]] as const) {
+    it(`${kind}: the same batches as reading the split whole, for one split and for several`, async () => {
+      const f = make();
+      for (const splitBytes of [1 << 30, 3 << 20]) {
+        const plan = await makePlan({ inputs: [f], workers: 2, splitBytes });
+        let ids = 0;
+        let rows = 0;
+        for (const s of plan.splits) {
+          const whole = await readSplit(s, 4096, undefined);
+          const streamed: RecordBatch[] = [];
+          for await (const b of await streamSplit(s, 4096, undefined)) streamed.push(b);
+          expect(streamed.map((b) => b.numRows)).toEqual(whole.map((b) => b.numRows));
+          for (let k = 0; k < whole.length; k++) {
+            expect(Array.from(streamed[k]!.getChild('id')!.toArray() as Int32Array)).toEqual(Array.from(whole[k]!.getChild('id')!.toArray() as Int32Array));
+            expect(streamed[k]!.getChild('name')!.get(7)).toBe(whole[k]!.getChild('name')!.get(7));
+          }
+          for (const b of streamed) {
+            const col = b.getChild('id')!.toArray() as Int32Array;
+            for (let i = 0; i < col.length; i++) ids += col[i]!;
+            rows += b.numRows;
+          }
+        }
+        expect(rows).toBe(ROWS);
+        expect(ids).toBe((ROWS * (ROWS - 1)) / 2);
+      }
+    });
+
+    it(`${kind}: a task that stops early stops the read and closes the file`, async () => {
+      const f = make();
+      const [s] = (await makePlan({ inputs: [f], workers: 1, splitBytes: 1 << 30 })).splits;
+      const before = openFiles();
+      const stream = (await streamSplit(s!, 4096, undefined)) as AsyncGenerator<RecordBatch>;
+      const first = await stream.next();
+      expect(first.value!.numRows).toBe(4096);
+      await stream.return(undefined);
+      expect(openFiles()).toBe(before);
+    });
+  }
 });
