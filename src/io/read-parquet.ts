@@ -14,12 +14,13 @@ const wasmMemory = async () => (await import('parquet-wasm/node')).wasmMemory();
 /**
  * Open Parquet files of this worker (the footer is parsed once per file, not once per task), by path,
  * size and modification time: a file written again between two runs of one engine is opened again,
- * not read through the old file's handle.
+ * not read through the old file's handle. Two handles a file: `streamParquetSplit` reads the next row
+ * group on one while the job works on the other's batches.
  */
-const open = new Map<string, Promise<ParquetFile>>();
+const open = new Map<string, Promise<ParquetFile[]>>();
 const MAX_OPEN = 8;
 
-async function parquetFile(file: string): Promise<ParquetFile> {
+async function parquetFiles(file: string): Promise<ParquetFile[]> {
   const st = await stat(file);
   const key = `${st.size}:${st.mtimeMs}:${st.ino}:${file}`;
   let pf = open.get(key);
@@ -28,9 +29,9 @@ async function parquetFile(file: string): Promise<ParquetFile> {
     for (const [k, p] of open) {
       if (!k.endsWith(`:${file}`) && open.size < MAX_OPEN) continue;
       open.delete(k);
-      p.then((f) => f.free(), () => undefined);
+      p.then((fs) => fs.forEach((f) => f.free()), () => undefined);
     }
-    pf = openParquet(file);
+    pf = Promise.all([openParquet(file), openParquet(file)]);
     pf.catch(() => open.delete(key));
     open.set(key, pf);
   }
@@ -52,28 +53,46 @@ async function parquetFile(file: string): Promise<ParquetFile> {
  * The row count is checked against the footer when the split ends.
  */
 export async function* streamParquetSplit(split: ParquetSplit, batchRows: number, columns?: string[]): AsyncGenerator<RecordBatch> {
-  const pf = await parquetFile(split.file);
+  const handles = await parquetFiles(split.file);
+  const groups = split.rowGroups;
+  // The next row group is read while the job works on this one's batches: its bytes come off the
+  // file on libuv's threads, which the worker would otherwise wait for (10M-row scan, paired runs:
+  // 2 workers 702-757 -> 687-734 ms; 1 worker unchanged).
+  const read = (k: number) => {
+    const pending = handles[k % 2]!.read({ rowGroups: [groups[k]!], columns, batchSize: batchRows });
+    pending.catch(() => undefined); // its error is reported when its turn comes, not as unhandled now
+    return pending;
+  };
+  let next = groups.length > 0 ? read(0) : undefined;
   let rows = 0;
-  for (const group of split.rowGroups) {
-    let batches: RecordBatch[];
-    try {
-      const ffi = (await pf.read({ rowGroups: [group], columns, batchSize: batchRows })).intoFFI();
+  try {
+    for (let k = 0; k < groups.length; k++) {
+      const group = groups[k]!;
+      let batches: RecordBatch[];
       try {
-        // Copied (the last argument): the next read reuses and may grow WebAssembly memory.
-        batches = parseTable((await wasmMemory()).buffer, ffi.arrayAddrs(), ffi.schemaAddr(), true).batches;
-      } finally {
-        ffi.drop();
+        const table = await next!;
+        next = k + 1 < groups.length ? read(k + 1) : undefined;
+        const ffi = table.intoFFI();
+        try {
+          // Copied (the last argument): the next read reuses and may grow WebAssembly memory.
+          batches = parseTable((await wasmMemory()).buffer, ffi.arrayAddrs(), ffi.schemaAddr(), true).batches;
+        } finally {
+          ffi.drop();
+        }
+      } catch (e) {
+        const cols = columns ? ` (columns ${columns.join(', ')})` : '';
+        throw new InputError(`${describeSplit(split)}: row group ${group} does not decode${cols}: ${String(e)}; the file may be corrupt or truncated`, {
+          location: { file: split.file, rowGroup: group, expected: 'Parquet row group data' },
+        });
       }
-    } catch (e) {
-      const cols = columns ? ` (columns ${columns.join(', ')})` : '';
-      throw new InputError(`${describeSplit(split)}: row group ${group} does not decode${cols}: ${String(e)}; the file may be corrupt or truncated`, {
-        location: { file: split.file, rowGroup: group, expected: 'Parquet row group data' },
-      });
+      for (const b of batches) {
+        rows += b.numRows;
+        yield* cutBatch(b, batchRows);
+      }
     }
-    for (const b of batches) {
-      rows += b.numRows;
-      yield* cutBatch(b, batchRows);
-    }
+  } finally {
+    // A task that stopped early, or failed, leaves no read behind and frees what it read.
+    if (next) await next.then((t) => t.free(), () => undefined);
   }
   if (rows !== split.rows) {
     throw new InputError(`${describeSplit(split)}: decoded ${rows} rows, the footer says ${split.rows}; the file may be corrupt`, { location: { file: split.file, rowGroup: split.rowGroups[0] } });
