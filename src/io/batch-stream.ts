@@ -1,3 +1,6 @@
+import type { RecordBatch } from 'apache-arrow';
+import { now } from '../worker/protocol.js';
+
 /** Thrown into a producer's pending `give` when its consumer stopped reading: it unwinds, closing its file. */
 class StopProducing extends Error {
   constructor() {
@@ -61,5 +64,34 @@ export async function* batchStream<T>(produce: (give: (items: T[]) => Promise<vo
       resume = undefined;
       await done;
     }
+  }
+}
+
+/**
+ * `source`'s batches, adding their rows to `tally.rows` and the time spent waiting for them to
+ * `tally.readMs`. A consumer that stops early closes `source` too, so its reader stops and closes its file.
+ */
+export async function* tallied(source: AsyncIterable<RecordBatch> | RecordBatch[], tally: { rows: number; readMs: number }): AsyncGenerator<RecordBatch> {
+  if (Array.isArray(source)) {
+    for (const b of source) tally.rows += b.numRows;
+    yield* source;
+    return;
+  }
+  const it = source[Symbol.asyncIterator]();
+  let ended = false;
+  try {
+    for (;;) {
+      const t = now();
+      const next = await it.next();
+      tally.readMs += now() - t;
+      if (next.done) {
+        ended = true;
+        return;
+      }
+      tally.rows += next.value.numRows;
+      yield next.value;
+    }
+  } finally {
+    if (!ended) await it.return?.(undefined);
   }
 }

@@ -13,6 +13,7 @@ import { streamSplit } from './read-split.js';
 import { Combiner } from './combiner.js';
 import { pairsOf } from '../io/spill-file.js';
 import { BadRecords, type BadRecordPolicy } from '../io/bad-records.js';
+import { tallied } from '../io/batch-stream.js';
 
 /** What a worker holds for the run it is serving. */
 export interface RunState {
@@ -68,26 +69,8 @@ async function readInput(run: RunState, split: Split, batchRows: number, columns
   const bad = new BadRecords(policy?.limit ?? 0, policy?.examples);
   const source = await streamSplit(split, batchRows, run.table, columns, bad);
   const input = { rows: 0, start, readMs: now() - start, bad } as Input;
-  input.batches = counted(source, input);
+  input.batches = tallied(source, input);
   return input;
-}
-
-/** `source`'s batches, adding their rows to `input.rows` and the time spent waiting for them to `input.readMs`. */
-async function* counted(source: AsyncIterable<RecordBatch> | RecordBatch[], input: Input): AsyncGenerator<RecordBatch> {
-  if (Array.isArray(source)) {
-    for (const b of source) input.rows += b.numRows;
-    yield* source;
-    return;
-  }
-  const it = source[Symbol.asyncIterator]();
-  for (;;) {
-    const t = now();
-    const next = await it.next();
-    input.readMs += now() - t;
-    if (next.done) return;
-    input.rows += next.value.numRows;
-    yield next.value;
-  }
 }
 
 function checkCancel(run: RunState): void {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { batchStream } from '../../dist/src/io/batch-stream.js';
+import { tableFromArrays, type RecordBatch } from 'apache-arrow';
+import { batchStream, tallied } from '../../dist/src/io/batch-stream.js';
 
 /** A producer of `rounds` handfuls of 3 numbers that records what it did. */
 function producer(rounds: number, log: string[], failAt?: number) {
@@ -66,5 +67,46 @@ describe('batchStream', () => {
     const unread = batchStream<number>(async () => void (started = true));
     await unread.return(undefined);
     expect(started).toBe(false);
+  });
+});
+
+describe('tallied', () => {
+  const batches = (n: number, rows: number): RecordBatch[] => Array.from({ length: n }, (_, i) => tableFromArrays({ x: Int32Array.from({ length: rows }, () => i) }).batches[0]!);
+
+  it('counts the rows of the batches a task took, from a stream or an array', async () => {
+    const log: string[] = [];
+    const tally = { rows: 0, readMs: 0 };
+    const given = batches(6, 5);
+    for await (const b of tallied(batchStream<RecordBatch>(async (give) => {
+      for (let i = 0; i < 3; i++) {
+        log.push(`read ${i}`);
+        await give(given.slice(2 * i, 2 * i + 2));
+      }
+    }), tally)) expect(b.numRows).toBe(5);
+    expect(tally.rows).toBe(30);
+    expect(tally.readMs).toBeGreaterThanOrEqual(0);
+    const fromArray = { rows: 0, readMs: 0 };
+    let n = 0;
+    for await (const _ of tallied(given, fromArray)) n++;
+    expect([n, fromArray.rows]).toEqual([6, 30]);
+  });
+
+  it('closes the reader when the task stops early (user code threw)', async () => {
+    const log: string[] = [];
+    const given = batches(100, 3);
+    const tally = { rows: 0, readMs: 0 };
+    await expect(
+      (async () => {
+        for await (const b of tallied(batchStream<RecordBatch>(async (give) => {
+          try {
+            for (let i = 0; i < 100; i++) await give([given[i]!]);
+          } finally {
+            log.push('closed');
+          }
+        }), tally)) if (b.getChild('x')!.get(0) === 2) throw new Error('fold threw');
+      })(),
+    ).rejects.toThrow('fold threw');
+    expect(log).toEqual(['closed']);
+    expect(tally.rows).toBe(9);
   });
 });
