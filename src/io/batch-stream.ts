@@ -67,6 +67,13 @@ export async function* batchStream<T>(produce: (give: (items: T[]) => Promise<vo
   }
 }
 
+/** Everything `produce` gives, once it has finished: the same reader read whole (`readSplit`). */
+export async function collected<T>(produce: (give: (items: T[]) => Promise<void>) => Promise<void>): Promise<T[]> {
+  const out: T[] = [];
+  await produce(async (items) => void out.push(...items));
+  return out;
+}
+
 /**
  * `source`'s batches, adding their rows to `tally.rows` and the time spent waiting for them to
  * `tally.readMs`. A consumer that stops early closes `source` too, so its reader stops and closes its file.

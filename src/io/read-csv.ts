@@ -2,7 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import type { RecordBatch } from 'apache-arrow';
 import { InputError } from '../errors.js';
 import type { CsvSplit } from '../planner/split.js';
-import { batchStream } from './batch-stream.js';
+import { batchStream, collected } from './batch-stream.js';
 import { BadRecords, badRecordMessage, type BadRecord } from './bad-records.js';
 import { CsvDecoder, type CsvDialect, type CsvProblem } from './csv-decode.js';
 import { FS, agreedRecordStart, stateAfter, type RecordSyntax } from './csv-records.js';
@@ -23,9 +23,7 @@ export function syntaxOf(d: CsvDialect): RecordSyntax {
  * exactly once, even when a split boundary falls inside a quoted field.
  */
 export async function readCsvSplit(split: CsvSplit, batchRows: number, columns?: string[], bad = new BadRecords()): Promise<RecordBatch[]> {
-  const out: RecordBatch[] = [];
-  await decodeCsvSplit(split, batchRows, columns, bad, async (batches) => void out.push(...batches));
-  return out;
+  return collected((give) => decodeCsvSplit(split, batchRows, columns, bad, give));
 }
 
 /**

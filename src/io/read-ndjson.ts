@@ -1,7 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import type { RecordBatch } from 'apache-arrow';
 import type { NdjsonSplit } from '../planner/split.js';
-import { batchStream } from './batch-stream.js';
+import { batchStream, collected } from './batch-stream.js';
 import { BadRecords, badRecordMessage, type BadRecord } from './bad-records.js';
 import { decodeInChunks, readRange } from './file-range.js';
 import { NdjsonDecoder, type NdjsonProblem } from './ndjson-decode.js';
@@ -11,9 +11,7 @@ const TAIL_CHUNK = 64 * 1024;
 
 /** Reads the JSON lines that start in a split's byte range (a JSON line never holds a raw newline, so line ends are record ends). */
 export async function readNdjsonSplit(split: NdjsonSplit, batchRows: number, columns?: string[], bad = new BadRecords()): Promise<RecordBatch[]> {
-  const out: RecordBatch[] = [];
-  await decodeNdjsonSplit(split, batchRows, columns, bad, async (batches) => void out.push(...batches));
-  return out;
+  return collected((give) => decodeNdjsonSplit(split, batchRows, columns, bad, give));
 }
 
 /** The same batches as they fill, a read chunk at a time (see `batchStream` and `streamCsvSplit`). */

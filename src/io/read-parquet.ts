@@ -17,25 +17,26 @@ const wasmMemory = async () => (await import('parquet-wasm/node')).wasmMemory();
  * not read through the old file's handle. Two handles a file: `streamParquetSplit` reads the next row
  * group on one while the job works on the other's batches.
  */
-const open = new Map<string, Promise<ParquetFile[]>>();
+const open = new Map<string, { version: string; files: Promise<ParquetFile[]> }>();
 const MAX_OPEN = 8;
+
+const free = (files: Promise<ParquetFile[]>) => void files.then((fs) => fs.forEach((f) => f.free()), () => undefined);
 
 async function parquetFiles(file: string): Promise<ParquetFile[]> {
   const st = await stat(file);
-  const key = `${st.size}:${st.mtimeMs}:${st.ino}:${file}`;
-  let pf = open.get(key);
-  if (!pf) {
-    // Drop this path's older versions, and the oldest files while there are too many.
-    for (const [k, p] of open) {
-      if (!k.endsWith(`:${file}`) && open.size < MAX_OPEN) continue;
-      open.delete(k);
-      p.then((fs) => fs.forEach((f) => f.free()), () => undefined);
-    }
-    pf = Promise.all([openParquet(file), openParquet(file)]);
-    pf.catch(() => open.delete(key));
-    open.set(key, pf);
+  const version = `${st.size}:${st.mtimeMs}:${st.ino}`;
+  const known = open.get(file);
+  if (known?.version === version) return known.files;
+  // This path's older version goes, or else the oldest file while there are too many.
+  const gone = known ? file : open.size >= MAX_OPEN ? open.keys().next().value! : undefined;
+  if (gone !== undefined) {
+    free(open.get(gone)!.files);
+    open.delete(gone);
   }
-  return pf;
+  const files = Promise.all([openParquet(file), openParquet(file)]);
+  files.catch(() => open.get(file)?.files === files && open.delete(file));
+  open.set(file, { version, files });
+  return files;
 }
 
 /**
