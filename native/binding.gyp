@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "mmap",
-      "sources": ["mmap.c"],
+      "sources": ["mmap.c", "shared-buffer.cc"],
       "cflags": ["-O2", "-Wall"]
     }
   ]

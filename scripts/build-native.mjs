@@ -1,4 +1,4 @@
-// Builds native/mmap.c (memory-mapped reads of Arrow IPC files; see its header) with
+// Builds native/mmap.c and shared-buffer.cc (memory-mapped reads of Arrow IPC, CSV and NDJSON files; see mmap.c) with
 // node-gyp, the tool npm itself uses for native addons. It runs after tsc in `npm run build`, so on
 // `npm install` too. A machine without a C compiler still gets a working quiver: the build failure is
 // reported as a warning and quiver reads files with copies instead (src/io/mmap.ts).
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'native');
 const addon = path.join(dir, 'build', 'Release', 'mmap.node');
-const sources = ['mmap.c', 'binding.gyp'].map((f) => path.join(dir, f));
+const sources = ['mmap.c', 'shared-buffer.cc', 'binding.gyp'].map((f) => path.join(dir, f));
 
 if (process.platform === 'win32') {
   console.warn('quiver: no memory-mapped reads on Windows; files are read with copies');

@@ -1,5 +1,6 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { InputError } from '../errors.js';
+import { mapRange, mmapAvailable } from './mmap.js';
 
 /**
  * Reads `length` bytes at `position` into a fresh (unpooled) Buffer; shorter at the end of the file.
@@ -84,7 +85,8 @@ const giveBack = (b: Buffer | undefined) => b?.length === STANDARD && idle.lengt
  * unfinished record from there on goes in front of the next chunk. Two buffers of about READ_CHUNK
  * take turns (and serve the thread's next task), so a task's raw bytes stay at about 2 × READ_CHUNK
  * whatever its split size (more only for a record longer than CARRY). Returns the bytes `decode` left
- * unused at the end (0 when the range ended on a record end).
+ * unused at the end (0 when the range ended on a record end). Where files can be memory-mapped
+ * (src/io/mmap.ts), the chunks are mappings instead (`decodeMapped`).
  */
 export async function decodeInChunks(
   fh: FileHandle,
@@ -93,6 +95,7 @@ export async function decodeInChunks(
   stop: number,
   decode: (buf: Buffer, from: number, to: number, final: boolean, at: number) => Promise<number>,
 ): Promise<number> {
+  if (mmapAvailable()) return decodeMapped(file, begin, stop, decode);
   let cur = takeChunk();
   let spare: Buffer | undefined;
   try {
@@ -141,6 +144,38 @@ export async function decodeInChunks(
     // No read is in flight here (a failed decode waited for its read), so both buffers are free.
     giveBack(cur);
     giveBack(spare);
+  }
+}
+
+/**
+ * `decodeInChunks` over memory-mapped chunks: each chunk is a fresh mapping of the file from where the
+ * last decode stopped, so the unfinished record is simply mapped again (no copy, no carry buffer),
+ * a record longer than the chunk gets a mapping twice as long from the same start, and the page
+ * faults happen on this thread rather than in reads on libuv's threads, which at 2 workers compete
+ * with the workers for the cores. A chunk's mapping is garbage once its decode returns (decoders copy
+ * what they keep); see native/mmap.c for how mappings are freed.
+ */
+async function decodeMapped(
+  file: string,
+  begin: number,
+  stop: number,
+  decode: (buf: Buffer, from: number, to: number, final: boolean, at: number) => Promise<number>,
+): Promise<number> {
+  const { size } = await stat(file);
+  if (size < stop) throw new InputError(`${file} ended at byte ${size}, before the ${stop} bytes planned; was it changed during the run?`);
+  for (let at = begin, length = READ_CHUNK; ; ) {
+    const to = Math.min(stop, at + length);
+    const view = mapRange(file, at, to - at)!;
+    const buf = Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+    const final = to === stop;
+    const stopped = await decode(buf, 0, buf.length, final, at);
+    if (final) return buf.length - stopped;
+    if (stopped === 0) {
+      length *= 2;
+    } else {
+      at += stopped;
+      length = READ_CHUNK;
+    }
   }
 }
 

@@ -7,6 +7,7 @@ import { ENGINE_ROOT } from '../layout.js';
 interface MmapAddon {
   map(file: string, offset: number, length: number): ArrayBuffer;
   takeCut(): string[];
+  counted(): number;
   pageSize: number;
 }
 
@@ -55,6 +56,16 @@ export function mapRange(file: string, offset: number, length: number): Uint8Arr
     throw new InputError(`cannot read ${length} bytes at offset ${offset} of ${file}: ${(e as Error).message}`, { cause: e });
   }
   return new Uint8Array(buffer, offset - start, length);
+}
+
+/**
+ * Bytes of this thread's live mappings that V8 counts as external memory, 0 without mapping. A mapping
+ * is a SharedArrayBuffer, which V8 does not count (so mapping a split starts no GC); only mappings
+ * made while the thread already has more than QUIVER_MMAP_LINGER_MB (default 4096) of live ones are
+ * counted, so that old mappings nothing uses any more get collected (see native/mmap.c).
+ */
+export function mappedBytesCounted(): number {
+  return load()?.counted() ?? 0;
 }
 
 /**

@@ -1,7 +1,9 @@
 import path from 'node:path';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { mapRange, mmapAvailable } from '../../dist/src/io/mmap.js';
+import { mapRange, mappedBytesCounted, mmapAvailable } from '../../dist/src/io/mmap.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const dir = tempDir();
@@ -46,5 +48,52 @@ describe('memory-mapped file ranges', () => {
     process.env.QUIVER_MMAP = '0';
     expect(mmapAvailable()).toBe(false);
     expect(mapRange(file, 0, 10)).toBeUndefined();
+  });
+
+  // A sparse file: mapping it costs address space only, and its pages read as zeros.
+  const big = path.join(dir, 'sparse.bin');
+  writeFileSync(big, '');
+  truncateSync(big, 256 << 20);
+  const MODULE = pathToFileURL(path.resolve('dist/src/io/mmap.js')).href;
+
+  it('are SharedArrayBuffers, which V8 does not count as external memory (no GC for a mapped split)', () => {
+    process.env.QUIVER_MMAP = '1';
+    const before = mappedBytesCounted();
+    const view = mapRange(big, 0, 256 << 20)!;
+    expect(view.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(view[12345]).toBe(0);
+    expect(mappedBytesCounted()).toBe(before);
+  });
+
+  it('count as external memory again past QUIVER_MMAP_LINGER_MB of live mappings, until they are freed', () => {
+    // The budget is read when the addon loads, so this runs in a process of its own.
+    const script = `
+      const { mapRange, mappedBytesCounted } = await import(${JSON.stringify(MODULE)});
+      let held = [mapRange(${JSON.stringify(big)}, 0, 1 << 20), mapRange(${JSON.stringify(big)}, 0, 64 << 20), mapRange(${JSON.stringify(big)}, 0, 64 << 20)];
+      const counted = mappedBytesCounted();
+      held = null;
+      for (let i = 0; i < 3; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 20)); }
+      console.log(JSON.stringify({ counted, after: mappedBytesCounted() }));
+    `;
+    const r = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, QUIVER_MMAP: '1', QUIVER_MMAP_LINGER_MB: '32' } });
+    expect(r.stderr).toBe('');
+    const { counted, after } = JSON.parse(r.stdout);
+    // Under 32 MB live: the 1 MB mapping is not counted; each 64 MB one takes the live total past 32 MB.
+    expect(counted).toBe(128 << 20);
+    expect(after).toBe(0);
+  });
+
+  it('outlive the worker threads that made them without crashing the process', () => {
+    // Each worker stops while it still holds a mapping: V8 frees it as it tears the worker's heap down,
+    // after Node has unloaded the addon for that worker, so the addon must stay loaded.
+    const script = `
+      const { Worker } = await import('node:worker_threads');
+      const code = 'const { mapRange } = await import(' + ${JSON.stringify(JSON.stringify(MODULE))} + '); globalThis.held = mapRange(' + ${JSON.stringify(JSON.stringify(big))} + ', 0, 1 << 20); held[0]; process.exit(0);';
+      await Promise.all([1, 2, 3].map(() => new Promise((resolve, reject) => new Worker(new URL('data:text/javascript,' + encodeURIComponent(code))).on('exit', resolve).on('error', reject))));
+      console.log('ok');
+    `;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, QUIVER_MMAP: '1' } });
+    expect(r.signal).toBe(null);
+    expect(r.stdout.trim()).toBe('ok');
   });
 });
