@@ -1,7 +1,8 @@
 /*
  * Memory-mapped file ranges as SharedArrayBuffers, for reading Arrow IPC files (and CSV and NDJSON
- * chunks) without copying them: `map(path, offset, length)` maps bytes [offset, offset + length) of a
- * file (offset a multiple of `pageSize`) privately and writably, so a job that writes into its input's
+ * chunks, Parquet column chunks) without copying them: `map(path, offset, length)` maps bytes
+ * [offset, offset + length) of a file (from the page the range starts in, so any offset will do)
+ * privately and writably, and returns a buffer of exactly those bytes, so a job that writes into its input's
  * typed arrays changes its own copy-on-write pages, never the file. The mapping lives as long as the
  * buffer: it is unmapped when V8 frees the buffer's backing store.
  *
@@ -56,6 +57,7 @@ typedef struct {
   atomic_int cut;
   int reported; /* its cut was returned by takeCut() once: not again */
   napi_env owner; /* the thread (Node environment) that mapped it: only its takeCut() reports it */
+  unsigned task;  /* the owner's task that mapped it (see beginTask) */
 } slot;
 static slot slots[SLOTS];
 static long page_size;
@@ -78,6 +80,7 @@ typedef struct {
   atomic_llong live;     /* bytes of this thread's mappings not yet unmapped */
   atomic_llong released; /* bytes reported to V8 for mappings since unmapped, not yet taken back */
   long long reported;    /* net bytes reported to V8 (only its thread changes it) */
+  unsigned task;         /* counts the thread's tasks (beginTask) */
   atomic_int refs;
 } accounts;
 
@@ -93,7 +96,7 @@ typedef struct {
   int64_t accounted;
 } mapping;
 
-static int register_mapping(napi_env owner, void *base, size_t length, const char *path, off_t end, const struct stat *st) {
+static int register_mapping(napi_env owner, unsigned task, void *base, size_t length, const char *path, off_t end, const struct stat *st) {
   for (int i = 0; i < SLOTS; i++) {
     uintptr_t expected = 0;
     if (atomic_compare_exchange_strong(&slots[i].base, &expected, 1)) {
@@ -104,6 +107,7 @@ static int register_mapping(napi_env owner, void *base, size_t length, const cha
       slots[i].ino = st->st_ino;
       slots[i].reported = 0;
       slots[i].owner = owner;
+      slots[i].task = task;
       atomic_store(&slots[i].cut, 0);
       atomic_store(&slots[i].base, (uintptr_t)base);
       return i;
@@ -198,9 +202,8 @@ static napi_value map(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "path too long");
     return NULL;
   }
-  long page = sysconf(_SC_PAGESIZE);
-  if (offset < 0 || length < 0 || offset != (double)(int64_t)offset || length != (double)(int64_t)length || (int64_t)offset % page != 0) {
-    napi_throw_range_error(env, NULL, "offset must be a non-negative multiple of the page size and length a non-negative integer");
+  if (offset < 0 || length < 0 || offset != (double)(int64_t)offset || length != (double)(int64_t)length) {
+    napi_throw_range_error(env, NULL, "offset and length must be non-negative integers");
     return NULL;
   }
   int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -228,24 +231,26 @@ static napi_value map(napi_env env, napi_callback_info info) {
     napi_create_arraybuffer(env, 0, &data, &result);
     return result;
   }
-  void *base = mmap(NULL, (size_t)length, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, (off_t)offset);
+  /* Mapped from the page the range starts in; the buffer starts at the range's first byte. */
+  size_t skip = (size_t)((int64_t)offset % page_size);
+  void *base = mmap(NULL, (size_t)length + skip, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, (off_t)offset - (off_t)skip);
   int err = errno;
   close(fd);
   if (base == MAP_FAILED) return throw_errno(env, "map", path, err);
   mapping *m = malloc(sizeof *m);
   if (m == NULL) {
-    munmap(base, (size_t)length);
+    munmap(base, (size_t)length + skip);
     napi_throw_error(env, NULL, "out of memory");
     return NULL;
   }
   m->base = base;
-  m->length = (size_t)length;
-  m->slot = register_mapping(env, base, m->length, path, (off_t)(offset + length), &st);
+  m->length = (size_t)length + skip;
   napi_get_instance_data(env, (void **)&m->owner);
+  m->slot = register_mapping(env, m->owner->task, base, m->length, path, (off_t)(offset + length), &st);
   atomic_fetch_add(&m->owner->refs, 1);
   long long live = atomic_fetch_add(&m->owner->live, (long long)m->length) + (long long)m->length;
   m->accounted = live > linger_bytes ? (int64_t)m->length : 0;
-  result = quiver_shared_buffer(base, m->length, unmap, m);
+  result = quiver_shared_buffer((char *)base + skip, (size_t)length, unmap, m);
   if (result == NULL) {
     if (m->slot >= 0) {
       pthread_mutex_lock(&slots_lock);
@@ -269,17 +274,19 @@ static napi_value map(napi_env env, napi_callback_info info) {
 /*
  * takeCut(): the files of this thread's mappings that were cut short since the last call (each
  * once), or an empty array. Their bytes past the cut read as zeros, so the caller must fail what read them. Besides the
- * faults the SIGBUS handler saw, a file now shorter than the end of a live mapping of it counts: a
- * cut inside a page zeroes the rest of that page without any fault.
+ * faults the SIGBUS handler saw, a file now shorter than the end of a live mapping of it made in this
+ * task (since beginTask) counts: a cut inside a page zeroes the rest of that page without any fault.
  */
 static napi_value take_cut(napi_env env, napi_callback_info info) {
   napi_value result, name;
+  accounts *a;
+  napi_get_instance_data(env, (void **)&a);
   char *cut[64];
   uint32_t n = 0;
   pthread_mutex_lock(&slots_lock);
   for (int i = 0; i < SLOTS; i++) {
     struct stat st;
-    if (atomic_load(&slots[i].base) > 2 && slots[i].owner == env && !slots[i].reported && slots[i].path && stat(slots[i].path, &st) == 0 &&
+    if (atomic_load(&slots[i].base) > 2 && slots[i].owner == env && slots[i].task == a->task && !slots[i].reported && slots[i].path && stat(slots[i].path, &st) == 0 &&
         st.st_dev == slots[i].dev && st.st_ino == slots[i].ino && st.st_size < slots[i].end) {
       atomic_store(&slots[i].cut, 1);
     }
@@ -305,6 +312,18 @@ static napi_value take_cut(napi_env env, napi_callback_info info) {
     free(cut[i]);
   }
   return result;
+}
+
+/*
+ * beginTask(): the mappings made from now on are the new task's. takeCut() checks the sizes of those
+ * files only: a mapping an earlier task made and nothing reads any more (it waits for a GC) says
+ * nothing about this task when its file is written again between runs.
+ */
+static napi_value begin_task(napi_env env, napi_callback_info info) {
+  accounts *a;
+  napi_get_instance_data(env, (void **)&a);
+  a->task++;
+  return NULL;
 }
 
 /*
@@ -334,7 +353,7 @@ static void drop_thread_accounts(napi_env env, void *data, void *hint) {
 }
 
 static napi_value init(napi_env env, napi_value exports) {
-  napi_value fn, page;
+  napi_value fn;
   accounts *a = calloc(1, sizeof *a);
   if (a == NULL) {
     napi_throw_error(env, NULL, "out of memory");
@@ -349,12 +368,12 @@ static napi_value init(napi_env env, napi_value exports) {
   pin_library();
   napi_create_function(env, "takeCut", NAPI_AUTO_LENGTH, take_cut, NULL, &fn);
   napi_set_named_property(env, exports, "takeCut", fn);
+  napi_create_function(env, "beginTask", NAPI_AUTO_LENGTH, begin_task, NULL, &fn);
+  napi_set_named_property(env, exports, "beginTask", fn);
   napi_create_function(env, "counted", NAPI_AUTO_LENGTH, counted, NULL, &fn);
   napi_set_named_property(env, exports, "counted", fn);
   napi_create_function(env, "map", NAPI_AUTO_LENGTH, map, NULL, &fn);
   napi_set_named_property(env, exports, "map", fn);
-  napi_create_double(env, (double)sysconf(_SC_PAGESIZE), &page);
-  napi_set_named_property(env, exports, "pageSize", page);
   return exports;
 }
 

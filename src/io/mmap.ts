@@ -5,10 +5,10 @@ import { ENGINE_ROOT } from '../layout.js';
 
 /** The native addon built from native/mmap.c by scripts/build-native.mjs. */
 interface MmapAddon {
-  map(file: string, offset: number, length: number): ArrayBuffer;
+  map(file: string, offset: number, length: number): ArrayBuffer | SharedArrayBuffer;
   takeCut(): string[];
+  beginTask(): void;
   counted(): number;
-  pageSize: number;
 }
 
 let addon: MmapAddon | null | undefined;
@@ -48,14 +48,11 @@ export function mmapAvailable(): boolean {
 export function mapRange(file: string, offset: number, length: number): Uint8Array | undefined {
   const mm = load();
   if (!mm) return undefined;
-  const start = offset - (offset % mm.pageSize);
-  let buffer: ArrayBuffer;
   try {
-    buffer = mm.map(file, start, offset - start + length);
+    return new Uint8Array(mm.map(file, offset, length));
   } catch (e) {
     throw new InputError(`cannot read ${length} bytes at offset ${offset} of ${file}: ${(e as Error).message}`, { cause: e });
   }
-  return new Uint8Array(buffer, offset - start, length);
 }
 
 /**
@@ -66,6 +63,11 @@ export function mapRange(file: string, offset: number, length: number): Uint8Arr
  */
 export function mappedBytesCounted(): number {
   return load()?.counted() ?? 0;
+}
+
+/** Starts a task's reads: `checkMappedFiles` then checks only the files this task mapped. */
+export function beginMappedReads(): void {
+  addon?.beginTask();
 }
 
 /**

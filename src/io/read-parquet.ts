@@ -5,6 +5,7 @@ import { InputError } from '../errors.js';
 import { openParquet } from '../planner/parquet.js';
 import { describeSplit, type ParquetSplit } from '../planner/split.js';
 import { cutBatch } from './cut-batch.js';
+import { mmapAvailable } from './mmap.js';
 
 type ParquetFile = Awaited<ReturnType<typeof openParquet>>;
 
@@ -33,7 +34,8 @@ async function parquetFiles(file: string): Promise<ParquetFile[]> {
     free(open.get(gone)!.files);
     open.delete(gone);
   }
-  const files = Promise.all([openParquet(file), openParquet(file)]);
+  const mapped = mmapAvailable();
+  const files = Promise.all([openParquet(file, mapped), openParquet(file, mapped)]);
   files.catch(() => open.get(file)?.files === files && open.delete(file));
   open.set(file, { version, files });
   return files;

@@ -8,6 +8,7 @@ import { runSolveTask } from './solve.js';
 import { exportedJob } from '../job/exports.js';
 import { tableFromShared } from '../io/shared-table.js';
 import { transferablesOf } from './partials.js';
+import { beginMappedReads } from '../io/mmap.js';
 import { sharePairs } from './share-pairs.js';
 import type { TaskOutput } from './protocol.js';
 
@@ -67,6 +68,7 @@ async function runTask(msg: Extract<ToWorker, { type: 'task' }>): Promise<void> 
     send({ type: 'done', id: msg.id, output: { kind: 'noop' }, metrics: NOOP_METRICS });
     return;
   }
+  beginMappedReads();
   try {
     if (!run || run.runId !== msg.runId) throw new Error(`task for run ${msg.runId} reached a worker loaded for run ${run?.runId}`);
     if (task.kind === 'solve') {
