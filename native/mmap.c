@@ -315,6 +315,29 @@ static napi_value take_cut(napi_env env, napi_callback_info info) {
 }
 
 /*
+ * release(view): gives back the pages of a view of a mapping that its owner will not read again (a
+ * decoded CSV or NDJSON chunk), without waiting for the GC to free the mapping: MADV_DONTNEED drops
+ * them from this process (a later read would map the file's bytes again). Only whole pages inside the
+ * view. For views nothing has written to: a written page would lose its copy-on-write changes.
+ */
+static napi_value release(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 ||
+      napi_get_typedarray_info(env, argv[0], &type, &length, &data, NULL, NULL) != napi_ok || type != napi_uint8_array) {
+    napi_throw_type_error(env, NULL, "release(view: Uint8Array)");
+    return NULL;
+  }
+  uintptr_t from = ((uintptr_t)data + page_size - 1) & ~(uintptr_t)(page_size - 1);
+  uintptr_t to = ((uintptr_t)data + length) & ~(uintptr_t)(page_size - 1);
+  if (to > from) madvise((void *)from, to - from, MADV_DONTNEED);
+  return NULL;
+}
+
+/*
  * beginTask(): the mappings made from now on are the new task's. takeCut() checks the sizes of those
  * files only: a mapping an earlier task made and nothing reads any more (it waits for a GC) says
  * nothing about this task when its file is written again between runs.
@@ -368,6 +391,8 @@ static napi_value init(napi_env env, napi_value exports) {
   pin_library();
   napi_create_function(env, "takeCut", NAPI_AUTO_LENGTH, take_cut, NULL, &fn);
   napi_set_named_property(env, exports, "takeCut", fn);
+  napi_create_function(env, "release", NAPI_AUTO_LENGTH, release, NULL, &fn);
+  napi_set_named_property(env, exports, "release", fn);
   napi_create_function(env, "beginTask", NAPI_AUTO_LENGTH, begin_task, NULL, &fn);
   napi_set_named_property(env, exports, "beginTask", fn);
   napi_create_function(env, "counted", NAPI_AUTO_LENGTH, counted, NULL, &fn);

@@ -1,6 +1,6 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { InputError } from '../errors.js';
-import { mapRange, mmapAvailable } from './mmap.js';
+import { mapRange, mmapAvailable, releaseMapped } from './mmap.js';
 
 /**
  * Reads `length` bytes at `position` into a fresh (unpooled) Buffer; shorter at the end of the file.
@@ -153,7 +153,8 @@ export async function decodeInChunks(
  * a record longer than the chunk gets a mapping twice as long from the same start, and the page
  * faults happen on this thread rather than in reads on libuv's threads, which at 2 workers compete
  * with the workers for the cores. A chunk's mapping is garbage once its decode returns (decoders copy
- * what they keep); see native/mmap.c for how mappings are freed.
+ * what they keep): its decoded pages are released at once, and the mapping is freed by a later GC
+ * (native/mmap.c).
  */
 async function decodeMapped(
   file: string,
@@ -169,6 +170,8 @@ async function decodeMapped(
     const buf = Buffer.from(view.buffer, view.byteOffset, view.byteLength);
     const final = to === stop;
     const stopped = await decode(buf, 0, buf.length, final, at);
+    // What was decoded is not read again (the next chunk maps the unfinished record anew).
+    releaseMapped(view.subarray(0, stopped));
     if (final) return buf.length - stopped;
     if (stopped === 0) {
       length *= 2;

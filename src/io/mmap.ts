@@ -8,6 +8,7 @@ interface MmapAddon {
   map(file: string, offset: number, length: number): ArrayBuffer | SharedArrayBuffer;
   takeCut(): string[];
   beginTask(): void;
+  release(view: Uint8Array): void;
   counted(): number;
 }
 
@@ -63,6 +64,15 @@ export function mapRange(file: string, offset: number, length: number): Uint8Arr
  */
 export function mappedBytesCounted(): number {
   return load()?.counted() ?? 0;
+}
+
+/**
+ * Gives back the pages of a mapped view that will not be read again and was never written to (a
+ * decoded CSV chunk): they leave this process's memory now, not when a GC frees the mapping. A view
+ * that is not a mapping must not be passed (its memory would be zeroed).
+ */
+export function releaseMapped(view: Uint8Array): void {
+  addon?.release(view);
 }
 
 /** Starts a task's reads: `checkMappedFiles` then checks only the files this task mapped. */

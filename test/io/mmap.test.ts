@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { mapRange, mappedBytesCounted, mmapAvailable } from '../../dist/src/io/mmap.js';
+import { mapRange, mappedBytesCounted, mmapAvailable, releaseMapped } from '../../dist/src/io/mmap.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const dir = tempDir();
@@ -63,6 +63,16 @@ describe('memory-mapped file ranges', () => {
     expect(view.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(view[12345]).toBe(0);
     expect(mappedBytesCounted()).toBe(before);
+  });
+
+  it('give back the pages of a released view, which reads the file again if read again', () => {
+    process.env.QUIVER_MMAP = '1';
+    const view = mapRange(file, 0, bytes.length)!;
+    expect(Buffer.from(view).equals(Buffer.from(bytes))).toBe(true);
+    releaseMapped(view.subarray(100, 3 * 4096 + 50));
+    releaseMapped(view.subarray(0, 0));
+    expect(Buffer.from(view).equals(Buffer.from(bytes))).toBe(true);
+    expect(() => releaseMapped(new Float64Array(4) as unknown as Uint8Array)).toThrow(/release\(view: Uint8Array\)/);
   });
 
   it('count as external memory again past QUIVER_MMAP_LINGER_MB of live mappings, until they are freed', () => {
