@@ -1,4 +1,4 @@
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { InputError } from '../errors.js';
 import { mapRange, mmapAvailable, releaseMapped } from './mmap.js';
 
@@ -95,7 +95,7 @@ export async function decodeInChunks(
   stop: number,
   decode: (buf: Buffer, from: number, to: number, final: boolean, at: number) => Promise<number>,
 ): Promise<number> {
-  if (mmapAvailable()) return decodeMapped(file, begin, stop, decode);
+  if (mmapAvailable()) return decodeMapped(fh, file, begin, stop, decode);
   let cur = takeChunk();
   let spare: Buffer | undefined;
   try {
@@ -157,13 +157,14 @@ export async function decodeInChunks(
  * (native/mmap.c).
  */
 async function decodeMapped(
+  fh: FileHandle,
   file: string,
   begin: number,
   stop: number,
   decode: (buf: Buffer, from: number, to: number, final: boolean, at: number) => Promise<number>,
 ): Promise<number> {
-  const { size } = await stat(file);
-  if (size < stop) throw new InputError(`${file} ended at byte ${size}, before the ${stop} bytes planned; was it changed during the run?`);
+  const { size } = await fh.stat();
+  if (size < stop) throw endedEarly(file, size, stop);
   for (let at = begin, length = READ_CHUNK; ; ) {
     const to = Math.min(stop, at + length);
     const view = mapRange(file, at, to - at)!;
@@ -186,8 +187,13 @@ async function decodeMapped(
 async function readFully(fh: FileHandle, file: string, buf: Buffer, offset: number, length: number, position: number, stop: number): Promise<number> {
   for (let got = 0; got < length; ) {
     const { bytesRead } = await fh.read(buf, offset + got, length - got, position + got);
-    if (bytesRead === 0) throw new InputError(`${file} ended at byte ${position + got}, before the ${stop} bytes planned; was it changed during the run?`);
+    if (bytesRead === 0) throw endedEarly(file, position + got, stop);
     got += bytesRead;
   }
   return length;
+}
+
+/** The file ended at byte `at`, before the `stop` bytes its plan counted on. */
+function endedEarly(file: string, at: number, stop: number): InputError {
+  return new InputError(`${file} ended at byte ${at}, before the ${stop} bytes planned; was it changed during the run?`);
 }
