@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -88,12 +89,13 @@ static void drop_accounts(accounts *a) {
   if (atomic_fetch_sub(&a->refs, 1) == 1) free(a);
 }
 
-typedef struct {
+typedef struct mapping {
   void *base;
   size_t length;
   int slot; /* -1 when the table was full: such a mapping is not guarded */
   accounts *owner;
   int64_t accounted;
+  struct mapping *next; /* in the reaper's queue */
 } mapping;
 
 static int register_mapping(napi_env owner, unsigned task, void *base, size_t length, const char *path, off_t end, const struct stat *st) {
@@ -150,7 +152,79 @@ static void install_sigbus_handler(void) {
 /* shared-buffer.cc */
 napi_value quiver_shared_buffer(void *base, size_t length, void (*release)(void *, size_t, void *), void *hint);
 
-/* The buffer's deleter: on any thread, possibly after the thread that mapped it has stopped. */
+/* Unmaps a mapping whose buffer V8 has freed (its accounts are settled already). */
+static void reap(mapping *m) {
+  munmap(m->base, m->length);
+  free(m);
+}
+
+/*
+ * The reaper: a thread of this library that unmaps the mappings V8 frees, so the thread that frees
+ * them does not. V8 frees a worker's dead buffers inside its scavenges, on the worker's own thread
+ * (quiver runs with --no-concurrent-sweeping), and unmapping a scanned 62 MB split (zapping its page
+ * table entries, flushing other cores' TLBs) took 4-6 ms of a 5 ms scavenge, once per run per worker
+ * on a 10M-row Arrow scan: time a worker spent not running its task, and the next run waited for.
+ * The reaper runs at SCHED_IDLE, on time no thread of any process wants. Past `REAP_BACKLOG` bytes
+ * waiting (a machine busy for long), a freeing thread unmaps on its own again, so the
+ * mapped-but-dead bytes stay bounded.
+ */
+#define REAP_BACKLOG (1LL << 30)
+static pthread_mutex_t reap_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t reap_wake = PTHREAD_COND_INITIALIZER;
+static mapping *reap_queue;
+static long long reap_bytes;
+static int reaper_started; /* 1 running, -1 could not start (freeing threads unmap themselves) */
+
+static void *reaper(void *unused) {
+  (void)unused;
+  struct sched_param idle = {0};
+  pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle);
+  for (;;) {
+    pthread_mutex_lock(&reap_lock);
+    while (reap_queue == NULL) pthread_cond_wait(&reap_wake, &reap_lock);
+    mapping *batch = reap_queue;
+    reap_queue = NULL;
+    pthread_mutex_unlock(&reap_lock);
+    while (batch) {
+      mapping *next = batch->next;
+      size_t length = batch->length;
+      reap(batch);
+      pthread_mutex_lock(&reap_lock);
+      reap_bytes -= (long long)length;
+      pthread_mutex_unlock(&reap_lock);
+      batch = next;
+    }
+  }
+  return NULL;
+}
+
+/* Hands `m` to the reaper; false when this thread must unmap it itself. */
+static int defer_reap(mapping *m) {
+  pthread_mutex_lock(&reap_lock);
+  if (reaper_started == 0) {
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    reaper_started = pthread_create(&t, &attr, reaper, NULL) == 0 ? 1 : -1;
+    pthread_attr_destroy(&attr);
+  }
+  int deferred = reaper_started == 1 && reap_bytes + (long long)m->length <= REAP_BACKLOG;
+  if (deferred) {
+    m->next = reap_queue;
+    reap_queue = m;
+    reap_bytes += (long long)m->length;
+    pthread_cond_signal(&reap_wake);
+  }
+  pthread_mutex_unlock(&reap_lock);
+  return deferred;
+}
+
+/*
+ * The buffer's deleter: on any thread, possibly after the thread that mapped it has stopped. The slot
+ * is freed and the thread's accounts settled at once (nothing reads the mapping any more); the
+ * unmapping is the reaper's.
+ */
 static void unmap(void *data, size_t length, void *hint) {
   mapping *m = (mapping *)hint;
   pthread_mutex_lock(&slots_lock);
@@ -165,11 +239,10 @@ static void unmap(void *data, size_t length, void *hint) {
     }
   }
   pthread_mutex_unlock(&slots_lock);
-  munmap(m->base, m->length);
   atomic_fetch_sub(&m->owner->live, (long long)m->length);
   atomic_fetch_add(&m->owner->released, m->accounted);
   drop_accounts(m->owner);
-  free(m);
+  if (!defer_reap(m)) reap(m);
 }
 
 /* Throws an Error whose `code` is the errno name (ENOENT, EACCES, ...) and whose message names the file. */
