@@ -57,21 +57,29 @@ export async function timeOnce(fn) {
 }
 
 /**
- * Runs contenders `{ name, run, rows, extra?, ordered? }` round-robin: a checked warm-up round, then
- * `repeat` timed rounds, so load from other processes hits all of them alike. Every run's rows are
+ * Runs contenders `{ name, run, rows, extra?, ordered? }` round-robin: checked warm-up runs (one each,
+ * or as many as fill `warmupMs`; reported as `warmup`), then `repeat` timed rounds, so load from other processes hits all of them alike. Every run's rows are
  * checked against `expected` rows, or else the first contender's warm-up rows (put the baseline first),
  * before its time is kept.
  */
-export async function interleaved(label, contenders, repeat, { expected } = {}) {
+export async function interleaved(label, contenders, repeat, { expected, warmupMs = 0 } = {}) {
   const check = (c, rows) => {
     if (!expected) expected = rows;
     else checkSameRows(`${label}, ${c.name}`, expected, rows, { ordered: c.ordered });
   };
-  // Warm-up round: JIT, file cache, the job bundle; its answers are checked too.
+  // Warm-up: JIT, file cache, the job bundle; its answers are checked too. Each contender runs once,
+  // and again until its warm-up runs add up to warmupMs (V8 compiles a worker's hot code over its
+  // first runs: a short job needs many runs to reach the speed it keeps).
+  const warmups = new Map();
   for (const c of contenders) {
-    progress(`${label}: warm-up ${c.name}`);
-    const [, v] = await timeOnce(c.run);
-    check(c, c.rows(v));
+    const ms = [];
+    while (ms.length === 0 || (sum(ms) < warmupMs && ms.length < 500)) {
+      progress(`${label}: warm-up ${c.name} run ${ms.length + 1}`);
+      const [t, v] = await timeOnce(c.run);
+      check(c, c.rows(v));
+      ms.push(t);
+    }
+    warmups.set(c.name, { runs: ms.length, firstMs: Math.round(ms[0] * 10) / 10, lastMs: Math.round(ms.at(-1) * 10) / 10 });
   }
   const times = new Map(contenders.map((c) => [c.name, []]));
   const extras = new Map(contenders.map((c) => [c.name, []]));
@@ -84,8 +92,10 @@ export async function interleaved(label, contenders, repeat, { expected } = {}) 
       progress(`${label}: ${c.name} run ${r + 1}/${repeat}: ${fmtMs(ms)} ms`);
     }
   }
-  return contenders.map((c) => ({ name: c.name, ...stats(times.get(c.name)), extra: extras.get(c.name) }));
+  return contenders.map((c) => ({ name: c.name, ...stats(times.get(c.name)), extra: extras.get(c.name), warmup: warmups.get(c.name) }));
 }
+
+const sum = (xs) => xs.reduce((a, b) => a + b, 0);
 
 const round1 = (v) => Math.round(v * 10) / 10;
 
