@@ -4,7 +4,7 @@
  * [offset, offset + length) of a file (from the page the range starts in, so any offset will do)
  * privately and writably, and returns a buffer of exactly those bytes, so a job that writes into its input's
  * typed arrays changes its own copy-on-write pages, never the file. The mapping lives as long as the
- * buffer: it is unmapped when V8 frees the buffer's backing store.
+ * buffer: when V8 frees the buffer's backing store, the reaper thread unmaps it (see `reaper`).
  *
  * Why a SharedArrayBuffer (made in shared-buffer.cc): V8 counts every ArrayBuffer's length as external
  * memory and starts a full GC for every ~64 MB of it, which is right for malloc'd memory and wrong
@@ -12,7 +12,7 @@
  * when it needs them. A 10M-row scan mapped 620 MB per run and paid ~20 ms of marking per worker for
  * it. V8 does not count shared backing stores, so a mapping costs the GC nothing. Mappings that are
  * garbage are still freed at the next GC that finds them (usually a scavenge); as a backstop, once a
- * thread's live mappings pass `LINGER_BYTES` (QUIVER_MMAP_LINGER_MB), each further mapping is
+ * thread's live mappings pass `linger_bytes` (QUIVER_MMAP_LINGER_MB), each further mapping is
  * reported to V8 as external memory again, so a thread cannot pile up old mappings without bound.
  *
  * Page faults are taken lazily, so columns a job never touches are never read. Node 20 has no mmap
@@ -78,8 +78,8 @@ static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
  * `map` reports it. Freed when its environment and all of its mappings are gone.
  */
 typedef struct {
-  atomic_llong live;     /* bytes of this thread's mappings not yet unmapped */
-  atomic_llong released; /* bytes reported to V8 for mappings since unmapped, not yet taken back */
+  atomic_llong live;     /* bytes of this thread's mappings whose buffers V8 has not yet freed */
+  atomic_llong released; /* bytes reported to V8 for mappings since freed, not yet taken back */
   long long reported;    /* net bytes reported to V8 (only its thread changes it) */
   unsigned task;         /* counts the thread's tasks (beginTask) */
   atomic_int refs;

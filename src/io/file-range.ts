@@ -78,11 +78,16 @@ const takeChunk = (): Buffer => idle.pop() ?? Buffer.allocUnsafeSlow(STANDARD);
 const giveBack = (b: Buffer | undefined) => b?.length === STANDARD && idle.length < 2 && idle.push(b);
 
 /**
+ * Decodes whole records of `buf[from, to)`, where `buf[0]` is byte `at` of the file (`final`: no bytes
+ * come after `to`), and returns where it stopped: the unfinished record from there on comes again in
+ * front of the next chunk.
+ */
+export type DecodeChunk = (buf: Buffer, from: number, to: number, final: boolean, at: number) => Promise<number>;
+
+/**
  * Feeds the bytes `[begin, stop)` of a file to `decode`, READ_CHUNK bytes at a time, reading the
  * next chunk (on libuv's thread pool) while `decode` works on this one, so the task never waits for
- * its reads but the first. `decode(buf, from, to, final, at)` consumes whole records of
- * `buf[from, to)` (where `buf[0]` is byte `at` of the file) and returns where it stopped; the
- * unfinished record from there on goes in front of the next chunk. Two buffers of about READ_CHUNK
+ * its reads but the first (see DecodeChunk for what `decode` does with a chunk). Two buffers of about READ_CHUNK
  * take turns (and serve the thread's next task), so a task's raw bytes stay at about 2 × READ_CHUNK
  * whatever its split size (more only for a record longer than CARRY). Returns the bytes `decode` left
  * unused at the end (0 when the range ended on a record end). Where files can be memory-mapped
@@ -93,7 +98,7 @@ export async function decodeInChunks(
   file: string,
   begin: number,
   stop: number,
-  decode: (buf: Buffer, from: number, to: number, final: boolean, at: number) => Promise<number>,
+  decode: DecodeChunk,
 ): Promise<number> {
   if (mmapAvailable()) return decodeMapped(fh, file, begin, stop, decode);
   let cur = takeChunk();
@@ -161,7 +166,7 @@ async function decodeMapped(
   file: string,
   begin: number,
   stop: number,
-  decode: (buf: Buffer, from: number, to: number, final: boolean, at: number) => Promise<number>,
+  decode: DecodeChunk,
 ): Promise<number> {
   const { size } = await fh.stat();
   if (size < stop) throw endedEarly(file, size, stop);
