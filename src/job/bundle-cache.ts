@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -27,25 +27,30 @@ export function recordFileOf(dir: string, file: string, engineKey: string): stri
   return path.join(dir, `${path.basename(file).replace(/\.[^.]+$/, '')}-${key}.json`);
 }
 
-/** The bundle recorded in `recordFile` if nothing `jobFile`'s bundle was made from has changed, else undefined. */
-export async function reusableBundle(recordFile: string, jobFile: string): Promise<string | undefined> {
+/**
+ * The bundle recorded in `recordFile` if nothing `jobFile`'s bundle was made from has changed, else
+ * undefined. Every run asks, so it reads with synchronous calls: the record and a few small source
+ * files take tens of microseconds that way, and ~1.2 ms as chains of round trips through libuv's
+ * thread pool (see expandInputs).
+ */
+export function reusableBundle(recordFile: string, jobFile: string): string | undefined {
   let record: BundleRecord;
   try {
-    record = JSON.parse(await readFile(recordFile, 'utf8')) as BundleRecord;
+    record = JSON.parse(readFileSync(recordFile, 'utf8')) as BundleRecord;
   } catch {
     return undefined;
   }
   const bundle = path.join(path.dirname(recordFile), record.bundle);
   if (!existsSync(bundle) || !record.imports.every((f) => existsSync(f))) return undefined;
   if (!configFilesOf(jobFile).every((f) => f in record.inputs)) return undefined;
-  const now = await hashFiles(Object.keys(record.inputs));
+  const now = hashFiles(Object.keys(record.inputs));
   if (!now || Object.entries(record.inputs).some(([f, h]) => now[f] !== h)) return undefined;
   return bundle;
 }
 
 /** Records that `bundle` was made from `inputs` (absolute paths) and imports `imports`; best effort. */
 export async function recordBundle(recordFile: string, jobFile: string, bundle: string, inputs: string[], imports: string[]): Promise<void> {
-  const hashes = await hashFiles([...new Set([...inputs, ...configFilesOf(jobFile)])]);
+  const hashes = hashFiles([...new Set([...inputs, ...configFilesOf(jobFile)])]);
   if (!hashes) return;
   const record: BundleRecord = { bundle: path.basename(bundle), inputs: hashes, imports };
   const tmp = `${recordFile}.${process.pid}.tmp`;
@@ -73,10 +78,9 @@ function configFilesOf(jobFile: string): string[] {
 }
 
 /** sha256 of each file, or undefined if one cannot be read. */
-async function hashFiles(files: string[]): Promise<Record<string, string> | undefined> {
+function hashFiles(files: string[]): Record<string, string> | undefined {
   try {
-    const hashes = await Promise.all(files.map(async (f) => createHash('sha256').update(await readFile(f)).digest('hex')));
-    return Object.fromEntries(files.map((f, i) => [f, hashes[i]!]));
+    return Object.fromEntries(files.map((f) => [f, createHash('sha256').update(readFileSync(f)).digest('hex')]));
   } catch {
     return undefined;
   }

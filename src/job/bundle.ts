@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, stat, writeFile, rename } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { writeFile, rename } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -59,10 +59,10 @@ export function resolveJobFile(spec: string): string {
  */
 export async function bundleJob(spec: string): Promise<JobBundle> {
   const file = resolveJobFile(spec);
-  if ((await stat(file)).isDirectory()) throw new JobError(`job ${spec} is a directory; give a .ts or .js file`);
-  const dir = await cacheDir();
+  if (statSync(file).isDirectory()) throw new JobError(`job ${spec} is a directory; give a .ts or .js file`);
+  const dir = cacheDir();
   const record = recordFileOf(dir, file, engineKey());
-  const reusable = await reusableBundle(record, file);
+  const reusable = reusableBundle(record, file);
   if (reusable) return { file, url: pathToFileURL(reusable).href, reused: true };
   // Imported here, not at the top: esbuild's JS API costs ~50 ms of CPU to import, and only commands that bundle a job need it.
   const esbuild = await import('esbuild');
@@ -159,10 +159,10 @@ function packageName(spec: string): string {
 }
 
 /** The bundle cache: inside the engine's node_modules when writable, else the OS temp folder. */
-async function cacheDir(): Promise<string> {
+function cacheDir(): string {
   for (const dir of [path.join(ENGINE_ROOT, 'node_modules', '.cache', 'quiver'), path.join(os.tmpdir(), 'quiver-cache')]) {
     try {
-      await mkdir(dir, { recursive: true });
+      mkdirSync(dir, { recursive: true });
       return dir;
     } catch {
       // try the next place

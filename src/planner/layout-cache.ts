@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 /**
  * What the planner learnt about a file (a CSV's sampled column types, an Arrow file's batch headers, a
@@ -21,7 +21,7 @@ const EDGE = 4096;
  * makes the copy a caller may change.
  */
 export async function rememberedLayout<T>(kind: string, file: string, options: unknown, read: () => Promise<T>, copy: (layout: T) => T = (l) => l): Promise<T> {
-  const stamp = await stampOf(file);
+  const stamp = stampOf(file);
   const key = `${kind}\0${file}\0${JSON.stringify(options ?? null)}`;
   const known = layouts.get(key);
   if (known && known.stamp === stamp) return copy((await known.layout) as T);
@@ -37,17 +37,21 @@ export async function rememberedLayout<T>(kind: string, file: string, options: u
   }
 }
 
-/** What tells one version of a file from another, read in a few microseconds. */
-async function stampOf(file: string): Promise<string> {
-  const fh = await open(file, 'r');
+/**
+ * What tells one version of a file from another, read in a few microseconds with synchronous calls
+ * (the async ones would be five round trips through libuv's thread pool, one after the other, on the
+ * path of every run; see expandInputs).
+ */
+function stampOf(file: string): string {
+  const fd = openSync(file, 'r');
   try {
-    const s = await fh.stat({ bigint: true });
+    const s = fstatSync(fd, { bigint: true });
     const size = Number(s.size);
     const edge = Buffer.alloc(Math.min(size, 2 * EDGE));
-    await fh.read(edge, 0, Math.min(size, EDGE), 0);
-    if (size > EDGE) await fh.read(edge, EDGE, edge.length - EDGE, size - (edge.length - EDGE));
+    readSync(fd, edge, 0, Math.min(size, EDGE), 0);
+    if (size > EDGE) readSync(fd, edge, EDGE, edge.length - EDGE, size - (edge.length - EDGE));
     return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}:${edge.toString('latin1')}`;
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
