@@ -152,20 +152,8 @@ static void install_sigbus_handler(void) {
 /* shared-buffer.cc */
 napi_value quiver_shared_buffer(void *base, size_t length, void (*release)(void *, size_t, void *), void *hint);
 
-/*
- * Unmaps a mapping whose buffer V8 has freed (its accounts are settled already). Its pages are
- * dropped with MADV_DONTNEED first, then the empty mapping is removed. Why: munmap zaps the page
- * table entries while it holds the process's mmap lock, and every mmap call waits for that lock,
- * such as a worker mapping its next split. The reaper runs at SCHED_IDLE, so when both cores are busy
- * it can be preempted in the middle of a zap. A worker then sits in mmap until the reaper gets a
- * core back. On recent kernels MADV_DONTNEED zaps under a lock on that one mapping only (per-VMA
- * locks; older kernels take the mmap lock shared, as munmap's zap does, so nothing changes there).
- * The munmap that follows has nothing left to zap.
- * Steady-state 10M-row Arrow scan, interleaved rounds: 2 workers 34.3 -> 32.9 ms (median of 72),
- * 1 worker 56.1 -> 54.6 ms (median of 48).
- */
+/* Unmaps a mapping whose buffer V8 has freed (its accounts are settled already). */
 static void reap(mapping *m) {
-  madvise(m->base, m->length, MADV_DONTNEED);
   munmap(m->base, m->length);
   free(m);
 }
