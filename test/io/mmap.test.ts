@@ -112,6 +112,25 @@ describe('memory-mapped file ranges', () => {
     expect(after).toBe(0);
   });
 
+  it('are all unmapped when one GC frees more than the reaper\'s 1 GB backlog at once (the rusher thread takes the excess)', () => {
+    const script = `
+      const { readFileSync } = await import('node:fs');
+      const { mapRange } = await import(${JSON.stringify(MODULE)});
+      const mapped = () => readFileSync('/proc/self/maps', 'utf8').split('\\n').filter((l) => l.endsWith(${JSON.stringify(big)})).length;
+      let held = Array.from({ length: 24 }, (_, i) => mapRange(${JSON.stringify(big)}, i * 4096, 128 << 20));
+      const whileHeld = mapped();
+      held = null;
+      let after = -1;
+      for (let i = 0; i < 250 && after !== 0; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 20)); after = mapped(); }
+      console.log(JSON.stringify({ whileHeld, after }));
+    `;
+    const r = spawnSync(process.execPath, ['--expose-gc', '--no-concurrent-sweeping', '--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, QUIVER_MMAP: '1' } });
+    expect(r.stderr).toBe('');
+    const { whileHeld, after } = JSON.parse(r.stdout);
+    expect(whileHeld).toBe(24); // 3 GB of mappings: past the backlog, under the 4 GB limit
+    expect(after).toBe(0);
+  });
+
   it('outlive the worker threads that made them without crashing the process', () => {
     // Each worker stops while it still holds a mapping: V8 frees it as it tears the worker's heap down,
     // after Node has unloaded the addon for that worker, so the addon must stay loaded.
