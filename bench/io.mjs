@@ -10,11 +10,11 @@
 //
 // Two measurements per contender: "scan" decodes every column and sums v1 and v3 (the read path),
 // "Q2" is the group-by. Contenders run interleaved (checked warm-up runs filling --warmup-ms each,
-// then --repeat rounds) and every
+// then --repeat rounds, more until each contender's timed runs fill --timed-ms) and every
 // answer is checked against the first contender's. quiver runs on started engines in this process;
 // DuckDB in-process through @duckdb/node-api; both read the files from the page cache.
 //
-//   node bench/io.mjs [--rows 10000000] [--repeat 3] [--warmup-ms 3000]
+//   node bench/io.mjs [--rows 10000000] [--repeat 3] [--warmup-ms 3000] [--timed-ms 1500]
 import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +30,7 @@ withNodeFlags();
 const rows = intFlag('rows', 10_000_000);
 const repeat = intFlag('repeat', 3);
 const warmupMs = intFlag('warmup-ms', 3000);
+const timedMs = intFlag('timed-ms', 1500);
 const dist = (p) => import(pathToFileURL(path.join(ROOT, 'dist/src', p)).href);
 const { Engine } = await dist('index.js');
 const { convertFiles } = await dist('coordinator/convert.js');
@@ -140,7 +141,7 @@ const m = machine();
 const engines = [new Engine({ workers: 1 }), new Engine({ workers: 2 })];
 await Promise.all(engines.map((e) => e.ready()));
 const table = [];
-const json = { rows, repeat, warmupMs, files: {}, results: [] };
+const json = { rows, repeat, warmupMs, timedMs, files: {}, results: [] };
 progress('io: machine ceilings (plain worker_threads loops, no quiver)');
 const ceilingsBefore = await machineCeilings(repeat);
 for (const [fmt, f] of Object.entries(files)) json.files[fmt] = statSync(f).size;
@@ -148,17 +149,17 @@ try {
   for (const [fmt, file] of [['CSV', files.csv], ['Parquet', files.parquet], ['Arrow IPC', files.arrow]]) {
     const reader = fmt === 'CSV' ? `read_csv('${file}')` : fmt === 'Parquet' ? `read_parquet('${file}')` : undefined;
     const ducks = reader ? await Promise.all([1, 2].map((t) => duck(t, () => `SELECT count(*), sum(v1), sum(v3) FROM ${reader}`))) : [];
-    const scan = await interleaved(`io scan ${fmt}`, [...engines.map((e) => quiverScan(e, file)), ...(fmt === 'CSV' ? [papaScan(file)] : []), ...ducks].map(withCpu), repeat, { warmupMs });
+    const scan = await interleaved(`io scan ${fmt}`, [...engines.map((e) => quiverScan(e, file)), ...(fmt === 'CSV' ? [papaScan(file)] : []), ...ducks].map(withCpu), repeat, { warmupMs, timedMs });
     for (const d of ducks) d.close();
     const qDucks = reader ? await Promise.all([1, 2].map((t) => duck(t, () => `SELECT id1, id2, sum(v1) FROM ${reader} GROUP BY id1, id2 ORDER BY id1, id2`))) : [];
-    const q2 = await interleaved(`io Q2 ${fmt}`, [...engines.map((e) => quiverQ2(e, file)), ...qDucks], repeat, { warmupMs });
+    const q2 = await interleaved(`io Q2 ${fmt}`, [...engines.map((e) => quiverQ2(e, file)), ...qDucks], repeat, { warmupMs, timedMs });
     for (const d of qDucks) d.close();
     json.results.push({ format: fmt, scan, q2 });
     const mb = statSync(file).size / 2 ** 20;
     for (const s of scan) {
       const q = q2.find((x) => x.name === s.name);
       const cpu = median(s.extra);
-      table.push([fmt, s.name, fmtMs(s.median), `${fmtMs(cpu)} (${(cpu / s.median).toFixed(2)})`, `${(mb / (s.median / 1000)).toFixed(0)} MB/s`, `${(rows / (s.median / 1000) / 1e6).toFixed(2)} M rows/s`, q ? fmtMs(q.median) : '—']);
+      table.push([fmt, s.name, fmtMs(s.median), `${fmtMs(cpu)} (${(cpu / s.median).toFixed(2)})`, `${(mb / (s.median / 1000)).toFixed(0)} MB/s`, `${(rows / (s.median / 1000) / 1e6).toFixed(2)} M rows/s`, q ? fmtMs(q.median) : '—', `${s.runs.length} / ${q ? q.runs.length : '—'}`]);
     }
   }
 } finally {
@@ -185,11 +186,11 @@ json.ratios = ratios;
 const loadEnd = os.loadavg();
 const md = [
   ...header('Reading CSV, Parquet and Arrow: quiver vs papaparse vs DuckDB', 'see bench/io.mjs: CSV decode ≥ 3× papaparse + Arrow vectors at 1 worker; 2 workers ≥ 1.8× 1 worker on every format; CSV Q2 within 2.5× of DuckDB read_csv at the same thread count.', m, loadEnd),
-  `${rows.toLocaleString('en-US')} rows of db-benchmark G1 (9 columns): CSV ${(json.files.csv / 2 ** 20).toFixed(0)} MB, Parquet (Snappy, written by quiver convert) ${(json.files.parquet / 2 ** 20).toFixed(0)} MB, Arrow IPC ${(json.files.arrow / 2 ** 20).toFixed(0)} MB. Median of ${repeat} interleaved runs after each contender\'s checked warm-up runs filled ${(warmupMs / 1000).toFixed(1)} s (see "Warm-up" below); files in the page cache; engines already started.`,
+  `${rows.toLocaleString('en-US')} rows of db-benchmark G1 (9 columns): CSV ${(json.files.csv / 2 ** 20).toFixed(0)} MB, Parquet (Snappy, written by quiver convert) ${(json.files.parquet / 2 ** 20).toFixed(0)} MB, Arrow IPC ${(json.files.arrow / 2 ** 20).toFixed(0)} MB. Median of at least ${repeat} interleaved rounds, more until every contender\'s timed runs filled ${(timedMs / 1000).toFixed(1)} s (a short run needs more runs for a steady median; "runs" below), after each contender\'s checked warm-up runs filled ${(warmupMs / 1000).toFixed(1)} s (see "Warm-up" below); files in the page cache; engines already started.`,
   '',
   '"scan" decodes all 9 columns (an Arrow IPC file needs no decoding) and sums v1 and v3; Q2 is `sum(v1) group by id1, id2`. DuckDB cannot read Arrow IPC files.',
   '',
-  ...mdTable(['format', 'reader', 'scan ms', 'scan CPU ms (cores busy)', 'scan MB/s', 'scan rows/s', 'Q2 ms'], table),
+  ...mdTable(['format', 'reader', 'scan ms', 'scan CPU ms (cores busy)', 'scan MB/s', 'scan rows/s', 'Q2 ms', 'runs (scan / Q2)'], table),
   '',
   ...mdTable(['ratio', 'measured', 'target'], ratios),
   '',

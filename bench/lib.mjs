@@ -58,11 +58,11 @@ export async function timeOnce(fn) {
 
 /**
  * Runs contenders `{ name, run, rows, extra?, ordered? }` round-robin: checked warm-up runs (one each,
- * or as many as fill `warmupMs`; reported as `warmup`), then `repeat` timed rounds, so load from other processes hits all of them alike. Every run's rows are
+ * or as many as fill `warmupMs`; reported as `warmup`), then `repeat` timed rounds (more while some contender's timed runs add up to less than `timedMs`), so load from other processes hits all of them alike. Every run's rows are
  * checked against `expected` rows, or else the first contender's warm-up rows (put the baseline first),
  * before its time is kept.
  */
-export async function interleaved(label, contenders, repeat, { expected, warmupMs = 0 } = {}) {
+export async function interleaved(label, contenders, repeat, { expected, warmupMs = 0, timedMs = 0 } = {}) {
   const check = (c, rows) => {
     if (!expected) expected = rows;
     else checkSameRows(`${label}, ${c.name}`, expected, rows, { ordered: c.ordered });
@@ -83,13 +83,16 @@ export async function interleaved(label, contenders, repeat, { expected, warmupM
   }
   const times = new Map(contenders.map((c) => [c.name, []]));
   const extras = new Map(contenders.map((c) => [c.name, []]));
-  for (let r = 0; r < repeat; r++) {
+  // At least `repeat` rounds, and more (up to 500) until every contender's timed runs add up to
+  // timedMs: a 40 ms run is noisier than a 2 s one, and its median needs more runs to settle.
+  const short = () => contenders.some((c) => sum(times.get(c.name)) < timedMs);
+  for (let r = 0; r < repeat || (short() && r < 500); r++) {
     for (const c of contenders) {
       const [ms, v] = await timeOnce(c.run);
       check(c, c.rows(v));
       times.get(c.name).push(ms);
       if (c.extra) extras.get(c.name).push(c.extra(v));
-      progress(`${label}: ${c.name} run ${r + 1}/${repeat}: ${fmtMs(ms)} ms`);
+      progress(`${label}: ${c.name} run ${r + 1}${r < repeat ? `/${repeat}` : ''}: ${fmtMs(ms)} ms`);
     }
   }
   return contenders.map((c) => ({ name: c.name, ...stats(times.get(c.name)), extra: extras.get(c.name), warmup: warmups.get(c.name) }));
