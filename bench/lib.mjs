@@ -79,7 +79,7 @@ export async function interleaved(label, contenders, repeat, { expected, warmupM
       check(c, c.rows(v));
       ms.push(t);
     }
-    warmups.set(c.name, { runs: ms.length, firstMs: Math.round(ms[0] * 10) / 10, lastMs: Math.round(ms.at(-1) * 10) / 10 });
+    warmups.set(c.name, { runs: ms.length, firstMs: round1(ms[0]), lastMs: round1(ms.at(-1)) });
   }
   const times = new Map(contenders.map((c) => [c.name, []]));
   const extras = new Map(contenders.map((c) => [c.name, []]));

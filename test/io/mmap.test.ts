@@ -93,12 +93,13 @@ describe('memory-mapped file ranges', () => {
     expect(after).toBe(0);
   });
 
-  it('are unmapped once V8 frees their buffers (by the addon\'s reaper thread, off the freeing thread)', () => {
+  /** Maps `count` ranges of `size` bytes of the sparse file in a process of its own, drops them, and counts its mappings of the file then and after GCs. */
+  function mappingsAfterGc(count: number, size: number): { whileHeld: number; after: number } {
     const script = `
       const { readFileSync } = await import('node:fs');
       const { mapRange } = await import(${JSON.stringify(MODULE)});
       const mapped = () => readFileSync('/proc/self/maps', 'utf8').split('\\n').filter((l) => l.endsWith(${JSON.stringify(big)})).length;
-      let held = Array.from({ length: 40 }, (_, i) => mapRange(${JSON.stringify(big)}, i * 4096, 16 << 20));
+      let held = Array.from({ length: ${count} }, (_, i) => mapRange(${JSON.stringify(big)}, i * 4096, ${size}));
       const whileHeld = mapped();
       held = null;
       let after = -1;
@@ -107,26 +108,17 @@ describe('memory-mapped file ranges', () => {
     `;
     const r = spawnSync(process.execPath, ['--expose-gc', '--no-concurrent-sweeping', '--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, QUIVER_MMAP: '1' } });
     expect(r.stderr).toBe('');
-    const { whileHeld, after } = JSON.parse(r.stdout);
+    return JSON.parse(r.stdout);
+  }
+
+  it('are unmapped once V8 frees their buffers (by the addon\'s reaper thread, off the freeing thread)', () => {
+    const { whileHeld, after } = mappingsAfterGc(40, 16 << 20);
     expect(whileHeld).toBe(40);
     expect(after).toBe(0);
   });
 
   it('are all unmapped when one GC frees more than the reaper\'s 1 GB backlog at once (the rusher thread takes the excess)', () => {
-    const script = `
-      const { readFileSync } = await import('node:fs');
-      const { mapRange } = await import(${JSON.stringify(MODULE)});
-      const mapped = () => readFileSync('/proc/self/maps', 'utf8').split('\\n').filter((l) => l.endsWith(${JSON.stringify(big)})).length;
-      let held = Array.from({ length: 24 }, (_, i) => mapRange(${JSON.stringify(big)}, i * 4096, 128 << 20));
-      const whileHeld = mapped();
-      held = null;
-      let after = -1;
-      for (let i = 0; i < 250 && after !== 0; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 20)); after = mapped(); }
-      console.log(JSON.stringify({ whileHeld, after }));
-    `;
-    const r = spawnSync(process.execPath, ['--expose-gc', '--no-concurrent-sweeping', '--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, QUIVER_MMAP: '1' } });
-    expect(r.stderr).toBe('');
-    const { whileHeld, after } = JSON.parse(r.stdout);
+    const { whileHeld, after } = mappingsAfterGc(24, 128 << 20);
     expect(whileHeld).toBe(24); // 3 GB of mappings: past the backlog, under the 4 GB limit
     expect(after).toBe(0);
   });
