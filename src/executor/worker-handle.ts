@@ -55,6 +55,23 @@ function removeThreadsSignalHandlers(): void {
 }
 removeThreadsSignalHandlers();
 
+/**
+ * The Node options a worker thread starts with: the process's own (Node's default for a worker), less
+ * those that only say how to read the main script: `-e` / `--eval`, `-p` / `--print` (with their code)
+ * and `--input-type`. A worker given `--input-type` refuses to load its own file
+ * (ERR_INPUT_TYPE_NOT_ALLOWED), so without this the engine could not start from
+ * `node --input-type=module -e '…'`.
+ */
+export function workerExecArgv(execArgv: readonly string[] = process.execArgv): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const a = execArgv[i];
+    if (a === '-e' || a === '--eval' || a === '-p' || a === '--print' || a === '-pe' || a === '--input-type') i++;
+    else if (!/^--(eval|print|input-type)=/.test(a)) out.push(a);
+  }
+  return out;
+}
+
 /** Classifies a worker's `error` event. */
 function exitOfError(e: Error & { code?: string }): ExitInfo {
   if (e.code === 'ERR_WORKER_OUT_OF_MEMORY') return { kind: 'out-of-memory', code: 1, reason: 'JS heap out of memory' };
@@ -103,22 +120,29 @@ export class WorkerHandle {
 
   /** Starts a worker thread and connects its task port. */
   static async start(index: number, options: WorkerOptions = {}): Promise<WorkerHandle> {
-    const wrapped = new Worker(ENTRY, { resourceLimits: options.resourceLimits } as never);
+    const wrapped = new Worker(ENTRY, { resourceLimits: options.resourceLimits, execArgv: workerExecArgv() } as never);
     // threads.js's Worker on Node is a worker_threads Worker: watch its own exit and error events.
     const native = wrapped as unknown as NodeWorker;
     let early: ExitInfo | undefined;
-    native.on('error', (e: Error) => (early ??= exitOfError(e)));
-    native.on('exit', (code: number) => (early ??= { kind: 'exit', code, reason: `exit code ${code}` }));
+    let stoppedEarly!: (info: ExitInfo) => void;
+    // A thread that dies before it says hello (its script failed to load) fails the start at once,
+    // with its own error, instead of after spawn's 30 s wait for a hello that will never come.
+    const stopped = new Promise<never>((_, reject) => (stoppedEarly = (info) => reject(new Error(info.reason))));
+    native.on('error', (e: Error) => stoppedEarly((early ??= exitOfError(e))));
+    native.on('exit', (code: number) => stoppedEarly((early ??= { kind: 'exit', code, reason: `exit code ${code}` })));
+    stopped.catch(() => {});
     let thread: ExposedThread;
+    const { port1, port2 } = new MessageChannel();
+    const controlBuffer = new SharedArrayBuffer(4 * 4);
     try {
-      thread = (await spawn(wrapped, { timeout: 30_000 })) as unknown as ExposedThread;
+      const hello = spawn(wrapped, { timeout: 30_000 });
+      hello.catch(() => {});
+      thread = (await Promise.race([hello, stopped])) as unknown as ExposedThread;
+      await Promise.race([thread.connect(Transfer(port2 as never, [port2 as never]) as never, controlBuffer), stopped]);
     } catch (e) {
       await native.terminate();
       throw new WorkerError(`worker ${index} could not start: ${(e as Error).message}`, { cause: e });
     }
-    const { port1, port2 } = new MessageChannel();
-    const controlBuffer = new SharedArrayBuffer(4 * 4);
-    await thread.connect(Transfer(port2 as never, [port2 as never]) as never, controlBuffer);
     const handle = new WorkerHandle(index, native, thread, port1, new Int32Array(controlBuffer));
     // `error` comes before `exit` and says more (out of memory, an uncaught throw), so it wins.
     native.on('error', (e: Error) => handle.died(exitOfError(e)));
