@@ -56,20 +56,37 @@ function removeThreadsSignalHandlers(): void {
 removeThreadsSignalHandlers();
 
 /**
- * The Node options a worker thread starts with: the process's own (Node's default for a worker), less
- * those that only say how to read the main script: `-e` / `--eval`, `-p` / `--print` (with their code)
- * and `--input-type`. A worker given `--input-type` refuses to load its own file
- * (ERR_INPUT_TYPE_NOT_ALLOWED), so without this the engine could not start from
- * `node --input-type=module -e '…'`.
+ * The Node options a worker thread starts with, when they must differ from the process's own (Node's
+ * default for a worker): `undefined` (inherit them) unless the process was started with `-e` / `--eval`,
+ * `-p` / `--print` or `--input-type`, which only say how to read the main script. A worker that
+ * inherits `--input-type` refuses to load its own file (ERR_INPUT_TYPE_NOT_ALLOWED), so the engine
+ * could not start from `node --input-type=module -e '…'`; then this is the process's options less those.
  */
-export function workerExecArgv(execArgv: readonly string[] = process.execArgv): string[] {
+export function workerExecArgv(execArgv: readonly string[] = process.execArgv): string[] | undefined {
   const out: string[] = [];
   for (let i = 0; i < execArgv.length; i++) {
     const a = execArgv[i];
     if (a === '-e' || a === '--eval' || a === '-p' || a === '--print' || a === '-pe' || a === '--input-type') i++;
     else if (!/^--(eval|print|input-type)=/.test(a)) out.push(a);
   }
-  return out;
+  return out.length === execArgv.length ? undefined : out;
+}
+
+/**
+ * Makes the threads.js Worker for a worker thread. Options given to a Worker explicitly are checked, and
+ * V8's flags (`--no-concurrent-marking`, which the quiver command runs with) are refused there
+ * (ERR_WORKER_INVALID_EXEC_ARGV) though they reach a worker anyway, being process-wide: with such a
+ * flag among the options, the worker starts with none of the process's options instead.
+ */
+function makeWorker(options: WorkerOptions): InstanceType<typeof Worker> {
+  const execArgv = workerExecArgv();
+  if (execArgv === undefined) return new Worker(ENTRY, { resourceLimits: options.resourceLimits } as never);
+  try {
+    return new Worker(ENTRY, { resourceLimits: options.resourceLimits, execArgv } as never);
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw e;
+    return new Worker(ENTRY, { resourceLimits: options.resourceLimits, execArgv: [] } as never);
+  }
 }
 
 /** Classifies a worker's `error` event. */
@@ -120,7 +137,7 @@ export class WorkerHandle {
 
   /** Starts a worker thread and connects its task port. */
   static async start(index: number, options: WorkerOptions = {}): Promise<WorkerHandle> {
-    const wrapped = new Worker(ENTRY, { resourceLimits: options.resourceLimits, execArgv: workerExecArgv() } as never);
+    const wrapped = makeWorker(options);
     // threads.js's Worker on Node is a worker_threads Worker: watch its own exit and error events.
     const native = wrapped as unknown as NodeWorker;
     let early: ExitInfo | undefined;
