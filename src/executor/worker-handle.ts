@@ -79,13 +79,14 @@ export function workerExecArgv(execArgv: readonly string[] = process.execArgv): 
  * flag among the options, the worker starts with none of the process's options instead.
  */
 function makeWorker(options: WorkerOptions): InstanceType<typeof Worker> {
+  // `execArgv: undefined` is Node's default: inherit the process's options.
+  const make = (execArgv: string[] | undefined) => new Worker(ENTRY, { resourceLimits: options.resourceLimits, execArgv } as never);
   const execArgv = workerExecArgv();
-  if (execArgv === undefined) return new Worker(ENTRY, { resourceLimits: options.resourceLimits } as never);
   try {
-    return new Worker(ENTRY, { resourceLimits: options.resourceLimits, execArgv } as never);
+    return make(execArgv);
   } catch (e) {
-    if ((e as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw e;
-    return new Worker(ENTRY, { resourceLimits: options.resourceLimits, execArgv: [] } as never);
+    if (execArgv === undefined || (e as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw e;
+    return make([]);
   }
 }
 
