@@ -7,6 +7,7 @@ import { analyzeSweep } from '../../dist/src/speedup/analyze.js';
 import { dashboardSpec, renderSvg, SERIES } from '../../dist/src/speedup/charts.js';
 import { renderHtmlReport } from '../../dist/src/speedup/html.js';
 import { PHASES } from '../../dist/src/speedup/phases.js';
+import { programPath } from '../helpers/programs.js';
 import { syntheticSweep } from '../helpers/synthetic-sweep.js';
 import { ROOT, tempDir } from '../helpers/tmp.js';
 
@@ -19,7 +20,7 @@ writeFileSync(htmlFile, await renderHtmlReport(report));
 
 let browser: Browser;
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await chromium.launch({ executablePath: programPath('Chromium'), args: CHROMIUM_ARGS });
 });
 afterAll(async () => {
   await browser?.close();
