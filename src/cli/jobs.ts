@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { describeError, UsageError } from '../errors.js';
+import { describeError } from '../errors.js';
+import { builtinJobNames, resolveJobFile } from '../job/bundle.js';
 import { ENGINE_ROOT } from '../layout.js';
 import { loadJob } from '../job/load.js';
 import type { Job, ParamSpec } from '../job/types.js';
@@ -20,14 +20,9 @@ export function registerJobs(program: Command): void {
     });
 }
 
-/** Names of the built-in jobs: the .ts files directly in jobs/ (helper folders beside them are not jobs). */
-export async function builtinJobNames(): Promise<string[]> {
-  return (await readdir(JOBS_DIR)).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort();
-}
-
 /** One line per job (name, kind, description) and its params indented below. Jobs load in parallel. */
 async function jobList(): Promise<string> {
-  const names = await builtinJobNames();
+  const names = builtinJobNames();
   const loaded = await Promise.allSettled(names.map((n) => loadJob(path.join(JOBS_DIR, `${n}.ts`))));
   const width = Math.max(...names.map((n) => n.length)) + 2;
   const out: string[] = [];
@@ -46,7 +41,7 @@ async function jobList(): Promise<string> {
 
 /** A job's header comment, then its params. `spec` is a built-in job name or a job file. */
 async function jobDescription(spec: string): Promise<string> {
-  const file = await jobFileOf(spec);
+  const file = resolveJobFile(spec);
   const [{ job }, source] = await Promise.all([loadJob(file), readFile(file, 'utf8')]);
   const header = headerComment(source);
   const out = [`${job.name} — ${job.kind} job, ${path.relative(process.cwd(), file) || file}`, ''];
@@ -54,15 +49,6 @@ async function jobDescription(spec: string): Promise<string> {
   const params = paramLines(job, '  ');
   out.push(params.length ? 'Params:' : 'Params: none', ...params);
   return out.join('\n') + '\n';
-}
-
-/** The file of a built-in job name, or a path to a job file; otherwise a usage error listing the names. */
-async function jobFileOf(spec: string): Promise<string> {
-  const names = await builtinJobNames();
-  const name = spec.replace(/\.ts$/, '');
-  if (names.includes(name)) return path.join(JOBS_DIR, `${name}.ts`);
-  if (/[\\/]|\.[cm]?[jt]s$/.test(spec) && existsSync(spec)) return path.resolve(spec);
-  throw new UsageError(`unknown job "${spec}": the built-in jobs are ${names.join(', ')} (or give the path of a job file)`);
 }
 
 /** `--param name=<type>  description (default …)`, the names padded to one width. */

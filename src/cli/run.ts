@@ -52,7 +52,7 @@ export function runOptionsFromFlags(o: InputFlags): RunOptions & { workers?: num
 
 /** `quiver run <job>`: run a job and print or write its result, with the run report on stderr. */
 export function registerRun(program: Command): void {
-  const cmd = addInputOptions(program.command('run').argument('<job>', 'job file (.ts/.js) or built-in job name').description('run a job on every core'))
+  const cmd = addInputOptions(program.command('run').argument('<job>', 'job file (.ts/.js; file.ts#name for a named export) or built-in job name').description('run a job on every core'))
     .option('-o, --output <file>', 'write the result to a file (.arrow, .arrows, .parquet, .csv, .ndjson, .json), atomically')
     .option('--output-format <format>', 'arrow, arrows, parquet, csv, ndjson or json, instead of telling by extension')
     .option('--overwrite', 'replace --output if it exists')

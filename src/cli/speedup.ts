@@ -36,7 +36,7 @@ function nonNegativeInt(option: string) {
 
 /** `quiver speedup <job>`: run a job at several worker counts and report how it scales. */
 export function registerSpeedup(program: Command): void {
-  const cmd = addInputOptions(program.command('speedup').argument('<job>', 'job file (.ts/.js) or built-in job name').description('measure how a job scales with the number of workers'));
+  const cmd = addInputOptions(program.command('speedup').argument('<job>', 'job file (.ts/.js; file.ts#name for a named export) or built-in job name').description('measure how a job scales with the number of workers'));
   // The shared input options take one worker count; a sweep takes a list.
   const workers = cmd.options.find((o) => o.long === '--workers')!;
   workers.argParser(intList('--workers'));

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { writeFile, rename } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as esbuild from 'esbuild';
-import { JobError } from '../errors.js';
+import { JobError, UsageError } from '../errors.js';
+import { didYouMean } from '../util/did-you-mean.js';
 import { BUNDLED, BUNDLE_DIR, ENGINE_ROOT } from '../layout.js';
 import { recordBundle, recordFileOf, reusableBundle } from './bundle-cache.js';
 
@@ -37,15 +38,32 @@ export interface JobBundle {
   reused: boolean;
 }
 
-/** Resolves a job argument: a path to a .ts/.js file, or the name of a built-in job (`wordcount`). */
+/** The built-in jobs' names: the .ts files directly in jobs/ (helper folders beside them are not jobs). */
+export function builtinJobNames(): string[] {
+  return readdirSync(path.join(ENGINE_ROOT, 'jobs'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.slice(0, -3))
+    .sort();
+}
+
+/**
+ * Resolves a job argument: a path to a .ts/.js file, or the name of a built-in job (`wordcount`). A name
+ * that is neither is a usage error that lists the built-in jobs and the closest one to what was typed.
+ */
 export function resolveJobFile(spec: string): string {
   const direct = path.resolve(spec);
   if (existsSync(direct)) return direct;
-  if (!spec.includes('/') && !spec.includes('\\')) {
+  const bare = !spec.includes('/') && !spec.includes('\\');
+  if (bare) {
     for (const ext of ['.ts', '.js']) {
       const builtin = path.join(ENGINE_ROOT, 'jobs', spec.replace(/\.(ts|js)$/, '') + ext);
       if (existsSync(builtin)) return builtin;
     }
+  }
+  if (bare && !/\.[cm]?[jt]s$/.test(spec)) {
+    const names = builtinJobNames();
+    const hint = didYouMean(spec, names);
+    throw new UsageError(`unknown job "${spec}"${hint ? `${hint} ` : ': '}the built-in jobs are ${names.join(', ')}, or give the path of a job file (./my-job.ts)`);
   }
   throw new JobError(`job file ${spec} does not exist; give a path to a .ts or .js file that default-exports defineJob({...}), or a built-in job name (see \`quiver jobs\`)`);
 }

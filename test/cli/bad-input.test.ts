@@ -26,7 +26,8 @@ function expectOneParagraph(r: CliResult, exit: number, message: RegExp): void {
 
 const CASES: Array<{ name: string; args: string[]; exit: number; message: RegExp }> = [
   { name: 'an unknown job file', args: ['run', 'jobs/nope.ts', '-i', text], exit: 1, message: /job file jobs\/nope\.ts does not exist; give a path to a \.ts or \.js file/ },
-  { name: 'an unknown built-in job name', args: ['run', 'wordcounts', '-i', text], exit: 1, message: /job file wordcounts does not exist.*built-in job name \(see `quiver jobs`\)/ },
+  { name: 'an unknown built-in job name', args: ['run', 'wordcounts', '-i', text], exit: 2, message: /unknown job "wordcounts"; did you mean "wordcount"\? the built-in jobs are .*grep.*, or give the path of a job file/ },
+  { name: 'a job name close to none', args: ['run', 'xyzzy', '-i', text], exit: 2, message: /unknown job "xyzzy": the built-in jobs are .*wordcount/ },
   { name: 'a file with no default export', args: ['run', fixture('no-default-export.ts'), '-i', text], exit: 1, message: /no-default-export\.ts has no default export; end it with `export default defineJob\(\{ \.\.\. \}\)`/ },
   { name: 'a job that throws in map', args: ['run', fixture('throw-in-map.ts'), '-i', text], exit: 1, message: /throw-in-map\.ts:8:\d+ map threw RangeError: cannot count "a b boom" \(split 1 of 1 of .*words\.txt, bytes 0–10\)/ },
   { name: 'a missing input', args: ['run', 'wordcount', '-i', path.join(dir, 'missing.txt')], exit: 1, message: /input .*missing\.txt does not exist; check the path/ },

@@ -57,7 +57,7 @@ describe('quiver jobs', () => {
     const r = await runCli(['jobs', 'inverted-indx']);
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^quiver: usage error: unknown job "inverted-indx": the built-in jobs are /);
+    expect(r.stderr).toMatch(/^quiver: usage error: unknown job "inverted-indx"; did you mean "inverted-index"\? the built-in jobs are /);
     for (const name of names) expect(r.stderr).toContain(name);
   });
 });
