@@ -79,4 +79,17 @@ export default defineJob({
     for (const [w, n] of counts) expected.set(w[0]!, (expected.get(w[0]!) ?? 0) + n);
     expect(countsOf(readFileSync(path.join(project, 'letters.csv'), 'utf8'))).toEqual(expected);
   });
+
+  // Users run Node 20, 22 and 24; the suite runs on the machine's Node (20 here). The `node` package
+  // on npm carries each release's binary, so the installed CLI is run under 22 and 24 as well.
+  it.each(['22', '24'])('runs the installed CLI under Node %s', (major) => {
+    const r = spawnSync(npm, ['exec', '--yes', `--package=node@${major}`, '--', 'node', '-e', 'console.log(process.version)'], { cwd: project, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toMatch(new RegExp(`^v${major}\\.`));
+    const cli = path.join(project, 'node_modules', ...pkg.name.split('/'), 'dist', 'bundle', 'cli.mjs');
+    const out = `counts-${major}.csv`;
+    const run = spawnSync(npm, ['exec', '--yes', `--package=node@${major}`, '--', 'node', cli, 'run', 'wordcount', '-i', 'words.txt', '-o', out, '-q'], { cwd: project, encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(countsOf(readFileSync(path.join(project, out), 'utf8'))).toEqual(counts);
+  }, 120_000);
 });
