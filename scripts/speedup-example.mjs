@@ -1,8 +1,8 @@
-// Regenerates the README's "Measuring speedup" example with the tool itself:
-//   node scripts/speedup-readme.mjs [--mb 200] [--repeat 5]
+// Regenerates the "Measuring speedup" example of docs/speedup.md with the tool itself:
+//   node scripts/speedup-example.mjs [--mb 200] [--repeat 5]
 // generates a text corpus in .tmp/ (once per size), runs `quiver speedup wordcount` on it, writes the
 // chart to docs/speedup-wordcount.svg (and an HTML report to .tmp/), and puts the command and the
-// terminal table between the README's speedup-example markers. Run it on a quiet machine.
+// terminal table between the page's speedup-example markers. Run it on a quiet machine.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -24,13 +24,13 @@ if (!existsSync(path.join(root, corpus))) quiver(['datasets', 'generate', 'text'
 const args = ['speedup', 'wordcount', '--input', corpus, '--repeat', values.repeat, '--svg', 'docs/speedup-wordcount.svg', '--html', '.tmp/speedup-wordcount.html', '--json', '.tmp/speedup-wordcount.json'];
 const table = quiver(args, ['ignore', 'pipe', 'inherit']);
 
-const readme = path.join(root, 'README.md');
+const readme = path.join(root, 'docs', 'speedup.md');
 const text = readFileSync(readme, 'utf8');
 const start = '<!-- speedup-example:start -->';
 const end = '<!-- speedup-example:end -->';
 const i = text.indexOf(start);
 const j = text.indexOf(end);
-if (i < 0 || j < i) throw new Error(`README.md has no ${start} … ${end} block`);
-const block = `${start}\n\`\`\`\n$ quiver ${args.join(' ')}\n${table.trimEnd()}\n\`\`\`\n\n![Speedup, efficiency and phase times of word count, made by quiver speedup](docs/speedup-wordcount.svg)\n${end}`;
+if (i < 0 || j < i) throw new Error(`docs/speedup.md has no ${start} … ${end} block`);
+const block = `${start}\n\`\`\`\n$ quiver ${args.join(' ')}\n${table.trimEnd()}\n\`\`\`\n\n![Speedup, efficiency and phase times of word count, made by quiver speedup](speedup-wordcount.svg)\n${end}`;
 writeFileSync(readme, text.slice(0, i) + block + text.slice(j + end.length));
-console.error(`updated README.md and docs/speedup-wordcount.svg from ${corpus}`);
+console.error(`updated docs/speedup.md and docs/speedup-wordcount.svg from ${corpus}`);
