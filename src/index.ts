@@ -11,7 +11,7 @@ export { formatReport } from './coordinator/report.js';
 export { makePlan } from './planner/plan.js';
 export type { Plan, PlanOptions, PlannedFile } from './planner/plan.js';
 export type { Split } from './planner/split.js';
-export { parseSize } from './planner/size.js';
+export { parseSize } from './util/size.js';
 export { QuiverError, UsageError, PlanError, JobError, TaskError, InputError, WorkerError, CancelledError, InternalError, ResultMismatchError } from './errors.js';
 export type { Phase } from './errors.js';
 export { NODE_FLAGS, NODE_ENV, hasNodeFlags } from './node-flags.js';

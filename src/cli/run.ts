@@ -11,7 +11,7 @@ import { formatTable } from './print-table.js';
 import { runSignal } from './signals.js';
 import { addReliabilityOptions, checkFolderOf, reliabilityFromFlags, type ReliabilityFlags } from './reliability.js';
 import { makeProgressView, progressMode } from './progress.js';
-import { parseSize } from '../planner/size.js';
+import { parseSize } from '../util/size.js';
 import { checkOutput, outputFormatOf } from '../io/sinks.js';
 
 /** Options shared by `run`, `explain` and `speedup`: the input and how it is cut. */

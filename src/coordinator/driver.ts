@@ -6,7 +6,7 @@ import { resolveParams } from '../job/params.js';
 import type { DriverContext, DriverJob, Job, ParamValue, RecursiveJob, SharedArrayKind, SharedArrayType, SubRunOptions } from '../job/types.js';
 import type { InputFormat } from '../planner/inputs.js';
 import { readSchemas } from '../planner/schemas.js';
-import { now } from '../worker/protocol.js';
+import { now } from '../util/clock.js';
 import { readSplit } from '../worker/read-split.js';
 import { checkMappedFiles } from '../io/mmap.js';
 import type { RunOptions } from './engine.js';

@@ -11,10 +11,11 @@ import type { DataJob, FoldJob, Job, KeyedJob, ParamValue, RecursiveJob } from '
 import { checkOutput, outputFormatOf, writeTableFile, type OutputFormat } from '../io/sinks.js';
 import type { FormatOptions } from '../planner/formats.js';
 import type { Plan } from '../planner/plan.js';
-import { parseSize } from '../planner/size.js';
+import { parseSize } from '../util/size.js';
 import { describeSplit } from '../planner/split.js';
 import { decodePairs, foldValue, type EncodedPairs } from '../worker/partials.js';
-import { now, type SerializedError, type TaskMetrics } from '../worker/protocol.js';
+import { now } from '../util/clock.js';
+import { type SerializedError, type TaskMetrics } from '../worker/protocol.js';
 import type { SortedRun } from './merge-sorted.js';
 import { workerImbalance, type PhaseTimes, type RunReport, type TaskRecord } from './report.js';
 import { TreeMerge } from './tree-merge.js';

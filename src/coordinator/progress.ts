@@ -1,4 +1,5 @@
-import { now, type TaskMetrics } from '../worker/protocol.js';
+import { now } from '../util/clock.js';
+import { type TaskMetrics } from '../worker/protocol.js';
 
 /** The stage a run is in, as progress events report it. */
 export type ProgressPhase = 'map' | 'reduce' | 'write' | 'done';

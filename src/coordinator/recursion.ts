@@ -1,7 +1,8 @@
 import { InternalError } from '../errors.js';
 import type { ParamValue, RecursiveJob } from '../job/types.js';
 import type { TaskSpec } from '../executor/scheduler.js';
-import { now, type SolveTask, type TaskMetrics, type TaskOutput } from '../worker/protocol.js';
+import { now } from '../util/clock.js';
+import { type SolveTask, type TaskMetrics, type TaskOutput } from '../worker/protocol.js';
 import type { StepReport } from './driver.js';
 import type { TaskRecord } from './report.js';
 import { taskRecordOf, userCall } from './run-steps.js';

@@ -1,4 +1,4 @@
-import { formatSize } from '../planner/size.js';
+import { formatSize } from '../util/size.js';
 import type { BadRecordSummary } from './bad-records.js';
 
 /** Sequential wall-clock segments of a run; they add up to the wall time. */

@@ -5,7 +5,7 @@ import { JOB_SOURCE } from '../job/define-job.js';
 import type { DataJob, FoldJob, Job, Key, KeyedJob, ParamValue } from '../job/types.js';
 import { tableToShared } from '../io/shared-table.js';
 import { makePlan, type Plan } from '../planner/plan.js';
-import { parseSize } from '../planner/size.js';
+import { parseSize } from '../util/size.js';
 import type { InputFormat } from '../planner/inputs.js';
 import type { FormatOptions } from '../planner/formats.js';
 import type { TaskSpec } from '../executor/scheduler.js';

@@ -1,5 +1,5 @@
 import { cancelledErrorOf, WorkerError } from '../errors.js';
-import { formatSize } from '../planner/size.js';
+import { formatSize } from '../util/size.js';
 import type { Task, TaskMetrics, TaskOutput, SerializedError } from '../worker/protocol.js';
 import type { WorkerPool } from './pool.js';
 import type { ExitInfo, WorkerHandle } from './worker-handle.js';
