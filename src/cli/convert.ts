@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { convertFiles, PART_FORMATS } from '../coordinator/convert.js';
+import { convertFiles, PART_FORMATS } from '../coordinator/convert-files.js';
 import { UsageError } from '../errors.js';
 import { outputFormatOf } from '../io/sinks.js';
 import { formatSize } from '../util/size.js';

@@ -1,4 +1,4 @@
-import type { RunReport } from '../coordinator/report.js';
+import type { RunReport } from '../coordinator/report-types.js';
 import os from 'node:os';
 import type { Table } from 'apache-arrow';
 import { Engine, type RunOptions } from '../coordinator/engine.js';

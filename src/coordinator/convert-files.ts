@@ -3,7 +3,7 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { assembleParts, type PartFormat } from '../io/part-files.js';
 import { checkOutput, outputFormatOf } from '../io/sinks.js';
-import type { RunReport } from './report.js';
+import type { RunReport } from './report-types.js';
 import { run, type EngineOptions, type RunOptions } from './engine.js';
 
 /** Output formats `convert` writes. */
