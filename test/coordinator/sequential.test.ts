@@ -54,4 +54,29 @@ describe('runSequential (the T_seq baseline: the plan run in the main thread)', 
     const message = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
     expect(message).toMatch(/bad\.ts:2:\d+ map threw RangeError: nope \(split 1 of 1 of .*corpus\.txt/);
   });
+
+  it('skips and counts bad records under maxBadRecords, as the engine does (the same pipeline)', async () => {
+    // Every 50th record has a field too many; the plain loop sums the others.
+    const csv = path.join(dir, 'some-bad.csv');
+    const rows = ['word,n'];
+    const sums = new Map<string, number>();
+    let badRows = 0;
+    for (let i = 1; i <= 3000; i++) {
+      const word = `w${i % 7}`;
+      if (i % 50 === 0) {
+        rows.push(`${word},${i},extra`);
+        badRows++;
+      } else {
+        rows.push(`${word},${i}`);
+        sums.set(word, (sums.get(word) ?? 0) + i);
+      }
+    }
+    writeFileSync(csv, rows.join('\n') + '\n');
+    const expected = [...sums].sort(([a], [b]) => (a < b ? -1 : 1)).map(([word, total]) => ({ word, total }));
+    const job = fixture('sum-csv.ts');
+    await expect(runSequential(job, { input: csv })).rejects.toThrow(/some-bad\.csv:51, byte \d+: bad CSV record: expected 2 fields, found 3/);
+    const { table } = await runSequential(job, { input: csv, maxBadRecords: badRows, splitSize: '8KB' });
+    expect(rowsOf(table)).toEqual(expected);
+    await expect(runSequential(job, { input: csv, maxBadRecords: badRows - 1 })).rejects.toThrow(/--max-bad-records/);
+  });
 });
