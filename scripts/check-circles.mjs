@@ -25,11 +25,13 @@ const result = await madge(src, {
 
 const problems = [];
 const graph = result.obj();
-const files = readdirSync(src, { recursive: true }).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => f.split(path.sep).join('/'));
+const files = readdirSync(src, { recursive: true })
+  .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+  .map((f) => f.split(path.sep).join('/'));
 const missing = files.filter((f) => !(f in graph));
 if (missing.length) problems.push(`madge did not read ${missing.length} file(s) of src/: ${missing.join(', ')}`);
 const unresolved = result.warnings().skipped.filter((s) => s.startsWith('.') || s.startsWith('/'));
-if (unresolved.length) problems.push(`madge could not resolve these imports, so it cannot see the edges they make: ${unresolved.join(', ')}`);
+if (unresolved.length) problems.push(`madge could not resolve these imports, so it cannot see their edges: ${unresolved.join(', ')}`);
 const circles = result.circular();
 for (const circle of circles) problems.push(`import circle: ${[...circle, circle[0]].join(' → ')}`);
 

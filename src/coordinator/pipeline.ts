@@ -20,7 +20,9 @@ import { solveRecursive } from './recursion.js';
 import { runReportOf, workerImbalance } from './report.js';
 import type { PhaseTimes, TaskRecord } from './report-types.js';
 import type { RunOptions, RunResult } from './run-options.js';
-import { columnsOf, foldResult, jobPath, keyedResult, loadRun, newRunId, planRun, reduceSpecsOf, taskRecordOf, userCall } from './run-steps.js';
+import {
+  columnsOf, foldResult, jobPath, keyedResult, loadRun, newRunId, planRun, reduceSpecsOf, taskRecordOf, userCall,
+} from './run-steps.js';
 import { ShuffleStore, shuffleBudget } from './spill.js';
 import { TreeMerge } from './tree-merge.js';
 

@@ -139,7 +139,13 @@ export class Recursion {
  * Runs a recursive job from `problem` on `runner`: each problem is a task that divides it or conquers
  * it, and results are combined in this thread as they finish (see docs/fork-join.md).
  */
-export async function solveRecursive(runner: TaskRunner, loaded: LoadedJob, params: Record<string, ParamValue>, problem: unknown, signal: AbortSignal | undefined): Promise<{ result: unknown; report: StepReport }> {
+export async function solveRecursive(
+  runner: TaskRunner,
+  loaded: LoadedJob,
+  params: Record<string, ParamValue>,
+  problem: unknown,
+  signal: AbortSignal | undefined,
+): Promise<{ result: unknown; report: StepReport }> {
   const t0 = now();
   const runId = newRunId();
   const jobFile = loaded.file;
@@ -147,9 +153,7 @@ export async function solveRecursive(runner: TaskRunner, loaded: LoadedJob, para
   const setupMs = now() - t0;
   const rec = new Recursion(loaded.job as RecursiveJob, params, jobFile);
   let retried = 0;
-  await runner.forkJoin(runId, [rec.root(problem)], (i, out, m, w) => rec.settle(i, out, m, w, t0), (e, spec) => errorFromWorker(e, spec.describe, jobFile), {
-    signal,
-    onRetry: () => retried++,
-  });
+  const onResult = (i: number, out: TaskOutput, m: TaskMetrics, w: number) => rec.settle(i, out, m, w, t0);
+  await runner.forkJoin(runId, [rec.root(problem)], onResult, (e, spec) => errorFromWorker(e, spec.describe, jobFile), { signal, onRetry: () => retried++ });
   return { result: rec.result, report: rec.report(t0, setupMs, retried) };
 }

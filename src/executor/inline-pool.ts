@@ -8,6 +8,8 @@ import { runSolveTask } from '../worker/solve.js';
 import { runDrainTask, runFoldTask, runMapTask, runReduceTask, type RunState } from '../worker/tasks.js';
 import type { Executor, Pool, RunSetup, TaskOutcome } from './executor.js';
 
+const NOOP_METRICS = { start: 0, end: 0, readMs: 0, rowsIn: 0, bytesIn: 0, bytesOut: 0, pairsOut: 0, counters: {} };
+
 /**
  * The calling thread as the only executor: tasks run here, one after another, through the same task
  * functions a worker thread runs (worker/tasks.ts) and the same scheduler. Its run time is the
@@ -35,7 +37,8 @@ class InlineExecutor implements Executor {
     try {
       const mod = (await import(setup.jobUrl)) as Record<string, unknown>;
       const job = checkJob(setup.jobName === undefined ? mod.default : exportedJob(mod, setup.jobName, setup.jobUrl), setup.jobUrl);
-      this.run = { runId: setup.runId, job, params: setup.params, control: this.control, table: setup.table ? tableFromShared(setup.table) : undefined };
+      const table = setup.table ? tableFromShared(setup.table) : undefined;
+      this.run = { runId: setup.runId, job, params: setup.params, control: this.control, table };
     } catch (e) {
       throw serializeError(e, 'load-job');
     }
@@ -67,7 +70,7 @@ class InlineExecutor implements Executor {
   /** Runs one task as a worker's entry does, its failure turned into the data a worker would send. */
   private async execute(runId: number, task: Task): Promise<TaskOutcome> {
     const run = this.run;
-    if (task.kind === 'noop') return { state: 'done', output: { kind: 'noop' }, metrics: { start: 0, end: 0, readMs: 0, rowsIn: 0, bytesIn: 0, bytesOut: 0, pairsOut: 0, counters: {} } };
+    if (task.kind === 'noop') return { state: 'done', output: { kind: 'noop' }, metrics: NOOP_METRICS };
     beginMappedReads();
     try {
       if (!run || run.runId !== runId) throw new Error(`task for run ${runId} reached the main thread, loaded for run ${run?.runId}`);
