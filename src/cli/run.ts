@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { run, type RunOptions } from '../coordinator/engine.js';
+import { run } from '../coordinator/engine.js';
+import type { RunOptions } from '../coordinator/run-options.js';
 import { formatReport } from '../coordinator/report.js';
 import { paramsFromArgs } from '../job/params.js';
 import { UsageError } from '../errors.js';

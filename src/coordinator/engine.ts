@@ -12,9 +12,6 @@ import type { StepReport } from './report-types.js';
 import type { EngineOptions, RunOptions, RunResult } from './run-options.js';
 import { jobPath } from './run-steps.js';
 
-export type { EngineOptions, RunOptions, RunResult } from './run-options.js';
-export type { RunProgress } from './progress.js';
-
 /**
  * A set of worker threads that runs jobs. Keep one engine for many runs to pay thread start-up once.
  *

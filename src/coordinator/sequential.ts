@@ -7,8 +7,6 @@ import { sequentialReportOf } from './report.js';
 import type { SequentialReport } from './report-types.js';
 import type { RunOptions } from './run-options.js';
 
-export type { SequentialReport } from './report-types.js';
-
 /** The result table, the fold value (fold jobs), and what the run measured. */
 export interface SequentialResult {
   table: Table;
