@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runSequential, TaskError } from 'quiver';
+import { CancelledError, runSequential, TaskError } from 'quiver';
 import { textChunks } from '../../dist/src/datasets/text.js';
 import { ROOT, tempDir } from '../helpers/tmp.js';
 import { referenceWordCount, rowsOf } from '../helpers/reference.js';
@@ -78,5 +78,23 @@ describe('runSequential (the T_seq baseline: the plan run in the main thread)', 
     const { table } = await runSequential(job, { input: csv, maxBadRecords: badRows, splitSize: '8KB' });
     expect(rowsOf(table)).toEqual(expected);
     await expect(runSequential(job, { input: csv, maxBadRecords: badRows - 1 })).rejects.toThrow(/--max-bad-records/);
+  });
+
+  it('stops when its signal aborts, with a CancelledError, running no further task', async () => {
+    const controller = new AbortController();
+    let finished = 0;
+    const err = await runSequential('wordcount', {
+      input: file,
+      splitSize: '2KB',
+      signal: controller.signal,
+      onProgress: (p) => {
+        // Abort as the first map task finishes: the tasks after it must not run to the end.
+        if (p.phase === 'map' && p.tasksDone === 1 && !controller.signal.aborted) controller.abort();
+        if (p.phase === 'map') finished = p.tasksDone;
+      },
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CancelledError);
+    expect((err as Error).message).toBe('the run was cancelled');
+    expect(finished).toBe(1);
   });
 });
