@@ -33,7 +33,7 @@ const warmupMs = intFlag('warmup-ms', 3000);
 const timedMs = intFlag('timed-ms', 1500);
 const dist = (p) => import(pathToFileURL(path.join(ROOT, 'dist/src', p)).href);
 const { Engine } = await dist('index.js');
-const { convertFiles } = await dist('coordinator/convert.js');
+const { convertFiles } = await dist('coordinator/convert-files.js');
 const { groupbyBatches, writeArrowFile } = await dist('datasets/groupby.js');
 const SCAN = path.join(ROOT, 'bench/jobs/scan.ts');
 const Q2 = { job: 'groupby', params: { by: 'id1,id2', agg: 'sum:v1' } };

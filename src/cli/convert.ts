@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { convertFiles, PART_FORMATS } from '../coordinator/convert.js';
+import { convertFiles, PART_FORMATS } from '../coordinator/convert-files.js';
 import { UsageError } from '../errors.js';
 import { outputFormatOf } from '../io/sinks.js';
-import { formatSize } from '../planner/size.js';
+import { formatSize } from '../util/size.js';
 import { addFormatOptions, formatOptionsFromFlags, inputFormatOf, type FormatFlags } from './format-flags.js';
 import { positiveInt } from './options.js';
 import { runSignal } from './signals.js';

@@ -5,7 +5,7 @@ import { UsageError } from '../errors.js';
 import { loadJob } from '../job/load.js';
 import { resolveParams } from '../job/params.js';
 import { makePlan } from '../planner/plan.js';
-import { formatSize, parseSize } from '../planner/size.js';
+import { formatSize, parseSize } from '../util/size.js';
 import { describeSplit } from '../planner/split.js';
 import { addInputOptions, runOptionsFromFlags } from './run.js';
 

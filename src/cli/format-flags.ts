@@ -4,7 +4,7 @@ import { UsageError } from '../errors.js';
 import { parseColumnFlags, parseColumnType, type ColumnSpec } from '../io/column-types.js';
 import type { FormatOptions } from '../planner/formats.js';
 import { INPUT_FORMATS, type InputFormat } from '../planner/inputs.js';
-import { parseSize } from '../planner/size.js';
+import { parseSize } from '../util/size.js';
 import { collect } from './options.js';
 
 /** The flags of input formats (CSV dialect, column types, projection). */

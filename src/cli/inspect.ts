@@ -10,7 +10,7 @@ import { readCsvLayout, type CsvLayout } from '../planner/csv.js';
 import { expandInputs, type InputFile } from '../planner/inputs.js';
 import { readNdjsonLayout, type NdjsonLayout } from '../planner/ndjson.js';
 import { openParquet, readParquetLayout } from '../planner/parquet.js';
-import { formatSize } from '../planner/size.js';
+import { formatSize } from '../util/size.js';
 import { readSplit } from '../worker/read-split.js';
 import { splitArrowFile } from '../planner/arrow-file.js';
 import { addFormatOptions, formatOptionsFromFlags, inputFormatOf, type FormatFlags } from './format-flags.js';

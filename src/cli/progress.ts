@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { RunProgress } from '../coordinator/progress.js';
-import { formatSize } from '../planner/size.js';
+import { formatSize } from '../util/size.js';
 
 /** How the CLI shows progress: a bar on a terminal, JSON lines for programs, or nothing. */
 export type ProgressMode = 'bar' | 'json' | 'none';

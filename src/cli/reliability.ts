@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { parseSize } from '../planner/size.js';
+import { parseSize } from '../util/size.js';
 import { positiveInt } from './options.js';
 
 /** Flags that say how a run copes with failures, limits and long waits. */

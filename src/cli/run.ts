@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { run, type RunOptions } from '../coordinator/engine.js';
+import { run } from '../coordinator/engine.js';
+import type { RunOptions } from '../coordinator/run-options.js';
 import { formatReport } from '../coordinator/report.js';
 import { paramsFromArgs } from '../job/params.js';
 import { UsageError } from '../errors.js';
@@ -11,7 +12,7 @@ import { formatTable } from './print-table.js';
 import { runSignal } from './signals.js';
 import { addReliabilityOptions, checkFolderOf, reliabilityFromFlags, type ReliabilityFlags } from './reliability.js';
 import { makeProgressView, progressMode } from './progress.js';
-import { parseSize } from '../planner/size.js';
+import { parseSize } from '../util/size.js';
 import { checkOutput, outputFormatOf } from '../io/sinks.js';
 
 /** Options shared by `run`, `explain` and `speedup`: the input and how it is cut. */

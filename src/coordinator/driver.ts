@@ -6,20 +6,20 @@ import { resolveParams } from '../job/params.js';
 import type { DriverContext, DriverJob, Job, ParamValue, RecursiveJob, SharedArrayKind, SharedArrayType, SubRunOptions } from '../job/types.js';
 import type { InputFormat } from '../planner/inputs.js';
 import { readSchemas } from '../planner/schemas.js';
-import { now } from '../worker/protocol.js';
+import { now } from '../util/clock.js';
 import { readSplit } from '../worker/read-split.js';
 import { checkMappedFiles } from '../io/mmap.js';
-import type { RunOptions } from './engine.js';
 import { valueToTable } from './output.js';
-import type { PhaseTimes, TaskRecord } from './report.js';
+import type { PhaseTimes, StepReport, TaskRecord } from './report-types.js';
+import type { RunOptions } from './run-options.js';
 import { planRun } from './run-steps.js';
-import type { SequentialReport } from './sequential.js';
-import { errorFromWorker } from './worker-errors.js';
+import { errorFromWorker } from './error-from-worker.js';
 
-/** What one step of a driver (a sub-run or a fork-join) reports; the engine's full reports extend it. */
-export type StepReport = SequentialReport & { bytesMoved?: number; spilledBytes?: number; tasks: { map: number; reduce: number; retried?: number } };
-
-/** Where a driver's steps run: the engine's workers, or the calling thread for the sequential baseline. */
+/**
+ * Where a driver's steps run: the pipeline, on the runner of the driver's own run (the engine's
+ * workers, or the calling thread for the sequential baseline). Given, not imported, since the
+ * pipeline runs drivers.
+ */
 export interface DriverBackend {
   readonly workers: number;
   /** Runs a keyed or fold job of the driver's bundle (its input planned, no bundling). */

@@ -1,6 +1,6 @@
 import { WorkerError } from '../errors.js';
-import { forkJoin, type ErrorFactory, type SchedulerOptions, type TaskSpec } from '../executor/scheduler.js';
-import type { WorkerPool } from '../executor/pool.js';
+import type { TaskRunner } from '../executor/runner.js';
+import type { ErrorFactory, SchedulerOptions, TaskSpec } from '../executor/scheduler.js';
 import type { EncodedPairs } from '../worker/partials.js';
 import type { TaskMetrics, TaskOutput } from '../worker/protocol.js';
 
@@ -20,7 +20,7 @@ export type OnTaskDone = (kind: 'map' | 'drain', index: number, metrics: TaskMet
  * Returns partition r of every drained worker in `parts[r]`.
  */
 export async function runKeyedMapPhase(
-  pool: WorkerPool,
+  runner: TaskRunner,
   runId: number,
   specs: TaskSpec[],
   reducers: number,
@@ -40,7 +40,7 @@ export async function runKeyedMapPhase(
     }
     const held = new Map<number, number[]>();
     const batch = pending;
-    await forkJoin(pool, runId, batch.map((i) => specs[i]!), (j, out: TaskOutput, m, w) => {
+    await runner.forkJoin(runId, batch.map((i) => specs[i]!), (j, out: TaskOutput, m, w) => {
       const i = batch[j]!;
       onDone('map', i, m, w);
       if (out.kind === 'held') {
@@ -52,18 +52,15 @@ export async function runKeyedMapPhase(
     }, toError, options);
     const drained = new Set<number>();
     const failures: Error[] = [];
-    await Promise.all(
-      pool.ready.map(async (w) => {
-        const outcome = await w.send(runId, { kind: 'drain', reducers });
-        if (outcome.state === 'done' && outcome.output.kind === 'drained') {
-          drained.add(outcome.output.holder);
-          outcome.output.partitions.forEach((p, r) => keep(r, p));
-          onDone('drain', specs.length + drains++, outcome.metrics, w.index);
-        } else if (outcome.state === 'failed') {
-          failures.push(toError(outcome.error, { task: { kind: 'drain', reducers }, describe: `handing over the map results held by worker ${w.index}` }));
-        }
-      }),
-    );
+    await runner.broadcast(runId, { kind: 'drain', reducers }, (executor, outcome) => {
+      if (outcome.state === 'done' && outcome.output.kind === 'drained') {
+        drained.add(outcome.output.holder);
+        outcome.output.partitions.forEach((p, r) => keep(r, p));
+        onDone('drain', specs.length + drains++, outcome.metrics, executor);
+      } else if (outcome.state === 'failed') {
+        failures.push(toError(outcome.error, { task: { kind: 'drain', reducers }, describe: `handing over the map results held by worker ${executor}` }));
+      }
+    });
     if (failures.length > 0) throw failures[0]!;
     pending = [...held].filter(([holder]) => !drained.has(holder)).flatMap(([, tasks]) => tasks);
     for (const i of pending) options.onRetry?.(i, round + 1, 'the worker holding its result died before handing it over');

@@ -1,7 +1,7 @@
 import { Bool, Field, Float64, Int32, List, Table, Utf8, makeData, makeVector, vectorFromArray, type Vector } from 'apache-arrow';
 import { JobError } from '../errors.js';
 import { NULL_KEY_PART, splitKey } from '../job/key.js';
-import { checkOutput } from '../job/define-job.js';
+import { checkOutputColumns } from '../job/define-job.js';
 import type { Key, KeyedJob, ParamValue } from '../job/types.js';
 
 /**
@@ -120,7 +120,7 @@ function keyColumns(names: string[], keys: Key[]): Record<string, Vector> {
 /** Turns a keyed job's sorted (key, value) rows into its output table. */
 export function pairsToTable(job: KeyedJob, params: Record<string, ParamValue>, keys: Key[], values: unknown[]): Table {
   const output = typeof job.output === 'function' ? job.output(params) : job.output;
-  if (typeof job.output === 'function') checkOutput(`job "${job.name}"`, output);
+  if (typeof job.output === 'function') checkOutputColumns(`job "${job.name}"`, output);
   const keyNames = asNames(output?.key, 'key');
   const columns: Record<string, Vector> = keyColumns(keyNames, keys);
   const first = values.find((v) => v !== undefined && v !== null);

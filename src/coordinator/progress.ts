@@ -1,4 +1,5 @@
-import { now, type TaskMetrics } from '../worker/protocol.js';
+import { now } from '../util/clock.js';
+import type { TaskMetrics } from '../worker/protocol.js';
 
 /** The stage a run is in, as progress events report it. */
 export type ProgressPhase = 'map' | 'reduce' | 'write' | 'done';
@@ -27,10 +28,10 @@ export interface RunProgress {
   elapsedMs: number;
 }
 
-/** What the tracker asks of the pool. */
+/** What the tracker asks of the runner. */
 export interface BusyCounter {
   readonly busy: number;
-  readonly size: number;
+  readonly workers: number;
 }
 
 /** Keeps the counts of a run and turns each change into a `RunProgress` event. */
@@ -42,14 +43,14 @@ export class ProgressTracker {
 
   constructor(
     private readonly onProgress: ((p: RunProgress) => void) | undefined,
-    private readonly pool: BusyCounter,
+    private readonly runner: BusyCounter,
     totals: { tasks: number; bytes: number; rows?: number },
     t0 = now(),
   ) {
     this.t0 = t0;
     this.state = {
       phase: 'map', tasksDone: 0, tasksTotal: totals.tasks, rowsDone: 0, rowsTotal: totals.rows, bytesDone: 0, bytesTotal: totals.bytes,
-      workersBusy: 0, workers: pool.size, retried: 0, elapsedMs: 0,
+      workersBusy: 0, workers: runner.workers, retried: 0, elapsedMs: 0,
     };
   }
 
@@ -87,7 +88,7 @@ export class ProgressTracker {
 
   private emit(): void {
     if (!this.onProgress) return;
-    this.state.workersBusy = this.pool.busy;
+    this.state.workersBusy = this.runner.busy;
     this.state.elapsedMs = now() - this.t0;
     this.onProgress({ ...this.state });
   }

@@ -1,10 +1,13 @@
 import { InternalError } from '../errors.js';
+import type { LoadedJob } from '../job/load.js';
 import type { ParamValue, RecursiveJob } from '../job/types.js';
+import type { TaskRunner } from '../executor/runner.js';
 import type { TaskSpec } from '../executor/scheduler.js';
-import { now, type SolveTask, type TaskMetrics, type TaskOutput } from '../worker/protocol.js';
-import type { StepReport } from './driver.js';
-import type { TaskRecord } from './report.js';
-import { taskRecordOf, userCall } from './run-steps.js';
+import { now } from '../util/clock.js';
+import type { SolveTask, TaskMetrics, TaskOutput } from '../worker/protocol.js';
+import { errorFromWorker } from './error-from-worker.js';
+import type { StepReport, TaskRecord } from './report-types.js';
+import { loadRun, newRunId, taskRecordOf, userCall } from './run-steps.js';
 import { TreeMerge } from './tree-merge.js';
 
 interface Node {
@@ -22,7 +25,7 @@ interface Node {
  * The tree of a recursive job's problems, as tasks: the root is task 0, each `divide` adds its
  * sub-problems as the next tasks, and each result climbs the tree, combined with its neighbours in a
  * fixed binary tree as soon as they are there (so results combine as they finish, the same way on
- * every run). Both the engine (tasks on workers) and the sequential baseline drive it.
+ * every run). `solveRecursive` drives it on a runner.
  */
 export class Recursion {
   private readonly nodes: Node[] = [];
@@ -58,7 +61,7 @@ export class Recursion {
   }
 
   /** The step's report once the root's result is known: solving is `map`, combining in the coordinator is `merge`. */
-  report(t0: number, setupMs: number, retried?: number): StepReport {
+  report(t0: number, setupMs: number, retried: number): StepReport {
     const wallMs = now() - t0;
     return {
       job: this.job.name,
@@ -70,7 +73,7 @@ export class Recursion {
       phases: { setup: setupMs, map: wallMs - setupMs - this.combineMs, shuffle: 0, reduce: 0, merge: this.combineMs, write: 0 },
       busyMs: this.records.reduce((n, r) => n + (r.end - r.start), 0),
       counters: this.counters,
-      tasks: retried === undefined ? { map: this.size, reduce: 0 } : { map: this.size, reduce: 0, retried },
+      tasks: { map: this.size, reduce: 0, retried },
       taskRecords: this.records,
     };
   }
@@ -130,4 +133,27 @@ export class Recursion {
     const task: SolveTask = { kind: 'solve', problem, depth: node.depth, describe };
     return { task, describe };
   }
+}
+
+/**
+ * Runs a recursive job from `problem` on `runner`: each problem is a task that divides it or conquers
+ * it, and results are combined in this thread as they finish (see docs/fork-join.md).
+ */
+export async function solveRecursive(
+  runner: TaskRunner,
+  loaded: LoadedJob,
+  params: Record<string, ParamValue>,
+  problem: unknown,
+  signal: AbortSignal | undefined,
+): Promise<{ result: unknown; report: StepReport }> {
+  const t0 = now();
+  const runId = newRunId();
+  const jobFile = loaded.file;
+  await loadRun(runner, { runId, jobUrl: loaded.url, jobName: loaded.jobName, params }, jobFile);
+  const setupMs = now() - t0;
+  const rec = new Recursion(loaded.job as RecursiveJob, params, jobFile);
+  let retried = 0;
+  const onResult = (i: number, out: TaskOutput, m: TaskMetrics, w: number) => rec.settle(i, out, m, w, t0);
+  await runner.forkJoin(runId, [rec.root(problem)], onResult, (e, spec) => errorFromWorker(e, spec.describe, jobFile), { signal, onRetry: () => retried++ });
+  return { result: rec.result, report: rec.report(t0, setupMs, retried) };
 }

@@ -1,72 +1,6 @@
-import { formatSize } from '../planner/size.js';
-import type { BadRecordSummary } from './bad-records.js';
-
-/** Sequential wall-clock segments of a run; they add up to the wall time. */
-export interface PhaseTimes {
-  /** Bundling the job, planning and starting workers (these overlap each other). */
-  setup: number;
-  /** Map (or fold) tasks, from the first dispatch to the last result. */
-  map: number;
-  /** Regrouping map partitions by reducer in the coordinator. */
-  shuffle: number;
-  reduce: number;
-  /** Merging reducer slices (or fold partials) and building the result table. */
-  merge: number;
-  write: number;
-}
-
-/** What one task did, for the report and for speedup analysis. Times are ms from the run's start. */
-export interface TaskRecord {
-  /** `drain`: a worker handing over what its map tasks combined (per-worker combining, end of the map phase). `divide` and `conquer`: the tasks of a recursive job. */
-  kind: 'map' | 'fold' | 'reduce' | 'drain' | 'divide' | 'conquer';
-  index: number;
-  worker: number;
-  start: number;
-  end: number;
-  readMs: number;
-  rowsIn: number;
-  bytesIn: number;
-  bytesOut: number;
-  pairsOut: number;
-}
-
-/** The run report: what went in, what came out, where the time went and how busy the cores were. */
-export interface RunReport {
-  job: string;
-  jobFile: string;
-  kind: 'keyed' | 'fold' | 'recursive' | 'driver';
-  workers: number;
-  reducers: number;
-  /** `os.availableParallelism()` on this machine. */
-  cores: number;
-  input: { files: number; bytes: number; rows: number; splits: number };
-  output: { rows: number; path?: string };
-  wallMs: number;
-  phases: PhaseTimes;
-  /** Plan and bundle times inside `setup`. */
-  setupDetail: { planMs: number; bundleMs: number; workersMs: number };
-  /** Sum of task busy time. */
-  busyMs: number;
-  /** busyMs ÷ wallMs: how many cores were kept busy on average over the whole run. */
-  coresBusy: number;
-  /** Map-phase task time ÷ map-phase wall time. */
-  mapCoresBusy: number;
-  /**
-   * The busiest worker's map-task time ÷ the mean over the workers (1: every worker was busy as long).
-   * Per worker, not per task: the planner makes the last tasks smaller on purpose (the guided tail).
-   */
-  imbalance: number;
-  bytesMoved: number;
-  /** Shuffle bytes written to (and read back from) temp files because they passed `--memory`. */
-  spilledBytes: number;
-  /** Malformed records skipped under `--max-bad-records`, per file; absent when none were. */
-  badRecords?: BadRecordSummary;
-  tasks: { map: number; reduce: number; retried: number };
-  counters: Record<string, number>;
-  taskRecords: TaskRecord[];
-  /** A driver's steps: the jobs it ran, how often and for how long. */
-  steps?: Array<{ job: string; kind: string; runs: number; wallMs: number }>;
-}
+import os from 'node:os';
+import { formatSize } from '../util/size.js';
+import type { RunReport, SequentialReport, TaskRecord } from './report-types.js';
 
 const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 1 : 0)} ms`);
 
@@ -99,4 +33,62 @@ export function workerImbalance(tasks: ReadonlyArray<Pick<TaskRecord, 'worker' |
   for (const t of tasks) if (t.worker < workers) busy[t.worker] = busy[t.worker]! + (t.end - t.start);
   const mean = busy.reduce((a, b) => a + b, 0) / workers;
   return mean > 0 ? Math.max(...busy) / mean : 1;
+}
+
+/** What a run measured, less what follows from it: the cores and the busy times. */
+export type MeasuredRun = Omit<RunReport, 'cores' | 'busyMs' | 'coresBusy' | 'mapCoresBusy'>;
+
+/**
+ * The run report, made in one place for every kind of run (data jobs and drivers, on any runner):
+ * task busy time from the task records, cores busy over the run and over the map phase.
+ */
+export function runReportOf(r: MeasuredRun): RunReport {
+  let busyMs = 0;
+  let mapBusyMs = 0;
+  for (const t of r.taskRecords) {
+    busyMs += t.end - t.start;
+    if (t.kind !== 'reduce') mapBusyMs += t.end - t.start;
+  }
+  return {
+    job: r.job,
+    jobFile: r.jobFile,
+    kind: r.kind,
+    workers: r.workers,
+    reducers: r.reducers,
+    cores: os.availableParallelism(),
+    input: r.input,
+    output: r.output,
+    wallMs: r.wallMs,
+    phases: r.phases,
+    setupDetail: r.setupDetail,
+    busyMs,
+    coresBusy: r.wallMs > 0 ? busyMs / r.wallMs : 0,
+    mapCoresBusy: r.phases.map > 0 ? mapBusyMs / r.phases.map : 0,
+    imbalance: r.imbalance,
+    bytesMoved: r.bytesMoved,
+    spilledBytes: r.spilledBytes,
+    badRecords: r.badRecords,
+    tasks: r.tasks,
+    counters: r.counters,
+    taskRecords: r.taskRecords,
+    ...(r.steps ? { steps: r.steps } : {}),
+  };
+}
+
+/** The parts of a run report the sequential baseline gives: those that make sense without workers. */
+export function sequentialReportOf(r: RunReport): SequentialReport {
+  return {
+    job: r.job,
+    jobFile: r.jobFile,
+    kind: r.kind,
+    input: r.input,
+    output: r.output,
+    wallMs: r.wallMs,
+    phases: r.phases,
+    busyMs: r.busyMs,
+    counters: r.counters,
+    tasks: { map: r.tasks.map, reduce: r.tasks.reduce },
+    taskRecords: r.taskRecords,
+    ...(r.steps ? { steps: r.steps } : {}),
+  };
 }

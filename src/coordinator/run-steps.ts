@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Table } from 'apache-arrow';
 import { JobError, UsageError } from '../errors.js';
@@ -5,9 +6,9 @@ import { JOB_SOURCE } from '../job/define-job.js';
 import type { DataJob, FoldJob, Job, Key, KeyedJob, ParamValue } from '../job/types.js';
 import { tableToShared } from '../io/shared-table.js';
 import { makePlan, type Plan } from '../planner/plan.js';
-import { parseSize } from '../planner/size.js';
-import type { InputFormat } from '../planner/inputs.js';
-import type { FormatOptions } from '../planner/formats.js';
+import { parseSize } from '../util/size.js';
+import type { RunSetup } from '../executor/executor.js';
+import type { TaskRunner } from '../executor/runner.js';
 import type { TaskSpec } from '../executor/scheduler.js';
 import type { EncodedPairs } from '../worker/partials.js';
 import type { SpillSegment } from '../io/spill-file.js';
@@ -15,32 +16,25 @@ import { rowComparator } from '../worker/order.js';
 import { mergeSorted, type SortedRun } from './merge-sorted.js';
 import { pairsToTable, valueToTable } from './output.js';
 import { planTable } from './plan-table.js';
-import { errorFromWorker } from './worker-errors.js';
-import type { TaskRecord } from './report.js';
-import type { TaskMetrics } from '../worker/protocol.js';
+import { errorFromWorker } from './error-from-worker.js';
+import type { TaskRecord } from './report-types.js';
+import type { PlanRequest } from './run-options.js';
+import type { SerializedError, TaskMetrics } from '../worker/protocol.js';
 
-/**
- * The steps of a run that do not depend on where tasks execute. The engine (tasks on worker threads)
- * and the sequential baseline (tasks called in the main thread) share them, so the baseline measures
- * the same work without the threads.
- */
+/** The steps of a run that the pipeline, the driver and the recursion share. */
 
-/** What planning needs from the run options. */
-export interface PlanRequest {
-  /** Input files, directories or globs. */
-  input?: string | string[];
-  /** In-memory input, placed once in shared memory for the workers (instead of `input`). */
-  table?: Table;
-  /** Input format instead of telling it by extension. */
-  format?: InputFormat;
-  /** Reduce partitions. @default the number of workers */
-  reducers?: number;
-  /** Bytes per split, e.g. `64MB`. @default input ÷ (workers × 4), between 1 MB and 64 MB */
-  splitSize?: number | string;
-  /** Rows per split for Arrow and table input, and the most rows per batch handed to `map`. @default 65536 */
-  batchRows?: number;
-  /** CSV dialect and column types for CSV/NDJSON input. */
-  formatOptions?: FormatOptions;
+let lastRunId = 0;
+
+/** A fresh run id: executors keep the job of one run loaded, and a task names the run it belongs to. */
+export function newRunId(): number {
+  return ++lastRunId;
+}
+
+/** Loads a run's job into the runner's executors; a job that does not load there fails with its own error. */
+export async function loadRun(runner: TaskRunner, setup: RunSetup, jobFile: string): Promise<void> {
+  await runner.load(setup).catch((e: SerializedError | Error) => {
+    throw e instanceof Error ? e : errorFromWorker(e, `loading ${path.relative(process.cwd(), jobFile)}`, jobFile);
+  });
 }
 
 /** Plans a run for `workers` workers; in-memory input is also placed in shared memory for them. */

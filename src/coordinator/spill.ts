@@ -2,7 +2,7 @@ import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { InputError, UsageError } from '../errors.js';
-import { parseSize } from '../planner/size.js';
+import { parseSize } from '../util/size.js';
 import { byteSizeOf, type EncodedPairs } from '../worker/partials.js';
 import { segmentLength, segmentOf, type SpillSegment } from '../io/spill-file.js';
 

@@ -2,18 +2,8 @@ import os from 'node:os';
 import v8 from 'node:v8';
 import { UsageError, WorkerError } from '../errors.js';
 import { configureWorkerHeaps } from '../node-flags.js';
-import type { ParamValue } from '../job/types.js';
-import { WorkerHandle, type ExitInfo, type WorkerOptions } from './worker-handle.js';
-
-/** What every worker must have loaded before it takes a run's tasks. */
-export interface RunSetup {
-  runId: number;
-  jobUrl: string;
-  /** The exported job of the bundle to run, by name. @default its default export */
-  jobName?: string;
-  params: Record<string, ParamValue>;
-  table?: SharedArrayBuffer;
-}
+import type { ExitInfo, Pool, RunSetup } from './executor.js';
+import { WorkerHandle, type WorkerOptions } from './worker-handle.js';
 
 /** Fresh workers in a row that may fail to start (or die before finishing a task) before the pool gives up. */
 const MAX_START_FAILURES = 3;
@@ -23,7 +13,7 @@ const MAX_START_FAILURES = 3;
  * that stops (killed, crashed, out of memory, terminated by a cancel) with a fresh one loaded for the
  * same run, so the pool keeps its size without the scheduler asking. Scheduling lives in `forkJoin`.
  */
-export class WorkerPool {
+export class WorkerPool implements Pool {
   readonly size: number;
   /** The heap limit of each worker in bytes, as configured, or V8's default for this process. */
   readonly memoryLimit: number;

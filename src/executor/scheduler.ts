@@ -1,8 +1,7 @@
 import { cancelledErrorOf, WorkerError } from '../errors.js';
-import { formatSize } from '../planner/size.js';
+import { formatSize } from '../util/size.js';
 import type { Task, TaskMetrics, TaskOutput, SerializedError } from '../worker/protocol.js';
-import type { WorkerPool } from './pool.js';
-import type { ExitInfo, WorkerHandle } from './worker-handle.js';
+import type { Executor, Executors, ExitInfo } from './executor.js';
 
 /** One task of a fork-join, with what is needed to say which input it was about. */
 export interface TaskSpec {
@@ -53,8 +52,8 @@ export interface SchedulerOptions {
 }
 
 /** Picks the live, loaded worker with the fewest tasks in flight, or undefined if all are full. A pure choice. */
-export function pickWorker(workers: readonly WorkerHandle[], maxInFlight: number): WorkerHandle | undefined {
-  let best: WorkerHandle | undefined;
+export function pickWorker(workers: readonly Executor[], maxInFlight: number): Executor | undefined {
+  let best: Executor | undefined;
   for (const w of workers) if (w.inFlight < maxInFlight && (!best || w.inFlight < best.inFlight)) best = w;
   return best;
 }
@@ -71,7 +70,7 @@ export function inFlightLimit(queued: number, workers: number, maxInFlight: numb
 export { cancelledErrorOf };
 
 /** The error for a task whose thread stopped and that may not be retried again. */
-function lostError(spec: TaskSpec, exit: ExitInfo, attempts: number, pool: WorkerPool): Error {
+function lostError(spec: TaskSpec, exit: ExitInfo, attempts: number, pool: Executors): Error {
   if (exit.kind === 'out-of-memory') {
     const limit = formatSize(pool.memoryLimit).replace(/\.0 /, ' ');
     const fix = spec.memoryFix ?? 'lower --split-size or raise --worker-memory';
@@ -90,14 +89,14 @@ function lostError(spec: TaskSpec, exit: ExitInfo, attempts: number, pool: Worke
  * threads that do not stop within `graceMs`), then rejects with that error. Each task's result is
  * handed to `onResult` exactly once.
  */
-export function forkJoin(pool: WorkerPool, runId: number, specs: TaskSpec[], onResult: OnResult, toError: ErrorFactory, options: SchedulerOptions = {}): Promise<void> {
+export function forkJoin(pool: Executors, runId: number, specs: TaskSpec[], onResult: OnResult, toError: ErrorFactory, options: SchedulerOptions = {}): Promise<void> {
   const maxAttempts = options.maxAttempts ?? 3;
   const maxInFlight = options.maxInFlight ?? 2;
   const graceMs = options.graceMs ?? 250;
   const queue = specs.map((_, i) => i);
   const attempts = new Array<number>(specs.length).fill(0);
   const done = new Array<boolean>(specs.length).fill(false);
-  const running = new Map<WorkerHandle, number>();
+  const running = new Map<Executor, number>();
   let inFlight = 0;
   let failure: Error | undefined;
   let killTimer: NodeJS.Timeout | undefined;
@@ -155,7 +154,7 @@ export function forkJoin(pool: WorkerPool, runId: number, specs: TaskSpec[], onR
       return true;
     };
 
-    const dispatch = (w: WorkerHandle, i: number) => {
+    const dispatch = (w: Executor, i: number) => {
       const spec = specs[i]!;
       inFlight++;
       attempts[i]!++;

@@ -2,9 +2,9 @@ import { MessageChannel, type MessagePort, type ResourceLimits, type Worker as N
 import { spawn, Thread, Transfer, Worker } from 'threads';
 import { WorkerError } from '../errors.js';
 import { BUNDLED } from '../layout.js';
-import type { FromWorker, SerializedError, Task, TaskMetrics, TaskOutput, ToWorker } from '../worker/protocol.js';
+import type { FromWorker, SerializedError, Task, ToWorker } from '../worker/protocol.js';
 import { CANCEL_FLAG } from '../worker/protocol.js';
-import type { RunSetup } from './pool.js';
+import type { Executor, ExitInfo, RunSetup, TaskOutcome } from './executor.js';
 
 /**
  * The worker script. threads.js joins a worker path onto the folder of the file that calls `new Worker`
@@ -12,26 +12,6 @@ import type { RunSetup } from './pool.js';
  * CLI's bundle (see layout.ts), whichever file of dist/bundle/ holds threads.js (all sit side by side).
  */
 const ENTRY = BUNDLED ? './worker.mjs' : '../worker/entry.js';
-
-/**
- * Why a thread stopped: it exited (`process.exit`, or its event loop ran dry), threw out of its event
- * loop, hit its heap limit, or was terminated by quiver (a cancel, or the engine closing).
- */
-export type ExitKind = 'exit' | 'crash' | 'out-of-memory' | 'terminated';
-
-/** How and why a worker thread stopped. */
-export interface ExitInfo {
-  kind: ExitKind;
-  code: number;
-  /** E.g. `exit code 3`, `Error: boom`, `JS heap out of memory`. */
-  reason: string;
-}
-
-/** How a task sent to a worker ended. */
-export type TaskOutcome =
-  | { state: 'done'; output: TaskOutput; metrics: TaskMetrics }
-  | { state: 'failed'; error: SerializedError }
-  | { state: 'lost'; exit: ExitInfo };
 
 type Exposed = {
   connect(port: MessagePort, control: SharedArrayBuffer): Promise<void>;
@@ -101,7 +81,7 @@ function exitOfError(e: Error & { code?: string }): ExitInfo {
  * the thread's `exit` and `error` so that a death settles every in-flight task as `lost` at once,
  * never a hang, and resolves `exited` for the pool to replace it.
  */
-export class WorkerHandle {
+export class WorkerHandle implements Executor {
   readonly index: number;
   /** Settles once when the thread stops, however it stops. */
   readonly exited: Promise<ExitInfo>;

@@ -1,5 +1,5 @@
 import type { RecordBatch } from 'apache-arrow';
-import { now } from '../worker/protocol.js';
+import { now } from '../util/clock.js';
 
 /** Thrown into a producer's pending `give` when its consumer stopped reading: it unwinds, closing its file. */
 class StopProducing extends Error {

@@ -95,7 +95,7 @@ export function checkJob(spec: unknown, where = 'the job'): Job {
   if (s.columns !== undefined && typeof s.columns !== 'function' && (!Array.isArray(s.columns) || !s.columns.every((c) => typeof c === 'string'))) {
     throw new JobError(`${label}: \`columns\` must be an array of column names, e.g. ['id1', 'v1']`);
   }
-  if (s.output !== undefined && typeof s.output !== 'function') checkOutput(label, s.output);
+  if (s.output !== undefined && typeof s.output !== 'function') checkOutputColumns(label, s.output);
   if (s.params !== undefined) checkParamsSpec(label, s.params as ParamsSpec);
   return { ...s, kind } as Job;
 }
@@ -111,7 +111,7 @@ const HOW_TO: Record<string, string> = {
 };
 
 /** Checks `output` column names; throws a JobError saying the expected shape. */
-export function checkOutput(label: string, output: unknown): void {
+export function checkOutputColumns(label: string, output: unknown): void {
   const isNames = (x: unknown) => x === undefined || typeof x === 'string' || (Array.isArray(x) && x.length > 0 && x.every((n) => typeof n === 'string'));
   const o = output as Record<string, unknown>;
   if (typeof output !== 'object' || output === null || !isNames(o.key) || !isNames(o.value)) {

@@ -1,7 +1,7 @@
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
-import { formatSize } from '../planner/size.js';
+import { formatSize } from '../util/size.js';
 import { amdahlSpeedup } from './models.js';
 import { PHASE_LABELS, PHASES } from './phases.js';
 import type { SpeedupReport } from './report.js';

@@ -1,4 +1,4 @@
-import { formatSize } from '../planner/size.js';
+import { formatSize } from '../util/size.js';
 import { PHASE_LABELS, PHASES } from './phases.js';
 import type { SettingResult, SpeedupReport } from './report.js';
 

@@ -1,4 +1,5 @@
-import { workerImbalance, type TaskRecord } from '../coordinator/report.js';
+import { workerImbalance } from '../coordinator/report.js';
+import type { TaskRecord } from '../coordinator/report-types.js';
 
 /** How evenly the map (or fold) tasks kept the workers busy. */
 export interface LoadBalance {

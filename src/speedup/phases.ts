@@ -1,4 +1,4 @@
-import type { PhaseTimes, TaskRecord } from '../coordinator/report.js';
+import type { PhaseTimes, TaskRecord } from '../coordinator/report-types.js';
 
 /**
  * Where a run's wall time went, as consecutive segments that add up to it. The map phase is divided

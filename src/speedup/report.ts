@@ -1,4 +1,4 @@
-import type { RunReport } from '../coordinator/report.js';
+import type { RunReport } from '../coordinator/report-types.js';
 import type { ParamValue } from '../job/types.js';
 import type { RunSample } from './sample.js';
 import type { Stats } from './stats.js';

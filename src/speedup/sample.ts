@@ -1,5 +1,4 @@
-import type { RunReport } from '../coordinator/report.js';
-import type { SequentialReport } from '../coordinator/sequential.js';
+import type { RunReport, SequentialReport } from '../coordinator/report-types.js';
 import { loadBalanceOf, type LoadBalance } from './load-balance.js';
 import { phaseBreakdown, type PhaseBreakdown } from './phases.js';
 

@@ -1,7 +1,8 @@
-import type { RunReport } from '../coordinator/report.js';
+import type { RunReport } from '../coordinator/report-types.js';
 import os from 'node:os';
 import type { Table } from 'apache-arrow';
-import { Engine, type RunOptions } from '../coordinator/engine.js';
+import { Engine } from '../coordinator/engine.js';
+import type { RunOptions } from '../coordinator/run-options.js';
 import { runSequential } from '../coordinator/sequential.js';
 import { ResultMismatchError, UsageError } from '../errors.js';
 import type { Job, ParamValue } from '../job/types.js';

@@ -1,7 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { expose } from 'threads/worker';
 import { checkJob } from '../job/define-job.js';
-import { serializeError } from './errors.js';
+import { serializeError } from './serialize-error.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { runDrainTask, runFoldTask, runMapTask, runReduceTask, type RunState } from './tasks.js';
 import { runSolveTask } from './solve.js';

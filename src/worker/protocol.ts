@@ -111,8 +111,3 @@ export type FromWorker =
 
 /** Index of the cancel flag in the worker's control array: non-zero means stop at the next batch. */
 export const CANCEL_FLAG = 0;
-
-/** Epoch milliseconds with sub-millisecond resolution, comparable across threads. */
-export function now(): number {
-  return performance.timeOrigin + performance.now();
-}

@@ -1,6 +1,6 @@
 import type { RecordBatch, Table } from 'apache-arrow';
 import { readArrowSplit } from '../io/read-arrow-file.js';
-import { readArrowSplitSkipping } from '../io/arrow-bad-records.js';
+import { readArrowSplitSkipping } from '../io/read-arrow-skipping.js';
 import { readTextSplit } from '../io/read-text.js';
 import { cutBatch } from '../io/cut-batch.js';
 import { InternalError } from '../errors.js';

@@ -1,6 +1,7 @@
 import { JobError } from '../errors.js';
 import type { ForkContext, RecursiveJob } from '../job/types.js';
-import { now, type SolveTask, type TaskMetrics, type TaskOutput } from './protocol.js';
+import { now } from '../util/clock.js';
+import type { SolveTask, TaskMetrics, TaskOutput } from './protocol.js';
 import { collectTransfers, UserCodeError, type RunState } from './tasks.js';
 
 /** How deep `divide` may recurse before quiver calls it a runaway recursion. */

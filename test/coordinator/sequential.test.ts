@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runSequential, TaskError } from 'quiver';
+import { CancelledError, runSequential, TaskError } from 'quiver';
 import { textChunks } from '../../dist/src/datasets/text.js';
 import { ROOT, tempDir } from '../helpers/tmp.js';
 import { referenceWordCount, rowsOf } from '../helpers/reference.js';
@@ -53,5 +53,48 @@ describe('runSequential (the T_seq baseline: the plan run in the main thread)', 
     const script = `import { runSequential } from 'quiver'; await runSequential(${JSON.stringify(job)}, { input: ${JSON.stringify(file)} }).catch((e) => console.log(e.message));`;
     const message = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
     expect(message).toMatch(/bad\.ts:2:\d+ map threw RangeError: nope \(split 1 of 1 of .*corpus\.txt/);
+  });
+
+  it('skips and counts bad records under maxBadRecords, as the engine does (the same pipeline)', async () => {
+    // Every 50th record has a field too many; the plain loop sums the others.
+    const csv = path.join(dir, 'some-bad.csv');
+    const rows = ['word,n'];
+    const sums = new Map<string, number>();
+    let badRows = 0;
+    for (let i = 1; i <= 3000; i++) {
+      const word = `w${i % 7}`;
+      if (i % 50 === 0) {
+        rows.push(`${word},${i},extra`);
+        badRows++;
+      } else {
+        rows.push(`${word},${i}`);
+        sums.set(word, (sums.get(word) ?? 0) + i);
+      }
+    }
+    writeFileSync(csv, rows.join('\n') + '\n');
+    const expected = [...sums].sort(([a], [b]) => (a < b ? -1 : 1)).map(([word, total]) => ({ word, total }));
+    const job = fixture('sum-csv.ts');
+    await expect(runSequential(job, { input: csv })).rejects.toThrow(/some-bad\.csv:51, byte \d+: bad CSV record: expected 2 fields, found 3/);
+    const { table } = await runSequential(job, { input: csv, maxBadRecords: badRows, splitSize: '8KB' });
+    expect(rowsOf(table)).toEqual(expected);
+    await expect(runSequential(job, { input: csv, maxBadRecords: badRows - 1 })).rejects.toThrow(/--max-bad-records/);
+  });
+
+  it('stops when its signal aborts, with a CancelledError, running no further task', async () => {
+    const controller = new AbortController();
+    let finished = 0;
+    const err = await runSequential('wordcount', {
+      input: file,
+      splitSize: '2KB',
+      signal: controller.signal,
+      onProgress: (p) => {
+        // Abort as the first map task finishes: the tasks after it must not run to the end.
+        if (p.phase === 'map' && p.tasksDone === 1 && !controller.signal.aborted) controller.abort();
+        if (p.phase === 'map') finished = p.tasksDone;
+      },
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CancelledError);
+    expect((err as Error).message).toBe('the run was cancelled');
+    expect(finished).toBe(1);
   });
 });

@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { Bool, Float64, Int32, Table, Utf8, tableFromIPC, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { run } from 'quiver';
-import { convertFiles } from '../../dist/src/coordinator/convert.js';
+import { convertFiles } from '../../dist/src/coordinator/convert-files.js';
 import { writeArrowFile } from '../../dist/src/datasets/groupby.js';
 import { textChunks } from '../../dist/src/datasets/text.js';
 import { readColumns, writeGroupby } from '../helpers/data.js';

@@ -3,8 +3,9 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { assembleParts, type PartFormat } from '../io/part-files.js';
 import { checkOutput, outputFormatOf } from '../io/sinks.js';
-import type { RunReport } from './report.js';
-import { run, type EngineOptions, type RunOptions } from './engine.js';
+import type { RunReport } from './report-types.js';
+import { run } from './engine.js';
+import type { EngineOptions, RunOptions } from './run-options.js';
 
 /** Output formats `convert` writes. */
 export const PART_FORMATS = ['arrow', 'arrows', 'parquet', 'csv', 'ndjson'] as const;

@@ -3,22 +3,13 @@ import path from 'node:path';
 import { InputError } from '../errors.js';
 import type { BadRecord, BadRecordPolicy } from '../io/bad-records.js';
 import type { TaskMetrics } from '../worker/protocol.js';
+import type { BadRecordSummary } from './report-types.js';
 
 /** `--max-bad-records`: a count, or a percentage of the records read (`'0.5%'`). */
 export type BadRecordLimit = number | `${number}%`;
 
 /** Examples kept for `--bad-records-file` at most, whatever the limit. */
 const MAX_EXAMPLES = 10_000;
-
-/** What the report says about skipped records. */
-export interface BadRecordSummary {
-  /** Records skipped in all. */
-  total: number;
-  /** Records skipped per input file. */
-  byFile: Record<string, number>;
-  /** Where examples were written, if `--bad-records-file` was given. */
-  examplesFile?: string;
-}
 
 /**
  * The run-wide side of `--max-bad-records`. Each split's reader skips and counts bad records up to a

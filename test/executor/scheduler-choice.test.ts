@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { inFlightLimit, pickWorker } from '../../dist/src/executor/scheduler.js';
-import type { WorkerHandle } from '../../dist/src/executor/worker-handle.js';
+import type { Executor } from '../../dist/src/executor/executor.js';
 
-const workers = (...inFlight: number[]) => inFlight.map((n, index) => ({ index, inFlight: n }) as unknown as WorkerHandle);
+const workers = (...inFlight: number[]) => inFlight.map((n, index) => ({ index, inFlight: n }) as unknown as Executor);
 
 describe('which worker gets the next task', () => {
   it('queues a task behind a running one only while more tasks wait than there are workers', () => {
