@@ -7,7 +7,9 @@ import { resolveParams } from '../job/params.js';
 import { makePlan } from '../planner/plan.js';
 import { formatSize, parseSize } from '../util/size.js';
 import { describeSplit } from '../planner/split.js';
-import { addInputOptions, runOptionsFromFlags } from './run.js';
+import { addInputOptions, runOptionsFromFlags, warnOversubscribed } from './run.js';
+import { checkColumns, describeSchema, inputSchemas } from '../planner/input-schemas.js';
+import { columnsOf } from '../coordinator/run-steps.js';
 
 /** `quiver explain <job>`: the plan, without running anything. */
 export function registerExplain(program: Command): void {
@@ -15,6 +17,7 @@ export function registerExplain(program: Command): void {
     .option('--all', 'list every split')
     .action(async (jobSpec: string, flags: Parameters<typeof runOptionsFromFlags>[0] & { all?: boolean }) => {
       const o = runOptionsFromFlags(flags);
+      warnOversubscribed(o.workers);
       const { job, file } = await loadJob(jobSpec);
       const params = resolveParams(job.name, job.params, o.params ?? {});
       const workers = o.workers ?? defaultWorkers();
@@ -39,6 +42,22 @@ export function registerExplain(program: Command): void {
       out.push(`input     ${plan.files.length} file(s), ${formatSize(plan.totalBytes)}${plan.totalRows !== undefined ? `, ${plan.totalRows.toLocaleString('en-US')} rows` : ''}`);
       for (const f of plan.files) {
         out.push(`  ${f.path}  ${f.format}  ${formatSize(f.bytes)}${f.rows !== undefined ? `  ${f.rows.toLocaleString('en-US')} rows` : f.estimatedRows !== undefined ? `  ~${f.estimatedRows.toLocaleString('en-US')} rows (estimated)` : ''}  → ${f.splits} split(s)${f.note ? `  (${f.note})` : ''}`);
+      }
+      // The columns and types each file gives the job (files with the same schema shown once), and which the job reads.
+      const columns = columnsOf(job, params, o.columns);
+      const schemas = await inputSchemas(plan);
+      checkColumns(columns, schemas, o.columns ? '--columns' : `job "${job.name}"`);
+      const bySchema = new Map<string, string[]>();
+      for (const { file: f, schema } of schemas) {
+        const lines = describeSchema(schema).map((l, i) => (columns?.includes(schema.fields[i]!.name) ? `${l}  (read)` : l));
+        const key = lines.join('\n');
+        bySchema.set(key, [...(bySchema.get(key) ?? []), f]);
+      }
+      for (const [lines, files] of bySchema) {
+        const kind = plan.files.find((f) => f.path === files[0])?.format;
+        const how = kind === 'csv' || kind === 'ndjson' ? ', types inferred from a sample unless given with --column/--schema' : '';
+        out.push(`columns   of ${files.length === plan.files.length && files.length > 1 ? 'every file' : files.join(', ')}${how}${columns ? '; (read) marks the ones the job reads' : ''}`);
+        for (const l of lines.split('\n')) out.push(`  ${l}`);
       }
       const size = `${plan.guided ? 'at most' : 'about'} ${formatSize(plan.splitBytes)}${flags.batchRows ? ` / ${plan.batchRows} rows` : ''}${plan.guided ? ', the last ones smaller so that workers finish together' : ''}`;
       out.push(`splits    ${plan.splits.length} of ${size}; batches of at most ${plan.batchRows.toLocaleString('en-US')} rows`);

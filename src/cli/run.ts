@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { run } from '../coordinator/engine.js';
@@ -51,6 +52,14 @@ export function runOptionsFromFlags(o: InputFlags): RunOptions & { workers?: num
   };
 }
 
+/** A warning on stderr when --workers asks for more threads than the cores Node may use: they only take turns. */
+export function warnOversubscribed(workers: number | undefined): void {
+  const cores = os.availableParallelism();
+  if (workers !== undefined && workers > cores) {
+    process.stderr.write(`quiver: warning: --workers ${workers} is more than the ${cores} cores here; the extra threads take turns on the same cores, so the run is no faster (leave --workers out to use every core)\n`);
+  }
+}
+
 /** `quiver run <job>`: run a job and print or write its result, with the run report on stderr. */
 export function registerRun(program: Command): void {
   const cmd = addInputOptions(program.command('run').argument('<job>', 'job file (.ts/.js; file.ts#name for a named export) or built-in job name').description('run a job on every core'))
@@ -65,6 +74,7 @@ export function registerRun(program: Command): void {
     .action(async (jobSpec: string, o: InputFlags & ReliabilityFlags & { output?: string; outputFormat?: string; overwrite?: boolean; format: string; limit: number; jsonReport?: string; quiet?: boolean }) => {
       if (!['table', 'csv', 'json'].includes(o.format)) throw new UsageError(`--format must be table, csv or json, got "${o.format}"`);
       const options = runOptionsFromFlags(o);
+      warnOversubscribed(o.workers);
       const r = reliabilityFromFlags(o);
       if (o.jsonReport) checkFolderOf('--json-report', o.jsonReport);
       // Checked again by the engine; here so a mistake is reported before any thread starts.

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { assembleParts, type PartFormat } from '../io/part-files.js';
 import { checkOutput, outputFormatOf } from '../io/sinks.js';
+import { checkOutputNotInput, expandInputs } from '../planner/inputs.js';
 import type { RunReport } from './report-types.js';
 import { run } from './engine.js';
 import type { EngineOptions, RunOptions } from './run-options.js';
@@ -24,6 +25,7 @@ export type ConvertOptions = Omit<RunOptions, 'input' | 'params' | 'output'> & E
 export async function convertFiles(inputs: string[], out: string, options: ConvertOptions = {}): Promise<{ rows: number; report: RunReport }> {
   const format = outputFormatOf(out, options.outputFormat);
   if (!(PART_FORMATS as readonly string[]).includes(format)) throw new UsageError(`convert writes ${PART_FORMATS.join(', ')}; not ${format}`);
+  checkOutputNotInput(out, (await expandInputs(inputs, options.format)).map((f) => f.path));
   await checkOutput(out, options.overwrite ?? false);
   const dir = await mkdtemp(path.join(path.dirname(path.resolve(out)), `.${path.basename(out)}.parts-`));
   try {

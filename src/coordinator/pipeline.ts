@@ -6,6 +6,8 @@ import { loadJob, type LoadedJob } from '../job/load.js';
 import { resolveParams } from '../job/params.js';
 import type { DataJob, FoldJob, Job, KeyedJob } from '../job/types.js';
 import { checkOutput, outputFormatOf, writeTableFile } from '../io/sinks.js';
+import { checkColumns, inputSchemas } from '../planner/input-schemas.js';
+import { checkOutputNotInput } from '../planner/inputs.js';
 import { describeSplit } from '../planner/split.js';
 import { now } from '../util/clock.js';
 import { decodePairs, foldValue } from '../worker/partials.js';
@@ -116,11 +118,14 @@ async function runDataJob(runner: TaskRunner, loaded: LoadedJob, planned: Awaite
   const job = anyJob as DataJob;
   const params = resolveParams(job.name, job.params, options.params ?? {});
   const columns = columnsOf(job, params, options.columns);
+  const plan = planned.plan;
+  // Mistakes found before any task runs: a column the input does not have, an output that is an input.
+  if (columns?.length) checkColumns(columns, await inputSchemas(plan, options.table), options.columns ? '--columns' : `job "${job.name}"`);
+  if (options.output) checkOutputNotInput(options.output, plan.files.map((f) => f.path));
   const workersStart = now();
   await loadRun(runner, { runId, jobUrl: loaded.url, jobName: loaded.jobName, params, table: planned.shared }, jobFile);
   const workersMs = now() - workersStart;
   if (signal?.aborted) throw cancelledErrorOf(signal.reason);
-  const plan = planned.plan;
   const tMap = now();
 
   const records: TaskRecord[] = [];

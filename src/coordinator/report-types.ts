@@ -60,9 +60,9 @@ export interface RunReport {
   setupDetail: { planMs: number; bundleMs: number; workersMs: number };
   /** Sum of task busy time. */
   busyMs: number;
-  /** busyMs ÷ wallMs: how many cores were kept busy on average over the whole run. */
+  /** busyMs ÷ wallMs: how many cores were kept busy on average over the whole run, at most min(workers, cores) (with more workers than cores, task times include waits for a core). */
   coresBusy: number;
-  /** Map-phase task time ÷ map-phase wall time. */
+  /** Map-phase task time ÷ map-phase wall time, capped the same way. */
   mapCoresBusy: number;
   /**
    * The busiest worker's map-task time ÷ the mean over the workers (1: every worker was busy as long).

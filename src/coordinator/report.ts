@@ -14,6 +14,9 @@ export function formatReport(r: RunReport): string {
       `${r.tasks.retried ? `, ${r.tasks.retried} retried` : ''}; ${formatSize(r.bytesMoved)} moved between threads${r.spilledBytes ? `, ${formatSize(r.spilledBytes)} spilled to disk` : ''}; imbalance ${r.imbalance.toFixed(2)}`,
     `  cores: ${r.coresBusy.toFixed(1)} of ${r.cores} busy over the run, ${pct}% of the ${Math.min(r.workers, r.cores)} usable (map phase: ${r.mapCoresBusy.toFixed(1)})`,
   ];
+  if (r.workers > r.cores) {
+    lines.push(`  oversubscribed: ${r.workers} workers shared ${r.cores} cores, so tasks also waited for a core; cores busy is capped at ${r.cores} (--workers ${r.cores} or fewer runs as fast)`);
+  }
   if (r.badRecords) {
     const files = Object.entries(r.badRecords.byFile).map(([f, n]) => `${f}: ${n.toLocaleString('en-US')}`).join(', ');
     lines.push(`  bad records skipped: ${r.badRecords.total.toLocaleString('en-US')} (${files})${r.badRecords.examplesFile ? `; examples in ${r.badRecords.examplesFile}` : ''}`);
@@ -49,21 +52,24 @@ export function runReportOf(r: MeasuredRun): RunReport {
     busyMs += t.end - t.start;
     if (t.kind !== 'reduce') mapBusyMs += t.end - t.start;
   }
+  const cores = os.availableParallelism();
+  const usable = Math.min(r.workers, cores);
   return {
     job: r.job,
     jobFile: r.jobFile,
     kind: r.kind,
     workers: r.workers,
     reducers: r.reducers,
-    cores: os.availableParallelism(),
+    cores,
     input: r.input,
     output: r.output,
     wallMs: r.wallMs,
     phases: r.phases,
     setupDetail: r.setupDetail,
     busyMs,
-    coresBusy: r.wallMs > 0 ? busyMs / r.wallMs : 0,
-    mapCoresBusy: r.phases.map > 0 ? mapBusyMs / r.phases.map : 0,
+    // With more workers than cores, a task's time includes its waits for a core: never more busy than the cores there are.
+    coresBusy: r.wallMs > 0 ? Math.min(busyMs / r.wallMs, usable) : 0,
+    mapCoresBusy: r.phases.map > 0 ? Math.min(mapBusyMs / r.phases.map, usable) : 0,
     imbalance: r.imbalance,
     bytesMoved: r.bytesMoved,
     spilledBytes: r.spilledBytes,

@@ -2,7 +2,7 @@ import { closeSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
-import { PlanError } from '../errors.js';
+import { PlanError, UsageError } from '../errors.js';
 
 /** Input formats the planner knows. `arrows` is the Arrow IPC stream format. */
 export type InputFormat = 'arrow' | 'arrows' | 'text' | 'csv' | 'ndjson' | 'parquet';
@@ -102,5 +102,20 @@ function detectFormat(file: string): InputFormat {
     return 'text';
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * Refuses an output that is one of the inputs, even with --overwrite: the run would replace the file
+ * it reads. Compared by device and inode, so another path to the same file (a link, `./x`) is caught.
+ */
+export function checkOutputNotInput(output: string, inputFiles: string[]): void {
+  const out = statSync(output, { throwIfNoEntry: false });
+  if (!out) return;
+  for (const f of inputFiles) {
+    const st = statSync(f, { throwIfNoEntry: false });
+    if (st && st.dev === out.dev && st.ino === out.ino) {
+      throw new UsageError(`--output ${output} is one of the inputs (${f}); write the result to another file`);
+    }
   }
 }
