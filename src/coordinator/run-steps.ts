@@ -1,3 +1,4 @@
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Table } from 'apache-arrow';
@@ -58,7 +59,25 @@ export function jobPath(spec: string | URL | Job): string {
   if (spec instanceof URL) return fileURLToPath(spec);
   const source = (spec as unknown as Record<symbol, string | undefined>)[JOB_SOURCE];
   if (!source) throw new JobError(`job "${spec.name}" was not made by defineJob in a module file; pass the path of its file instead`);
-  return fileURLToPath(source);
+  const file = fileURLToPath(source);
+  if (runsEngine(file)) {
+    throw new JobError(
+      `job "${spec.name}" is defined in ${file}, a script that itself runs jobs: quiver imports a job's file in every worker thread, ` +
+        'which would run that script again in each of them. Move the job to a file of its own (`export default defineJob({ ... })`) and import it from there',
+    );
+  }
+  return file;
+}
+
+/**
+ * Whether a job's module is the running script, or a module that imports `run`/`Engine` from quiver:
+ * importing it in a worker would start its runs again there (found before anything is imported).
+ */
+function runsEngine(file: string): boolean {
+  const main = process.argv[1];
+  if (main && existsSync(main) && realpathSync(main) === realpathSync(file)) return true;
+  const source = readFileSync(file, 'utf8');
+  return /import\s*\{[^}]*\b(run|runSequential|Engine)\b[^}]*\}\s*from\s*['"]quiver(-engine)?['"]/.test(source);
 }
 
 /** Calls user code in the coordinator, turning a throw into the same error a worker would report. */
