@@ -6,6 +6,7 @@ import { loadJob, type LoadedJob } from '../job/load.js';
 import { resolveParams } from '../job/params.js';
 import type { DataJob, FoldJob, Job, KeyedJob } from '../job/types.js';
 import { checkOutput, outputFormatOf, writeTableFile } from '../io/sinks.js';
+import { isBuiltinJob } from '../job/bundle.js';
 import { checkColumns, inputSchemas } from '../planner/input-schemas.js';
 import { checkOutputNotInput } from '../planner/inputs.js';
 import { describeSplit } from '../planner/split.js';
@@ -230,6 +231,8 @@ async function runDataJob(runner: TaskRunner, loaded: LoadedJob, planned: Awaite
     phases.write = now() - tWrite;
   }
   for (const m of bySplit.values()) for (const [k, v] of Object.entries(m.counters)) counters[k] = (counters[k] ?? 0) + v;
+  const rowsIn = plan.totalRows ?? [...bySplit.values()].reduce((n, m) => n + m.rowsIn, 0);
+  const notes = job.kind === 'keyed' && table.numRows === 0 && rowsIn > 0 && !isBuiltinJob(jobFile) ? [emptyResultNote(rowsIn)] : undefined;
   const wallMs = now() - t0;
   const report = runReportOf({
     job: job.name,
@@ -237,7 +240,7 @@ async function runDataJob(runner: TaskRunner, loaded: LoadedJob, planned: Awaite
     kind: job.kind,
     workers: runner.workers,
     reducers: job.kind === 'keyed' ? plan.reducers : 0,
-    input: { files: plan.files.length, bytes: plan.totalBytes, rows: plan.totalRows ?? [...bySplit.values()].reduce((n, m) => n + m.rowsIn, 0), splits: of },
+    input: { files: plan.files.length, bytes: plan.totalBytes, rows: rowsIn, splits: of },
     output: { rows: table.numRows, path: options.output },
     wallMs,
     phases,
@@ -249,9 +252,22 @@ async function runDataJob(runner: TaskRunner, loaded: LoadedJob, planned: Awaite
     tasks: { map: of, reduce: reduceTasks, retried },
     counters,
     taskRecords: records.sort((a, b) => a.start - b.start),
+    notes,
   });
   progress.phase('done');
   return { table, value, report };
+}
+
+/**
+ * Why a keyed job's result may be empty although rows were read. The usual cause is a job that
+ * collects into a variable at module level: each worker thread has its own copy of the module, and
+ * the coordinator sees only what map and flush emit.
+ */
+function emptyResultNote(rows: number): string {
+  return (
+    `map emitted nothing from ${rows.toLocaleString('en-US')} rows, so the result is empty. If the job collects into a variable at module level, ` +
+    'each worker thread has its own copy and the result never sees it: keep partial results in ctx.state and emit them in flush(emit, ctx), or write a fold'
+  );
 }
 
 async function timed<T>(p: Promise<T>, done: (ms: number) => void): Promise<T> {

@@ -79,6 +79,8 @@ export interface RunReport {
   taskRecords: TaskRecord[];
   /** A driver's steps: the jobs it ran, how often and for how long. */
   steps?: Array<{ job: string; kind: string; runs: number; wallMs: number }>;
+  /** Things about the run a user should look at (an empty result from rows read, …); absent when none. */
+  notes?: string[];
 }
 
 /** What a sequential run measured: the parts of a run report that make sense without workers. */

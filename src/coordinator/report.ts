@@ -24,6 +24,7 @@ export function formatReport(r: RunReport): string {
   if (r.steps?.length) {
     lines.push(`  steps: ${r.steps.map((s) => `${s.job} (${s.kind}) ×${s.runs} ${fmtMs(s.wallMs)}`).join(', ')}`);
   }
+  for (const note of r.notes ?? []) lines.push(`  note: ${note}`);
   const counters = Object.entries(r.counters);
   if (counters.length) lines.push(`  counters: ${counters.map(([k, v]) => `${k}=${v.toLocaleString('en-US')}`).join(', ')}`);
   return lines.join('\n');
@@ -78,6 +79,7 @@ export function runReportOf(r: MeasuredRun): RunReport {
     counters: r.counters,
     taskRecords: r.taskRecords,
     ...(r.steps ? { steps: r.steps } : {}),
+    ...(r.notes?.length ? { notes: r.notes } : {}),
   };
 }
 

@@ -46,6 +46,11 @@ export function builtinJobNames(): string[] {
     .sort();
 }
 
+/** Whether a job file is one of the built-in jobs (a grep that matches nothing is not a mistake to point out). */
+export function isBuiltinJob(file: string): boolean {
+  return path.dirname(path.resolve(file)) === path.join(ENGINE_ROOT, 'jobs');
+}
+
 /**
  * Resolves a job argument: a path to a .ts/.js file, or the name of a built-in job (`wordcount`). A name
  * that is neither is a usage error that lists the built-in jobs and the closest one to what was typed.

@@ -32,12 +32,17 @@ const SORTS = ['key', 'key-desc', 'value', 'value-desc', 'none'];
  * job with `conquer` is a recursive divide-and-conquer job; a job with `drive` is a driver that runs
  * the other jobs of its file.
  *
+ * A job runs in every worker thread, each with its own copy of the job's module: a variable at module
+ * level is per thread, and what a job collects there never reaches the result. Keep partial results in
+ * `ctx.state` and emit them in `flush(emit, ctx)`, or write a fold; take settings from `ctx.params`
+ * (`--param`), never from variables captured around the job.
+ *
  * @example
  * export default defineJob({
  *   name: 'wordcount',
  *   output: { key: 'word', value: 'count' },
  *   map(batch, emit, ctx) { for (const line of ctx.strings(batch, 'line')) for (const w of line.split(' ')) if (w) emit(w, 1); },
- *   combine: (a, b) => a + b,
+ *   combine: (a: number, b: number) => a + b,
  * });
  */
 export function defineJob<V, P = Record<string, ParamValue>>(spec: KeyedSpec<V, P>): KeyedJob<V, P>;

@@ -75,3 +75,20 @@ describe('more workers than cores', () => {
     expect(r.stderr).toContain(`oversubscribed: ${workers} workers shared ${cores} cores`);
   });
 });
+
+describe('a keyed job that emits nothing from the rows it read', () => {
+  it('says why the result may be empty (state kept at module level is per thread)', async () => {
+    const words = path.join(dir, 'words.txt');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(words, 'a b c\nd e\n');
+    const r = await runCli(['run', path.join(import.meta.dirname, '../fixtures/jobs/module-state.ts'), '-i', words]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('note: map emitted nothing from 2 rows, so the result is empty. If the job collects into a variable at module level');
+  });
+
+  it('says nothing when a built-in job finds nothing', async () => {
+    const r = await runCli(['run', 'grep', '-i', csv, '-p', 'pattern=^zzz', '-p', 'column=status']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('note:');
+  });
+});
