@@ -14,8 +14,21 @@ const BIG_PER_SECOND = PER_SECOND.map(BigInt);
 
 const pad2 = (n: number) => (n < 10 ? '0' : '') + n;
 
+// Rows of a column mostly share their day with the row before (sorted or clustered timestamps), so
+// the last day's text is kept: it halves the cost of a timestamp column.
+let lastDays = NaN;
+let lastText = '';
+
 /** `YYYY-MM-DD` of a count of days since 1970-01-01 (proleptic Gregorian; year ≤ 0 as DuckDB's `(BC)`). */
 export function dateText(days: number): string {
+  if (days !== lastDays) {
+    lastText = civilText(days);
+    lastDays = days;
+  }
+  return lastText;
+}
+
+function civilText(days: number): string {
   // Howard Hinnant's days_from_civil inverse: exact integer arithmetic over ±2^31 days.
   const z = days + 719468;
   const era = Math.floor(z / 146097);
