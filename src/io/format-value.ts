@@ -3,7 +3,7 @@ import { dateText, intervalText, timeText, timestampText } from './format-tempor
 
 /**
  * The one place that turns a value of any Arrow type into text, for every output: the stdout table,
- * `quiver inspect`, CSV and NDJSON/JSON. Values are written as DuckDB writes them (docs/data-types.md
+ * `quiver inspect`, CSV and NDJSON/JSON. Values are written as DuckDB writes them (docs/text-output.md
  * has the table), so DuckDB and Polars read quiver's text back to the same types and values:
  * - `text` (CSV, the table): a value as DuckDB's CSV writer spells it — exact integers of any width,
  *   shortest round-trip floats (`2.0`, `0.1` for a Float32 0.1, `inf`, `nan`), decimals with their
