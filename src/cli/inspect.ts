@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { readRange } from '../io/file-range.js';
-import { Table, tableFromIPC, vectorFromArray, Utf8, type Schema } from 'apache-arrow';
+import { DataType, Table, tableFromIPC, vectorFromArray, Utf8, type Field, type Schema } from 'apache-arrow';
 import { UsageError } from '../errors.js';
 import { readArrowFileLayout } from '../planner/arrow-file.js';
 import { readArrowStreamLayout } from '../planner/arrow-stream.js';
@@ -33,7 +33,7 @@ export function registerInspect(program: Command): void {
 export async function inspectFile(f: InputFile, flags: FormatFlags, limit: number): Promise<string[]> {
   const { formatOptions } = formatOptionsFromFlags(flags);
   const out = [`file      ${f.path}`, `format    ${f.format}${f.codec ? ` (${f.codec}-compressed: not splittable)` : ''}`, `size      ${formatSize(f.bytes)} (${f.bytes.toLocaleString('en-US')} bytes)`];
-  const schemaLines = (schema: Schema) => ['schema', ...schema.fields.map((x) => `  ${x.name}: ${x.type}${x.nullable ? '' : ' not null'}`)];
+  const schemaLines = (schema: Schema) => ['schema', ...schema.fields.map((x) => `  ${x.name}: ${typeText(x)}${x.nullable ? '' : ' not null'}`)];
   let first: Table;
   if (f.format === 'arrow' || f.format === 'arrows') {
     const l = f.format === 'arrow' ? await readArrowFileLayout(f.path) : await readArrowStreamLayout(f.path);
@@ -66,6 +66,17 @@ export async function inspectFile(f: InputFile, flags: FormatFlags, limit: numbe
   }
   out.push('', `first rows${f.format === 'csv' || f.format === 'ndjson' ? ' (as text)' : ''}`, formatTable(first, limit));
   return out;
+}
+
+/**
+ * A field's type as inspect shows it: Arrow JS's name, except a decimal as `Decimal128(15, 2)` (not
+ * `Decimal[15e+2]`), and an extension type (`arrow.uuid`) named after the storage type.
+ */
+function typeText(field: Field): string {
+  const t = field.type;
+  const base = DataType.isDecimal(t) ? `Decimal${t.bitWidth}(${t.precision}, ${t.scale})` : String(t);
+  const extension = field.metadata.get('ARROW:extension:name');
+  return extension ? `${base} (${extension})` : base;
 }
 
 async function firstBytes(file: string, n: number): Promise<Buffer> {

@@ -37,6 +37,6 @@ export function formatTable(table: Table, limit: number): string {
   };
   const lines = [names.map(pad).join('  '), widths.map((w) => '─'.repeat(w)).join('  '), ...cells.map((r) => r.map(pad).join('  '))];
   const more = table.numRows - n;
-  lines.push(more > 0 ? `… ${more.toLocaleString('en-US')} more rows (${table.numRows.toLocaleString('en-US')} in all; --limit to show more)` : `(${table.numRows.toLocaleString('en-US')} rows)`);
+  lines.push(more > 0 ? `… ${more.toLocaleString('en-US')} more rows (${table.numRows.toLocaleString('en-US')} in all; --limit to show more)` : `(${table.numRows.toLocaleString('en-US')} row${table.numRows === 1 ? '' : 's'})`);
   return lines.join('\n');
 }

@@ -40,6 +40,7 @@ describe('quiver inspect shows every type as DuckDB writes it', () => {
     expect(cells).toEqual(['1', '9007199254740993', '1.02', '2020-01-31', '12:34:56', '2020-01-31 12:34:56.123456789', '2020-01-31 12:34:56.789+00', '\\x000AB', '[1,2,null]', '{"x":1,"y":"a\\"b"}', 'line1\\nline2']);
     expect(second!.trim().split(/\s+/)).toEqual(['2', ...Array(10).fill('NULL')]);
     expect(footer).toBe('(2 rows)');
+    expect((await runCli(['inspect', file('duck.parquet')])).stdout).toContain('  dec: Decimal128(15, 2)\n');
   });
 
   it('a Polars Arrow file: string views, categorical, ms/ns datetimes, durations', async () => {
@@ -58,7 +59,9 @@ describe('quiver inspect shows every type as DuckDB writes it', () => {
     const column = makeData({ type: new FixedSizeBinary(16), length: 1, data: bytes });
     const batch = new RecordBatch(new Schema([field]), makeData({ type: new Struct([field]), length: 1, children: [column] }));
     writeFileSync(file('uuid.arrow'), tableToIPC(new Table([batch]), 'file'));
-    const [, , first] = await inspectRows(file('uuid.arrow'));
+    const [, , first, footer] = await inspectRows(file('uuid.arrow'));
     expect(first!.trim()).toBe(uuid);
+    expect(footer).toBe('(1 row)');
+    expect((await runCli(['inspect', file('uuid.arrow')])).stdout).toContain('  u: FixedSizeBinary[16] (arrow.uuid)\n');
   });
 });
