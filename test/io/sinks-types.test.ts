@@ -110,13 +110,17 @@ describe('text outputs read back by DuckDB to the same values', () => {
     expect(lines[0]).toMatch(/"i64":9007199254740993,.*"st":\{"x":1,"y":"a\\"b","d":"2020-01-01","m":1.50\}/);
   });
 
-  it('JSON (an array, as `run -o x.json` writes it): every value', async () => {
+  it('writeTableFile (what `run -o` and `run --format` write): CSV, NDJSON and a JSON array, every value', async () => {
     const pq = await import('parquet-wasm/node');
     const table = tableFromIPC(pq.readParquet(readFileSync(file('duck.parquet'))).intoIPCStream());
-    await writeTableFile(table, file('back.json'), 'json');
     const exact = COLUMNS.filter(([n]) => n !== 'dec38');
     const columns = `{${exact.map(([n, t]) => `'${n}': '${/\[\]$|^STRUCT|^MAP/.test(t) ? 'JSON' : 'VARCHAR'}'`).join(', ')}, 'id': 'INTEGER'}`;
-    expect(await difference(`read_json('${file('back.json')}', format = 'array', columns = ${columns})`, exact)).toEqual([]);
+    await writeTableFile(table, file('table.csv'), 'csv');
+    expect(await difference(`read_csv('${file('table.csv')}', all_varchar = true, allow_quoted_nulls = false)`)).toEqual([]);
+    await writeTableFile(table, file('table.ndjson'), 'ndjson');
+    expect(await difference(`read_json('${file('table.ndjson')}', columns = ${columns})`, exact)).toEqual([]);
+    await writeTableFile(table, file('table.json'), 'json');
+    expect(await difference(`read_json('${file('table.json')}', format = 'array', columns = ${columns})`, exact)).toEqual([]);
   });
 });
 
