@@ -1,5 +1,7 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import {
+  Bool, DateMillisecond, Dictionary, DurationNanosecond, FixedSizeList, Float16, Float64, IntervalDayTime, IntervalYearMonth,
+  LargeBinary, LargeUtf8, Null, TimeMillisecond,
   Binary, Field, FixedSizeBinary, Float32, Int64, IntervalMonthDayNano, Map_, Struct, TimeNanosecond, TimestampNanosecond, Utf8,
   Int32, vectorFromArray, makeData, Decimal,
 } from 'apache-arrow';
@@ -131,5 +133,38 @@ describe('cellTextOf', () => {
     expect(cellTextOf(makeData({ type: new TimeNanosecond(), length: 1, data: BigInt64Array.of(45296000000001n) }), 'text')(0)).toBe('12:34:56.000000001');
     const iv = makeData({ type: new IntervalMonthDayNano(), length: 1, data: Int32Array.of(14, 3, 1_000, 0) });
     expect(cellTextOf(iv, 'text')(0)).toBe('1 year 2 months 3 days 00:00:00.000001');
+  });
+});
+
+describe('cellTextOf over every layout', () => {
+  const all = (data: import('apache-arrow').Data, style: 'text' | 'json' = 'text') => {
+    const f = cellTextOf(data, style);
+    return Array.from({ length: data.length }, (_, i) => f(i));
+  };
+  const cases: Array<[name: string, data: import('apache-arrow').Data, text: Array<string | null>]> = [
+    ['Float16 at half precision (shortest text that rounds back to the half: 65504 is 65500.0, as numpy prints it)', vectorFromArray([0.1, 65504, null], new Float16()).data[0]!, ['0.1', '65500.0', null]],
+    ['LargeUtf8 (64-bit offsets)', vectorFromArray(['a,b', null, 'ü'], new LargeUtf8()).data[0]!, ['a,b', null, 'ü']],
+    ['LargeBinary', makeData({ type: new LargeBinary(), length: 2, valueOffsets: BigInt64Array.of(0n, 2n, 3n), data: Uint8Array.of(0x41, 0xff, 0x5c) }), ['A\\xFF', '\\x5C']],
+    ['Date64 (milliseconds)', makeData({ type: new DateMillisecond(), length: 2, data: BigInt64Array.of(1580428800000n, -86400000n) }), ['2020-01-31', '1969-12-31']],
+    ['Time32 seconds and milliseconds', makeData({ type: new TimeMillisecond(), length: 2, data: Int32Array.of(45296789, 0) }), ['12:34:56.789', '00:00:00']],
+    ['Duration in ns, negative', makeData({ type: new DurationNanosecond(), length: 2, data: BigInt64Array.of(-1n, 90061000000001n) }), ['-00:00:00.000000001', '25:01:01.000000001']],
+    ['Interval year-month', makeData({ type: new IntervalYearMonth(), length: 2, data: Int32Array.of(14, -1) }), ['1 year 2 months', '-1 month']],
+    ['Interval day-time', makeData({ type: new IntervalDayTime(), length: 1, data: Int32Array.of(1, 7200000) }), ['1 day 02:00:00']],
+    ['Null type', makeData({ type: new Null(), length: 2 }), [null, null]],
+    ['FixedSizeList', vectorFromArray([[1, 2], null, [3, null]], new FixedSizeList(2, new Field('x', new Int32()))).data[0]!, ['[1,2]', null, '[3,null]']],
+    ['Dictionary with a null word', vectorFromArray(['x', null, 'y', 'x'], new Dictionary(new Utf8(), new Int32())).data[0]!, ['x', null, 'y', 'x']],
+    ['Bool', vectorFromArray([true, false, null, true, false, false, true, true, false], new Bool()).data[0]!, ['true', 'false', null, 'true', 'false', 'false', 'true', 'true', 'false']],
+  ];
+
+  it.each(cases)('%s', (_, data, text) => {
+    expect(all(data)).toEqual(text);
+    // A slice (offset 1) reads the same cells: views, offsets and bitmaps start at the data's offset.
+    expect(all(data.slice(1, data.length - 1))).toEqual(text.slice(1));
+  });
+
+  it('a JSON row never holds NaN, and quotes every non-number', () => {
+    expect(all(vectorFromArray([Number.NaN, -Infinity, 1], new Float64()).data[0]!, 'json')).toEqual(['null', 'null', '1.0']);
+    expect(all(cases[5]![1], 'json')).toEqual(['"-00:00:00.000000001"', '"25:01:01.000000001"']);
+    expect(all(cases[2]![1], 'json')).toEqual(['"A\\\\xFF"', '"\\\\x5C"']);
   });
 });
