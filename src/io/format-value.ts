@@ -14,7 +14,7 @@ import { dateText, intervalText, timeText, timestampText } from './format-tempor
  *   non-finite floats as null (JSON has no NaN), everything else as JSON strings of its `text` form;
  *   lists as arrays, structs as objects, maps as objects keyed by the key's text.
  * A formatter is made once per column chunk and reads the Arrow buffers directly (no per-cell
- * `Vector.get`, which allocates), so writing stays close to the speed of String(number).
+ * `Vector.get`, which allocates; bytes aside), so writing stays close to the speed of String(number).
  */
 
 /** `text`: DuckDB's CSV spelling (unquoted); `json`: a JSON value. */
