@@ -65,3 +65,16 @@ describe('quiver inspect shows every type as DuckDB writes it', () => {
     expect((await runCli(['inspect', file('uuid.arrow')])).stdout).toContain('  u: FixedSizeBinary[16] (arrow.uuid)\n');
   });
 });
+
+describe('quiver inspect of CSV and NDJSON shows the first rows decoded, as a job sees them', () => {
+  it('with the inferred types, and as text with the reason when a row does not decode', async () => {
+    writeFileSync(file('t.csv'), 'id,x,s\n1,1.5,"a\nb"\n2,,\n3,2,z\n');
+    const [header, , ...rest] = await inspectRows(file('t.csv'));
+    expect(header!.trim().split(/\s+/)).toEqual(['id', 'x', 's']);
+    expect(rest.slice(0, 3).map((l) => l.trim().split(/\s+/))).toEqual([['1', '1.5', 'a\\nb'], ['2', 'NULL', 'NULL'], ['3', '2.0', 'z']]);
+    writeFileSync(file('bad.ndjson'), '{"id":1,"x":2}\n{"id":2,"x":"three"}\n');
+    const r = await runCli(['inspect', file('bad.ndjson'), '--column', 'x:int32']);
+    expect(r.stdout).toMatch(/first rows \(as text: .*bad\.ndjson:2.*\)\n/);
+    expect(r.stdout).toMatch(/\n2\s+three\s*\n/);
+  });
+});
