@@ -192,18 +192,45 @@ function roundToFloat16(x: number): number {
  */
 export function floatText(x: number, round: ((x: number) => number) | undefined, style: ValueStyle): string {
   if (!Number.isFinite(x)) return style === 'json' ? 'null' : Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf';
-  let s = String(x);
-  if (round) {
-    for (let p = 1; p <= 17; p++) {
-      const shorter = Number(x.toPrecision(p));
-      if (round(shorter) === x) {
-        s = String(shorter);
-        break;
-      }
-    }
-  }
+  const s = round ? String(shortestAtWidth(x, round)) : String(x);
   if (Number.isInteger(x) && !s.includes('e')) return (Object.is(x, -0) ? '-' : '') + s + '.0';
   return s;
+}
+
+/**
+ * The number with the fewest significant digits that `round` (the column's width) maps back to x.
+ * Candidates are x's double digits (from toExponential, as exact as String) cut to p digits and
+ * rounded half up; more digits never read back worse, so p is searched from 6 (a Float32 holds any
+ * 6-digit decimal) up to 9, or down by halves: 2–4 tries. Number.prototype.toPrecision would do, but
+ * costs about as much as all the tries together.
+ */
+function shortestAtWidth(x: number, round: (x: number) => number): number {
+  const [mantissa, exponent] = x.toExponential().split('e') as [string, string];
+  const sign = mantissa.startsWith('-') ? '-' : '';
+  const digits = mantissa.slice(sign.length).replace('.', '');
+  const cut = (p: number): number => {
+    if (p >= digits.length) return x;
+    let head = digits.slice(0, p);
+    let exp = Number(exponent);
+    if (digits.charCodeAt(p) >= 53 /* '5' */) {
+      const up = String(Number(head) + 1); // p ≤ 17 digits: exact
+      if (up.length > p) exp += 1; // 99 → 100
+      head = up.slice(0, p);
+    }
+    return Number(`${sign}${head[0]}.${head.slice(1)}e${exp}`);
+  };
+  let lo = 1;
+  let hi = 6;
+  if (round(cut(6)) !== x) {
+    for (let p = 7; p < 17; p++) if (round(cut(p)) === x) return cut(p);
+    return x;
+  }
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (round(cut(mid)) === x) hi = mid;
+    else lo = mid + 1;
+  }
+  return cut(lo);
 }
 
 /** A decimal's exact text with all `scale` digits (`1.02`, `-0.50`) from its two's-complement words. */

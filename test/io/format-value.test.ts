@@ -91,6 +91,16 @@ describe('cellTextOf', () => {
     const f32 = vectorFromArray([0.1, 3.4028234663852886e38, 2, -0, 1.5e-45, Number.NaN], new Float32());
     expect(cells(f32, 'text')).toEqual(await duck('$v::FLOAT', ['0.1', '3.4028235e38', '2', '-0.0', '1.5e-45', 'nan']));
     expect(cells(f32, 'json')[5]).toBe('null');
+    // Random Float32 bit patterns: text that reads back to the same Float32, in no more digits than
+    // DuckDB's FLOAT text (which writes a few exact ties in full: -362731.875 where -362731.88 does).
+    const bits = Uint32Array.from(sampleBigints(300, 1n << 31n), (b) => Number(b & 0xffffffffn));
+    const floats = Array.from(new Float32Array(bits.buffer)).filter((x) => Number.isFinite(x));
+    const ours = cells(vectorFromArray(floats, new Float32()), 'text');
+    const theirs = await duck('$v::DOUBLE::FLOAT', floats.map((x) => (Object.is(x, -0) ? '-0.0' : `${x}`)));
+    const significant = (t: string) => t.replace(/^-/, '').replace(/e.*$/, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '').length;
+    const differ = ours.map((t, i) => [floats[i], t, theirs[i]] as const).filter(([x, t, d]) => !Object.is(Math.fround(Number(t)), x) || significant(t!) > significant(d!));
+    expect(differ).toEqual([]);
+    expect(ours.filter((t, i) => Number(t) === Number(theirs[i])).length).toBeGreaterThan(floats.length * 0.95);
   });
 
   it('writes decimals exactly with their scale, negative and 256-bit ones too', async () => {
