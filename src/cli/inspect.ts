@@ -58,12 +58,15 @@ export async function inspectFile(f: InputFile, flags: FormatFlags, limit: numbe
     out.push(`rows      ~${l.estimatedRows.toLocaleString('en-US')} (estimated from ${l.sampleRows.toLocaleString('en-US')} sampled rows)`);
     if ('dialect' in l) out.push(`dialect   delimiter ${JSON.stringify(l.dialect.delimiter)}, quote ${JSON.stringify(l.dialect.quote)}, ${l.dialect.header ? 'header' : 'no header'}${l.bom ? ', UTF-8 BOM' : ''}, nulls ${JSON.stringify(l.dialect.nullValues)}`);
     out.push('schema (types inferred from the sample unless given)', ...l.columns.map((c, i) => `  ${c.name}: ${c.type}${l.inferred[i] ? '' : ' (given)'}`));
-    const rows = 'dialect' in l ? l.sample.slice(0, limit) : (l as NdjsonLayout).sample.slice(0, limit).map((r) => l.columns.map((c) => (r[c.name] === undefined || r[c.name] === null ? null : String(typeof r[c.name] === 'object' ? JSON.stringify(r[c.name]) : r[c.name]))));
-    const asText = new Table(Object.fromEntries(l.columns.map((c, i) => [c.name, vectorFromArray(rows.map((r) => r[i] ?? null), new Utf8())])));
     const decoded = f.codec ? undefined : await firstDecodedRows(f.format === 'csv' ? splitCsvFile(l as CsvLayout, FIRST_SPLIT_BYTES, 0)[0] : splitNdjsonFile(l as NdjsonLayout, FIRST_SPLIT_BYTES, 0)[0], limit);
-    first = decoded instanceof Table && decoded.numRows > 0 ? decoded : asText;
-    if (typeof decoded === 'string') typedRows = `(as text: ${decoded})`;
-    else if (decoded === undefined) typedRows = '(as text)';
+    if (decoded instanceof Table && decoded.numRows > 0) first = decoded;
+    else {
+      // The sample as text: a compressed file (not decoded twice), a bad record, or no rows.
+      const rows = 'dialect' in l ? l.sample.slice(0, limit) : (l as NdjsonLayout).sample.slice(0, limit).map((r) => l.columns.map((c) => (r[c.name] === undefined || r[c.name] === null ? null : String(typeof r[c.name] === 'object' ? JSON.stringify(r[c.name]) : r[c.name]))));
+      first = new Table(Object.fromEntries(l.columns.map((c, i) => [c.name, vectorFromArray(rows.map((r) => r[i] ?? null), new Utf8())])));
+      if (typeof decoded === 'string') typedRows = `(as text: ${decoded})`;
+      else if (decoded === undefined) typedRows = '(as text)';
+    }
   } else {
     const { head } = f.codec ? await decompressedHead(f.path, f.codec, 1 << 16) : { head: await firstBytes(f.path, 1 << 16) };
     const lines = head.toString('utf8').split('\n').slice(0, limit);
