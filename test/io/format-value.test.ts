@@ -1,7 +1,7 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import {
   Bool, DateMillisecond, Dictionary, DurationNanosecond, FixedSizeList, Float16, Float64, IntervalDayTime, IntervalYearMonth,
-  LargeBinary, LargeUtf8, Null, TimeMillisecond,
+  LargeBinary, LargeUtf8, Null, TimeMillisecond, DenseUnion, SparseUnion,
   Binary, Field, FixedSizeBinary, Float32, Int64, IntervalMonthDayNano, Map_, Struct, TimeNanosecond, TimestampNanosecond, Utf8,
   Int32, vectorFromArray, makeData, Decimal,
 } from 'apache-arrow';
@@ -170,6 +170,16 @@ describe('cellTextOf over every layout', () => {
     expect(all(data)).toEqual(text);
     // A slice (offset 1) reads the same cells: views, offsets and bitmaps start at the data's offset.
     expect(all(data.slice(1, data.length - 1))).toEqual(text.slice(1));
+  });
+
+  it('unions write the JSON of the member each row holds (dense and sparse)', () => {
+    const ints = vectorFromArray([7, 8], new Int32()).data[0]!;
+    const strs = vectorFromArray(['a"', 'b'], new Utf8()).data[0]!;
+    const members = [new Field('i', new Int32()), new Field('s', new Utf8())];
+    const dense = makeData({ type: new DenseUnion([0, 1], members), length: 3, typeIds: Int8Array.of(0, 1, 0), valueOffsets: Int32Array.of(0, 0, 1), children: [ints, strs] });
+    expect(all(dense)).toEqual(['7', '"a\\""', '8']);
+    const sparse = makeData({ type: new SparseUnion([0, 1], members), length: 2, typeIds: Int8Array.of(1, 0), children: [ints, strs] });
+    expect(all(sparse, 'json')).toEqual(['"a\\""', '8']);
   });
 
   it('a JSON row never holds NaN, and quotes every non-number', () => {
