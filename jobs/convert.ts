@@ -16,7 +16,7 @@ export default defineJob({
   description: 'copy the input to part files in another format (used by `quiver convert`)',
   params: {
     dir: { type: 'string', description: 'folder for the part files' },
-    format: { type: 'string', default: 'arrows', description: 'arrow, arrows, parquet, csv or ndjson' },
+    format: { type: 'string', default: 'arrows', description: 'arrow, arrows, parquet, csv, ndjson or json (a JSON array)' },
   },
   identity: (): Acc => ({ parts: [], rows: 0, columns: [] }),
   fold(acc: Acc, batch, ctx) {

@@ -17,10 +17,10 @@ export function registerConvert(program: Command): void {
     program
       .command('convert')
       .argument('<input...>', 'input file(s), directory or glob, then the output file last')
-      .description('convert between Arrow IPC, Arrow stream, Parquet, CSV and NDJSON, in parallel'),
+      .description('convert between Arrow IPC, Arrow stream, Parquet, CSV, NDJSON and JSON, in parallel'),
   )
     .option('--input-format <format>', 'treat inputs as arrow, arrows, csv, ndjson, parquet or text')
-    .option('--output-format <format>', 'arrow, arrows, parquet, csv or ndjson, instead of telling by extension')
+    .option('--output-format <format>', 'arrow, arrows, parquet, csv, ndjson or json, instead of telling by extension')
     .option('--overwrite', 'replace the output if it exists')
     .option('-w, --workers <n>', 'worker threads (default: the cores Node may use)', positiveInt('--workers'))
     .option('--split-size <size>', 'bytes per split (default: input ÷ (workers × 4), 1 MB–64 MB, the last ranges smaller)')

@@ -1,17 +1,18 @@
 import { open } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { readRange } from '../io/file-range.js';
-import { Table, tableFromIPC, vectorFromArray, Utf8, type Schema } from 'apache-arrow';
-import { UsageError } from '../errors.js';
+import { DataType, Table, tableFromIPC, vectorFromArray, Utf8, type Field, type Schema } from 'apache-arrow';
+import { InputError, UsageError } from '../errors.js';
 import { readArrowFileLayout } from '../planner/arrow-file.js';
 import { readArrowStreamLayout } from '../planner/arrow-stream.js';
 import { compressedLayout, decompressedHead } from '../planner/compressed.js';
-import { readCsvLayout, type CsvLayout } from '../planner/csv.js';
+import { readCsvLayout, splitCsvFile, type CsvLayout } from '../planner/csv.js';
 import { expandInputs, type InputFile } from '../planner/inputs.js';
-import { readNdjsonLayout, type NdjsonLayout } from '../planner/ndjson.js';
+import { readNdjsonLayout, splitNdjsonFile, type NdjsonLayout } from '../planner/ndjson.js';
 import { openParquet, readParquetLayout } from '../planner/parquet.js';
 import { formatSize } from '../util/size.js';
-import { readSplit } from '../worker/read-split.js';
+import type { Split } from '../planner/split.js';
+import { readSplit, streamSplit } from '../worker/read-split.js';
 import { splitArrowFile } from '../planner/arrow-file.js';
 import { addFormatOptions, formatOptionsFromFlags, inputFormatOf, type FormatFlags } from './format-flags.js';
 import { positiveInt } from './options.js';
@@ -33,8 +34,9 @@ export function registerInspect(program: Command): void {
 export async function inspectFile(f: InputFile, flags: FormatFlags, limit: number): Promise<string[]> {
   const { formatOptions } = formatOptionsFromFlags(flags);
   const out = [`file      ${f.path}`, `format    ${f.format}${f.codec ? ` (${f.codec}-compressed: not splittable)` : ''}`, `size      ${formatSize(f.bytes)} (${f.bytes.toLocaleString('en-US')} bytes)`];
-  const schemaLines = (schema: Schema) => ['schema', ...schema.fields.map((x) => `  ${x.name}: ${x.type}${x.nullable ? '' : ' not null'}`)];
+  const schemaLines = (schema: Schema) => ['schema', ...schema.fields.map((x) => `  ${x.name}: ${typeText(x)}${x.nullable ? '' : ' not null'}`)];
   let first: Table;
+  let typedRows = '';
   if (f.format === 'arrow' || f.format === 'arrows') {
     const l = f.format === 'arrow' ? await readArrowFileLayout(f.path) : await readArrowStreamLayout(f.path);
     out.push(`rows      ${l.rows.toLocaleString('en-US')} (exact)`, `batches   ${l.blocks.length} record batch(es)${l.dictionaries.length ? `, ${l.dictionaries.length} dictionary batch(es)` : ''}`, ...schemaLines(l.schema));
@@ -56,16 +58,54 @@ export async function inspectFile(f: InputFile, flags: FormatFlags, limit: numbe
     out.push(`rows      ~${l.estimatedRows.toLocaleString('en-US')} (estimated from ${l.sampleRows.toLocaleString('en-US')} sampled rows)`);
     if ('dialect' in l) out.push(`dialect   delimiter ${JSON.stringify(l.dialect.delimiter)}, quote ${JSON.stringify(l.dialect.quote)}, ${l.dialect.header ? 'header' : 'no header'}${l.bom ? ', UTF-8 BOM' : ''}, nulls ${JSON.stringify(l.dialect.nullValues)}`);
     out.push('schema (types inferred from the sample unless given)', ...l.columns.map((c, i) => `  ${c.name}: ${c.type}${l.inferred[i] ? '' : ' (given)'}`));
-    const rows = 'dialect' in l ? l.sample.slice(0, limit) : (l as NdjsonLayout).sample.slice(0, limit).map((r) => l.columns.map((c) => (r[c.name] === undefined || r[c.name] === null ? null : String(typeof r[c.name] === 'object' ? JSON.stringify(r[c.name]) : r[c.name]))));
-    first = new Table(Object.fromEntries(l.columns.map((c, i) => [c.name, vectorFromArray(rows.map((r) => r[i] ?? null), new Utf8())])));
+    const decoded = f.codec ? undefined : await firstDecodedRows(f.format === 'csv' ? splitCsvFile(l as CsvLayout, FIRST_SPLIT_BYTES, 0)[0] : splitNdjsonFile(l as NdjsonLayout, FIRST_SPLIT_BYTES, 0)[0], limit);
+    if (decoded instanceof Table && decoded.numRows > 0) first = decoded;
+    else {
+      // The sample as text: a compressed file (not decoded twice), a bad record, or no rows.
+      const rows = 'dialect' in l ? l.sample.slice(0, limit) : (l as NdjsonLayout).sample.slice(0, limit).map((r) => l.columns.map((c) => (r[c.name] === undefined || r[c.name] === null ? null : String(typeof r[c.name] === 'object' ? JSON.stringify(r[c.name]) : r[c.name]))));
+      first = new Table(Object.fromEntries(l.columns.map((c, i) => [c.name, vectorFromArray(rows.map((r) => r[i] ?? null), new Utf8())])));
+      if (typeof decoded === 'string') typedRows = `(as text: ${decoded})`;
+      else if (decoded === undefined) typedRows = '(as text)';
+    }
   } else {
     const { head } = f.codec ? await decompressedHead(f.path, f.codec, 1 << 16) : { head: await firstBytes(f.path, 1 << 16) };
     const lines = head.toString('utf8').split('\n').slice(0, limit);
     out.push('schema', '  line: Utf8 not null');
     first = new Table({ line: vectorFromArray(lines, new Utf8()) });
   }
-  out.push('', `first rows${f.format === 'csv' || f.format === 'ndjson' ? ' (as text)' : ''}`, formatTable(first, limit));
+  out.push('', `first rows${typedRows ? ` ${typedRows}` : ''}`, formatTable(first, limit));
   return out;
+}
+
+/**
+ * A field's type as inspect shows it: Arrow JS's name, except a decimal as `Decimal128(15, 2)` (not
+ * `Decimal[15e+2]`), and an extension type (`arrow.uuid`) named after the storage type.
+ */
+function typeText(field: Field): string {
+  const t = field.type;
+  const base = DataType.isDecimal(t) ? `Decimal${t.bitWidth}(${t.precision}, ${t.scale})` : String(t);
+  const extension = field.metadata.get('ARROW:extension:name');
+  return extension ? `${base} (${extension})` : base;
+}
+
+/** Bytes of the split the first rows are decoded from (only its first batch is read). */
+const FIRST_SPLIT_BYTES = 4 << 20;
+
+/**
+ * The first `limit` rows of a CSV or NDJSON file decoded with the schema above, as a job sees them
+ * (so the table shows inferred dates as dates); a message when they do not decode (a bad record),
+ * and the sample is then shown as text.
+ */
+async function firstDecodedRows(split: Split | undefined, limit: number): Promise<Table | string> {
+  if (!split) return new Table(); // no data after the header
+  try {
+    const batches = await streamSplit(split, limit, undefined);
+    for await (const batch of batches) return new Table([batch]);
+    return new Table();
+  } catch (e) {
+    if (e instanceof InputError) return e.message;
+    throw e;
+  }
 }
 
 async function firstBytes(file: string, n: number): Promise<Buffer> {

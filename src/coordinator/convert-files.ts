@@ -9,7 +9,7 @@ import { run } from './engine.js';
 import type { EngineOptions, RunOptions } from './run-options.js';
 
 /** Output formats `convert` writes. */
-export const PART_FORMATS = ['arrow', 'arrows', 'parquet', 'csv', 'ndjson'] as const;
+export const PART_FORMATS = ['arrow', 'arrows', 'parquet', 'csv', 'ndjson', 'json'] as const;
 
 /** Options of a conversion: how to read the input, the output format, and the engine's. */
 export type ConvertOptions = Omit<RunOptions, 'input' | 'params' | 'output'> & EngineOptions;

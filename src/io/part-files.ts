@@ -8,8 +8,7 @@ import {
   Utf8, makeData, tableToIPC, vectorFromArray, type Data,
 } from 'apache-arrow';
 import { InputError } from '../errors.js';
-import { tableToCsvLines } from './text-formats.js';
-import { batchToCsv, batchToNdjson } from './batch-text.js';
+import { batchToCsv, batchToNdjson, csvHeader } from './batch-text.js';
 import { PARQUET_ROW_GROUP_ROWS } from './parquet-sink.js';
 
 /**
@@ -21,11 +20,11 @@ import { PARQUET_ROW_GROUP_ROWS } from './parquet-sink.js';
  */
 
 /** Formats a part-file job can produce. */
-export type PartFormat = 'arrow' | 'arrows' | 'parquet' | 'csv' | 'ndjson';
+export type PartFormat = 'arrow' | 'arrows' | 'parquet' | 'csv' | 'ndjson' | 'json';
 
-/** The extension of the parts written for an output format. */
+/** The extension of the parts written for an output format (a JSON array's parts are NDJSON). */
 export function partExtension(format: PartFormat): string {
-  return format === 'csv' ? 'csv' : format === 'ndjson' ? 'ndjson' : 'arrows';
+  return format === 'csv' ? 'csv' : format === 'ndjson' || format === 'json' ? 'ndjson' : 'arrows';
 }
 
 /** Dictionary-encoded columns become plain Utf8: every split has its own dictionaries, which one output file cannot hold. */
@@ -76,8 +75,38 @@ function utf8FromDictionary(data: Data): Data {
 /** Appends one batch to a part file, encoded for `format`. Synchronous: it runs inside a job's `fold`. */
 export function appendBatchToPart(file: string, batch: RecordBatch, format: PartFormat): void {
   if (format === 'csv') appendFileSync(file, batchToCsv(batch));
-  else if (format === 'ndjson') appendFileSync(file, batchToNdjson(batch));
+  else if (format === 'ndjson' || format === 'json') appendFileSync(file, batchToNdjson(batch));
   else appendFileSync(file, tableToIPC(new Table([withoutDictionaries(batch)]), 'stream'));
+}
+
+/**
+ * NDJSON lines, streamed in chunks, as the rows of a JSON array: every line end becomes `,\n` except
+ * the last one's. A JSON line holds no raw newline (JSON escapes it), so each LF byte ends a row.
+ */
+class JsonArrayLines {
+  private started = false;
+  private pending = false;
+
+  /** The chunk with its line ends as row separators; a line end is held back until another row follows it. */
+  push(chunk: Buffer): Buffer {
+    const pieces = chunk.toString('latin1').split('\n'); // latin1 keeps each byte one char, so UTF-8 passes through
+    let out = '';
+    for (let j = 0; j < pieces.length; j++) {
+      if (j > 0) this.pending = true;
+      if (pieces[j] === '') continue;
+      if (this.pending) out += ',\n';
+      else if (!this.started) out += '\n';
+      this.pending = false;
+      this.started = true;
+      out += pieces[j];
+    }
+    return Buffer.from(out, 'latin1');
+  }
+
+  /** The end of the array. */
+  end(): string {
+    return this.started ? '\n]\n' : ']\n';
+  }
 }
 
 function* batchesOfParts(parts: string[]): Generator<RecordBatch> {
@@ -97,11 +126,16 @@ function* partBatches(file: string): Generator<RecordBatch> {
 export async function assembleParts(parts: string[], out: string, format: PartFormat, columns: string[]): Promise<void> {
   const tmp = path.join(path.dirname(out), `.${path.basename(out)}.quiver-${process.pid}-${Date.now()}.tmp`);
   try {
-    if (format === 'csv' || format === 'ndjson') {
+    if (format === 'csv' || format === 'ndjson' || format === 'json') {
       const fh = await open(tmp, 'w');
       try {
-        if (format === 'csv') await fh.write([...tableToCsvLines(new Table(new Schema(columns.map((c) => new Field(c, new Utf8())))))][0]!);
-        for (const part of parts) for await (const chunk of createReadStream(part, { highWaterMark: 1 << 20 })) await fh.write(chunk as Buffer);
+        if (format === 'csv') await fh.write(csvHeader(columns));
+        const array = format === 'json' ? new JsonArrayLines() : undefined;
+        if (array) await fh.write('[');
+        for (const part of parts) {
+          for await (const chunk of createReadStream(part, { highWaterMark: 1 << 20 })) await fh.write(array ? array.push(chunk as Buffer) : (chunk as Buffer));
+        }
+        if (array) await fh.write(array.end());
       } finally {
         await fh.close();
       }
