@@ -1,4 +1,4 @@
-import { DataType, Type, type Field, type Schema } from 'apache-arrow';
+import { DataType, Dictionary, Field, makeData, RecordBatch, Schema, Struct, Type } from 'apache-arrow';
 
 /** A column the Parquet reader cannot decode, and why. */
 export interface UnreadableColumn {
@@ -33,15 +33,36 @@ function unreadableWhy(type: DataType): string | undefined {
 
 /**
  * True when a schema holds a type that arrow-js-ffi 0.4 cannot hand over: its LargeList type is not
- * one apache-arrow 21 knows; it renames LargeUtf8/LargeBinary to Utf8/Binary under the old field
- * type; and a dictionary's value type comes out as a Field, not a type (`Dictionary<Uint32, : Utf8>`).
- * Such row groups go through an IPC stream instead, which costs about 8% more time but keeps every
- * type (Polars writes lists as LargeList and Categorical as a dictionary).
+ * one apache-arrow 21 knows, and it renames LargeUtf8/LargeBinary to Utf8/Binary under the old field
+ * type (Polars writes lists as LargeList). Such row groups go through an IPC stream instead, which
+ * costs about 8% more time but keeps every type. A dictionary below the top level goes that way too,
+ * as `withDictionaryTypes` mends only top-level ones.
  */
 export function needsIpc(schema: Schema): boolean {
-  const large = new Set<Type>([Type.LargeList, Type.LargeUtf8, Type.LargeBinary, Type.Dictionary]);
-  const find = (t: DataType): true | undefined => (large.has(t.typeId) || DataType.isDictionary(t) ? true : someType(t, (c) => (c === t ? undefined : find(c))));
-  return schema.fields.some((f) => find(f.type));
+  const large = new Set<Type>([Type.LargeList, Type.LargeUtf8, Type.LargeBinary]);
+  const find = (t: DataType, top: boolean): true | undefined =>
+    large.has(t.typeId) || (!top && DataType.isDictionary(t)) ? true : someType(t, (c) => find(c, false));
+  return schema.fields.some((f) => find(f.type, true));
+}
+
+/**
+ * A batch from arrow-js-ffi 0.4 with its top-level dictionary types mended: it builds
+ * `new Dictionary(valueField, indices)`, a Field where the value type belongs, which prints as
+ * `Dictionary<Uint32, : Utf8>` and breaks whatever reads `type.dictionary`. The data, dictionary
+ * vector included, is right; only the type is rebuilt.
+ */
+export function withDictionaryTypes(batch: RecordBatch): RecordBatch {
+  const broken = (t: DataType) => DataType.isDictionary(t) && t.dictionary instanceof Field;
+  if (!batch.schema.fields.some((f) => broken(f.type))) return batch;
+  const fields = batch.schema.fields.map((f) => {
+    if (!broken(f.type)) return f;
+    const d = f.type as Dictionary;
+    const values = (d.dictionary as unknown as Field).type;
+    return new Field(f.name, new Dictionary(values, d.indices, d.id, d.isOrdered), f.nullable, f.metadata);
+  });
+  const children = batch.data.children.map((c, i) => (fields[i] === batch.schema.fields[i] ? c : c.clone(fields[i]!.type)));
+  const schema = new Schema(fields, batch.schema.metadata);
+  return new RecordBatch(schema, makeData({ type: new Struct(fields), length: batch.numRows, nullCount: 0, children }));
 }
 
 /** The first non-undefined answer of `check` over a type's children (dictionary values included). */

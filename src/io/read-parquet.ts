@@ -6,7 +6,7 @@ import { describeSplit, type ParquetSplit } from '../planner/split.js';
 import { cutBatch } from './cut-batch.js';
 import { mmapAvailable } from './mmap.js';
 import { openParquet, type ParquetFile } from './parquet-file.js';
-import { needsIpc, unreadableColumn, type UnreadableColumn } from './parquet-types.js';
+import { needsIpc, unreadableColumn, withDictionaryTypes, type UnreadableColumn } from './parquet-types.js';
 import { isWasmTrap, parquetWasm, parquetWasmGeneration, whileReading } from './parquet-wasm.js';
 
 /**
@@ -104,7 +104,7 @@ function batchesOf(table: Awaited<ReturnType<ParquetFile['read']>>): RecordBatch
   const ffi = table.intoFFI();
   try {
     // Copied (the last argument): the next read reuses and may grow WebAssembly memory.
-    return parseTable(parquetWasm().wasmMemory().buffer, ffi.arrayAddrs(), ffi.schemaAddr(), true).batches;
+    return parseTable(parquetWasm().wasmMemory().buffer, ffi.arrayAddrs(), ffi.schemaAddr(), true).batches.map(withDictionaryTypes);
   } finally {
     ffi.drop();
   }
