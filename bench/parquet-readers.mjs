@@ -356,12 +356,15 @@ const rows = flag('rows', 2_000_000);
 const repeat = flag('repeat', 3);
 const load0 = os.loadavg();
 const json = { rows, repeat, cores: os.availableParallelism(), cpu: os.cpus()[0]?.model, node: process.version, date: new Date().toISOString(), loadavg: load0 };
-if (!process.argv.includes('--no-speed')) json.speed = await speed(rows, repeat);
+mkdirSync(path.join(DIR, 'results'), { recursive: true });
+const out = path.join(DIR, `results/parquet-readers-${rows}.json`);
+if (!process.argv.includes('--no-speed')) {
+  json.speed = await speed(rows, repeat);
+  writeFileSync(out, JSON.stringify(json, null, 2) + '\n'); // kept even if the type tables fail
+}
 if (!process.argv.includes('--no-types')) json.types = await types();
 json.loadavgEnd = os.loadavg();
 json.installBytes = Object.fromEntries(['parquet-wasm', 'hyparquet', 'hyparquet-compressors', 'nodejs-polars', 'nodejs-polars-linux-x64-gnu', '@duckdb'].map((p) => [p, duSize(path.join(ROOT, 'node_modules', p))]));
-mkdirSync(path.join(DIR, 'results'), { recursive: true });
-const out = path.join(DIR, `results/parquet-readers-${rows}.json`);
 writeFileSync(out, JSON.stringify(json, null, 2) + '\n');
 process.stderr.write(`wrote ${path.relative(ROOT, out)}\n`);
 console.log(JSON.stringify(json, null, 2));

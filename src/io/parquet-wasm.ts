@@ -47,8 +47,9 @@ const traps = new Set<(e: Error) => void>();
  * never settles and the trap surfaces as an unhandled rejection or an uncaught exception. In a worker,
  * threads.js catches those and only posts them to a listener quiver does not have, so the task waited
  * forever at 0% CPU (a Polars Categorical column; a corrupt page header). A read raced against
- * `whileReading` fails with the trap instead. The listeners act only on WebAssembly traps while a read
- * is pending; anything else is left to the process's other listeners, or to Node's default.
+ * `whileReading` fails with the trap instead. The listeners are there only while a read is pending and
+ * act only on WebAssembly traps; anything else is left to the process's other listeners, or to Node's
+ * default.
  */
 const onStray = (event: 'uncaughtException' | 'unhandledRejection') => (e: unknown) => {
   if (isWasmTrap(e) && traps.size > 0) {
@@ -56,16 +57,28 @@ const onStray = (event: 'uncaughtException' | 'unhandledRejection') => (e: unkno
     for (const fail of [...traps]) fail(e);
     return;
   }
-  // Alone, this listener would swallow every other error: give it back to Node's default instead.
-  if (process.listenerCount(event) === 1) throw e;
+  // Alone, these listeners would swallow every other error: step aside and give it back to Node.
+  if (process.listenerCount(event) === 1) {
+    stopListening();
+    process.nextTick(() => {
+      throw e;
+    });
+  }
 };
+const listeners = { uncaughtException: onStray('uncaughtException'), unhandledRejection: onStray('unhandledRejection') };
 let listening = false;
+
+function stopListening(): void {
+  process.off('uncaughtException', listeners.uncaughtException);
+  process.off('unhandledRejection', listeners.unhandledRejection);
+  listening = false;
+}
 
 /** Settles with `read`, or rejects with a WebAssembly trap thrown where `read` could not catch it. */
 export async function whileReading<T>(read: () => Promise<T>): Promise<T> {
   if (!listening) {
-    process.on('uncaughtException', onStray('uncaughtException'));
-    process.on('unhandledRejection', onStray('unhandledRejection'));
+    process.on('uncaughtException', listeners.uncaughtException);
+    process.on('unhandledRejection', listeners.unhandledRejection);
     listening = true;
   }
   let fail!: (e: Error) => void;
@@ -78,5 +91,6 @@ export async function whileReading<T>(read: () => Promise<T>): Promise<T> {
     throw e;
   } finally {
     traps.delete(fail);
+    if (traps.size === 0) stopListening(); // listening only while a read is pending
   }
 }
