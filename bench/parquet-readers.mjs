@@ -367,7 +367,13 @@ json.loadavgEnd = os.loadavg();
 json.installBytes = Object.fromEntries(['parquet-wasm', 'hyparquet', 'hyparquet-compressors', 'nodejs-polars', 'nodejs-polars-linux-x64-gnu', '@duckdb'].map((p) => [p, duSize(path.join(ROOT, 'node_modules', p))]));
 writeFileSync(out, JSON.stringify(json, null, 2) + '\n');
 process.stderr.write(`wrote ${path.relative(ROOT, out)}\n`);
-console.log(JSON.stringify(json, null, 2));
+// The committed results are a full run's (speed and types); a partial run stays in bench/data/.
+if (json.speed && json.types) {
+  const { report } = await import('./parquet-readers-report.mjs');
+  writeFileSync(path.join(ROOT, 'bench/results/parquet-readers.md'), report(json).join('\n') + '\n');
+  writeFileSync(path.join(ROOT, 'bench/results/parquet-readers.json'), JSON.stringify(json, null, 2) + '\n');
+  process.stderr.write('wrote bench/results/parquet-readers.md and .json\n');
+}
 
 function duSize(dir) {
   if (!existsSync(dir)) return 0;
