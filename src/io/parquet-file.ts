@@ -5,11 +5,14 @@ import { readRange } from './file-range.js';
 import { mapRange } from './mmap.js';
 import { parquetWasm, parquetWasmGeneration, whileReading } from './parquet-wasm.js';
 import { arrowSchemaPatch } from './parquet-footer.js';
+import { uuidColumns } from './parquet-thrift.js';
 
 /** An open parquet-wasm file handle. */
 export type ParquetFile = Awaited<ReturnType<ReturnType<typeof parquetWasm>['ParquetFile']['fromFile']>> & {
   /** The parquet-wasm instance it was opened under (`parquetWasmGeneration`); after a trap it is dead. */
   generation?: number;
+  /** Top-level columns the footer annotates as UUID (parquet-wasm reads them as plain FixedSizeBinary(16)). */
+  uuids?: string[];
 };
 
 /** The part of Blob that parquet-wasm reads a file through. */
@@ -47,16 +50,19 @@ export async function openParquet(file: string, mapped = false): Promise<Parquet
     await fh.close();
   }
   let patch: Uint8Array | undefined;
+  let uuids: string[];
   try {
     patch = arrowSchemaPatch(footer);
+    uuids = uuidColumns(footer);
   } catch (e) {
-    throw bad(`its embedded Arrow schema does not decode (${String(e)})`);
+    throw bad(`its footer does not decode (${String(e)})`);
   }
   const whole: BlobLike = mapped ? mappedBlob(file, size) : ((await openAsBlob(file)) as unknown as BlobLike);
   const blob = patch ? withFooter(whole, body, patch) : whole;
   try {
     const pf: ParquetFile = await whileReading(() => parquetWasm().ParquetFile.fromFile(blob as unknown as Blob));
     pf.generation = parquetWasmGeneration();
+    pf.uuids = uuids;
     return pf;
   } catch (e) {
     throw bad(`its footer does not decode (${String(e)})`);

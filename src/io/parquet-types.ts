@@ -74,3 +74,29 @@ function someType<T>(type: DataType, check: (t: DataType) => T | undefined): T |
   }
   return undefined;
 }
+
+/** The field metadata that marks a FixedSizeBinary(16) column as a UUID (Arrow's canonical extension). */
+export const UUID_EXTENSION: [string, string] = ['ARROW:extension:name', 'arrow.uuid'];
+
+/** Whether a field is a UUID column (`UUID_EXTENSION` on a FixedSizeBinary(16)). */
+export function isUuidField(f: Field): boolean {
+  return f.metadata.get(UUID_EXTENSION[0]) === UUID_EXTENSION[1] && f.type.typeId === Type.FixedSizeBinary && (f.type as { byteWidth?: number }).byteWidth === 16;
+}
+
+/**
+ * A schema whose columns named in `uuids` (the file's UUID annotations, which parquet-wasm does not
+ * report) carry `UUID_EXTENSION`, so a writer downstream can annotate them again.
+ */
+export function withUuidFields(schema: Schema, uuids: string[]): Schema {
+  if (uuids.length === 0 || !schema.fields.some((f) => uuids.includes(f.name))) return schema;
+  const fields = schema.fields.map((f) =>
+    uuids.includes(f.name) && f.type.typeId === Type.FixedSizeBinary ? new Field(f.name, f.type, f.nullable, new Map([...f.metadata, UUID_EXTENSION])) : f,
+  );
+  return new Schema(fields, schema.metadata);
+}
+
+/** A batch with `withUuidFields`'s schema (the same data). */
+export function withUuidBatch(batch: RecordBatch, uuids: string[]): RecordBatch {
+  const schema = withUuidFields(batch.schema, uuids);
+  return schema === batch.schema ? batch : new RecordBatch(schema, batch.data);
+}

@@ -1,4 +1,4 @@
-import { Schema, tableFromIPC, type RecordBatch, type Table } from 'apache-arrow';
+import { Schema, Table, tableFromIPC, type RecordBatch } from 'apache-arrow';
 import { parseTable } from 'arrow-js-ffi';
 import { stat } from 'node:fs/promises';
 import { InputError } from '../errors.js';
@@ -6,7 +6,7 @@ import { describeSplit, type ParquetSplit } from '../planner/split.js';
 import { cutBatch } from './cut-batch.js';
 import { mmapAvailable } from './mmap.js';
 import { openParquet, type ParquetFile } from './parquet-file.js';
-import { needsIpc, unreadableColumn, withDictionaryTypes, type UnreadableColumn } from './parquet-types.js';
+import { needsIpc, unreadableColumn, withDictionaryTypes, withUuidBatch, type UnreadableColumn } from './parquet-types.js';
 import { isWasmTrap, parquetWasm, parquetWasmGeneration, whileReading } from './parquet-wasm.js';
 
 /**
@@ -61,6 +61,7 @@ export async function* streamParquetSplit(split: ParquetSplit, batchRows: number
   const schema = arrowSchemaOf(handles[0]!);
   const unreadable = unreadableColumn(schema, columns);
   if (unreadable) throw unreadableError(split.file, split.rowGroups[0], unreadable);
+  const uuids = handles[0]!.uuids ?? [];
   const viaIpc = needsIpc(columns ? new Schema(schema.fields.filter((f) => columns.includes(f.name))) : schema);
   // The next row group is read while the job works on this one's batches: its bytes come off the
   // file on libuv's threads, which the worker would otherwise wait for (10M-row scan, paired runs:
@@ -87,7 +88,7 @@ export async function* streamParquetSplit(split: ParquetSplit, batchRows: number
       }
       for (const b of batches) {
         rows += b.numRows;
-        yield* cutBatch(b, batchRows);
+        yield* cutBatch(withUuidBatch(b, uuids), batchRows);
       }
     }
   } finally {
@@ -170,8 +171,8 @@ export async function readParquetHead(file: string, rows: number): Promise<{ tab
   const left = unreadableColumn(schema);
   const columns = schema.fields.map((f) => f.name).filter((n) => n !== left?.name);
   try {
-    const head = await whileReading(() => pf.read({ limit: rows, batchSize: Math.max(1, rows), columns }));
-    return { table: tableFromIPC(head.intoIPCStream()), left };
+    const head = tableFromIPC((await whileReading(() => pf.read({ limit: rows, batchSize: Math.max(1, rows), columns }))).intoIPCStream());
+    return { table: head.batches.length ? new Table(head.batches.map((b) => withUuidBatch(b, pf.uuids ?? []))) : head, left };
   } catch (e) {
     const bad = (await culprit(file, 0, columns)) ?? columns;
     const what = isWasmTrap(e) ? `the Parquet reader (parquet-wasm) crashed (WebAssembly ${e.message})` : String(e);

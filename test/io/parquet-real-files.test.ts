@@ -1,12 +1,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { tableFromArrays, tableFromIPC, tableToIPC, Type } from 'apache-arrow';
+import { Table, tableFromArrays, tableFromIPC, tableToIPC, Type } from 'apache-arrow';
 import pl from 'nodejs-polars';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine, InputError, run } from 'quiver';
 import { makePlan } from '../../dist/src/planner/plan.js';
 import { readParquetSplit } from '../../dist/src/io/read-parquet.js';
+import { tableToParquet } from '../../dist/src/io/parquet-sink.js';
 import { columnValues, sameValue, truthSql } from '../helpers/arrow-values.mjs';
 import { runCli } from '../helpers/cli.js';
 import { pageValueCount, withFooterLength } from '../helpers/parquet-corrupt.mjs';
@@ -136,6 +137,23 @@ describe('Parquet files written by DuckDB and Polars', () => {
     const inspected = await runCli(['inspect', intervalFile]);
     expect(inspected.status, inspected.stderr).toBe(0);
     expect(inspected.stdout).toMatch(/column iv is not shown/);
+  }, 60_000);
+});
+
+describe('UUID columns written back to Parquet', () => {
+  it('keep their UUID annotation through convert and the table sink, so DuckDB reads UUIDs back', async () => {
+    const out = path.join(dir, 'uuid-back.parquet');
+    const converted = await runCli(['convert', duckFile, out, '--columns', 'i32,uuid']);
+    expect(converted.status, converted.stderr).toBe(0);
+    const sink = path.join(dir, 'uuid-sink.parquet');
+    const table = new Table(await readAll(duckFile, ['uuid']));
+    writeFileSync(sink, await tableToParquet(table));
+    const want = await sql(`SELECT uuid::VARCHAR AS u FROM read_parquet('${duckFile}')`);
+    for (const file of [out, sink]) {
+      const [{ t }] = await sql(`SELECT typeof(uuid) AS t FROM read_parquet('${file}') LIMIT 1`);
+      expect(t, file).toBe('UUID');
+      expect(await sql(`SELECT uuid::VARCHAR AS u FROM read_parquet('${file}')`)).toEqual(want);
+    }
   }, 60_000);
 });
 
