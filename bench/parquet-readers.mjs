@@ -315,7 +315,6 @@ async function types() {
   const files = await typeFiles();
   const table = {};
   for (const [fname, file] of Object.entries(files)) {
-    const cols = (await sql(`SELECT name FROM parquet_schema('${file}') WHERE name <> 'duckdb_schema' AND name <> 'schema'`)).map((r) => r.name);
     const top = fname.startsWith('DuckDB') ? Object.keys(DUCK_TYPES) : POLARS_TYPES;
     const truth = {};
     for (const c of top) {
@@ -337,7 +336,6 @@ async function types() {
         (table[fname][r.column] ??= {})[reader] = cell;
       }
     }
-    void cols;
   }
   const corrupt = {};
   for (const [name, file] of Object.entries(await corruptFiles())) {
