@@ -9,7 +9,8 @@ import { compressedLayout, decompressedHead } from '../planner/compressed.js';
 import { readCsvLayout, splitCsvFile, type CsvLayout } from '../planner/csv.js';
 import { expandInputs, type InputFile } from '../planner/inputs.js';
 import { readNdjsonLayout, splitNdjsonFile, type NdjsonLayout } from '../planner/ndjson.js';
-import { openParquet, readParquetLayout } from '../planner/parquet.js';
+import { readParquetLayout } from '../planner/parquet.js';
+import { readParquetHead } from '../io/read-parquet.js';
 import { formatSize } from '../util/size.js';
 import type { Split } from '../planner/split.js';
 import { readSplit, streamSplit } from '../worker/read-split.js';
@@ -47,12 +48,9 @@ export async function inspectFile(f: InputFile, flags: FormatFlags, limit: numbe
     out.push(`rows      ${l.rows.toLocaleString('en-US')} (exact)`, `row groups ${l.rowGroups.length}: ${l.rowGroups.slice(0, 8).map((g) => `${g.rows.toLocaleString('en-US')} rows/${formatSize(g.bytes)}`).join(', ')}${l.rowGroups.length > 8 ? ', …' : ''}`);
     if (l.createdBy) out.push(`written by ${l.createdBy}`);
     out.push(...schemaLines(l.schema));
-    const pf = await openParquet(f.path);
-    try {
-      first = tableFromIPC((await pf.read({ limit, batchSize: limit })).intoIPCStream());
-    } finally {
-      pf.free();
-    }
+    const head = await readParquetHead(f.path, limit);
+    if (head.left) out.push(`column ${head.left.name} is not shown: ${head.left.why}`);
+    first = head.table;
   } else if (f.format === 'csv' || f.format === 'ndjson') {
     const l = (f.codec ? await compressedLayout(f, formatOptions.csv ?? {}, formatOptions.columns ?? {}) : f.format === 'csv' ? await readCsvLayout(f.path, f.bytes, formatOptions.csv, formatOptions.columns) : await readNdjsonLayout(f.path, f.bytes, formatOptions.columns)) as CsvLayout | NdjsonLayout;
     out.push(`rows      ~${l.estimatedRows.toLocaleString('en-US')} (estimated from ${l.sampleRows.toLocaleString('en-US')} sampled rows)`);

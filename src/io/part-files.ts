@@ -9,7 +9,7 @@ import {
 } from 'apache-arrow';
 import { InputError } from '../errors.js';
 import { batchToCsv, batchToNdjson, csvHeader } from './batch-text.js';
-import { PARQUET_ROW_GROUP_ROWS } from './parquet-sink.js';
+import { annotateParquetFile, PARQUET_ROW_GROUP_ROWS } from './parquet-sink.js';
 
 /**
  * Part files: how a parallel job writes a large result as it is produced. Each task appends its
@@ -185,4 +185,5 @@ export async function writeParquetStream(batches: Iterable<RecordBatch>, file: s
   });
   const bytes = await pq.transformParquetStream(source, props);
   await pipeline(Readable.fromWeb(bytes as never), createWriteStream(file));
+  await annotateParquetFile(file, first.value.schema);
 }

@@ -1,16 +1,13 @@
-import type { RecordBatch } from 'apache-arrow';
+import { Schema, Table, tableFromIPC, type RecordBatch } from 'apache-arrow';
 import { parseTable } from 'arrow-js-ffi';
 import { stat } from 'node:fs/promises';
 import { InputError } from '../errors.js';
-import { openParquet } from '../planner/parquet.js';
 import { describeSplit, type ParquetSplit } from '../planner/split.js';
 import { cutBatch } from './cut-batch.js';
 import { mmapAvailable } from './mmap.js';
-
-type ParquetFile = Awaited<ReturnType<typeof openParquet>>;
-
-/** parquet-wasm's WebAssembly memory, where a read leaves its Arrow buffers. */
-const wasmMemory = async () => (await import('parquet-wasm/node')).wasmMemory();
+import { openParquet, type ParquetFile } from './parquet-file.js';
+import { needsIpc, unreadableColumn, withDictionaryTypes, withUuidBatch, type UnreadableColumn } from './parquet-types.js';
+import { isWasmTrap, parquetWasm, parquetWasmGeneration, whileReading } from './parquet-wasm.js';
 
 /**
  * Open Parquet files of this worker (the footer is parsed once per file, not once per task), by path,
@@ -18,16 +15,19 @@ const wasmMemory = async () => (await import('parquet-wasm/node')).wasmMemory();
  * not read through the old file's handle. Two handles a file: `streamParquetSplit` reads the next row
  * group on one while the job works on the other's batches.
  */
-const open = new Map<string, { version: string; files: Promise<ParquetFile[]> }>();
+const open = new Map<string, { version: string; generation: number; files: Promise<ParquetFile[]> }>();
 const MAX_OPEN = 8;
 
-const free = (files: Promise<ParquetFile[]>) => void files.then((fs) => fs.forEach((f) => f.free()), () => undefined);
+const free = (files: Promise<ParquetFile[]>) =>
+  void files.then((fs) => fs.forEach((f) => f.generation === parquetWasmGeneration() && f.free()), () => undefined);
 
 async function parquetFiles(file: string): Promise<ParquetFile[]> {
+  parquetWasm(); // instantiated first, so the generation recorded below is the handles' own
   const st = await stat(file);
   const version = `${st.size}:${st.mtimeMs}:${st.ino}`;
   const known = open.get(file);
-  if (known?.version === version) return known.files;
+  // Handles opened under a parquet-wasm instance that trapped since are dead, like the instance.
+  if (known?.version === version && known.generation === parquetWasmGeneration()) return known.files;
   // This path's older version goes, or else the oldest file while there are too many.
   const gone = known ? file : open.size >= MAX_OPEN ? open.keys().next().value! : undefined;
   if (gone !== undefined) {
@@ -37,7 +37,7 @@ async function parquetFiles(file: string): Promise<ParquetFile[]> {
   const mapped = mmapAvailable();
   const files = Promise.all([openParquet(file, mapped), openParquet(file, mapped)]);
   files.catch(() => open.get(file)?.files === files && open.delete(file));
-  open.set(file, { version, files });
+  open.set(file, { version, generation: parquetWasmGeneration(), files });
   return files;
 }
 
@@ -58,11 +58,16 @@ async function parquetFiles(file: string): Promise<ParquetFile[]> {
 export async function* streamParquetSplit(split: ParquetSplit, batchRows: number, columns?: string[]): AsyncGenerator<RecordBatch> {
   const handles = await parquetFiles(split.file);
   const groups = split.rowGroups;
+  const schema = arrowSchemaOf(handles[0]!);
+  const unreadable = unreadableColumn(schema, columns);
+  if (unreadable) throw unreadableError(split.file, split.rowGroups[0], unreadable);
+  const uuids = handles[0]!.uuids ?? [];
+  const viaIpc = needsIpc(columns ? new Schema(schema.fields.filter((f) => columns.includes(f.name))) : schema);
   // The next row group is read while the job works on this one's batches: its bytes come off the
   // file on libuv's threads, which the worker would otherwise wait for (10M-row scan, paired runs:
   // 2 workers 702-757 -> 687-734 ms; 1 worker unchanged).
   const read = (k: number) => {
-    const pending = handles[k % 2]!.read({ rowGroups: [groups[k]!], columns, batchSize: batchRows });
+    const pending = whileReading(() => handles[k % 2]!.read({ rowGroups: [groups[k]!], columns, batchSize: batchRows }));
     pending.catch(() => undefined); // its error is reported when its turn comes, not as unhandled now
     return pending;
   };
@@ -75,22 +80,15 @@ export async function* streamParquetSplit(split: ParquetSplit, batchRows: number
       try {
         const table = await next!;
         next = k + 1 < groups.length ? read(k + 1) : undefined;
-        const ffi = table.intoFFI();
-        try {
-          // Copied (the last argument): the next read reuses and may grow WebAssembly memory.
-          batches = parseTable((await wasmMemory()).buffer, ffi.arrayAddrs(), ffi.schemaAddr(), true).batches;
-        } finally {
-          ffi.drop();
-        }
+        batches = viaIpc ? tableFromIPC(table.intoIPCStream()).batches : batchesOf(table);
       } catch (e) {
-        const cols = columns ? ` (columns ${columns.join(', ')})` : '';
-        throw new InputError(`${describeSplit(split)}: row group ${group} does not decode${cols}: ${String(e)}; the file may be corrupt or truncated`, {
-          location: { file: split.file, rowGroup: group, expected: 'Parquet row group data' },
-        });
+        next = undefined; // after a trap the instance is gone, and with it any read still pending
+        const names = columns ?? schema.fields.map((f) => f.name);
+        throw rowGroupError(split, group, (await culprit(split.file, group, names)) ?? names, e);
       }
       for (const b of batches) {
         rows += b.numRows;
-        yield* cutBatch(b, batchRows);
+        yield* cutBatch(withUuidBatch(b, uuids), batchRows);
       }
     }
   } finally {
@@ -99,6 +97,91 @@ export async function* streamParquetSplit(split: ParquetSplit, batchRows: number
   }
   if (rows !== split.rows) {
     throw new InputError(`${describeSplit(split)}: decoded ${rows} rows, the footer says ${split.rows}; the file may be corrupt`, { location: { file: split.file, rowGroup: split.rowGroups[0] } });
+  }
+}
+
+/** A row group's columns copied out of WebAssembly memory through the C Data Interface. */
+function batchesOf(table: Awaited<ReturnType<ParquetFile['read']>>): RecordBatch[] {
+  const ffi = table.intoFFI();
+  try {
+    // Copied (the last argument): the next read reuses and may grow WebAssembly memory.
+    return parseTable(parquetWasm().wasmMemory().buffer, ffi.arrayAddrs(), ffi.schemaAddr(), true).batches.map(withDictionaryTypes);
+  } finally {
+    ffi.drop();
+  }
+}
+
+/** A row group that does not decode: which file, row group and columns, and whether parquet-wasm trapped. */
+function rowGroupError(split: ParquetSplit, group: number, columns: string[], e: unknown): InputError {
+  const what = isWasmTrap(e)
+    ? `the Parquet reader (parquet-wasm) crashed (WebAssembly ${e.message}) decoding column${columns.length === 1 ? '' : 's'} ${columns.join(', ')}`
+    : `column${columns.length === 1 ? '' : 's'} ${columns.join(', ')} do${columns.length === 1 ? 'es' : ''} not decode: ${String(e)}`;
+  const fix = columns.length > 1 ? `; the file may be corrupt or truncated, or one of these columns has a layout the reader cannot decode (leave it out with --columns to find which)` : '; the file may be corrupt or truncated';
+  return new InputError(`${describeSplit(split)}: row group ${group}: ${what}${fix}`, {
+    cause: e,
+    location: { file: split.file, rowGroup: group, column: columns.length === 1 ? columns[0] : undefined, expected: 'Parquet row group data' },
+  });
+}
+
+/**
+ * Which one of several columns fails to decode in a row group, read one at a time on a fresh handle,
+ * so the error can name it; undefined when they all read alone (or there is only one). It runs only
+ * after a failure, and a trap is caught like any other failure.
+ */
+async function culprit(file: string, group: number, columns: string[]): Promise<string[] | undefined> {
+  if (columns.length < 2) return undefined;
+  for (const column of columns) {
+    try {
+      const pf = await openParquet(file, false);
+      try {
+        (await whileReading(() => pf.read({ rowGroups: [group], columns: [column] }))).free();
+      } finally {
+        if (pf.generation === parquetWasmGeneration()) pf.free();
+      }
+    } catch {
+      return [column];
+    }
+  }
+  return undefined;
+}
+
+function unreadableError(file: string, rowGroup: number | undefined, c: UnreadableColumn): InputError {
+  return new InputError(`${file}: column ${c.name} (${c.type}) cannot be read: ${c.why}; leave it out with --columns (the other columns read as usual)`, {
+    location: { file, rowGroup, column: c.name, expected: 'a column type quiver reads from Parquet', found: c.type },
+  });
+}
+
+const schemas = new WeakMap<ParquetFile, Schema>();
+
+/** A handle's schema as an Arrow JS schema (decoded once per handle). */
+function arrowSchemaOf(pf: ParquetFile): Schema {
+  let schema = schemas.get(pf);
+  if (!schema) schemas.set(pf, (schema = tableFromIPC(pf.schema().intoIPCStream()).schema));
+  return schema;
+}
+
+/**
+ * The first `rows` rows of a Parquet file, for `quiver inspect`: every column it can read (`left`
+ * names the first it cannot, which is shown in the schema but not in the rows), and a trap or an
+ * undecodable column is an InputError naming the file and the column, as in a task.
+ */
+export async function readParquetHead(file: string, rows: number): Promise<{ table: Table; left?: UnreadableColumn }> {
+  const pf = await openParquet(file);
+  const schema = arrowSchemaOf(pf);
+  const left = unreadableColumn(schema);
+  const columns = schema.fields.map((f) => f.name).filter((n) => n !== left?.name);
+  try {
+    const head = tableFromIPC((await whileReading(() => pf.read({ limit: rows, batchSize: Math.max(1, rows), columns }))).intoIPCStream());
+    return { table: head.batches.length ? new Table(head.batches.map((b) => withUuidBatch(b, pf.uuids ?? []))) : head, left };
+  } catch (e) {
+    const bad = (await culprit(file, 0, columns)) ?? columns;
+    const what = isWasmTrap(e) ? `the Parquet reader (parquet-wasm) crashed (WebAssembly ${e.message})` : String(e);
+    throw new InputError(`${file}: row group 0: column${bad.length === 1 ? '' : 's'} ${bad.join(', ')} do${bad.length === 1 ? 'es' : ''} not decode: ${what}; the file may be corrupt or truncated`, {
+      cause: e,
+      location: { file, rowGroup: 0, column: bad.length === 1 ? bad[0] : undefined },
+    });
+  } finally {
+    if (pf.generation === parquetWasmGeneration()) pf.free();
   }
 }
 

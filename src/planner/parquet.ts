@@ -1,9 +1,6 @@
-import { openAsBlob } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { tableFromIPC, type Schema } from 'apache-arrow';
-import { InputError } from '../errors.js';
-import { readRange } from '../io/file-range.js';
-import { mapRange } from '../io/mmap.js';
+import { openParquet } from '../io/parquet-file.js';
+import { withUuidFields } from '../io/parquet-types.js';
 import type { ParquetSplit } from './split.js';
 import { rememberedLayout } from './layout-cache.js';
 
@@ -17,46 +14,6 @@ export interface ParquetLayout {
   createdBy?: string;
 }
 
-/**
- * Opens a Parquet file with parquet-wasm, turning its errors into an InputError that names the file.
- * `mapped` reads it through memory mappings (`mappedBlob`) rather than a Node Blob.
- */
-export async function openParquet(file: string, mapped = false) {
-  const { ParquetFile } = await import('parquet-wasm/node');
-  const fh = await open(file, 'r');
-  try {
-    const { size } = await fh.stat();
-    const head = await readRange(fh, 0, 4);
-    const tail = await readRange(fh, Math.max(0, size - 4), 4);
-    const bad = (what: string) => new InputError(`${file} is not a valid Parquet file: ${what}`);
-    if (size < 12 || head.toString('latin1') !== 'PAR1') throw bad('it does not start with the PAR1 magic bytes');
-    if (tail.toString('latin1') !== 'PAR1') throw bad(`it does not end with the PAR1 magic bytes (truncated? it has ${size} bytes)`);
-    try {
-      return await ParquetFile.fromFile(mapped ? (mappedBlob(file, size) as unknown as Blob) : await openAsBlob(file));
-    } catch (e) {
-      throw bad(`its footer does not decode (${String(e)})`);
-    }
-  } finally {
-    await fh.close();
-  }
-}
-
-/**
- * The part of Blob that parquet-wasm reads a file through (`size`, and `slice(start, end).arrayBuffer()`
- * per column chunk), over memory mappings: each slice is a mapping of exactly its bytes, which
- * parquet-wasm copies into WebAssembly memory on this thread. A Node Blob reads the bytes on libuv's
- * threads, which at 2 workers compete with the workers for the cores while the worker waits for them.
- */
-function mappedBlob(file: string, size: number) {
-  return {
-    size,
-    slice(start = 0, end = size) {
-      const from = Math.min(start, size);
-      return { arrayBuffer: async () => mapRange(file, from, Math.max(0, Math.min(end, size) - from))!.buffer };
-    },
-  };
-}
-
 /** Reads a Parquet file's footer: schema and row groups. */
 export function readParquetLayout(file: string, bytes: number): Promise<ParquetLayout> {
   return rememberedLayout('parquet', file, bytes, () => readParquetFooter(file, bytes));
@@ -67,7 +24,7 @@ async function readParquetFooter(file: string, bytes: number): Promise<ParquetLa
   try {
     const meta = pf.metadata();
     const rowGroups = meta.rowGroups().map((g) => ({ rows: g.numRows(), bytes: g.compressedSize() }));
-    const schema = tableFromIPC(pf.schema().intoIPCStream()).schema;
+    const schema = withUuidFields(tableFromIPC(pf.schema().intoIPCStream()).schema, pf.uuids ?? []);
     return { file, bytes, schema, rowGroups, rows: rowGroups.reduce((n, g) => n + g.rows, 0), createdBy: meta.fileMetadata().createdBy() };
   } finally {
     pf.free();

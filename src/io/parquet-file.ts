@@ -1,0 +1,110 @@
+import { openAsBlob } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { InputError } from '../errors.js';
+import { readRange } from './file-range.js';
+import { mapRange } from './mmap.js';
+import { parquetWasm, parquetWasmGeneration, whileReading } from './parquet-wasm.js';
+import { arrowSchemaPatch } from './parquet-footer.js';
+import { uuidColumns } from './parquet-thrift.js';
+
+/** An open parquet-wasm file handle. */
+export type ParquetFile = Awaited<ReturnType<ReturnType<typeof parquetWasm>['ParquetFile']['fromFile']>> & {
+  /** The parquet-wasm instance it was opened under (`parquetWasmGeneration`); after a trap it is dead. */
+  generation?: number;
+  /** Top-level columns the footer annotates as UUID (parquet-wasm reads them as plain FixedSizeBinary(16)). */
+  uuids?: string[];
+};
+
+/** The part of Blob that parquet-wasm reads a file through. */
+interface BlobLike {
+  size: number;
+  slice(start?: number, end?: number): { arrayBuffer(): Promise<ArrayBuffer> };
+}
+
+/**
+ * Opens a Parquet file with parquet-wasm, turning its errors into an InputError that names the file.
+ * `mapped` reads it through memory mappings (`mappedBlob`) rather than a Node Blob.
+ *
+ * The footer's length is checked against the file before parquet-wasm sees it (a length of −1 made it
+ * trap), and an embedded Arrow schema with types parquet-wasm 0.8 cannot build (Polars writes
+ * Categorical as Dictionary<UInt32, Utf8View>, which made it trap) is replaced by one with the same
+ * columns in layouts it can (`arrowSchemaPatch`), served as the file's footer by the Blob it reads.
+ */
+export async function openParquet(file: string, mapped = false): Promise<ParquetFile> {
+  const fh = await open(file, 'r');
+  let body: number;
+  let footer: Buffer;
+  const bad = (what: string) => new InputError(`${file} is not a valid Parquet file: ${what}`, { location: { file, expected: 'a Parquet footer' } });
+  let size: number;
+  try {
+    size = (await fh.stat()).size;
+    const head = await readRange(fh, 0, 4);
+    const tail = await readRange(fh, Math.max(0, size - 8), 8);
+    if (size < 12 || head.toString('latin1') !== 'PAR1') throw bad('it does not start with the PAR1 magic bytes');
+    if (tail.subarray(4).toString('latin1') !== 'PAR1') throw bad(`it does not end with the PAR1 magic bytes (truncated? it has ${size} bytes)`);
+    const length = tail.readUInt32LE(0);
+    if (length === 0 || length > size - 12) throw bad(`its footer length ${length} does not fit in its ${size} bytes (corrupt or truncated?)`);
+    body = size - 8 - length;
+    footer = await readRange(fh, body, length);
+  } finally {
+    await fh.close();
+  }
+  let patch: Uint8Array | undefined;
+  let uuids: string[];
+  try {
+    patch = arrowSchemaPatch(footer);
+    uuids = uuidColumns(footer);
+  } catch (e) {
+    throw bad(`its footer does not decode (${String(e)})`);
+  }
+  const whole: BlobLike = mapped ? mappedBlob(file, size) : ((await openAsBlob(file)) as unknown as BlobLike);
+  const blob = patch ? withFooter(whole, body, patch) : whole;
+  try {
+    const pf: ParquetFile = await whileReading(() => parquetWasm().ParquetFile.fromFile(blob as unknown as Blob));
+    pf.generation = parquetWasmGeneration();
+    pf.uuids = uuids;
+    return pf;
+  } catch (e) {
+    throw bad(`its footer does not decode (${String(e)})`);
+  }
+}
+
+/**
+ * Memory mappings as the Blob parquet-wasm reads (`size`, and `slice(start, end).arrayBuffer()` per
+ * column chunk): each slice is a mapping of exactly its bytes, which parquet-wasm copies into
+ * WebAssembly memory on this thread. A Node Blob reads the bytes on libuv's threads, which at 2
+ * workers compete with the workers for the cores while the worker waits for them.
+ */
+function mappedBlob(file: string, size: number): BlobLike {
+  return {
+    size,
+    slice(start = 0, end = size) {
+      const from = Math.min(start, size);
+      return { arrayBuffer: async () => mapRange(file, from, Math.max(0, Math.min(end, size) - from))!.buffer as ArrayBuffer };
+    },
+  };
+}
+
+/** The file's first `body` bytes followed by `footer` (a replacement footer, its length and PAR1). */
+function withFooter(whole: BlobLike, body: number, footer: Uint8Array): BlobLike {
+  const tail = new Uint8Array(footer.length + 8);
+  tail.set(footer);
+  new DataView(tail.buffer).setUint32(footer.length, footer.length, true);
+  tail.set([0x50, 0x41, 0x52, 0x31], footer.length + 4);
+  const size = body + tail.length;
+  return {
+    size,
+    slice(start = 0, end = size) {
+      return {
+        async arrayBuffer() {
+          const from = Math.max(0, Math.min(start, size));
+          const to = Math.max(from, Math.min(end, size));
+          const out = new Uint8Array(to - from);
+          if (from < body) out.set(new Uint8Array(await whole.slice(from, Math.min(to, body)).arrayBuffer()));
+          if (to > body) out.set(tail.subarray(Math.max(0, from - body), to - body), Math.max(0, body - from));
+          return out.buffer;
+        },
+      };
+    },
+  };
+}

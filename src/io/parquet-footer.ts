@@ -1,0 +1,77 @@
+import { Binary, Dictionary, Field, Schema, Table, tableFromIPC, tableToIPC, Type, Utf8, type DataType } from 'apache-arrow';
+
+/** The key under which Arrow writers (arrow-rs, pyarrow, Polars) store the Arrow schema in a Parquet footer. */
+const ARROW_SCHEMA = Buffer.from('ARROW:schema', 'latin1');
+
+/**
+ * A replacement for a Parquet footer (its Thrift bytes) whose embedded Arrow schema has types
+ * parquet-wasm 0.8 cannot build, or undefined when the footer is fine as it is.
+ *
+ * Polars writes a Categorical (and Enum) column as a Parquet string column with a dictionary page, and
+ * records Dictionary<UInt32, Utf8View> in the embedded Arrow schema; strings as Utf8View too. Asked for
+ * a view type, parquet-wasm's arrow-rs panics (a WebAssembly trap). The same schema with Utf8 in place
+ * of Utf8View and Binary in place of BinaryView reads the same values into layouts it has, and keeps
+ * the rest of the schema (time zones, Durations, the dictionary encoding) that Parquet's own types lose.
+ *
+ * The footer is Thrift compact: the schema is the value of a key-value pair, a length-prefixed string
+ * `ARROW:schema` followed by the value's field header (0x18), a varint length and base64 text. Only
+ * that value and its length change; everything in a footer after it is relative, so nothing else moves.
+ */
+export function arrowSchemaPatch(footer: Uint8Array): Uint8Array | undefined {
+  const bytes = Buffer.from(footer.buffer, footer.byteOffset, footer.byteLength);
+  const key = bytes.indexOf(ARROW_SCHEMA);
+  if (key < 0 || bytes[key + ARROW_SCHEMA.length] !== 0x18) return undefined;
+  const start = key + ARROW_SCHEMA.length + 1;
+  let length = 0;
+  let at = start;
+  for (let shift = 0; at < bytes.length; shift += 7) {
+    const b = bytes[at++]!;
+    length += (b & 0x7f) * 2 ** shift;
+    if (!(b & 0x80)) break;
+  }
+  if (at + length > bytes.length) throw new Error(`its length ${length} runs past the footer`);
+  const schema = schemaFromBase64(bytes.subarray(at, at + length).toString('latin1'));
+  const fields = schema.fields.map(withoutViews);
+  if (fields.every((f, i) => f === schema.fields[i])) return undefined;
+  const value = Buffer.from(schemaToBase64(new Schema(fields, schema.metadata)), 'latin1');
+  return Buffer.concat([bytes.subarray(0, start), varint(value.length), value, bytes.subarray(at + length)]);
+}
+
+function schemaFromBase64(text: string): Schema {
+  const message = Buffer.from(text, 'base64');
+  // An IPC stream is the schema message and an end-of-stream marker.
+  return tableFromIPC(Buffer.concat([message, Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0])])).schema;
+}
+
+function schemaToBase64(schema: Schema): string {
+  const stream = tableToIPC(new Table(schema), 'stream');
+  return Buffer.from(stream.subarray(0, stream.length - 8)).toString('base64');
+}
+
+/** The field with Utf8View → Utf8 and BinaryView → Binary, at any depth; the same object if none. */
+function withoutViews(field: Field): Field {
+  const type = typeWithoutViews(field.type);
+  return type === field.type ? field : new Field(field.name, type, field.nullable, field.metadata);
+}
+
+function typeWithoutViews(type: DataType): DataType {
+  if (type.typeId === Type.Utf8View) return new Utf8();
+  if (type.typeId === Type.BinaryView) return new Binary();
+  if (type instanceof Dictionary) {
+    const values = typeWithoutViews(type.dictionary);
+    return values === type.dictionary ? type : new Dictionary(values, type.indices, type.id, type.isOrdered);
+  }
+  const children = type.children as Field[] | undefined;
+  if (!children?.length) return type;
+  const fields = children.map(withoutViews);
+  if (fields.every((f, i) => f === children[i])) return type;
+  const copy = Object.create(Object.getPrototypeOf(type) as object) as DataType;
+  return Object.assign(copy, type, { children: fields });
+}
+
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  for (; n >= 0x80; n = Math.floor(n / 0x80)) out.push((n & 0x7f) | 0x80);
+  out.push(n);
+  return Buffer.from(out);
+}

@@ -1,0 +1,190 @@
+/**
+ * Just enough of Thrift's compact protocol to find a Parquet footer's schema elements and rewrite
+ * one: parquet-wasm neither reports a column's logical type nor writes UUID's, so quiver reads and
+ * adds that annotation itself (`uuidColumns`, `withUuidAnnotations`).
+ */
+
+// Compact protocol type ids.
+const BOOL_TRUE = 1;
+const BOOL_FALSE = 2;
+const BYTE = 3;
+const DOUBLE = 7;
+const BINARY = 8;
+const LIST = 9;
+const SET = 10;
+const MAP = 11;
+const STRUCT = 12;
+/** Parquet's physical type FIXED_LEN_BYTE_ARRAY, and LogicalType's UUID member. */
+const FIXED_LEN_BYTE_ARRAY = 7;
+const LOGICAL_UUID = 14;
+
+interface FieldBytes {
+  id: number;
+  type: number;
+  /** Where the field's value starts and ends (empty for a boolean, held in its header). */
+  value: [number, number];
+}
+
+/** One SchemaElement of the footer: where it is, its fields, and what quiver needs of them. */
+interface SchemaElement {
+  start: number;
+  end: number;
+  fields: FieldBytes[];
+  name: string;
+  type?: number;
+  typeLength?: number;
+  children: number;
+  uuid: boolean;
+}
+
+class ThriftReader {
+  at = 0;
+  constructor(readonly bytes: Uint8Array) {}
+
+  byte(): number {
+    if (this.at >= this.bytes.length) throw new Error('the footer ends inside a Thrift value');
+    return this.bytes[this.at++]!;
+  }
+
+  varint(): number {
+    let n = 0;
+    for (let shift = 0; shift < 64; shift += 7) {
+      const b = this.byte();
+      n += (b & 0x7f) * 2 ** shift;
+      if (!(b & 0x80)) return n;
+    }
+    throw new Error('a Thrift varint longer than 10 bytes');
+  }
+
+  zigzag(): number {
+    const n = this.varint();
+    return n % 2 ? -(n + 1) / 2 : n / 2;
+  }
+
+  /** A struct's fields, the reader left after its stop byte. */
+  struct(): FieldBytes[] {
+    const fields: FieldBytes[] = [];
+    for (let last = 0; ; ) {
+      const header = this.byte();
+      if (header === 0) return fields;
+      const type = header & 0x0f;
+      const id = header >> 4 ? last + (header >> 4) : this.zigzag();
+      const start = this.at;
+      if (type !== BOOL_TRUE && type !== BOOL_FALSE) this.skip(type);
+      fields.push({ id, type, value: [start, this.at] });
+      last = id;
+    }
+  }
+
+  skip(type: number): void {
+    if (type === BOOL_TRUE || type === BOOL_FALSE || type === BYTE) this.at += 1;
+    else if (type === DOUBLE) this.at += 8;
+    else if (type === BINARY) {
+      const length = this.varint(); // read first: `this.at += this.varint()` would add to the old position
+      this.at += length;
+    }
+    else if (type === LIST || type === SET) {
+      const header = this.byte();
+      const size = header >> 4 === 15 ? this.varint() : header >> 4;
+      for (let i = 0; i < size; i++) this.skip(header & 0x0f);
+    } else if (type === MAP) {
+      const size = this.varint();
+      const kinds = size ? this.byte() : 0;
+      for (let i = 0; i < size; i++) (this.skip(kinds >> 4), this.skip(kinds & 0x0f));
+    } else if (type === STRUCT) this.struct();
+    else if (type >= 4 && type <= 6) this.varint();
+    else throw new Error(`unknown Thrift type ${type}`);
+    if (this.at > this.bytes.length) throw new Error('the footer ends inside a Thrift value');
+  }
+}
+
+/** The footer's schema elements, in order (the root first). */
+function schemaElements(footer: Uint8Array): SchemaElement[] {
+  const r = new ThriftReader(footer);
+  for (let last = 0; ; ) {
+    const header = r.byte();
+    if (header === 0) throw new Error('the footer has no schema');
+    const type = header & 0x0f;
+    const id = header >> 4 ? last + (header >> 4) : r.zigzag();
+    last = id;
+    if (id !== 2 || type !== LIST) {
+      if (type !== BOOL_TRUE && type !== BOOL_FALSE) r.skip(type);
+      continue;
+    }
+    const list = r.byte();
+    const size = list >> 4 === 15 ? r.varint() : list >> 4;
+    const elements: SchemaElement[] = [];
+    for (let i = 0; i < size; i++) {
+      const start = r.at;
+      const fields = r.struct();
+      const int = (fid: number) => {
+        const f = fields.find((x) => x.id === fid);
+        return f ? new ThriftReader(footer.subarray(f.value[0], f.value[1])).zigzag() : undefined;
+      };
+      const name = fields.find((f) => f.id === 4);
+      const logical = fields.find((f) => f.id === 10);
+      const uuid = logical ? new ThriftReader(footer.subarray(logical.value[0], logical.value[1])).struct().some((f) => f.id === LOGICAL_UUID) : false;
+      elements.push({ start, end: r.at, fields, name: name ? text(footer.subarray(name.value[0], name.value[1])) : '', type: int(1), typeLength: int(2), children: int(5) ?? 0, uuid });
+    }
+    return elements;
+  }
+}
+
+/** A Thrift binary value (a varint length, then UTF-8 bytes) as text. */
+function text(value: Uint8Array): string {
+  const r = new ThriftReader(value);
+  const n = r.varint();
+  return Buffer.from(value.subarray(r.at, r.at + n)).toString('utf8');
+}
+
+/** The root's direct children (top-level columns), skipping the subtrees of nested ones. */
+function topLevel(elements: SchemaElement[]): SchemaElement[] {
+  const out: SchemaElement[] = [];
+  const subtree = (i: number): number => {
+    let end = i + 1;
+    for (let c = 0; c < elements[i]!.children; c++) end = subtree(end);
+    return end;
+  };
+  for (let i = 1; i < elements.length; i = subtree(i)) out.push(elements[i]!);
+  return out;
+}
+
+/** Names of the top-level columns a Parquet footer annotates as UUID. */
+export function uuidColumns(footer: Uint8Array): string[] {
+  return topLevel(schemaElements(footer))
+    .filter((e) => e.uuid)
+    .map((e) => e.name);
+}
+
+/**
+ * The footer with the UUID annotation added to the top-level 16-byte FIXED_LEN_BYTE_ARRAY columns
+ * named in `names` that have no logical type yet (undefined when there are none). An element is
+ * written again with long-form field headers (each field id in full), so a field can be added
+ * whatever ids come before it; nothing else in the footer moves relative to anything.
+ */
+export function withUuidAnnotations(footer: Uint8Array, names: string[]): Uint8Array | undefined {
+  const wanted = new Set(names);
+  const targets = topLevel(schemaElements(footer)).filter(
+    (e) => wanted.has(e.name) && e.type === FIXED_LEN_BYTE_ARRAY && e.typeLength === 16 && !e.fields.some((f) => f.id === 10),
+  );
+  if (targets.length === 0) return undefined;
+  const parts: Uint8Array[] = [];
+  let at = 0;
+  for (const e of targets) {
+    parts.push(footer.subarray(at, e.start));
+    for (const f of e.fields) parts.push(Uint8Array.of(f.type, ...zigzagVarint(f.id)), footer.subarray(f.value[0], f.value[1]));
+    // logicalType (field 10, a struct): LogicalType { UUID (member 14): UUIDType {} }.
+    parts.push(Uint8Array.of(STRUCT, ...zigzagVarint(10), (LOGICAL_UUID << 4) | STRUCT, 0, 0, 0));
+    at = e.end;
+  }
+  parts.push(footer.subarray(at));
+  return Buffer.concat(parts);
+}
+
+function zigzagVarint(n: number): number[] {
+  let z = n >= 0 ? 2 * n : -2 * n - 1;
+  const out: number[] = [];
+  for (; z >= 0x80; z = Math.floor(z / 0x80)) out.push((z & 0x7f) | 0x80);
+  out.push(z);
+  return out;
+}

@@ -1,0 +1,96 @@
+import { createRequire } from 'node:module';
+
+/** parquet-wasm's Node build: its classes and functions, bound to one WebAssembly instance. */
+export type ParquetWasm = typeof import('parquet-wasm/node');
+
+const require = createRequire(import.meta.url);
+let current: ParquetWasm | undefined;
+let generation = 0;
+
+/**
+ * The parquet-wasm instance this thread reads with. A panic inside the Rust code aborts as a
+ * WebAssembly trap (`RuntimeError: unreachable`) that leaves the instance's memory and borrow flags
+ * wherever it stopped, so after a trap the instance is never used again: `discardParquetWasm` drops
+ * it and the next call instantiates a fresh one (the module is CommonJS and instantiates its
+ * WebAssembly when it is required, so clearing it from require's cache gives a new instance).
+ */
+export function parquetWasm(): ParquetWasm {
+  if (!current) {
+    const file = require.resolve('parquet-wasm/node');
+    delete require.cache[file];
+    current = require(file) as ParquetWasm;
+    generation++;
+  }
+  return current;
+}
+
+/** Which instance `parquetWasm` gives now: handles opened under an older one must not be used. */
+export function parquetWasmGeneration(): number {
+  return generation;
+}
+
+/** Drops the current instance after a trap (see `parquetWasm`). */
+export function discardParquetWasm(): void {
+  current = undefined;
+}
+
+/** True for a WebAssembly trap (`unreachable`, out-of-bounds access …) rather than a Rust error. */
+export function isWasmTrap(e: unknown): e is Error {
+  return e instanceof WebAssembly.RuntimeError;
+}
+
+const traps = new Set<(e: Error) => void>();
+
+/**
+ * parquet-wasm decodes inside promise callbacks of its own (a Blob slice's `arrayBuffer()` resolving
+ * polls the Rust future), so a trap there is thrown in a callback nobody awaits: the read's promise
+ * never settles and the trap surfaces as an unhandled rejection or an uncaught exception. In a worker,
+ * threads.js catches those and only posts them to a listener quiver does not have, so the task waited
+ * forever at 0% CPU (a Polars Categorical column; a corrupt page header). A read raced against
+ * `whileReading` fails with the trap instead. The listeners are there only while a read is pending and
+ * act only on WebAssembly traps; anything else is left to the process's other listeners, or to Node's
+ * default.
+ */
+const onStray = (event: 'uncaughtException' | 'unhandledRejection') => (e: unknown) => {
+  if (isWasmTrap(e) && traps.size > 0) {
+    discardParquetWasm();
+    for (const fail of [...traps]) fail(e);
+    return;
+  }
+  // Alone, these listeners would swallow every other error: step aside and give it back to Node.
+  if (process.listenerCount(event) === 1) {
+    stopListening();
+    process.nextTick(() => {
+      throw e;
+    });
+  }
+};
+const listeners = { uncaughtException: onStray('uncaughtException'), unhandledRejection: onStray('unhandledRejection') };
+let listening = false;
+
+function stopListening(): void {
+  process.off('uncaughtException', listeners.uncaughtException);
+  process.off('unhandledRejection', listeners.unhandledRejection);
+  listening = false;
+}
+
+/** Settles with `read`, or rejects with a WebAssembly trap thrown where `read` could not catch it. */
+export async function whileReading<T>(read: () => Promise<T>): Promise<T> {
+  if (!listening) {
+    process.on('uncaughtException', listeners.uncaughtException);
+    process.on('unhandledRejection', listeners.unhandledRejection);
+    listening = true;
+  }
+  let fail!: (e: Error) => void;
+  const trapped = new Promise<never>((_, reject) => (fail = reject));
+  traps.add(fail);
+  try {
+    return await Promise.race([read(), trapped]);
+  } catch (e) {
+    if (isWasmTrap(e)) discardParquetWasm();
+    throw e;
+  } finally {
+    traps.delete(fail);
+    if (traps.size === 0) stopListening(); // listening only while a read is pending
+  }
+}
