@@ -1,5 +1,6 @@
 import v8 from 'node:v8';
-import type { Key } from '../job/types.js';
+import { TaskError } from '../errors.js';
+import type { EmitKey } from '../job/types.js';
 
 /**
  * Compact, transferable encodings of (key, value) lists. Numbers go into Float64Arrays, string keys
@@ -29,12 +30,12 @@ export interface EncodedPairs {
 const SEP = '\u0000';
 
 /** Encodes parallel arrays of keys and values. */
-export function encodePairs(keys: Key[], values: unknown[]): EncodedPairs {
+export function encodePairs(keys: EmitKey[], values: unknown[]): EncodedPairs {
   return { count: keys.length, keys: encodeKeys(keys), values: encodeValues(values) };
 }
 
 /** Decodes what `encodePairs` made. */
-export function decodePairs(p: EncodedPairs): { keys: Key[]; values: unknown[] } {
+export function decodePairs(p: EncodedPairs): { keys: EmitKey[]; values: unknown[] } {
   return { keys: decodeKeys(p.keys, p.count), values: decodeValues(p.values, p.count) };
 }
 
@@ -62,7 +63,7 @@ export function leavesOf(p: EncodedPairs): Leaf[] {
   return out;
 }
 
-function encodeKeys(keys: Key[]): EncodedKeys {
+function encodeKeys(keys: EmitKey[]): EncodedKeys {
   let nums = true;
   let strs = true;
   for (const k of keys) {
@@ -70,14 +71,24 @@ function encodeKeys(keys: Key[]): EncodedKeys {
     else if (typeof k === 'string') {
       nums = false;
       if (k.includes(SEP)) strs = false;
-    } else nums = strs = false;
+    } else {
+      nums = strs = false;
+      if (typeof k === 'object' && k !== null) throw badKey(k);
+    }
   }
   if (nums) return { kind: 'num', data: Float64Array.from(keys as number[]) };
   if (strs) return { kind: 'str', bytes: ownedBytes(Buffer.from(keys.join(SEP), 'utf8')) };
   return { kind: 'any', bytes: ownedBytes(v8.serialize(keys)) };
 }
 
-function decodeKeys(k: EncodedKeys, count: number): Key[] {
+/** A key that cannot group: objects (a Date too) are equal only to themselves, so equal values would not meet. */
+function badKey(k: object): TaskError {
+  const what = k instanceof Date ? 'a Date' : `an object (${k.constructor?.name ?? 'Object'})`;
+  const fix = k instanceof Date ? 'emit d.getTime() (epoch milliseconds) or d.toISOString()' : 'emit a string, a number or a bigint (joinKey(...) for several parts, joinKey(null) for a null)';
+  return new TaskError('map', `map emitted ${what} as a key; keys are strings, numbers or bigints, compared by value: ${fix}`, { name: 'KeyError', message: `${what} key` });
+}
+
+function decodeKeys(k: EncodedKeys, count: number): EmitKey[] {
   if (count === 0) return [];
   switch (k.kind) {
     case 'num':
@@ -85,7 +96,7 @@ function decodeKeys(k: EncodedKeys, count: number): Key[] {
     case 'str':
       return Buffer.from(k.bytes.buffer, k.bytes.byteOffset, k.bytes.byteLength).toString('utf8').split(SEP);
     case 'any':
-      return v8.deserialize(Buffer.from(k.bytes.buffer, k.bytes.byteOffset, k.bytes.byteLength)) as Key[];
+      return v8.deserialize(Buffer.from(k.bytes.buffer, k.bytes.byteOffset, k.bytes.byteLength)) as EmitKey[];
   }
 }
 

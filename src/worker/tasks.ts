@@ -2,7 +2,7 @@ import { threadId } from 'node:worker_threads';
 import type { RecordBatch, Table } from 'apache-arrow';
 import { JobError } from '../errors.js';
 import { checkMappedFiles } from '../io/mmap.js';
-import type { FoldContext, FoldJob, Job, JobContext, Key, KeyedJob, ParamValue, SplitInfo } from '../job/types.js';
+import type { FoldContext, FoldJob, Job, JobContext, EmitKey, KeyedJob, ParamValue, SplitInfo } from '../job/types.js';
 import { describeSplit, type Split } from '../planner/split.js';
 import { makeContext } from './context.js';
 import { hashPartition } from './hash.js';
@@ -100,7 +100,7 @@ export async function runMapTask(run: RunState, task: MapTask): Promise<Result> 
   const acc = task.hold ? (run.held ??= new Combiner(combine)) : new Combiner(combine);
   acc.combine = combine;
   const before = acc.size;
-  const emit = (key: Key, value: unknown) => acc.add(key, value);
+  const emit = (key: EmitKey, value: unknown) => acc.add(key, value);
   for await (const batch of input.batches) {
     checkCancel(run);
     user('map', () => job.map(batch, emit, ctx));
@@ -151,7 +151,7 @@ function partitionPairs(job: KeyedJob, acc: Combiner, reducers: number): Encoded
     }
   }
   if (reducers === 1) return [encodePairs(acc.keys, acc.values)];
-  const keys: Key[][] = Array.from({ length: reducers }, () => []);
+  const keys: EmitKey[][] = Array.from({ length: reducers }, () => []);
   const values: unknown[][] = Array.from({ length: reducers }, () => []);
   for (let i = 0; i < acc.keys.length; i++) {
     const k = acc.keys[i]!;
@@ -238,7 +238,7 @@ export async function runReduceTask(run: RunState, task: ReduceTask): Promise<Re
 }
 
 /** The comparator of row indices for a sort: a direct one for the default key sort of same-typed keys. */
-function orderBy(sort: string, keys: Key[], values: unknown[], cmp: NonNullable<ReturnType<typeof rowComparator>>): (a: number, b: number) => number {
+function orderBy(sort: string, keys: EmitKey[], values: unknown[], cmp: NonNullable<ReturnType<typeof rowComparator>>): (a: number, b: number) => number {
   if (sort === 'key' && keys.every((k) => typeof k === 'number')) {
     const nums = keys as number[];
     return (a, b) => nums[a]! - nums[b]!;
