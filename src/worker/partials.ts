@@ -1,5 +1,4 @@
 import v8 from 'node:v8';
-import { TaskError } from '../errors.js';
 import type { EmitKey } from '../job/types.js';
 
 /**
@@ -71,21 +70,11 @@ function encodeKeys(keys: EmitKey[]): EncodedKeys {
     else if (typeof k === 'string') {
       nums = false;
       if (k.includes(SEP)) strs = false;
-    } else {
-      nums = strs = false;
-      if (typeof k === 'object' && k !== null) throw badKey(k);
-    }
+    } else nums = strs = false;
   }
   if (nums) return { kind: 'num', data: Float64Array.from(keys as number[]) };
   if (strs) return { kind: 'str', bytes: ownedBytes(Buffer.from(keys.join(SEP), 'utf8')) };
   return { kind: 'any', bytes: ownedBytes(v8.serialize(keys)) };
-}
-
-/** A key that cannot group: objects (a Date too) are equal only to themselves, so equal values would not meet. */
-function badKey(k: object): TaskError {
-  const what = k instanceof Date ? 'a Date' : `an object (${k.constructor?.name ?? 'Object'})`;
-  const fix = k instanceof Date ? 'emit d.getTime() (epoch milliseconds) or d.toISOString()' : 'emit a string, a number or a bigint (joinKey(...) for several parts, joinKey(null) for a null)';
-  return new TaskError('map', `map emitted ${what} as a key; keys are strings, numbers or bigints, compared by value: ${fix}`, { name: 'KeyError', message: `${what} key` });
 }
 
 function decodeKeys(k: EncodedKeys, count: number): EmitKey[] {

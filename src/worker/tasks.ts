@@ -146,8 +146,10 @@ export async function runDrainTask(run: RunState, task: DrainTask): Promise<Resu
 function partitionPairs(job: KeyedJob, acc: Combiner, reducers: number): EncodedPairs[] {
   const partition = job.partition ?? hashPartition;
   for (const k of acc.keys) {
-    if (typeof k !== 'string' && typeof k !== 'number') {
-      throw new UserCodeError('map', new JobError(`map emitted a key of type ${typeof k}; keys must be strings or numbers (use joinKey(a, b) for a composite key)`));
+    if (typeof k !== 'string' && typeof k !== 'number' && typeof k !== 'bigint') {
+      // A Date groups by identity, not value: two equal dates would be two keys.
+      const fix = (k as unknown) instanceof Date ? 'emit d.getTime() (epoch milliseconds) or d.toISOString()' : 'use joinKey(a, b) for a composite key';
+      throw new UserCodeError('map', new JobError(`map emitted a key of type ${(k as unknown) instanceof Date ? 'Date' : typeof k}; keys must be strings, numbers or bigints (${fix})`));
     }
   }
   if (reducers === 1) return [encodePairs(acc.keys, acc.values)];
@@ -158,7 +160,7 @@ function partitionPairs(job: KeyedJob, acc: Combiner, reducers: number): Encoded
     const v = acc.values[i];
     const r = user('map', () => partition(k, reducers));
     if (!Number.isInteger(r) || r < 0 || r >= reducers) {
-      throw new UserCodeError('map', new JobError(`partition(${JSON.stringify(k)}, ${reducers}) returned ${r}; it must return an integer from 0 to ${reducers - 1}`));
+      throw new UserCodeError('map', new JobError(`partition(${typeof k === 'string' ? JSON.stringify(k) : String(k)}, ${reducers}) returned ${r}; it must return an integer from 0 to ${reducers - 1}`));
     }
     keys[r]!.push(k);
     values[r]!.push(v);

@@ -45,18 +45,22 @@ export async function writeDuckFiles(dir: string): Promise<{ parquet: string; cs
 /**
  * The same kinds of columns as Polars writes them to Arrow IPC: Utf8View strings, a Categorical
  * (dictionary) column, Int64 and UInt64, Date and Datetime(µs), lists and structs, each with nulls.
- * Returns the file and the rows, which the test loads into DuckDB as the oracle.
+ * Returns the IPC file and a Parquet file Polars writes of the same frame, which DuckDB reads as the
+ * oracle (DuckDB has no Arrow IPC reader).
  */
-export function writePolarsIpc(dir: string, rows = 5000): string {
-  const file = path.join(dir, 'polars.arrow');
+export function writePolarsFiles(dir: string, rows = 5000): { ipc: string; polarsParquet: string } {
+  const ipc = path.join(dir, 'polars.arrow');
+  const polarsParquet = path.join(dir, 'polars.parquet');
   const at = (f: (i: number) => unknown, nullEvery: number) => Array.from({ length: rows }, (_, i) => (i % nullEvery === 0 ? null : f(i)));
   const df = pl.DataFrame({
     i: Array.from({ length: rows }, (_, i) => i),
     s: at((i) => (i % 5 === 1 ? 'a string longer than twelve bytes ' + (i % 9) : 'w' + (i % 13)), 6),
-    n: pl.Series('n', at((i) => 9007199254740993n + BigInt(i) * 1000003n, 7), pl.Int64),
+    // A Series of bigints is UInt64 (and nulls with an Int64 dtype given): cast to get Int64.
+    n: pl.Series('n', at((i) => 9007199254740993n + BigInt(i) * 1000003n, 7)).cast(pl.Int64),
     u: pl.Series('u', at((i) => 18446744073709551615n - BigInt(i), 4), pl.UInt64),
     d: pl.Series('d', at((i) => new Date(Date.UTC(1969, 11, 20) + i * 86_400_000), 5), pl.Date),
   }).withColumns(pl.col('s').cast(pl.Categorical).alias('cat'));
-  df.writeIPC(file);
-  return file;
+  df.writeIPC(ipc);
+  df.writeParquet(polarsParquet);
+  return { ipc, polarsParquet };
 }
