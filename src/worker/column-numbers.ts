@@ -3,8 +3,11 @@ import type { NumberArray } from '../job/types.js';
 import { columnError, dataOf, wrongType } from './column-kind.js';
 import { validityOf } from './column-validity.js';
 
-/** Milliseconds in one unit of a TimeUnit (Arrow's enum: SECOND, MILLISECOND, MICROSECOND, NANOSECOND). */
-const MS_PER_UNIT: Record<TimeUnit, number> = { [TimeUnit.SECOND]: 1000, [TimeUnit.MILLISECOND]: 1, [TimeUnit.MICROSECOND]: 1e-3, [TimeUnit.NANOSECOND]: 1e-6 };
+/**
+ * Milliseconds in one unit of a TimeUnit, as a multiplier or, for units below a millisecond, a
+ * divisor: x / 1000 is the double nearest the true quotient, x * 1e-3 is not always (1e-3 is inexact).
+ */
+const MS_PER_UNIT: Record<TimeUnit, number> = { [TimeUnit.SECOND]: 1000, [TimeUnit.MILLISECOND]: 1, [TimeUnit.MICROSECOND]: -1000, [TimeUnit.NANOSECOND]: -1e6 };
 
 /**
  * The numbers of a numeric, temporal or decimal column, zero copy where Arrow stores JS-number-sized
@@ -96,7 +99,7 @@ function exactNumbers(data: Data, name: string, signed: boolean): Float64Array {
   return out;
 }
 
-/** A 64-bit column's values × `factor` as doubles, read as two 32-bit halves (several times faster than Number(bigint)). */
+/** A 64-bit column's values × `factor` (÷ −factor when it is negative) as doubles, read as two 32-bit halves (several times faster than Number(bigint)). */
 function int64Numbers(data: Data, factor: number, signed = true): Float64Array {
   const values = fixedValues(data) as BigInt64Array;
   const halves = new Int32Array(values.buffer, values.byteOffset, values.length * 2);
@@ -104,14 +107,16 @@ function int64Numbers(data: Data, factor: number, signed = true): Float64Array {
   for (let i = 0; i < out.length; i++) {
     const lo = halves[2 * i]! >>> 0;
     const hi = signed ? halves[2 * i + 1]! : halves[2 * i + 1]! >>> 0;
-    out[i] = (hi * 4294967296 + lo) * factor;
+    const x = hi * 4294967296 + lo;
+    out[i] = factor < 0 ? x / -factor : x * factor;
   }
   return out;
 }
 
+/** Values × `factor` (÷ −factor when it is negative; see MS_PER_UNIT) as doubles. */
 function scaled(values: Int32Array, factor: number): Float64Array {
   const out = new Float64Array(values.length);
-  for (let i = 0; i < out.length; i++) out[i] = values[i]! * factor;
+  for (let i = 0; i < out.length; i++) out[i] = factor < 0 ? values[i]! / -factor : values[i]! * factor;
   return out;
 }
 
