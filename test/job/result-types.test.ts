@@ -50,7 +50,7 @@ describe('bigint and Date results written to Parquet read back by DuckDB with th
     parquet = (await writeDuckFiles(dir)).parquet;
   }, 60_000);
 
-  it('an exact UBIGINT sum past 2^64 is DECIMAL(38,0), equal to DuckDB's sum', async () => {
+  it('an exact UBIGINT sum past 2^64 is DECIMAL(38,0), equal to the sum DuckDB makes', async () => {
     const output = path.join(dir, 'sum.parquet');
     await run(path.join(ROOT, 'test/fixtures/jobs/exact-sum.ts'), { input: parquet, workers: 2, splitSize: '16KB', params: { column: 'u' }, output });
     const [want] = await duck(`SELECT count(u) AS n, sum(u)::VARCHAR AS sum, min(u)::VARCHAR AS min, max(u)::VARCHAR AS max FROM '${parquet}'`);
