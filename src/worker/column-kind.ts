@@ -57,7 +57,7 @@ export function wrongType(call: string, name: string, data: Data, wants: string)
   // A dictionary is read as its values only when they are text; other dictionaries through ctx.values.
   const fits = DataType.isDictionary(t) && kind !== 'text' ? FITTING.other : FITTING[kind];
   return columnError(
-    `${call}(batch, '${name}') reads ${wants}, but column "${name}" is ${t}; for ${t} use ${fits}`,
+    `${call}(batch, '${name}'): column "${name}" has type ${t}, not ${wants}; for ${t} use ${fits}`,
     `column "${name}" is ${t}`,
   );
 }

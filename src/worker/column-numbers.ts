@@ -68,7 +68,7 @@ export function columnBooleans(batch: RecordBatch, name: string): Uint8Array {
 /** A Date or Timestamp column as JS Dates (millisecond precision), null for a null. */
 export function columnDates(batch: RecordBatch, name: string): Array<Date | null> {
   const data = dataOf(batch, name);
-  if (!DataType.isDate(data.type) && !DataType.isTimestamp(data.type)) throw wrongType('ctx.dates', name, data, 'dates and timestamps');
+  if (!DataType.isDate(data.type) && !DataType.isTimestamp(data.type)) throw wrongType('ctx.dates', name, data, 'dates or timestamps');
   const ms = columnNumbersOf(data, name);
   const valid = validityOf(data);
   const out = new Array<Date | null>(ms.length);

@@ -23,7 +23,7 @@ export function textOf(data: Data, name: string): string[] {
   if (DataType.isUtf8(t) || DataType.isLargeUtf8(t)) return offsetStrings(data);
   if (DataType.isUtf8View(t)) return viewStrings(data);
   if (DataType.isDictionary(t)) return dictionaryStrings(data, name);
-  throw wrongType('ctx.strings', name, data, 'text');
+  throw wrongType('ctx.strings', name, data, 'strings');
 }
 
 /** Utf8 and LargeUtf8 (32- or 64-bit offsets into one byte buffer). */
@@ -70,7 +70,7 @@ function viewStrings(data: Data): string[] {
 /** A dictionary of text: each dictionary string decoded once, then looked up by index. */
 function dictionaryStrings(data: Data, name: string): string[] {
   const dict = data.dictionary!;
-  if (!dict.data.every((d) => DataType.isUtf8(d.type) || DataType.isLargeUtf8(d.type) || DataType.isUtf8View(d.type))) throw wrongType('ctx.strings', name, data, 'text');
+  if (!dict.data.every((d) => DataType.isUtf8(d.type) || DataType.isLargeUtf8(d.type) || DataType.isUtf8View(d.type))) throw wrongType('ctx.strings', name, data, 'strings');
   const words = dict.data.flatMap((d) => textOf(d, name));
   const idx = data.values as ArrayLike<number | bigint>;
   const out = new Array<string>(data.length);

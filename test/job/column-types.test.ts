@@ -41,7 +41,7 @@ describe('exact 64-bit integers (ctx.bigints), bigint results', () => {
     const got = (await fold('mean', files.parquet, { column: 'small' })) as { n: number; mean: number };
     expect(got.n).toBe(Number(want!.n));
     expect(got.mean / (want!.mean as number)).toBeCloseTo(1, 12);
-    await expect(fold('mean', files.parquet, { column: 'big' })).rejects.toThrow(/ctx\.column\(batch, 'big'\): row \d+ of the batch holds 90071992\d+, beyond ±2\^53 .*use ctx\.bigints\(batch, 'big'\)/);
+    await expect(fold('mean', files.parquet, { column: 'big' })).rejects.toThrow(/ctx\.column\(batch, 'big'\): row \d+ of the batch holds 900\d{13}, beyond ±2\^53 .*use ctx\.bigints\(batch, 'big'\)/);
   });
 });
 
@@ -115,11 +115,11 @@ describe('nested values (ctx.values), array and object results', () => {
 
 describe('a call on a column of another type names the column, its type and the calls that fit', () => {
   const cases = [
-    ['strings', 'v', /ctx\.strings\(batch, 'v'\) reads text, but column "v" is Int64; for Int64 use ctx\.bigints \(exact\), ctx\.column/],
-    ['column', 's', /ctx\.column\(batch, 's'\) reads numbers, but column "s" is Utf8; for Utf8 use ctx\.strings/],
-    ['column', 'l', /column "l" is List<Int64>; for List<Int64> use ctx\.values/],
-    ['dates', 'dec', /ctx\.dates\(batch, 'dec'\) reads dates and timestamps, but column "dec" is Decimal\[15e\+2\]|column "dec" is Decimal.*use ctx\.decimals/],
-    ['bigints', 'b', /column "b" is Bool; for Bool use ctx\.booleans/],
+    ['strings', 'v', /ctx\.strings\(batch, 'v'\): column "v" has type Int64, not strings; for Int64 use ctx\.bigints \(exact\), ctx\.column/],
+    ['column', 's', /ctx\.column\(batch, 's'\): column "s" has type Utf8, not numbers; for Utf8 use ctx\.strings/],
+    ['column', 'l', /column "l" has type List<Int64>, not numbers; for List<Int64> use ctx\.values/],
+    ['dates', 'dec', /ctx\.dates\(batch, 'dec'\): column "dec" has type Decimal\[15e\+?2\], not dates or timestamps; for Decimal\[15e\+?2\] use ctx\.decimals/],
+    ['bigints', 'b', /column "b" has type Bool, not integers; for Bool use ctx\.booleans/],
   ] as const;
   for (const [call, column, message] of cases) {
     it(`ctx.${call} on "${column}"`, async () => {

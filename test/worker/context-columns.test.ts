@@ -153,9 +153,9 @@ describe('ctx.values: any type as JS values with nulls', () => {
 
 describe('a reader on a column of another type', () => {
   it('names the column, its type and the calls that fit it', () => {
-    expect(() => ctx.strings(batch, 'i16')).toThrow(`ctx.strings(batch, 'i16') reads text, but column "i16" is Int16; for Int16 use ctx.column (numbers), ctx.values`);
-    expect(() => ctx.column(batch, 's')).toThrow(`ctx.column(batch, 's') reads numbers, but column "s" is Utf8; for Utf8 use ctx.strings, ctx.values`);
-    expect(() => ctx.column(batch, 'st')).toThrow(/column "st" is Struct<\{a:Int32, b:Utf8\}>; for .* use ctx\.values/);
+    expect(() => ctx.strings(batch, 'i16')).toThrow(`ctx.strings(batch, 'i16'): column "i16" has type Int16, not strings; for Int16 use ctx.column (numbers), ctx.values`);
+    expect(() => ctx.column(batch, 's')).toThrow(`ctx.column(batch, 's'): column "s" has type Utf8, not numbers; for Utf8 use ctx.strings, ctx.values`);
+    expect(() => ctx.column(batch, 'st')).toThrow(/column "st" has type Struct<\{a:Int32, b:Utf8\}>, not numbers; for .* use ctx\.values/);
     expect(() => ctx.booleans(batch, 'day')).toThrow(/use ctx\.dates \(Date objects\), ctx\.column \(epoch milliseconds\)/);
     expect(() => ctx.column(batch, 'nope')).toThrow(/no column "nope" in the input \(columns: i16, i64/);
   });
