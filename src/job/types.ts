@@ -257,7 +257,13 @@ export interface KeyedJob<V = unknown, P = Record<string, ParamValue>> {
    * `ctx` gives the params (for combiners that depend on them).
    */
   combine(a: V, b: V, ctx: JobContext<P>): V;
-  /** Turns the combined value of a key into its output value(s). @default identity */
+  /**
+   * Turns the combined value of a key into its output value(s): a value (one column), an array (one
+   * column per item, named by `output.value`) or a plain object (one column per property). Column
+   * types follow the values: numbers, bigints (Int64, or Decimal128(38, 0) past 64 bits), Dates
+   * (Timestamp[ms]), strings, booleans, nested arrays (List) and objects (Struct); see docs/jobs.md.
+   * @default identity
+   */
   reduce?(key: EmitKey, acc: V, ctx: JobContext<P>): unknown;
   /** Sends a key to one of `partitions` reducers. Must be a pure function. @default a hash of the key */
   partition?(key: EmitKey, partitions: number): number;
@@ -280,7 +286,12 @@ export interface FoldJob<A = unknown, R = unknown, P = Record<string, ParamValue
   fold(acc: A, batch: RecordBatch, ctx: FoldContext<P>): A;
   /** Merges two accumulators. Must be associative; partials arrive in any order. */
   merge(a: A, b: A): A;
-  /** Turns the final accumulator into the result: a number, a row object, an array of row objects, or an Arrow Table (the result as it is). @default identity */
+  /**
+   * Turns the final accumulator into the result: a value, a row object, an array of row objects, or
+   * an Arrow Table (the result as it is). Column types follow the values as for `reduce`: a bigint
+   * is an Int64 column, a Date a Timestamp[ms], a nested array a List, a nested object a Struct.
+   * @default identity
+   */
   finish?(acc: A, ctx: { params: P }): unknown;
 }
 

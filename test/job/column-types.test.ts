@@ -16,9 +16,12 @@ beforeAll(async () => {
 }, 60_000);
 
 /** What DuckDB reads as the oracle for a file: the Parquet copy Polars wrote beside its IPC file; for the CSV, the rows as they were written (DuckDB reads a CSV's "" back as null). */
-const oracleOf = (file: keyof typeof files) => (file === 'ipc' ? `'${files.polarsParquet}'` : file === 'csv' ? `(${DUCK_ROWS})` : `'${files[file]}'`);
+const oracleOf = (file: keyof typeof files) => (file === 'ipc' || file === 'polarsParquet' ? `'${files.polarsParquet}'` : file === 'csv' ? `(${DUCK_ROWS})` : `'${files[file]}'`);
 
-const fold = async (name: string, input: string, params: Record<string, unknown>) => (await engine.run(job(name), { input, splitSize: '16KB', params })).value;
+// Only the column a case reads: quiver's Parquet reader cannot yet decode every column Polars writes
+// (its list and struct columns fail today: the Parquet reader's part of issue 22).
+const fold = async (name: string, input: string, params: Record<string, unknown>) =>
+  (await engine.run(job(name), { input, splitSize: '16KB', params, columns: [params.column as string] })).value;
 
 describe('exact 64-bit integers (ctx.bigints), bigint results', () => {
   const cases = [
@@ -26,6 +29,7 @@ describe('exact 64-bit integers (ctx.bigints), bigint results', () => {
     ['DuckDB Parquet UBIGINT beyond 2^63', 'parquet', 'u'],
     ['Polars IPC Int64 beyond 2^53', 'ipc', 'n'],
     ['Polars IPC UInt64 beyond 2^63', 'ipc', 'u'],
+    ['Polars Parquet Int64 beyond 2^53', 'polarsParquet', 'n'],
   ] as const;
   for (const [what, file, column] of cases) {
     it(`${what}: count, sum, min, max equal DuckDB's`, async () => {
@@ -50,6 +54,7 @@ describe('dates and timestamps (ctx.dates), Date results', () => {
     ['DuckDB Parquet DATE before and after 1970', 'parquet', 'd'],
     ['DuckDB Parquet TIMESTAMP with microseconds', 'parquet', 'ts'],
     ['Polars IPC Date', 'ipc', 'd'],
+    ['Polars Parquet Date', 'polarsParquet', 'd'],
   ] as const;
   for (const [what, file, column] of cases) {
     it(`${what}: count, first and last equal DuckDB's`, async () => {
@@ -80,12 +85,14 @@ describe('text of every layout (ctx.strings, ctx.valid)', () => {
     ['DuckDB CSV VARCHAR', 'csv', 's'],
     ['Polars IPC Utf8View', 'ipc', 's'],
     ['Polars IPC Categorical (dictionary of Utf8View)', 'ipc', 'cat'],
+    ['Polars Parquet String', 'polarsParquet', 's'],
   ] as const;
   for (const [what, file, column] of cases) {
     it(`${what}: rows per value, null apart from '', equal DuckDB's GROUP BY`, async () => {
       const oracle = oracleOf(file);
-      const want = await duck(`SELECT ${column}::VARCHAR AS value, count(*)::INTEGER AS n FROM ${oracle} GROUP BY 1 ORDER BY 1 NULLS LAST`);
-      const { table } = await engine.run(job('count-strings'), { input: files[file], splitSize: '16KB', params: { column } });
+      // The Categorical column holds the values of `s` (the oracle's copy has no Categorical).
+      const want = await duck(`SELECT ${column === 'cat' ? 's' : column}::VARCHAR AS value, count(*)::INTEGER AS n FROM ${oracle} GROUP BY 1 ORDER BY 1 NULLS LAST`);
+      const { table } = await engine.run(job('count-strings'), { input: files[file], splitSize: '16KB', params: { column }, columns: [column] });
       const got = table.toArray().map((r) => ({ value: r.value, n: r.n }));
       // The CSV holds "" for '' and nothing for null, and quiver reads them apart.
       expect(got.sort((a, b) => (a.value === null ? 1 : b.value === null ? -1 : a.value < b.value ? -1 : 1))).toEqual(want);
@@ -103,10 +110,14 @@ describe('exact keys (bigint keys give an Int64 key column)', () => {
 });
 
 describe('nested values (ctx.values), array and object results', () => {
-  it('DuckDB Parquet list and struct: per struct x, rows, non-null list items and distinct ys equal DuckDB', async () => {
+  const cases = [
+    ['DuckDB Parquet BIGINT[] and STRUCT', 'parquet'],
+    ['Polars IPC List(Float64) and Struct', 'ipc'],
+  ] as const;
+  for (const [what, file] of cases) it(`${what}: per struct x, rows, non-null list items and distinct ys equal DuckDB`, async () => {
     const want = await duck(`SELECT st.x AS x, count(*)::INTEGER AS rows, coalesce(sum(len(list_filter(l, e -> e IS NOT NULL))), 0)::INTEGER AS items,
-      list_sort(list_distinct(list(st.y))) AS ys FROM '${files.parquet}' WHERE st.x IS NOT NULL GROUP BY 1 ORDER BY 1`);
-    const { table } = await engine.run(job('nested-values'), { input: files.parquet, splitSize: '16KB' });
+      list_sort(list_distinct(list(st.y))) AS ys FROM ${oracleOf(file)} WHERE st.x IS NOT NULL GROUP BY 1 ORDER BY 1`);
+    const { table } = await engine.run(job('nested-values'), { input: files[file], splitSize: '16KB' });
     expect(table.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual(['x:Int64', 'rows:Int32', 'items:Int32', 'ys:List<Utf8>', 'detail:Struct<{first:Utf8, kinds:Int32}>']);
     const got = table.toArray().map((r) => ({ x: r.x, rows: r.rows, items: r.items, ys: [...r.ys], first: r.detail.first, kinds: r.detail.kinds }));
     expect(got).toEqual(want.map((w) => ({ x: w.x, rows: w.rows, items: w.items, ys: w.ys, first: (w.ys as string[])[0] ?? null, kinds: (w.ys as string[]).length })));
