@@ -1,7 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { run } from 'quiver';
-import { ROOT, tempDir } from '../helpers/tmp.js';
+import { CLI, ROOT, tempDir } from '../helpers/tmp.js';
 import { duck, writeDuckFiles } from './real-files.js';
 
 // The README's fold example, exactly as printed there (test/fixtures/jobs/mean.ts), over a column that
@@ -25,4 +26,12 @@ describe("the README's mean example skips nulls", () => {
       expect(got.mean).toBeCloseTo(want!.mean as number, 9);
     });
   }
+
+  it('gives the same from the CLI', async () => {
+    const [want] = await duck(`SELECT count(v) AS n, avg(v) AS mean FROM '${files.parquet}'`);
+    const out = execFileSync(process.execPath, [CLI, 'run', MEAN, '--input', files.parquet, '--workers', '2', '--param', 'column=v', '--format', 'json', '--quiet'], { encoding: 'utf8' });
+    const [got] = JSON.parse(out) as Array<{ n: number; mean: number }>;
+    expect(got!.n).toBe(Number(want!.n));
+    expect(got!.mean).toBeCloseTo(want!.mean as number, 9);
+  });
 });
