@@ -1,6 +1,6 @@
 export { defineJob } from './job/define-job.js';
 export { joinKey, splitKey } from './job/key.js';
-export type { Job, DataJob, KeyedJob, FoldJob, RecursiveJob, DriverJob, JobContext, FoldContext, ForkContext, DriverContext, SubRunOptions, SubRunResult, SharedArrayKind, Key, ParamSpec, ParamsSpec, ParamValue, JsonValue, SplitInfo, ColumnValues, SortOrder, KeyedOutput } from './job/types.js';
+export type { Job, DataJob, KeyedJob, FoldJob, RecursiveJob, DriverJob, JobContext, FoldContext, ForkContext, DriverContext, SubRunOptions, SubRunResult, SharedArrayKind, Key, ParamSpec, ParamsSpec, ParamValue, JsonValue, SplitInfo, ColumnValues, NumberArray, DecimalColumn, ColumnOf, SortOrder, KeyedOutput } from './job/types.js';
 export { Engine, run } from './coordinator/engine.js';
 export type { EngineOptions, RunOptions, RunResult } from './coordinator/run-options.js';
 export type { RunProgress } from './coordinator/progress.js';

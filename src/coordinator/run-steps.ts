@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Table } from 'apache-arrow';
 import { JobError, UsageError } from '../errors.js';
 import { JOB_SOURCE } from '../job/define-job.js';
-import type { DataJob, FoldJob, Job, Key, KeyedJob, ParamValue } from '../job/types.js';
+import type { DataJob, FoldJob, Job, EmitKey, KeyedJob, ParamValue } from '../job/types.js';
 import { tableToShared } from '../io/shared-table.js';
 import { makePlan, type Plan } from '../planner/plan.js';
 import { parseSize } from '../util/size.js';
@@ -107,7 +107,7 @@ export function reduceSpecsOf(parts: EncodedPairs[][], spilled: SpillSegment[][]
 /** Merges the reducers' sorted slices into the keyed job's result table. */
 export function keyedResult(job: KeyedJob, params: Record<string, ParamValue>, runs: SortedRun[]): Table {
   const merged = mergeSorted(runs.filter(Boolean), rowComparator(job.sort ?? 'key', job.name));
-  return pairsToTable(job, params, merged.keys as Key[], merged.values);
+  return pairsToTable(job, params, merged.keys as EmitKey[], merged.values);
 }
 
 /** Applies `finish` to the merged accumulator (or the identity, for empty input) and makes the result table. */

@@ -16,7 +16,7 @@ export const NULL_KEY_PART = '\uffff';
  * @example
  * emit(joinKey(id1[i], id2[i]), v1[i]);   // with output: { key: ['id1', 'id2'], value: 'v1' }
  */
-export function joinKey(...parts: Array<string | number | null>): string {
+export function joinKey(...parts: Array<string | number | bigint | null>): string {
   return (parts.includes(null) ? parts.map((p) => p ?? NULL_KEY_PART) : parts).join(KEY_SEPARATOR);
 }
 

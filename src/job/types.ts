@@ -1,7 +1,13 @@
-import type { RecordBatch } from 'apache-arrow';
+import type { DataType, RecordBatch, Type, TypeMap } from 'apache-arrow';
 
 /** A key emitted by `map`. Composite keys are built with `joinKey(...)` and split on output. */
 export type Key = string | number;
+
+/**
+ * What `map` and `flush` may emit as a key: a {@link Key}, or a bigint for an exact 64-bit key (its
+ * output column is Int64). A Date is not a key (two equal Dates are two objects): emit `d.getTime()`.
+ */
+export type EmitKey = Key | bigint;
 
 /** The declared type of one job parameter, as given on the command line with `--param name=value`. */
 export type ParamType = 'string' | 'number' | 'integer' | 'boolean' | 'list' | 'json';
@@ -48,12 +54,63 @@ export interface SplitInfo {
   describe: string;
 }
 
-/** Column values as a typed array, as `ctx.column()` returns them. */
-export type ColumnValues =
-  | Float64Array | Float32Array | Int32Array | Int16Array | Int8Array
-  | Uint32Array | Uint16Array | Uint8Array | BigInt64Array | BigUint64Array;
+/** The numbers of a column as `ctx.column()` returns them: one typed array of JS numbers. */
+export type NumberArray = Float64Array | Float32Array | Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array;
 
-/** The context handed to every user function that runs in a task. */
+/** @deprecated the old name of {@link NumberArray} (`ctx.column` no longer returns bigints: see `ctx.bigints`). */
+export type ColumnValues = NumberArray;
+
+/** An exact Decimal column, as `ctx.decimals()` returns it. */
+export interface DecimalColumn {
+  /** Digits in all, as the column's type declares. */
+  readonly precision: number;
+  /** Digits after the point: a value is `unscaled / 10^scale`. */
+  readonly scale: number;
+  /** The exact unscaled integers, one per row (null rows hold 0n). */
+  readonly unscaled: bigint[];
+  /** The exact value of a row as decimal text, e.g. `'-1.05'` (as DuckDB prints it), or null for a null. */
+  text(row: number): string | null;
+}
+
+/** The Arrow type ids of the columns `ctx.column` reads. */
+export type NumberTypeId =
+  | Type.Int | Type.Int8 | Type.Int16 | Type.Int32 | Type.Int64 | Type.Uint8 | Type.Uint16 | Type.Uint32 | Type.Uint64
+  | Type.Float | Type.Float16 | Type.Float32 | Type.Float64 | Type.Decimal | TemporalTypeId;
+/** The Arrow type ids of temporal columns (dates, timestamps, times of day, durations). */
+export type TemporalTypeId =
+  | Type.Date | Type.DateDay | Type.DateMillisecond
+  | Type.Timestamp | Type.TimestampSecond | Type.TimestampMillisecond | Type.TimestampMicrosecond | Type.TimestampNanosecond
+  | Type.Time | Type.TimeSecond | Type.TimeMillisecond | Type.TimeMicrosecond | Type.TimeNanosecond
+  | Type.Duration | Type.DurationSecond | Type.DurationMillisecond | Type.DurationMicrosecond | Type.DurationNanosecond;
+/** The Arrow type ids of the columns `ctx.bigints` reads: integers and temporal columns. */
+export type IntegerTypeId = Exclude<NumberTypeId, Type.Float | Type.Float16 | Type.Float32 | Type.Float64 | Type.Decimal>;
+/** The Arrow type ids of the columns `ctx.dates` reads. */
+export type DateTypeId = Type.Date | Type.DateDay | Type.DateMillisecond | Type.Timestamp | Type.TimestampSecond | Type.TimestampMillisecond | Type.TimestampMicrosecond | Type.TimestampNanosecond;
+/** The Arrow type ids of the columns `ctx.strings` reads (a dictionary is checked when read). */
+export type TextTypeId = Type.Utf8 | Type.LargeUtf8 | Type.Utf8View | Type.Dictionary;
+
+/**
+ * The names of the columns of a typed batch (`RecordBatch<{ v: Int64 }>`) whose type is one of `Ids`:
+ * with a typed batch, TypeScript rejects a call on a column of another type. An untyped batch
+ * (`RecordBatch`, as `map` and `fold` receive it) takes any name, checked when the job runs.
+ */
+export type ColumnOf<T extends TypeMap, Ids extends Type> = 0 extends 1 & T ? string : {
+  [K in keyof T & string]: T[K] extends DataType<infer I> ? ([I] extends [Ids] ? K : never) : never;
+}[keyof T & string];
+
+/**
+ * The context handed to every user function that runs in a task.
+ *
+ * Reading a column: each call reads one type family and its error names the call that fits another
+ * (see docs/jobs.md). Typed-array calls (`column`, `bigints`, `booleans`, `strings`) give a value in
+ * every row, and null rows hold a filler (unspecified numbers, 0, ''); `valid` says which rows hold a
+ * value. `values` and `dates` give null for a null.
+ *
+ * @example The null-correct loop
+ * const v = ctx.column(batch, 'v');
+ * const ok = ctx.valid(batch, 'v');
+ * for (let i = 0; i < v.length; i++) if (ok(i)) { n++; sum += v[i]!; }
+ */
 export interface JobContext<P = Record<string, ParamValue>> {
   /** Parameters after parsing and defaults. */
   readonly params: P;
@@ -61,10 +118,90 @@ export interface JobContext<P = Record<string, ParamValue>> {
   readonly split: SplitInfo;
   /** State a job keeps across batches, and across the tasks of one worker (see `flush`). */
   readonly state: Record<string, unknown>;
-  /** The values of a fixed-width column of `batch` as a typed array (zero copy; null slots hold unspecified values). */
-  column(batch: RecordBatch, name: string): ColumnValues;
-  /** The values of a Utf8 column as JS strings (decoded once per batch; nulls become ''). */
-  strings(batch: RecordBatch, name: string): string[];
+  /**
+   * The values of a numeric, temporal or decimal column as JS numbers, one per row; null rows hold
+   * unspecified values (test them with `valid`).
+   * - 8- to 32-bit integers, Float32 and Float64: Arrow's own typed array (zero copy).
+   * - Int64 and UInt64: a Float64Array, exact. A non-null value beyond ±(2^53 − 1) is an error naming
+   *   its row; `bigints` reads those exactly.
+   * - Float16: a Float32Array.
+   * - Date, Timestamp: epoch milliseconds (a Date32's days × 86,400,000; microseconds and nanoseconds
+   *   as fractional milliseconds) — the unit of JS `Date`, whatever the column's own unit.
+   *   Time: milliseconds since midnight. Duration: milliseconds.
+   * - Decimal: the nearest double (`decimals` is exact).
+   *
+   * @example
+   * const price = ctx.column(batch, 'price');      // Float64Array, Int32Array, …
+   * const ok = ctx.valid(batch, 'price');
+   * for (let i = 0; i < price.length; i++) if (ok(i)) total += price[i]!;
+   */
+  column<T extends TypeMap = any>(batch: RecordBatch<T>, name: ColumnOf<T, NumberTypeId>): NumberArray;
+  /**
+   * The stored integers of an integer or temporal column as 64-bit bigints, exact: zero copy for
+   * Int64, UInt64 (a BigUint64Array), Date64, Timestamp, Time64 and Duration; a widened copy for
+   * narrower integers. Temporal columns give their own unit (a Date32's days; a timestamp's unit, as
+   * its type says). Null rows hold unspecified values.
+   *
+   * @example Exact sum of an Int64 column
+   * const id = ctx.bigints(batch, 'id');
+   * const ok = ctx.valid(batch, 'id');
+   * for (let i = 0; i < id.length; i++) if (ok(i)) acc.sum += id[i]!;   // acc.sum = 0n in identity()
+   */
+  bigints<T extends TypeMap = any>(batch: RecordBatch<T>, name: ColumnOf<T, IntegerTypeId>): BigInt64Array | BigUint64Array;
+  /**
+   * Which rows of a column hold a value (are not null), read from Arrow's validity bitmap without a
+   * copy. Works for a column of any type.
+   *
+   * @example
+   * const ok = ctx.valid(batch, 'v');
+   * for (let i = 0; i < batch.numRows; i++) if (!ok(i)) ctx.count('null v');
+   */
+  valid<T extends TypeMap = any>(batch: RecordBatch<T>, name: keyof T & string): (row: number) => boolean;
+  /** How many rows of a column are null (0 lets a loop skip `valid`). Works for a column of any type. */
+  nullCount<T extends TypeMap = any>(batch: RecordBatch<T>, name: keyof T & string): number;
+  /**
+   * A Date or Timestamp column as JS Dates (millisecond precision, the instant in UTC), null for a null.
+   *
+   * @example
+   * for (const d of ctx.dates(batch, 'day')) if (d) emit(d.getUTCFullYear(), 1);
+   */
+  dates<T extends TypeMap = any>(batch: RecordBatch<T>, name: ColumnOf<T, DateTypeId>): Array<Date | null>;
+  /**
+   * A Decimal column exactly: unscaled bigints and the scale (Decimal32 to Decimal256). `column`
+   * gives the same values as nearest doubles.
+   *
+   * @example Exact sum, printed as DuckDB would
+   * const d = ctx.decimals(batch, 'amount');
+   * for (let i = 0; i < d.unscaled.length; i++) if (d.text(i) !== null) acc.sum += d.unscaled[i]!;
+   */
+  decimals<T extends TypeMap = any>(batch: RecordBatch<T>, name: ColumnOf<T, Type.Decimal>): DecimalColumn;
+  /**
+   * A Bool column as 0/1 bytes, one per row; null rows hold 0 (test them with `valid`).
+   *
+   * @example
+   * const paid = ctx.booleans(batch, 'paid');
+   * for (let i = 0; i < paid.length; i++) if (paid[i]) n++;
+   */
+  booleans<T extends TypeMap = any>(batch: RecordBatch<T>, name: ColumnOf<T, Type.Bool>): Uint8Array;
+  /**
+   * The values of a text column as JS strings, decoded once per batch: Utf8, LargeUtf8, Utf8View
+   * (Polars' layout) or a dictionary of any of them (Categorical, ENUM). Null rows hold ''; `valid`
+   * tells a null from an empty string, and `values` gives null for a null.
+   *
+   * @example
+   * for (const line of ctx.strings(batch, 'line')) for (const w of line.split(' ')) if (w) emit(w, 1);
+   */
+  strings<T extends TypeMap = any>(batch: RecordBatch<T>, name: ColumnOf<T, TextTypeId>): string[];
+  /**
+   * Every row of a column of any type as a JS value, null for a null: numbers, bigints (Int64,
+   * UInt64), Dates (Date, Timestamp), milliseconds (Time, Duration), exact decimal text, strings,
+   * booleans, Uint8Arrays (binary), arrays (List, LargeList, FixedSizeList), plain objects (Struct)
+   * and `[key, value]` entries (Map), nested to any depth. A JS value per row: the simple, slower way.
+   *
+   * @example
+   * for (const tags of ctx.values(batch, 'tags') as Array<string[] | null>) for (const t of tags ?? []) emit(t, 1);
+   */
+  values<T extends TypeMap = any>(batch: RecordBatch<T>, name: keyof T & string): unknown[];
   /** Add `n` (default 1) to a named counter; counters are summed over tasks and shown in the report. */
   count(name: string, n?: number): void;
   /** Log a line to stderr, prefixed with the split. */
@@ -106,7 +243,7 @@ export interface KeyedJob<V = unknown, P = Record<string, ParamValue>> {
   params?: ParamsSpec;
   /** Columns the job reads (or a function of the params naming them, undefined for all); readers skip the others. @default all */
   columns?: string[] | ((params: P) => string[] | undefined);
-  map(batch: RecordBatch, emit: (key: Key, value: V) => void, ctx: JobContext<P>): void;
+  map(batch: RecordBatch, emit: (key: EmitKey, value: V) => void, ctx: JobContext<P>): void;
   /**
    * Emits what `map` kept in `ctx.state` (Hadoop's `cleanup`, for in-mapper combining). quiver combines
    * per worker: `ctx.state` is shared by the map tasks one worker runs in a run, and `flush` is called
@@ -114,16 +251,22 @@ export interface KeyedJob<V = unknown, P = Record<string, ParamValue>> {
    * rows. (Without per-worker combining — e.g. the sequential baseline, or `--retry-user-errors` — it
    * is called once per task.)
    */
-  flush?(emit: (key: Key, value: V) => void, ctx: JobContext<P>): void;
+  flush?(emit: (key: EmitKey, value: V) => void, ctx: JobContext<P>): void;
   /**
    * Merges two values of one key. Must be associative and commutative: it runs map-side and reduce-side.
    * `ctx` gives the params (for combiners that depend on them).
    */
   combine(a: V, b: V, ctx: JobContext<P>): V;
-  /** Turns the combined value of a key into its output value(s). @default identity */
-  reduce?(key: Key, acc: V, ctx: JobContext<P>): unknown;
+  /**
+   * Turns the combined value of a key into its output value(s): a value (one column), an array (one
+   * column per item, named by `output.value`) or a plain object (one column per property). Column
+   * types follow the values: numbers, bigints (Int64, or Decimal128(38, 0) past 64 bits), Dates
+   * (Timestamp[ms]), strings, booleans, nested arrays (List) and objects (Struct); see docs/jobs.md.
+   * @default identity
+   */
+  reduce?(key: EmitKey, acc: V, ctx: JobContext<P>): unknown;
   /** Sends a key to one of `partitions` reducers. Must be a pure function. @default a hash of the key */
-  partition?(key: Key, partitions: number): number;
+  partition?(key: EmitKey, partitions: number): number;
   /** Output column names, or a function of the params that returns them (e.g. key columns named by a `by` param). */
   output?: KeyedOutput | ((params: P) => KeyedOutput);
   /** @default 'key' */
@@ -143,7 +286,12 @@ export interface FoldJob<A = unknown, R = unknown, P = Record<string, ParamValue
   fold(acc: A, batch: RecordBatch, ctx: FoldContext<P>): A;
   /** Merges two accumulators. Must be associative; partials arrive in any order. */
   merge(a: A, b: A): A;
-  /** Turns the final accumulator into the result: a number, a row object, an array of row objects, or an Arrow Table (the result as it is). @default identity */
+  /**
+   * Turns the final accumulator into the result: a value, a row object, an array of row objects, or
+   * an Arrow Table (the result as it is). Column types follow the values as for `reduce`: a bigint
+   * is an Int64 column, a Date a Timestamp[ms], a nested array a List, a nested object a Struct.
+   * @default identity
+   */
   finish?(acc: A, ctx: { params: P }): unknown;
 }
 

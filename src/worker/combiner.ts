@@ -1,4 +1,4 @@
-import type { Key } from '../job/types.js';
+import type { EmitKey } from '../job/types.js';
 
 /**
  * The map-side combiner's store: key → dense id in a hash map, and values in an array by id. An
@@ -6,8 +6,8 @@ import type { Key } from '../job/types.js';
  * partitioner walks two arrays instead of a Map's entries.
  */
 export class Combiner {
-  private readonly ids = new Map<Key, number>();
-  readonly keys: Key[] = [];
+  private readonly ids = new Map<EmitKey, number>();
+  readonly keys: EmitKey[] = [];
   readonly values: unknown[] = [];
 
   /** @param combine merges two values of one key; may be replaced per task (it closes over the task's ctx). */
@@ -18,7 +18,7 @@ export class Combiner {
     return this.keys.length;
   }
 
-  add(key: Key, value: unknown): void {
+  add(key: EmitKey, value: unknown): void {
     const id = this.ids.get(key);
     if (id === undefined) {
       this.ids.set(key, this.keys.length);

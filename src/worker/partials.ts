@@ -1,5 +1,5 @@
 import v8 from 'node:v8';
-import type { Key } from '../job/types.js';
+import type { EmitKey } from '../job/types.js';
 
 /**
  * Compact, transferable encodings of (key, value) lists. Numbers go into Float64Arrays, string keys
@@ -29,12 +29,12 @@ export interface EncodedPairs {
 const SEP = '\u0000';
 
 /** Encodes parallel arrays of keys and values. */
-export function encodePairs(keys: Key[], values: unknown[]): EncodedPairs {
+export function encodePairs(keys: EmitKey[], values: unknown[]): EncodedPairs {
   return { count: keys.length, keys: encodeKeys(keys), values: encodeValues(values) };
 }
 
 /** Decodes what `encodePairs` made. */
-export function decodePairs(p: EncodedPairs): { keys: Key[]; values: unknown[] } {
+export function decodePairs(p: EncodedPairs): { keys: EmitKey[]; values: unknown[] } {
   return { keys: decodeKeys(p.keys, p.count), values: decodeValues(p.values, p.count) };
 }
 
@@ -62,7 +62,7 @@ export function leavesOf(p: EncodedPairs): Leaf[] {
   return out;
 }
 
-function encodeKeys(keys: Key[]): EncodedKeys {
+function encodeKeys(keys: EmitKey[]): EncodedKeys {
   let nums = true;
   let strs = true;
   for (const k of keys) {
@@ -77,7 +77,7 @@ function encodeKeys(keys: Key[]): EncodedKeys {
   return { kind: 'any', bytes: ownedBytes(v8.serialize(keys)) };
 }
 
-function decodeKeys(k: EncodedKeys, count: number): Key[] {
+function decodeKeys(k: EncodedKeys, count: number): EmitKey[] {
   if (count === 0) return [];
   switch (k.kind) {
     case 'num':
@@ -85,7 +85,7 @@ function decodeKeys(k: EncodedKeys, count: number): Key[] {
     case 'str':
       return Buffer.from(k.bytes.buffer, k.bytes.byteOffset, k.bytes.byteLength).toString('utf8').split(SEP);
     case 'any':
-      return v8.deserialize(Buffer.from(k.bytes.buffer, k.bytes.byteOffset, k.bytes.byteLength)) as Key[];
+      return v8.deserialize(Buffer.from(k.bytes.buffer, k.bytes.byteOffset, k.bytes.byteLength)) as EmitKey[];
   }
 }
 

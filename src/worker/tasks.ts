@@ -2,7 +2,7 @@ import { threadId } from 'node:worker_threads';
 import type { RecordBatch, Table } from 'apache-arrow';
 import { JobError } from '../errors.js';
 import { checkMappedFiles } from '../io/mmap.js';
-import type { FoldContext, FoldJob, Job, JobContext, Key, KeyedJob, ParamValue, SplitInfo } from '../job/types.js';
+import type { FoldContext, FoldJob, Job, JobContext, EmitKey, KeyedJob, ParamValue, SplitInfo } from '../job/types.js';
 import { describeSplit, type Split } from '../planner/split.js';
 import { makeContext } from './context.js';
 import { hashPartition } from './hash.js';
@@ -101,7 +101,7 @@ export async function runMapTask(run: RunState, task: MapTask): Promise<Result> 
   const acc = task.hold ? (run.held ??= new Combiner(combine)) : new Combiner(combine);
   acc.combine = combine;
   const before = acc.size;
-  const emit = (key: Key, value: unknown) => acc.add(key, value);
+  const emit = (key: EmitKey, value: unknown) => acc.add(key, value);
   for await (const batch of input.batches) {
     checkCancel(run);
     user('map', () => job.map(batch, emit, ctx));
@@ -147,19 +147,21 @@ export async function runDrainTask(run: RunState, task: DrainTask): Promise<Resu
 function partitionPairs(job: KeyedJob, acc: Combiner, reducers: number): EncodedPairs[] {
   const partition = job.partition ?? hashPartition;
   for (const k of acc.keys) {
-    if (typeof k !== 'string' && typeof k !== 'number') {
-      throw new UserCodeError('map', new JobError(`map emitted a key of type ${typeof k}; keys must be strings or numbers (use joinKey(a, b) for a composite key)`));
+    if (typeof k !== 'string' && typeof k !== 'number' && typeof k !== 'bigint') {
+      // A Date groups by identity, not value: two equal dates would be two keys.
+      const fix = (k as unknown) instanceof Date ? 'emit d.getTime() (epoch milliseconds) or d.toISOString()' : 'use joinKey(a, b) for a composite key';
+      throw new UserCodeError('map', new JobError(`map emitted a key of type ${(k as unknown) instanceof Date ? 'Date' : typeof k}; keys must be strings, numbers or bigints (${fix})`));
     }
   }
   if (reducers === 1) return [encodePairs(acc.keys, acc.values)];
-  const keys: Key[][] = Array.from({ length: reducers }, () => []);
+  const keys: EmitKey[][] = Array.from({ length: reducers }, () => []);
   const values: unknown[][] = Array.from({ length: reducers }, () => []);
   for (let i = 0; i < acc.keys.length; i++) {
     const k = acc.keys[i]!;
     const v = acc.values[i];
     const r = user('map', () => partition(k, reducers));
     if (!Number.isInteger(r) || r < 0 || r >= reducers) {
-      throw new UserCodeError('map', new JobError(`partition(${JSON.stringify(k)}, ${reducers}) returned ${r}; it must return an integer from 0 to ${reducers - 1}`));
+      throw new UserCodeError('map', new JobError(`partition(${typeof k === 'string' ? JSON.stringify(k) : String(k)}, ${reducers}) returned ${r}; it must return an integer from 0 to ${reducers - 1}`));
     }
     keys[r]!.push(k);
     values[r]!.push(v);
@@ -239,7 +241,7 @@ export async function runReduceTask(run: RunState, task: ReduceTask): Promise<Re
 }
 
 /** The comparator of row indices for a sort: a direct one for the default key sort of same-typed keys. */
-function orderBy(sort: string, keys: Key[], values: unknown[], cmp: NonNullable<ReturnType<typeof rowComparator>>): (a: number, b: number) => number {
+function orderBy(sort: string, keys: EmitKey[], values: unknown[], cmp: NonNullable<ReturnType<typeof rowComparator>>): (a: number, b: number) => number {
   if (sort === 'key' && keys.every((k) => typeof k === 'number')) {
     const nums = keys as number[];
     return (a, b) => nums[a]! - nums[b]!;
