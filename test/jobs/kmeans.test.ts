@@ -133,7 +133,7 @@ describe('kmeans', () => {
 
   it('says what is wrong with the params and the input', async () => {
     const run = (params: Record<string, unknown>, input = file) => engines.get(1)!.run('kmeans', { input, params: { columns: XYZ, ...params } });
-    await expect(run({ columns: 'x,nope' })).rejects.toThrow(/reads column "nope", which .* does not have \(it has x, y, z, blob\)/);
+    await expect(run({ columns: 'x,nope' })).rejects.toThrow(/no column "nope" in .*pts\.arrow \(job "kmeans-sample" asks for it; the input has x, y, z, blob\)/);
     await expect(run({ k: 0 })).rejects.toThrow(/--param k must be at least 1, got 0/);
     await expect(run({ k: -2 })).rejects.toThrow(/--param k must be at least 1, got -2/);
     await expect(run({ iterations: 0 })).rejects.toThrow(/--param iterations must be at least 1/);

@@ -128,7 +128,7 @@ describe('pca', () => {
   it('says what is wrong with the columns and components', async () => {
     const run = (params: Record<string, unknown>) => engines.get(1)!.run('pca', { input: files.big!, params });
     await expect(run({})).rejects.toThrow(/needs --param columns=<list>/);
-    await expect(run({ columns: 'f1,f9' })).rejects.toThrow(/reads column "f9", which .* does not have \(it has f1, f2/);
+    await expect(run({ columns: 'f1,f9' })).rejects.toThrow(/no column "f9" in .*big\.arrow; did you mean "f1"\? \(job "pca" asks for it; the input has f1, f2/);
     await expect(run({ columns: 'f1,f1' })).rejects.toThrow(/--param columns names a column twice/);
     await expect(run({ columns: ',' })).rejects.toThrow(/--param columns needs at least one numeric column/);
     await expect(run({ columns: 'f1,f2', components: 3 })).rejects.toThrow(/--param components must be between 0 \(all\) and the number of columns \(2\), got 3/);

@@ -98,7 +98,7 @@ describe('top-k', () => {
     await expect(run({ column: 'v3', k: 'ten' })).rejects.toThrow(/--param k must be an integer/);
     await expect(run({ column: 'v3', order: 'largest' })).rejects.toThrow(/--param order must be desc or asc, got "largest"/);
     const table = new Table({ v: makeVector(new Float64Array([1, 2])), w: makeVector(new Float64Array([3, 4])) });
-    await expect(engines.get(1)!.run('top-k', { table, params: { column: 'v', columns: 'w,id9' } })).rejects.toThrow(/--param columns names "id9", which the input does not have \(columns: v, w\)/);
+    await expect(engines.get(1)!.run('top-k', { table, params: { column: 'v', columns: 'w,id9' } })).rejects.toThrow(/no column "id9" in the input table \(job "top-k" asks for it; the input has v, w\)/);
   });
 
   it('gives no rows for an input with no values', async () => {
