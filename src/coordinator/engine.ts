@@ -22,6 +22,7 @@ import { ProgressTracker, type RunProgress } from './progress.js';
 import { ShuffleStore, shuffleBudget } from './spill.js';
 import { BadRecordTally, type BadRecordLimit } from './bad-records.js';
 import { runKeyedMapPhase } from './keyed-map-phase.js';
+import { runWithWidening } from './widen-run.js';
 import { columnsOf, foldResult, jobPath, keyedResult, planRun, reduceSpecsOf, taskRecordOf, userCall, type PlanRequest } from './run-steps.js';
 import { errorFromWorker } from './worker-errors.js';
 import { driverSummary, runDriver, type StepReport } from './driver.js';
@@ -121,7 +122,14 @@ export class Engine {
       throw new UsageError(`job "${loaded.job.name}" is a recursive job: it runs from a driver (\`q.forkJoin(job, problem)\` in a job with \`drive(q)\`) or with engine.forkJoin(job, problem)`);
     }
     if (plannedR.status === 'rejected') throw plannedR.reason;
-    return this.execute(loaded, plannedR.value, options, timing);
+    // A CSV/NDJSON value past the sample that does not fit its column widens the column and runs again, replanned.
+    let planned: Awaited<typeof planning> | undefined = plannedR.value;
+    return runWithWidening(options.formatOptions, async (formatOptions) => {
+      const o = formatOptions === options.formatOptions ? options : { ...options, formatOptions };
+      const p = planned ?? (await planRun(o, this.workers));
+      planned = undefined;
+      return this.execute(loaded, p, o, timing);
+    });
   }
 
   /**

@@ -1,5 +1,6 @@
 import { formatSize } from '../planner/size.js';
 import type { BadRecordSummary } from './bad-records.js';
+import { formatWidenings, type WideningNote } from './widen-run.js';
 
 /** Sequential wall-clock segments of a run; they add up to the wall time. */
 export interface PhaseTimes {
@@ -64,6 +65,8 @@ export interface RunReport {
   tasks: { map: number; reduce: number; retried: number };
   counters: Record<string, number>;
   taskRecords: TaskRecord[];
+  /** Columns of CSV/NDJSON inputs widened because a value past the sample did not fit (the run restarted for each). */
+  widened?: WideningNote[];
   /** A driver's steps: the jobs it ran, how often and for how long. */
   steps?: Array<{ job: string; kind: string; runs: number; wallMs: number }>;
 }
@@ -84,6 +87,7 @@ export function formatReport(r: RunReport): string {
     const files = Object.entries(r.badRecords.byFile).map(([f, n]) => `${f}: ${n.toLocaleString('en-US')}`).join(', ');
     lines.push(`  bad records skipped: ${r.badRecords.total.toLocaleString('en-US')} (${files})${r.badRecords.examplesFile ? `; examples in ${r.badRecords.examplesFile}` : ''}`);
   }
+  if (r.widened) lines.push(...formatWidenings(r.widened));
   if (r.steps?.length) {
     lines.push(`  steps: ${r.steps.map((s) => `${s.job} (${s.kind}) ×${s.runs} ${fmtMs(s.wallMs)}`).join(', ')}`);
   }

@@ -34,7 +34,8 @@ export function makeFastRecord(
 ): ((i32: Int32Array[], f64: Float64Array[], dicts: DictBuilder[], strs: Utf8Builder[]) => FastRecords) | undefined {
   const n = kinds.length;
   if (n === 0) return undefined;
-  for (let f = 0; f < n; f++) if (kinds[f] === FAST_KIND.bool) return undefined; // rare: leave to the general path
+  // Rare kinds (bool), and those past this reader's (int64, dates, timestamps, decimals, …), take the general path.
+  for (let f = 0; f < n; f++) if (kinds[f] === FAST_KIND.bool || kinds[f]! > FAST_KIND.dict) return undefined;
   const D = delimiter;
   const Q = quote < 0 ? -2 : quote;
   // `@IN ` guards a byte read (`p < to && `) and `@AT` reads the byte at p or -1 past `to`; the

@@ -1,5 +1,6 @@
 import { PlanError } from '../errors.js';
 import type { ColumnSpec, ColumnType } from '../io/column-types.js';
+import { widerType } from '../io/infer-types.js';
 import { splitArrowFile } from './arrow-file.js';
 import { readArrowStreamLayout } from './arrow-stream.js';
 import { compressedLayout, compressedSplit } from './compressed.js';
@@ -34,7 +35,7 @@ export function isFormatFile(f: InputFile): boolean {
 
 /**
  * Plans files of the formats in this module. CSV and NDJSON files are sampled first, and column types
- * that differ between files are widened (int32 + float64 → float64; any other mix → utf8), so every
+ * that differ between files are widened (`widerType`: int32 → int64 → float64, date → timestamp, any other mix → utf8), so every
  * split of a run decodes to the same schema.
  */
 export async function planFormatFiles(files: InputFile[], splitBytes: number, batchRows: number | undefined, o: FormatOptions = {}): Promise<Map<string, FilePlan>> {
@@ -89,12 +90,6 @@ export async function planFormatFiles(files: InputFile[], splitBytes: number, ba
 export function widenColumns(layouts: Array<CsvLayout | NdjsonLayout>): void {
   if (layouts.length < 2) return;
   const types = new Map<string, ColumnType>();
-  for (const l of layouts) for (const c of l.columns) types.set(c.name, widen(types.get(c.name), c.type));
-  for (const l of layouts) l.columns = l.columns.map((c): ColumnSpec => ({ name: c.name, type: types.get(c.name)! }));
-}
-
-function widen(a: ColumnType | undefined, b: ColumnType): ColumnType {
-  if (a === undefined || a === b) return b;
-  if ((a === 'int32' && b === 'float64') || (a === 'float64' && b === 'int32')) return 'float64';
-  return 'utf8';
+  for (const l of layouts) for (const c of l.columns) types.set(c.name, widerType(types.get(c.name), c.type));
+  for (const l of layouts) l.columns = l.columns.map((c): ColumnSpec => ({ ...c, type: types.get(c.name)! }));
 }

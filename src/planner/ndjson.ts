@@ -4,6 +4,7 @@ import type { ColumnSpec } from '../io/column-types.js';
 import { readRange } from '../io/file-range.js';
 import { flattenObject } from '../io/flatten.js';
 import { TypeSniffer } from '../io/infer-types.js';
+import { parseJsonLine } from '../io/json-line.js';
 import type { ColumnOptions } from './csv.js';
 import type { NdjsonSplit } from './split.js';
 import { rememberedLayout } from './layout-cache.js';
@@ -55,7 +56,7 @@ export function ndjsonLayoutFromHead(file: string, bytes: number, head: Buffer, 
     if (text !== '') {
       let obj: unknown;
       try {
-        obj = JSON.parse(text);
+        obj = parseJsonLine(text);
       } catch {
         obj = undefined;
       }
@@ -81,15 +82,19 @@ export function ndjsonLayoutFromHead(file: string, bytes: number, head: Buffer, 
   }
   const names = given.schema ? given.schema.map((c) => c.name) : [...sniffers.keys()];
   const overrides = new Map((given.types ?? []).map((c) => [c.name, c.type]));
+  const widened = new Map((given.widened ?? []).map((c) => [c.name, c.type]));
   for (const c of given.types ?? []) if (!names.includes(c.name)) names.push(c.name);
+  // Keys found past the sample by an earlier attempt of the run are columns too (after the sampled ones).
+  if (!given.schema) for (const c of given.widened ?? []) if (!names.includes(c.name)) names.push(c.name);
   if (names.length === 0 && !atEof) throw new UsageError(`${file}: no JSON object in the first ${head.length} bytes; give the columns with --schema`);
-  const columns = names.map((name, i) => ({ name, type: overrides.get(name) ?? given.schema?.[i]?.type ?? sniffers.get(name)?.type ?? 'utf8' }));
+  const inferred = names.map((n) => !overrides.has(n) && !given.schema);
+  const columns = names.map((name, i) => ({ name, type: overrides.get(name) ?? given.schema?.[i]?.type ?? widened.get(name) ?? sniffers.get(name)?.type ?? 'utf8', inferred: inferred[i] }));
   const perRow = sample.length > 0 ? used / sample.length : 1;
   return {
     file,
     bytes,
     columns,
-    inferred: names.map((n) => !overrides.has(n) && !given.schema),
+    inferred,
     sampleRows: sample.length,
     estimatedRows: atEof ? sample.length : Math.round(bytes / Math.max(1, perRow)),
     sample: sample.slice(0, 100),
