@@ -9,8 +9,8 @@ export async function duckRows(sql: string): Promise<Array<Record<string, unknow
   return reader.getRowObjectsJson() as Array<Record<string, unknown>>;
 }
 
-/** DuckDB's `DESCRIBE` of a query: column name → DuckDB type name. */
+/** DuckDB's `DESCRIBE` of a table expression (`read_csv(…)`): column name → DuckDB type name. */
 export async function duckTypes(sql: string): Promise<Record<string, string>> {
-  const rows = await duckRows(`DESCRIBE ${sql}`);
+  const rows = await duckRows(`DESCRIBE SELECT * FROM ${sql}`);
   return Object.fromEntries(rows.map((r) => [String(r.column_name), String(r.column_type)]));
 }
