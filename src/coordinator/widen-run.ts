@@ -50,7 +50,8 @@ export function widenedOptions(o: FormatOptions | undefined, w: ColumnWidening):
 /** One line per widened column for the text report. */
 export function formatWidenings(notes: WideningNote[]): string[] {
   return notes.map((n) => {
-    const at = `${path.relative(process.cwd(), n.file) || n.file}${n.line !== undefined ? ` line ${n.line}` : n.byteOffset !== undefined ? ` byte ${n.byteOffset}` : ''}`;
+    const rel = path.relative(process.cwd(), n.file);
+    const at = `${rel && !rel.startsWith('..') ? rel : n.file}${n.line !== undefined ? ` line ${n.line}` : n.byteOffset !== undefined ? ` byte ${n.byteOffset}` : ''}`;
     const what = n.from === undefined ? `column ${n.column} (${n.to}) found past the sample` : `column ${n.column} widened from ${n.from} to ${n.to}`;
     return `  ${what} at ${at} (value ${n.found}); the run restarted: ${n.tasksRerun} map task${n.tasksRerun === 1 ? '' : 's'} re-run`;
   });

@@ -21,7 +21,8 @@ export interface NdjsonLayout {
 }
 
 const SAMPLE_BYTES = 1 << 20;
-const SAMPLE_LINES = 10_000;
+/** Lines used for type inference. */
+export const SAMPLE_LINES = 10_000;
 
 /** Reads the first lines of an NDJSON file and infers its (flattened) columns. */
 export function readNdjsonLayout(file: string, bytes: number, given: ColumnOptions = {}): Promise<NdjsonLayout> {
