@@ -1,3 +1,4 @@
+import { InputError } from '../errors.js';
 import { BIG_INT_MARK } from './infer-types.js';
 
 const LONG_DIGITS = /\d{16}/;
@@ -60,3 +61,16 @@ function digitsEnd(text: string, i: number): number {
   while (i < text.length && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
   return i;
 }
+
+/** The elements of a JSON array file read whole (big integers kept exact). */
+export function wholeJsonArray(file: string, bytes: Buffer): unknown[] {
+  let v: unknown;
+  try {
+    v = parseJsonLine(bytes.toString('utf8'));
+  } catch (e) {
+    throw new InputError(`${file}: not valid JSON (${(e as Error).message}); a .json input must be JSON lines or one array of objects`, { cause: e });
+  }
+  if (!Array.isArray(v)) throw new InputError(`${file}: expected a JSON array of objects (or JSON lines), found ${v === null ? 'null' : typeof v}`);
+  return v;
+}
+

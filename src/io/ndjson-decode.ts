@@ -76,8 +76,12 @@ export class NdjsonDecoder {
     return this.batches;
   }
 
-  /** Decodes the lines in `buf[from, to)`; an unfinished last line is left unless `final`. Returns where it stopped. */
-  decode(buf: Buffer, from: number, to: number, final: boolean): number {
+  /**
+   * Decodes the lines in `buf[from, to)`; an unfinished last line is left unless `final`. Returns where
+   * it stopped. With `arrayLines`, the lines are the elements of a JSON array written one per line
+   * (as quiver's own `-o x.json` is): the brackets and the commas between elements are dropped.
+   */
+  decode(buf: Buffer, from: number, to: number, final: boolean, arrayLines = false): number {
     let pos = from;
     while (pos < to) {
       let nl = buf.indexOf(NL, pos);
@@ -87,25 +91,32 @@ export class NdjsonDecoder {
       }
       const start = pos;
       pos = nl + 1;
-      let end = nl;
-      while (end > start && (buf[end - 1] === 13 || buf[end - 1] === 32 || buf[end - 1] === 9)) end--;
-      let s = start;
-      while (s < end && (buf[s] === 32 || buf[s] === 9)) s++;
+      let [s, end] = trimmedLine(buf, start, nl);
+      if (arrayLines) [s, end] = jsonArrayElement(buf, s, end);
       if (s === end) continue;
-      const problem = this.decodeLine(buf, s, end);
-      if (problem) {
-        this.rollback();
-        const at = this.locate(problem);
-        if (problem.widen) {
-          const from = problem.newColumn ? undefined : this.specs[this.index.get(problem.column!)!]!.type;
-          throw new ColumnTooNarrow({ file: at.file, byteOffset: at.byteOffset, column: problem.column!, from, to: problem.widen, found: problem.found ?? '' });
-        }
-        this.bad.add(at);
-        continue;
-      }
-      if (++this.row === this.batchRows) this.flush();
+      this.settle(this.decodeLine(buf, s, end));
     }
     return Math.min(pos, to);
+  }
+
+  /** Decodes parsed JSON values (the elements of a JSON array read whole); `offsetOf(i)` locates element i for errors. */
+  decodeValues(values: unknown[], offsetOf: (i: number) => number): void {
+    values.forEach((v, i) => this.settle(this.decodeObject(v, offsetOf(i), () => JSON.stringify(v).slice(0, 40))));
+  }
+
+  /** Ends a record: counts the row, or undoes it and reports its problem (a widening stops the task). */
+  private settle(problem: NdjsonProblem | undefined): void {
+    if (!problem) {
+      if (++this.row === this.batchRows) this.flush();
+      return;
+    }
+    this.rollback();
+    const at = this.locate(problem);
+    if (problem.widen) {
+      const from = problem.newColumn ? undefined : this.specs[this.index.get(problem.column!)!]!.type;
+      throw new ColumnTooNarrow({ file: at.file, byteOffset: at.byteOffset, column: problem.column!, from, to: problem.widen, found: problem.found ?? '' });
+    }
+    this.bad.add(at);
   }
 
   private decodeLine(buf: Buffer, start: number, end: number): NdjsonProblem | undefined {
@@ -117,7 +128,11 @@ export class NdjsonDecoder {
     } catch (e) {
       return { offset: start, expected: 'a JSON object', found: `${JSON.stringify(text.length > 40 ? text.slice(0, 40) + '…' : text)} (${(e as Error).message})` };
     }
-    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return { offset: start, expected: 'a JSON object', found: JSON.stringify(text.slice(0, 40)) };
+    return this.decodeObject(obj, start, () => text.slice(0, 40));
+  }
+
+  private decodeObject(obj: unknown, start: number, shown: () => string): NdjsonProblem | undefined {
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return { offset: start, expected: 'a JSON object', found: JSON.stringify(shown()) };
     const row = this.row;
     this.seen.fill(0);
     let problem: NdjsonProblem | undefined;
@@ -206,4 +221,23 @@ function typeOfValue(v: unknown): ColumnType {
 function shortJson(v: unknown): string {
   const text = typeof v === 'string' && v.startsWith(BIG_INT_MARK) ? v.slice(BIG_INT_MARK.length) : JSON.stringify(v);
   return text.length > 40 ? text.slice(0, 40) + '…' : text;
+}
+
+/** The line `buf[start, end)` without surrounding blanks (and a CR). */
+export function trimmedLine(buf: Buffer, start: number, end: number): [number, number] {
+  while (end > start && (buf[end - 1] === 13 || buf[end - 1] === 32 || buf[end - 1] === 9)) end--;
+  while (start < end && (buf[start] === 32 || buf[start] === 9)) start++;
+  return [start, end];
+}
+
+/** A line of a one-element-per-line JSON array without the array's `[`, `]` and the commas around its element. */
+export function jsonArrayElement(buf: Buffer, s: number, end: number): [number, number] {
+  if (s < end && (buf[s] === 0x5b || buf[s] === 0x2c)) [s, end] = trimmedLine(buf, s + 1, end); // '[' or a leading ','
+  if (end > s && buf[end - 1] === 0x5d) {
+    // A closing ']' of the array (not of an array value: an element is an object, so it ends with '}').
+    const [, e] = trimmedLine(buf, s, end - 1);
+    if (e === s || buf[e - 1] === 0x7d || buf[e - 1] === 0x2c) end = e;
+  }
+  if (end > s && buf[end - 1] === 0x2c) [s, end] = trimmedLine(buf, s, end - 1);
+  return [s, end];
 }

@@ -59,7 +59,8 @@ export async function planFormatFiles(files: InputFile[], splitBytes: number, ba
       plans.set(f.path, { splits: (id) => splitCsvFile(l, splitBytes, id), estimatedRows: l.estimatedRows });
     } else if (f.format === 'ndjson') {
       const l = layout as NdjsonLayout;
-      plans.set(f.path, { splits: (id) => splitNdjsonFile(l, splitBytes, id), estimatedRows: l.estimatedRows });
+      const note = l.array === 'whole' ? 'a JSON array with elements over several lines: not splittable, parsed whole by one task (write it as JSON lines to read it in parallel)' : l.array === 'lines' ? 'a JSON array, one element per line: split at line ends' : undefined;
+      plans.set(f.path, { splits: (id) => splitNdjsonFile(l, splitBytes, id), estimatedRows: l.estimatedRows, note });
     } else if (f.format === 'parquet') {
       const l = await readParquetLayout(f.path, f.bytes);
       plans.set(f.path, { splits: (id) => splitParquetFile(l, splitBytes, id), rows: l.rows });
