@@ -1,5 +1,6 @@
 import { Bool, Dictionary, Float64, Int32, Utf8, makeData, makeVector, type Data, type DataType } from 'apache-arrow';
 import { arrowTypeOf, typeInfo, type ColumnType, type TypeInfo } from './column-types.js';
+import { dateFromBytes, timestampFromBytes, type TimestampParts } from './temporal-bytes.js';
 import { nanosTo, parseBigInt, parseBool, parseDate, parseDecimal, parseFloat64, parseInt32, parseTime, parseTimestamp } from './parse-values.js';
 
 /**
@@ -269,10 +270,20 @@ export class NumberBuilder extends ColumnBuilder {
     this.values[row] = Number(v);
     return true;
   }
+  /** Sets a date column's `row` from the bytes of an ISO date; false when they are not one (the slow path decides). */
+  setBytes(buf: Uint8Array, s: number, e: number, row: number): boolean {
+    const v = dateFromBytes(buf, s, e);
+    if (v === undefined) return false;
+    this.values[row] = v;
+    return true;
+  }
   finish(length: number): Data {
     return makeData({ type: this.type, length, nullCount: this.nullCount(length), nullBitmap: this.bitmap(length), data: this.values.subarray(0, length) } as never);
   }
 }
+
+const PARTS: TimestampParts = { seconds: 0, fraction: 0, fractionDigits: 0, zoned: false };
+const UNIT_DIGITS = { s: 0, ms: 3, us: 6, ns: 9 } as const;
 
 /**
  * 64-bit values: int64, uint64, timestamps and times. `words` views the same memory as 32-bit halves
@@ -299,6 +310,20 @@ export class BigIntBuilder extends ColumnBuilder {
     const hi = Math.floor(v / 4294967296);
     this.words[2 * row] = v - hi * 4294967296;
     this.words[2 * row + 1] = hi;
+  }
+  /** Sets a timestamp column's `row` from the bytes of an ISO timestamp; false when they are not one (the slow path decides). */
+  setBytes(buf: Uint8Array, s: number, e: number, row: number): boolean {
+    const t = this.info;
+    if (t.kind !== 'timestamp' || !timestampFromBytes(buf, s, e, PARTS) || (PARTS.zoned && !t.tz)) return false;
+    const unitDigits = UNIT_DIGITS[t.unit];
+    const per = 10 ** unitDigits;
+    // The fraction cut to the unit (floor: it is positive), as nanosTo does.
+    const shift = unitDigits - PARTS.fractionDigits;
+    const frac = shift >= 0 ? PARTS.fraction * 10 ** shift : Math.floor(PARTS.fraction / 10 ** -shift);
+    const v = PARTS.seconds * per + frac;
+    if (Number.isSafeInteger(v)) this.setSafe(row, v);
+    else this.values[row] = BigInt(PARTS.seconds) * BigInt(per) + BigInt(frac);
+    return true;
   }
   setText(row: number, text: string): boolean {
     const t = this.info;

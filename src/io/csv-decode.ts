@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { Field, RecordBatch, Schema, Struct, makeData, type Dictionary } from 'apache-arrow';
 import { BadRecords, type BadRecord } from './bad-records.js';
-import { BigIntBuilder, DictBuilder, Float64Builder, Int32Builder, Utf8Builder, makeBuilder, type ColumnBuilder } from './column-builders.js';
+import { BigIntBuilder, DictBuilder, Float64Builder, Int32Builder, NumberBuilder, Utf8Builder, makeBuilder, type ColumnBuilder } from './column-builders.js';
 import { arrowTypeOf, type ColumnSpec, type ColumnType } from './column-types.js';
 import { ColumnTooNarrow } from './column-widening.js';
 import { widerTypeForText } from './infer-types.js';
@@ -24,9 +24,10 @@ export interface CsvDialect {
 
 const NL = 10;
 const CR = 13;
-// INT64 and OTHER (every other type: parsed from text by its builder) are past the fast record reader's kinds.
-const SKIP = 0, INT32 = 1, FLOAT64 = 2, BOOL = 3, UTF8 = 4, DICT = 5, INT64 = 6, OTHER = 7;
-const KIND: Partial<Record<ColumnType, number>> = { int32: INT32, float64: FLOAT64, bool: BOOL, utf8: UTF8, dict: DICT, int64: INT64 };
+// OTHER is every type without a byte parser of its own (parsed from text by its builder).
+const SKIP = 0, INT32 = 1, FLOAT64 = 2, BOOL = 3, UTF8 = 4, DICT = 5, INT64 = 6, OTHER = 7, DATE = 8, TIMESTAMP = 9;
+const KIND: Partial<Record<ColumnType, number>> = { int32: INT32, float64: FLOAT64, bool: BOOL, utf8: UTF8, dict: DICT, int64: INT64, date: DATE };
+const kindOf = (t: ColumnType) => KIND[t] ?? (t.startsWith('timestamp') ? TIMESTAMP : OTHER);
 const MAX_EXACT = 2 ** 53;
 const NO_DICT = new DictBuilder(0);
 const NO_STR = new Utf8Builder(0);
@@ -60,6 +61,8 @@ export class CsvDecoder {
   private i32: Int32Array[] = [];
   private f64: Float64Array[] = [];
   private i64: BigIntBuilder[] = [];
+  /** Date and timestamp columns' builders, which parse ISO bytes themselves. */
+  private temporal: Array<NumberBuilder | BigIntBuilder> = [];
   private dicts: DictBuilder[] = [];
   private strs: Utf8Builder[] = [];
   /** The generated reader of simple records (io/csv-fast-record.ts), bound to this batch's columns. */
@@ -90,7 +93,7 @@ export class CsvDecoder {
     const fields: Field[] = [];
     columns.forEach((c, i) => {
       if (keep && !keep.has(c.name)) return;
-      this.kinds[i] = KIND[c.type] ?? OTHER;
+      this.kinds[i] = kindOf(c.type);
       this.slot[i] = fields.length;
       fields.push(new Field(c.name, arrowTypeOf(c.type), true));
     });
@@ -116,9 +119,10 @@ export class CsvDecoder {
     this.i32 = this.columns.map((_, i) => { const b = of(i); return b instanceof Int32Builder ? b.values : noI32; });
     this.f64 = this.columns.map((_, i) => { const b = of(i); return b instanceof Float64Builder ? b.values : noF64; });
     this.i64 = this.columns.map((_, i) => { const b = of(i); return b instanceof BigIntBuilder ? b : NO_I64; });
+    this.temporal = this.columns.map((_, i) => { const b = of(i); return b instanceof BigIntBuilder || b instanceof NumberBuilder ? b : NO_I64; });
     this.dicts = this.columns.map((_, i) => { const b = of(i); return b instanceof DictBuilder ? b : noDict; });
     this.strs = this.columns.map((_, i) => { const b = of(i); return b instanceof Utf8Builder ? b : noStr; });
-    this.fast = this.makeFast?.(this.i32, this.f64, this.dicts, this.strs);
+    this.fast = this.makeFast?.(this.i32, this.f64, this.dicts, this.strs, this.i64, this.temporal);
     this.row = 0;
   }
 
@@ -302,6 +306,8 @@ export class CsvDecoder {
                 this.dicts[f]!.append(row, buf, start, e);
               } else if (kind === UTF8) {
                 this.strs[f]!.append(row, buf, start, e);
+              } else if ((kind === DATE || kind === TIMESTAMP) && this.temporal[f]!.setBytes(buf, start, e, row)) {
+                // read from the bytes; anything unusual falls to the text path below, which decides
               } else {
                 const err = this.setText(kind, f, row, buf, start, e);
                 if (err) problem = { offset: start, ...err };

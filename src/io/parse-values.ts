@@ -3,6 +3,7 @@
  * inference. These are the slow paths: the CSV decoder parses plain numbers inline and falls back here.
  */
 import type { TimeUnitName } from './column-types.js';
+import { daysFromCivil, monthDays } from './temporal-bytes.js';
 
 const INT_RE = /^\s*[+-]?\d+\s*$/;
 const FLOAT_RE = /^\s*[+-]?(\d+\.?\d*(e[+-]?\d+)?|\.\d+(e[+-]?\d+)?|inf|infinity|nan)\s*$/i;
@@ -68,12 +69,8 @@ export function parseDate(text: string): number | undefined {
 }
 
 function daysOf(y: number, mo: number, d: number): number | undefined {
-  if (mo < 1 || mo > 12 || d < 1 || d > 31) return undefined;
-  const ms = Date.UTC(y, mo - 1, d);
-  // Date.UTC rolls 2023-02-30 over to March: a day that moved was not a day of that month.
-  const back = new Date(ms);
-  if (back.getUTCDate() !== d || back.getUTCMonth() !== mo - 1) return undefined;
-  return ms / 86_400_000;
+  if (mo < 1 || mo > 12 || d < 1 || d > monthDays(y, mo)) return undefined;
+  return daysFromCivil(y, mo, d);
 }
 
 /** A timestamp read from text: nanoseconds since the epoch (UTC when it had an offset), and what its spelling shows. */
