@@ -154,8 +154,11 @@ export class Engine {
       runStep: async (step, o) => {
         const s0 = now();
         const timingOf = { t0: s0, bundleMs: 0, planMs: 0 };
-        const planned = await timed(planRun(o, this.workers), (ms) => (timingOf.planMs = ms));
-        return this.execute(step, planned, o, timingOf);
+        return runWithWidening(o.formatOptions, async (formatOptions) => {
+          const oo = formatOptions === o.formatOptions ? o : { ...o, formatOptions };
+          const planned = await timed(planRun(oo, this.workers), (ms) => (timingOf.planMs = ms));
+          return this.execute(step, planned, oo, timingOf);
+        });
       },
       forkJoinStep: (step, p, problem, signal) => this.forkJoinStep(step, p, problem, signal),
     }, t0);

@@ -60,7 +60,8 @@ export async function planFormatFiles(files: InputFile[], splitBytes: number, ba
     } else if (f.format === 'ndjson') {
       const l = layout as NdjsonLayout;
       const note = l.array === 'whole' ? 'a JSON array with elements over several lines: not splittable, parsed whole by one task (write it as JSON lines to read it in parallel)' : l.array === 'lines' ? 'a JSON array, one element per line: split at line ends' : undefined;
-      plans.set(f.path, { splits: (id) => splitNdjsonFile(l, splitBytes, id), estimatedRows: l.estimatedRows, note });
+      // A JSON array read whole was parsed whole by the planner: its row count is exact.
+      plans.set(f.path, { splits: (id) => splitNdjsonFile(l, splitBytes, id), ...(l.array === 'whole' ? { rows: l.estimatedRows } : { estimatedRows: l.estimatedRows }), note });
     } else if (f.format === 'parquet') {
       const l = await readParquetLayout(f.path, f.bytes);
       plans.set(f.path, { splits: (id) => splitParquetFile(l, splitBytes, id), rows: l.rows });

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { run } from 'quiver';
+import { formatReport, run } from 'quiver';
 import { convertFiles } from '../../dist/src/coordinator/convert.js';
 import { SAMPLE_RECORDS } from '../../dist/src/planner/csv.js';
 import { duckRows, duckTypes } from '../helpers/duckdb.js';
@@ -35,6 +35,7 @@ describe('a value past the sample that does not fit its inferred type', () => {
     expect(report.widened?.map((w) => ({ column: w.column, from: w.from, to: w.to, line: w.line, found: w.found }))).toEqual([
       { column: 'v', from: 'int32', to: 'int64', line: late(200) + 2, found: '"3000000000"' },
     ]);
+    expect(formatReport(report)).toContain(`column v widened from int32 to int64 at ${f} line ${late(200) + 2} (value "3000000000"); the run restarted: ${report.tasks.map} map task`);
   });
 
   it('widens every column that needs it when converting (int64, timestamp, text), and writes each row once', async () => {
