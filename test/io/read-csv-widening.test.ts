@@ -1,4 +1,5 @@
 import path from 'node:path';
+import pl from 'nodejs-polars';
 import { describe, expect, it } from 'vitest';
 import { formatReport, run } from 'quiver';
 import { convertFiles } from '../../dist/src/coordinator/convert.js';
@@ -49,6 +50,16 @@ describe('a value past the sample that does not fit its inferred type', () => {
     const src = `read_csv('${f}', types={'v': 'BIGINT', 'd': 'TIMESTAMP', 'z': 'VARCHAR'})`;
     const stats = (from: string) => duckRows(`SELECT count(*) AS n, count(v) AS nv, sum(v)::VARCHAR AS sv, count(d) AS nd, min(d)::VARCHAR AS mind, max(d)::VARCHAR AS maxd, count(z) AS nz, max(z) AS maxz FROM ${from}`);
     expect(await stats(`'${out}'`)).toEqual(await stats(src));
+  });
+
+  it('widens a Polars-written Int64 column whose sample fits int32, to DuckDB\'s exact sum and extremes', async () => {
+    const f = path.join(dir, 'polars-late.csv');
+    const v = Array.from({ length: ROWS }, (_, i) => (i % 13 === 0 ? null : i === late(250) ? '-9223372036854775807' : i === late(260) ? '9007199254740993' : String(i)));
+    pl.DataFrame({ v: pl.Series('v', v).cast(pl.Int64), s: v.map((x, i) => (i % 5 === 0 ? null : `s${x}`)) }).writeCSV(f);
+    const { value, report } = await run(SUM_EXACT, { input: f, workers: 2, params: { column: 'v' } });
+    const [ref] = await duckRows(`SELECT count(v) AS count, sum(v)::VARCHAR AS sum, min(v)::VARCHAR AS min, max(v)::VARCHAR AS max FROM read_csv('${f}', types={'v': 'BIGINT'})`);
+    expect(value).toEqual({ rows: ROWS, count: Number(ref!.count), sum: ref!.sum, min: ref!.min, max: ref!.max });
+    expect(report.widened?.map((w) => `${w.column} ${w.from} → ${w.to} line ${w.line}`)).toEqual([`v int32 → int64 line ${late(250) + 2}`]);
   });
 
   it('is a bad record, not a widening, when the column type was given', async () => {
