@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { defineJob } from 'quiver';
 import { appendBatchToPart, partExtension, type PartFormat } from '../src/io/part-files.js';
@@ -22,6 +23,9 @@ export default defineJob({
   fold(acc: Acc, batch, ctx) {
     const format = ctx.params.format as PartFormat;
     const part = path.join(ctx.params.dir as string, `part-${String(ctx.split.id).padStart(6, '0')}.${partExtension(format)}`);
+    // A task's first batch starts its part afresh: a run that restarted (a column widened) or a task
+    // retried after its worker died must not append to what the earlier attempt wrote.
+    if (acc.parts.length === 0) rmSync(part, { force: true });
     appendBatchToPart(part, batch, format);
     if (acc.parts.length === 0) acc.parts.push(part);
     acc.rows += batch.numRows;

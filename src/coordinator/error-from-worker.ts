@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError, JobError, PlanError, QuiverError, TaskError, WorkerError, CancelledError } from '../errors.js';
 import type { SerializedError } from '../worker/protocol.js';
+import { ColumnTooNarrow } from '../io/column-widening.js';
 import { stackToSources } from '../job/source-map.js';
 
 const CLASSES: Record<string, new (message: string, options?: { cause?: unknown }) => QuiverError> = {
@@ -53,6 +54,7 @@ export function errorFromWorker(e: SerializedError, describe: string, jobFile: s
     err.stack = [`TaskError: ${message}`, ...frames].join('\n');
     return err;
   }
+  if (e.widening) return new ColumnTooNarrow(e.widening);
   const Class = (e.quiverClass && CLASSES[e.quiverClass]) || (e.phase === 'load-job' ? JobError : InputError);
   const message = e.quiverClass ? (e.message.includes(describe) ? e.message : `${e.message} (${describe})`) : `${describe}: ${e.name}: ${e.message}`;
   return new Class(message, { cause: revive(e) });

@@ -28,6 +28,7 @@ import {
 } from './run-steps.js';
 import { ShuffleStore, shuffleBudget } from './spill.js';
 import { TreeMerge } from './tree-merge.js';
+import { runWithWidening } from './widen-run.js';
 
 /**
  * The one pipeline of a run: plan → map → shuffle → reduce → merge → write → report. Where its tasks
@@ -61,7 +62,14 @@ export async function runJob(runner: TaskRunner, jobSpec: string | URL | Job, op
     throw new UsageError(`job "${loaded.job.name}" is a recursive job: it runs from a driver (\`q.forkJoin(job, problem)\` in a job with \`drive(q)\`) or with engine.forkJoin(job, problem)`);
   }
   if (plannedR.status === 'rejected') throw plannedR.reason;
-  return runDataJob(runner, loaded, plannedR.value, options, timing);
+  // A CSV/NDJSON value past the sample that does not fit its column widens the column and runs again, replanned.
+  let planned: Awaited<typeof planning> | undefined = plannedR.value;
+  return runWithWidening(options.formatOptions, async (formatOptions) => {
+    const o = formatOptions === options.formatOptions ? options : { ...options, formatOptions };
+    const p = planned ?? (await planRun(o, runner.workers));
+    planned = undefined;
+    return runDataJob(runner, loaded, p, o, timing);
+  });
 }
 
 /** Runs a driver's `drive(q)` here; its steps run through this pipeline on the same runner. */
@@ -71,10 +79,13 @@ async function drive(runner: TaskRunner, loaded: LoadedJob, options: RunOptions,
   const setupMs = now() - t0;
   const outcome = await runDriver(loaded, params, options, {
     workers: runner.workers,
-    runStep: async (step, o) => {
+    runStep: (step, o) => {
       const stepTiming: SetupTiming = { t0: now(), bundleMs: 0, planMs: 0 };
-      const planned = await timed(planRun(o, runner.workers), (ms) => (stepTiming.planMs = ms));
-      return runDataJob(runner, step, planned, o, stepTiming);
+      return runWithWidening(o.formatOptions, async (formatOptions) => {
+        const oo = formatOptions === o.formatOptions ? o : { ...o, formatOptions };
+        const planned = await timed(planRun(oo, runner.workers), (ms) => (stepTiming.planMs = ms));
+        return runDataJob(runner, step, planned, oo, stepTiming);
+      });
     },
     forkJoinStep: (step, p, problem, signal) => solveRecursive(runner, step, p, problem, signal),
   }, t0);

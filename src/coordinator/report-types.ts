@@ -1,3 +1,4 @@
+import type { WideningNote } from './widen-run.js';
 /**
  * The types of a run's report, in a module of their own below the code that fills them (the
  * pipeline, the driver, the recursion, the bad-record tally), so that code need not import each other
@@ -77,6 +78,8 @@ export interface RunReport {
   tasks: { map: number; reduce: number; retried: number };
   counters: Record<string, number>;
   taskRecords: TaskRecord[];
+  /** Columns of CSV/NDJSON inputs widened because a value past the sample did not fit (the run restarted for each). */
+  widened?: WideningNote[];
   /** A driver's steps: the jobs it ran, how often and for how long. */
   steps?: Array<{ job: string; kind: string; runs: number; wallMs: number }>;
   /** Things about the run a user should look at (an empty result from rows read, …); absent when none. */

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { formatSize } from '../util/size.js';
 import type { RunReport, SequentialReport, TaskRecord } from './report-types.js';
+import { formatWidenings } from './widen-run.js';
 
 const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 1 : 0)} ms`);
 
@@ -21,6 +22,7 @@ export function formatReport(r: RunReport): string {
     const files = Object.entries(r.badRecords.byFile).map(([f, n]) => `${f}: ${n.toLocaleString('en-US')}`).join(', ');
     lines.push(`  bad records skipped: ${r.badRecords.total.toLocaleString('en-US')} (${files})${r.badRecords.examplesFile ? `; examples in ${r.badRecords.examplesFile}` : ''}`);
   }
+  if (r.widened) lines.push(...formatWidenings(r.widened));
   if (r.steps?.length) {
     lines.push(`  steps: ${r.steps.map((s) => `${s.job} (${s.kind}) ×${s.runs} ${fmtMs(s.wallMs)}`).join(', ')}`);
   }

@@ -1,5 +1,7 @@
-import { Bool, Dictionary, Float64, Int32, Utf8, makeData, makeVector, type Data } from 'apache-arrow';
-import type { ColumnType } from './column-types.js';
+import { Bool, Dictionary, Float64, Int32, Utf8, makeData, makeVector, type Data, type DataType } from 'apache-arrow';
+import { arrowTypeOf, typeInfo, type ColumnType, type TypeInfo } from './column-types.js';
+import { dateFromBytes, timestampFromBytes, type TimestampParts } from './temporal-bytes.js';
+import { nanosTo, parseBigInt, parseBool, parseDate, parseDecimal, parseFloat64, parseInt32, parseTime, parseTimestamp } from './parse-values.js';
 
 /**
  * Builders that fill one record batch column with a fixed row capacity. They expose their typed
@@ -35,6 +37,9 @@ export abstract class ColumnBuilder {
 
   /** The column's Arrow data for rows [0, length); the builder must not be used afterwards. */
   abstract finish(length: number): Data;
+
+  /** Sets `row` from a value's text (the readers' slow path); false when the text is not a value of the column's type. */
+  abstract setText(row: number, text: string): boolean;
 }
 
 export class Int32Builder extends ColumnBuilder {
@@ -45,6 +50,12 @@ export class Int32Builder extends ColumnBuilder {
   }
   finish(length: number): Data {
     return makeData({ type: new Int32(), length, nullCount: this.nullCount(length), nullBitmap: this.bitmap(length), data: this.values.subarray(0, length) });
+  }
+  setText(row: number, text: string): boolean {
+    const v = parseInt32(text);
+    if (v === undefined) return false;
+    this.values[row] = v;
+    return true;
   }
 }
 
@@ -57,6 +68,12 @@ export class Float64Builder extends ColumnBuilder {
   finish(length: number): Data {
     return makeData({ type: new Float64(), length, nullCount: this.nullCount(length), nullBitmap: this.bitmap(length), data: this.values.subarray(0, length) });
   }
+  setText(row: number, text: string): boolean {
+    const v = parseFloat64(text);
+    if (v === undefined) return false;
+    this.values[row] = v;
+    return true;
+  }
 }
 
 export class BoolBuilder extends ColumnBuilder {
@@ -68,6 +85,12 @@ export class BoolBuilder extends ColumnBuilder {
   set(row: number, v: boolean): void {
     if (v) this.bits[row >> 3]! |= 1 << (row & 7);
     else this.bits[row >> 3]! &= ~(1 << (row & 7));
+  }
+  setText(row: number, text: string): boolean {
+    const v = parseBool(text);
+    if (v === undefined) return false;
+    this.set(row, v);
+    return true;
   }
   finish(length: number): Data {
     return makeData({ type: new Bool(), length, nullCount: this.nullCount(length), nullBitmap: this.bitmap(length), data: this.bits.subarray(0, (length + 7) >> 3) });
@@ -111,6 +134,10 @@ export class Utf8Builder extends ColumnBuilder {
     const dst = this.length + max > this.bytes.length ? this.reserve(max) : this.bytes;
     this.length += Buffer.from(dst.buffer, dst.byteOffset, dst.byteLength).write(s, this.length, 'utf8');
     this.offsets[row + 1] = this.length;
+  }
+  setText(row: number, text: string): boolean {
+    this.appendString(row, text);
+    return true;
   }
   /** Ends `row` with no bytes (an empty or null value). */
   empty(row: number): void {
@@ -181,6 +208,11 @@ export class DictBuilder extends ColumnBuilder {
     this.append(row, bytes, 0, bytes.length);
   }
 
+  setText(row: number, text: string): boolean {
+    this.appendString(row, text);
+    return true;
+  }
+
   private add(src: Uint8Array, from: number, to: number, h: number, slot: number): number {
     const e = this.count++;
     if (e >= this.words.capacity) this.growWords();
@@ -222,6 +254,122 @@ export class DictBuilder extends ColumnBuilder {
   }
 }
 
+/** Numbers held in a typed array of JS numbers: int8 to uint32 (range-checked), float32 and date (days). */
+export class NumberBuilder extends ColumnBuilder {
+  readonly values: Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array | Float32Array;
+  private readonly type: DataType;
+  constructor(capacity: number, private readonly column: ColumnType) {
+    super(capacity);
+    this.type = arrowTypeOf(column);
+    this.values = new (this.type.ArrayType as new (n: number) => NumberBuilder['values'])(capacity);
+  }
+  setText(row: number, text: string): boolean {
+    const t = typeInfo(this.column);
+    const v = t.kind === 'int' ? parseBigInt(text, t.bits, t.signed) : t.kind === 'date' ? parseDate(text) : parseFloat64(text);
+    if (v === undefined) return false;
+    this.values[row] = Number(v);
+    return true;
+  }
+  /** Sets a date column's `row` from the bytes of an ISO date; false when they are not one (the slow path decides). */
+  setBytes(buf: Uint8Array, s: number, e: number, row: number): boolean {
+    const v = dateFromBytes(buf, s, e);
+    if (v === undefined) return false;
+    this.values[row] = v;
+    return true;
+  }
+  finish(length: number): Data {
+    return makeData({ type: this.type, length, nullCount: this.nullCount(length), nullBitmap: this.bitmap(length), data: this.values.subarray(0, length) } as never);
+  }
+}
+
+const PARTS: TimestampParts = { seconds: 0, fraction: 0, fractionDigits: 0, zoned: false };
+const UNIT_DIGITS = { s: 0, ms: 3, us: 6, ns: 9 } as const;
+
+/**
+ * 64-bit values: int64, uint64, timestamps and times. `words` views the same memory as 32-bit halves
+ * (little-endian), so the CSV decoder writes an integer below 2^53 with two number stores instead of
+ * making a BigInt per value.
+ */
+export class BigIntBuilder extends ColumnBuilder {
+  readonly values: BigInt64Array | BigUint64Array;
+  readonly words: Int32Array;
+  private readonly type: DataType;
+  private readonly info: TypeInfo;
+  /** An int64 column (not uint64, a timestamp or a time): a safe integer goes in as it is. */
+  readonly signedInt: boolean;
+  constructor(capacity: number, column: ColumnType) {
+    super(capacity);
+    this.info = typeInfo(column);
+    this.signedInt = this.info.kind === 'int' && this.info.signed;
+    this.type = arrowTypeOf(column);
+    this.values = this.info.kind === 'int' && !this.info.signed ? new BigUint64Array(capacity) : new BigInt64Array(capacity);
+    this.words = new Int32Array(this.values.buffer, 0, capacity * 2);
+  }
+  /** Sets a safe integer (|v| < 2^53) without a BigInt. */
+  setSafe(row: number, v: number): void {
+    const hi = Math.floor(v / 4294967296);
+    this.words[2 * row] = v - hi * 4294967296;
+    this.words[2 * row + 1] = hi;
+  }
+  /** Sets a timestamp column's `row` from the bytes of an ISO timestamp; false when they are not one (the slow path decides). */
+  setBytes(buf: Uint8Array, s: number, e: number, row: number): boolean {
+    const t = this.info;
+    if (t.kind !== 'timestamp' || !timestampFromBytes(buf, s, e, PARTS) || (PARTS.zoned && !t.tz)) return false;
+    const unitDigits = UNIT_DIGITS[t.unit];
+    const per = 10 ** unitDigits;
+    // The fraction cut to the unit (floor: it is positive), as nanosTo does.
+    const shift = unitDigits - PARTS.fractionDigits;
+    const frac = shift >= 0 ? PARTS.fraction * 10 ** shift : Math.floor(PARTS.fraction / 10 ** -shift);
+    const v = PARTS.seconds * per + frac;
+    if (Number.isSafeInteger(v)) this.setSafe(row, v);
+    else this.values[row] = BigInt(PARTS.seconds) * BigInt(per) + BigInt(frac);
+    return true;
+  }
+  setText(row: number, text: string): boolean {
+    const t = this.info;
+    let v: bigint | undefined;
+    if (t.kind === 'int') v = parseBigInt(text, 64, t.signed);
+    else if (t.kind === 'time') v = parseTime(text);
+    else if (t.kind === 'timestamp') {
+      const ts = parseTimestamp(text);
+      // An instant with an offset has no place in a naive column (which wall clock?); a naive value in a zoned column is read as UTC.
+      if (ts && !(ts.zoned && !t.tz)) v = nanosTo(ts.nanos, t.unit);
+    }
+    if (v === undefined) return false;
+    this.values[row] = v;
+    return true;
+  }
+  finish(length: number): Data {
+    return makeData({ type: this.type, length, nullCount: this.nullCount(length), nullBitmap: this.bitmap(length), data: this.values.subarray(0, length) } as never);
+  }
+}
+
+/** Decimal128 values: the unscaled integer of each row as four little-endian 32-bit words. */
+export class DecimalBuilder extends ColumnBuilder {
+  readonly words: Uint32Array;
+  private readonly type: DataType;
+  private readonly precision: number;
+  private readonly scale: number;
+  constructor(capacity: number, column: ColumnType) {
+    super(capacity);
+    const t = typeInfo(column) as Extract<TypeInfo, { kind: 'decimal' }>;
+    this.precision = t.precision;
+    this.scale = t.scale;
+    this.type = arrowTypeOf(column);
+    this.words = new Uint32Array(capacity * 4);
+  }
+  setText(row: number, text: string): boolean {
+    let v = parseDecimal(text, this.precision, this.scale);
+    if (v === undefined) return false;
+    if (v < 0n) v += 1n << 128n; // two's complement
+    for (let i = 0; i < 4; i++, v >>= 32n) this.words[4 * row + i] = Number(v & 0xffffffffn);
+    return true;
+  }
+  finish(length: number): Data {
+    return makeData({ type: this.type, length, nullCount: this.nullCount(length), nullBitmap: this.bitmap(length), data: this.words.subarray(0, length * 4) } as never);
+  }
+}
+
 /** A builder for a column type. */
 export function makeBuilder(type: ColumnType, capacity: number, dictType?: Dictionary): ColumnBuilder {
   switch (type) {
@@ -236,4 +384,8 @@ export function makeBuilder(type: ColumnType, capacity: number, dictType?: Dicti
     case 'dict':
       return new DictBuilder(capacity, dictType);
   }
+  const t = typeInfo(type);
+  if ((t.kind === 'int' && t.bits === 64) || t.kind === 'timestamp' || t.kind === 'time') return new BigIntBuilder(capacity, type);
+  if (t.kind === 'decimal') return new DecimalBuilder(capacity, type);
+  return new NumberBuilder(capacity, type);
 }

@@ -1,9 +1,11 @@
 import { isUtf8 } from 'node:buffer';
 import { Field, RecordBatch, Schema, Struct, makeData, type Dictionary } from 'apache-arrow';
 import { BadRecords, type BadRecord } from './bad-records.js';
-import { BoolBuilder, DictBuilder, Float64Builder, Int32Builder, Utf8Builder, makeBuilder, type ColumnBuilder } from './column-builders.js';
-import { arrowTypeOf, type ColumnSpec } from './column-types.js';
-import { EXPECTED, POW10, parseBool, parseFloat64, parseInt32 } from './parse-values.js';
+import { BigIntBuilder, DictBuilder, Float64Builder, Int32Builder, NumberBuilder, Utf8Builder, makeBuilder, type ColumnBuilder } from './column-builders.js';
+import { arrowTypeOf, type ColumnSpec, type ColumnType } from './column-types.js';
+import { ColumnTooNarrow } from './column-widening.js';
+import { widerTypeForText } from './infer-types.js';
+import { POW10, expectedOf } from './parse-values.js';
 import { makeFastRecord, type FastRecords } from './csv-fast-record.js';
 
 /** How a CSV file is written. Plain data: it travels inside splits. */
@@ -22,11 +24,15 @@ export interface CsvDialect {
 
 const NL = 10;
 const CR = 13;
-const SKIP = 0, INT32 = 1, FLOAT64 = 2, BOOL = 3, UTF8 = 4, DICT = 5;
-const KIND = { int32: INT32, float64: FLOAT64, bool: BOOL, utf8: UTF8, dict: DICT } as const;
+// OTHER is every type without a byte parser of its own (parsed from text by its builder).
+const SKIP = 0, INT32 = 1, FLOAT64 = 2, BOOL = 3, UTF8 = 4, DICT = 5, INT64 = 6, OTHER = 7, DATE = 8, TIMESTAMP = 9;
+const KIND: Partial<Record<ColumnType, number>> = { int32: INT32, float64: FLOAT64, bool: BOOL, utf8: UTF8, dict: DICT, int64: INT64, date: DATE };
+const kindOf = (t: ColumnType) => KIND[t] ?? (t.startsWith('timestamp') ? TIMESTAMP : OTHER);
 const MAX_EXACT = 2 ** 53;
 const NO_DICT = new DictBuilder(0);
 const NO_STR = new Utf8Builder(0);
+const NO_I64 = new BigIntBuilder(0, 'int64');
+const MAX_SAFE_DIGITS = 15; // any 15-digit integer is below 2^53
 
 /** A record the decoder could not read; `offset` is an index into the buffer being decoded. */
 export interface CsvProblem {
@@ -34,6 +40,8 @@ export interface CsvProblem {
   column?: string;
   expected: string;
   found?: string;
+  /** The value did not fit the column's inferred type: the run must read the column as this type instead. */
+  widen?: ColumnType;
 }
 
 /**
@@ -52,6 +60,9 @@ export class CsvDecoder {
   // Per column of the record, one array per kind so each hot-loop access sees one type (V8 keeps it monomorphic).
   private i32: Int32Array[] = [];
   private f64: Float64Array[] = [];
+  private i64: BigIntBuilder[] = [];
+  /** Date and timestamp columns' builders, which parse ISO bytes themselves. */
+  private temporal: Array<NumberBuilder | BigIntBuilder> = [];
   private dicts: DictBuilder[] = [];
   private strs: Utf8Builder[] = [];
   /** The generated reader of simple records (io/csv-fast-record.ts), bound to this batch's columns. */
@@ -82,7 +93,7 @@ export class CsvDecoder {
     const fields: Field[] = [];
     columns.forEach((c, i) => {
       if (keep && !keep.has(c.name)) return;
-      this.kinds[i] = KIND[c.type];
+      this.kinds[i] = kindOf(c.type);
       this.slot[i] = fields.length;
       fields.push(new Field(c.name, arrowTypeOf(c.type), true));
     });
@@ -107,9 +118,11 @@ export class CsvDecoder {
     const noI32 = new Int32Array(0), noF64 = new Float64Array(0), noDict = NO_DICT, noStr = NO_STR;
     this.i32 = this.columns.map((_, i) => { const b = of(i); return b instanceof Int32Builder ? b.values : noI32; });
     this.f64 = this.columns.map((_, i) => { const b = of(i); return b instanceof Float64Builder ? b.values : noF64; });
+    this.i64 = this.columns.map((_, i) => { const b = of(i); return b instanceof BigIntBuilder ? b : NO_I64; });
+    this.temporal = this.columns.map((_, i) => { const b = of(i); return b instanceof BigIntBuilder || b instanceof NumberBuilder ? b : NO_I64; });
     this.dicts = this.columns.map((_, i) => { const b = of(i); return b instanceof DictBuilder ? b : noDict; });
     this.strs = this.columns.map((_, i) => { const b = of(i); return b instanceof Utf8Builder ? b : noStr; });
-    this.fast = this.makeFast?.(this.i32, this.f64, this.dicts, this.strs);
+    this.fast = this.makeFast?.(this.i32, this.f64, this.dicts, this.strs, this.i64, this.temporal);
     this.row = 0;
   }
 
@@ -233,6 +246,26 @@ export class CsvDecoder {
               }
               break;
             }
+            case INT64: {
+              let p = pos;
+              let b = p < to ? buf[p]! : NL;
+              let neg = false;
+              if (b === 45) { neg = true; b = ++p < to ? buf[p]! : NL; } else if (b === 43) b = ++p < to ? buf[p]! : NL;
+              const digits = p;
+              let v = 0;
+              while (b >= 48 && b <= 57) { v = v * 10 + (b - 48); b = ++p < to ? buf[p]! : NL; }
+              const n = p - digits;
+              if (n > 0 && n <= MAX_SAFE_DIGITS && (b === d || b === NL || (b === CR && p + 1 < to && buf[p + 1] === NL))) {
+                this.i64[f]!.setSafe(row, neg ? -v : v);
+                pos = b === CR ? p + 1 : p;
+              } else {
+                const e = this.fieldEnd(buf, pos, to);
+                const err = this.setText(INT64, f, row, buf, pos, e);
+                if (err) problem = { offset: pos, ...err };
+                pos = e < to && buf[e] === CR ? e + 1 : e;
+              }
+              break;
+            }
             case FLOAT64: {
               let p = pos;
               let b = p < to ? buf[p]! : NL;
@@ -273,6 +306,8 @@ export class CsvDecoder {
                 this.dicts[f]!.append(row, buf, start, e);
               } else if (kind === UTF8) {
                 this.strs[f]!.append(row, buf, start, e);
+              } else if ((kind === DATE || kind === TIMESTAMP) && this.temporal[f]!.setBytes(buf, start, e, row)) {
+                // read from the bytes; anything unusual falls to the text path below, which decides
               } else {
                 const err = this.setText(kind, f, row, buf, start, e);
                 if (err) problem = { offset: start, ...err };
@@ -314,7 +349,9 @@ export class CsvDecoder {
       }
       if (problem) {
         this.rollback(row);
-        this.bad.add(this.locate(problem));
+        const at = this.locate(problem);
+        if (problem.widen) throw new ColumnTooNarrow({ file: at.file, byteOffset: at.byteOffset, column: problem.column!, from: this.columns[this.names.indexOf(problem.column!)]!.type, to: problem.widen, found: problem.found ?? '' });
+        this.bad.add(at);
         continue;
       }
       if (++this.row === this.batchRows) this.flush();
@@ -389,35 +426,20 @@ export class CsvDecoder {
     return this.setValue(kind, f, row, text);
   }
 
-  private setValue(kind: number, f: number, row: number, text: string): Omit<CsvProblem, 'offset'> | undefined {
-    const b = this.builders[this.slot[f]!]!;
-    const column = this.names[f]!;
-    const type = this.columns[f]!.type;
-    const wrong = () => ({ column, expected: `${EXPECTED[type]} (column "${column}" is ${type}; if that was inferred from a sample, pass --column '${column}:utf8' or another type)`, found: JSON.stringify(text.length > 40 ? text.slice(0, 40) + '…' : text) });
-    switch (kind) {
-      case INT32: {
-        const v = parseInt32(text);
-        if (v === undefined) return wrong();
-        (b as Int32Builder).values[row] = v;
-        return undefined;
-      }
-      case FLOAT64: {
-        const v = parseFloat64(text);
-        if (v === undefined) return wrong();
-        (b as Float64Builder).values[row] = v;
-        return undefined;
-      }
-      case BOOL: {
-        const v = parseBool(text);
-        if (v === undefined) return wrong();
-        (b as BoolBuilder).set(row, v);
-        return undefined;
-      }
-      default:
-        (b as Utf8Builder).appendString(row, text);
-        return undefined;
-    }
+  private setValue(_kind: number, f: number, row: number, text: string): Omit<CsvProblem, 'offset'> | undefined {
+    if (this.builders[this.slot[f]!]!.setText(row, text)) return undefined;
+    return misfit(this.columns[f]!, JSON.stringify(text.length > 40 ? text.slice(0, 40) + '…' : text), () => widerTypeForText(this.columns[f]!.type, text));
   }
+}
+
+/**
+ * The problem of a value that is not of its column's type: for an inferred type, the wider type the
+ * run must use instead (a column widened, never a failed run); for a given one, a bad record.
+ */
+export function misfit(spec: ColumnSpec, found: string, wider: () => ColumnType): Omit<CsvProblem, 'offset'> {
+  const { name: column, type } = spec;
+  if (spec.inferred) return { column, expected: expectedOf(type), found, widen: wider() };
+  return { column, expected: `${expectedOf(type)} (column "${column}" is ${type}, as given by --column or --schema; pass another type there, e.g. '${column}:utf8')`, found };
 }
 
 /** Index (relative to `from`) of the first byte of `buf[from, to)` that breaks UTF-8. */

@@ -1,4 +1,4 @@
-import type { DictBuilder, Utf8Builder } from './column-builders.js';
+import type { BigIntBuilder, DictBuilder, NumberBuilder, Utf8Builder } from './column-builders.js';
 
 /**
  * Reads one simple record into the columns at `row` and returns the offset after its LF, or -1 when
@@ -18,7 +18,7 @@ export type FastRecord = (buf: Uint8Array, pos: number, to: number, row: number)
 export interface FastRecords { checked: FastRecord; inside: FastRecord }
 
 /** Column kinds of the generated reader (the decoder's numbering). */
-export const FAST_KIND = { skip: 0, int32: 1, float64: 2, bool: 3, utf8: 4, dict: 5 } as const;
+export const FAST_KIND = { skip: 0, int32: 1, float64: 2, bool: 3, utf8: 4, dict: 5, int64: 6, other: 7, date: 8, timestamp: 9 } as const;
 
 /**
  * Generates a record reader specialised for one file's columns: straight-line code per field with the
@@ -31,10 +31,11 @@ export function makeFastRecord(
   delimiter: number,
   quote: number,
   maxRecordBytes: number,
-): ((i32: Int32Array[], f64: Float64Array[], dicts: DictBuilder[], strs: Utf8Builder[]) => FastRecords) | undefined {
+): ((i32: Int32Array[], f64: Float64Array[], dicts: DictBuilder[], strs: Utf8Builder[], i64: BigIntBuilder[], temporal: Array<NumberBuilder | BigIntBuilder>) => FastRecords) | undefined {
   const n = kinds.length;
   if (n === 0) return undefined;
-  for (let f = 0; f < n; f++) if (kinds[f] === FAST_KIND.bool) return undefined; // rare: leave to the general path
+  // Rare kinds (bool), and those without a byte parser (small ints, decimals, times, …), take the general path.
+  for (let f = 0; f < n; f++) if (kinds[f] === FAST_KIND.bool || kinds[f] === FAST_KIND.other || kinds[f]! > FAST_KIND.timestamp) return undefined;
   const D = delimiter;
   const Q = quote < 0 ? -2 : quote;
   // `@IN ` guards a byte read (`p < to && `) and `@AT` reads the byte at p or -1 past `to`; the
@@ -62,6 +63,24 @@ export function makeFastRecord(
         lines.push(`k = p - s; if (k === 0 || k > 10) return -1; if (neg) v = -v; if (v > 2147483647 || v < -2147483648) return -1;`);
         lines.push(`b = @AT; ${endCheck} I${f}[row] = v;`);
         break;
+      case FAST_KIND.int64:
+        // Up to 15 digits is below 2^53: two 32-bit stores into the column's words, no BigInt.
+        bind.push(`const L${f} = i64[${f}];`);
+        lines.push(`b = @AT; neg = b === 45; if (neg || b === 43) p++; s = p; v = 0;`);
+        lines.push(`while (@IN (c = buf[p] - 48) >= 0 && c <= 9) { v = v * 10 + c; p++; }`);
+        lines.push(`k = p - s; if (k === 0 || k > 15) return -1; if (neg) v = -v;`);
+        lines.push(`b = @AT; ${endCheck} L${f}.setSafe(row, v);`);
+        break;
+      case FAST_KIND.date:
+      case FAST_KIND.timestamp: {
+        // The builder parses the ISO bytes (io/temporal-bytes.ts); an empty or unusual value takes the general path.
+        bind.push(`const T${f} = temporal[${f}];`);
+        lines.push(`s = p; while (@IN (b = buf[p]) !== ${D} && b !== 10) p++; b = @AT; e = p;`);
+        if (last) lines.push(`if (b !== 10) return -1; if (buf[e - 1] === 13) e--; p++;`);
+        else lines.push(`if (b !== ${D}) return -1; p++;`);
+        lines.push(`if (e === s || !T${f}.setBytes(buf, s, e, row)) return -1;`);
+        break;
+      }
       case FAST_KIND.float64:
         bind.push(`const F${f} = f64[${f}];`);
         lines.push(`b = @AT; neg = b === 45; if (neg || b === 43) p++; s = p; m = 0;`);
@@ -90,14 +109,14 @@ export function makeFastRecord(
   const source = `${bind.join('\n')}\nreturn {\nchecked: function fastRecord(buf, pos, to, row) {\n${checked}\n},\ninside: function fastRecordInside(buf, pos, to, row) {\n${inside}\n},\n};`;
   let factory = factories.get(source);
   if (!factory) {
-    factory = new Function('P10', 'i32', 'f64', 'dicts', 'strs', source) as Factory;
+    factory = new Function('P10', 'i32', 'f64', 'dicts', 'strs', 'i64', 'temporal', source) as Factory;
     factories.set(source, factory);
   }
   const make = factory;
-  return (i32, f64, dicts, strs) => make(P10, i32, f64, dicts, strs);
+  return (i32, f64, dicts, strs, i64, temporal) => make(P10, i32, f64, dicts, strs, i64, temporal);
 }
 
-type Factory = (p10: number[], i32: Int32Array[], f64: Float64Array[], dicts: DictBuilder[], strs: Utf8Builder[]) => FastRecords;
+type Factory = (p10: number[], i32: Int32Array[], f64: Float64Array[], dicts: DictBuilder[], strs: Utf8Builder[], i64: BigIntBuilder[], temporal: Array<NumberBuilder | BigIntBuilder>) => FastRecords;
 
 const P10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
 

@@ -1,21 +1,34 @@
-import type { ColumnType } from './column-types.js';
-import { parseBool, parseFloat64, parseInt32 } from './parse-values.js';
+import { typeInfo, type ColumnType } from './column-types.js';
+import { hasLeadingZero, parseBigInt, parseDate, parseFloat64, parseInt32, parseTimestamp } from './parse-values.js';
 
 /** Distinct values at or below which a string column is dictionary-encoded… */
 export const DICT_MAX_DISTINCT = 4096;
 /** …when they are also at most this fraction of the non-null values sampled. */
 export const DICT_MAX_RATIO = 0.1;
 
+/** Prefix of a JSON integer literal too long for a double, kept as text by `parseJsonLine` so it stays exact. */
+export const BIG_INT_MARK = '\u0000int:';
+
 /**
- * Tells a column's type from sampled values (null = missing): bool when every value is true/false,
- * int32 when every value is an integer that fits, float64 when every value is a number, else text —
- * dictionary-encoded when few distinct values repeat a lot (ids, categories), utf8 otherwise.
- * A column with no values in the sample is utf8.
+ * Tells a column's type from sampled values (null = missing), as DuckDB's and Polars' sniffers do:
+ * bool when every value is true/false; int32, else int64, when every value is an integer that fits
+ * (one with a leading zero, such as the zip code `00501`, is text: a number would lose the zeros);
+ * float64 when every value is a number; date when every value is an ISO date; a timestamp when
+ * every value is an ISO timestamp or date — UTC (`timestamp[us, UTC]`) when they carry `Z` or an
+ * offset, naive when none does (a mix is text), in ns when any has more than 6 fraction digits,
+ * else µs (DuckDB's TIMESTAMP, Polars' default); else text — dictionary-encoded when few distinct
+ * values repeat a lot (ids, categories), utf8 otherwise. A column with no values is utf8.
  */
 export class TypeSniffer {
   private bool = true;
   private int = true;
+  private wide = false; // an integer past int32
   private float = true;
+  private date = true;
+  private timestamp = true;
+  private zoned = false;
+  private naive = false;
+  private subMicro = false;
   private values = 0;
   private readonly distinct = new Set<string>();
 
@@ -24,35 +37,115 @@ export class TypeSniffer {
     if (text === null) return;
     this.values++;
     if (this.bool && !/^(true|false)$/i.test(text)) this.bool = false;
-    if (this.int && parseInt32(text) === undefined) this.int = false;
-    if (this.float && !this.int && parseFloat64(text) === undefined) this.float = false;
+    if (this.int || this.float) this.addNumberText(text);
+    if (this.date || this.timestamp) this.addTemporalText(text);
     if (this.distinct.size <= DICT_MAX_DISTINCT) this.distinct.add(text);
   }
 
-  /** Adds a JSON value (NDJSON): numbers, booleans and strings keep their kind; anything else is text. */
+  private addNumberText(text: string): void {
+    if (hasLeadingZero(text)) {
+      this.int = this.float = false;
+      return;
+    }
+    if (this.int && parseInt32(text) === undefined) {
+      if (parseBigInt(text, 64, true) !== undefined) this.wide = true;
+      else this.int = false;
+    }
+    if (this.float && !this.int && parseFloat64(text) === undefined) this.float = false;
+  }
+
+  private addTemporalText(text: string): void {
+    if (this.date && parseDate(text) === undefined) this.date = false;
+    if (!this.timestamp) return;
+    const ts = parseTimestamp(text);
+    if (!ts) {
+      this.timestamp = false;
+      return;
+    }
+    if (ts.zoned) this.zoned = true;
+    else if (!ts.dateOnly) this.naive = true;
+    if (ts.subMicro) this.subMicro = true;
+  }
+
+  /** Adds a JSON value (NDJSON): numbers and booleans keep their kind; strings may be dates or timestamps; anything else is text. */
   addJson(v: unknown): void {
     if (v === null || v === undefined) return;
+    if (typeof v === 'string' && v.startsWith(BIG_INT_MARK)) {
+      this.addText(v.slice(BIG_INT_MARK.length));
+      return;
+    }
     this.values++;
     if (typeof v === 'boolean') {
-      this.int = this.float = false;
+      this.int = this.float = this.date = this.timestamp = false;
       this.distinct.add(String(v));
       return;
     }
     this.bool = false;
     if (typeof v === 'number') {
-      if (this.int && !(Number.isInteger(v) && v >= -2147483648 && v <= 2147483647)) this.int = false;
+      this.date = this.timestamp = false;
+      if (this.int && !Number.isInteger(v)) this.int = false;
+      else if (this.int && (v < -2147483648 || v > 2147483647)) {
+        if (Number.isSafeInteger(v)) this.wide = true;
+        else this.int = false;
+      }
       return;
     }
     this.int = this.float = false;
-    if (this.distinct.size <= DICT_MAX_DISTINCT) this.distinct.add(typeof v === 'string' ? v : JSON.stringify(v));
+    const text = typeof v === 'string' ? v : JSON.stringify(v);
+    if (typeof v === 'string' && (this.date || this.timestamp)) this.addTemporalText(v);
+    else this.date = this.timestamp = false;
+    if (this.distinct.size <= DICT_MAX_DISTINCT) this.distinct.add(text);
   }
 
   get type(): ColumnType {
     if (this.values === 0) return 'utf8';
     if (this.bool) return 'bool';
-    if (this.int) return 'int32';
+    if (this.int) return this.wide ? 'int64' : 'int32';
     if (this.float) return 'float64';
+    if (this.date) return 'date';
+    if (this.timestamp && !(this.zoned && this.naive)) {
+      const unit = this.subMicro ? 'ns' : 'us';
+      return this.zoned ? `timestamp[${unit}, UTC]` : `timestamp[${unit}]`;
+    }
     const n = this.distinct.size;
     return n <= DICT_MAX_DISTINCT && n <= this.values * DICT_MAX_RATIO ? 'dict' : 'utf8';
   }
+}
+
+/**
+ * The narrowest type that holds the values of both types: int32 → int64 → float64, date → timestamp,
+ * µs → ns, dict → utf8; any other mix is utf8. The planner's rule for files of one input that
+ * disagree, and the run's rule when a later value does not fit a sampled type.
+ */
+export function widerType(a: ColumnType | undefined, b: ColumnType): ColumnType {
+  if (a === undefined || a === b) return b;
+  const x = typeInfo(a);
+  const y = typeInfo(b);
+  if (x.kind === 'int' && y.kind === 'int' && x.signed && y.signed) return x.bits >= y.bits ? a : b;
+  if ((x.kind === 'int' || x.kind === 'float') && (y.kind === 'int' || y.kind === 'float')) return 'float64';
+  const asTs = (t: typeof x) => (t.kind === 'date' ? { kind: 'timestamp' as const, unit: 'us' as const, tz: undefined, date: true } : t.kind === 'timestamp' ? { ...t, date: false } : undefined);
+  const tx = asTs(x);
+  const ty = asTs(y);
+  if (tx && ty) {
+    // A date joins either kind of timestamp (as its midnight); a zoned and a naive timestamp do not mix.
+    if (!tx.date && !ty.date && tx.tz !== ty.tz) return 'utf8';
+    const unit = tx.unit === 'ns' || ty.unit === 'ns' ? 'ns' : 'us';
+    const tz = tx.tz ?? ty.tz;
+    return tz ? `timestamp[${unit}, ${tz}]` : `timestamp[${unit}]`;
+  }
+  return 'utf8';
+}
+
+/** The type a column of `type` must widen to for a value (as text) that does not fit it. */
+export function widerTypeForText(type: ColumnType, text: string): ColumnType {
+  const s = new TypeSniffer();
+  s.addText(text);
+  return widerType(type, s.type === 'dict' ? 'utf8' : s.type);
+}
+
+/** The type a column of `type` must widen to for a JSON value that does not fit it. */
+export function widerTypeForJson(type: ColumnType, v: unknown): ColumnType {
+  const s = new TypeSniffer();
+  s.addJson(v);
+  return widerType(type, s.type === 'dict' ? 'utf8' : s.type);
 }

@@ -1,10 +1,13 @@
 import { isUtf8 } from 'node:buffer';
 import { Field, RecordBatch, Schema, Struct, makeData, type Dictionary } from 'apache-arrow';
 import type { BadRecord, BadRecords } from './bad-records.js';
-import { BoolBuilder, DictBuilder, Float64Builder, Int32Builder, Utf8Builder, makeBuilder, type ColumnBuilder } from './column-builders.js';
-import { arrowTypeOf, type ColumnSpec } from './column-types.js';
+import { BigIntBuilder, BoolBuilder, DictBuilder, Float64Builder, Int32Builder, Utf8Builder, makeBuilder, type ColumnBuilder } from './column-builders.js';
+import { arrowTypeOf, type ColumnSpec, type ColumnType } from './column-types.js';
+import { ColumnTooNarrow } from './column-widening.js';
+import { misfit } from './csv-decode.js';
 import { flattenObject } from './flatten.js';
-import { EXPECTED, parseBool, parseFloat64, parseInt32 } from './parse-values.js';
+import { BIG_INT_MARK, TypeSniffer, widerTypeForJson } from './infer-types.js';
+import { parseJsonLine } from './json-line.js';
 
 const NL = 10;
 
@@ -14,12 +17,19 @@ export interface NdjsonProblem {
   column?: string;
   expected: string;
   found?: string;
+  /** The value did not fit the column's inferred type, or its key is not a column yet: the run must read it as this type. */
+  widen?: ColumnType;
+  /** The key was not in the sample. */
+  newColumn?: boolean;
 }
 
 /**
  * Decodes JSON lines into typed Arrow columns: each line is parsed with JSON.parse, nested objects are
- * flattened to `a.b` paths, and each leaf is written into its column's builder. Keys that are not
- * columns (not in the sample nor given) are ignored; missing keys are nulls.
+ * flattened to `a.b` paths, and each leaf is written into its column's builder. Missing keys are
+ * nulls. A key that is not a column (not in the sample nor given) is ignored when the columns were
+ * given (`--schema`) or the job reads named columns only; otherwise it is a column the sample missed,
+ * and the decoder stops with `ColumnTooNarrow` so the run adds it (as a value that does not fit an
+ * inferred type widens it).
  */
 export class NdjsonDecoder {
   readonly schema: Schema;
@@ -27,6 +37,8 @@ export class NdjsonDecoder {
   private readonly specs: ColumnSpec[];
   private builders: ColumnBuilder[] = [];
   private seen: Uint8Array;
+  /** Every column of the file (projected or not), when keys outside them are columns to discover. */
+  private readonly known: Set<string> | undefined;
   private row = 0;
   readonly batches: RecordBatch[] = [];
 
@@ -42,6 +54,7 @@ export class NdjsonDecoder {
     this.specs.forEach((c, i) => this.index.set(c.name, i));
     this.schema = new Schema(this.specs.map((c) => new Field(c.name, arrowTypeOf(c.type), true)));
     this.seen = new Uint8Array(this.specs.length);
+    this.known = !projection && columns.some((c) => c.inferred) ? new Set(columns.map((c) => c.name)) : undefined;
     this.newBatch();
   }
 
@@ -63,8 +76,12 @@ export class NdjsonDecoder {
     return this.batches;
   }
 
-  /** Decodes the lines in `buf[from, to)`; an unfinished last line is left unless `final`. Returns where it stopped. */
-  decode(buf: Buffer, from: number, to: number, final: boolean): number {
+  /**
+   * Decodes the lines in `buf[from, to)`; an unfinished last line is left unless `final`. Returns where
+   * it stopped. With `arrayLines`, the lines are the elements of a JSON array written one per line
+   * (as quiver's own `-o x.json` is): the brackets and the commas between elements are dropped.
+   */
+  decode(buf: Buffer, from: number, to: number, final: boolean, arrayLines = false): number {
     let pos = from;
     while (pos < to) {
       let nl = buf.indexOf(NL, pos);
@@ -74,20 +91,32 @@ export class NdjsonDecoder {
       }
       const start = pos;
       pos = nl + 1;
-      let end = nl;
-      while (end > start && (buf[end - 1] === 13 || buf[end - 1] === 32 || buf[end - 1] === 9)) end--;
-      let s = start;
-      while (s < end && (buf[s] === 32 || buf[s] === 9)) s++;
+      let [s, end] = trimmedLine(buf, start, nl);
+      if (arrayLines) [s, end] = jsonArrayElement(buf, s, end);
       if (s === end) continue;
-      const problem = this.decodeLine(buf, s, end);
-      if (problem) {
-        this.rollback();
-        this.bad.add(this.locate(problem));
-        continue;
-      }
-      if (++this.row === this.batchRows) this.flush();
+      this.settle(this.decodeLine(buf, s, end));
     }
     return Math.min(pos, to);
+  }
+
+  /** Decodes parsed JSON values (the elements of a JSON array read whole); `offsetOf(i)` locates element i for errors. */
+  decodeValues(values: unknown[], offsetOf: (i: number) => number): void {
+    values.forEach((v, i) => this.settle(this.decodeObject(v, offsetOf(i), () => JSON.stringify(v).slice(0, 40))));
+  }
+
+  /** Ends a record: counts the row, or undoes it and reports its problem (a widening stops the task). */
+  private settle(problem: NdjsonProblem | undefined): void {
+    if (!problem) {
+      if (++this.row === this.batchRows) this.flush();
+      return;
+    }
+    this.rollback();
+    const at = this.locate(problem);
+    if (problem.widen) {
+      const from = problem.newColumn ? undefined : this.specs[this.index.get(problem.column!)!]!.type;
+      throw new ColumnTooNarrow({ file: at.file, byteOffset: at.byteOffset, column: problem.column!, from, to: problem.widen, found: problem.found ?? '' });
+    }
+    this.bad.add(at);
   }
 
   private decodeLine(buf: Buffer, start: number, end: number): NdjsonProblem | undefined {
@@ -95,17 +124,25 @@ export class NdjsonDecoder {
     const text = buf.toString('utf8', start, end);
     let obj: unknown;
     try {
-      obj = JSON.parse(text);
+      obj = parseJsonLine(text);
     } catch (e) {
       return { offset: start, expected: 'a JSON object', found: `${JSON.stringify(text.length > 40 ? text.slice(0, 40) + '…' : text)} (${(e as Error).message})` };
     }
-    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return { offset: start, expected: 'a JSON object', found: JSON.stringify(text.slice(0, 40)) };
+    return this.decodeObject(obj, start, () => text.slice(0, 40));
+  }
+
+  private decodeObject(obj: unknown, start: number, shown: () => string): NdjsonProblem | undefined {
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return { offset: start, expected: 'a JSON object', found: JSON.stringify(shown()) };
     const row = this.row;
     this.seen.fill(0);
     let problem: NdjsonProblem | undefined;
     flattenObject(obj as Record<string, unknown>, (path, v) => {
+      if (problem) return;
       const i = this.index.get(path);
-      if (i === undefined || problem) return;
+      if (i === undefined) {
+        if (this.known && !this.known.has(path) && v !== null && v !== undefined) problem = { offset: start, column: path, expected: 'a column of the sample', found: shortJson(v), widen: typeOfValue(v), newColumn: true };
+        return;
+      }
       this.seen[i] = 1;
       problem = this.set(i, row, v, start);
     });
@@ -126,34 +163,10 @@ export class NdjsonDecoder {
       this.setNull(i, row);
       return undefined;
     }
-    const spec = this.specs[i]!;
     const b = this.builders[i]!;
-    const wrong = () => ({ offset, column: spec.name, expected: `${EXPECTED[spec.type]} (column "${spec.name}" is ${spec.type}; if that was inferred from a sample, pass --column '${spec.name}:utf8' or another type)`, found: JSON.stringify(v) });
-    switch (spec.type) {
-      case 'int32': {
-        const n = typeof v === 'number' ? (Number.isInteger(v) && v >= -2147483648 && v <= 2147483647 ? v : undefined) : typeof v === 'string' ? parseInt32(v) : undefined;
-        if (n === undefined) return wrong();
-        (b as Int32Builder).values[row] = n;
-        return undefined;
-      }
-      case 'float64': {
-        const n = typeof v === 'number' ? v : typeof v === 'string' ? parseFloat64(v) : undefined;
-        if (n === undefined) return wrong();
-        (b as Float64Builder).values[row] = n;
-        return undefined;
-      }
-      case 'bool': {
-        const x = typeof v === 'boolean' ? v : typeof v === 'string' ? parseBool(v) : undefined;
-        if (x === undefined) return wrong();
-        (b as BoolBuilder).set(row, x);
-        return undefined;
-      }
-      default: {
-        const s = typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
-        (b as Utf8Builder | DictBuilder).appendString(row, s);
-        return undefined;
-      }
-    }
+    if (setJson(b, row, v)) return undefined;
+    const spec = this.specs[i]!;
+    return { offset, ...misfit(spec, shortJson(v), () => widerTypeForJson(spec.type, v)) };
   }
 
   private rollback(): void {
@@ -162,4 +175,69 @@ export class NdjsonDecoder {
       if (b instanceof Utf8Builder) b.rollback(this.row);
     }
   }
+}
+
+/** Writes a JSON value into a builder; false when it is not a value of the builder's type. */
+function setJson(b: ColumnBuilder, row: number, v: unknown): boolean {
+  if (typeof v === 'string') {
+    const text = v.startsWith(BIG_INT_MARK) ? v.slice(BIG_INT_MARK.length) : v;
+    if (b instanceof Utf8Builder || b instanceof DictBuilder) {
+      b.appendString(row, text);
+      return true;
+    }
+    return b.setText(row, text);
+  }
+  if (typeof v === 'number') {
+    if (b instanceof Float64Builder) b.values[row] = v;
+    else if (b instanceof Int32Builder) {
+      if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) return false;
+      b.values[row] = v;
+    } else if (b instanceof BigIntBuilder && b.signedInt && Number.isSafeInteger(v)) b.setSafe(row, v);
+    else if (b instanceof Utf8Builder || b instanceof DictBuilder) b.appendString(row, String(v));
+    else return b.setText(row, String(v));
+    return true;
+  }
+  if (typeof v === 'boolean') {
+    if (b instanceof BoolBuilder) b.set(row, v);
+    else if (b instanceof Utf8Builder || b instanceof DictBuilder) b.appendString(row, String(v));
+    else return false;
+    return true;
+  }
+  // Arrays (and objects kept whole): their JSON text, in a string column only.
+  if (b instanceof Utf8Builder || b instanceof DictBuilder) {
+    b.appendString(row, JSON.stringify(v));
+    return true;
+  }
+  return false;
+}
+
+/** The type a value alone would be inferred as (a key first seen after the sample). */
+function typeOfValue(v: unknown): ColumnType {
+  const s = new TypeSniffer();
+  s.addJson(v);
+  return s.type === 'dict' ? 'utf8' : s.type;
+}
+
+function shortJson(v: unknown): string {
+  const text = typeof v === 'string' && v.startsWith(BIG_INT_MARK) ? v.slice(BIG_INT_MARK.length) : JSON.stringify(v);
+  return text.length > 40 ? text.slice(0, 40) + '…' : text;
+}
+
+/** The line `buf[start, end)` without surrounding blanks (and a CR). */
+export function trimmedLine(buf: Buffer, start: number, end: number): [number, number] {
+  while (end > start && (buf[end - 1] === 13 || buf[end - 1] === 32 || buf[end - 1] === 9)) end--;
+  while (start < end && (buf[start] === 32 || buf[start] === 9)) start++;
+  return [start, end];
+}
+
+/** A line of a one-element-per-line JSON array without the array's `[`, `]` and the commas around its element. */
+export function jsonArrayElement(buf: Buffer, s: number, end: number): [number, number] {
+  if (s < end && (buf[s] === 0x5b || buf[s] === 0x2c)) [s, end] = trimmedLine(buf, s + 1, end); // '[' or a leading ','
+  if (end > s && buf[end - 1] === 0x5d) {
+    // A closing ']' of the array (not of an array value: an element is an object, so it ends with '}').
+    const [, e] = trimmedLine(buf, s, end - 1);
+    if (e === s || buf[e - 1] === 0x7d || buf[e - 1] === 0x2c) end = e;
+  }
+  if (end > s && buf[end - 1] === 0x2c) [s, end] = trimmedLine(buf, s, end - 1);
+  return [s, end];
 }

@@ -8,6 +8,10 @@ import { MetadataVersion, RecordBatch as ArrowRecordBatch, RecordBatchReader, Sc
 import { BufferRegion } from 'apache-arrow/ipc/metadata/message';
 import { VectorLoader } from 'apache-arrow/visitor/vectorloader';
 import { batchHeaderFromMessage, fieldLayouts, isFixedWidth, schemaFromMessage } from './arrow-columns.js';
+import { registerIpcCodecs } from './ipc-codecs.js';
+
+// Compressed bodies (lz4, zstd) decode through Arrow JS's codec registry, in whichever thread reads them.
+registerIpcCodecs();
 
 const EOS = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
 

@@ -4,6 +4,7 @@ import { InputError } from '../errors.js';
 import type { CsvSplit } from '../planner/split.js';
 import { batchStream, collected } from './batch-stream.js';
 import { BadRecords, badRecordMessage, type BadRecord } from './bad-records.js';
+import { ColumnTooNarrow } from './column-widening.js';
 import { CsvDecoder, type CsvDialect, type CsvProblem } from './csv-decode.js';
 import { FS, agreedRecordStart, stateAfter, type RecordSyntax } from './csv-records.js';
 import { decodeInChunks, lineAt, linesAt, readRange } from './file-range.js';
@@ -71,6 +72,9 @@ export async function withLines<T>(kind: 'CSV' | 'NDJSON', decode: () => T): Pro
   try {
     return decode();
   } catch (e) {
+    if (ColumnTooNarrow.isColumnTooNarrow(e) && e.widening.byteOffset !== undefined && e.widening.line === undefined) {
+      throw new ColumnTooNarrow({ ...e.widening, line: await lineAt(e.widening.file, e.widening.byteOffset) });
+    }
     const at = e instanceof InputError ? (e.location as BadRecord | undefined) : undefined;
     if (!at || at.byteOffset === undefined || at.line !== undefined || !at.message || !(e as Error).message.startsWith(at.message)) throw e;
     const location = { ...at, line: await lineAt(at.file, at.byteOffset) };

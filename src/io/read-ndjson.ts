@@ -1,9 +1,10 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
 import type { RecordBatch } from 'apache-arrow';
 import type { NdjsonSplit } from '../planner/split.js';
 import { batchStream, collected } from './batch-stream.js';
 import { BadRecords, badRecordMessage, type BadRecord } from './bad-records.js';
 import { decodeInChunks, readRange } from './file-range.js';
+import { wholeJsonArray } from './json-line.js';
 import { NdjsonDecoder, type NdjsonProblem } from './ndjson-decode.js';
 import { fillLines, withLines } from './read-csv.js';
 
@@ -20,6 +21,7 @@ export function streamNdjsonSplit(split: NdjsonSplit, batchRows: number, columns
 }
 
 async function decodeNdjsonSplit(split: NdjsonSplit, batchRows: number, columns: string[] | undefined, bad: BadRecords, give: (batches: RecordBatch[]) => Promise<void>): Promise<void> {
+  if (split.array === 'whole') return decodeWholeArray(split, batchRows, columns, bad, give);
   const fh = await open(split.file, 'r');
   try {
     const { size } = await fh.stat();
@@ -30,7 +32,7 @@ async function decodeNdjsonSplit(split: NdjsonSplit, batchRows: number, columns:
     const decoder = new NdjsonDecoder(split.columns, batchRows, columns, bad, (p) => ndjsonProblemAt(split.file, base, p));
     await decodeInChunks(fh, split.file, begin, stop, async (buf, from, to, final, at) => {
       base = at;
-      const stopped = await withLines('NDJSON', () => decoder.decode(buf, from, to, final));
+      const stopped = await withLines('NDJSON', () => decoder.decode(buf, from, to, final, split.array === 'lines'));
       if (decoder.batches.length > 0) await give(decoder.batches.splice(0));
       return stopped;
     });
@@ -39,6 +41,20 @@ async function decodeNdjsonSplit(split: NdjsonSplit, batchRows: number, columns:
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * A JSON array whose elements span lines, parsed whole by the one task that reads it (its planner
+ * made one split); a bad element is reported by its index in the array.
+ */
+async function decodeWholeArray(split: NdjsonSplit, batchRows: number, columns: string[] | undefined, bad: BadRecords, give: (batches: RecordBatch[]) => Promise<void>): Promise<void> {
+  const values = wholeJsonArray(split.file, await readFile(split.file));
+  const decoder = new NdjsonDecoder(split.columns, batchRows, columns, bad, (p) => {
+    const at = { file: split.file, column: p.column, expected: p.expected, found: `${p.found ?? ''} (array element ${p.offset})` };
+    return { ...at, message: badRecordMessage('JSON', at) };
+  });
+  decoder.decodeValues(values, (i) => i);
+  await give(decoder.finish().splice(0));
 }
 
 /** The first line start at or after `at`: `at` itself after a LF, else just past the next LF (or the end). */

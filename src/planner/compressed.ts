@@ -1,7 +1,8 @@
 import { decompressedChunks } from '../io/read-compressed.js';
 import { csvLayoutFromHead, SAMPLE_BYTES, type ColumnOptions, type CsvLayout, type CsvOptions } from './csv.js';
 import type { Codec, InputFile } from './inputs.js';
-import { ndjsonLayoutFromHead, type NdjsonLayout } from './ndjson.js';
+import { jsonArrayLayoutOf, ndjsonLayoutFromHead, type NdjsonLayout } from './ndjson.js';
+import { UsageError } from '../errors.js';
 import type { CompressedSplit } from './split.js';
 
 /** The first `bytes` decompressed bytes of a file (fewer at its end), and whether that is all of it. */
@@ -24,6 +25,7 @@ export async function decompressedHead(file: string, codec: Codec, bytes = SAMPL
 export async function compressedLayout(f: InputFile, csv: CsvOptions, columns: ColumnOptions): Promise<CsvLayout | NdjsonLayout | undefined> {
   if (f.format !== 'csv' && f.format !== 'ndjson') return undefined;
   const { head, atEof } = await decompressedHead(f.path, f.codec!);
+  if (f.format === 'ndjson' && jsonArrayLayoutOf(head, atEof)) throw new UsageError(`${f.path}: a compressed JSON array is not read; decompress it, or write it as JSON lines`);
   return f.format === 'csv' ? csvLayoutFromHead(f.path, f.bytes, head, atEof, csv, columns) : ndjsonLayoutFromHead(f.path, f.bytes, head, atEof, columns);
 }
 

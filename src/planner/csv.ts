@@ -27,6 +27,12 @@ export interface CsvOptions {
 export interface ColumnOptions {
   schema?: ColumnSpec[];
   types?: ColumnSpec[];
+  /**
+   * Types that replace inferred ones because a run found values past the sample that did not fit
+   * (src/coordinator/widen-run.ts); unlike `types` they stay inferred, so they may widen again. An
+   * NDJSON name here that the sample lacks is a column found later.
+   */
+  widened?: ColumnSpec[];
 }
 
 /** What the planner learns from the start of a CSV file. */
@@ -106,8 +112,9 @@ export function csvLayoutFromHead(file: string, bytes: number, head: Buffer, atE
   for (const name of overrides.keys()) {
     if (!colNames.includes(name)) throw new UsageError(`--column ${name}: ${file} has no column "${name}" (columns: ${colNames.join(', ')})`);
   }
-  const columns: ColumnSpec[] = colNames.map((name, i) => ({ name, type: overrides.get(name) ?? given.schema?.[i]!.type ?? sniffers[i]!.type }));
+  const widened = new Map((given.widened ?? []).map((c) => [c.name, c.type]));
   const inferred = colNames.map((name) => !overrides.has(name) && !given.schema);
+  const columns: ColumnSpec[] = colNames.map((name, i) => ({ name, type: overrides.get(name) ?? given.schema?.[i]!.type ?? widened.get(name) ?? sniffers[i]!.type, inferred: inferred[i] }));
   const perRow = records.length > 0 ? (end - pos) / records.length : 1;
   return {
     file,

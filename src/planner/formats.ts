@@ -1,5 +1,6 @@
 import { PlanError } from '../errors.js';
 import type { ColumnSpec, ColumnType } from '../io/column-types.js';
+import { widerType } from '../io/infer-types.js';
 import { splitArrowFile } from './arrow-file.js';
 import { readArrowStreamLayout } from './arrow-stream.js';
 import { compressedLayout, compressedSplit } from './compressed.js';
@@ -34,7 +35,7 @@ export function isFormatFile(f: InputFile): boolean {
 
 /**
  * Plans files of the formats in this module. CSV and NDJSON files are sampled first, and column types
- * that differ between files are widened (int32 + float64 → float64; any other mix → utf8), so every
+ * that differ between files are widened (`widerType`: int32 → int64 → float64, date → timestamp, any other mix → utf8), so every
  * split of a run decodes to the same schema.
  */
 export async function planFormatFiles(files: InputFile[], splitBytes: number, batchRows: number | undefined, o: FormatOptions = {}): Promise<Map<string, FilePlan>> {
@@ -58,7 +59,9 @@ export async function planFormatFiles(files: InputFile[], splitBytes: number, ba
       plans.set(f.path, { splits: (id) => splitCsvFile(l, splitBytes, id), estimatedRows: l.estimatedRows });
     } else if (f.format === 'ndjson') {
       const l = layout as NdjsonLayout;
-      plans.set(f.path, { splits: (id) => splitNdjsonFile(l, splitBytes, id), estimatedRows: l.estimatedRows });
+      const note = l.array === 'whole' ? 'a JSON array with elements over several lines: not splittable, parsed whole by one task (write it as JSON lines to read it in parallel)' : l.array === 'lines' ? 'a JSON array, one element per line: split at line ends' : undefined;
+      // A JSON array read whole was parsed whole by the planner: its row count is exact.
+      plans.set(f.path, { splits: (id) => splitNdjsonFile(l, splitBytes, id), ...(l.array === 'whole' ? { rows: l.estimatedRows } : { estimatedRows: l.estimatedRows }), note });
     } else if (f.format === 'parquet') {
       const l = await readParquetLayout(f.path, f.bytes);
       plans.set(f.path, { splits: (id) => splitParquetFile(l, splitBytes, id), rows: l.rows });
@@ -89,12 +92,6 @@ export async function planFormatFiles(files: InputFile[], splitBytes: number, ba
 export function widenColumns(layouts: Array<CsvLayout | NdjsonLayout>): void {
   if (layouts.length < 2) return;
   const types = new Map<string, ColumnType>();
-  for (const l of layouts) for (const c of l.columns) types.set(c.name, widen(types.get(c.name), c.type));
-  for (const l of layouts) l.columns = l.columns.map((c): ColumnSpec => ({ name: c.name, type: types.get(c.name)! }));
-}
-
-function widen(a: ColumnType | undefined, b: ColumnType): ColumnType {
-  if (a === undefined || a === b) return b;
-  if ((a === 'int32' && b === 'float64') || (a === 'float64' && b === 'int32')) return 'float64';
-  return 'utf8';
+  for (const l of layouts) for (const c of l.columns) types.set(c.name, widerType(types.get(c.name), c.type));
+  for (const l of layouts) l.columns = l.columns.map((c): ColumnSpec => ({ ...c, type: types.get(c.name)! }));
 }

@@ -71,7 +71,7 @@ export async function expandInputs(inputs: string[], format?: InputFormat): Prom
 }
 
 const FORMAT_EXT: Record<string, InputFormat> = {
-  '.arrows': 'arrows', '.csv': 'csv', '.tsv': 'csv', '.tab': 'csv', '.ndjson': 'ndjson', '.jsonl': 'ndjson', '.parquet': 'parquet', '.pq': 'parquet',
+  '.arrows': 'arrows', '.csv': 'csv', '.tsv': 'csv', '.tab': 'csv', '.ndjson': 'ndjson', '.jsonl': 'ndjson', '.json': 'ndjson', '.parquet': 'parquet', '.pq': 'parquet',
 };
 
 /** The codec of a compressed file, by extension. */

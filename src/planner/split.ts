@@ -84,7 +84,12 @@ export interface NdjsonSplit {
   bytes: number;
   /** Columns (nested objects flattened to `a.b`) with their types. */
   columns: ColumnSpec[];
+  /** Set when the file is a JSON array rather than JSON lines (planner/ndjson.ts `jsonArrayLayoutOf`). */
+  array?: JsonArrayLayout;
 }
+
+/** How a JSON array file is read: `lines`, one element per line (split like NDJSON); `whole`, parsed whole by one task. */
+export type JsonArrayLayout = 'lines' | 'whole';
 
 /** Row groups of a Parquet file. */
 export interface ParquetSplit {

@@ -11,9 +11,12 @@ import { transferablesOf } from './partials.js';
 import { beginMappedReads } from '../io/mmap.js';
 import { sharePairs } from './share-pairs.js';
 import type { TaskOutput } from './protocol.js';
+import { registerIpcCodecs } from '../io/ipc-codecs.js';
 
 // Stack traces of user code point at their .ts lines through the bundle's inline source map.
 process.setSourceMapsEnabled(true);
+// Arrow IPC inputs and shared tables may hold lz4/zstd-compressed bodies.
+registerIpcCodecs();
 
 let port: MessagePort;
 let control: Int32Array;

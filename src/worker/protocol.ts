@@ -4,6 +4,7 @@ import type { Split } from '../planner/split.js';
 import type { EncodedPairs } from './partials.js';
 import type { SpillSegment } from '../io/spill-file.js';
 import type { BadRecord, BadRecordPolicy } from '../io/bad-records.js';
+import type { ColumnWidening } from '../io/column-widening.js';
 
 /**
  * The messages between the coordinator and a worker. They travel over a dedicated MessagePort
@@ -97,6 +98,8 @@ export interface SerializedError {
   /** The constructor's name when it differs from `name` (a user's `class BadRow extends Error` keeps name 'Error'). */
   className?: string;
   cause?: SerializedError;
+  /** A column the task found too narrow for a value (io/column-widening.ts): the coordinator widens it and runs again. */
+  widening?: ColumnWidening;
 }
 
 export type ToWorker =

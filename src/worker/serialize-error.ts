@@ -1,4 +1,5 @@
 import { QuiverError, type Phase } from '../errors.js';
+import { ColumnTooNarrow } from '../io/column-widening.js';
 import type { SerializedError } from './protocol.js';
 import { TaskCancelled, UserCodeError } from './tasks.js';
 
@@ -6,6 +7,7 @@ import { TaskCancelled, UserCodeError } from './tasks.js';
 export function serializeError(e: unknown, phase: Phase = 'io'): SerializedError {
   if (e instanceof UserCodeError) return { ...plain(e.error, e.phase), user: true };
   if (e instanceof TaskCancelled) return { name: 'CancelledError', message: 'the task was cancelled', phase, user: false };
+  if (ColumnTooNarrow.isColumnTooNarrow(e)) return { ...plain(e, e.phase), quiverClass: e.name, widening: e.widening };
   if (QuiverError.isQuiverError(e)) return { ...plain(e, e.phase), quiverClass: e.name };
   return plain(e, phase);
 }

@@ -91,12 +91,12 @@ describe('CSV splits', () => {
 });
 
 describe('CSV type inference', () => {
-  it('infers int32, float64, bool, dictionary and utf8 from a sample', async () => {
+  it('infers int32, int64, float64, bool, dictionary and utf8 from a sample', async () => {
     const lines = ['i,f,b,cat,s,big,empty'];
     for (let i = 0; i < 100; i++) lines.push(`${i - 50},${i / 4},${i % 2 === 0 ? 'true' : 'FALSE'},c${i % 3},s${i},${2 ** 31 + i},`);
     const { rows, types } = await readAll(file(lines.join('\n') + '\n'), 1 << 20, {}, 1000);
-    expect(types).toEqual({ i: 'Int32', f: 'Float64', b: 'Bool', cat: 'Dictionary<Int32, Utf8>', s: 'Utf8', big: 'Float64', empty: 'Utf8' });
-    expect(rows[3]).toEqual({ i: -47, f: 0.75, b: false, cat: 'c0', s: 's3', big: 2 ** 31 + 3, empty: null });
+    expect(types).toEqual({ i: 'Int32', f: 'Float64', b: 'Bool', cat: 'Dictionary<Int32, Utf8>', s: 'Utf8', big: 'Int64', empty: 'Utf8' });
+    expect(rows[3]).toEqual({ i: -47, f: 0.75, b: false, cat: 'c0', s: 's3', big: BigInt(2 ** 31 + 3), empty: null });
   });
 
   it('parses decimals exactly as Number() does', async () => {
