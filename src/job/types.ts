@@ -102,7 +102,7 @@ export type ColumnOf<T extends TypeMap, Ids extends Type> = 0 extends 1 & T ? st
  * The context handed to every user function that runs in a task.
  *
  * Reading a column: each call reads one type family and its error names the call that fits another
- * (see docs/jobs.md). Typed-array calls (`column`, `bigints`, `booleans`, `strings`) give a value in
+ * (see docs/data-types.md). Typed-array calls (`column`, `bigints`, `booleans`, `strings`) give a value in
  * every row, and null rows hold a filler (unspecified numbers, 0, ''); `valid` says which rows hold a
  * value. `values` and `dates` give null for a null.
  *
@@ -261,7 +261,7 @@ export interface KeyedJob<V = unknown, P = Record<string, ParamValue>> {
    * Turns the combined value of a key into its output value(s): a value (one column), an array (one
    * column per item, named by `output.value`) or a plain object (one column per property). Column
    * types follow the values: numbers, bigints (Int64, or Decimal128(38, 0) past 64 bits), Dates
-   * (Timestamp[ms]), strings, booleans, nested arrays (List) and objects (Struct); see docs/jobs.md.
+   * (Timestamp[ms]), strings, booleans, nested arrays (List) and objects (Struct); see docs/data-types.md.
    * @default identity
    */
   reduce?(key: EmitKey, acc: V, ctx: JobContext<P>): unknown;
