@@ -1,3 +1,4 @@
+/// <reference path="../types/lz4js.d.ts" />
 import { CompressionType, compressionRegistry } from 'apache-arrow';
 import { decompress as zstdDecompress } from 'fzstd';
 import lz4 from 'lz4js';

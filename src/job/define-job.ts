@@ -1,5 +1,5 @@
 import { JobError } from '../errors.js';
-import type { DriverJob, FoldJob, Job, KeyedJob, ParamsSpec, ParamValue, RecursiveJob } from './types.js';
+import type { DriverJob, FoldJob, Job, KeyedJob, ParamsOf, ParamsSpec, ParamValue, RecursiveJob } from './types.js';
 import { checkParamsSpec } from './params.js';
 
 type KeyedSpec<V, P> = Omit<KeyedJob<V, P>, 'kind'> & { kind?: 'keyed' };
@@ -45,10 +45,10 @@ const SORTS = ['key', 'key-desc', 'value', 'value-desc', 'none'];
  *   combine: (a: number, b: number) => a + b,
  * });
  */
-export function defineJob<V, P = Record<string, ParamValue>>(spec: KeyedSpec<V, P>): KeyedJob<V, P>;
-export function defineJob<A, R, P = Record<string, ParamValue>>(spec: FoldSpec<A, R, P>): FoldJob<A, R, P>;
-export function defineJob<Pb, R, P = Record<string, ParamValue>>(spec: RecursiveSpec<Pb, R, P>): RecursiveJob<Pb, R, P>;
-export function defineJob<P = Record<string, ParamValue>>(spec: DriverSpec<P>): DriverJob<P>;
+export function defineJob<V, const S extends ParamsSpec = {}>(spec: KeyedSpec<V, ParamsOf<S>> & { params?: S }): KeyedJob<V, ParamsOf<S>>;
+export function defineJob<A, R, const S extends ParamsSpec = {}>(spec: FoldSpec<A, R, ParamsOf<S>> & { params?: S }): FoldJob<A, R, ParamsOf<S>>;
+export function defineJob<Pb, R, const S extends ParamsSpec = {}>(spec: RecursiveSpec<Pb, R, ParamsOf<S>> & { params?: S }): RecursiveJob<Pb, R, ParamsOf<S>>;
+export function defineJob<const S extends ParamsSpec = {}>(spec: DriverSpec<ParamsOf<S>> & { params?: S }): DriverJob<ParamsOf<S>>;
 export function defineJob(spec: Record<string, unknown>): Job {
   const job = checkJob(spec);
   const source = callerModule();

@@ -34,6 +34,24 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 /** The value types parameters take after parsing. */
 export type ParamValue = string | number | boolean | string[] | JsonValue;
 
+/** The value `ctx.params` holds for a parameter declared as `S`: `integer` and `number` are numbers, `list` a string array. */
+export type ParamValueOf<S extends ParamSpec> = S['type'] extends 'string'
+  ? string
+  : S['type'] extends 'number' | 'integer'
+    ? number
+    : S['type'] extends 'boolean'
+      ? boolean
+      : S['type'] extends 'list'
+        ? string[]
+        : JsonValue;
+
+/**
+ * `ctx.params` of a job whose `params` are declared by `S`: each declared name with its parsed type, so
+ * `ctx.params.bins` is a number when declared `{ type: 'integer' }` and a misspelt name does not
+ * compile. A job that declares no params gets the loose record.
+ */
+export type ParamsOf<S extends ParamsSpec> = [keyof S] extends [never] ? Record<string, ParamValue> : { readonly [K in keyof S]: ParamValueOf<S[K]> };
+
 /** What a task knows about the split it is processing. */
 export interface SplitInfo {
   /** Index of the split in the plan (0-based). */
