@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { defineJob } from 'quiver';
+import { defineJob } from 'quiver-engine';
 import { appendBatchToPart, partExtension, type PartFormat } from '../src/io/part-files.js';
 
 /**

@@ -1,4 +1,4 @@
-import { defineJob, joinKey } from 'quiver';
+import { defineJob, joinKey } from 'quiver-engine';
 
 /**
  * Finds the lines that match a regular expression: `--param pattern=<regex>` (JavaScript syntax),

@@ -1,4 +1,4 @@
-import { defineJob } from 'quiver';
+import { defineJob } from 'quiver-engine';
 import { finishAcc, mergeAcc, planAggs, type Acc } from './groupby/aggregates.js';
 import { Groups } from './groupby/groups.js';
 import { keysOf, keyToEmit, type KeyPart, type PartCodes } from './groupby/keys.js';

@@ -1,4 +1,4 @@
-import { defineJob, type JobContext, type ParamsSpec } from 'quiver';
+import { defineJob, type JobContext, type ParamsSpec } from 'quiver-engine';
 import { firstPostings, indexTable, sortedPostings, splitKeyOf, splitStart, type SplitLines } from './inverted-index/postings.js';
 
 /**

@@ -1,4 +1,4 @@
-import { defineJob } from 'quiver';
+import { defineJob } from 'quiver-engine';
 import { broadcastJoin, probe } from './join/broadcast.js';
 import { JOIN_PARAMS, joinParams } from './join/params.js';
 import { gather, match, shuffleJoin } from './join/shuffle.js';

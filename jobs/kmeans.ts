@@ -1,4 +1,4 @@
-import { defineJob, UsageError } from 'quiver';
+import { defineJob, UsageError } from 'quiver-engine';
 import { kmeansPlusPlus, sample } from './kmeans/init.js';
 import { clusterTable, farthestMove, flatCentroids, kmeansParams, pointsOf, type ClusterRow } from './kmeans/points.js';
 

@@ -1,5 +1,5 @@
 import type { RecordBatch } from 'apache-arrow';
-import { defineJob, type ColumnValues } from 'quiver';
+import { defineJob, type ColumnValues } from 'quiver-engine';
 
 /**
  * Least-squares fit of y = intercept + slope · x over two numeric columns:

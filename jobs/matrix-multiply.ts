@@ -1,4 +1,4 @@
-import { defineJob, type DriverContext } from 'quiver';
+import { defineJob, type DriverContext } from 'quiver-engine';
 import { DataType, makeVector, Table, type Vector } from 'apache-arrow';
 
 /**

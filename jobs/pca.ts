@@ -1,4 +1,4 @@
-import { defineJob, type JobContext } from 'quiver';
+import { defineJob, type JobContext } from 'quiver-engine';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 
 /**

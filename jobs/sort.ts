@@ -1,4 +1,4 @@
-import { defineJob, type ParamsSpec } from 'quiver';
+import { defineJob, type ParamsSpec } from 'quiver-engine';
 import { Table, tableFromIPC } from 'apache-arrow';
 import { allocate } from './sort/columns.js';
 import { boundTableOf, parseBy } from './sort/keys.js';

@@ -1,4 +1,4 @@
-import { defineJob } from 'quiver';
+import { defineJob } from 'quiver-engine';
 
 /**
  * Counts words: maximal runs of non-whitespace characters, as they are (no case folding).

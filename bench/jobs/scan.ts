@@ -1,4 +1,4 @@
-import { defineJob } from 'quiver';
+import { defineJob } from 'quiver-engine';
 
 /** Decodes every column of the input and sums two of them: the read path alone, for bench/io.mjs. */
 export default defineJob({

@@ -1,4 +1,4 @@
-import { UsageError } from 'quiver';
+import { UsageError } from 'quiver-engine';
 import { mergeComoments, mergeMoments, mergeTops } from './kernels.js';
 import { concatValues, median } from './lists.js';
 

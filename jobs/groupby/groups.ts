@@ -1,5 +1,5 @@
 import type { Data, RecordBatch } from 'apache-arrow';
-import type { JobContext } from 'quiver';
+import type { JobContext } from 'quiver-engine';
 import type { Acc, AggPlan } from './aggregates.js';
 import { accumulate } from './kernels.js';
 import type { KeyPart } from './keys.js';

@@ -1,5 +1,5 @@
 import { DataType, type Data, type RecordBatch } from 'apache-arrow';
-import { joinKey, type JobContext } from 'quiver';
+import { joinKey, type JobContext } from 'quiver-engine';
 import { isValid, type Groups } from './groups.js';
 
 /**

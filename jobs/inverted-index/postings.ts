@@ -1,5 +1,5 @@
 import { Dictionary, Field, Int32, List, Struct, Table, Utf8, makeData, makeVector, vectorFromArray, type Vector } from 'apache-arrow';
-import type { SplitInfo } from 'quiver';
+import type { SplitInfo } from 'quiver-engine';
 
 /**
  * A posting — (file, line) — travels as one number, `file rank × 2³² + line`, so the postings of a

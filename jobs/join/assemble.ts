@@ -1,5 +1,5 @@
 import { Table, type Vector } from 'apache-arrow';
-import { UsageError } from 'quiver';
+import { UsageError } from 'quiver-engine';
 import { take } from './take.js';
 
 /**

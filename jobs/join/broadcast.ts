@@ -1,5 +1,5 @@
 import { Table, tableFromIPC, tableToIPC } from 'apache-arrow';
-import { defineJob, type DriverContext } from 'quiver';
+import { defineJob, type DriverContext } from 'quiver-engine';
 import { joinedColumns, joinedTable } from './assemble.js';
 import { emptyTable } from './check.js';
 import { buildKeyTable, headOf, type KeyTable } from './hash-table.js';

@@ -1,5 +1,5 @@
 import { DataType, Table, vectorFromArray, type Schema } from 'apache-arrow';
-import { UsageError } from 'quiver';
+import { UsageError } from 'quiver-engine';
 import { missingColumn, timeUnitOf } from './keys.js';
 
 /** A file of one side of the join and its schema, as `q.schemas` gives them. */

@@ -1,4 +1,4 @@
-import type { DriverContext, Key } from 'quiver';
+import type { DriverContext, Key } from 'quiver-engine';
 import type { RowKey } from './keys.js';
 
 /**

@@ -1,5 +1,5 @@
 import { DataType, DateUnit, Precision, TimeUnit, makeVector, type Data, type RecordBatch } from 'apache-arrow';
-import { joinKey, UsageError, type Key } from 'quiver';
+import { joinKey, UsageError, type Key } from 'quiver-engine';
 
 /**
  * Join keys: the value of one key column, or of several joined with joinKey, in a canonical form so

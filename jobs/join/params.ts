@@ -1,5 +1,5 @@
 import type { Schema } from 'apache-arrow';
-import { makePlan, parseSize, UsageError, type DriverContext, type ParamsSpec, type Plan } from 'quiver';
+import { makePlan, parseSize, UsageError, type DriverContext, type ParamsSpec, type Plan } from 'quiver-engine';
 import { joinedTable } from './assemble.js';
 import { checkKeyColumns, emptyTable } from './check.js';
 

@@ -1,5 +1,5 @@
 import { DataType, Table, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray, type Data, type RecordBatch, type Vector } from 'apache-arrow';
-import type { FoldContext } from 'quiver';
+import type { FoldContext } from 'quiver-engine';
 
 /** Column types stored as fixed-width values (`stride` per row) in one typed array. */
 const FIXED = [DataType.isInt, DataType.isFloat, DataType.isDate, DataType.isTime, DataType.isTimestamp, DataType.isDuration, DataType.isDecimal, DataType.isInterval, DataType.isFixedSizeBinary];

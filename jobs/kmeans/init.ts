@@ -1,4 +1,4 @@
-import { defineJob } from 'quiver';
+import { defineJob } from 'quiver-engine';
 import { pointsOf } from './points.js';
 
 /**

@@ -1,5 +1,5 @@
 import { makeVector, Table, type RecordBatch } from 'apache-arrow';
-import { UsageError, type JobContext, type ParamValue } from 'quiver';
+import { UsageError, type JobContext, type ParamValue } from 'quiver-engine';
 
 /** The output columns of kmeans, which no input column may be named. */
 export const OUTPUT = ['cluster', 'size', 'wcss'];

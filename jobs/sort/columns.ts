@@ -1,4 +1,4 @@
-import type { DriverContext } from 'quiver';
+import type { DriverContext } from 'quiver-engine';
 import { DataType, Utf8, makeData, makeVector, vectorFromArray, type Data, type Field, type RecordBatch, type Vector } from 'apache-arrow';
 
 /** How a column is held in shared memory: fixed-width words, a byte per boolean, or bytes with offsets (text). */

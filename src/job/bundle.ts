@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as esbuild from 'esbuild';
 import { JobError, UsageError } from '../errors.js';
 import { didYouMean } from '../util/did-you-mean.js';
-import { BUNDLED, BUNDLE_DIR, ENGINE_ROOT } from '../layout.js';
+import { BUNDLED, BUNDLE_DIR, ENGINE_ROOT, PACKAGE_NAME } from '../layout.js';
 import { recordBundle, recordFileOf, reusableBundle } from './bundle-cache.js';
 
 const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
@@ -26,7 +26,7 @@ const ENGINE_PACKAGES = new Set(['apache-arrow']);
  */
 const PINS: Record<string, string | undefined> = BUNDLED
   ? { 'apache-arrow': path.join(BUNDLE_DIR, 'arrow.mjs') }
-  : { quiver: path.join(ENGINE_ROOT, 'dist', 'src', 'index.js'), 'apache-arrow': undefined };
+  : { [PACKAGE_NAME]: path.join(ENGINE_ROOT, 'dist', 'src', 'index.js'), 'apache-arrow': undefined };
 
 /** A job file bundled into one ES module that any thread can `import()`. */
 export interface JobBundle {
@@ -144,7 +144,7 @@ const pinPackages = (imports: Set<string>): esbuild.Plugin => ({
     build.onResolve({ filter: /^[^./]/ }, async (args) => {
       if (args.pluginData === 'pinning') return undefined;
       if (BUILTINS.has(args.path)) return { path: args.path, external: true };
-      if (args.path === 'quiver' && BUNDLED) return { path: 'quiver', namespace: 'quiver-api' };
+      if (args.path === PACKAGE_NAME && BUNDLED) return { path: 'quiver', namespace: 'quiver-api' };
       const pinned = PINS[args.path];
       if (pinned) {
         imports.add(pinned);

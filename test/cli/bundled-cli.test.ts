@@ -3,7 +3,7 @@ import { accessSync, constants, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Table } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { run } from 'quiver';
+import { run } from 'quiver-engine';
 import { runCli } from '../helpers/cli.js';
 import { hasNodeFlags, NODE_ENV, NODE_FLAGS, SHEBANG } from '../../dist/src/node-flags.js';
 import { ROOT, tempDir } from '../helpers/tmp.js';

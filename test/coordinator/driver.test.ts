@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Engine, runSequential } from 'quiver';
+import { Engine, runSequential } from 'quiver-engine';
 import { CLI, ROOT, tempDir } from '../helpers/tmp.js';
 import { rowsOf } from '../helpers/reference.js';
 
@@ -93,7 +93,7 @@ describe('driver jobs and fork-join', () => {
 
   it('refuses to run a recursive job on its own, saying how', async () => {
     const file = path.join(dir, 'just-recursive.ts');
-    writeFileSync(file, `import { defineJob } from 'quiver';\nexport default defineJob({ name: 'r', conquer: (n: number) => n, combine: (a: number, b: number) => a + b });\n`);
+    writeFileSync(file, `import { defineJob } from 'quiver-engine';\nexport default defineJob({ name: 'r', conquer: (n: number) => n, combine: (a: number, b: number) => a + b });\n`);
     const engine = new Engine({ workers: 1 });
     try {
       await expect(engine.run(file, { input })).rejects.toThrow(/job "r" is a recursive job: it runs from a driver/);
@@ -108,7 +108,7 @@ describe('driver jobs and fork-join', () => {
     const out = execFileSync(process.execPath, [CLI, 'run', RANGE_SUM, '-w', '2', '-p', 'leaf=64', '--format', 'json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     expect(JSON.parse(out)).toEqual([expected(10_000, 64)]);
     const file = path.join(dir, 'json-param.ts');
-    writeFileSync(file, `import { defineJob } from 'quiver';\nexport default defineJob({ name: 'j', params: { m: { type: 'json' } }, drive: (q) => ({ total: (q.params.m as number[][]).flat().reduce((a, b) => a + b, 0) }) });\n`);
+    writeFileSync(file, `import { defineJob } from 'quiver-engine';\nexport default defineJob({ name: 'j', params: { m: { type: 'json' } }, drive: (q) => ({ total: (q.params.m as number[][]).flat().reduce((a, b) => a + b, 0) }) });\n`);
     const json = execFileSync(process.execPath, [CLI, 'run', file, '-p', 'm=[[1,2],[3,4]]', '--format', 'json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     expect(JSON.parse(json)).toEqual([{ total: 10 }]);
     const bad = spawnSync(process.execPath, [CLI, 'run', file, '-p', 'm=[1,'], { encoding: 'utf8' });

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { run } from 'quiver';
+import { run } from 'quiver-engine';
 import { groupbyBatches } from '../../dist/src/datasets/groupby.js';
 import { textChunks } from '../../dist/src/datasets/text.js';
 import { referenceWordCount, rowsOf } from '../helpers/reference.js';

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CancelledError, runSequential, TaskError } from 'quiver';
+import { CancelledError, runSequential, TaskError } from 'quiver-engine';
 import { textChunks } from '../../dist/src/datasets/text.js';
 import { ROOT, tempDir } from '../helpers/tmp.js';
 import { referenceWordCount, rowsOf } from '../helpers/reference.js';
@@ -46,11 +46,11 @@ describe('runSequential (the T_seq baseline: the plan run in the main thread)', 
 
   it('reports an error in user code like the engine does, naming the job file, line and split', async () => {
     const job = path.join(dir, 'bad.ts');
-    writeFileSync(job, "import { defineJob } from 'quiver';\nexport default defineJob({ name: 'bad', map() { throw new RangeError('nope'); }, combine: (a: number, b: number) => a + b });\n");
+    writeFileSync(job, "import { defineJob } from 'quiver-engine';\nexport default defineJob({ name: 'bad', map() { throw new RangeError('nope'); }, combine: (a: number, b: number) => a + b });\n");
     const err = await runSequential(job, { input: file }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TaskError);
     // The line comes from the bundle's source map, which vitest's own stack handling hides: check it in a plain node.
-    const script = `import { runSequential } from 'quiver'; await runSequential(${JSON.stringify(job)}, { input: ${JSON.stringify(file)} }).catch((e) => console.log(e.message));`;
+    const script = `import { runSequential } from 'quiver-engine'; await runSequential(${JSON.stringify(job)}, { input: ${JSON.stringify(file)} }).catch((e) => console.log(e.message));`;
     const message = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
     expect(message).toMatch(/bad\.ts:2:\d+ map threw RangeError: nope \(split 1 of 1 of .*corpus\.txt/);
   });

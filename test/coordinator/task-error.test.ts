@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { QuiverError, TaskError } from 'quiver';
+import { QuiverError, TaskError } from 'quiver-engine';
 import { enginesFor } from '../helpers/data.js';
 import { CLI, ROOT, tempDir } from '../helpers/tmp.js';
 

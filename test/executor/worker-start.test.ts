@@ -25,7 +25,7 @@ describe('starting worker threads', () => {
       const dir = tempDir();
       const file = path.join(dir, 'words.txt');
       writeFileSync(file, [...textChunks(40_000, 5)].join(''));
-      const script = `import { Engine } from 'quiver';
+      const script = `import { Engine } from 'quiver-engine';
 const engine = new Engine({ workers: 2 });
 const { table } = await engine.run('wordcount', { input: ${JSON.stringify(file)}, splitSize: '8KB' });
 const rows = {}; for (const r of table) rows[r.word] = Number(r.count);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { tableFromIPC, type Schema, type Table } from 'apache-arrow';
 import { afterAll, beforeAll } from 'vitest';
-import { Engine } from 'quiver';
+import { Engine } from 'quiver-engine';
 import { groupbyBatches, writeArrowFile } from '../../dist/src/datasets/groupby.js';
 
 /** Columns of a generated groupby table as plain JS arrays, read back from the file: the reference's input. */

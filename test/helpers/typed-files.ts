@@ -1,5 +1,5 @@
 import pl from 'nodejs-polars';
-import { makePlan } from 'quiver';
+import { makePlan } from 'quiver-engine';
 import type { RecordBatch } from 'apache-arrow';
 import { readSplit } from '../../dist/src/worker/read-split.js';
 import { duckRows } from './duckdb.js';

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makePlan } from 'quiver';
+import { makePlan } from 'quiver-engine';
 import { BadRecords } from '../../dist/src/io/bad-records.js';
 import { readSplit } from '../../dist/src/worker/read-split.js';
 import { writeGroupby } from '../helpers/data.js';

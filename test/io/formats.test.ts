@@ -3,7 +3,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Bool, Float64, Int32, Table, Utf8, tableFromIPC, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { run } from 'quiver';
+import { run } from 'quiver-engine';
 import { convertFiles } from '../../dist/src/coordinator/convert-files.js';
 import { writeArrowFile } from '../../dist/src/datasets/groupby.js';
 import { textChunks } from '../../dist/src/datasets/text.js';

@@ -4,7 +4,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { Table, tableFromArrays, tableFromIPC, tableToIPC, Type } from 'apache-arrow';
 import pl from 'nodejs-polars';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine, InputError, run } from 'quiver';
+import { Engine, InputError, run } from 'quiver-engine';
 import { makePlan } from '../../dist/src/planner/plan.js';
 import { readParquetSplit } from '../../dist/src/io/read-parquet.js';
 import { tableToParquet } from '../../dist/src/io/parquet-sink.js';

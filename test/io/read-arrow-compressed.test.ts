@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import pl from 'nodejs-polars';
 import { describe, expect, it } from 'vitest';
-import { makePlan, run } from 'quiver';
+import { makePlan, run } from 'quiver-engine';
 import { readSplit } from '../../dist/src/worker/read-split.js';
 import { duckRows } from '../helpers/duckdb.js';
 import { ROOT, tempDir } from '../helpers/tmp.js';

@@ -2,7 +2,7 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { makePlan } from 'quiver';
+import { makePlan } from 'quiver-engine';
 import { readSplit, streamSplit } from '../../dist/src/worker/read-split.js';
 import { csvField, parseCsvReference } from '../helpers/csv-reference.js';
 import { tempDir } from '../helpers/tmp.js';

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pl from 'nodejs-polars';
 import { describe, expect, it } from 'vitest';
-import { makePlan, run } from 'quiver';
+import { makePlan, run } from 'quiver-engine';
 import { arrowStats, duckStats, type StatKind } from '../helpers/column-stats.js';
 import { duckRows } from '../helpers/duckdb.js';
 import { ROOT, tempDir } from '../helpers/tmp.js';

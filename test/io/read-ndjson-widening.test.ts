@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { run } from 'quiver';
+import { run } from 'quiver-engine';
 import { SAMPLE_LINES } from '../../dist/src/planner/ndjson.js';
 import { duckRows } from '../helpers/duckdb.js';
 import { ROOT, tempDir } from '../helpers/tmp.js';

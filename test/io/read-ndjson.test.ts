@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makePlan } from 'quiver';
+import { makePlan } from 'quiver-engine';
 import { readSplit } from '../../dist/src/worker/read-split.js';
 import { tempDir } from '../helpers/tmp.js';
 

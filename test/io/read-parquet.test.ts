@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Float64, Int32, tableFromArrays, tableToIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { Engine, run } from 'quiver';
+import { Engine, run } from 'quiver-engine';
 import { makePlan } from '../../dist/src/planner/plan.js';
 import { readParquetSplit, streamParquetSplit } from '../../dist/src/io/read-parquet.js';
 import type { ParquetSplit } from '../../dist/src/planner/split.js';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from 'quiver';
+import { Engine } from 'quiver-engine';
 import { ROOT, tempDir } from '../helpers/tmp.js';
 import { DUCK_ROWS, duck, writeDuckFiles, writePolarsFiles } from './real-files.js';
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { run } from 'quiver';
+import { run } from 'quiver-engine';
 import { CLI, ROOT, tempDir } from '../helpers/tmp.js';
 
 // A user's project outside the repository: a typed job file that imports quiver and a local helper module.
@@ -11,7 +11,7 @@ const jobDir = path.join(dir, 'my-project', 'jobs');
 mkdirSync(jobDir, { recursive: true });
 writeFileSync(
   path.join(jobDir, 'letters.ts'),
-  `import { defineJob } from 'quiver';
+  `import { defineJob } from 'quiver-engine';
 import { firstLetter } from './letter.ts';
 
 interface Params { minLength: number }

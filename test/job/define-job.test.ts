@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defineJob, JobError } from 'quiver';
+import { defineJob, JobError } from 'quiver-engine';
 import { loadJob } from '../../dist/src/job/load.js';
 import { ROOT } from '../helpers/tmp.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from 'quiver';
+import { UsageError } from 'quiver-engine';
 import { paramsFromArgs, resolveParams } from '../../dist/src/job/params.js';
 
 const SPEC = {

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { run } from 'quiver';
+import { run } from 'quiver-engine';
 import { CLI, ROOT, tempDir } from '../helpers/tmp.js';
 import { duck, writeDuckFiles } from './real-files.js';
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { run } from 'quiver';
+import { run } from 'quiver-engine';
 import { pairsToTable, valueToTable } from '../../dist/src/coordinator/output.js';
 import { ROOT, tempDir } from '../helpers/tmp.js';
 import { duck, writeDuckFiles } from './real-files.js';

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { run } from 'quiver';
+import { run } from 'quiver-engine';
 import { ROOT, tempDir } from '../helpers/tmp.js';
 
 // test/fixtures/jobs/typed-params.ts declares its params; its `@ts-expect-error` lines fail the compile

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tableFromIPC, type Table } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { runSequential } from 'quiver';
+import { runSequential } from 'quiver-engine';
 import { textChunks } from '../../dist/src/datasets/text.js';
 import { writeTextFolder } from '../../dist/src/datasets/text-folder.js';
 import { runCli } from '../helpers/cli.js';

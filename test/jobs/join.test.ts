@@ -2,7 +2,7 @@ import path from 'node:path';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Bool, DataType, DateDay, Dictionary, Float64, Int32, Int64, Table, TimeSecond, TimestampMillisecond, TimestampNanosecond, TimestampSecond, Utf8, makeData, makeVector, tableFromIPC, vectorFromArray, type Schema } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { runSequential } from 'quiver';
+import { runSequential } from 'quiver-engine';
 import { customersBatches, ordersBatches } from '../../dist/src/datasets/orders.js';
 import { writeArrowFile } from '../../dist/src/datasets/groupby.js';
 import { runCli } from '../helpers/cli.js';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { Float64, Int32, Table, makeVector, tableFromIPC, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { runSequential } from 'quiver';
+import { runSequential } from 'quiver-engine';
 import { pointsBatches } from '../../dist/src/datasets/points.js';
 import { writeArrowFile } from '../../dist/src/datasets/groupby.js';
 import { runCli } from '../helpers/cli.js';

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Float64, Int32, Table, Utf8, makeVector, tableFromIPC, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { runSequential } from 'quiver';
+import { runSequential } from 'quiver-engine';
 import { makeRandom } from '../../dist/src/datasets/random.js';
 import { runCli } from '../helpers/cli.js';
 import { enginesFor } from '../helpers/data.js';

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Bool, DateDay, Dictionary, Field, Float32, Float64, Int8, Int32, Int64, List, Table, TimestampMillisecond, Uint16, Uint64, Utf8, makeVector, tableFromIPC, tableToIPC, vectorFromArray, type RecordBatch } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { runSequential } from 'quiver';
+import { runSequential } from 'quiver-engine';
 import { writeArrowFile } from '../../dist/src/datasets/groupby.js';
 import { makeRandom } from '../../dist/src/datasets/random.js';
 import { runCli } from '../helpers/cli.js';

@@ -93,3 +93,10 @@ export default defineJob({
     expect(countsOf(readFileSync(path.join(project, out), 'utf8'))).toEqual(counts);
   }, 120_000);
 });
+
+describe('the package name', () => {
+  it('is the one the engine pins jobs\' imports to', async () => {
+    const { PACKAGE_NAME } = await import('../../dist/src/layout.js');
+    expect(PACKAGE_NAME).toBe(pkg.name);
+  });
+});

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { Table, tableFromIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { makePlan } from 'quiver';
+import { makePlan } from 'quiver-engine';
 import { groupbyBatches, writeArrowFile } from '../../dist/src/datasets/groupby.js';
 import { readArrowSplit } from '../../dist/src/io/read-arrow-file.js';
 import { mmapAvailable } from '../../dist/src/io/mmap.js';

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync, copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PlanError } from 'quiver';
+import { PlanError } from 'quiver-engine';
 import { expandInputs } from '../../dist/src/planner/inputs.js';
 import { writeGroupby } from '../helpers/data.js';
 import { tempDir } from '../helpers/tmp.js';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tableFromIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { makePlan, run, type Split } from 'quiver';
+import { makePlan, run, type Split } from 'quiver-engine';
 import { guidedTail } from '../../dist/src/planner/plan.js';
 import { planTable } from '../../dist/src/coordinator/plan-table.js';
 import { groupbyBatches, writeArrowFile } from '../../dist/src/datasets/groupby.js';

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { makePlan, run } from 'quiver';
+import { makePlan, run } from 'quiver-engine';
 import { tempDir } from '../helpers/tmp.js';
 
 const dir = tempDir();

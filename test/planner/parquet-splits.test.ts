@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { Schema, tableFromArrays, tableToIPC } from 'apache-arrow';
 import * as pq from 'parquet-wasm/node';
 import { describe, expect, it } from 'vitest';
-import { makePlan, run } from 'quiver';
+import { makePlan, run } from 'quiver-engine';
 import { splitParquetFile, type ParquetLayout } from '../../dist/src/planner/parquet.js';
 import { tempDir } from '../helpers/tmp.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSize, UsageError } from 'quiver';
+import { parseSize, UsageError } from 'quiver-engine';
 
 describe('parseSize', () => {
   it('reads sizes as users write them, in powers of 1024', () => {

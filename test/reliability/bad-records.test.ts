@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { InputError, run } from 'quiver';
+import { InputError, run } from 'quiver-engine';
 import { CLI, tempDir } from '../helpers/tmp.js';
 import { rowsOf } from '../helpers/reference.js';
 import { fixture } from './corpus.js';

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { CancelledError, Engine } from 'quiver';
+import { CancelledError, Engine } from 'quiver-engine';
 import { CLI, tempDir } from '../helpers/tmp.js';
 import { rowsOf } from '../helpers/reference.js';
 import { fixture, makeCorpus } from './corpus.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { tableFromArrays, tableToIPC, Table } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { InputError, makePlan, run } from 'quiver';
+import { InputError, makePlan, run } from 'quiver-engine';
 import { BadRecords } from '../../dist/src/io/bad-records.js';
 import { readSplit } from '../../dist/src/worker/read-split.js';
 import { CLI, tempDir } from '../helpers/tmp.js';

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { Engine, WorkerError } from 'quiver';
+import { Engine, WorkerError } from 'quiver-engine';
 import { CLI, tempDir } from '../helpers/tmp.js';
 import { rowsOf } from '../helpers/reference.js';
 import { fixture, makeCorpus } from './corpus.js';

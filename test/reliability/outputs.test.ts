@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { run, TaskError, UsageError } from 'quiver';
+import { run, TaskError, UsageError } from 'quiver-engine';
 import { CLI, tempDir } from '../helpers/tmp.js';
 import { fixture, makeCorpus } from './corpus.js';
 

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { run, type RunProgress } from 'quiver';
+import { run, type RunProgress } from 'quiver-engine';
 import { CLI, tempDir } from '../helpers/tmp.js';
 import { makeCorpus } from './corpus.js';
 

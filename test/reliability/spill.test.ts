@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { run } from 'quiver';
+import { run } from 'quiver-engine';
 import { tempDir } from '../helpers/tmp.js';
 import { rowsOf } from '../helpers/reference.js';
 import { fixture, makeCorpus } from './corpus.js';

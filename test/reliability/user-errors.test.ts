@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { Engine, run, TaskError } from 'quiver';
+import { Engine, run, TaskError } from 'quiver-engine';
 import { CLI, tempDir } from '../helpers/tmp.js';
 import { rowsOf } from '../helpers/reference.js';
 import { fixture, makeCorpus } from './corpus.js';

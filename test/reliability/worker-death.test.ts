@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { run, WorkerError } from 'quiver';
+import { run, WorkerError } from 'quiver-engine';
 import { CLI, tempDir } from '../helpers/tmp.js';
 import { rowsOf } from '../helpers/reference.js';
 import { fixture, makeCorpus } from './corpus.js';

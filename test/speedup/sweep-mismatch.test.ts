@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ResultMismatchError } from 'quiver';
+import { ResultMismatchError } from 'quiver-engine';
 import { runSweep } from '../../dist/src/speedup/sweep.js';
 import { ROOT, tempDir } from '../helpers/tmp.js';
 

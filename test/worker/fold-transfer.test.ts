@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Engine, runSequential } from 'quiver';
+import { Engine, runSequential } from 'quiver-engine';
 import { textChunks } from '../../dist/src/datasets/text.js';
 import { ROOT, tempDir } from '../helpers/tmp.js';
 

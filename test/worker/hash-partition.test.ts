@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { hashPartition } from '../../dist/src/worker/hash.js';
-import { joinKey } from 'quiver';
+import { joinKey } from 'quiver-engine';
 import { rowsOf } from '../helpers/reference.js';
 import { enginesFor, writeGroupby } from '../helpers/data.js';
 import { ROOT, tempDir } from '../helpers/tmp.js';
