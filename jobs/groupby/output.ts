@@ -1,4 +1,5 @@
 import { DataType, Field, Schema, Table, type Vector } from 'apache-arrow';
+import { take } from '../join/take.js';
 import { finishAcc } from './aggregates.js';
 import { outputTypes } from './columns.js';
 import { BIG_MARK } from './keys.js';
@@ -20,26 +21,51 @@ export function slotNames(plan: AggPlan): string[] {
 /** The result table from the keyed pass's table. */
 export function resultOf(pass: Table, by: string[], plan: AggPlan, fields: Map<string, Field>): Table {
   const n = pass.numRows;
-  const keys = by.map((name) => keyValues(pass.getChild(name), fields.get(name)!.type, n));
-  const order = sortedRows(keys, n);
+  const keys = by.map((name) => keyColumnOf(pass.getChild(name), fields.get(name)!, n));
+  const order = sortedRows(keys.map((k) => k.ranks), n);
   const values = finishAll(pass, plan, n);
   const out: Array<[Field, Vector]> = [];
   by.forEach((name, j) => {
-    const field = fields.get(name)!;
-    const type = DataType.isDictionary(field.type) ? field.type.dictionary : field.type;
-    const vector = vectorOf(type, order.map((i) => keys[j]![i]!), name);
-    out.push([new Field(name, vector.type, true, field.metadata), vector]);
+    const vector = take(keys[j]!.vector, order);
+    out.push([new Field(name, vector.type, true, fields.get(name)!.metadata), vector]);
   });
   let c = 0;
   for (const a of plan.aggs) {
     outputTypes(a, fields).forEach((type, t) => {
       const column = values[c++]!;
       const name = a.names[t]!;
-      out.push([new Field(name, type, true), vectorOf(type, order.map((i) => column[i]!), name)]);
+      out.push([new Field(name, type, true), vectorOf(type, Array.from(order, (i) => column[i]!), name)]);
     });
   }
   const schema = new Schema(out.map(([f]) => f));
   return new Table(schema, Object.fromEntries(out.map(([f, v]) => [f.name, v])) as never);
+}
+
+/**
+ * A key column of the result in the pass's row order, and each row's rank among the column's values
+ * (nulls last). The pass's column is kept when it already has the input's type (text, 32-bit
+ * integers), else rebuilt from its values.
+ */
+function keyColumnOf(vector: Vector | null, field: Field, n: number): { vector: Vector; ranks: Int32Array } {
+  const type = DataType.isDictionary(field.type) ? field.type.dictionary : field.type;
+  const cells = keyValues(vector, type, n);
+  const same = vector !== null && String(vector.type) === String(type) && (DataType.isUtf8(type) || DataType.isInt(type) || DataType.isFloat(type));
+  // Bytes rank by their hex text, in the same order.
+  const rankable = DataType.isBinary(type) || DataType.isLargeBinary(type) || DataType.isFixedSizeBinary(type) || DataType.isBinaryView(type)
+    ? cells.map((c) => (c === null ? null : Buffer.from(c as Uint8Array).toString('hex')))
+    : cells;
+  return { vector: same ? vector! : vectorOf(type, cells, field.name), ranks: ranksOf(rankable) };
+}
+
+/** Each value's rank among the distinct values (nulls last, NaN after every number). */
+function ranksOf(cells: Cell[]): Int32Array {
+  const distinct = new Map<Cell, number>();
+  for (const c of cells) if (c !== null && !distinct.has(c)) distinct.set(c, 0);
+  const sorted = [...distinct.keys()].sort(compareCells);
+  sorted.forEach((v, r) => distinct.set(v, r));
+  const ranks = new Int32Array(cells.length);
+  for (let i = 0; i < cells.length; i++) ranks[i] = cells[i] === null ? sorted.length : distinct.get(cells[i]!)!;
+  return ranks;
 }
 
 /** Every group's finished aggregates, one array per output column. */
@@ -89,16 +115,29 @@ function keyValues(vector: Vector | null, type: DataType, n: number): Cell[] {
   return out;
 }
 
-/** Row numbers in key order: each key column ascending, nulls last; NaN after every number. */
-function sortedRows(keys: Cell[][], n: number): number[] {
-  const rows = Array.from({ length: n }, (_, i) => i);
-  return rows.sort((a, b) => {
-    for (const col of keys) {
-      const d = compareCells(col[a]!, col[b]!);
-      if (d !== 0) return d;
+/**
+ * Row numbers in key order: by the first key column's rank, then the next, …. An LSD counting sort
+ * of the row numbers, one stable pass per key column from the last to the first: a few typed-array
+ * loops per column, where a comparator sort of 500K rows took ~0.8 s and even native Float64Array
+ * sorts of combined ranks ~0.25 s per column (loaded host).
+ */
+function sortedRows(ranks: Int32Array[], n: number): Int32Array {
+  let order = Int32Array.from({ length: n }, (_, i) => i);
+  for (let j = ranks.length - 1; j >= 0; j--) {
+    const rank = ranks[j]!;
+    let width = 0;
+    for (let i = 0; i < n; i++) if (rank[i]! >= width) width = rank[i]! + 1;
+    const starts = new Int32Array(width + 1);
+    for (let i = 0; i < n; i++) starts[rank[i]! + 1]!++;
+    for (let r = 0; r < width; r++) starts[r + 1]! += starts[r]!;
+    const next = new Int32Array(n);
+    for (let k = 0; k < n; k++) {
+      const row = order[k]!;
+      next[starts[rank[row]!]!++] = row;
     }
-    return 0;
-  });
+    order = next;
+  }
+  return order;
 }
 
 function compareCells(x: Cell, y: Cell): number {
