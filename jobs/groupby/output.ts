@@ -4,7 +4,7 @@ import { finishAcc } from './aggregates.js';
 import { outputTypes } from './columns.js';
 import { BIG_MARK } from './keys.js';
 import type { Acc, AggPlan } from './types.js';
-import { vectorOf, type Cell } from './vectors.js';
+import { vectorOf, type Cell } from '../shared/vectors.js';
 
 /**
  * The groupby driver's last step: the keyed pass's table (key columns as the workers emitted them, a

@@ -1,14 +1,14 @@
 import { Binary, DataType, FixedSizeBinary, Precision, Utf8, makeData, makeVector, vectorFromArray, type Vector } from 'apache-arrow';
 
 /**
- * Arrow columns of a given type from JS values, for the groupby driver's output: numbers, bigints
+ * Arrow columns of a given type from JS values, for the built-in jobs' typed outputs: numbers, bigints
  * (64-bit integers, timestamps, unscaled decimals), strings, booleans and bytes, null for a null.
  * Fixed-width types are written straight into their typed arrays; a decimal beyond its precision is
  * an error (SQL's overflow), never a wrapped value.
  */
 
 /** A value on its way into a column. */
-export type Cell = number | bigint | string | boolean | Uint8Array | null;
+export type Cell = number | bigint | string | boolean | Uint8Array | object | null;
 
 /** A column of type `type` holding `values` (`name` names it in errors). */
 export function vectorOf(type: DataType, values: Cell[], name: string): Vector {
@@ -24,7 +24,9 @@ export function vectorOf(type: DataType, values: Cell[], name: string): Vector {
     return makeVector(makeData({ ...base, data: bits } as never));
   }
   if (DataType.isDecimal(type)) return makeVector(makeData({ ...base, data: decimalWords(type.precision, type.bitWidth / 32, values, name) } as never));
-  if (DataType.isFloat(type) && type.precision === Precision.HALF) throw new Error(`groupby cannot write Float16 column ${name}`);
+  const fixed = DataType.isInt(type) || DataType.isFloat(type) || DataType.isDate(type) || DataType.isTime(type) || DataType.isTimestamp(type) || DataType.isDuration(type);
+  // Nested and other types (and Float16, whose JS values are numbers but whose array holds bits): Arrow's builders.
+  if (!fixed || (DataType.isFloat(type) && type.precision === Precision.HALF)) return vectorFromArray(values as unknown[], type);
   const ArrayType = (type as unknown as { ArrayType: new (n: number) => ArrayLike<number | bigint> & { [i: number]: number | bigint } }).ArrayType;
   const data = new ArrayType(n);
   const big = data instanceof BigInt64Array || data instanceof BigUint64Array;
