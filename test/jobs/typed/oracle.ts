@@ -1,4 +1,4 @@
-import { DataType, TimeUnit, type Data, type Table } from 'apache-arrow';
+import { DataType, TimeUnit, makeVector, type Data, type Table } from 'apache-arrow';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, expect } from 'vitest';
 
@@ -90,6 +90,7 @@ function cellOf(d: Data, i: number, uuid: boolean): Canon {
   }
   if (DataType.isBinary(t)) return Buffer.from((d.values as Uint8Array).subarray(d.valueOffsets[i] as number, d.valueOffsets[i + 1] as number)).toString('hex');
   if (DataType.isUtf8(t)) return Buffer.from((d.values as Uint8Array).subarray(d.valueOffsets[i] as number, d.valueOffsets[i + 1] as number)).toString('utf8');
+  if (DataType.isUtf8View(t) || DataType.isLargeUtf8(t)) return String(makeVector(d).get(i));
   return String(d.type);
 }
 
