@@ -26,7 +26,7 @@ export function describeType(name: string, type: DataType): Omit<ColumnPlan, 'na
     return { holding: 'bytes', order: 'bytes', wordBytes: 1, words: 1 };
   }
   const Array_ = (type as { ArrayType?: { BYTES_PER_ELEMENT: number; name: string } }).ArrayType;
-  const stride = DataType.isDecimal(type) ? 4 : DataType.isFixedSizeBinary(type) ? type.byteWidth : DataType.isInterval(type) ? makeData({ type, length: 0 }).stride : 1;
+  const stride = DataType.isDecimal(type) ? type.bitWidth / 32 : DataType.isFixedSizeBinary(type) ? type.byteWidth : DataType.isInterval(type) ? makeData({ type, length: 0 }).stride : 1;
   const fixed = DataType.isInt(type) || DataType.isFloat(type) || DataType.isDate(type) || DataType.isTimestamp(type) || DataType.isTime(type) ||
     DataType.isDuration(type) || DataType.isDecimal(type) || DataType.isFixedSizeBinary(type) || DataType.isInterval(type);
   if (!fixed || !Array_) throw new Error(`sort cannot carry column ${name} of type ${type}; leave it out with --param columns=… (sortable and carried: numbers, decimals, dates, times, booleans, text, bytes)`);
@@ -34,8 +34,9 @@ export function describeType(name: string, type: DataType): Omit<ColumnPlan, 'na
   const wordBytes = bytes % 4 === 0 ? 4 : bytes % 2 === 0 ? 2 : 1;
   const kinds: Record<string, Order> = { Float32Array: 'float', Float64Array: 'float', Int8Array: 'int', Int16Array: 'int', Int32Array: 'int', Uint8Array: 'uint', Uint16Array: 'uint', Uint32Array: 'uint', BigInt64Array: 'int64', BigUint64Array: 'uint64' };
   // A decimal of up to 18 digits is its low 64 bits (the rest repeats the sign): ordered as an int64.
+  // A wider one is ordered by its big-endian bytes with the sign bit flipped (decimalImage), as text is.
   const decimal64 = DataType.isDecimal(type) && type.bitWidth === 128 && type.precision <= 18;
-  const order = decimal64 ? 'dec64' : stride === 1 && !(DataType.isFloat(type) && type.precision === 0) ? kinds[Array_.name] : undefined;
+  const order = DataType.isDecimal(type) ? (decimal64 ? 'dec64' : 'bytes') : stride === 1 && !(DataType.isFloat(type) && type.precision === 0) ? kinds[Array_.name] : undefined;
   return { holding: 'fixed', order, wordBytes, words: bytes / wordBytes };
 }
 
@@ -86,8 +87,25 @@ export function viewOfBatch(batch: RecordBatch, plan: ColumnPlan): ColumnView {
     if (raw.byteOffset % plan.wordBytes !== 0) raw = new Uint8Array(raw.buffer, raw.byteOffset, byteLength).slice();
     view.words = new WORDS[plan.wordBytes as 1 | 2 | 4](raw.buffer as ArrayBuffer, raw.byteOffset, n * plan.words);
     view.numbers = numbersOf(plan, view.words, String(data.type.ArrayType.name) === 'Float64Array');
+    if (plan.order === 'bytes') Object.assign(view, decimalImage(view.words as Uint32Array, plan.words, n));
   }
   return view;
+}
+
+/**
+ * Wide decimals as bytes that order as their values: each row's 32-bit words big-endian, top word
+ * first with its sign bit flipped (so negatives come first), as the sort's text keys are compared.
+ */
+export function decimalImage(words: Uint32Array, perRow: number, n: number): Pick<ColumnView, 'bytes' | 'starts' | 'ends'> {
+  const bytes = new Uint8Array(n * perRow * 4);
+  const view = new DataView(bytes.buffer);
+  const starts = new Int32Array(n), ends = new Int32Array(n);
+  for (let r = 0; r < n; r++) {
+    for (let j = perRow - 1, at = r * perRow * 4; j >= 0; j--, at += 4) view.setUint32(at, j === perRow - 1 ? (words[r * perRow + j]! ^ 0x80000000) >>> 0 : words[r * perRow + j]!);
+    starts[r] = r * perRow * 4;
+    ends[r] = (r + 1) * perRow * 4;
+  }
+  return { bytes, starts, ends };
 }
 
 /** Text and bytes of every layout (Utf8, LargeUtf8, Utf8View and their Binary kin). */
@@ -322,4 +340,17 @@ export function vectorOfHeld(held: Held, plan: ColumnPlan, c: number, type: Data
   const Array_ = (type as unknown as { ArrayType: new (b: ArrayBufferLike, o: number, n: number) => ArrayBufferView }).ArrayType;
   const data = new Array_(words.buffer, words.byteOffset, words.byteLength / (Array_ as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT);
   return makeVector(makeData({ type, length: rows, nullCount, nullBitmap, data } as never));
+}
+
+/**
+ * A held wide-decimal key column's rows `rows`, in that order, as a view of their own (row k is
+ * rows[k]) with its byte image: only the range's rows, not the whole held column, are imaged.
+ */
+export function decimalRangeView(held: ColumnView, rows: Int32Array, perRow: number): ColumnView {
+  const n = rows.length;
+  const words = new Uint32Array(n * perRow);
+  const src = held.words as Uint32Array;
+  for (let k = 0; k < n; k++) for (let j = 0; j < perRow; j++) words[k * perRow + j] = src[rows[k]! * perRow + j]!;
+  const valid = held.valid ? Uint8Array.from(rows, (r) => held.valid![r]!) : undefined;
+  return { words, valid, ...decimalImage(words, perRow, n) };
 }

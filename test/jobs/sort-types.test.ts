@@ -9,7 +9,7 @@ import { duckdb, expectSameRows, tableRows } from './typed/oracle.js';
 
 /**
  * sort on files DuckDB and Polars wrote, by keys of every sortable type (Int64 beyond 2^53, UInt64,
- * DECIMAL(18,3), DATE, TIMESTAMP in µs and ns, Utf8View text, BLOB, composites), carrying every
+ * DECIMAL(18,3) and (38,10), DATE, TIMESTAMP in µs and ns, Utf8View text, BLOB, composites), carrying every
  * column (LargeUtf8 and Utf8View text, BLOB, UUID, DECIMAL(38,10), BOOLEAN …), against DuckDB's
  * ORDER BY key ASC NULLS LAST / DESC NULLS FIRST, file row number: the whole result, every cell exact.
  */
@@ -35,7 +35,7 @@ describe('sort over every column type', () => {
   });
 
   const cases = () => [
-    ...['v_i64', 'k_u64:desc', 'k_dec', 'v_dec:desc', 'd:desc', 'ts', 'bl', 'k_i64:desc,s,v_dec'].map((by) => [files.duckParquet, files.duckParquet, by] as const),
+    ...['v_i64', 'k_u64:desc', 'k_dec', 'v_dec:desc', 'v_dec38', 'v_dec38:desc,k_i32', 'd:desc', 'ts', 'bl', 'k_i64:desc,s,v_dec'].map((by) => [files.duckParquet, files.duckParquet, by] as const),
     ...['v_u64:desc', 'tsns', 's', 's:desc,k_i64', 'tstz:desc,v_i64'].map((by) => [files.polarsArrow, files.polarsParquet, by] as const),
   ];
   for (const which of ['DuckDB Parquet', 'Polars Arrow (Utf8View text)']) {
