@@ -34,6 +34,17 @@ export function fieldsOf(schemas: Array<{ file: string; schema: { fields: Field[
   return out;
 }
 
+/** Checks that every key column has a type groupby keys by: the primitive types (not lists, structs, maps, unions, intervals). */
+export function checkKeys(by: string[], fields: Map<string, Field>): void {
+  for (const name of by) {
+    const t = fields.get(name)!.type;
+    const v = DataType.isDictionary(t) ? t.dictionary : t;
+    const ok = DataType.isUtf8(v) || DataType.isLargeUtf8(v) || DataType.isUtf8View(v) || DataType.isBinary(v) || DataType.isLargeBinary(v) ||
+      DataType.isBinaryView(v) || DataType.isFixedSizeBinary(v) || DataType.isBool(v) || kindOf(v) !== undefined;
+    if (!ok) throw new UsageError(`--param by: groupby cannot group by column "${name}" of type ${t}; group by columns of text, numbers, decimals, dates, times, timestamps, booleans or bytes`);
+  }
+}
+
 /** The kind of each value column, checking that every aggregate applies to its column's type. */
 export function kindsOf(aggs: Agg[], fields: Map<string, Field>): Record<string, ColumnKind> {
   const kinds: Record<string, ColumnKind> = {};

@@ -76,5 +76,21 @@ describe('groupby over every column type', () => {
     const engine = engines.get(1)!;
     await expect(engine.run('groupby', { input: files.duckParquet, params: { by: 's', agg: 'sum:v_d' } })).rejects.toThrow(/sum cannot aggregate column "v_d" of type Date32.*count, min or max/);
     await expect(engine.run('groupby', { input: files.duckParquet, params: { by: 's', agg: 'mean:nope' } })).rejects.toThrow(/no column "nope" in .*duck\.parquet/);
+    const nested = path.join(dir, 'nested.parquet');
+    await db.run(`COPY (SELECT [i, i + 1] AS l, {'a': i} AS st, i AS v FROM range(5) r(i)) TO '${nested}' (FORMAT parquet)`);
+    for (const by of ['l', 'st']) {
+      await expect(engine.run('groupby', { input: nested, params: { by, agg: 'sum:v' } })).rejects.toMatchObject({ phase: 'usage', message: expect.stringMatching(new RegExp(`cannot group by column "${by}" of type (List|Struct)`)) });
+    }
+  });
+
+  // DuckDB writes '' as "" and NULL as nothing; read back with allow_quoted_nulls = false it tells them apart, as quiver does. Integers are typed INTEGER, as quiver infers them (DuckDB infers BIGINT).
+  it('groups DuckDB\'s CSV (text and integer keys, INTEGER and DOUBLE values) as DuckDB does', async () => {
+    const aggs = AGGS.filter(([a]) => /v_i32|v_f64|^count$/.test(a));
+    for (const by of ['s', 'k_i32', 'k_i32,s']) {
+      const keys = by.split(',');
+      const want = await db.sql(`SELECT ${by}, ${aggs.map(([, sql]) => sql).join(', ')} FROM read_csv('${files.duckCsv}', allow_quoted_nulls = false, types = {'k_i32': 'INTEGER', 'v_i32': 'INTEGER'}) GROUP BY ${by} ORDER BY ${keys.map((k) => `${k} NULLS LAST`).join(', ')}`);
+      const { table } = await engines.get(2)!.run('groupby', { input: files.duckCsv, params: { by, agg: aggs.map(([a]) => a).join(',') } });
+      expectSameRows(tableRows(table), want, `CSV by ${by}`);
+    }
   });
 });
