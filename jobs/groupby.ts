@@ -1,7 +1,12 @@
-import { defineJob } from 'quiver-engine';
-import { finishAcc, mergeAcc, planAggs, type Acc } from './groupby/aggregates.js';
+import { defineJob, type JobContext, type ParamsSpec } from 'quiver-engine';
+import type { RecordBatch } from 'apache-arrow';
+import { mergeAcc, planAggs } from './groupby/aggregates.js';
+import { checkKeys, fieldsOf, kindsOf } from './groupby/columns.js';
+import { CARRY_ROWS } from './groupby/exact.js';
 import { Groups } from './groupby/groups.js';
-import { keysOf, keyToEmit, type KeyPart, type PartCodes } from './groupby/keys.js';
+import { keysOf, keyToEmit, type PartCodes } from './groupby/keys.js';
+import { resultOf, slotNames } from './groupby/output.js';
+import type { Acc, AggPlan, ColumnKind, KeyPart } from './groupby/types.js';
 
 /**
  * Group-by with aggregations: `--param by=id1,id2 --param agg=sum:v1,mean:v3,count`. Output: the key
@@ -9,6 +14,7 @@ import { keysOf, keyToEmit, type KeyPart, type PartCodes } from './groupby/keys.
  *
  *   aggregate        output column(s)          per group
  *   count            count                     rows
+ *   count:col        count_col                 non-null values of col
  *   sum:col          sum_col                   sum (mean:col, min:col, max:col likewise)
  *   median:col       median_col                exact median (mean of the middle two for an even count)
  *   sd:col           sd_col                    sample standard deviation (n − 1)
@@ -16,16 +22,24 @@ import { keysOf, keyToEmit, type KeyPart, type PartCodes } from './groupby/keys.
  *   r2:a:b           r2_a_b                    squared Pearson correlation of a and b
  *   top:N:col        top1_col … topN_col       the N largest values, largest first (N 1–100)
  *
- * Nulls in a value column are skipped; a NaN makes its group's aggregate NaN; an undefined result
- * (sd of one value, r2 of a constant, a missing top rank, …) is null. See groupby/aggregates.ts.
+ * SQL semantics and types (groupby/columns.ts): nulls in a value column are skipped, and an aggregate
+ * of no values is null (sum included); a NaN makes its group's aggregate NaN; an undefined result (sd
+ * of one value, r2 of a constant, a missing top rank, …) is null. count is Int64; sum is exact for
+ * integers and decimals of any width (Int64 for integers of ≤ 32 bits, Decimal128(38, 0) for Int64
+ * and UInt64 — DuckDB's HUGEINT — and Decimal128(38, s) for DECIMAL(p, s)), Float64 for floats; min and
+ * max keep the column's type (dates, timestamps, decimals, 64-bit integers exactly); mean, median, sd,
+ * r2, top and range are Float64. Dates, times, timestamps and booleans take count, min and max.
  * `median` keeps every value of its column (8 bytes a row); every other aggregate a few numbers a group.
  *
+ * Keys may be columns of any primitive type: text (every layout), integers of any width, floats,
+ * decimals, booleans, dates, times, timestamps, durations and bytes (Binary, UUID); the output key
+ * column keeps the input's type (a DATE stays a DATE, a TIMESTAMP keeps its unit and zone; dictionary
+ * and view text come out as Utf8). Rows are ordered by key, ascending, nulls last.
  * Null keys group as in SQL's GROUP BY: all the nulls of a key column are one key value, apart from ''
- * and 0, and come out as a null in that column (sorted after every other value); with several key
- * columns each column's nulls count on their own, so (a, null), (null, 1) and (null, null) are three
- * groups. This holds for text (Utf8, dictionary) and number key columns, single or composite. Text
- * keys holding U+FFFF (the mark of a null key part, see joinKey) or, in a composite key, U+001F (the
- * separator of its parts) are rejected, naming the column; so are 64-bit integer keys beyond ±2^53.
+ * and 0, and come out as a null in that column; with several key columns each column's nulls count on
+ * their own, so (a, null), (null, 1) and (null, null) are three groups. Text keys holding U+FFFF (the
+ * mark of a null key part, see joinKey) or, in a composite key, U+001F (the separator of its parts)
+ * are rejected, naming the column.
  *
  * The db-benchmark group-by questions, on its table G1 (`quiver datasets generate groupby`), all ten:
  *   q1  sum v1 by id1                       --param by=id1 --param agg=sum:v1
@@ -47,22 +61,30 @@ import { keysOf, keyToEmit, type KeyPart, type PartCodes } from './groupby/keys.
  * (groupby/groups.ts). Composite keys of two or three columns are packed per-worker dictionary codes
  * (groupby/keys.ts). The groups live in `ctx.state` for all the worker's tasks and `flush` emits each
  * group once per worker (in-mapper combining), so the shuffle moves one partial per group per worker.
+ *
+ * A driver around that keyed pass (`groups`): it reads the input's schema first (footers and samples
+ * only), checks every column and aggregate against its type, tells the workers how to read each value
+ * column (`kinds`), and turns the pass's table of partials into the typed, sorted result
+ * (groupby/output.ts).
  */
-export default defineJob({
-  name: 'groupby',
-  description: 'group rows by key columns and aggregate (count, sum, mean, min, max, median, sd, range, r2, top)',
-  params: {
-    by: { type: 'list', description: 'key column(s), e.g. id1 or id1,id2' },
-    agg: { type: 'list', default: ['count'], description: 'aggregates, e.g. sum:v1,mean:v3,count,median:v3,sd:v3,range:v1:v2,r2:v1:v2,top:2:v3' },
-  },
-  columns: (params) => [...(params.by as string[]), ...planAggs(params.agg as string[]).columns],
-  // Value names come from the rows `reduce` returns; declaring them too names the columns of an empty result.
-  output: (params) => ({ key: params.by as string[], value: planAggs(params.agg as string[]).names }),
+const PARAMS = {
+  by: { type: 'list', description: 'key column(s), e.g. id1 or id1,id2' },
+  agg: { type: 'list', default: ['count'], description: 'aggregates, e.g. sum:v1,mean:v3,count,count:v1,median:v3,sd:v3,range:v1:v2,r2:v1:v2,top:2:v3' },
+} satisfies ParamsSpec;
+
+const planOf = (ctx: { params: Record<string, unknown> }): AggPlan => planAggs(ctx.params.agg as string[], ctx.params.kinds as Record<string, ColumnKind>);
+
+/** The keyed pass: one partial (a row of float slots, and median's value lists) per group. */
+export const groups = defineJob({
+  name: 'groupby-groups',
+  description: 'the partial aggregates of each group',
+  params: { ...PARAMS, kinds: { type: 'json', description: 'how each value column is read (the driver sets it)' } },
+  columns: (params) => [...(params.by as string[]), ...planAggs(params.agg as string[], params.kinds as unknown as Record<string, ColumnKind>).columns],
+  output: (params) => ({ key: params.by as string[], value: slotNames(planAggs(params.agg as string[], params.kinds as unknown as Record<string, ColumnKind>)) }),
+  sort: 'none',
   map(batch, _emit, ctx) {
-    const plan = planAggs(ctx.params.agg as string[]);
-    const groups = ((ctx.state.groups as Groups | undefined) ??= new Groups(plan)) as Groups;
-    const ids = groups.assign(keysOf(batch, ctx.params.by as string[], ctx, groups), batch.numRows);
-    groups.fold(batch, ids, ctx);
+    // Exact sums carry every CARRY_ROWS rows, so a batch is folded in pieces of at most that many.
+    for (let at = 0; at < batch.numRows; at += CARRY_ROWS) foldRows(at === 0 && batch.numRows <= CARRY_ROWS ? batch : batch.slice(at, at + CARRY_ROWS), ctx);
   },
   flush(emit, ctx) {
     const groups = ctx.state.groups as Groups | undefined;
@@ -71,7 +93,28 @@ export default defineJob({
     const { keys } = groups;
     for (let id = 0; id < keys.length; id++) emit(parts ? parts.decode(keys[id] as number) : keyToEmit(keys[id] as KeyPart), groups.partial(id));
   },
-  combine: (a: Acc, b: Acc, ctx) => mergeAcc(planAggs(ctx.params.agg as string[]), a, b),
-  // One value per output column, in the order of `output.value`: all-number rows travel as one Float64Array.
-  reduce: (_key, acc: Acc, ctx) => finishAcc(planAggs(ctx.params.agg as string[]), acc),
+  combine: (a: Acc, b: Acc, ctx) => mergeAcc(planOf(ctx), a, b),
+});
+
+function foldRows(batch: RecordBatch, ctx: JobContext): void {
+  const groups = ((ctx.state.groups as Groups | undefined) ??= new Groups(planOf(ctx))) as Groups;
+  const ids = groups.assign(keysOf(batch, ctx.params.by as string[], ctx, groups), batch.numRows);
+  groups.fold(batch, ids);
+}
+
+export default defineJob({
+  name: 'groupby',
+  description: 'group rows by key columns and aggregate (count, sum, mean, min, max, median, sd, range, r2, top)',
+  params: PARAMS,
+  async drive(q) {
+    const by = q.params.by as string[];
+    const agg = q.params.agg as string[];
+    if (by.length === 0) throw new Error('--param by is required: the key column(s), e.g. by=id1 or by=id1,id2');
+    const columns = planAggs(agg, {}).columns;
+    const fields = fieldsOf(await q.schemas(), [...new Set([...by, ...columns])]);
+    checkKeys(by, fields);
+    const kinds = kindsOf(planAggs(agg, {}).aggs, fields);
+    const { table } = await q.run(groups, { params: { by, agg, kinds } });
+    return resultOf(table, by, planAggs(agg, kinds), fields);
+  },
 });

@@ -1,5 +1,7 @@
 import { defineJob, type JobContext } from 'quiver-engine';
-import type { RecordBatch } from 'apache-arrow';
+import { DataType, type RecordBatch } from 'apache-arrow';
+import { finishAuto64, finishFixed64, foldAuto64, foldFixed64, mergeAuto64, type BigAuto, type BigFixed } from './histogram/exact.js';
+import { decimalAt } from './shared/cells.js';
 
 /**
  * A histogram of a numeric column: `--param column=v3 --param bins=20`. Output: one row per bin,
@@ -19,11 +21,16 @@ import type { RecordBatch } from 'apache-arrow';
  * result has between about bins/2 and `bins` bins, with round edges (0, 8, 16, … for data in 0–100
  * with bins=20). Give min and max for exactly `bins` bins over your own range.
  *
+ * Columns of 64-bit integers (Int64, UInt64, timestamps) are binned exactly, in integer arithmetic
+ * (histogram/exact.ts: auto widths are powers of two of at least 1, edges Decimal128(38, 0)); `count`
+ * is Int64. Decimals are binned by their value as a double.
+ *
  *   quiver run histogram -i g1.arrow -p column=v3 -p bins=20
  */
 type Fixed = { mode: 'fixed'; min: number; max: number; counts: number[] };
 type Auto = { mode: 'auto'; bins: number; width: number; counts: Map<number, number> };
-type Acc = Fixed | Auto;
+/** A task's counts; the 64-bit modes replace the float ones at the first batch of a 64-bit integer column. */
+type Acc = Fixed | Auto | BigFixed | BigAuto;
 
 export default defineJob({
   name: 'histogram',
@@ -41,6 +48,9 @@ export default defineJob({
     return { mode: 'fixed', min, max, counts: new Array<number>(bins).fill(0) };
   },
   fold(acc: Acc, batch, ctx) {
+    const data = batch.getChild(ctx.params.column as string)?.data[0];
+    if (data && (data.values instanceof BigInt64Array || data.values instanceof BigUint64Array)) return foldBig(acc, data.values, data, ctx);
+    if (acc.mode === 'fixed64' || acc.mode === 'auto64') throw new Error(`column "${String(ctx.params.column)}" is 64-bit integers in one file and ${data?.type} in another; give every file the same type`);
     const values = numbersOf(batch, ctx);
     if (acc.mode === 'fixed') {
       const { min, max, counts } = acc;
@@ -68,13 +78,17 @@ export default defineJob({
     return mergeAuto(acc, part);
   },
   merge(a: Acc, b: Acc): Acc {
-    if (a.mode === 'fixed' && b.mode === 'fixed') {
-      for (let i = 0; i < a.counts.length; i++) a.counts[i]! += b.counts[i]!;
+    // A task that read no batch still has its float identity: the other side wins.
+    if (a.mode !== b.mode) return isEmpty(a) ? b : a;
+    if (a.mode === 'fixed' || a.mode === 'fixed64') {
+      for (let i = 0; i < a.counts.length; i++) a.counts[i]! += (b as Fixed | BigFixed).counts[i]!;
       return a;
     }
-    return mergeAuto(a as Auto, b as Auto);
+    return a.mode === 'auto64' ? mergeAuto64(a, b as BigAuto) : mergeAuto(a, b as Auto);
   },
   finish(acc: Acc) {
+    if (acc.mode === 'fixed64') return finishFixed64(acc);
+    if (acc.mode === 'auto64') return finishAuto64(acc);
     if (acc.mode === 'fixed') {
       const step = (acc.max - acc.min) / acc.counts.length;
       return acc.counts.map((count, bin) => ({ bin, lo: acc.min + bin * step, hi: bin === acc.counts.length - 1 ? acc.max : acc.min + (bin + 1) * step, count }));
@@ -91,6 +105,35 @@ export default defineJob({
     return rows;
   },
 });
+
+/** Folds a batch of a 64-bit integer column, turning a float identity into its exact mode first. */
+function foldBig(acc: Acc, values: BigInt64Array | BigUint64Array, data: { nullCount: number; getValid(i: number): boolean }, ctx: JobContext): Acc {
+  if (acc.mode === 'fixed' || acc.mode === 'auto') {
+    if (!isEmpty(acc)) throw new Error(`column "${String(ctx.params.column)}" is 64-bit integers in one file and not in another; give every file the same type`);
+    acc = acc.mode === 'auto' ? { mode: 'auto64', bins: acc.bins, shift: 0, counts: new Map() } : { mode: 'fixed64', ...integerRange(ctx), counts: acc.counts };
+  }
+  const valid = data.nullCount > 0 ? (i: number) => data.getValid(i) : () => true;
+  if (data.nullCount > 0) ctx.count('skipped', data.nullCount);
+  if (acc.mode === 'auto64') return foldAuto64(acc, values, valid);
+  const outside = foldFixed64(acc as BigFixed, values, valid);
+  if (outside > 0) ctx.count('out-of-range', outside);
+  return acc;
+}
+
+/** min and max as exact integers, for a 64-bit integer column. */
+function integerRange(ctx: JobContext): { min: bigint; max: bigint } {
+  const [min, max] = (['min', 'max'] as const).map((name) => {
+    const text = String(ctx.params[name]).trim();
+    if (!/^-?\d+$/.test(text)) throw new Error(`--param ${name} must be an integer for the 64-bit integer column "${String(ctx.params.column)}", got "${text}"`);
+    return BigInt(text);
+  });
+  return { min: min!, max: max! };
+}
+
+/** Whether a partial has counted nothing yet. */
+function isEmpty(acc: Acc): boolean {
+  return acc.mode === 'fixed' || acc.mode === 'fixed64' ? acc.counts.every((n) => n === 0) : acc.counts.size === 0;
+}
 
 /** Reads and checks the bins/min/max params: min and max are both numbers, or both `auto`. */
 function rangeOf(ctx: JobContext): { bins: number; min?: number; max?: number } {
@@ -111,9 +154,12 @@ function rangeOf(ctx: JobContext): { bins: number; min?: number; max?: number } 
 /** The column's values as numbers, without nulls, NaNs and infinities (skipped and counted). */
 function numbersOf(batch: RecordBatch, ctx: JobContext): ArrayLike<number> {
   const name = ctx.params.column as string;
-  const raw = ctx.column(batch, name);
-  const values = raw instanceof BigInt64Array || raw instanceof BigUint64Array ? Float64Array.from(raw, Number) : raw;
   const vector = batch.getChild(name)!;
+  const data = vector?.data[0];
+  // A decimal's value as a double (ctx.column gives its 32-bit words).
+  const values = data && DataType.isDecimal(data.type)
+    ? Float64Array.from({ length: data.length }, (_, i) => Number(decimalAt(data, i)) / 10 ** (data.type as { scale: number }).scale)
+    : (ctx.column(batch, name) as ArrayLike<number>);
   const floats = values instanceof Float64Array || values instanceof Float32Array;
   if (vector.nullCount === 0 && !floats) return values;
   // One pass to find the first value to skip; most batches have none and are used as they are.

@@ -1,12 +1,16 @@
 import { defineJob, type JobContext } from 'quiver-engine';
-import type { RecordBatch } from 'apache-arrow';
+import { Field, Int32, Schema, Table, tableFromIPC, tableToIPC, type RecordBatch, type Vector } from 'apache-arrow';
+import { carriedType, cellAt, comparableValues } from './shared/cells.js';
+import { vectorOf, type Cell } from './shared/vectors.js';
 
 /**
- * The k rows with the largest values of a numeric column: `--param column=v3 --param k=10`, or the
- * smallest with `--param order=asc`. Output: one row per kept row, best first: `rank` (1…k), the
- * column, then the other columns of the row, all of them or those named by `--param columns=id1,v1`.
- * Rows whose value is null or NaN are skipped and counted (`skipped` in the run report); infinities
- * take part. 64-bit integers are compared as doubles.
+ * The k rows with the largest values of a column: `--param column=v3 --param k=10`, or the smallest
+ * with `--param order=asc`. Output: one row per kept row, best first: `rank` (1…k), the column, then
+ * the other columns of the row, all of them or those named by `--param columns=id1,v1`, each with its
+ * input type and exact values (a dictionary column comes out as its values). Rows whose value is null
+ * or NaN are skipped and counted (`skipped` in the run report); infinities take part. The column may
+ * be numbers of any width, decimals, dates, times, timestamps or durations, compared exactly (64-bit
+ * integers and decimals as bigints: no two values beyond 2^53 are taken for equal).
  *
  * Ties are broken by input order: of equal values, the row that comes first in the input (file by
  * file, then row by row; split ids follow that order) ranks first, as a stable sort would put it.
@@ -17,14 +21,15 @@ import type { RecordBatch } from 'apache-arrow';
  * A fold job: each task keeps a bounded binary heap of its k best rows whose root is the worst of
  * them, so most rows cost one comparison with the root; merge keeps the k best of two heaps.
  */
-interface Entry { value: number; split: number; row: number; cells: unknown[] }
-interface Acc { k: number; desc: boolean; split: number; rows: number; names?: string[]; heap: Entry[] }
+interface Entry { value: number | bigint; split: number; row: number; cells: Cell[] }
+/** A task's heap; `schema` (Arrow IPC) gives the output columns their types. */
+interface Acc { k: number; desc: boolean; split: number; rows: number; names?: string[]; schema?: Uint8Array; heap: Entry[] }
 
 export default defineJob({
   name: 'top-k',
-  description: 'the k rows with the largest (or smallest) values of a numeric column',
+  description: 'the k rows with the largest (or smallest) values of a column (numbers, decimals, dates, timestamps)',
   params: {
-    column: { type: 'string', description: 'the numeric column to rank by, e.g. v3' },
+    column: { type: 'string', description: 'the column to rank by, e.g. v3' },
     k: { type: 'integer', default: 10, description: 'how many rows to keep' },
     order: { type: 'string', default: 'desc', description: 'desc for the largest values, asc for the smallest' },
     columns: { type: 'list', default: [], description: 'other columns to output with each row; empty for all of them' },
@@ -38,21 +43,23 @@ export default defineJob({
   },
   fold(acc: Acc, batch, ctx) {
     const column = ctx.params.column as string;
-    const raw = ctx.column(batch, column);
-    const values = raw instanceof BigInt64Array || raw instanceof BigUint64Array ? Float64Array.from(raw, Number) : raw;
-    const vector = batch.getChild(column)!;
+    const data = dataOf(batch, column);
+    const values = comparableValues(data);
+    if (!values) throw new Error(`top-k ranks numbers, decimals, dates, times, timestamps and durations; column "${column}" is ${data.type}`);
     acc.names ??= namesOf(batch, ctx);
+    acc.schema ??= tableToIPC(new Table(new Schema([column, ...acc.names].map((n) => batch.schema.fields.find((f) => f.name === n)!))), 'stream');
+    const cols = acc.names.map((n) => dataOf(batch, n));
     const { heap, k, desc } = acc;
     let skipped = 0;
     for (let i = 0; i < values.length; i++) {
       const x = values[i]!;
-      if (x !== x || (vector.nullCount > 0 && !vector.isValid(i))) {
+      if (x !== x || (data.nullCount > 0 && !data.getValid(i))) {
         skipped++;
         continue;
       }
       // Within one split rows come in order, so an equal value never beats the root.
       if (heap.length === k && (desc ? x <= heap[0]!.value : x >= heap[0]!.value)) continue;
-      const entry = { value: x, split: acc.split, row: acc.rows + i, cells: acc.names.map((n) => cell(batch, n, i)) };
+      const entry = { value: x, split: acc.split, row: acc.rows + i, cells: cols.map((d) => cellAt(d, i)) };
       if (heap.length < k) {
         heap.push(entry);
         siftUp(heap, heap.length - 1, desc);
@@ -68,15 +75,19 @@ export default defineJob({
   merge(a: Acc, b: Acc): Acc {
     // Sorted worst first, an array is a heap whose root is its worst entry.
     const heap = [...a.heap, ...b.heap].sort((x, y) => -compare(x, y, a.desc)).slice(-a.k);
-    return { ...a, names: a.names ?? b.names, heap };
+    return { ...a, names: a.names ?? b.names, schema: a.schema ?? b.schema, heap };
   },
-  finish(acc: Acc, { params }) {
+  finish(acc: Acc) {
     const best = [...acc.heap].sort((x, y) => compare(x, y, acc.desc));
-    return best.map((e, r) => {
-      const row: Record<string, unknown> = { rank: r + 1, [params.column as string]: e.value };
-      acc.names!.forEach((n, j) => (row[n] = e.cells[j]));
-      return row;
+    if (!acc.schema) return new Table();
+    const fields = tableFromIPC(acc.schema).schema.fields;
+    const columns: Array<[Field, Vector]> = [[new Field('rank', new Int32(), true), vectorOf(new Int32(), best.map((_, r) => r + 1), 'rank')]];
+    fields.forEach((f, j) => {
+      const type = carriedType(f.type);
+      const vector = vectorOf(type, best.map((e) => (j === 0 ? e.value : e.cells[j - 1]!)), f.name);
+      columns.push([new Field(f.name, vector.type, true, f.metadata), vector]);
     });
+    return new Table(new Schema(columns.map(([f]) => f)), Object.fromEntries(columns.map(([f, v]) => [f.name, v])) as never);
   },
 });
 
@@ -113,8 +124,9 @@ function namesOf(batch: RecordBatch, ctx: JobContext): string[] {
   return (given.length ? given : have).filter((n) => n !== ctx.params.column);
 }
 
-/** One cell as a plain value (64-bit integers as numbers when exact, else as text). */
-function cell(batch: RecordBatch, name: string, i: number): unknown {
-  const v = batch.getChild(name)!.get(i);
-  return typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : String(v)) : v;
+/** A batch's column `name`. */
+function dataOf(batch: RecordBatch, name: string) {
+  const data = batch.getChild(name)?.data[0];
+  if (!data) throw new Error(`--param column: no column "${name}" in the input (columns: ${batch.schema.fields.map((f) => f.name).join(', ')})`);
+  return data;
 }

@@ -1,6 +1,9 @@
 import { UsageError } from 'quiver-engine';
+import { mergeExactExtremes, mergeExactSums } from './exact.js';
 import { mergeComoments, mergeMoments, mergeTops } from './kernels.js';
 import { concatValues, median } from './lists.js';
+import { LIMBS, type Acc, type Agg, type AggPlan, type ColumnKind, type Kernel, type Op, type Part, type ValueKind } from './types.js';
+import { bigintOfLimbs } from './values.js';
 
 /**
  * The aggregates of the groupby job: the `--param agg` syntax and each group's slot layout, the merge
@@ -13,128 +16,117 @@ import { concatValues, median } from './lists.js';
  * worker reads), in the workers and then in the reducers; the reducer selects, it does not sort.
  *
  * Missing values: a null in a value column is skipped by every aggregate (as SQL does); `count`
- * counts rows. A NaN is a value and propagates, as R's sum, max and median do: any aggregate of a
+ * counts rows, `count:col` the non-null values of col. A NaN is a value and propagates, as R's sum, max and median do: any aggregate of a
  * group holding a NaN is NaN. An aggregate with no defined value is null: mean, min, max, median
  * and range of a group with no non-null value, sd with fewer than 2 values, r2 with fewer than 2
- * values or a constant column, and top's ranks beyond the group's size. The sum of no values is 0.
+ * values or a constant column, and top's ranks beyond the group's size, and the sum of no values (SQL's NULL).
+ *
+ * Exact values: sums of integers and decimals are exact whatever their size (exact.ts; an Int32
+ * sum is a double sum with a carry slot), as are min and max of 64-bit integers, timestamps and
+ * decimals. Every other aggregate reads its column as doubles (values.ts' doublesOf).
  */
 
-/** The aggregates, as written before the first `:`. */
-export type Op = 'count' | 'sum' | 'mean' | 'min' | 'max' | 'range' | 'median' | 'sd' | 'r2' | 'top';
-
-/** What an aggregate keeps per group, and so the loop that updates it and how two partials merge. */
-export type Kernel = 'count' | 'sum' | 'mean' | 'min' | 'max' | 'moments' | 'comoments' | 'top' | 'list';
-
-/** One kernel over its column(s): slots `slot`…`slot + width - 1` of each group, or list `list`. */
-export interface Part {
-  kernel: Kernel;
-  columns: string[];
-  slot: number;
-  width: number;
-  list: number;
-}
-
-/** One aggregate of `--param agg`: its output column(s) and the kernels that feed them. */
-export interface Agg {
-  op: Op;
-  names: string[];
-  parts: Part[];
-}
-
-/** A parsed `agg` list: the slot layout of a group and the columns read and written. */
-export interface AggPlan {
-  aggs: Agg[];
-  parts: Part[];
-  /** Float slots per group. */
-  width: number;
-  /** Initial values of a group's slots. */
-  init: Float64Array;
-  /** Number of value lists per group (one per `median`). */
-  lists: number;
-  /** Value columns read. */
-  columns: string[];
-  /** Output value columns, in order. */
-  names: string[];
-}
-
 const SYNTAX =
-  'agg=<aggregate>[,<aggregate>...] with each one of count, sum:col, mean:col, min:col, max:col, median:col, sd:col, ' +
+  'agg=<aggregate>[,<aggregate>...] with each one of count, count:col (its non-null values), sum:col, mean:col, min:col, max:col, median:col, sd:col, ' +
   'range:colA:colB (max(colA) - min(colB)), r2:colA:colB (squared correlation) or top:N:col (the N largest, N 1-100), e.g. agg=sum:v1,mean:v3,count';
 
-/** Slots per kernel; `top` has N. */
-const WIDTH: Record<Exclude<Kernel, 'top'>, number> = { count: 1, sum: 1, mean: 2, min: 1, max: 1, moments: 3, comoments: 6, list: 0 };
+/** Slots per kernel; `top` has N, the exact kernels one per limb (and a carry slot for a sum). */
+const WIDTH: Record<Exclude<Kernel, 'top' | 'xsum' | 'xmin' | 'xmax'>, number> = { count: 1, nonnull: 1, sum: 1, mean: 2, min: 1, max: 1, moments: 3, comoments: 6, list: 0 };
 
-const plans = new WeakMap<string[], AggPlan>();
-let last: { specs?: string[]; plan?: AggPlan } = {};
+/** Plans by the `kinds` object they were made for (a run's params object, and so its arrays and objects, is the same for every call). */
+const plans = new WeakMap<object, { specs: string[]; plan: AggPlan }>();
+let last: { specs?: string[]; kinds?: object; plan?: AggPlan } = {};
 
-/** Parses `agg` once per run (the params object, and so this array, is the same for every call). */
-export function planAggs(specs: string[]): AggPlan {
-  if (last.specs === specs) return last.plan!;
-  let plan = plans.get(specs);
-  if (plan) {
-    last = { specs, plan };
-    return plan;
+/**
+ * Parses `agg` once per run, for value columns of the kinds `kinds` (which the driver reads from the
+ * input's schema).
+ */
+export function planAggs(specs: string[], kinds: Record<string, ColumnKind>): AggPlan {
+  if (last.specs === specs && last.kinds === kinds) return last.plan!;
+  const known = plans.get(kinds);
+  if (known?.specs === specs) {
+    last = { specs, kinds, plan: known.plan };
+    return known.plan;
   }
   const at = { slot: 0, list: 0 };
-  const part = (kernel: Kernel, columns: string[], width = WIDTH[kernel as Exclude<Kernel, 'top'>]): Part => {
-    const p = { kernel, columns, slot: at.slot, width, list: kernel === 'list' ? at.list++ : -1 };
-    at.slot += width;
+  const part = (kernel: Kernel, columns: string[], width?: number): Part => {
+    const { kind, scale } = kinds[columns[0]!] ?? { kind: 'float', scale: 1 };
+    const w = width ?? (kernel === 'xsum' ? LIMBS[kind] + 1 : kernel === 'xmin' || kernel === 'xmax' ? LIMBS[kind] : WIDTH[kernel as keyof typeof WIDTH]);
+    const p = { kernel, columns, slot: at.slot, width: w, list: kernel === 'list' ? at.list++ : -1, kind, scale };
+    at.slot += w;
     return p;
   };
-  const aggs = specs.map((spec) => parseAgg(spec.trim(), part));
+  const kindOf = (col: string): ValueKind => kinds[col]?.kind ?? 'float';
+  const aggs = specs.map((spec) => parseAgg(spec.trim(), part, kindOf));
   const names = aggs.flatMap((a) => a.names);
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice) throw new UsageError(`--param agg: the column "${twice}" would be computed twice; give each aggregate once`);
   const parts = aggs.flatMap((a) => a.parts);
   const init = new Float64Array(at.slot);
-  for (const p of parts) if (p.kernel === 'min') init[p.slot] = Infinity; else if (p.kernel === 'max' || p.kernel === 'top') init.fill(-Infinity, p.slot, p.slot + p.width);
-  plan = { aggs, parts, width: at.slot, init, lists: at.list, columns: [...new Set(parts.flatMap((p) => p.columns))], names };
-  plans.set(specs, plan);
-  last = { specs, plan };
+  for (const p of parts) {
+    if (p.kernel === 'min') init[p.slot] = Infinity;
+    else if (p.kernel === 'max' || p.kernel === 'top') init.fill(-Infinity, p.slot, p.slot + p.width);
+    else if (p.kernel === 'xmin') init[p.slot + p.width - 1] = Infinity;
+    else if (p.kernel === 'xmax') init[p.slot + p.width - 1] = -Infinity;
+    // −0 marks a sum no value was added to (exact.ts' addExactSums).
+    else if (p.kernel === 'sum' || p.kernel === 'xsum') init[p.slot] = -0;
+  }
+  const plan: AggPlan = { aggs, parts, width: at.slot, init, lists: at.list, columns: [...new Set(parts.flatMap((p) => p.columns))], names };
+  plans.set(kinds, { specs, plan });
+  last = { specs, kinds, plan };
   return plan;
 }
 
-function parseAgg(spec: string, part: (kernel: Kernel, columns: string[], width?: number) => Part): Agg {
+function parseAgg(spec: string, part: (kernel: Kernel, columns: string[], width?: number) => Part, kindOf: (col: string) => ValueKind): Agg {
+  // Wider than a double holds exactly: min, max and mean keep limbs (exact.ts).
+  const exact = (col: string) => LIMBS[kindOf(col)] >= 2;
   const [op, ...args] = spec.split(':') as [Op, ...string[]];
   const fail = (why: string) => new UsageError(`--param agg: ${why} in "${spec}"; write ${SYNTAX}`);
   const columns = (min: number, max = min) => {
     if (args.length < min || args.length > max || args.some((a) => a === '')) throw fail(`${op} takes ${min === max ? min : `${min} or ${max}`} column name(s)`);
     return args;
   };
+  const agg = (names: string[], parts: Part[]): Agg => ({ op, names, parts, columns: [...new Set(parts.flatMap((p) => p.columns))] });
   switch (op) {
-    case 'count':
-      columns(0);
-      return { op, names: ['count'], parts: [part('count', [])] };
-    case 'sum':
-    case 'mean':
+    case 'count': {
+      const [col] = columns(0, 1);
+      return col === undefined ? agg(['count'], [part('count', [])]) : agg([`count_${col}`], [part('nonnull', [col])]);
+    }
+    case 'sum': {
+      const col = columns(1)[0]!;
+      return agg([`sum_${col}`], [part(kindOf(col) === 'float' ? 'sum' : 'xsum', args)]);
+    }
+    case 'mean': {
+      const col = columns(1)[0]!;
+      return agg([`mean_${col}`], exact(col) ? [part('xsum', args), part('nonnull', args)] : [part('mean', args)]);
+    }
     case 'min':
-    case 'max':
-      return { op, names: [`${op}_${columns(1)[0]}`], parts: [part(op, args)] };
+    case 'max': {
+      const col = columns(1)[0]!;
+      return agg([`${op}_${col}`], [part(exact(col) ? (op === 'min' ? 'xmin' : 'xmax') : op, args)]);
+    }
     case 'median':
-      return { op, names: [`median_${columns(1)[0]}`], parts: [part('list', args)] };
+      return agg([`median_${columns(1)[0]}`], [part('list', args)]);
     case 'sd':
-      return { op, names: [`sd_${columns(1)[0]}`], parts: [part('moments', args)] };
+      return agg([`sd_${columns(1)[0]}`], [part('moments', args)]);
     case 'range': {
       const [a, b = a] = columns(1, 2);
-      return { op, names: [`range_${args.join('_')}`], parts: [part('max', [a!]), part('min', [b!])] };
+      return agg([`range_${args.join('_')}`], [part(exact(a!) ? 'xmax' : 'max', [a!]), part(exact(b!) ? 'xmin' : 'min', [b!])]);
     }
     case 'r2':
-      return { op, names: [`r2_${columns(2).join('_')}`], parts: [part('comoments', args)] };
+      return agg([`r2_${columns(2).join('_')}`], [part('comoments', args)]);
     case 'top': {
       const [n, col] = args;
       const count = Number(n);
       if (!Number.isInteger(count) || count < 1 || count > 100) throw fail(`top needs a count of 1 to 100 before the column (top:2:v3)`);
       args.shift();
       columns(1);
-      return { op, names: Array.from({ length: count }, (_, i) => `top${i + 1}_${col}`), parts: [part('top', [col!], count)] };
+      return agg(Array.from({ length: count }, (_, i) => `top${i + 1}_${col}`), [part('top', [col!], count)]);
     }
     default:
       throw fail(`unknown aggregate "${op}"`);
   }
 }
-
-/** A group's partial: `width` float slots, then (only when the plan has lists) one Float64Array per list. */
-export type Acc = Array<number | Float64Array>;
 
 /** Merges partial `b` into `a` (and returns `a`): associative and commutative, as `combine` must be. */
 export function mergeAcc(plan: AggPlan, a: Acc, b: Acc): Acc {
@@ -147,7 +139,11 @@ export function mergeAcc(plan: AggPlan, a: Acc, b: Acc): Acc {
       case 'max': x[s] = Math.max(x[s]!, y[s]!); break;
       case 'mean': x[s]! += y[s]!; x[s + 1]! += y[s + 1]!; break;
       case 'count':
+      case 'nonnull':
       case 'sum': x[s]! += y[s]!; break;
+      case 'xsum': mergeExactSums(x, y, s, LIMBS[p.kind]); break;
+      case 'xmin': mergeExactExtremes(x, y, s, p.width, 1); break;
+      case 'xmax': mergeExactExtremes(x, y, s, p.width, -1); break;
       case 'moments': mergeMoments(x, y, s); break;
       case 'comoments': mergeComoments(x, y, s); break;
       case 'top': mergeTops(x, y, s, p.width); break;
@@ -160,23 +156,34 @@ export function mergeAcc(plan: AggPlan, a: Acc, b: Acc): Acc {
   return a;
 }
 
-/** The output values of a group, one per name of `plan.names`; null where the aggregate is undefined. */
-export function finishAcc(plan: AggPlan, acc: Acc): Array<number | null> {
+/** A finished value: a double, an exact integer (an unscaled decimal, or a 64-bit value), or null. */
+export type Finished = number | bigint | null;
+
+/**
+ * The output values of a group, one per name of `plan.names`; null where the aggregate is undefined.
+ * Exact sums, and min and max of exact kinds, are bigints (the driver types them, output.ts).
+ */
+export function finishAcc(plan: AggPlan, acc: Acc): Finished[] {
   const v = acc as number[];
-  const out: Array<number | null> = [];
+  const out: Finished[] = [];
   for (const a of plan.aggs) {
     const [p, q] = a.parts as [Part, Part | undefined];
     const s = p.slot;
     switch (a.op) {
-      case 'count':
-      case 'sum': out.push(v[s]!); break;
-      case 'mean': out.push(v[s + 1] === 0 ? null : v[s]! / v[s + 1]!); break;
-      // min and max start at +Infinity and −Infinity: still there, the group saw no value.
-      case 'min': out.push(v[s] === Infinity ? null : v[s]!); break;
-      case 'max': out.push(v[s] === -Infinity ? null : v[s]!); break;
+      case 'count': out.push(v[s]!); break;
+      case 'sum': out.push(Object.is(v[s], -0) ? null : p.kernel === 'sum' ? v[s]! : bigintOfLimbs(v, s, p.width)); break;
+      case 'mean': {
+        if (p.kernel === 'mean') out.push(v[s + 1] === 0 ? null : v[s]! / v[s + 1]!);
+        else out.push(Object.is(v[s], -0) ? null : Number(bigintOfLimbs(v, s, p.width)) / p.scale / v[q!.slot]!);
+        break;
+      }
+      case 'min':
+      case 'max': out.push(extremeOf(p, v)); break;
       case 'range': {
-        const hi = v[s]!, lo = v[q!.slot]!;
-        out.push(hi === -Infinity || lo === Infinity ? null : hi - lo);
+        const hi = extremeOf(p, v), lo = extremeOf(q!, v);
+        if (hi === null || lo === null) out.push(null);
+        else if (typeof hi === 'bigint' && typeof lo === 'bigint' && p.scale === q!.scale) out.push(Number(hi - lo) / p.scale);
+        else out.push(Number(hi) / p.scale - Number(lo) / q!.scale);
         break;
       }
       case 'sd': out.push(v[s]! < 2 ? null : Math.sqrt(v[s + 2]! / (v[s]! - 1))); break;
@@ -194,3 +201,9 @@ export function finishAcc(plan: AggPlan, acc: Acc): Array<number | null> {
   return out;
 }
 
+/** A min or max part's value (a bigint for exact kinds); null when the group saw no value (its slots still hold ±Infinity). */
+function extremeOf(p: Part, v: number[]): Finished {
+  const top = v[p.slot + p.width - 1]!;
+  if (top === Infinity || top === -Infinity) return null;
+  return p.kernel === 'xmin' || p.kernel === 'xmax' ? bigintOfLimbs(v, p.slot, p.width) : top;
+}

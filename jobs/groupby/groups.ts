@@ -1,9 +1,9 @@
 import type { Data, RecordBatch } from 'apache-arrow';
-import type { JobContext } from 'quiver-engine';
-import type { Acc, AggPlan } from './aggregates.js';
-import { accumulate } from './kernels.js';
-import type { KeyPart } from './keys.js';
+import { CARRY_ROWS, carryAll } from './exact.js';
+import { accumulate, type Input } from './kernels.js';
 import { ValueLists } from './lists.js';
+import { LIMBS, isValid, type Acc, type AggPlan, type KeyPart, type Part, type Rekeyable } from './types.js';
+import { columnData, doublesOf, wordsOf } from './values.js';
 
 /**
  * The groups one worker has seen: key (null for a null key) → dense group id, `plan.width` float slots per group, and the
@@ -11,12 +11,14 @@ import { ValueLists } from './lists.js';
  * key into its group id (one hash lookup per row, or a table lookup for small-range integer keys),
  * then each aggregate is a tight loop over its typed array column.
  */
-export class Groups {
+export class Groups implements Rekeyable {
   ids = new Map<KeyPart, number>();
   keys: KeyPart[] = [];
   slots: Float64Array;
   readonly lists: ValueLists[];
   private idBuffer = new Int32Array(0);
+  /** Rows folded since the exact sums' last carry (exact.ts). */
+  private uncarried = 0;
   /** Integer key − base → group id + 1 (0: not seen); undefined until the first integer batch, null once keys span too much. */
   private direct?: { base: number; table: Int32Array } | null;
 
@@ -92,18 +94,28 @@ export class Groups {
     return true;
   }
 
-  /** Folds every aggregate's column(s) of `batch` into the groups `ids` of its rows, skipping nulls. */
-  fold(batch: RecordBatch, ids: Int32Array, ctx: JobContext): void {
+  /**
+   * Folds every aggregate's column(s) of `batch` (at most CARRY_ROWS rows) into the groups `ids` of
+   * its rows, skipping nulls.
+   */
+  fold(batch: RecordBatch, ids: Int32Array): void {
     const { plan, slots, lists } = this;
+    if (this.uncarried + batch.numRows > CARRY_ROWS) this.carry();
+    this.uncarried += batch.numRows;
     for (const p of plan.parts) {
-      const cols = p.columns.map((c) => numbersOf(batch, c, ctx));
-      const keep = nonNullRows(batch, p.columns);
-      if (keep) {
-        accumulate(p, pick(ids, keep)!, pick(cols[0], keep), pick(cols[1], keep), slots, plan.width, lists);
-      } else {
-        accumulate(p, ids, cols[0], cols[1], slots, plan.width, lists);
-      }
+      const data = p.columns.map((c) => columnData(batch, c));
+      const input = inputOf(p, data);
+      const keep = nonNullRows(data, batch.numRows);
+      const w = LIMBS[p.kind];
+      if (keep) accumulate(p, pick(ids, keep, 1)!, { x: pick(input.x, keep, 1), y: pick(input.y, keep, 1), words: pick(input.words, keep, w) }, slots, plan.width, lists);
+      else accumulate(p, ids, input, slots, plan.width, lists);
     }
+  }
+
+  /** Carries the excess of every group's exact sums into their next slots, so more rows can be added exactly. */
+  private carry(): void {
+    for (const p of this.plan.parts) if (p.kernel === 'xsum') carryAll(this.slots, this.keys.length, this.plan.width, p.slot, LIMBS[p.kind]);
+    this.uncarried = 0;
   }
 
   /** Group `id`'s partial: its slots, then its value lists. */
@@ -139,33 +151,30 @@ function isIntegerArray(a: ArrayLike<KeyPart>): a is IntegerArray {
   return a instanceof Int32Array || a instanceof Uint32Array || a instanceof Int16Array || a instanceof Uint16Array || a instanceof Int8Array || a instanceof Uint8Array;
 }
 
-function numbersOf(batch: RecordBatch, name: string, ctx: JobContext): ArrayLike<number> {
-  const col = ctx.column(batch, name);
-  if (col instanceof BigInt64Array || col instanceof BigUint64Array) {
-    throw new Error(`column "${name}" is 64-bit integers; groupby aggregates 32-bit integers and floats`);
-  }
-  return col;
+/** What a kernel reads: doubles, except the exact kernels of values wider than a double. */
+function inputOf(p: Part, data: Data[]): Input {
+  const exact = (p.kernel === 'xsum' || p.kernel === 'xmin' || p.kernel === 'xmax') && LIMBS[p.kind] >= 2;
+  if (exact) return { words: wordsOf(data[0]!, p.kind) };
+  if (p.kernel === 'count' || p.kernel === 'nonnull') return {};
+  return { x: doublesOf(data[0]!, p.kind), y: data[1] && doublesOf(data[1], p.kind === 'float' ? 'float' : p.kind) };
 }
 
 /** The rows where every one of `columns` is non-null, or undefined when none of them has a null. */
-function nonNullRows(batch: RecordBatch, columns: string[]): Int32Array | undefined {
-  const withNulls = columns.map((c) => batch.getChild(c)!.data[0]!).filter((d) => d.nullCount > 0);
+function nonNullRows(columns: Data[], n: number): Int32Array | undefined {
+  const withNulls = columns.filter((d) => d.nullCount > 0);
   if (withNulls.length === 0) return undefined;
-  const keep = new Int32Array(batch.numRows);
-  let n = 0;
-  for (let i = 0; i < batch.numRows; i++) if (withNulls.every((d) => isValid(d, i))) keep[n++] = i;
-  return keep.subarray(0, n);
+  const keep = new Int32Array(n);
+  let m = 0;
+  for (let i = 0; i < n; i++) if (withNulls.every((d) => isValid(d, i))) keep[m++] = i;
+  return keep.subarray(0, m);
 }
 
-/** Whether row `i` of `d` (which has a null bitmap) is not null. */
-export function isValid(d: Data, i: number): boolean {
-  const bit = d.offset + i;
-  return ((d.nullBitmap![bit >> 3]! >> (bit & 7)) & 1) === 1;
-}
-
-function pick<T extends ArrayLike<number>>(values: T | undefined, rows: Int32Array): T | undefined {
+/** Rows `rows` of `values`, `w` items per row (a new array of the same kind). */
+function pick<T extends ArrayLike<number>>(values: T | undefined, rows: Int32Array, w: number): T | undefined {
   if (values === undefined) return undefined;
-  const out = values instanceof Int32Array ? new Int32Array(rows.length) : new Float64Array(rows.length);
-  for (let i = 0; i < rows.length; i++) out[i] = values[rows[i]!]!;
-  return out as unknown as T;
+  const Kind = values.constructor as new (n: number) => T & { [i: number]: number };
+  const out = ArrayBuffer.isView(values) ? new Kind(rows.length * w) : (new Float64Array(rows.length * w) as unknown as T & { [i: number]: number });
+  if (w === 1) for (let i = 0; i < rows.length; i++) out[i] = values[rows[i]!]!;
+  else for (let i = 0; i < rows.length; i++) for (let k = 0; k < w; k++) out[i * w + k] = values[rows[i]! * w + k]!;
+  return out;
 }

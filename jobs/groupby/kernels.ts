@@ -1,28 +1,42 @@
-import type { Part } from './aggregates.js';
+import { addExactExtremes, addExactSums } from './exact.js';
 import type { ValueLists } from './lists.js';
+import { LIMBS, type Part } from './types.js';
 
 /**
  * The loops of the groupby aggregates: each folds one column (two for r2) of a batch into its slots
  * of each row's group, one plain loop over typed arrays per kernel, and the merges of two partials
- * that need more than a sum, a min or a max.
+ * that need more than a sum, a min or a max. The exact kernels' loops are in exact.ts.
  */
+
+/** One kernel's input rows: doubles (`x`, and `y` for r2) or exact limbs (`words`). */
+export interface Input {
+  x?: ArrayLike<number>;
+  y?: ArrayLike<number>;
+  words?: Uint32Array;
+}
 
 /**
  * Folds one kernel's column(s) into the slots (or lists) of the groups `ids`: `ids[i]` is the group of
- * row i of `x` (and `y`), slot `s` of group g is `slots[g * w + s]`.
+ * row i of the input, slot `s` of group g is `slots[g * w + s]`.
  */
-export function accumulate(p: Part, ids: Int32Array, x: ArrayLike<number> | undefined, y: ArrayLike<number> | undefined, slots: Float64Array, w: number, lists: ValueLists[]): void {
+export function accumulate(p: Part, ids: Int32Array, input: Input, slots: Float64Array, w: number, lists: ValueLists[]): void {
   const s = p.slot;
+  const x = input.x!;
   switch (p.kernel) {
-    case 'count': return addCounts(ids, slots, w, s);
-    case 'sum': return addSums(ids, x!, slots, w, s);
-    case 'mean': return addMeans(ids, x!, slots, w, s);
-    case 'min': return addMins(ids, x!, slots, w, s);
-    case 'max': return addMaxes(ids, x!, slots, w, s);
-    case 'moments': return addMoments(ids, x!, slots, w, s);
-    case 'comoments': return addComoments(ids, x!, y!, slots, w, s);
-    case 'top': return addTops(ids, x!, slots, w, s, p.width);
-    case 'list': return lists[p.list]!.append(ids, x!);
+    case 'count':
+    case 'nonnull': return addCounts(ids, slots, w, s);
+    case 'sum': return addSums(ids, x, slots, w, s);
+    case 'mean': return addMeans(ids, x, slots, w, s);
+    case 'min': return addMins(ids, x, slots, w, s);
+    case 'max': return addMaxes(ids, x, slots, w, s);
+    case 'moments': return addMoments(ids, x, slots, w, s);
+    case 'comoments': return addComoments(ids, x, input.y!, slots, w, s);
+    case 'top': return addTops(ids, x, slots, w, s, p.width);
+    case 'list': return lists[p.list]!.append(ids, x);
+    // Values of 32 bits or fewer: one limb, summed as doubles like `sum` (exact.ts carries the excess).
+    case 'xsum': return LIMBS[p.kind] === 1 ? addSums(ids, x, slots, w, s) : addExactSums(ids, input.words!, LIMBS[p.kind], p.kind !== 'u64', slots, w, s);
+    case 'xmin': return addExactExtremes(ids, input.words!, LIMBS[p.kind], p.kind !== 'u64', slots, w, s, 1);
+    case 'xmax': return addExactExtremes(ids, input.words!, LIMBS[p.kind], p.kind !== 'u64', slots, w, s, -1);
   }
 }
 

@@ -1,16 +1,24 @@
-import { DataType, type Data, type RecordBatch } from 'apache-arrow';
+import { DataType, Precision, makeVector, type Data, type RecordBatch } from 'apache-arrow';
 import { joinKey, type JobContext } from 'quiver-engine';
-import { isValid, type Groups } from './groups.js';
+import { LIMBS, isValid, type KeyPart, type Rekeyable } from './types.js';
+import { kindOf, wordsOf } from './values.js';
 
 /**
  * The group keys of a batch's rows. A null in a key column is a value of its own, as in SQL's GROUP
  * BY: every null of a column falls in one group, apart from '' and 0. Within a worker a null is JS
  * `null` (a Map tells it from every string and number); on the way out, `joinKey` writes it as
  * quiver's null key part, and the output column holds a null there.
+ *
+ * Every primitive type keys (the driver gives the output key column its input type back, output.ts):
+ * text of every layout as strings; integers of 32 bits or fewer, floats, dates in days, times of day
+ * in s or ms and booleans (0/1) as numbers; 64-bit integers, timestamps, dates in ms, times in µs or
+ * ns, durations and decimals (unscaled) as numbers while they are within ±2^53, and beyond as their
+ * exact decimal text behind a `#` (BIG_MARK), which no number's text starts with; bytes (Binary,
+ * FixedSizeBinary such as UUID) as hex text.
  */
 
-/** One key column's value in a row; null for a null. */
-export type KeyPart = string | number | null;
+/** The mark before the decimal text of an integer key beyond ±2^53. */
+export const BIG_MARK = '#';
 
 /**
  * Dictionary codes of composite-key parts, per worker: each part value gets a small dense code, and a
@@ -60,7 +68,7 @@ export class PartCodes {
 }
 
 /** The group key of every row: a column's values, composite codes (see PartCodes), or joined strings. */
-export function keysOf(batch: RecordBatch, by: string[], ctx: JobContext, groups: Groups): ArrayLike<KeyPart> {
+export function keysOf(batch: RecordBatch, by: string[], ctx: JobContext, groups: Rekeyable): ArrayLike<KeyPart> {
   const cols = by.map((c) => keyColumn(batch, c, ctx, by.length > 1));
   if (cols.length === 1) return cols[0]!;
   const state = ctx.state as { parts?: PartCodes | null };
@@ -86,27 +94,69 @@ export function keyToEmit(k: KeyPart): string | number {
 /** One key column's values, with null in the rows that have none. */
 function keyColumn(batch: RecordBatch, name: string, ctx: JobContext, composite: boolean): ArrayLike<KeyPart> {
   const data = batch.getChild(name)?.data[0];
-  const text = data !== undefined && (DataType.isUtf8(data.type) || DataType.isLargeUtf8(data.type) || DataType.isDictionary(data.type));
-  if (text) checkText(data, name, composite);
-  // ctx.column and ctx.strings say what is wrong with a missing column or one of another type.
-  const values = text ? ctx.strings(batch, name) : numbersOf(ctx.column(batch, name), name, data!);
-  if (!data || data.nullCount === 0) return values;
+  // ctx.strings says what is wrong with a missing column.
+  if (!data) return ctx.strings(batch, name);
+  const values = partsOf(batch, name, data, ctx, composite);
+  if (data.nullCount === 0) return values;
   const out = Array.from(values as ArrayLike<KeyPart>);
   for (let i = 0; i < out.length; i++) if (!isValid(data, i)) out[i] = null;
   return out;
 }
 
-/** 64-bit integers as numbers, which hold them exactly up to 2^53 (nulls' slots are not looked at). */
-function numbersOf(col: ArrayLike<number | bigint>, name: string, data: Data): ArrayLike<number> {
-  if (!(col instanceof BigInt64Array || col instanceof BigUint64Array)) return col as ArrayLike<number>;
-  const out = new Float64Array(col.length);
-  for (let i = 0; i < col.length; i++) {
-    const x = Number(col[i]!);
-    if (x > Number.MAX_SAFE_INTEGER || x < -Number.MAX_SAFE_INTEGER) {
-      if (data.nullCount > 0 && !isValid(data, i)) continue;
-      throw new Error(`key column "${name}" holds ${col[i]!}, beyond ±2^53, where groupby's keys (JS numbers) would merge neighbouring integers; group by a column of smaller integers, or of the same values as text`);
+/** A key column's values as key parts (nulls' slots are not looked at). */
+function partsOf(batch: RecordBatch, name: string, data: Data, ctx: JobContext, composite: boolean): ArrayLike<KeyPart> {
+  const t = data.type;
+  if (DataType.isUtf8(t) || DataType.isLargeUtf8(t) || (DataType.isDictionary(t) && (DataType.isUtf8(t.dictionary) || DataType.isLargeUtf8(t.dictionary)))) {
+    checkText(data, name, composite);
+    return ctx.strings(batch, name);
+  }
+  if (DataType.isUtf8View(t) || DataType.isDictionary(t)) {
+    const texts = jsValues(data, (v) => String(v));
+    for (const s of texts) if (s !== null) checkString(s as string, name, composite);
+    return texts;
+  }
+  if (DataType.isBinary(t) || DataType.isLargeBinary(t) || DataType.isFixedSizeBinary(t) || DataType.isBinaryView(t)) {
+    return jsValues(data, (v) => Buffer.from(v as Uint8Array).toString('hex'));
+  }
+  if (DataType.isBool(t) || (DataType.isFloat(t) && t.precision === Precision.HALF)) return jsValues(data, Number);
+  const kind = kindOf(t);
+  if (kind === 'float' || kind === 'int') return data.values as ArrayLike<number>;
+  if (kind !== undefined) return bigKeys(data, wordsOf(data, kind), LIMBS[kind], kind !== 'u64');
+  throw new Error(`groupby cannot group by column "${name}" of type ${t}: keys are text, numbers, decimals, dates, times, timestamps, booleans or bytes; group by other columns`);
+}
+
+/** Each row's JS value (Arrow's `get`) turned into a key part by `f`; null for a null. */
+function jsValues(data: Data, f: (v: unknown) => KeyPart): KeyPart[] {
+  const v = makeVector(data);
+  const out = new Array<KeyPart>(data.length);
+  for (let i = 0; i < out.length; i++) {
+    const x = v.get(i);
+    out[i] = x === null || x === undefined ? null : f(x);
+  }
+  return out;
+}
+
+const TWO32 = 2 ** 32;
+
+/**
+ * Keys of integers of `L` 32-bit limbs: a number within ±2^53, else BIG_MARK and the exact decimal
+ * text (the limbs read as a BigInt only for those rows).
+ */
+function bigKeys(data: Data, words: Uint32Array, L: number, signed: boolean): KeyPart[] {
+  const out = new Array<KeyPart>(data.length);
+  for (let i = 0; i < out.length; i++) {
+    const at = i * L;
+    const hi = words[at + 1]! | 0;
+    // Limbs above the second (decimals) must only repeat its sign for the value to fit in 64 bits.
+    let fits = true;
+    for (let k = 2; k < L && fits; k++) fits = (words[at + k]! | 0) === hi >> 31;
+    const x = (signed ? hi : words[at + 1]!) * TWO32 + words[at]!;
+    if (fits && x <= Number.MAX_SAFE_INTEGER && x >= -Number.MAX_SAFE_INTEGER) out[i] = x;
+    else {
+      let b = signed ? BigInt(words[at + L - 1]! | 0) : BigInt(words[at + L - 1]!);
+      for (let k = L - 2; k >= 0; k--) b = (b << 32n) + BigInt(words[at + k]!);
+      out[i] = BIG_MARK + b.toString();
     }
-    out[i] = x;
   }
   return out;
 }
@@ -126,17 +176,25 @@ function checkText(data: Data, name: string, composite: boolean): void {
   const done = checked[composite ? 1 : 0];
   const texts = DataType.isDictionary(data.type) ? data.dictionary!.data.filter((d) => !done.has(d)) : [data];
   for (const d of texts) {
-    // A dictionary of other values: ctx.strings says so.
-    if (!DataType.isUtf8(d.type) && !DataType.isLargeUtf8(d.type)) continue;
     const offsets = d.valueOffsets as ArrayLike<number | bigint>;
     const start = Number(offsets[0]!);
     const bytes = Buffer.from(d.values.buffer, d.values.byteOffset + start, Number(offsets[d.length]!) - start);
-    if (bytes.includes(NULL_CHAR)) {
-      throw new Error(`key column "${name}" holds text with the character U+FFFF, which quiver keeps to stand for a null key; remove it from the text (it is a Unicode noncharacter, not meant to appear in data)`);
-    }
-    if (composite && bytes.includes(SEPARATOR)) {
-      throw new Error(`key column "${name}" holds text with the control character U+001F, which separates the parts of a composite key; remove it from the text, or group by "${name}" alone`);
-    }
+    if (bytes.includes(NULL_CHAR)) throw nullCharError(name);
+    if (composite && bytes.includes(SEPARATOR)) throw separatorError(name);
     if (d !== data) done.add(d);
   }
+}
+
+/** checkText for one string of a layout without one byte buffer (Utf8View). */
+function checkString(s: string, name: string, composite: boolean): void {
+  if (s.includes(joinKey(null))) throw nullCharError(name);
+  if (composite && s.includes(joinKey('', ''))) throw separatorError(name);
+}
+
+function nullCharError(name: string): Error {
+  return new Error(`key column "${name}" holds text with the character U+FFFF, which quiver keeps to stand for a null key; remove it from the text (it is a Unicode noncharacter, not meant to appear in data)`);
+}
+
+function separatorError(name: string): Error {
+  return new Error(`key column "${name}" holds text with the control character U+001F, which separates the parts of a composite key; remove it from the text, or group by "${name}" alone`);
 }

@@ -1,11 +1,11 @@
 import type { DriverContext } from 'quiver-engine';
-import { DataType, Utf8, makeData, makeVector, vectorFromArray, type Data, type Field, type RecordBatch, type Vector } from 'apache-arrow';
+import { Binary, DataType, Utf8, makeData, makeVector, vectorFromArray, type Data, type Field, type RecordBatch, type Vector } from 'apache-arrow';
 
 /** How a column is held in shared memory: fixed-width words, a byte per boolean, or bytes with offsets (text). */
 export type Holding = 'fixed' | 'bool' | 'bytes';
 
 /** How values of a key column are ordered; undefined for columns that can be carried but not sorted by. */
-export type Order = 'float' | 'int' | 'uint' | 'int64' | 'uint64' | 'bool' | 'bytes' | undefined;
+export type Order = 'float' | 'int' | 'uint' | 'int64' | 'uint64' | 'dec64' | 'bool' | 'bytes' | undefined;
 
 /** What the sort knows about one column it carries (plain data, so it travels in params). */
 export interface ColumnPlan {
@@ -22,18 +22,21 @@ export interface ColumnPlan {
 /** The holding and order of a column type, or an error saying the type cannot be carried. */
 export function describeType(name: string, type: DataType): Omit<ColumnPlan, 'name' | 'nulls'> {
   if (DataType.isBool(type)) return { holding: 'bool', order: 'bool', wordBytes: 1, words: 1 };
-  if (DataType.isUtf8(type) || DataType.isBinary(type) || (DataType.isDictionary(type) && DataType.isUtf8(type.dictionary))) {
+  if (isText(type) || isBytes(type) || (DataType.isDictionary(type) && isText(type.dictionary))) {
     return { holding: 'bytes', order: 'bytes', wordBytes: 1, words: 1 };
   }
   const Array_ = (type as { ArrayType?: { BYTES_PER_ELEMENT: number; name: string } }).ArrayType;
-  const stride = DataType.isDecimal(type) ? 4 : DataType.isFixedSizeBinary(type) ? type.byteWidth : DataType.isInterval(type) ? makeData({ type, length: 0 }).stride : 1;
+  const stride = DataType.isDecimal(type) ? type.bitWidth / 32 : DataType.isFixedSizeBinary(type) ? type.byteWidth : DataType.isInterval(type) ? makeData({ type, length: 0 }).stride : 1;
   const fixed = DataType.isInt(type) || DataType.isFloat(type) || DataType.isDate(type) || DataType.isTimestamp(type) || DataType.isTime(type) ||
     DataType.isDuration(type) || DataType.isDecimal(type) || DataType.isFixedSizeBinary(type) || DataType.isInterval(type);
-  if (!fixed || !Array_) throw new Error(`sort cannot carry column ${name} of type ${type}; leave it out with --param columns=… (sortable and carried: numbers, dates, times, booleans, text)`);
+  if (!fixed || !Array_) throw new Error(`sort cannot carry column ${name} of type ${type}; leave it out with --param columns=… (sortable and carried: numbers, decimals, dates, times, booleans, text, bytes)`);
   const bytes = Array_.BYTES_PER_ELEMENT * stride;
   const wordBytes = bytes % 4 === 0 ? 4 : bytes % 2 === 0 ? 2 : 1;
   const kinds: Record<string, Order> = { Float32Array: 'float', Float64Array: 'float', Int8Array: 'int', Int16Array: 'int', Int32Array: 'int', Uint8Array: 'uint', Uint16Array: 'uint', Uint32Array: 'uint', BigInt64Array: 'int64', BigUint64Array: 'uint64' };
-  const order = stride === 1 && !(DataType.isFloat(type) && type.precision === 0) ? kinds[Array_.name] : undefined;
+  // A decimal of up to 18 digits is its low 64 bits (the rest repeats the sign): ordered as an int64.
+  // A wider one is ordered by its big-endian bytes with the sign bit flipped (decimalImage), as text is.
+  const decimal64 = DataType.isDecimal(type) && type.bitWidth === 128 && type.precision <= 18;
+  const order = DataType.isDecimal(type) ? (decimal64 ? 'dec64' : 'bytes') : stride === 1 && !(DataType.isFloat(type) && type.precision === 0) ? kinds[Array_.name] : undefined;
   return { holding: 'fixed', order, wordBytes, words: bytes / wordBytes };
 }
 
@@ -84,27 +87,78 @@ export function viewOfBatch(batch: RecordBatch, plan: ColumnPlan): ColumnView {
     if (raw.byteOffset % plan.wordBytes !== 0) raw = new Uint8Array(raw.buffer, raw.byteOffset, byteLength).slice();
     view.words = new WORDS[plan.wordBytes as 1 | 2 | 4](raw.buffer as ArrayBuffer, raw.byteOffset, n * plan.words);
     view.numbers = numbersOf(plan, view.words, String(data.type.ArrayType.name) === 'Float64Array');
+    if (plan.order === 'bytes') Object.assign(view, decimalImage(view.words as Uint32Array, plan.words, n));
   }
   return view;
 }
 
-/** Text as bytes and per-row start/end: Utf8 and Binary in place, dictionary text through its dictionary. */
+/**
+ * Wide decimals as bytes that order as their values: each row's 32-bit words big-endian, top word
+ * first with its sign bit flipped (so negatives come first), as the sort's text keys are compared.
+ */
+export function decimalImage(words: Uint32Array, perRow: number, n: number): Pick<ColumnView, 'bytes' | 'starts' | 'ends'> {
+  const bytes = new Uint8Array(n * perRow * 4);
+  const view = new DataView(bytes.buffer);
+  const starts = new Int32Array(n), ends = new Int32Array(n);
+  for (let r = 0; r < n; r++) {
+    for (let j = perRow - 1, at = r * perRow * 4; j >= 0; j--, at += 4) view.setUint32(at, j === perRow - 1 ? (words[r * perRow + j]! ^ 0x80000000) >>> 0 : words[r * perRow + j]!);
+    starts[r] = r * perRow * 4;
+    ends[r] = (r + 1) * perRow * 4;
+  }
+  return { bytes, starts, ends };
+}
+
+/** Text and bytes of every layout (Utf8, LargeUtf8, Utf8View and their Binary kin). */
+function isText(t: DataType): boolean {
+  return DataType.isUtf8(t) || DataType.isLargeUtf8(t) || DataType.isUtf8View(t);
+}
+
+function isBytes(t: DataType): boolean {
+  return DataType.isBinary(t) || DataType.isLargeBinary(t) || DataType.isBinaryView(t);
+}
+
+/**
+ * Text as bytes and per-row start/end: Utf8 and Binary in place, dictionary text through its
+ * dictionary, 64-bit offsets narrowed, and view layouts (whose values lie in several buffers) copied
+ * into one buffer.
+ */
 function bytesOf(data: Data): Pick<ColumnView, 'bytes' | 'starts' | 'ends'> {
   const n = data.length;
-  if (!DataType.isDictionary(data.type)) {
-    const offsets = data.valueOffsets as Int32Array;
-    return { bytes: data.values as Uint8Array, starts: offsets.subarray(0, n), ends: offsets.subarray(1, n + 1) };
+  if (DataType.isDictionary(data.type)) {
+    const dict = data.dictionary!;
+    const plain = dict.data.length === 1 && (DataType.isUtf8(dict.type) || DataType.isBinary(dict.type));
+    const words = plain ? dict.data[0]! : contiguous(dict.data.length === 1 ? dict.data[0]! : vectorFromArray(dict.toArray() as string[], new Utf8()).data[0]!);
+    const offsets = words.valueOffsets as Int32Array;
+    const index = data.values as ArrayLike<number>;
+    const starts = new Int32Array(n), ends = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      starts[i] = offsets[index[i]!]!;
+      ends[i] = offsets[index[i]! + 1]!;
+    }
+    return { bytes: words.values as Uint8Array, starts, ends };
   }
-  const dict = data.dictionary!;
-  const words = (dict.data.length === 1 ? dict : vectorFromArray(dict.toArray() as string[], new Utf8())).data[0]!;
-  const offsets = words.valueOffsets as Int32Array;
-  const index = data.values as ArrayLike<number>;
-  const starts = new Int32Array(n), ends = new Int32Array(n);
+  const plain = DataType.isUtf8(data.type) || DataType.isBinary(data.type) ? data : contiguous(data);
+  const offsets = plain.valueOffsets as Int32Array;
+  return { bytes: plain.values as Uint8Array, starts: offsets.subarray(0, n), ends: offsets.subarray(1, n + 1) };
+}
+
+/** A LargeUtf8, Utf8View, LargeBinary or BinaryView column as one buffer and 32-bit offsets (nulls empty). */
+function contiguous(data: Data): Data {
+  const n = data.length;
+  const text = isText(data.type);
+  const vector = makeVector(data);
+  const parts: Uint8Array[] = new Array(n);
+  const offsets = new Int32Array(n + 1);
   for (let i = 0; i < n; i++) {
-    starts[i] = offsets[index[i]!]!;
-    ends[i] = offsets[index[i]! + 1]!;
+    const v = data.nullCount > 0 && !data.getValid(i) ? null : vector.get(i);
+    parts[i] = v === null || v === undefined ? new Uint8Array(0) : text ? Buffer.from(String(v), 'utf8') : (v as Uint8Array);
+    const end = offsets[i]! + parts[i]!.length;
+    if (end > 0x7fffffff) throw new RangeError(`a batch of column of type ${data.type} holds more than 2 GB of values; use smaller splits or --batch-rows`);
+    offsets[i + 1] = end;
   }
-  return { bytes: words.values as Uint8Array, starts, ends };
+  const bytes = new Uint8Array(offsets[n]!);
+  parts.forEach((p, i) => bytes.set(p, offsets[i]!));
+  return makeData({ type: text ? new Utf8() : new Binary(), length: n, valueOffsets: offsets, data: bytes } as never);
 }
 
 /** Bits from bit `offset` on, one byte each. */
@@ -270,7 +324,7 @@ function scatterText(src: ColumnView, dest: Int32Array, range: Int32Array, n: nu
   return end;
 }
 
-/** The held rows as an Arrow column of type `type` (dictionary text becomes Utf8). */
+/** The held rows as an Arrow column of type `type` (dictionary, large and view text become Utf8; bytes Binary). */
 export function vectorOfHeld(held: Held, plan: ColumnPlan, c: number, type: DataType, rows: number): Vector {
   const valid = held.valid[c];
   const nullBitmap = valid ? bytesToBits(valid) : undefined;
@@ -278,11 +332,25 @@ export function vectorOfHeld(held: Held, plan: ColumnPlan, c: number, type: Data
   if (plan.holding === 'bytes') {
     const offsets = held.offsets[c]!;
     offsets[rows] = held.bytes[c]!.length;
-    return makeVector(makeData({ type: DataType.isDictionary(type) ? new Utf8() : (type as Utf8), length: rows, nullCount, nullBitmap, valueOffsets: offsets, data: held.bytes[c]! }));
+    const plain = isBytes(type) ? new Binary() : new Utf8();
+    return makeVector(makeData({ type: plain as Utf8, length: rows, nullCount, nullBitmap, valueOffsets: offsets, data: held.bytes[c]! }));
   }
   if (plan.holding === 'bool') return makeVector(makeData({ type, length: rows, nullCount, nullBitmap, data: bytesToBits(held.words[c] as Uint8Array) } as never));
   const words = held.words[c]!;
   const Array_ = (type as unknown as { ArrayType: new (b: ArrayBufferLike, o: number, n: number) => ArrayBufferView }).ArrayType;
   const data = new Array_(words.buffer, words.byteOffset, words.byteLength / (Array_ as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT);
   return makeVector(makeData({ type, length: rows, nullCount, nullBitmap, data } as never));
+}
+
+/**
+ * A held wide-decimal key column's rows `rows`, in that order, as a view of their own (row k is
+ * rows[k]) with its byte image: only the range's rows, not the whole held column, are imaged.
+ */
+export function decimalRangeView(held: ColumnView, rows: Int32Array, perRow: number): ColumnView {
+  const n = rows.length;
+  const words = new Uint32Array(n * perRow);
+  const src = held.words as Uint32Array;
+  for (let k = 0; k < n; k++) for (let j = 0; j < perRow; j++) words[k * perRow + j] = src[rows[k]! * perRow + j]!;
+  const valid = held.valid ? Uint8Array.from(rows, (r) => held.valid![r]!) : undefined;
+  return { words, valid, ...decimalImage(words, perRow, n) };
 }

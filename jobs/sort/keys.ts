@@ -64,11 +64,13 @@ export function encodeKeys(col: ColumnView, order: Order, desc: boolean, rows: I
       hi[k] = (h ^ flip) >>> 0;
       lo[k] = (l ^ flip) >>> 0;
     }
-  } else if (order === 'int64' || order === 'uint64') {
+  } else if (order === 'int64' || order === 'uint64' || order === 'dec64') {
     const w = col.words as Uint32Array;
-    const sign = order === 'int64' ? 0x80000000 : 0;
+    const sign = order === 'uint64' ? 0 : 0x80000000;
+    // A decimal's row is 4 words; its value is in the low 2.
+    const stride = order === 'dec64' ? 4 : 2;
     for (let k = 0; k < n; k++) {
-      const i = rows[k]! * 2;
+      const i = rows[k]! * stride;
       hi[k] = (w[i + 1]! ^ sign ^ flip) >>> 0;
       lo[k] = (w[i]! ^ flip) >>> 0;
     }

@@ -1,5 +1,5 @@
 import type { RecordBatch } from 'apache-arrow';
-import { copyRows, scatterRows, viewOfBatch, viewOfHeld, type ColumnPlan, type Held } from './columns.js';
+import { copyRows, decimalRangeView, scatterRows, viewOfBatch, viewOfHeld, type ColumnPlan, type Held } from './columns.js';
 import { encoded, encodeKeys, rangesOf, type BoundTable, type SortKey } from './keys.js';
 import { radixOrder, refineText, type TextKey } from './radix.js';
 
@@ -74,16 +74,20 @@ export function sortRange(job: RangeJob, r: number): number {
   const held = plan.cols.map((_, c) => viewOfHeld(plan.held, plan.cols, c));
   const text: Array<TextKey | undefined> = [];
   const enc = plan.keyCols.map((c, j) => {
-    const v = held[c]!, desc = plan.keys[j]!.desc, e = encoded(n);
+    const desc = plan.keys[j]!.desc, e = encoded(n);
+    // A wide decimal key is ordered by a byte image of the range's rows only (its own view, row k is rows[k]).
+    const wide = plan.cols[c]!.holding === 'fixed' && plan.cols[c]!.order === 'bytes';
+    const v = wide ? decimalRangeView(held[c]!, rows, plan.cols[c]!.words) : held[c]!;
+    const at = wide ? Int32Array.from({ length: n }, (_, k) => k) : rows;
     let skip = 0;
     if (v.bytes) {
       // Local text bounds; a null is -1..-1 (compared only with nulls, as equal).
       const starts = new Int32Array(n).fill(-1), ends = new Int32Array(n).fill(-1);
-      for (let k = 0; k < n; k++) if (!v.valid || v.valid[rows[k]!]) (starts[k] = v.starts![rows[k]!]!), (ends[k] = v.ends![rows[k]!]!);
+      for (let k = 0; k < n; k++) if (!v.valid || v.valid[at[k]!]) (starts[k] = v.starts![at[k]!]!), (ends[k] = v.ends![at[k]!]!);
       skip = sharedPrefix(v.bytes, starts, ends);
       text[j] = { bytes: v.bytes, starts, ends, desc };
     }
-    encodeKeys(v, plan.cols[c]!.order, desc, rows, n, e, skip);
+    encodeKeys(v, plan.cols[c]!.order, desc, at, n, e, skip);
     return e;
   });
   const order = radixOrder(n, enc);

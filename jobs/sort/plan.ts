@@ -1,4 +1,4 @@
-import { Table, type Field, type Vector } from 'apache-arrow';
+import { Field, Schema, Table, type Vector } from 'apache-arrow';
 import { describeType, vectorOfHeld, type ColumnPlan, type Held } from './columns.js';
 import { compareRecords, type KeyRecord, type SortKey } from './keys.js';
 import type { PartAcc } from './partition.js';
@@ -75,6 +75,11 @@ export function rangeLayoutOf(parts: PartAcc, ranges: number, columns: number, r
 /** The sorted output: the wanted columns of the output arrays, as Arrow vectors over shared memory. */
 export function tableOf(out: Held, cols: ColumnPlan[], fields: Field[], output: number[], rows: number): Table {
   const vectors: Record<string, Vector> = {};
-  for (const c of output) vectors[cols[c]!.name] = vectorOfHeld(out, cols[c]!, c, fields[c]!.type, rows);
-  return new Table(vectors);
+  const schema: Field[] = [];
+  for (const c of output) {
+    const vector = (vectors[cols[c]!.name] = vectorOfHeld(out, cols[c]!, c, fields[c]!.type, rows));
+    // The input's field metadata (e.g. a UUID's extension name) stays.
+    schema.push(new Field(cols[c]!.name, vector.type, fields[c]!.nullable, fields[c]!.metadata));
+  }
+  return new Table(new Schema(schema), vectors as never);
 }

@@ -22,7 +22,7 @@ export function keyViews(batch: RecordBatch, plans: ColumnPlan[], keys: SortKey[
   const kp = keys.map(({ column }) => {
     const plan = plans[names.indexOf(column)];
     if (!plan) throw new Error(`--param by names column ${column}, which the input does not have (columns: ${names.join(', ')})`);
-    if (!plan.order) throw new Error(`--param by names column ${column} of type ${batch.schema.fields[names.indexOf(column)]!.type}, which sort cannot order; sort by numbers, dates, times, booleans or text`);
+    if (!plan.order) throw new Error(`--param by names column ${column} of type ${batch.schema.fields[names.indexOf(column)]!.type}, which sort cannot order; sort by numbers, decimals, dates, times, timestamps, booleans, text or bytes`);
     return plan;
   });
   return { plans: kp, views: kp.map((p) => viewOfBatch(batch, p)) };

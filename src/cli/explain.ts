@@ -21,7 +21,8 @@ export function registerExplain(program: Command): void {
       const { job, file } = await loadJob(jobSpec);
       const params = resolveParams(job.name, job.params, o.params ?? {});
       const workers = o.workers ?? defaultWorkers();
-      if (job.kind === 'driver' || job.kind === 'recursive') {
+      // A driver given an input: its steps plan that input, so show that plan (groupby, sort and join are drivers).
+      if (job.kind === 'recursive' || (job.kind === 'driver' && !o.input?.length)) {
         const steps = job.kind === 'driver' ? 'its drive(q) decides which jobs run, and each step plans its own input (as below for a keyed or fold job)' : 'it runs from a driver (q.forkJoin), one task per problem';
         process.stdout.write(`job       ${job.name} (${job.kind}) from ${path.relative(process.cwd(), file)}\nplan      ${steps}\n`);
         return;
@@ -44,7 +45,8 @@ export function registerExplain(program: Command): void {
         out.push(`  ${f.path}  ${f.format}  ${formatSize(f.bytes)}${f.rows !== undefined ? `  ${f.rows.toLocaleString('en-US')} rows` : f.estimatedRows !== undefined ? `  ~${f.estimatedRows.toLocaleString('en-US')} rows (estimated)` : ''}  → ${f.splits} split(s)${f.note ? `  (${f.note})` : ''}`);
       }
       // The columns and types each file gives the job (files with the same schema shown once), and which the job reads.
-      const columns = columnsOf(job, params, o.columns);
+      // A driver's steps name their own columns when they run; only --columns is known here.
+      const columns = job.kind === 'driver' ? o.columns : columnsOf(job, params, o.columns);
       const schemas = await inputSchemas(plan);
       checkColumns(columns, schemas, o.columns ? '--columns' : `job "${job.name}"`);
       const bySchema = new Map<string, string[]>();
@@ -62,7 +64,8 @@ export function registerExplain(program: Command): void {
       const size = `${plan.guided ? 'at most' : 'about'} ${formatSize(plan.splitBytes)}${flags.batchRows ? ` / ${plan.batchRows} rows` : ''}${plan.guided ? ', the last ones smaller so that workers finish together' : ''}`;
       out.push(`splits    ${plan.splits.length} of ${size}; batches of at most ${plan.batchRows.toLocaleString('en-US')} rows`);
       out.push(`workers   ${workers} → ${(plan.splits.length / workers).toFixed(1)} tasks per worker`);
-      out.push(job.kind === 'keyed' ? `reduce    ${plan.reducers} partition(s), hash of the key` : 'merge     fold partials merged pairwise as a tree');
+      if (job.kind === 'driver') out.push('steps     its drive(q) decides which jobs run; each keyed or fold step over this input splits it as above');
+      else out.push(job.kind === 'keyed' ? `reduce    ${plan.reducers} partition(s), hash of the key` : 'merge     fold partials merged pairwise as a tree');
       const shown = flags.all ? plan.splits : plan.splits.slice(0, 10);
       for (const s of shown) out.push(`  ${describeSplit(s, plan.splits.length)}  (${formatSize(s.bytes)})`);
       if (shown.length < plan.splits.length) out.push(`  … ${plan.splits.length - shown.length} more (--all to list them)`);

@@ -105,7 +105,8 @@ export async function runDriver(loaded: LoadedJob, params: Record<string, ParamV
   try {
     value = await job.drive(q);
   } catch (e) {
-    if (e instanceof QuiverError) throw e;
+    // A brand check, not instanceof: a job bundle has its own copy of the error classes.
+    if (QuiverError.isQuiverError(e)) throw e;
     const err = e instanceof Error ? e : new Error(String(e));
     throw errorFromWorker({ name: err.name, message: err.message, stack: err.stack, phase: 'merge', user: true }, `the driver of ${job.name}`, loaded.file);
   }

@@ -104,7 +104,7 @@ describe('guided tail of byte-range splits', () => {
       expect(plan.guided).toBe(true);
       const result = await run('groupby', { input: file, workers, params: { by: 'k', agg: 'sum:v' } });
       const got = new Map<number, number>();
-      for (const row of result.table!.toArray()) got.set(row.k, row.sum_v);
+      for (const row of result.table!.toArray()) got.set(row.k, Number(row.sum_v));
       expect(got).toEqual(want);
     }
   });
@@ -181,7 +181,7 @@ describe('guided tail of byte-range splits', () => {
       expect(rows[rows.length - 1]!).toBeLessThan(rows[0]!);
       const result = await run('groupby', { input: file, workers, params: { by: 'id1', agg: 'sum:v1' } });
       const got = new Map<string, number>();
-      for (const r of result.table!.toArray()) got.set(String(r.id1), r.sum_v1);
+      for (const r of result.table!.toArray()) got.set(String(r.id1), Number(r.sum_v1));
       expect(got).toEqual(want);
       // The same rows as an in-memory table: its row ranges get a guided tail too.
       // (At 3 workers its default splits, 3.6 MB, are already under the least piece cut, 4 MB.)
@@ -193,7 +193,7 @@ describe('guided tail of byte-range splits', () => {
       expect(ranges[ranges.length - 1]!.rowEnd).toBe(t.numRows);
       const fromMemory = await run('groupby', { table: t, workers, params: { by: 'id1', agg: 'sum:v1' } });
       const inMemory = new Map<string, number>();
-      for (const r of fromMemory.table!.toArray()) inMemory.set(String(r.id1), r.sum_v1);
+      for (const r of fromMemory.table!.toArray()) inMemory.set(String(r.id1), Number(r.sum_v1));
       expect(inMemory).toEqual(want);
     }
     expect(planTable(t, { workers: 1 }).guided).toBe(false);

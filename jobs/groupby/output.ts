@@ -1,0 +1,149 @@
+import { DataType, Field, Schema, Table, type Vector } from 'apache-arrow';
+import { take } from '../join/take.js';
+import { finishAcc } from './aggregates.js';
+import { outputTypes } from './columns.js';
+import { BIG_MARK } from './keys.js';
+import type { Acc, AggPlan } from './types.js';
+import { vectorOf, type Cell } from '../shared/vectors.js';
+
+/**
+ * The groupby driver's last step: the keyed pass's table (key columns as the workers emitted them, a
+ * group's partial as slot columns, keys.ts and aggregates.ts) becomes the result, with every key
+ * column of its input type, every aggregate finished and of its SQL type (columns.ts), and the rows
+ * ordered by key, ascending, nulls last (DuckDB's ORDER BY default).
+ */
+
+/** The names of the keyed pass's value columns: `width` slots, then one list per median. */
+export function slotNames(plan: AggPlan): string[] {
+  return [...Array.from({ length: plan.width }, (_, j) => `__slot${j}`), ...Array.from({ length: plan.lists }, (_, j) => `__list${j}`)];
+}
+
+/** The result table from the keyed pass's table. */
+export function resultOf(pass: Table, by: string[], plan: AggPlan, fields: Map<string, Field>): Table {
+  const n = pass.numRows;
+  const keys = by.map((name) => keyColumnOf(pass.getChild(name), fields.get(name)!, n));
+  const order = sortedRows(keys.map((k) => k.ranks), n);
+  const values = finishAll(pass, plan, n);
+  const out: Array<[Field, Vector]> = [];
+  by.forEach((name, j) => {
+    const vector = take(keys[j]!.vector, order);
+    out.push([new Field(name, vector.type, true, fields.get(name)!.metadata), vector]);
+  });
+  let c = 0;
+  for (const a of plan.aggs) {
+    outputTypes(a, fields).forEach((type, t) => {
+      const column = values[c++]!;
+      const name = a.names[t]!;
+      out.push([new Field(name, type, true), vectorOf(type, Array.from(order, (i) => column[i]!), name)]);
+    });
+  }
+  const schema = new Schema(out.map(([f]) => f));
+  return new Table(schema, Object.fromEntries(out.map(([f, v]) => [f.name, v])) as never);
+}
+
+/**
+ * A key column of the result in the pass's row order, and each row's rank among the column's values
+ * (nulls last). The pass's column is kept when it already has the input's type (text, 32-bit
+ * integers), else rebuilt from its values.
+ */
+function keyColumnOf(vector: Vector | null, field: Field, n: number): { vector: Vector; ranks: Int32Array } {
+  const type = DataType.isDictionary(field.type) ? field.type.dictionary : field.type;
+  const cells = keyValues(vector, type, n);
+  const same = vector !== null && String(vector.type) === String(type) && (DataType.isUtf8(type) || DataType.isInt(type) || DataType.isFloat(type));
+  // Bytes rank by their hex text, in the same order.
+  const rankable = DataType.isBinary(type) || DataType.isLargeBinary(type) || DataType.isFixedSizeBinary(type) || DataType.isBinaryView(type)
+    ? cells.map((c) => (c === null ? null : Buffer.from(c as Uint8Array).toString('hex')))
+    : cells;
+  return { vector: same ? vector! : vectorOf(type, cells, field.name), ranks: ranksOf(rankable) };
+}
+
+/** Each value's rank among the distinct values (nulls last, NaN after every number). */
+function ranksOf(cells: Cell[]): Int32Array {
+  const distinct = new Map<Cell, number>();
+  for (const c of cells) if (c !== null && !distinct.has(c)) distinct.set(c, 0);
+  const sorted = [...distinct.keys()].sort(compareCells);
+  sorted.forEach((v, r) => distinct.set(v, r));
+  const ranks = new Int32Array(cells.length);
+  for (let i = 0; i < cells.length; i++) ranks[i] = cells[i] === null ? sorted.length : distinct.get(cells[i]!)!;
+  return ranks;
+}
+
+/** Every group's finished aggregates, one array per output column. */
+function finishAll(pass: Table, plan: AggPlan, n: number): Cell[][] {
+  const slots = slotNames(plan).map((name) => pass.getChild(name));
+  const columns: Cell[][] = plan.names.map(() => new Array<Cell>(n));
+  const width = plan.width;
+  const arrays = slots.slice(0, width).map((v) => (v ? (v.toArray() as ArrayLike<number>) : new Float64Array(n)));
+  for (let i = 0; i < n; i++) {
+    const acc: Acc = new Array<number>(width);
+    for (let j = 0; j < width; j++) acc[j] = arrays[j]![i]!;
+    for (let j = width; j < slots.length; j++) acc.push(listOf(slots[j]?.get(i)));
+    finishAcc(plan, acc).forEach((v, k) => (columns[k]![i] = v));
+  }
+  return columns;
+}
+
+/** A list cell as a Float64Array (empty for a missing list). */
+function listOf(v: unknown): Float64Array {
+  if (v === null || v === undefined) return new Float64Array(0);
+  return Float64Array.from((v as { toArray(): ArrayLike<number> }).toArray());
+}
+
+/**
+ * A key column of the keyed pass as JS values of its input type: numbers stay numbers, text stays
+ * text, and 64-bit integers, timestamps and decimals (a number, or BIG_MARK and decimal text) become
+ * bigints; bytes come back from hex. A composite key's parts arrive as text or numbers, a single key
+ * mixing numbers and text as JSON text.
+ */
+function keyValues(vector: Vector | null, type: DataType, n: number): Cell[] {
+  const out = new Array<Cell>(n);
+  const t = DataType.isDictionary(type) ? type.dictionary : type;
+  const big = !DataType.isFloat(t) && ((t as { ArrayType?: unknown }).ArrayType === BigInt64Array || (t as { ArrayType?: unknown }).ArrayType === BigUint64Array || DataType.isDecimal(t));
+  const bytes = DataType.isBinary(t) || DataType.isLargeBinary(t) || DataType.isFixedSizeBinary(t) || DataType.isBinaryView(t);
+  for (let i = 0; i < n; i++) {
+    const v = vector?.get(i) as string | number | null | undefined;
+    if (v === null || v === undefined) out[i] = null;
+    else if (big) {
+      let s = typeof v === 'number' ? v : v.startsWith('"') ? (JSON.parse(v) as string) : v;
+      if (typeof s === 'string' && s.startsWith(BIG_MARK)) s = s.slice(BIG_MARK.length);
+      out[i] = BigInt(s);
+    } else if (bytes) out[i] = Buffer.from(String(v), 'hex');
+    else if (DataType.isBool(t)) out[i] = Number(v) === 1;
+    else if (DataType.isUtf8(t) || DataType.isLargeUtf8(t) || DataType.isUtf8View(t)) out[i] = String(v);
+    else out[i] = Number(v);
+  }
+  return out;
+}
+
+/**
+ * Row numbers in key order: by the first key column's rank, then the next, …. An LSD counting sort
+ * of the row numbers, one stable pass per key column from the last to the first: a few typed-array
+ * loops per column, where a comparator sort of 500K rows took ~0.8 s and even native Float64Array
+ * sorts of combined ranks ~0.25 s per column (loaded host).
+ */
+function sortedRows(ranks: Int32Array[], n: number): Int32Array {
+  let order = Int32Array.from({ length: n }, (_, i) => i);
+  for (let j = ranks.length - 1; j >= 0; j--) {
+    const rank = ranks[j]!;
+    let width = 0;
+    for (let i = 0; i < n; i++) if (rank[i]! >= width) width = rank[i]! + 1;
+    const starts = new Int32Array(width + 1);
+    for (let i = 0; i < n; i++) starts[rank[i]! + 1]!++;
+    for (let r = 0; r < width; r++) starts[r + 1]! += starts[r]!;
+    const next = new Int32Array(n);
+    for (let k = 0; k < n; k++) {
+      const row = order[k]!;
+      next[starts[rank[row]!]!++] = row;
+    }
+    order = next;
+  }
+  return order;
+}
+
+function compareCells(x: Cell, y: Cell): number {
+  if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1;
+  if (x instanceof Uint8Array) return Buffer.compare(x, y as Uint8Array);
+  if (typeof x === 'number' && x !== x) return (y as number) !== y ? 0 : 1;
+  if (typeof y === 'number' && y !== y) return -1;
+  return x < y ? -1 : x > y ? 1 : 0;
+}

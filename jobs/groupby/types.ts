@@ -1,0 +1,88 @@
+import type { Data } from 'apache-arrow';
+
+/**
+ * The types the parts of the groupby job share (the aggregate plan, a group's partial, a key part) and
+ * the few helpers every part reads columns with. They live here, below every other module of
+ * groupby/, so that no two of those import each other.
+ */
+
+/** The aggregates, as written before the first `:`. */
+export type Op = 'count' | 'sum' | 'mean' | 'min' | 'max' | 'range' | 'median' | 'sd' | 'r2' | 'top';
+
+/**
+ * What an aggregate keeps per group, and so the loop that updates it and how two partials merge.
+ * `nonnull` counts a column's non-null values; `xsum`, `xmin`, `xmax` hold exact values as 32-bit limbs
+ * (exact.ts); the others hold doubles.
+ */
+export type Kernel = 'count' | 'nonnull' | 'sum' | 'mean' | 'min' | 'max' | 'moments' | 'comoments' | 'top' | 'list' | 'xsum' | 'xmin' | 'xmax';
+
+/**
+ * How a value column's numbers are read (values.ts): `float` as doubles; `int` as exact doubles (every
+ * integer of 32 bits or fewer, dates in days, times of day in s or ms, booleans as 0/1); the rest as
+ * little-endian 32-bit limbs, the top one signed except for `u64`.
+ */
+export type ValueKind = 'float' | 'int' | 'i64' | 'u64' | 'd128' | 'd256';
+
+/** 32-bit limbs per value of each kind (`float` values have none). */
+export const LIMBS: Record<ValueKind, number> = { float: 0, int: 1, i64: 2, u64: 2, d128: 4, d256: 8 };
+
+/** One kernel over its column(s): slots `slot`…`slot + width - 1` of each group, or list `list`. */
+export interface Part {
+  kernel: Kernel;
+  columns: string[];
+  slot: number;
+  width: number;
+  list: number;
+  /** The kind of its first column's values. */
+  kind: ValueKind;
+  /** 10^scale of its first column when that is a decimal, else 1. */
+  scale: number;
+}
+
+/** What the plan knows of a value column's type: how its values are read, and 10^scale for a decimal. */
+export interface ColumnKind {
+  kind: ValueKind;
+  scale: number;
+}
+
+/** One aggregate of `--param agg`: its output column(s) and the kernels that feed them. */
+export interface Agg {
+  op: Op;
+  names: string[];
+  parts: Part[];
+  /** The value columns it reads (none for count). */
+  columns: string[];
+}
+
+/** A parsed `agg` list: the slot layout of a group and the columns read and written. */
+export interface AggPlan {
+  aggs: Agg[];
+  parts: Part[];
+  /** Float slots per group. */
+  width: number;
+  /** Initial values of a group's slots. */
+  init: Float64Array;
+  /** Number of value lists per group (one per `median`). */
+  lists: number;
+  /** Value columns read. */
+  columns: string[];
+  /** Output value columns, in order. */
+  names: string[];
+}
+
+/** A group's partial: `width` float slots, then (only when the plan has lists) one Float64Array per list. */
+export type Acc = Array<number | Float64Array>;
+
+/** One key column's value in a row, as the groups of a worker hold it; null for a null. */
+export type KeyPart = string | number | null;
+
+/** What re-keys the groups made so far (when composite keys change form, keys.ts). */
+export interface Rekeyable {
+  rekey(f: (key: KeyPart) => KeyPart): void;
+}
+
+/** Whether row `i` of `d` (which has a null bitmap) is not null. */
+export function isValid(d: Data, i: number): boolean {
+  const bit = d.offset + i;
+  return ((d.nullBitmap![bit >> 3]! >> (bit & 7)) & 1) === 1;
+}

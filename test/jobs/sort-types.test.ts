@@ -1,0 +1,66 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Int64, LargeUtf8, Table, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+import { enginesFor } from '../helpers/data.js';
+import { tempDir } from '../helpers/tmp.js';
+import { writeTypedFiles, type TypedFiles } from './typed/fixtures.js';
+import { duckdb, expectSameRows, tableRows } from './typed/oracle.js';
+
+/**
+ * sort on files DuckDB and Polars wrote, by keys of every sortable type (Int64 beyond 2^53, UInt64,
+ * DECIMAL(18,3) and (38,10), DATE, TIMESTAMP in µs and ns, Utf8View text, BLOB, composites), carrying every
+ * column (LargeUtf8 and Utf8View text, BLOB, UUID, DECIMAL(38,10), BOOLEAN …), against DuckDB's
+ * ORDER BY key ASC NULLS LAST / DESC NULLS FIRST, file row number: the whole result, every cell exact.
+ */
+
+const dir = tempDir('quiver-sort-types-');
+const db = duckdb();
+const engines = enginesFor([2]);
+let files: TypedFiles;
+
+/** DuckDB's ORDER BY for quiver's `by` (nulls last ascending, first descending; input order among equals). */
+function orderBy(by: string): string {
+  const keys = by.split(',').map((k) => {
+    const [column, dir = 'asc'] = k.split(':');
+    return dir === 'desc' ? `${column} DESC NULLS FIRST` : `${column} ASC NULLS LAST`;
+  });
+  return [...keys, 'file_row_number'].join(', ');
+}
+
+describe('sort over every column type', () => {
+  it('writes the files', async () => {
+    files = await writeTypedFiles(dir, db.run);
+    expect(files.duckParquet).toMatch(/duck\.parquet$/);
+  });
+
+  const cases = () => [
+    ...['v_i64', 'k_u64:desc', 'k_dec', 'v_dec:desc', 'v_dec38', 'v_dec38:desc,k_i32', 'd:desc', 'ts', 'bl', 'k_i64:desc,s,v_dec'].map((by) => [files.duckParquet, files.duckParquet, by] as const),
+    ...['v_u64:desc', 'tsns', 's', 's:desc,k_i64', 'tstz:desc,v_i64'].map((by) => [files.polarsArrow, files.polarsParquet, by] as const),
+  ];
+  for (const which of ['DuckDB Parquet', 'Polars Arrow (Utf8View text)']) {
+    it(`${which}: every key order and every carried column exact`, async () => {
+      for (const [file, sqlFile, by] of cases().filter(([f]) => (f === files.duckParquet) === (which === 'DuckDB Parquet'))) {
+        const { table } = await engines.get(2)!.run('sort', { input: file, params: { by, ranges: 5 }, batchRows: 250 });
+        const columns = table.schema.fields.map((f) => f.name);
+        const want = await db.sql(`SELECT ${columns.join(', ')} FROM read_parquet('${sqlFile}', file_row_number = true) ORDER BY ${orderBy(by)}`);
+        expectSameRows(tableRows(table), want, `sort ${file} by ${by}`);
+      }
+    });
+  }
+
+  it('sorts by and carries LargeUtf8 text (an Arrow file written with large strings), by UTF-8 bytes', async () => {
+    const words = ['z', 'é', null, 'a', '😀', 'ab', '', 'é', null, 'Z', '\uffef'];
+    const file = path.join(dir, 'large.arrow');
+    const n = words.length * 30;
+    const s = Array.from({ length: n }, (_, i) => words[(i * 7) % words.length]!);
+    const t = new Table({ s: vectorFromArray(s, new LargeUtf8()), t: vectorFromArray(s, new LargeUtf8()), i: vectorFromArray(Array.from({ length: n }, (_, i) => BigInt(i) + 2n ** 60n), new Int64()) });
+    writeFileSync(file, tableToIPC(t, 'file'));
+    const { table } = await engines.get(2)!.run('sort', { input: file, params: { by: 's:desc' }, batchRows: 40 });
+    expect(String(table.schema.fields[0]!.type)).toBe('Utf8');
+    // Reference: a stable sort by UTF-8 bytes, nulls first (desc).
+    const rows = s.map((v, i) => ({ v, i }));
+    rows.sort((a, b) => (a.v === null || b.v === null ? (a.v === b.v ? 0 : a.v === null ? -1 : 1) : Buffer.compare(Buffer.from(b.v), Buffer.from(a.v))) || a.i - b.i);
+    expect(tableRows(table)).toEqual(rows.map(({ v, i }) => [v, v, String(BigInt(i) + 2n ** 60n)]));
+  });
+});
