@@ -74,7 +74,7 @@ function arrowEntry() {
  * nothing more, where all of quiver.mjs (coordinator, planner, threads.js's master side …) costs it
  * ~35 ms of CPU. src/job/bundle.ts sends each name a job imports to the lightest file that has it.
  */
-const JOB_API = "export { defineJob } from './src/job/define-job.ts'; export { joinKey, splitKey } from './src/job/key.ts'; export * from './src/errors.ts';";
+const JOB_API = "export { defineJob } from './src/job/define-job.ts'; export { joinKey, splitKey } from './src/job/key.ts'; export * from './src/errors.ts'; export { closestName, didYouMean } from './src/util/did-you-mean.ts';";
 
 /** Virtual entries: `quiver:<name>` is a module whose source is given here. */
 const virtualEntries = {

@@ -12,6 +12,7 @@ export { makePlan } from './planner/plan.js';
 export type { Plan, PlanOptions, PlannedFile } from './planner/plan.js';
 export type { Split } from './planner/split.js';
 export { parseSize } from './util/size.js';
+export { closestName, didYouMean } from './util/did-you-mean.js';
 export { QuiverError, UsageError, PlanError, JobError, TaskError, InputError, WorkerError, CancelledError, InternalError, ResultMismatchError } from './errors.js';
 export type { Phase } from './errors.js';
 export { NODE_FLAGS, NODE_ENV, hasNodeFlags } from './node-flags.js';

@@ -1,5 +1,5 @@
 import { Decimal, Float64, Int64, DataType, Precision, type Field } from 'apache-arrow';
-import { UsageError } from 'quiver-engine';
+import { UsageError, didYouMean } from 'quiver-engine';
 import type { Agg, ColumnKind } from './types.js';
 import { isNumeric, kindOf, scaleOf } from './values.js';
 
@@ -23,7 +23,10 @@ export function fieldsOf(schemas: Array<{ file: string; schema: { fields: Field[
   for (const name of names) {
     for (const { file, schema } of schemas) {
       const f = schema.fields.find((x) => x.name === name);
-      if (!f) throw new UsageError(`groupby: no column "${name}" in ${file} (it has ${schema.fields.map((x) => x.name).join(', ')}); name columns of the input in --param by and --param agg`);
+      if (!f) {
+        const have = schema.fields.map((x) => x.name);
+        throw new UsageError(`groupby: no column "${name}" in ${file}${didYouMean(name, have)} (it has ${have.join(', ')}); name columns of the input in --param by and --param agg`);
+      }
       const seen = out.get(name);
       if (!seen) out.set(name, f);
       else if (String(seen.type) !== String(f.type) && !(DataType.isDictionary(seen.type) || DataType.isDictionary(f.type))) {

@@ -8,7 +8,7 @@ import type { DataJob, FoldJob, Job, KeyedJob } from '../job/types.js';
 import { checkOutput, outputFormatOf, writeTableFile } from '../io/sinks.js';
 import { isBuiltinJob } from '../job/bundle.js';
 import { checkColumns, inputSchemas } from '../planner/input-schemas.js';
-import { checkOutputNotInput } from '../planner/inputs.js';
+import { checkOutputNotInput, expandInputs } from '../planner/inputs.js';
 import { describeSplit } from '../planner/split.js';
 import { now } from '../util/clock.js';
 import { decodePairs, foldValue } from '../worker/partials.js';
@@ -75,6 +75,11 @@ export async function runJob(runner: TaskRunner, jobSpec: string | URL | Job, op
 /** Runs a driver's `drive(q)` here; its steps run through this pipeline on the same runner. */
 async function drive(runner: TaskRunner, loaded: LoadedJob, options: RunOptions, timing: SetupTiming): Promise<RunResult> {
   const { t0 } = timing;
+  // A driver writes its result at the end; refuse an output that is one of its inputs before any step runs.
+  if (options.output && options.input !== undefined) {
+    const inputs = Array.isArray(options.input) ? options.input : [options.input];
+    checkOutputNotInput(options.output, (await expandInputs(inputs, options.format)).map((f) => f.path));
+  }
   const params = resolveParams(loaded.job.name, loaded.job.params, options.params ?? {});
   const setupMs = now() - t0;
   const outcome = await runDriver(loaded, params, options, {

@@ -29,7 +29,7 @@ describe('a column name that is not in the input', () => {
   ])('from a --param of a built-in job (%s): usage error with the closest column', async (_, file) => {
     const r = await runCli(['run', 'groupby', '-i', file(), '-p', 'by=statuss', '-p', 'agg=sum:amount']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain(`no column "statuss" in ${file()}; did you mean "status"? (job "groupby" asks for it; the input has id, status, amount)`);
+    expect(r.stderr).toContain(`no column "statuss" in ${file()}; did you mean "status"? (it has id, status, amount)`);
   });
 
   it('from --columns: no longer dropped silently', async () => {
