@@ -82,6 +82,8 @@ export class TaskExecutor {
       return { state: 'done', result: { output, stored: byteLengthOf(chunks), loaded, metrics: outcome.metrics, thread: thread.index } };
     } finally {
       signal?.removeEventListener('abort', onAbort);
+      // A cancel leaves the thread's cancel flag up; only a load lowers it, so the next task loads afresh.
+      if (signal?.aborted) thread.loadedRun = -1;
       this.release(thread.dead ? await WorkerHandle.start(thread.index) : thread);
     }
   }
