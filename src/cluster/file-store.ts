@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UsageError } from '../errors.js';
 import { checkKey, StoreMissingError, type Store } from './store.js';
 
@@ -21,8 +21,9 @@ export class FileStore implements Store {
     } catch (e) {
       throw new UsageError(`--store ${url} is not a valid file:// URL (write file:///absolute/path)`, { cause: e });
     }
-    this.url = url;
-    this.root = root;
+    // One spelling per folder, so workers and coordinators can tell they share it (`file:///a/b/` is `file:///a/b`).
+    this.root = path.resolve(root);
+    this.url = pathToFileURL(this.root).href;
   }
 
   private pathOf(key: string): string {

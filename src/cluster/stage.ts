@@ -5,6 +5,7 @@ import { errorFromWorker } from '../coordinator/worker-errors.js';
 import type { SerializedError } from '../worker/protocol.js';
 import { PREFIX, redisLostError, runKey, STAGE_QUEUE, TASK_QUEUE } from './redis.js';
 import type { Store } from './store.js';
+import { listWorkers } from './status.js';
 import { stageKey, type StagePlan, type TaskResult } from './task.js';
 
 /** How often the coordinator looks at a stage's progress: fine enough that a user error fails the run well within a second. */
@@ -57,6 +58,7 @@ export class Stages {
           opts: { jobId: childId(index), attempts: plan.maxAttempts, failParentOnFailure: true, removeOnComplete: true, removeOnFail: true },
         })),
       });
+      let polls = 0;
       for (;;) {
         if (signal?.aborted) throw cancelledErrorOf(signal.reason);
         await this.checkError();
@@ -68,6 +70,9 @@ export class Stages {
           await this.checkError();
           const parent = await Job.fromId(this.queue, parentId);
           throw new WorkerError(`a task of stage ${plan.stage} (${plan.kind}) failed: ${parent?.failedReason ?? 'its stage is gone from Redis'}`);
+        }
+        if (++polls % 20 === 0 && (await listWorkers(this.redis)).length === 0) {
+          throw new WorkerError(`no quiver worker is alive on ${this.url} any more (each renews its heartbeat every few seconds); the run stops with tasks of stage ${plan.stage} unfinished. Start workers (quiver worker --cluster ${this.url} --store ${this.store.url}) and run again`);
         }
         if (onDone) {
           const counts = await (await Job.fromId(this.queue, parentId))?.getDependenciesCount({ processed: true });

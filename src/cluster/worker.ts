@@ -174,8 +174,11 @@ export class ClusterWorker {
   private async process(job: Job, token: string): Promise<TaskResult> {
     const task = job.data as ClusterTask;
     const attempt = job.attemptsStarted;
-    if ((await this.redis.hget(runKey(task.run), 'state')) !== 'running') {
-      throw new UnrecoverableError(`run ${task.run} is over (finished, cancelled, or its coordinator stopped)`);
+    const [state, runStore] = await this.redis.hmget(runKey(task.run), 'state', 'store');
+    if (state !== 'running') throw new UnrecoverableError(`run ${task.run} is over (finished, cancelled, or its coordinator stopped)`);
+    if (runStore !== this.store.url) {
+      const e = new WorkerError(`a worker uses --store ${this.store.url} and the run's coordinator --store ${runStore}; every machine of a cluster must use the same store`);
+      return this.fail(task.run, serializeError(e, 'worker'), `task ${task.index} of stage ${task.stage}`);
     }
     const plan = await this.plan(task);
     const describe = describeTask(plan, task.index);

@@ -96,6 +96,14 @@ describe('quiver run --cluster', () => {
     expect(w.stderr).toContain('cannot reach Redis at redis://127.0.0.1:1');
   }, 30_000);
 
+  it('refuses a run whose store is not the workers\' store, naming both', async () => {
+    const other = pathToFileURL(path.join(dir, 'other-store')).href;
+    const r = await runCli(['run', 'wordcount', '--input', corpus, '--cluster', redis.url, '--store', other]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`a worker uses --store ${store} and the run's coordinator --store ${other}`);
+    await expectClean();
+  }, 30_000);
+
   it('lists the live workers with their threads and version', async () => {
     const r = await runCli(['cluster', 'status', '--cluster', redis.url, '--json']);
     expect(r.status).toBe(0);

@@ -95,4 +95,16 @@ describe('a cluster run whose workers die or freeze', () => {
     expect(again.status).toBe(0);
     await expectClean();
   }, 120_000);
+
+  it('fails, naming the cause, when every worker is gone mid-run, and cleans up', async () => {
+    const alive = workers.filter((w) => w !== workers[0]);
+    const before = alive.map((w) => w.lines.filter((l) => took.test(l)).length);
+    const run = startCli([...args, '--cluster', redis.url, '--store', store]);
+    await Promise.race(alive.map((w, i) => w.waitFor(took, before[i]! + 1)));
+    for (const w of alive) process.kill(w.pid, 'SIGKILL');
+    const r = await run.done;
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`no quiver worker is alive on ${redis.url} any more`);
+    await expectClean();
+  }, 120_000);
 });
