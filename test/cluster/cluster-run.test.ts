@@ -77,6 +77,24 @@ describe('quiver run --cluster', () => {
     await expectClean();
   }, 60_000);
 
+  it('folds through the library (quiver/cluster), merging partials in the local tree order', async () => {
+    const file = path.join(dir, 'x.parquet');
+    const db = await (await DuckDBInstance.create(':memory:')).connect();
+    await db.run(`COPY (SELECT (i * 7 % 1003) / 8.0 AS x, i AS id FROM range(300000) t(i)) TO '${file}' (FORMAT parquet, ROW_GROUP_SIZE 20000)`);
+    const { runOnCluster } = await import('quiver/cluster');
+    const { run } = await import('quiver');
+    const options = { input: file, splitSize: '64KB', params: { column: 'x' } };
+    const { value, report } = await runOnCluster(fixture('sum-column.ts'), { ...options, cluster: redis.url, store });
+    const local = await run(fixture('sum-column.ts'), { ...options, workers: 2 });
+    expect(report.tasks.map).toBeGreaterThan(4);
+    // Same splits, same fixed merge tree: the same floating-point sum, bit for bit.
+    expect(value).toEqual(local.value);
+    const [want] = (await db.runAndReadAll(`SELECT count(*)::DOUBLE AS rows, sum(x)::DOUBLE AS sum FROM '${file}'`)).getRowObjects();
+    expect((value as { rows: number }).rows).toBe(want!.rows);
+    expect((value as { sum: number }).sum).toBeCloseTo(want!.sum as number, 6);
+    await expectClean();
+  }, 60_000);
+
   it("fails a run whose job throws with the user's file:line, exit 1, and leaves nothing behind", async () => {
     const bad = path.join(dir, 'boom.txt');
     writeFileSync(bad, 'fine\n'.repeat(5000) + 'boom here\n' + 'fine\n'.repeat(5000));
