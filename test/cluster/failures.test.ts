@@ -107,4 +107,20 @@ describe('a cluster run whose workers die or freeze', () => {
     expect(r.stderr).toContain(`no quiver worker is alive on ${redis.url} any more`);
     await expectClean();
   }, 120_000);
+
+  it('fails with an error naming Redis, within seconds, when Redis goes down mid-run', async () => {
+    const own = await startRedis();
+    const [w] = await startWorkers(1, own.url, store, 1000);
+    try {
+      const run = startCli([...args, '--cluster', own.url, '--store', store]);
+      await w!.waitFor(took);
+      await own.stop();
+      const r = await run.done;
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`lost the connection to Redis at ${own.url}`);
+      expect(readdirSync(path.join(storeDir, 'runs'), { recursive: true })).toEqual([]);
+    } finally {
+      await stopWorkers([w!]);
+    }
+  }, 120_000);
 });
