@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -36,7 +36,7 @@ async function expectClean(): Promise<void> {
   const keys = await redis.client.keys('quiver:*');
   expect(keys.filter((k) => /^quiver:run:|^quiver:(tasks|stages):[0-9a-f]{12}-s/.test(k))).toEqual([]);
   const runs = path.join(storeDir, 'runs');
-  expect(readdirSync(runs, { recursive: true })).toEqual([]);
+  expect(existsSync(runs) ? readdirSync(runs, { recursive: true }) : []).toEqual([]);
 }
 
 const cluster = () => ['--cluster', redis.url, '--store', store];
@@ -119,6 +119,13 @@ describe('quiver run --cluster', () => {
     const r = await runCli(['run', 'wordcount', '--input', corpus, '--cluster', redis.url, '--store', other]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`a worker uses --store ${store} and the run's coordinator --store ${other}`);
+    await expectClean();
+  }, 30_000);
+
+  it('refuses a driver job with --cluster, saying to run it locally', async () => {
+    const r = await runCli(['run', 'kmeans', '--input', corpus, ...cluster()]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/job "kmeans" is a driver job; --cluster runs keyed \(map\/reduce\) and fold jobs so far: run it without --cluster/);
     await expectClean();
   }, 30_000);
 
