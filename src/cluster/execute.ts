@@ -137,21 +137,39 @@ function outputChunks(out: TaskOutput): Uint8Array[] {
   }
 }
 
-/** Partition `r` of a map output: the object's head, then one ranged read of the partition. */
+/**
+ * Offset indexes of map outputs this process has read, by key: each reducer of a process reads the
+ * same outputs, so after the first the head costs no request. Objects never change once written.
+ */
+const indexes = new Map<string, Array<[number, number]>>();
+const MAX_INDEXES = 100_000;
+
+/** Partition `r` of a map output: its head (the offset index, unless cached), then one ranged read of the partition. */
 export async function readPartition(store: Store, key: string, r: number): Promise<{ pairs: EncodedPairs; bytes: number }> {
-  let first = await store.getRange(key, 0, HEAD_GUESS);
-  let index = mapOutputIndex(first, key);
-  let bytes = first.byteLength;
-  if (index.headEnd > first.byteLength) {
-    first = await store.getRange(key, 0, index.headEnd);
+  let parts = indexes.get(key);
+  let bytes = 0;
+  let first: Uint8Array | undefined;
+  if (!parts) {
+    first = await store.getRange(key, 0, HEAD_GUESS);
     bytes += first.byteLength;
-    index = mapOutputIndex(first, key);
+    let index = mapOutputIndex(first, key);
+    if (index.headEnd > first.byteLength) {
+      first = await store.getRange(key, 0, index.headEnd);
+      bytes += first.byteLength;
+      index = mapOutputIndex(first, key);
+    }
+    parts = index.parts;
+    if (indexes.size >= MAX_INDEXES) indexes.delete(indexes.keys().next().value!);
+    indexes.set(key, parts);
   }
-  const [offset, length] = index.parts[r]!;
-  const part = offset + length <= first.byteLength ? first.subarray(offset, offset + length) : await store.getRange(key, offset, offset + length);
-  if (part !== first && offset + length > first.byteLength) bytes += length;
-  const pairs = pairsFromBytes(part);
-  return { pairs, bytes };
+  const [offset, length] = parts[r]!;
+  let part: Uint8Array;
+  if (first && offset + length <= first.byteLength) part = first.subarray(offset, offset + length);
+  else {
+    part = await store.getRange(key, offset, offset + length);
+    bytes += part.byteLength;
+  }
+  return { pairs: pairsFromBytes(part), bytes };
 }
 
 /** Describes a cluster task for messages: the split it read, or its reduce partition. */
