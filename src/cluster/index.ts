@@ -6,5 +6,6 @@ export { ClusterWorker } from './worker.js';
 export type { ClusterWorkerOptions } from './worker.js';
 export { clusterStatus } from './status.js';
 export type { ClusterStatus, WorkerInfo, RunInfo } from './status.js';
-export { openStore, StoreMissingError } from './store.js';
+export { openStore } from './open-store.js';
+export { StoreMissingError } from './store.js';
 export type { Store } from './store.js';

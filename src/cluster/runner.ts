@@ -18,7 +18,7 @@ import { pairsFromBytes } from './output-bytes.js';
 import { connectRedis, runKey } from './redis.js';
 import { Stages } from './stage.js';
 import { listWorkers } from './status.js';
-import { openStore } from './store.js';
+import { openStore } from './open-store.js';
 import { runFolder, type StagePlan, type TaskResult } from './task.js';
 import { QUIVER_VERSION } from './version.js';
 

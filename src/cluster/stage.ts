@@ -80,7 +80,12 @@ export class Stages {
         }
         await new Promise((r) => setTimeout(r, POLL_MS));
       }
+      // A task may have failed between this poll's error check and its state check.
+      await this.checkError();
       const parent = await Job.fromId(this.queue, parentId);
+      // BullMQ fails the parent of a child with failParentOnFailure lazily: it waits with a deferred
+      // failure until a worker takes it, and none takes from the stage queue.
+      if (parent?.deferredFailure) throw new WorkerError(`a task of stage ${plan.stage} (${plan.kind}) failed: ${parent.deferredFailure}`);
       const values = (await parent!.getChildrenValues()) as Record<string, TaskResult>;
       return Array.from({ length: count }, (_, i) => {
         const v = values[`${PREFIX}:${TASK_QUEUE}:${childId(i)}`];

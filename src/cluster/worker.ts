@@ -7,7 +7,8 @@ import { serializeError } from '../worker/errors.js';
 import type { SerializedError } from '../worker/protocol.js';
 import { describeTask, TaskExecutor } from './execute.js';
 import { connectionOptions, connectRedis, PREFIX, runKey, TASK_QUEUE, taskLockKey, workerKey } from './redis.js';
-import { openStore, type Store } from './store.js';
+import { openStore } from './open-store.js';
+import type { Store } from './store.js';
 import { stageKey, type ClusterTask, type StagePlan, type TaskResult } from './task.js';
 import { QUIVER_VERSION } from './version.js';
 

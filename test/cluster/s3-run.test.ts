@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { textChunks } from '../../dist/src/datasets/text.js';
-import { openStore } from '../../dist/src/cluster/store.js';
+import { openStore } from '../../dist/src/cluster/open-store.js';
 import { runCli } from '../helpers/cli.js';
 import { startRedis, type LocalRedis } from '../helpers/redis.js';
 import { startS3, useS3Env, type LocalS3 } from '../helpers/s3.js';

@@ -1,7 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, StoreMissingError, type Store } from '../../dist/src/cluster/store.js';
+import { openStore } from '../../dist/src/cluster/open-store.js';
+import { StoreMissingError, type Store } from '../../dist/src/cluster/store.js';
 import { startS3, useS3Env, type LocalS3 } from '../helpers/s3.js';
 import { tempDir } from '../helpers/tmp.js';
 
