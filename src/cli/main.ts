@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   inspect: async () => (await import('./inspect.js')).registerInspect,
   convert: async () => (await import('./convert.js')).registerConvert,
   speedup: async () => (await import('./speedup.js')).registerSpeedup,
+  worker: async () => (await import('./worker.js')).registerWorker,
 };
 
 const pkg = JSON.parse(readFileSync(path.join(ENGINE_ROOT, 'package.json'), 'utf8')) as { version: string };

@@ -69,9 +69,11 @@ export function registerRun(program: Command): void {
     .option('-f, --format <format>', 'stdout format: table, csv or json', 'table')
     .option('-n, --limit <rows>', 'rows shown in the stdout table', positiveInt('--limit'), 20)
     .option('--json-report <file>', 'write the run report as JSON')
-    .option('-q, --quiet', 'no run report or progress bar on stderr');
+    .option('-q, --quiet', 'no run report or progress bar on stderr')
+    .option('--cluster <url>', 'run on the `quiver worker` processes of this Redis (redis://host:6379), with --store')
+    .option('--store <url>', 'with --cluster: store every machine reaches, file:///shared/path or s3://bucket/prefix');
   addReliabilityOptions(cmd)
-    .action(async (jobSpec: string, o: InputFlags & ReliabilityFlags & { output?: string; outputFormat?: string; overwrite?: boolean; format: string; limit: number; jsonReport?: string; quiet?: boolean }) => {
+    .action(async (jobSpec: string, o: InputFlags & ReliabilityFlags & { output?: string; outputFormat?: string; overwrite?: boolean; format: string; limit: number; jsonReport?: string; quiet?: boolean; cluster?: string; store?: string }) => {
       if (!['table', 'csv', 'json'].includes(o.format)) throw new UsageError(`--format must be table, csv or json, got "${o.format}"`);
       const options = runOptionsFromFlags(o);
       warnOversubscribed(o.workers);
@@ -83,11 +85,14 @@ export function registerRun(program: Command): void {
         outputFormatOf(o.output, o.outputFormat);
         await checkOutput(o.output, o.overwrite ?? false);
       }
+      if ((o.cluster === undefined) !== (o.store === undefined)) throw new UsageError('--cluster and --store go together: the cluster\'s Redis, and the store its workers share');
       const view = makeProgressView(r.progress ?? progressMode(undefined, o.quiet ?? false));
       const cancel = runSignal(r.timeoutMs, o.timeout);
       let result;
+      let clusterReport: string | undefined;
       try {
-        result = await run(jobSpec, {
+        const runHere = o.cluster ? await clusterRun(o.cluster, o.store!, (text) => (clusterReport = text)) : run;
+        result = await runHere(jobSpec, {
           ...options,
           output: o.output,
           outputFormat: o.outputFormat as RunOptions['outputFormat'],
@@ -119,7 +124,17 @@ export function registerRun(program: Command): void {
           process.stdout.write(']\n');
         }
       }
-      if (!o.quiet) process.stderr.write(formatReport(report) + '\n');
+      if (!o.quiet) process.stderr.write((clusterReport ?? formatReport(report)) + '\n');
       if (o.jsonReport) await writeFile(o.jsonReport, JSON.stringify(report, null, 2) + '\n');
     });
+}
+
+/** `run`, on the cluster: the cluster runner, which hands its report's text (with the cluster's lines) to `report`. */
+async function clusterRun(cluster: string, store: string, report: (text: string) => void): Promise<typeof run> {
+  const { runOnCluster, formatClusterReport } = await import('../cluster/runner.js');
+  return async (jobSpec, options) => {
+    const result = await runOnCluster(jobSpec, { ...options, cluster, store });
+    report(formatClusterReport(result.report));
+    return result;
+  };
 }

@@ -80,11 +80,11 @@ export function resolveJobFile(spec: string): string {
  * point at the user's .ts lines. A job whose files have not changed since its last bundle reuses it
  * (bundle-cache.ts), without loading esbuild.
  */
-export async function bundleJob(spec: string): Promise<JobBundle> {
+export async function bundleJob(spec: string, mode: BundleMode = 'local'): Promise<JobBundle> {
   const file = resolveJobFile(spec);
   if (statSync(file).isDirectory()) throw new JobError(`job ${spec} is a directory; give a .ts or .js file`);
   const dir = cacheDir();
-  const record = recordFileOf(dir, file, engineKey());
+  const record = recordFileOf(dir, file, engineKey() + mode);
   const reusable = reusableBundle(record, file);
   if (reusable) return { file, url: pathToFileURL(reusable).href, reused: true };
   // Imported here, not at the top: esbuild's JS API costs ~50 ms of CPU to import, and only commands that bundle a job need it.
@@ -104,7 +104,7 @@ export async function bundleJob(spec: string): Promise<JobBundle> {
       outfile: path.join(dir, 'job.mjs'),
       logLevel: 'silent',
       metafile: true,
-      plugins: [pinPackages(imports)],
+      plugins: [mode === 'cluster' ? leaveEngineImports() : pinPackages(imports)],
     });
   } catch (e) {
     const errors = (e as { errors?: esbuild.Message[] }).errors ?? [];
@@ -114,7 +114,7 @@ export async function bundleJob(spec: string): Promise<JobBundle> {
   }
   const code = result.outputFiles[0]!.contents;
   const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
-  const out = path.join(dir, `${path.basename(file).replace(/\.[^.]+$/, '')}-${hash}.mjs`);
+  const out = path.join(dir, `${path.basename(file).replace(/\.[^.]+$/, '')}-${hash}${mode === 'cluster' ? '-cluster' : ''}.mjs`);
   if (!existsSync(out)) {
     const tmp = `${out}.${process.pid}.tmp`;
     await writeFile(tmp, code);
@@ -133,6 +133,27 @@ export async function bundleJob(spec: string): Promise<JobBundle> {
 function engineKey(): string {
   return JSON.stringify([statSync(fileURLToPath(import.meta.url)).mtimeMs, PINS, BUNDLED ? quiverFromBundle() : '']);
 }
+
+/**
+ * How a bundle finds its packages. `local`: imports pinned to absolute files of this machine (see
+ * bundleJob). `cluster`: to run on other machines, third-party packages are inlined, and `quiver` and
+ * `apache-arrow` stay bare imports that each worker pins to its own install when it loads the bundle
+ * (src/cluster/bundles.ts), so the job shares the worker's engine and Arrow.
+ */
+export type BundleMode = 'local' | 'cluster';
+
+/** For a cluster bundle: Node's modules, `quiver` and `apache-arrow` stay imports; everything else is bundled. */
+const leaveEngineImports = (): esbuild.Plugin => ({
+  name: 'quiver-leave-engine-imports',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (BUILTINS.has(args.path)) return { path: args.path, external: true };
+      // Bare names are no files of this machine, so unlike pinned imports they are not recorded in `imports`.
+      if (args.path === 'quiver' || packageName(args.path) === 'apache-arrow') return { path: args.path, external: true };
+      return undefined;
+    });
+  },
+});
 
 /** Pins bare imports (see bundleJob) and adds the files they resolve to to `imports`. */
 const pinPackages = (imports: Set<string>): esbuild.Plugin => ({

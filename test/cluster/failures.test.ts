@@ -1,0 +1,126 @@
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { textChunks } from '../../dist/src/datasets/text.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
+import { startRedis, type LocalRedis } from '../helpers/redis.js';
+import { startWorkers, stopWorkers, type WorkerProcess } from '../helpers/cluster-workers.js';
+import { CLI, ROOT, tempDir } from '../helpers/tmp.js';
+
+// Workers that die or freeze mid-task. Locks last 1 s here (30 s by default), so a frozen worker loses
+// its task quickly; each map task of slow-count blocks its thread for 600 ms, long enough to act in.
+const dir = tempDir('quiver-cluster-failures-');
+const storeDir = path.join(dir, 'store');
+const store = pathToFileURL(storeDir).href;
+const corpus = path.join(dir, 'corpus.txt');
+writeFileSync(corpus, [...textChunks(300_000, 3)].join(''));
+const job = path.join(ROOT, 'test/fixtures/jobs/slow-count.ts');
+const args = ['run', job, '--input', corpus, '--split-size', '24KB', '--param', 'ms=600'];
+let redis: LocalRedis;
+let workers: WorkerProcess[] = [];
+
+beforeAll(async () => {
+  redis = await startRedis();
+}, 30_000);
+afterAll(async () => {
+  await stopWorkers(workers);
+  await redis?.stop();
+});
+
+/** Starts the CLI without waiting for it; resolves with what it did. */
+function startCli(argv: string[]): { pid: number; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [CLI, ...argv], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  return { pid: child.pid!, done: new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr }))) };
+}
+
+const took = /took /;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function expectClean(): Promise<void> {
+  const keys = await redis.client.keys('quiver:*');
+  expect(keys.filter((k) => /^quiver:run:|^quiver:(tasks|stages):[0-9a-f]{12}-s/.test(k))).toEqual([]);
+  expect(readdirSync(path.join(storeDir, 'runs'), { recursive: true })).toEqual([]);
+}
+
+describe('a cluster run whose workers die or freeze', () => {
+  it('runs a killed worker’s task again, rejects a frozen worker’s late result, and still gives the local answer', async () => {
+    workers = await startWorkers(3, redis.url, store, 1000);
+    const [killed, frozen] = workers as [WorkerProcess, WorkerProcess, WorkerProcess];
+    const out = path.join(dir, 'cluster.csv');
+    const run = startCli([...args, '-o', out, '--cluster', redis.url, '--store', store]);
+    // SIGKILL one worker during its second task.
+    await killed.waitFor(took, 2);
+    process.kill(killed.pid, 'SIGKILL');
+    // Freeze another in the middle of a task for three lock durations, then let it go on.
+    await frozen.waitFor(took, frozen.lines.filter((l) => took.test(l)).length + 1);
+    process.kill(frozen.pid, 'SIGSTOP');
+    await sleep(3000);
+    process.kill(frozen.pid, 'SIGCONT');
+    const r = await run.done;
+    expect(r.stderr).toMatch(/cluster: /);
+    expect(r.status).toBe(0);
+    expect(frozen.lines.some((l) => /rejected late result/.test(l))).toBe(true);
+    const m = /attempts: (\d+) tasks? retried, (\d+) late results? rejected/.exec(r.stderr);
+    expect(Number(m?.[1])).toBeGreaterThanOrEqual(1);
+    expect(Number(m?.[2])).toBeGreaterThanOrEqual(1);
+    // The same answer and the same counters as a local run: nothing counted twice.
+    const local = path.join(dir, 'local.csv');
+    const l = await runCli([...args, '-o', local, '--workers', '2']);
+    expect(l.status).toBe(0);
+    expect(readFileSync(out)).toEqual(readFileSync(local));
+    const lines = readFileSync(corpus, 'utf8').split('\n').filter((x, i, all) => i < all.length - 1 || x !== '').length;
+    expect(r.stderr).toContain(`counters: lines=${lines.toLocaleString('en-US')}`);
+    expect(l.stderr).toContain(`counters: lines=${lines.toLocaleString('en-US')}`);
+    await expectClean();
+  }, 120_000);
+
+  it('Ctrl-C stops the run on every worker and removes its keys and store folder', async () => {
+    const alive = workers.filter((w) => w !== workers[0]);
+    const before = alive.map((w) => w.lines.filter((l) => took.test(l)).length);
+    const run = startCli([...args, '--cluster', redis.url, '--store', store]);
+    await Promise.race(alive.map((w, i) => w.waitFor(took, before[i]! + 1)));
+    process.kill(run.pid, 'SIGINT');
+    const r = await run.done;
+    expect(r.status).toBe(130);
+    expect(r.stderr).toMatch(/cancelled/);
+    await expectClean();
+    // The workers are free again: a new run goes through.
+    const again = await runCli(['run', 'wordcount', '--input', corpus, '--cluster', redis.url, '--store', store]);
+    expect(again.status).toBe(0);
+    await expectClean();
+  }, 120_000);
+
+  it('fails, naming the cause, when every worker is gone mid-run, and cleans up', async () => {
+    const alive = workers.filter((w) => w !== workers[0]);
+    const before = alive.map((w) => w.lines.filter((l) => took.test(l)).length);
+    const run = startCli([...args, '--cluster', redis.url, '--store', store]);
+    await Promise.race(alive.map((w, i) => w.waitFor(took, before[i]! + 1)));
+    for (const w of alive) process.kill(w.pid, 'SIGKILL');
+    const r = await run.done;
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`no quiver worker is alive on ${redis.url} any more`);
+    await expectClean();
+  }, 120_000);
+
+  it('fails with an error naming Redis, within seconds, when Redis goes down mid-run', async () => {
+    const own = await startRedis();
+    const [w] = await startWorkers(1, own.url, store, 1000);
+    try {
+      const run = startCli([...args, '--cluster', own.url, '--store', store]);
+      await w!.waitFor(took);
+      await own.stop();
+      const r = await run.done;
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`lost the connection to Redis at ${own.url}`);
+      expect(readdirSync(path.join(storeDir, 'runs'), { recursive: true })).toEqual([]);
+    } finally {
+      await stopWorkers([w!]);
+    }
+  }, 120_000);
+});
