@@ -1,7 +1,7 @@
 import { WorkerHandle } from '../executor/worker-handle.js';
 import { configureWorkerHeaps } from '../node-flags.js';
 import { serializeValue, type EncodedPairs } from '../worker/partials.js';
-import { serializeError } from '../worker/errors.js';
+import { serializeError } from '../worker/serialize-error.js';
 import { JobError } from '../errors.js';
 import { QUIVER_VERSION } from './version.js';
 import type { Task, TaskOutput } from '../worker/protocol.js';

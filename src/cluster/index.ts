@@ -1,4 +1,4 @@
-// The cluster API, `import { runOnCluster } from 'quiver/cluster'`: a subpath of its own, so that
+// The cluster API, `import { runOnCluster } from 'quiver-engine/cluster'`: a subpath of its own, so that
 // `quiver` does not load BullMQ, ioredis and the S3 client for the many programs that never use them.
 export { runOnCluster, formatClusterReport } from './runner.js';
 export type { ClusterRunOptions, ClusterRunResult, ClusterSummary } from './runner.js';

@@ -1,7 +1,7 @@
 import { FlowProducer, Job, Queue, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { cancelledErrorOf, WorkerError } from '../errors.js';
-import { errorFromWorker } from '../coordinator/worker-errors.js';
+import { errorFromWorker } from '../coordinator/error-from-worker.js';
 import type { SerializedError } from '../worker/protocol.js';
 import { PREFIX, redisLostError, runKey, STAGE_QUEUE, TASK_QUEUE } from './redis.js';
 import type { Store } from './store.js';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { WorkerError } from '../errors.js';
-import { serializeError } from '../worker/errors.js';
+import { serializeError } from '../worker/serialize-error.js';
 import type { SerializedError } from '../worker/protocol.js';
 import { describeTask, TaskExecutor } from './execute.js';
 import { connectionOptions, connectRedis, PREFIX, runKey, TASK_QUEUE, taskLockKey, workerKey } from './redis.js';

@@ -81,8 +81,8 @@ describe('quiver run --cluster', () => {
     const file = path.join(dir, 'x.parquet');
     const db = await (await DuckDBInstance.create(':memory:')).connect();
     await db.run(`COPY (SELECT (i * 7 % 1003) / 8.0 AS x, i AS id FROM range(300000) t(i)) TO '${file}' (FORMAT parquet, ROW_GROUP_SIZE 20000)`);
-    const { runOnCluster } = await import('quiver/cluster');
-    const { run } = await import('quiver');
+    const { runOnCluster } = await import('quiver-engine/cluster');
+    const { run } = await import('quiver-engine');
     const options = { input: file, splitSize: '64KB', params: { column: 'x' } };
     const { value, report } = await runOnCluster(fixture('sum-column.ts'), { ...options, cluster: redis.url, store });
     const local = await run(fixture('sum-column.ts'), { ...options, workers: 2 });
