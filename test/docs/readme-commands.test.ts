@@ -1,5 +1,6 @@
 // The README and docs cannot rot: every fenced `sh` block in README.md and docs/*.md is run, command
-// by command, in one temp folder, and must exit 0. `ts` blocks whose first line is `// name.ts` are
+// by command, in one temp folder, and must exit 0. (Commands for other machines, such as a cluster's
+// hosts, are shown in `text` blocks; test/cluster runs the same commands against a local Redis.) `ts` blocks whose first line is `// name.ts` are
 // written there first, so the job files the README shows are the ones its commands run. `npx quiver`
 // runs this build's CLI. The set-up commands (`npm install`, `npm test`) are what CI itself runs, so
 // they are not run again here; what follows them on a line (`npm run demo`) is, from the repository root.
