@@ -53,7 +53,7 @@ export async function inspectFile(f: InputFile, flags: FormatFlags, limit: numbe
     first = head.table;
   } else if (f.format === 'csv' || f.format === 'ndjson') {
     const l = (f.codec ? await compressedLayout(f, formatOptions.csv ?? {}, formatOptions.columns ?? {}) : f.format === 'csv' ? await readCsvLayout(f.path, f.bytes, formatOptions.csv, formatOptions.columns) : await readNdjsonLayout(f.path, f.bytes, formatOptions.columns)) as CsvLayout | NdjsonLayout;
-    out.push(`rows      ~${l.estimatedRows.toLocaleString('en-US')} (estimated from ${l.sampleRows.toLocaleString('en-US')} sampled rows)`);
+    out.push(l.rowsExact ? `rows      ${l.estimatedRows.toLocaleString('en-US')} (exact: the whole file was read)` : `rows      ~${l.estimatedRows.toLocaleString('en-US')} (estimated from ${l.sampleRows.toLocaleString('en-US')} sampled rows)`);
     if ('dialect' in l) out.push(`dialect   delimiter ${JSON.stringify(l.dialect.delimiter)}, quote ${JSON.stringify(l.dialect.quote)}, ${l.dialect.header ? 'header' : 'no header'}${l.bom ? ', UTF-8 BOM' : ''}, nulls ${JSON.stringify(l.dialect.nullValues)}`);
     out.push('schema (types inferred from the sample unless given)', ...l.columns.map((c, i) => `  ${c.name}: ${c.type}${l.inferred[i] ? '' : ' (given)'}`));
     const decoded = f.codec ? undefined : await firstDecodedRows(f.format === 'csv' ? splitCsvFile(l as CsvLayout, FIRST_SPLIT_BYTES, 0)[0] : splitNdjsonFile(l as NdjsonLayout, FIRST_SPLIT_BYTES, 0)[0], limit);

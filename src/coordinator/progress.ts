@@ -57,6 +57,8 @@ export class ProgressTracker {
   /** Enters a phase with `tasks` tasks. */
   phase(phase: ProgressPhase, tasks = 0): void {
     this.counted.clear();
+    // The last event carries the real totals: the rows read, where the plan had only an estimate (CSV, NDJSON, text).
+    if (phase === 'done') this.state.rowsTotal = this.state.rowsDone;
     this.state.phase = phase;
     this.state.tasksDone = 0;
     this.state.tasksTotal = tasks;

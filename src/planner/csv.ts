@@ -48,6 +48,8 @@ export interface CsvLayout {
   /** Records in the sample, and rows estimated for the whole file from their average size. */
   sampleRows: number;
   estimatedRows: number;
+  /** True when the sample was the whole file, so `estimatedRows` is its exact row count. */
+  rowsExact: boolean;
   /** The sampled records, as text, for `quiver inspect`. */
   sample: Array<Array<string | null>>;
 }
@@ -126,6 +128,7 @@ export function csvLayoutFromHead(file: string, bytes: number, head: Buffer, atE
     dataStart: pos,
     sampleRows: records.length,
     estimatedRows: atEof && end >= head.length ? records.length : Math.round((bytes - pos) / Math.max(1, perRow)),
+    rowsExact: atEof && end >= head.length,
     sample: records.slice(0, 100).map((r) => colNames.map((_, i) => (isNull(r[i]) ? null : r[i]!.text))),
   };
 }

@@ -18,6 +18,8 @@ export interface NdjsonLayout {
   inferred: boolean[];
   sampleRows: number;
   estimatedRows: number;
+  /** True when the row count is known exactly (the sample was the whole file, or a whole JSON array was read). */
+  rowsExact: boolean;
   sample: Array<Record<string, unknown>>;
   /** Set for a JSON array: how its elements are found (see `JsonArrayLayout`). */
   array?: JsonArrayLayout;
@@ -145,6 +147,7 @@ function layoutFromObjects(file: string, bytes: number, objects: unknown[], atEo
     inferred,
     sampleRows: sample.length,
     estimatedRows: rows ?? (atEof ? sample.length : Math.round(bytes / Math.max(1, perRow))),
+    rowsExact: rows !== undefined || atEof,
     sample: sample.slice(0, 100),
     array,
   };
