@@ -3,7 +3,7 @@ import { Field, RecordBatch, Schema, Struct, makeData, type Dictionary } from 'a
 import type { BadRecord, BadRecords } from './bad-records.js';
 import { BoolBuilder, DictBuilder, Float64Builder, Int32Builder, Utf8Builder, makeBuilder, type ColumnBuilder } from './column-builders.js';
 import { arrowTypeOf, type ColumnSpec } from './column-types.js';
-import { flattenObject } from './flatten.js';
+import { MAX_NESTING, flattenObject } from './flatten.js';
 import { EXPECTED, parseBool, parseFloat64, parseInt32 } from './parse-values.js';
 
 const NL = 10;
@@ -103,13 +103,14 @@ export class NdjsonDecoder {
     const row = this.row;
     this.seen.fill(0);
     let problem: NdjsonProblem | undefined;
-    flattenObject(obj as Record<string, unknown>, (path, v) => {
+    const flat = flattenObject(obj as Record<string, unknown>, (path, v) => {
       const i = this.index.get(path);
       if (i === undefined || problem) return;
       this.seen[i] = 1;
       problem = this.set(i, row, v, start);
     });
     if (problem) return problem;
+    if (!flat) return { offset: start, expected: `a JSON object nested at most ${MAX_NESTING} levels deep`, found: 'one nested deeper' };
     for (let i = 0; i < this.specs.length; i++) if (this.seen[i] === 0) this.setNull(i, row);
     return undefined;
   }
