@@ -33,6 +33,12 @@ export interface EngineOptions {
   workers?: number;
   /** Heap limit of each worker, e.g. `2g` or a number of bytes. @default Node's default */
   workerMemory?: number | string;
+  /**
+   * Milliseconds a task may wait on its input reader without receiving a batch before it is cancelled
+   * and its worker replaced (a corrupt file whose decoder never returns must not wedge the Engine);
+   * `Infinity` turns the watchdog off. @default 120000
+   */
+  stallTimeoutMs?: number;
 }
 
 export type { RunProgress };
@@ -90,9 +96,11 @@ export class Engine {
     this.workers = options.workers ?? defaultWorkers();
     if (!Number.isSafeInteger(this.workers) || this.workers < 1) throw new UsageError(`--workers must be a positive integer, got ${options.workers}`);
     const mem = options.workerMemory === undefined ? undefined : parseSize(options.workerMemory, '--worker-memory');
+    const stall = options.stallTimeoutMs;
+    if (stall !== undefined && !(stall > 0)) throw new UsageError(`stallTimeoutMs must be a positive number of milliseconds (or Infinity), got ${stall}`);
     this.pool =
-      takePrestartedPool(this.workers, mem !== undefined) ??
-      new WorkerPool(this.workers, mem ? { resourceLimits: { maxOldGenerationSizeMb: Math.max(16, Math.round(mem / 2 ** 20)) } } : {});
+      takePrestartedPool(this.workers, mem !== undefined || stall !== undefined) ??
+      new WorkerPool(this.workers, { ...(mem ? { resourceLimits: { maxOldGenerationSizeMb: Math.max(16, Math.round(mem / 2 ** 20)) } } : {}), stallMs: stall });
     // Start threads now so their start-up overlaps bundling and planning; errors surface at load().
     this.pool.start().catch(() => undefined);
   }

@@ -3,7 +3,8 @@ import { spawn, Thread, Transfer, Worker } from 'threads';
 import { WorkerError } from '../errors.js';
 import { BUNDLED } from '../layout.js';
 import type { FromWorker, SerializedError, Task, TaskMetrics, TaskOutput, ToWorker } from '../worker/protocol.js';
-import { CANCEL_FLAG } from '../worker/protocol.js';
+import { CANCEL_FLAG, READING_FLAG } from '../worker/protocol.js';
+import { DEFAULT_STALL_MS, Watchdog } from './watchdog.js';
 import type { RunSetup } from './pool.js';
 
 /**
@@ -17,7 +18,7 @@ const ENTRY = BUNDLED ? './worker.mjs' : '../worker/entry.js';
  * Why a thread stopped: it exited (`process.exit`, or its event loop ran dry), threw out of its event
  * loop, hit its heap limit, or was terminated by quiver (a cancel, or the engine closing).
  */
-export type ExitKind = 'exit' | 'crash' | 'out-of-memory' | 'terminated';
+export type ExitKind = 'exit' | 'crash' | 'out-of-memory' | 'terminated' | 'stalled';
 
 /** How and why a worker thread stopped. */
 export interface ExitInfo {
@@ -41,6 +42,8 @@ type ExposedThread = Exposed & { terminate?: never };
 /** Options for starting a worker. */
 export interface WorkerOptions {
   resourceLimits?: ResourceLimits;
+  /** A task waiting this long on its reader without a batch stops its thread (src/executor/watchdog.ts). @default 120 s */
+  stallMs?: number;
 }
 
 /**
@@ -113,6 +116,7 @@ export class WorkerHandle {
   private loadWaiter?: { runId: number; resolve: () => void; reject: (e: SerializedError | Error) => void };
   private exitInfo?: ExitInfo;
   private onExit!: (info: ExitInfo) => void;
+  private readonly watchdog: Watchdog;
   /** Run whose job this worker has loaded. */
   loadedRun = -1;
   /** Tasks this thread has completed. */
@@ -126,8 +130,9 @@ export class WorkerHandle {
   onDeath?: (info: ExitInfo) => void;
   private static nextId = 1;
 
-  private constructor(index: number, native: NodeWorker, thread: ExposedThread, port: MessagePort, control: Int32Array) {
+  private constructor(index: number, native: NodeWorker, thread: ExposedThread, port: MessagePort, control: Int32Array, stallMs: number) {
     this.index = index;
+    this.watchdog = new Watchdog(control, stallMs, () => void this.stall(stallMs));
     this.native = native;
     this.thread = thread;
     this.port = port;
@@ -161,7 +166,7 @@ export class WorkerHandle {
       await native.terminate();
       throw new WorkerError(`worker ${index} could not start: ${(e as Error).message}`, { cause: e });
     }
-    const handle = new WorkerHandle(index, native, thread, port1, new Int32Array(controlBuffer));
+    const handle = new WorkerHandle(index, native, thread, port1, new Int32Array(controlBuffer), options.stallMs ?? DEFAULT_STALL_MS);
     // `error` comes before `exit` and says more (out of memory, an uncaught throw), so it wins.
     native.on('error', (e: Error) => handle.died(exitOfError(e)));
     native.on('exit', (code: number) => handle.died({ kind: 'exit', code, reason: `exit code ${code}` }));
@@ -206,7 +211,10 @@ export class WorkerHandle {
         resolve({ state: 'lost', exit: this.exitInfo });
         return;
       }
+      // An idle worker reads nothing: a flag left set by a task that failed mid-read must not count.
+      if (this.pending.size === 0) Atomics.store(this.control, READING_FLAG, 0);
       this.pending.set(id, resolve);
+      this.watchdog.arm();
       this.post({ type: 'task', id, runId, task }, transfer);
     });
   }
@@ -222,6 +230,18 @@ export class WorkerHandle {
     this.port.close();
     await Thread.terminate(this.thread as never).catch(() => undefined);
     await this.native.terminate();
+  }
+
+  /**
+   * The watchdog saw the task wait on its reader for `stallMs` without a batch: its thread is stopped
+   * (nothing in it would notice a flag) and its tasks settle as `lost` with kind `stalled`, which the
+   * scheduler does not retry (the same input would stall again) and the pool replaces at once.
+   */
+  private async stall(stallMs: number): Promise<void> {
+    this.died({ kind: 'stalled', code: 0, reason: `its input reader produced no batch for ${Math.round(stallMs / 100) / 10} s` });
+    this.port.close();
+    await Thread.terminate(this.thread as never).catch(() => undefined);
+    await this.native.terminate().catch(() => undefined);
   }
 
   private post(msg: ToWorker, transfer: ArrayBuffer[] = []): void {
@@ -243,6 +263,7 @@ export class WorkerHandle {
         const settle = this.pending.get(msg.id);
         if (!settle) return;
         this.pending.delete(msg.id);
+        if (this.pending.size === 0) this.watchdog.disarm();
         if (msg.type === 'done') this.completed++;
         settle(msg.type === 'done' ? { state: 'done', output: msg.output, metrics: msg.metrics } : { state: 'failed', error: msg.error });
         return;
@@ -253,6 +274,7 @@ export class WorkerHandle {
   private died(info: ExitInfo): void {
     if (this.exitInfo) return;
     this.exitInfo = info;
+    this.watchdog.disarm();
     this.lostTasks = this.pending.size;
     this.onDeath?.(info);
     const lost: TaskOutcome = { state: 'lost', exit: info };
