@@ -5,7 +5,7 @@
 // finds in the same bytes (OK): never a crash, a hang, an error naming no file, or a wrong count.
 //
 //   node bench/fuzz.mjs [--cases 1000] [--seed 1] [--timeout 20] [--formats arrow,parquet,csv,...]
-//                       [--ops inspect,run,convert] [--out /tmp/quiver-fuzz] [--parallel 2]
+//                       [--ops inspect,run,convert] [--out /tmp/quiver-fuzz] [--parallel 2] [--cli dist/bundle/cli.mjs]
 //
 // Each case mutates one seed (bench/fuzz-seeds.mjs, bench/fuzz-mutate.mjs) with the seeded PRNG, so a
 // case is reproduced by its number alone; about 3% of cases instead cut a bigger file while a run reads
@@ -30,11 +30,11 @@ import { makeBigSeeds, makeSeeds, parquetOutput, referenceOf, rng } from './fuzz
 import { mutate } from './fuzz-mutate.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const CLI = path.join(ROOT, 'dist/bundle/cli.mjs');
 const flag = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : dflt;
 };
+const CLI = path.resolve(flag('cli', path.join(ROOT, 'dist/bundle/cli.mjs')));
 const CASES = Number(flag('cases', 1000));
 const SEED = Number(flag('seed', 1));
 const TIMEOUT_MS = Number(flag('timeout', 20)) * 1000;
@@ -190,8 +190,12 @@ const started = performance.now();
 let next = 0;
 let done = 0;
 
+// SIGTERM / SIGINT: no new cases; the ones under way finish and the table covers the cases done.
+let stopping = false;
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => void (stopping = true));
+
 async function lane() {
-  for (let i; (i = next++) < CASES; ) {
+  for (let i; !stopping && (i = next++) < CASES; ) {
     const { file, results } = await runCase(i);
     let keep = false;
     for (const res of results) {
@@ -226,7 +230,7 @@ process.stderr.write('\n');
 const lines = [
   `node bench/fuzz.mjs --cases ${CASES} --seed ${SEED} --timeout ${TIMEOUT_MS / 1000} --formats ${FORMATS.join(',')} --ops ${OPS.join(',')}`,
   '',
-  `${CASES} mutated files from ${seeds.length} seeds (+${bigSeeds.length} cut while read), ${[...table.values()].reduce((n, c) => n + CLASSES.reduce((k, x) => k + c[x], 0), 0)} runs, ${seconds.toFixed(0)} s on ${os.availableParallelism()} cores, ${PARALLEL} cases at a time, Node ${process.version}`,
+  `${done}${done < CASES ? ` (stopped early, of ${CASES})` : ''} mutated files from ${seeds.length} seeds (+${bigSeeds.length} cut while read), ${[...table.values()].reduce((n, c) => n + CLASSES.reduce((k, x) => k + c[x], 0), 0)} runs, ${seconds.toFixed(0)} s on ${os.availableParallelism()} cores, ${PARALLEL} cases at a time, Node ${process.version}`,
   '',
   `| format | operation | ${CLASSES.join(' | ')} |`,
   `|---|---|${CLASSES.map(() => '---:').join('|')}|`,

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { DataType, type Data, type Field, type RecordBatch, type Schema } from 'apache-arrow';
 import type { BufferRegion, FieldNode } from 'apache-arrow/ipc/metadata/message';
 import { isFixedWidth } from './arrow-columns.js';
@@ -121,6 +122,10 @@ function dataProblem(data: Data, full: boolean): string | undefined {
       if (full) {
         for (let r = 1; r <= data.length; r++) {
           if (offsets[r]! < offsets[r - 1]!) return `the offset of value ${r} (${offsets[r]}) is before the one of value ${r - 1} (${offsets[r - 1]})`;
+        }
+        // Arrow's strings are UTF-8 by definition; writers that validate (parquet-wasm) refuse others.
+        if ((DataType.isUtf8(type) || DataType.isLargeUtf8(type)) && data.values && !isUtf8((data.values as Uint8Array).subarray(first, last))) {
+          return `its strings are not valid UTF-8 (bytes ${first}–${last} of its data)`;
         }
       }
     }

@@ -50,7 +50,11 @@ async function readArrowStreamHeaders(file: string): Promise<ArrowFileLayout> {
       if (msg.headerType === MessageHeader.Schema) {
         if (schemaMessage) throw bad(`a second schema message at byte ${pos}`);
         schemaMessage = new Uint8Array(await readRange(fh, pos, metaLength));
-        schema = msg.header() as ArrowFileLayout['schema'];
+        try {
+          schema = msg.header() as ArrowFileLayout['schema']; // decoded here, lazily: a corrupt field type throws
+        } catch (e) {
+          throw bad(`its schema message at byte ${pos} does not decode (${(e as Error).message})`);
+        }
       } else if (msg.headerType === MessageHeader.DictionaryBatch) {
         if (blocks.length > 0) throw bad(`a dictionary batch at byte ${pos} follows record batches (dictionary replacement); quiver reads streams whose dictionaries come first`);
         dictionaries.push([pos, length]);

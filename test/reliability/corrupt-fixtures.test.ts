@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { tableFromIPC } from 'apache-arrow';
+import { writeParquetStream } from '../../dist/src/io/part-files.js';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -56,6 +58,23 @@ describe('corrupt Arrow files: the header numbers are checked against the file b
     const r = await runCli(['convert', fx('arrows-offsets-back.arrows'), out, '-q']);
     expectInputError(r, 'arrows-offsets-back.arrows', /column "g": the offset of value 7 \(\d+\) is before the one of value 6 \(4194304\); the file is corrupt/);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('a string that is not UTF-8 (was: convert left the batch out, exit 0; fuzz case 90 wrote 200 of 300 rows)', async () => {
+    const out = path.join(dir, 'not-utf8.parquet');
+    expectInputError(await runCli(['convert', fx('arrow-string-not-utf8.arrow'), out, '-q']), 'arrow-string-not-utf8.arrow', /rows 0–29: column "g": its strings are not valid UTF-8/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('a batch the Parquet writer refuses fails the write instead of ending the file early', async () => {
+    // parquet-wasm's streaming writer ends its output normally when its input fails: the error must not be lost.
+    const batches = tableFromIPC(readFileSync(fx('arrow-string-not-utf8.arrow'))).batches;
+    const out = path.join(dir, 'direct.parquet');
+    await expect(writeParquetStream(batches, out)).rejects.toThrow(/Invalid UTF8/);
+  });
+
+  it('a stream whose schema has a field type that does not decode (was: exit 70)', async () => {
+    expectInputError(await runCli(['inspect', fx('arrows-schema-type.arrows')]), 'arrows-schema-type.arrows', /not a valid Arrow IPC stream: its schema message at byte 0 does not decode/);
   });
 });
 
