@@ -190,6 +190,31 @@ const started = performance.now();
 let next = 0;
 let done = 0;
 
+/** The results so far as markdown; also written to <out>/table.md every 25 cases, so a run that is killed leaves its table. */
+function tableLines(total = Object.fromEntries(CLASSES.map((c) => [c, 0]))) {
+  const seconds = (performance.now() - started) / 1000;
+  const lines = [
+    `node bench/fuzz.mjs --cases ${CASES} --seed ${SEED} --timeout ${TIMEOUT_MS / 1000} --formats ${FORMATS.join(',')} --ops ${OPS.join(',')}`,
+    '',
+    `${done}${done < CASES ? ` (stopped early, of ${CASES})` : ''} mutated files from ${seeds.length} seeds (+${bigSeeds.length} cut while read), ${[...table.values()].reduce((n, c) => n + CLASSES.reduce((k, x) => k + c[x], 0), 0)} runs, ${seconds.toFixed(0)} s on ${os.availableParallelism()} cores, ${PARALLEL} cases at a time, Node ${process.version}`,
+    '',
+    `| format | operation | ${CLASSES.join(' | ')} |`,
+    `|---|---|${CLASSES.map(() => '---:').join('|')}|`,
+  ];
+  for (const key of [...table.keys()].sort()) {
+    const [format, op] = key.split(' ');
+    const c = table.get(key);
+    for (const x of CLASSES) total[x] += c[x];
+    lines.push(`| ${format} | ${op} | ${CLASSES.map((x) => c[x]).join(' | ')} |`);
+  }
+  lines.push(`| **all** | | ${CLASSES.map((x) => `**${total[x]}**`).join(' | ')} |`);
+  if (repros.size > 0) {
+    lines.push('', `Reproducers in ${path.join(OUT, 'repro')}:`, '');
+    for (const r of repros.values()) lines.push(`- ${r.cls} ${r.name} (${r.kind}: ${r.what}): ${r.why}`);
+  }
+  return lines;
+}
+
 // SIGTERM / SIGINT: no new cases; the ones under way finish and the table covers the cases done.
 let stopping = false;
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => void (stopping = true));
@@ -219,34 +244,15 @@ async function lane() {
     }
     if (!keep) rmSync(file, { force: true });
     done++;
+    if (done % 25 === 0) writeFileSync(path.join(OUT, 'table.md'), tableLines().join('\n') + '\n');
     if (process.stderr.isTTY || done % 50 === 0) process.stderr.write(`\rfuzz: ${done}/${CASES} cases, ${((performance.now() - started) / 1000).toFixed(0)} s`);
   }
 }
 
 await Promise.all(Array.from({ length: PARALLEL }, lane));
-const seconds = (performance.now() - started) / 1000;
 process.stderr.write('\n');
-
-const lines = [
-  `node bench/fuzz.mjs --cases ${CASES} --seed ${SEED} --timeout ${TIMEOUT_MS / 1000} --formats ${FORMATS.join(',')} --ops ${OPS.join(',')}`,
-  '',
-  `${done}${done < CASES ? ` (stopped early, of ${CASES})` : ''} mutated files from ${seeds.length} seeds (+${bigSeeds.length} cut while read), ${[...table.values()].reduce((n, c) => n + CLASSES.reduce((k, x) => k + c[x], 0), 0)} runs, ${seconds.toFixed(0)} s on ${os.availableParallelism()} cores, ${PARALLEL} cases at a time, Node ${process.version}`,
-  '',
-  `| format | operation | ${CLASSES.join(' | ')} |`,
-  `|---|---|${CLASSES.map(() => '---:').join('|')}|`,
-];
 const total = Object.fromEntries(CLASSES.map((c) => [c, 0]));
-for (const key of [...table.keys()].sort()) {
-  const [format, op] = key.split(' ');
-  const c = table.get(key);
-  for (const x of CLASSES) total[x] += c[x];
-  lines.push(`| ${format} | ${op} | ${CLASSES.map((x) => c[x]).join(' | ')} |`);
-}
-lines.push(`| **all** | | ${CLASSES.map((x) => `**${total[x]}**`).join(' | ')} |`);
-if (repros.size > 0) {
-  lines.push('', `Reproducers in ${path.join(OUT, 'repro')}:`, '');
-  for (const r of repros.values()) lines.push(`- ${r.cls} ${r.name} (${r.kind}: ${r.what}): ${r.why}`);
-}
+const lines = tableLines(total);
 console.log(lines.join('\n'));
 con.closeSync();
 process.exitCode = total.CRASH + total.HANG + total.UNCLEAR + total.WRONG > 0 ? 1 : 0;
