@@ -6,6 +6,7 @@
 //
 //   node bench/fuzz.mjs [--cases 1000] [--seed 1] [--timeout 20] [--formats arrow,parquet,csv,...]
 //                       [--ops inspect,run,convert] [--out /tmp/quiver-fuzz] [--parallel 2] [--cli dist/bundle/cli.mjs]
+//                       [--first 0]
 //
 // Each case mutates one seed (bench/fuzz-seeds.mjs, bench/fuzz-mutate.mjs) with the seeded PRNG, so a
 // case is reproduced by its number alone; about 3% of cases instead cut a bigger file while a run reads
@@ -187,7 +188,9 @@ async function runCase(i) {
 const table = new Map(); // `${format} ${op}` -> counts per class
 const repros = new Map(); // signature -> { size, ... }
 const started = performance.now();
-let next = 0;
+// --first N starts at case N: `--first 21 --cases 22` runs case 21 alone, as the campaign made it.
+const FIRST = Number(flag('first', 0));
+let next = FIRST;
 let done = 0;
 
 /** The results so far as markdown; also written to <out>/table.md every 25 cases, so a run that is killed leaves its table. */
@@ -196,7 +199,7 @@ function tableLines(total = Object.fromEntries(CLASSES.map((c) => [c, 0]))) {
   const lines = [
     `node bench/fuzz.mjs --cases ${CASES} --seed ${SEED} --timeout ${TIMEOUT_MS / 1000} --formats ${FORMATS.join(',')} --ops ${OPS.join(',')}`,
     '',
-    `${done}${done < CASES ? ` (stopped early, of ${CASES})` : ''} mutated files from ${seeds.length} seeds (+${bigSeeds.length} cut while read), ${[...table.values()].reduce((n, c) => n + CLASSES.reduce((k, x) => k + c[x], 0), 0)} runs, ${seconds.toFixed(0)} s on ${os.availableParallelism()} cores, ${PARALLEL} cases at a time, Node ${process.version}`,
+    `${done}${done < CASES - FIRST ? ` (stopped early, of ${CASES - FIRST})` : ''} mutated files from ${seeds.length} seeds (+${bigSeeds.length} cut while read), ${[...table.values()].reduce((n, c) => n + CLASSES.reduce((k, x) => k + c[x], 0), 0)} runs, ${seconds.toFixed(0)} s on ${os.availableParallelism()} cores, ${PARALLEL} cases at a time, Node ${process.version}`,
     '',
     `| format | operation | ${CLASSES.join(' | ')} |`,
     `|---|---|${CLASSES.map(() => '---:').join('|')}|`,
