@@ -110,6 +110,10 @@ export function batchDataProblem(batch: RecordBatch, full = false): string | und
 
 function dataProblem(data: Data, full: boolean): string | undefined {
   const type = data.type;
+  if (full) {
+    const problem = nullCountProblem(data);
+    if (problem) return problem;
+  }
   const offsets = data.valueOffsets as Int32Array | BigInt64Array | undefined;
   if (offsets && (DataType.isUtf8(type) || DataType.isBinary(type) || DataType.isLargeUtf8(type) || DataType.isLargeBinary(type) || DataType.isList(type) || DataType.isMap(type) || DataType.isLargeList(type))) {
     // A sliced Data's offsets are already sliced to its rows (data.offset only moves its bitmap).
@@ -138,5 +142,21 @@ function dataProblem(data: Data, full: boolean): string | undefined {
     const problem = dataProblem(child, full);
     if (problem) return problem;
   }
+  return undefined;
+}
+
+/**
+ * Whether the null count a header states matches the validity bitmap: Arrow JS trusts the stated
+ * count (0 makes it skip the bitmap), writers that validate refuse the batch. Sliced data has its
+ * count computed from the bitmap, so only a stated one is compared.
+ */
+function nullCountProblem(data: Data): string | undefined {
+  const stated = (data as unknown as { _nullCount: number })._nullCount;
+  const bitmap = data.nullBitmap;
+  if (stated === undefined || stated < 0 || !bitmap || bitmap.length === 0 || DataType.isNull(data.type)) return undefined;
+  if (bitmap.length * 8 < data.offset + data.length) return `its validity bitmap has ${bitmap.length * 8} bits for ${data.length} values`;
+  let valid = 0;
+  for (let i = data.offset; i < data.offset + data.length; i++) valid += (bitmap[i >> 3]! >> (i & 7)) & 1;
+  if (data.length - valid !== stated) return `its header says ${stated} nulls, its validity bitmap holds ${data.length - valid}`;
   return undefined;
 }

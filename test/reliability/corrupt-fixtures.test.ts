@@ -66,6 +66,12 @@ describe('corrupt Arrow files: the header numbers are checked against the file b
     expect(existsSync(out)).toBe(false);
   });
 
+  it('a null count that disagrees with the validity bitmap (was: convert failed with an error naming no input)', async () => {
+    const out = path.join(dir, 'null-count.parquet');
+    expectInputError(await runCli(['convert', fx('arrows-null-count.arrows'), out, '-q']), 'arrows-null-count.arrows', /column "g": its header says 207 nulls, its validity bitmap holds 200/);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('a batch the Parquet writer refuses fails the write instead of ending the file early', async () => {
     // parquet-wasm's streaming writer ends its output normally when its input fails: the error must not be lost.
     const batches = tableFromIPC(readFileSync(fx('arrow-string-not-utf8.arrow'))).batches;
