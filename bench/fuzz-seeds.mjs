@@ -9,7 +9,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { isUtf8 } from 'node:buffer';
-import { tableFromIPC } from '@uwdata/flechette';
+import { Worker } from 'node:worker_threads';
 import { DuckDBInstance } from '@duckdb/node-api';
 import pl from 'nodejs-polars';
 import { Float64, Table, Utf8, makeVector, tableToIPC, vectorFromArray } from 'apache-arrow';
@@ -129,14 +129,7 @@ export function makeBigSeeds(dir) {
  */
 export async function referenceOf(file, format, con) {
   try {
-    if (format === 'arrow') {
-      const t = tableFromIPC(readFileSync(file));
-      const v = t.getChild('v');
-      let sum = 0;
-      for (const x of v ? v.toArray() : []) if (x != null) sum += Number(x);
-      for (const c of t.children) c.toArray(); // decode every column, not just v
-      return { ok: true, rows: t.numRows, sum: v ? sum : undefined };
-    }
+    if (format === 'arrow') return await arrowReference(file);
     if (format === 'text') {
       const bytes = decompressed(file);
       if (!isUtf8(bytes)) return { ok: false, why: 'not UTF-8' };
@@ -159,6 +152,36 @@ export async function referenceOf(file, format, con) {
     return { ok: false, why: String(e.message ?? e).split('\n')[0].slice(0, 200) };
   }
 }
+
+/**
+ * flechette's reading of an Arrow file, in a worker thread with a heap limit: a corrupt length can
+ * make it allocate without bound, and the campaign's own process must not die of that.
+ */
+function arrowReference(file) {
+  const code = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    import(workerData.flechette).then(({ tableFromIPC }) => {
+      try {
+        const t = tableFromIPC(require('node:fs').readFileSync(workerData.file));
+        const v = t.getChild('v');
+        let sum = 0;
+        for (const x of v ? v.toArray() : []) if (x != null) sum += Number(x);
+        for (const c of t.children) c.toArray(); // decode every column, not just v
+        parentPort.postMessage({ ok: true, rows: t.numRows, sum: v ? sum : undefined });
+      } catch (e) {
+        parentPort.postMessage({ ok: false, why: String(e && e.message || e).split('\\n')[0].slice(0, 200) });
+      }
+    });`;
+  return new Promise((resolve) => {
+    const w = new Worker(code, { eval: true, workerData: { file, flechette: FLECHETTE }, resourceLimits: { maxOldGenerationSizeMb: 512 } });
+    let answer;
+    w.on('message', (m) => (answer = m));
+    w.on('error', (e) => (answer ??= { ok: false, why: `flechette failed: ${e.message}` }));
+    w.on('exit', () => resolve(answer ?? { ok: false, why: 'flechette stopped' }));
+  });
+}
+
+const FLECHETTE = import.meta.resolve('@uwdata/flechette');
 
 const sqlString = (s) => `'${s.replace(/'/g, "''")}'`;
 
