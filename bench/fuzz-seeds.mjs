@@ -4,12 +4,11 @@
 // deterministically from one table of rows with nulls in every column, by the writer each format has in
 // the wild: Arrow JS for Arrow IPC, quiver, DuckDB and Polars for Parquet, plain text for CSV / TSV /
 // NDJSON / text, node:zlib and the zstd CLI (which writes frame checksums) for .gz and .zst.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { isUtf8 } from 'node:buffer';
-import { Worker } from 'node:worker_threads';
 import { DuckDBInstance } from '@duckdb/node-api';
 import pl from 'nodejs-polars';
 import { Float64, Table, Utf8, makeVector, tableToIPC, vectorFromArray } from 'apache-arrow';
@@ -154,30 +153,33 @@ export async function referenceOf(file, format, con) {
 }
 
 /**
- * flechette's reading of an Arrow file, in a worker thread with a heap limit: a corrupt length can
- * make it allocate without bound, and the campaign's own process must not die of that.
+ * flechette's reading of an Arrow file, in a child process with a heap limit: a corrupt length can make
+ * it allocate without bound, and in a worker thread that still took the campaign's process down.
  */
 function arrowReference(file) {
   const code = `
-    const { parentPort, workerData } = require('node:worker_threads');
-    import(workerData.flechette).then(({ tableFromIPC }) => {
+    import(process.env.FLECHETTE).then(({ tableFromIPC }) => {
+      let out;
       try {
-        const t = tableFromIPC(require('node:fs').readFileSync(workerData.file));
+        const t = tableFromIPC(require('node:fs').readFileSync(process.env.FILE));
         const v = t.getChild('v');
         let sum = 0;
         for (const x of v ? v.toArray() : []) if (x != null) sum += Number(x);
         for (const c of t.children) c.toArray(); // decode every column, not just v
-        parentPort.postMessage({ ok: true, rows: t.numRows, sum: v ? sum : undefined });
+        out = { ok: true, rows: t.numRows, sum: v ? sum : undefined };
       } catch (e) {
-        parentPort.postMessage({ ok: false, why: String(e && e.message || e).split('\\n')[0].slice(0, 200) });
+        out = { ok: false, why: String(e && e.message || e).split('\\n')[0].slice(0, 200) };
       }
+      process.stdout.write(JSON.stringify(out));
     });`;
   return new Promise((resolve) => {
-    const w = new Worker(code, { eval: true, workerData: { file, flechette: FLECHETTE }, resourceLimits: { maxOldGenerationSizeMb: 512 } });
-    let answer;
-    w.on('message', (m) => (answer = m));
-    w.on('error', (e) => (answer ??= { ok: false, why: `flechette failed: ${e.message}` }));
-    w.on('exit', () => resolve(answer ?? { ok: false, why: 'flechette stopped' }));
+    execFile(process.execPath, ['--max-old-space-size=512', '-e', code], { env: { ...process.env, FILE: file, FLECHETTE }, maxBuffer: 1 << 20, timeout: 60_000 }, (error, stdout) => {
+      try {
+        resolve(JSON.parse(stdout));
+      } catch {
+        resolve({ ok: false, why: `flechette stopped (${error?.message.split('\n')[0] ?? 'no answer'})` });
+      }
+    });
   });
 }
 
