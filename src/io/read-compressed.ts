@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import type { RecordBatch } from 'apache-arrow';
 import { InputError } from '../errors.js';
@@ -14,6 +15,9 @@ import { keepUtf8Lines } from './text-utf8.js';
 
 /** The decompressed bytes of a file, chunk by chunk. */
 export async function* decompressedChunks(file: string, codec: 'gzip' | 'zstd'): AsyncGenerator<Buffer> {
+  // An empty file holds no gzip member or zstd frame (those of empty text take 20 and 9 bytes): it was
+  // cut short, as gzip -t and zstd -t say, not a file of no lines.
+  if ((await stat(file)).size === 0) throw new InputError(`${file} is empty, so it is not ${codec} (truncated?); an empty ${codec} file of no lines still has a ${codec === 'gzip' ? 'member header' : 'frame header'}`);
   const source = createReadStream(file, { highWaterMark: 1 << 20 });
   if (codec === 'gzip') {
     const gunzip = source.pipe(createGunzip({ chunkSize: 1 << 20 }));

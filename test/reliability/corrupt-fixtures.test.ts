@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tableFromIPC } from 'apache-arrow';
 import { writeParquetStream } from '../../dist/src/io/part-files.js';
 import path from 'node:path';
@@ -91,6 +91,14 @@ describe('corrupt compressed files: checksums verified, the same UTF-8 rule as p
 
   it('a gzip member whose CRC does not match', async () => {
     expectInputError(await runCli(['run', 'wordcount', '-i', fx('words-crc.txt.gz'), '-q']), 'words-crc.txt.gz', /does not decompress as gzip: incorrect data check/);
+  });
+
+  it('an empty .gz or .zst is a file cut short, as gzip -t and zstd -t say (was: 0 words, exit 0)', async () => {
+    for (const name of ['empty.txt.gz', 'empty.txt.zst']) {
+      const file = path.join(dir, name);
+      writeFileSync(file, '');
+      expectInputError(await runCli(['run', 'wordcount', '-i', file, '-q']), name, /is empty, so it is not (gzip|zstd) \(truncated\?\)/);
+    }
   });
 
   it('Latin-1 text inside gzip is a bad record at its decompressed line (was: passed as caf\\ufffd)', async () => {
