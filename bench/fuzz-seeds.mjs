@@ -145,7 +145,7 @@ export async function referenceOf(file, format, con) {
       : format === 'ndjson' ? `SELECT count(*)::DOUBLE, sum(TRY_CAST(v AS DOUBLE)) FROM read_json(${src}, format='newline_delimited')`
       // By position, without the header: a mutated header renames v, and its row is not data.
       : `SELECT count(*)::DOUBLE - 1, sum(TRY_CAST(column2 AS DOUBLE)) FROM read_csv(${src}, header=false, delim='${format === 'tsv' ? '\t' : ','}', quote='"', escape='"', all_varchar=true, strict_mode=true)`;
-    const [[rows, sum]] = (await con.runAndReadAll(sql)).getRowsJS();
+    const [rows, sum] = await isolatedQuery(sql);
     return { ok: true, rows: Math.max(0, Number(rows)), sum: sum == null ? 0 : Number(sum) };
   } catch (e) {
     return { ok: false, why: String(e.message ?? e).split('\n')[0].slice(0, 200) };
@@ -184,6 +184,36 @@ function arrowReference(file) {
 }
 
 const FLECHETTE = import.meta.resolve('@uwdata/flechette');
+const DUCKDB = import.meta.resolve('@duckdb/node-api');
+
+/**
+ * The first row of a DuckDB query on a mutated file, run in a child process: DuckDB segfaulted on one
+ * (case 252 or 253 of seed 26), which took the campaign's process down with it. Rejects with DuckDB's error.
+ */
+function isolatedQuery(sql) {
+  const code = `
+    import(process.env.DUCKDB).then(async ({ DuckDBInstance }) => {
+      try {
+        const con = await (await DuckDBInstance.create(':memory:', { threads: '1' })).connect();
+        const [row] = (await con.runAndReadAll(process.env.SQL)).getRowsJS();
+        process.stdout.write(JSON.stringify({ row: row.map((x) => (x == null ? null : Number(x))) }));
+      } catch (e) {
+        process.stdout.write(JSON.stringify({ error: String(e && e.message || e) }));
+      }
+    });`;
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['-e', code], { env: { ...process.env, SQL: sql, DUCKDB }, maxBuffer: 1 << 20, timeout: 60_000 }, (error, stdout) => {
+      let answer;
+      try {
+        answer = JSON.parse(stdout);
+      } catch {
+        return reject(new Error(`DuckDB stopped (${error?.message.split('\n')[0] ?? 'no answer'})`));
+      }
+      if (answer.error) reject(new Error(answer.error));
+      else resolve(answer.row);
+    });
+  });
+}
 
 const sqlString = (s) => `'${s.replace(/'/g, "''")}'`;
 
