@@ -17,7 +17,9 @@ import { keepUtf8Lines } from './text-utf8.js';
 export async function* decompressedChunks(file: string, codec: 'gzip' | 'zstd'): AsyncGenerator<Buffer> {
   // An empty file holds no gzip member or zstd frame (those of empty text take 20 and 9 bytes): it was
   // cut short, as gzip -t and zstd -t say, not a file of no lines.
-  if ((await stat(file)).size === 0) throw new InputError(`${file} is empty, so it is not ${codec} (truncated?); an empty ${codec} file of no lines still has a ${codec === 'gzip' ? 'member header' : 'frame header'}`);
+  const st = await stat(file);
+  // (A pipe has no size: it is read until its writer closes it.)
+  if (st.isFile() && st.size === 0) throw new InputError(`${file} is empty, so it is not ${codec} (truncated?); an empty ${codec} file of no lines still has a ${codec === 'gzip' ? 'member header' : 'frame header'}`);
   const source = createReadStream(file, { highWaterMark: 1 << 20 });
   if (codec === 'gzip') {
     const gunzip = source.pipe(createGunzip({ chunkSize: 1 << 20 }));
