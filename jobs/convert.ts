@@ -2,6 +2,8 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { defineJob } from 'quiver-engine';
 import { appendBatchToPart, partExtension, type PartFormat } from '../src/io/part-files.js';
+import { batchDataProblem } from '../src/io/arrow-check.js';
+import { InputError } from '../src/errors.js';
 
 /**
  * The identity job behind `quiver convert`: every task appends its split's batches to its own part
@@ -22,6 +24,10 @@ export default defineJob({
   identity: (): Acc => ({ parts: [], rows: 0, columns: [] }),
   fold(acc: Acc, batch, ctx) {
     const format = ctx.params.format as PartFormat;
+    // Every offset checked before it reaches a writer: parquet-wasm refuses a batch whose offsets go
+    // back with "Dyn casting error", which names neither the input nor the batch.
+    const problem = batchDataProblem(batch, true);
+    if (problem) throw new InputError(`${ctx.split.describe}: ${problem}; the file is corrupt`);
     const part = path.join(ctx.params.dir as string, `part-${String(ctx.split.id).padStart(6, '0')}.${partExtension(format)}`);
     // A task's first batch starts its part afresh: a run that restarted (a column widened) or a task
     // retried after its worker died must not append to what the earlier attempt wrote.

@@ -1,6 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { UsageError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
 import { assembleParts, type PartFormat } from '../io/part-files.js';
 import { checkOutput, outputFormatOf } from '../io/sinks.js';
 import { checkOutputNotInput, expandInputs } from '../planner/inputs.js';
@@ -32,6 +32,9 @@ export async function convertFiles(inputs: string[], out: string, options: Conve
     const { value, report } = await run('convert', { ...options, input: inputs, params: { dir, format }, outputFormat: undefined });
     const acc = value as { parts: string[]; rows: number; columns: string[] };
     options.signal?.throwIfAborted();
+    // No batch reached the job, so no column is known: Parquet and Arrow files without columns are not
+    // files other tools read (DuckDB: "Need at least one non-root column"), so say so instead.
+    if (acc.rows === 0 && acc.columns.length === 0) throw new InputError(`${inputs.join(', ')}: no rows to convert, so ${out} would have no columns, which is not a valid ${format} file; nothing was written`);
     await assembleParts(acc.parts, out, format as PartFormat, acc.columns);
     return { rows: acc.rows, report };
   } finally {

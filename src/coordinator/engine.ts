@@ -28,9 +28,11 @@ export class Engine {
     this.workers = options.workers ?? defaultWorkers();
     if (!Number.isSafeInteger(this.workers) || this.workers < 1) throw new UsageError(`--workers must be a positive integer, got ${options.workers}`);
     const mem = options.workerMemory === undefined ? undefined : parseSize(options.workerMemory, '--worker-memory');
+    const stall = options.stallTimeoutMs;
+    if (stall !== undefined && !(stall > 0)) throw new UsageError(`stallTimeoutMs must be a positive number of milliseconds (or Infinity), got ${stall}`);
     const pool =
-      takePrestartedPool(this.workers, mem !== undefined) ??
-      new WorkerPool(this.workers, mem ? { resourceLimits: { maxOldGenerationSizeMb: Math.max(16, Math.round(mem / 2 ** 20)) } } : {});
+      takePrestartedPool(this.workers, mem !== undefined || stall !== undefined) ??
+      new WorkerPool(this.workers, { ...(mem ? { resourceLimits: { maxOldGenerationSizeMb: Math.max(16, Math.round(mem / 2 ** 20)) } } : {}), stallMs: stall });
     this.runner = new PoolRunner(pool);
     // Start threads now so their start-up overlaps bundling and planning; errors surface at load().
     this.runner.start().catch(() => undefined);

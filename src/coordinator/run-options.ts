@@ -17,6 +17,12 @@ export interface EngineOptions {
   workers?: number;
   /** Heap limit of each worker, e.g. `2g` or a number of bytes. @default Node's default */
   workerMemory?: number | string;
+  /**
+   * Milliseconds a task may wait on its input reader without receiving a batch before it is cancelled
+   * and its worker replaced (a corrupt file whose decoder never returns must not wedge the Engine);
+   * `Infinity` turns the watchdog off. @default 120000
+   */
+  stallTimeoutMs?: number;
 }
 
 /** What planning needs from the run options. */

@@ -22,7 +22,7 @@ export interface RunSetup {
  * Why a thread stopped: it exited (`process.exit`, or its event loop ran dry), threw out of its event
  * loop, hit its heap limit, or was terminated by quiver (a cancel, or the engine closing).
  */
-export type ExitKind = 'exit' | 'crash' | 'out-of-memory' | 'terminated';
+export type ExitKind = 'exit' | 'crash' | 'out-of-memory' | 'terminated' | 'stalled';
 
 /** How and why a worker thread stopped. */
 export interface ExitInfo {

@@ -76,6 +76,9 @@ function lostError(spec: TaskSpec, exit: ExitInfo, attempts: number, pool: Execu
     const fix = spec.memoryFix ?? 'lower --split-size or raise --worker-memory';
     return new WorkerError(`the job used more than ${limit} in one task on ${spec.describe}; ${fix}`);
   }
+  if (exit.kind === 'stalled') {
+    return new WorkerError(`${spec.describe}: ${exit.reason}, so the task was cancelled and its worker replaced; the file may be corrupt (a reader that never finishes) or on a filesystem that stopped answering`);
+  }
   const times = `${attempts} time${attempts === 1 ? '' : 's'}`;
   if (spec.transfer?.length) return new WorkerError(`${spec.describe} killed its worker (${exit.reason}); its input had been moved to the worker, so it cannot be retried`);
   return new WorkerError(`${spec.describe} killed its worker ${times} (last: ${exit.reason}); gave up after --max-attempts ${attempts}`);
@@ -194,7 +197,8 @@ export function forkJoin(pool: Executors, runId: number, specs: TaskSpec[], onRe
             break;
           case 'lost': {
             const { exit } = outcome;
-            const retryable = exit.kind !== 'out-of-memory' && !spec.transfer?.length;
+            // A stalled reader would stall again on the same input, as out of memory would recur.
+            const retryable = exit.kind !== 'out-of-memory' && exit.kind !== 'stalled' && !spec.transfer?.length;
             if (!(retryable && retry(i, exit.reason))) fail(lostError(spec, exit, attempts[i]!, pool));
             break;
           }

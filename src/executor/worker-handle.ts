@@ -3,8 +3,9 @@ import { spawn, Thread, Transfer, Worker } from 'threads';
 import { WorkerError } from '../errors.js';
 import { BUNDLED } from '../layout.js';
 import type { FromWorker, SerializedError, Task, ToWorker } from '../worker/protocol.js';
-import { CANCEL_FLAG } from '../worker/protocol.js';
+import { CANCEL_FLAG, READING_FLAG } from '../worker/protocol.js';
 import type { Executor, ExitInfo, RunSetup, TaskOutcome } from './executor.js';
+import { DEFAULT_STALL_MS, Watchdog } from './watchdog.js';
 
 /**
  * The worker script. threads.js joins a worker path onto the folder of the file that calls `new Worker`
@@ -21,6 +22,8 @@ type ExposedThread = Exposed & { terminate?: never };
 /** Options for starting a worker. */
 export interface WorkerOptions {
   resourceLimits?: ResourceLimits;
+  /** A task waiting this long on its reader without a batch stops its thread (src/executor/watchdog.ts). @default 120 s */
+  stallMs?: number;
 }
 
 /**
@@ -93,6 +96,7 @@ export class WorkerHandle implements Executor {
   private loadWaiter?: { runId: number; resolve: () => void; reject: (e: SerializedError | Error) => void };
   private exitInfo?: ExitInfo;
   private onExit!: (info: ExitInfo) => void;
+  private readonly watchdog: Watchdog;
   /** Run whose job this worker has loaded. */
   loadedRun = -1;
   /** Tasks this thread has completed. */
@@ -106,8 +110,9 @@ export class WorkerHandle implements Executor {
   onDeath?: (info: ExitInfo) => void;
   private static nextId = 1;
 
-  private constructor(index: number, native: NodeWorker, thread: ExposedThread, port: MessagePort, control: Int32Array) {
+  private constructor(index: number, native: NodeWorker, thread: ExposedThread, port: MessagePort, control: Int32Array, stallMs: number) {
     this.index = index;
+    this.watchdog = new Watchdog(control, stallMs, () => void this.stall(stallMs));
     this.native = native;
     this.thread = thread;
     this.port = port;
@@ -141,7 +146,7 @@ export class WorkerHandle implements Executor {
       await native.terminate();
       throw new WorkerError(`worker ${index} could not start: ${(e as Error).message}`, { cause: e });
     }
-    const handle = new WorkerHandle(index, native, thread, port1, new Int32Array(controlBuffer));
+    const handle = new WorkerHandle(index, native, thread, port1, new Int32Array(controlBuffer), options.stallMs ?? DEFAULT_STALL_MS);
     // `error` comes before `exit` and says more (out of memory, an uncaught throw), so it wins.
     native.on('error', (e: Error) => handle.died(exitOfError(e)));
     native.on('exit', (code: number) => handle.died({ kind: 'exit', code, reason: `exit code ${code}` }));
@@ -186,7 +191,10 @@ export class WorkerHandle implements Executor {
         resolve({ state: 'lost', exit: this.exitInfo });
         return;
       }
+      // An idle worker reads nothing: a flag left set by a task that failed mid-read must not count.
+      if (this.pending.size === 0) Atomics.store(this.control, READING_FLAG, 0);
       this.pending.set(id, resolve);
+      this.watchdog.arm();
       this.post({ type: 'task', id, runId, task }, transfer);
     });
   }
@@ -202,6 +210,18 @@ export class WorkerHandle implements Executor {
     this.port.close();
     await Thread.terminate(this.thread as never).catch(() => undefined);
     await this.native.terminate();
+  }
+
+  /**
+   * The watchdog saw the task wait on its reader for `stallMs` without a batch: its thread is stopped
+   * (nothing in it would notice a flag) and its tasks settle as `lost` with kind `stalled`, which the
+   * scheduler does not retry (the same input would stall again) and the pool replaces at once.
+   */
+  private async stall(stallMs: number): Promise<void> {
+    this.died({ kind: 'stalled', code: 0, reason: `its input reader produced no batch for ${Math.round(stallMs / 100) / 10} s` });
+    this.port.close();
+    await Thread.terminate(this.thread as never).catch(() => undefined);
+    await this.native.terminate().catch(() => undefined);
   }
 
   private post(msg: ToWorker, transfer: ArrayBuffer[] = []): void {
@@ -223,6 +243,7 @@ export class WorkerHandle implements Executor {
         const settle = this.pending.get(msg.id);
         if (!settle) return;
         this.pending.delete(msg.id);
+        if (this.pending.size === 0) this.watchdog.disarm();
         if (msg.type === 'done') this.completed++;
         settle(msg.type === 'done' ? { state: 'done', output: msg.output, metrics: msg.metrics } : { state: 'failed', error: msg.error });
         return;
@@ -233,6 +254,7 @@ export class WorkerHandle implements Executor {
   private died(info: ExitInfo): void {
     if (this.exitInfo) return;
     this.exitInfo = info;
+    this.watchdog.disarm();
     this.lostTasks = this.pending.size;
     this.onDeath?.(info);
     const lost: TaskOutcome = { state: 'lost', exit: info };

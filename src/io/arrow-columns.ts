@@ -77,13 +77,14 @@ function decodeMessage(bytes: Uint8Array): Message {
   const continued = view.getUint32(0, true) === 0xffffffff;
   const start = continued ? 8 : 4;
   const length = view.getInt32(continued ? 4 : 0, true);
+  if (length < 0 || start + length > bytes.byteLength) throw new Error(`its metadata length ${length} runs past the ${bytes.byteLength - start} bytes it has`);
   return Message.decode(bytes.subarray(start, start + length));
 }
 
 /** Decodes a record batch message's metadata: rows, field nodes and buffer regions (offsets within the body). */
-export function batchHeaderFromMessage(bytes: Uint8Array): { length: number; nodes: FieldNode[]; buffers: BufferRegion[]; compressed: boolean } {
+export function batchHeaderFromMessage(bytes: Uint8Array): { length: number; nodes: FieldNode[]; buffers: BufferRegion[]; compressed: boolean; bodyLength: number } {
   const msg = decodeMessage(bytes);
   if (!msg.isRecordBatch()) throw new Error(`expected a record batch message, found message type ${msg.headerType}`);
   const h = msg.header()!;
-  return { length: h.length, nodes: h.nodes, buffers: h.buffers, compressed: h.compression != null };
+  return { length: h.length, nodes: h.nodes, buffers: h.buffers, compressed: h.compression != null, bodyLength: msg.bodyLength };
 }

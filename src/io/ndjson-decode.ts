@@ -5,7 +5,7 @@ import { BigIntBuilder, BoolBuilder, DictBuilder, Float64Builder, Int32Builder, 
 import { arrowTypeOf, type ColumnSpec, type ColumnType } from './column-types.js';
 import { ColumnTooNarrow } from './column-widening.js';
 import { misfit } from './csv-decode.js';
-import { flattenObject } from './flatten.js';
+import { MAX_NESTING, flattenObject } from './flatten.js';
 import { BIG_INT_MARK, TypeSniffer, widerTypeForJson } from './infer-types.js';
 import { parseJsonLine } from './json-line.js';
 
@@ -136,7 +136,7 @@ export class NdjsonDecoder {
     const row = this.row;
     this.seen.fill(0);
     let problem: NdjsonProblem | undefined;
-    flattenObject(obj as Record<string, unknown>, (path, v) => {
+    const flat = flattenObject(obj as Record<string, unknown>, (path, v) => {
       if (problem) return;
       const i = this.index.get(path);
       if (i === undefined) {
@@ -147,6 +147,7 @@ export class NdjsonDecoder {
       problem = this.set(i, row, v, start);
     });
     if (problem) return problem;
+    if (!flat) return { offset: start, expected: `a JSON object nested at most ${MAX_NESTING} levels deep`, found: 'one nested deeper' };
     for (let i = 0; i < this.specs.length; i++) if (this.seen[i] === 0) this.setNull(i, row);
     return undefined;
   }

@@ -179,11 +179,20 @@ export async function writeParquetStream(batches: Iterable<RecordBatch>, file: s
     pull(controller) {
       const next = pending ? { done: false as const, value: pending } : it.next();
       pending = undefined;
-      if (next.done) controller.close();
-      else controller.enqueue(pq.Table.fromIPCStream(tableToIPC(new Table([next.value]), 'stream')).recordBatch(0));
+      if (next.done) return controller.close();
+      try {
+        controller.enqueue(pq.Table.fromIPCStream(tableToIPC(new Table([next.value]), 'stream')).recordBatch(0));
+      } catch (e) {
+        // parquet-wasm ends its output normally when its input stream fails, so a batch it refuses
+        // (invalid UTF-8 in a string column) would silently leave the rest out: keep the error.
+        failed = { error: e };
+        controller.error(e);
+      }
     },
   });
+  let failed: { error: unknown } | undefined;
   const bytes = await pq.transformParquetStream(source, props);
   await pipeline(Readable.fromWeb(bytes as never), createWriteStream(file));
+  if (failed) throw failed.error;
   await annotateParquetFile(file, first.value.schema);
 }

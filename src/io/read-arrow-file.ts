@@ -8,6 +8,7 @@ import { MetadataVersion, RecordBatch as ArrowRecordBatch, RecordBatchReader, Sc
 import { BufferRegion } from 'apache-arrow/ipc/metadata/message';
 import { VectorLoader } from 'apache-arrow/visitor/vectorloader';
 import { batchHeaderFromMessage, fieldLayouts, isFixedWidth, schemaFromMessage } from './arrow-columns.js';
+import { batchDataProblem, batchHeaderProblem } from './arrow-check.js';
 import { registerIpcCodecs } from './ipc-codecs.js';
 
 // Compressed bodies (lz4, zstd) decode through Arrow JS's codec registry, in whichever thread reads them.
@@ -50,6 +51,7 @@ export async function readArrowSplit(split: ArrowFileSplit, batchRows: number, c
     if (b.numRows !== p.blockRows) {
       throw new InputError(`${describeSplit(split)}: record batch ${p.block} has ${b.numRows} rows, its header said ${p.blockRows}; the file may be corrupt`);
     }
+    checkDecoded(split, p.block, b);
     const part = p.rowStart === 0 && p.rowEnd === b.numRows ? b : b.slice(p.rowStart, p.rowEnd);
     out.push(...cutBatch(part, batchRows));
   });
@@ -150,6 +152,12 @@ function selectColumns(split: ArrowFileSplit, batches: RecordBatch[], columns: s
   return batches.map((b) => new ArrowRecordBatch(selected, makeData({ type, length: b.numRows, nullCount: 0, children: at.map((i) => b.data.children[i]!) })));
 }
 
+/** A decoded batch whose offsets point past its own buffers is a corrupt file, not data to pass on. */
+function checkDecoded(split: ArrowFileSplit, block: number, batch: RecordBatch): void {
+  const problem = batchDataProblem(batch);
+  if (problem) throw new InputError(`${describeSplit(split)}: record batch ${block} is inconsistent: ${problem}; the file may be corrupt`);
+}
+
 function shortRead(split: ArrowFileSplit, length: number, offset: number, got: number): InputError {
   return new InputError(`${describeSplit(split)}: expected ${length} bytes at offset ${offset}, the file has only ${got} there (was it truncated after planning?)`);
 }
@@ -192,6 +200,9 @@ async function readArrowColumns(split: ArrowFileSplit, columns: string[], batchR
         if (header.length !== p.blockRows) {
           throw new InputError(`${describeSplit(split)}: record batch ${p.block} has ${header.length} rows, the footer's block said ${p.blockRows}; the file may be corrupt`);
         }
+        // Checked when planning, but the file may have changed since: its numbers decide every read below.
+        const problem = batchHeaderProblem(header, schema, p.length - p.metaLength);
+        if (problem) throw new InputError(`${describeSplit(split)}: record batch ${p.block} has an inconsistent header: ${problem}; the file may be corrupt`);
         const bodyStart = p.offset + p.metaLength;
         const regions = selected.map((l) => {
           const bufs = header.buffers.slice(l.buffers[0], l.buffers[1]);
@@ -218,6 +229,7 @@ async function readArrowColumns(split: ArrowFileSplit, columns: string[], batchR
         const children = new VectorLoader(body, nodes, buffers, new Map(), MetadataVersion.V5).visitMany(selected.map((l) => l.field));
         const struct = makeData({ type: new Struct(prunedSchema.fields), length: header.length, nullCount: 0, children });
         const batch = new ArrowRecordBatch(prunedSchema, struct);
+        checkDecoded(split, p.block, batch);
         return p.rowStart === 0 && p.rowEnd === header.length ? batch : batch.slice(p.rowStart, p.rowEnd);
       }),
     );

@@ -31,7 +31,41 @@ export function firstInvalidUtf8(b: Uint8Array): number {
  * `fileOffset` is the file position of `buf[0]`. Returns the range to decode, in `buf` or a new buffer.
  */
 export async function validUtf8Lines(buf: Buffer, from: number, to: number, file: string, fileOffset: number, bad: BadRecords): Promise<{ buf: Buffer; from: number; to: number }> {
-  if (isUtf8(buf.subarray(from, to))) return { buf, from, to };
+  const kept = keepUtf8Lines(buf, from, to, bad, (start, found) => {
+    const where = { file, byteOffset: fileOffset + start, expected: 'UTF-8 text', found };
+    return { ...where, message: badRecordMessage('text', where) };
+  });
+  // The add that will throw gets its line number first (a scan of the file up to here, only on error).
+  if (kept.fatal) {
+    kept.fatal.line = await lineAt(file, kept.fatal.byteOffset!);
+    kept.fatal.message = badRecordMessage('text', kept.fatal);
+    bad.add(kept.fatal);
+  }
+  const examples = kept.found.filter((r) => bad.examples.includes(r));
+  if (examples.length) {
+    const lines = await linesAt(file, examples.map((r) => r.byteOffset!));
+    examples.forEach((r, i) => {
+      r.line = lines[i];
+      r.message = badRecordMessage('text', r);
+    });
+  }
+  return kept;
+}
+
+/**
+ * The synchronous core of `validUtf8Lines`, for text whose lines are located as they are found
+ * (decompressed text): `record(start, found)` makes the bad record of the line at `buf[start]`.
+ * Bad records within `bad`'s limit are added and skipped; the first over it is returned as `fatal`
+ * (not added), for the caller to locate further and add, which throws.
+ */
+export function keepUtf8Lines(
+  buf: Buffer,
+  from: number,
+  to: number,
+  bad: BadRecords,
+  record: (start: number, found: string) => BadRecord,
+): { buf: Buffer; from: number; to: number; found: BadRecord[]; fatal?: BadRecord } {
+  if (isUtf8(buf.subarray(from, to))) return { buf, from, to, found: [] };
   const good: Buffer[] = [];
   const found: BadRecord[] = [];
   for (let start = from; start < to; ) {
@@ -41,31 +75,13 @@ export async function validUtf8Lines(buf: Buffer, from: number, to: number, file
     const at = isUtf8(line) ? -1 : firstInvalidUtf8(line);
     if (at < 0) good.push(buf.subarray(start, Math.min(nl + 1, to)));
     else {
-      const where = {
-        file,
-        byteOffset: fileOffset + start,
-        expected: 'UTF-8 text',
-        found: `byte 0x${line[at]!.toString(16).padStart(2, '0')} after ${line.subarray(0, at).toString('utf8').length} characters`,
-      };
-      const record: BadRecord = { ...where, message: badRecordMessage('text', where) };
-      // The add that will throw gets its line number now (a scan of the file up to here, only on error).
-      if (bad.count + 1 > bad.limit) {
-        record.line = await lineAt(file, record.byteOffset!);
-        record.message = badRecordMessage('text', record);
-      }
-      bad.add(record);
-      found.push(record);
+      const r = record(start, `byte 0x${line[at]!.toString(16).padStart(2, '0')} after ${line.subarray(0, at).toString('utf8').length} characters`);
+      if (bad.count + 1 > bad.limit) return { buf, from, to, found, fatal: r };
+      bad.add(r);
+      found.push(r);
     }
     start = nl + 1;
   }
-  const kept = found.filter((r) => bad.examples.includes(r));
-  if (kept.length) {
-    const lines = await linesAt(file, kept.map((r) => r.byteOffset!));
-    kept.forEach((r, i) => {
-      r.line = lines[i];
-      r.message = badRecordMessage('text', r);
-    });
-  }
   const out = Buffer.concat(good);
-  return { buf: out, from: 0, to: out.length };
+  return { buf: out, from: 0, to: out.length, found };
 }

@@ -3,6 +3,7 @@ import { Table, tableToIPC, type Schema } from 'apache-arrow';
 import { Footer } from 'apache-arrow/ipc/metadata/file';
 import { InputError } from '../errors.js';
 import { batchHeaderFromMessage } from '../io/arrow-columns.js';
+import { batchHeaderProblem } from '../io/arrow-check.js';
 import { readRange } from '../io/file-range.js';
 import type { ArrowFileSplit } from './split.js';
 import { rememberedLayout } from './layout-cache.js';
@@ -33,6 +34,7 @@ async function readArrowFooter(file: string): Promise<ArrowFileLayout> {
     const { size } = await fh.stat();
     const bad = (what: string) =>
       new InputError(`${file} is not a valid Arrow IPC file: ${what}. If it is an Arrow stream, name it .arrows; if it is text, pass --input-format text`);
+    const corrupt = (what: string) => new InputError(`${file} is a corrupt Arrow IPC file: ${what}`);
     if (size < 18) throw bad(`it has only ${size} bytes`);
     const head = await readRange(fh, 0, 8);
     const tail = await readRange(fh, size - 10, 10);
@@ -47,17 +49,39 @@ async function readArrowFooter(file: string): Promise<ArrowFileLayout> {
       throw bad(`its footer does not decode (${(e as Error).message})`);
     }
     // Writers differ on whether a schema message follows the magic (Arrow JS writes none), so make one from the footer's schema.
-    const schemaMessage = schemaToMessage(footer.schema);
+    let schemaMessage: Uint8Array;
+    try {
+      schemaMessage = schemaToMessage(footer.schema);
+    } catch (e) {
+      throw corrupt(`its schema does not encode (${(e as Error).message})`);
+    }
 
-    const dictionaries: Array<[number, number]> = [];
-    for (const d of footer.dictionaryBatches()) dictionaries.push([d.offset, d.metaDataLength + Number(d.bodyLength)]);
-    const entries = [...footer.recordBatches()];
+    // Block numbers are trusted nowhere: a length of 2^53 or a list of 2^31 blocks is a corrupt footer, not a TypeError.
+    let dictionaryBlocks: FileBlock[];
+    let entries: FileBlock[];
+    try {
+      // A block takes 24 bytes of the footer, so a longer list than that is a corrupt count.
+      if (footer.numRecordBatches > footerLength / 24 || footer.numDictionaries > footerLength / 24) throw new Error(`it lists ${footer.numRecordBatches} record batches and ${footer.numDictionaries} dictionaries in ${footerLength} bytes`);
+      dictionaryBlocks = [...footer.dictionaryBatches()].map(blockOf);
+      entries = [...footer.recordBatches()].map(blockOf);
+    } catch (e) {
+      throw corrupt(`its footer's block list is corrupt (${(e as Error).message})`);
+    }
+    const inFile = (b: FileBlock, what: string) => {
+      if (b.offset < 8 || b.metaLength < 8 || b.bodyLength < 0 || b.offset + b.metaLength + b.bodyLength > size) {
+        throw corrupt(`${what} (bytes ${b.offset}–${b.offset + b.metaLength + b.bodyLength}) lies outside the file of ${size} bytes (truncated?)`);
+      }
+    };
+    const dictionaries: Array<[number, number]> = dictionaryBlocks.map((d, i) => {
+      inFile(d, `dictionary batch ${i}`);
+      return [d.offset, d.metaLength + d.bodyLength];
+    });
     const blocks = await Promise.all(
       entries.map(async (b, i) => {
-        const length = b.metaDataLength + Number(b.bodyLength);
-        if (b.offset < 8 || b.offset + length > size) throw bad(`record batch ${i} lies outside the file (truncated?)`);
-        const meta = await readRange(fh, b.offset, b.metaDataLength);
-        return { offset: b.offset, length, metaLength: b.metaDataLength, rows: rowsOfMessage(meta, () => bad(`record batch ${i} has a corrupt header`)) };
+        inFile(b, `record batch ${i}`);
+        const meta = await readRange(fh, b.offset, b.metaLength);
+        const rows = rowsOfMessage(meta, footer.schema, b.bodyLength, (why) => corrupt(`record batch ${i} at byte ${b.offset} ${why}`));
+        return { offset: b.offset, length: b.metaLength + b.bodyLength, metaLength: b.metaLength, rows };
       }),
     );
     const rows = blocks.reduce((n, b) => n + b.rows, 0);
@@ -96,16 +120,32 @@ export function splitArrowFile(layout: ArrowFileLayout, rowsPerSplit: number, fi
   return splits;
 }
 
-/** The IPC schema message of a schema: the first message of a stream holding an empty table. */
-/** Rows of a record batch message, from its metadata alone. */
-function rowsOfMessage(meta: Uint8Array, bad: () => Error): number {
-  try {
-    return batchHeaderFromMessage(meta).length;
-  } catch {
-    throw bad();
-  }
+interface FileBlock {
+  offset: number;
+  metaLength: number;
+  bodyLength: number;
 }
 
+const blockOf = (b: { offset: number; metaDataLength: number; bodyLength: bigint | number }): FileBlock => ({ offset: b.offset, metaLength: b.metaDataLength, bodyLength: Number(b.bodyLength) });
+
+/**
+ * Rows of a record batch message, from its metadata alone, once the metadata is known to be
+ * consistent with the schema and with the footer's body length.
+ */
+function rowsOfMessage(meta: Uint8Array, schema: Schema, bodyLength: number, bad: (why: string) => Error): number {
+  let header: ReturnType<typeof batchHeaderFromMessage>;
+  try {
+    header = batchHeaderFromMessage(meta);
+  } catch (e) {
+    throw bad(`has a corrupt header (${(e as Error).message})`);
+  }
+  if (header.bodyLength !== bodyLength) throw bad(`says its body has ${header.bodyLength} bytes, the footer says ${bodyLength}`);
+  const problem = batchHeaderProblem(header, schema, bodyLength);
+  if (problem) throw bad(`has an inconsistent header: ${problem}`);
+  return header.length;
+}
+
+/** The IPC schema message of a schema: the first message of a stream holding an empty table. */
 export function schemaToMessage(schema: Schema): Uint8Array {
   const stream = tableToIPC(new Table(schema), 'stream');
   const view = new DataView(stream.buffer, stream.byteOffset, stream.byteLength);

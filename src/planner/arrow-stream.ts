@@ -1,7 +1,9 @@
 import { open } from 'node:fs/promises';
 import { Message, MessageHeader } from 'apache-arrow';
+import type { BufferRegion, FieldNode } from 'apache-arrow/ipc/metadata/message';
 import { InputError } from '../errors.js';
 import { readRange } from '../io/file-range.js';
+import { batchHeaderProblem } from '../io/arrow-check.js';
 import type { ArrowFileLayout } from './arrow-file.js';
 import { rememberedLayout } from './layout-cache.js';
 
@@ -34,23 +36,32 @@ async function readArrowStreamHeaders(file: string): Promise<ArrowFileLayout> {
       if (len === 0) break; // end-of-stream marker
       if (len < 0 || pos + skip + len > size) throw bad(`the message at byte ${pos} claims ${len} bytes of metadata, past the end of the file at ${size} (truncated or not Arrow?)`);
       let msg: Message;
+      let bodyLength: number;
       try {
         msg = Message.decode(await readRange(fh, pos + skip, len));
+        bodyLength = msg.bodyLength; // a body of 2^53 bytes or more throws here, not later
       } catch (e) {
         throw bad(`the message at byte ${pos} does not decode (${(e as Error).message})`);
       }
       const metaLength = skip + len;
-      const length = metaLength + Number(msg.bodyLength);
+      if (bodyLength < 0) throw bad(`the message at byte ${pos} claims a body of ${bodyLength} bytes`);
+      const length = metaLength + bodyLength;
       if (pos + length > size) throw bad(`the message at byte ${pos} needs ${length} bytes but the file ends at ${size} (truncated?)`);
       if (msg.headerType === MessageHeader.Schema) {
         if (schemaMessage) throw bad(`a second schema message at byte ${pos}`);
         schemaMessage = new Uint8Array(await readRange(fh, pos, metaLength));
-        schema = msg.header() as ArrowFileLayout['schema'];
+        try {
+          schema = msg.header() as ArrowFileLayout['schema']; // decoded here, lazily: a corrupt field type throws
+        } catch (e) {
+          throw bad(`its schema message at byte ${pos} does not decode (${(e as Error).message})`);
+        }
       } else if (msg.headerType === MessageHeader.DictionaryBatch) {
         if (blocks.length > 0) throw bad(`a dictionary batch at byte ${pos} follows record batches (dictionary replacement); quiver reads streams whose dictionaries come first`);
         dictionaries.push([pos, length]);
       } else if (msg.headerType === MessageHeader.RecordBatch) {
-        if (!schemaMessage) throw bad('a record batch comes before the schema');
+        if (!schemaMessage || !schema) throw bad('a record batch comes before the schema');
+        const problem = batchProblem(msg, schema, bodyLength);
+        if (problem) throw bad(`record batch ${blocks.length} at byte ${pos} has an inconsistent header: ${problem}`);
         blocks.push({ offset: pos, length, metaLength, rows: (msg.header() as { length: number }).length });
       } else {
         throw bad(`unexpected message type ${msg.headerType} at byte ${pos}`);
@@ -61,5 +72,15 @@ async function readArrowStreamHeaders(file: string): Promise<ArrowFileLayout> {
     return { file, bytes: size, schema, schemaMessage, dictionaries, blocks, rows: blocks.reduce((n, b) => n + b.rows, 0) };
   } finally {
     await fh.close();
+  }
+}
+
+/** Why a record batch message cannot be true of its body (src/io/arrow-check.ts), or undefined. */
+function batchProblem(msg: Message, schema: ArrowFileLayout['schema'], bodyLength: number): string | undefined {
+  try {
+    const h = msg.header() as { length: number; nodes: FieldNode[]; buffers: BufferRegion[]; compression: unknown };
+    return batchHeaderProblem({ length: h.length, nodes: h.nodes, buffers: h.buffers, compressed: h.compression != null }, schema, bodyLength);
+  } catch (e) {
+    return `it does not decode (${(e as Error).message})`;
   }
 }

@@ -114,3 +114,7 @@ export type FromWorker =
 
 /** Index of the cancel flag in the worker's control array: non-zero means stop at the next batch. */
 export const CANCEL_FLAG = 0;
+/** Index of the reading flag: 1 while a task waits on its input reader (src/executor/watchdog.ts). */
+export const READING_FLAG = 1;
+/** Index of the progress count: bumped each time a task's reader hands over a batch (or finishes). */
+export const PROGRESS_COUNT = 2;

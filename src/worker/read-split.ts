@@ -51,6 +51,8 @@ export async function streamSplit(split: Split, batchRows: number, table: Table 
       return (await import('../io/read-csv.js')).streamCsvSplit(split, batchRows, columns, bad);
     case 'ndjson':
       return (await import('../io/read-ndjson.js')).streamNdjsonSplit(split, batchRows, columns, bad);
+    case 'compressed':
+      return (await import('../io/read-compressed.js')).streamCompressedSplit(split, batchRows, columns, bad);
     default:
       return readSplit(split, batchRows, table, columns, bad);
   }

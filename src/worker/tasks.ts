@@ -1,6 +1,6 @@
 import { threadId } from 'node:worker_threads';
 import type { RecordBatch, Table } from 'apache-arrow';
-import { JobError } from '../errors.js';
+import { JobError, QuiverError } from '../errors.js';
 import { checkMappedFiles } from '../io/mmap.js';
 import type { FoldContext, FoldJob, Job, JobContext, EmitKey, KeyedJob, ParamValue, SplitInfo } from '../job/types.js';
 import { describeSplit, type Split } from '../planner/split.js';
@@ -9,7 +9,7 @@ import { hashPartition } from './hash.js';
 import { rowComparator } from './order.js';
 import { byteSizeOf, decodePairs, encodePairs, serializeValue, type EncodedPairs } from './partials.js';
 import { now } from '../util/clock.js';
-import { CANCEL_FLAG, type DrainTask, type FoldTask, type MapTask, type ReduceTask, type TaskMetrics, type TaskOutput } from './protocol.js';
+import { CANCEL_FLAG, PROGRESS_COUNT, READING_FLAG, type DrainTask, type FoldTask, type MapTask, type ReduceTask, type TaskMetrics, type TaskOutput } from './protocol.js';
 import { streamSplit } from './read-split.js';
 import { Combiner } from './combiner.js';
 import { pairsOf } from '../io/spill-file.js';
@@ -68,10 +68,36 @@ interface Input {
 async function readInput(run: RunState, split: Split, batchRows: number, columns?: string[], policy?: BadRecordPolicy): Promise<Input> {
   const start = now();
   const bad = new BadRecords(policy?.limit ?? 0, policy?.examples);
-  const source = await streamSplit(split, batchRows, run.table, columns, bad);
+  Atomics.store(run.control, READING_FLAG, 1);
+  let source: Awaited<ReturnType<typeof streamSplit>>;
+  try {
+    source = await streamSplit(split, batchRows, run.table, columns, bad);
+  } finally {
+    Atomics.store(run.control, READING_FLAG, 0);
+  }
+  Atomics.add(run.control, PROGRESS_COUNT, 1);
   const input = { rows: 0, start, readMs: now() - start, bad } as Input;
-  input.batches = tallied(source, input);
+  input.batches = tallied(watchedReading(source, run.control), input);
   return input;
+}
+
+/**
+ * Tells the coordinator's watchdog when the task waits on its reader and when a batch arrives: a
+ * reader that never hands over its next batch (a corrupt file that loops, a stuck filesystem) is then
+ * told apart from a job that takes long over a batch, which the watchdog leaves alone.
+ */
+async function* watchedReading(source: AsyncIterable<RecordBatch> | RecordBatch[], control: Int32Array): AsyncGenerator<RecordBatch> {
+  try {
+    Atomics.store(control, READING_FLAG, 1);
+    for await (const batch of source) {
+      Atomics.store(control, READING_FLAG, 0);
+      Atomics.add(control, PROGRESS_COUNT, 1);
+      yield batch;
+      Atomics.store(control, READING_FLAG, 1);
+    }
+  } finally {
+    Atomics.store(control, READING_FLAG, 0);
+  }
 }
 
 function checkCancel(run: RunState): void {
@@ -82,6 +108,9 @@ function user<T>(phase: 'map' | 'reduce', fn: () => T): T {
   try {
     return fn();
   } catch (e) {
+    // An input error raised by job code (the built-in convert checks each batch before writing it)
+    // is about the input, not a bug in the job: it keeps its class and message, without the job's stack.
+    if (QuiverError.isQuiverError(e) && e.phase === 'io') throw e;
     throw new UserCodeError(phase, e);
   }
 }

@@ -1,0 +1,162 @@
+import { isUtf8 } from 'node:buffer';
+import { DataType, type Data, type Field, type RecordBatch, type Schema } from 'apache-arrow';
+import type { BufferRegion, FieldNode } from 'apache-arrow/ipc/metadata/message';
+import { isFixedWidth } from './arrow-columns.js';
+
+/** A record batch message's metadata, as `batchHeaderFromMessage` decodes it. */
+export interface BatchHeader {
+  length: number;
+  nodes: FieldNode[];
+  buffers: BufferRegion[];
+  compressed: boolean;
+}
+
+/**
+ * Why a record batch header cannot be true of a body of `bodyLength` bytes, or undefined when it is
+ * consistent. A header's numbers are trusted by Arrow JS as they are: a row count beyond the buffers
+ * reads garbage or allocates gigabytes, a buffer past the body silently comes out short. So before a
+ * batch is decoded: the row count and every field node's length and null count are in range, every
+ * buffer lies inside the body, every top-level column has the batch's length, and (bodies that are not
+ * compressed) every buffer is long enough for its node's values. Costs a walk over the metadata only:
+ * no page of the body is touched.
+ */
+export function batchHeaderProblem(header: BatchHeader, schema: Schema, bodyLength: number): string | undefined {
+  const { length, nodes, buffers } = header;
+  if (!Number.isSafeInteger(length) || length < 0) return `its row count ${length} is not a row count`;
+  for (const [i, b] of buffers.entries()) {
+    if (b.offset < 0 || b.length < 0 || b.offset + b.length > bodyLength) {
+      return `buffer ${i} (bytes ${b.offset}–${b.offset + b.length}) lies outside the ${bodyLength}-byte body`;
+    }
+  }
+  for (const [i, n] of nodes.entries()) {
+    if (n.length < 0 || n.nullCount < 0 || n.nullCount > n.length) return `field node ${i} has ${n.length} values with ${n.nullCount} nulls`;
+  }
+  const walk = { node: 0, buffer: 0, problem: undefined as string | undefined };
+  for (const field of schema.fields) {
+    const n = nodes[walk.node];
+    if (!n) return `it has ${nodes.length} field nodes, too few for its ${schema.fields.length} columns`;
+    if (n.length !== length) return `column "${field.name}" has ${n.length} values in a batch of ${length} rows`;
+    if (!visit(field, n.length, header, walk) || walk.problem) return walk.problem;
+  }
+  return undefined;
+}
+
+/**
+ * Checks one field's node and buffers (and its children's) against its length, advancing `walk`.
+ * Returns false when the type's layout is not known here (unions, views), which ends the walk: the
+ * bounds above still hold for those.
+ */
+function visit(field: Field, expected: number, header: BatchHeader, walk: { node: number; buffer: number; problem?: string }): boolean {
+  const type = field.type;
+  const node = header.nodes[walk.node++];
+  if (!node) return fail(walk, `the field nodes end before column "${field.name}"`);
+  if (node.length < expected) return fail(walk, `column "${field.name}" has ${node.length} values where ${expected} are needed`);
+  const len = node.length;
+  const buf = (min: number, what: string): boolean => {
+    const b = header.buffers[walk.buffer++];
+    if (!b) return fail(walk, `the buffers end before the ${what} of column "${field.name}"`);
+    if (!header.compressed && b.length < min) return fail(walk, `the ${what} of column "${field.name}" has ${b.length} bytes, ${len} values need ${min}`);
+    return true;
+  };
+  const validity = () => buf(node.nullCount > 0 ? Math.ceil(len / 8) : 0, 'validity bitmap');
+  if (DataType.isNull(type)) return true;
+  if (DataType.isDictionary(type)) return validity() && buf(len * type.indices.bitWidth / 8, 'dictionary indices');
+  if (DataType.isBool(type)) return validity() && buf(Math.ceil(len / 8), 'values');
+  if (isFixedWidth(type)) {
+    const width = DataType.isFixedSizeBinary(type) ? type.byteWidth : byteWidthOf(type);
+    return validity() && buf(width === undefined ? 0 : len * width, 'values');
+  }
+  if (DataType.isUtf8(type) || DataType.isBinary(type)) return validity() && buf(len > 0 ? (len + 1) * 4 : 0, 'offsets') && buf(0, 'data');
+  if (DataType.isLargeUtf8(type) || DataType.isLargeBinary(type)) return validity() && buf(len > 0 ? (len + 1) * 8 : 0, 'offsets') && buf(0, 'data');
+  if (DataType.isList(type) || DataType.isMap(type)) return validity() && buf(len > 0 ? (len + 1) * 4 : 0, 'offsets') && visit(type.children[0]!, 0, header, walk);
+  if (DataType.isLargeList(type)) return validity() && buf(len > 0 ? (len + 1) * 8 : 0, 'offsets') && visit(type.children[0]!, 0, header, walk);
+  if (DataType.isFixedSizeList(type)) return validity() && visit(type.children[0]!, len * type.listSize, header, walk);
+  if (DataType.isStruct(type)) return validity() && type.children.every((c) => visit(c, len, header, walk));
+  return false;
+}
+
+function fail(walk: { problem?: string }, problem: string): false {
+  walk.problem = problem;
+  return false;
+}
+
+/** Bytes per value of a fixed-width type, from Arrow JS's typed array (decimals and intervals by their bit width). */
+function byteWidthOf(type: DataType): number | undefined {
+  const t = type as DataType & { bitWidth?: number; unit?: number };
+  if (DataType.isDecimal(type)) return type.bitWidth / 8;
+  if (DataType.isInt(type) || DataType.isFloat(type) || DataType.isTime(type)) {
+    const bits = DataType.isFloat(type) ? [16, 32, 64][type.precision] : t.bitWidth;
+    return bits === undefined ? undefined : bits / 8;
+  }
+  if (DataType.isDate(type)) return type.unit === 0 ? 4 : 8;
+  if (DataType.isTimestamp(type) || DataType.isDuration(type)) return 8;
+  return undefined; // intervals: their widths differ by unit; the bounds check still holds
+}
+
+/**
+ * Why a decoded batch's variable-width columns point past their own buffers, or undefined. The header
+ * check cannot see offsets (they are data), and Arrow JS reads past them as empty or garbage values.
+ * By default only the first and last offset of each column are read, so a mapped file's pages stay
+ * untouched; `full` also checks that every offset follows the one before (a writer that validates,
+ * as parquet-wasm's does, refuses a batch whose offsets go back, with an error naming no input).
+ */
+export function batchDataProblem(batch: RecordBatch, full = false): string | undefined {
+  for (const [i, field] of batch.schema.fields.entries()) {
+    const problem = dataProblem(batch.data.children[i]!, full);
+    if (problem) return `column "${field.name}": ${problem}`;
+  }
+  return undefined;
+}
+
+function dataProblem(data: Data, full: boolean): string | undefined {
+  const type = data.type;
+  if (full) {
+    const problem = nullCountProblem(data);
+    if (problem) return problem;
+  }
+  const offsets = data.valueOffsets as Int32Array | BigInt64Array | undefined;
+  if (offsets && (DataType.isUtf8(type) || DataType.isBinary(type) || DataType.isLargeUtf8(type) || DataType.isLargeBinary(type) || DataType.isList(type) || DataType.isMap(type) || DataType.isLargeList(type))) {
+    // A sliced Data's offsets are already sliced to its rows (data.offset only moves its bitmap).
+    if (data.length > 0) {
+      if (offsets.length < data.length + 1) return `its offsets stop after ${offsets.length} of ${data.length + 1}`;
+      const first = Number(offsets[0]!);
+      const last = Number(offsets[data.length]!);
+      const room = DataType.isList(type) || DataType.isMap(type) || DataType.isLargeList(type) ? (data.children[0]?.length ?? 0) : (data.values?.length ?? 0);
+      if (first < 0 || last < first || last > room) return `its values run from offset ${first} to ${last}, but it holds ${room}`;
+      if (full) {
+        for (let r = 1; r <= data.length; r++) {
+          if (offsets[r]! < offsets[r - 1]!) return `the offset of value ${r} (${offsets[r]}) is before the one of value ${r - 1} (${offsets[r - 1]})`;
+        }
+        // Arrow's strings are UTF-8 by definition; writers that validate (parquet-wasm) refuse others.
+        if ((DataType.isUtf8(type) || DataType.isLargeUtf8(type)) && data.values && !isUtf8((data.values as Uint8Array).subarray(first, last))) {
+          return `its strings are not valid UTF-8 (bytes ${first}–${last} of its data)`;
+        }
+      }
+    }
+  }
+  if (DataType.isDictionary(type) && data.dictionary) {
+    const problem = full ? dataProblem(data.dictionary.data[0]!, full) : undefined;
+    if (problem) return problem;
+  }
+  for (const child of data.children) {
+    const problem = dataProblem(child, full);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+/**
+ * Whether the null count a header states matches the validity bitmap: Arrow JS trusts the stated
+ * count (0 makes it skip the bitmap), writers that validate refuse the batch. Sliced data has its
+ * count computed from the bitmap, so only a stated one is compared.
+ */
+function nullCountProblem(data: Data): string | undefined {
+  const stated = (data as unknown as { _nullCount: number })._nullCount;
+  const bitmap = data.nullBitmap;
+  if (stated === undefined || stated < 0 || !bitmap || bitmap.length === 0 || DataType.isNull(data.type)) return undefined;
+  if (bitmap.length * 8 < data.offset + data.length) return `its validity bitmap has ${bitmap.length * 8} bits for ${data.length} values`;
+  let valid = 0;
+  for (let i = data.offset; i < data.offset + data.length; i++) valid += (bitmap[i >> 3]! >> (i & 7)) & 1;
+  if (data.length - valid !== stated) return `its header says ${stated} nulls, its validity bitmap holds ${data.length - valid}`;
+  return undefined;
+}
