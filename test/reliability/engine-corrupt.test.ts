@@ -7,7 +7,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import pl from 'nodejs-polars';
 import { Float64, Table, Utf8, makeVector, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Engine, InputError, WorkerError } from 'quiver';
+import { Engine, InputError, WorkerError } from 'quiver-engine';
 import { referenceWordCount, rowsOf } from '../helpers/reference.js';
 import { expectRowsClose } from '../helpers/compare.js';
 import { tempDir } from '../helpers/tmp.js';
