@@ -2,7 +2,7 @@ import path from 'node:path';
 import pl from 'nodejs-polars';
 import { describe, expect, it } from 'vitest';
 import { formatReport, run } from 'quiver-engine';
-import { convertFiles } from '../../dist/src/coordinator/convert.js';
+import { convertFiles } from '../../dist/src/coordinator/convert-files.js';
 import { SAMPLE_RECORDS } from '../../dist/src/planner/csv.js';
 import { duckRows, duckTypes } from '../helpers/duckdb.js';
 import { ROOT, tempDir } from '../helpers/tmp.js';
