@@ -1,3 +1,4 @@
+import type { TaskMetrics } from '../worker/protocol.js';
 import type { WideningNote } from './widen-run.js';
 /**
  * The types of a run's report, in a module of their own below the code that fills them (the
@@ -29,19 +30,15 @@ export interface PhaseTimes {
   write: number;
 }
 
-/** What one task did, for the report and for speedup analysis. Times are ms from the run's start. */
-export interface TaskRecord {
+/**
+ * What one task did, for the report and for speedup analysis: its own metrics (less its counters,
+ * which the report sums) with times in ms from the run's start, and which task and worker it was.
+ */
+export interface TaskRecord extends Omit<TaskMetrics, 'counters'> {
   /** `drain`: a worker handing over what its map tasks combined (per-worker combining, end of the map phase). `divide` and `conquer`: the tasks of a recursive job. */
   kind: 'map' | 'fold' | 'reduce' | 'drain' | 'divide' | 'conquer';
   index: number;
   worker: number;
-  start: number;
-  end: number;
-  readMs: number;
-  rowsIn: number;
-  bytesIn: number;
-  bytesOut: number;
-  pairsOut: number;
 }
 
 /** The run report: what went in, what came out, where the time went and how busy the cores were. */
