@@ -94,6 +94,13 @@ export function csvLayoutFromHead(file: string, bytes: number, head: Buffer, atE
   const dialect = csvDialectOf(file, options);
   const bom = head.subarray(0, 3).equals(BOM);
   let pos = bom ? 3 : 0;
+  // Lines ended by CR alone (classic Mac OS) would read as one record: the whole file a header line.
+  const cr = head.indexOf(13, pos);
+  if (cr >= 0 && cr < head.length - 1 && head.indexOf(10, pos) < 0) {
+    throw new InputError(`${file}: its lines end in a carriage return alone (CR, as classic Mac OS wrote them), which the CSV reader does not take as line ends; convert them first, e.g. tr '\\r' '\\n' < in.csv > out.csv`, {
+      location: { file, byteOffset: cr, expected: 'lines ended by LF or CRLF', found: 'CR alone' },
+    });
+  }
   let names: string[] | undefined;
   if (dialect.header) {
     const { records, end } = sampleRecords(head, pos, head.length, atEof, dialect, 1);

@@ -92,3 +92,21 @@ describe('a keyed job that emits nothing from the rows it read', () => {
     expect(r.stderr).not.toContain('note:');
   });
 });
+
+describe('a CSV whose lines end in CR alone (classic Mac OS)', () => {
+  it('is refused naming the file and the fix, plain and gzipped, where it read as one header line (exit 0, no rows)', async () => {
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const { gzipSync } = await import('node:zlib');
+    const crOnly = readFileSync(csv, 'utf8').replaceAll('\n', '\r');
+    const plain = path.join(dir, 'mac.csv');
+    const gz = path.join(dir, 'mac.csv.gz');
+    writeFileSync(plain, crOnly);
+    writeFileSync(gz, gzipSync(Buffer.from(crOnly)));
+    for (const f of [plain, gz]) {
+      const r = await runCli(['run', 'groupby', '-i', f, '-p', 'by=status', '-p', 'agg=count']);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`${f}: its lines end in a carriage return alone`);
+      expect(r.stderr).toContain("tr '\\r' '\\n'");
+    }
+  });
+});
