@@ -13,7 +13,7 @@ describe('quiver inspect, explain and convert', () => {
   it('inspect shows the dialect, inferred schema, estimated rows and first rows of a CSV', () => {
     const out = execFileSync(process.execPath, [CLI, 'inspect', csv, '--null', '', '--null', 'NA'], { encoding: 'utf8' });
     expect(out).toContain('format    csv');
-    expect(out).toContain('rows      ~3 (estimated from 3 sampled rows)');
+    expect(out).toContain('rows      3 (exact: the whole file was read)');
     expect(out).toMatch(/name: (dict|utf8)\n  age: int32\n  score: float64\n  member: bool/);
     expect(out).toContain('Smith, Ann');
   });

@@ -59,14 +59,14 @@ async function goodInputs(): Promise<string[]> {
 }
 
 /** Corrupt inputs of every format, with what their error must say. */
-function corruptInputs(): Array<{ input: string; job: 'groupby' | 'wordcount'; error: RegExp }> {
+function corruptInputs(): Array<{ input: string; job: 'groupby' | 'wordcount'; params?: Record<string, unknown>; error: RegExp }> {
   const parquet = readFileSync(file('duckdb.parquet'));
   return [
     { input: path.join(CORRUPT, 'arrow-batch-rows-9.arrow'), job: 'groupby', error: /arrow-batch-rows-9\.arrow is a corrupt Arrow IPC file/ },
     { input: path.join(CORRUPT, 'arrows-offsets-past-body.arrows'), job: 'groupby', error: /arrows-offsets-past-body\.arrows is not a valid Arrow IPC stream: record batch 1/ },
     { input: file('cut.parquet', parquet.subarray(0, parquet.length - 40)), job: 'groupby', error: /cut\.parquet/ },
     { input: file('bad.csv', csv.replace('\n12,', '\n12,"')), job: 'groupby', error: /bad\.csv/ },
-    { input: path.join(CORRUPT, 'deep.ndjson'), job: 'groupby', error: /deep\.ndjson:2, byte 16: bad NDJSON record/ },
+    { input: path.join(CORRUPT, 'deep.ndjson'), job: 'groupby', params: { by: 'b', agg: 'count' }, error: /deep\.ndjson:2, byte 16: bad NDJSON record/ },
     { input: path.join(CORRUPT, 'words-crc.txt.gz'), job: 'wordcount', error: /words-crc\.txt\.gz does not decompress as gzip/ },
     { input: path.join(CORRUPT, 'words-checksum.txt.zst'), job: 'wordcount', error: /words-checksum\.txt\.zst does not decompress as zstd: the frame at byte 0 fails its checksum/ },
   ];
@@ -86,7 +86,7 @@ describe('one Engine, many runs, some on corrupt files', () => {
     for (let i = 0; i < 50; i++) {
       if (i % 7 === 3) {
         const c = corrupt[failed++ % corrupt.length]!;
-        const run = engine.run(c.job, { input: c.input, params: c.job === 'groupby' ? { by: 'g', agg: 'count,sum:v' } : {} });
+        const run = engine.run(c.job, { input: c.input, params: c.params ?? (c.job === 'groupby' ? { by: 'g', agg: 'count,sum:v' } : {}) });
         await expect(run).rejects.toThrow(c.error);
         await expect(run).rejects.toBeInstanceOf(InputError);
       } else if (i % 5 === 0) {
