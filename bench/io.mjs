@@ -186,7 +186,7 @@ json.ratios = ratios;
 const loadEnd = os.loadavg();
 const md = [
   ...header('Reading CSV, Parquet and Arrow: quiver vs papaparse vs DuckDB', 'see bench/io.mjs: CSV decode ≥ 3× papaparse + Arrow vectors at 1 worker; 2 workers ≥ 1.8× 1 worker on every format; CSV Q2 within 2.5× of DuckDB read_csv at the same thread count.', m, loadEnd),
-  `${rows.toLocaleString('en-US')} rows of db-benchmark G1 (9 columns): CSV ${(json.files.csv / 2 ** 20).toFixed(0)} MB, Parquet (Snappy, written by quiver convert) ${(json.files.parquet / 2 ** 20).toFixed(0)} MB, Arrow IPC ${(json.files.arrow / 2 ** 20).toFixed(0)} MB. Median of at least ${repeat} interleaved rounds, more until every contender\'s timed runs filled ${(timedMs / 1000).toFixed(1)} s (a short run needs more runs for a steady median; "runs" below), after each contender\'s checked warm-up runs filled ${(warmupMs / 1000).toFixed(1)} s (see "Warm-up" below); files in the page cache; engines already started.`,
+  `${rows.toLocaleString('en-US')} rows of db-benchmark G1 (9 columns): CSV ${(json.files.csv / 2 ** 20).toFixed(0)} MB, Parquet (Snappy, written by quiver convert) ${(json.files.parquet / 2 ** 20).toFixed(0)} MB, Arrow IPC ${(json.files.arrow / 2 ** 20).toFixed(0)} MB. Median of at least ${repeat} interleaved rounds, more until every contender's timed runs filled ${(timedMs / 1000).toFixed(1)} s (a short run needs more runs for a steady median; "runs" below), after each contender's checked warm-up runs filled ${(warmupMs / 1000).toFixed(1)} s (see "Warm-up" below); files in the page cache; engines already started.`,
   '',
   '"scan" decodes all 9 columns (an Arrow IPC file needs no decoding) and sums v1 and v3; Q2 is `sum(v1) group by id1, id2`. DuckDB cannot read Arrow IPC files.',
   '',

@@ -66,7 +66,7 @@ export const assign = defineJob({
     return acc;
   },
   merge(a: Sums, b: Sums) {
-    for (const f of ['sums', 'counts', 'sq'] as const) b[f].forEach((x, i) => (a[f][i]! += x));
+    for (const f of ['sums', 'counts', 'sq'] as const) b[f].forEach((x, i) => { (a[f][i]! += x); });
     return a;
   },
   /** Per cluster: size, mean (the old centroid if empty) and wcss about the mean, Σ‖x − c‖² − n‖m − c‖² (König). */

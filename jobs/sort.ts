@@ -104,7 +104,7 @@ export default defineJob({
     if (rows > 0) {
       const parts = (await q.run(partition, { params: { by, read, plan } })).value as PartAcc;
       const used = bounds.length + 1;
-      plan.held.offsets.forEach((o, c) => o && (o[rows] = bytes[c]!));
+      plan.held.offsets.forEach((o, c) => { o && (o[rows] = bytes[c]!); });
       const job: RangeJob = { plan, out, output, ...rangeLayoutOf(parts, used, cols.length, rows) };
       const sizes = await q.forkJoin(ranges, { lo: 0, hi: used }, { params: { job } });
       q.count('ranges', used);

@@ -62,7 +62,7 @@ function ranksOf(cells: Cell[]): Int32Array {
   const distinct = new Map<Cell, number>();
   for (const c of cells) if (c !== null && !distinct.has(c)) distinct.set(c, 0);
   const sorted = [...distinct.keys()].sort(compareCells);
-  sorted.forEach((v, r) => distinct.set(v, r));
+  sorted.forEach((v, r) => { distinct.set(v, r); });
   const ranks = new Int32Array(cells.length);
   for (let i = 0; i < cells.length; i++) ranks[i] = cells[i] === null ? sorted.length : distinct.get(cells[i]!)!;
   return ranks;
@@ -78,7 +78,7 @@ function finishAll(pass: Table, plan: AggPlan, n: number): Cell[][] {
     const acc: Acc = new Array<number>(width);
     for (let j = 0; j < width; j++) acc[j] = arrays[j]![i]!;
     for (let j = width; j < slots.length; j++) acc.push(listOf(slots[j]?.get(i)));
-    finishAcc(plan, acc).forEach((v, k) => (columns[k]![i] = v));
+    finishAcc(plan, acc).forEach((v, k) => { (columns[k]![i] = v); });
   }
   return columns;
 }

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { Table, tableFromIPC, tableToIPC, type Vector } from 'apache-arrow';
+import { type Table, tableFromIPC, tableToIPC, type Vector } from 'apache-arrow';
 import { defineJob, makePlan, UsageError, type DriverContext, type Key } from 'quiver-engine';
 import { joinedTable } from './assemble.js';
 import { emptyTable } from './check.js';

@@ -1,4 +1,4 @@
-import { Binary, DataType, FixedSizeBinary, Precision, Utf8, makeData, makeVector, vectorFromArray, type Vector } from 'apache-arrow';
+import { Binary, DataType, type FixedSizeBinary, Precision, Utf8, makeData, makeVector, vectorFromArray, type Vector } from 'apache-arrow';
 
 /**
  * Arrow columns of a given type from JS values, for the built-in jobs' typed outputs: numbers, bigints
@@ -20,7 +20,7 @@ export function vectorOf(type: DataType, values: Cell[], name: string): Vector {
   const base = { type, length: n, nullCount, nullBitmap: nullCount > 0 ? bitmap : undefined };
   if (DataType.isBool(type)) {
     const bits = new Uint8Array((n + 7) >> 3);
-    values.forEach((v, i) => v && (bits[i >> 3]! |= 1 << (i & 7)));
+    values.forEach((v, i) => { v && (bits[i >> 3]! |= 1 << (i & 7)); });
     return makeVector(makeData({ ...base, data: bits } as never));
   }
   if (DataType.isDecimal(type)) return makeVector(makeData({ ...base, data: decimalWords(type.precision, type.bitWidth / 32, values, name) } as never));
@@ -75,12 +75,12 @@ function bytesVector(type: Binary | FixedSizeBinary, values: Array<Uint8Array | 
   const base = { type, length: n, nullCount, nullBitmap: nullCount > 0 ? bitmap : undefined };
   if (DataType.isFixedSizeBinary(type)) {
     const data = new Uint8Array(n * type.byteWidth);
-    values.forEach((v, i) => v && data.set(v, i * type.byteWidth));
+    values.forEach((v, i) => { v && data.set(v, i * type.byteWidth); });
     return makeVector(makeData({ ...base, data } as never));
   }
   const offsets = new Int32Array(n + 1);
-  values.forEach((v, i) => (offsets[i + 1] = offsets[i]! + (v?.length ?? 0)));
+  values.forEach((v, i) => { (offsets[i + 1] = offsets[i]! + (v?.length ?? 0)); });
   const data = new Uint8Array(offsets[n]!);
-  values.forEach((v, i) => v && data.set(v, offsets[i]!));
+  values.forEach((v, i) => { v && data.set(v, offsets[i]!); });
   return makeVector(makeData({ ...base, valueOffsets: offsets, data } as never));
 }

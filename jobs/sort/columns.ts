@@ -157,7 +157,7 @@ function contiguous(data: Data): Data {
     offsets[i + 1] = end;
   }
   const bytes = new Uint8Array(offsets[n]!);
-  parts.forEach((p, i) => bytes.set(p, offsets[i]!));
+  parts.forEach((p, i) => { bytes.set(p, offsets[i]!); });
   return makeData({ type: text ? new Utf8() : new Binary(), length: n, valueOffsets: offsets, data: bytes } as never);
 }
 

@@ -47,7 +47,7 @@ export function partitionBatch(acc: PartAcc, batch: RecordBatch, plan: SortPlan)
   for (let r = 1; r < R; r++) next[r] = next[r - 1]! + counts[r - 1]!;
   const dest = new Int32Array(n);
   for (let i = 0; i < n; i++) dest[i] = next[range[i]!]!++;
-  plan.cols.forEach((p, c) => (acc.at[c] = scatterRows(views[c]!, dest, range, n, plan.held, p, c, start, acc.at[c]!, acc.bytes, plan.cols.length)));
+  plan.cols.forEach((p, c) => { (acc.at[c] = scatterRows(views[c]!, dest, range, n, plan.held, p, c, start, acc.at[c]!, acc.bytes, plan.cols.length)); });
   acc.batches.push(start, ...counts);
   acc.rows += n;
 }

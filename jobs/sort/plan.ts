@@ -20,7 +20,7 @@ export function basesOf(stats: SampleAcc, cols: ColumnPlan[]) {
     splitBase[s.id] = rows;
     byteBase[s.id] = [...bytes];
     rows += s.rows;
-    cols.forEach((p, c) => (bytes[c]! += s.bytes[p.name] ?? 0));
+    cols.forEach((p, c) => { (bytes[c]! += s.bytes[p.name] ?? 0); });
   }
   const big = bytes.findIndex((b) => b >= 2 ** 31);
   if (big >= 0) throw new Error(`column ${cols[big]!.name} holds ${bytes[big]} bytes of text; sort keeps at most 2 GB of text per column (Arrow Utf8 offsets are 32-bit)`);

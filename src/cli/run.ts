@@ -88,7 +88,7 @@ export function registerRun(program: Command): void {
       if ((o.cluster === undefined) !== (o.store === undefined)) throw new UsageError('--cluster and --store go together: the cluster\'s Redis, and the store its workers share');
       const view = makeProgressView(r.progress ?? progressMode(undefined, o.quiet ?? false));
       const cancel = runSignal(r.timeoutMs, o.timeout);
-      let result;
+      let result: Awaited<ReturnType<typeof run>>;
       let clusterReport: string | undefined;
       try {
         const runHere = o.cluster ? await clusterRun(o.cluster, o.store!, (text) => (clusterReport = text)) : run;

@@ -58,7 +58,7 @@ export function registerSpeedup(program: Command): void {
       if (o.html) checkFolderOf('--html', o.html);
       const progress = o.quiet ? undefined : progressLine();
       const cancel = cancelOnSignals();
-      let report;
+      let report: ReturnType<typeof analyzeSweep>;
       try {
         const sweep = await runSweep(jobSpec, {
           ...options,

@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -52,7 +53,7 @@ export class FileStore implements Store {
   }
 
   async getRange(key: string, start: number, end: number): Promise<Uint8Array> {
-    let fh;
+    let fh: Awaited<ReturnType<typeof open>>;
     try {
       fh = await open(this.pathOf(key), 'r');
     } catch (e) {
@@ -84,7 +85,7 @@ export class FileStore implements Store {
   async list(prefix: string): Promise<string[]> {
     const dir = prefix.endsWith('/') ? prefix.slice(0, -1) : path.posix.dirname(prefix);
     const base = dir === '.' || dir === '' ? this.root : this.pathOf(dir);
-    let entries;
+    let entries: Dirent[];
     try {
       entries = await readdir(base, { recursive: true, withFileTypes: true });
     } catch {

@@ -130,8 +130,8 @@ export async function runOnCluster(jobSpec: string | URL | Job, options: Cluster
       const fold = job as FoldJob;
       const tree = new TreeMerge<unknown>(of, (a, b) => fold.merge(a, b));
       const partials = await Promise.all(mapped.map((r) => store.get(r.output)));
-      partials.forEach((bytes, i) => userCall(loaded.file, 'merge', () => tree.add(i, deserializeValue(bytes))));
-      committed.forEach((r, i) => (r.loaded += i < partials.length ? partials[i]!.byteLength : 0));
+      partials.forEach((bytes, i) => { userCall(loaded.file, 'merge', () => tree.add(i, deserializeValue(bytes))); });
+      committed.forEach((r, i) => { (r.loaded += i < partials.length ? partials[i]!.byteLength : 0); });
       ({ value, table } = foldResult(fold, tree.result, params, of, loaded.file));
       phases.merge = now() - tMerge;
     } else {
@@ -192,7 +192,7 @@ function reportOf(
   for (const r of committed) byMachine[r.host] = (byMachine[r.host] ?? 0) + (r.metrics.end - r.metrics.start) / wallMs;
   // Task records name their worker process by its order of first appearance, for the imbalance measure.
   const processes = [...new Set(committed.map((r) => r.worker))];
-  records.forEach((rec, i) => (rec.worker = processes.indexOf(committed[i]!.worker)));
+  records.forEach((rec, i) => { (rec.worker = processes.indexOf(committed[i]!.worker)); });
   return {
     job: job.name,
     jobFile,

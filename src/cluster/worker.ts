@@ -191,7 +191,7 @@ export class ClusterWorker {
     const controller = new AbortController();
     const entry = { run: task.run, controller, lockLost: false };
     this.active.set(job.id!, entry);
-    let outcome;
+    let outcome: Awaited<ReturnType<typeof this.executor.run>>;
     try {
       outcome = await this.executor.run(task, plan, `a${attempt}-${this.id}`, controller.signal);
     } finally {

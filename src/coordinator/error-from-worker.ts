@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InputError, JobError, PlanError, QuiverError, TaskError, WorkerError, CancelledError } from '../errors.js';
+import { InputError, JobError, PlanError, type QuiverError, TaskError, WorkerError, CancelledError } from '../errors.js';
 import type { SerializedError } from '../worker/protocol.js';
 import { ColumnTooNarrow } from '../io/column-widening.js';
 import { stackToSources } from '../job/source-map.js';

@@ -48,14 +48,14 @@ export async function runKeyedMapPhase(
         if (tasks) tasks.push(i);
         else held.set(out.holder, [i]);
       }
-      else if (out.kind === 'map') out.partitions.forEach((p, r) => keep(r, p));
+      else if (out.kind === 'map') out.partitions.forEach((p, r) => { keep(r, p); });
     }, toError, options);
     const drained = new Set<number>();
     const failures: Error[] = [];
     await runner.broadcast(runId, { kind: 'drain', reducers }, (executor, outcome) => {
       if (outcome.state === 'done' && outcome.output.kind === 'drained') {
         drained.add(outcome.output.holder);
-        outcome.output.partitions.forEach((p, r) => keep(r, p));
+        outcome.output.partitions.forEach((p, r) => { keep(r, p); });
         onDone('drain', specs.length + drains++, outcome.metrics, executor);
       } else if (outcome.state === 'failed') {
         failures.push(toError(outcome.error, { task: { kind: 'drain', reducers }, describe: `handing over the map results held by worker ${executor}` }));

@@ -41,7 +41,7 @@ export function pairsToTable(job: KeyedJob, params: Record<string, ParamValue>, 
   const valueNames = output?.value;
   if (Array.isArray(first)) {
     const names = Array.isArray(valueNames) ? valueNames : first.map((_, j) => `${valueNames ?? 'value'}_${j}`);
-    names.forEach((name, j) => (columns[name] = columnFromValues(values.map((v) => (v as unknown[] | null)?.[j] ?? null))));
+    names.forEach((name, j) => { (columns[name] = columnFromValues(values.map((v) => (v as unknown[] | null)?.[j] ?? null))); });
   } else if (isPlainObject(first)) {
     for (const name of Object.keys(first)) columns[name] = columnFromValues(values.map((v) => (v as Record<string, unknown> | null)?.[name] ?? null));
   } else {

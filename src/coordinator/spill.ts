@@ -100,7 +100,7 @@ export class ShuffleStore {
     await Promise.allSettled(this.files.map(async (f) => (await f?.fh)?.close()));
     const dir = await this.dir?.catch(() => undefined);
     if (dir) await rm(dir, { recursive: true, force: true });
-    this.memory.forEach((m) => (m.length = 0));
+    this.memory.forEach((m) => { (m.length = 0); });
   }
 
   private openFile(r: number): Promise<FileHandle> {

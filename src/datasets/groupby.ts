@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { makeVector, RecordBatch, RecordBatchFileWriter, Schema, Table, Utf8, vectorFromArray } from 'apache-arrow';
+import { makeVector, type RecordBatch, RecordBatchFileWriter, Schema, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { makeRandom, sampleInt } from './random.js';
 
 /** Rows per record batch written by the generators. */

@@ -1,4 +1,4 @@
-import { Int32, makeVector, RecordBatch, Table, Utf8, vectorFromArray } from 'apache-arrow';
+import { Int32, makeVector, type RecordBatch, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { GENERATED_BATCH_ROWS } from './groupby.js';
 import { makeRandom, sampleInt } from './random.js';
 

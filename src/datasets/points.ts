@@ -1,4 +1,4 @@
-import { makeVector, RecordBatch, Table } from 'apache-arrow';
+import { makeVector, type RecordBatch, Table } from 'apache-arrow';
 import { GENERATED_BATCH_ROWS } from './groupby.js';
 import { makeRandom } from './random.js';
 

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { Field, RecordBatch, Schema, Struct, makeData, type Dictionary } from 'apache-arrow';
-import { BadRecords, type BadRecord } from './bad-records.js';
+import type { BadRecords, BadRecord } from './bad-records.js';
 import { BigIntBuilder, DictBuilder, Float64Builder, Int32Builder, NumberBuilder, Utf8Builder, makeBuilder, type ColumnBuilder } from './column-builders.js';
 import { arrowTypeOf, type ColumnSpec, type ColumnType } from './column-types.js';
 import { ColumnTooNarrow } from './column-widening.js';

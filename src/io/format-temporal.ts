@@ -105,6 +105,6 @@ export function intervalText(months: number, days: number, time: number | bigint
   if (years !== 0) parts.push(plural(years, 'year'));
   if (months - years * 12 !== 0) parts.push(plural(months - years * 12, 'month'));
   if (days !== 0) parts.push(plural(days, 'day'));
-  if (time != 0 || parts.length === 0) parts.push(signedClockText(time, unit));
+  if ((time !== 0 && time !== 0n) || parts.length === 0) parts.push(signedClockText(time, unit));
   return parts.join(' ');
 }

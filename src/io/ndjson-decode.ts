@@ -51,7 +51,7 @@ export class NdjsonDecoder {
   ) {
     const keep = projection ? new Set(projection) : undefined;
     this.specs = columns.filter((c) => !keep || keep.has(c.name));
-    this.specs.forEach((c, i) => this.index.set(c.name, i));
+    this.specs.forEach((c, i) => { this.index.set(c.name, i); });
     this.schema = new Schema(this.specs.map((c) => new Field(c.name, arrowTypeOf(c.type), true)));
     this.seen = new Uint8Array(this.specs.length);
     this.known = !projection && columns.some((c) => c.inferred) ? new Set(columns.map((c) => c.name)) : undefined;
@@ -101,7 +101,7 @@ export class NdjsonDecoder {
 
   /** Decodes parsed JSON values (the elements of a JSON array read whole); `offsetOf(i)` locates element i for errors. */
   decodeValues(values: unknown[], offsetOf: (i: number) => number): void {
-    values.forEach((v, i) => this.settle(this.decodeObject(v, offsetOf(i), () => JSON.stringify(v).slice(0, 40))));
+    values.forEach((v, i) => { this.settle(this.decodeObject(v, offsetOf(i), () => JSON.stringify(v).slice(0, 40))); });
   }
 
   /** Ends a record: counts the row, or undoes it and reports its problem (a widening stops the task). */

@@ -19,7 +19,7 @@ const open = new Map<string, { version: string; generation: number; files: Promi
 const MAX_OPEN = 8;
 
 const free = (files: Promise<ParquetFile[]>) =>
-  void files.then((fs) => fs.forEach((f) => f.generation === parquetWasmGeneration() && f.free()), () => undefined);
+  void files.then((fs) => fs.forEach((f) => { f.generation === parquetWasmGeneration() && f.free(); }), () => undefined);
 
 async function parquetFiles(file: string): Promise<ParquetFile[]> {
   parquetWasm(); // instantiated first, so the generation recorded below is the handles' own

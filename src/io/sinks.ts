@@ -63,7 +63,7 @@ export async function writeTableFile(table: Table, file: string, format: OutputF
       case 'ndjson':
         for (const chunk of tableToNdjsonLines(table)) await write(chunk);
         break;
-      case 'json':
+      case 'json': {
         await write('[');
         let first = true;
         for (const chunk of tableToNdjsonLines(table, ',\n')) {
@@ -72,6 +72,7 @@ export async function writeTableFile(table: Table, file: string, format: OutputF
         }
         await write(']\n');
         break;
+      }
     }
     await fh.close();
     signal?.throwIfAborted();

@@ -20,7 +20,7 @@ export class ZstdFrames {
   /** Feeds compressed bytes; decompressed ones go to `out` as they come. */
   push(chunk: Uint8Array): void {
     this.pending = this.pending.length === 0 ? chunk : concat(this.pending, chunk);
-    for (let n; (n = this.step()) >= 0; ) {
+    for (let n: number; (n = this.step()) >= 0; ) {
       this.pending = this.pending.subarray(n);
       this.at += n;
     }

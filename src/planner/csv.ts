@@ -123,7 +123,7 @@ export function csvLayoutFromHead(file: string, bytes: number, head: Buffer, atE
   }
   const widened = new Map((given.widened ?? []).map((c) => [c.name, c.type]));
   const inferred = colNames.map((name) => !overrides.has(name) && !given.schema);
-  const columns: ColumnSpec[] = colNames.map((name, i) => ({ name, type: overrides.get(name) ?? given.schema?.[i]!.type ?? widened.get(name) ?? sniffers[i]!.type, inferred: inferred[i] }));
+  const columns: ColumnSpec[] = colNames.map((name, i) => ({ name, type: overrides.get(name) ?? given.schema?.[i]?.type ?? widened.get(name) ?? sniffers[i]!.type, inferred: inferred[i] }));
   const perRow = records.length > 0 ? (end - pos) / records.length : 1;
   return {
     file,

@@ -46,7 +46,7 @@ describe('the CLI on bad input', () => {
     const group = CASES.slice(i, i + 3);
     it(`fails clearly on ${group.map((c) => c.name).join('; ')}`, async () => {
       const results = await Promise.all(group.map((c) => runCli(c.args)));
-      group.forEach((c, j) => expectOneParagraph(results[j]!, c.exit, c.message));
+      group.forEach((c, j) => { expectOneParagraph(results[j]!, c.exit, c.message); });
     });
   }
 

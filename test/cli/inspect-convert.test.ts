@@ -14,7 +14,7 @@ describe('quiver inspect, explain and convert', () => {
     const out = execFileSync(process.execPath, [CLI, 'inspect', csv, '--null', '', '--null', 'NA'], { encoding: 'utf8' });
     expect(out).toContain('format    csv');
     expect(out).toContain('rows      3 (exact: the whole file was read)');
-    expect(out).toMatch(/name: (dict|utf8)\n  age: int32\n  score: float64\n  member: bool/);
+    expect(out).toMatch(/name: (dict|utf8)\n {2}age: int32\n {2}score: float64\n {2}member: bool/);
     expect(out).toContain('Smith, Ann');
   });
 

@@ -52,7 +52,7 @@ describe('TaskExecutor', () => {
       const o = await executor.run({ run: 'r1', stage: 1, index }, reduce, 'a1');
       if (o.state !== 'done') expect.fail(JSON.stringify(o));
       const { keys: words, values } = decodePairs(pairsFromBytes(await store.get(o.result.output)));
-      words.forEach((w, i) => counts.set(w as string, values[i] as number));
+      words.forEach((w, i) => { counts.set(w as string, values[i] as number); });
     }
     expect(counts).toEqual(referenceWordCount(readFileSync(corpus, 'utf8')));
     await store.deletePrefix('runs/r1/');

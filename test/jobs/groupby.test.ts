@@ -99,7 +99,7 @@ function referenceGroupby(c: GroupbyColumns, by: KeyName[], agg: string[]): Arra
   const sorted = [...groups.values()].sort((a, b) => compareTuples(a.key, b.key));
   return sorted.map(({ key, rows }) => {
     const row: Record<string, unknown> = {};
-    by.forEach((k, j) => (row[k] = key[j]));
+    by.forEach((k, j) => { (row[k] = key[j]); });
     for (const spec of agg) Object.assign(row, referenceAggregate(c, rows, spec));
     return row;
   });

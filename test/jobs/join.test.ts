@@ -232,7 +232,7 @@ function timeColumn(type: DataType, values: Array<bigint | number | null>) {
   const big = Values === BigInt64Array;
   const data = values.map((v) => (big ? BigInt(v ?? 0) : Number(v ?? 0)));
   const valid = new Uint8Array((values.length + 7) >> 3);
-  values.forEach((v, i) => v !== null && (valid[i >> 3]! |= 1 << (i & 7)));
+  values.forEach((v, i) => { v !== null && (valid[i >> 3]! |= 1 << (i & 7)); });
   const nullCount = values.filter((v) => v === null).length;
   return makeVector(makeData({ type, length: values.length, nullCount, nullBitmap: nullCount ? valid : undefined, data: big ? BigInt64Array.from(data as bigint[]) : Int32Array.from(data as number[]) } as never));
 }

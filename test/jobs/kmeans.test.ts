@@ -29,7 +29,7 @@ function lloydStep(points: number[][], centroids: number[][]) {
 /** Naive k-means from given centroids: `steps` Lloyd steps, or fewer once no centroid moves more than `tolerance`. */
 function naiveKmeans(points: number[][], init: number[][], steps: number, tolerance: number) {
   let centroids = init;
-  let step;
+  let step: ReturnType<typeof lloydStep> | undefined;
   for (let i = 0; i < steps; i++) {
     step = lloydStep(points, centroids);
     const shift = Math.max(...step.means.map((m, c) => Math.hypot(...m.map((x, j) => x - centroids[c]![j]!))));
@@ -44,7 +44,7 @@ function expectClusters(rows: Row[], names: string[], want: { sizes: number[]; m
   expect(rows.map((r) => r.cluster)).toEqual(want.sizes.map((_, c) => c));
   expect(rows.map((r) => r.size)).toEqual(want.sizes);
   rows.forEach((r, c) => {
-    names.forEach((n, j) => expect(Math.abs(r[n]! - want.means[c]![j]!), `centroid ${c} ${n}`).toBeLessThanOrEqual(tol * (1 + Math.abs(want.means[c]![j]!))));
+    names.forEach((n, j) => { expect(Math.abs(r[n]! - want.means[c]![j]!), `centroid ${c} ${n}`).toBeLessThanOrEqual(tol * (1 + Math.abs(want.means[c]![j]!))); });
     expect(Math.abs(r.wcss! - want.wcss[c]!), `wcss ${c}`).toBeLessThanOrEqual(tol * (1 + want.wcss[c]!));
   });
 }

@@ -45,7 +45,7 @@ function expectClose(got: Matrix, want: Matrix): void {
   expect(got.length).toBe(want.length);
   got.forEach((row, i) => {
     expect(row.length).toBe(want[i]!.length);
-    row.forEach((x, j) => expect(Math.abs(x - want[i]![j]!)).toBeLessThan(1e-9 * (1 + Math.abs(want[i]![j]!))));
+    row.forEach((x, j) => { expect(Math.abs(x - want[i]![j]!)).toBeLessThan(1e-9 * (1 + Math.abs(want[i]![j]!))); });
   });
 }
 

@@ -34,7 +34,7 @@ function expectPca(rows: Row[], names: string[], cols: number[][], components = 
   const close = (got: number, want: number, what: string, tol = 1e-9) => expect(Math.abs(got - want), `${what}: ${got} vs ${want}`).toBeLessThanOrEqual(tol * scale);
   expect(rows.map((r) => r.component)).toEqual([...Array.from({ length: components }, (_, r) => `pc${r + 1}`), 'mean']);
   const meanRow = rows.at(-1)!;
-  names.forEach((c, a) => expect(Math.abs((meanRow[c] as number) - mean[a]!)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(mean[a]!))));
+  names.forEach((c, a) => { expect(Math.abs((meanRow[c] as number) - mean[a]!)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(mean[a]!))); });
   const pcs = rows.slice(0, -1);
   const vs = pcs.map((r) => names.map((c) => r[c] as number));
   const ls = pcs.map((r) => r.eigenvalue as number);

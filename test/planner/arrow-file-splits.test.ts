@@ -38,7 +38,7 @@ describe('Arrow file splits', () => {
       SIZES.forEach((rows, block) => {
         const mine = pieces.filter((p) => p.block === block);
         expect(mine[0]!.rowStart).toBe(0);
-        mine.forEach((p, j) => j > 0 && expect(p.rowStart).toBe(mine[j - 1]!.rowEnd));
+        mine.forEach((p, j) => { j > 0 && expect(p.rowStart).toBe(mine[j - 1]!.rowEnd); });
         expect(mine.at(-1)!.rowEnd).toBe(rows);
       });
     }

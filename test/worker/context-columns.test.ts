@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  Binary, Bool, DateDay, DateMillisecond, Decimal, Dictionary, DurationNanosecond, Field, FixedSizeList, Float16, Float64, Int16, Int32, Int64, LargeUtf8, List, Map_, RecordBatch, Struct,
+  Binary, Bool, DateDay, DateMillisecond, Decimal, Dictionary, DurationNanosecond, Field, FixedSizeList, Float16, Float64, Int16, Int32, Int64, LargeUtf8, List, Map_, type RecordBatch, Struct,
   Table, TimeMicrosecond, TimestampNanosecond, TimestampSecond, Uint64, Utf8, makeData, makeVector, vectorFromArray, type Vector,
 } from 'apache-arrow';
 import { makeContext } from '../../dist/src/worker/context.js';
@@ -46,7 +46,7 @@ const batch = batchOf({
 
 function bitmap(values: unknown[]): Uint8Array {
   const out = new Uint8Array((values.length + 7) >> 3);
-  values.forEach((v, i) => v !== null && (out[i >> 3]! |= 1 << (i & 7)));
+  values.forEach((v, i) => { v !== null && (out[i >> 3]! |= 1 << (i & 7)); });
   return out;
 }
 
