@@ -1,5 +1,5 @@
 import type { DriverContext } from 'quiver-engine';
-import { Binary, DataType, Utf8, makeData, makeVector, vectorFromArray, type Data, type Field, type RecordBatch, type Vector } from 'apache-arrow';
+import { Binary, DataType, Utf8, makeData, makeVector, vectorFromArray, type Data, type RecordBatch, type Vector } from 'apache-arrow';
 
 /** How a column is held in shared memory: fixed-width words, a byte per boolean, or bytes with offsets (text). */
 export type Holding = 'fixed' | 'bool' | 'bytes';

@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { readRange } from '../io/file-range.js';
-import { DataType, Field, RecordBatch, Schema as ArrowSchema, Struct, Table, makeData, tableFromIPC, vectorFromArray, Utf8, type Schema } from 'apache-arrow';
+import { DataType, Field, RecordBatch, Schema as ArrowSchema, Struct, Table, makeData, vectorFromArray, Utf8, type Schema } from 'apache-arrow';
 import { InputError, UsageError } from '../errors.js';
 import { readArrowFileLayout } from '../planner/arrow-file.js';
 import { readArrowStreamLayout } from '../planner/arrow-stream.js';

@@ -185,10 +185,8 @@ export class CsvDecoder {
         const kind = f < width ? kinds[f]! : SKIP;
         let start = pos;
         let end: number;
-        let quoted = false;
         let escaped = false;
         if (buf[pos] === q) {
-          quoted = true;
           let p = pos + 1;
           for (;;) {
             const at = buf.indexOf(q, p);

@@ -1,5 +1,5 @@
 import { JobError } from '../errors.js';
-import type { DriverJob, FoldJob, Job, KeyedJob, ParamsOf, ParamsSpec, ParamValue, RecursiveJob } from './types.js';
+import type { DriverJob, FoldJob, Job, KeyedJob, ParamsOf, ParamsSpec, RecursiveJob } from './types.js';
 import { checkParamsSpec } from './params.js';
 
 type KeyedSpec<V, P> = Omit<KeyedJob<V, P>, 'kind'> & { kind?: 'keyed' };
