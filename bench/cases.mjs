@@ -10,10 +10,46 @@ import { wordcount } from './baselines/wordcount.mjs';
  * `params` are the job's params as the library takes them; `cliParams` the same as `-p` flags.
  */
 export const CASES = [
-  { name: 'wordcount', title: 'word count', job: 'wordcount', input: 'text', cliInput: 'cliText', params: {}, baseline: wordcount, script: 'wordcount.mjs' },
-  { name: 'q1', title: 'Q1 sum v1 by id1', job: 'groupby', input: 'groupby', cliInput: 'groupby', params: { by: 'id1', agg: 'sum:v1' }, baseline: q1, script: 'q1.mjs' },
-  { name: 'q2', title: 'Q2 sum v3, count by id6', job: 'groupby', input: 'groupby', cliInput: 'groupby', params: { by: 'id6', agg: 'sum:v3,count' }, baseline: q2, script: 'q2.mjs' },
-  { name: 'q3', title: 'Q3 sum v1, mean v3 by id3', job: 'groupby', input: 'groupby', cliInput: 'groupby', params: { by: 'id3', agg: 'sum:v1,mean:v3' }, baseline: q3, script: 'q3.mjs' },
+  {
+    name: 'wordcount',
+    title: 'word count',
+    job: 'wordcount',
+    input: 'text',
+    cliInput: 'cliText',
+    params: {},
+    baseline: wordcount,
+    script: 'wordcount.mjs',
+  },
+  {
+    name: 'q1',
+    title: 'Q1 sum v1 by id1',
+    job: 'groupby',
+    input: 'groupby',
+    cliInput: 'groupby',
+    params: { by: 'id1', agg: 'sum:v1' },
+    baseline: q1,
+    script: 'q1.mjs',
+  },
+  {
+    name: 'q2',
+    title: 'Q2 sum v3, count by id6',
+    job: 'groupby',
+    input: 'groupby',
+    cliInput: 'groupby',
+    params: { by: 'id6', agg: 'sum:v3,count' },
+    baseline: q2,
+    script: 'q2.mjs',
+  },
+  {
+    name: 'q3',
+    title: 'Q3 sum v1, mean v3 by id3',
+    job: 'groupby',
+    input: 'groupby',
+    cliInput: 'groupby',
+    params: { by: 'id3', agg: 'sum:v1,mean:v3' },
+    baseline: q3,
+    script: 'q3.mjs',
+  },
 ];
 
 /** `-p name=value` flags for a case's params. */

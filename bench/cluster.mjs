@@ -17,7 +17,10 @@ import { pathToFileURL } from 'node:url';
 import { CLI, ROOT } from './data.mjs';
 import { fmtMs, fmtX, header, machine, mdTable, median, progress, timeProcess, writeResults } from './lib.mjs';
 
-const num = (name, def) => { const i = process.argv.indexOf(`--${name}`); return i >= 0 ? Number(process.argv[i + 1]) : def; };
+const num = (name, def) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : def;
+};
 const mb = num('mb', 200);
 const rows = num('rows', 2_000_000);
 const rounds = num('rounds', 3);
@@ -43,11 +46,14 @@ function checkSame(c, local, clustered) {
   const a = local.trim().split('\n');
   const b = clustered.trim().split('\n');
   const close = (x, y) => x === y || Math.abs(Number(x) - Number(y)) <= 1e-9 * Math.max(1, Math.abs(Number(x)));
-  const same = c.floats && a.length === b.length && a.every((line, i) => {
-    const xs = line.split(',');
-    const ys = b[i].split(',');
-    return xs.length === ys.length && xs.every((x, j) => close(x, ys[j]));
-  });
+  const same =
+    c.floats &&
+    a.length === b.length &&
+    a.every((line, i) => {
+      const xs = line.split(',');
+      const ys = b[i].split(',');
+      return xs.length === ys.length && xs.every((x, j) => close(x, ys[j]));
+    });
   if (!same) throw new Error(`${c.name}: the cluster's output differs from the local run's`);
 }
 
@@ -61,14 +67,20 @@ try {
   spawnSync(process.execPath, [CLI, 'convert', arrow, g], { stdio: 'inherit' });
   start('redis-server', ['--port', '0', '--save', '', '--appendonly', 'no', '--unixsocket', socket, '--dir', dir]);
   for (let t = Date.now(); !redisCli('ping').includes('PONG'); ) if (Date.now() - t > 10_000) throw new Error('redis-server did not start');
-  const workers = [0, 1].map(() => start(process.execPath, [CLI, 'worker', '--cluster', cluster, '--store', store, '--threads', '1', '-q']));
+  const workers = [0, 1].map(() =>
+    start(process.execPath, [CLI, 'worker', '--cluster', cluster, '--store', store, '--threads', '1', '-q']),
+  );
   await Promise.all(workers.map((w) => new Promise((resolve) => w.stdout.once('data', resolve))));
 
   const cases = [
     { name: 'word count', args: ['wordcount', '--input', text] },
     { name: 'db-benchmark q1 (sum v1 by id1)', args: ['groupby', '--input', g, '-p', 'by=id1', '-p', 'agg=sum:v1'] },
     // v3 is a float: map outputs combine in another order than per-worker combining does, so its sums may differ in the last bits.
-    { name: 'db-benchmark q5 (sum v1:v3 by id6)', args: ['groupby', '--input', g, '-p', 'by=id6', '-p', 'agg=sum:v1,sum:v2,sum:v3'], floats: true },
+    {
+      name: 'db-benchmark q5 (sum v1:v3 by id6)',
+      args: ['groupby', '--input', g, '-p', 'by=id6', '-p', 'agg=sum:v1,sum:v2,sum:v3'],
+      floats: true,
+    },
   ];
   const results = [];
   for (const c of cases) {
@@ -79,7 +91,18 @@ try {
       const out = { local: path.join(dir, 'local.csv'), cluster: path.join(dir, 'cluster.csv') };
       const local = await timeProcess([CLI, 'run', ...c.args, '--workers', '2', '-o', out.local, '--overwrite']);
       const before = commands();
-      const clustered = await timeProcess([CLI, 'run', ...c.args, '--cluster', cluster, '--store', store, '-o', out.cluster, '--overwrite']);
+      const clustered = await timeProcess([
+        CLI,
+        'run',
+        ...c.args,
+        '--cluster',
+        cluster,
+        '--store',
+        store,
+        '-o',
+        out.cluster,
+        '--overwrite',
+      ]);
       const used = commands() - before;
       checkSame(c, readFileSync(out.local, 'utf8'), readFileSync(out.cluster, 'utf8'));
       const tasks = /tasks: (\d+) map \+ (\d+) reduce/.exec(clustered.stderr);
@@ -95,12 +118,20 @@ try {
   }
   const loadEnd = os.loadavg();
   const md = [
-    ...header('Cluster vs local threads on one machine', 'cluster time ≤ 1.3× local time (see the header of bench/cluster.mjs)', m, loadEnd),
+    ...header(
+      'Cluster vs local threads on one machine',
+      'cluster time ≤ 1.3× local time (see the header of bench/cluster.mjs)',
+      m,
+      loadEnd,
+    ),
     `Input: ${mb} MB of text, ${rows.toLocaleString('en-US')}-row db-benchmark G1 table as Parquet. Local: \`quiver run --workers 2\`. Cluster: 2 \`quiver worker --threads 1\` processes, Redis 7 on a unix socket, a file:// store in /tmp. Medians of ${rounds} interleaved rounds, wall time of the CLI process; outputs checked in every round: byte-identical, except float sums (q5's v3), equal within 1e-9 relative.`,
     '',
-    ...mdTable(['job', 'local (ms)', 'cluster (ms)', 'cluster ÷ local', 'Redis commands per task', 'store traffic'], results.map((r) => [r.name, fmtMs(r.localMs), fmtMs(r.clusterMs), fmtX(r.ratio), r.redisCommandsPerTask.toFixed(0), r.store])),
+    ...mdTable(
+      ['job', 'local (ms)', 'cluster (ms)', 'cluster ÷ local', 'Redis commands per task', 'store traffic'],
+      results.map((r) => [r.name, fmtMs(r.localMs), fmtMs(r.clusterMs), fmtX(r.ratio), r.redisCommandsPerTask.toFixed(0), r.store]),
+    ),
     '',
-    'Redis commands include those run inside BullMQ\'s Lua scripts, the coordinator\'s 50 ms progress polls, heartbeats and cancel checks.',
+    "Redis commands include those run inside BullMQ's Lua scripts, the coordinator's 50 ms progress polls, heartbeats and cancel checks.",
   ];
   writeResults('cluster', scale, md, { machine: m, loadEnd, mb, rows, rounds, results });
 } finally {

@@ -20,7 +20,25 @@ import path from 'node:path';
 import { Engine } from '../dist/src/index.js';
 import { paramFlags, selectedCases } from './cases.mjs';
 import { CLI, ROOT, ensureData, scaleName } from './data.mjs';
-import { engineContender, fmtMs, fmtX, header, interleaved, intFlag, machine, mdTable, progress, rowsOfCsv, rowsOfMap, timeProcess, workerCounts, writeResults, asCommand, NODE_ENV, withNodeFlags } from './lib.mjs';
+import {
+  engineContender,
+  fmtMs,
+  fmtX,
+  header,
+  interleaved,
+  intFlag,
+  machine,
+  mdTable,
+  progress,
+  rowsOfCsv,
+  rowsOfMap,
+  timeProcess,
+  workerCounts,
+  writeResults,
+  asCommand,
+  NODE_ENV,
+  withNodeFlags,
+} from './lib.mjs';
 
 withNodeFlags();
 
@@ -67,13 +85,28 @@ async function wholeProcess(cases, files, repeat) {
       // The baseline as a user runs it: plain `node`; quiver as its command runs (shebang flags and environment).
       { name: 'baseline', args: [path.join(ROOT, 'bench/baselines', c.script), file], env: PLAIN_ENV },
       { name: 'quiver', ...asCommand(CLI, ['run', c.job, '-i', file, ...paramFlags(c), '--format', 'csv']) },
-    ].map((p) => ({ ...p, ordered: true, run: () => timeProcess(p.args, { cwd: ROOT, env: p.env }), rows: (r) => rowsOfCsv(r.stdout).rows, extra: (r) => r.ms }));
+    ].map((p) => ({
+      ...p,
+      ordered: true,
+      run: () => timeProcess(p.args, { cwd: ROOT, env: p.env }),
+      rows: (r) => rowsOfCsv(r.stdout).rows,
+      extra: (r) => r.ms,
+    }));
     const results = await interleaved(`CLI ${c.name}`, contenders, repeat);
     out.push({
       case: c.name,
       title: c.title,
       input: path.relative(ROOT, file),
-      commands: contenders.map((p) => `${p.env === PLAIN_ENV ? '' : Object.entries(NODE_ENV).map(([k, v]) => `${k}=${v} `).join('')}node ${p.args.map((a) => (path.isAbsolute(a) ? path.relative(ROOT, a) : a)).join(' ')}`),
+      commands: contenders.map(
+        (p) =>
+          `${
+            p.env === PLAIN_ENV
+              ? ''
+              : Object.entries(NODE_ENV)
+                  .map(([k, v]) => `${k}=${v} `)
+                  .join('')
+          }node ${p.args.map((a) => (path.isAbsolute(a) ? path.relative(ROOT, a) : a)).join(' ')}`,
+      ),
       baseline: results[0],
       quiver: results[1],
       speedup: Math.round((results[0].median / results[1].median) * 1000) / 1000,
@@ -95,7 +128,12 @@ function markdown(m, scale, inproc, cli, loadEnd, repeat) {
   lines.push(
     ...mdTable(
       ['case', 'input', 'baseline ms', ...counts.flatMap((w) => [`engine ${w}w ms`, `speedup ${w}w`])],
-      inproc.map((r) => [r.title, `\`${r.input}\``, fmtMs(r.baseline.median), ...r.engine.flatMap((e) => [fmtMs(e.median), fmtX(e.speedup)])]),
+      inproc.map((r) => [
+        r.title,
+        `\`${r.input}\``,
+        fmtMs(r.baseline.median),
+        ...r.engine.flatMap((e) => [fmtMs(e.median), fmtX(e.speedup)]),
+      ]),
     ),
     '',
     'Targets: speedup at 1 worker ≥ 0.91× (at most 10% slower), at 2 workers ≥ 1.7×.',
@@ -110,14 +148,25 @@ function markdown(m, scale, inproc, cli, loadEnd, repeat) {
       inproc.flatMap((r) =>
         r.engine.map((e) => {
           const x = e.extra.at(-1);
-          return [r.title, e.workers, ...phaseNames.map((p) => fmtMs(x.phases[p] ?? 0)), x.coresBusy.toFixed(2), `${x.tasks.map} + ${x.tasks.reduce}`];
+          return [
+            r.title,
+            e.workers,
+            ...phaseNames.map((p) => fmtMs(x.phases[p] ?? 0)),
+            x.coresBusy.toFixed(2),
+            `${x.tasks.map} + ${x.tasks.reduce}`,
+          ];
         }),
       ),
     ),
     '',
   );
   if (cli.length) {
-    lines.push('## Whole process from the CLI (as a user times it)', '', `quiver runs with its default worker count (${m.cores}); both programs print the full result as CSV sorted by key.`, '');
+    lines.push(
+      '## Whole process from the CLI (as a user times it)',
+      '',
+      `quiver runs with its default worker count (${m.cores}); both programs print the full result as CSV sorted by key.`,
+      '',
+    );
     lines.push(
       ...mdTable(
         ['case', 'input', 'baseline ms', 'quiver ms', 'speedup'],
@@ -160,4 +209,13 @@ const cliFlag = process.argv.indexOf('--cli-cases');
 const cliCases = cliFlag >= 0 ? selectedCases(['--cases', process.argv[cliFlag + 1]]) : cases.filter((c) => c.name !== 'q3');
 const cli = process.argv.includes('--no-cli') ? [] : await wholeProcess(cliCases, files, repeat);
 const loadEnd = os.loadavg();
-writeResults('core', scale, markdown(m, scale, inproc, cli, loadEnd, repeat), { hypothesis: HYPOTHESIS, machine: m, loadavgEnd: loadEnd, scale, repeat, workerCounts: counts, inProcess: inproc, cli });
+writeResults('core', scale, markdown(m, scale, inproc, cli, loadEnd, repeat), {
+  hypothesis: HYPOTHESIS,
+  machine: m,
+  loadavgEnd: loadEnd,
+  scale,
+  repeat,
+  workerCounts: counts,
+  inProcess: inproc,
+  cli,
+});

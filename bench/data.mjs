@@ -51,7 +51,9 @@ async function once(file, write) {
   const tmp = `${file}.tmp-${process.pid}`;
   await write(tmp);
   renameSync(tmp, file);
-  process.stderr.write(`bench/data: wrote ${path.relative(ROOT, file)} (${(statSync(file).size / 2 ** 20).toFixed(0)} MB) in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
+  process.stderr.write(
+    `bench/data: wrote ${path.relative(ROOT, file)} (${(statSync(file).size / 2 ** 20).toFixed(0)} MB) in ${((performance.now() - t) / 1000).toFixed(1)} s\n`,
+  );
 }
 
 /** Generates the data files of a scale if they are missing, and returns their paths. */
@@ -68,5 +70,6 @@ export async function ensureData(scale = scaleName()) {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const files = await ensureData();
-  for (const f of [files.groupby, files.text, files.cliText]) console.log(`${path.relative(ROOT, f)}\t${(statSync(f).size / 2 ** 20).toFixed(1)} MB`);
+  for (const f of [files.groupby, files.text, files.cliText])
+    console.log(`${path.relative(ROOT, f)}\t${(statSync(f).size / 2 ** 20).toFixed(1)} MB`);
 }

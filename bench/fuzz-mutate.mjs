@@ -40,7 +40,10 @@ const BLIND = {
     const from = r.int(b.length);
     const len = 1 + r.int(Math.min(512, b.length - from));
     const at = r.int(b.length + 1);
-    return { bytes: Buffer.concat([b.subarray(0, at), b.subarray(from, from + len), b.subarray(at)]), what: `${len} bytes from ${from} copied to ${at}` };
+    return {
+      bytes: Buffer.concat([b.subarray(0, at), b.subarray(from, from + len), b.subarray(at)]),
+      what: `${len} bytes from ${from} copied to ${at}`,
+    };
   },
 };
 
@@ -134,7 +137,9 @@ function textMutation(b, r, format) {
       return { bytes: Buffer.from(lines.join('\n'), 'latin1'), what: `line ${at + 1} is not an object` };
     case 'equalNames': {
       const n = r.pick([2, 1000, 40_000]);
-      lines[0] = Array(n).fill('x').join(format === 'tsv' ? '\t' : ',');
+      lines[0] = Array(n)
+        .fill('x')
+        .join(format === 'tsv' ? '\t' : ',');
       return { bytes: Buffer.from(lines.join('\n'), 'latin1'), what: `a header of ${n} equal names` };
     }
     default:

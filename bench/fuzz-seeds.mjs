@@ -15,7 +15,7 @@ import { Float64, Table, Utf8, makeVector, tableToIPC, vectorFromArray } from 'a
 
 /** A small xorshift PRNG: the whole campaign follows from `--seed`. */
 export function rng(seed) {
-  let s = (seed >>> 0) || 1;
+  let s = seed >>> 0 || 1;
   const next = () => {
     s ^= s << 13;
     s >>>= 0;
@@ -45,8 +45,14 @@ function arrowTable(rs, batch) {
     const part = rs.slice(i, i + batch);
     const t = new Table({
       id: makeVector(Int32Array.from(part.map((r) => r.id))),
-      g: vectorFromArray(part.map((r) => r.g), new Utf8()),
-      v: vectorFromArray(part.map((r) => r.v), new Float64()),
+      g: vectorFromArray(
+        part.map((r) => r.g),
+        new Utf8(),
+      ),
+      v: vectorFromArray(
+        part.map((r) => r.v),
+        new Float64(),
+      ),
     });
     batches.push(...t.batches);
   }
@@ -55,7 +61,24 @@ function arrowTable(rs, batch) {
 
 function text(bytes, seed) {
   const r = rng(seed);
-  const words = ['the', 'quick', 'brown', 'fox', 'jumps', 'over', 'lazy', 'dog', 'café', 'naïve', 'straße', 'über', 'a', 'of', 'map', 'reduce'];
+  const words = [
+    'the',
+    'quick',
+    'brown',
+    'fox',
+    'jumps',
+    'over',
+    'lazy',
+    'dog',
+    'café',
+    'naïve',
+    'straße',
+    'über',
+    'a',
+    'of',
+    'map',
+    'reduce',
+  ];
   const lines = [];
   let n = 0;
   while (n < bytes) {
@@ -95,11 +118,15 @@ export async function makeSeeds(dir, cli) {
   zstd(path.join(dir, 'words.txt'));
   add('words.txt.zst', 'text', 'text');
   // Parquet from three writers: quiver (parquet-wasm), DuckDB and Polars.
-  execFileSync(process.execPath, [cli, 'convert', path.join(dir, 'table.csv'), path.join(dir, 'quiver.parquet'), '--overwrite', '-q'], { stdio: 'ignore' });
+  execFileSync(process.execPath, [cli, 'convert', path.join(dir, 'table.csv'), path.join(dir, 'quiver.parquet'), '--overwrite', '-q'], {
+    stdio: 'ignore',
+  });
   add('quiver.parquet', 'parquet', 'table');
   const db = await DuckDBInstance.create(':memory:');
   const con = await db.connect();
-  await con.run(`COPY (SELECT * FROM read_csv('${path.join(dir, 'table.csv')}')) TO '${path.join(dir, 'duckdb.parquet')}' (FORMAT parquet, ROW_GROUP_SIZE 100)`);
+  await con.run(
+    `COPY (SELECT * FROM read_csv('${path.join(dir, 'table.csv')}')) TO '${path.join(dir, 'duckdb.parquet')}' (FORMAT parquet, ROW_GROUP_SIZE 100)`,
+  );
   con.closeSync();
   add('duckdb.parquet', 'parquet', 'table');
   pl.readCSV(path.join(dir, 'table.csv')).writeParquet(path.join(dir, 'polars.parquet'), { compression: 'snappy' });
@@ -141,14 +168,21 @@ export async function referenceOf(file, format, con) {
     if (statSync(file).size === 0) return { ok: true, rows: 0, sum: 0 }; // DuckDB finds no columns in an empty file
     const src = sqlString(file);
     const sql =
-      format === 'parquet' ? `SELECT count(*)::DOUBLE, sum(v)::DOUBLE FROM read_parquet(${src})`
-      : format === 'ndjson' ? `SELECT count(*)::DOUBLE, sum(TRY_CAST(v AS DOUBLE)) FROM read_json(${src}, format='newline_delimited')`
-      // By position, without the header: a mutated header renames v, and its row is not data.
-      : `SELECT count(*)::DOUBLE - 1, sum(TRY_CAST(column2 AS DOUBLE)) FROM read_csv(${src}, header=false, delim='${format === 'tsv' ? '\t' : ','}', quote='"', escape='"', all_varchar=true, strict_mode=true)`;
+      format === 'parquet'
+        ? `SELECT count(*)::DOUBLE, sum(v)::DOUBLE FROM read_parquet(${src})`
+        : format === 'ndjson'
+          ? `SELECT count(*)::DOUBLE, sum(TRY_CAST(v AS DOUBLE)) FROM read_json(${src}, format='newline_delimited')`
+          : // By position, without the header: a mutated header renames v, and its row is not data.
+            `SELECT count(*)::DOUBLE - 1, sum(TRY_CAST(column2 AS DOUBLE)) FROM read_csv(${src}, header=false, delim='${format === 'tsv' ? '\t' : ','}', quote='"', escape='"', all_varchar=true, strict_mode=true)`;
     const [rows, sum] = await isolatedQuery(sql);
     return { ok: true, rows: Math.max(0, Number(rows)), sum: sum == null ? 0 : Number(sum) };
   } catch (e) {
-    return { ok: false, why: String(e.message ?? e).split('\n')[0].slice(0, 200) };
+    return {
+      ok: false,
+      why: String(e.message ?? e)
+        .split('\n')[0]
+        .slice(0, 200),
+    };
   }
 }
 
@@ -173,13 +207,18 @@ function arrowReference(file) {
       process.stdout.write(JSON.stringify(out));
     });`;
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--max-old-space-size=512', '-e', code], { env: { ...process.env, FILE: file, FLECHETTE }, maxBuffer: 1 << 20, timeout: 60_000 }, (error, stdout) => {
-      try {
-        resolve(JSON.parse(stdout));
-      } catch {
-        resolve({ ok: false, why: `flechette stopped (${error?.message.split('\n')[0] ?? 'no answer'})` });
-      }
-    });
+    execFile(
+      process.execPath,
+      ['--max-old-space-size=512', '-e', code],
+      { env: { ...process.env, FILE: file, FLECHETTE }, maxBuffer: 1 << 20, timeout: 60_000 },
+      (error, stdout) => {
+        try {
+          resolve(JSON.parse(stdout));
+        } catch {
+          resolve({ ok: false, why: `flechette stopped (${error?.message.split('\n')[0] ?? 'no answer'})` });
+        }
+      },
+    );
   });
 }
 
@@ -202,16 +241,21 @@ function isolatedQuery(sql) {
       }
     });`;
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['-e', code], { env: { ...process.env, SQL: sql, DUCKDB }, maxBuffer: 1 << 20, timeout: 60_000 }, (error, stdout) => {
-      let answer;
-      try {
-        answer = JSON.parse(stdout);
-      } catch {
-        return reject(new Error(`DuckDB stopped (${error?.message.split('\n')[0] ?? 'no answer'})`));
-      }
-      if (answer.error) reject(new Error(answer.error));
-      else resolve(answer.row);
-    });
+    execFile(
+      process.execPath,
+      ['-e', code],
+      { env: { ...process.env, SQL: sql, DUCKDB }, maxBuffer: 1 << 20, timeout: 60_000 },
+      (error, stdout) => {
+        let answer;
+        try {
+          answer = JSON.parse(stdout);
+        } catch {
+          return reject(new Error(`DuckDB stopped (${error?.message.split('\n')[0] ?? 'no answer'})`));
+        }
+        if (answer.error) reject(new Error(answer.error));
+        else resolve(answer.row);
+      },
+    );
   });
 }
 
@@ -221,21 +265,31 @@ const sqlString = (s) => `'${s.replace(/'/g, "''")}'`;
 function decompressed(file) {
   const bytes = readFileSync(file);
   if (file.endsWith('.gz')) return gunzipSync(bytes);
-  if (file.endsWith('.zst')) return execFileSync('zstd', ['-q', '-d', '-c', file], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] });
+  if (file.endsWith('.zst'))
+    return execFileSync('zstd', ['-q', '-d', '-c', file], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] });
   return bytes;
 }
 
 /** Counts rows and the v sum of a Parquet file quiver wrote, with DuckDB: `{ ok, rows, sum }`. */
 export async function parquetOutput(file, con) {
   try {
-    const [[rows, sum]] = (await con.runAndReadAll(`SELECT count(*)::DOUBLE, ${'sum(TRY_CAST(COLUMNS(c -> c = \'v\') AS DOUBLE))'} FROM read_parquet(${sqlString(file)})`)).getRowsJS();
+    const [[rows, sum]] = (
+      await con.runAndReadAll(
+        `SELECT count(*)::DOUBLE, ${"sum(TRY_CAST(COLUMNS(c -> c = 'v') AS DOUBLE))"} FROM read_parquet(${sqlString(file)})`,
+      )
+    ).getRowsJS();
     return { ok: true, rows: Number(rows), sum: sum == null ? 0 : Number(sum) };
   } catch (e) {
     try {
       const [[rows]] = (await con.runAndReadAll(`SELECT count(*)::DOUBLE FROM read_parquet(${sqlString(file)})`)).getRowsJS();
       return { ok: true, rows: Number(rows) };
     } catch (e2) {
-      return { ok: false, why: String(e2.message ?? e2).split('\n')[0].slice(0, 200) };
+      return {
+        ok: false,
+        why: String(e2.message ?? e2)
+          .split('\n')[0]
+          .slice(0, 200),
+      };
     }
   }
 }

@@ -107,7 +107,11 @@ async function answerOf(op, res, seed, out) {
   const report = existsSync(`${out}.report.json`) ? JSON.parse(readFileSync(`${out}.report.json`, 'utf8')) : undefined;
   const bytes = report?.input?.bytes;
   if (seed.kind === 'text') return { words: rows.reduce((n, r) => n + Number(r.count), 0), bytes };
-  return { rows: rows.reduce((n, r) => n + Number(r.count), 0), sum: rows.reduce((n, r) => n + (r.sum_v == null ? 0 : Number(r.sum_v)), 0), bytes };
+  return {
+    rows: rows.reduce((n, r) => n + Number(r.count), 0),
+    sum: rows.reduce((n, r) => n + (r.sum_v == null ? 0 : Number(r.sum_v)), 0),
+    bytes,
+  };
 }
 
 /** Classifies one operation's outcome against the references (`refs`: what the file may hold). */
@@ -115,7 +119,12 @@ async function classify(op, res, seed, file, out, refs) {
   const name = path.basename(file);
   if (res.hung) return { cls: 'HANG', why: `no exit in ${TIMEOUT_MS / 1000} s` };
   const err = res.stderr;
-  if (res.signal || res.code === 70 || res.code > 128 || /RuntimeError|unreachable|FATAL ERROR|Aborted|Assertion|heap out of memory|Maximum call stack/.test(err)) {
+  if (
+    res.signal ||
+    res.code === 70 ||
+    res.code > 128 ||
+    /RuntimeError|unreachable|FATAL ERROR|Aborted|Assertion|heap out of memory|Maximum call stack/.test(err)
+  ) {
     return { cls: 'CRASH', why: `exit ${res.code ?? res.signal}: ${firstLine(err)}` };
   }
   if (res.code !== 0) {
@@ -142,7 +151,10 @@ async function classify(op, res, seed, file, out, refs) {
   if (refs.some(fits)) return { cls: 'OK' };
   const ref = refs[refs.length - 1];
   if (!ref.ok) return { cls: 'WRONG', why: `exit 0 on a file the reference rejects (${ref.why}); quiver says ${JSON.stringify(got)}` };
-  return { cls: 'WRONG', why: `exit 0 with ${JSON.stringify(got)}; the file holds ${JSON.stringify({ rows: ref.rows, sum: ref.sum, words: ref.words })}` };
+  return {
+    cls: 'WRONG',
+    why: `exit 0 with ${JSON.stringify(got)}; the file holds ${JSON.stringify({ rows: ref.rows, sum: ref.sum, words: ref.words })}`,
+  };
 }
 
 const firstLine = (s) => (s.split('\n').find((l) => l.trim() !== '') ?? '(no message)').slice(0, 240);
@@ -172,13 +184,26 @@ async function runCase(i) {
       m.what = `cut to ${keep} bytes ${delay} ms after the start`;
       res = await runCli(command(op, file, seed, out), () => setTimeout(() => truncateSync(file, keep), delay));
       const cut = await referenceOf(file, seed.format, con);
-      refs = [{ ...seed.ref, bytes: statSync(seed.file).size }, { ...cut, bytes: keep }];
+      refs = [
+        { ...seed.ref, bytes: statSync(seed.file).size },
+        { ...cut, bytes: keep },
+      ];
     } else {
       refs = [await referenceOf(file, seed.format, con)];
       res = await runCli(command(op, file, seed, out));
     }
     const c = await classify(op, res, seed, file, out, refs);
-    results.push({ i, op, seed: seed.name, format: seed.format, kind: m.kind, what: m.what, ...c, stderr: res.stderr, args: command(op, file, seed, out) });
+    results.push({
+      i,
+      op,
+      seed: seed.name,
+      format: seed.format,
+      kind: m.kind,
+      what: m.what,
+      ...c,
+      stderr: res.stderr,
+      args: command(op, file, seed, out),
+    });
     rmSync(out, { force: true });
     rmSync(`${out}.report.json`, { force: true });
   }
@@ -231,15 +256,23 @@ async function lane() {
       if (!table.has(key)) table.set(key, Object.fromEntries(CLASSES.map((c) => [c, 0])));
       table.get(key)[res.cls]++;
       if (res.cls === 'OK' || res.cls === 'OK-ERROR') continue;
-      const shape = res.why.replace(/\d+/g, 'N').replace(/case-N\S*/g, 'F').slice(0, 120);
+      const shape = res.why
+        .replace(/\d+/g, 'N')
+        .replace(/case-N\S*/g, 'F')
+        .slice(0, 120);
       const sig = `${res.cls}|${res.format}|${res.op}|${shape}`;
       const size = existsSync(file) ? statSync(file).size : 0;
       const prev = repros.get(sig);
       if (!prev || size < prev.size) {
         const name = `${res.cls.toLowerCase()}-${res.format}-${res.op}-${res.i}${ext(res.seed)}`;
         if (existsSync(file)) copyFileSync(file, path.join(OUT, 'repro', name));
-        writeFileSync(path.join(OUT, 'repro', `${name}.json`), JSON.stringify({ ...res, command: `quiver ${res.args.join(' ')}`, stderr: res.stderr.slice(0, 4000) }, null, 1));
-        if (prev) rmSync(path.join(OUT, 'repro', prev.name), { force: true }), rmSync(path.join(OUT, 'repro', `${prev.name}.json`), { force: true });
+        writeFileSync(
+          path.join(OUT, 'repro', `${name}.json`),
+          JSON.stringify({ ...res, command: `quiver ${res.args.join(' ')}`, stderr: res.stderr.slice(0, 4000) }, null, 1),
+        );
+        if (prev)
+          rmSync(path.join(OUT, 'repro', prev.name), { force: true }),
+            rmSync(path.join(OUT, 'repro', `${prev.name}.json`), { force: true });
         repros.set(sig, { size, name, ...res });
       }
       keep = true;
@@ -248,7 +281,8 @@ async function lane() {
     if (!keep) rmSync(file, { force: true });
     done++;
     if (done % 25 === 0) writeFileSync(path.join(OUT, 'table.md'), tableLines().join('\n') + '\n');
-    if (process.stderr.isTTY || done % 50 === 0) process.stderr.write(`\rfuzz: ${done}/${CASES} cases, ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    if (process.stderr.isTTY || done % 50 === 0)
+      process.stderr.write(`\rfuzz: ${done}/${CASES} cases, ${((performance.now() - started) / 1000).toFixed(0)} s`);
   }
 }
 

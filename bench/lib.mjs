@@ -132,10 +132,14 @@ export function rowsOfTable(table) {
 /** Rows of CSV text with a header line and no quoting; numeric-looking cells become numbers. */
 export function rowsOfCsv(text) {
   const lines = text.split('\n').filter((l) => l !== '');
-  return { header: lines[0].split(','), rows: lines.slice(1).map((l) => l.split(',').map((c, j) => (j > 0 || /^-?\d+(\.\d+)?$/.test(c) ? Number(c) : c))) };
+  return {
+    header: lines[0].split(','),
+    rows: lines.slice(1).map((l) => l.split(',').map((c, j) => (j > 0 || /^-?\d+(\.\d+)?$/.test(c) ? Number(c) : c))),
+  };
 }
 
-const close = (a, b) => a === b || (typeof a === 'number' && typeof b === 'number' && Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b)));
+const close = (a, b) =>
+  a === b || (typeof a === 'number' && typeof b === 'number' && Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b)));
 
 /**
  * Throws unless two result row lists hold the same keys with the same values (floats within a relative
@@ -184,7 +188,9 @@ export function timeProcess(args, { cwd, env } = {}) {
 function commitOf() {
   if (process.env.BENCH_COMMIT) return process.env.BENCH_COMMIT;
   try {
-    return execFileSync('git', ['describe', '--always', '--dirty'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return execFileSync('git', ['describe', '--always', '--dirty'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
   } catch {
     return 'unknown';
   }
@@ -197,7 +203,13 @@ export function machine() {
     cpu: os.cpus()[0]?.model ?? 'unknown',
     memoryGB: Math.round(os.totalmem() / 2 ** 30),
     node: process.version,
-    nodeFlags: [...Object.keys(NODE_ENV).filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`), ...process.execArgv.filter((a) => a.startsWith('--'))].join(' ') || 'none',
+    nodeFlags:
+      [
+        ...Object.keys(NODE_ENV)
+          .filter((k) => process.env[k])
+          .map((k) => `${k}=${process.env[k]}`),
+        ...process.execArgv.filter((a) => a.startsWith('--')),
+      ].join(' ') || 'none',
     platform: `${os.platform()} ${os.release()}`,
     date: new Date().toISOString(),
     commit: commitOf(),
@@ -291,7 +303,10 @@ export async function machineCeilings(repeat) {
     new Promise((resolve, reject) => {
       const fail = (e) => reject(e);
       w.once('error', fail);
-      w.once('message', (m) => { w.off('error', fail); resolve(m); });
+      w.once('message', (m) => {
+        w.off('error', fail);
+        resolve(m);
+      });
       w.postMessage(k);
     });
   const out = {};

@@ -20,7 +20,10 @@ import { pathToFileURL } from 'node:url';
 import { CLI, DATA_DIR, ROOT } from './data.mjs';
 import { header, machine, mdTable, progress, writeResults } from './lib.mjs';
 
-const num = (name, def) => { const i = process.argv.indexOf(`--${name}`); return i >= 0 ? Number(process.argv[i + 1]) : def; };
+const num = (name, def) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : def;
+};
 const csvGb = num('csv-gb', 4);
 const budgetGb = num('budget-gb', 1);
 const workers = num('workers', 2);
@@ -34,7 +37,8 @@ async function makeCsv() {
   for (const b of groupbyBatches(1_000_000, 1)) {
     const c = b.schema.fields.map((f) => b.getChild(f.name).toArray());
     let s = '';
-    for (let i = 0; i < b.numRows; i++) s += `${c[0][i]},${c[1][i]},${c[2][i]},${c[3][i]},${c[4][i]},${c[5][i]},${c[6][i]},${c[7][i]},${c[8][i]}\n`;
+    for (let i = 0; i < b.numRows; i++)
+      s += `${c[0][i]},${c[1][i]},${c[2][i]},${c[3][i]},${c[4][i]},${c[5][i]},${c[6][i]},${c[7][i]},${c[8][i]}\n`;
     parts.push(s);
   }
   const chunk = Buffer.from(parts.join(''));
@@ -70,7 +74,9 @@ function tree(pid) {
         const kids = readFileSync(`/proc/${out[i]}/task/${t}/children`, 'utf8').trim();
         if (kids) out.push(...kids.split(/\s+/).map(Number));
       }
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return out;
 }
@@ -80,7 +86,11 @@ const bytes = statSync(file).size;
 const m = machine();
 progress(`memory: group-by over ${(bytes / GB).toFixed(2)} GB with ${workers} worker(s), budget ${budgetGb} GB`);
 const t0 = performance.now();
-const child = spawn(process.execPath, [CLI, 'run', 'groupby', '-i', file, '-w', String(workers), '-p', 'by=id1', '-p', 'agg=count,sum:v1', '-f', 'json', '-q'], { stdio: ['ignore', 'pipe', 'pipe'] });
+const child = spawn(
+  process.execPath,
+  [CLI, 'run', 'groupby', '-i', file, '-w', String(workers), '-p', 'by=id1', '-p', 'agg=count,sum:v1', '-f', 'json', '-q'],
+  { stdio: ['ignore', 'pipe', 'pipe'] },
+);
 const stdout = [];
 const stderr = [];
 child.stdout.on('data', (d) => stdout.push(d));
@@ -105,14 +115,39 @@ const counted = result.reduce((n, r) => n + r.count, 0);
 if (counted !== copies * 1_000_000) throw new Error(`counted ${counted} rows, wrote ${copies * 1_000_000}`);
 const peak = Math.max(peakTree, peakHwm);
 const ok = peak <= budgetGb * GB;
-const rows = [[`${(bytes / GB).toFixed(2)} GB`, `${(copies * 1e6).toLocaleString('en-US')}`, workers, `${(peak / 2 ** 20).toFixed(0)} MB`, `${budgetGb} GB`, `${(bytes / peak).toFixed(1)}×`, `${seconds.toFixed(1)} s`, ok ? 'yes' : 'NO']];
+const rows = [
+  [
+    `${(bytes / GB).toFixed(2)} GB`,
+    `${(copies * 1e6).toLocaleString('en-US')}`,
+    workers,
+    `${(peak / 2 ** 20).toFixed(0)} MB`,
+    `${budgetGb} GB`,
+    `${(bytes / peak).toFixed(1)}×`,
+    `${seconds.toFixed(1)} s`,
+    ok ? 'yes' : 'NO',
+  ],
+];
 const md = [
-  ...header('Bounded memory: group-by over a CSV larger than the memory budget', 'peak RSS of the whole process tree stays under the budget although the CSV is several times larger (docs/memory.md gives the formula).', m, os.loadavg()),
+  ...header(
+    'Bounded memory: group-by over a CSV larger than the memory budget',
+    'peak RSS of the whole process tree stays under the budget although the CSV is several times larger (docs/memory.md gives the formula).',
+    m,
+    os.loadavg(),
+  ),
   `Job: \`quiver run groupby -p by=id1 -p agg=count,sum:v1\` (CLI, child process). Memory sampled every 50 ms from /proc (VmRSS summed over the process and its descendants; VmHWM of the main process); the larger is reported.`,
   '',
   ...mdTable(['CSV', 'rows', 'workers', 'peak RSS', 'budget', 'CSV ÷ peak', 'wall', 'under budget'], rows),
 ];
-writeResults(`memory-csv`, csvGb >= 4 ? 'full' : 'small', md, { csvBytes: bytes, copies, workers, peakTreeBytes: peakTree, peakHwmBytes: peakHwm, budgetBytes: budgetGb * GB, seconds, samples: samples.filter((_, i) => i % 10 === 0) });
+writeResults(`memory-csv`, csvGb >= 4 ? 'full' : 'small', md, {
+  csvBytes: bytes,
+  copies,
+  workers,
+  peakTreeBytes: peakTree,
+  peakHwmBytes: peakHwm,
+  budgetBytes: budgetGb * GB,
+  seconds,
+  samples: samples.filter((_, i) => i % 10 === 0),
+});
 console.log(md.join('\n'));
 if (!process.argv.includes('--keep')) rmSync(file, { force: true });
 if (!ok) process.exitCode = 1;

@@ -37,20 +37,29 @@ function rawEcho() {
   const worker = new Worker(path.join(BENCH_DIR, 'workers/echo.mjs'));
   const waiting = [];
   worker.on('message', (m) => waiting.shift()(m));
-  const call = (msg, transfer) => new Promise((resolve) => {
-    waiting.push(resolve);
-    worker.postMessage(msg, transfer);
-  });
+  const call = (msg, transfer) =>
+    new Promise((resolve) => {
+      waiting.push(resolve);
+      worker.postMessage(msg, transfer);
+    });
   return { call, close: () => worker.terminate() };
 }
 
 /** A result row of a tinybench task, or its error. */
 function resultOf(task) {
   const r = task.result;
-  if (r.state !== 'completed') throw new Error(`micro: task "${task.name}" ended ${r.state}${r.error ? `: ${r.error.stack ?? r.error}` : ''}`);
+  if (r.state !== 'completed')
+    throw new Error(`micro: task "${task.name}" ended ${r.state}${r.error ? `: ${r.error.stack ?? r.error}` : ''}`);
   const l = r.latency;
   const us = (ms) => Math.round(ms * 1000 * 100) / 100;
-  return { name: task.name, medianUs: us(l.p50), meanUs: us(l.mean), p99Us: us(l.p99), rme: Math.round(l.rme * 100) / 100, samples: l.samplesCount };
+  return {
+    name: task.name,
+    medianUs: us(l.p50),
+    meanUs: us(l.mean),
+    p99Us: us(l.p99),
+    rme: Math.round(l.rme * 100) / 100,
+    samples: l.samplesCount,
+  };
 }
 
 /** Runs one tinybench group; `iterations` is tinybench's minimum sample count (its default is 64). */
@@ -93,23 +102,33 @@ async function move64() {
   const cloned = new ArrayBuffer(MB64);
   const shared = new SharedArrayBuffer(MB64);
   try {
-    return await runBench('move 64 MB to a worker and back', (b) => {
-      b.add('transfer (ArrayBuffer in the transfer list)', async () => {
-        const before = new Uint8Array(buf)[0];
-        buf = await raw.call({ kind: 'transfer', buf }, [buf]);
-        expect(buf.byteLength === MB64 && new Uint8Array(buf)[0] === ((before + 1) & 255), 'transferred buffer came back changed by the worker');
-      });
-      b.add('structured clone (copied each way)', async () => {
-        const back = await raw.call({ kind: 'clone', buf: cloned });
-        expect(back.byteLength === MB64 && new Uint8Array(back)[0] === ((new Uint8Array(cloned)[0] + 1) & 255), 'cloned buffer came back changed by the worker');
-      });
-      b.add('SharedArrayBuffer (shared, nothing copied)', async () => {
-        const view = new Uint8Array(shared);
-        const before = view[0];
-        await raw.call({ kind: 'shared', buf: shared });
-        expect(view[0] === ((before + 1) & 255), 'worker wrote into the shared buffer');
-      });
-    }, 8);
+    return await runBench(
+      'move 64 MB to a worker and back',
+      (b) => {
+        b.add('transfer (ArrayBuffer in the transfer list)', async () => {
+          const before = new Uint8Array(buf)[0];
+          buf = await raw.call({ kind: 'transfer', buf }, [buf]);
+          expect(
+            buf.byteLength === MB64 && new Uint8Array(buf)[0] === ((before + 1) & 255),
+            'transferred buffer came back changed by the worker',
+          );
+        });
+        b.add('structured clone (copied each way)', async () => {
+          const back = await raw.call({ kind: 'clone', buf: cloned });
+          expect(
+            back.byteLength === MB64 && new Uint8Array(back)[0] === ((new Uint8Array(cloned)[0] + 1) & 255),
+            'cloned buffer came back changed by the worker',
+          );
+        });
+        b.add('SharedArrayBuffer (shared, nothing copied)', async () => {
+          const view = new Uint8Array(shared);
+          const before = view[0];
+          await raw.call({ kind: 'shared', buf: shared });
+          expect(view[0] === ((before + 1) & 255), 'worker wrote into the shared buffer');
+        });
+      },
+      8,
+    );
   } finally {
     await raw.close();
   }
@@ -128,14 +147,25 @@ async function decode(files) {
       const batches = [...RecordBatchReader.from(ipc).open()];
       expect(batches.length === 1 && batches[0].numRows === 65_536, 'decoded one batch of 65,536 rows');
     });
-    b.add(`engine readSplit: Arrow file split (${arrowSplit.rows.toLocaleString('en-US')} rows, ${(arrowSplit.bytes / 2 ** 20).toFixed(1)} MB)`, async () => {
-      expect(rowsOf(await readSplit(arrowSplit, 65_536, undefined)) === arrowSplit.rows, 'read every row of the split');
-    });
+    b.add(
+      `engine readSplit: Arrow file split (${arrowSplit.rows.toLocaleString('en-US')} rows, ${(arrowSplit.bytes / 2 ** 20).toFixed(1)} MB)`,
+      async () => {
+        expect(rowsOf(await readSplit(arrowSplit, 65_536, undefined)) === arrowSplit.rows, 'read every row of the split');
+      },
+    );
     b.add(`engine readSplit: text split (${(textSplit.bytes / 2 ** 20).toFixed(1)} MB)`, async () => {
       expect(rowsOf(await readSplit(textSplit, 65_536, undefined)) > 0, 'read some lines');
     });
   });
-  return { rows, sizes: { ipcBytes: ipc.byteLength, arrowSplitBytes: arrowSplit.bytes, arrowSplitRows: arrowSplit.rows, textSplitBytes: textSplit.bytes } };
+  return {
+    rows,
+    sizes: {
+      ipcBytes: ipc.byteLength,
+      arrowSplitBytes: arrowSplit.bytes,
+      arrowSplitRows: arrowSplit.rows,
+      textSplitBytes: textSplit.bytes,
+    },
+  };
 }
 
 function markdown(m, scale, groups, loadEnd) {
@@ -143,8 +173,20 @@ function markdown(m, scale, groups, loadEnd) {
   const [rt, mv, dc] = groups;
   const ratio = rt[0].medianUs / rt[1].medianUs;
   lines.push(`tinybench 6, ${time} ms per task after 200 ms warm-up; scale \`${scale}\` for the decode inputs. Times in µs.`, '');
-  for (const [title, rows] of [['No-op task round trip (same tinybench run)', rt], ['Moving 64 MB to a worker and back', mv], ['Decode', dc.rows]]) {
-    lines.push(`## ${title}`, '', ...mdTable(['task', 'median µs', 'mean µs', 'p99 µs', '± %', 'samples'], rows.map((r) => [r.name, r.medianUs, r.meanUs, r.p99Us, r.rme, r.samples])), '');
+  for (const [title, rows] of [
+    ['No-op task round trip (same tinybench run)', rt],
+    ['Moving 64 MB to a worker and back', mv],
+    ['Decode', dc.rows],
+  ]) {
+    lines.push(
+      `## ${title}`,
+      '',
+      ...mdTable(
+        ['task', 'median µs', 'mean µs', 'p99 µs', '± %', 'samples'],
+        rows.map((r) => [r.name, r.medianUs, r.meanUs, r.p99Us, r.rme, r.samples]),
+      ),
+      '',
+    );
     if (rows === rt) lines.push(`Executor ÷ raw (medians): **${fmtX(ratio)}** (target ≤ 2×).`, '');
   }
   lines.push(
@@ -162,4 +204,14 @@ const files = await ensureData(scale);
 const m = machine();
 const groups = [await roundTrip(), await move64(), await decode(files)];
 const loadEnd = os.loadavg();
-writeResults('micro', scale, markdown(m, scale, groups, loadEnd), { hypothesis: HYPOTHESIS, machine: m, loadavgEnd: loadEnd, scale, timeMs: time, roundTrip: groups[0], executorOverRaw: groups[0][0].medianUs / groups[0][1].medianUs, move64MB: groups[1], decode: groups[2] });
+writeResults('micro', scale, markdown(m, scale, groups, loadEnd), {
+  hypothesis: HYPOTHESIS,
+  machine: m,
+  loadavgEnd: loadEnd,
+  scale,
+  timeMs: time,
+  roundTrip: groups[0],
+  executorOverRaw: groups[0][0].medianUs / groups[0][1].medianUs,
+  move64MB: groups[1],
+  decode: groups[2],
+});

@@ -80,9 +80,22 @@ async function makeReaders() {
       let v1 = 0;
       for (const split of splits) {
         const cols = {};
-        await hyparquet.parquetRead({ file: buf, metadata, columns: COLUMNS, rowStart: split.rowStart, rowEnd: split.rowStart + split.rows, compressors, onChunk: (c) => (cols[c.columnName] ??= []).push(c.columnData) });
+        await hyparquet.parquetRead({
+          file: buf,
+          metadata,
+          columns: COLUMNS,
+          rowStart: split.rowStart,
+          rowEnd: split.rowStart + split.rows,
+          compressors,
+          onChunk: (c) => (cols[c.columnName] ??= []).push(c.columnData),
+        });
         const vec = (parts, type) => arrow.vectorFromArray(parts.length === 1 ? parts[0] : parts.flatMap((p) => Array.from(p)), type);
-        const batch = new arrow.RecordBatch({ id1: vec(cols.id1, new arrow.Utf8()).data[0], id4: vec(cols.id4, new arrow.Int32()).data[0], v1: vec(cols.v1, new arrow.Int32()).data[0], v3: vec(cols.v3, new arrow.Float64()).data[0] });
+        const batch = new arrow.RecordBatch({
+          id1: vec(cols.id1, new arrow.Utf8()).data[0],
+          id4: vec(cols.id4, new arrow.Int32()).data[0],
+          v1: vec(cols.v1, new arrow.Int32()).data[0],
+          v3: vec(cols.v3, new arrow.Float64()).data[0],
+        });
         rows += batch.numRows;
         v1 += sumV1(batch);
       }
@@ -92,13 +105,19 @@ async function makeReaders() {
       let rows = 0;
       let v1 = 0;
       for (const split of splits) {
-        const df = pl.scanParquet(file).select(...COLUMNS).slice(split.rowStart, split.rows).collectSync();
+        const df = pl
+          .scanParquet(file)
+          .select(...COLUMNS)
+          .slice(split.rowStart, split.rows)
+          .collectSync();
         for (const b of arrow.tableFromIPC(df.writeIPC()).batches) (rows += b.numRows), (v1 += sumV1(b));
       }
       return { rows, v1 };
     },
     'DuckDB (reference)': async (file) => {
-      const [r] = await sql(`SELECT count(*)::DOUBLE AS n, sum(v1)::DOUBLE AS v1, count(id1) + count(id4) + sum(v3) AS touch FROM read_parquet('${file}')`);
+      const [r] = await sql(
+        `SELECT count(*)::DOUBLE AS n, sum(v1)::DOUBLE AS v1, count(id1) + count(id4) + sum(v3) AS touch FROM read_parquet('${file}')`,
+      );
       return { rows: r.n, v1: r.v1 };
     },
   };
@@ -107,13 +126,21 @@ async function makeReaders() {
 // ---------------------------------------------------------------- G1 files
 async function g1Files(rows) {
   const base = path.join(DIR, `g1-${rows}`);
-  const files = { 'DuckDB snappy': `${base}-duckdb-snappy.parquet`, 'DuckDB zstd': `${base}-duckdb-zstd.parquet`, 'Polars snappy': `${base}-polars-snappy.parquet`, 'Polars zstd': `${base}-polars-zstd.parquet` };
+  const files = {
+    'DuckDB snappy': `${base}-duckdb-snappy.parquet`,
+    'DuckDB zstd': `${base}-duckdb-zstd.parquet`,
+    'Polars snappy': `${base}-polars-snappy.parquet`,
+    'Polars zstd': `${base}-polars-zstd.parquet`,
+  };
   if (Object.values(files).every(existsSync)) return files;
   const k = Math.max(1, Math.floor(rows / 100));
   const id = (n, seed, width) => `'id' || lpad(((hash(i * ${seed}) % ${n}) + 1)::VARCHAR, ${width}, '0')`;
   const int = (n, seed) => `((hash(i * ${seed}) % ${n}) + 1)::INTEGER`;
-  await duck.run(`CREATE OR REPLACE TABLE g1 AS SELECT ${id(100, 3, 3)} AS id1, ${id(100, 5, 3)} AS id2, ${id(k, 7, 10)} AS id3, ${int(100, 11)} AS id4, ${int(100, 13)} AS id5, ${int(k, 17)} AS id6, ${int(5, 19)} AS v1, ${int(15, 23)} AS v2, round((hash(i * 29) % 1000000) / 10000.0, 6)::DOUBLE AS v3 FROM range(${rows}) t(i)`);
-  for (const codec of ['snappy', 'zstd']) await duck.run(`COPY g1 TO '${files[`DuckDB ${codec}`]}.tmp' (FORMAT parquet, COMPRESSION ${codec})`);
+  await duck.run(
+    `CREATE OR REPLACE TABLE g1 AS SELECT ${id(100, 3, 3)} AS id1, ${id(100, 5, 3)} AS id2, ${id(k, 7, 10)} AS id3, ${int(100, 11)} AS id4, ${int(100, 13)} AS id5, ${int(k, 17)} AS id6, ${int(5, 19)} AS v1, ${int(15, 23)} AS v2, round((hash(i * 29) % 1000000) / 10000.0, 6)::DOUBLE AS v3 FROM range(${rows}) t(i)`,
+  );
+  for (const codec of ['snappy', 'zstd'])
+    await duck.run(`COPY g1 TO '${files[`DuckDB ${codec}`]}.tmp' (FORMAT parquet, COMPRESSION ${codec})`);
   for (const codec of ['snappy', 'zstd']) renameSync(`${files[`DuckDB ${codec}`]}.tmp`, files[`DuckDB ${codec}`]);
   const pl = (await import('nodejs-polars')).default;
   const df = pl.readParquet(files['DuckDB snappy']);
@@ -143,7 +170,10 @@ async function speed(rows, repeat) {
         const got = await read(file, splits[fname]);
         const wall = performance.now() - t0;
         const c = process.cpuUsage(c0);
-        if (got.rows !== expected[fname].n || got.v1 !== expected[fname].v1) throw new Error(`${rname} on ${fname}: ${got.rows} rows, sum(v1) ${got.v1}; DuckDB says ${expected[fname].n}, ${expected[fname].v1}`);
+        if (got.rows !== expected[fname].n || got.v1 !== expected[fname].v1)
+          throw new Error(
+            `${rname} on ${fname}: ${got.rows} rows, sum(v1) ${got.v1}; DuckDB says ${expected[fname].n}, ${expected[fname].v1}`,
+          );
         if (round === 0) continue; // warm-up: JIT, page cache, WebAssembly tier-up
         ((samples[fname] ??= {})[rname] ??= []).push({ cpu: (c.user + c.system) / 1000, wall });
       }
@@ -153,8 +183,14 @@ async function speed(rows, repeat) {
   const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
   const table = {};
   for (const [fname, byReader] of Object.entries(samples)) {
-    table[fname] = { bytes: statSync(files[fname]).size, rowGroups: splits[fname].reduce((n, s) => n + s.rowGroups.length, 0), splits: splits[fname].length, readers: {} };
-    for (const [rname, xs] of Object.entries(byReader)) table[fname].readers[rname] = { cpuMs: median(xs.map((x) => x.cpu)), wallMs: median(xs.map((x) => x.wall)) };
+    table[fname] = {
+      bytes: statSync(files[fname]).size,
+      rowGroups: splits[fname].reduce((n, s) => n + s.rowGroups.length, 0),
+      splits: splits[fname].length,
+      readers: {},
+    };
+    for (const [rname, xs] of Object.entries(byReader))
+      table[fname].readers[rname] = { cpuMs: median(xs.map((x) => x.cpu)), wallMs: median(xs.map((x) => x.wall)) };
   }
   return table;
 }
@@ -162,15 +198,36 @@ async function speed(rows, repeat) {
 // ---------------------------------------------------------------- type and corruption tables
 const nul = (e) => `CASE WHEN i % 3 = 1 THEN NULL ELSE ${e} END`;
 const DUCK_TYPES = {
-  ti: 'i::TINYINT - 3', si: '(i * 1000 - 2000)::SMALLINT', i32: '(i * 100000 - 7)::INTEGER', i64: '(i * 1000000000000 - 9)::BIGINT',
-  ut: 'i::UTINYINT', us: '(i * 1000)::USMALLINT', ui: '(i * 100000)::UINTEGER', ub: '(i::UBIGINT * 3000000000000000000)',
-  hi: '(i::HUGEINT * 100000000000000000000)', fl: '(i / 4)::FLOAT', db: '(i / 3)::DOUBLE',
-  dec4: '(i * 1.25)::DECIMAL(4,2)', dec18: '(i * 1234567.125)::DECIMAL(18,3)', dec38: '(i * 12345678901.0123456789)::DECIMAL(38,10)',
-  dt: "DATE '2024-02-27' + i::INTEGER", tm: "TIME '12:34:56.789' + to_seconds(i)", ts_s: "(TIMESTAMP '2024-01-01 10:00:00' + to_seconds(i))::TIMESTAMP_S",
-  ts_ms: "(TIMESTAMP '2024-01-01 10:00:00.123' + to_seconds(i))::TIMESTAMP_MS", ts_us: "TIMESTAMP '2024-01-01 10:00:00.123456' + to_seconds(i)",
-  ts_ns: "(TIMESTAMP '2024-01-01 10:00:00.123456' + to_seconds(i))::TIMESTAMP_NS", tstz: "(TIMESTAMP '2024-01-01 10:00:00' + to_seconds(i))::TIMESTAMPTZ",
-  iv: 'to_days(i::INTEGER) + to_hours(i)', str: "'s' || i || 'é'", blob: "('\\x00\\xFF' || i)::BLOB", uuid: "('00000000-0000-4000-8000-00000000000' || i)::UUID",
-  enm: "(['lo','hi'])[(i % 2) + 1]::ENUM_T", bool: 'i % 2 = 0', list: '[i::INTEGER, NULL, 2]', struct: "{'a': i::INTEGER, 'b': 'x' || i}", map: "MAP {'k' || i: i::INTEGER}",
+  ti: 'i::TINYINT - 3',
+  si: '(i * 1000 - 2000)::SMALLINT',
+  i32: '(i * 100000 - 7)::INTEGER',
+  i64: '(i * 1000000000000 - 9)::BIGINT',
+  ut: 'i::UTINYINT',
+  us: '(i * 1000)::USMALLINT',
+  ui: '(i * 100000)::UINTEGER',
+  ub: '(i::UBIGINT * 3000000000000000000)',
+  hi: '(i::HUGEINT * 100000000000000000000)',
+  fl: '(i / 4)::FLOAT',
+  db: '(i / 3)::DOUBLE',
+  dec4: '(i * 1.25)::DECIMAL(4,2)',
+  dec18: '(i * 1234567.125)::DECIMAL(18,3)',
+  dec38: '(i * 12345678901.0123456789)::DECIMAL(38,10)',
+  dt: "DATE '2024-02-27' + i::INTEGER",
+  tm: "TIME '12:34:56.789' + to_seconds(i)",
+  ts_s: "(TIMESTAMP '2024-01-01 10:00:00' + to_seconds(i))::TIMESTAMP_S",
+  ts_ms: "(TIMESTAMP '2024-01-01 10:00:00.123' + to_seconds(i))::TIMESTAMP_MS",
+  ts_us: "TIMESTAMP '2024-01-01 10:00:00.123456' + to_seconds(i)",
+  ts_ns: "(TIMESTAMP '2024-01-01 10:00:00.123456' + to_seconds(i))::TIMESTAMP_NS",
+  tstz: "(TIMESTAMP '2024-01-01 10:00:00' + to_seconds(i))::TIMESTAMPTZ",
+  iv: 'to_days(i::INTEGER) + to_hours(i)',
+  str: "'s' || i || 'é'",
+  blob: "('\\x00\\xFF' || i)::BLOB",
+  uuid: "('00000000-0000-4000-8000-00000000000' || i)::UUID",
+  enm: "(['lo','hi'])[(i % 2) + 1]::ENUM_T",
+  bool: 'i % 2 = 0',
+  list: '[i::INTEGER, NULL, 2]',
+  struct: "{'a': i::INTEGER, 'b': 'x' || i}",
+  map: "MAP {'k' || i: i::INTEGER}",
 };
 const POLARS_TYPES = ['i64', 'u64', 'cat', 'date', 'dt_ns_tz', 'dt_us_tz', 'dur', 'dec', 'list', 'struct', 'str'];
 // nodejs-polars 0.25 builds no Binary series (Buffers are refused, casts to Binary too): BLOB is in the DuckDB file.
@@ -179,7 +236,11 @@ async function typeFiles() {
   const duckFile = path.join(DIR, 'types-duckdb.parquet');
   const polarsFile = path.join(DIR, 'types-polars.parquet');
   await duck.run("CREATE TYPE IF NOT EXISTS ENUM_T AS ENUM ('lo', 'hi')").catch(() => undefined);
-  await duck.run(`COPY (SELECT ${Object.entries(DUCK_TYPES).map(([n, e]) => `${nul(e)} AS ${n}`).join(', ')} FROM range(6) t(i)) TO '${duckFile}'`);
+  await duck.run(
+    `COPY (SELECT ${Object.entries(DUCK_TYPES)
+      .map(([n, e]) => `${nul(e)} AS ${n}`)
+      .join(', ')} FROM range(6) t(i)) TO '${duckFile}'`,
+  );
   const pl = (await import('nodejs-polars')).default;
   const n = (xs) => xs.map((x, i) => (i % 3 === 1 ? null : x));
   const df = pl.DataFrame({
@@ -203,7 +264,10 @@ async function corruptFiles() {
   // parquet-wasm writes data pages of 20,480 values; the corruptions of issue 26, on its own file.
   const pq = await import('parquet-wasm/node');
   const arrow = await import('apache-arrow');
-  const t = arrow.tableFromArrays({ i: Int32Array.from({ length: 50000 }, (_, k) => k % 10), x: Float64Array.from({ length: 50000 }, (_, k) => k) });
+  const t = arrow.tableFromArrays({
+    i: Int32Array.from({ length: 50000 }, (_, k) => k % 10),
+    x: Float64Array.from({ length: 50000 }, (_, k) => k),
+  });
   const good = Buffer.from(pq.writeParquet(pq.Table.fromIPCStream(arrow.tableToIPC(t, 'stream'))));
   const { pageValueCount, withFooterLength } = await import('../test/helpers/parquet-corrupt.mjs');
   const out = {};
@@ -235,7 +299,9 @@ async function readInChildren(reader, file, count) {
 
 function runChild(reader, file, start) {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', reader, file, String(start)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', reader, file, String(start)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     let timedOut = false;
@@ -249,10 +315,17 @@ function runChild(reader, file, start) {
     p.stderr.on('data', (d) => (err += d));
     p.on('close', (code, signal) => {
       clearTimeout(timer);
-      const lines = out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      const lines = out
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
       const last = lines.at(-1);
       if (last && 'column' in last && !('result' in last)) {
-        const trap = /RuntimeError: unreachable|RuntimeError/.test(err) ? 'TRAP (WebAssembly RuntimeError)' : /panicked|PanicException/.test(err) ? 'PANIC' : `CRASH (exit ${code}${signal ? `, ${signal}` : ''})`;
+        const trap = /RuntimeError: unreachable|RuntimeError/.test(err)
+          ? 'TRAP (WebAssembly RuntimeError)'
+          : /panicked|PanicException/.test(err)
+            ? 'PANIC'
+            : `CRASH (exit ${code}${signal ? `, ${signal}` : ''})`;
         last.outcome = timedOut ? 'HANG (no answer in 20 s)' : trap;
       }
       resolve(lines);
@@ -266,7 +339,13 @@ async function child(reader, file, start) {
   const { compressors } = await import('hyparquet-compressors');
   const buf = await asyncBufferFromFile(file).catch(() => undefined);
   // Start −1: the whole file at once (the corrupt files); else one column at a time from `start`.
-  const names = start < 0 || !buf ? ['*'] : await parquetMetadataAsync(buf).then((m) => parquetSchema(m).children.map((c) => c.element.name), () => ['*']);
+  const names =
+    start < 0 || !buf
+      ? ['*']
+      : await parquetMetadataAsync(buf).then(
+          (m) => parquetSchema(m).children.map((c) => c.element.name),
+          () => ['*'],
+        );
   if (start < 0) start = 0;
   const read = {
     'parquet-wasm raw': async (cols) => {
@@ -284,7 +363,15 @@ async function child(reader, file, start) {
     hyparquet: async (cols) => {
       const metadata = await parquetMetadataAsync(buf);
       let rows;
-      await parquetRead({ file: buf, metadata, columns: cols, compressors, utf8: false, rowFormat: 'object', onComplete: (r) => (rows = r) });
+      await parquetRead({
+        file: buf,
+        metadata,
+        columns: cols,
+        compressors,
+        utf8: false,
+        rowFormat: 'object',
+        onComplete: (r) => (rows = r),
+      });
       return { numRows: rows.length, js: rows };
     },
     polars: async (cols) => {
@@ -305,7 +392,12 @@ async function child(reader, file, start) {
         result = { column, type: String(v.type), values: columnValues(v) };
       }
     } catch (e) {
-      result = { column, outcome: `error: ${String(e.message ?? e).split('\n')[0].slice(0, 140)}` };
+      result = {
+        column,
+        outcome: `error: ${String(e.message ?? e)
+          .split('\n')[0]
+          .slice(0, 140)}`,
+      };
     }
     process.stdout.write(JSON.stringify({ column, result }) + '\n');
   }
@@ -330,7 +422,11 @@ async function types() {
           const want = truth[r.column];
           const nullsOk = r.values.every((v, i) => (v === null) === (want[i] === null));
           const bad = r.values.findIndex((v, i) => !sameValue(v, want[i]));
-          const valuesOk = /^Interval/.test(r.type) ? '(not compared)' : bad < 0 ? '✓' : `✗ (row ${bad}: ${JSON.stringify(r.values[bad])}, DuckDB ${JSON.stringify(want[bad])})`;
+          const valuesOk = /^Interval/.test(r.type)
+            ? '(not compared)'
+            : bad < 0
+              ? '✓'
+              : `✗ (row ${bad}: ${JSON.stringify(r.values[bad])}, DuckDB ${JSON.stringify(want[bad])})`;
           cell = `${r.type}; nulls ${nullsOk ? '✓' : '✗'}; values ${valuesOk}`;
         }
         (table[fname][r.column] ??= {})[reader] = cell;
@@ -353,7 +449,15 @@ async function types() {
 const rows = flag('rows', 2_000_000);
 const repeat = flag('repeat', 3);
 const load0 = os.loadavg();
-const json = { rows, repeat, cores: os.availableParallelism(), cpu: os.cpus()[0]?.model, node: process.version, date: new Date().toISOString(), loadavg: load0 };
+const json = {
+  rows,
+  repeat,
+  cores: os.availableParallelism(),
+  cpu: os.cpus()[0]?.model,
+  node: process.version,
+  date: new Date().toISOString(),
+  loadavg: load0,
+};
 mkdirSync(path.join(DIR, 'results'), { recursive: true });
 const out = path.join(DIR, `results/parquet-readers-${rows}.json`);
 if (!process.argv.includes('--no-speed')) {
@@ -362,7 +466,12 @@ if (!process.argv.includes('--no-speed')) {
 }
 if (!process.argv.includes('--no-types')) json.types = await types();
 json.loadavgEnd = os.loadavg();
-json.installBytes = Object.fromEntries(['parquet-wasm', 'hyparquet', 'hyparquet-compressors', 'nodejs-polars', 'nodejs-polars-linux-x64-gnu', '@duckdb'].map((p) => [p, duSize(path.join(ROOT, 'node_modules', p))]));
+json.installBytes = Object.fromEntries(
+  ['parquet-wasm', 'hyparquet', 'hyparquet-compressors', 'nodejs-polars', 'nodejs-polars-linux-x64-gnu', '@duckdb'].map((p) => [
+    p,
+    duSize(path.join(ROOT, 'node_modules', p)),
+  ]),
+);
 writeFileSync(out, JSON.stringify(json, null, 2) + '\n');
 process.stderr.write(`wrote ${path.relative(ROOT, out)}\n`);
 // The committed results are a full run's (speed and types); a partial run stays in bench/data/.
@@ -375,5 +484,8 @@ if (json.speed && json.types) {
 
 function duSize(dir) {
   if (!existsSync(dir)) return 0;
-  return readdirSync(dir, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? duSize(path.join(dir, e.name)) : statSync(path.join(dir, e.name)).size), 0);
+  return readdirSync(dir, { withFileTypes: true }).reduce(
+    (n, e) => n + (e.isDirectory() ? duSize(path.join(dir, e.name)) : statSync(path.join(dir, e.name)).size),
+    0,
+  );
 }

@@ -23,7 +23,22 @@ import { Engine } from '../dist/src/index.js';
 import { selectedCases } from './cases.mjs';
 import { ROOT, ensureData, scaleName } from './data.mjs';
 import { readArrow } from './baselines/common.mjs';
-import { engineContender, fmtMs, fmtX, header, interleaved, intFlag, machine, mdTable, progress, rowsOfMap, timeOnce, workerCounts, writeResults, withNodeFlags } from './lib.mjs';
+import {
+  engineContender,
+  fmtMs,
+  fmtX,
+  header,
+  interleaved,
+  intFlag,
+  machine,
+  mdTable,
+  progress,
+  rowsOfMap,
+  timeOnce,
+  workerCounts,
+  writeResults,
+  withNodeFlags,
+} from './lib.mjs';
 
 withNodeFlags();
 
@@ -68,7 +83,9 @@ async function ensureParquet(arrowFile) {
   }
   out.end();
   await once(out, 'finish');
-  const types = table.schema.fields.map((f) => `'${f.name}': '${/Utf8/.test(String(f.type)) ? 'VARCHAR' : /Float/.test(String(f.type)) ? 'DOUBLE' : 'INTEGER'}'`).join(', ');
+  const types = table.schema.fields
+    .map((f) => `'${f.name}': '${/Utf8/.test(String(f.type)) ? 'VARCHAR' : /Float/.test(String(f.type)) ? 'DOUBLE' : 'INTEGER'}'`)
+    .join(', ');
   const db = await DuckDBInstance.create(':memory:');
   const con = await db.connect();
   const tmp = `${parquet}.tmp-${process.pid}`;
@@ -126,14 +143,16 @@ try {
     const ducks = await Promise.all(threads.map((t) => duckdbContender(t, q.sql(parquet))));
     progress(`peers ${c.name}: baseline (the answer every contender is checked against)`);
     const [baselineMs, answer] = await timeOnce(() => c.baseline(files.groupby));
-    const contenders = [
-      ...engines.map((e) => engineContender(e, c, files.groupby)),
-      ...ducks,
-      arqueroContender(files.groupby, q),
-    ];
+    const contenders = [...engines.map((e) => engineContender(e, c, files.groupby)), ...ducks, arqueroContender(files.groupby, q)];
     try {
       const r = await interleaved(`peers ${c.name}`, contenders, repeat, { expected: rowsOfMap(answer) });
-      results.push({ case: c.name, title: c.title, sql: q.sql(path.relative(ROOT, parquet)), baselineOnceMs: Math.round(baselineMs), contenders: r.map(({ extra, ...x }) => x) });
+      results.push({
+        case: c.name,
+        title: c.title,
+        sql: q.sql(path.relative(ROOT, parquet)),
+        baselineOnceMs: Math.round(baselineMs),
+        contenders: r.map(({ extra, ...x }) => x),
+      });
     } finally {
       for (const d of ducks) d.close();
     }
@@ -150,12 +169,21 @@ const lines = header('Peers: quiver vs DuckDB vs arquero on group-by', HYPOTHESI
 lines.push(
   `Scale \`${scale}\` (\`${path.relative(ROOT, files.groupby)}\`, DuckDB reads \`${path.relative(ROOT, parquet)}\`); median of ${repeat} runs after a checked warm-up, contenders interleaved round-robin; every run’s answer checked equal to the hand-written baseline’s, which ran once, untimed for ratios (core.md has the baseline ratios). Times in ms.`,
   '',
-  ...mdTable(['case', ...names, 'baseline (one run)'], results.map((r) => [r.title, ...r.contenders.map((x) => fmtMs(x.median)), fmtMs(r.baselineOnceMs)])),
+  ...mdTable(
+    ['case', ...names, 'baseline (one run)'],
+    results.map((r) => [r.title, ...r.contenders.map((x) => fmtMs(x.median)), fmtMs(r.baselineOnceMs)]),
+  ),
   '',
   '## Ratios (time ÷ time; above 1 means the first is slower)',
   '',
   ...mdTable(
-    ['case', ...counts.map((w) => `quiver ${w}w ÷ DuckDB threads=${w}`), `quiver ${maxW}w ÷ arquero`, `DuckDB ${threads[0]}→${maxW} threads speedup`, `quiver 1→${maxW}w speedup`],
+    [
+      'case',
+      ...counts.map((w) => `quiver ${w}w ÷ DuckDB threads=${w}`),
+      `quiver ${maxW}w ÷ arquero`,
+      `DuckDB ${threads[0]}→${maxW} threads speedup`,
+      `quiver 1→${maxW}w speedup`,
+    ],
     results.map((r) => [
       r.title,
       ...counts.map((w) => fmtX(med(r, `engine ${w}w`) / med(r, `DuckDB threads=${w}`))),
@@ -178,4 +206,12 @@ lines.push(
   ...results.map((r) => `    ${r.sql}`),
   '',
 );
-writeResults('peers', scale, lines, { hypothesis: HYPOTHESIS, machine: m, loadavgEnd: loadEnd, scale, repeat, parquet: path.relative(ROOT, parquet), results });
+writeResults('peers', scale, lines, {
+  hypothesis: HYPOTHESIS,
+  machine: m,
+  loadavgEnd: loadEnd,
+  scale,
+  repeat,
+  parquet: path.relative(ROOT, parquet),
+  results,
+});

@@ -71,19 +71,65 @@ const CASES = [
   { job: 'wordcount', input: () => dataset('text', `text-${k(100)}mb.txt`, ['--mb', String(k(100))]), size: `${k(100)} MB text` },
   { job: 'string-match', input: TEXT600, params: { keys: 'cruaiathje,azel,kb,qu' }, size: `${k(600)} MB text` },
   { job: 'grep', input: TEXT, params: { pattern: 'a[zk]el', ignoreCase: true }, size: `${k(200)} MB text` },
-  { job: 'histogram', input: () => csvOf(G30()), params: { column: 'v3', bins: 100, min: '0', max: '100' }, size: `${M(k(30_000_000))} rows CSV` },
+  {
+    job: 'histogram',
+    input: () => csvOf(G30()),
+    params: { column: 'v3', bins: 100, min: '0', max: '100' },
+    size: `${M(k(30_000_000))} rows CSV`,
+  },
   { job: 'linear-regression', input: () => csvOf(G30()), params: { x: 'v1', y: 'v3' }, size: `${M(k(30_000_000))} rows CSV` },
-  { job: 'kmeans', input: () => dataset('points', `points-${k(10_000_000)}.arrow`, ['--rows', String(k(10_000_000))]), params: { k: 8, columns: 'x,y,z', iterations: 5, tolerance: 0 }, size: `${M(k(10_000_000))} points × 3`, perIteration: 'kmeans-assign' },
-  { job: 'pca', input: () => dataset('correlated', `correlated-${k(10_000_000)}.arrow`, ['--rows', String(k(10_000_000))]), params: { columns: 'f1,f2,f3,f4,f5,f6', components: 3 }, size: `${M(k(10_000_000))} rows × 6` },
-  { job: 'matrix-multiply', input: () => { const a = dataset('matrix', `matrix-${small ? 400 : 1200}.arrow`, ['--rows', String(small ? 400 : 1200)]); return [a, a]; }, size: `${small ? 400 : 1200}² × ${small ? 400 : 1200}²` },
-  { job: 'sort', input: () => dataset('sort', `sort-${k(5_000_000)}.arrow`, ['--rows', String(k(5_000_000))]), params: { by: 'skewed,x:desc' }, size: `${M(k(5_000_000))} rows, skewed key` },
-  { job: 'inverted-index', input: () => { const d = path.join(DATA_DIR, `texts-${k(20)}mb`); if (!existsSync(d)) dataset('texts', `texts-${k(20)}mb`, ['--mb', String(k(20))]); return d; }, size: `${k(20)} MB in 8 files` },
+  {
+    job: 'kmeans',
+    input: () => dataset('points', `points-${k(10_000_000)}.arrow`, ['--rows', String(k(10_000_000))]),
+    params: { k: 8, columns: 'x,y,z', iterations: 5, tolerance: 0 },
+    size: `${M(k(10_000_000))} points × 3`,
+    perIteration: 'kmeans-assign',
+  },
+  {
+    job: 'pca',
+    input: () => dataset('correlated', `correlated-${k(10_000_000)}.arrow`, ['--rows', String(k(10_000_000))]),
+    params: { columns: 'f1,f2,f3,f4,f5,f6', components: 3 },
+    size: `${M(k(10_000_000))} rows × 6`,
+  },
+  {
+    job: 'matrix-multiply',
+    input: () => {
+      const a = dataset('matrix', `matrix-${small ? 400 : 1200}.arrow`, ['--rows', String(small ? 400 : 1200)]);
+      return [a, a];
+    },
+    size: `${small ? 400 : 1200}² × ${small ? 400 : 1200}²`,
+  },
+  {
+    job: 'sort',
+    input: () => dataset('sort', `sort-${k(5_000_000)}.arrow`, ['--rows', String(k(5_000_000))]),
+    params: { by: 'skewed,x:desc' },
+    size: `${M(k(5_000_000))} rows, skewed key`,
+  },
+  {
+    job: 'inverted-index',
+    input: () => {
+      const d = path.join(DATA_DIR, `texts-${k(20)}mb`);
+      if (!existsSync(d)) dataset('texts', `texts-${k(20)}mb`, ['--mb', String(k(20))]);
+      return d;
+    },
+    size: `${k(20)} MB in 8 files`,
+  },
   { job: 'top-k', input: G, params: { column: 'v3', k: 10 }, size: `${M(k(10_000_000))} rows` },
-  { job: 'groupby', input: G, params: { by: 'id1,id2', agg: 'sum:v1,mean:v3,median:v3' }, size: `${M(k(10_000_000))} rows (q2 + mean, median)` },
+  {
+    job: 'groupby',
+    input: G,
+    params: { by: 'id1,id2', agg: 'sum:v1,mean:v3,median:v3' },
+    size: `${M(k(10_000_000))} rows (q2 + mean, median)`,
+  },
   {
     job: 'join',
     input: () => dataset('orders', `orders-${k(10_000_000)}.arrow`, ['--rows', String(k(10_000_000))]),
-    params: () => ({ right: dataset('customers', `customers-${k(1_000_000)}.arrow`, ['--rows', String(k(1_000_000))]), on: 'customer_id', rightOn: 'id', how: 'inner' }),
+    params: () => ({
+      right: dataset('customers', `customers-${k(1_000_000)}.arrow`, ['--rows', String(k(1_000_000))]),
+      on: 'customer_id',
+      rightOn: 'id',
+      how: 'inner',
+    }),
     size: `${M(k(10_000_000))} ⋈ ${M(k(1_000_000))} rows (broadcast)`,
   },
 ];
@@ -119,7 +165,11 @@ function checkSame(label, want, got) {
     for (let i = 0; i < a.length; i++) {
       const x = a[i];
       const y = b[i];
-      const same = x === y || (typeof x === 'number' && typeof y === 'number' && (Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(x), Math.abs(y)) || (Number.isNaN(x) && Number.isNaN(y))));
+      const same =
+        x === y ||
+        (typeof x === 'number' &&
+          typeof y === 'number' &&
+          (Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(x), Math.abs(y)) || (Number.isNaN(x) && Number.isNaN(y))));
       if (!same) throw new Error(`${label}: column ${f.name}, value ${i} differs: expected ${JSON.stringify(x)}, got ${JSON.stringify(y)}`);
     }
   });
@@ -134,7 +184,7 @@ try {
   for (const c of CASES) {
     if (only && !only.has(c.job)) continue;
     const input = c.input();
-    const params = typeof c.params === 'function' ? c.params() : c.params ?? {};
+    const params = typeof c.params === 'function' ? c.params() : (c.params ?? {});
     const options = { input, params, splitSize };
     const perIteration = (report) => {
       const step = report.steps?.find((s) => s.job === c.perIteration);
@@ -148,7 +198,12 @@ try {
       return [[c.job]];
     };
     const contenders = [
-      { name: 'sequential', run: () => runSequential(c.job, options), rows: (r) => check('sequential', r.table), extra: (r) => ({ iter: perIteration(r.report) }) },
+      {
+        name: 'sequential',
+        run: () => runSequential(c.job, options),
+        rows: (r) => check('sequential', r.table),
+        extra: (r) => ({ iter: perIteration(r.report) }),
+      },
       ...engines.map((e) => ({
         name: `${e.workers}w`,
         run: () => e.run(c.job, options),
@@ -159,7 +214,16 @@ try {
     const [seq, one, two] = await interleaved(c.job, contenders, repeat);
     const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
     const iters = [seq, one, two].map((r) => (c.perIteration ? med(r.extra.map((x) => x.iter)) : undefined));
-    results.push({ job: c.job, size: c.size, params, tSeq: seq.median, t1: one.median, t2: two.median, iter: c.perIteration ? { tSeq: iters[0], t1: iters[1], t2: iters[2] } : undefined, runs: { seq, one, two } });
+    results.push({
+      job: c.job,
+      size: c.size,
+      params,
+      tSeq: seq.median,
+      t1: one.median,
+      t2: two.median,
+      iter: c.perIteration ? { tSeq: iters[0], t1: iters[1], t2: iters[2] } : undefined,
+      runs: { seq, one, two },
+    });
   }
 } finally {
   await Promise.all(engines.map((e) => e.close()));
@@ -183,11 +247,21 @@ const loadEnd = os.loadavg();
 const md = [
   ...header('The job library: a Phoenix-style suite', HYPOTHESIS, m, loadEnd),
   `Median of ${repeat} interleaved runs after a checked warm-up; files in the page cache; engines already started; split size ${splitSize} for every contender. Times in ms.`,
-  'T_seq is the same plan run in the main thread with no workers (`runSequential`); S(2) = T(1) ÷ T(2) (per iteration for kmeans); ✓/✗ marks the jobs with the issue\'s bar S(2) ≥ 1.6.',
+  "T_seq is the same plan run in the main thread with no workers (`runSequential`); S(2) = T(1) ÷ T(2) (per iteration for kmeans); ✓/✗ marks the jobs with the issue's bar S(2) ≥ 1.6.",
   '',
   ...mdTable(['job', 'input', 'T_seq', 'T(1)', 'T(2)', 'S(2)', 'T_seq ÷ T(2)', 'T(1) ÷ T_seq'], rows),
   '',
-  'Params: ' + results.map((r) => `${r.job} ${Object.entries(r.params).filter(([k]) => k !== 'right').map(([k, v]) => `${k}=${v}`).join(' ')}`).join('; ') + '.',
+  'Params: ' +
+    results
+      .map(
+        (r) =>
+          `${r.job} ${Object.entries(r.params)
+            .filter(([k]) => k !== 'right')
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')}`,
+      )
+      .join('; ') +
+    '.',
 ];
 writeResults('phoenix-suite', scale, md, { machine: m, loadEnd, hypothesis: HYPOTHESIS, splitSize, repeat, results });
 console.log(md.join('\n'));

@@ -18,7 +18,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { CASES, paramFlags } from './cases.mjs';
 import { ROOT, ensureData, scaleName } from './data.mjs';
-import { checkSameRows, fmtMs, header, machine, mdTable, progress, rowsOfCsv, rowsOfMap, timeProcess, workerCounts, writeResults } from './lib.mjs';
+import {
+  checkSameRows,
+  fmtMs,
+  header,
+  machine,
+  mdTable,
+  progress,
+  rowsOfCsv,
+  rowsOfMap,
+  timeProcess,
+  workerCounts,
+  writeResults,
+} from './lib.mjs';
 
 const HYPOTHESIS =
   'At 1 and 2 workers the workers’ time goes mostly to the job’s map loop and to turning Arrow columns into JS values; ' +
@@ -44,9 +56,18 @@ const RULES = [
   ['job code: other', (f) => inBundle(f)],
   ['ctx.strings / ctx.column', (f) => /dist\/src\/worker\/context\.js/.test(f.url)],
   // emit is a closure (anonymous, or named emit) in tasks.js called by the job's map or flush.
-  ['map-side combine (emit)', (f, p) => inTasks(f) && (f.functionName === '' || /emit/i.test(f.functionName)) && p !== undefined && inBundle(p)],
-  ['partition + encode partials', (f) => /dist\/src\/worker\/(hash|partials|share-pairs)\.js/.test(f.url) || (inTasks(f) && /partition/i.test(f.functionName))],
-  ['reduce task (merge partials, sort)', (f) => (inTasks(f) && f.functionName === 'runReduceTask') || /dist\/src\/worker\/order\.js/.test(f.url)],
+  [
+    'map-side combine (emit)',
+    (f, p) => inTasks(f) && (f.functionName === '' || /emit/i.test(f.functionName)) && p !== undefined && inBundle(p),
+  ],
+  [
+    'partition + encode partials',
+    (f) => /dist\/src\/worker\/(hash|partials|share-pairs)\.js/.test(f.url) || (inTasks(f) && /partition/i.test(f.functionName)),
+  ],
+  [
+    'reduce task (merge partials, sort)',
+    (f) => (inTasks(f) && f.functionName === 'runReduceTask') || /dist\/src\/worker\/order\.js/.test(f.url),
+  ],
   ['map task (other)', (f) => inTasks(f) && /^run(Map|Drain|Fold)Task$/.test(f.functionName)],
   ['read + decode split', (f) => /dist\/src\/(io\/read-|io\/cut-batch|io\/file-range|worker\/read-split)/.test(f.url)],
   ['worker messaging', (f) => /dist\/src\/worker\/entry\.js|threads\/dist/.test(f.url)],
@@ -98,19 +119,48 @@ export function summarizeProfile(profile) {
     self.set(name, (self.get(name) ?? 0) + ms);
   }
   const totalMs = (profile.endTime - profile.startTime) / 1000;
-  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([name, ms]) => ({ name, ms: Math.round(ms), pct: Math.round((1000 * ms) / totalMs) / 10 }));
-  return { totalMs: Math.round(totalMs), stages: Object.fromEntries(Object.entries(stages).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, Math.round(v)])), top };
+  const top = [...self]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 12)
+    .map(([name, ms]) => ({ name, ms: Math.round(ms), pct: Math.round((1000 * ms) / totalMs) / 10 }));
+  return {
+    totalMs: Math.round(totalMs),
+    stages: Object.fromEntries(
+      Object.entries(stages)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => [k, Math.round(v)]),
+    ),
+    top,
+  };
 }
 
 function shortUrl(url) {
-  return url.replace(/^file:\/\//, '').replace(ROOT + '/', '').replace(/^.*node_modules\//, '');
+  return url
+    .replace(/^file:\/\//, '')
+    .replace(ROOT + '/', '')
+    .replace(/^.*node_modules\//, '');
 }
 
 async function profileRun(c, file, workers, expected) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'quiver-prof-'));
   const reportFile = path.join(dir, 'report.json');
   try {
-    const args = ['--cpu-prof', `--cpu-prof-dir=${dir}`, CLI, 'run', c.job, '-i', file, ...paramFlags(c), '-w', String(workers), '--format', 'csv', '--json-report', reportFile];
+    const args = [
+      '--cpu-prof',
+      `--cpu-prof-dir=${dir}`,
+      CLI,
+      'run',
+      c.job,
+      '-i',
+      file,
+      ...paramFlags(c),
+      '-w',
+      String(workers),
+      '--format',
+      'csv',
+      '--json-report',
+      reportFile,
+    ];
     progress(`profile: ${c.name} at ${workers} worker(s)`);
     const { ms, stdout } = await timeProcess(args, { cwd: ROOT });
     checkSameRows(`profile ${c.name} ${workers}w`, expected, rowsOfCsv(stdout).rows);
@@ -120,7 +170,16 @@ async function profileRun(c, file, workers, expected) {
       .filter((f) => f.endsWith('.cpuprofile'))
       .map((f) => ({ thread: Number(f.split('.').at(-3)), ...summarizeProfile(JSON.parse(readFileSync(path.join(dir, f), 'utf8'))) }))
       .sort((a, b) => a.thread - b.thread);
-    return { case: c.name, title: c.title, workers, processMs: Math.round(ms), phases: report.phases, setupDetail: report.setupDetail, wallMs: report.wallMs, threads };
+    return {
+      case: c.name,
+      title: c.title,
+      workers,
+      processMs: Math.round(ms),
+      phases: report.phases,
+      setupDetail: report.setupDetail,
+      wallMs: report.wallMs,
+      threads,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -153,7 +212,9 @@ const MAIN_GROUPS = [
 ];
 
 function groupShares(stages, groups) {
-  const busy = Object.entries(stages).filter(([k]) => k !== '(idle)').reduce((n, [, v]) => n + v, 0);
+  const busy = Object.entries(stages)
+    .filter(([k]) => k !== '(idle)')
+    .reduce((n, [, v]) => n + v, 0);
   const shares = groups.map(([, names]) => names.reduce((n, k) => n + (stages[k] ?? 0), 0));
   const rest = busy - shares.reduce((n, x) => n + x, 0);
   const pct = (x) => `${Math.round((100 * x) / Math.max(1, busy))}%`;
@@ -181,7 +242,17 @@ function markdown(m, scale, runs, loadEnd) {
     '',
     ...mdTable(
       ['case', 'workers', 'process', 'run wall', 'setup (bundle / plan / workers)', 'map', 'shuffle', 'reduce', 'merge'],
-      runs.map((r) => [r.title, r.workers, r.processMs, fmtMs(r.wallMs), `${fmtMs(r.phases.setup)} (${fmtMs(r.setupDetail.bundleMs)} / ${fmtMs(r.setupDetail.planMs)} / ${fmtMs(r.setupDetail.workersMs)})`, fmtMs(r.phases.map), fmtMs(r.phases.shuffle), fmtMs(r.phases.reduce), fmtMs(r.phases.merge)]),
+      runs.map((r) => [
+        r.title,
+        r.workers,
+        r.processMs,
+        fmtMs(r.wallMs),
+        `${fmtMs(r.phases.setup)} (${fmtMs(r.setupDetail.bundleMs)} / ${fmtMs(r.setupDetail.planMs)} / ${fmtMs(r.setupDetail.workersMs)})`,
+        fmtMs(r.phases.map),
+        fmtMs(r.phases.shuffle),
+        fmtMs(r.phases.reduce),
+        fmtMs(r.phases.merge),
+      ]),
     ),
     '',
     'Before `run wall` starts, the process spends `process − run wall` ms starting Node, loading quiver’s modules and parsing the command line; after it, printing the result.',
@@ -205,13 +276,23 @@ function markdown(m, scale, runs, loadEnd) {
     stageNames.sort((a, b) => (all[b] ?? 0) - (all[a] ?? 0));
     lines.push(
       ...mdTable(
-        ['stage (CPU ms)', ...r.threads.map((t) => (t.thread === 0 ? `main (${t.totalMs} ms)` : `worker tid ${t.thread} (${t.totalMs} ms)`))],
+        [
+          'stage (CPU ms)',
+          ...r.threads.map((t) => (t.thread === 0 ? `main (${t.totalMs} ms)` : `worker tid ${t.thread} (${t.totalMs} ms)`)),
+        ],
         stageNames.map((s) => [s, ...r.threads.map((t) => String(t.stages[s] ?? 0))]),
       ),
       '',
     );
     for (const t of r.threads) {
-      lines.push(`Top self time, ${t.thread === 0 ? 'main thread' : `worker tid ${t.thread}`}: ${t.top.filter((x) => !/^\((idle|program)\)/.test(x.name)).slice(0, 8).map((x) => `\`${x.name}\` ${x.ms} ms (${x.pct}%)`).join('; ')}.`, '');
+      lines.push(
+        `Top self time, ${t.thread === 0 ? 'main thread' : `worker tid ${t.thread}`}: ${t.top
+          .filter((x) => !/^\((idle|program)\)/.test(x.name))
+          .slice(0, 8)
+          .map((x) => `\`${x.name}\` ${x.ms} ms (${x.pct}%)`)
+          .join('; ')}.`,
+        '',
+      );
     }
   }
   lines.push('', ...keptFindings(scale));

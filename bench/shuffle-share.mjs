@@ -24,25 +24,60 @@ function makeParts() {
   for (let t = 0; t < MAPS; t++) {
     const keys = [];
     const values = [];
-    for (let k = t; k < KEYS; k += MAPS / 2) { keys.push(`word${k}`); values.push(k); }
+    for (let k = t; k < KEYS; k += MAPS / 2) {
+      keys.push(`word${k}`);
+      values.push(k);
+    }
     parts.push(encodePairs(keys, values));
   }
   return parts;
 }
 
 const w = new Worker(workerCode, { eval: true });
-const ask = (parts, transfer) => new Promise((res) => { w.once('message', res); w.postMessage({ parts }, transfer); });
+const ask = (parts, transfer) =>
+  new Promise((res) => {
+    w.once('message', res);
+    w.postMessage({ parts }, transfer);
+  });
 const modes = {
-  transfer: async () => { const p = makeParts(); const t = performance.now(); await ask(p, p.flatMap(transferablesOf)); return performance.now() - t; },
-  copy: async () => { const p = makeParts(); const t = performance.now(); await ask(p, []); return performance.now() - t; },
-  shared: async () => { const p = makeParts(); const t = performance.now(); const s = p.map(sharePairs); await ask(s, []); return performance.now() - t; },
+  transfer: async () => {
+    const p = makeParts();
+    const t = performance.now();
+    await ask(p, p.flatMap(transferablesOf));
+    return performance.now() - t;
+  },
+  copy: async () => {
+    const p = makeParts();
+    const t = performance.now();
+    await ask(p, []);
+    return performance.now() - t;
+  },
+  shared: async () => {
+    const p = makeParts();
+    const t = performance.now();
+    const s = p.map(sharePairs);
+    await ask(s, []);
+    return performance.now() - t;
+  },
 };
 const bytes = makeParts().reduce((n, p) => n + p.keys.bytes.byteLength + p.values.data.byteLength, 0);
 const pairs = makeParts().reduce((n, p) => n + p.count, 0);
-const decodeMs = (() => { const p = makeParts(); const t = performance.now(); for (const x of p) decodePairs(x); return performance.now() - t; })();
-const shareMs = (() => { const p = makeParts(); const t = performance.now(); p.map(sharePairs); return performance.now() - t; })();
+const decodeMs = (() => {
+  const p = makeParts();
+  const t = performance.now();
+  for (const x of p) decodePairs(x);
+  return performance.now() - t;
+})();
+const shareMs = (() => {
+  const p = makeParts();
+  const t = performance.now();
+  p.map(sharePairs);
+  return performance.now() - t;
+})();
 console.log(`sharePairs (the copy into shared memory, done in the map workers in parallel): ${shareMs.toFixed(2)} ms`);
-console.log(`${pairs} pairs (${KEYS} distinct keys), ${(bytes / 2 ** 20).toFixed(2)} MB per shuffle; decoding them all takes ${decodeMs.toFixed(2)} ms`);
+console.log(
+  `${pairs} pairs (${KEYS} distinct keys), ${(bytes / 2 ** 20).toFixed(2)} MB per shuffle; decoding them all takes ${decodeMs.toFixed(2)} ms`,
+);
 for (const [name, fn] of Object.entries(modes)) {
   for (let i = 0; i < 5; i++) await fn();
   const times = [];

@@ -31,7 +31,7 @@ if (typeof globalThis.gc !== 'function') {
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'quiver-soak-'));
 let seed = 12345;
-const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 
 /** Three corpora of different sizes, with their counts as `word,count` text (what the engine's rows must match). */
 const corpora = [200_000, 400_000, 120_000].map((bytes, i) => {
@@ -39,7 +39,10 @@ const corpora = [200_000, 400_000, 120_000].map((bytes, i) => {
   writeFileSync(file, [...textChunks(bytes, 100 + i)].join(''));
   const counts = new Map();
   for (const w of readFileSync(file, 'utf8').split(/\s+/)) if (w) counts.set(w, (counts.get(w) ?? 0) + 1);
-  const expected = [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([w, c]) => `${w},${c}`).join('\n');
+  const expected = [...counts]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([w, c]) => `${w},${c}`)
+    .join('\n');
   return { file, expected };
 });
 
@@ -73,14 +76,17 @@ try {
     // Kill a random worker at a random moment of about half the runs.
     let timer;
     if (KILLS && random() < 0.5) {
-      timer = setTimeout(() => {
-        const live = engine.pool.all.filter((w) => !w.dead);
-        const victim = live[Math.floor(random() * live.length)];
-        if (victim) {
-          outsideKills++;
-          void victim.native.terminate();
-        }
-      }, 20 + random() * 300);
+      timer = setTimeout(
+        () => {
+          const live = engine.pool.all.filter((w) => !w.dead);
+          const victim = live[Math.floor(random() * live.length)];
+          if (victim) {
+            outsideKills++;
+            void victim.native.terminate();
+          }
+        },
+        20 + random() * 300,
+      );
     }
     try {
       const { table, report } = await engine.run(useExitJob ? EXIT_JOB : 'wordcount', {
@@ -110,7 +116,9 @@ try {
     if (run % 20 === 19) {
       const m = memory();
       samples.push(m);
-      console.log(`after ${run + 1} runs: heap ${m.heapMB.toFixed(1)} MB, rss ${m.rssMB.toFixed(1)} MB; kills ${outsideKills} outside + ${insideKills} inside, ${retried} tasks retried, ${failures} failures`);
+      console.log(
+        `after ${run + 1} runs: heap ${m.heapMB.toFixed(1)} MB, rss ${m.rssMB.toFixed(1)} MB; kills ${outsideKills} outside + ${insideKills} inside, ${retried} tasks retried, ${failures} failures`,
+      );
     }
   }
 } finally {
@@ -125,7 +133,9 @@ const early = samples.slice(1, 4);
 const late = samples.slice(-3);
 const heapGrowth = mean(late.map((s) => s.heapMB)) - mean(early.map((s) => s.heapMB));
 const rssGrowth = mean(late.map((s) => s.rssMB)) - mean(early.map((s) => s.rssMB));
-console.log(`${RUNS} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${outsideKills + insideKills} worker kills, ${retried} tasks retried, ${failures} wrong or failed`);
+console.log(
+  `${RUNS} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${outsideKills + insideKills} worker kills, ${retried} tasks retried, ${failures} wrong or failed`,
+);
 console.log(`memory growth from runs 40-80 to the last 60: heap ${heapGrowth.toFixed(1)} MB, rss ${rssGrowth.toFixed(1)} MB`);
 const ok = failures === 0 && heapGrowth < 5 && rssGrowth < 50;
 console.log(ok ? 'PASS' : 'FAIL');

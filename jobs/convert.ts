@@ -38,5 +38,9 @@ export default defineJob({
     if (acc.columns.length === 0) acc.columns = batch.schema.fields.map((f) => f.name);
     return acc;
   },
-  merge: (a: Acc, b: Acc): Acc => ({ parts: [...a.parts, ...b.parts], rows: a.rows + b.rows, columns: a.columns.length ? a.columns : b.columns }),
+  merge: (a: Acc, b: Acc): Acc => ({
+    parts: [...a.parts, ...b.parts],
+    rows: a.rows + b.rows,
+    columns: a.columns.length ? a.columns : b.columns,
+  }),
 });

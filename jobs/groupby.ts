@@ -69,29 +69,42 @@ import type { Acc, AggPlan, ColumnKind, KeyPart } from './groupby/types.js';
  */
 const PARAMS = {
   by: { type: 'list', description: 'key column(s), e.g. id1 or id1,id2' },
-  agg: { type: 'list', default: ['count'], description: 'aggregates, e.g. sum:v1,mean:v3,count,count:v1,median:v3,sd:v3,range:v1:v2,r2:v1:v2,top:2:v3' },
+  agg: {
+    type: 'list',
+    default: ['count'],
+    description: 'aggregates, e.g. sum:v1,mean:v3,count,count:v1,median:v3,sd:v3,range:v1:v2,r2:v1:v2,top:2:v3',
+  },
 } satisfies ParamsSpec;
 
-const planOf = (ctx: { params: Record<string, unknown> }): AggPlan => planAggs(ctx.params.agg as string[], ctx.params.kinds as Record<string, ColumnKind>);
+const planOf = (ctx: { params: Record<string, unknown> }): AggPlan =>
+  planAggs(ctx.params.agg as string[], ctx.params.kinds as Record<string, ColumnKind>);
 
 /** The keyed pass: one partial (a row of float slots, and median's value lists) per group. */
 export const groups = defineJob({
   name: 'groupby-groups',
   description: 'the partial aggregates of each group',
   params: { ...PARAMS, kinds: { type: 'json', description: 'how each value column is read (the driver sets it)' } },
-  columns: (params) => [...(params.by as string[]), ...planAggs(params.agg as string[], params.kinds as unknown as Record<string, ColumnKind>).columns],
-  output: (params) => ({ key: params.by as string[], value: slotNames(planAggs(params.agg as string[], params.kinds as unknown as Record<string, ColumnKind>)) }),
+  columns: (params) => [
+    ...(params.by as string[]),
+    ...planAggs(params.agg as string[], params.kinds as unknown as Record<string, ColumnKind>).columns,
+  ],
+  output: (params) => ({
+    key: params.by as string[],
+    value: slotNames(planAggs(params.agg as string[], params.kinds as unknown as Record<string, ColumnKind>)),
+  }),
   sort: 'none',
   map(batch, _emit, ctx) {
     // Exact sums carry every CARRY_ROWS rows, so a batch is folded in pieces of at most that many.
-    for (let at = 0; at < batch.numRows; at += CARRY_ROWS) foldRows(at === 0 && batch.numRows <= CARRY_ROWS ? batch : batch.slice(at, at + CARRY_ROWS), ctx);
+    for (let at = 0; at < batch.numRows; at += CARRY_ROWS)
+      foldRows(at === 0 && batch.numRows <= CARRY_ROWS ? batch : batch.slice(at, at + CARRY_ROWS), ctx);
   },
   flush(emit, ctx) {
     const groups = ctx.state.groups as Groups | undefined;
     if (!groups) return;
     const parts = (ctx.state as { parts?: PartCodes | null }).parts;
     const { keys } = groups;
-    for (let id = 0; id < keys.length; id++) emit(parts ? parts.decode(keys[id] as number) : keyToEmit(keys[id] as KeyPart), groups.partial(id));
+    for (let id = 0; id < keys.length; id++)
+      emit(parts ? parts.decode(keys[id] as number) : keyToEmit(keys[id] as KeyPart), groups.partial(id));
   },
   combine: (a: Acc, b: Acc, ctx) => mergeAcc(planOf(ctx), a, b),
 });

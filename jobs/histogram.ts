@@ -49,8 +49,12 @@ export default defineJob({
   },
   fold(acc: Acc, batch, ctx) {
     const data = batch.getChild(ctx.params.column as string)?.data[0];
-    if (data && (data.values instanceof BigInt64Array || data.values instanceof BigUint64Array)) return foldBig(acc, data.values, data, ctx);
-    if (acc.mode === 'fixed64' || acc.mode === 'auto64') throw new Error(`column "${String(ctx.params.column)}" is 64-bit integers in one file and ${data?.type} in another; give every file the same type`);
+    if (data && (data.values instanceof BigInt64Array || data.values instanceof BigUint64Array))
+      return foldBig(acc, data.values, data, ctx);
+    if (acc.mode === 'fixed64' || acc.mode === 'auto64')
+      throw new Error(
+        `column "${String(ctx.params.column)}" is 64-bit integers in one file and ${data?.type} in another; give every file the same type`,
+      );
     const values = numbersOf(batch, ctx);
     if (acc.mode === 'fixed') {
       const { min, max, counts } = acc;
@@ -91,7 +95,12 @@ export default defineJob({
     if (acc.mode === 'auto64') return finishAuto64(acc);
     if (acc.mode === 'fixed') {
       const step = (acc.max - acc.min) / acc.counts.length;
-      return acc.counts.map((count, bin) => ({ bin, lo: acc.min + bin * step, hi: bin === acc.counts.length - 1 ? acc.max : acc.min + (bin + 1) * step, count }));
+      return acc.counts.map((count, bin) => ({
+        bin,
+        lo: acc.min + bin * step,
+        hi: bin === acc.counts.length - 1 ? acc.max : acc.min + (bin + 1) * step,
+        count,
+      }));
     }
     if (acc.counts.size === 0) return [];
     let first = Infinity;
@@ -101,16 +110,28 @@ export default defineJob({
       last = Math.max(last, i);
     }
     const rows = [];
-    for (let i = first; i <= last; i++) rows.push({ bin: i - first, lo: i * acc.width, hi: (i + 1) * acc.width, count: acc.counts.get(i) ?? 0 });
+    for (let i = first; i <= last; i++)
+      rows.push({ bin: i - first, lo: i * acc.width, hi: (i + 1) * acc.width, count: acc.counts.get(i) ?? 0 });
     return rows;
   },
 });
 
 /** Folds a batch of a 64-bit integer column, turning a float identity into its exact mode first. */
-function foldBig(acc: Acc, values: BigInt64Array | BigUint64Array, data: { nullCount: number; getValid(i: number): boolean }, ctx: JobContext): Acc {
+function foldBig(
+  acc: Acc,
+  values: BigInt64Array | BigUint64Array,
+  data: { nullCount: number; getValid(i: number): boolean },
+  ctx: JobContext,
+): Acc {
   if (acc.mode === 'fixed' || acc.mode === 'auto') {
-    if (!isEmpty(acc)) throw new Error(`column "${String(ctx.params.column)}" is 64-bit integers in one file and not in another; give every file the same type`);
-    acc = acc.mode === 'auto' ? { mode: 'auto64', bins: acc.bins, shift: 0, counts: new Map() } : { mode: 'fixed64', ...integerRange(ctx), counts: acc.counts };
+    if (!isEmpty(acc))
+      throw new Error(
+        `column "${String(ctx.params.column)}" is 64-bit integers in one file and not in another; give every file the same type`,
+      );
+    acc =
+      acc.mode === 'auto'
+        ? { mode: 'auto64', bins: acc.bins, shift: 0, counts: new Map() }
+        : { mode: 'fixed64', ...integerRange(ctx), counts: acc.counts };
   }
   const valid = data.nullCount > 0 ? (i: number) => data.getValid(i) : () => true;
   if (data.nullCount > 0) ctx.count('skipped', data.nullCount);
@@ -124,7 +145,8 @@ function foldBig(acc: Acc, values: BigInt64Array | BigUint64Array, data: { nullC
 function integerRange(ctx: JobContext): { min: bigint; max: bigint } {
   const [min, max] = (['min', 'max'] as const).map((name) => {
     const text = String(ctx.params[name]).trim();
-    if (!/^-?\d+$/.test(text)) throw new Error(`--param ${name} must be an integer for the 64-bit integer column "${String(ctx.params.column)}", got "${text}"`);
+    if (!/^-?\d+$/.test(text))
+      throw new Error(`--param ${name} must be an integer for the 64-bit integer column "${String(ctx.params.column)}", got "${text}"`);
     return BigInt(text);
   });
   return { min: min!, max: max! };
@@ -146,7 +168,8 @@ function rangeOf(ctx: JobContext): { bins: number; min?: number; max?: number } 
     if (!Number.isFinite(n)) throw new Error(`--param ${name} must be a number or auto, got "${text}"`);
     return n;
   });
-  if ((min === undefined) !== (max === undefined)) throw new Error('--param min and --param max go together: give both, or neither for bins fitted to the data');
+  if ((min === undefined) !== (max === undefined))
+    throw new Error('--param min and --param max go together: give both, or neither for bins fitted to the data');
   if (min !== undefined && !(min < max!)) throw new Error(`--param min must be less than --param max, got min=${min} max=${max}`);
   return { bins, min, max };
 }
@@ -157,9 +180,10 @@ function numbersOf(batch: RecordBatch, ctx: JobContext): ArrayLike<number> {
   const vector = batch.getChild(name)!;
   const data = vector?.data[0];
   // A decimal's value as a double (ctx.column gives its 32-bit words).
-  const values = data && DataType.isDecimal(data.type)
-    ? Float64Array.from({ length: data.length }, (_, i) => Number(decimalAt(data, i)) / 10 ** (data.type as { scale: number }).scale)
-    : (ctx.column(batch, name) as ArrayLike<number>);
+  const values =
+    data && DataType.isDecimal(data.type)
+      ? Float64Array.from({ length: data.length }, (_, i) => Number(decimalAt(data, i)) / 10 ** (data.type as { scale: number }).scale)
+      : (ctx.column(batch, name) as ArrayLike<number>);
   const floats = values instanceof Float64Array || values instanceof Float32Array;
   if (vector.nullCount === 0 && !floats) return values;
   // One pass to find the first value to skip; most batches have none and are used as they are.

@@ -23,7 +23,11 @@ import { clusterTable, farthestMove, flatCentroids, kmeansParams, pointsOf, type
  */
 export { sample };
 
-interface Sums { sums: Float64Array; counts: Float64Array; sq: Float64Array }
+interface Sums {
+  sums: Float64Array;
+  counts: Float64Array;
+  sq: Float64Array;
+}
 
 /** One Lloyd step's statistics: each usable row assigned to its nearest centroid (the lowest index on ties). */
 export const assign = defineJob({
@@ -66,7 +70,10 @@ export const assign = defineJob({
     return acc;
   },
   merge(a: Sums, b: Sums) {
-    for (const f of ['sums', 'counts', 'sq'] as const) b[f].forEach((x, i) => { (a[f][i]! += x); });
+    for (const f of ['sums', 'counts', 'sq'] as const)
+      b[f].forEach((x, i) => {
+        a[f][i]! += x;
+      });
     return a;
   },
   /** Per cluster: size, mean (the old centroid if empty) and wcss about the mean, Σ‖x − c‖² − n‖m − c‖² (König). */
@@ -77,7 +84,12 @@ export const assign = defineJob({
     return Array.from(counts, (n, c) => {
       const mean = names.map((_, j) => (n > 0 ? sums[c * d + j]! / n : c0[c * d + j]!));
       const moved = mean.reduce((s, m, j) => s + (m - c0[c * d + j]!) ** 2, 0);
-      return { cluster: c, size: n, wcss: Math.max(0, sq[c]! - n * moved), ...Object.fromEntries(names.map((name, j) => [name, mean[j]!])) };
+      return {
+        cluster: c,
+        size: n,
+        wcss: Math.max(0, sq[c]! - n * moved),
+        ...Object.fromEntries(names.map((name, j) => [name, mean[j]!])),
+      };
     });
   },
 });
@@ -97,9 +109,13 @@ export default defineJob({
   async drive(q) {
     const { names, k, iterations, tolerance, seed, init } = kmeansParams(q.params);
     const d = names.length;
-    const drawn = (await q.run(sample, { params: { columns: names, size: Math.max(k, q.params.sample as number), seed } })).value as { rows: number; points: Float64Array };
+    const drawn = (await q.run(sample, { params: { columns: names, size: Math.max(k, q.params.sample as number), seed } })).value as {
+      rows: number;
+      points: Float64Array;
+    };
     if (drawn.rows < k) throw new UsageError(`--param k=${k} is more than the ${drawn.rows} usable row(s) of the input; lower k`);
-    if (drawn.points.length / d < k && !init) throw new UsageError(`--param k=${k} is more than the ${drawn.points.length / d} distinct point(s) of the input; lower k`);
+    if (drawn.points.length / d < k && !init)
+      throw new UsageError(`--param k=${k} is more than the ${drawn.points.length / d} distinct point(s) of the input; lower k`);
     let centroids = init ?? kmeansPlusPlus(drawn.points, d, k, seed);
     let rows: ClusterRow[] = [];
     let shift = Infinity;
@@ -112,7 +128,10 @@ export default defineJob({
     }
     q.count('iterations', step);
     q.count('converged', shift <= tolerance ? 1 : 0);
-    q.count('wcss', rows.reduce((s, r) => s + r.wcss, 0));
+    q.count(
+      'wcss',
+      rows.reduce((s, r) => s + r.wcss, 0),
+    );
     return clusterTable(rows, names);
   },
 });

@@ -18,22 +18,41 @@ import { DataType, makeVector, Table, type Vector } from 'apache-arrow';
  * (each element of a B row is loaded once for four rows of C) into a local accumulator, then writes
  * its own cells of C. Blocks are disjoint, so workers write C without locks.
  */
-interface Block { r0: number; r1: number; c0: number; c1: number }
-interface Mats { a: Float64Array; b: Float64Array; c: Float64Array; n: number; k: number; p: number }
+interface Block {
+  r0: number;
+  r1: number;
+  c0: number;
+  c1: number;
+}
+interface Mats {
+  a: Float64Array;
+  b: Float64Array;
+  c: Float64Array;
+  n: number;
+  k: number;
+  p: number;
+}
 
 export const blocks = defineJob({
   name: 'matrix-blocks',
   description: 'a block of C = A × B (shared row-major A, B; column-major C), halved until a leaf',
   params: { m: { type: 'json' }, leaf: { type: 'integer', default: 8_000_000 } },
   divide(q: Block, ctx) {
-    const rows = q.r1 - q.r0, cols = q.c1 - q.c0;
+    const rows = q.r1 - q.r0,
+      cols = q.c1 - q.c0;
     if (rows * cols * Math.max(1, (ctx.params.m as unknown as Mats).k) <= (ctx.params.leaf as number) || rows * cols <= 1) return undefined;
     if (rows >= cols) {
       const mid = q.r0 + (rows >> 1);
-      return [{ ...q, r1: mid }, { ...q, r0: mid }];
+      return [
+        { ...q, r1: mid },
+        { ...q, r0: mid },
+      ];
     }
     const mid = q.c0 + (cols >> 1);
-    return [{ ...q, c1: mid }, { ...q, c0: mid }];
+    return [
+      { ...q, c1: mid },
+      { ...q, c0: mid },
+    ];
   },
   conquer(q: Block, ctx) {
     const { a, b, c, n, k, p } = ctx.params.m as unknown as Mats;
@@ -43,9 +62,15 @@ export const blocks = defineJob({
       const rows = Math.min(4, q.r1 - i);
       acc.fill(0);
       // Missing rows of a last group of fewer than four reread row i: harmless, never written out.
-      const a0 = i * k, a1 = a0 + (rows > 1 ? k : 0), a2 = a0 + (rows > 2 ? 2 * k : 0), a3 = a0 + (rows > 3 ? 3 * k : 0);
+      const a0 = i * k,
+        a1 = a0 + (rows > 1 ? k : 0),
+        a2 = a0 + (rows > 2 ? 2 * k : 0),
+        a3 = a0 + (rows > 3 ? 3 * k : 0);
       for (let t = 0; t < k; t++) {
-        const x0 = a[a0 + t]!, x1 = a[a1 + t]!, x2 = a[a2 + t]!, x3 = a[a3 + t]!;
+        const x0 = a[a0 + t]!,
+          x1 = a[a1 + t]!,
+          x2 = a[a2 + t]!,
+          x3 = a[a3 + t]!;
         const bo = t * p + q.c0;
         for (let j = 0; j < w; j++) {
           const y = b[bo + j]!;
@@ -78,7 +103,9 @@ export default defineJob({
     const B = pathB === pathA ? A : await readMatrix(q, pathB, 'B');
     // A file with no rows may carry no schema either: an empty A gives an empty C, whatever B's rows.
     if (A.cols !== B.rows && A.rows > 0) {
-      throw new Error(`A (${pathA}) is ${A.rows}×${A.cols} and B (${pathB}) is ${B.rows}×${B.cols}: A's columns (${A.cols}) must equal B's rows (${B.rows})`);
+      throw new Error(
+        `A (${pathA}) is ${A.rows}×${A.cols} and B (${pathB}) is ${B.rows}×${B.cols}: A's columns (${A.cols}) must equal B's rows (${B.rows})`,
+      );
     }
     const m: Mats = { a: A.data, b: B.data, c: q.shared(Float64Array, A.rows * B.cols), n: A.rows, k: B.rows, p: B.cols };
     if (m.n > 0 && m.p > 0) {
@@ -95,14 +122,18 @@ export default defineJob({
 /** A table read as a row-major matrix in shared memory; every column must be numeric with no nulls. */
 async function readMatrix(q: DriverContext, file: string, name: string) {
   const table = await q.readTable(file);
-  const rows = table.numRows, cols = table.numCols;
+  const rows = table.numRows,
+    cols = table.numCols;
   const data = q.shared(Float64Array, rows * cols);
   table.schema.fields.forEach((field, j) => {
     if (!DataType.isInt(field.type) && !DataType.isFloat(field.type)) {
-      throw new Error(`column ${field.name} of ${name} (${file}) is ${field.type}; every column of a matrix must be numeric (a row per matrix row, a column per matrix column)`);
+      throw new Error(
+        `column ${field.name} of ${name} (${file}) is ${field.type}; every column of a matrix must be numeric (a row per matrix row, a column per matrix column)`,
+      );
     }
     const vector = table.getChildAt(j)!;
-    if (vector.nullCount > 0) throw new Error(`column ${field.name} of ${name} (${file}) has ${vector.nullCount} null(s); a matrix has a number in every cell`);
+    if (vector.nullCount > 0)
+      throw new Error(`column ${field.name} of ${name} (${file}) has ${vector.nullCount} null(s); a matrix has a number in every cell`);
     let i = 0;
     for (const chunk of vector.data) {
       const values = chunk.values as ArrayLike<number | bigint>;

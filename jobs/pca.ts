@@ -19,7 +19,11 @@ import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
  * linear-regression's. The small d×d eigenproblem is solved by ml-matrix (Householder tridiagonal
  * reduction and QL, as in JAMA), the well-kept numeric library of the JS ecosystem.
  */
-interface Moments { n: number; mean: Float64Array; m2: Float64Array }
+interface Moments {
+  n: number;
+  mean: Float64Array;
+  m2: Float64Array;
+}
 
 const OUTPUT = ['component', 'eigenvalue', 'explained'];
 
@@ -43,7 +47,8 @@ export default defineJob({
     });
     const d = cols.length;
     const use = new Uint8Array(batch.numRows).fill(1);
-    for (const { x, v } of cols) for (let i = 0; i < use.length; i++) if (!Number.isFinite(x[i]!) || (v.nullCount > 0 && !v.isValid(i))) use[i] = 0;
+    for (const { x, v } of cols)
+      for (let i = 0; i < use.length; i++) if (!Number.isFinite(x[i]!) || (v.nullCount > 0 && !v.isValid(i))) use[i] = 0;
     const part: Moments = { n: 0, mean: new Float64Array(d), m2: new Float64Array(d * d) };
     // Two passes over the batch: the means of the usable rows, then their centred co-moments.
     for (let i = 0; i < use.length; i++) {
@@ -66,7 +71,12 @@ export default defineJob({
   finish({ n, mean, m2 }: Moments, { params }) {
     const names = params.columns as string[];
     const d = names.length;
-    const meanRow = { component: 'mean', eigenvalue: null, explained: null, ...Object.fromEntries(names.map((c, a) => [c, n > 0 ? mean[a]! : null])) };
+    const meanRow = {
+      component: 'mean',
+      eigenvalue: null,
+      explained: null,
+      ...Object.fromEntries(names.map((c, a) => [c, n > 0 ? mean[a]! : null])),
+    };
     if (n < 2) return [meanRow];
     const cov = Matrix.zeros(d, d);
     for (let a = 0; a < d; a++) for (let b = a; b < d; b++) cov.set(a, b, m2[a * d + b]! / (n - 1)).set(b, a, m2[a * d + b]! / (n - 1));
@@ -80,7 +90,12 @@ export default defineJob({
       const v = vectors.getColumn(j);
       const largest = Math.max(...v.map(Math.abs));
       const sign = Math.sign(v.find((x) => Math.abs(x) >= largest * (1 - 1e-6))!) || 1;
-      return { component: `pc${r + 1}`, eigenvalue: values[j]!, explained: total > 0 ? values[j]! / total : null, ...Object.fromEntries(names.map((c, a) => [c, sign * v[a]!])) };
+      return {
+        component: `pc${r + 1}`,
+        eigenvalue: values[j]!,
+        explained: total > 0 ? values[j]! / total : null,
+        ...Object.fromEntries(names.map((c, a) => [c, sign * v[a]!])),
+      };
     });
     return [...rows, meanRow];
   },

@@ -59,20 +59,32 @@ export const partition = defineJob({
   identity(ctx): PartAcc {
     const plan = ctx.params.plan as unknown as SortPlan;
     const at = [...(plan.byteBase[ctx.split.id] ?? plan.cols.map(() => 0))];
-    return { split: ctx.split.id, rows: 0, at, batches: [], bytes: new Array<number>((plan.bounds.pos.length + 1) * plan.cols.length).fill(0) };
+    return {
+      split: ctx.split.id,
+      rows: 0,
+      at,
+      batches: [],
+      bytes: new Array<number>((plan.bounds.pos.length + 1) * plan.cols.length).fill(0),
+    };
   },
   fold(acc: PartAcc, batch, ctx) {
     partitionBatch(acc, batch, ctx.params.plan as unknown as SortPlan);
     return acc;
   },
-  merge: (a: PartAcc, b: PartAcc): PartAcc => ({ ...a, rows: a.rows + b.rows, batches: a.batches.concat(b.batches), bytes: a.bytes.map((x, i) => x + b.bytes[i]!) }),
+  merge: (a: PartAcc, b: PartAcc): PartAcc => ({
+    ...a,
+    rows: a.rows + b.rows,
+    batches: a.batches.concat(b.batches),
+    bytes: a.bytes.map((x, i) => x + b.bytes[i]!),
+  }),
 });
 
 export const ranges = defineJob({
   name: 'sort-ranges',
   description: 'sorts each key range into its place in the output',
   params: { job: { type: 'json' } },
-  divide: (p: { lo: number; hi: number }) => (p.hi - p.lo > 1 ? Array.from({ length: p.hi - p.lo }, (_, i) => ({ lo: p.lo + i, hi: p.lo + i + 1 })) : undefined),
+  divide: (p: { lo: number; hi: number }) =>
+    p.hi - p.lo > 1 ? Array.from({ length: p.hi - p.lo }, (_, i) => ({ lo: p.lo + i, hi: p.lo + i + 1 })) : undefined,
   conquer: (p: { lo: number; hi: number }, ctx) => [sortRange(ctx.params.job as unknown as RangeJob, p.lo)],
   combine: (a: number[], b: number[]) => a.concat(b),
 });
@@ -83,7 +95,11 @@ export default defineJob({
   params: {
     by: { type: 'list', description: 'the columns to sort by, each optionally :asc or :desc, e.g. k:desc,name' },
     columns: { type: 'list', default: [], description: 'the columns to output; empty for all' },
-    ranges: { type: 'integer', default: 0, description: 'key ranges sorted in parallel; 0 for max(workers × 4, rows / 131072), at most 1024' },
+    ranges: {
+      type: 'integer',
+      default: 0,
+      description: 'key ranges sorted in parallel; 0 for max(workers × 4, rows / 131072), at most 1024',
+    },
   },
   async drive(q) {
     const keys = parseBy(q.params.by as string[]);
@@ -99,12 +115,22 @@ export default defineJob({
     // Enough ranges to balance the workers, and small enough (~128K rows) that a range sorts in cache.
     const R = (q.params.ranges as number) || Math.min(1024, Math.max(q.workers * 4, Math.ceil(rows / RANGE_ROWS)));
     const bounds = rows === 0 ? [] : boundsOf(stats, splitBase, keys, R);
-    const plan: SortPlan = { keys, cols, keyCols, bounds: boundTableOf(bounds, keys.length), splitBase, byteBase, held: allocate(q.shared, cols, rows, bytes) };
+    const plan: SortPlan = {
+      keys,
+      cols,
+      keyCols,
+      bounds: boundTableOf(bounds, keys.length),
+      splitBase,
+      byteBase,
+      held: allocate(q.shared, cols, rows, bytes),
+    };
     const out = allocate(q.shared, cols, rows, bytes, output);
     if (rows > 0) {
       const parts = (await q.run(partition, { params: { by, read, plan } })).value as PartAcc;
       const used = bounds.length + 1;
-      plan.held.offsets.forEach((o, c) => { o && (o[rows] = bytes[c]!); });
+      plan.held.offsets.forEach((o, c) => {
+        o && (o[rows] = bytes[c]!);
+      });
       const job: RangeJob = { plan, out, output, ...rangeLayoutOf(parts, used, cols.length, rows) };
       const sizes = await q.forkJoin(ranges, { lo: 0, hi: used }, { params: { job } });
       q.count('ranges', used);

@@ -21,9 +21,22 @@ import { vectorOf, type Cell } from './shared/vectors.js';
  * A fold job: each task keeps a bounded binary heap of its k best rows whose root is the worst of
  * them, so most rows cost one comparison with the root; merge keeps the k best of two heaps.
  */
-interface Entry { value: number | bigint; split: number; row: number; cells: Cell[] }
+interface Entry {
+  value: number | bigint;
+  split: number;
+  row: number;
+  cells: Cell[];
+}
 /** A task's heap; `schema` (Arrow IPC) gives the output columns their types. */
-interface Acc { k: number; desc: boolean; split: number; rows: number; names?: string[]; schema?: Uint8Array; heap: Entry[] }
+interface Acc {
+  k: number;
+  desc: boolean;
+  split: number;
+  rows: number;
+  names?: string[];
+  schema?: Uint8Array;
+  heap: Entry[];
+}
 
 export default defineJob({
   name: 'top-k',
@@ -38,16 +51,21 @@ export default defineJob({
   identity(ctx): Acc {
     const k = ctx.params.k as number;
     if (k < 1) throw new Error(`--param k must be at least 1, got ${k}`);
-    if (ctx.params.order !== 'desc' && ctx.params.order !== 'asc') throw new Error(`--param order must be desc or asc, got "${String(ctx.params.order)}"`);
+    if (ctx.params.order !== 'desc' && ctx.params.order !== 'asc')
+      throw new Error(`--param order must be desc or asc, got "${String(ctx.params.order)}"`);
     return { k, desc: ctx.params.order === 'desc', split: ctx.split.id, rows: 0, heap: [] };
   },
   fold(acc: Acc, batch, ctx) {
     const column = ctx.params.column as string;
     const data = dataOf(batch, column);
     const values = comparableValues(data);
-    if (!values) throw new Error(`top-k ranks numbers, decimals, dates, times, timestamps and durations; column "${column}" is ${data.type}`);
+    if (!values)
+      throw new Error(`top-k ranks numbers, decimals, dates, times, timestamps and durations; column "${column}" is ${data.type}`);
     acc.names ??= namesOf(batch, ctx);
-    acc.schema ??= tableToIPC(new Table(new Schema([column, ...acc.names].map((n) => batch.schema.fields.find((f) => f.name === n)!))), 'stream');
+    acc.schema ??= tableToIPC(
+      new Table(new Schema([column, ...acc.names].map((n) => batch.schema.fields.find((f) => f.name === n)!))),
+      'stream',
+    );
     const cols = acc.names.map((n) => dataOf(batch, n));
     const { heap, k, desc } = acc;
     let skipped = 0;
@@ -81,10 +99,23 @@ export default defineJob({
     const best = [...acc.heap].sort((x, y) => compare(x, y, acc.desc));
     if (!acc.schema) return new Table();
     const fields = tableFromIPC(acc.schema).schema.fields;
-    const columns: Array<[Field, Vector]> = [[new Field('rank', new Int32(), true), vectorOf(new Int32(), best.map((_, r) => r + 1), 'rank')]];
+    const columns: Array<[Field, Vector]> = [
+      [
+        new Field('rank', new Int32(), true),
+        vectorOf(
+          new Int32(),
+          best.map((_, r) => r + 1),
+          'rank',
+        ),
+      ],
+    ];
     fields.forEach((f, j) => {
       const type = carriedType(f.type);
-      const vector = vectorOf(type, best.map((e) => (j === 0 ? e.value : e.cells[j - 1]!)), f.name);
+      const vector = vectorOf(
+        type,
+        best.map((e) => (j === 0 ? e.value : e.cells[j - 1]!)),
+        f.name,
+      );
       columns.push([new Field(f.name, vector.type, true, f.metadata), vector]);
     });
     return new Table(new Schema(columns.map(([f]) => f)), Object.fromEntries(columns.map(([f, v]) => [f.name, v])) as never);
@@ -93,7 +124,7 @@ export default defineJob({
 
 /** Negative when `a` ranks before `b`: the better value, then the earlier row. */
 function compare(a: Entry, b: Entry, desc: boolean): number {
-  if (a.value !== b.value) return (a.value > b.value) === desc ? -1 : 1;
+  if (a.value !== b.value) return a.value > b.value === desc ? -1 : 1;
   return a.split - b.split || a.row - b.row;
 }
 
@@ -120,13 +151,15 @@ function siftDown(heap: Entry[], i: number, desc: boolean): void {
 function namesOf(batch: RecordBatch, ctx: JobContext): string[] {
   const have = batch.schema.fields.map((f) => f.name);
   const given = ctx.params.columns as string[];
-  for (const n of given) if (!have.includes(n)) throw new Error(`--param columns names "${n}", which the input does not have (columns: ${have.join(', ')})`);
+  for (const n of given)
+    if (!have.includes(n)) throw new Error(`--param columns names "${n}", which the input does not have (columns: ${have.join(', ')})`);
   return (given.length ? given : have).filter((n) => n !== ctx.params.column);
 }
 
 /** A batch's column `name`. */
 function dataOf(batch: RecordBatch, name: string) {
   const data = batch.getChild(name)?.data[0];
-  if (!data) throw new Error(`--param column: no column "${name}" in the input (columns: ${batch.schema.fields.map((f) => f.name).join(', ')})`);
+  if (!data)
+    throw new Error(`--param column: no column "${name}" in the input (columns: ${batch.schema.fields.map((f) => f.name).join(', ')})`);
   return data;
 }

@@ -54,7 +54,10 @@ const arrowFromBundle = {
     build.onLoad({ filter: /.*/, namespace: 'arrow-internal' }, async ({ path: subpath }) => {
       const names = Object.keys(await import(`apache-arrow/${subpath}`));
       internals.set(subpath, names);
-      return { contents: `export { ${names.map((n) => `${internalName(subpath, n)} as ${n}`).join(', ')} } from './arrow.mjs';`, loader: 'js' };
+      return {
+        contents: `export { ${names.map((n) => `${internalName(subpath, n)} as ${n}`).join(', ')} } from './arrow.mjs';`,
+        loader: 'js',
+      };
     });
   },
 };
@@ -74,7 +77,8 @@ function arrowEntry() {
  * nothing more, where all of quiver.mjs (coordinator, planner, threads.js's master side …) costs it
  * ~35 ms of CPU. src/job/bundle.ts sends each name a job imports to the lightest file that has it.
  */
-const JOB_API = "export { defineJob } from './src/job/define-job.ts'; export { joinKey, splitKey } from './src/job/key.ts'; export * from './src/errors.ts'; export { closestName, didYouMean } from './src/util/did-you-mean.ts';";
+const JOB_API =
+  "export { defineJob } from './src/job/define-job.ts'; export { joinKey, splitKey } from './src/job/key.ts'; export * from './src/errors.ts'; export { closestName, didYouMean } from './src/util/did-you-mean.ts';";
 
 /** Virtual entries: `quiver:<name>` is a module whose source is given here. */
 const virtualEntries = {
@@ -107,7 +111,9 @@ const engine = await esbuild.build({
   splitting: true,
   external: EXTERNAL,
   // CommonJS dependencies (commander, threads.js) call `require`, which an ES module lacks.
-  banner: { js: "import { createRequire as __quiverCreateRequire } from 'node:module'; const require = __quiverCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __quiverCreateRequire } from 'node:module'; const require = __quiverCreateRequire(import.meta.url);",
+  },
   // Error classes name themselves after their class (`new.target.name`); bundling may rename a class.
   keepNames: true,
   metafile: true,

@@ -22,4 +22,15 @@ const table = path.join(data, 'groupby.arrow');
 if (!existsSync(text)) quiver('datasets', 'generate', 'text', '--mb', '20', '--output', path.relative(root, text));
 if (!existsSync(table)) quiver('datasets', 'generate', 'groupby', '--rows', '1000000', '--output', path.relative(root, table));
 quiver('run', 'wordcount', '--input', path.relative(root, text), '--limit', '10');
-quiver('run', 'groupby', '--input', path.relative(root, table), '--param', 'by=id1', '--param', 'agg=sum:v1,mean:v3,count', '--limit', '10');
+quiver(
+  'run',
+  'groupby',
+  '--input',
+  path.relative(root, table),
+  '--param',
+  'by=id1',
+  '--param',
+  'agg=sum:v1,mean:v3,count',
+  '--limit',
+  '10',
+);

@@ -21,7 +21,20 @@ const quiver = (args, stdio) => {
 };
 
 if (!existsSync(path.join(root, corpus))) quiver(['datasets', 'generate', 'text', '--mb', values.mb, '--output', corpus], 'inherit');
-const args = ['speedup', 'wordcount', '--input', corpus, '--repeat', values.repeat, '--svg', 'docs/speedup-wordcount.svg', '--html', '.tmp/speedup-wordcount.html', '--json', '.tmp/speedup-wordcount.json'];
+const args = [
+  'speedup',
+  'wordcount',
+  '--input',
+  corpus,
+  '--repeat',
+  values.repeat,
+  '--svg',
+  'docs/speedup-wordcount.svg',
+  '--html',
+  '.tmp/speedup-wordcount.html',
+  '--json',
+  '.tmp/speedup-wordcount.json',
+];
 const table = quiver(args, ['ignore', 'pipe', 'inherit']);
 
 const readme = path.join(root, 'docs', 'speedup.md');

@@ -32,7 +32,10 @@ function ensurePrograms() {
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     // apt's progress goes to the terminal only when it fails: a test run's output stays the tests'.
     const quiet = { encoding: 'utf8', env, maxBuffer: 64 << 20 };
-    for (const args of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', ...pkgs]]) {
+    for (const args of [
+      ['update', '-qq'],
+      ['install', '-y', '-qq', '--no-install-recommends', ...pkgs],
+    ]) {
       const r = spawnSync('apt-get', args, quiet);
       if (r.status !== 0) {
         process.stderr.write(`${r.stdout ?? ''}${r.stderr ?? ''}`);
@@ -43,7 +46,11 @@ function ensurePrograms() {
     fail(pkgs, process.getuid?.() === 0 ? 'this is not a Debian/Ubuntu machine with apt-get' : 'installing them needs root');
   }
   const still = NEEDED.filter((n) => !findProgram(n.names));
-  if (still.length > 0) fail(still.map((s) => s.pkg), 'they are still not on PATH after the install');
+  if (still.length > 0)
+    fail(
+      still.map((s) => s.pkg),
+      'they are still not on PATH after the install',
+    );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) ensurePrograms();

@@ -32,7 +32,10 @@ export const WORKER_OLD_SPACE_MB = 64;
  * its own `--initial-old-space-size` or `--initial-heap-size` (command line or NODE_OPTIONS), which wins.
  * The worker pool calls it before it starts its threads; other workers the process starts later get it too.
  */
-export function configureWorkerHeaps(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): boolean {
+export function configureWorkerHeaps(
+  execArgv: readonly string[] = process.execArgv,
+  nodeOptions = process.env.NODE_OPTIONS ?? '',
+): boolean {
   const own = [...execArgv, ...nodeOptions.split(/\s+/)].some((a) => /^--initial[-_](old[-_]space|heap)[-_]size(=|$)/.test(a));
   if (own) return false;
   v8.setFlagsFromString(`--initial-old-space-size=${WORKER_OLD_SPACE_MB}`);
@@ -49,7 +52,9 @@ export function configureWorkerHeaps(execArgv: readonly string[] = process.execA
 export const NODE_ENV: Readonly<Record<string, string>> = { GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' };
 
 /** The shebang line of the `quiver` command: NODE_ENV and NODE_FLAGS, then the script. */
-export const SHEBANG = `#!/usr/bin/env -S ${Object.entries(NODE_ENV).map(([k, v]) => `${k}=${v}`).join(' ')} node ${NODE_FLAGS.join(' ')}`;
+export const SHEBANG = `#!/usr/bin/env -S ${Object.entries(NODE_ENV)
+  .map(([k, v]) => `${k}=${v}`)
+  .join(' ')} node ${NODE_FLAGS.join(' ')}`;
 
 /** True when this process runs with every flag of NODE_FLAGS. */
 export function hasNodeFlags(execArgv: readonly string[] = process.execArgv): boolean {

@@ -31,7 +31,17 @@ const SYNTAX =
   'range:colA:colB (max(colA) - min(colB)), r2:colA:colB (squared correlation) or top:N:col (the N largest, N 1-100), e.g. agg=sum:v1,mean:v3,count';
 
 /** Slots per kernel; `top` has N, the exact kernels one per limb (and a carry slot for a sum). */
-const WIDTH: Record<Exclude<Kernel, 'top' | 'xsum' | 'xmin' | 'xmax'>, number> = { count: 1, nonnull: 1, sum: 1, mean: 2, min: 1, max: 1, moments: 3, comoments: 6, list: 0 };
+const WIDTH: Record<Exclude<Kernel, 'top' | 'xsum' | 'xmin' | 'xmax'>, number> = {
+  count: 1,
+  nonnull: 1,
+  sum: 1,
+  mean: 2,
+  min: 1,
+  max: 1,
+  moments: 3,
+  comoments: 6,
+  list: 0,
+};
 
 /** Plans by the `kinds` object they were made for (a run's params object, and so its arrays and objects, is the same for every call). */
 const plans = new WeakMap<object, { specs: string[]; plan: AggPlan }>();
@@ -51,7 +61,9 @@ export function planAggs(specs: string[], kinds: Record<string, ColumnKind>): Ag
   const at = { slot: 0, list: 0 };
   const part = (kernel: Kernel, columns: string[], width?: number): Part => {
     const { kind, scale } = kinds[columns[0]!] ?? { kind: 'float', scale: 1 };
-    const w = width ?? (kernel === 'xsum' ? LIMBS[kind] + 1 : kernel === 'xmin' || kernel === 'xmax' ? LIMBS[kind] : WIDTH[kernel as keyof typeof WIDTH]);
+    const w =
+      width ??
+      (kernel === 'xsum' ? LIMBS[kind] + 1 : kernel === 'xmin' || kernel === 'xmax' ? LIMBS[kind] : WIDTH[kernel as keyof typeof WIDTH]);
     const p = { kernel, columns, slot: at.slot, width: w, list: kernel === 'list' ? at.list++ : -1, kind, scale };
     at.slot += w;
     return p;
@@ -71,19 +83,32 @@ export function planAggs(specs: string[], kinds: Record<string, ColumnKind>): Ag
     // −0 marks a sum no value was added to (exact.ts' addExactSums).
     else if (p.kernel === 'sum' || p.kernel === 'xsum') init[p.slot] = -0;
   }
-  const plan: AggPlan = { aggs, parts, width: at.slot, init, lists: at.list, columns: [...new Set(parts.flatMap((p) => p.columns))], names };
+  const plan: AggPlan = {
+    aggs,
+    parts,
+    width: at.slot,
+    init,
+    lists: at.list,
+    columns: [...new Set(parts.flatMap((p) => p.columns))],
+    names,
+  };
   plans.set(kinds, { specs, plan });
   last = { specs, kinds, plan };
   return plan;
 }
 
-function parseAgg(spec: string, part: (kernel: Kernel, columns: string[], width?: number) => Part, kindOf: (col: string) => ValueKind): Agg {
+function parseAgg(
+  spec: string,
+  part: (kernel: Kernel, columns: string[], width?: number) => Part,
+  kindOf: (col: string) => ValueKind,
+): Agg {
   // Wider than a double holds exactly: min, max and mean keep limbs (exact.ts).
   const exact = (col: string) => LIMBS[kindOf(col)] >= 2;
   const [op, ...args] = spec.split(':') as [Op, ...string[]];
   const fail = (why: string) => new UsageError(`--param agg: ${why} in "${spec}"; write ${SYNTAX}`);
   const columns = (min: number, max = min) => {
-    if (args.length < min || args.length > max || args.some((a) => a === '')) throw fail(`${op} takes ${min === max ? min : `${min} or ${max}`} column name(s)`);
+    if (args.length < min || args.length > max || args.some((a) => a === ''))
+      throw fail(`${op} takes ${min === max ? min : `${min} or ${max}`} column name(s)`);
     return args;
   };
   const agg = (names: string[], parts: Part[]): Agg => ({ op, names, parts, columns: [...new Set(parts.flatMap((p) => p.columns))] });
@@ -121,7 +146,10 @@ function parseAgg(spec: string, part: (kernel: Kernel, columns: string[], width?
       if (!Number.isInteger(count) || count < 1 || count > 100) throw fail(`top needs a count of 1 to 100 before the column (top:2:v3)`);
       args.shift();
       columns(1);
-      return agg(Array.from({ length: count }, (_, i) => `top${i + 1}_${col}`), [part('top', [col!], count)]);
+      return agg(
+        Array.from({ length: count }, (_, i) => `top${i + 1}_${col}`),
+        [part('top', [col!], count)],
+      );
     }
     default:
       throw fail(`unknown aggregate "${op}"`);
@@ -135,18 +163,39 @@ export function mergeAcc(plan: AggPlan, a: Acc, b: Acc): Acc {
   for (const p of plan.parts) {
     const s = p.slot;
     switch (p.kernel) {
-      case 'min': x[s] = Math.min(x[s]!, y[s]!); break;
-      case 'max': x[s] = Math.max(x[s]!, y[s]!); break;
-      case 'mean': x[s]! += y[s]!; x[s + 1]! += y[s + 1]!; break;
+      case 'min':
+        x[s] = Math.min(x[s]!, y[s]!);
+        break;
+      case 'max':
+        x[s] = Math.max(x[s]!, y[s]!);
+        break;
+      case 'mean':
+        x[s]! += y[s]!;
+        x[s + 1]! += y[s + 1]!;
+        break;
       case 'count':
       case 'nonnull':
-      case 'sum': x[s]! += y[s]!; break;
-      case 'xsum': mergeExactSums(x, y, s, LIMBS[p.kind]); break;
-      case 'xmin': mergeExactExtremes(x, y, s, p.width, 1); break;
-      case 'xmax': mergeExactExtremes(x, y, s, p.width, -1); break;
-      case 'moments': mergeMoments(x, y, s); break;
-      case 'comoments': mergeComoments(x, y, s); break;
-      case 'top': mergeTops(x, y, s, p.width); break;
+      case 'sum':
+        x[s]! += y[s]!;
+        break;
+      case 'xsum':
+        mergeExactSums(x, y, s, LIMBS[p.kind]);
+        break;
+      case 'xmin':
+        mergeExactExtremes(x, y, s, p.width, 1);
+        break;
+      case 'xmax':
+        mergeExactExtremes(x, y, s, p.width, -1);
+        break;
+      case 'moments':
+        mergeMoments(x, y, s);
+        break;
+      case 'comoments':
+        mergeComoments(x, y, s);
+        break;
+      case 'top':
+        mergeTops(x, y, s, p.width);
+        break;
       case 'list': {
         const at = plan.width + p.list;
         a[at] = concatValues(a[at] as Float64Array, b[at] as Float64Array);
@@ -170,32 +219,45 @@ export function finishAcc(plan: AggPlan, acc: Acc): Finished[] {
     const [p, q] = a.parts as [Part, Part | undefined];
     const s = p.slot;
     switch (a.op) {
-      case 'count': out.push(v[s]!); break;
-      case 'sum': out.push(Object.is(v[s], -0) ? null : p.kernel === 'sum' ? v[s]! : bigintOfLimbs(v, s, p.width)); break;
+      case 'count':
+        out.push(v[s]!);
+        break;
+      case 'sum':
+        out.push(Object.is(v[s], -0) ? null : p.kernel === 'sum' ? v[s]! : bigintOfLimbs(v, s, p.width));
+        break;
       case 'mean': {
         if (p.kernel === 'mean') out.push(v[s + 1] === 0 ? null : v[s]! / v[s + 1]!);
         else out.push(Object.is(v[s], -0) ? null : Number(bigintOfLimbs(v, s, p.width)) / p.scale / v[q!.slot]!);
         break;
       }
       case 'min':
-      case 'max': out.push(extremeOf(p, v)); break;
+      case 'max':
+        out.push(extremeOf(p, v));
+        break;
       case 'range': {
-        const hi = extremeOf(p, v), lo = extremeOf(q!, v);
+        const hi = extremeOf(p, v),
+          lo = extremeOf(q!, v);
         if (hi === null || lo === null) out.push(null);
         else if (typeof hi === 'bigint' && typeof lo === 'bigint' && p.scale === q!.scale) out.push(Number(hi - lo) / p.scale);
         else out.push(Number(hi) / p.scale - Number(lo) / q!.scale);
         break;
       }
-      case 'sd': out.push(v[s]! < 2 ? null : Math.sqrt(v[s + 2]! / (v[s]! - 1))); break;
+      case 'sd':
+        out.push(v[s]! < 2 ? null : Math.sqrt(v[s + 2]! / (v[s]! - 1)));
+        break;
       case 'r2': {
-        const cxx = v[s + 3]!, cyy = v[s + 4]!, cxy = v[s + 5]!;
+        const cxx = v[s + 3]!,
+          cyy = v[s + 4]!,
+          cxy = v[s + 5]!;
         out.push(v[s]! < 2 || cxx === 0 || cyy === 0 ? null : (cxy * cxy) / (cxx * cyy));
         break;
       }
       case 'top':
         for (let t = 0; t < p.width; t++) out.push(v[s + t] === -Infinity ? null : v[s + t]!);
         break;
-      case 'median': out.push(median(acc[plan.width + p.list] as Float64Array)); break;
+      case 'median':
+        out.push(median(acc[plan.width + p.list] as Float64Array));
+        break;
     }
   }
   return out;

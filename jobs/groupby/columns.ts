@@ -25,12 +25,16 @@ export function fieldsOf(schemas: Array<{ file: string; schema: { fields: Field[
       const f = schema.fields.find((x) => x.name === name);
       if (!f) {
         const have = schema.fields.map((x) => x.name);
-        throw new UsageError(`groupby: no column "${name}" in ${file}${didYouMean(name, have)} (it has ${have.join(', ')}); name columns of the input in --param by and --param agg`);
+        throw new UsageError(
+          `groupby: no column "${name}" in ${file}${didYouMean(name, have)} (it has ${have.join(', ')}); name columns of the input in --param by and --param agg`,
+        );
       }
       const seen = out.get(name);
       if (!seen) out.set(name, f);
       else if (String(seen.type) !== String(f.type) && !(DataType.isDictionary(seen.type) || DataType.isDictionary(f.type))) {
-        throw new UsageError(`groupby: column "${name}" is ${seen.type} in one file and ${f.type} in ${file}; give every file of the input the same type for it`);
+        throw new UsageError(
+          `groupby: column "${name}" is ${seen.type} in one file and ${f.type} in ${file}; give every file of the input the same type for it`,
+        );
       }
     }
   }
@@ -42,9 +46,20 @@ export function checkKeys(by: string[], fields: Map<string, Field>): void {
   for (const name of by) {
     const t = fields.get(name)!.type;
     const v = DataType.isDictionary(t) ? t.dictionary : t;
-    const ok = DataType.isUtf8(v) || DataType.isLargeUtf8(v) || DataType.isUtf8View(v) || DataType.isBinary(v) || DataType.isLargeBinary(v) ||
-      DataType.isBinaryView(v) || DataType.isFixedSizeBinary(v) || DataType.isBool(v) || kindOf(v) !== undefined;
-    if (!ok) throw new UsageError(`--param by: groupby cannot group by column "${name}" of type ${t}; group by columns of text, numbers, decimals, dates, times, timestamps, booleans or bytes`);
+    const ok =
+      DataType.isUtf8(v) ||
+      DataType.isLargeUtf8(v) ||
+      DataType.isUtf8View(v) ||
+      DataType.isBinary(v) ||
+      DataType.isLargeBinary(v) ||
+      DataType.isBinaryView(v) ||
+      DataType.isFixedSizeBinary(v) ||
+      DataType.isBool(v) ||
+      kindOf(v) !== undefined;
+    if (!ok)
+      throw new UsageError(
+        `--param by: groupby cannot group by column "${name}" of type ${t}; group by columns of text, numbers, decimals, dates, times, timestamps, booleans or bytes`,
+      );
   }
 }
 
@@ -59,7 +74,9 @@ export function kindsOf(aggs: Agg[], fields: Map<string, Field>): Record<string,
       if (a.op === 'count') continue;
       if (kind === undefined || (!countable && !isNumeric(type))) {
         const what = kind === undefined ? 'count' : 'count, min or max';
-        throw new UsageError(`--param agg: ${a.op} cannot aggregate column "${col}" of type ${type}; aggregate it with ${what}, or give a numeric column`);
+        throw new UsageError(
+          `--param agg: ${a.op} cannot aggregate column "${col}" of type ${type}; aggregate it with ${what}, or give a numeric column`,
+        );
       }
       kinds[col] = { kind, scale: scaleOf(type) };
     }

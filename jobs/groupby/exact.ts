@@ -29,7 +29,15 @@ export const CARRY_ROWS = 1 << 20;
  * which stays −0 only while no value was added (−0 + x is never −0, even for x = 0): so an empty
  * group's sum is told from a sum of 0 without a count.
  */
-export function addExactSums(ids: Int32Array, words: Uint32Array, L: number, signed: boolean, slots: Float64Array, w: number, s: number): void {
+export function addExactSums(
+  ids: Int32Array,
+  words: Uint32Array,
+  L: number,
+  signed: boolean,
+  slots: Float64Array,
+  w: number,
+  s: number,
+): void {
   if (L === 2 && signed) {
     for (let i = 0; i < ids.length; i++) {
       const at = ids[i]! * w + s;
@@ -72,7 +80,16 @@ export function mergeExactSums(a: number[], b: number[], s: number, L: number): 
  * Keeps in each group's `L` slots the least (`sign` 1) or greatest (`sign` −1) value of its rows:
  * limbs compared from the top one down (signed or not), the lower ones unsigned.
  */
-export function addExactExtremes(ids: Int32Array, words: Uint32Array, L: number, signed: boolean, slots: Float64Array, w: number, s: number, sign: 1 | -1): void {
+export function addExactExtremes(
+  ids: Int32Array,
+  words: Uint32Array,
+  L: number,
+  signed: boolean,
+  slots: Float64Array,
+  w: number,
+  s: number,
+  sign: 1 | -1,
+): void {
   for (let i = 0; i < ids.length; i++) {
     const at = ids[i]! * w + s;
     const from = i * L;

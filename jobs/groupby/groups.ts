@@ -107,14 +107,23 @@ export class Groups implements Rekeyable {
       const input = inputOf(p, data);
       const keep = nonNullRows(data, batch.numRows);
       const w = LIMBS[p.kind];
-      if (keep) accumulate(p, pick(ids, keep, 1)!, { x: pick(input.x, keep, 1), y: pick(input.y, keep, 1), words: pick(input.words, keep, w) }, slots, plan.width, lists);
+      if (keep)
+        accumulate(
+          p,
+          pick(ids, keep, 1)!,
+          { x: pick(input.x, keep, 1), y: pick(input.y, keep, 1), words: pick(input.words, keep, w) },
+          slots,
+          plan.width,
+          lists,
+        );
       else accumulate(p, ids, input, slots, plan.width, lists);
     }
   }
 
   /** Carries the excess of every group's exact sums into their next slots, so more rows can be added exactly. */
   private carry(): void {
-    for (const p of this.plan.parts) if (p.kernel === 'xsum') carryAll(this.slots, this.keys.length, this.plan.width, p.slot, LIMBS[p.kind]);
+    for (const p of this.plan.parts)
+      if (p.kernel === 'xsum') carryAll(this.slots, this.keys.length, this.plan.width, p.slot, LIMBS[p.kind]);
     this.uncarried = 0;
   }
 
@@ -148,7 +157,14 @@ const DIRECT_SPAN = 1 << 22;
 type IntegerArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
 
 function isIntegerArray(a: ArrayLike<KeyPart>): a is IntegerArray {
-  return a instanceof Int32Array || a instanceof Uint32Array || a instanceof Int16Array || a instanceof Uint16Array || a instanceof Int8Array || a instanceof Uint8Array;
+  return (
+    a instanceof Int32Array ||
+    a instanceof Uint32Array ||
+    a instanceof Int16Array ||
+    a instanceof Uint16Array ||
+    a instanceof Int8Array ||
+    a instanceof Uint8Array
+  );
 }
 
 /** What a kernel reads: doubles, except the exact kernels of values wider than a double. */
@@ -173,7 +189,9 @@ function nonNullRows(columns: Data[], n: number): Int32Array | undefined {
 function pick<T extends ArrayLike<number>>(values: T | undefined, rows: Int32Array, w: number): T | undefined {
   if (values === undefined) return undefined;
   const Kind = values.constructor as new (n: number) => T & { [i: number]: number };
-  const out = ArrayBuffer.isView(values) ? new Kind(rows.length * w) : (new Float64Array(rows.length * w) as unknown as T & { [i: number]: number });
+  const out = ArrayBuffer.isView(values)
+    ? new Kind(rows.length * w)
+    : (new Float64Array(rows.length * w) as unknown as T & { [i: number]: number });
   if (w === 1) for (let i = 0; i < rows.length; i++) out[i] = values[rows[i]!]!;
   else for (let i = 0; i < rows.length; i++) for (let k = 0; k < w; k++) out[i * w + k] = values[rows[i]! * w + k]!;
   return out;

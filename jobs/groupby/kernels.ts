@@ -24,19 +24,33 @@ export function accumulate(p: Part, ids: Int32Array, input: Input, slots: Float6
   const x = input.x!;
   switch (p.kernel) {
     case 'count':
-    case 'nonnull': return addCounts(ids, slots, w, s);
-    case 'sum': return addSums(ids, x, slots, w, s);
-    case 'mean': return addMeans(ids, x, slots, w, s);
-    case 'min': return addMins(ids, x, slots, w, s);
-    case 'max': return addMaxes(ids, x, slots, w, s);
-    case 'moments': return addMoments(ids, x, slots, w, s);
-    case 'comoments': return addComoments(ids, x, input.y!, slots, w, s);
-    case 'top': return addTops(ids, x, slots, w, s, p.width);
-    case 'list': return lists[p.list]!.append(ids, x);
+    case 'nonnull':
+      return addCounts(ids, slots, w, s);
+    case 'sum':
+      return addSums(ids, x, slots, w, s);
+    case 'mean':
+      return addMeans(ids, x, slots, w, s);
+    case 'min':
+      return addMins(ids, x, slots, w, s);
+    case 'max':
+      return addMaxes(ids, x, slots, w, s);
+    case 'moments':
+      return addMoments(ids, x, slots, w, s);
+    case 'comoments':
+      return addComoments(ids, x, input.y!, slots, w, s);
+    case 'top':
+      return addTops(ids, x, slots, w, s, p.width);
+    case 'list':
+      return lists[p.list]!.append(ids, x);
     // Values of 32 bits or fewer: one limb, summed as doubles like `sum` (exact.ts carries the excess).
-    case 'xsum': return LIMBS[p.kind] === 1 ? addSums(ids, x, slots, w, s) : addExactSums(ids, input.words!, LIMBS[p.kind], p.kind !== 'u64', slots, w, s);
-    case 'xmin': return addExactExtremes(ids, input.words!, LIMBS[p.kind], p.kind !== 'u64', slots, w, s, 1);
-    case 'xmax': return addExactExtremes(ids, input.words!, LIMBS[p.kind], p.kind !== 'u64', slots, w, s, -1);
+    case 'xsum':
+      return LIMBS[p.kind] === 1
+        ? addSums(ids, x, slots, w, s)
+        : addExactSums(ids, input.words!, LIMBS[p.kind], p.kind !== 'u64', slots, w, s);
+    case 'xmin':
+      return addExactExtremes(ids, input.words!, LIMBS[p.kind], p.kind !== 'u64', slots, w, s, 1);
+    case 'xmax':
+      return addExactExtremes(ids, input.words!, LIMBS[p.kind], p.kind !== 'u64', slots, w, s, -1);
   }
 }
 
@@ -122,7 +136,8 @@ function addTops(ids: Int32Array, x: ArrayLike<number>, slots: Float64Array, w: 
 
 /** Chan et al.'s pairwise merge of (n, mean, M2). */
 export function mergeMoments(a: number[], b: number[], s: number): void {
-  const na = a[s]!, nb = b[s]!;
+  const na = a[s]!,
+    nb = b[s]!;
   if (nb === 0) return;
   const n = na + nb;
   const d = b[s + 1]! - a[s + 1]!;
@@ -133,7 +148,8 @@ export function mergeMoments(a: number[], b: number[], s: number): void {
 
 /** Chan et al.'s merge of (n, mean x, mean y, Cxx, Cyy, Cxy). */
 export function mergeComoments(a: number[], b: number[], s: number): void {
-  const na = a[s]!, nb = b[s]!;
+  const na = a[s]!,
+    nb = b[s]!;
   if (nb === 0) return;
   const n = na + nb;
   const dx = b[s + 1]! - a[s + 1]!;

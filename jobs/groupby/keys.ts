@@ -29,7 +29,10 @@ export const BIG_MARK = '#';
 export class PartCodes {
   private readonly codes: Array<Map<KeyPart, number>>;
   private readonly values: KeyPart[][];
-  constructor(parts: number, readonly bits: number) {
+  constructor(
+    parts: number,
+    readonly bits: number,
+  ) {
     this.codes = Array.from({ length: parts }, () => new Map());
     this.values = Array.from({ length: parts }, () => []);
   }
@@ -106,7 +109,11 @@ function keyColumn(batch: RecordBatch, name: string, ctx: JobContext, composite:
 /** A key column's values as key parts (nulls' slots are not looked at). */
 function partsOf(batch: RecordBatch, name: string, data: Data, ctx: JobContext, composite: boolean): ArrayLike<KeyPart> {
   const t = data.type;
-  if (DataType.isUtf8(t) || DataType.isLargeUtf8(t) || (DataType.isDictionary(t) && (DataType.isUtf8(t.dictionary) || DataType.isLargeUtf8(t.dictionary)))) {
+  if (
+    DataType.isUtf8(t) ||
+    DataType.isLargeUtf8(t) ||
+    (DataType.isDictionary(t) && (DataType.isUtf8(t.dictionary) || DataType.isLargeUtf8(t.dictionary)))
+  ) {
     checkText(data, name, composite);
     return ctx.strings(batch, name);
   }
@@ -122,7 +129,9 @@ function partsOf(batch: RecordBatch, name: string, data: Data, ctx: JobContext, 
   const kind = kindOf(t);
   if (kind === 'float' || kind === 'int') return data.values as ArrayLike<number>;
   if (kind !== undefined) return bigKeys(data, wordsOf(data, kind), LIMBS[kind], kind !== 'u64');
-  throw new Error(`groupby cannot group by column "${name}" of type ${t}: keys are text, numbers, decimals, dates, times, timestamps, booleans or bytes; group by other columns`);
+  throw new Error(
+    `groupby cannot group by column "${name}" of type ${t}: keys are text, numbers, decimals, dates, times, timestamps, booleans or bytes; group by other columns`,
+  );
 }
 
 /** Each row's JS value (Arrow's `get`) turned into a key part by `f`; null for a null. */
@@ -192,9 +201,13 @@ function checkString(s: string, name: string, composite: boolean): void {
 }
 
 function nullCharError(name: string): Error {
-  return new Error(`key column "${name}" holds text with the character U+FFFF, which quiver keeps to stand for a null key; remove it from the text (it is a Unicode noncharacter, not meant to appear in data)`);
+  return new Error(
+    `key column "${name}" holds text with the character U+FFFF, which quiver keeps to stand for a null key; remove it from the text (it is a Unicode noncharacter, not meant to appear in data)`,
+  );
 }
 
 function separatorError(name: string): Error {
-  return new Error(`key column "${name}" holds text with the control character U+001F, which separates the parts of a composite key; remove it from the text, or group by "${name}" alone`);
+  return new Error(
+    `key column "${name}" holds text with the control character U+001F, which separates the parts of a composite key; remove it from the text, or group by "${name}" alone`,
+  );
 }

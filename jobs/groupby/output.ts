@@ -22,7 +22,10 @@ export function slotNames(plan: AggPlan): string[] {
 export function resultOf(pass: Table, by: string[], plan: AggPlan, fields: Map<string, Field>): Table {
   const n = pass.numRows;
   const keys = by.map((name) => keyColumnOf(pass.getChild(name), fields.get(name)!, n));
-  const order = sortedRows(keys.map((k) => k.ranks), n);
+  const order = sortedRows(
+    keys.map((k) => k.ranks),
+    n,
+  );
   const values = finishAll(pass, plan, n);
   const out: Array<[Field, Vector]> = [];
   by.forEach((name, j) => {
@@ -34,7 +37,14 @@ export function resultOf(pass: Table, by: string[], plan: AggPlan, fields: Map<s
     outputTypes(a, fields).forEach((type, t) => {
       const column = values[c++]!;
       const name = a.names[t]!;
-      out.push([new Field(name, type, true), vectorOf(type, Array.from(order, (i) => column[i]!), name)]);
+      out.push([
+        new Field(name, type, true),
+        vectorOf(
+          type,
+          Array.from(order, (i) => column[i]!),
+          name,
+        ),
+      ]);
     });
   }
   const schema = new Schema(out.map(([f]) => f));
@@ -49,11 +59,13 @@ export function resultOf(pass: Table, by: string[], plan: AggPlan, fields: Map<s
 function keyColumnOf(vector: Vector | null, field: Field, n: number): { vector: Vector; ranks: Int32Array } {
   const type = DataType.isDictionary(field.type) ? field.type.dictionary : field.type;
   const cells = keyValues(vector, type, n);
-  const same = vector !== null && String(vector.type) === String(type) && (DataType.isUtf8(type) || DataType.isInt(type) || DataType.isFloat(type));
+  const same =
+    vector !== null && String(vector.type) === String(type) && (DataType.isUtf8(type) || DataType.isInt(type) || DataType.isFloat(type));
   // Bytes rank by their hex text, in the same order.
-  const rankable = DataType.isBinary(type) || DataType.isLargeBinary(type) || DataType.isFixedSizeBinary(type) || DataType.isBinaryView(type)
-    ? cells.map((c) => (c === null ? null : Buffer.from(c as Uint8Array).toString('hex')))
-    : cells;
+  const rankable =
+    DataType.isBinary(type) || DataType.isLargeBinary(type) || DataType.isFixedSizeBinary(type) || DataType.isBinaryView(type)
+      ? cells.map((c) => (c === null ? null : Buffer.from(c as Uint8Array).toString('hex')))
+      : cells;
   return { vector: same ? vector! : vectorOf(type, cells, field.name), ranks: ranksOf(rankable) };
 }
 
@@ -62,7 +74,9 @@ function ranksOf(cells: Cell[]): Int32Array {
   const distinct = new Map<Cell, number>();
   for (const c of cells) if (c !== null && !distinct.has(c)) distinct.set(c, 0);
   const sorted = [...distinct.keys()].sort(compareCells);
-  sorted.forEach((v, r) => { distinct.set(v, r); });
+  sorted.forEach((v, r) => {
+    distinct.set(v, r);
+  });
   const ranks = new Int32Array(cells.length);
   for (let i = 0; i < cells.length; i++) ranks[i] = cells[i] === null ? sorted.length : distinct.get(cells[i]!)!;
   return ranks;
@@ -78,7 +92,9 @@ function finishAll(pass: Table, plan: AggPlan, n: number): Cell[][] {
     const acc: Acc = new Array<number>(width);
     for (let j = 0; j < width; j++) acc[j] = arrays[j]![i]!;
     for (let j = width; j < slots.length; j++) acc.push(listOf(slots[j]?.get(i)));
-    finishAcc(plan, acc).forEach((v, k) => { (columns[k]![i] = v); });
+    finishAcc(plan, acc).forEach((v, k) => {
+      columns[k]![i] = v;
+    });
   }
   return columns;
 }
@@ -98,7 +114,11 @@ function listOf(v: unknown): Float64Array {
 function keyValues(vector: Vector | null, type: DataType, n: number): Cell[] {
   const out = new Array<Cell>(n);
   const t = DataType.isDictionary(type) ? type.dictionary : type;
-  const big = !DataType.isFloat(t) && ((t as { ArrayType?: unknown }).ArrayType === BigInt64Array || (t as { ArrayType?: unknown }).ArrayType === BigUint64Array || DataType.isDecimal(t));
+  const big =
+    !DataType.isFloat(t) &&
+    ((t as { ArrayType?: unknown }).ArrayType === BigInt64Array ||
+      (t as { ArrayType?: unknown }).ArrayType === BigUint64Array ||
+      DataType.isDecimal(t));
   const bytes = DataType.isBinary(t) || DataType.isLargeBinary(t) || DataType.isFixedSizeBinary(t) || DataType.isBinaryView(t);
   for (let i = 0; i < n; i++) {
     const v = vector?.get(i) as string | number | null | undefined;

@@ -14,7 +14,20 @@ export type Op = 'count' | 'sum' | 'mean' | 'min' | 'max' | 'range' | 'median' |
  * `nonnull` counts a column's non-null values; `xsum`, `xmin`, `xmax` hold exact values as 32-bit limbs
  * (exact.ts); the others hold doubles.
  */
-export type Kernel = 'count' | 'nonnull' | 'sum' | 'mean' | 'min' | 'max' | 'moments' | 'comoments' | 'top' | 'list' | 'xsum' | 'xmin' | 'xmax';
+export type Kernel =
+  | 'count'
+  | 'nonnull'
+  | 'sum'
+  | 'mean'
+  | 'min'
+  | 'max'
+  | 'moments'
+  | 'comoments'
+  | 'top'
+  | 'list'
+  | 'xsum'
+  | 'xmin'
+  | 'xmax';
 
 /**
  * How a value column's numbers are read (values.ts): `float` as doubles; `int` as exact doubles (every

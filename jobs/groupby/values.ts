@@ -67,7 +67,9 @@ export function wordsOf(data: Data, kind: ValueKind): Uint32Array {
   const values = data.values as ArrayBufferView;
   const L = LIMBS[kind];
   if (L < 2 || values.byteLength < data.length * L * 4) {
-    throw new Error(`groupby read a column of type ${data.type} as ${kind} values; give every file of the input the same type for this column`);
+    throw new Error(
+      `groupby read a column of type ${data.type} as ${kind} values; give every file of the input the same type for this column`,
+    );
   }
   return new Uint32Array(values.buffer, values.byteOffset, data.length * L);
 }
@@ -82,6 +84,7 @@ export function bigintOfLimbs(limbs: ArrayLike<number>, at: number, L: number): 
 /** The values of a column of `batch` (a batch's column is one Data). */
 export function columnData(batch: RecordBatch, name: string): Data {
   const data = batch.getChild(name)?.data[0];
-  if (!data) throw new Error(`groupby: no column "${name}" in a batch of the input (columns: ${batch.schema.fields.map((f) => f.name).join(', ')})`);
+  if (!data)
+    throw new Error(`groupby: no column "${name}" in a batch of the input (columns: ${batch.schema.fields.map((f) => f.name).join(', ')})`);
   return data;
 }

@@ -80,7 +80,10 @@ export function finishAuto64(acc: BigAuto): Table {
   const first = keys.reduce((x, y) => (y < x ? y : x));
   const last = keys.reduce((x, y) => (y > x ? y : x));
   const k = BigInt(acc.shift);
-  const bins: number[] = [], lo: bigint[] = [], hi: bigint[] = [], counts: bigint[] = [];
+  const bins: number[] = [],
+    lo: bigint[] = [],
+    hi: bigint[] = [],
+    counts: bigint[] = [];
   for (let i = first; i <= last; i++) {
     bins.push(Number(i - first));
     lo.push(i << k);
@@ -93,11 +96,18 @@ export function finishAuto64(acc: BigAuto): Table {
 /** The result rows of fixed bins over [min, max], edges as doubles. */
 export function finishFixed64(acc: BigFixed): Table {
   const n = acc.counts.length;
-  const min = Number(acc.min), max = Number(acc.max);
+  const min = Number(acc.min),
+    max = Number(acc.max);
   const step = (max - min) / n;
   const lo = acc.counts.map((_, b) => min + b * step);
   const hi = acc.counts.map((_, b) => (b === n - 1 ? max : min + (b + 1) * step));
-  return table(acc.counts.map((_, b) => b), lo, hi, acc.counts.map(BigInt), new Float64());
+  return table(
+    acc.counts.map((_, b) => b),
+    lo,
+    hi,
+    acc.counts.map(BigInt),
+    new Float64(),
+  );
 }
 
 function table(bins: number[], lo: Array<number | bigint>, hi: Array<number | bigint>, counts: bigint[], edge: Decimal | Float64): Table {

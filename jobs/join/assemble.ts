@@ -9,7 +9,14 @@ import { take } from './take.js';
  * unique). With `columns`, only those output columns, in that order. `order` is the order to read the
  * right rows in (see take).
  */
-export function joinedColumns(left: Record<string, Vector>, right: Table, rightRows: Int32Array, rightKeys: string[], columns: string[], order?: Int32Array): Record<string, Vector> {
+export function joinedColumns(
+  left: Record<string, Vector>,
+  right: Table,
+  rightRows: Int32Array,
+  rightKeys: string[],
+  columns: string[],
+  order?: Int32Array,
+): Record<string, Vector> {
   const out: Record<string, Vector> = { ...left };
   for (const f of right.schema.fields) {
     if (rightKeys.includes(f.name)) continue;
@@ -19,7 +26,10 @@ export function joinedColumns(left: Record<string, Vector>, right: Table, rightR
   }
   if (columns.length === 0) return out;
   const missing = columns.filter((c) => !Object.hasOwn(out, c));
-  if (missing.length) throw new UsageError(`--param columns names ${missing.map((c) => `"${c}"`).join(', ')}, not among the join's output columns: ${Object.keys(out).join(', ')}`);
+  if (missing.length)
+    throw new UsageError(
+      `--param columns names ${missing.map((c) => `"${c}"`).join(', ')}, not among the join's output columns: ${Object.keys(out).join(', ')}`,
+    );
   return Object.fromEntries(columns.map((c) => [c, out[c]!]));
 }
 

@@ -7,7 +7,10 @@ import { batchKeys } from './keys.js';
 import { chunkOf, moveOut, pick, readOrder, tableOfChunks, take, type Chunk } from './take.js';
 import type { JoinParams } from './params.js';
 
-interface Probed { chunks: Chunk[]; seq: number }
+interface Probed {
+  chunks: Chunk[];
+  seq: number;
+}
 
 /**
  * The broadcast join's pass over the left input. The driver shares two things with every worker, in
@@ -26,7 +29,11 @@ export const probe = defineJob({
     columns: { type: 'list', default: [], description: 'output columns to keep; empty for all' },
     keys: { type: 'json', description: 'the right keys, a KeyTable in shared memory (set by the driver)' },
     right: { type: 'json', description: 'the right non-key columns as Arrow IPC bytes in shared memory (set by the driver)' },
-    units: { type: 'json', default: [], description: 'per key column, the unit (ns) time keys are counted in, 0 for none (set by the driver)' },
+    units: {
+      type: 'json',
+      default: [],
+      description: 'per key column, the unit (ns) time keys are counted in, 0 for none (set by the driver)',
+    },
   },
   identity: (): Probed => ({ chunks: [], seq: 0 }),
   fold(acc: Probed, batch, ctx) {
@@ -45,7 +52,14 @@ export const probe = defineJob({
     if (pairs.length > 0 || acc.chunks.length === 0) {
       const right = pairs.right.subarray(0, pairs.length);
       const others = rightTable(ctx.params.right as unknown as Uint8Array);
-      const columns = joinedColumns(pick(batch, pairs.left.subarray(0, pairs.length)), others, right, [], ctx.params.columns as string[], readOrder(right));
+      const columns = joinedColumns(
+        pick(batch, pairs.left.subarray(0, pairs.length)),
+        others,
+        right,
+        [],
+        ctx.params.columns as string[],
+        readOrder(right),
+      );
       const chunk = chunkOf(columns, ctx.split.id, acc.seq);
       moveOut(ctx, chunk.ipc);
       acc.chunks.push(chunk);

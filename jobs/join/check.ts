@@ -46,5 +46,7 @@ function checkHas(f: SideSchema, names: string[], param: string): void {
 
 /** A table of no rows with a schema's columns, dictionaries decoded (as the join outputs them). */
 export function emptyTable(schema: Schema): Table {
-  return new Table(Object.fromEntries(schema.fields.map((f) => [f.name, vectorFromArray([], DataType.isDictionary(f.type) ? f.type.dictionary : f.type)])));
+  return new Table(
+    Object.fromEntries(schema.fields.map((f) => [f.name, vectorFromArray([], DataType.isDictionary(f.type) ? f.type.dictionary : f.type)])),
+  );
 }

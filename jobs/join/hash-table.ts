@@ -29,7 +29,12 @@ export function buildKeyTable(keys: RowKey[], q: Pick<DriverContext, 'shared'>):
   }
   let size = 2;
   while (size < 2 * present) size *= 2;
-  const t: KeyTable = { slots: q.shared(Float64Array, 2 * size), next: q.shared(Int32Array, n), text: q.shared(Uint16Array, chars), starts: q.shared(Int32Array, n + 1) };
+  const t: KeyTable = {
+    slots: q.shared(Float64Array, 2 * size),
+    next: q.shared(Int32Array, n),
+    text: q.shared(Uint16Array, chars),
+    starts: q.shared(Int32Array, n + 1),
+  };
   let at = 0;
   keys.forEach((k, r) => {
     t.starts[r] = at;

@@ -20,7 +20,13 @@ export type RowKey = Key | undefined;
 export function batchKeys(batch: RecordBatch, names: string[], param: string, where: string, units: number[] = []): RowKey[] {
   const parts = names.map((name, j) => {
     const column = batch.getChild(name);
-    if (!column) throw missingColumn(param, name, where, batch.schema.fields.map((f) => f.name));
+    if (!column)
+      throw missingColumn(
+        param,
+        name,
+        where,
+        batch.schema.fields.map((f) => f.name),
+      );
     return columnKeys(column.data[0]!, units[j] ?? 0);
   });
   if (parts.length === 1) return parts[0]!;
@@ -32,7 +38,8 @@ export function batchKeys(batch: RecordBatch, names: string[], param: string, wh
 
 /** The error for a key column an input does not have. */
 export function missingColumn(param: string, name: string, where: string, has: string[]): UsageError {
-  const fix = param === 'on' ? 'name a column of the left input (-i) with on' : 'name a column of the right input with rightOn (it defaults to on)';
+  const fix =
+    param === 'on' ? 'name a column of the left input (-i) with on' : 'name a column of the right input with rightOn (it defaults to on)';
   return new UsageError(`--param ${param}: no column "${name}" in ${where} (it has ${has.join(', ')}); ${fix}`);
 }
 

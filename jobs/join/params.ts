@@ -39,9 +39,13 @@ export async function joinParams(q: DriverContext): Promise<JoinParams> {
   const on = p.on as string[];
   const rightOn = (p.rightOn as string[]).length ? (p.rightOn as string[]) : on;
   if (on.length === 0) throw new UsageError('--param on needs at least one key column, e.g. on=customer_id');
-  if (rightOn.length !== on.length) throw new UsageError(`--param on names ${on.length} key column(s) but rightOn names ${rightOn.length}; pair them up, e.g. on=a,b rightOn=x,y`);
+  if (rightOn.length !== on.length)
+    throw new UsageError(
+      `--param on names ${on.length} key column(s) but rightOn names ${rightOn.length}; pair them up, e.g. on=a,b rightOn=x,y`,
+    );
   if (p.how !== 'inner' && p.how !== 'left') throw new UsageError(`--param how must be inner or left, got "${String(p.how)}"`);
-  if (!['auto', 'broadcast', 'shuffle'].includes(p.strategy as string)) throw new UsageError(`--param strategy must be auto, broadcast or shuffle, got "${String(p.strategy)}"`);
+  if (!['auto', 'broadcast', 'shuffle'].includes(p.strategy as string))
+    throw new UsageError(`--param strategy must be auto, broadcast or shuffle, got "${String(p.strategy)}"`);
   const limit = parseSize(p.broadcast as string, '--param broadcast');
   const right = p.right as string;
   const rightPlan = await makePlan({ inputs: [right], workers: q.workers });
@@ -50,6 +54,7 @@ export async function joinParams(q: DriverContext): Promise<JoinParams> {
   const [leftSchema, rightSchema] = [lefts[0]!.schema, rights[0]!.schema];
   // The output of no rows: checks `columns` names output columns, now rather than in every task.
   joinedTable(emptyTable(leftSchema), emptyTable(rightSchema), new Int32Array(0), rightOn, p.columns as string[]);
-  const strategy = p.strategy === 'auto' ? (rightPlan.totalBytes <= limit ? 'broadcast' : 'shuffle') : (p.strategy as 'broadcast' | 'shuffle');
+  const strategy =
+    p.strategy === 'auto' ? (rightPlan.totalBytes <= limit ? 'broadcast' : 'shuffle') : (p.strategy as 'broadcast' | 'shuffle');
   return { right, on, rightOn, how: p.how, columns: p.columns as string[], strategy, rightPlan, units, leftSchema, rightSchema };
 }

@@ -19,13 +19,16 @@ import type { JoinParams } from './params.js';
 const SPLIT = 2 ** 32;
 
 /** Whether a task reads the right input: its file is one of the right input's (paths resolved, as one file may be named two ways). */
-const isRight = (ctx: { params: Record<string, unknown>; split: { file: string } }) => (ctx.params.rightFiles as string[]).includes(resolve(ctx.split.file));
+const isRight = (ctx: { params: Record<string, unknown>; split: { file: string } }) =>
+  (ctx.params.rightFiles as string[]).includes(resolve(ctx.split.file));
 
 /** Pass 1: key → its left references (≥ 0) and right references (−1 − ref), paired by reduce. */
 export const match = defineJob({
   name: 'join-match',
   params: {
-    on: { type: 'list' }, rightOn: { type: 'list' }, how: { type: 'string' },
+    on: { type: 'list' },
+    rightOn: { type: 'list' },
+    how: { type: 'string' },
     rightFiles: { type: 'list', description: 'the files of the right input; the others are left' },
     units: { type: 'json', default: [], description: 'per key column, the unit (ns) time keys are counted in, 0 for none' },
   },
@@ -37,7 +40,13 @@ export const match = defineJob({
     const seen = (state.rows ??= new Map());
     const base = ctx.split.id * SPLIT + (seen.get(ctx.split.id) ?? 0);
     seen.set(ctx.split.id, (seen.get(ctx.split.id) ?? 0) + batch.numRows);
-    const keys = batchKeys(batch, ctx.params[right ? 'rightOn' : 'on'] as string[], right ? 'rightOn' : 'on', ctx.split.file, ctx.params.units as number[]);
+    const keys = batchKeys(
+      batch,
+      ctx.params[right ? 'rightOn' : 'on'] as string[],
+      right ? 'rightOn' : 'on',
+      ctx.split.file,
+      ctx.params.units as number[],
+    );
     // A left join keeps left rows with no key: they travel under NaN, a key no row has.
     const keyless = !right && ctx.params.how === 'left' ? NaN : undefined;
     const refs = (state.refs ??= new Map());
@@ -60,7 +69,10 @@ export const match = defineJob({
   },
   reduce(_key, refs: number[], ctx) {
     const left = refs.filter((r) => r >= 0).sort((x, y) => x - y);
-    const right = refs.filter((r) => r < 0).map((r) => -1 - r).sort((x, y) => x - y);
+    const right = refs
+      .filter((r) => r < 0)
+      .map((r) => -1 - r)
+      .sort((x, y) => x - y);
     const out = { left: [] as number[], right: [] as number[] };
     for (const l of left) {
       for (const r of right) out.left.push(l), out.right.push(r);
@@ -76,23 +88,40 @@ export const match = defineJob({
  * one beside it (−1: none); and the right references they name by right split (`needed`, `rightStart`),
  * repeats included. A task sorts its own group, so the ordering is spread over the workers.
  */
-interface Pairs { left: Float64Array; right: Float64Array; leftStart: Int32Array; needed: Float64Array; rightStart: Int32Array }
+interface Pairs {
+  left: Float64Array;
+  right: Float64Array;
+  leftStart: Int32Array;
+  needed: Float64Array;
+  rightStart: Int32Array;
+}
 
 /** Chunks of a task, each with the references of its rows: for a left chunk, the right row of each of its rows. */
-interface Gathered { left: Array<Chunk & { refs: Float64Array }>; right: Array<Chunk & { refs: Float64Array }>; row: number; seq: number }
+interface Gathered {
+  left: Array<Chunk & { refs: Float64Array }>;
+  right: Array<Chunk & { refs: Float64Array }>;
+  row: number;
+  seq: number;
+}
 
 /** Pass 2: the rows the pairs name, cut out of each batch in order; finish puts them side by side. */
 export const gather = defineJob({
   name: 'join-gather',
   params: {
-    rightFiles: { type: 'list' }, rightOn: { type: 'list' }, columns: { type: 'list' },
+    rightFiles: { type: 'list' },
+    rightOn: { type: 'list' },
+    columns: { type: 'list' },
     pairs: { type: 'json', description: 'the output rows as references, grouped by split in shared memory (set by the driver)' },
     empty: { type: 'json', description: 'each side as a table of no rows (Arrow IPC): the columns of a side that has no batches' },
   },
   identity: (): Gathered => ({ left: [], right: [], row: 0, seq: 0 }),
   fold(acc: Gathered, batch, ctx) {
     const right = isRight(ctx);
-    const mine = (ctx.state[`refs${ctx.split.id}`] ??= groupOf(ctx.params.pairs as unknown as Pairs, ctx.split.id, right)) as { refs: Float64Array; other: Float64Array; next: number };
+    const mine = (ctx.state[`refs${ctx.split.id}`] ??= groupOf(ctx.params.pairs as unknown as Pairs, ctx.split.id, right)) as {
+      refs: Float64Array;
+      other: Float64Array;
+      next: number;
+    };
     const lo = ctx.split.id * SPLIT + acc.row;
     acc.row += batch.numRows;
     const rows: number[] = [];
@@ -147,14 +176,24 @@ export async function shuffleJoin(q: DriverContext, p: JoinParams): Promise<Tabl
   const rightFiles = p.rightPlan.files.map((f) => resolve(f.path));
   const leftPlan = await makePlan({ inputs: q.input, workers: q.workers });
   const both = leftPlan.files.find((f) => rightFiles.includes(resolve(f.path)));
-  if (both) throw new UsageError(`${both.path} is both the left and the right input; the shuffle strategy tells the sides by file, so join a file with itself with --param strategy=broadcast`);
+  if (both)
+    throw new UsageError(
+      `${both.path} is both the left and the right input; the shuffle strategy tells the sides by file, so join a file with itself with --param strategy=broadcast`,
+    );
   const input = [...q.input, p.right];
   const { table } = await q.run(match, { input, params: { on: p.on, rightOn: p.rightOn, how: p.how, rightFiles, units: p.units } });
   const byLeft = groupBySplit(flatList(table.getChild('left')), flatList(table.getChild('right')), q);
-  const byRight = groupBySplit(byLeft.other.filter((r) => r >= 0), undefined, q);
+  const byRight = groupBySplit(
+    byLeft.other.filter((r) => r >= 0),
+    undefined,
+    q,
+  );
   const pairs: Pairs = { left: byLeft.refs, right: byLeft.other, leftStart: byLeft.start, needed: byRight.refs, rightStart: byRight.start };
   const empty = { left: tableToIPC(emptyTable(p.leftSchema), 'stream'), right: tableToIPC(emptyTable(p.rightSchema), 'stream') };
-  const { value } = await q.run(gather, { input, params: { rightFiles, rightOn: p.rightOn, columns: p.columns, pairs: pairs as never, empty: empty as never } });
+  const { value } = await q.run(gather, {
+    input,
+    params: { rightFiles, rightOn: p.rightOn, columns: p.columns, pairs: pairs as never, empty: empty as never },
+  });
   return value as Table;
 }
 
@@ -177,10 +216,12 @@ function groupBySplit(refs: Float64Array, other: Float64Array | undefined, q: Pi
 
 /** The items of a List<Float64> column, all lists end to end. */
 function flatList(vector: Vector | null): Float64Array {
-  const parts = (vector?.data ?? []).filter((d) => d.children.length > 0).map((d) => {
-    const offsets = d.valueOffsets as Int32Array;
-    return (d.children[0]!.values as Float64Array).subarray(offsets[0], offsets[d.length]);
-  });
+  const parts = (vector?.data ?? [])
+    .filter((d) => d.children.length > 0)
+    .map((d) => {
+      const offsets = d.valueOffsets as Int32Array;
+      return (d.children[0]!.values as Float64Array).subarray(offsets[0], offsets[d.length]);
+    });
   const out = new Float64Array(parts.reduce((n, x) => n + x.length, 0));
   parts.reduce((at, x) => (out.set(x, at), at + x.length), 0);
   return out;

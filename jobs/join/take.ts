@@ -1,8 +1,29 @@
-import { DataType, Table, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray, type Data, type RecordBatch, type Vector } from 'apache-arrow';
+import {
+  DataType,
+  Table,
+  makeData,
+  makeVector,
+  tableFromIPC,
+  tableToIPC,
+  vectorFromArray,
+  type Data,
+  type RecordBatch,
+  type Vector,
+} from 'apache-arrow';
 import type { FoldContext } from 'quiver-engine';
 
 /** Column types stored as fixed-width values (`stride` per row) in one typed array. */
-const FIXED = [DataType.isInt, DataType.isFloat, DataType.isDate, DataType.isTime, DataType.isTimestamp, DataType.isDuration, DataType.isDecimal, DataType.isInterval, DataType.isFixedSizeBinary];
+const FIXED = [
+  DataType.isInt,
+  DataType.isFloat,
+  DataType.isDate,
+  DataType.isTime,
+  DataType.isTimestamp,
+  DataType.isDuration,
+  DataType.isDecimal,
+  DataType.isInterval,
+  DataType.isFixedSizeBinary,
+];
 
 /**
  * Rows `rows` of a column (−1 for a null row), in that order, as a one-chunk vector of the same type:
@@ -41,7 +62,10 @@ export function take(vector: Vector, rows: Int32Array, order?: Int32Array): Vect
   for (const p of parts) textLengths(offsets, p);
   let total = 0;
   for (let i = 1; i <= n; i++) offsets[i] = total += offsets[i]!;
-  if (total > 0x7fffffff) throw new RangeError(`${total} bytes of text in one column of one chunk, past Arrow's 2 GB for Utf8 and Binary; use smaller splits or --batch-rows`);
+  if (total > 0x7fffffff)
+    throw new RangeError(
+      `${total} bytes of text in one column of one chunk, past Arrow's 2 GB for Utf8 and Binary; use smaller splits or --batch-rows`,
+    );
   const data = new Uint8Array(total);
   for (const p of parts) copyText(data, offsets, p);
   return makeVector(makeData({ ...base, valueOffsets: offsets, data } as never));
@@ -57,7 +81,8 @@ interface Part {
 /** The rows of each chunk, as Parts (null rows in none), the positions of each in `order`. */
 function partsOf(chunks: readonly Data[], rows: Int32Array, order: Int32Array): Part[] {
   const n = rows.length;
-  if (chunks.length === 1) return [{ data: chunks[0]!, at: rows, positions: rows.includes(-1) ? order.filter((i) => rows[i]! >= 0) : order }];
+  if (chunks.length === 1)
+    return [{ data: chunks[0]!, at: rows, positions: rows.includes(-1) ? order.filter((i) => rows[i]! >= 0) : order }];
   const starts: number[] = [];
   chunks.reduce((s, d) => (starts.push(s), s + d.length), 0);
   // Each row's chunk (−1 for a null row) and its index there.
@@ -106,7 +131,12 @@ function wordsOf(data: Data, Word: typeof Int32Array | typeof Uint16Array | type
 }
 
 /** Copies each position's value, `w` words, from `from` into `out`. */
-function copyWords(out: Int32Array | Uint16Array | Uint8Array, from: Int32Array | Uint16Array | Uint8Array, w: number, { at, positions }: Part): void {
+function copyWords(
+  out: Int32Array | Uint16Array | Uint8Array,
+  from: Int32Array | Uint16Array | Uint8Array,
+  w: number,
+  { at, positions }: Part,
+): void {
   for (let k = 0; k < positions.length; k++) {
     const i = positions[k]!;
     for (let j = 0, src = at[i]! * w, dst = i * w; j < w; j++) out[dst + j] = from[src + j]!;
@@ -162,7 +192,8 @@ function identity(n: number): Int32Array {
 
 /** The rows `rows` of every column of a batch; the batch's own columns when that is every row in order. */
 export function pick(batch: RecordBatch, rows: Int32Array): Record<string, Vector> {
-  const all = rows.length === batch.numRows && rows.every((r, i) => r === i) && !batch.schema.fields.some((f) => DataType.isDictionary(f.type));
+  const all =
+    rows.length === batch.numRows && rows.every((r, i) => r === i) && !batch.schema.fields.some((f) => DataType.isDictionary(f.type));
   return Object.fromEntries(batch.schema.fields.map((f) => [f.name, all ? batch.getChild(f.name)! : take(batch.getChild(f.name)!, rows)]));
 }
 
@@ -202,5 +233,8 @@ export function chunkOf(vectors: Record<string, Vector>, split: number, seq: num
 export function tableOfChunks(chunks: Chunk[]): Table | undefined {
   if (chunks.length === 0) return undefined;
   const tables = chunks.sort((a, b) => a.split - b.split || a.seq - b.seq).map((c) => tableFromIPC(c.ipc));
-  return new Table(tables[0]!.schema, tables.flatMap((t) => t.batches));
+  return new Table(
+    tables[0]!.schema,
+    tables.flatMap((t) => t.batches),
+  );
 }

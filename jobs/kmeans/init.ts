@@ -11,7 +11,14 @@ import { pointsOf } from './points.js';
  * input is one point of the sample. Each task keeps the points under the current cut in a buffer that
  * is cut back to the m smallest whenever it doubles, so most rows cost one hash and one comparison.
  */
-interface Sketch { size: number; rows: number; prio: number[]; coords: number[]; seen: Set<number>; cut: number }
+interface Sketch {
+  size: number;
+  rows: number;
+  prio: number[];
+  coords: number[];
+  seen: Set<number>;
+  cut: number;
+}
 
 /** The sample, as a fold over the input: the usable rows counted, and the sketch's points. */
 export const sample = defineJob({
@@ -62,7 +69,10 @@ function add(s: Sketch, p: number, x: ArrayLike<number>): void {
 /** Keeps the `size` points with the smallest hashes, in hash order; later points must hash below the largest kept. */
 function cut(s: Sketch): void {
   const d = s.prio.length ? s.coords.length / s.prio.length : 0;
-  const order = s.prio.map((_, e) => e).sort((a, b) => s.prio[a]! - s.prio[b]!).slice(0, s.size);
+  const order = s.prio
+    .map((_, e) => e)
+    .sort((a, b) => s.prio[a]! - s.prio[b]!)
+    .slice(0, s.size);
   s.coords = order.flatMap((e) => s.coords.slice(e * d, e * d + d));
   s.prio = order.map((e) => s.prio[e]!);
   s.seen = new Set(s.prio);

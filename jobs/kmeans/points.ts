@@ -38,12 +38,14 @@ export function kmeansParams(params: Record<string, ParamValue>) {
   if (names.length === 0) throw new UsageError('--param columns needs at least one numeric column, e.g. columns=x,y,z');
   if (new Set(names).size < names.length) throw new UsageError(`--param columns names a column twice: ${names.join(',')}`);
   const clash = names.find((c) => OUTPUT.includes(c));
-  if (clash) throw new UsageError(`--param columns: "${clash}" is also an output column of kmeans (${OUTPUT.join(', ')}); rename it in the input`);
+  if (clash)
+    throw new UsageError(`--param columns: "${clash}" is also an output column of kmeans (${OUTPUT.join(', ')}); rename it in the input`);
   if (k < 1) throw new UsageError(`--param k must be at least 1, got ${k}`);
   if (iterations < 1) throw new UsageError(`--param iterations must be at least 1, got ${iterations}`);
   if (!(tolerance >= 0)) throw new UsageError(`--param tolerance must be 0 or more, got ${tolerance}`);
   const init = params.init === null ? undefined : flatCentroids(params.init, names.length, '--param init');
-  if (init && init.length !== k * names.length) throw new UsageError(`--param init has ${init.length / names.length} centroids but k is ${k}`);
+  if (init && init.length !== k * names.length)
+    throw new UsageError(`--param init has ${init.length / names.length} centroids but k is ${k}`);
   return { names, k, iterations, tolerance, seed, init };
 }
 
@@ -64,14 +66,19 @@ export function farthestMove(a: Float64Array, b: Float64Array, d: number): numbe
 /** The output: cluster (int32), size, wcss, then the centroid's coordinates (float64). */
 export function clusterTable(rows: ClusterRow[], names: string[]): Table {
   const column = (name: string) => makeVector(Float64Array.from(rows, (r) => r[name]!));
-  return new Table({ cluster: makeVector(Int32Array.from(rows, (r) => r.cluster)), ...Object.fromEntries([...OUTPUT.slice(1), ...names].map((n) => [n, column(n)])) });
+  return new Table({
+    cluster: makeVector(Int32Array.from(rows, (r) => r.cluster)),
+    ...Object.fromEntries([...OUTPUT.slice(1), ...names].map((n) => [n, column(n)])),
+  });
 }
 
 /** Centroids given as a flat array of k·d numbers or as k arrays of d numbers, as one Float64Array of k·d. */
 export function flatCentroids(value: unknown, d: number, what: string): Float64Array {
   const flat = ArrayBuffer.isView(value) ? Array.from(value as Float64Array) : Array.isArray(value) ? (value as unknown[]).flat() : [];
   if (flat.length === 0 || flat.length % d !== 0 || !flat.every((x) => typeof x === 'number' && Number.isFinite(x))) {
-    throw new UsageError(`${what} must be centroids of ${d} finite number(s) each, e.g. [[${Array.from({ length: d }, (_, j) => j).join(',')}], …]; got ${JSON.stringify(value)?.slice(0, 80)}`);
+    throw new UsageError(
+      `${what} must be centroids of ${d} finite number(s) each, e.g. [[${Array.from({ length: d }, (_, j) => j).join(',')}], …]; got ${JSON.stringify(value)?.slice(0, 80)}`,
+    );
   }
   return Float64Array.from(flat as number[]);
 }

@@ -26,17 +26,51 @@ export function describeType(name: string, type: DataType): Omit<ColumnPlan, 'na
     return { holding: 'bytes', order: 'bytes', wordBytes: 1, words: 1 };
   }
   const Array_ = (type as { ArrayType?: { BYTES_PER_ELEMENT: number; name: string } }).ArrayType;
-  const stride = DataType.isDecimal(type) ? type.bitWidth / 32 : DataType.isFixedSizeBinary(type) ? type.byteWidth : DataType.isInterval(type) ? makeData({ type, length: 0 }).stride : 1;
-  const fixed = DataType.isInt(type) || DataType.isFloat(type) || DataType.isDate(type) || DataType.isTimestamp(type) || DataType.isTime(type) ||
-    DataType.isDuration(type) || DataType.isDecimal(type) || DataType.isFixedSizeBinary(type) || DataType.isInterval(type);
-  if (!fixed || !Array_) throw new Error(`sort cannot carry column ${name} of type ${type}; leave it out with --param columns=… (sortable and carried: numbers, decimals, dates, times, booleans, text, bytes)`);
+  const stride = DataType.isDecimal(type)
+    ? type.bitWidth / 32
+    : DataType.isFixedSizeBinary(type)
+      ? type.byteWidth
+      : DataType.isInterval(type)
+        ? makeData({ type, length: 0 }).stride
+        : 1;
+  const fixed =
+    DataType.isInt(type) ||
+    DataType.isFloat(type) ||
+    DataType.isDate(type) ||
+    DataType.isTimestamp(type) ||
+    DataType.isTime(type) ||
+    DataType.isDuration(type) ||
+    DataType.isDecimal(type) ||
+    DataType.isFixedSizeBinary(type) ||
+    DataType.isInterval(type);
+  if (!fixed || !Array_)
+    throw new Error(
+      `sort cannot carry column ${name} of type ${type}; leave it out with --param columns=… (sortable and carried: numbers, decimals, dates, times, booleans, text, bytes)`,
+    );
   const bytes = Array_.BYTES_PER_ELEMENT * stride;
   const wordBytes = bytes % 4 === 0 ? 4 : bytes % 2 === 0 ? 2 : 1;
-  const kinds: Record<string, Order> = { Float32Array: 'float', Float64Array: 'float', Int8Array: 'int', Int16Array: 'int', Int32Array: 'int', Uint8Array: 'uint', Uint16Array: 'uint', Uint32Array: 'uint', BigInt64Array: 'int64', BigUint64Array: 'uint64' };
+  const kinds: Record<string, Order> = {
+    Float32Array: 'float',
+    Float64Array: 'float',
+    Int8Array: 'int',
+    Int16Array: 'int',
+    Int32Array: 'int',
+    Uint8Array: 'uint',
+    Uint16Array: 'uint',
+    Uint32Array: 'uint',
+    BigInt64Array: 'int64',
+    BigUint64Array: 'uint64',
+  };
   // A decimal of up to 18 digits is its low 64 bits (the rest repeats the sign): ordered as an int64.
   // A wider one is ordered by its big-endian bytes with the sign bit flipped (decimalImage), as text is.
   const decimal64 = DataType.isDecimal(type) && type.bitWidth === 128 && type.precision <= 18;
-  const order = DataType.isDecimal(type) ? (decimal64 ? 'dec64' : 'bytes') : stride === 1 && !(DataType.isFloat(type) && type.precision === 0) ? kinds[Array_.name] : undefined;
+  const order = DataType.isDecimal(type)
+    ? decimal64
+      ? 'dec64'
+      : 'bytes'
+    : stride === 1 && !(DataType.isFloat(type) && type.precision === 0)
+      ? kinds[Array_.name]
+      : undefined;
   return { holding: 'fixed', order, wordBytes, words: bytes / wordBytes };
 }
 
@@ -62,7 +96,8 @@ const SIGNED = { 1: Int8Array, 2: Int16Array, 4: Int32Array } as const;
 export function numbersOf(plan: ColumnPlan, words: Uint8Array | Uint16Array | Uint32Array, float64: boolean): ColumnView['numbers'] {
   const { byteOffset, length } = words;
   const buffer = words.buffer as ArrayBuffer;
-  if (plan.order === 'float') return float64 ? new Float64Array(buffer, byteOffset, length / 2) : new Float32Array(buffer, byteOffset, length);
+  if (plan.order === 'float')
+    return float64 ? new Float64Array(buffer, byteOffset, length / 2) : new Float32Array(buffer, byteOffset, length);
   if (plan.order === 'int') return new SIGNED[plan.wordBytes as 1 | 2 | 4](buffer, byteOffset, length);
   return words;
 }
@@ -70,12 +105,15 @@ export function numbersOf(plan: ColumnPlan, words: Uint8Array | Uint16Array | Ui
 /** One column of a batch as a view (zero copy, except booleans, validity and dictionary text). */
 export function viewOfBatch(batch: RecordBatch, plan: ColumnPlan): ColumnView {
   const vector = batch.getChild(plan.name);
-  if (!vector) throw new Error(`no column ${plan.name} in a batch of the input (columns: ${batch.schema.fields.map((f) => f.name).join(', ')})`);
+  if (!vector)
+    throw new Error(`no column ${plan.name} in a batch of the input (columns: ${batch.schema.fields.map((f) => f.name).join(', ')})`);
   const data = vector.data[0]!;
   const n = data.length;
   const described = describeType(plan.name, data.type);
   if (described.holding !== plan.holding || described.wordBytes * described.words !== plan.wordBytes * plan.words) {
-    throw new Error(`column ${plan.name} is ${data.type} in one part of the input but of another type elsewhere; give every file the same schema`);
+    throw new Error(
+      `column ${plan.name} is ${data.type} in one part of the input but of another type elsewhere; give every file the same schema`,
+    );
   }
   const view: ColumnView = {};
   if (data.nullCount > 0) view.valid = bitsToBytes(data.nullBitmap!, data.offset, n);
@@ -99,9 +137,11 @@ export function viewOfBatch(batch: RecordBatch, plan: ColumnPlan): ColumnView {
 export function decimalImage(words: Uint32Array, perRow: number, n: number): Pick<ColumnView, 'bytes' | 'starts' | 'ends'> {
   const bytes = new Uint8Array(n * perRow * 4);
   const view = new DataView(bytes.buffer);
-  const starts = new Int32Array(n), ends = new Int32Array(n);
+  const starts = new Int32Array(n),
+    ends = new Int32Array(n);
   for (let r = 0; r < n; r++) {
-    for (let j = perRow - 1, at = r * perRow * 4; j >= 0; j--, at += 4) view.setUint32(at, j === perRow - 1 ? (words[r * perRow + j]! ^ 0x80000000) >>> 0 : words[r * perRow + j]!);
+    for (let j = perRow - 1, at = r * perRow * 4; j >= 0; j--, at += 4)
+      view.setUint32(at, j === perRow - 1 ? (words[r * perRow + j]! ^ 0x80000000) >>> 0 : words[r * perRow + j]!);
     starts[r] = r * perRow * 4;
     ends[r] = (r + 1) * perRow * 4;
   }
@@ -127,10 +167,13 @@ function bytesOf(data: Data): Pick<ColumnView, 'bytes' | 'starts' | 'ends'> {
   if (DataType.isDictionary(data.type)) {
     const dict = data.dictionary!;
     const plain = dict.data.length === 1 && (DataType.isUtf8(dict.type) || DataType.isBinary(dict.type));
-    const words = plain ? dict.data[0]! : contiguous(dict.data.length === 1 ? dict.data[0]! : vectorFromArray(dict.toArray() as string[], new Utf8()).data[0]!);
+    const words = plain
+      ? dict.data[0]!
+      : contiguous(dict.data.length === 1 ? dict.data[0]! : vectorFromArray(dict.toArray() as string[], new Utf8()).data[0]!);
     const offsets = words.valueOffsets as Int32Array;
     const index = data.values as ArrayLike<number>;
-    const starts = new Int32Array(n), ends = new Int32Array(n);
+    const starts = new Int32Array(n),
+      ends = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       starts[i] = offsets[index[i]!]!;
       ends[i] = offsets[index[i]! + 1]!;
@@ -153,11 +196,14 @@ function contiguous(data: Data): Data {
     const v = data.nullCount > 0 && !data.getValid(i) ? null : vector.get(i);
     parts[i] = v === null || v === undefined ? new Uint8Array(0) : text ? Buffer.from(String(v), 'utf8') : (v as Uint8Array);
     const end = offsets[i]! + parts[i]!.length;
-    if (end > 0x7fffffff) throw new RangeError(`a batch of column of type ${data.type} holds more than 2 GB of values; use smaller splits or --batch-rows`);
+    if (end > 0x7fffffff)
+      throw new RangeError(`a batch of column of type ${data.type} holds more than 2 GB of values; use smaller splits or --batch-rows`);
     offsets[i + 1] = end;
   }
   const bytes = new Uint8Array(offsets[n]!);
-  parts.forEach((p, i) => { bytes.set(p, offsets[i]!); });
+  parts.forEach((p, i) => {
+    bytes.set(p, offsets[i]!);
+  });
   return makeData({ type: text ? new Utf8() : new Binary(), length: n, valueOffsets: offsets, data: bytes } as never);
 }
 
@@ -184,8 +230,19 @@ export interface Held {
 }
 
 /** Shared arrays for `rows` rows of the columns numbered in `keep` (default all), text columns holding `bytes[c]` bytes. */
-export function allocate(shared: DriverContext['shared'], plans: ColumnPlan[], rows: number, bytes: number[], keep = plans.map((_, c) => c)): Held {
-  const held: Held = { words: plans.map(() => null), valid: plans.map(() => null), offsets: plans.map(() => null), bytes: plans.map(() => null) };
+export function allocate(
+  shared: DriverContext['shared'],
+  plans: ColumnPlan[],
+  rows: number,
+  bytes: number[],
+  keep = plans.map((_, c) => c),
+): Held {
+  const held: Held = {
+    words: plans.map(() => null),
+    valid: plans.map(() => null),
+    offsets: plans.map(() => null),
+    bytes: plans.map(() => null),
+  };
   for (const c of keep) {
     const p = plans[c]!;
     if (p.holding === 'fixed') held.words[c] = shared(WORDS[p.wordBytes as 1 | 2 | 4] as typeof Uint32Array, rows * p.words);
@@ -201,7 +258,8 @@ export function viewOfHeld(held: Held, plans: ColumnPlan[], c: number): ColumnVi
   const plan = plans[c]!;
   const view: ColumnView = { valid: held.valid[c] ?? undefined };
   if (plan.holding === 'bool') view.bools = held.words[c] as Uint8Array;
-  else if (plan.holding === 'bytes') Object.assign(view, { bytes: held.bytes[c]!, starts: held.offsets[c]!, ends: held.offsets[c]!.subarray(1) });
+  else if (plan.holding === 'bytes')
+    Object.assign(view, { bytes: held.bytes[c]!, starts: held.offsets[c]!, ends: held.offsets[c]!.subarray(1) });
   else {
     view.words = held.words[c]!;
     view.numbers = numbersOf(plan, view.words, plan.order === 'float' && plan.wordBytes * plan.words === 8);
@@ -214,7 +272,16 @@ export function viewOfHeld(held: Held, plans: ColumnPlan[], c: number): ColumnVi
  * `at` on; returns the byte position after the copied text. One loop per array type, so each stays
  * monomorphic (a shared generic loop over Uint8/16/32 arrays ran ~3× slower).
  */
-export function copyRows(src: ColumnView, from: Int32Array, n: number, held: Held, plan: ColumnPlan, c: number, to: number, at: number): number {
+export function copyRows(
+  src: ColumnView,
+  from: Int32Array,
+  n: number,
+  held: Held,
+  plan: ColumnPlan,
+  c: number,
+  to: number,
+  at: number,
+): number {
   const valid = held.valid[c];
   if (valid) {
     if (src.valid) copyBytes(valid, src.valid, from, n, to);
@@ -244,17 +311,28 @@ function copy64(dst: Uint32Array, src: Uint32Array, from: Int32Array, n: number,
   }
 }
 
-function copyWide(dst: Uint8Array | Uint16Array | Uint32Array, src: Uint8Array | Uint16Array | Uint32Array, words: number, from: Int32Array, n: number, to: number): void {
+function copyWide(
+  dst: Uint8Array | Uint16Array | Uint32Array,
+  src: Uint8Array | Uint16Array | Uint32Array,
+  words: number,
+  from: Int32Array,
+  n: number,
+  to: number,
+): void {
   for (let k = 0; k < n; k++) for (let w = 0, i = from[k]! * words, o = (to + k) * words; w < words; w++) dst[o + w] = src[i + w]!;
 }
 
 function copyText(src: ColumnView, from: Int32Array, n: number, dst: Uint8Array, offsets: Int32Array, to: number, at: number): number {
-  const bytes = src.bytes!, starts = src.starts!, ends = src.ends!, valid = src.valid;
+  const bytes = src.bytes!,
+    starts = src.starts!,
+    ends = src.ends!,
+    valid = src.valid;
   for (let k = 0; k < n; k++) {
     const i = from[k]!;
     offsets[to + k] = at;
     if (valid && !valid[i]) continue;
-    const s = starts[i]!, len = ends[i]! - s;
+    const s = starts[i]!,
+      len = ends[i]! - s;
     if (len > 48) dst.set(bytes.subarray(s, s + len), at);
     else for (let b = 0; b < len; b++) dst[at + b] = bytes[s + b]!;
     at += len;
@@ -268,7 +346,19 @@ function copyText(src: ColumnView, from: Int32Array, n: number, dst: Uint8Array,
  * ranges before it, from byte `at` on; its bytes are added to `rangeBytes[r · stride + c]`. Returns
  * the byte position after the batch's text.
  */
-export function scatterRows(src: ColumnView, dest: Int32Array, range: Int32Array, n: number, held: Held, plan: ColumnPlan, c: number, to: number, at: number, rangeBytes: number[], stride: number): number {
+export function scatterRows(
+  src: ColumnView,
+  dest: Int32Array,
+  range: Int32Array,
+  n: number,
+  held: Held,
+  plan: ColumnPlan,
+  c: number,
+  to: number,
+  at: number,
+  rangeBytes: number[],
+  stride: number,
+): number {
   const valid = held.valid[c];
   if (valid) {
     if (src.valid) scatterBytes(valid, src.valid, dest, n, to);
@@ -278,7 +368,9 @@ export function scatterRows(src: ColumnView, dest: Int32Array, range: Int32Array
   if (plan.holding === 'bool') scatterBytes(held.words[c] as Uint8Array, src.bools!, dest, n, to);
   else if (plan.wordBytes === 4 && plan.words === 1) scatter32(held.words[c] as Uint32Array, src.words as Uint32Array, dest, n, to);
   else if (plan.wordBytes === 4 && plan.words === 2) scatter64(held.words[c] as Uint32Array, src.words as Uint32Array, dest, n, to);
-  else for (let i = 0, w = plan.words, dst = held.words[c]!, sw = src.words!; i < n; i++) for (let k = 0; k < w; k++) dst[(to + dest[i]!) * w + k] = sw[i * w + k]!;
+  else
+    for (let i = 0, w = plan.words, dst = held.words[c]!, sw = src.words!; i < n; i++)
+      for (let k = 0; k < w; k++) dst[(to + dest[i]!) * w + k] = sw[i * w + k]!;
   return at;
 }
 
@@ -298,8 +390,23 @@ function scatter64(dst: Uint32Array, src: Uint32Array, dest: Int32Array, n: numb
   }
 }
 
-function scatterText(src: ColumnView, dest: Int32Array, range: Int32Array, n: number, dst: Uint8Array, offsets: Int32Array, to: number, at: number, rangeBytes: number[], stride: number, c: number): number {
-  const bytes = src.bytes!, starts = src.starts!, ends = src.ends!, valid = src.valid;
+function scatterText(
+  src: ColumnView,
+  dest: Int32Array,
+  range: Int32Array,
+  n: number,
+  dst: Uint8Array,
+  offsets: Int32Array,
+  to: number,
+  at: number,
+  rangeBytes: number[],
+  stride: number,
+  c: number,
+): number {
+  const bytes = src.bytes!,
+    starts = src.starts!,
+    ends = src.ends!,
+    valid = src.valid;
   const R = rangeBytes.length / stride;
   const cursor = new Float64Array(R);
   for (let i = 0; i < n; i++) if (!valid || valid[i]) cursor[range[i]!]! += ends[i]! - starts[i]!;
@@ -315,7 +422,8 @@ function scatterText(src: ColumnView, dest: Int32Array, range: Int32Array, n: nu
     const p = cursor[r]!;
     offsets[to + dest[i]!] = p;
     if (valid && !valid[i]) continue;
-    const s = starts[i]!, len = ends[i]! - s;
+    const s = starts[i]!,
+      len = ends[i]! - s;
     if (len > 48) dst.set(bytes.subarray(s, s + len), p);
     else for (let b = 0; b < len; b++) dst[p + b] = bytes[s + b]!;
     cursor[r] = p + len;
@@ -335,10 +443,15 @@ export function vectorOfHeld(held: Held, plan: ColumnPlan, c: number, type: Data
     const plain = isBytes(type) ? new Binary() : new Utf8();
     return makeVector(makeData({ type: plain as Utf8, length: rows, nullCount, nullBitmap, valueOffsets: offsets, data: held.bytes[c]! }));
   }
-  if (plan.holding === 'bool') return makeVector(makeData({ type, length: rows, nullCount, nullBitmap, data: bytesToBits(held.words[c] as Uint8Array) } as never));
+  if (plan.holding === 'bool')
+    return makeVector(makeData({ type, length: rows, nullCount, nullBitmap, data: bytesToBits(held.words[c] as Uint8Array) } as never));
   const words = held.words[c]!;
   const Array_ = (type as unknown as { ArrayType: new (b: ArrayBufferLike, o: number, n: number) => ArrayBufferView }).ArrayType;
-  const data = new Array_(words.buffer, words.byteOffset, words.byteLength / (Array_ as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT);
+  const data = new Array_(
+    words.buffer,
+    words.byteOffset,
+    words.byteLength / (Array_ as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT,
+  );
   return makeVector(makeData({ type, length: rows, nullCount, nullBitmap, data } as never));
 }
 

@@ -1,7 +1,10 @@
 import type { ColumnView, Order } from './columns.js';
 
 /** One sort key: a column and its direction. */
-export interface SortKey { column: string; desc: boolean }
+export interface SortKey {
+  column: string;
+  desc: boolean;
+}
 
 /** Parses `by=k:desc,name` (already split at commas): a column, optionally `:asc` or `:desc`. */
 export function parseBy(by: string[]): SortKey[] {
@@ -9,9 +12,17 @@ export function parseBy(by: string[]): SortKey[] {
   return by.map((part) => {
     const at = part.lastIndexOf(':');
     const column = (at < 0 ? part : part.slice(0, at)).trim();
-    const dir = at < 0 ? 'asc' : part.slice(at + 1).trim().toLowerCase();
+    const dir =
+      at < 0
+        ? 'asc'
+        : part
+            .slice(at + 1)
+            .trim()
+            .toLowerCase();
     if (column === '' || (dir !== 'asc' && dir !== 'desc')) {
-      throw new Error(`--param by: "${part}" is not a column to sort by; write column, column:asc or column:desc, separated by commas (e.g. by=k:desc,name)`);
+      throw new Error(
+        `--param by: "${part}" is not a column to sort by; write column, column:asc or column:desc, separated by commas (e.g. by=k:desc,name)`,
+      );
     }
     return { column, desc: dir === 'desc' };
   });
@@ -23,7 +34,11 @@ export function parseBy(by: string[]): SortKey[] {
  * (IEEE bits with the sign flipped, integers offset to unsigned, or 8 bytes of text), inverted for
  * desc. Text longer than the 8 bytes it shows is told apart by comparing its bytes.
  */
-export interface Encoded { rank: Uint8Array; hi: Uint32Array; lo: Uint32Array }
+export interface Encoded {
+  rank: Uint8Array;
+  hi: Uint32Array;
+  lo: Uint32Array;
+}
 
 export function encoded(n: number): Encoded {
   return { rank: new Uint8Array(n), hi: new Uint32Array(n), lo: new Uint32Array(n) };
@@ -41,11 +56,15 @@ export function encodeKeys(col: ColumnView, order: Order, desc: boolean, rows: I
   const flip = desc ? 0xffffffff : 0;
   const valid = col.valid;
   if (order === 'bytes') {
-    const bytes = col.bytes!, starts = col.starts!, ends = col.ends!;
+    const bytes = col.bytes!,
+      starts = col.starts!,
+      ends = col.ends!;
     for (let k = 0; k < n; k++) {
       const i = rows[k]!;
-      const s = starts[i]! + skip, e = ends[i]!;
-      let h = 0, l = 0;
+      const s = starts[i]! + skip,
+        e = ends[i]!;
+      let h = 0,
+        l = 0;
       for (let b = 0; b < 4; b++) h = (h << 8) | (s + b < e ? bytes[s + b]! : 0);
       for (let b = 4; b < 8; b++) l = (l << 8) | (s + b < e ? bytes[s + b]! : 0);
       hi[k] = (h ^ flip) >>> 0;
@@ -56,7 +75,8 @@ export function encodeKeys(col: ColumnView, order: Order, desc: boolean, rows: I
     for (let k = 0; k < n; k++) {
       const v = x[rows[k]!]!;
       f64[0] = v === 0 ? 0 : v === v ? v : NaN;
-      let h = u32[1]!, l = u32[0]!;
+      let h = u32[1]!,
+        l = u32[0]!;
       if (h >>> 31) {
         h = ~h;
         l = ~l;
@@ -103,7 +123,13 @@ export function compareBytes(a: Uint8Array, as: number, ae: number, b: Uint8Arra
 }
 
 /** A key held as plain values (a sample or a range boundary): per key column rank, hi, lo and text bytes; and its position. */
-export interface KeyRecord { rank: number[]; hi: number[]; lo: number[]; text: Array<Uint8Array | null>; pos: number }
+export interface KeyRecord {
+  rank: number[];
+  hi: number[];
+  lo: number[];
+  text: Array<Uint8Array | null>;
+  pos: number;
+}
 
 /** The record of row `k` of encoded batch keys (text copied), at input position `pos`. */
 export function recordOf(cols: ColumnView[], enc: Encoded[], rows: Int32Array, k: number, pos: number): KeyRecord {
@@ -121,7 +147,8 @@ export function compareRecords(a: KeyRecord, b: KeyRecord, keys: SortKey[]): num
   for (let c = 0; c < keys.length; c++) {
     const d = a.rank[c]! - b.rank[c]! || a.hi[c]! - b.hi[c]! || a.lo[c]! - b.lo[c]!;
     if (d !== 0) return d;
-    const x = a.text[c], y = b.text[c];
+    const x = a.text[c],
+      y = b.text[c];
     if (x && y) {
       const t = compareBytes(x, 0, x.length, y, 0, y.length);
       if (t !== 0) return keys[c]!.desc ? -t : t;
@@ -137,16 +164,35 @@ export function compareRecords(a: KeyRecord, b: KeyRecord, keys: SortKey[]): num
  * the few boundaries in its own bucket (usually none) instead of ~log2(B) unpredictable branches.
  */
 export interface BoundTable {
-  keys: number; rank: Uint8Array; hi: Uint32Array; lo: Uint32Array; text: Array<Uint8Array | null>; pos: Float64Array;
+  keys: number;
+  rank: Uint8Array;
+  hi: Uint32Array;
+  lo: Uint32Array;
+  text: Array<Uint8Array | null>;
+  pos: Float64Array;
   /** Bits of hi shared by every boundary (-1: no table, the boundaries' ranks differ or none exist). */
-  shared: number; prefix: number; first: Int32Array; last: Int32Array;
+  shared: number;
+  prefix: number;
+  first: Int32Array;
+  last: Int32Array;
 }
 
 const BUCKET_BITS = 12;
 
 export function boundTableOf(bounds: KeyRecord[], keys: number): BoundTable {
   const B = bounds.length;
-  const t: BoundTable = { keys, rank: new Uint8Array(B * keys), hi: new Uint32Array(B * keys), lo: new Uint32Array(B * keys), text: [], pos: new Float64Array(B), shared: -1, prefix: 0, first: new Int32Array(0), last: new Int32Array(0) };
+  const t: BoundTable = {
+    keys,
+    rank: new Uint8Array(B * keys),
+    hi: new Uint32Array(B * keys),
+    lo: new Uint32Array(B * keys),
+    text: [],
+    pos: new Float64Array(B),
+    shared: -1,
+    prefix: 0,
+    first: new Int32Array(0),
+    last: new Int32Array(0),
+  };
   bounds.forEach((b, i) => {
     t.pos[i] = b.pos;
     for (let c = 0; c < keys; c++) {
@@ -157,7 +203,8 @@ export function boundTableOf(bounds: KeyRecord[], keys: number): BoundTable {
     }
   });
   if (B === 0 || bounds[0]!.rank[0] !== bounds[B - 1]!.rank[0]) return t;
-  const h0 = bounds[0]!.hi[0]!, h1 = bounds[B - 1]!.hi[0]!;
+  const h0 = bounds[0]!.hi[0]!,
+    h1 = bounds[B - 1]!.hi[0]!;
   t.shared = Math.min(32 - BUCKET_BITS, Math.clz32(h0 ^ h1));
   t.prefix = t.shared === 0 ? 0 : h0 >>> (32 - t.shared);
   t.first = new Int32Array(1 << BUCKET_BITS);
@@ -170,7 +217,7 @@ export function boundTableOf(bounds: KeyRecord[], keys: number): BoundTable {
   return t;
 }
 
-const bucketOf = (hi: number, shared: number) => ((hi << shared) >>> (32 - BUCKET_BITS));
+const bucketOf = (hi: number, shared: number) => (hi << shared) >>> (32 - BUCKET_BITS);
 
 /**
  * The range of each of n encoded rows (input positions start, start + 1, …): how many boundaries
@@ -179,12 +226,19 @@ const bucketOf = (hi: number, shared: number) => ((hi << shared) >>> (32 - BUCKE
  */
 export function rangesOf(cols: ColumnView[], enc: Encoded[], n: number, start: number, t: BoundTable, keys: SortKey[]): Int32Array {
   const out = new Int32Array(n);
-  const K = t.keys, B = t.pos.length, shared = t.shared, prefix = t.prefix, rank0 = t.rank[0]!;
-  const rank = enc[0]?.rank, hiw = enc[0]?.hi;
+  const K = t.keys,
+    B = t.pos.length,
+    shared = t.shared,
+    prefix = t.prefix,
+    rank0 = t.rank[0]!;
+  const rank = enc[0]?.rank,
+    hiw = enc[0]?.hi;
   for (let i = 0; i < n; i++) {
-    let lo = 0, hi = B;
+    let lo = 0,
+      hi = B;
     if (shared >= 0) {
-      const h = hiw![i]!, r = rank![i]!;
+      const h = hiw![i]!,
+        r = rank![i]!;
       const p = shared === 0 ? 0 : h >>> (32 - shared);
       if (r !== rank0 || p !== prefix) {
         out[i] = r < rank0 || (r === rank0 && p < prefix) ? 0 : B;
@@ -198,7 +252,8 @@ export function rangesOf(cols: ColumnView[], enc: Encoded[], n: number, start: n
       const mid = (lo + hi) >> 1;
       let d = 0;
       for (let c = 0; c < K && d === 0; c++) {
-        const e = enc[c]!, j = mid * K + c;
+        const e = enc[c]!,
+          j = mid * K + c;
         d = e.rank[i]! - t.rank[j]! || e.hi[i]! - t.hi[j]! || e.lo[i]! - t.lo[j]!;
         const y = t.text[j];
         if (d === 0 && y) {

@@ -19,7 +19,13 @@ export interface SortPlan {
 }
 
 /** The partition step's accumulator: per batch its first held row and its rows per range; text bytes per range and column. */
-export interface PartAcc { split: number; rows: number; at: number[]; batches: number[]; bytes: number[] }
+export interface PartAcc {
+  split: number;
+  rows: number;
+  at: number[];
+  batches: number[];
+  bytes: number[];
+}
 
 /**
  * Copies a batch into the held arrays at its place in its split, its rows grouped by range (in input
@@ -28,7 +34,8 @@ export interface PartAcc { split: number; rows: number; at: number[]; batches: n
  * keys still spread over ranges.
  */
 export function partitionBatch(acc: PartAcc, batch: RecordBatch, plan: SortPlan): void {
-  const n = batch.numRows, R = plan.bounds.pos.length + 1;
+  const n = batch.numRows,
+    R = plan.bounds.pos.length + 1;
   const start = plan.splitBase[acc.split]! + acc.rows;
   const views = plan.cols.map((p) => viewOfBatch(batch, p));
   const all = new Int32Array(n);
@@ -47,7 +54,9 @@ export function partitionBatch(acc: PartAcc, batch: RecordBatch, plan: SortPlan)
   for (let r = 1; r < R; r++) next[r] = next[r - 1]! + counts[r - 1]!;
   const dest = new Int32Array(n);
   for (let i = 0; i < n; i++) dest[i] = next[range[i]!]!++;
-  plan.cols.forEach((p, c) => { (acc.at[c] = scatterRows(views[c]!, dest, range, n, plan.held, p, c, start, acc.at[c]!, acc.bytes, plan.cols.length)); });
+  plan.cols.forEach((p, c) => {
+    acc.at[c] = scatterRows(views[c]!, dest, range, n, plan.held, p, c, start, acc.at[c]!, acc.bytes, plan.cols.length);
+  });
   acc.batches.push(start, ...counts);
   acc.rows += n;
 }
@@ -57,7 +66,14 @@ export function partitionBatch(acc: PartAcc, batch: RecordBatch, plan: SortPlan)
  * range's rows start and where the batch ends (R + 1 numbers), per range where its output goes, and
  * the output columns.
  */
-export interface RangeJob { plan: SortPlan; batches: number[]; rangeBase: number[]; rangeBytes: number[][]; out: Held; output: number[] }
+export interface RangeJob {
+  plan: SortPlan;
+  batches: number[];
+  rangeBase: number[];
+  rangeBytes: number[][];
+  out: Held;
+  output: number[];
+}
 
 /**
  * Sorts range r: gathers its rows from every batch, radix-sorts their encoded keys (text finished by
@@ -74,7 +90,8 @@ export function sortRange(job: RangeJob, r: number): number {
   const held = plan.cols.map((_, c) => viewOfHeld(plan.held, plan.cols, c));
   const text: Array<TextKey | undefined> = [];
   const enc = plan.keyCols.map((c, j) => {
-    const desc = plan.keys[j]!.desc, e = encoded(n);
+    const desc = plan.keys[j]!.desc,
+      e = encoded(n);
     // A wide decimal key is ordered by a byte image of the range's rows only (its own view, row k is rows[k]).
     const wide = plan.cols[c]!.holding === 'fixed' && plan.cols[c]!.order === 'bytes';
     const v = wide ? decimalRangeView(held[c]!, rows, plan.cols[c]!.words) : held[c]!;
@@ -82,7 +99,8 @@ export function sortRange(job: RangeJob, r: number): number {
     let skip = 0;
     if (v.bytes) {
       // Local text bounds; a null is -1..-1 (compared only with nulls, as equal).
-      const starts = new Int32Array(n).fill(-1), ends = new Int32Array(n).fill(-1);
+      const starts = new Int32Array(n).fill(-1),
+        ends = new Int32Array(n).fill(-1);
       for (let k = 0; k < n; k++) if (!v.valid || v.valid[at[k]!]) (starts[k] = v.starts![at[k]!]!), (ends[k] = v.ends![at[k]!]!);
       skip = sharedPrefix(v.bytes, starts, ends);
       text[j] = { bytes: v.bytes, starts, ends, desc };
@@ -100,7 +118,8 @@ export function sortRange(job: RangeJob, r: number): number {
 
 /** Length of the prefix all non-null texts share (nulls start at -1). */
 function sharedPrefix(bytes: Uint8Array, starts: Int32Array, ends: Int32Array): number {
-  let first = -1, len = 0;
+  let first = -1,
+    len = 0;
   for (let k = 0; k < starts.length; k++) {
     const s = starts[k]!;
     if (s < 0) continue;

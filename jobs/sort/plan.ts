@@ -7,23 +7,36 @@ import type { SampleAcc } from './sample.js';
 /** The carried columns (every column read), the column of each key, and the output columns in order. */
 export function plansOf(fields: Field[], stats: SampleAcc, keys: SortKey[], wanted: string[]) {
   const names = fields.map((f) => f.name);
-  for (const n of wanted) if (!names.includes(n)) throw new Error(`--param columns names column ${n}, which the input does not have (columns: ${names.join(', ')})`);
-  const cols: ColumnPlan[] = fields.map((f) => ({ name: f.name, nulls: stats.splits.some((s) => (s.nulls[f.name] ?? 0) > 0), ...describeType(f.name, f.type) }));
+  for (const n of wanted)
+    if (!names.includes(n))
+      throw new Error(`--param columns names column ${n}, which the input does not have (columns: ${names.join(', ')})`);
+  const cols: ColumnPlan[] = fields.map((f) => ({
+    name: f.name,
+    nulls: stats.splits.some((s) => (s.nulls[f.name] ?? 0) > 0),
+    ...describeType(f.name, f.type),
+  }));
   return { cols, keyCols: keys.map((k) => names.indexOf(k.column)), output: (wanted.length ? wanted : names).map((n) => names.indexOf(n)) };
 }
 
 /** Rows in all; the first held row and text byte of each split (by id); text bytes per column. */
 export function basesOf(stats: SampleAcc, cols: ColumnPlan[]) {
-  const splitBase: number[] = [], byteBase: number[][] = [], bytes = cols.map(() => 0);
+  const splitBase: number[] = [],
+    byteBase: number[][] = [],
+    bytes = cols.map(() => 0);
   let rows = 0;
   for (const s of [...stats.splits].filter((x) => x.id >= 0).sort((a, b) => a.id - b.id)) {
     splitBase[s.id] = rows;
     byteBase[s.id] = [...bytes];
     rows += s.rows;
-    cols.forEach((p, c) => { (bytes[c]! += s.bytes[p.name] ?? 0); });
+    cols.forEach((p, c) => {
+      bytes[c]! += s.bytes[p.name] ?? 0;
+    });
   }
   const big = bytes.findIndex((b) => b >= 2 ** 31);
-  if (big >= 0) throw new Error(`column ${cols[big]!.name} holds ${bytes[big]} bytes of text; sort keeps at most 2 GB of text per column (Arrow Utf8 offsets are 32-bit)`);
+  if (big >= 0)
+    throw new Error(
+      `column ${cols[big]!.name} holds ${bytes[big]} bytes of text; sort keeps at most 2 GB of text per column (Arrow Utf8 offsets are 32-bit)`,
+    );
   return { rows, splitBase, byteBase, bytes };
 }
 
@@ -33,7 +46,9 @@ export function basesOf(stats: SampleAcc, cols: ColumnPlan[]) {
  * shared by half the rows still spreads over several ranges.
  */
 export function boundsOf(stats: SampleAcc, splitBase: number[], keys: SortKey[], ranges: number): KeyRecord[] {
-  const all = stats.splits.filter((s) => s.id >= 0).flatMap((s) => s.samples.map((x) => ({ ...x, pos: splitBase[s.id]! + x.pos, w: s.stride })));
+  const all = stats.splits
+    .filter((s) => s.id >= 0)
+    .flatMap((s) => s.samples.map((x) => ({ ...x, pos: splitBase[s.id]! + x.pos, w: s.stride })));
   all.sort((a, b) => compareRecords(a, b, keys));
   const total = all.reduce((n, x) => n + x.w, 0);
   const bounds: KeyRecord[] = [];
@@ -61,8 +76,10 @@ export function rangeLayoutOf(parts: PartAcc, ranges: number, columns: number, r
     }
     starts.push(at);
   }
-  if (rangeRows.reduce((a, b) => a + b, 0) !== rows) throw new Error('the input changed while it was being sorted (its row count differs between two reads); sort a stable input');
-  const rangeBase: number[] = [], rangeBytes: number[][] = [];
+  if (rangeRows.reduce((a, b) => a + b, 0) !== rows)
+    throw new Error('the input changed while it was being sorted (its row count differs between two reads); sort a stable input');
+  const rangeBase: number[] = [],
+    rangeBytes: number[][] = [];
   const at = new Array<number>(columns).fill(0);
   for (let r = 0, base = 0; r < ranges; base += rangeRows[r]!, r++) {
     rangeBase.push(base);

@@ -16,7 +16,15 @@ export function radixOrder(n: number, keys: Encoded[]): Int32Array {
   const counts = new Int32Array(1 << BITS);
   for (let c = keys.length - 1; c >= 0; c--) {
     const { rank, hi, lo } = keys[c]!;
-    for (const [words, shift, mask] of [[lo, 0, MASK], [lo, BITS, MASK], [lo, 2 * BITS, MASK], [hi, 0, MASK], [hi, BITS, MASK], [hi, 2 * BITS, MASK], [rank, 0, 1]] as const) {
+    for (const [words, shift, mask] of [
+      [lo, 0, MASK],
+      [lo, BITS, MASK],
+      [lo, 2 * BITS, MASK],
+      [hi, 0, MASK],
+      [hi, BITS, MASK],
+      [hi, 2 * BITS, MASK],
+      [rank, 0, 1],
+    ] as const) {
       counts.fill(0);
       for (let i = 0; i < n; i++) counts[(words[i]! >>> shift) & mask]!++;
       if (n === 0 || counts[(words[0]! >>> shift) & mask] === n) continue;
@@ -36,7 +44,12 @@ export function radixOrder(n: number, keys: Encoded[]): Int32Array {
 }
 
 /** Text of one key column for refinement: row i is bytes[starts[i]..ends[i]), by local row number. */
-export interface TextKey { bytes: Uint8Array; starts: Int32Array; ends: Int32Array; desc: boolean }
+export interface TextKey {
+  bytes: Uint8Array;
+  starts: Int32Array;
+  ends: Int32Array;
+  desc: boolean;
+}
 
 /**
  * Finishes a radix order when keys hold text: rows whose encodings agree up to a text column may
@@ -44,7 +57,14 @@ export interface TextKey { bytes: Uint8Array; starts: Int32Array; ends: Int32Arr
  * (text bytes, later columns, then row number, so stability holds); a run whose text is identical
  * is already in order up to the next text column, where the same is done.
  */
-export function refineText(order: Int32Array, keys: Encoded[], text: Array<TextKey | undefined>, from = 0, to = order.length, first = 0): void {
+export function refineText(
+  order: Int32Array,
+  keys: Encoded[],
+  text: Array<TextKey | undefined>,
+  from = 0,
+  to = order.length,
+  first = 0,
+): void {
   let t = first;
   while (t < keys.length && !text[t]) t++;
   if (t === keys.length) return;
@@ -56,7 +76,7 @@ export function refineText(order: Int32Array, keys: Encoded[], text: Array<TextK
     return true;
   };
   const tk = text[t]!;
-  for (let s = from; s < to;) {
+  for (let s = from; s < to; ) {
     let e = s + 1;
     while (e < to && same(order[s]!, order[e]!)) e++;
     if (e - s > 1) {
@@ -94,7 +114,8 @@ function compareFrom(a: number, b: number, keys: Encoded[], text: Array<TextKey 
 /** Sorts order[from..to) by `cmp` (a merge sort; insertion sort below 16 rows). */
 function mergeSort(order: Int32Array, from: number, to: number, cmp: (a: number, b: number) => number): void {
   const n = to - from;
-  let src = order.slice(from, to), dst = new Int32Array(n);
+  let src = order.slice(from, to),
+    dst = new Int32Array(n);
   for (let s = 0; s < n; s += 16) {
     const e = Math.min(n, s + 16);
     for (let i = s + 1; i < e; i++) {
@@ -106,8 +127,11 @@ function mergeSort(order: Int32Array, from: number, to: number, cmp: (a: number,
   }
   for (let width = 16; width < n; width *= 2) {
     for (let s = 0; s < n; s += 2 * width) {
-      const m = Math.min(n, s + width), e = Math.min(n, s + 2 * width);
-      let i = s, j = m, k = s;
+      const m = Math.min(n, s + width),
+        e = Math.min(n, s + 2 * width);
+      let i = s,
+        j = m,
+        k = s;
       while (i < m && j < e) dst[k++] = cmp(src[j]!, src[i]!) < 0 ? src[j++]! : src[i++]!;
       while (i < m) dst[k++] = src[i++]!;
       while (j < e) dst[k++] = src[j++]!;

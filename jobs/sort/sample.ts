@@ -3,10 +3,20 @@ import { describeType, viewOfBatch, type ColumnPlan, type ColumnView } from './c
 import { encoded, encodeKeys, recordOf, type KeyRecord, type SortKey } from './keys.js';
 
 /** What the sample step learns of one split: its rows, text bytes and nulls by column name, and a sample of its keys. */
-export interface SplitStats { id: number; rows: number; stride: number; bytes: Record<string, number>; nulls: Record<string, number>; samples: KeyRecord[] }
+export interface SplitStats {
+  id: number;
+  rows: number;
+  stride: number;
+  bytes: Record<string, number>;
+  nulls: Record<string, number>;
+  samples: KeyRecord[];
+}
 
 /** The sample step's accumulator: the input's schema (as Arrow IPC) and the stats of each split. */
-export interface SampleAcc { schema: Uint8Array | null; splits: SplitStats[] }
+export interface SampleAcc {
+  schema: Uint8Array | null;
+  splits: SplitStats[];
+}
 
 /** Keys sampled in all, spread over the splits: ~300 per range at 12 ranges keeps ranges within ~6% of even. */
 const SAMPLE = 4096;
@@ -22,7 +32,10 @@ export function keyViews(batch: RecordBatch, plans: ColumnPlan[], keys: SortKey[
   const kp = keys.map(({ column }) => {
     const plan = plans[names.indexOf(column)];
     if (!plan) throw new Error(`--param by names column ${column}, which the input does not have (columns: ${names.join(', ')})`);
-    if (!plan.order) throw new Error(`--param by names column ${column} of type ${batch.schema.fields[names.indexOf(column)]!.type}, which sort cannot order; sort by numbers, decimals, dates, times, timestamps, booleans, text or bytes`);
+    if (!plan.order)
+      throw new Error(
+        `--param by names column ${column} of type ${batch.schema.fields[names.indexOf(column)]!.type}, which sort cannot order; sort by numbers, decimals, dates, times, timestamps, booleans, text or bytes`,
+      );
     return plan;
   });
   return { plans: kp, views: kp.map((p) => viewOfBatch(batch, p)) };

@@ -25,30 +25,38 @@ export function registerConvert(program: Command): void {
     .option('-w, --workers <n>', 'worker threads (default: the cores Node may use)', positiveInt('--workers'))
     .option('--split-size <size>', 'bytes per split (default: input ÷ (workers × 4), 1 MB–64 MB, the last ranges smaller)')
     .option('-q, --quiet', 'no summary on stderr')
-    .action(async (args: string[], o: FormatFlags & { outputFormat?: string; overwrite?: boolean; workers?: number; splitSize?: string; quiet?: boolean }) => {
-      if (args.length < 2) throw new UsageError('convert needs an input and an output: quiver convert <input> <output>');
-      const out = args[args.length - 1]!;
-      const inputs = args.slice(0, -1);
-      const format = outputFormatOf(out, o.outputFormat);
-      if (!(PART_FORMATS as readonly string[]).includes(format)) throw new UsageError(`convert writes ${PART_FORMATS.join(', ')}; not ${format}`);
-      const cancel = runSignal();
-      try {
-        const t0 = performance.now();
-        const r = await convertFiles(inputs, out, {
-          format: inputFormatOf(o.inputFormat),
-          ...formatOptionsFromFlags(o),
-          outputFormat: format,
-          overwrite: o.overwrite,
-          workers: o.workers,
-          splitSize: o.splitSize,
-          signal: cancel.signal,
-        });
-        if (!o.quiet) {
-          const s = (performance.now() - t0) / 1000;
-          process.stderr.write(`converted ${r.rows.toLocaleString('en-US')} rows (${formatSize(r.report.input.bytes)}, ${r.report.input.splits} split(s)) to ${out} (${format}) in ${s.toFixed(2)} s with ${r.report.workers} worker(s)\n`);
+    .action(
+      async (
+        args: string[],
+        o: FormatFlags & { outputFormat?: string; overwrite?: boolean; workers?: number; splitSize?: string; quiet?: boolean },
+      ) => {
+        if (args.length < 2) throw new UsageError('convert needs an input and an output: quiver convert <input> <output>');
+        const out = args[args.length - 1]!;
+        const inputs = args.slice(0, -1);
+        const format = outputFormatOf(out, o.outputFormat);
+        if (!(PART_FORMATS as readonly string[]).includes(format))
+          throw new UsageError(`convert writes ${PART_FORMATS.join(', ')}; not ${format}`);
+        const cancel = runSignal();
+        try {
+          const t0 = performance.now();
+          const r = await convertFiles(inputs, out, {
+            format: inputFormatOf(o.inputFormat),
+            ...formatOptionsFromFlags(o),
+            outputFormat: format,
+            overwrite: o.overwrite,
+            workers: o.workers,
+            splitSize: o.splitSize,
+            signal: cancel.signal,
+          });
+          if (!o.quiet) {
+            const s = (performance.now() - t0) / 1000;
+            process.stderr.write(
+              `converted ${r.rows.toLocaleString('en-US')} rows (${formatSize(r.report.input.bytes)}, ${r.report.input.splits} split(s)) to ${out} (${format}) in ${s.toFixed(2)} s with ${r.report.workers} worker(s)\n`,
+            );
+          }
+        } finally {
+          cancel.dispose();
         }
-      } finally {
-        cancel.dispose();
-      }
-    });
+      },
+    );
 }

@@ -36,7 +36,8 @@ export function addFormatOptions(cmd: Command): Command {
 /** The input format named by `--input-format`, checked. */
 export function inputFormatOf(flag: string | undefined): InputFormat | undefined {
   if (flag === undefined) return undefined;
-  if (!INPUT_FORMATS.includes(flag as InputFormat)) throw new UsageError(`--input-format must be one of ${INPUT_FORMATS.join(', ')}, got "${flag}"`);
+  if (!INPUT_FORMATS.includes(flag as InputFormat))
+    throw new UsageError(`--input-format must be one of ${INPUT_FORMATS.join(', ')}, got "${flag}"`);
   return flag as InputFormat;
 }
 
@@ -50,9 +51,17 @@ export function formatOptionsFromFlags(o: FormatFlags): { formatOptions: FormatO
       nullValues: o.null && o.null.length > 0 ? o.null : undefined,
       maxRecordBytes: o.maxRecordSize === undefined ? undefined : parseSize(o.maxRecordSize, '--max-record-size'),
     },
-    columns: { schema: o.schema ? readSchemaFile(o.schema) : undefined, types: o.column && o.column.length > 0 ? parseColumnFlags(o.column) : undefined },
+    columns: {
+      schema: o.schema ? readSchemaFile(o.schema) : undefined,
+      types: o.column && o.column.length > 0 ? parseColumnFlags(o.column) : undefined,
+    },
   };
-  const columns = o.columns ? o.columns.split(',').map((c) => c.trim()).filter(Boolean) : undefined;
+  const columns = o.columns
+    ? o.columns
+        .split(',')
+        .map((c) => c.trim())
+        .filter(Boolean)
+    : undefined;
   return { formatOptions, columns };
 }
 
@@ -64,11 +73,16 @@ export function readSchemaFile(file: string): ColumnSpec[] {
   } catch (e) {
     throw new UsageError(`--schema ${file}: cannot read it as JSON (${(e as Error).message})`);
   }
-  const list = Array.isArray(json) ? json : json && typeof json === 'object' && Array.isArray((json as { columns?: unknown }).columns) ? (json as { columns: unknown[] }).columns : undefined;
+  const list = Array.isArray(json)
+    ? json
+    : json && typeof json === 'object' && Array.isArray((json as { columns?: unknown }).columns)
+      ? (json as { columns: unknown[] }).columns
+      : undefined;
   if (list) {
     return list.map((c, i) => {
       const { name, type } = (c ?? {}) as { name?: unknown; type?: unknown };
-      if (typeof name !== 'string' || typeof type !== 'string') throw new UsageError(`--schema ${file}: column ${i} must be {"name": "...", "type": "..."}`);
+      if (typeof name !== 'string' || typeof type !== 'string')
+        throw new UsageError(`--schema ${file}: column ${i} must be {"name": "...", "type": "..."}`);
       return { name, type: parseColumnType(type, `--schema ${file}`) };
     });
   }

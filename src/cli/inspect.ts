@@ -1,7 +1,18 @@
 import { open } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { readRange } from '../io/file-range.js';
-import { DataType, Field, RecordBatch, Schema as ArrowSchema, Struct, Table, makeData, vectorFromArray, Utf8, type Schema } from 'apache-arrow';
+import {
+  DataType,
+  Field,
+  RecordBatch,
+  Schema as ArrowSchema,
+  Struct,
+  Table,
+  makeData,
+  vectorFromArray,
+  Utf8,
+  type Schema,
+} from 'apache-arrow';
 import { InputError, UsageError } from '../errors.js';
 import { readArrowFileLayout } from '../planner/arrow-file.js';
 import { readArrowStreamLayout } from '../planner/arrow-stream.js';
@@ -21,7 +32,12 @@ import { formatTable } from './print-table.js';
 
 /** `quiver inspect <file>`: format, size, schema, rows, batches or row groups, and the first rows. */
 export function registerInspect(program: Command): void {
-  addFormatOptions(program.command('inspect').argument('<file>', 'a file quiver can read').description('show a file\'s format, schema, row count, batches and first rows'))
+  addFormatOptions(
+    program
+      .command('inspect')
+      .argument('<file>', 'a file quiver can read')
+      .description("show a file's format, schema, row count, batches and first rows"),
+  )
     .option('--input-format <format>', 'treat the file as arrow, arrows, csv, ndjson, parquet or text')
     .option('-n, --limit <rows>', 'rows shown', positiveInt('--limit'), 10)
     .action(async (file: string, o: FormatFlags & { limit: number }) => {
@@ -34,38 +50,105 @@ export function registerInspect(program: Command): void {
 /** The lines `quiver inspect` prints for one file. */
 export async function inspectFile(f: InputFile, flags: FormatFlags, limit: number): Promise<string[]> {
   const { formatOptions } = formatOptionsFromFlags(flags);
-  const out = [`file      ${f.path}`, `format    ${f.format}${f.codec ? ` (${f.codec}-compressed: not splittable)` : ''}`, `size      ${formatSize(f.bytes)} (${f.bytes.toLocaleString('en-US')} bytes)`];
-  const schemaLines = (schema: Schema) => ['schema', ...schema.fields.map((x) => `  ${x.name}: ${typeText(x)}${x.nullable ? '' : ' not null'}`)];
+  const out = [
+    `file      ${f.path}`,
+    `format    ${f.format}${f.codec ? ` (${f.codec}-compressed: not splittable)` : ''}`,
+    `size      ${formatSize(f.bytes)} (${f.bytes.toLocaleString('en-US')} bytes)`,
+  ];
+  const schemaLines = (schema: Schema) => [
+    'schema',
+    ...schema.fields.map((x) => `  ${x.name}: ${typeText(x)}${x.nullable ? '' : ' not null'}`),
+  ];
   let first: Table;
   let typedRows = '';
   if (f.format === 'arrow' || f.format === 'arrows') {
     const l = f.format === 'arrow' ? await readArrowFileLayout(f.path) : await readArrowStreamLayout(f.path);
-    out.push(`rows      ${l.rows.toLocaleString('en-US')} (exact)`, `batches   ${l.blocks.length} record batch(es)${l.dictionaries.length ? `, ${l.dictionaries.length} dictionary batch(es)` : ''}`, ...schemaLines(l.schema));
+    out.push(
+      `rows      ${l.rows.toLocaleString('en-US')} (exact)`,
+      `batches   ${l.blocks.length} record batch(es)${l.dictionaries.length ? `, ${l.dictionaries.length} dictionary batch(es)` : ''}`,
+      ...schemaLines(l.schema),
+    );
     const split = splitArrowFile(l, limit, 0)[0];
-    first = split ? new Table(await readSplit({ ...split, rowStart: 0, header: { schemaMessage: l.schemaMessage, dictionaries: l.dictionaries } }, limit, undefined)) : new Table(l.schema);
+    first = split
+      ? new Table(
+          await readSplit(
+            { ...split, rowStart: 0, header: { schemaMessage: l.schemaMessage, dictionaries: l.dictionaries } },
+            limit,
+            undefined,
+          ),
+        )
+      : new Table(l.schema);
   } else if (f.format === 'parquet' && !f.codec) {
     const l = await readParquetLayout(f.path, f.bytes);
-    out.push(`rows      ${l.rows.toLocaleString('en-US')} (exact)`, `row groups ${l.rowGroups.length}: ${l.rowGroups.slice(0, 8).map((g) => `${g.rows.toLocaleString('en-US')} rows/${formatSize(g.bytes)}`).join(', ')}${l.rowGroups.length > 8 ? ', …' : ''}`);
+    out.push(
+      `rows      ${l.rows.toLocaleString('en-US')} (exact)`,
+      `row groups ${l.rowGroups.length}: ${l.rowGroups
+        .slice(0, 8)
+        .map((g) => `${g.rows.toLocaleString('en-US')} rows/${formatSize(g.bytes)}`)
+        .join(', ')}${l.rowGroups.length > 8 ? ', …' : ''}`,
+    );
     if (l.createdBy) out.push(`written by ${l.createdBy}`);
     out.push(...schemaLines(l.schema));
     const head = await readParquetHead(f.path, limit);
     if (head.left) out.push(`column ${head.left.name} is not shown: ${head.left.why}`);
     first = head.table;
   } else if (f.format === 'csv' || f.format === 'ndjson') {
-    const l = (f.codec ? await compressedLayout(f, formatOptions.csv ?? {}, formatOptions.columns ?? {}) : f.format === 'csv' ? await readCsvLayout(f.path, f.bytes, formatOptions.csv, formatOptions.columns) : await readNdjsonLayout(f.path, f.bytes, formatOptions.columns)) as CsvLayout | NdjsonLayout;
-    out.push(l.rowsExact ? `rows      ${l.estimatedRows.toLocaleString('en-US')} (exact: the whole file was read)` : `rows      ~${l.estimatedRows.toLocaleString('en-US')} (estimated from ${l.sampleRows.toLocaleString('en-US')} sampled rows)`);
-    if ('dialect' in l) out.push(`dialect   delimiter ${JSON.stringify(l.dialect.delimiter)}, quote ${JSON.stringify(l.dialect.quote)}, ${l.dialect.header ? 'header' : 'no header'}${l.bom ? ', UTF-8 BOM' : ''}, nulls ${JSON.stringify(l.dialect.nullValues)}`);
-    out.push('schema (types inferred from the sample unless given)', ...l.columns.map((c, i) => `  ${c.name}: ${c.type}${l.inferred[i] ? '' : ' (given)'}`));
-    const decoded = f.codec ? undefined : await firstDecodedRows(f.format === 'csv' ? splitCsvFile(l as CsvLayout, FIRST_SPLIT_BYTES, 0)[0] : splitNdjsonFile(l as NdjsonLayout, FIRST_SPLIT_BYTES, 0)[0], limit);
+    const l = (
+      f.codec
+        ? await compressedLayout(f, formatOptions.csv ?? {}, formatOptions.columns ?? {})
+        : f.format === 'csv'
+          ? await readCsvLayout(f.path, f.bytes, formatOptions.csv, formatOptions.columns)
+          : await readNdjsonLayout(f.path, f.bytes, formatOptions.columns)
+    ) as CsvLayout | NdjsonLayout;
+    out.push(
+      l.rowsExact
+        ? `rows      ${l.estimatedRows.toLocaleString('en-US')} (exact: the whole file was read)`
+        : `rows      ~${l.estimatedRows.toLocaleString('en-US')} (estimated from ${l.sampleRows.toLocaleString('en-US')} sampled rows)`,
+    );
+    if ('dialect' in l)
+      out.push(
+        `dialect   delimiter ${JSON.stringify(l.dialect.delimiter)}, quote ${JSON.stringify(l.dialect.quote)}, ${l.dialect.header ? 'header' : 'no header'}${l.bom ? ', UTF-8 BOM' : ''}, nulls ${JSON.stringify(l.dialect.nullValues)}`,
+      );
+    out.push(
+      'schema (types inferred from the sample unless given)',
+      ...l.columns.map((c, i) => `  ${c.name}: ${c.type}${l.inferred[i] ? '' : ' (given)'}`),
+    );
+    const decoded = f.codec
+      ? undefined
+      : await firstDecodedRows(
+          f.format === 'csv'
+            ? splitCsvFile(l as CsvLayout, FIRST_SPLIT_BYTES, 0)[0]
+            : splitNdjsonFile(l as NdjsonLayout, FIRST_SPLIT_BYTES, 0)[0],
+          limit,
+        );
     if (decoded instanceof Table && decoded.numRows > 0) first = decoded;
     else {
       // The sample as text: a compressed file (not decoded twice), a bad record, or no rows.
-      const rows = 'dialect' in l ? l.sample.slice(0, limit) : (l as NdjsonLayout).sample.slice(0, limit).map((r) => l.columns.map((c) => (r[c.name] === undefined || r[c.name] === null ? null : String(typeof r[c.name] === 'object' ? JSON.stringify(r[c.name]) : r[c.name]))));
+      const rows =
+        'dialect' in l
+          ? l.sample.slice(0, limit)
+          : (l as NdjsonLayout).sample
+              .slice(0, limit)
+              .map((r) =>
+                l.columns.map((c) =>
+                  r[c.name] === undefined || r[c.name] === null
+                    ? null
+                    : String(typeof r[c.name] === 'object' ? JSON.stringify(r[c.name]) : r[c.name]),
+                ),
+              );
       // One schema, made once: new Table({ name: vector, … }) merges the columns one by one into a schema
       // it searches by name each time, which takes minutes for a header of 40,000 columns.
       const schema = new ArrowSchema(l.columns.map((c) => new Field(c.name, new Utf8(), true)));
-      const children = l.columns.map((_, i) => vectorFromArray(rows.map((r) => r[i] ?? null), new Utf8()).data[0]!);
-      first = new Table([new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: rows.length, nullCount: 0, children }))]);
+      const children = l.columns.map(
+        (_, i) =>
+          vectorFromArray(
+            rows.map((r) => r[i] ?? null),
+            new Utf8(),
+          ).data[0]!,
+      );
+      first = new Table([
+        new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: rows.length, nullCount: 0, children })),
+      ]);
       if (typeof decoded === 'string') typedRows = `(as text: ${decoded})`;
       else if (decoded === undefined) typedRows = '(as text)';
     }

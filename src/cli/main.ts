@@ -110,10 +110,17 @@ function reportError(e: unknown): number {
   if (QuiverError.isQuiverError(e)) {
     process.stderr.write(`quiver: ${e.phase} error: ${e.message}\n`);
     if (e instanceof TaskError && e.userError.stack) {
-      const frames = e.userError.stack.split('\n').filter((l) => /^\s+at /.test(l) && !/\/dist\/(src|bundle)\/|\/node_modules\/|\(node:|^\s+at async /.test(l)).slice(0, 8);
+      const frames = e.userError.stack
+        .split('\n')
+        .filter((l) => /^\s+at /.test(l) && !/\/dist\/(src|bundle)\/|\/node_modules\/|\(node:|^\s+at async /.test(l))
+        .slice(0, 8);
       if (frames.length) process.stderr.write(`${e.userError.name}: ${e.userError.message}\n${frames.join('\n')}\n`);
       // The user's `cause` chain, as the worker kept it.
-      for (let c = (e.cause as Error | undefined)?.cause as Error | undefined, depth = 0; c && depth < 5; c = c.cause as Error | undefined, depth++) {
+      for (
+        let c = (e.cause as Error | undefined)?.cause as Error | undefined, depth = 0;
+        c && depth < 5;
+        c = c.cause as Error | undefined, depth++
+      ) {
         process.stderr.write(`  caused by ${c.name}: ${c.message}\n`);
       }
     }

@@ -7,7 +7,9 @@ const MAX_WIDTH = 60;
 
 /** Control characters shown as escapes, so a value with a newline or tab stays on its row. */
 function escapeControls(s: string): string {
-  return s.replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0')));
+  return s.replace(/[\x00-\x1f\x7f]/g, (c) =>
+    c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0'),
+  );
 }
 
 /** The first `n` rows of a table as cell texts, each column formatted as the CSV writer spells it (format-value.ts). */
@@ -16,7 +18,13 @@ function cellsOf(table: Table, n: number): string[][] {
   for (const batch of table.batches) {
     if (rows.length >= n) break;
     const cols = batch.schema.fields.map((f, j) => cellTextOf(batch.getChildAt(j)!.data[0]!, 'text', f));
-    for (let i = 0; i < batch.numRows && rows.length < n; i++) rows.push(cols.map((c) => { const s = c(i); return s === null ? NULL_MARK : escapeControls(s); }));
+    for (let i = 0; i < batch.numRows && rows.length < n; i++)
+      rows.push(
+        cols.map((c) => {
+          const s = c(i);
+          return s === null ? NULL_MARK : escapeControls(s);
+        }),
+      );
   }
   return rows;
 }
@@ -37,6 +45,10 @@ export function formatTable(table: Table, limit: number): string {
   };
   const lines = [names.map(pad).join('  '), widths.map((w) => '─'.repeat(w)).join('  '), ...cells.map((r) => r.map(pad).join('  '))];
   const more = table.numRows - n;
-  lines.push(more > 0 ? `… ${more.toLocaleString('en-US')} more rows (${table.numRows.toLocaleString('en-US')} in all; --limit to show more)` : `(${table.numRows.toLocaleString('en-US')} row${table.numRows === 1 ? '' : 's'})`);
+  lines.push(
+    more > 0
+      ? `… ${more.toLocaleString('en-US')} more rows (${table.numRows.toLocaleString('en-US')} in all; --limit to show more)`
+      : `(${table.numRows.toLocaleString('en-US')} row${table.numRows === 1 ? '' : 's'})`,
+  );
   return lines.join('\n');
 }

@@ -41,7 +41,15 @@ function jsonView(stream: NodeJS.WriteStream): ProgressView {
   let pending: RunProgress | undefined;
   const write = (p: RunProgress) => {
     const { rowsPerSecond, etaMs } = rates(p);
-    stream.write(JSON.stringify({ type: 'progress', ...p, elapsedMs: Math.round(p.elapsedMs), rowsPerSecond: Math.round(rowsPerSecond), etaMs: etaMs === undefined ? null : Math.round(etaMs) }) + '\n');
+    stream.write(
+      JSON.stringify({
+        type: 'progress',
+        ...p,
+        elapsedMs: Math.round(p.elapsedMs),
+        rowsPerSecond: Math.round(rowsPerSecond),
+        etaMs: etaMs === undefined ? null : Math.round(etaMs),
+      }) + '\n',
+    );
     last = p.elapsedMs;
     lastPhase = p.phase;
     pending = undefined;

@@ -35,7 +35,7 @@ export function addReliabilityOptions(cmd: Command): Command {
     .option('--max-attempts <n>', 'attempts per task when its worker dies (default: 3)', positiveInt('--max-attempts'))
     .option('--retry-user-errors', 'also retry a task whose job code threw (default: a throw fails the run at once)')
     .option('--timeout <duration>', 'cancel the run after this long, e.g. 90s, 30m, 2h')
-    .option('--worker-memory <size>', 'heap limit of each worker, e.g. 512mb, 2g (default: V8\'s)')
+    .option('--worker-memory <size>', "heap limit of each worker, e.g. 512mb, 2g (default: V8's)")
     .option('--memory <size>', 'shuffle data held in memory before it spills to a temp folder (default: a quarter of free memory)')
     .option('--progress <mode>', 'bar (on a terminal), json (lines on stderr) or none (default: bar when stderr is a terminal)')
     .option('--max-bad-records <n>', 'skip up to n malformed records (or n% of records) instead of failing at the first')
@@ -48,16 +48,19 @@ export function reliabilityFromFlags(o: ReliabilityFlags): Reliability {
   if (o.timeout !== undefined) out.timeoutMs = parseDuration(o.timeout, '--timeout');
   if (o.workerMemory !== undefined) {
     out.workerMemory = parseSize(o.workerMemory, '--worker-memory');
-    if (out.workerMemory < 16 * 2 ** 20) throw new UsageError(`--worker-memory must be at least 16mb (a worker needs that to start), got "${o.workerMemory}"`);
+    if (out.workerMemory < 16 * 2 ** 20)
+      throw new UsageError(`--worker-memory must be at least 16mb (a worker needs that to start), got "${o.workerMemory}"`);
   }
   if (o.memory !== undefined) out.memory = parseSize(o.memory, '--memory');
   if (o.progress !== undefined) {
-    if (o.progress !== 'bar' && o.progress !== 'json' && o.progress !== 'none') throw new UsageError(`--progress must be bar, json or none, got "${o.progress}"`);
+    if (o.progress !== 'bar' && o.progress !== 'json' && o.progress !== 'none')
+      throw new UsageError(`--progress must be bar, json or none, got "${o.progress}"`);
     out.progress = o.progress;
   }
   if (o.maxBadRecords !== undefined) out.maxBadRecords = parseBadRecordLimit(o.maxBadRecords);
   if (o.badRecordsFile !== undefined) {
-    if (o.maxBadRecords === undefined) throw new UsageError('--bad-records-file needs --max-bad-records: without it the first bad record stops the run');
+    if (o.maxBadRecords === undefined)
+      throw new UsageError('--bad-records-file needs --max-bad-records: without it the first bad record stops the run');
     checkFolderOf('--bad-records-file', o.badRecordsFile);
     out.badRecordsFile = o.badRecordsFile;
   }
@@ -71,7 +74,8 @@ export function parseDuration(text: string, option: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
   const unit = m ? (m[2] === '' ? 1000 : DURATION_UNITS[m[2]!.toLowerCase()]) : undefined;
   const ms = m && unit ? Number(m[1]) * unit : NaN;
-  if (!(ms >= 1) || !Number.isFinite(ms) || ms > 2 ** 31 - 1) throw new UsageError(`${option} must be a duration such as 90s, 30m or 2h, got "${text}"`);
+  if (!(ms >= 1) || !Number.isFinite(ms) || ms > 2 ** 31 - 1)
+    throw new UsageError(`${option} must be a duration such as 90s, 30m or 2h, got "${text}"`);
   return Math.round(ms);
 }
 

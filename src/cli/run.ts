@@ -19,11 +19,17 @@ import { checkOutput, outputFormatOf } from '../io/sinks.js';
 /** Options shared by `run`, `explain` and `speedup`: the input and how it is cut. */
 export function addInputOptions(cmd: Command): Command {
   return addFormatOptions(cmd)
-    .option('-i, --input <paths...>', 'input files, directories or globs (Arrow IPC, Arrow stream, Parquet, CSV, NDJSON, text; .gz/.zst); a driver job may need none')
+    .option(
+      '-i, --input <paths...>',
+      'input files, directories or globs (Arrow IPC, Arrow stream, Parquet, CSV, NDJSON, text; .gz/.zst); a driver job may need none',
+    )
     .option('--input-format <format>', 'treat inputs as arrow, arrows, csv, ndjson, parquet or text, instead of telling by extension')
     .option('-w, --workers <n>', 'worker threads (default: the cores Node may use)', positiveInt('--workers'))
     .option('-r, --reducers <n>', 'reduce partitions (default: workers)', positiveInt('--reducers'))
-    .option('--split-size <size>', 'bytes per split, e.g. 4KB, 64MB, 1GB (default: input ÷ (workers × 4), 1 MB–64 MB, the last ranges smaller)')
+    .option(
+      '--split-size <size>',
+      'bytes per split, e.g. 4KB, 64MB, 1GB (default: input ÷ (workers × 4), 1 MB–64 MB, the last ranges smaller)',
+    )
     .option('--batch-rows <n>', 'rows per split for Arrow input, and most rows per batch given to map', positiveInt('--batch-rows'))
     .option('-p, --param <name=value>', 'job parameter, repeatable', collect, []);
 }
@@ -56,13 +62,20 @@ export function runOptionsFromFlags(o: InputFlags): RunOptions & { workers?: num
 export function warnOversubscribed(workers: number | undefined): void {
   const cores = os.availableParallelism();
   if (workers !== undefined && workers > cores) {
-    process.stderr.write(`quiver: warning: --workers ${workers} is more than the ${cores} cores here; the extra threads take turns on the same cores, so the run is no faster (leave --workers out to use every core)\n`);
+    process.stderr.write(
+      `quiver: warning: --workers ${workers} is more than the ${cores} cores here; the extra threads take turns on the same cores, so the run is no faster (leave --workers out to use every core)\n`,
+    );
   }
 }
 
 /** `quiver run <job>`: run a job and print or write its result, with the run report on stderr. */
 export function registerRun(program: Command): void {
-  const cmd = addInputOptions(program.command('run').argument('<job>', 'job file (.ts/.js; file.ts#name for a named export) or built-in job name').description('run a job on every core'))
+  const cmd = addInputOptions(
+    program
+      .command('run')
+      .argument('<job>', 'job file (.ts/.js; file.ts#name for a named export) or built-in job name')
+      .description('run a job on every core'),
+  )
     .option('-o, --output <file>', 'write the result to a file (.arrow, .arrows, .parquet, .csv, .ndjson, .json), atomically')
     .option('--output-format <format>', 'arrow, arrows, parquet, csv, ndjson or json, instead of telling by extension')
     .option('--overwrite', 'replace --output if it exists')
@@ -72,8 +85,22 @@ export function registerRun(program: Command): void {
     .option('-q, --quiet', 'no run report or progress bar on stderr')
     .option('--cluster <url>', 'run on the `quiver worker` processes of this Redis (redis://host:6379), with --store')
     .option('--store <url>', 'with --cluster: store every machine reaches, file:///shared/path or s3://bucket/prefix');
-  addReliabilityOptions(cmd)
-    .action(async (jobSpec: string, o: InputFlags & ReliabilityFlags & { output?: string; outputFormat?: string; overwrite?: boolean; format: string; limit: number; jsonReport?: string; quiet?: boolean; cluster?: string; store?: string }) => {
+  addReliabilityOptions(cmd).action(
+    async (
+      jobSpec: string,
+      o: InputFlags &
+        ReliabilityFlags & {
+          output?: string;
+          outputFormat?: string;
+          overwrite?: boolean;
+          format: string;
+          limit: number;
+          jsonReport?: string;
+          quiet?: boolean;
+          cluster?: string;
+          store?: string;
+        },
+    ) => {
       if (!['table', 'csv', 'json'].includes(o.format)) throw new UsageError(`--format must be table, csv or json, got "${o.format}"`);
       const options = runOptionsFromFlags(o);
       warnOversubscribed(o.workers);
@@ -85,7 +112,8 @@ export function registerRun(program: Command): void {
         outputFormatOf(o.output, o.outputFormat);
         await checkOutput(o.output, o.overwrite ?? false);
       }
-      if ((o.cluster === undefined) !== (o.store === undefined)) throw new UsageError('--cluster and --store go together: the cluster\'s Redis, and the store its workers share');
+      if ((o.cluster === undefined) !== (o.store === undefined))
+        throw new UsageError("--cluster and --store go together: the cluster's Redis, and the store its workers share");
       const view = makeProgressView(r.progress ?? progressMode(undefined, o.quiet ?? false));
       const cancel = runSignal(r.timeoutMs, o.timeout);
       let result: Awaited<ReturnType<typeof run>>;
@@ -126,7 +154,8 @@ export function registerRun(program: Command): void {
       }
       if (!o.quiet) process.stderr.write((clusterReport ?? formatReport(report)) + '\n');
       if (o.jsonReport) await writeFile(o.jsonReport, JSON.stringify(report, null, 2) + '\n');
-    });
+    },
+  );
 }
 
 /** `run`, on the cluster: the cluster runner, which hands its report's text (with the cluster's lines) to `report`. */

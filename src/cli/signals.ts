@@ -35,7 +35,11 @@ export function runSignal(timeoutMs?: number, timeoutText?: string): RunSignal {
       ? undefined
       : setTimeout(() => {
           process.exitCode = EXIT_TIMEOUT;
-          controller.abort(new CancelledError(`timed out after ${timeoutText ?? `${timeoutMs} ms`} (--timeout); raise --timeout, or give the run less input`));
+          controller.abort(
+            new CancelledError(
+              `timed out after ${timeoutText ?? `${timeoutMs} ms`} (--timeout); raise --timeout, or give the run less input`,
+            ),
+          );
         }, timeoutMs);
   timer?.unref();
   return {

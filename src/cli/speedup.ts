@@ -36,11 +36,17 @@ function nonNegativeInt(option: string) {
 
 /** `quiver speedup <job>`: run a job at several worker counts and report how it scales. */
 export function registerSpeedup(program: Command): void {
-  const cmd = addInputOptions(program.command('speedup').argument('<job>', 'job file (.ts/.js; file.ts#name for a named export) or built-in job name').description('measure how a job scales with the number of workers'));
+  const cmd = addInputOptions(
+    program
+      .command('speedup')
+      .argument('<job>', 'job file (.ts/.js; file.ts#name for a named export) or built-in job name')
+      .description('measure how a job scales with the number of workers'),
+  );
   // The shared input options take one worker count; a sweep takes a list.
   const workers = cmd.options.find((o) => o.long === '--workers')!;
   workers.argParser(intList('--workers'));
-  workers.description = 'worker counts to measure, e.g. 1,2,4,8 (default: 1, 2, 4, … up to the cores, plus the core count); 1 is always added';
+  workers.description =
+    'worker counts to measure, e.g. 1,2,4,8 (default: 1, 2, 4, … up to the cores, plus the core count); 1 is always added';
   cmd
     .option('--repeat <n>', 'timed runs per worker count', positiveInt('--repeat'), 5)
     .option('--warmup <n>', 'untimed runs before them, on the same workers', nonNegativeInt('--warmup'), 1)
@@ -49,7 +55,10 @@ export function registerSpeedup(program: Command): void {
     .option('--svg <file>', 'write the charts (speedup, efficiency, phase times) as one SVG')
     .option('--html <file>', 'write a self-contained HTML report with the charts and tables')
     .option('-q, --quiet', 'no progress line on stderr')
-    .addHelpText('after', '\nExample:\n  quiver speedup wordcount --input corpus.txt --workers 1,2,4 --repeat 5 --svg speedup.svg --html speedup.html')
+    .addHelpText(
+      'after',
+      '\nExample:\n  quiver speedup wordcount --input corpus.txt --workers 1,2,4 --repeat 5 --svg speedup.svg --html speedup.html',
+    )
     .action(async (jobSpec: string, o: SpeedupFlags) => {
       const options = runOptionsFromFlags({ ...o, workers: undefined });
       // A sweep takes minutes: find a wrong output folder before it, not after.

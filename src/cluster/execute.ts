@@ -49,7 +49,9 @@ export class TaskExecutor {
    */
   async run(task: ClusterTask, plan: StagePlan, attempt: string, signal?: AbortSignal): Promise<TaskOutcome> {
     if (plan.version !== QUIVER_VERSION) {
-      const e = new JobError(`this worker runs quiver ${QUIVER_VERSION} and the run's coordinator quiver ${plan.version}; install the same version on every machine of the cluster`);
+      const e = new JobError(
+        `this worker runs quiver ${QUIVER_VERSION} and the run's coordinator quiver ${plan.version}; install the same version on every machine of the cluster`,
+      );
       return { state: 'failed', error: serializeError(e, 'load-job'), retry: false };
     }
     const thread = await this.acquire();
@@ -177,4 +179,3 @@ export function describeTask(plan: StagePlan, index: number): string {
   if (plan.kind === 'reduce') return `reduce partition ${plan.partitions![index]! + 1} of ${plan.reducers}`;
   return describeSplit(plan.splits![index]!, plan.splits!.length);
 }
-

@@ -93,7 +93,12 @@ export class FileStore implements Store {
     }
     const keys = entries
       .filter((e) => e.isFile() && !e.name.endsWith('.tmp'))
-      .map((e) => path.relative(this.root, path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name)).split(path.sep).join('/'));
+      .map((e) =>
+        path
+          .relative(this.root, path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name))
+          .split(path.sep)
+          .join('/'),
+      );
     return keys.filter((k) => k.startsWith(prefix));
   }
 

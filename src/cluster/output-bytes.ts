@@ -62,7 +62,8 @@ export function pairsFromBytes(bytes: Uint8Array): EncodedPairs {
   for (const ref of refs) {
     at += (8 - (at % 8)) % 8;
     const size = ref.length * (ref.type === 'f64' ? 8 : 1);
-    if (at + size > bytes.byteLength) throw new InternalError(`a task output is cut short: part needs ${at + size} bytes, has ${bytes.byteLength}`);
+    if (at + size > bytes.byteLength)
+      throw new InternalError(`a task output is cut short: part needs ${at + size} bytes, has ${bytes.byteLength}`);
     const copy = new Uint8Array(size);
     copy.set(bytes.subarray(at, at + size));
     made[ref.$leaf] = ref.type === 'f64' ? new Float64Array(copy.buffer) : copy;
@@ -108,7 +109,9 @@ export function mapOutputIndex(first: Uint8Array, key: string): { parts: Array<[
   const n = new DataView(first.buffer, first.byteOffset, first.byteLength).getUint32(MAGIC_BYTES.byteLength, true);
   const headEnd = MAGIC_BYTES.byteLength + 4 + n;
   if (headEnd > first.byteLength) return { parts: [], headEnd };
-  const head = JSON.parse(new TextDecoder().decode(first.subarray(MAGIC_BYTES.byteLength + 4, headEnd))) as { parts: Array<[number, number]> };
+  const head = JSON.parse(new TextDecoder().decode(first.subarray(MAGIC_BYTES.byteLength + 4, headEnd))) as {
+    parts: Array<[number, number]>;
+  };
   return { parts: head.parts, headEnd };
 }
 

@@ -37,12 +37,22 @@ export function redisOptionsOf(url: string): RedisOptions {
   } catch (e) {
     throw new UsageError(`--cluster ${url} is not a URL; write redis://host:6379 (or rediss://, unix:///path/redis.sock)`, { cause: e });
   }
-  const auth = { ...(u.username ? { username: decodeURIComponent(u.username) } : {}), ...(u.password ? { password: decodeURIComponent(u.password) } : {}) };
+  const auth = {
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+  };
   if (u.protocol === 'unix:') return { path: u.pathname, db: Number(u.searchParams.get('db') ?? 0), ...auth };
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new UsageError(`--cluster must be a redis://, rediss:// or unix:// URL, got "${url}"`);
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:')
+    throw new UsageError(`--cluster must be a redis://, rediss:// or unix:// URL, got "${url}"`);
   const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0;
   if (!Number.isInteger(db) || db < 0) throw new UsageError(`--cluster ${url}: the database number after the port must be an integer`);
-  return { host: u.hostname || '127.0.0.1', port: u.port ? Number(u.port) : 6379, db, ...auth, ...(u.protocol === 'rediss:' ? { tls: {} } : {}) };
+  return {
+    host: u.hostname || '127.0.0.1',
+    port: u.port ? Number(u.port) : 6379,
+    db,
+    ...auth,
+    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
 }
 
 /** Who holds a connection: a short-lived client gives up on a lost Redis, a worker keeps trying. */
@@ -85,7 +95,10 @@ export async function connectRedis(url: string, role: ConnectionRole): Promise<R
   } catch (e) {
     redis.disconnect();
     if (e instanceof UsageError) throw e;
-    throw new UsageError(`cannot reach Redis at ${url}: ${(e as Error).message}. Check --cluster, and that redis-server runs there and accepts connections from this machine`, { cause: e });
+    throw new UsageError(
+      `cannot reach Redis at ${url}: ${(e as Error).message}. Check --cluster, and that redis-server runs there and accepts connections from this machine`,
+      { cause: e },
+    );
   } finally {
     clearTimeout(timer);
   }
@@ -96,5 +109,8 @@ export async function connectRedis(url: string, role: ConnectionRole): Promise<R
 
 /** The error a run gets when Redis goes away under it. */
 export function redisLostError(url: string, cause: unknown): WorkerError {
-  return new WorkerError(`lost the connection to Redis at ${url} (${(cause as Error).message ?? String(cause)}); the run stops. Check that redis-server is up`, { cause });
+  return new WorkerError(
+    `lost the connection to Redis at ${url} (${(cause as Error).message ?? String(cause)}); the run stops. Check that redis-server is up`,
+    { cause },
+  );
 }

@@ -72,8 +72,12 @@ export async function runOnCluster(jobSpec: string | URL | Job, options: Cluster
   const t0 = now();
   const signal = options.signal;
   if (signal?.aborted) throw cancelledErrorOf(signal.reason);
-  if (options.table) throw new UsageError('a run on a cluster reads its input from files every worker reaches (a shared filesystem): pass `input`, not an in-memory `table`');
-  if (options.maxBadRecords !== undefined) throw new UsageError('--max-bad-records is not supported with --cluster yet; run without it, or locally');
+  if (options.table)
+    throw new UsageError(
+      'a run on a cluster reads its input from files every worker reaches (a shared filesystem): pass `input`, not an in-memory `table`',
+    );
+  if (options.maxBadRecords !== undefined)
+    throw new UsageError('--max-bad-records is not supported with --cluster yet; run without it, or locally');
   if (options.output) await checkOutput(options.output, options.overwrite ?? false);
   const outputFormat = options.output ? outputFormatOf(options.output, options.outputFormat) : undefined;
   const redis = await connectRedis(options.cluster, 'client');
@@ -85,13 +89,17 @@ export async function runOnCluster(jobSpec: string | URL | Job, options: Cluster
     const workers = await listWorkers(redis);
     const threads = workers.reduce((n, w) => n + w.threads, 0);
     if (threads === 0) {
-      throw new UsageError(`no quiver worker is connected to ${options.cluster}; start one on each machine: quiver worker --cluster ${options.cluster} --store ${options.store}`);
+      throw new UsageError(
+        `no quiver worker is connected to ${options.cluster}; start one on each machine: quiver worker --cluster ${options.cluster} --store ${options.store}`,
+      );
     }
     const tBundle = now();
     const loaded = await loadJob(jobPath(jobSpec));
     const job = loaded.job;
     if (job.kind === 'driver' || job.kind === 'recursive') {
-      throw new UsageError(`job "${job.name}" is a ${job.kind} job; --cluster runs keyed (map/reduce) and fold jobs so far: run it without --cluster`);
+      throw new UsageError(
+        `job "${job.name}" is a ${job.kind} job; --cluster runs keyed (map/reduce) and fold jobs so far: run it without --cluster`,
+      );
     }
     const bundle = await publishBundle(store, loaded.file);
     const bundleMs = now() - tBundle;
@@ -101,12 +109,23 @@ export async function runOnCluster(jobSpec: string | URL | Job, options: Cluster
     const params = resolveParams(job.name, job.params, options.params ?? {});
     const columns = columnsOf(job, params, options.columns);
     const leaseMs = options.leaseMs ?? 30_000;
-    await redis.multi().hset(runKey(run), { state: 'running', job: job.name, host: os.hostname(), pid: process.pid, started: Date.now(), store: store.url }).pexpire(runKey(run), leaseMs).exec();
+    await redis
+      .multi()
+      .hset(runKey(run), { state: 'running', job: job.name, host: os.hostname(), pid: process.pid, started: Date.now(), store: store.url })
+      .pexpire(runKey(run), leaseMs)
+      .exec();
     lease = setInterval(() => void redis.pexpire(runKey(run), leaseMs).catch(() => undefined), Math.max(100, leaseMs / 4));
     lease.unref();
     stages = new Stages(redis, options.cluster, store, run, loaded.file);
 
-    const base = { run, version: QUIVER_VERSION, bundle: bundle.key, params, reducers: plan.reducers, maxAttempts: options.maxAttempts ?? 3 };
+    const base = {
+      run,
+      version: QUIVER_VERSION,
+      bundle: bundle.key,
+      params,
+      reducers: plan.reducers,
+      maxAttempts: options.maxAttempts ?? 3,
+    };
     const records: TaskRecord[] = [];
     const committed: TaskResult[] = [];
     const take = (kind: TaskRecord['kind'], results: TaskResult[], index = (i: number) => i) => {
@@ -118,7 +137,14 @@ export async function runOnCluster(jobSpec: string | URL | Job, options: Cluster
     const tMap = now();
     const phases = { setup: tMap - t0, map: 0, shuffle: 0, reduce: 0, merge: 0, write: 0 };
     const of = plan.splits.length;
-    const mapPlan: StagePlan = { ...base, stage: 0, kind: job.kind === 'fold' ? 'fold' : 'map', splits: plan.splits, batchRows: plan.batchRows, columns };
+    const mapPlan: StagePlan = {
+      ...base,
+      stage: 0,
+      kind: job.kind === 'fold' ? 'fold' : 'map',
+      splits: plan.splits,
+      batchRows: plan.batchRows,
+      columns,
+    };
     const mapped = await stages.run(mapPlan, of, signal);
     take(mapPlan.kind as 'map' | 'fold', mapped);
     phases.map = now() - tMap;
@@ -130,8 +156,12 @@ export async function runOnCluster(jobSpec: string | URL | Job, options: Cluster
       const fold = job as FoldJob;
       const tree = new TreeMerge<unknown>(of, (a, b) => fold.merge(a, b));
       const partials = await Promise.all(mapped.map((r) => store.get(r.output)));
-      partials.forEach((bytes, i) => { userCall(loaded.file, 'merge', () => tree.add(i, deserializeValue(bytes))); });
-      committed.forEach((r, i) => { (r.loaded += i < partials.length ? partials[i]!.byteLength : 0); });
+      partials.forEach((bytes, i) => {
+        userCall(loaded.file, 'merge', () => tree.add(i, deserializeValue(bytes)));
+      });
+      committed.forEach((r, i) => {
+        r.loaded += i < partials.length ? partials[i]!.byteLength : 0;
+      });
       ({ value, table } = foldResult(fold, tree.result, params, of, loaded.file));
       phases.merge = now() - tMerge;
     } else {
@@ -155,7 +185,21 @@ export async function runOnCluster(jobSpec: string | URL | Job, options: Cluster
       phases.write = now() - tWrite;
     }
     const rejected = Number((await redis.hget(runKey(run), 'rejected')) ?? 0);
-    const report = reportOf(job, loaded.file, plan, table, options.output, t0, phases, { planMs, bundleMs, workersMs: 0 }, records, committed, threads, reduceTasks, rejected);
+    const report = reportOf(
+      job,
+      loaded.file,
+      plan,
+      table,
+      options.output,
+      t0,
+      phases,
+      { planMs, bundleMs, workersMs: 0 },
+      records,
+      committed,
+      threads,
+      reduceTasks,
+      rejected,
+    );
     return { table, value, report };
   } finally {
     if (lease) clearInterval(lease);
@@ -180,8 +224,19 @@ async function cleanUp(redis: Awaited<ReturnType<typeof connectRedis>>, run: str
 }
 
 function reportOf(
-  job: Job, jobFile: string, plan: Awaited<ReturnType<typeof planRun>>['plan'], table: Table, output: string | undefined, t0: number,
-  phases: RunReport['phases'], setupDetail: RunReport['setupDetail'], records: TaskRecord[], committed: TaskResult[], threads: number, reduceTasks: number, rejected: number,
+  job: Job,
+  jobFile: string,
+  plan: Awaited<ReturnType<typeof planRun>>['plan'],
+  table: Table,
+  output: string | undefined,
+  t0: number,
+  phases: RunReport['phases'],
+  setupDetail: RunReport['setupDetail'],
+  records: TaskRecord[],
+  committed: TaskResult[],
+  threads: number,
+  reduceTasks: number,
+  rejected: number,
 ): RunReport & { cluster: ClusterSummary } {
   const wallMs = now() - t0;
   const busyMs = records.reduce((n, r) => n + (r.end - r.start), 0);
@@ -192,7 +247,9 @@ function reportOf(
   for (const r of committed) byMachine[r.host] = (byMachine[r.host] ?? 0) + (r.metrics.end - r.metrics.start) / wallMs;
   // Task records name their worker process by its order of first appearance, for the imbalance measure.
   const processes = [...new Set(committed.map((r) => r.worker))];
-  records.forEach((rec, i) => { (rec.worker = processes.indexOf(committed[i]!.worker)); });
+  records.forEach((rec, i) => {
+    rec.worker = processes.indexOf(committed[i]!.worker);
+  });
   return {
     job: job.name,
     jobFile,
@@ -200,7 +257,12 @@ function reportOf(
     workers: threads,
     reducers: job.kind === 'keyed' ? plan.reducers : 0,
     cores: os.availableParallelism(),
-    input: { files: plan.files.length, bytes: plan.totalBytes, rows: plan.totalRows ?? mapRecords.reduce((n, r) => n + r.rowsIn, 0), splits: plan.splits.length },
+    input: {
+      files: plan.files.length,
+      bytes: plan.totalBytes,
+      rows: plan.totalRows ?? mapRecords.reduce((n, r) => n + r.rowsIn, 0),
+      splits: plan.splits.length,
+    },
     output: { rows: table.numRows, path: output },
     wallMs,
     phases,
@@ -231,7 +293,9 @@ function reportOf(
 export function formatClusterReport(r: ClusterRunResult['report']): string {
   const c = r.cluster;
   const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MB`;
-  const busy = Object.entries(c.coresBusyByMachine).map(([h, v]) => `${h} ${v.toFixed(1)}`).join(', ');
+  const busy = Object.entries(c.coresBusyByMachine)
+    .map(([h, v]) => `${h} ${v.toFixed(1)}`)
+    .join(', ');
   return [
     formatReport(r),
     `  cluster: ${c.machines} machine${c.machines === 1 ? '' : 's'}, ${c.processes} worker process${c.processes === 1 ? '' : 'es'}, ${c.threads} threads; cores busy per machine: ${busy}`,

@@ -55,7 +55,13 @@ export class Stages {
           name: plan.kind,
           queueName: TASK_QUEUE,
           data: { run: this.runId, stage: plan.stage, index },
-          opts: { jobId: childId(index), attempts: plan.maxAttempts, failParentOnFailure: true, removeOnComplete: true, removeOnFail: true },
+          opts: {
+            jobId: childId(index),
+            attempts: plan.maxAttempts,
+            failParentOnFailure: true,
+            removeOnComplete: true,
+            removeOnFail: true,
+          },
         })),
       });
       let polls = 0;
@@ -69,10 +75,14 @@ export class Stages {
           await new Promise((r) => setTimeout(r, 200));
           await this.checkError();
           const parent = await Job.fromId(this.queue, parentId);
-          throw new WorkerError(`a task of stage ${plan.stage} (${plan.kind}) failed: ${parent?.failedReason ?? 'its stage is gone from Redis'}`);
+          throw new WorkerError(
+            `a task of stage ${plan.stage} (${plan.kind}) failed: ${parent?.failedReason ?? 'its stage is gone from Redis'}`,
+          );
         }
         if (++polls % 20 === 0 && (await listWorkers(this.redis)).length === 0) {
-          throw new WorkerError(`no quiver worker is alive on ${this.url} any more (each renews its heartbeat every few seconds); the run stops with tasks of stage ${plan.stage} unfinished. Start workers (quiver worker --cluster ${this.url} --store ${this.store.url}) and run again`);
+          throw new WorkerError(
+            `no quiver worker is alive on ${this.url} any more (each renews its heartbeat every few seconds); the run stops with tasks of stage ${plan.stage} unfinished. Start workers (quiver worker --cluster ${this.url} --store ${this.store.url}) and run again`,
+          );
         }
         if (onDone) {
           const counts = await (await Job.fromId(this.queue, parentId))?.getDependenciesCount({ processed: true });
@@ -93,7 +103,8 @@ export class Stages {
         return v;
       });
     } catch (e) {
-      if (e instanceof Error && /Connection is closed|ECONNREFUSED|ENOENT|Reached the max retries/.test(e.message)) throw redisLostError(this.url, e);
+      if (e instanceof Error && /Connection is closed|ECONNREFUSED|ENOENT|Reached the max retries/.test(e.message))
+        throw redisLostError(this.url, e);
       throw e;
     }
   }

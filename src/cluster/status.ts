@@ -78,7 +78,14 @@ export async function clusterStatus(url: string): Promise<ClusterStatus> {
     return {
       workers: workers.sort((a, b) => (a.host === b.host ? a.pid - b.pid : a.host < b.host ? -1 : 1)),
       tasks: { waiting: counts.waiting ?? 0, active: counts.active ?? 0, delayed: counts.delayed ?? 0 },
-      runs: runs.map((h) => ({ id: h.id, job: h.job ?? '?', host: h.host ?? '?', pid: Number(h.pid), started: Number(h.started), state: h.state ?? '?' })),
+      runs: runs.map((h) => ({
+        id: h.id,
+        job: h.job ?? '?',
+        host: h.host ?? '?',
+        pid: Number(h.pid),
+        started: Number(h.started),
+        state: h.state ?? '?',
+      })),
     };
   } finally {
     await queue.close().catch(() => undefined);

@@ -28,7 +28,10 @@ export interface Store {
 
 /** A key that has no object. */
 export class StoreMissingError extends Error {
-  constructor(readonly store: string, readonly key: string) {
+  constructor(
+    readonly store: string,
+    readonly key: string,
+  ) {
     super(`${store}: no object ${key}`);
   }
 }

@@ -138,7 +138,15 @@ export class ClusterWorker {
     const key = workerKey(this.id);
     await this.redis
       .multi()
-      .hset(key, { host: os.hostname(), pid: process.pid, threads: this.options.threads, version: QUIVER_VERSION, busy: this.executor.busy, done: this.done, store: this.store.url })
+      .hset(key, {
+        host: os.hostname(),
+        pid: process.pid,
+        threads: this.options.threads,
+        version: QUIVER_VERSION,
+        busy: this.executor.busy,
+        done: this.done,
+        store: this.store.url,
+      })
       // Three missed beats and the worker counts as gone (SIGKILL leaves no time to say goodbye).
       .pexpire(key, 3 * this.beatMs)
       .exec();
@@ -178,13 +186,17 @@ export class ClusterWorker {
     const [state, runStore] = await this.redis.hmget(runKey(task.run), 'state', 'store');
     if (state !== 'running') throw new UnrecoverableError(`run ${task.run} is over (finished, cancelled, or its coordinator stopped)`);
     if (runStore !== this.store.url) {
-      const e = new WorkerError(`a worker uses --store ${this.store.url} and the run's coordinator --store ${runStore}; every machine of a cluster must use the same store`);
+      const e = new WorkerError(
+        `a worker uses --store ${this.store.url} and the run's coordinator --store ${runStore}; every machine of a cluster must use the same store`,
+      );
       return this.fail(task.run, serializeError(e, 'worker'), `task ${task.index} of stage ${task.stage}`);
     }
     const plan = await this.plan(task);
     const describe = describeTask(plan, task.index);
     if (attempt > plan.maxAttempts) {
-      const e = new WorkerError(`${describe} was started ${attempt - 1} times and each time its worker died or froze (--max-attempts ${plan.maxAttempts}); if its split needs more memory than a worker has, lower --split-size`);
+      const e = new WorkerError(
+        `${describe} was started ${attempt - 1} times and each time its worker died or froze (--max-attempts ${plan.maxAttempts}); if its split needs more memory than a worker has, lower --split-size`,
+      );
       return this.fail(task.run, serializeError(e, 'worker'), describe);
     }
     this.log(`took ${describe} of run ${task.run} (attempt ${attempt})`);
@@ -200,7 +212,11 @@ export class ClusterWorker {
     if (outcome.state === 'failed') return this.fail(task.run, outcome.error, describe);
     if (outcome.state === 'lost') {
       if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
-        return this.fail(task.run, serializeError(new WorkerError(`a worker thread died running ${describe} (${outcome.reason}), ${attempt} times`), 'worker'), describe);
+        return this.fail(
+          task.run,
+          serializeError(new WorkerError(`a worker thread died running ${describe} (${outcome.reason}), ${attempt} times`), 'worker'),
+          describe,
+        );
       }
       throw new Error(`the thread running it died (${outcome.reason})`);
     }
@@ -210,7 +226,9 @@ export class ClusterWorker {
     if (!held || entry.lockLost) {
       if (outcome.state === 'done') await this.store.delete(outcome.result.output).catch(() => undefined);
       await this.redis.eval(IF_RUN, 1, runKey(task.run), 'incr', 'rejected').catch(() => undefined);
-      this.log(`rejected late result of ${describe} of run ${task.run} (attempt ${attempt}): its lock expired while this worker was stopped`);
+      this.log(
+        `rejected late result of ${describe} of run ${task.run} (attempt ${attempt}): its lock expired while this worker was stopped`,
+      );
       throw new Error('this attempt lost its lock; another attempt runs the task');
     }
     if (outcome.state !== 'done') throw new UnrecoverableError(`run ${task.run} was cancelled`);

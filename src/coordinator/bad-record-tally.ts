@@ -48,7 +48,8 @@ export class BadRecordTally {
   finish(): void {
     if (this.share !== undefined) {
       const records = this.total + [...this.bySplit.values()].reduce((n, s) => n + s.rows, 0);
-      if (this.total > this.share * records) throw this.exceeded(`in ${records.toLocaleString('en-US')} records, more than --max-bad-records ${this.limit}`);
+      if (this.total > this.share * records)
+        throw this.exceeded(`in ${records.toLocaleString('en-US')} records, more than --max-bad-records ${this.limit}`);
     }
     this.writeExamples();
   }
@@ -71,22 +72,35 @@ export class BadRecordTally {
 
   private examples(): BadRecord[] {
     const cap = this.policy?.examples ?? 0;
-    return [...this.bySplit.entries()].sort(([a], [b]) => a - b).flatMap(([, s]) => s.examples).slice(0, cap);
+    return [...this.bySplit.entries()]
+      .sort(([a], [b]) => a - b)
+      .flatMap(([, s]) => s.examples)
+      .slice(0, cap);
   }
 
   private exceeded(what: string): InputError {
     this.writeExamples();
     const first = this.examples()[0];
-    const files = Object.entries(this.summary()?.byFile ?? {}).map(([f, n]) => `${f}: ${n}`).join(', ');
+    const files = Object.entries(this.summary()?.byFile ?? {})
+      .map(([f, n]) => `${f}: ${n}`)
+      .join(', ');
     const examples = this.examplesFile ? `; examples in ${this.examplesFile}` : '; pass --bad-records-file to see them';
-    return new InputError(`${this.total.toLocaleString('en-US')} bad records ${what} (${files})${first ? `; the first: ${first.message}` : ''}${examples}. Fix the input, or raise --max-bad-records`, first ? { location: first } : undefined);
+    return new InputError(
+      `${this.total.toLocaleString('en-US')} bad records ${what} (${files})${first ? `; the first: ${first.message}` : ''}${examples}. Fix the input, or raise --max-bad-records`,
+      first ? { location: first } : undefined,
+    );
   }
 
   /** Writes the examples as NDJSON, atomically (small: at most 10 000 lines). */
   private writeExamples(): void {
     if (!this.examplesFile) return;
     const tmp = path.join(path.dirname(this.examplesFile), `.${path.basename(this.examplesFile)}.quiver-${process.pid}.tmp`);
-    writeFileSync(tmp, this.examples().map((e) => JSON.stringify(e) + '\n').join(''));
+    writeFileSync(
+      tmp,
+      this.examples()
+        .map((e) => JSON.stringify(e) + '\n')
+        .join(''),
+    );
     renameSync(tmp, this.examplesFile);
   }
 }

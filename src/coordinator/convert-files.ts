@@ -22,10 +22,18 @@ export type ConvertOptions = Omit<RunOptions, 'input' | 'params' | 'output'> & E
  * @example
  * await convertFiles(['data.csv'], 'data.parquet', { workers: 4 });
  */
-export async function convertFiles(inputs: string[], out: string, options: ConvertOptions = {}): Promise<{ rows: number; report: RunReport }> {
+export async function convertFiles(
+  inputs: string[],
+  out: string,
+  options: ConvertOptions = {},
+): Promise<{ rows: number; report: RunReport }> {
   const format = outputFormatOf(out, options.outputFormat);
-  if (!(PART_FORMATS as readonly string[]).includes(format)) throw new UsageError(`convert writes ${PART_FORMATS.join(', ')}; not ${format}`);
-  checkOutputNotInput(out, (await expandInputs(inputs, options.format)).map((f) => f.path));
+  if (!(PART_FORMATS as readonly string[]).includes(format))
+    throw new UsageError(`convert writes ${PART_FORMATS.join(', ')}; not ${format}`);
+  checkOutputNotInput(
+    out,
+    (await expandInputs(inputs, options.format)).map((f) => f.path),
+  );
   await checkOutput(out, options.overwrite ?? false);
   const dir = await mkdtemp(path.join(path.dirname(path.resolve(out)), `.${path.basename(out)}.parts-`));
   try {
@@ -34,7 +42,10 @@ export async function convertFiles(inputs: string[], out: string, options: Conve
     options.signal?.throwIfAborted();
     // No batch reached the job, so no column is known: Parquet and Arrow files without columns are not
     // files other tools read (DuckDB: "Need at least one non-root column"), so say so instead.
-    if (acc.rows === 0 && acc.columns.length === 0) throw new InputError(`${inputs.join(', ')}: no rows to convert, so ${out} would have no columns, which is not a valid ${format} file; nothing was written`);
+    if (acc.rows === 0 && acc.columns.length === 0)
+      throw new InputError(
+        `${inputs.join(', ')}: no rows to convert, so ${out} would have no columns, which is not a valid ${format} file; nothing was written`,
+      );
     await assembleParts(acc.parts, out, format as PartFormat, acc.columns);
     return { rows: acc.rows, report };
   } finally {

@@ -3,7 +3,16 @@ import { JobError, QuiverError, UsageError } from '../errors.js';
 import { checkJob } from '../job/define-job.js';
 import type { LoadedJob } from '../job/load.js';
 import { resolveParams } from '../job/params.js';
-import type { DriverContext, DriverJob, Job, ParamValue, RecursiveJob, SharedArrayKind, SharedArrayType, SubRunOptions } from '../job/types.js';
+import type {
+  DriverContext,
+  DriverJob,
+  Job,
+  ParamValue,
+  RecursiveJob,
+  SharedArrayKind,
+  SharedArrayType,
+  SubRunOptions,
+} from '../job/types.js';
 import type { InputFormat } from '../planner/inputs.js';
 import { readSchemas } from '../planner/schemas.js';
 import { now } from '../util/clock.js';
@@ -25,7 +34,12 @@ export interface DriverBackend {
   /** Runs a keyed or fold job of the driver's bundle (its input planned, no bundling). */
   runStep(loaded: LoadedJob, options: RunOptions): Promise<{ table: Table; value?: unknown; report: StepReport }>;
   /** Runs a recursive job of the driver's bundle from `problem`. */
-  forkJoinStep(loaded: LoadedJob, params: Record<string, ParamValue>, problem: unknown, signal: AbortSignal | undefined): Promise<{ result: unknown; report: StepReport }>;
+  forkJoinStep(
+    loaded: LoadedJob,
+    params: Record<string, ParamValue>,
+    problem: unknown,
+    signal: AbortSignal | undefined,
+  ): Promise<{ result: unknown; report: StepReport }>;
 }
 
 /** A step of a driver and when it started, in ms from the driver's start. */
@@ -47,7 +61,13 @@ export interface DriverOutcome {
  * Runs a driver job's `drive(q)` in this thread. Its `q.run` and `q.forkJoin` run other jobs of the same
  * file (the same bundle, picked by name in the workers) on `backend`.
  */
-export async function runDriver(loaded: LoadedJob, params: Record<string, ParamValue>, options: RunOptions, backend: DriverBackend, t0: number): Promise<DriverOutcome> {
+export async function runDriver(
+  loaded: LoadedJob,
+  params: Record<string, ParamValue>,
+  options: RunOptions,
+  backend: DriverBackend,
+  t0: number,
+): Promise<DriverOutcome> {
   const job = loaded.job as DriverJob;
   const steps: DriverStep[] = [];
   const counters: Record<string, number> = {};
@@ -56,10 +76,13 @@ export async function runDriver(loaded: LoadedJob, params: Record<string, ParamV
   const subJob = (sub: Job, wanted: Job['kind'][], call: string): LoadedJob => {
     const exported = sub && typeof sub === 'object' && Object.values(mod).includes(sub);
     if (!exported) {
-      throw new JobError(`${call} in job "${job.name}" got ${sub && typeof sub === 'object' ? `job "${(sub as Job).name}", which ${loaded.file} does not export` : String(sub)}; pass a job its file exports: \`export const step = defineJob({ ... })\``);
+      throw new JobError(
+        `${call} in job "${job.name}" got ${sub && typeof sub === 'object' ? `job "${(sub as Job).name}", which ${loaded.file} does not export` : String(sub)}; pass a job its file exports: \`export const step = defineJob({ ... })\``,
+      );
     }
     const checked = checkJob(sub, loaded.file);
-    if (!wanted.includes(checked.kind)) throw new JobError(`${call} in job "${job.name}" runs ${wanted.join(' or ')} jobs; "${checked.name}" is a ${checked.kind} job`);
+    if (!wanted.includes(checked.kind))
+      throw new JobError(`${call} in job "${job.name}" runs ${wanted.join(' or ')} jobs; "${checked.name}" is a ${checked.kind} job`);
     return { ...loaded, job: checked, jobName: checked.name };
   };
   const inputs = options.input === undefined ? [] : Array.isArray(options.input) ? options.input : [options.input];
@@ -86,7 +109,8 @@ export async function runDriver(loaded: LoadedJob, params: Record<string, ParamV
     readTable: (input, o = {}) => readTable(input, o.columns, otherInput(options, o.format)),
     async schemas(input, o = {}) {
       if (input === undefined && options.table) return [{ file: '<table>', schema: options.table.schema }];
-      if (input === undefined && inputs.length === 0) throw new UsageError('no input: pass --input <file, directory or glob> (or `table` to the library)');
+      if (input === undefined && inputs.length === 0)
+        throw new UsageError('no input: pass --input <file, directory or glob> (or `table` to the library)');
       if (input === undefined) return readSchemas(inputs, (o.format ?? options.format) as InputFormat | undefined, options.formatOptions);
       const { format, formatOptions } = otherInput(options, o.format);
       return readSchemas(Array.isArray(input) ? input : [input], format, formatOptions);
@@ -108,7 +132,11 @@ export async function runDriver(loaded: LoadedJob, params: Record<string, ParamV
     // A brand check, not instanceof: a job bundle has its own copy of the error classes.
     if (QuiverError.isQuiverError(e)) throw e;
     const err = e instanceof Error ? e : new Error(String(e));
-    throw errorFromWorker({ name: err.name, message: err.message, stack: err.stack, phase: 'merge', user: true }, `the driver of ${job.name}`, loaded.file);
+    throw errorFromWorker(
+      { name: err.name, message: err.message, stack: err.stack, phase: 'merge', user: true },
+      `the driver of ${job.name}`,
+      loaded.file,
+    );
   }
   const table = value instanceof Table ? value : valueToTable(value);
   return { table, value: value instanceof Table ? undefined : value, steps, counters };
@@ -190,5 +218,14 @@ export function driverSummary(steps: DriverStep[], own: Record<string, number>, 
     s.wallMs += r.wallMs;
     byJob.set(r.job, s);
   }
-  return { phases, counters, taskRecords: taskRecords.sort((a, b) => a.start - b.start), tasks, input, bytesMoved, spilledBytes, steps: [...byJob.values()] };
+  return {
+    phases,
+    counters,
+    taskRecords: taskRecords.sort((a, b) => a.start - b.start),
+    tasks,
+    input,
+    bytesMoved,
+    spilledBytes,
+    steps: [...byJob.values()],
+  };
 }

@@ -26,13 +26,18 @@ export class Engine {
 
   constructor(options: EngineOptions = {}) {
     this.workers = options.workers ?? defaultWorkers();
-    if (!Number.isSafeInteger(this.workers) || this.workers < 1) throw new UsageError(`--workers must be a positive integer, got ${options.workers}`);
+    if (!Number.isSafeInteger(this.workers) || this.workers < 1)
+      throw new UsageError(`--workers must be a positive integer, got ${options.workers}`);
     const mem = options.workerMemory === undefined ? undefined : parseSize(options.workerMemory, '--worker-memory');
     const stall = options.stallTimeoutMs;
-    if (stall !== undefined && !(stall > 0)) throw new UsageError(`stallTimeoutMs must be a positive number of milliseconds (or Infinity), got ${stall}`);
+    if (stall !== undefined && !(stall > 0))
+      throw new UsageError(`stallTimeoutMs must be a positive number of milliseconds (or Infinity), got ${stall}`);
     const pool =
       takePrestartedPool(this.workers, mem !== undefined || stall !== undefined) ??
-      new WorkerPool(this.workers, { ...(mem ? { resourceLimits: { maxOldGenerationSizeMb: Math.max(16, Math.round(mem / 2 ** 20)) } } : {}), stallMs: stall });
+      new WorkerPool(this.workers, {
+        ...(mem ? { resourceLimits: { maxOldGenerationSizeMb: Math.max(16, Math.round(mem / 2 ** 20)) } } : {}),
+        stallMs: stall,
+      });
     this.runner = new PoolRunner(pool);
     // Start threads now so their start-up overlaps bundling and planning; errors surface at load().
     this.runner.start().catch(() => undefined);
@@ -55,10 +60,23 @@ export class Engine {
    * @example
    * const { result } = await engine.forkJoin('jobs/fib.ts', 30);
    */
-  async forkJoin(jobSpec: string | URL | Job, problem: unknown, options: { params?: Record<string, unknown>; signal?: AbortSignal } = {}): Promise<{ result: unknown; report: StepReport }> {
+  async forkJoin(
+    jobSpec: string | URL | Job,
+    problem: unknown,
+    options: { params?: Record<string, unknown>; signal?: AbortSignal } = {},
+  ): Promise<{ result: unknown; report: StepReport }> {
     const loaded = await loadJob(jobPath(jobSpec));
-    if (loaded.job.kind !== 'recursive') throw new UsageError(`engine.forkJoin runs recursive jobs (with divide/conquer/combine); "${loaded.job.name}" is a ${loaded.job.kind} job: use engine.run`);
-    return solveRecursive(this.runner, loaded, resolveParams(loaded.job.name, loaded.job.params, options.params ?? {}), problem, options.signal);
+    if (loaded.job.kind !== 'recursive')
+      throw new UsageError(
+        `engine.forkJoin runs recursive jobs (with divide/conquer/combine); "${loaded.job.name}" is a ${loaded.job.kind} job: use engine.run`,
+      );
+    return solveRecursive(
+      this.runner,
+      loaded,
+      resolveParams(loaded.job.name, loaded.job.params, options.params ?? {}),
+      problem,
+      options.signal,
+    );
   }
 
   /** Stops the worker threads. */

@@ -6,7 +6,11 @@ import { ColumnTooNarrow } from '../io/column-widening.js';
 import { stackToSources } from '../job/source-map.js';
 
 const CLASSES: Record<string, new (message: string, options?: { cause?: unknown }) => QuiverError> = {
-  InputError, JobError, PlanError, WorkerError, CancelledError,
+  InputError,
+  JobError,
+  PlanError,
+  WorkerError,
+  CancelledError,
 };
 
 /**
@@ -21,7 +25,10 @@ export function userFrame(stack: string | undefined, jobFile: string): { where: 
     const file = m[2]!.startsWith('file://') ? fileURLToPath(m[2]!) : m[2]!;
     if (path.resolve(file) !== jobFile) continue;
     const fn = m[1]?.split('.').pop();
-    return { where: `${path.relative(process.cwd(), file) || file}:${m[3]}:${m[4]}`, fn: fn && fn !== '<anonymous>' && !/^async$/.test(fn) ? fn : undefined };
+    return {
+      where: `${path.relative(process.cwd(), file) || file}:${m[3]}:${m[4]}`,
+      fn: fn && fn !== '<anonymous>' && !/^async$/.test(fn) ? fn : undefined,
+    };
   }
   return undefined;
 }
@@ -56,6 +63,10 @@ export function errorFromWorker(e: SerializedError, describe: string, jobFile: s
   }
   if (e.widening) return new ColumnTooNarrow(e.widening);
   const Class = (e.quiverClass && CLASSES[e.quiverClass]) || (e.phase === 'load-job' ? JobError : InputError);
-  const message = e.quiverClass ? (e.message.includes(describe) ? e.message : `${e.message} (${describe})`) : `${describe}: ${e.name}: ${e.message}`;
+  const message = e.quiverClass
+    ? e.message.includes(describe)
+      ? e.message
+      : `${e.message} (${describe})`
+    : `${describe}: ${e.name}: ${e.message}`;
   return new Class(message, { cause: revive(e) });
 }

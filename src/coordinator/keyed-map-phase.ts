@@ -36,29 +36,46 @@ export async function runKeyedMapPhase(
   let drains = 0;
   for (let round = 1; pending.length > 0; round++) {
     if (round > maxRounds) {
-      throw new WorkerError(`workers holding map results died in ${maxRounds} rounds in a row (${pending.length} task(s) lost each time); giving up. If the job ran out of memory, lower --split-size or raise --worker-memory`);
+      throw new WorkerError(
+        `workers holding map results died in ${maxRounds} rounds in a row (${pending.length} task(s) lost each time); giving up. If the job ran out of memory, lower --split-size or raise --worker-memory`,
+      );
     }
     const held = new Map<number, number[]>();
     const batch = pending;
-    await runner.forkJoin(runId, batch.map((i) => specs[i]!), (j, out: TaskOutput, m, w) => {
-      const i = batch[j]!;
-      onDone('map', i, m, w);
-      if (out.kind === 'held') {
-        const tasks = held.get(out.holder);
-        if (tasks) tasks.push(i);
-        else held.set(out.holder, [i]);
-      }
-      else if (out.kind === 'map') out.partitions.forEach((p, r) => { keep(r, p); });
-    }, toError, options);
+    await runner.forkJoin(
+      runId,
+      batch.map((i) => specs[i]!),
+      (j, out: TaskOutput, m, w) => {
+        const i = batch[j]!;
+        onDone('map', i, m, w);
+        if (out.kind === 'held') {
+          const tasks = held.get(out.holder);
+          if (tasks) tasks.push(i);
+          else held.set(out.holder, [i]);
+        } else if (out.kind === 'map')
+          out.partitions.forEach((p, r) => {
+            keep(r, p);
+          });
+      },
+      toError,
+      options,
+    );
     const drained = new Set<number>();
     const failures: Error[] = [];
     await runner.broadcast(runId, { kind: 'drain', reducers }, (executor, outcome) => {
       if (outcome.state === 'done' && outcome.output.kind === 'drained') {
         drained.add(outcome.output.holder);
-        outcome.output.partitions.forEach((p, r) => { keep(r, p); });
+        outcome.output.partitions.forEach((p, r) => {
+          keep(r, p);
+        });
         onDone('drain', specs.length + drains++, outcome.metrics, executor);
       } else if (outcome.state === 'failed') {
-        failures.push(toError(outcome.error, { task: { kind: 'drain', reducers }, describe: `handing over the map results held by worker ${executor}` }));
+        failures.push(
+          toError(outcome.error, {
+            task: { kind: 'drain', reducers },
+            describe: `handing over the map results held by worker ${executor}`,
+          }),
+        );
       }
     });
     if (failures.length > 0) throw failures[0]!;

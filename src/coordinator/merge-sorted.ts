@@ -7,7 +7,10 @@ export interface SortedRun {
 }
 
 /** Merges runs that are each sorted by `cmp` into one sorted run (k-way; reducers are few, so a linear scan of heads is enough). */
-export function mergeSorted(runs: SortedRun[], cmp: ((ka: EmitKey, va: unknown, kb: EmitKey, vb: unknown) => number) | undefined): SortedRun {
+export function mergeSorted(
+  runs: SortedRun[],
+  cmp: ((ka: EmitKey, va: unknown, kb: EmitKey, vb: unknown) => number) | undefined,
+): SortedRun {
   const live = runs.filter((r) => r.keys.length > 0);
   if (live.length === 0) return { keys: [], values: [] };
   if (live.length === 1) return live[0]!;

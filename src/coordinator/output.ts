@@ -12,12 +12,15 @@ export { columnFromValues };
  * every part is an integer and one is beyond 2^53 (a bigint part); a null key part (see joinKey) is a null.
  */
 function keyColumns(names: string[], keys: EmitKey[]): Record<string, Vector> {
-  if (names.length === 1) return { [names[0]!]: columnFromValues(keys.includes(NULL_KEY_PART) ? keys.map((k) => (k === NULL_KEY_PART ? null : k)) : keys) };
+  if (names.length === 1)
+    return { [names[0]!]: columnFromValues(keys.includes(NULL_KEY_PART) ? keys.map((k) => (k === NULL_KEY_PART ? null : k)) : keys) };
   const parts = names.map(() => new Array<string | null>(keys.length));
   keys.forEach((k, i) => {
     const p = splitKey(k as string);
     if (p.length !== names.length) {
-      throw new JobError(`a key has ${p.length} part(s) but output.key names ${names.length} columns (${names.join(', ')}); build keys with joinKey(${names.join(', ')})`);
+      throw new JobError(
+        `a key has ${p.length} part(s) but output.key names ${names.length} columns (${names.join(', ')}); build keys with joinKey(${names.join(', ')})`,
+      );
     }
     for (let j = 0; j < names.length; j++) parts[j]![i] = p[j] === NULL_KEY_PART ? null : p[j]!;
   });
@@ -26,7 +29,9 @@ function keyColumns(names: string[], keys: EmitKey[]): Record<string, Vector> {
     const col = parts[j]!;
     const numeric = col.every((s) => s === null || (s !== '' && String(Number(s)) === s));
     const integers = !numeric && col.every((s) => s === null || INTEGER_TEXT.test(s));
-    out[name] = columnFromValues(numeric ? col.map((s) => (s === null ? null : Number(s))) : integers ? col.map((s) => (s === null ? null : BigInt(s))) : col);
+    out[name] = columnFromValues(
+      numeric ? col.map((s) => (s === null ? null : Number(s))) : integers ? col.map((s) => (s === null ? null : BigInt(s))) : col,
+    );
   });
   return out;
 }
@@ -41,11 +46,14 @@ export function pairsToTable(job: KeyedJob, params: Record<string, ParamValue>, 
   const valueNames = output?.value;
   if (Array.isArray(first)) {
     const names = Array.isArray(valueNames) ? valueNames : first.map((_, j) => `${valueNames ?? 'value'}_${j}`);
-    names.forEach((name, j) => { (columns[name] = columnFromValues(values.map((v) => (v as unknown[] | null)?.[j] ?? null))); });
+    names.forEach((name, j) => {
+      columns[name] = columnFromValues(values.map((v) => (v as unknown[] | null)?.[j] ?? null));
+    });
   } else if (isPlainObject(first)) {
-    for (const name of Object.keys(first)) columns[name] = columnFromValues(values.map((v) => (v as Record<string, unknown> | null)?.[name] ?? null));
+    for (const name of Object.keys(first))
+      columns[name] = columnFromValues(values.map((v) => (v as Record<string, unknown> | null)?.[name] ?? null));
   } else {
-    const name = Array.isArray(valueNames) ? valueNames[0]! : valueNames ?? 'value';
+    const name = Array.isArray(valueNames) ? valueNames[0]! : (valueNames ?? 'value');
     columns[name] = columnFromValues(values);
   }
   return keys.length === 0 && first === undefined ? emptyTable(keyNames, valueNames) : new Table(columns);

@@ -24,7 +24,16 @@ import { runReportOf, workerImbalance } from './report.js';
 import type { PhaseTimes, TaskRecord } from './report-types.js';
 import type { RunOptions, RunResult } from './run-options.js';
 import {
-  columnsOf, foldResult, jobPath, keyedResult, loadRun, newRunId, planRun, reduceSpecsOf, taskRecordOf, userCall,
+  columnsOf,
+  foldResult,
+  jobPath,
+  keyedResult,
+  loadRun,
+  newRunId,
+  planRun,
+  reduceSpecsOf,
+  taskRecordOf,
+  userCall,
 } from './run-steps.js';
 import { ShuffleStore, shuffleBudget } from './spill.js';
 import { TreeMerge } from './tree-merge.js';
@@ -59,7 +68,9 @@ export async function runJob(runner: TaskRunner, jobSpec: string | URL | Job, op
   // A driver plans the input of each job it runs; a plan made for it is not needed (nor is an input).
   if (loaded.job.kind === 'driver') return drive(runner, loaded, options, timing);
   if (loaded.job.kind === 'recursive') {
-    throw new UsageError(`job "${loaded.job.name}" is a recursive job: it runs from a driver (\`q.forkJoin(job, problem)\` in a job with \`drive(q)\`) or with engine.forkJoin(job, problem)`);
+    throw new UsageError(
+      `job "${loaded.job.name}" is a recursive job: it runs from a driver (\`q.forkJoin(job, problem)\` in a job with \`drive(q)\`) or with engine.forkJoin(job, problem)`,
+    );
   }
   if (plannedR.status === 'rejected') throw plannedR.reason;
   // A CSV/NDJSON value past the sample that does not fit its column widens the column and runs again, replanned.
@@ -78,22 +89,31 @@ async function drive(runner: TaskRunner, loaded: LoadedJob, options: RunOptions,
   // A driver writes its result at the end; refuse an output that is one of its inputs before any step runs.
   if (options.output && options.input !== undefined) {
     const inputs = Array.isArray(options.input) ? options.input : [options.input];
-    checkOutputNotInput(options.output, (await expandInputs(inputs, options.format)).map((f) => f.path));
+    checkOutputNotInput(
+      options.output,
+      (await expandInputs(inputs, options.format)).map((f) => f.path),
+    );
   }
   const params = resolveParams(loaded.job.name, loaded.job.params, options.params ?? {});
   const setupMs = now() - t0;
-  const outcome = await runDriver(loaded, params, options, {
-    workers: runner.workers,
-    runStep: (step, o) => {
-      const stepTiming: SetupTiming = { t0: now(), bundleMs: 0, planMs: 0 };
-      return runWithWidening(o.formatOptions, async (formatOptions) => {
-        const oo = formatOptions === o.formatOptions ? o : { ...o, formatOptions };
-        const planned = await timed(planRun(oo, runner.workers), (ms) => (stepTiming.planMs = ms));
-        return runDataJob(runner, step, planned, oo, stepTiming);
-      });
+  const outcome = await runDriver(
+    loaded,
+    params,
+    options,
+    {
+      workers: runner.workers,
+      runStep: (step, o) => {
+        const stepTiming: SetupTiming = { t0: now(), bundleMs: 0, planMs: 0 };
+        return runWithWidening(o.formatOptions, async (formatOptions) => {
+          const oo = formatOptions === o.formatOptions ? o : { ...o, formatOptions };
+          const planned = await timed(planRun(oo, runner.workers), (ms) => (stepTiming.planMs = ms));
+          return runDataJob(runner, step, planned, oo, stepTiming);
+        });
+      },
+      forkJoinStep: (step, p, problem, signal) => solveRecursive(runner, step, p, problem, signal),
     },
-    forkJoinStep: (step, p, problem, signal) => solveRecursive(runner, step, p, problem, signal),
-  }, t0);
+    t0,
+  );
   let writeMs = 0;
   if (options.output) {
     if (options.signal?.aborted) throw cancelledErrorOf(options.signal.reason);
@@ -126,7 +146,13 @@ async function drive(runner: TaskRunner, loaded: LoadedJob, options: RunOptions,
 }
 
 /** Runs a keyed or fold job over a planned input (loaded, and the runner starting). */
-async function runDataJob(runner: TaskRunner, loaded: LoadedJob, planned: Awaited<ReturnType<typeof planRun>>, options: RunOptions, timing: SetupTiming): Promise<RunResult> {
+async function runDataJob(
+  runner: TaskRunner,
+  loaded: LoadedJob,
+  planned: Awaited<ReturnType<typeof planRun>>,
+  options: RunOptions,
+  timing: SetupTiming,
+): Promise<RunResult> {
   const { t0, bundleMs, planMs } = timing;
   const runId = newRunId();
   const signal = options.signal;
@@ -138,7 +164,11 @@ async function runDataJob(runner: TaskRunner, loaded: LoadedJob, planned: Awaite
   const plan = planned.plan;
   // Mistakes found before any task runs: a column the input does not have, an output that is an input.
   if (columns?.length) checkColumns(columns, await inputSchemas(plan, options.table), options.columns ? '--columns' : `job "${job.name}"`);
-  if (options.output) checkOutputNotInput(options.output, plan.files.map((f) => f.path));
+  if (options.output)
+    checkOutputNotInput(
+      options.output,
+      plan.files.map((f) => f.path),
+    );
   const workersStart = now();
   await loadRun(runner, { runId, jobUrl: loaded.url, jobName: loaded.jobName, params, table: planned.shared }, jobFile);
   const workersMs = now() - workersStart;
@@ -181,17 +211,26 @@ async function runDataJob(runner: TaskRunner, loaded: LoadedJob, planned: Awaite
   if (job.kind === 'fold') {
     const fold = job as FoldJob;
     const tree = new TreeMerge<unknown>(of, (a, b) => fold.merge(a, b));
-    const specs: TaskSpec[] = plan.splits.map((split) => ({ task: { kind: 'fold', split, of, batchRows: plan.batchRows, columns, badRecords: bad.policy }, describe: describeSplit(split, of) }));
+    const specs: TaskSpec[] = plan.splits.map((split) => ({
+      task: { kind: 'fold', split, of, batchRows: plan.batchRows, columns, badRecords: bad.policy },
+      describe: describeSplit(split, of),
+    }));
     let mergeMs = 0;
-    await runner.forkJoin(runId, specs, (i, out, m, w) => {
-      record('fold', i, w, m);
-      bad.take(i, plan.splits[i]!.file, m);
-      progress.finished(m, i);
-      if (out.kind !== 'fold') return;
-      const t = now();
-      userCall(jobFile, 'merge', () => tree.add(i, foldValue(out)));
-      mergeMs += now() - t;
-    }, toError, sched);
+    await runner.forkJoin(
+      runId,
+      specs,
+      (i, out, m, w) => {
+        record('fold', i, w, m);
+        bad.take(i, plan.splits[i]!.file, m);
+        progress.finished(m, i);
+        if (out.kind !== 'fold') return;
+        const t = now();
+        userCall(jobFile, 'merge', () => tree.add(i, foldValue(out)));
+        mergeMs += now() - t;
+      },
+      toError,
+      sched,
+    );
     bad.finish();
     phases.map = now() - tMap - mergeMs;
     const tMerge = now();
@@ -202,18 +241,29 @@ async function runDataJob(runner: TaskRunner, loaded: LoadedJob, planned: Awaite
     const R = plan.reducers;
     // Held map results are combined per executor and drained once each; a runner whose tasks keep no state gets them back from each task.
     const hold = runner.holdsResults && !options.retryUserErrors;
-    const specs: TaskSpec[] = plan.splits.map((split) => ({ task: { kind: 'map', split, of, reducers: R, batchRows: plan.batchRows, columns, hold, badRecords: bad.policy }, describe: describeSplit(split, of) }));
+    const specs: TaskSpec[] = plan.splits.map((split) => ({
+      task: { kind: 'map', split, of, reducers: R, batchRows: plan.batchRows, columns, hold, badRecords: bad.policy },
+      describe: describeSplit(split, of),
+    }));
     // Map outputs stay in memory up to the shuffle budget and spill to a temp folder beyond it.
     const store = new ShuffleStore(R, shuffleBudget(options.memory));
     const runs: SortedRun[] = [];
     let reduceSpecs: ReturnType<typeof reduceSpecsOf>;
     let tReduce: number;
     try {
-      await runKeyedMapPhase(runner, runId, specs, R, (kind, i, m, w) => {
-        record(kind, i, w, m);
-        if (kind === 'map') progress.finished(m, i);
-        if (kind === 'map') bad.take(i, plan.splits[i]!.file, m);
-      }, toError, { ...sched, keep: (r, p) => store.add(r, p) });
+      await runKeyedMapPhase(
+        runner,
+        runId,
+        specs,
+        R,
+        (kind, i, m, w) => {
+          record(kind, i, w, m);
+          if (kind === 'map') progress.finished(m, i);
+          if (kind === 'map') bad.take(i, plan.splits[i]!.file, m);
+        },
+        toError,
+        { ...sched, keep: (r, p) => store.add(r, p) },
+      );
       await store.settle();
       const tShuffle = now();
       bad.finish();
@@ -223,11 +273,17 @@ async function runDataJob(runner: TaskRunner, loaded: LoadedJob, planned: Awaite
       tReduce = now();
       phases.shuffle = tReduce - tShuffle;
       progress.phase('reduce', reduceSpecs.length);
-      await runner.forkJoin(runId, reduceSpecs, (i, out, m, w) => {
-        record('reduce', reduceSpecs[i]!.r, w, m);
-        progress.finished(m);
-        if (out.kind === 'reduce') runs[i] = decodePairs(out.pairs) as SortedRun;
-      }, toError, sched);
+      await runner.forkJoin(
+        runId,
+        reduceSpecs,
+        (i, out, m, w) => {
+          record('reduce', reduceSpecs[i]!.r, w, m);
+          progress.finished(m);
+          if (out.kind === 'reduce') runs[i] = decodePairs(out.pairs) as SortedRun;
+        },
+        toError,
+        sched,
+      );
     } finally {
       spilledBytes = store.spilledBytes;
       await store.dispose();
@@ -261,7 +317,10 @@ async function runDataJob(runner: TaskRunner, loaded: LoadedJob, planned: Awaite
     wallMs,
     phases,
     setupDetail: { planMs, bundleMs, workersMs },
-    imbalance: workerImbalance(records.filter((r) => r.kind === 'map' || r.kind === 'fold'), runner.workers),
+    imbalance: workerImbalance(
+      records.filter((r) => r.kind === 'map' || r.kind === 'fold'),
+      runner.workers,
+    ),
     bytesMoved,
     spilledBytes,
     badRecords: bad.summary(),

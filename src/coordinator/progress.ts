@@ -49,8 +49,17 @@ export class ProgressTracker {
   ) {
     this.t0 = t0;
     this.state = {
-      phase: 'map', tasksDone: 0, tasksTotal: totals.tasks, rowsDone: 0, rowsTotal: totals.rows, bytesDone: 0, bytesTotal: totals.bytes,
-      workersBusy: 0, workers: runner.workers, retried: 0, elapsedMs: 0,
+      phase: 'map',
+      tasksDone: 0,
+      tasksTotal: totals.tasks,
+      rowsDone: 0,
+      rowsTotal: totals.rows,
+      bytesDone: 0,
+      bytesTotal: totals.bytes,
+      workersBusy: 0,
+      workers: runner.workers,
+      retried: 0,
+      elapsedMs: 0,
     };
   }
 

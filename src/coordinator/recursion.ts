@@ -154,6 +154,9 @@ export async function solveRecursive(
   const rec = new Recursion(loaded.job as RecursiveJob, params, jobFile);
   let retried = 0;
   const onResult = (i: number, out: TaskOutput, m: TaskMetrics, w: number) => rec.settle(i, out, m, w, t0);
-  await runner.forkJoin(runId, [rec.root(problem)], onResult, (e, spec) => errorFromWorker(e, spec.describe, jobFile), { signal, onRetry: () => retried++ });
+  await runner.forkJoin(runId, [rec.root(problem)], onResult, (e, spec) => errorFromWorker(e, spec.describe, jobFile), {
+    signal,
+    onRetry: () => retried++,
+  });
   return { result: rec.result, report: rec.report(t0, setupMs, retried) };
 }

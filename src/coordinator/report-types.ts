@@ -84,9 +84,16 @@ export interface RunReport {
 }
 
 /** What a sequential run measured: the parts of a run report that make sense without workers. */
-export type SequentialReport = Pick<RunReport, 'job' | 'jobFile' | 'kind' | 'input' | 'output' | 'wallMs' | 'phases' | 'busyMs' | 'counters' | 'taskRecords' | 'steps'> & {
+export type SequentialReport = Pick<
+  RunReport,
+  'job' | 'jobFile' | 'kind' | 'input' | 'output' | 'wallMs' | 'phases' | 'busyMs' | 'counters' | 'taskRecords' | 'steps'
+> & {
   tasks: { map: number; reduce: number };
 };
 
 /** What one step of a driver (a sub-run or a fork-join) reports; the engine's full reports extend it. */
-export type StepReport = SequentialReport & { bytesMoved?: number; spilledBytes?: number; tasks: { map: number; reduce: number; retried?: number } };
+export type StepReport = SequentialReport & {
+  bytesMoved?: number;
+  spilledBytes?: number;
+  tasks: { map: number; reduce: number; retried?: number };
+};

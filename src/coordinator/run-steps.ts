@@ -46,11 +46,24 @@ export async function planRun(options: PlanRequest, workers: number): Promise<{ 
   }
   if (options.table) {
     if (options.input !== undefined) throw new UsageError('pass either `input` or `table`, not both');
-    return { plan: planTable(options.table, { workers, reducers: options.reducers, splitBytes, batchRows: options.batchRows }), shared: tableToShared(options.table) };
+    return {
+      plan: planTable(options.table, { workers, reducers: options.reducers, splitBytes, batchRows: options.batchRows }),
+      shared: tableToShared(options.table),
+    };
   }
   if (options.input === undefined) throw new UsageError('no input: pass --input <file, directory or glob> (or `table` to the library)');
   const inputs = Array.isArray(options.input) ? options.input : [options.input];
-  return { plan: await makePlan({ inputs, format: options.format, workers, reducers: options.reducers, splitBytes, batchRows: options.batchRows, formatOptions: options.formatOptions }) };
+  return {
+    plan: await makePlan({
+      inputs,
+      format: options.format,
+      workers,
+      reducers: options.reducers,
+      splitBytes,
+      batchRows: options.batchRows,
+      formatOptions: options.formatOptions,
+    }),
+  };
 }
 
 /** The file path of a job given as a path, a file URL, or a job object made by defineJob in a module. */
@@ -86,7 +99,11 @@ export function userCall<T>(jobFile: string, phase: 'merge', fn: () => T): T {
     return fn();
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e));
-    throw errorFromWorker({ name: err.name, message: err.message, stack: err.stack, phase, user: true }, 'merging partial results in the coordinator', jobFile);
+    throw errorFromWorker(
+      { name: err.name, message: err.message, stack: err.stack, phase, user: true },
+      'merging partial results in the coordinator',
+      jobFile,
+    );
   }
 }
 
@@ -111,7 +128,13 @@ export function keyedResult(job: KeyedJob, params: Record<string, ParamValue>, r
 }
 
 /** Applies `finish` to the merged accumulator (or the identity, for empty input) and makes the result table. */
-export function foldResult(job: FoldJob, acc: unknown, params: Record<string, ParamValue>, of: number, jobFile: string): { value: unknown; table: Table } {
+export function foldResult(
+  job: FoldJob,
+  acc: unknown,
+  params: Record<string, ParamValue>,
+  of: number,
+  jobFile: string,
+): { value: unknown; table: Table } {
   const merged = acc ?? job.identity({ params, split: { id: -1, of, file: '', describe: 'identity' } } as never);
   const value = job.finish ? userCall(jobFile, 'merge', () => job.finish!(merged, { params })) : merged;
   return { value, table: valueToTable(value) };
@@ -132,5 +155,16 @@ export function columnsOf(job: DataJob, params: Record<string, ParamValue>, opti
 
 /** What a task measured, as a record of the run report (times relative to the run's start `t0`). */
 export function taskRecordOf(kind: TaskRecord['kind'], index: number, worker: number, m: TaskMetrics, t0: number): TaskRecord {
-  return { kind, index, worker, start: m.start - t0, end: m.end - t0, readMs: m.readMs, rowsIn: m.rowsIn, bytesIn: m.bytesIn, bytesOut: m.bytesOut, pairsOut: m.pairsOut };
+  return {
+    kind,
+    index,
+    worker,
+    start: m.start - t0,
+    end: m.end - t0,
+    readMs: m.readMs,
+    rowsIn: m.rowsIn,
+    bytesIn: m.bytesIn,
+    bytesOut: m.bytesOut,
+    pairsOut: m.pairsOut,
+  };
 }

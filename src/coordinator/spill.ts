@@ -68,14 +68,19 @@ export class ShuffleStore {
     this.spilledSegments[r]!.push({ file: '', offset, length });
     const segment = this.spilledSegments[r]!.at(-1)!;
     // Writes to one file are chained; each goes to its own offset, so order only matters for errors.
-    file.writes = file.writes.then(async () => {
-      const fh = await file.fh;
-      segment.file = this.pathOf(r, await this.dir!);
-      const { bytesWritten } = await fh.writev(buffers, offset);
-      if (bytesWritten !== length) throw new Error(`wrote ${bytesWritten} of ${length} bytes`);
-    }).catch((e: Error) => {
-      this.failure ??= new InputError(`could not spill shuffle data to ${this.dirHint()}: ${e.message}; free some disk space, point TMPDIR elsewhere, or raise --memory`, { cause: e });
-    });
+    file.writes = file.writes
+      .then(async () => {
+        const fh = await file.fh;
+        segment.file = this.pathOf(r, await this.dir!);
+        const { bytesWritten } = await fh.writev(buffers, offset);
+        if (bytesWritten !== length) throw new Error(`wrote ${bytesWritten} of ${length} bytes`);
+      })
+      .catch((e: Error) => {
+        this.failure ??= new InputError(
+          `could not spill shuffle data to ${this.dirHint()}: ${e.message}; free some disk space, point TMPDIR elsewhere, or raise --memory`,
+          { cause: e },
+        );
+      });
   }
 
   /** Waits for every spill write; rejects if one failed. */
@@ -100,7 +105,9 @@ export class ShuffleStore {
     await Promise.allSettled(this.files.map(async (f) => (await f?.fh)?.close()));
     const dir = await this.dir?.catch(() => undefined);
     if (dir) await rm(dir, { recursive: true, force: true });
-    this.memory.forEach((m) => { (m.length = 0); });
+    this.memory.forEach((m) => {
+      m.length = 0;
+    });
   }
 
   private openFile(r: number): Promise<FileHandle> {

@@ -8,7 +8,10 @@ export class TreeMerge<A> {
   private readonly sizes: number[] = [];
   private done?: { value: A };
 
-  constructor(n: number, private readonly merge: (a: A, b: A) => A) {
+  constructor(
+    n: number,
+    private readonly merge: (a: A, b: A) => A,
+  ) {
     for (let size = n; ; size = Math.ceil(size / 2)) {
       this.sizes.push(size);
       this.levels.push(new Array<A | undefined>(size));

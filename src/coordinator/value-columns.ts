@@ -1,4 +1,20 @@
-import { Bool, Decimal, Field, Float64, Int32, Int64, List, Struct, TimestampMillisecond, Utf8, makeData, makeVector, vectorFromArray, type DataType, type Vector } from 'apache-arrow';
+import {
+  Bool,
+  Decimal,
+  Field,
+  Float64,
+  Int32,
+  Int64,
+  List,
+  Struct,
+  TimestampMillisecond,
+  Utf8,
+  makeData,
+  makeVector,
+  vectorFromArray,
+  type DataType,
+  type Vector,
+} from 'apache-arrow';
 
 /** What one JS value becomes in a column; a column of mixed kinds is JSON text (numbers with bigints excepted). */
 type ValueKind = 'num' | 'bigint' | 'str' | 'bool' | 'date' | 'list' | 'struct' | 'json';
@@ -48,7 +64,10 @@ export function columnFromValues(values: unknown[]): Vector {
     case 'struct':
       return structVector(values as Array<Record<string, unknown> | null | undefined>);
     default:
-      return vectorFromArray(values.map((v) => (v === null || v === undefined ? null : JSON.stringify(v, bigintAsText))), new Utf8());
+      return vectorFromArray(
+        values.map((v) => (v === null || v === undefined ? null : JSON.stringify(v, bigintAsText))),
+        new Utf8(),
+      );
   }
 }
 
@@ -92,9 +111,15 @@ function validityOf(values: ArrayLike<unknown>): { nullCount: number; nullBitmap
 
 /** Integers (bigints, and numbers that are integers) as Int64, Decimal128(38, 0), or exact text beyond 38 digits. */
 function integerVector(values: unknown[]): Vector {
-  const big = values.map((v) => (v === null || v === undefined ? null : typeof v === 'bigint' ? v : Number.isInteger(v) ? BigInt(v as number) : undefined));
+  const big = values.map((v) =>
+    v === null || v === undefined ? null : typeof v === 'bigint' ? v : Number.isInteger(v) ? BigInt(v as number) : undefined,
+  );
   // A number with a fraction among bigints: a double column, as a SQL engine would make of the mix.
-  if (big.includes(undefined)) return vectorFromArray(values.map((v) => (v === null || v === undefined ? null : Number(v))), new Float64());
+  if (big.includes(undefined))
+    return vectorFromArray(
+      values.map((v) => (v === null || v === undefined ? null : Number(v))),
+      new Float64(),
+    );
   const ints = big as Array<bigint | null>;
   const present = ints.filter((b): b is bigint => b !== null);
   const valid = validityOf(values);
@@ -110,7 +135,10 @@ function integerVector(values: unknown[]): Vector {
     });
     return makeVector(makeData({ type: new Decimal(0, 38, 128), length: values.length, ...valid, data: words }));
   }
-  return vectorFromArray(ints.map((b) => (b === null ? null : b.toString())), new Utf8());
+  return vectorFromArray(
+    ints.map((b) => (b === null ? null : b.toString())),
+    new Utf8(),
+  );
 }
 
 /** Dates as a Timestamp[ms] column (no time zone: the UTC instant, as a JS Date is); an invalid Date is a null. */
@@ -136,7 +164,18 @@ function utf8Vector(strings: string[]): Vector {
 }
 
 /** Typed arrays whose items Arrow takes as they are (not Uint8ClampedArray, not DataView). */
-const TYPED_ITEMS = [Float64Array, Float32Array, Int32Array, Int16Array, Int8Array, Uint32Array, Uint16Array, Uint8Array, BigInt64Array, BigUint64Array];
+const TYPED_ITEMS = [
+  Float64Array,
+  Float32Array,
+  Int32Array,
+  Int16Array,
+  Int8Array,
+  Uint32Array,
+  Uint16Array,
+  Uint8Array,
+  BigInt64Array,
+  BigUint64Array,
+];
 
 /** A List column: every list's items in one child column, offsets from the lists' lengths, null for a missing list. */
 function listVector(lists: Array<ArrayLike<unknown> | null | undefined>): Vector {

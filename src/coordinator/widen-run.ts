@@ -20,7 +20,10 @@ const MAX_RESTARTS = 32;
  * the run starts again with the wider type, replanned; the report lists each widening. A column whose
  * type was given (`--column`, `--schema`) is never widened: its misfits stay bad records.
  */
-export async function runWithWidening<R extends { report: { tasks: { map: number }; widened?: WideningNote[] } }>(formatOptions: FormatOptions | undefined, attempt: (formatOptions: FormatOptions | undefined) => Promise<R>): Promise<R> {
+export async function runWithWidening<R extends { report: { tasks: { map: number }; widened?: WideningNote[] } }>(
+  formatOptions: FormatOptions | undefined,
+  attempt: (formatOptions: FormatOptions | undefined) => Promise<R>,
+): Promise<R> {
   const notes: WideningNote[] = [];
   let options = formatOptions;
   for (let restarts = 0; ; restarts++) {
@@ -33,7 +36,11 @@ export async function runWithWidening<R extends { report: { tasks: { map: number
       return result;
     } catch (e) {
       if (!ColumnTooNarrow.isColumnTooNarrow(e)) throw e;
-      if (restarts >= MAX_RESTARTS) throw new InputError(`${e.message}; the run already restarted ${MAX_RESTARTS} times to widen columns, so it stops: give the column types with --column or --schema`, { cause: e });
+      if (restarts >= MAX_RESTARTS)
+        throw new InputError(
+          `${e.message}; the run already restarted ${MAX_RESTARTS} times to widen columns, so it stops: give the column types with --column or --schema`,
+          { cause: e },
+        );
       notes.push({ ...e.widening, tasksRerun: 0 });
       options = widenedOptions(options, e.widening);
     }
@@ -43,7 +50,10 @@ export async function runWithWidening<R extends { report: { tasks: { map: number
 /** The format options with one more column read as a wider type (or added, for an NDJSON key found late). */
 export function widenedOptions(o: FormatOptions | undefined, w: ColumnWidening): FormatOptions {
   const columns = o?.columns ?? {};
-  const widened: ColumnSpec[] = [...(columns.widened ?? []).filter((c) => c.name !== w.column), { name: w.column, type: w.to, inferred: true }];
+  const widened: ColumnSpec[] = [
+    ...(columns.widened ?? []).filter((c) => c.name !== w.column),
+    { name: w.column, type: w.to, inferred: true },
+  ];
   return { ...o, columns: { ...columns, widened } };
 }
 
@@ -52,7 +62,8 @@ export function formatWidenings(notes: WideningNote[]): string[] {
   return notes.map((n) => {
     const rel = path.relative(process.cwd(), n.file);
     const at = `${rel && !rel.startsWith('..') ? rel : n.file}${n.line !== undefined ? ` line ${n.line}` : n.byteOffset !== undefined ? ` byte ${n.byteOffset}` : ''}`;
-    const what = n.from === undefined ? `column ${n.column} (${n.to}) found past the sample` : `column ${n.column} widened from ${n.from} to ${n.to}`;
+    const what =
+      n.from === undefined ? `column ${n.column} (${n.to}) found past the sample` : `column ${n.column} widened from ${n.from} to ${n.to}`;
     return `  ${what} at ${at} (value ${n.found}); the run restarted: ${n.tasksRerun} map task${n.tasksRerun === 1 ? '' : 's'} re-run`;
   });
 }

@@ -19,9 +19,15 @@ export function* groupbyBatches(rows: number, seed = 1, batchRows = GENERATED_BA
   const random = makeRandom(seed);
   for (let start = 0; start < rows; start += batchRows) {
     const n = Math.min(batchRows, rows - start);
-    const id1 = new Array<string>(n), id2 = new Array<string>(n), id3 = new Array<string>(n);
-    const id4 = new Int32Array(n), id5 = new Int32Array(n), id6 = new Int32Array(n);
-    const v1 = new Int32Array(n), v2 = new Int32Array(n), v3 = new Float64Array(n);
+    const id1 = new Array<string>(n),
+      id2 = new Array<string>(n),
+      id3 = new Array<string>(n);
+    const id4 = new Int32Array(n),
+      id5 = new Int32Array(n),
+      id6 = new Int32Array(n);
+    const v1 = new Int32Array(n),
+      v2 = new Int32Array(n),
+      v3 = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       id1[i] = `id${pad(sampleInt(random, K), 3)}`;
       id2[i] = `id${pad(sampleInt(random, K), 3)}`;

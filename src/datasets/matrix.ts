@@ -11,7 +11,9 @@ export const MAX_MATRIX_SIDE = 16_384;
  */
 export function* matrixBatches(rows: number, cols: number, seed = 1): Generator<RecordBatch> {
   if (rows > MAX_MATRIX_SIDE || cols > MAX_MATRIX_SIDE) {
-    throw new UsageError(`a ${rows}×${cols} matrix is too big to generate; give --rows n with n at most ${MAX_MATRIX_SIDE} (an n×n matrix)`);
+    throw new UsageError(
+      `a ${rows}×${cols} matrix is too big to generate; give --rows n with n at most ${MAX_MATRIX_SIDE} (an n×n matrix)`,
+    );
   }
   const random = makeRandom(seed);
   const batchRows = Math.max(1, Math.floor(2 ** 20 / Math.max(1, cols)));

@@ -23,7 +23,12 @@ export function* customersBatches(rows: number, seed = 1, batchRows = GENERATED_
     const name = Array.from(id, (x) => `customer ${x}`);
     const country = Array.from(id, () => COUNTRIES[Math.floor(random() * COUNTRIES.length)]!);
     const balance = Float64Array.from(id, () => Math.round(random() * 1e6) / 100);
-    yield* new Table({ id: makeVector(Int32Array.from(id)), name: vectorFromArray(name, new Utf8()), country: vectorFromArray(country, new Utf8()), balance: makeVector(balance) }).batches;
+    yield* new Table({
+      id: makeVector(Int32Array.from(id)),
+      name: vectorFromArray(name, new Utf8()),
+      country: vectorFromArray(country, new Utf8()),
+      balance: makeVector(balance),
+    }).batches;
   }
 }
 
@@ -41,6 +46,11 @@ export function* ordersBatches(rows: number, seed = 1, batchRows = GENERATED_BAT
     const customerId = Array.from({ length: n }, () => (random() < 0.01 ? null : sampleInt(random, customers)));
     const quantity = Int32Array.from({ length: n }, () => sampleInt(random, 10));
     const amount = Float64Array.from({ length: n }, () => Math.round(random() * 50000) / 100);
-    yield* new Table({ order_id: makeVector(orderId), customer_id: vectorFromArray(customerId, new Int32()), quantity: makeVector(quantity), amount: makeVector(amount) }).batches;
+    yield* new Table({
+      order_id: makeVector(orderId),
+      customer_id: vectorFromArray(customerId, new Int32()),
+      quantity: makeVector(quantity),
+      amount: makeVector(amount),
+    }).batches;
   }
 }

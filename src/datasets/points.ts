@@ -41,6 +41,7 @@ export function* pointsBatches(rows: number, seed = 1, batchRows = GENERATED_BAT
       blob[i] = b;
       for (let c = 0; c < cols.length; c++) cols[c]![i] = blobs[b]!.centre[c]! + blobs[b]!.sd * normal();
     }
-    yield* new Table({ ...Object.fromEntries(POINT_COLUMNS.map((name, c) => [name, makeVector(cols[c]!)])), blob: makeVector(blob) }).batches;
+    yield* new Table({ ...Object.fromEntries(POINT_COLUMNS.map((name, c) => [name, makeVector(cols[c]!)])), blob: makeVector(blob) })
+      .batches;
   }
 }

@@ -11,7 +11,10 @@ export function* sortBatches(rows: number, seed = 1, batchRows = GENERATED_BATCH
   const random = makeRandom(seed);
   for (let start = 0; start < rows; start += batchRows) {
     const n = Math.min(batchRows, rows - start);
-    const x = new Float64Array(n), k = new Int32Array(n), skewed = new Int32Array(n), id = new Int32Array(n);
+    const x = new Float64Array(n),
+      k = new Int32Array(n),
+      skewed = new Int32Array(n),
+      id = new Int32Array(n);
     const s = new Array<string>(n);
     for (let i = 0; i < n; i++) {
       x[i] = random();
@@ -22,6 +25,12 @@ export function* sortBatches(rows: number, seed = 1, batchRows = GENERATED_BATCH
       s[i] = word;
       id[i] = start + i;
     }
-    yield* new Table({ x: makeVector(x), k: makeVector(k), skewed: makeVector(skewed), s: vectorFromArray(s, new Utf8()), id: makeVector(id) }).batches;
+    yield* new Table({
+      x: makeVector(x),
+      k: makeVector(k),
+      skewed: makeVector(skewed),
+      s: vectorFromArray(s, new Utf8()),
+      id: makeVector(id),
+    }).batches;
   }
 }

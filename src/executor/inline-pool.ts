@@ -75,11 +75,15 @@ class InlineExecutor implements Executor {
     try {
       if (!run || run.runId !== runId) throw new Error(`task for run ${runId} reached the main thread, loaded for run ${run?.runId}`);
       const r =
-        task.kind === 'solve' ? await runSolveTask(run, task)
-        : task.kind === 'map' ? await runMapTask(run, task)
-        : task.kind === 'drain' ? await runDrainTask(run, task)
-        : task.kind === 'fold' ? await runFoldTask(run, task)
-        : await runReduceTask(run, task);
+        task.kind === 'solve'
+          ? await runSolveTask(run, task)
+          : task.kind === 'map'
+            ? await runMapTask(run, task)
+            : task.kind === 'drain'
+              ? await runDrainTask(run, task)
+              : task.kind === 'fold'
+                ? await runFoldTask(run, task)
+                : await runReduceTask(run, task);
       return { state: 'done', output: r.output, metrics: r.metrics };
     } catch (e) {
       return { state: 'failed', error: serializeError(e, task.kind === 'reduce' ? 'reduce' : 'io') };

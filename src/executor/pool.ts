@@ -41,13 +41,11 @@ export class WorkerPool implements Pool {
   /** Starts the threads (idempotent); call early so thread start-up overlaps planning and bundling. */
   start(): Promise<void> {
     if (!this.starting) configureWorkerHeaps();
-    this.starting ??= Promise.all(Array.from({ length: this.size }, (_, i) => WorkerHandle.start(i, this.options))).then(
-      (ws) => {
-        if (this.closed) return void Promise.all(ws.map((w) => w.terminate()));
-        this.workers = ws;
-        for (const w of ws) this.watch(w);
-      },
-    );
+    this.starting ??= Promise.all(Array.from({ length: this.size }, (_, i) => WorkerHandle.start(i, this.options))).then((ws) => {
+      if (this.closed) return void Promise.all(ws.map((w) => w.terminate()));
+      this.workers = ws;
+      for (const w of ws) this.watch(w);
+    });
     return this.starting;
   }
 
@@ -141,7 +139,9 @@ export class WorkerPool implements Pool {
 
   private spawnReplacement(old: WorkerHandle, info: ExitInfo): void {
     if (this.startFailures > MAX_START_FAILURES) {
-      this.brokenError ??= new WorkerError(`fresh workers keep stopping before they take a task (last: ${info.reason}); giving up on starting more`);
+      this.brokenError ??= new WorkerError(
+        `fresh workers keep stopping before they take a task (last: ${info.reason}); giving up on starting more`,
+      );
       this.notify();
       return;
     }

@@ -77,10 +77,15 @@ function lostError(spec: TaskSpec, exit: ExitInfo, attempts: number, pool: Execu
     return new WorkerError(`the job used more than ${limit} in one task on ${spec.describe}; ${fix}`);
   }
   if (exit.kind === 'stalled') {
-    return new WorkerError(`${spec.describe}: ${exit.reason}, so the task was cancelled and its worker replaced; the file may be corrupt (a reader that never finishes) or on a filesystem that stopped answering`);
+    return new WorkerError(
+      `${spec.describe}: ${exit.reason}, so the task was cancelled and its worker replaced; the file may be corrupt (a reader that never finishes) or on a filesystem that stopped answering`,
+    );
   }
   const times = `${attempts} time${attempts === 1 ? '' : 's'}`;
-  if (spec.transfer?.length) return new WorkerError(`${spec.describe} killed its worker (${exit.reason}); its input had been moved to the worker, so it cannot be retried`);
+  if (spec.transfer?.length)
+    return new WorkerError(
+      `${spec.describe} killed its worker (${exit.reason}); its input had been moved to the worker, so it cannot be retried`,
+    );
   return new WorkerError(`${spec.describe} killed its worker ${times} (last: ${exit.reason}); gave up after --max-attempts ${attempts}`);
 }
 
@@ -92,7 +97,14 @@ function lostError(spec: TaskSpec, exit: ExitInfo, attempts: number, pool: Execu
  * threads that do not stop within `graceMs`), then rejects with that error. Each task's result is
  * handed to `onResult` exactly once.
  */
-export function forkJoin(pool: Executors, runId: number, specs: TaskSpec[], onResult: OnResult, toError: ErrorFactory, options: SchedulerOptions = {}): Promise<void> {
+export function forkJoin(
+  pool: Executors,
+  runId: number,
+  specs: TaskSpec[],
+  onResult: OnResult,
+  toError: ErrorFactory,
+  options: SchedulerOptions = {},
+): Promise<void> {
   const maxAttempts = options.maxAttempts ?? 3;
   const maxInFlight = options.maxInFlight ?? 2;
   const graceMs = options.graceMs ?? 250;

@@ -178,7 +178,14 @@ export class WorkerHandle implements Executor {
     Atomics.store(this.control, CANCEL_FLAG, 0);
     if (this.exitInfo) return Promise.reject(new WorkerError(`worker ${this.index} is not running (${this.exitInfo.reason})`));
     return new Promise((resolve, reject) => {
-      this.loadWaiter = { runId, resolve: () => { this.loadedRun = runId; resolve(); }, reject };
+      this.loadWaiter = {
+        runId,
+        resolve: () => {
+          this.loadedRun = runId;
+          resolve();
+        },
+        reject,
+      };
       this.post({ type: 'load', runId, jobUrl, jobName, params, table });
     });
   }

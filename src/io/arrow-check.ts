@@ -29,7 +29,8 @@ export function batchHeaderProblem(header: BatchHeader, schema: Schema, bodyLeng
     }
   }
   for (const [i, n] of nodes.entries()) {
-    if (n.length < 0 || n.nullCount < 0 || n.nullCount > n.length) return `field node ${i} has ${n.length} values with ${n.nullCount} nulls`;
+    if (n.length < 0 || n.nullCount < 0 || n.nullCount > n.length)
+      return `field node ${i} has ${n.length} values with ${n.nullCount} nulls`;
   }
   const walk = { node: 0, buffer: 0, problem: undefined as string | undefined };
   for (const field of schema.fields) {
@@ -55,21 +56,25 @@ function visit(field: Field, expected: number, header: BatchHeader, walk: { node
   const buf = (min: number, what: string): boolean => {
     const b = header.buffers[walk.buffer++];
     if (!b) return fail(walk, `the buffers end before the ${what} of column "${field.name}"`);
-    if (!header.compressed && b.length < min) return fail(walk, `the ${what} of column "${field.name}" has ${b.length} bytes, ${len} values need ${min}`);
+    if (!header.compressed && b.length < min)
+      return fail(walk, `the ${what} of column "${field.name}" has ${b.length} bytes, ${len} values need ${min}`);
     return true;
   };
   const validity = () => buf(node.nullCount > 0 ? Math.ceil(len / 8) : 0, 'validity bitmap');
   if (DataType.isNull(type)) return true;
-  if (DataType.isDictionary(type)) return validity() && buf(len * type.indices.bitWidth / 8, 'dictionary indices');
+  if (DataType.isDictionary(type)) return validity() && buf((len * type.indices.bitWidth) / 8, 'dictionary indices');
   if (DataType.isBool(type)) return validity() && buf(Math.ceil(len / 8), 'values');
   if (isFixedWidth(type)) {
     const width = DataType.isFixedSizeBinary(type) ? type.byteWidth : byteWidthOf(type);
     return validity() && buf(width === undefined ? 0 : len * width, 'values');
   }
   if (DataType.isUtf8(type) || DataType.isBinary(type)) return validity() && buf(len > 0 ? (len + 1) * 4 : 0, 'offsets') && buf(0, 'data');
-  if (DataType.isLargeUtf8(type) || DataType.isLargeBinary(type)) return validity() && buf(len > 0 ? (len + 1) * 8 : 0, 'offsets') && buf(0, 'data');
-  if (DataType.isList(type) || DataType.isMap(type)) return validity() && buf(len > 0 ? (len + 1) * 4 : 0, 'offsets') && visit(type.children[0]!, 0, header, walk);
-  if (DataType.isLargeList(type)) return validity() && buf(len > 0 ? (len + 1) * 8 : 0, 'offsets') && visit(type.children[0]!, 0, header, walk);
+  if (DataType.isLargeUtf8(type) || DataType.isLargeBinary(type))
+    return validity() && buf(len > 0 ? (len + 1) * 8 : 0, 'offsets') && buf(0, 'data');
+  if (DataType.isList(type) || DataType.isMap(type))
+    return validity() && buf(len > 0 ? (len + 1) * 4 : 0, 'offsets') && visit(type.children[0]!, 0, header, walk);
+  if (DataType.isLargeList(type))
+    return validity() && buf(len > 0 ? (len + 1) * 8 : 0, 'offsets') && visit(type.children[0]!, 0, header, walk);
   if (DataType.isFixedSizeList(type)) return validity() && visit(type.children[0]!, len * type.listSize, header, walk);
   if (DataType.isStruct(type)) return validity() && type.children.every((c) => visit(c, len, header, walk));
   return false;
@@ -115,20 +120,37 @@ function dataProblem(data: Data, full: boolean): string | undefined {
     if (problem) return problem;
   }
   const offsets = data.valueOffsets as Int32Array | BigInt64Array | undefined;
-  if (offsets && (DataType.isUtf8(type) || DataType.isBinary(type) || DataType.isLargeUtf8(type) || DataType.isLargeBinary(type) || DataType.isList(type) || DataType.isMap(type) || DataType.isLargeList(type))) {
+  if (
+    offsets &&
+    (DataType.isUtf8(type) ||
+      DataType.isBinary(type) ||
+      DataType.isLargeUtf8(type) ||
+      DataType.isLargeBinary(type) ||
+      DataType.isList(type) ||
+      DataType.isMap(type) ||
+      DataType.isLargeList(type))
+  ) {
     // A sliced Data's offsets are already sliced to its rows (data.offset only moves its bitmap).
     if (data.length > 0) {
       if (offsets.length < data.length + 1) return `its offsets stop after ${offsets.length} of ${data.length + 1}`;
       const first = Number(offsets[0]!);
       const last = Number(offsets[data.length]!);
-      const room = DataType.isList(type) || DataType.isMap(type) || DataType.isLargeList(type) ? (data.children[0]?.length ?? 0) : (data.values?.length ?? 0);
+      const room =
+        DataType.isList(type) || DataType.isMap(type) || DataType.isLargeList(type)
+          ? (data.children[0]?.length ?? 0)
+          : (data.values?.length ?? 0);
       if (first < 0 || last < first || last > room) return `its values run from offset ${first} to ${last}, but it holds ${room}`;
       if (full) {
         for (let r = 1; r <= data.length; r++) {
-          if (offsets[r]! < offsets[r - 1]!) return `the offset of value ${r} (${offsets[r]}) is before the one of value ${r - 1} (${offsets[r - 1]})`;
+          if (offsets[r]! < offsets[r - 1]!)
+            return `the offset of value ${r} (${offsets[r]}) is before the one of value ${r - 1} (${offsets[r - 1]})`;
         }
         // Arrow's strings are UTF-8 by definition; writers that validate (parquet-wasm) refuse others.
-        if ((DataType.isUtf8(type) || DataType.isLargeUtf8(type)) && data.values && !isUtf8((data.values as Uint8Array).subarray(first, last))) {
+        if (
+          (DataType.isUtf8(type) || DataType.isLargeUtf8(type)) &&
+          data.values &&
+          !isUtf8((data.values as Uint8Array).subarray(first, last))
+        ) {
           return `its strings are not valid UTF-8 (bytes ${first}–${last} of its data)`;
         }
       }

@@ -11,9 +11,16 @@ export interface FieldLayout {
 /** A type of fixed-width values (numbers, dates, times, booleans, decimals): a validity and a values buffer. */
 export function isFixedWidth(type: DataType): boolean {
   return (
-    DataType.isInt(type) || DataType.isFloat(type) || DataType.isBool(type) || DataType.isDecimal(type) ||
-    DataType.isDate(type) || DataType.isTime(type) || DataType.isTimestamp(type) || DataType.isInterval(type) ||
-    DataType.isDuration(type) || DataType.isFixedSizeBinary(type)
+    DataType.isInt(type) ||
+    DataType.isFloat(type) ||
+    DataType.isBool(type) ||
+    DataType.isDecimal(type) ||
+    DataType.isDate(type) ||
+    DataType.isTime(type) ||
+    DataType.isTimestamp(type) ||
+    DataType.isInterval(type) ||
+    DataType.isDuration(type) ||
+    DataType.isFixedSizeBinary(type)
   );
 }
 
@@ -26,7 +33,8 @@ function shapeOf(type: DataType): { nodes: number; buffers: number } | undefined
   if (DataType.isNull(type)) return { nodes: 1, buffers: 0 };
   if (DataType.isDictionary(type)) return undefined;
   if (isFixedWidth(type)) return { nodes: 1, buffers: 2 };
-  if (DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isBinary(type) || DataType.isLargeBinary(type)) return { nodes: 1, buffers: 3 };
+  if (DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isBinary(type) || DataType.isLargeBinary(type))
+    return { nodes: 1, buffers: 3 };
   const children = (own: number) => {
     let nodes = 1;
     let buffers = own;
@@ -77,12 +85,19 @@ function decodeMessage(bytes: Uint8Array): Message {
   const continued = view.getUint32(0, true) === 0xffffffff;
   const start = continued ? 8 : 4;
   const length = view.getInt32(continued ? 4 : 0, true);
-  if (length < 0 || start + length > bytes.byteLength) throw new Error(`its metadata length ${length} runs past the ${bytes.byteLength - start} bytes it has`);
+  if (length < 0 || start + length > bytes.byteLength)
+    throw new Error(`its metadata length ${length} runs past the ${bytes.byteLength - start} bytes it has`);
   return Message.decode(bytes.subarray(start, start + length));
 }
 
 /** Decodes a record batch message's metadata: rows, field nodes and buffer regions (offsets within the body). */
-export function batchHeaderFromMessage(bytes: Uint8Array): { length: number; nodes: FieldNode[]; buffers: BufferRegion[]; compressed: boolean; bodyLength: number } {
+export function batchHeaderFromMessage(bytes: Uint8Array): {
+  length: number;
+  nodes: FieldNode[];
+  buffers: BufferRegion[];
+  compressed: boolean;
+  bodyLength: number;
+} {
   const msg = decodeMessage(bytes);
   if (!msg.isRecordBatch()) throw new Error(`expected a record batch message, found message type ${msg.headerType}`);
   const h = msg.header()!;

@@ -33,7 +33,10 @@ export class BadRecords {
   add(record: BadRecord, n = 1): void {
     this.count += n;
     if (this.count > this.limit) {
-      const hint = this.limit === 0 ? '; pass --max-bad-records N to skip up to N bad records' : ` (more than --max-bad-records ${this.limit} in this split)`;
+      const hint =
+        this.limit === 0
+          ? '; pass --max-bad-records N to skip up to N bad records'
+          : ` (more than --max-bad-records ${this.limit} in this split)`;
       throw new InputError(record.message + hint, { location: record });
     }
     if (this.examples.length < this.keep) this.examples.push(record);

@@ -29,16 +29,18 @@ export async function* batchStream<T>(produce: (give: (items: T[]) => Promise<vo
       resume = (stop) => (stop ? reject(new StopProducing()) : resolve());
       wake?.();
     });
-  const done = produce(give).then(
-    () => undefined,
-    (e: unknown) => {
-      failed = true;
-      error = e;
-    },
-  ).finally(() => {
-    finished = true;
-    wake?.();
-  });
+  const done = produce(give)
+    .then(
+      () => undefined,
+      (e: unknown) => {
+        failed = true;
+        error = e;
+      },
+    )
+    .finally(() => {
+      finished = true;
+      wake?.();
+    });
   let stopped = true;
   try {
     for (;;) {
@@ -78,7 +80,10 @@ export async function collected<T>(produce: (give: (items: T[]) => Promise<void>
  * `source`'s batches, adding their rows to `tally.rows` and the time spent waiting for them to
  * `tally.readMs`. A consumer that stops early closes `source` too, so its reader stops and closes its file.
  */
-export async function* tallied(source: AsyncIterable<RecordBatch> | RecordBatch[], tally: { rows: number; readMs: number }): AsyncGenerator<RecordBatch> {
+export async function* tallied(
+  source: AsyncIterable<RecordBatch> | RecordBatch[],
+  tally: { rows: number; readMs: number },
+): AsyncGenerator<RecordBatch> {
   if (Array.isArray(source)) {
     for (const b of source) tally.rows += b.numRows;
     yield* source;

@@ -26,7 +26,12 @@ export function csvHeader(names: string[]): string {
 export function csvRowsOf(batch: RecordBatch): (i: number) => string {
   const cols = batch.schema.fields.map((f, j) => {
     const text = cellTextOf(batch.getChildAt(j)!.data[0]!, 'text', f);
-    return mayNeedQuotes(f.type) ? (i: number) => { const s = text(i); return s === null ? '' : csvQuote(s); } : (i: number) => text(i) ?? '';
+    return mayNeedQuotes(f.type)
+      ? (i: number) => {
+          const s = text(i);
+          return s === null ? '' : csvQuote(s);
+        }
+      : (i: number) => text(i) ?? '';
   });
   return (i) => {
     let line = '';

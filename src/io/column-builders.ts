@@ -1,7 +1,17 @@
 import { Bool, Dictionary, Float64, Int32, Utf8, makeData, makeVector, type Data, type DataType } from 'apache-arrow';
 import { arrowTypeOf, typeInfo, type ColumnType, type TypeInfo } from './column-types.js';
 import { dateFromBytes, timestampFromBytes, type TimestampParts } from './temporal-bytes.js';
-import { nanosTo, parseBigInt, parseBool, parseDate, parseDecimal, parseFloat64, parseInt32, parseTime, parseTimestamp } from './parse-values.js';
+import {
+  nanosTo,
+  parseBigInt,
+  parseBool,
+  parseDate,
+  parseDecimal,
+  parseFloat64,
+  parseInt32,
+  parseTime,
+  parseTimestamp,
+} from './parse-values.js';
 
 /**
  * Builders that fill one record batch column with a fixed row capacity. They expose their typed
@@ -49,7 +59,13 @@ export class Int32Builder extends ColumnBuilder {
     this.values = new Int32Array(capacity);
   }
   finish(length: number): Data {
-    return makeData({ type: new Int32(), length, nullCount: this.nullCount(length), nullBitmap: this.bitmap(length), data: this.values.subarray(0, length) });
+    return makeData({
+      type: new Int32(),
+      length,
+      nullCount: this.nullCount(length),
+      nullBitmap: this.bitmap(length),
+      data: this.values.subarray(0, length),
+    });
   }
   setText(row: number, text: string): boolean {
     const v = parseInt32(text);
@@ -66,7 +82,13 @@ export class Float64Builder extends ColumnBuilder {
     this.values = new Float64Array(capacity);
   }
   finish(length: number): Data {
-    return makeData({ type: new Float64(), length, nullCount: this.nullCount(length), nullBitmap: this.bitmap(length), data: this.values.subarray(0, length) });
+    return makeData({
+      type: new Float64(),
+      length,
+      nullCount: this.nullCount(length),
+      nullBitmap: this.bitmap(length),
+      data: this.values.subarray(0, length),
+    });
   }
   setText(row: number, text: string): boolean {
     const v = parseFloat64(text);
@@ -93,7 +115,13 @@ export class BoolBuilder extends ColumnBuilder {
     return true;
   }
   finish(length: number): Data {
-    return makeData({ type: new Bool(), length, nullCount: this.nullCount(length), nullBitmap: this.bitmap(length), data: this.bits.subarray(0, (length + 7) >> 3) });
+    return makeData({
+      type: new Bool(),
+      length,
+      nullCount: this.nullCount(length),
+      nullBitmap: this.bitmap(length),
+      data: this.bits.subarray(0, (length + 7) >> 3),
+    });
   }
 }
 
@@ -170,7 +198,10 @@ export class DictBuilder extends ColumnBuilder {
   private count = 0;
   private slots = new Int32Array(1024); // entry index + 1, 0 = empty
   private hashes = new Int32Array(256);
-  constructor(capacity: number, readonly type: Dictionary = new Dictionary(new Utf8(), new Int32())) {
+  constructor(
+    capacity: number,
+    readonly type: Dictionary = new Dictionary(new Utf8(), new Int32()),
+  ) {
     super(capacity);
     this.indices = new Int32Array(capacity);
   }
@@ -193,7 +224,11 @@ export class DictBuilder extends ColumnBuilder {
         if (len === to - from) {
           const b = words.bytes;
           let same = true;
-          for (let i = 0; i < len; i++) if (b[start + i] !== src[from + i]) { same = false; break; }
+          for (let i = 0; i < len; i++)
+            if (b[start + i] !== src[from + i]) {
+              same = false;
+              break;
+            }
           if (same) {
             this.indices[row] = e - 1;
             return;
@@ -250,7 +285,14 @@ export class DictBuilder extends ColumnBuilder {
 
   finish(length: number): Data {
     const dictionary = makeVector(this.words.finish(this.count));
-    return makeData({ type: this.type, length, nullCount: this.nullCount(length), nullBitmap: this.bitmap(length), data: this.indices.subarray(0, length), dictionary });
+    return makeData({
+      type: this.type,
+      length,
+      nullCount: this.nullCount(length),
+      nullBitmap: this.bitmap(length),
+      data: this.indices.subarray(0, length),
+      dictionary,
+    });
   }
 }
 
@@ -258,7 +300,10 @@ export class DictBuilder extends ColumnBuilder {
 export class NumberBuilder extends ColumnBuilder {
   readonly values: Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array | Float32Array;
   private readonly type: DataType;
-  constructor(capacity: number, private readonly column: ColumnType) {
+  constructor(
+    capacity: number,
+    private readonly column: ColumnType,
+  ) {
     super(capacity);
     this.type = arrowTypeOf(column);
     this.values = new (this.type.ArrayType as new (n: number) => NumberBuilder['values'])(capacity);
@@ -278,7 +323,13 @@ export class NumberBuilder extends ColumnBuilder {
     return true;
   }
   finish(length: number): Data {
-    return makeData({ type: this.type, length, nullCount: this.nullCount(length), nullBitmap: this.bitmap(length), data: this.values.subarray(0, length) } as never);
+    return makeData({
+      type: this.type,
+      length,
+      nullCount: this.nullCount(length),
+      nullBitmap: this.bitmap(length),
+      data: this.values.subarray(0, length),
+    } as never);
   }
 }
 
@@ -340,7 +391,13 @@ export class BigIntBuilder extends ColumnBuilder {
     return true;
   }
   finish(length: number): Data {
-    return makeData({ type: this.type, length, nullCount: this.nullCount(length), nullBitmap: this.bitmap(length), data: this.values.subarray(0, length) } as never);
+    return makeData({
+      type: this.type,
+      length,
+      nullCount: this.nullCount(length),
+      nullBitmap: this.bitmap(length),
+      data: this.values.subarray(0, length),
+    } as never);
   }
 }
 
@@ -366,7 +423,13 @@ export class DecimalBuilder extends ColumnBuilder {
     return true;
   }
   finish(length: number): Data {
-    return makeData({ type: this.type, length, nullCount: this.nullCount(length), nullBitmap: this.bitmap(length), data: this.words.subarray(0, length * 4) } as never);
+    return makeData({
+      type: this.type,
+      length,
+      nullCount: this.nullCount(length),
+      nullBitmap: this.bitmap(length),
+      data: this.words.subarray(0, length * 4),
+    } as never);
   }
 }
 

@@ -1,4 +1,26 @@
-import { Bool, DateDay, Decimal, Dictionary, Field, Float32, Float64, Int16, Int32, Int64, Int8, Schema, TimeMicrosecond, TimeUnit, Timestamp, Uint16, Uint32, Uint64, Uint8, Utf8, type DataType } from 'apache-arrow';
+import {
+  Bool,
+  DateDay,
+  Decimal,
+  Dictionary,
+  Field,
+  Float32,
+  Float64,
+  Int16,
+  Int32,
+  Int64,
+  Int8,
+  Schema,
+  TimeMicrosecond,
+  TimeUnit,
+  Timestamp,
+  Uint16,
+  Uint32,
+  Uint64,
+  Uint8,
+  Utf8,
+  type DataType,
+} from 'apache-arrow';
 import { UsageError } from '../errors.js';
 
 /** Units of a timestamp, as written in type names (`timestamp[ns]`). */
@@ -11,9 +33,23 @@ export type TimeUnitName = 's' | 'ms' | 'us' | 'ns';
  * Time64 in microseconds (DuckDB's TIME); a timestamp names its unit and, when it has one, its zone.
  */
 export type ColumnType =
-  | 'int8' | 'int16' | 'int32' | 'int64' | 'uint8' | 'uint16' | 'uint32' | 'uint64'
-  | 'float32' | 'float64' | 'bool' | 'utf8' | 'dict' | 'date' | 'time'
-  | `timestamp[${TimeUnitName}]` | `timestamp[${TimeUnitName}, ${string}]`
+  | 'int8'
+  | 'int16'
+  | 'int32'
+  | 'int64'
+  | 'uint8'
+  | 'uint16'
+  | 'uint32'
+  | 'uint64'
+  | 'float32'
+  | 'float64'
+  | 'bool'
+  | 'utf8'
+  | 'dict'
+  | 'date'
+  | 'time'
+  | `timestamp[${TimeUnitName}]`
+  | `timestamp[${TimeUnitName}, ${string}]`
   | `decimal(${number},${number})`;
 
 /** One column of a text input: its name and type. Plain data, so it travels inside splits. */
@@ -37,23 +73,60 @@ export type TypeInfo =
   | { kind: 'decimal'; precision: number; scale: number };
 
 const ALIASES: Record<string, ColumnType> = {
-  int8: 'int8', tinyint: 'int8', int16: 'int16', smallint: 'int16', short: 'int16',
-  int32: 'int32', int: 'int32', integer: 'int32',
-  int64: 'int64', bigint: 'int64', long: 'int64',
-  uint8: 'uint8', utinyint: 'uint8', uint16: 'uint16', usmallint: 'uint16', uint32: 'uint32', uinteger: 'uint32', uint64: 'uint64', ubigint: 'uint64',
-  float32: 'float32', real: 'float32',
+  int8: 'int8',
+  tinyint: 'int8',
+  int16: 'int16',
+  smallint: 'int16',
+  short: 'int16',
+  int32: 'int32',
+  int: 'int32',
+  integer: 'int32',
+  int64: 'int64',
+  bigint: 'int64',
+  long: 'int64',
+  uint8: 'uint8',
+  utinyint: 'uint8',
+  uint16: 'uint16',
+  usmallint: 'uint16',
+  uint32: 'uint32',
+  uinteger: 'uint32',
+  uint64: 'uint64',
+  ubigint: 'uint64',
+  float32: 'float32',
+  real: 'float32',
   // `float` meant float64 before float32 existed here; it keeps that meaning (DuckDB's FLOAT is float32: say `float32`).
-  float64: 'float64', float: 'float64', double: 'float64', number: 'float64',
-  bool: 'bool', boolean: 'bool',
-  utf8: 'utf8', string: 'utf8', str: 'utf8', text: 'utf8', varchar: 'utf8',
-  dict: 'dict', dictionary: 'dict', category: 'dict', categorical: 'dict',
-  date: 'date', date32: 'date', time: 'time', time64: 'time',
-  timestamp: 'timestamp[us]', datetime: 'timestamp[us]', timestamptz: 'timestamp[us, UTC]', 'timestamp with time zone': 'timestamp[us, UTC]',
-  timestamp_s: 'timestamp[s]', timestamp_ms: 'timestamp[ms]', timestamp_us: 'timestamp[us]', timestamp_ns: 'timestamp[ns]',
+  float64: 'float64',
+  float: 'float64',
+  double: 'float64',
+  number: 'float64',
+  bool: 'bool',
+  boolean: 'bool',
+  utf8: 'utf8',
+  string: 'utf8',
+  str: 'utf8',
+  text: 'utf8',
+  varchar: 'utf8',
+  dict: 'dict',
+  dictionary: 'dict',
+  category: 'dict',
+  categorical: 'dict',
+  date: 'date',
+  date32: 'date',
+  time: 'time',
+  time64: 'time',
+  timestamp: 'timestamp[us]',
+  datetime: 'timestamp[us]',
+  timestamptz: 'timestamp[us, UTC]',
+  'timestamp with time zone': 'timestamp[us, UTC]',
+  timestamp_s: 'timestamp[s]',
+  timestamp_ms: 'timestamp[ms]',
+  timestamp_us: 'timestamp[us]',
+  timestamp_ns: 'timestamp[ns]',
 };
 
 /** Every spelling users may give, for the error that lists them. */
-export const TYPE_NAMES = 'int8, int16, int32, int64, uint8, uint16, uint32, uint64, float32, float64, bool, utf8 (string), dict, date, time, timestamp, timestamp[s|ms|us|ns], timestamp[us, UTC] (any zone), decimal(p,s) with p ≤ 38, and DuckDB\'s names (BIGINT, DOUBLE, VARCHAR, TIMESTAMPTZ, …)';
+export const TYPE_NAMES =
+  "int8, int16, int32, int64, uint8, uint16, uint32, uint64, float32, float64, bool, utf8 (string), dict, date, time, timestamp, timestamp[s|ms|us|ns], timestamp[us, UTC] (any zone), decimal(p,s) with p ≤ 38, and DuckDB's names (BIGINT, DOUBLE, VARCHAR, TIMESTAMPTZ, …)";
 
 /** Parses a type name as users write it: `int64`, `float64`, `string`, `date`, `timestamp[ns, UTC]`, `decimal(15,2)`, DuckDB's `BIGINT`, …. */
 export function parseColumnType(text: string, option = '--column'): ColumnType {
@@ -65,14 +138,22 @@ export function parseColumnType(text: string, option = '--column'): ColumnType {
     const unit = (ts[1] === 'µs' ? 'us' : ts[1]) as TimeUnitName;
     if (!ts[2]) return `timestamp[${unit}]`;
     // Zone names keep their case (Europe/Paris); utc and z are UTC.
-    const zone = /^(utc|z|\+00:?00)$/.test(ts[2]) ? 'UTC' : text.trim().replace(/^.*?,\s*/, '').replace(/\s*[\])]$/, '');
+    const zone = /^(utc|z|\+00:?00)$/.test(ts[2])
+      ? 'UTC'
+      : text
+          .trim()
+          .replace(/^.*?,\s*/, '')
+          .replace(/\s*[\])]$/, '');
     return `timestamp[${unit}, ${zone}]`;
   }
   const dec = /^(?:decimal|numeric) ?\( ?(\d+) ?(?:, ?(\d+) ?)?\)$/.exec(t);
   if (dec) {
     const precision = Number(dec[1]);
     const scale = Number(dec[2] ?? 0);
-    if (precision < 1 || precision > 38 || scale > precision) throw new UsageError(`${option}: "${text}" is not a decimal quiver reads: precision 1 to 38, scale 0 to the precision (e.g. decimal(15,2))`);
+    if (precision < 1 || precision > 38 || scale > precision)
+      throw new UsageError(
+        `${option}: "${text}" is not a decimal quiver reads: precision 1 to 38, scale 0 to the precision (e.g. decimal(15,2))`,
+      );
     return `decimal(${precision},${scale})`;
   }
   if (t === 'decimal' || t === 'numeric') return 'decimal(18,3)'; // DuckDB's default
@@ -94,13 +175,25 @@ export function parseColumnFlags(flags: string[]): ColumnSpec[] {
 /** A column type taken apart. */
 export function typeInfo(type: ColumnType): TypeInfo {
   switch (type) {
-    case 'int8': case 'int16': case 'int32': case 'int64':
+    case 'int8':
+    case 'int16':
+    case 'int32':
+    case 'int64':
       return { kind: 'int', bits: Number(type.slice(3)) as 8 | 16 | 32 | 64, signed: true };
-    case 'uint8': case 'uint16': case 'uint32': case 'uint64':
+    case 'uint8':
+    case 'uint16':
+    case 'uint32':
+    case 'uint64':
       return { kind: 'int', bits: Number(type.slice(4)) as 8 | 16 | 32 | 64, signed: false };
-    case 'float32': return { kind: 'float', bits: 32 };
-    case 'float64': return { kind: 'float', bits: 64 };
-    case 'bool': case 'utf8': case 'dict': case 'date': case 'time':
+    case 'float32':
+      return { kind: 'float', bits: 32 };
+    case 'float64':
+      return { kind: 'float', bits: 64 };
+    case 'bool':
+    case 'utf8':
+    case 'dict':
+    case 'date':
+    case 'time':
       return { kind: type };
   }
   const ts = /^timestamp\[(s|ms|us|ns)(?:, (.+))?\]$/.exec(type);
@@ -109,7 +202,12 @@ export function typeInfo(type: ColumnType): TypeInfo {
   return { kind: 'decimal', precision: Number(dec[1]), scale: Number(dec[2]) };
 }
 
-const UNITS: Record<TimeUnitName, TimeUnit> = { s: TimeUnit.SECOND, ms: TimeUnit.MILLISECOND, us: TimeUnit.MICROSECOND, ns: TimeUnit.NANOSECOND };
+const UNITS: Record<TimeUnitName, TimeUnit> = {
+  s: TimeUnit.SECOND,
+  ms: TimeUnit.MILLISECOND,
+  us: TimeUnit.MICROSECOND,
+  ns: TimeUnit.NANOSECOND,
+};
 
 /** The Arrow type of a column type. Dictionary fields get a fresh dictionary id each call. */
 export function arrowTypeOf(type: ColumnType): DataType {
@@ -119,14 +217,22 @@ export function arrowTypeOf(type: ColumnType): DataType {
       const C = t.signed ? { 8: Int8, 16: Int16, 32: Int32, 64: Int64 }[t.bits] : { 8: Uint8, 16: Uint16, 32: Uint32, 64: Uint64 }[t.bits];
       return new C();
     }
-    case 'float': return t.bits === 32 ? new Float32() : new Float64();
-    case 'bool': return new Bool();
-    case 'utf8': return new Utf8();
-    case 'dict': return new Dictionary(new Utf8(), new Int32());
-    case 'date': return new DateDay();
-    case 'time': return new TimeMicrosecond();
-    case 'timestamp': return new Timestamp(UNITS[t.unit], t.tz ?? null);
-    case 'decimal': return new Decimal(t.scale, t.precision, 128);
+    case 'float':
+      return t.bits === 32 ? new Float32() : new Float64();
+    case 'bool':
+      return new Bool();
+    case 'utf8':
+      return new Utf8();
+    case 'dict':
+      return new Dictionary(new Utf8(), new Int32());
+    case 'date':
+      return new DateDay();
+    case 'time':
+      return new TimeMicrosecond();
+    case 'timestamp':
+      return new Timestamp(UNITS[t.unit], t.tz ?? null);
+    case 'decimal':
+      return new Decimal(t.scale, t.precision, 128);
   }
 }
 
@@ -139,8 +245,20 @@ export function schemaOfColumns(columns: ColumnSpec[]): Schema {
 export function columnTypeOfArrow(type: DataType): ColumnType | undefined {
   const s = String(type);
   const simple: Record<string, ColumnType> = {
-    Int8: 'int8', Int16: 'int16', Int32: 'int32', Int64: 'int64', Uint8: 'uint8', Uint16: 'uint16', Uint32: 'uint32', Uint64: 'uint64',
-    Float32: 'float32', Float64: 'float64', Bool: 'bool', Utf8: 'utf8', 'Date32<DAY>': 'date', 'Time64<MICROSECOND>': 'time',
+    Int8: 'int8',
+    Int16: 'int16',
+    Int32: 'int32',
+    Int64: 'int64',
+    Uint8: 'uint8',
+    Uint16: 'uint16',
+    Uint32: 'uint32',
+    Uint64: 'uint64',
+    Float32: 'float32',
+    Float64: 'float64',
+    Bool: 'bool',
+    Utf8: 'utf8',
+    'Date32<DAY>': 'date',
+    'Time64<MICROSECOND>': 'time',
   };
   if (simple[s]) return simple[s];
   if (s.startsWith('Dictionary<') && s.endsWith('Utf8>')) return 'dict';

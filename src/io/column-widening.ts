@@ -24,8 +24,19 @@ export class ColumnTooNarrow extends InputError {
   readonly widening: ColumnWidening;
   constructor(widening: ColumnWidening) {
     const at = `${widening.file}${widening.line !== undefined ? `, line ${widening.line}` : widening.byteOffset !== undefined ? `, byte ${widening.byteOffset}` : ''}`;
-    const what = widening.from === undefined ? `has a field "${widening.column}" that the sample did not show` : `column "${widening.column}" (${widening.from}, inferred from a sample) holds ${widening.found}`;
-    super(`${at}: ${what}; it needs type ${widening.to} (pass --column '${widening.column}:${widening.to}')`, { location: { file: widening.file, line: widening.line, byteOffset: widening.byteOffset, column: widening.column, found: widening.found } });
+    const what =
+      widening.from === undefined
+        ? `has a field "${widening.column}" that the sample did not show`
+        : `column "${widening.column}" (${widening.from}, inferred from a sample) holds ${widening.found}`;
+    super(`${at}: ${what}; it needs type ${widening.to} (pass --column '${widening.column}:${widening.to}')`, {
+      location: {
+        file: widening.file,
+        line: widening.line,
+        byteOffset: widening.byteOffset,
+        column: widening.column,
+        found: widening.found,
+      },
+    });
     this.widening = widening;
   }
 

@@ -1,7 +1,16 @@
 import { isUtf8 } from 'node:buffer';
 import { Field, RecordBatch, Schema, Struct, makeData, type Dictionary } from 'apache-arrow';
 import type { BadRecords, BadRecord } from './bad-records.js';
-import { BigIntBuilder, DictBuilder, Float64Builder, Int32Builder, NumberBuilder, Utf8Builder, makeBuilder, type ColumnBuilder } from './column-builders.js';
+import {
+  BigIntBuilder,
+  DictBuilder,
+  Float64Builder,
+  Int32Builder,
+  NumberBuilder,
+  Utf8Builder,
+  makeBuilder,
+  type ColumnBuilder,
+} from './column-builders.js';
 import { arrowTypeOf, type ColumnSpec, type ColumnType } from './column-types.js';
 import { ColumnTooNarrow } from './column-widening.js';
 import { widerTypeForText } from './infer-types.js';
@@ -25,8 +34,25 @@ export interface CsvDialect {
 const NL = 10;
 const CR = 13;
 // OTHER is every type without a byte parser of its own (parsed from text by its builder).
-const SKIP = 0, INT32 = 1, FLOAT64 = 2, BOOL = 3, UTF8 = 4, DICT = 5, INT64 = 6, OTHER = 7, DATE = 8, TIMESTAMP = 9;
-const KIND: Partial<Record<ColumnType, number>> = { int32: INT32, float64: FLOAT64, bool: BOOL, utf8: UTF8, dict: DICT, int64: INT64, date: DATE };
+const SKIP = 0,
+  INT32 = 1,
+  FLOAT64 = 2,
+  BOOL = 3,
+  UTF8 = 4,
+  DICT = 5,
+  INT64 = 6,
+  OTHER = 7,
+  DATE = 8,
+  TIMESTAMP = 9;
+const KIND: Partial<Record<ColumnType, number>> = {
+  int32: INT32,
+  float64: FLOAT64,
+  bool: BOOL,
+  utf8: UTF8,
+  dict: DICT,
+  int64: INT64,
+  date: DATE,
+};
 const kindOf = (t: ColumnType) => KIND[t] ?? (t.startsWith('timestamp') ? TIMESTAMP : OTHER);
 const MAX_EXACT = 2 ** 53;
 const NO_DICT = new DictBuilder(0);
@@ -115,13 +141,34 @@ export class CsvDecoder {
       return makeBuilder(col.type, cap, col.type === 'dict' ? (f.type as Dictionary) : undefined);
     });
     const of = (i: number) => (this.slot[i]! >= 0 ? this.builders[this.slot[i]!] : undefined);
-    const noI32 = new Int32Array(0), noF64 = new Float64Array(0), noDict = NO_DICT, noStr = NO_STR;
-    this.i32 = this.columns.map((_, i) => { const b = of(i); return b instanceof Int32Builder ? b.values : noI32; });
-    this.f64 = this.columns.map((_, i) => { const b = of(i); return b instanceof Float64Builder ? b.values : noF64; });
-    this.i64 = this.columns.map((_, i) => { const b = of(i); return b instanceof BigIntBuilder ? b : NO_I64; });
-    this.temporal = this.columns.map((_, i) => { const b = of(i); return b instanceof BigIntBuilder || b instanceof NumberBuilder ? b : NO_I64; });
-    this.dicts = this.columns.map((_, i) => { const b = of(i); return b instanceof DictBuilder ? b : noDict; });
-    this.strs = this.columns.map((_, i) => { const b = of(i); return b instanceof Utf8Builder ? b : noStr; });
+    const noI32 = new Int32Array(0),
+      noF64 = new Float64Array(0),
+      noDict = NO_DICT,
+      noStr = NO_STR;
+    this.i32 = this.columns.map((_, i) => {
+      const b = of(i);
+      return b instanceof Int32Builder ? b.values : noI32;
+    });
+    this.f64 = this.columns.map((_, i) => {
+      const b = of(i);
+      return b instanceof Float64Builder ? b.values : noF64;
+    });
+    this.i64 = this.columns.map((_, i) => {
+      const b = of(i);
+      return b instanceof BigIntBuilder ? b : NO_I64;
+    });
+    this.temporal = this.columns.map((_, i) => {
+      const b = of(i);
+      return b instanceof BigIntBuilder || b instanceof NumberBuilder ? b : NO_I64;
+    });
+    this.dicts = this.columns.map((_, i) => {
+      const b = of(i);
+      return b instanceof DictBuilder ? b : noDict;
+    });
+    this.strs = this.columns.map((_, i) => {
+      const b = of(i);
+      return b instanceof Utf8Builder ? b : noStr;
+    });
     this.fast = this.makeFast?.(this.i32, this.f64, this.dicts, this.strs, this.i64, this.temporal);
     this.row = 0;
   }
@@ -175,8 +222,14 @@ export class CsvDecoder {
         this.rollback(this.row);
       }
       // Blank lines (LF or CRLF alone) are not records.
-      if (buf[pos] === NL) { pos++; continue; }
-      if (buf[pos] === CR && pos + 1 < to && buf[pos + 1] === NL) { pos += 2; continue; }
+      if (buf[pos] === NL) {
+        pos++;
+        continue;
+      }
+      if (buf[pos] === CR && pos + 1 < to && buf[pos + 1] === NL) {
+        pos += 2;
+        continue;
+      }
       const row = this.row;
       let f = 0;
       let problem: CsvProblem | undefined;
@@ -190,15 +243,30 @@ export class CsvDecoder {
           let p = pos + 1;
           for (;;) {
             const at = buf.indexOf(q, p);
-            if (at < 0 || at >= to) { end = -1; break; }
-            if (at + 1 < to && buf[at + 1] === q) { escaped = true; p = at + 2; continue; }
-            if (at + 1 >= to && !final) { end = -1; break; }
+            if (at < 0 || at >= to) {
+              end = -1;
+              break;
+            }
+            if (at + 1 < to && buf[at + 1] === q) {
+              escaped = true;
+              p = at + 2;
+              continue;
+            }
+            if (at + 1 >= to && !final) {
+              end = -1;
+              break;
+            }
             end = at;
             break;
           }
           if (end < 0) {
             if (!final) return this.unfinished(row, recordStart);
-            problem = { offset: pos, column: this.names[f], expected: 'a closing quote for the quote here', found: 'none (unbalanced quotes, or a quoted field longer than --max-record-size)' };
+            problem = {
+              offset: pos,
+              column: this.names[f],
+              expected: 'a closing quote for the quote here',
+              found: 'none (unbalanced quotes, or a quoted field longer than --max-record-size)',
+            };
             pos = to;
             break;
           }
@@ -208,19 +276,30 @@ export class CsvDecoder {
           if (b === CR && pos + 1 < to && buf[pos + 1] === NL) {
             pos++;
           } else if (b !== d && b !== NL && pos < to) {
-            problem = { offset: pos, column: this.names[f], expected: 'a delimiter or the end of the line after a closing quote', found: JSON.stringify(String.fromCharCode(b)) };
+            problem = {
+              offset: pos,
+              column: this.names[f],
+              expected: 'a delimiter or the end of the line after a closing quote',
+              found: JSON.stringify(String.fromCharCode(b)),
+            };
             pos = this.skipRecord(buf, pos, to);
             break;
           }
           if (kind !== SKIP) {
             const err = this.setQuoted(kind, f, row, buf, start, end, escaped);
-            if (err) { problem = { offset: start - 1, ...err }; }
+            if (err) {
+              problem = { offset: start - 1, ...err };
+            }
           }
         } else {
           switch (kind) {
             case SKIP: {
               let p = pos;
-              while (p < to) { const b = buf[p]!; if (b === d || b === NL) break; p++; }
+              while (p < to) {
+                const b = buf[p]!;
+                if (b === d || b === NL) break;
+                p++;
+              }
               pos = p;
               break;
             }
@@ -228,12 +307,23 @@ export class CsvDecoder {
               let p = pos;
               let b = p < to ? buf[p]! : NL;
               let neg = false;
-              if (b === 45) { neg = true; b = ++p < to ? buf[p]! : NL; } else if (b === 43) b = ++p < to ? buf[p]! : NL;
+              if (b === 45) {
+                neg = true;
+                b = ++p < to ? buf[p]! : NL;
+              } else if (b === 43) b = ++p < to ? buf[p]! : NL;
               const digits = p;
               let v = 0;
-              while (b >= 48 && b <= 57) { v = v * 10 + (b - 48); b = ++p < to ? buf[p]! : NL; }
+              while (b >= 48 && b <= 57) {
+                v = v * 10 + (b - 48);
+                b = ++p < to ? buf[p]! : NL;
+              }
               const n = p - digits;
-              if (n > 0 && n < 11 && (b === d || b === NL || (b === CR && p + 1 < to && buf[p + 1] === NL)) && v <= 2147483647 + (neg ? 1 : 0)) {
+              if (
+                n > 0 &&
+                n < 11 &&
+                (b === d || b === NL || (b === CR && p + 1 < to && buf[p + 1] === NL)) &&
+                v <= 2147483647 + (neg ? 1 : 0)
+              ) {
                 this.i32[f]![row] = neg ? -v : v;
                 pos = b === CR ? p + 1 : p;
               } else {
@@ -248,10 +338,16 @@ export class CsvDecoder {
               let p = pos;
               let b = p < to ? buf[p]! : NL;
               let neg = false;
-              if (b === 45) { neg = true; b = ++p < to ? buf[p]! : NL; } else if (b === 43) b = ++p < to ? buf[p]! : NL;
+              if (b === 45) {
+                neg = true;
+                b = ++p < to ? buf[p]! : NL;
+              } else if (b === 43) b = ++p < to ? buf[p]! : NL;
               const digits = p;
               let v = 0;
-              while (b >= 48 && b <= 57) { v = v * 10 + (b - 48); b = ++p < to ? buf[p]! : NL; }
+              while (b >= 48 && b <= 57) {
+                v = v * 10 + (b - 48);
+                b = ++p < to ? buf[p]! : NL;
+              }
               const n = p - digits;
               if (n > 0 && n <= MAX_SAFE_DIGITS && (b === d || b === NL || (b === CR && p + 1 < to && buf[p + 1] === NL))) {
                 this.i64[f]!.setSafe(row, neg ? -v : v);
@@ -268,16 +364,25 @@ export class CsvDecoder {
               let p = pos;
               let b = p < to ? buf[p]! : NL;
               let neg = false;
-              if (b === 45) { neg = true; b = ++p < to ? buf[p]! : NL; } else if (b === 43) b = ++p < to ? buf[p]! : NL;
+              if (b === 45) {
+                neg = true;
+                b = ++p < to ? buf[p]! : NL;
+              } else if (b === 43) b = ++p < to ? buf[p]! : NL;
               const digits = p;
               let m = 0;
-              while (b >= 48 && b <= 57) { m = m * 10 + (b - 48); b = ++p < to ? buf[p]! : NL; }
+              while (b >= 48 && b <= 57) {
+                m = m * 10 + (b - 48);
+                b = ++p < to ? buf[p]! : NL;
+              }
               let frac = 0;
               let n = p - digits;
               if (b === 46) {
                 b = ++p < to ? buf[p]! : NL;
                 const fs = p;
-                while (b >= 48 && b <= 57) { m = m * 10 + (b - 48); b = ++p < to ? buf[p]! : NL; }
+                while (b >= 48 && b <= 57) {
+                  m = m * 10 + (b - 48);
+                  b = ++p < to ? buf[p]! : NL;
+                }
                 frac = p - fs;
                 n += frac;
               }
@@ -295,7 +400,11 @@ export class CsvDecoder {
             }
             default: {
               let p = pos;
-              while (p < to) { const b = buf[p]!; if (b === d || b === NL) break; p++; }
+              while (p < to) {
+                const b = buf[p]!;
+                if (b === d || b === NL) break;
+                p++;
+              }
               const e = p < to && buf[p] === NL && p > pos && buf[p - 1] === CR ? p - 1 : p;
               pos = p;
               if (e === start ? this.nullEmpty : this.nullMarkers.length > 0 && this.isNullMarker(buf, start, e)) {
@@ -335,20 +444,41 @@ export class CsvDecoder {
       // and its problem told from a field cut short.
       if (problem && !final && pos >= to && buf[to - 1] !== NL) return this.unfinished(row, recordStart);
       if (!problem && f + 1 !== width) {
-        problem = f + 1 > width
-          ? { offset: recordStart, expected: `${width} fields`, found: `${f + 1} fields (too many; is the delimiter right, or is a field with a delimiter not quoted?)` }
-          : { offset: recordStart, expected: `${width} fields`, found: `${f + 1} field${f === 0 ? '' : 's'} (too few)` };
+        problem =
+          f + 1 > width
+            ? {
+                offset: recordStart,
+                expected: `${width} fields`,
+                found: `${f + 1} fields (too many; is the delimiter right, or is a field with a delimiter not quoted?)`,
+              }
+            : { offset: recordStart, expected: `${width} fields`, found: `${f + 1} field${f === 0 ? '' : 's'} (too few)` };
       }
       if (!problem && pos - recordStart > this.dialect.maxRecordBytes) {
-        problem = { offset: recordStart, expected: `a record of at most ${this.dialect.maxRecordBytes} bytes (raise --max-record-size)`, found: `one of ${pos - recordStart} bytes` };
+        problem = {
+          offset: recordStart,
+          expected: `a record of at most ${this.dialect.maxRecordBytes} bytes (raise --max-record-size)`,
+          found: `one of ${pos - recordStart} bytes`,
+        };
       }
       if (!problem && checkUtf8 && !isUtf8(buf.subarray(recordStart, pos))) {
-        problem = { offset: recordStart + firstInvalidUtf8(buf, recordStart, pos), expected: 'UTF-8 text', found: 'bytes that are not valid UTF-8' };
+        problem = {
+          offset: recordStart + firstInvalidUtf8(buf, recordStart, pos),
+          expected: 'UTF-8 text',
+          found: 'bytes that are not valid UTF-8',
+        };
       }
       if (problem) {
         this.rollback(row);
         const at = this.locate(problem);
-        if (problem.widen) throw new ColumnTooNarrow({ file: at.file, byteOffset: at.byteOffset, column: problem.column!, from: this.columns[this.names.indexOf(problem.column!)]!.type, to: problem.widen, found: problem.found ?? '' });
+        if (problem.widen)
+          throw new ColumnTooNarrow({
+            file: at.file,
+            byteOffset: at.byteOffset,
+            column: problem.column!,
+            from: this.columns[this.names.indexOf(problem.column!)]!.type,
+            to: problem.widen,
+            found: problem.found ?? '',
+          });
         this.bad.add(at);
         continue;
       }
@@ -379,7 +509,11 @@ export class CsvDecoder {
   /** The end of the unquoted field at `pos` (its delimiter or LF; a CR before the LF is left out by the caller). */
   private fieldEnd(buf: Buffer, pos: number, to: number): number {
     let p = pos;
-    while (p < to) { const b = buf[p]!; if (b === this.d || b === NL) break; p++; }
+    while (p < to) {
+      const b = buf[p]!;
+      if (b === this.d || b === NL) break;
+      p++;
+    }
     return p > pos && p < to && buf[p] === NL && buf[p - 1] === CR ? p - 1 : p;
   }
 
@@ -405,7 +539,15 @@ export class CsvDecoder {
   }
 
   /** Sets a value from a quoted field; "" inside is one quote. */
-  private setQuoted(kind: number, f: number, row: number, buf: Buffer, start: number, end: number, escaped: boolean): Omit<CsvProblem, 'offset'> | undefined {
+  private setQuoted(
+    kind: number,
+    f: number,
+    row: number,
+    buf: Buffer,
+    start: number,
+    end: number,
+    escaped: boolean,
+  ): Omit<CsvProblem, 'offset'> | undefined {
     const b = this.builders[this.slot[f]!]!;
     if (!escaped && (kind === UTF8 || kind === DICT)) {
       (b as Utf8Builder | DictBuilder).append(row, buf, start, end);
@@ -426,7 +568,9 @@ export class CsvDecoder {
 
   private setValue(_kind: number, f: number, row: number, text: string): Omit<CsvProblem, 'offset'> | undefined {
     if (this.builders[this.slot[f]!]!.setText(row, text)) return undefined;
-    return misfit(this.columns[f]!, JSON.stringify(text.length > 40 ? text.slice(0, 40) + '…' : text), () => widerTypeForText(this.columns[f]!.type, text));
+    return misfit(this.columns[f]!, JSON.stringify(text.length > 40 ? text.slice(0, 40) + '…' : text), () =>
+      widerTypeForText(this.columns[f]!.type, text),
+    );
   }
 }
 
@@ -437,7 +581,11 @@ export class CsvDecoder {
 export function misfit(spec: ColumnSpec, found: string, wider: () => ColumnType): Omit<CsvProblem, 'offset'> {
   const { name: column, type } = spec;
   if (spec.inferred) return { column, expected: expectedOf(type), found, widen: wider() };
-  return { column, expected: `${expectedOf(type)} (column "${column}" is ${type}, as given by --column or --schema; pass another type there, e.g. '${column}:utf8')`, found };
+  return {
+    column,
+    expected: `${expectedOf(type)} (column "${column}" is ${type}, as given by --column or --schema; pass another type there, e.g. '${column}:utf8')`,
+    found,
+  };
 }
 
 /** Index (relative to `from`) of the first byte of `buf[from, to)` that breaks UTF-8. */
@@ -448,8 +596,13 @@ export function firstInvalidUtf8(buf: Buffer, from: number, to: number): number 
   while (hi - lo > 4) {
     const mid = (lo + hi) >> 1;
     let ok = false;
-    for (let k = 0; k < 4 && mid - k > from; k++) if (isUtf8(buf.subarray(from, mid - k))) { ok = true; break; }
-    if (ok) lo = mid; else hi = mid;
+    for (let k = 0; k < 4 && mid - k > from; k++)
+      if (isUtf8(buf.subarray(from, mid - k))) {
+        ok = true;
+        break;
+      }
+    if (ok) lo = mid;
+    else hi = mid;
   }
   for (let i = lo; i < hi; i++) if (!isUtf8(buf.subarray(from, i + 1)) && !isUtf8(buf.subarray(from, Math.min(hi, i + 4)))) return i - from;
   return lo - from;

@@ -15,7 +15,10 @@ export type FastRecord = (buf: Uint8Array, pos: number, to: number, row: number)
  * the latest, so it reads bytes without testing `p < to` (a test per byte in the hot loops) and
  * accepts exactly what `checked` accepts.
  */
-export interface FastRecords { checked: FastRecord; inside: FastRecord }
+export interface FastRecords {
+  checked: FastRecord;
+  inside: FastRecord;
+}
 
 /** Column kinds of the generated reader (the decoder's numbering). */
 export const FAST_KIND = { skip: 0, int32: 1, float64: 2, bool: 3, utf8: 4, dict: 5, int64: 6, other: 7, date: 8, timestamp: 9 } as const;
@@ -31,11 +34,21 @@ export function makeFastRecord(
   delimiter: number,
   quote: number,
   maxRecordBytes: number,
-): ((i32: Int32Array[], f64: Float64Array[], dicts: DictBuilder[], strs: Utf8Builder[], i64: BigIntBuilder[], temporal: Array<NumberBuilder | BigIntBuilder>) => FastRecords) | undefined {
+):
+  | ((
+      i32: Int32Array[],
+      f64: Float64Array[],
+      dicts: DictBuilder[],
+      strs: Utf8Builder[],
+      i64: BigIntBuilder[],
+      temporal: Array<NumberBuilder | BigIntBuilder>,
+    ) => FastRecords)
+  | undefined {
   const n = kinds.length;
   if (n === 0) return undefined;
   // Rare kinds (bool), and those without a byte parser (small ints, decimals, times, …), take the general path.
-  for (let f = 0; f < n; f++) if (kinds[f] === FAST_KIND.bool || kinds[f] === FAST_KIND.other || kinds[f]! > FAST_KIND.timestamp) return undefined;
+  for (let f = 0; f < n; f++)
+    if (kinds[f] === FAST_KIND.bool || kinds[f] === FAST_KIND.other || kinds[f]! > FAST_KIND.timestamp) return undefined;
   const D = delimiter;
   const Q = quote < 0 ? -2 : quote;
   // `@IN ` guards a byte read (`p < to && `) and `@AT` reads the byte at p or -1 past `to`; the
@@ -47,9 +60,7 @@ export function makeFastRecord(
     const last = f === n - 1;
     const E = last ? 10 : D;
     // After a field's text, `b` holds the byte at p (or -1 at `to`); a CR before the final LF is allowed.
-    const endCheck = last
-      ? `if (b === 13) { p++; b = @AT; } if (b !== 10) return -1; p++;`
-      : `if (b !== ${E}) return -1; p++;`;
+    const endCheck = last ? `if (b === 13) { p++; b = @AT; } if (b !== 10) return -1; p++;` : `if (b !== ${E}) return -1; p++;`;
     switch (kinds[f]) {
       case FAST_KIND.skip:
         lines.push(`s = p; if (@IN buf[p] === ${Q}) return -1;`);
@@ -85,7 +96,9 @@ export function makeFastRecord(
         bind.push(`const F${f} = f64[${f}];`);
         lines.push(`b = @AT; neg = b === 45; if (neg || b === 43) p++; s = p; m = 0;`);
         lines.push(`while (@IN (c = buf[p] - 48) >= 0 && c <= 9) { m = m * 10 + c; p++; }`);
-        lines.push(`k = p - s; e = 0; if (@IN buf[p] === 46) { p++; s = p; while (@IN (c = buf[p] - 48) >= 0 && c <= 9) { m = m * 10 + c; p++; } e = p - s; k += e; }`);
+        lines.push(
+          `k = p - s; e = 0; if (@IN buf[p] === 46) { p++; s = p; while (@IN (c = buf[p] - 48) >= 0 && c <= 9) { m = m * 10 + c; p++; } e = p - s; k += e; }`,
+        );
         lines.push(`if (k === 0 || m >= 9007199254740992 || e > 22) return -1;`);
         lines.push(`b = @AT; ${endCheck} v = e === 0 ? m : m / P10[e]; F${f}[row] = neg ? -v : v;`);
         break;
@@ -116,7 +129,15 @@ export function makeFastRecord(
   return (i32, f64, dicts, strs, i64, temporal) => make(P10, i32, f64, dicts, strs, i64, temporal);
 }
 
-type Factory = (p10: number[], i32: Int32Array[], f64: Float64Array[], dicts: DictBuilder[], strs: Utf8Builder[], i64: BigIntBuilder[], temporal: Array<NumberBuilder | BigIntBuilder>) => FastRecords;
+type Factory = (
+  p10: number[],
+  i32: Int32Array[],
+  f64: Float64Array[],
+  dicts: DictBuilder[],
+  strs: Utf8Builder[],
+  i64: BigIntBuilder[],
+  temporal: Array<NumberBuilder | BigIntBuilder>,
+) => FastRecords;
 
 const P10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
 

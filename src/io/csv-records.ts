@@ -97,9 +97,18 @@ export type RecordStart =
  * file. `states` are the starting hypotheses: all of them for a split start, or the one true state
  * when it is known.
  */
-export function agreedRecordStart(buf: Buffer, from: number, to: number, atEof: boolean, syntax: RecordSyntax, states: number[] = [FS, UQ, QT, QQ, QCR]): RecordStart {
+export function agreedRecordStart(
+  buf: Buffer,
+  from: number,
+  to: number,
+  atEof: boolean,
+  syntax: RecordSyntax,
+  states: number[] = [FS, UQ, QT, QQ, QCR],
+): RecordStart {
   const { delimiter: d, quote: q, maxRecordBytes: max } = syntax;
-  let live: Hypothesis[] = states.filter((s) => q >= 0 || (s !== QT && s !== QQ && s !== QCR)).map((state) => ({ state, recordStart: from, firstStart: -1 }));
+  let live: Hypothesis[] = states
+    .filter((s) => q >= 0 || (s !== QT && s !== QQ && s !== QCR))
+    .map((state) => ({ state, recordStart: from, firstStart: -1 }));
   const limit = from + 2 * max;
   let i = from;
   while (i < to) {

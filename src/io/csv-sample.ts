@@ -14,15 +14,30 @@ export interface SampleField {
  * Simple and not fast: it only ever sees a sample. An unfinished record at `to` is dropped unless
  * `atEof`. Returns the records and the offset after the last complete one.
  */
-export function sampleRecords(buf: Buffer, from: number, to: number, atEof: boolean, dialect: CsvDialect, maxRecords: number): { records: SampleField[][]; end: number } {
+export function sampleRecords(
+  buf: Buffer,
+  from: number,
+  to: number,
+  atEof: boolean,
+  dialect: CsvDialect,
+  maxRecords: number,
+): { records: SampleField[][]; end: number } {
   const d = dialect.delimiter.charCodeAt(0);
   const q = dialect.quote === '' ? -1 : dialect.quote.charCodeAt(0);
   const records: SampleField[][] = [];
   let pos = from;
   let end = from;
   while (pos < to && records.length < maxRecords) {
-    if (buf[pos] === NL) { pos++; end = pos; continue; }
-    if (buf[pos] === CR && buf[pos + 1] === NL) { pos += 2; end = pos; continue; }
+    if (buf[pos] === NL) {
+      pos++;
+      end = pos;
+      continue;
+    }
+    if (buf[pos] === CR && buf[pos + 1] === NL) {
+      pos += 2;
+      end = pos;
+      continue;
+    }
     const fields: SampleField[] = [];
     let complete = false;
     for (;;) {
@@ -34,7 +49,11 @@ export function sampleRecords(buf: Buffer, from: number, to: number, atEof: bool
           const at = buf.indexOf(q, p);
           if (at < 0 || at >= to) break;
           text += buf.toString('utf8', p, at);
-          if (buf[at + 1] === q && at + 1 < to) { text += dialect.quote; p = at + 2; continue; }
+          if (buf[at + 1] === q && at + 1 < to) {
+            text += dialect.quote;
+            p = at + 2;
+            continue;
+          }
           p = at + 1;
           closed = true;
           break;

@@ -93,13 +93,7 @@ export type DecodeChunk = (buf: Buffer, from: number, to: number, final: boolean
  * unused at the end (0 when the range ended on a record end). Where files can be memory-mapped
  * (src/io/mmap.ts), the chunks are mappings instead (`decodeMapped`).
  */
-export async function decodeInChunks(
-  fh: FileHandle,
-  file: string,
-  begin: number,
-  stop: number,
-  decode: DecodeChunk,
-): Promise<number> {
+export async function decodeInChunks(fh: FileHandle, file: string, begin: number, stop: number, decode: DecodeChunk): Promise<number> {
   if (mmapAvailable()) return decodeMapped(fh, file, begin, stop, decode);
   let cur = takeChunk();
   let spare: Buffer | undefined;
@@ -161,13 +155,7 @@ export async function decodeInChunks(
  * what they keep): its decoded pages are released at once, and the mapping is freed by a later GC
  * (native/mmap.c).
  */
-async function decodeMapped(
-  fh: FileHandle,
-  file: string,
-  begin: number,
-  stop: number,
-  decode: DecodeChunk,
-): Promise<number> {
+async function decodeMapped(fh: FileHandle, file: string, begin: number, stop: number, decode: DecodeChunk): Promise<number> {
   const { size } = await fh.stat();
   if (size < stop) throw endedEarly(file, size, stop);
   for (let at = begin, length = READ_CHUNK; ; ) {
@@ -189,7 +177,15 @@ async function decodeMapped(
 }
 
 /** Reads exactly `length` bytes at `position` into `buf[offset…]`; the file ending first is an error (it changed under the run). */
-async function readFully(fh: FileHandle, file: string, buf: Buffer, offset: number, length: number, position: number, stop: number): Promise<number> {
+async function readFully(
+  fh: FileHandle,
+  file: string,
+  buf: Buffer,
+  offset: number,
+  length: number,
+  position: number,
+  stop: number,
+): Promise<number> {
   for (let got = 0; got < length; ) {
     const { bytesRead } = await fh.read(buf, offset + got, length - got, position + got);
     if (bytesRead === 0) throw endedEarly(file, position + got, stop);

@@ -17,7 +17,8 @@ export function flattenObject(obj: Record<string, unknown>, set: (path: string, 
   for (const key in obj) {
     const v = obj[key];
     const path = prefix === '' ? key : `${prefix}.${key}`;
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) ok = flattenObject(v as Record<string, unknown>, set, path, depth + 1) && ok;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v))
+      ok = flattenObject(v as Record<string, unknown>, set, path, depth + 1) && ok;
     else set(path, v);
   }
   return ok;

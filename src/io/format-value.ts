@@ -29,9 +29,16 @@ const EXTENSION_NAME = 'ARROW:extension:name';
 /** Whether a value of this type may hold a CSV delimiter, quote or newline (so its text needs quoting). */
 export function mayNeedQuotes(type: DataType): boolean {
   return !(
-    DataType.isInt(type) || DataType.isFloat(type) || DataType.isDecimal(type) || DataType.isBool(type) ||
-    DataType.isDate(type) || DataType.isTime(type) || DataType.isTimestamp(type) || DataType.isInterval(type) ||
-    DataType.isDuration(type) || DataType.isNull(type)
+    DataType.isInt(type) ||
+    DataType.isFloat(type) ||
+    DataType.isDecimal(type) ||
+    DataType.isBool(type) ||
+    DataType.isDate(type) ||
+    DataType.isTime(type) ||
+    DataType.isTimestamp(type) ||
+    DataType.isInterval(type) ||
+    DataType.isDuration(type) ||
+    DataType.isNull(type)
   );
 }
 
@@ -41,7 +48,7 @@ export function cellTextOf(data: Data, style: ValueStyle, field?: Field): CellTe
   if (DataType.isDictionary(data.type)) {
     const words = dictionaryTexts(data, style);
     const idx = data.values as ArrayLike<number>;
-    return (i) => (data.getValid(i) ? words[idx[i]!] ?? null : null);
+    return (i) => (data.getValid(i) ? (words[idx[i]!] ?? null) : null);
   }
   const get = valueTextOf(data, style, field?.metadata.get(EXTENSION_NAME));
   if (data.nullCount === 0) return get;
@@ -69,10 +76,11 @@ function valueTextOf(data: Data, style: ValueStyle, extension: string | undefine
   }
   if (DataType.isBool(t)) {
     const off = data.offset; // a Bool's value bitmap is not sliced with the data; its offset is the data's
-    return (i) => ((v[(off + i) >> 3]! as number) >> ((off + i) & 7)) & 1 ? 'true' : 'false';
+    return (i) => (((v[(off + i) >> 3]! as number) >> ((off + i) & 7)) & 1 ? 'true' : 'false');
   }
   // Date32 counts days; Date64 counts milliseconds (a BigInt64Array) and shows the day, as DuckDB's DATE does.
-  if (DataType.isDate(t)) return t.unit === DateUnit.DAY ? (i) => plain(dateText(v[i] as number)) : (i) => plain(dateText(Math.floor(Number(v[i]) / 86400000)));
+  if (DataType.isDate(t))
+    return t.unit === DateUnit.DAY ? (i) => plain(dateText(v[i] as number)) : (i) => plain(dateText(Math.floor(Number(v[i]) / 86400000)));
   if (DataType.isTime(t)) return (i) => plain(timeText(v[i]!, t.unit));
   if (DataType.isTimestamp(t)) {
     const zoned = t.timezone != null && t.timezone !== '';
@@ -87,7 +95,14 @@ function valueTextOf(data: Data, style: ValueStyle, extension: string | undefine
     const uuid = DataType.isFixedSizeBinary(t) && t.byteWidth === 16 && extension === 'arrow.uuid';
     return (i) => quote((uuid ? uuidText : bytesText)(vector.get(i) as Uint8Array));
   }
-  if (DataType.isList(t) || DataType.isLargeList(t) || DataType.isFixedSizeList(t) || DataType.isStruct(t) || DataType.isMap(t) || DataType.isUnion(t)) {
+  if (
+    DataType.isList(t) ||
+    DataType.isLargeList(t) ||
+    DataType.isFixedSizeList(t) ||
+    DataType.isStruct(t) ||
+    DataType.isMap(t) ||
+    DataType.isUnion(t)
+  ) {
     return nestedJsonOf(data);
   }
   // A type Arrow JS decodes but quiver has no spelling for (none today): its JSON, never a crash.
@@ -126,7 +141,8 @@ function nestedJsonOf(data: Data): ValueText {
     const value = cellTextOf(entries.children[1]!, 'json', entries.type.children[1]);
     return (i) => {
       let out = '{';
-      for (let k = Number(offsets[i]), end = Number(offsets[i + 1]); k < end; k++) out += (out.length > 1 ? ',' : '') + JSON.stringify(key(k) ?? 'null') + ':' + cell(value, k);
+      for (let k = Number(offsets[i]), end = Number(offsets[i + 1]); k < end; k++)
+        out += (out.length > 1 ? ',' : '') + JSON.stringify(key(k) ?? 'null') + ':' + cell(value, k);
       return out + '}';
     };
   }

@@ -123,7 +123,12 @@ export function widerType(a: ColumnType | undefined, b: ColumnType): ColumnType 
   const y = typeInfo(b);
   if (x.kind === 'int' && y.kind === 'int' && x.signed && y.signed) return x.bits >= y.bits ? a : b;
   if ((x.kind === 'int' || x.kind === 'float') && (y.kind === 'int' || y.kind === 'float')) return 'float64';
-  const asTs = (t: typeof x) => (t.kind === 'date' ? { kind: 'timestamp' as const, unit: 'us' as const, tz: undefined, date: true } : t.kind === 'timestamp' ? { ...t, date: false } : undefined);
+  const asTs = (t: typeof x) =>
+    t.kind === 'date'
+      ? { kind: 'timestamp' as const, unit: 'us' as const, tz: undefined, date: true }
+      : t.kind === 'timestamp'
+        ? { ...t, date: false }
+        : undefined;
   const tx = asTs(x);
   const ty = asTs(y);
   if (tx && ty) {

@@ -18,7 +18,8 @@ export function registerIpcCodecs(): void {
     decode: (data) => {
       const n = uncompressedLength(data);
       const out = zstdDecompress(data, n === undefined ? undefined : new Uint8Array(n));
-      if (n !== undefined && out.length !== n) throw new Error(`a zstd-compressed buffer decoded to ${out.length} bytes, its header says ${n}; the file may be corrupt`);
+      if (n !== undefined && out.length !== n)
+        throw new Error(`a zstd-compressed buffer decoded to ${out.length} bytes, its header says ${n}; the file may be corrupt`);
       return out;
     },
   });
@@ -53,7 +54,8 @@ export function lz4FrameDecode(src: Uint8Array, size?: number): Uint8Array {
   let s = 0;
   let d = 0;
   while (s < src.length) {
-    if (view.getUint32(s, true) !== LZ4_MAGIC) throw new Error(`not an LZ4 frame at byte ${s} of a compressed buffer; the file may be corrupt`);
+    if (view.getUint32(s, true) !== LZ4_MAGIC)
+      throw new Error(`not an LZ4 frame at byte ${s} of a compressed buffer; the file may be corrupt`);
     const flags = src[s + 4]!;
     s += 6 + (flags & 0x08 ? 8 : 0) + (flags & 0x01 ? 4 : 0) + 1; // magic, FLG, BD, content size, dictionary id, header checksum
     for (;;) {
@@ -72,7 +74,8 @@ export function lz4FrameDecode(src: Uint8Array, size?: number): Uint8Array {
     }
     if (flags & 0x04) s += 4; // content checksum
   }
-  if (size !== undefined && d !== size) throw new Error(`an LZ4-compressed buffer decoded to ${d} bytes, its header says ${size}; the file may be corrupt`);
+  if (size !== undefined && d !== size)
+    throw new Error(`an LZ4-compressed buffer decoded to ${d} bytes, its header says ${size}; the file may be corrupt`);
   if (d < out.length) out = out.subarray(0, d);
   return out;
 }

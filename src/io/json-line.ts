@@ -39,7 +39,10 @@ function quoteLongIntegers(text: string): string {
       const intDigits = i - digits;
       // A fraction or exponent makes it a float, which JSON.parse reads as one: skip the whole number.
       let float = false;
-      if (text.charCodeAt(i) === 46) { float = true; i = digitsEnd(text, i + 1); }
+      if (text.charCodeAt(i) === 46) {
+        float = true;
+        i = digitsEnd(text, i + 1);
+      }
       if ((text.charCodeAt(i) | 32) === 101) {
         float = true;
         i++;
@@ -68,9 +71,11 @@ export function wholeJsonArray(file: string, bytes: Buffer): unknown[] {
   try {
     v = parseJsonLine(bytes.toString('utf8'));
   } catch (e) {
-    throw new InputError(`${file}: not valid JSON (${(e as Error).message}); a .json input must be JSON lines or one array of objects`, { cause: e });
+    throw new InputError(`${file}: not valid JSON (${(e as Error).message}); a .json input must be JSON lines or one array of objects`, {
+      cause: e,
+    });
   }
-  if (!Array.isArray(v)) throw new InputError(`${file}: expected a JSON array of objects (or JSON lines), found ${v === null ? 'null' : typeof v}`);
+  if (!Array.isArray(v))
+    throw new InputError(`${file}: expected a JSON array of objects (or JSON lines), found ${v === null ? 'null' : typeof v}`);
   return v;
 }
-

@@ -1,7 +1,16 @@
 import { isUtf8 } from 'node:buffer';
 import { Field, RecordBatch, Schema, Struct, makeData, type Dictionary } from 'apache-arrow';
 import type { BadRecord, BadRecords } from './bad-records.js';
-import { BigIntBuilder, BoolBuilder, DictBuilder, Float64Builder, Int32Builder, Utf8Builder, makeBuilder, type ColumnBuilder } from './column-builders.js';
+import {
+  BigIntBuilder,
+  BoolBuilder,
+  DictBuilder,
+  Float64Builder,
+  Int32Builder,
+  Utf8Builder,
+  makeBuilder,
+  type ColumnBuilder,
+} from './column-builders.js';
 import { arrowTypeOf, type ColumnSpec, type ColumnType } from './column-types.js';
 import { ColumnTooNarrow } from './column-widening.js';
 import { misfit } from './csv-decode.js';
@@ -51,7 +60,9 @@ export class NdjsonDecoder {
   ) {
     const keep = projection ? new Set(projection) : undefined;
     this.specs = columns.filter((c) => !keep || keep.has(c.name));
-    this.specs.forEach((c, i) => { this.index.set(c.name, i); });
+    this.specs.forEach((c, i) => {
+      this.index.set(c.name, i);
+    });
     this.schema = new Schema(this.specs.map((c) => new Field(c.name, arrowTypeOf(c.type), true)));
     this.seen = new Uint8Array(this.specs.length);
     this.known = !projection && columns.some((c) => c.inferred) ? new Set(columns.map((c) => c.name)) : undefined;
@@ -59,7 +70,9 @@ export class NdjsonDecoder {
   }
 
   private newBatch(): void {
-    this.builders = this.specs.map((c, i) => makeBuilder(c.type, this.batchRows, c.type === 'dict' ? (this.schema.fields[i]!.type as Dictionary) : undefined));
+    this.builders = this.specs.map((c, i) =>
+      makeBuilder(c.type, this.batchRows, c.type === 'dict' ? (this.schema.fields[i]!.type as Dictionary) : undefined),
+    );
     this.row = 0;
   }
 
@@ -101,7 +114,9 @@ export class NdjsonDecoder {
 
   /** Decodes parsed JSON values (the elements of a JSON array read whole); `offsetOf(i)` locates element i for errors. */
   decodeValues(values: unknown[], offsetOf: (i: number) => number): void {
-    values.forEach((v, i) => { this.settle(this.decodeObject(v, offsetOf(i), () => JSON.stringify(v).slice(0, 40))); });
+    values.forEach((v, i) => {
+      this.settle(this.decodeObject(v, offsetOf(i), () => JSON.stringify(v).slice(0, 40)));
+    });
   }
 
   /** Ends a record: counts the row, or undoes it and reports its problem (a widening stops the task). */
@@ -114,7 +129,14 @@ export class NdjsonDecoder {
     const at = this.locate(problem);
     if (problem.widen) {
       const from = problem.newColumn ? undefined : this.specs[this.index.get(problem.column!)!]!.type;
-      throw new ColumnTooNarrow({ file: at.file, byteOffset: at.byteOffset, column: problem.column!, from, to: problem.widen, found: problem.found ?? '' });
+      throw new ColumnTooNarrow({
+        file: at.file,
+        byteOffset: at.byteOffset,
+        column: problem.column!,
+        from,
+        to: problem.widen,
+        found: problem.found ?? '',
+      });
     }
     this.bad.add(at);
   }
@@ -126,13 +148,18 @@ export class NdjsonDecoder {
     try {
       obj = parseJsonLine(text);
     } catch (e) {
-      return { offset: start, expected: 'a JSON object', found: `${JSON.stringify(text.length > 40 ? text.slice(0, 40) + '…' : text)} (${(e as Error).message})` };
+      return {
+        offset: start,
+        expected: 'a JSON object',
+        found: `${JSON.stringify(text.length > 40 ? text.slice(0, 40) + '…' : text)} (${(e as Error).message})`,
+      };
     }
     return this.decodeObject(obj, start, () => text.slice(0, 40));
   }
 
   private decodeObject(obj: unknown, start: number, shown: () => string): NdjsonProblem | undefined {
-    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return { offset: start, expected: 'a JSON object', found: JSON.stringify(shown()) };
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj))
+      return { offset: start, expected: 'a JSON object', found: JSON.stringify(shown()) };
     const row = this.row;
     this.seen.fill(0);
     let problem: NdjsonProblem | undefined;
@@ -140,7 +167,15 @@ export class NdjsonDecoder {
       if (problem) return;
       const i = this.index.get(path);
       if (i === undefined) {
-        if (this.known && !this.known.has(path) && v !== null && v !== undefined) problem = { offset: start, column: path, expected: 'a column of the sample', found: shortJson(v), widen: typeOfValue(v), newColumn: true };
+        if (this.known && !this.known.has(path) && v !== null && v !== undefined)
+          problem = {
+            offset: start,
+            column: path,
+            expected: 'a column of the sample',
+            found: shortJson(v),
+            widen: typeOfValue(v),
+            newColumn: true,
+          };
         return;
       }
       this.seen[i] = 1;

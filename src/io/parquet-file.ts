@@ -34,16 +34,19 @@ export async function openParquet(file: string, mapped = false): Promise<Parquet
   const fh = await open(file, 'r');
   let body: number;
   let footer: Buffer;
-  const bad = (what: string) => new InputError(`${file} is not a valid Parquet file: ${what}`, { location: { file, expected: 'a Parquet footer' } });
+  const bad = (what: string) =>
+    new InputError(`${file} is not a valid Parquet file: ${what}`, { location: { file, expected: 'a Parquet footer' } });
   let size: number;
   try {
     size = (await fh.stat()).size;
     const head = await readRange(fh, 0, 4);
     const tail = await readRange(fh, Math.max(0, size - 8), 8);
     if (size < 12 || head.toString('latin1') !== 'PAR1') throw bad('it does not start with the PAR1 magic bytes');
-    if (tail.subarray(4).toString('latin1') !== 'PAR1') throw bad(`it does not end with the PAR1 magic bytes (truncated? it has ${size} bytes)`);
+    if (tail.subarray(4).toString('latin1') !== 'PAR1')
+      throw bad(`it does not end with the PAR1 magic bytes (truncated? it has ${size} bytes)`);
     const length = tail.readUInt32LE(0);
-    if (length === 0 || length > size - 12) throw bad(`its footer length ${length} does not fit in its ${size} bytes (corrupt or truncated?)`);
+    if (length === 0 || length > size - 12)
+      throw bad(`its footer length ${length} does not fit in its ${size} bytes (corrupt or truncated?)`);
     body = size - 8 - length;
     footer = await readRange(fh, body, length);
   } finally {

@@ -82,15 +82,14 @@ class ThriftReader {
     else if (type === BINARY) {
       const length = this.varint(); // read first: `this.at += this.varint()` would add to the old position
       this.at += length;
-    }
-    else if (type === LIST || type === SET) {
+    } else if (type === LIST || type === SET) {
       const header = this.byte();
       const size = header >> 4 === 15 ? this.varint() : header >> 4;
       for (let i = 0; i < size; i++) this.skip(header & 0x0f);
     } else if (type === MAP) {
       const size = this.varint();
       const kinds = size ? this.byte() : 0;
-      for (let i = 0; i < size; i++) (this.skip(kinds >> 4), this.skip(kinds & 0x0f));
+      for (let i = 0; i < size; i++) this.skip(kinds >> 4), this.skip(kinds & 0x0f);
     } else if (type === STRUCT) this.struct();
     else if (type >= 4 && type <= 6) this.varint();
     else throw new Error(`unknown Thrift type ${type}`);
@@ -123,8 +122,19 @@ function schemaElements(footer: Uint8Array): SchemaElement[] {
       };
       const name = fields.find((f) => f.id === 4);
       const logical = fields.find((f) => f.id === 10);
-      const uuid = logical ? new ThriftReader(footer.subarray(logical.value[0], logical.value[1])).struct().some((f) => f.id === LOGICAL_UUID) : false;
-      elements.push({ start, end: r.at, fields, name: name ? text(footer.subarray(name.value[0], name.value[1])) : '', type: int(1), typeLength: int(2), children: int(5) ?? 0, uuid });
+      const uuid = logical
+        ? new ThriftReader(footer.subarray(logical.value[0], logical.value[1])).struct().some((f) => f.id === LOGICAL_UUID)
+        : false;
+      elements.push({
+        start,
+        end: r.at,
+        fields,
+        name: name ? text(footer.subarray(name.value[0], name.value[1])) : '',
+        type: int(1),
+        typeLength: int(2),
+        children: int(5) ?? 0,
+        uuid,
+      });
     }
     return elements;
   }

@@ -80,7 +80,11 @@ export const UUID_EXTENSION: [string, string] = ['ARROW:extension:name', 'arrow.
 
 /** Whether a field is a UUID column (`UUID_EXTENSION` on a FixedSizeBinary(16)). */
 export function isUuidField(f: Field): boolean {
-  return f.metadata.get(UUID_EXTENSION[0]) === UUID_EXTENSION[1] && f.type.typeId === Type.FixedSizeBinary && (f.type as { byteWidth?: number }).byteWidth === 16;
+  return (
+    f.metadata.get(UUID_EXTENSION[0]) === UUID_EXTENSION[1] &&
+    f.type.typeId === Type.FixedSizeBinary &&
+    (f.type as { byteWidth?: number }).byteWidth === 16
+  );
 }
 
 /**
@@ -90,7 +94,9 @@ export function isUuidField(f: Field): boolean {
 export function withUuidFields(schema: Schema, uuids: string[]): Schema {
   if (uuids.length === 0 || !schema.fields.some((f) => uuids.includes(f.name))) return schema;
   const fields = schema.fields.map((f) =>
-    uuids.includes(f.name) && f.type.typeId === Type.FixedSizeBinary ? new Field(f.name, f.type, f.nullable, new Map([...f.metadata, UUID_EXTENSION])) : f,
+    uuids.includes(f.name) && f.type.typeId === Type.FixedSizeBinary
+      ? new Field(f.name, f.type, f.nullable, new Map([...f.metadata, UUID_EXTENSION]))
+      : f,
   );
   return new Schema(fields, schema.metadata);
 }

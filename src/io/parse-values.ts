@@ -39,9 +39,15 @@ export function parseFloat64(text: string): number | undefined {
 /** The boolean value of `text` (true/false, t/f, yes/no, 1/0, any case), or undefined. */
 export function parseBool(text: string): boolean | undefined {
   switch (text.trim().toLowerCase()) {
-    case 'true': case 't': case 'yes': case '1':
+    case 'true':
+    case 't':
+    case 'yes':
+    case '1':
       return true;
-    case 'false': case 'f': case 'no': case '0':
+    case 'false':
+    case 'f':
+    case 'no':
+    case '0':
       return false;
     default:
       return undefined;
@@ -90,7 +96,9 @@ export function parseTimestamp(text: string): ParsedTimestamp | undefined {
   if (!m) return undefined;
   const days = daysOf(Number(m[1]), Number(m[2]), Number(m[3]));
   if (days === undefined) return undefined;
-  const h = Number(m[4] ?? 0), mi = Number(m[5] ?? 0), s = Number(m[6] ?? 0);
+  const h = Number(m[4] ?? 0),
+    mi = Number(m[5] ?? 0),
+    s = Number(m[6] ?? 0);
   if (h > 23 || mi > 59 || s > 59) return undefined;
   const frac = m[7] ?? '';
   let nanos = (BigInt(days) * 86_400n + BigInt(h * 3600 + mi * 60 + s)) * 1_000_000_000n + BigInt(frac.padEnd(9, '0') || '0');
@@ -117,7 +125,9 @@ export function nanosTo(nanos: bigint, unit: TimeUnitName): bigint {
 export function parseTime(text: string): bigint | undefined {
   const m = TIME_RE.exec(text.trim());
   if (!m) return undefined;
-  const h = Number(m[1]), mi = Number(m[2]), s = Number(m[3] ?? 0);
+  const h = Number(m[1]),
+    mi = Number(m[2]),
+    s = Number(m[3] ?? 0);
   if (h > 24 || mi > 59 || s > 59 || (h === 24 && (mi > 0 || s > 0))) return undefined;
   return BigInt((h * 3600 + mi * 60 + s) * 1_000_000) + BigInt((m[4] ?? '').padEnd(9, '0').slice(0, 6) || '0');
 }
@@ -140,8 +150,11 @@ export function expectedOf(type: string): string {
   const known: Record<string, string> = {
     int32: 'an integer from -2147483648 to 2147483647',
     int64: 'an integer from -9223372036854775808 to 9223372036854775807',
-    float64: 'a number', float32: 'a number', bool: 'true or false',
-    date: 'an ISO date (2024-01-31)', time: 'a time of day (13:45:30)',
+    float64: 'a number',
+    float32: 'a number',
+    bool: 'true or false',
+    date: 'an ISO date (2024-01-31)',
+    time: 'a time of day (13:45:30)',
   };
   if (known[type]) return known[type];
   if (type.startsWith('timestamp')) return 'an ISO timestamp (2024-01-31 13:45:30, with T, fraction and Z or offset optional)';

@@ -4,8 +4,20 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import {
-  DataType, Field, RecordBatch, RecordBatchFileWriter, RecordBatchReader, RecordBatchStreamWriter, Schema, Struct, Table,
-  Utf8, makeData, tableToIPC, vectorFromArray, type Data,
+  DataType,
+  Field,
+  RecordBatch,
+  RecordBatchFileWriter,
+  RecordBatchReader,
+  RecordBatchStreamWriter,
+  Schema,
+  Struct,
+  Table,
+  Utf8,
+  makeData,
+  tableToIPC,
+  vectorFromArray,
+  type Data,
 } from 'apache-arrow';
 import { InputError } from '../errors.js';
 import { batchToCsv, batchToNdjson, csvHeader } from './batch-text.js';
@@ -68,7 +80,14 @@ function utf8FromDictionary(data: Data): Data {
     const len = offsets[i + 1]! - offsets[i]!;
     if (len > 0) bytes.set(wordBytes.subarray(wordOffsets[idx[i]!]!, wordOffsets[idx[i]!]! + len), offsets[i]!);
   }
-  const nullBitmap = data.nullCount > 0 ? Uint8Array.from({ length: (n + 7) >> 3 }, (_, k) => { let b = 0; for (let j = 0; j < 8 && k * 8 + j < n; j++) if (data.getValid(k * 8 + j)) b |= 1 << j; return b; }) : undefined;
+  const nullBitmap =
+    data.nullCount > 0
+      ? Uint8Array.from({ length: (n + 7) >> 3 }, (_, k) => {
+          let b = 0;
+          for (let j = 0; j < 8 && k * 8 + j < n; j++) if (data.getValid(k * 8 + j)) b |= 1 << j;
+          return b;
+        })
+      : undefined;
   return makeData({ type: new Utf8(), length: n, nullCount: data.nullCount, nullBitmap, valueOffsets: offsets, data: bytes });
 }
 
@@ -133,7 +152,8 @@ export async function assembleParts(parts: string[], out: string, format: PartFo
         const array = format === 'json' ? new JsonArrayLines() : undefined;
         if (array) await fh.write('[');
         for (const part of parts) {
-          for await (const chunk of createReadStream(part, { highWaterMark: 1 << 20 })) await fh.write(array ? array.push(chunk as Buffer) : (chunk as Buffer));
+          for await (const chunk of createReadStream(part, { highWaterMark: 1 << 20 }))
+            await fh.write(array ? array.push(chunk as Buffer) : (chunk as Buffer));
         }
         if (array) await fh.write(array.end());
       } finally {

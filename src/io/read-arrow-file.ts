@@ -4,7 +4,15 @@ import type { ArrowFileSplit } from '../planner/split.js';
 import { describeSplit } from '../planner/split.js';
 import { cutBatch } from './cut-batch.js';
 import { checkMappedFiles, mapRange } from './mmap.js';
-import { MetadataVersion, RecordBatch as ArrowRecordBatch, RecordBatchReader, Schema, Struct, makeData, type RecordBatch } from 'apache-arrow';
+import {
+  MetadataVersion,
+  RecordBatch as ArrowRecordBatch,
+  RecordBatchReader,
+  Schema,
+  Struct,
+  makeData,
+  type RecordBatch,
+} from 'apache-arrow';
 import { BufferRegion } from 'apache-arrow/ipc/metadata/message';
 import { VectorLoader } from 'apache-arrow/visitor/vectorloader';
 import { batchHeaderFromMessage, fieldLayouts, isFixedWidth, schemaFromMessage } from './arrow-columns.js';
@@ -42,14 +50,18 @@ export async function readArrowSplit(split: ArrowFileSplit, batchRows: number, c
   }
   if (mapped) checkMappedFiles(); // a cut may also end the stream early, or zero a header
   if (batches.length !== split.pieces.length) {
-    throw new InputError(`${describeSplit(split)}: expected ${split.pieces.length} record batches, decoded ${batches.length}; the file may be corrupt`);
+    throw new InputError(
+      `${describeSplit(split)}: expected ${split.pieces.length} record batches, decoded ${batches.length}; the file may be corrupt`,
+    );
   }
   if (columns) batches = selectColumns(split, batches, columns);
   const out: RecordBatch[] = [];
   split.pieces.forEach((p, i) => {
     const b = batches[i]!;
     if (b.numRows !== p.blockRows) {
-      throw new InputError(`${describeSplit(split)}: record batch ${p.block} has ${b.numRows} rows, its header said ${p.blockRows}; the file may be corrupt`);
+      throw new InputError(
+        `${describeSplit(split)}: record batch ${p.block} has ${b.numRows} rows, its header said ${p.blockRows}; the file may be corrupt`,
+      );
     }
     checkDecoded(split, p.block, b);
     const part = p.rowStart === 0 && p.rowEnd === b.numRows ? b : b.slice(p.rowStart, p.rowEnd);
@@ -93,7 +105,8 @@ function mapRegions(split: ArrowFileSplit, regions: Array<[number, number]>): Ui
     const start = regions[order[i]!]![0];
     let end = start;
     let j = i;
-    for (; j < order.length && regions[order[j]!]![0] <= end + MAP_GAP; j++) end = Math.max(end, regions[order[j]!]![0] + regions[order[j]!]![1]);
+    for (; j < order.length && regions[order[j]!]![0] <= end + MAP_GAP; j++)
+      end = Math.max(end, regions[order[j]!]![0] + regions[order[j]!]![1]);
     let range: Uint8Array | undefined;
     try {
       range = mapRange(split.file, start, end - start);
@@ -147,9 +160,15 @@ function selectColumns(split: ArrowFileSplit, batches: RecordBatch[], columns: s
   if (missing.length > 0) throw missingColumns(split, missing, schema);
   // In the file's order, as the other readers give them.
   const at = schema.fields.flatMap((f, i) => (columns.includes(f.name) ? [i] : []));
-  const selected = new Schema(at.map((i) => schema.fields[i]!), schema.metadata);
+  const selected = new Schema(
+    at.map((i) => schema.fields[i]!),
+    schema.metadata,
+  );
   const type = new Struct(selected.fields);
-  return batches.map((b) => new ArrowRecordBatch(selected, makeData({ type, length: b.numRows, nullCount: 0, children: at.map((i) => b.data.children[i]!) })));
+  return batches.map(
+    (b) =>
+      new ArrowRecordBatch(selected, makeData({ type, length: b.numRows, nullCount: 0, children: at.map((i) => b.data.children[i]!) })),
+  );
 }
 
 /** A decoded batch whose offsets point past its own buffers is a corrupt file, not data to pass on. */
@@ -159,11 +178,15 @@ function checkDecoded(split: ArrowFileSplit, block: number, batch: RecordBatch):
 }
 
 function shortRead(split: ArrowFileSplit, length: number, offset: number, got: number): InputError {
-  return new InputError(`${describeSplit(split)}: expected ${length} bytes at offset ${offset}, the file has only ${got} there (was it truncated after planning?)`);
+  return new InputError(
+    `${describeSplit(split)}: expected ${length} bytes at offset ${offset}, the file has only ${got} there (was it truncated after planning?)`,
+  );
 }
 
 function missingColumns(split: ArrowFileSplit, missing: string[], schema: Schema): InputError {
-  return new InputError(`the job reads column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')}, which ${split.file} does not have (it has ${schema.fields.map((f) => f.name).join(', ')}); check the job's columns or --param`);
+  return new InputError(
+    `the job reads column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')}, which ${split.file} does not have (it has ${schema.fields.map((f) => f.name).join(', ')}); check the job's columns or --param`,
+  );
 }
 
 const align8 = (n: number) => (n + 7) & ~7;
@@ -182,7 +205,10 @@ async function readArrowColumns(split: ArrowFileSplit, columns: string[], batchR
   const missing = columns.filter((c) => !layouts.some((l) => l.field.name === c));
   if (missing.length > 0) throw missingColumns(split, missing, schema);
   const selected = layouts.filter((l) => wanted.has(l.field.name));
-  const prunedSchema = new Schema(selected.map((l) => l.field), schema.metadata);
+  const prunedSchema = new Schema(
+    selected.map((l) => l.field),
+    schema.metadata,
+  );
   const fh = await open(split.file, 'r');
   try {
     const batches = await Promise.all(
@@ -194,15 +220,22 @@ async function readArrowColumns(split: ArrowFileSplit, columns: string[], batchR
         try {
           header = batchHeaderFromMessage(meta);
         } catch (e) {
-          throw new InputError(`${describeSplit(split)}: record batch ${p.block} has a corrupt header: ${(e as Error).message}`, { cause: e });
+          throw new InputError(`${describeSplit(split)}: record batch ${p.block} has a corrupt header: ${(e as Error).message}`, {
+            cause: e,
+          });
         }
         if (header.compressed) return undefined;
         if (header.length !== p.blockRows) {
-          throw new InputError(`${describeSplit(split)}: record batch ${p.block} has ${header.length} rows, the footer's block said ${p.blockRows}; the file may be corrupt`);
+          throw new InputError(
+            `${describeSplit(split)}: record batch ${p.block} has ${header.length} rows, the footer's block said ${p.blockRows}; the file may be corrupt`,
+          );
         }
         // Checked when planning, but the file may have changed since: its numbers decide every read below.
         const problem = batchHeaderProblem(header, schema, p.length - p.metaLength);
-        if (problem) throw new InputError(`${describeSplit(split)}: record batch ${p.block} has an inconsistent header: ${problem}; the file may be corrupt`);
+        if (problem)
+          throw new InputError(
+            `${describeSplit(split)}: record batch ${p.block} has an inconsistent header: ${problem}; the file may be corrupt`,
+          );
         const bodyStart = p.offset + p.metaLength;
         const regions = selected.map((l) => {
           const bufs = header.buffers.slice(l.buffers[0], l.buffers[1]);

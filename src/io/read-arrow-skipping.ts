@@ -9,7 +9,12 @@ import { readArrowSplit } from './read-arrow-file.js';
  * record batches one by one and skips those that do not decode, each counting as its rows' worth of
  * bad records (a corrupt batch spoils every row in it). By default the first error stops the run, as before.
  */
-export async function readArrowSplitSkipping(split: ArrowFileSplit, batchRows: number, columns: string[] | undefined, bad: BadRecords): Promise<RecordBatch[]> {
+export async function readArrowSplitSkipping(
+  split: ArrowFileSplit,
+  batchRows: number,
+  columns: string[] | undefined,
+  bad: BadRecords,
+): Promise<RecordBatch[]> {
   try {
     return await readArrowSplit(split, batchRows, columns);
   } catch (e) {

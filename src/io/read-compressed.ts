@@ -19,7 +19,10 @@ export async function* decompressedChunks(file: string, codec: 'gzip' | 'zstd'):
   // cut short, as gzip -t and zstd -t say, not a file of no lines.
   const st = await stat(file);
   // (A pipe has no size: it is read until its writer closes it.)
-  if (st.isFile() && st.size === 0) throw new InputError(`${file} is empty, so it is not ${codec} (truncated?); an empty ${codec} file of no lines still has a ${codec === 'gzip' ? 'member header' : 'frame header'}`);
+  if (st.isFile() && st.size === 0)
+    throw new InputError(
+      `${file} is empty, so it is not ${codec} (truncated?); an empty ${codec} file of no lines still has a ${codec === 'gzip' ? 'member header' : 'frame header'}`,
+    );
   const source = createReadStream(file, { highWaterMark: 1 << 20 });
   if (codec === 'gzip') {
     const gunzip = source.pipe(createGunzip({ chunkSize: 1 << 20 }));
@@ -47,7 +50,12 @@ export async function* decompressedChunks(file: string, codec: 'gzip' | 'zstd'):
 }
 
 /** Reads a whole compressed file as one split, all its batches at once (`quiver inspect`, drivers). */
-export async function readCompressedSplit(split: CompressedSplit, batchRows: number, columns?: string[], bad = new BadRecords()): Promise<RecordBatch[]> {
+export async function readCompressedSplit(
+  split: CompressedSplit,
+  batchRows: number,
+  columns?: string[],
+  bad = new BadRecords(),
+): Promise<RecordBatch[]> {
   const out: RecordBatch[] = [];
   await decodeCompressedSplit(split, batchRows, columns, bad, async (batches) => void out.push(...batches));
   return out;
@@ -57,7 +65,12 @@ export async function readCompressedSplit(split: CompressedSplit, batchRows: num
  * A compressed file's batches as a task consumes them, one decompressed chunk's worth at a time: a
  * 200 KB .gz that expands to 200 MB is never held whole, decompressed or decoded.
  */
-export function streamCompressedSplit(split: CompressedSplit, batchRows: number, columns?: string[], bad = new BadRecords()): AsyncGenerator<RecordBatch> {
+export function streamCompressedSplit(
+  split: CompressedSplit,
+  batchRows: number,
+  columns?: string[],
+  bad = new BadRecords(),
+): AsyncGenerator<RecordBatch> {
   return batchStream((give) => decodeCompressedSplit(split, batchRows, columns, bad, give));
 }
 
@@ -66,17 +79,32 @@ export function streamCompressedSplit(split: CompressedSplit, batchRows: number,
  * waits for the next chunk), giving each chunk's batches to `give`. Byte offsets and lines in errors
  * are those of the decompressed text.
  */
-async function decodeCompressedSplit(split: CompressedSplit, batchRows: number, columns: string[] | undefined, bad: BadRecords, give: (batches: RecordBatch[]) => Promise<void>): Promise<void> {
+async function decodeCompressedSplit(
+  split: CompressedSplit,
+  batchRows: number,
+  columns: string[] | undefined,
+  bad: BadRecords,
+  give: (batches: RecordBatch[]) => Promise<void>,
+): Promise<void> {
   const inner = split.inner;
   let base = 0; // decompressed offset of pending[0]
   let lines = 1; // line number at pending[0]
   let pending: Buffer = Buffer.alloc(0);
-  const locate = (kind: 'CSV' | 'NDJSON' | 'text') => (p: { offset: number; column?: string; expected: string; found?: string }): BadRecord => {
-    let line = lines;
-    for (let i = pending.indexOf(10); i >= 0 && i < p.offset; i = pending.indexOf(10, i + 1)) line++;
-    const at = { file: `${split.file} (decompressed)`, line, byteOffset: base + p.offset, column: p.column, expected: p.expected, found: p.found };
-    return { ...at, message: badRecordMessage(kind, at) };
-  };
+  const locate =
+    (kind: 'CSV' | 'NDJSON' | 'text') =>
+    (p: { offset: number; column?: string; expected: string; found?: string }): BadRecord => {
+      let line = lines;
+      for (let i = pending.indexOf(10); i >= 0 && i < p.offset; i = pending.indexOf(10, i + 1)) line++;
+      const at = {
+        file: `${split.file} (decompressed)`,
+        line,
+        byteOffset: base + p.offset,
+        column: p.column,
+        expected: p.expected,
+        found: p.found,
+      };
+      return { ...at, message: badRecordMessage(kind, at) };
+    };
   const batches: RecordBatch[] = [];
   let decode: (buf: Buffer, final: boolean) => number;
   let decoded: RecordBatch[] = batches;

@@ -31,11 +31,22 @@ export async function readCsvSplit(split: CsvSplit, batchRows: number, columns?:
  * The same batches as they fill, a read chunk at a time (see `batchStream`): a task that folds or
  * maps each batch as it comes holds a few batches of decoded columns, not the whole split's.
  */
-export function streamCsvSplit(split: CsvSplit, batchRows: number, columns?: string[], bad = new BadRecords()): AsyncGenerator<RecordBatch> {
+export function streamCsvSplit(
+  split: CsvSplit,
+  batchRows: number,
+  columns?: string[],
+  bad = new BadRecords(),
+): AsyncGenerator<RecordBatch> {
   return batchStream((give) => decodeCsvSplit(split, batchRows, columns, bad, give));
 }
 
-async function decodeCsvSplit(split: CsvSplit, batchRows: number, columns: string[] | undefined, bad: BadRecords, give: (batches: RecordBatch[]) => Promise<void>): Promise<void> {
+async function decodeCsvSplit(
+  split: CsvSplit,
+  batchRows: number,
+  columns: string[] | undefined,
+  bad: BadRecords,
+  give: (batches: RecordBatch[]) => Promise<void>,
+): Promise<void> {
   const fh = await open(split.file, 'r');
   try {
     const syntax = syntaxOf(split.dialect);
@@ -54,7 +65,10 @@ async function decodeCsvSplit(split: CsvSplit, batchRows: number, columns: strin
       if (decoder.batches.length > 0) await give(decoder.batches.splice(0));
       return stopped;
     });
-    if (left !== 0) throw new InputError(`${split.file}, byte ${stop - left}: the record ends past the next split's first record; the file has a record longer than --max-record-size (${split.dialect.maxRecordBytes} bytes) or unbalanced quotes`);
+    if (left !== 0)
+      throw new InputError(
+        `${split.file}, byte ${stop - left}: the record ends past the next split's first record; the file has a record longer than --max-record-size (${split.dialect.maxRecordBytes} bytes) or unbalanced quotes`,
+      );
     await fillLines('CSV', bad.examples);
     await give(decoder.finish().splice(0));
   } finally {
@@ -87,7 +101,10 @@ export async function withLines<T>(kind: 'CSV' | 'NDJSON', decode: () => T): Pro
 export async function fillLines(kind: 'CSV' | 'NDJSON' | 'text', examples: BadRecord[]): Promise<void> {
   const todo = examples.filter((r) => r.line === undefined && r.byteOffset !== undefined);
   if (todo.length === 0) return;
-  const lines = await linesAt(todo[0]!.file, todo.map((r) => r.byteOffset!));
+  const lines = await linesAt(
+    todo[0]!.file,
+    todo.map((r) => r.byteOffset!),
+  );
   todo.forEach((r, i) => {
     r.line = lines[i];
     r.message = badRecordMessage(kind, r);
@@ -107,7 +124,8 @@ async function recordStartAt(fh: FileHandle, split: CsvSplit, syntax: RecordSynt
     if (r.kind === 'found') return at + r.pos;
     if (r.kind === 'more') {
       const more = await readRange(fh, at, Math.max(2 * buf.length, 2 * syntax.maxRecordBytes + TAIL_CHUNK));
-      if (more.length <= buf.length) throw new InputError(`${split.file} ended early at byte ${at + buf.length}; was it changed during the run?`);
+      if (more.length <= buf.length)
+        throw new InputError(`${split.file} ended early at byte ${at + buf.length}; was it changed during the run?`);
       buf = more;
       continue;
     }

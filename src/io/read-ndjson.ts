@@ -11,16 +11,32 @@ import { fillLines, withLines } from './read-csv.js';
 const TAIL_CHUNK = 64 * 1024;
 
 /** Reads the JSON lines that start in a split's byte range (a JSON line never holds a raw newline, so line ends are record ends). */
-export async function readNdjsonSplit(split: NdjsonSplit, batchRows: number, columns?: string[], bad = new BadRecords()): Promise<RecordBatch[]> {
+export async function readNdjsonSplit(
+  split: NdjsonSplit,
+  batchRows: number,
+  columns?: string[],
+  bad = new BadRecords(),
+): Promise<RecordBatch[]> {
   return collected((give) => decodeNdjsonSplit(split, batchRows, columns, bad, give));
 }
 
 /** The same batches as they fill, a read chunk at a time (see `batchStream` and `streamCsvSplit`). */
-export function streamNdjsonSplit(split: NdjsonSplit, batchRows: number, columns?: string[], bad = new BadRecords()): AsyncGenerator<RecordBatch> {
+export function streamNdjsonSplit(
+  split: NdjsonSplit,
+  batchRows: number,
+  columns?: string[],
+  bad = new BadRecords(),
+): AsyncGenerator<RecordBatch> {
   return batchStream((give) => decodeNdjsonSplit(split, batchRows, columns, bad, give));
 }
 
-async function decodeNdjsonSplit(split: NdjsonSplit, batchRows: number, columns: string[] | undefined, bad: BadRecords, give: (batches: RecordBatch[]) => Promise<void>): Promise<void> {
+async function decodeNdjsonSplit(
+  split: NdjsonSplit,
+  batchRows: number,
+  columns: string[] | undefined,
+  bad: BadRecords,
+  give: (batches: RecordBatch[]) => Promise<void>,
+): Promise<void> {
   if (split.array === 'whole') return decodeWholeArray(split, batchRows, columns, bad, give);
   const fh = await open(split.file, 'r');
   try {
@@ -47,7 +63,13 @@ async function decodeNdjsonSplit(split: NdjsonSplit, batchRows: number, columns:
  * A JSON array whose elements span lines, parsed whole by the one task that reads it (its planner
  * made one split); a bad element is reported by its index in the array.
  */
-async function decodeWholeArray(split: NdjsonSplit, batchRows: number, columns: string[] | undefined, bad: BadRecords, give: (batches: RecordBatch[]) => Promise<void>): Promise<void> {
+async function decodeWholeArray(
+  split: NdjsonSplit,
+  batchRows: number,
+  columns: string[] | undefined,
+  bad: BadRecords,
+  give: (batches: RecordBatch[]) => Promise<void>,
+): Promise<void> {
   const values = wholeJsonArray(split.file, await readFile(split.file));
   const decoder = new NdjsonDecoder(split.columns, batchRows, columns, bad, (p) => {
     const at = { file: split.file, column: p.column, expected: p.expected, found: `${p.found ?? ''} (array element ${p.offset})` };

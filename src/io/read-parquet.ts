@@ -19,7 +19,13 @@ const open = new Map<string, { version: string; generation: number; files: Promi
 const MAX_OPEN = 8;
 
 const free = (files: Promise<ParquetFile[]>) =>
-  void files.then((fs) => fs.forEach((f) => { f.generation === parquetWasmGeneration() && f.free(); }), () => undefined);
+  void files.then(
+    (fs) =>
+      fs.forEach((f) => {
+        f.generation === parquetWasmGeneration() && f.free();
+      }),
+    () => undefined,
+  );
 
 async function parquetFiles(file: string): Promise<ParquetFile[]> {
   parquetWasm(); // instantiated first, so the generation recorded below is the handles' own
@@ -93,10 +99,16 @@ export async function* streamParquetSplit(split: ParquetSplit, batchRows: number
     }
   } finally {
     // A task that stopped early, or failed, leaves no read behind and frees what it read.
-    if (next) await next.then((t) => t.free(), () => undefined);
+    if (next)
+      await next.then(
+        (t) => t.free(),
+        () => undefined,
+      );
   }
   if (rows !== split.rows) {
-    throw new InputError(`${describeSplit(split)}: decoded ${rows} rows, the footer says ${split.rows}; the file may be corrupt`, { location: { file: split.file, rowGroup: split.rowGroups[0] } });
+    throw new InputError(`${describeSplit(split)}: decoded ${rows} rows, the footer says ${split.rows}; the file may be corrupt`, {
+      location: { file: split.file, rowGroup: split.rowGroups[0] },
+    });
   }
 }
 
@@ -116,10 +128,18 @@ function rowGroupError(split: ParquetSplit, group: number, columns: string[], e:
   const what = isWasmTrap(e)
     ? `the Parquet reader (parquet-wasm) crashed (WebAssembly ${e.message}) decoding column${columns.length === 1 ? '' : 's'} ${columns.join(', ')}`
     : `column${columns.length === 1 ? '' : 's'} ${columns.join(', ')} do${columns.length === 1 ? 'es' : ''} not decode: ${String(e)}`;
-  const fix = columns.length > 1 ? `; the file may be corrupt or truncated, or one of these columns has a layout the reader cannot decode (leave it out with --columns to find which)` : '; the file may be corrupt or truncated';
+  const fix =
+    columns.length > 1
+      ? `; the file may be corrupt or truncated, or one of these columns has a layout the reader cannot decode (leave it out with --columns to find which)`
+      : '; the file may be corrupt or truncated';
   return new InputError(`${describeSplit(split)}: row group ${group}: ${what}${fix}`, {
     cause: e,
-    location: { file: split.file, rowGroup: group, column: columns.length === 1 ? columns[0] : undefined, expected: 'Parquet row group data' },
+    location: {
+      file: split.file,
+      rowGroup: group,
+      column: columns.length === 1 ? columns[0] : undefined,
+      expected: 'Parquet row group data',
+    },
   });
 }
 
@@ -146,9 +166,12 @@ async function culprit(file: string, group: number, columns: string[]): Promise<
 }
 
 function unreadableError(file: string, rowGroup: number | undefined, c: UnreadableColumn): InputError {
-  return new InputError(`${file}: column ${c.name} (${c.type}) cannot be read: ${c.why}; leave it out with --columns (the other columns read as usual)`, {
-    location: { file, rowGroup, column: c.name, expected: 'a column type quiver reads from Parquet', found: c.type },
-  });
+  return new InputError(
+    `${file}: column ${c.name} (${c.type}) cannot be read: ${c.why}; leave it out with --columns (the other columns read as usual)`,
+    {
+      location: { file, rowGroup, column: c.name, expected: 'a column type quiver reads from Parquet', found: c.type },
+    },
+  );
 }
 
 const schemas = new WeakMap<ParquetFile, Schema>();
@@ -176,10 +199,13 @@ export async function readParquetHead(file: string, rows: number): Promise<{ tab
   } catch (e) {
     const bad = (await culprit(file, 0, columns)) ?? columns;
     const what = isWasmTrap(e) ? `the Parquet reader (parquet-wasm) crashed (WebAssembly ${e.message})` : String(e);
-    throw new InputError(`${file}: row group 0: column${bad.length === 1 ? '' : 's'} ${bad.join(', ')} do${bad.length === 1 ? 'es' : ''} not decode: ${what}; the file may be corrupt or truncated`, {
-      cause: e,
-      location: { file, rowGroup: 0, column: bad.length === 1 ? bad[0] : undefined },
-    });
+    throw new InputError(
+      `${file}: row group 0: column${bad.length === 1 ? '' : 's'} ${bad.join(', ')} do${bad.length === 1 ? 'es' : ''} not decode: ${what}; the file may be corrupt or truncated`,
+      {
+        cause: e,
+        location: { file, rowGroup: 0, column: bad.length === 1 ? bad[0] : undefined },
+      },
+    );
   } finally {
     if (pf.generation === parquetWasmGeneration()) pf.free();
   }

@@ -30,7 +30,10 @@ export async function readTextSplit(split: TextSplit, batchRows: number, bad = n
     const raw = await readRange(fh, from, want);
     // The plan saw the file reach split.end: a shorter file was cut while the run read it, and its
     // lines would silently go missing (with the original size in the report).
-    if (raw.length < lim) throw new InputError(`${describeSplit(split)}: the file ends at byte ${from + raw.length}, but it had ${split.end} bytes or more when the run was planned (was it truncated or rewritten while being read?)`);
+    if (raw.length < lim)
+      throw new InputError(
+        `${describeSplit(split)}: the file ends at byte ${from + raw.length}, but it had ${split.end} bytes or more when the run was planned (was it truncated or rewritten while being read?)`,
+      );
     let begin = split.start - from;
     if (split.start > 0 && raw[0] !== NL) {
       const nl = raw.indexOf(NL, 1);

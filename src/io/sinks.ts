@@ -9,15 +9,24 @@ import { tableToParquet } from './parquet-sink.js';
 export type OutputFormat = 'arrow' | 'arrows' | 'parquet' | 'csv' | 'ndjson' | 'json';
 
 const BY_EXT: Record<string, OutputFormat> = {
-  '.arrow': 'arrow', '.feather': 'arrow', '.ipc': 'arrow', '.arrows': 'arrows',
-  '.csv': 'csv', '.ndjson': 'ndjson', '.jsonl': 'ndjson', '.json': 'json', '.parquet': 'parquet',
+  '.arrow': 'arrow',
+  '.feather': 'arrow',
+  '.ipc': 'arrow',
+  '.arrows': 'arrows',
+  '.csv': 'csv',
+  '.ndjson': 'ndjson',
+  '.jsonl': 'ndjson',
+  '.json': 'json',
+  '.parquet': 'parquet',
 };
 
 /** The output format for a path, from `--output-format` or the extension. */
 export function outputFormatOf(file: string, format?: string): OutputFormat {
   const f = format ?? BY_EXT[path.extname(file).toLowerCase()];
   if (!f || !Object.values(BY_EXT).includes(f as OutputFormat)) {
-    throw new UsageError(`cannot tell the output format of ${file}: use an extension .arrow, .arrows, .parquet, .csv, .ndjson or .json, or pass --output-format`);
+    throw new UsageError(
+      `cannot tell the output format of ${file}: use an extension .arrow, .arrows, .parquet, .csv, .ndjson or .json, or pass --output-format`,
+    );
   }
   return f as OutputFormat;
 }

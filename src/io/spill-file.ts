@@ -77,9 +77,13 @@ export function segmentLength(buffers: Uint8Array[]): number {
 /** Decodes a segment read into `bytes` (whose byteOffset must be a multiple of 8); the result views the bytes. */
 export function pairsFromSegment(bytes: Uint8Array, where: string): EncodedPairs {
   const header = new DataView(bytes.buffer, bytes.byteOffset, Math.min(HEADER, bytes.byteLength));
-  if (bytes.byteLength < HEADER || header.getUint32(0, true) !== MAGIC) throw new InternalError(`spilled shuffle segment ${where} is damaged`);
+  if (bytes.byteLength < HEADER || header.getUint32(0, true) !== MAGIC)
+    throw new InternalError(`spilled shuffle segment ${where} is damaged`);
   const jsonLength = header.getUint32(4, true);
-  const { skeleton, lengths } = JSON.parse(decoder.decode(bytes.subarray(HEADER, HEADER + jsonLength))) as { skeleton: unknown; lengths: number[] };
+  const { skeleton, lengths } = JSON.parse(decoder.decode(bytes.subarray(HEADER, HEADER + jsonLength))) as {
+    skeleton: unknown;
+    lengths: number[];
+  };
   let at = bytes.byteOffset + HEADER + jsonLength + pad8(jsonLength);
   const refs: LeafRef[] = [];
   const collect = (x: unknown): void => {
@@ -102,7 +106,8 @@ export function pairsFromSegment(bytes: Uint8Array, where: string): EncodedPairs
 export async function readSegment(fh: FileHandle, s: SpillSegment): Promise<EncodedPairs> {
   const bytes = new Uint8Array(s.length); // a fresh ArrayBuffer: offset 0, so 8-byte aligned
   const { bytesRead } = await fh.read(bytes, 0, s.length, s.offset);
-  if (bytesRead !== s.length) throw new InternalError(`spilled shuffle file ${s.file} is shorter than expected (was the temp folder cleaned up during the run?)`);
+  if (bytesRead !== s.length)
+    throw new InternalError(`spilled shuffle file ${s.file} is shorter than expected (was the temp folder cleaned up during the run?)`);
   return pairsFromSegment(bytes, `${s.file}@${s.offset}`);
 }
 

@@ -36,7 +36,9 @@ export function monthDays(y: number, m: number): number {
 /** Days since the epoch of `YYYY-MM-DD` at `buf[s, s + 10)`, or NaN when it is not a valid date there. */
 function dateAt(buf: Uint8Array, s: number): number {
   if (buf[s + 4] !== 45 || buf[s + 7] !== 45) return NaN;
-  const y = digits(buf, s, 4), m = digits(buf, s + 5, 2), d = digits(buf, s + 8, 2);
+  const y = digits(buf, s, 4),
+    m = digits(buf, s + 5, 2),
+    d = digits(buf, s + 8, 2);
   if (y < 0 || m < 1 || m > 12 || d < 1 || d > monthDays(y, m)) return NaN;
   return daysFromCivil(y, m, d);
 }
@@ -67,7 +69,8 @@ export function timestampFromBytes(buf: Uint8Array, s: number, e: number, out: T
   out.fractionDigits = 0;
   out.zoned = false;
   if (p < e && (buf[p] === 84 || buf[p] === 32) && p + 6 <= e && buf[p + 3] === 58) {
-    const h = digits(buf, p + 1, 2), mi = digits(buf, p + 4, 2);
+    const h = digits(buf, p + 1, 2),
+      mi = digits(buf, p + 4, 2);
     if (h < 0 || h > 23 || mi < 0 || mi > 59) return false;
     secs = h * 3600 + mi * 60;
     p += 6;

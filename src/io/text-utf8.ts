@@ -30,7 +30,14 @@ export function firstInvalidUtf8(b: Uint8Array): number {
  * The check of the whole range is one fast pass; lines are only looked at one by one when it fails.
  * `fileOffset` is the file position of `buf[0]`. Returns the range to decode, in `buf` or a new buffer.
  */
-export async function validUtf8Lines(buf: Buffer, from: number, to: number, file: string, fileOffset: number, bad: BadRecords): Promise<{ buf: Buffer; from: number; to: number }> {
+export async function validUtf8Lines(
+  buf: Buffer,
+  from: number,
+  to: number,
+  file: string,
+  fileOffset: number,
+  bad: BadRecords,
+): Promise<{ buf: Buffer; from: number; to: number }> {
   const kept = keepUtf8Lines(buf, from, to, bad, (start, found) => {
     const where = { file, byteOffset: fileOffset + start, expected: 'UTF-8 text', found };
     return { ...where, message: badRecordMessage('text', where) };
@@ -43,7 +50,10 @@ export async function validUtf8Lines(buf: Buffer, from: number, to: number, file
   }
   const examples = kept.found.filter((r) => bad.examples.includes(r));
   if (examples.length) {
-    const lines = await linesAt(file, examples.map((r) => r.byteOffset!));
+    const lines = await linesAt(
+      file,
+      examples.map((r) => r.byteOffset!),
+    );
     examples.forEach((r, i) => {
       r.line = lines[i];
       r.message = badRecordMessage('text', r);
@@ -75,7 +85,10 @@ export function keepUtf8Lines(
     const at = isUtf8(line) ? -1 : firstInvalidUtf8(line);
     if (at < 0) good.push(buf.subarray(start, Math.min(nl + 1, to)));
     else {
-      const r = record(start, `byte 0x${line[at]!.toString(16).padStart(2, '0')} after ${line.subarray(0, at).toString('utf8').length} characters`);
+      const r = record(
+        start,
+        `byte 0x${line[at]!.toString(16).padStart(2, '0')} after ${line.subarray(0, at).toString('utf8').length} characters`,
+      );
       if (bad.count + 1 > bad.limit) return { buf, from, to, found, fatal: r };
       bad.add(r);
       found.push(r);

@@ -15,7 +15,10 @@ export class ZstdFrames {
   private frame: { start: number; z: Decompress; hash: Xxh64 | undefined; last: boolean; remaining: number; checksum: boolean } | undefined;
   private skip = 0;
 
-  constructor(private readonly fzstd: typeof import('fzstd'), private readonly out: (chunk: Uint8Array) => void) {}
+  constructor(
+    private readonly fzstd: typeof import('fzstd'),
+    private readonly out: (chunk: Uint8Array) => void,
+  ) {}
 
   /** Feeds compressed bytes; decompressed ones go to `out` as they come. */
   push(chunk: Uint8Array): void {
@@ -28,7 +31,8 @@ export class ZstdFrames {
 
   /** Ends the stream: it must end between frames. */
   end(): void {
-    if (this.frame || this.skip > 0 || this.pending.length > 0) throw new Error(`the stream ends inside the frame at byte ${this.frame?.start ?? this.at} (truncated?)`);
+    if (this.frame || this.skip > 0 || this.pending.length > 0)
+      throw new Error(`the stream ends inside the frame at byte ${this.frame?.start ?? this.at} (truncated?)`);
   }
 
   /**
@@ -73,7 +77,10 @@ export class ZstdFrames {
         f.z.push(p.subarray(0, 4), true);
         const want = readU32(p, 0);
         const got = f.hash!.digest32();
-        if (want !== got) throw new Error(`the frame at byte ${f.start} fails its checksum (0x${got.toString(16)} decoded, 0x${want.toString(16)} stored): the file is corrupt`);
+        if (want !== got)
+          throw new Error(
+            `the frame at byte ${f.start} fails its checksum (0x${got.toString(16)} decoded, 0x${want.toString(16)} stored): the file is corrupt`,
+          );
         this.frame = undefined;
         return 4;
       }

@@ -49,7 +49,13 @@ export function reusableBundle(recordFile: string, jobFile: string): string | un
 }
 
 /** Records that `bundle` was made from `inputs` (absolute paths) and imports `imports`; best effort. */
-export async function recordBundle(recordFile: string, jobFile: string, bundle: string, inputs: string[], imports: string[]): Promise<void> {
+export async function recordBundle(
+  recordFile: string,
+  jobFile: string,
+  bundle: string,
+  inputs: string[],
+  imports: string[],
+): Promise<void> {
   const hashes = hashFiles([...new Set([...inputs, ...configFilesOf(jobFile)])]);
   if (!hashes) return;
   const record: BundleRecord = { bundle: path.basename(bundle), inputs: hashes, imports };

@@ -68,9 +68,13 @@ export function resolveJobFile(spec: string): string {
   if (bare && !/\.[cm]?[jt]s$/.test(spec)) {
     const names = builtinJobNames();
     const hint = didYouMean(spec, names);
-    throw new UsageError(`unknown job "${spec}"${hint ? `${hint} ` : ': '}the built-in jobs are ${names.join(', ')}, or give the path of a job file (./my-job.ts)`);
+    throw new UsageError(
+      `unknown job "${spec}"${hint ? `${hint} ` : ': '}the built-in jobs are ${names.join(', ')}, or give the path of a job file (./my-job.ts)`,
+    );
   }
-  throw new JobError(`job file ${spec} does not exist; give a path to a .ts or .js file that default-exports defineJob({...}), or a built-in job name (see \`quiver jobs\`)`);
+  throw new JobError(
+    `job file ${spec} does not exist; give a path to a .ts or .js file that default-exports defineJob({...}), or a built-in job name (see \`quiver jobs\`)`,
+  );
 }
 
 /**
@@ -121,7 +125,9 @@ export async function bundleJob(spec: string, mode: BundleMode = 'local'): Promi
     await rename(tmp, out);
   }
   // The files esbuild read (paths relative to the working folder; `quiver-api:quiver` is not a file).
-  const inputs = Object.keys(result.metafile.inputs).map((f) => path.resolve(f)).filter((f) => existsSync(f));
+  const inputs = Object.keys(result.metafile.inputs)
+    .map((f) => path.resolve(f))
+    .filter((f) => existsSync(f));
   await recordBundle(record, file, out, inputs, [...imports]);
   return { file, url: pathToFileURL(out).href, reused: false };
 }
@@ -175,7 +181,9 @@ const pinPackages = (imports: Set<string>): esbuild.Plugin => ({
       const resolveDir = ENGINE_PACKAGES.has(name) ? ENGINE_ROOT : args.resolveDir;
       const r = await build.resolve(args.path, { kind: args.kind, resolveDir, importer: args.importer, pluginData: 'pinning' });
       if (r.errors.length > 0) {
-        return { errors: [{ text: `cannot find package "${args.path}" from ${args.importer}; install it next to the job (npm install ${name})` }] };
+        return {
+          errors: [{ text: `cannot find package "${args.path}" from ${args.importer}; install it next to the job (npm install ${name})` }],
+        };
       }
       imports.add(r.path);
       return { path: pathToFileURL(r.path).href, external: true };

@@ -46,8 +46,12 @@ const SORTS = ['key', 'key-desc', 'value', 'value-desc', 'none'];
  * });
  */
 export function defineJob<V, const S extends ParamsSpec = {}>(spec: KeyedSpec<V, ParamsOf<S>> & { params?: S }): KeyedJob<V, ParamsOf<S>>;
-export function defineJob<A, R, const S extends ParamsSpec = {}>(spec: FoldSpec<A, R, ParamsOf<S>> & { params?: S }): FoldJob<A, R, ParamsOf<S>>;
-export function defineJob<Pb, R, const S extends ParamsSpec = {}>(spec: RecursiveSpec<Pb, R, ParamsOf<S>> & { params?: S }): RecursiveJob<Pb, R, ParamsOf<S>>;
+export function defineJob<A, R, const S extends ParamsSpec = {}>(
+  spec: FoldSpec<A, R, ParamsOf<S>> & { params?: S },
+): FoldJob<A, R, ParamsOf<S>>;
+export function defineJob<Pb, R, const S extends ParamsSpec = {}>(
+  spec: RecursiveSpec<Pb, R, ParamsOf<S>> & { params?: S },
+): RecursiveJob<Pb, R, ParamsOf<S>>;
 export function defineJob<const S extends ParamsSpec = {}>(spec: DriverSpec<ParamsOf<S>> & { params?: S }): DriverJob<ParamsOf<S>>;
 export function defineJob(spec: Record<string, unknown>): Job {
   const job = checkJob(spec);
@@ -69,10 +73,14 @@ export function checkJob(spec: unknown, where = 'the job'): Job {
   const label = `job "${name}"`;
   const found = (Object.keys(KIND_MARKS) as Job['kind'][]).filter((k) => s[KIND_MARKS[k]] !== undefined);
   if (found.length > 1) {
-    throw new JobError(`${label} has ${found.length === 2 ? "both " : ""}${found.map((k) => `\`${KIND_MARKS[k]}\``).join(' and ')}: a job is one of keyed (map + combine), fold (identity + fold + merge), recursive (divide + conquer + combine) or driver (drive); split it into several jobs`);
+    throw new JobError(
+      `${label} has ${found.length === 2 ? 'both ' : ''}${found.map((k) => `\`${KIND_MARKS[k]}\``).join(' and ')}: a job is one of keyed (map + combine), fold (identity + fold + merge), recursive (divide + conquer + combine) or driver (drive); split it into several jobs`,
+    );
   }
   if (found.length === 0) {
-    throw new JobError(`${label} has none of \`map\`, \`fold\`, \`conquer\` or \`drive\`: add \`map(batch, emit, ctx)\` and \`combine(a, b)\` for a keyed job, \`identity()\`, \`fold(acc, batch, ctx)\` and \`merge(a, b)\` for a fold job, \`conquer(problem, ctx)\` and \`combine(a, b)\` (and \`divide\`) for a recursive job, or \`drive(q)\` for a driver`);
+    throw new JobError(
+      `${label} has none of \`map\`, \`fold\`, \`conquer\` or \`drive\`: add \`map(batch, emit, ctx)\` and \`combine(a, b)\` for a keyed job, \`identity()\`, \`fold(acc, batch, ctx)\` and \`merge(a, b)\` for a fold job, \`conquer(problem, ctx)\` and \`combine(a, b)\` (and \`divide\`) for a recursive job, or \`drive(q)\` for a driver`,
+    );
   }
   const kind = found[0]!;
   if (s.kind !== undefined && s.kind !== kind) {
@@ -89,15 +97,25 @@ export function checkJob(spec: unknown, where = 'the job'): Job {
   const wrong = ALL_FUNCTIONS.filter((fn) => !FUNCTIONS[kind].includes(fn) && s[fn] !== undefined);
   if (wrong.length > 0) {
     const owners = wrong.map((fn) => (Object.keys(FUNCTIONS) as Job['kind'][]).filter((k) => FUNCTIONS[k].includes(fn)).join('/'));
-    throw new JobError(`${label} is a ${kind} job but also has \`${wrong.join('`, `')}\`, which only ${[...new Set(owners)].join(', ')} jobs use; remove ${wrong.length > 1 ? 'them' : 'it'}`);
+    throw new JobError(
+      `${label} is a ${kind} job but also has \`${wrong.join('`, `')}\`, which only ${[...new Set(owners)].join(', ')} jobs use; remove ${wrong.length > 1 ? 'them' : 'it'}`,
+    );
   }
   if ((kind === 'recursive' || kind === 'driver') && s.columns !== undefined) {
-    throw new JobError(`${label}: \`columns\` is for jobs that read input in splits (keyed, fold); a ${kind} job names the columns of the jobs it runs`);
+    throw new JobError(
+      `${label}: \`columns\` is for jobs that read input in splits (keyed, fold); a ${kind} job names the columns of the jobs it runs`,
+    );
   }
   if (s.sort !== undefined && (kind !== 'keyed' || !SORTS.includes(s.sort as string))) {
-    throw new JobError(`${label}: \`sort\` must be one of ${SORTS.map((x) => `'${x}'`).join(', ')} (keyed jobs only), got ${JSON.stringify(s.sort)}`);
+    throw new JobError(
+      `${label}: \`sort\` must be one of ${SORTS.map((x) => `'${x}'`).join(', ')} (keyed jobs only), got ${JSON.stringify(s.sort)}`,
+    );
   }
-  if (s.columns !== undefined && typeof s.columns !== 'function' && (!Array.isArray(s.columns) || !s.columns.every((c) => typeof c === 'string'))) {
+  if (
+    s.columns !== undefined &&
+    typeof s.columns !== 'function' &&
+    (!Array.isArray(s.columns) || !s.columns.every((c) => typeof c === 'string'))
+  ) {
     throw new JobError(`${label}: \`columns\` must be an array of column names, e.g. ['id1', 'v1']`);
   }
   if (s.output !== undefined && typeof s.output !== 'function') checkOutputColumns(label, s.output);
@@ -107,7 +125,8 @@ export function checkJob(spec: unknown, where = 'the job'): Job {
 
 const HOW_TO: Record<string, string> = {
   map: 'add `map(batch, emit, ctx) { ... emit(key, value) ... }`',
-  combine: 'add `combine: (a, b) => a + b` (or any associative, commutative merge of two values of one key); it runs map-side and reduce-side',
+  combine:
+    'add `combine: (a, b) => a + b` (or any associative, commutative merge of two values of one key); it runs map-side and reduce-side',
   identity: 'add `identity: () => ({ ... })` returning a fresh, empty accumulator',
   fold: 'add `fold(acc, batch, ctx) { ...; return acc; }`',
   merge: 'add `merge(a, b) { ... }` combining two accumulators (associative)',
@@ -117,7 +136,8 @@ const HOW_TO: Record<string, string> = {
 
 /** Checks `output` column names; throws a JobError saying the expected shape. */
 export function checkOutputColumns(label: string, output: unknown): void {
-  const isNames = (x: unknown) => x === undefined || typeof x === 'string' || (Array.isArray(x) && x.length > 0 && x.every((n) => typeof n === 'string'));
+  const isNames = (x: unknown) =>
+    x === undefined || typeof x === 'string' || (Array.isArray(x) && x.length > 0 && x.every((n) => typeof n === 'string'));
   const o = output as Record<string, unknown>;
   if (typeof output !== 'object' || output === null || !isNames(o.key) || !isNames(o.value)) {
     throw new JobError(`${label}: \`output\` must look like { key: 'word', value: 'count' } (names, or arrays of names)`);
@@ -132,7 +152,13 @@ function callerModule(): string | undefined {
     if (!m) continue;
     const file = m[1]!;
     // The engine's own frames: define-job under dist/src, any file under dist/bundle (the CLI's bundle).
-    if (file.includes('/job/define-job.') || file.includes('/dist/bundle/') || file.includes('node:') || file.includes('/node_modules/.cache/quiver/')) continue;
+    if (
+      file.includes('/job/define-job.') ||
+      file.includes('/dist/bundle/') ||
+      file.includes('node:') ||
+      file.includes('/node_modules/.cache/quiver/')
+    )
+      continue;
     return file.startsWith('file://') ? file : `file://${file}`;
   }
   return undefined;

@@ -71,7 +71,11 @@ function coerce(name: string, type: ParamType, v: unknown): ParamValue {
       throw bad('true or false');
     case 'list':
       if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v;
-      if (typeof v === 'string') return v.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+      if (typeof v === 'string')
+        return v
+          .split(',')
+          .map((x) => x.trim())
+          .filter((x) => x.length > 0);
       throw bad('a comma-separated list');
     case 'json':
       if (typeof v !== 'string') return v as ParamValue;

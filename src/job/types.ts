@@ -50,7 +50,9 @@ export type ParamValueOf<S extends ParamSpec> = S['type'] extends 'string'
  * `ctx.params.bins` is a number when declared `{ type: 'integer' }` and a misspelt name does not
  * compile. A job that declares no params gets the loose record.
  */
-export type ParamsOf<S extends ParamsSpec> = [keyof S] extends [never] ? Record<string, ParamValue> : { readonly [K in keyof S]: ParamValueOf<S[K]> };
+export type ParamsOf<S extends ParamsSpec> = [keyof S] extends [never]
+  ? Record<string, ParamValue>
+  : { readonly [K in keyof S]: ParamValueOf<S[K]> };
 
 /** What a task knows about the split it is processing. */
 export interface SplitInfo {
@@ -92,18 +94,53 @@ export interface DecimalColumn {
 
 /** The Arrow type ids of the columns `ctx.column` reads. */
 export type NumberTypeId =
-  | Type.Int | Type.Int8 | Type.Int16 | Type.Int32 | Type.Int64 | Type.Uint8 | Type.Uint16 | Type.Uint32 | Type.Uint64
-  | Type.Float | Type.Float16 | Type.Float32 | Type.Float64 | Type.Decimal | TemporalTypeId;
+  | Type.Int
+  | Type.Int8
+  | Type.Int16
+  | Type.Int32
+  | Type.Int64
+  | Type.Uint8
+  | Type.Uint16
+  | Type.Uint32
+  | Type.Uint64
+  | Type.Float
+  | Type.Float16
+  | Type.Float32
+  | Type.Float64
+  | Type.Decimal
+  | TemporalTypeId;
 /** The Arrow type ids of temporal columns (dates, timestamps, times of day, durations). */
 export type TemporalTypeId =
-  | Type.Date | Type.DateDay | Type.DateMillisecond
-  | Type.Timestamp | Type.TimestampSecond | Type.TimestampMillisecond | Type.TimestampMicrosecond | Type.TimestampNanosecond
-  | Type.Time | Type.TimeSecond | Type.TimeMillisecond | Type.TimeMicrosecond | Type.TimeNanosecond
-  | Type.Duration | Type.DurationSecond | Type.DurationMillisecond | Type.DurationMicrosecond | Type.DurationNanosecond;
+  | Type.Date
+  | Type.DateDay
+  | Type.DateMillisecond
+  | Type.Timestamp
+  | Type.TimestampSecond
+  | Type.TimestampMillisecond
+  | Type.TimestampMicrosecond
+  | Type.TimestampNanosecond
+  | Type.Time
+  | Type.TimeSecond
+  | Type.TimeMillisecond
+  | Type.TimeMicrosecond
+  | Type.TimeNanosecond
+  | Type.Duration
+  | Type.DurationSecond
+  | Type.DurationMillisecond
+  | Type.DurationMicrosecond
+  | Type.DurationNanosecond;
 /** The Arrow type ids of the columns `ctx.bigints` reads: integers and temporal columns. */
 export type IntegerTypeId = Exclude<NumberTypeId, Type.Float | Type.Float16 | Type.Float32 | Type.Float64 | Type.Decimal>;
 /** The Arrow type ids of the columns `ctx.dates` reads. */
-export type DateTypeId = Type.Date | Type.DateDay | Type.DateMillisecond | Type.Timestamp | Type.TimestampSecond | Type.TimestampMillisecond | Type.TimestampMicrosecond | Type.TimestampNanosecond;
+export type DateTypeId =
+  | Type.Date
+  | Type.DateDay
+  | Type.DateMillisecond
+  | Type.Timestamp
+  | Type.TimestampSecond
+  | Type.TimestampMillisecond
+  | Type.TimestampMicrosecond
+  | Type.TimestampNanosecond;
 /** The Arrow type ids of the columns `ctx.strings` reads (a dictionary is checked when read). */
 export type TextTypeId = Type.Utf8 | Type.LargeUtf8 | Type.Utf8View | Type.Dictionary;
 
@@ -112,9 +149,11 @@ export type TextTypeId = Type.Utf8 | Type.LargeUtf8 | Type.Utf8View | Type.Dicti
  * with a typed batch, TypeScript rejects a call on a column of another type. An untyped batch
  * (`RecordBatch`, as `map` and `fold` receive it) takes any name, checked when the job runs.
  */
-export type ColumnOf<T extends TypeMap, Ids extends Type> = 0 extends 1 & T ? string : {
-  [K in keyof T & string]: T[K] extends DataType<infer I> ? ([I] extends [Ids] ? K : never) : never;
-}[keyof T & string];
+export type ColumnOf<T extends TypeMap, Ids extends Type> = 0 extends 1 & T
+  ? string
+  : {
+      [K in keyof T & string]: T[K] extends DataType<infer I> ? ([I] extends [Ids] ? K : never) : never;
+    }[keyof T & string];
 
 /**
  * The context handed to every user function that runs in a task.
@@ -375,7 +414,10 @@ export interface DriverContext<P = Record<string, ParamValue>> {
    * files, typed as a run decodes them): to check columns up front, or to know the columns of a side
    * that has no rows.
    */
-  schemas(input?: string | string[], options?: { format?: string }): Promise<Array<{ file: string; schema: import('apache-arrow').Schema }>>;
+  schemas(
+    input?: string | string[],
+    options?: { format?: string },
+  ): Promise<Array<{ file: string; schema: import('apache-arrow').Schema }>>;
   /** A typed array of `length` zeros over a new SharedArrayBuffer: every worker sees (and may write) the same memory. */
   shared<T extends SharedArrayKind>(type: SharedArrayType<T>, length: number): T;
   /** Add `n` (default 1) to a named counter shown in the report. */
@@ -385,7 +427,16 @@ export interface DriverContext<P = Record<string, ParamValue>> {
 }
 
 /** Typed arrays `q.shared` makes. */
-export type SharedArrayKind = Float64Array | Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array | BigInt64Array;
+export type SharedArrayKind =
+  | Float64Array
+  | Float32Array
+  | Int32Array
+  | Uint32Array
+  | Int16Array
+  | Uint16Array
+  | Int8Array
+  | Uint8Array
+  | BigInt64Array;
 /** The constructor of a typed array `q.shared` makes. */
 export interface SharedArrayType<T extends SharedArrayKind> {
   new (buffer: SharedArrayBuffer): T;

@@ -33,7 +33,9 @@ async function readArrowFooter(file: string): Promise<ArrowFileLayout> {
   try {
     const { size } = await fh.stat();
     const bad = (what: string) =>
-      new InputError(`${file} is not a valid Arrow IPC file: ${what}. If it is an Arrow stream, name it .arrows; if it is text, pass --input-format text`);
+      new InputError(
+        `${file} is not a valid Arrow IPC file: ${what}. If it is an Arrow stream, name it .arrows; if it is text, pass --input-format text`,
+      );
     const corrupt = (what: string) => new InputError(`${file} is a corrupt Arrow IPC file: ${what}`);
     if (size < 18) throw bad(`it has only ${size} bytes`);
     const head = await readRange(fh, 0, 8);
@@ -61,7 +63,10 @@ async function readArrowFooter(file: string): Promise<ArrowFileLayout> {
     let entries: FileBlock[];
     try {
       // A block takes 24 bytes of the footer, so a longer list than that is a corrupt count.
-      if (footer.numRecordBatches > footerLength / 24 || footer.numDictionaries > footerLength / 24) throw new Error(`it lists ${footer.numRecordBatches} record batches and ${footer.numDictionaries} dictionaries in ${footerLength} bytes`);
+      if (footer.numRecordBatches > footerLength / 24 || footer.numDictionaries > footerLength / 24)
+        throw new Error(
+          `it lists ${footer.numRecordBatches} record batches and ${footer.numDictionaries} dictionaries in ${footerLength} bytes`,
+        );
       dictionaryBlocks = [...footer.dictionaryBatches()].map(blockOf);
       entries = [...footer.recordBatches()].map(blockOf);
     } catch (e) {
@@ -69,7 +74,9 @@ async function readArrowFooter(file: string): Promise<ArrowFileLayout> {
     }
     const inFile = (b: FileBlock, what: string) => {
       if (b.offset < 8 || b.metaLength < 8 || b.bodyLength < 0 || b.offset + b.metaLength + b.bodyLength > size) {
-        throw corrupt(`${what} (bytes ${b.offset}–${b.offset + b.metaLength + b.bodyLength}) lies outside the file of ${size} bytes (truncated?)`);
+        throw corrupt(
+          `${what} (bytes ${b.offset}–${b.offset + b.metaLength + b.bodyLength}) lies outside the file of ${size} bytes (truncated?)`,
+        );
       }
     };
     const dictionaries: Array<[number, number]> = dictionaryBlocks.map((d, i) => {
@@ -106,7 +113,15 @@ export function splitArrowFile(layout: ArrowFileLayout, rowsPerSplit: number, fi
         current = { kind: 'arrow-file', id: firstId + splits.length, file: layout.file, pieces: [], rows: 0, bytes: 0 };
       }
       const take = Math.min(b.rows - r, rowsPerSplit - current.rows);
-      current.pieces.push({ block, offset: b.offset, length: b.length, metaLength: b.metaLength, rowStart: r, rowEnd: r + take, blockRows: b.rows });
+      current.pieces.push({
+        block,
+        offset: b.offset,
+        length: b.length,
+        metaLength: b.metaLength,
+        rowStart: r,
+        rowEnd: r + take,
+        blockRows: b.rows,
+      });
       current.rows += take;
       current.bytes += Math.round(take * bytesPerRow(b));
       r += take;
@@ -126,7 +141,11 @@ interface FileBlock {
   bodyLength: number;
 }
 
-const blockOf = (b: { offset: number; metaDataLength: number; bodyLength: bigint | number }): FileBlock => ({ offset: b.offset, metaLength: b.metaDataLength, bodyLength: Number(b.bodyLength) });
+const blockOf = (b: { offset: number; metaDataLength: number; bodyLength: bigint | number }): FileBlock => ({
+  offset: b.offset,
+  metaLength: b.metaDataLength,
+  bodyLength: Number(b.bodyLength),
+});
 
 /**
  * Rows of a record batch message, from its metadata alone, once the metadata is known to be

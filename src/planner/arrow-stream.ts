@@ -20,7 +20,8 @@ async function readArrowStreamHeaders(file: string): Promise<ArrowFileLayout> {
   const fh = await open(file, 'r');
   try {
     const { size } = await fh.stat();
-    const bad = (what: string) => new InputError(`${file} is not a valid Arrow IPC stream: ${what}. If it is an Arrow IPC file, name it .arrow`);
+    const bad = (what: string) =>
+      new InputError(`${file} is not a valid Arrow IPC stream: ${what}. If it is an Arrow IPC file, name it .arrow`);
     let pos = 0;
     let schemaMessage: Uint8Array | undefined;
     let schema: ArrowFileLayout['schema'] | undefined;
@@ -28,13 +29,17 @@ async function readArrowStreamHeaders(file: string): Promise<ArrowFileLayout> {
     const blocks: ArrowFileLayout['blocks'] = [];
     while (pos < size) {
       const prefix = await readRange(fh, pos, 8);
-      if (prefix.length < 4) throw bad(`it ends inside the header of message ${blocks.length + dictionaries.length + 1} at byte ${pos} (truncated?)`);
+      if (prefix.length < 4)
+        throw bad(`it ends inside the header of message ${blocks.length + dictionaries.length + 1} at byte ${pos} (truncated?)`);
       const continued = prefix.readUInt32LE(0) === 0xffffffff;
       if (continued && prefix.length < 8) throw bad(`it ends inside the header of a message at byte ${pos} (truncated?)`);
       const len = continued ? prefix.readInt32LE(4) : prefix.readInt32LE(0);
       const skip = continued ? 8 : 4;
       if (len === 0) break; // end-of-stream marker
-      if (len < 0 || pos + skip + len > size) throw bad(`the message at byte ${pos} claims ${len} bytes of metadata, past the end of the file at ${size} (truncated or not Arrow?)`);
+      if (len < 0 || pos + skip + len > size)
+        throw bad(
+          `the message at byte ${pos} claims ${len} bytes of metadata, past the end of the file at ${size} (truncated or not Arrow?)`,
+        );
       let msg: Message;
       let bodyLength: number;
       try {
@@ -56,7 +61,10 @@ async function readArrowStreamHeaders(file: string): Promise<ArrowFileLayout> {
           throw bad(`its schema message at byte ${pos} does not decode (${(e as Error).message})`);
         }
       } else if (msg.headerType === MessageHeader.DictionaryBatch) {
-        if (blocks.length > 0) throw bad(`a dictionary batch at byte ${pos} follows record batches (dictionary replacement); quiver reads streams whose dictionaries come first`);
+        if (blocks.length > 0)
+          throw bad(
+            `a dictionary batch at byte ${pos} follows record batches (dictionary replacement); quiver reads streams whose dictionaries come first`,
+          );
         dictionaries.push([pos, length]);
       } else if (msg.headerType === MessageHeader.RecordBatch) {
         if (!schemaMessage || !schema) throw bad('a record batch comes before the schema');
@@ -79,7 +87,11 @@ async function readArrowStreamHeaders(file: string): Promise<ArrowFileLayout> {
 function batchProblem(msg: Message, schema: ArrowFileLayout['schema'], bodyLength: number): string | undefined {
   try {
     const h = msg.header() as { length: number; nodes: FieldNode[]; buffers: BufferRegion[]; compression: unknown };
-    return batchHeaderProblem({ length: h.length, nodes: h.nodes, buffers: h.buffers, compressed: h.compression != null }, schema, bodyLength);
+    return batchHeaderProblem(
+      { length: h.length, nodes: h.nodes, buffers: h.buffers, compressed: h.compression != null },
+      schema,
+      bodyLength,
+    );
   } catch (e) {
     return `it does not decode (${(e as Error).message})`;
   }

@@ -22,18 +22,27 @@ export async function decompressedHead(file: string, codec: Codec, bytes = SAMPL
 }
 
 /** The layout of a compressed CSV or NDJSON file, from its first decompressed bytes. */
-export async function compressedLayout(f: InputFile, csv: CsvOptions, columns: ColumnOptions): Promise<CsvLayout | NdjsonLayout | undefined> {
+export async function compressedLayout(
+  f: InputFile,
+  csv: CsvOptions,
+  columns: ColumnOptions,
+): Promise<CsvLayout | NdjsonLayout | undefined> {
   if (f.format !== 'csv' && f.format !== 'ndjson') return undefined;
   const { head, atEof } = await decompressedHead(f.path, f.codec!);
-  if (f.format === 'ndjson' && jsonArrayLayoutOf(head, atEof)) throw new UsageError(`${f.path}: a compressed JSON array is not read; decompress it, or write it as JSON lines`);
-  return f.format === 'csv' ? csvLayoutFromHead(f.path, f.bytes, head, atEof, csv, columns) : ndjsonLayoutFromHead(f.path, f.bytes, head, atEof, columns);
+  if (f.format === 'ndjson' && jsonArrayLayoutOf(head, atEof))
+    throw new UsageError(`${f.path}: a compressed JSON array is not read; decompress it, or write it as JSON lines`);
+  return f.format === 'csv'
+    ? csvLayoutFromHead(f.path, f.bytes, head, atEof, csv, columns)
+    : ndjsonLayoutFromHead(f.path, f.bytes, head, atEof, columns);
 }
 
 /** The one split of a compressed file. */
 export function compressedSplit(f: InputFile, layout: CsvLayout | NdjsonLayout | undefined, id: number): CompressedSplit {
   const inner: CompressedSplit['inner'] =
-    f.format === 'csv' ? { kind: 'csv', dialect: (layout as CsvLayout).dialect, columns: layout!.columns, bom: (layout as CsvLayout).bom }
-    : f.format === 'ndjson' ? { kind: 'ndjson', columns: layout!.columns }
-    : { kind: 'text' };
+    f.format === 'csv'
+      ? { kind: 'csv', dialect: (layout as CsvLayout).dialect, columns: layout!.columns, bom: (layout as CsvLayout).bom }
+      : f.format === 'ndjson'
+        ? { kind: 'ndjson', columns: layout!.columns }
+        : { kind: 'text' };
   return { kind: 'compressed', id, file: f.path, codec: f.codec!, bytes: f.bytes, inner };
 }

@@ -38,7 +38,12 @@ export function isFormatFile(f: InputFile): boolean {
  * that differ between files are widened (`widerType`: int32 → int64 → float64, date → timestamp, any other mix → utf8), so every
  * split of a run decodes to the same schema.
  */
-export async function planFormatFiles(files: InputFile[], splitBytes: number, batchRows: number | undefined, o: FormatOptions = {}): Promise<Map<string, FilePlan>> {
+export async function planFormatFiles(
+  files: InputFile[],
+  splitBytes: number,
+  batchRows: number | undefined,
+  o: FormatOptions = {},
+): Promise<Map<string, FilePlan>> {
   const csv = o.csv ?? {};
   const given = o.columns ?? {};
   const layouts = new Map<string, CsvLayout | NdjsonLayout | undefined>();
@@ -53,15 +58,28 @@ export async function planFormatFiles(files: InputFile[], splitBytes: number, ba
   for (const f of files) {
     const layout = layouts.get(f.path);
     if (f.codec) {
-      plans.set(f.path, { splits: (id) => [compressedSplit(f, layout, id)], estimatedRows: layout?.estimatedRows, note: `${f.codec}-compressed: not splittable, read by one task` });
+      plans.set(f.path, {
+        splits: (id) => [compressedSplit(f, layout, id)],
+        estimatedRows: layout?.estimatedRows,
+        note: `${f.codec}-compressed: not splittable, read by one task`,
+      });
     } else if (f.format === 'csv') {
       const l = layout as CsvLayout;
       plans.set(f.path, { splits: (id) => splitCsvFile(l, splitBytes, id), estimatedRows: l.estimatedRows });
     } else if (f.format === 'ndjson') {
       const l = layout as NdjsonLayout;
-      const note = l.array === 'whole' ? 'a JSON array with elements over several lines: not splittable, parsed whole by one task (write it as JSON lines to read it in parallel)' : l.array === 'lines' ? 'a JSON array, one element per line: split at line ends' : undefined;
+      const note =
+        l.array === 'whole'
+          ? 'a JSON array with elements over several lines: not splittable, parsed whole by one task (write it as JSON lines to read it in parallel)'
+          : l.array === 'lines'
+            ? 'a JSON array, one element per line: split at line ends'
+            : undefined;
       // A JSON array read whole was parsed whole by the planner: its row count is exact.
-      plans.set(f.path, { splits: (id) => splitNdjsonFile(l, splitBytes, id), ...(l.array === 'whole' ? { rows: l.estimatedRows } : { estimatedRows: l.estimatedRows }), note });
+      plans.set(f.path, {
+        splits: (id) => splitNdjsonFile(l, splitBytes, id),
+        ...(l.array === 'whole' ? { rows: l.estimatedRows } : { estimatedRows: l.estimatedRows }),
+        note,
+      });
     } else if (f.format === 'parquet') {
       const l = await readParquetLayout(f.path, f.bytes);
       plans.set(f.path, { splits: (id) => splitParquetFile(l, splitBytes, id), rows: l.rows });

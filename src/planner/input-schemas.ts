@@ -60,9 +60,17 @@ export function checkColumns(columns: string[] | undefined, schemas: InputSchema
     const missing = columns.filter((c) => !have.includes(c));
     if (missing.length === 0) continue;
     const first = missing[0]!;
-    const others = missing.length > 1 ? ` (nor ${missing.slice(1).map((m) => `"${m}"`).join(', ')})` : '';
+    const others =
+      missing.length > 1
+        ? ` (nor ${missing
+            .slice(1)
+            .map((m) => `"${m}"`)
+            .join(', ')})`
+        : '';
     const where = file === '<table>' ? 'the input table' : file;
-    throw new UsageError(`no column "${first}"${others} in ${where}${didYouMean(first, have)} (${origin} asks for it; the input has ${have.join(', ')})`);
+    throw new UsageError(
+      `no column "${first}"${others} in ${where}${didYouMean(first, have)} (${origin} asks for it; the input has ${have.join(', ')})`,
+    );
   }
 }
 

@@ -37,7 +37,8 @@ export async function expandInputs(inputs: string[], format?: InputFormat): Prom
     if (isDynamicPattern(input)) {
       // Paths come back as the user wrote the pattern: absolute for an absolute pattern, else relative to the cwd.
       const matches = await glob(input, { absolute: path.isAbsolute(input), onlyFiles: true, expandDirectories: false });
-      if (matches.length === 0) throw new PlanError(`--input "${input}" matches no file; check the pattern (quote it so the shell does not expand it)`);
+      if (matches.length === 0)
+        throw new PlanError(`--input "${input}" matches no file; check the pattern (quote it so the shell does not expand it)`);
       files.push(...matches.sort());
       continue;
     }
@@ -71,7 +72,15 @@ export async function expandInputs(inputs: string[], format?: InputFormat): Prom
 }
 
 const FORMAT_EXT: Record<string, InputFormat> = {
-  '.arrows': 'arrows', '.csv': 'csv', '.tsv': 'csv', '.tab': 'csv', '.ndjson': 'ndjson', '.jsonl': 'ndjson', '.json': 'ndjson', '.parquet': 'parquet', '.pq': 'parquet',
+  '.arrows': 'arrows',
+  '.csv': 'csv',
+  '.tsv': 'csv',
+  '.tab': 'csv',
+  '.ndjson': 'ndjson',
+  '.jsonl': 'ndjson',
+  '.json': 'ndjson',
+  '.parquet': 'parquet',
+  '.pq': 'parquet',
 };
 
 /** The codec of a compressed file, by extension. */

@@ -20,7 +20,13 @@ const EDGE = 4096;
  * else read by `read` (a failed read is not remembered). Callers must not change what they get; `copy`
  * makes the copy a caller may change.
  */
-export async function rememberedLayout<T>(kind: string, file: string, options: unknown, read: () => Promise<T>, copy: (layout: T) => T = (l) => l): Promise<T> {
+export async function rememberedLayout<T>(
+  kind: string,
+  file: string,
+  options: unknown,
+  read: () => Promise<T>,
+  copy: (layout: T) => T = (l) => l,
+): Promise<T> {
   const stamp = stampOf(file);
   const key = `${kind}\0${file}\0${JSON.stringify(options ?? null)}`;
   const known = layouts.get(key);

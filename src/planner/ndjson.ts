@@ -34,7 +34,13 @@ const MAX_WHOLE_ARRAY = 256 << 20;
 /** Reads the first lines of an NDJSON file and infers its (flattened) columns. */
 export function readNdjsonLayout(file: string, bytes: number, given: ColumnOptions = {}): Promise<NdjsonLayout> {
   // A copy of the columns: the planner widens them when files of one input disagree.
-  return rememberedLayout('ndjson', file, [bytes, given], () => sampleNdjsonLayout(file, bytes, given), (l) => ({ ...l, columns: [...l.columns] }));
+  return rememberedLayout(
+    'ndjson',
+    file,
+    [bytes, given],
+    () => sampleNdjsonLayout(file, bytes, given),
+    (l) => ({ ...l, columns: [...l.columns] }),
+  );
 }
 
 async function sampleNdjsonLayout(file: string, bytes: number, given: ColumnOptions): Promise<NdjsonLayout> {
@@ -48,9 +54,21 @@ async function sampleNdjsonLayout(file: string, bytes: number, given: ColumnOpti
   const atEof = head.length >= bytes;
   const array = jsonArrayLayoutOf(head, atEof);
   if (array !== 'whole') return ndjsonLayoutFromHead(file, bytes, head, atEof, given, array);
-  if (bytes > MAX_WHOLE_ARRAY) throw new InputError(`${file}: a JSON array of ${bytes} bytes with elements over several lines is read whole, by one task, up to ${MAX_WHOLE_ARRAY >> 20} MB; convert it to JSON lines (one object per line, e.g. \`jq -c '.[]'\`) to read it in parallel`);
+  if (bytes > MAX_WHOLE_ARRAY)
+    throw new InputError(
+      `${file}: a JSON array of ${bytes} bytes with elements over several lines is read whole, by one task, up to ${MAX_WHOLE_ARRAY >> 20} MB; convert it to JSON lines (one object per line, e.g. \`jq -c '.[]'\`) to read it in parallel`,
+    );
   const objects = wholeJsonArray(file, await readFile(file));
-  return layoutFromObjects(file, bytes, objects.slice(0, SAMPLE_LINES), true, bytes / Math.max(1, objects.length), given, 'whole', objects.length);
+  return layoutFromObjects(
+    file,
+    bytes,
+    objects.slice(0, SAMPLE_LINES),
+    true,
+    bytes / Math.max(1, objects.length),
+    given,
+    'whole',
+    objects.length,
+  );
 }
 
 /**
@@ -65,7 +83,7 @@ export function jsonArrayLayoutOf(head: Buffer, atEof: boolean): JsonArrayLayout
   while (p < head.length && (head[p] === 32 || head[p] === 9 || head[p] === 10 || head[p] === 13)) p++;
   if (head[p] !== 0x5b) return undefined;
   let lines = 0;
-  for (let pos = p; pos < head.length && lines < SAMPLE_LINES;) {
+  for (let pos = p; pos < head.length && lines < SAMPLE_LINES; ) {
     let nl = head.indexOf(10, pos);
     if (nl < 0) {
       if (!atEof) break;
@@ -87,7 +105,14 @@ export function jsonArrayLayoutOf(head: Buffer, atEof: boolean): JsonArrayLayout
 }
 
 /** The layout of an NDJSON file from its first bytes (also used for decompressed streams). */
-export function ndjsonLayoutFromHead(file: string, bytes: number, head: Buffer, atEof: boolean, given: ColumnOptions, array?: 'lines'): NdjsonLayout {
+export function ndjsonLayoutFromHead(
+  file: string,
+  bytes: number,
+  head: Buffer,
+  atEof: boolean,
+  given: ColumnOptions,
+  array?: 'lines',
+): NdjsonLayout {
   const objects: unknown[] = [];
   let pos = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
   let used = 0;
@@ -113,12 +138,22 @@ export function ndjsonLayoutFromHead(file: string, bytes: number, head: Buffer, 
     objects.push(obj);
     used = nl + 1;
   }
-  if (objects.length === 0 && !given.schema && !atEof) throw new UsageError(`${file}: no JSON object in the first ${head.length} bytes; give the columns with --schema`);
+  if (objects.length === 0 && !given.schema && !atEof)
+    throw new UsageError(`${file}: no JSON object in the first ${head.length} bytes; give the columns with --schema`);
   return layoutFromObjects(file, bytes, objects, atEof, used / Math.max(1, objects.length), given, array);
 }
 
 /** Columns and types from sampled objects (flattened to `a.b`), with the given and widened types applied. */
-function layoutFromObjects(file: string, bytes: number, objects: unknown[], atEof: boolean, perRow: number, given: ColumnOptions, array?: JsonArrayLayout, rows?: number): NdjsonLayout {
+function layoutFromObjects(
+  file: string,
+  bytes: number,
+  objects: unknown[],
+  atEof: boolean,
+  perRow: number,
+  given: ColumnOptions,
+  array?: JsonArrayLayout,
+  rows?: number,
+): NdjsonLayout {
   const sniffers = new Map<string, TypeSniffer>();
   const sample: Array<Record<string, unknown>> = [];
   for (const obj of objects) {
@@ -139,7 +174,11 @@ function layoutFromObjects(file: string, bytes: number, objects: unknown[], atEo
   // Keys found past the sample by an earlier attempt of the run are columns too (after the sampled ones).
   if (!given.schema) for (const c of given.widened ?? []) if (!names.includes(c.name)) names.push(c.name);
   const inferred = names.map((n) => !overrides.has(n) && !given.schema);
-  const columns = names.map((name, i) => ({ name, type: overrides.get(name) ?? given.schema?.[i]?.type ?? widened.get(name) ?? sniffers.get(name)?.type ?? 'utf8', inferred: inferred[i] }));
+  const columns = names.map((name, i) => ({
+    name,
+    type: overrides.get(name) ?? given.schema?.[i]?.type ?? widened.get(name) ?? sniffers.get(name)?.type ?? 'utf8',
+    inferred: inferred[i],
+  }));
   return {
     file,
     bytes,
@@ -160,7 +199,16 @@ export function splitNdjsonFile(layout: NdjsonLayout, splitBytes: number, firstI
   const splits: NdjsonSplit[] = [];
   for (let start = 0; start < layout.bytes; start += size) {
     const end = Math.min(layout.bytes, start + size);
-    splits.push({ kind: 'ndjson', id: firstId + splits.length, file: layout.file, start, end, bytes: end - start, columns: layout.columns, ...(array ? { array } : {}) });
+    splits.push({
+      kind: 'ndjson',
+      id: firstId + splits.length,
+      file: layout.file,
+      start,
+      end,
+      bytes: end - start,
+      columns: layout.columns,
+      ...(array ? { array } : {}),
+    });
   }
   return splits;
 }

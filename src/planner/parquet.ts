@@ -53,7 +53,16 @@ export function splitParquetFile(layout: ParquetLayout, splitBytes: number, firs
       current = undefined;
     }
     share = mine;
-    current ??= { kind: 'parquet', id: firstId + splits.length, file: layout.file, rowGroups: [], groups: [], rowStart: row, rows: 0, bytes: 0 };
+    current ??= {
+      kind: 'parquet',
+      id: firstId + splits.length,
+      file: layout.file,
+      rowGroups: [],
+      groups: [],
+      rowStart: row,
+      rows: 0,
+      bytes: 0,
+    };
     current.rowGroups.push(i);
     current.groups.push(g);
     current.rows += g.rows;

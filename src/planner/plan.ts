@@ -77,7 +77,15 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
     if (fp) {
       const mine = fp.splits(splits.length);
       splits.push(...mine);
-      planned.push({ path: f.path, format: f.format, bytes: f.bytes, rows: fp.rows, estimatedRows: fp.estimatedRows, note: fp.note, splits: mine.length });
+      planned.push({
+        path: f.path,
+        format: f.format,
+        bytes: f.bytes,
+        rows: fp.rows,
+        estimatedRows: fp.estimatedRows,
+        note: fp.note,
+        splits: mine.length,
+      });
       if (totalRows !== undefined && fp.rows !== undefined) totalRows += fp.rows;
       else totalRows = undefined;
     } else if (f.format === 'arrow') {
@@ -102,7 +110,10 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
     }
   }
   // --batch-rows sets the rows of an Arrow split: those splits are kept as given.
-  const cut = options.splitBytes === undefined && options.workers > 1 ? guidedTail(splits, options.workers, { arrow: options.batchRows === undefined }) : splits;
+  const cut =
+    options.splitBytes === undefined && options.workers > 1
+      ? guidedTail(splits, options.workers, { arrow: options.batchRows === undefined })
+      : splits;
   if (cut !== splits) {
     const perFile = new Map<string, number>();
     for (const s of cut) perFile.set(s.file, (perFile.get(s.file) ?? 0) + 1);
@@ -157,7 +168,12 @@ export function guidedTail(splits: Split[], workers: number, o: { arrow?: boolea
         }
       }
       const run = splits.slice(i, j) as ArrowFileSplit[];
-      const whole: ArrowFileSplit = { ...s, pieces, rows: run.reduce((n, x) => n + x.rows, 0), bytes: run.reduce((n, x) => n + x.bytes, 0) };
+      const whole: ArrowFileSplit = {
+        ...s,
+        pieces,
+        rows: run.reduce((n, x) => n + x.rows, 0),
+        bytes: run.reduce((n, x) => n + x.bytes, 0),
+      };
       for (const piece of guidedArrow(whole, remaining, workers, most)) {
         out.push({ ...piece, id: out.length });
         remaining -= piece.bytes;
@@ -215,7 +231,12 @@ export function guidedTail(splits: Split[], workers: number, o: { arrow?: boolea
     // A run of adjacent ranges of one file is cut again as a whole; no piece exceeds the largest of them.
     let j = i + 1;
     let most = s.bytes;
-    while (j < splits.length && splits[j]!.kind === s.kind && splits[j]!.file === s.file && (splits[j] as typeof s).start === (splits[j - 1] as typeof s).end) {
+    while (
+      j < splits.length &&
+      splits[j]!.kind === s.kind &&
+      splits[j]!.file === s.file &&
+      (splits[j] as typeof s).start === (splits[j - 1] as typeof s).end
+    ) {
       most = Math.max(most, splits[j]!.bytes);
       j++;
     }

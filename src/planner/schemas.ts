@@ -28,7 +28,13 @@ export async function readSchemas(inputs: string[], format?: InputFormat, format
   const given = formatOptions.columns ?? {};
   const sampled = new Map<string, CsvLayout | NdjsonLayout>();
   for (const f of files) {
-    const layout = f.codec ? await compressedLayout(f, csv, given) : f.format === 'csv' ? await readCsvLayout(f.path, f.bytes, csv, given) : f.format === 'ndjson' ? await readNdjsonLayout(f.path, f.bytes, given) : undefined;
+    const layout = f.codec
+      ? await compressedLayout(f, csv, given)
+      : f.format === 'csv'
+        ? await readCsvLayout(f.path, f.bytes, csv, given)
+        : f.format === 'ndjson'
+          ? await readNdjsonLayout(f.path, f.bytes, given)
+          : undefined;
     if (layout) sampled.set(f.path, layout);
   }
   widenColumns([...sampled.values()]);

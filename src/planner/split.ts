@@ -113,7 +113,10 @@ export interface CompressedSplit {
   codec: 'gzip' | 'zstd';
   bytes: number;
   /** How the decompressed text is read. */
-  inner: { kind: 'text' } | { kind: 'csv'; dialect: CsvDialect; columns: ColumnSpec[]; bom: boolean } | { kind: 'ndjson'; columns: ColumnSpec[] };
+  inner:
+    | { kind: 'text' }
+    | { kind: 'csv'; dialect: CsvDialect; columns: ColumnSpec[]; bom: boolean }
+    | { kind: 'ndjson'; columns: ColumnSpec[] };
 }
 
 /** Any split. */

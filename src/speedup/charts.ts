@@ -24,7 +24,14 @@ export const SERIES = {
   karpFlatt: 'Karp–Flatt e(p)',
 } as const;
 
-const COLORS = { measured: '#1f77b4', sequential: '#17becf', ideal: '#7f7f7f', amdahl: '#ff7f0e', efficiency: '#2ca02c', karpFlatt: '#d62728' };
+const COLORS = {
+  measured: '#1f77b4',
+  sequential: '#17becf',
+  ideal: '#7f7f7f',
+  amdahl: '#ff7f0e',
+  efficiency: '#2ca02c',
+  karpFlatt: '#d62728',
+};
 const PHASE_COLORS = ['#9e9e9e', '#8c6bb1', '#1f77b4', '#bcbd22', '#ff7f0e', '#2ca02c', '#e377c2'];
 const WIDTH = 300;
 /** Legends of the line charts: below the plot (never over a line), labels never cut. */
@@ -34,7 +41,13 @@ const HEIGHT = 220;
 function workerAxis(r: SpeedupReport) {
   const counts = r.points.map((p) => p.workers);
   const max = Math.max(2, ...counts);
-  return { field: 'workers', type: 'quantitative' as const, title: 'workers p', scale: { domain: [1, max], nice: false }, axis: { values: counts, format: 'd', grid: false } };
+  return {
+    field: 'workers',
+    type: 'quantitative' as const,
+    title: 'workers p',
+    scale: { domain: [1, max], nice: false },
+    axis: { values: counts, format: 'd', grid: false },
+  };
 }
 
 /** Speedup against the worker count: measured, against T_seq, the ideal line and the Amdahl fit. */
@@ -42,7 +55,8 @@ export function speedupChartSpec(r: SpeedupReport): ChartSpec {
   const max = Math.max(2, ...r.points.map((p) => p.workers));
   const rows: Array<{ workers: number; speedup: number; series: string }> = [];
   for (const p of r.points) rows.push({ workers: p.workers, speedup: p.speedup, series: SERIES.measured });
-  for (const p of r.points) if (p.speedupVsSequential !== null) rows.push({ workers: p.workers, speedup: p.speedupVsSequential, series: SERIES.sequential });
+  for (const p of r.points)
+    if (p.speedupVsSequential !== null) rows.push({ workers: p.workers, speedup: p.speedupVsSequential, series: SERIES.sequential });
   rows.push({ workers: 1, speedup: 1, series: SERIES.ideal }, { workers: max, speedup: max, series: SERIES.ideal });
   const amdahl = r.amdahl ? `${SERIES.amdahl} (f = ${r.amdahl.serialFraction.toFixed(3)})` : undefined;
   if (r.amdahl && amdahl) {
@@ -70,7 +84,10 @@ export function speedupChartSpec(r: SpeedupReport): ChartSpec {
     },
     layer: [
       { mark: { type: 'line', strokeWidth: 2, clip: true } },
-      { transform: [{ filter: { field: 'series', oneOf: [SERIES.measured, SERIES.sequential] } }], mark: { type: 'point', filled: true, size: 50 } },
+      {
+        transform: [{ filter: { field: 'series', oneOf: [SERIES.measured, SERIES.sequential] } }],
+        mark: { type: 'point', filled: true, size: 50 },
+      },
     ],
   };
 }
@@ -91,7 +108,13 @@ export function efficiencyChartSpec(r: SpeedupReport): ChartSpec {
     encoding: {
       x: workerAxis(r),
       y: { field: 'value', type: 'quantitative', title: 'fraction', scale: { domain: [Math.min(0, ...rows.map((d) => d.value)), top] } },
-      color: { field: 'series', type: 'nominal', title: null, scale: { domain, range: [COLORS.efficiency, COLORS.karpFlatt] }, legend: LEGEND },
+      color: {
+        field: 'series',
+        type: 'nominal',
+        title: null,
+        scale: { domain, range: [COLORS.efficiency, COLORS.karpFlatt] },
+        legend: LEGEND,
+      },
     },
     layer: [{ mark: { type: 'line', strokeWidth: 2 } }, { mark: { type: 'point', filled: true, size: 50 } }],
   };
@@ -99,8 +122,13 @@ export function efficiencyChartSpec(r: SpeedupReport): ChartSpec {
 
 /** Where the time went: a stacked bar of phase times (median run) per setting. */
 export function phaseChartSpec(r: SpeedupReport): ChartSpec {
-  const settings = [...(r.sequential ? [{ label: 'seq', s: r.sequential }] : []), ...r.points.map((p) => ({ label: `${p.workers}`, s: p as typeof p }))];
-  const rows = settings.flatMap(({ label, s }) => PHASES.map((k, order) => ({ setting: label, phase: PHASE_LABELS[k], order, ms: s.phases[k] })));
+  const settings = [
+    ...(r.sequential ? [{ label: 'seq', s: r.sequential }] : []),
+    ...r.points.map((p) => ({ label: `${p.workers}`, s: p as typeof p })),
+  ];
+  const rows = settings.flatMap(({ label, s }) =>
+    PHASES.map((k, order) => ({ setting: label, phase: PHASE_LABELS[k], order, ms: s.phases[k] })),
+  );
   const labels = PHASES.map((k) => PHASE_LABELS[k]);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -110,7 +138,13 @@ export function phaseChartSpec(r: SpeedupReport): ChartSpec {
     data: { values: rows },
     mark: { type: 'bar' },
     encoding: {
-      x: { field: 'setting', type: 'ordinal', title: 'workers (seq = sequential, no threads)', sort: settings.map((s) => s.label), axis: { labelAngle: 0 } },
+      x: {
+        field: 'setting',
+        type: 'ordinal',
+        title: 'workers (seq = sequential, no threads)',
+        sort: settings.map((s) => s.label),
+        axis: { labelAngle: 0 },
+      },
       y: { field: 'ms', type: 'quantitative', title: 'wall time (ms)', stack: 'zero' },
       color: { field: 'phase', type: 'nominal', title: 'phase', scale: { domain: labels, range: PHASE_COLORS }, sort: labels },
       order: { field: 'order', type: 'quantitative' },
@@ -125,7 +159,13 @@ export function dashboardSpec(r: SpeedupReport): ChartSpec {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: `quiver speedup: ${r.job.name}`, subtitle: chartSubtitle(r), anchor: 'start', offset: 16, fontSize: 15 },
     padding: 12,
-    vconcat: [{ hconcat: [strip(speedupChartSpec(r)), strip(efficiencyChartSpec(r))], resolve: { scale: { color: 'independent', strokeDash: 'independent' } } }, strip(phaseChartSpec(r))],
+    vconcat: [
+      {
+        hconcat: [strip(speedupChartSpec(r)), strip(efficiencyChartSpec(r))],
+        resolve: { scale: { color: 'independent', strokeDash: 'independent' } },
+      },
+      strip(phaseChartSpec(r)),
+    ],
     resolve: { scale: { color: 'independent' } },
     config: { concat: { spacing: 30 } },
   };

@@ -17,7 +17,8 @@ export type TableComparison =
 export function compareTables(expected: Table, found: Table, tolerance = FLOAT_TOLERANCE): TableComparison {
   const names = expected.schema.fields.map((f) => f.name);
   const foundNames = found.schema.fields.map((f) => f.name);
-  if (names.join('\u0000') !== foundNames.join('\u0000')) return { state: 'different', reason: 'columns', expected: names, found: foundNames };
+  if (names.join('\u0000') !== foundNames.join('\u0000'))
+    return { state: 'different', reason: 'columns', expected: names, found: foundNames };
   if (expected.numRows !== found.numRows) return { state: 'different', reason: 'rows', expected: expected.numRows, found: found.numRows };
   const a = names.map((n) => expected.getChild(n)!);
   const b = names.map((n) => found.getChild(n)!);
@@ -27,7 +28,15 @@ export function compareTables(expected: Table, found: Table, tolerance = FLOAT_T
     const bv = valuesOf(b[j]!);
     for (let i = 0; i < av.length; i++) {
       if (!cellsEqual(av[i], bv[i], floats, tolerance)) {
-        return { state: 'different', reason: 'cell', row: i, column: names[j]!, expected: plain(av[i]), found: plain(bv[i]), rowText: rowText(names, b, i) };
+        return {
+          state: 'different',
+          reason: 'cell',
+          row: i,
+          column: names[j]!,
+          expected: plain(av[i]),
+          found: plain(bv[i]),
+          rowText: rowText(names, b, i),
+        };
       }
     }
   }

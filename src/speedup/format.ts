@@ -17,7 +17,11 @@ const pct = (x: number) => `${Math.round(100 * x)}%`;
 /** Text table: the first column left-aligned, the others right-aligned. */
 export function textTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j]!.length)));
-  const line = (cells: string[]) => cells.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -30,7 +34,8 @@ export interface Cells {
 /** The scaling table: T(p), spread, S(p), S against T_seq, efficiency, Karp–Flatt, the Amdahl curve. */
 export function scalingCells(r: SpeedupReport): Cells {
   const rows: string[][] = [];
-  if (r.sequential) rows.push(['sequential', formatMs(r.sequential.wallMs.median), pct(r.sequential.wallMs.spread), '—', '1.00', '—', '—', '—']);
+  if (r.sequential)
+    rows.push(['sequential', formatMs(r.sequential.wallMs.median), pct(r.sequential.wallMs.spread), '—', '1.00', '—', '—', '—']);
   for (const p of r.points) {
     rows.push([
       `${p.workers}${p.oversubscribed ? ' (over)' : ''}`,
@@ -48,7 +53,10 @@ export function scalingCells(r: SpeedupReport): Cells {
 
 /** Where the time went in each setting's median run (ms), with load balance, tasks and bytes moved. */
 export function phaseCells(r: SpeedupReport): Cells {
-  const settings: Array<[string, SettingResult]> = [...(r.sequential ? [['sequential', r.sequential] as [string, SettingResult]] : []), ...r.points.map((p) => [String(p.workers), p] as [string, SettingResult])];
+  const settings: Array<[string, SettingResult]> = [
+    ...(r.sequential ? [['sequential', r.sequential] as [string, SettingResult]] : []),
+    ...r.points.map((p) => [String(p.workers), p] as [string, SettingResult]),
+  ];
   const rows = settings.map(([label, s]) => [
     label,
     ...PHASES.map((k) => s.phases[k].toFixed(s.phases[k] < 10 ? 1 : 0)),
@@ -64,7 +72,10 @@ export function phaseCells(r: SpeedupReport): Cells {
 /** Amdahl's predictions at more cores than measured. */
 export function predictionCells(r: SpeedupReport): Cells | undefined {
   if (!r.amdahl) return undefined;
-  return { header: ['cores', 'predicted S', 'predicted efficiency'], rows: r.amdahl.predictions.map((q) => [String(q.cores), q.speedup.toFixed(1), pct(q.efficiency)]) };
+  return {
+    header: ['cores', 'predicted S', 'predicted efficiency'],
+    rows: r.amdahl.predictions.map((q) => [String(q.cores), q.speedup.toFixed(1), pct(q.efficiency)]),
+  };
 }
 
 /** Line about the cost of the worker threads: T(1) against T_seq. */
@@ -88,17 +99,30 @@ export function headline(r: SpeedupReport): string {
 }
 
 /** What the phase table's columns mean. */
-export const PHASE_NOTE = 'ms, median run; wait = how long the first idle worker waited for the slowest; tasks = map+reduce; moved = bytes between threads';
+export const PHASE_NOTE =
+  'ms, median run; wait = how long the first idle worker waited for the slowest; tasks = map+reduce; moved = bytes between threads';
 
 /** The whole terminal report. */
 export function formatSpeedupReport(r: SpeedupReport): string {
   const table = (c: Cells) => textTable(c.header, c.rows);
-  const lines = [`quiver speedup: ${headline(r)}`, '', table(scalingCells(r)), '', `where the time went (${PHASE_NOTE})`, table(phaseCells(r)), ''];
+  const lines = [
+    `quiver speedup: ${headline(r)}`,
+    '',
+    table(scalingCells(r)),
+    '',
+    `where the time went (${PHASE_NOTE})`,
+    table(phaseCells(r)),
+    '',
+  ];
   const overhead = overheadLine(r);
   if (overhead) lines.push(overhead);
   const amdahl = amdahlLine(r);
   if (amdahl && r.amdahl) {
-    lines.push(amdahl, `  predicted: ${r.amdahl.predictions.map((q) => `S(${q.cores}) = ${q.speedup.toFixed(1)}`).join(', ')}`, `  ${r.amdahl.caveat}`);
+    lines.push(
+      amdahl,
+      `  predicted: ${r.amdahl.predictions.map((q) => `S(${q.cores}) = ${q.speedup.toFixed(1)}`).join(', ')}`,
+      `  ${r.amdahl.caveat}`,
+    );
   }
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n');

@@ -7,11 +7,14 @@ import type { SpeedupReport } from './report.js';
  * rendered in Node, the tables, the warnings, and the JSON report embedded for programs to read.
  */
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 function htmlTable(c: Cells, caption: string): string {
   const head = `<tr>${c.header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>`;
-  const body = c.rows.map((r) => `<tr>${r.map((x, j) => (j === 0 ? `<th scope="row">${escapeHtml(x)}</th>` : `<td>${escapeHtml(x)}</td>`)).join('')}</tr>`).join('\n');
+  const body = c.rows
+    .map((r) => `<tr>${r.map((x, j) => (j === 0 ? `<th scope="row">${escapeHtml(x)}</th>` : `<td>${escapeHtml(x)}</td>`)).join('')}</tr>`)
+    .join('\n');
   return `<table><caption>${escapeHtml(caption)}</caption><thead>${head}</thead><tbody>\n${body}\n</tbody></table>`;
 }
 
@@ -21,10 +24,17 @@ function figure(name: string, svg: string): string {
 
 /** Renders the whole page. */
 export async function renderHtmlReport(r: SpeedupReport): Promise<string> {
-  const [speedup, efficiency, phases] = await Promise.all([renderSvg(speedupChartSpec(r)), renderSvg(efficiencyChartSpec(r)), renderSvg(phaseChartSpec(r))]);
+  const [speedup, efficiency, phases] = await Promise.all([
+    renderSvg(speedupChartSpec(r)),
+    renderSvg(efficiencyChartSpec(r)),
+    renderSvg(phaseChartSpec(r)),
+  ]);
   const predictions = predictionCells(r);
   const notes = [overheadLine(r), amdahlLine(r)].filter((x): x is string => x !== undefined);
-  const runs = [...(r.sequential ? [['sequential', r.sequential.runs] as const] : []), ...r.points.map((p) => [`${p.workers}`, p.runs] as const)];
+  const runs = [
+    ...(r.sequential ? [['sequential', r.sequential.runs] as const] : []),
+    ...r.points.map((p) => [`${p.workers}`, p.runs] as const),
+  ];
   const runCells: Cells = {
     header: ['workers', ...Array.from({ length: r.settings.repeat }, (_, i) => `run ${i + 1} (ms)`)],
     rows: runs.map(([label, rs]) => [label, ...rs.map((x) => x.wallMs.toFixed(1))]),
@@ -75,4 +85,3 @@ ${htmlTable(runCells, 'Every timed run')}
 </html>
 `;
 }
-

@@ -78,7 +78,10 @@ export const PREDICTION_CAVEAT =
   "Amdahl's law with the fitted serial fraction: a model, not a measurement. It assumes the serial part stays fixed and the rest divides evenly; memory bandwidth, I/O, shuffle volume and scheduling costs that grow with the worker count make real speedups lower.";
 
 /** The predicted speedup and efficiency at each of `cores`. */
-export function predictions(f: number, cores: readonly number[] = PREDICTION_CORES): Array<{ cores: number; speedup: number; efficiency: number }> {
+export function predictions(
+  f: number,
+  cores: readonly number[] = PREDICTION_CORES,
+): Array<{ cores: number; speedup: number; efficiency: number }> {
   return cores.map((c) => {
     const s = amdahlSpeedup(f, c);
     return { cores: c, speedup: s, efficiency: s / c };

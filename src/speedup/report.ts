@@ -44,8 +44,23 @@ export interface SpeedupReport {
   createdAt: string;
   job: { name: string; file: string; kind: RunReport['kind']; params: Record<string, ParamValue> };
   input: { paths: string[]; files: number; bytes: number; rows: number };
-  machine: { cores: number; cpuModel: string; memoryBytes: number; node: string; platform: string; arch: string; loadAverageBefore: number[] };
-  settings: { workers: number[]; repeat: number; warmup: number; splitSize: string | null; reducers: number | null; batchRows: number | null };
+  machine: {
+    cores: number;
+    cpuModel: string;
+    memoryBytes: number;
+    node: string;
+    platform: string;
+    arch: string;
+    loadAverageBefore: number[];
+  };
+  settings: {
+    workers: number[];
+    repeat: number;
+    warmup: number;
+    splitSize: string | null;
+    reducers: number | null;
+    batchRows: number | null;
+  };
   sequential: (SettingResult & { t1OverSequential: number }) | null;
   points: PointResult[];
   amdahl: {

@@ -34,7 +34,12 @@ export function sampleOfRun(r: RunReport, wallMs: number, cpuMs: number): RunSam
     busyMs: r.busyMs,
     coresBusy: wallMs > 0 ? r.busyMs / wallMs : 0,
     // Drains (each worker handing over its held map results) are not tasks to balance.
-    loadBalance: loadBalanceOf(r.taskRecords.filter((t) => t.kind !== 'drain'), r.workers, r.phases.setup, mapEnd),
+    loadBalance: loadBalanceOf(
+      r.taskRecords.filter((t) => t.kind !== 'drain'),
+      r.workers,
+      r.phases.setup,
+      mapEnd,
+    ),
     tasks: r.tasks,
     bytesMoved: r.bytesMoved,
     splits: r.input.splits,

@@ -112,7 +112,15 @@ export async function runSweep(job: string | URL | Job, options: SweepOptions): 
         const isWarmup = run <= warmup;
         const left = total - done;
         const perRun = durations.length ? mean(durations) : lastSettingMs.length ? mean(lastSettingMs) : undefined;
-        onProgress?.({ setting, run, runsPerSetting: perSetting, warmup: isWarmup, done, total, etaMs: perRun === undefined ? undefined : perRun * left });
+        onProgress?.({
+          setting,
+          run,
+          runsPerSetting: perSetting,
+          warmup: isWarmup,
+          done,
+          total,
+          etaMs: perRun === undefined ? undefined : perRun * left,
+        });
         const cpu0 = process.cpuUsage();
         const t0 = performance.now();
         const label = `${labelOf(setting)}${perSetting > 1 ? ` (run ${run} of ${perSetting}${isWarmup ? ', a warm-up' : ''})` : ''}`;
@@ -122,14 +130,20 @@ export async function runSweep(job: string | URL | Job, options: SweepOptions): 
           const cpu = process.cpuUsage(cpu0);
           check(table, label);
           if (!isWarmup) samples.push(sampleOfRun(report, wallMs, (cpu.user + cpu.system) / 1000));
-          info ??= { job: { name: report.job, file: report.jobFile, kind: report.kind, params: paramsOf(runOptions) }, input: inputOf(runOptions, report.input) };
+          info ??= {
+            job: { name: report.job, file: report.jobFile, kind: report.kind, params: paramsOf(runOptions) },
+            input: inputOf(runOptions, report.input),
+          };
         } else {
           const { table, report } = await runSequential(job, runOptions);
           const wallMs = performance.now() - t0;
           const cpu = process.cpuUsage(cpu0);
           check(table, label);
           if (!isWarmup) samples.push(sampleOfSequential(report, wallMs, (cpu.user + cpu.system) / 1000));
-          info ??= { job: { name: report.job, file: report.jobFile, kind: report.kind, params: paramsOf(runOptions) }, input: inputOf(runOptions, report.input) };
+          info ??= {
+            job: { name: report.job, file: report.jobFile, kind: report.kind, params: paramsOf(runOptions) },
+            input: inputOf(runOptions, report.input),
+          };
         }
         durations.push(performance.now() - t0);
         done++;

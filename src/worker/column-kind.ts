@@ -31,8 +31,16 @@ export function kindOf(type: DataType): ColumnKind {
   if (DataType.isTime(type) || DataType.isDuration(type)) return 'time';
   if (DataType.isBool(type)) return 'bool';
   if (DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isUtf8View(type)) return 'text';
-  if (DataType.isBinary(type) || DataType.isLargeBinary(type) || DataType.isBinaryView(type) || DataType.isFixedSizeBinary(type)) return 'bytes';
-  if (DataType.isList(type) || DataType.isLargeList(type) || DataType.isFixedSizeList(type) || DataType.isStruct(type) || DataType.isMap(type)) return 'nested';
+  if (DataType.isBinary(type) || DataType.isLargeBinary(type) || DataType.isBinaryView(type) || DataType.isFixedSizeBinary(type))
+    return 'bytes';
+  if (
+    DataType.isList(type) ||
+    DataType.isLargeList(type) ||
+    DataType.isFixedSizeList(type) ||
+    DataType.isStruct(type) ||
+    DataType.isMap(type)
+  )
+    return 'nested';
   if (DataType.isNull(type)) return 'null';
   return 'other';
 }
@@ -42,7 +50,10 @@ export function dataOf(batch: RecordBatch, name: string): Data {
   const child = batch.getChild(name);
   if (!child) {
     const have = batch.schema.fields.map((f) => f.name).join(', ');
-    throw columnError(`no column "${name}" in the input (columns: ${have}); check the column name, --columns or --param`, `no column "${name}"`);
+    throw columnError(
+      `no column "${name}" in the input (columns: ${have}); check the column name, --columns or --param`,
+      `no column "${name}"`,
+    );
   }
   return child.data[0]!;
 }

@@ -7,7 +7,12 @@ import { validityOf } from './column-validity.js';
  * Milliseconds in one unit of a TimeUnit, as a multiplier or, for units below a millisecond, a
  * divisor: x / 1000 is the double nearest the true quotient, x * 1e-3 is not always (1e-3 is inexact).
  */
-const MS_PER_UNIT: Record<TimeUnit, number> = { [TimeUnit.SECOND]: 1000, [TimeUnit.MILLISECOND]: 1, [TimeUnit.MICROSECOND]: -1000, [TimeUnit.NANOSECOND]: -1e6 };
+const MS_PER_UNIT: Record<TimeUnit, number> = {
+  [TimeUnit.SECOND]: 1000,
+  [TimeUnit.MILLISECOND]: 1,
+  [TimeUnit.MICROSECOND]: -1000,
+  [TimeUnit.NANOSECOND]: -1e6,
+};
 
 /**
  * The numbers of a numeric, temporal or decimal column, zero copy where Arrow stores JS-number-sized
@@ -27,7 +32,8 @@ export function columnNumbersOf(data: Data, name: string): NumberArray {
   if (DataType.isFloat(t)) return float16s(data);
   if (DataType.isDate(t)) return t.unit === DateUnit.DAY ? scaled(fixedValues(data) as Int32Array, 86_400_000) : int64Numbers(data, 1);
   if (DataType.isTimestamp(t) || DataType.isDuration(t)) return int64Numbers(data, MS_PER_UNIT[t.unit]);
-  if (DataType.isTime(t)) return t.bitWidth === 32 ? scaled(fixedValues(data) as Int32Array, MS_PER_UNIT[t.unit]) : int64Numbers(data, MS_PER_UNIT[t.unit]);
+  if (DataType.isTime(t))
+    return t.bitWidth === 32 ? scaled(fixedValues(data) as Int32Array, MS_PER_UNIT[t.unit]) : int64Numbers(data, MS_PER_UNIT[t.unit]);
   if (DataType.isDecimal(t)) return decimalNumbers(data);
   throw wrongType('ctx.column', name, data, 'numbers');
 }
@@ -169,7 +175,10 @@ export function decimalText(unscaled: bigint, scale: number): string {
 }
 
 /** A Decimal column: exact unscaled values with their scale (nulls hold 0n). */
-export function columnDecimals(batch: RecordBatch, name: string): { precision: number; scale: number; unscaled: bigint[]; text(row: number): string | null } {
+export function columnDecimals(
+  batch: RecordBatch,
+  name: string,
+): { precision: number; scale: number; unscaled: bigint[]; text(row: number): string | null } {
   const data = dataOf(batch, name);
   if (!DataType.isDecimal(data.type)) throw wrongType('ctx.decimals', name, data, 'decimals');
   const { unscaled, scale, precision } = decimalsOf(data);

@@ -70,11 +70,13 @@ function viewStrings(data: Data): string[] {
 /** A dictionary of text: each dictionary string decoded once, then looked up by index. */
 function dictionaryStrings(data: Data, name: string): string[] {
   const dict = data.dictionary!;
-  if (!dict.data.every((d) => DataType.isUtf8(d.type) || DataType.isLargeUtf8(d.type) || DataType.isUtf8View(d.type))) throw wrongType('ctx.strings', name, data, 'strings');
+  if (!dict.data.every((d) => DataType.isUtf8(d.type) || DataType.isLargeUtf8(d.type) || DataType.isUtf8View(d.type)))
+    throw wrongType('ctx.strings', name, data, 'strings');
   const words = dict.data.flatMap((d) => textOf(d, name));
   const idx = data.values as ArrayLike<number | bigint>;
   const out = new Array<string>(data.length);
-  if (idx instanceof BigInt64Array || idx instanceof BigUint64Array) for (let i = 0; i < data.length; i++) out[i] = words[Number(idx[i])] ?? '';
+  if (idx instanceof BigInt64Array || idx instanceof BigUint64Array)
+    for (let i = 0; i < data.length; i++) out[i] = words[Number(idx[i])] ?? '';
   else for (let i = 0; i < data.length; i++) out[i] = words[idx[i] as number] ?? '';
   return out;
 }

@@ -32,7 +32,8 @@ function valueReader(data: Data, name: string): Reader {
   const t = data.type;
   if (DataType.isNull(t)) return () => null;
   if (DataType.isInt(t) && t.bitWidth === 64) return arrayReader(fixedValues(data));
-  if (DataType.isInt(t) || DataType.isFloat(t) || DataType.isTime(t) || DataType.isDuration(t)) return arrayReader(columnNumbersOf(data, name));
+  if (DataType.isInt(t) || DataType.isFloat(t) || DataType.isTime(t) || DataType.isDuration(t))
+    return arrayReader(columnNumbersOf(data, name));
   if (DataType.isDate(t) || DataType.isTimestamp(t)) {
     const ms = columnNumbersOf(data, name);
     return (i) => new Date(Math.floor(ms[i]!));

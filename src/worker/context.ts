@@ -9,7 +9,12 @@ import { columnValues } from './column-values.js';
  * functions of (batch, name), shared by every context: they hold no state, so a job's hot loop calls
  * the same function objects every time.
  */
-export function makeContext(params: Record<string, ParamValue>, split: SplitInfo, counters: Record<string, number>, state: Record<string, unknown> = {}): JobContext {
+export function makeContext(
+  params: Record<string, ParamValue>,
+  split: SplitInfo,
+  counters: Record<string, number>,
+  state: Record<string, unknown> = {},
+): JobContext {
   return {
     params,
     split,

@@ -80,10 +80,13 @@ async function runTask(msg: Extract<ToWorker, { type: 'task' }>): Promise<void> 
       return;
     }
     const r =
-      task.kind === 'map' ? await runMapTask(run, task)
-      : task.kind === 'drain' ? await runDrainTask(run, task)
-      : task.kind === 'fold' ? await runFoldTask(run, task)
-      : await runReduceTask(run, task);
+      task.kind === 'map'
+        ? await runMapTask(run, task)
+        : task.kind === 'drain'
+          ? await runDrainTask(run, task)
+          : task.kind === 'fold'
+            ? await runFoldTask(run, task)
+            : await runReduceTask(run, task);
     send({ type: 'done', id: msg.id, output: r.output, metrics: r.metrics }, r.transfer ?? transfersOf(r.output));
   } catch (e) {
     send({ type: 'failed', id: msg.id, error: serializeError(e, task.kind === 'reduce' ? 'reduce' : 'io') });

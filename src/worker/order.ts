@@ -8,10 +8,15 @@ export function compareKeys(a: EmitKey, b: EmitKey): number {
 }
 
 /** A comparator of (key, value) rows for a job's `sort`, or undefined for `'none'`. Ties break on the key. */
-export function rowComparator(sort: SortOrder, jobName: string): ((ka: EmitKey, va: unknown, kb: EmitKey, vb: unknown) => number) | undefined {
+export function rowComparator(
+  sort: SortOrder,
+  jobName: string,
+): ((ka: EmitKey, va: unknown, kb: EmitKey, vb: unknown) => number) | undefined {
   const num = (v: unknown): number => {
     if (typeof v !== 'number') {
-      throw new JobError(`job "${jobName}" sorts by value (sort: '${sort}'), but a value is ${typeof v}; sort by value needs numbers, so return a number from reduce or use sort: 'key'`);
+      throw new JobError(
+        `job "${jobName}" sorts by value (sort: '${sort}'), but a value is ${typeof v}; sort by value needs numbers, so return a number from reduce or use sort: 'key'`,
+      );
     }
     return v;
   };

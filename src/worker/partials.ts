@@ -6,10 +6,7 @@ import type { EmitKey } from '../job/types.js';
  * into one UTF-8 buffer, fixed-width number tuples into one Float64Array; anything else is
  * serialized with v8's structured-clone format. Every buffer is owned, so it can be transferred.
  */
-export type EncodedKeys =
-  | { kind: 'num'; data: Float64Array }
-  | { kind: 'str'; bytes: Uint8Array }
-  | { kind: 'any'; bytes: Uint8Array };
+export type EncodedKeys = { kind: 'num'; data: Float64Array } | { kind: 'str'; bytes: Uint8Array } | { kind: 'any'; bytes: Uint8Array };
 
 export type EncodedValues =
   | { kind: 'num'; data: Float64Array }

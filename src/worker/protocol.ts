@@ -25,9 +25,19 @@ export interface MapTask {
   badRecords?: BadRecordPolicy;
 }
 /** Hand over everything this worker holds from `hold` map tasks, hash-partitioned into `reducers` partitions. */
-export interface DrainTask { kind: 'drain'; reducers: number }
+export interface DrainTask {
+  kind: 'drain';
+  reducers: number;
+}
 /** Read a split and fold it into one accumulator. */
-export interface FoldTask { kind: 'fold'; split: Split; of: number; batchRows: number; columns?: string[]; badRecords?: BadRecordPolicy }
+export interface FoldTask {
+  kind: 'fold';
+  split: Split;
+  of: number;
+  batchRows: number;
+  columns?: string[];
+  badRecords?: BadRecordPolicy;
+}
 /** Merge partition `partition` of every map task, apply `reduce`, sort. */
 export interface ReduceTask {
   kind: 'reduce';
@@ -46,7 +56,9 @@ export interface SolveTask {
   describe: string;
 }
 /** Does nothing; measures the round trip. */
-export interface NoopTask { kind: 'noop' }
+export interface NoopTask {
+  kind: 'noop';
+}
 export type Task = MapTask | DrainTask | FoldTask | ReduceTask | SolveTask | NoopTask;
 
 export type TaskOutput =

@@ -13,7 +13,13 @@ import { BadRecords } from '../io/bad-records.js';
 /** Reads one split into record batches of at most `batchRows` rows, in this worker. */
 /** `columns`, when given, lets readers skip the other columns. */
 /** `bad` is the split's bad-record policy and tally (CSV, NDJSON): by default the first bad record throws an InputError. */
-export async function readSplit(split: Split, batchRows: number, table: Table | undefined, columns?: string[], bad = new BadRecords()): Promise<RecordBatch[]> {
+export async function readSplit(
+  split: Split,
+  batchRows: number,
+  table: Table | undefined,
+  columns?: string[],
+  bad = new BadRecords(),
+): Promise<RecordBatch[]> {
   switch (split.kind) {
     case 'arrow-file':
       return bad.limit === 0 ? readArrowSplit(split, batchRows, columns) : readArrowSplitSkipping(split, batchRows, columns, bad);
@@ -30,9 +36,7 @@ export async function readSplit(split: Split, batchRows: number, table: Table | 
     case 'table': {
       if (!table) throw new InternalError('a table split reached a worker that has no shared table');
       const t = columns ? table.select(columns) : table;
-      return t
-        .slice(split.rowStart, split.rowEnd)
-        .batches.flatMap((b) => cutBatch(b, batchRows));
+      return t.slice(split.rowStart, split.rowEnd).batches.flatMap((b) => cutBatch(b, batchRows));
     }
   }
 }
@@ -43,7 +47,13 @@ export async function readSplit(split: Split, batchRows: number, table: Table | 
  * columns at a time, not the split's (see `streamParquetSplit`, `streamCsvSplit`); the other readers
  * give the split's batches at once (an Arrow split is views into one mapping or buffer).
  */
-export async function streamSplit(split: Split, batchRows: number, table: Table | undefined, columns?: string[], bad = new BadRecords()): Promise<AsyncIterable<RecordBatch> | RecordBatch[]> {
+export async function streamSplit(
+  split: Split,
+  batchRows: number,
+  table: Table | undefined,
+  columns?: string[],
+  bad = new BadRecords(),
+): Promise<AsyncIterable<RecordBatch> | RecordBatch[]> {
   switch (split.kind) {
     case 'parquet':
       return (await import('../io/read-parquet.js')).streamParquetSplit(split, batchRows, columns);

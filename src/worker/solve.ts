@@ -12,7 +12,10 @@ export const MAX_DEPTH = 64;
  * schedules them on any worker), or, when `divide` returns nothing, `conquer` it here. Buffers the job
  * passed to `ctx.transfer` move with the result instead of being copied.
  */
-export async function runSolveTask(run: RunState, task: SolveTask): Promise<{ output: TaskOutput; metrics: TaskMetrics; transfer: ArrayBuffer[] }> {
+export async function runSolveTask(
+  run: RunState,
+  task: SolveTask,
+): Promise<{ output: TaskOutput; metrics: TaskMetrics; transfer: ArrayBuffer[] }> {
   const start = now();
   const job = run.job as RecursiveJob;
   const counters: Record<string, number> = {};
@@ -40,10 +43,20 @@ export async function runSolveTask(run: RunState, task: SolveTask): Promise<{ ou
   if (divided !== undefined && divided !== null) {
     if (!Array.isArray(divided) || divided.length < 2) {
       const got = Array.isArray(divided) ? `${divided.length} sub-problem${divided.length === 1 ? '' : 's'}` : typeof divided;
-      throw new UserCodeError('map', new JobError(`divide returned ${got} for ${task.describe}; return an array of 2 or more sub-problems, or nothing (undefined) when the problem is small enough to conquer`));
+      throw new UserCodeError(
+        'map',
+        new JobError(
+          `divide returned ${got} for ${task.describe}; return an array of 2 or more sub-problems, or nothing (undefined) when the problem is small enough to conquer`,
+        ),
+      );
     }
     if (task.depth >= MAX_DEPTH) {
-      throw new UserCodeError('map', new JobError(`divide is still dividing at depth ${MAX_DEPTH} (${task.describe}); make it return nothing once a problem is small enough`));
+      throw new UserCodeError(
+        'map',
+        new JobError(
+          `divide is still dividing at depth ${MAX_DEPTH} (${task.describe}); make it return nothing once a problem is small enough`,
+        ),
+      );
     }
     return { output: { kind: 'forked', problems: divided }, metrics: { ...metrics(), pairsOut: divided.length }, transfer: [] };
   }

@@ -9,7 +9,17 @@ import { hashPartition } from './hash.js';
 import { rowComparator } from './order.js';
 import { byteSizeOf, decodePairs, encodePairs, serializeValue, type EncodedPairs } from './partials.js';
 import { now } from '../util/clock.js';
-import { CANCEL_FLAG, PROGRESS_COUNT, READING_FLAG, type DrainTask, type FoldTask, type MapTask, type ReduceTask, type TaskMetrics, type TaskOutput } from './protocol.js';
+import {
+  CANCEL_FLAG,
+  PROGRESS_COUNT,
+  READING_FLAG,
+  type DrainTask,
+  type FoldTask,
+  type MapTask,
+  type ReduceTask,
+  type TaskMetrics,
+  type TaskOutput,
+} from './protocol.js';
 import { streamSplit } from './read-split.js';
 import { Combiner } from './combiner.js';
 import { pairsOf } from '../io/spill-file.js';
@@ -31,7 +41,10 @@ export interface RunState {
 
 /** User code threw: carries the phase so the coordinator can say where. */
 export class UserCodeError extends Error {
-  constructor(readonly phase: 'map' | 'reduce', readonly error: unknown) {
+  constructor(
+    readonly phase: 'map' | 'reduce',
+    readonly error: unknown,
+  ) {
     super('user code threw');
   }
 }
@@ -137,7 +150,10 @@ export async function runMapTask(run: RunState, task: MapTask): Promise<Result> 
   }
   checkMappedFiles(); // the input's bytes were all there while map read them
   if (task.hold) {
-    return { output: { kind: 'held', holder: threadId, pairs: acc.size - before }, metrics: metricsOf(input, task.split.bytes, [], acc.size - before, counters) };
+    return {
+      output: { kind: 'held', holder: threadId, pairs: acc.size - before },
+      metrics: metricsOf(input, task.split.bytes, [], acc.size - before, counters),
+    };
   }
   if (job.flush) {
     const flush = job.flush;
@@ -178,8 +194,16 @@ function partitionPairs(job: KeyedJob, acc: Combiner, reducers: number): Encoded
   for (const k of acc.keys) {
     if (typeof k !== 'string' && typeof k !== 'number' && typeof k !== 'bigint') {
       // A Date groups by identity, not value: two equal dates would be two keys.
-      const fix = (k as unknown) instanceof Date ? 'emit d.getTime() (epoch milliseconds) or d.toISOString()' : 'use joinKey(a, b) for a composite key';
-      throw new UserCodeError('map', new JobError(`map emitted a key of type ${(k as unknown) instanceof Date ? 'Date' : typeof k}; keys must be strings, numbers or bigints (${fix})`));
+      const fix =
+        (k as unknown) instanceof Date
+          ? 'emit d.getTime() (epoch milliseconds) or d.toISOString()'
+          : 'use joinKey(a, b) for a composite key';
+      throw new UserCodeError(
+        'map',
+        new JobError(
+          `map emitted a key of type ${(k as unknown) instanceof Date ? 'Date' : typeof k}; keys must be strings, numbers or bigints (${fix})`,
+        ),
+      );
     }
   }
   if (reducers === 1) return [encodePairs(acc.keys, acc.values)];
@@ -190,7 +214,12 @@ function partitionPairs(job: KeyedJob, acc: Combiner, reducers: number): Encoded
     const v = acc.values[i];
     const r = user('map', () => partition(k, reducers));
     if (!Number.isInteger(r) || r < 0 || r >= reducers) {
-      throw new UserCodeError('map', new JobError(`partition(${typeof k === 'string' ? JSON.stringify(k) : String(k)}, ${reducers}) returned ${r}; it must return an integer from 0 to ${reducers - 1}`));
+      throw new UserCodeError(
+        'map',
+        new JobError(
+          `partition(${typeof k === 'string' ? JSON.stringify(k) : String(k)}, ${reducers}) returned ${r}; it must return an integer from 0 to ${reducers - 1}`,
+        ),
+      );
     }
     keys[r]!.push(k);
     values[r]!.push(v);
@@ -211,7 +240,10 @@ export async function runFoldTask(run: RunState, task: FoldTask): Promise<Result
   const job = run.job as FoldJob;
   const counters: Record<string, number> = {};
   const moved: ArrayBuffer[] = [];
-  const ctx: FoldContext = { ...makeContext(run.params, splitInfo(task.split, task.of), counters), transfer: (...arrays) => collectTransfers(moved, arrays) };
+  const ctx: FoldContext = {
+    ...makeContext(run.params, splitInfo(task.split, task.of), counters),
+    transfer: (...arrays) => collectTransfers(moved, arrays),
+  };
   const input = await readInput(run, task.split, task.batchRows, task.columns, task.badRecords);
   let acc = user('map', () => job.identity(ctx));
   for await (const batch of input.batches) {
@@ -235,7 +267,12 @@ export async function runReduceTask(run: RunState, task: ReduceTask): Promise<Re
   const start = now();
   const job = run.job as KeyedJob;
   const counters: Record<string, number> = {};
-  const info: SplitInfo = { id: task.partition, of: task.of, file: '<shuffle>', describe: `reduce partition ${task.partition + 1} of ${task.of}` };
+  const info: SplitInfo = {
+    id: task.partition,
+    of: task.of,
+    file: '<shuffle>',
+    describe: `reduce partition ${task.partition + 1} of ${task.of}`,
+  };
   const ctx = makeContext(run.params, info, counters);
   const merged = new Combiner((a, b) => job.combine(a, b, ctx));
   let bytesIn = 0;
@@ -270,7 +307,12 @@ export async function runReduceTask(run: RunState, task: ReduceTask): Promise<Re
 }
 
 /** The comparator of row indices for a sort: a direct one for the default key sort of same-typed keys. */
-function orderBy(sort: string, keys: EmitKey[], values: unknown[], cmp: NonNullable<ReturnType<typeof rowComparator>>): (a: number, b: number) => number {
+function orderBy(
+  sort: string,
+  keys: EmitKey[],
+  values: unknown[],
+  cmp: NonNullable<ReturnType<typeof rowComparator>>,
+): (a: number, b: number) => number {
   if (sort === 'key' && keys.every((k) => typeof k === 'number')) {
     const nums = keys as number[];
     return (a, b) => nums[a]! - nums[b]!;

@@ -31,7 +31,10 @@ describe('the bundled CLI', () => {
     const bin = path.join(ROOT, pkg.bin.quiver);
     expect(readFileSync(bin, 'utf8').split('\n')[0]).toBe(SHEBANG);
     expect(SHEBANG).toBe(`#!/usr/bin/env -S GLIBC_TUNABLES=${NODE_ENV.GLIBC_TUNABLES} node ${NODE_FLAGS.join(' ')}`);
-    const out = execFileSync(bin, ['run', EXEC_ARGV, '-i', input, '-w', '2', '--format', 'json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync(bin, ['run', EXEC_ARGV, '-i', input, '-w', '2', '--format', 'json'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     expect(JSON.parse(out)).toEqual([{ flags: NODE_FLAGS.join(' '), tunables: NODE_ENV.GLIBC_TUNABLES }]);
     expect(hasNodeFlags([...NODE_FLAGS])).toBe(true);
     expect(hasNodeFlags([NODE_FLAGS[0]])).toBe(false);
@@ -54,7 +57,10 @@ describe('the bundled CLI', () => {
     expect(ok.status, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout)).toEqual([{ bytes: 3 * 1024 }]);
     // A usage error exits 2 with its own message; any other error thrown by a driver would exit 1 as the job's.
-    expect([bad.status, bad.stderr]).toEqual([2, 'quiver: usage error: --param size must be a size such as 4KB, 64MB or 1GB, got "lots"\n']);
+    expect([bad.status, bad.stderr]).toEqual([
+      2,
+      'quiver: usage error: --param size must be a size such as 4KB, 64MB or 1GB, got "lots"\n',
+    ]);
     expect([none.status, none.stderr]).toEqual([2, 'quiver: usage error: --param size is none\n']);
   });
 

@@ -83,7 +83,9 @@ describe('a keyed job that emits nothing from the rows it read', () => {
     writeFileSync(words, 'a b c\nd e\n');
     const r = await runCli(['run', path.join(import.meta.dirname, '../fixtures/jobs/module-state.ts'), '-i', words]);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toContain('note: map emitted nothing from 2 rows, so the result is empty. If the job collects into a variable at module level');
+    expect(r.stderr).toContain(
+      'note: map emitted nothing from 2 rows, so the result is empty. If the job collects into a variable at module level',
+    );
   });
 
   it('says nothing when a built-in job finds nothing', async () => {

@@ -6,7 +6,10 @@ import { runCli } from '../helpers/cli.js';
 import { ROOT } from '../helpers/tmp.js';
 
 const JOBS = path.join(ROOT, 'jobs');
-const names = readdirSync(JOBS).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort();
+const names = readdirSync(JOBS)
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => f.slice(0, -3))
+  .sort();
 const sourceOf = (name: string) => readFileSync(path.join(JOBS, `${name}.ts`), 'utf8');
 
 /** The description of a job, read from its source: the `description` of its default export. */
@@ -25,12 +28,14 @@ describe('quiver jobs', () => {
       expect(jobLines[i]).toMatch(/^\S+\s+(keyed|fold|driver)\s+/);
       expect(jobLines[i]!.endsWith(descriptionOf(name)), `${name}: ${jobLines[i]}`).toBe(true);
     }
-    expect(r.stdout).toMatch(/^grep +keyed +count the lines.*\n {4}--param pattern=<string> {6}regular expression.*\(required\)\n {4}--param ignoreCase=<boolean> {2}match regardless of case \(default false\)\n/m);
+    expect(r.stdout).toMatch(
+      /^grep +keyed +count the lines.*\n {4}--param pattern=<string> {6}regular expression.*\(required\)\n {4}--param ignoreCase=<boolean> {2}match regardless of case \(default false\)\n/m,
+    );
     expect(r.stdout).toMatch(/^ {4}--param stopwords=<list> +words left out of the index, e\.g\. the,a,of \(default none\)$/m);
     expect(r.stdout).toContain('`quiver jobs <name>`');
   });
 
-  it('shows a job\'s whole header comment, with its example command, then its params', async () => {
+  it("shows a job's whole header comment, with its example command, then its params", async () => {
     for (const name of ['inverted-index', 'grep']) {
       const r = await runCli(['jobs', name]);
       expect(r.status, r.stderr).toBe(0);
@@ -42,7 +47,9 @@ describe('quiver jobs', () => {
       expect(r.stdout).toContain(`\n${example}\n`);
     }
     const r = await runCli(['jobs', 'inverted-index']);
-    expect(r.stdout).toMatch(/\nParams:\n {2}--param minLength=<integer> {2}shortest word indexed, in characters \(default 1\)\n {2}--param stopwords=<list> {5}words left out/);
+    expect(r.stdout).toMatch(
+      /\nParams:\n {2}--param minLength=<integer> {2}shortest word indexed, in characters \(default 1\)\n {2}--param stopwords=<list> {5}words left out/,
+    );
   });
 
   it('describes a job file given by path', async () => {

@@ -32,7 +32,13 @@ describe('row counts', () => {
 
   it('the last progress event carries the rows the run read', async () => {
     const events: RunProgress[] = [];
-    const grep = await run('grep', { input: big, workers: 2, splitSize: '1MB', params: { pattern: 'x', column: 's' }, onProgress: (p) => events.push(p) });
+    const grep = await run('grep', {
+      input: big,
+      workers: 2,
+      splitSize: '1MB',
+      params: { pattern: 'x', column: 's' },
+      onProgress: (p) => events.push(p),
+    });
     expect(grep.report.input.rows).toBe(counts[big]);
     const last = events.at(-1)!;
     expect(last.phase).toBe('done');

@@ -14,7 +14,26 @@ const quiver = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args]
 describe('quiver speedup', () => {
   it('prints the scaling and phase tables and writes JSON, SVG and HTML', () => {
     const out = (ext: string) => path.join(dir, `speedup.${ext}`);
-    const r = quiver('speedup', 'wordcount', '-i', file, '--split-size', '8KB', '--workers', '2,1', '--repeat', '1', '--warmup', '0', '--json', out('json'), '--svg', out('svg'), '--html', out('html'));
+    const r = quiver(
+      'speedup',
+      'wordcount',
+      '-i',
+      file,
+      '--split-size',
+      '8KB',
+      '--workers',
+      '2,1',
+      '--repeat',
+      '1',
+      '--warmup',
+      '0',
+      '--json',
+      out('json'),
+      '--svg',
+      out('svg'),
+      '--html',
+      out('html'),
+    );
     expect(r.stderr).toContain('speedup: 2 workers, run 1 of 1');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^quiver speedup: wordcount — [\d,]+ rows/);
@@ -27,7 +46,21 @@ describe('quiver speedup', () => {
   });
 
   it('prints JSON to stdout with a bare --json', () => {
-    const r = quiver('speedup', 'wordcount', '-i', file, '--workers', '1', '--repeat', '1', '--warmup', '0', '--no-sequential', '--json', '-q');
+    const r = quiver(
+      'speedup',
+      'wordcount',
+      '-i',
+      file,
+      '--workers',
+      '1',
+      '--repeat',
+      '1',
+      '--warmup',
+      '0',
+      '--no-sequential',
+      '--json',
+      '-q',
+    );
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('');
     const report = JSON.parse(r.stdout);
@@ -49,7 +82,19 @@ describe('quiver speedup', () => {
   });
 
   it('fails with exit 1 when the results differ between worker counts', () => {
-    const r = quiver('speedup', path.join(ROOT, 'test/fixtures/jobs/reducer-count.ts'), '-i', file, '--workers', '1,2', '--repeat', '1', '--warmup', '0', '-q');
+    const r = quiver(
+      'speedup',
+      path.join(ROOT, 'test/fixtures/jobs/reducer-count.ts'),
+      '-i',
+      file,
+      '--workers',
+      '1,2',
+      '--repeat',
+      '1',
+      '--warmup',
+      '0',
+      '-q',
+    );
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('quiver: merge error: the result of 2 workers differs from the result of');
   });

@@ -66,15 +66,23 @@ describe('quiver run --cluster', () => {
   it('groups a Parquet file DuckDB wrote (nulls included) as a local run does and as DuckDB does', async () => {
     const file = path.join(dir, 'g.parquet');
     const db = await (await DuckDBInstance.create(':memory:')).connect();
-    await db.run(`COPY (SELECT 'k' || (i % 37) AS id, CASE WHEN i % 11 = 0 THEN NULL ELSE (i % 1000)::INTEGER END AS v FROM range(200000) t(i)) TO '${file}' (FORMAT parquet, ROW_GROUP_SIZE 20000)`);
+    await db.run(
+      `COPY (SELECT 'k' || (i % 37) AS id, CASE WHEN i % 11 = 0 THEN NULL ELSE (i % 1000)::INTEGER END AS v FROM range(200000) t(i)) TO '${file}' (FORMAT parquet, ROW_GROUP_SIZE 20000)`,
+    );
     const out = path.join(dir, 'g-cluster.csv');
     const local = path.join(dir, 'g-local.csv');
     const args = ['run', fixture('sum-count-by-key.ts'), '--input', file];
     expect((await runCli([...args, '-o', out, ...cluster()])).status).toBe(0);
     expect((await runCli([...args, '-o', local, '--workers', '2'])).status).toBe(0);
     expect(readFileSync(out)).toEqual(readFileSync(local));
-    const want = (await db.runAndReadAll(`SELECT id, sum(v)::DOUBLE AS s, count(v)::DOUBLE AS n FROM '${file}' GROUP BY id ORDER BY id`)).getRowObjects();
-    const got = readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const want = (
+      await db.runAndReadAll(`SELECT id, sum(v)::DOUBLE AS s, count(v)::DOUBLE AS n FROM '${file}' GROUP BY id ORDER BY id`)
+    ).getRowObjects();
+    const got = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
     expect(got.map(([id, s, n]) => ({ id, s: Number(s), n: Number(n) }))).toEqual(want.map((w) => ({ id: w.id, s: w.s, n: w.n })));
     await expectClean();
   }, 60_000);
@@ -82,7 +90,9 @@ describe('quiver run --cluster', () => {
   it('folds through the library (quiver/cluster), merging partials in the local tree order', async () => {
     const file = path.join(dir, 'x.parquet');
     const db = await (await DuckDBInstance.create(':memory:')).connect();
-    await db.run(`COPY (SELECT (i * 7 % 1003) / 8.0 AS x, i AS id FROM range(300000) t(i)) TO '${file}' (FORMAT parquet, ROW_GROUP_SIZE 20000)`);
+    await db.run(
+      `COPY (SELECT (i * 7 % 1003) / 8.0 AS x, i AS id FROM range(300000) t(i)) TO '${file}' (FORMAT parquet, ROW_GROUP_SIZE 20000)`,
+    );
     const { runOnCluster } = await import('quiver-engine/cluster');
     const { run } = await import('quiver-engine');
     const options = { input: file, splitSize: '64KB', params: { column: 'x' } };
@@ -116,7 +126,7 @@ describe('quiver run --cluster', () => {
     expect(w.stderr).toContain('cannot reach Redis at redis://127.0.0.1:1');
   }, 30_000);
 
-  it('refuses a run whose store is not the workers\' store, naming both', async () => {
+  it("refuses a run whose store is not the workers' store, naming both", async () => {
     const other = pathToFileURL(path.join(dir, 'other-store')).href;
     const r = await runCli(['run', 'wordcount', '--input', corpus, '--cluster', redis.url, '--store', other]);
     expect(r.status).toBe(1);
@@ -127,7 +137,9 @@ describe('quiver run --cluster', () => {
   it('refuses a driver job with --cluster, saying to run it locally', async () => {
     const r = await runCli(['run', 'kmeans', '--input', corpus, ...cluster()]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/job "kmeans" is a driver job; --cluster runs keyed \(map\/reduce\) and fold jobs so far: run it without --cluster/);
+    expect(r.stderr).toMatch(
+      /job "kmeans" is a driver job; --cluster runs keyed \(map\/reduce\) and fold jobs so far: run it without --cluster/,
+    );
     await expectClean();
   }, 30_000);
 
@@ -136,6 +148,8 @@ describe('quiver run --cluster', () => {
     expect(r.status).toBe(0);
     const s = JSON.parse(r.stdout) as { workers: Array<{ pid: number; threads: number; version: string }>; runs: unknown[] };
     expect(s.workers.map((w) => w.pid).sort()).toEqual(workers.map((w) => w.pid).sort());
-    expect(s.workers.every((w) => w.threads === 1 && w.version === JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version)).toBe(true);
+    expect(
+      s.workers.every((w) => w.threads === 1 && w.version === JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version),
+    ).toBe(true);
   }, 30_000);
 });

@@ -33,7 +33,17 @@ afterAll(async () => {
 
 async function stage(run: string, kind: StagePlan['kind'], job: string, extra: Partial<StagePlan>): Promise<StagePlan> {
   const { key } = await publishBundle(store, job);
-  return { run, stage: kind === 'reduce' ? 1 : 0, kind, version: QUIVER_VERSION, bundle: key, params: {}, reducers: 3, maxAttempts: 3, ...extra };
+  return {
+    run,
+    stage: kind === 'reduce' ? 1 : 0,
+    kind,
+    version: QUIVER_VERSION,
+    bundle: key,
+    params: {},
+    reducers: 3,
+    maxAttempts: 3,
+    ...extra,
+  };
 }
 
 describe('TaskExecutor', () => {
@@ -52,7 +62,9 @@ describe('TaskExecutor', () => {
       const o = await executor.run({ run: 'r1', stage: 1, index }, reduce, 'a1');
       if (o.state !== 'done') expect.fail(JSON.stringify(o));
       const { keys: words, values } = decodePairs(pairsFromBytes(await store.get(o.result.output)));
-      words.forEach((w, i) => { counts.set(w as string, values[i] as number); });
+      words.forEach((w, i) => {
+        counts.set(w as string, values[i] as number);
+      });
     }
     expect(counts).toEqual(referenceWordCount(readFileSync(corpus, 'utf8')));
     await store.deletePrefix('runs/r1/');
@@ -62,26 +74,38 @@ describe('TaskExecutor', () => {
     const csv = path.join(dir, 'x.csv');
     writeFileSync(csv, 'x\n' + Array.from({ length: 1000 }, (_, i) => `${i}`).join('\n') + '\n');
     const plan = await makePlan({ inputs: [csv], workers: 1 });
-    const fold = await stage('r2', 'fold', path.join(ROOT, 'test/fixtures/jobs/sum-column.ts'), { splits: plan.splits, batchRows: plan.batchRows, params: { column: 'x' } });
+    const fold = await stage('r2', 'fold', path.join(ROOT, 'test/fixtures/jobs/sum-column.ts'), {
+      splits: plan.splits,
+      batchRows: plan.batchRows,
+      params: { column: 'x' },
+    });
     const o = await executor.run({ run: 'r2', stage: 0, index: 0 }, fold, 'a1');
     if (o.state !== 'done') expect.fail(JSON.stringify(o));
     expect(deserializeValue(await store.get(o.result.output))).toEqual({ rows: 1000, sum: 499500 });
     await store.deletePrefix('runs/r2/');
   });
 
-  it("refuses a task from a coordinator of another quiver version, naming both", async () => {
+  it('refuses a task from a coordinator of another quiver version, naming both', async () => {
     const plan = await makePlan({ inputs: [corpus], workers: 1 });
-    const map = await stage('r3', 'map', path.join(ROOT, 'jobs/wordcount.ts'), { splits: plan.splits, batchRows: plan.batchRows, version: '0.0.1-other' });
+    const map = await stage('r3', 'map', path.join(ROOT, 'jobs/wordcount.ts'), {
+      splits: plan.splits,
+      batchRows: plan.batchRows,
+      version: '0.0.1-other',
+    });
     const o = await executor.run({ run: 'r3', stage: 0, index: 0 }, map, 'a1');
     expect(o.state).toBe('failed');
-    if (o.state === 'failed') expect(o.error.message).toMatch(new RegExp(`quiver ${QUIVER_VERSION.replace(/\./g, '\\.')}.*quiver 0\\.0\\.1-other`));
+    if (o.state === 'failed')
+      expect(o.error.message).toMatch(new RegExp(`quiver ${QUIVER_VERSION.replace(/\./g, '\\.')}.*quiver 0\\.0\\.1-other`));
   });
 
   it("gives the user's error with its stack in their .ts file when map throws", async () => {
     const bad = path.join(dir, 'boom.txt');
     writeFileSync(bad, 'fine\nboom here\n');
     const plan = await makePlan({ inputs: [bad], workers: 1 });
-    const map = await stage('r4', 'map', path.join(ROOT, 'test/fixtures/jobs/throw-in-map.ts'), { splits: plan.splits, batchRows: plan.batchRows });
+    const map = await stage('r4', 'map', path.join(ROOT, 'test/fixtures/jobs/throw-in-map.ts'), {
+      splits: plan.splits,
+      batchRows: plan.batchRows,
+    });
     const o = await executor.run({ run: 'r4', stage: 0, index: 0 }, map, 'a1');
     if (o.state !== 'failed') expect.fail(JSON.stringify(o));
     expect(o.error.user).toBe(true);

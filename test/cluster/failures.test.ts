@@ -74,7 +74,9 @@ describe('a cluster run whose workers die or freeze', () => {
     const l = await runCli([...args, '-o', local, '--workers', '2']);
     expect(l.status).toBe(0);
     expect(readFileSync(out)).toEqual(readFileSync(local));
-    const lines = readFileSync(corpus, 'utf8').split('\n').filter((x, i, all) => i < all.length - 1 || x !== '').length;
+    const lines = readFileSync(corpus, 'utf8')
+      .split('\n')
+      .filter((x, i, all) => i < all.length - 1 || x !== '').length;
     expect(r.stderr).toContain(`counters: lines=${lines.toLocaleString('en-US')}`);
     expect(l.stderr).toContain(`counters: lines=${lines.toLocaleString('en-US')}`);
     await expectClean();

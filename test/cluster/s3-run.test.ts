@@ -34,11 +34,28 @@ afterAll(async () => {
 it('counts words on an s3:// store like a plain loop, and leaves only the shared bundle in the bucket', async () => {
   const store = `s3://${s3.bucket}/quiver`;
   const out = path.join(dir, 'out.csv');
-  const r = await runCli(['run', 'wordcount', '--input', corpus, '--split-size', '128KB', '-o', out, '--cluster', redis.url, '--store', store]);
+  const r = await runCli([
+    'run',
+    'wordcount',
+    '--input',
+    corpus,
+    '--split-size',
+    '128KB',
+    '-o',
+    out,
+    '--cluster',
+    redis.url,
+    '--store',
+    store,
+  ]);
   expect(r.stderr).toMatch(/store: [\d.]+ MB written, [\d.]+ MB read/);
   expect(r.status).toBe(0);
   const expected = referenceWordCount(readFileSync(corpus, 'utf8'));
-  const rows = readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+  const rows = readFileSync(out, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(','));
   expect(new Map(rows.map(([w, n]) => [w!, Number(n)]))).toEqual(expected);
   const bucket = await openStore(store);
   expect((await bucket.list('')).every((k) => k.startsWith('bundles/'))).toBe(true);

@@ -46,7 +46,10 @@ describe('driver jobs and fork-join', () => {
           expect(report.kind).toBe('driver');
           expect(report.counters.leaves).toBe(want.pieces);
           expect(report.counters.rows).toBe(lines);
-          expect(report.steps!.map((s) => [s.job, s.kind, s.runs])).toEqual([['count-rows', 'fold', 1], ['range-sum', 'recursive', 1]]);
+          expect(report.steps!.map((s) => [s.job, s.kind, s.runs])).toEqual([
+            ['count-rows', 'fold', 1],
+            ['range-sum', 'recursive', 1],
+          ]);
           // Every problem is a task: the leaves conquer, the others divide.
           const kinds = report.taskRecords.filter((r) => r.kind === 'divide' || r.kind === 'conquer');
           expect(kinds.filter((r) => r.kind === 'conquer').length).toBe(want.pieces);
@@ -57,7 +60,9 @@ describe('driver jobs and fork-join', () => {
       }
 
       it('says what is wrong when divide returns a single sub-problem', async () => {
-        await expect(engine.run(BAD_FORK, { params: { mode: 'one' } })).rejects.toThrow(/divide returned 1 sub-problem for problem 0 of halves; return an array of 2 or more sub-problems, or nothing/);
+        await expect(engine.run(BAD_FORK, { params: { mode: 'one' } })).rejects.toThrow(
+          /divide returned 1 sub-problem for problem 0 of halves; return an array of 2 or more sub-problems, or nothing/,
+        );
       });
 
       it('stops a divide that never ends', async () => {
@@ -65,15 +70,21 @@ describe('driver jobs and fork-join', () => {
       });
 
       it('reports a conquer that throws with the job file and line', async () => {
-        await expect(engine.run(BAD_FORK, { params: { mode: 'conquer-throws' } })).rejects.toThrow(/bad-fork\.ts:\d+:\d+ conquer threw RangeError: no leaf may be 1 \(problem 0(\.[01]){3} of halves\)/);
+        await expect(engine.run(BAD_FORK, { params: { mode: 'conquer-throws' } })).rejects.toThrow(
+          /bad-fork\.ts:\d+:\d+ conquer threw RangeError: no leaf may be 1 \(problem 0(\.[01]){3} of halves\)/,
+        );
       });
 
       it('reports a driver that throws with the job file and line', async () => {
-        await expect(engine.run(BAD_FORK, { params: { mode: 'throw' } })).rejects.toThrow(/bad-fork\.ts:\d+:\d+ drive threw TypeError: the driver gave up/);
+        await expect(engine.run(BAD_FORK, { params: { mode: 'throw' } })).rejects.toThrow(
+          /bad-fork\.ts:\d+:\d+ drive threw TypeError: the driver gave up/,
+        );
       });
 
       it('refuses a step its file does not export', async () => {
-        await expect(engine.run(BAD_FORK, { params: { mode: 'foreign' } })).rejects.toThrow(/q\.run in job "bad-fork" got job "inline", which .*bad-fork\.ts does not export/);
+        await expect(engine.run(BAD_FORK, { params: { mode: 'foreign' } })).rejects.toThrow(
+          /q\.run in job "bad-fork" got job "inline", which .*bad-fork\.ts does not export/,
+        );
       });
 
       it('sums the leaves of a clean recursion', async () => {
@@ -88,12 +99,18 @@ describe('driver jobs and fork-join', () => {
     expect(value).toEqual(expected(lines, 50));
     expect(report.kind).toBe('driver');
     expect(report.counters.leaves).toBe(expected(lines, 50).pieces);
-    expect(report.steps!.map((s) => [s.job, s.kind, s.runs])).toEqual([['count-rows', 'fold', 1], ['range-sum', 'recursive', 1]]);
+    expect(report.steps!.map((s) => [s.job, s.kind, s.runs])).toEqual([
+      ['count-rows', 'fold', 1],
+      ['range-sum', 'recursive', 1],
+    ]);
   });
 
   it('refuses to run a recursive job on its own, saying how', async () => {
     const file = path.join(dir, 'just-recursive.ts');
-    writeFileSync(file, `import { defineJob } from 'quiver-engine';\nexport default defineJob({ name: 'r', conquer: (n: number) => n, combine: (a: number, b: number) => a + b });\n`);
+    writeFileSync(
+      file,
+      `import { defineJob } from 'quiver-engine';\nexport default defineJob({ name: 'r', conquer: (n: number) => n, combine: (a: number, b: number) => a + b });\n`,
+    );
     const engine = new Engine({ workers: 1 });
     try {
       await expect(engine.run(file, { input })).rejects.toThrow(/job "r" is a recursive job: it runs from a driver/);
@@ -105,11 +122,20 @@ describe('driver jobs and fork-join', () => {
   });
 
   it('runs a driver from the CLI with no input, and parses a json param', () => {
-    const out = execFileSync(process.execPath, [CLI, 'run', RANGE_SUM, '-w', '2', '-p', 'leaf=64', '--format', 'json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync(process.execPath, [CLI, 'run', RANGE_SUM, '-w', '2', '-p', 'leaf=64', '--format', 'json'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     expect(JSON.parse(out)).toEqual([expected(10_000, 64)]);
     const file = path.join(dir, 'json-param.ts');
-    writeFileSync(file, `import { defineJob } from 'quiver-engine';\nexport default defineJob({ name: 'j', params: { m: { type: 'json' } }, drive: (q) => ({ total: (q.params.m as number[][]).flat().reduce((a, b) => a + b, 0) }) });\n`);
-    const json = execFileSync(process.execPath, [CLI, 'run', file, '-p', 'm=[[1,2],[3,4]]', '--format', 'json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    writeFileSync(
+      file,
+      `import { defineJob } from 'quiver-engine';\nexport default defineJob({ name: 'j', params: { m: { type: 'json' } }, drive: (q) => ({ total: (q.params.m as number[][]).flat().reduce((a, b) => a + b, 0) }) });\n`,
+    );
+    const json = execFileSync(process.execPath, [CLI, 'run', file, '-p', 'm=[[1,2],[3,4]]', '--format', 'json'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     expect(JSON.parse(json)).toEqual([{ total: 10 }]);
     const bad = spawnSync(process.execPath, [CLI, 'run', file, '-p', 'm=[1,'], { encoding: 'utf8' });
     expect(bad.status).not.toBe(0);

@@ -2,7 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { workerImbalance } from '../../dist/src/coordinator/report.js';
 import { loadBalanceOf } from '../../dist/src/speedup/load-balance.js';
 
-const task = (worker: number, start: number, end: number) => ({ kind: 'map' as const, index: 0, worker, start, end, readMs: 0, rowsIn: 0, bytesIn: 0, bytesOut: 0, pairsOut: 0 });
+const task = (worker: number, start: number, end: number) => ({
+  kind: 'map' as const,
+  index: 0,
+  worker,
+  start,
+  end,
+  readMs: 0,
+  rowsIn: 0,
+  bytesIn: 0,
+  bytesOut: 0,
+  pairsOut: 0,
+});
 
 describe('imbalance (per worker, not per task)', () => {
   it('is 1 when workers were busy equally long, however unequal their tasks (a guided tail)', () => {

@@ -26,7 +26,11 @@ describe('in-memory input: run(job, { table })', () => {
     const table = new Table([...groupbyBatches(4000, 41, 1000)]);
     for (const { job, params } of JOBS) {
       const fromFile = await engines.get(3)!.run(job, { input: file, params });
-      for (const [workers, batchRows] of [[1, 1000], [3, 333], [3, 4000]] as const) {
+      for (const [workers, batchRows] of [
+        [1, 1000],
+        [3, 333],
+        [3, 4000],
+      ] as const) {
         const fromMemory = await engines.get(workers)!.run(job, { table, params, batchRows });
         // Sums of floats may differ in the last bits: the rows are added in another order.
         expectRowsClose(rowsOf(fromMemory.table), rowsOf(fromFile.table));
@@ -54,6 +58,8 @@ describe('in-memory input: run(job, { table })', () => {
 
   it('refuses both a table and an input', async () => {
     const table = new Table({ line: vectorFromArray(['a'], new Utf8()) });
-    await expect(engines.get(1)!.run('wordcount', { table, input: path.join(dir, 'g.arrow') })).rejects.toThrow(/either `input` or `table`/);
+    await expect(engines.get(1)!.run('wordcount', { table, input: path.join(dir, 'g.arrow') })).rejects.toThrow(
+      /either `input` or `table`/,
+    );
   });
 });

@@ -48,12 +48,25 @@ describe('result values that are lists', () => {
 
   it('write to and read back from .arrow and .parquet, and as arrays in .ndjson', async () => {
     const dir = tempDir();
-    const t = new Table({ k: columnFromValues(['x', 'y', 'z']), l: columnFromValues([['a', 'b'], null, []]), n: columnFromValues([Int32Array.of(5), Int32Array.of(), Int32Array.of(6, 7)]) });
+    const t = new Table({
+      k: columnFromValues(['x', 'y', 'z']),
+      l: columnFromValues([['a', 'b'], null, []]),
+      n: columnFromValues([Int32Array.of(5), Int32Array.of(), Int32Array.of(6, 7)]),
+    });
     for (const ext of ['arrow', 'parquet', 'ndjson'] as const) {
       const file = path.join(dir, `t.${ext}`);
       await writeTableFile(t, file, ext);
       if (ext === 'ndjson') {
-        expect(readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l))).toEqual([{ k: 'x', l: ['a', 'b'], n: [5] }, { k: 'y', l: null, n: [] }, { k: 'z', l: [], n: [6, 7] }]);
+        expect(
+          readFileSync(file, 'utf8')
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l)),
+        ).toEqual([
+          { k: 'x', l: ['a', 'b'], n: [5] },
+          { k: 'y', l: null, n: [] },
+          { k: 'z', l: [], n: [6, 7] },
+        ]);
         continue;
       }
       const back = ext === 'arrow' ? tableFromIPC(readFileSync(file)) : await readParquet(file);

@@ -18,7 +18,9 @@ const fixture = (name: string) => path.join(ROOT, 'test/fixtures/jobs', name);
 describe('runSequential (the T_seq baseline: the plan run in the main thread)', () => {
   for (const splitSize of ['2KB', '50KB', '10MB']) {
     it(`counts words like a plain loop with ${splitSize} splits`, async () => {
-      const expected = [...referenceWordCount(text)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([word, count]) => ({ word, count }));
+      const expected = [...referenceWordCount(text)]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([word, count]) => ({ word, count }));
       const { table, report } = await runSequential('wordcount', { input: file, splitSize, reducers: 3 });
       expect(rowsOf(table)).toEqual(expected);
       expect(report.tasks.map).toBe(report.input.splits);
@@ -46,7 +48,10 @@ describe('runSequential (the T_seq baseline: the plan run in the main thread)', 
 
   it('reports an error in user code like the engine does, naming the job file, line and split', async () => {
     const job = path.join(dir, 'bad.ts');
-    writeFileSync(job, "import { defineJob } from 'quiver-engine';\nexport default defineJob({ name: 'bad', map() { throw new RangeError('nope'); }, combine: (a: number, b: number) => a + b });\n");
+    writeFileSync(
+      job,
+      "import { defineJob } from 'quiver-engine';\nexport default defineJob({ name: 'bad', map() { throw new RangeError('nope'); }, combine: (a: number, b: number) => a + b });\n",
+    );
     const err = await runSequential(job, { input: file }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TaskError);
     // The line comes from the bundle's source map, which vitest's own stack handling hides: check it in a plain node.
@@ -74,7 +79,9 @@ describe('runSequential (the T_seq baseline: the plan run in the main thread)', 
     writeFileSync(csv, rows.join('\n') + '\n');
     const expected = [...sums].sort(([a], [b]) => (a < b ? -1 : 1)).map(([word, total]) => ({ word, total }));
     const job = fixture('sum-csv.ts');
-    await expect(runSequential(job, { input: csv })).rejects.toThrow(/some-bad\.csv:51, byte \d+: bad CSV record: expected 2 fields, found 3/);
+    await expect(runSequential(job, { input: csv })).rejects.toThrow(
+      /some-bad\.csv:51, byte \d+: bad CSV record: expected 2 fields, found 3/,
+    );
     const { table } = await runSequential(job, { input: csv, maxBadRecords: badRows, splitSize: '8KB' });
     expect(rowsOf(table)).toEqual(expected);
     await expect(runSequential(job, { input: csv, maxBadRecords: badRows - 1 })).rejects.toThrow(/--max-bad-records/);

@@ -19,10 +19,13 @@ const engines = enginesFor([1, 3]);
 describe('a job that throws in map', () => {
   for (const workers of [1, 3]) {
     it(`fails the run with the job file and line, and the split (${workers} worker(s))`, async () => {
-      const error = await engines.get(workers)!.run(JOB, { input, splitSize: '100' }).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      const error = await engines
+        .get(workers)!
+        .run(JOB, { input, splitSize: '100' })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       expect(error).toBeInstanceOf(TaskError);
       const e = error as TaskError;
       expect(QuiverError.isQuiverError(e)).toBe(true);
@@ -40,15 +43,23 @@ describe('a job that throws in map', () => {
 
   it('names the rows of an in-memory table', async () => {
     const table = new Table({ line: vectorFromArray(lines, new Utf8()) });
-    await expect(engines.get(3)!.run(JOB, { table, batchRows: 10 })).rejects.toThrow(/throw-in-map\.ts:8:\d+ map threw RangeError: .*\(split 6 of 10 of the in-memory table, rows 50–59\)/);
+    await expect(engines.get(3)!.run(JOB, { table, batchRows: 10 })).rejects.toThrow(
+      /throw-in-map\.ts:8:\d+ map threw RangeError: .*\(split 6 of 10 of the in-memory table, rows 50–59\)/,
+    );
   });
 
   it('the CLI prints one paragraph naming the file and line, with the user stack, and exits 1', () => {
-    const r = spawnSync(process.execPath, [CLI, 'run', JOB, '--input', input, '--workers', '2', '--split-size', '1KB'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, [CLI, 'run', JOB, '--input', input, '--workers', '2', '--split-size', '1KB'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
     const [first, ...rest] = r.stderr.trim().split('\n');
-    expect(first).toMatch(/^quiver: map error: test\/fixtures\/jobs\/throw-in-map\.ts:8:\d+ map threw RangeError: cannot count "here goes boom" \(split 1 of 1 of .*lines\.txt, bytes 0–\d+\)$/);
+    expect(first).toMatch(
+      /^quiver: map error: test\/fixtures\/jobs\/throw-in-map\.ts:8:\d+ map threw RangeError: cannot count "here goes boom" \(split 1 of 1 of .*lines\.txt, bytes 0–\d+\)$/,
+    );
     expect(rest.join('\n')).toContain('throw-in-map.ts:8');
     expect(r.stderr).not.toMatch(/dist\/src\//);
   });

@@ -35,11 +35,21 @@ function blocksOf(file: string): Block[] {
 
 /** A block's commands: lines joined across trailing backslashes, blank lines dropped. */
 function commandsOf(text: string): string[] {
-  return text.replace(/\\\n\s*/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  return text
+    .replace(/\\\n\s*/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
 }
 
 const SET_UP = /^npm (install|test|ci)\b/;
-const docs = ['README.md', ...readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
+const docs = [
+  'README.md',
+  ...readdirSync(path.join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => `docs/${f}`),
+];
 const blocks = docs.flatMap(blocksOf);
 const dir = tempDir('quiver-readme-');
 // Job files and library scripts import the package by name; resolve it to this build.

@@ -73,7 +73,9 @@ class FakeExecutor implements Executor {
         case 'ok':
           return later(() => entry.stop({ state: 'done', output: { kind: 'solved', result: p.value }, metrics: METRICS }));
         case 'throw':
-          return later(() => entry.stop({ state: 'failed', error: { name: 'TypeError', message: `${p.id} threw`, phase: 'map', user: true } }));
+          return later(() =>
+            entry.stop({ state: 'failed', error: { name: 'TypeError', message: `${p.id} threw`, phase: 'map', user: true } }),
+          );
         case 'die':
           return later(() => this.die({ kind: 'crash', code: 1, reason: 'Error: the thread crashed' }));
         case 'oom':

@@ -19,7 +19,9 @@ describe('forkJoin on fake executors: the first unrecoverable error cancels the 
 
   it('terminates a sibling that ignores the cancel after graceMs, then rejects', async () => {
     const executors = new FakeExecutors(2);
-    const err = await forkJoin(executors, 1, [fakeSpec('loop', ['stuck']), fakeSpec('bad', ['throw'])], () => undefined, toError, { graceMs: 5 }).catch((e: Error) => e);
+    const err = await forkJoin(executors, 1, [fakeSpec('loop', ['stuck']), fakeSpec('bad', ['throw'])], () => undefined, toError, {
+      graceMs: 5,
+    }).catch((e: Error) => e);
     expect((err as Error).message).toBe('task bad: TypeError: bad threw');
     expect(executors.events).toContainEqual({ type: 'terminate', executor: 0 });
     expect(executors.events).toContainEqual({ type: 'settle', id: 'loop', executor: 0, state: 'lost' });
@@ -27,9 +29,15 @@ describe('forkJoin on fake executors: the first unrecoverable error cancels the 
 
   it('a throw in onResult fails the fork-join the same way', async () => {
     const executors = new FakeExecutors(2);
-    const err = await forkJoin(executors, 1, [fakeSpec('a'), fakeSpec('b', ['block'])], (i) => {
-      if (i === 0) throw new Error('merge failed');
-    }, toError).catch((e: Error) => e);
+    const err = await forkJoin(
+      executors,
+      1,
+      [fakeSpec('a'), fakeSpec('b', ['block'])],
+      (i) => {
+        if (i === 0) throw new Error('merge failed');
+      },
+      toError,
+    ).catch((e: Error) => e);
     expect((err as Error).message).toBe('merge failed');
     expect(executors.events).toContainEqual({ type: 'settle', id: 'b', executor: 1, state: 'failed' });
   });
@@ -51,7 +59,9 @@ describe('forkJoin on fake executors: the first unrecoverable error cancels the 
 
   it('rejects at once, starting nothing, when the signal is already aborted', async () => {
     const executors = new FakeExecutors(1);
-    const err = await forkJoin(executors, 1, [fakeSpec('a')], () => undefined, toError, { signal: AbortSignal.abort() }).catch((e: Error) => e);
+    const err = await forkJoin(executors, 1, [fakeSpec('a')], () => undefined, toError, { signal: AbortSignal.abort() }).catch(
+      (e: Error) => e,
+    );
     expect(err).toBeInstanceOf(CancelledError);
     expect(executors.started).toEqual([]);
   });

@@ -7,10 +7,17 @@ import { FakeExecutors, fakeSpec, toError } from './fake-executors.js';
 async function run(executors: FakeExecutors, specs: ReturnType<typeof fakeSpec>[], options: Parameters<typeof forkJoin>[5] = {}) {
   const results = new Map<number, unknown>();
   const deliveries = new Array<number>(specs.length).fill(0);
-  await forkJoin(executors, 1, specs, (i, out: TaskOutput) => {
-    deliveries[i]!++;
-    if (out.kind === 'solved') results.set(i, out.result);
-  }, toError, options);
+  await forkJoin(
+    executors,
+    1,
+    specs,
+    (i, out: TaskOutput) => {
+      deliveries[i]!++;
+      if (out.kind === 'solved') results.set(i, out.result);
+    },
+    toError,
+    options,
+  );
   return { results, deliveries };
 }
 
@@ -29,9 +36,16 @@ describe('forkJoin on fake executors: every task settles once', () => {
     const executors = new FakeExecutors(2);
     const specs = Array.from({ length: 9 }, (_, i) => fakeSpec(`t${i}`, ['ok'], i));
     let most = 0;
-    await forkJoin(executors, 1, specs, () => {
-      for (const e of executors.ready) most = Math.max(most, e.inFlight);
-    }, toError, { maxInFlight: 2 });
+    await forkJoin(
+      executors,
+      1,
+      specs,
+      () => {
+        for (const e of executors.ready) most = Math.max(most, e.inFlight);
+      },
+      toError,
+      { maxInFlight: 2 },
+    );
     expect(most).toBeLessThanOrEqual(2);
     expect(executors.started).toHaveLength(9);
   });
@@ -51,14 +65,18 @@ describe('forkJoin on fake executors: every task settles once', () => {
     const executors = new FakeExecutors(2);
     const err = await run(executors, [fakeSpec('a'), fakeSpec('killer', ['die'])], { maxAttempts: 3 }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
-    expect((err as Error).message).toBe('task killer killed its worker 3 times (last: Error: the thread crashed); gave up after --max-attempts 3');
+    expect((err as Error).message).toBe(
+      'task killer killed its worker 3 times (last: Error: the thread crashed); gave up after --max-attempts 3',
+    );
     expect(executors.attempts.get('killer')).toBe(3);
   });
 
   it('does not retry a task that ran out of memory: the same split needs the same memory', async () => {
     const executors = new FakeExecutors(2);
     const err = await run(executors, [fakeSpec('big', ['oom', 'ok'])]).catch((e: Error) => e);
-    expect((err as Error).message).toBe('the job used more than 64 MB in one task on task big; lower --split-size or raise --worker-memory');
+    expect((err as Error).message).toBe(
+      'the job used more than 64 MB in one task on task big; lower --split-size or raise --worker-memory',
+    );
     expect(executors.attempts.get('big')).toBe(1);
   });
 
@@ -74,7 +92,7 @@ describe('forkJoin on fake executors: every task settles once', () => {
     expect(again.attempts.get('flaky')).toBe(2);
   });
 
-  it('fails with the pool\'s own error when no executor is left and none is coming', async () => {
+  it("fails with the pool's own error when no executor is left and none is coming", async () => {
     const executors = new FakeExecutors(1, false);
     const err = await run(executors, [fakeSpec('a', ['die']), fakeSpec('b')]).catch((e: Error) => e);
     expect((err as Error).message).toBe('fake executors are not replaced');

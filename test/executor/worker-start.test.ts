@@ -8,7 +8,7 @@ import { referenceWordCount } from '../helpers/reference.js';
 import { ROOT, tempDir } from '../helpers/tmp.js';
 
 describe('starting worker threads', () => {
-  it('passes a worker the process\'s Node options, less those that only say how to read the main script', () => {
+  it("passes a worker the process's Node options, less those that only say how to read the main script", () => {
     expect(workerExecArgv(['--no-concurrent-marking', '--input-type=module', '-e', 'code()', '--max-old-space-size=512'])).toEqual([
       '--no-concurrent-marking',
       '--max-old-space-size=512',
@@ -30,14 +30,20 @@ const engine = new Engine({ workers: 2 });
 const { table } = await engine.run('wordcount', { input: ${JSON.stringify(file)}, splitSize: '8KB' });
 const rows = {}; for (const r of table) rows[r.word] = Number(r.count);
 console.log(JSON.stringify(rows)); await engine.close();`;
-      const out = execFileSync(process.execPath, [...flags, '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+      const out = execFileSync(process.execPath, [...flags, '--input-type=module', '-e', script], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
       expect(JSON.parse(out)).toEqual(Object.fromEntries(referenceWordCount(readFileSync(file, 'utf8'))));
     });
   }
 
-  it('fails at once with the thread\'s own error when it dies before it is up, not after the 30 s wait for its hello', async () => {
+  it("fails at once with the thread's own error when it dies before it is up, not after the 30 s wait for its hello", async () => {
     // Too small a heap to load the worker's modules: the thread dies of it while starting.
-    const err = (await WorkerHandle.start(0, { resourceLimits: { maxOldGenerationSizeMb: 2, maxYoungGenerationSizeMb: 1 } }).catch((e: unknown) => e)) as Error;
+    const err = (await WorkerHandle.start(0, { resourceLimits: { maxOldGenerationSizeMb: 2, maxYoungGenerationSizeMb: 1 } }).catch(
+      (e: unknown) => e,
+    )) as Error;
     expect(err).toBeInstanceOf(Error);
     expect(err.message).toBe('worker 0 could not start: JS heap out of memory');
   }, 20_000);

@@ -10,15 +10,19 @@
 export function canon(v, type = '') {
   if (v === null || v === undefined) return null;
   if (/^Date|^Timestamp/.test(type) && typeof v === 'number') return `ms:${Math.floor(v)}`;
-  if (/^Time/.test(type)) return `us:${Number(v) / ({ SECOND: 1e-6, MILLISECOND: 1e-3, MICROSECOND: 1, NANOSECOND: 1e3 }[type.match(/<(\w+)/)?.[1]] ?? 1)}`;
+  if (/^Time/.test(type))
+    return `us:${Number(v) / ({ SECOND: 1e-6, MILLISECOND: 1e-3, MICROSECOND: 1, NANOSECOND: 1e3 }[type.match(/<(\w+)/)?.[1]] ?? 1)}`;
   if (v instanceof Date) return `ms:${Math.floor(v.getTime())}`;
   if (typeof v === 'bigint' || typeof v === 'number') return String(v);
   if (typeof v === 'string' || typeof v === 'boolean') return String(v);
-  if (v instanceof Uint8Array) return type === 'FixedSizeBinary[16]' || (v.length === 16 && type === 'uuid') ? uuidText(v) : `x:${Buffer.from(v).toString('hex')}`;
+  if (v instanceof Uint8Array)
+    return type === 'FixedSizeBinary[16]' || (v.length === 16 && type === 'uuid') ? uuidText(v) : `x:${Buffer.from(v).toString('hex')}`;
   return `json:${JSON.stringify(plain(v))}`;
 }
 function uuidText(b) {
-  return Buffer.from(b).toString('hex').replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
+  return Buffer.from(b)
+    .toString('hex')
+    .replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
 }
 function plain(v) {
   if (v === null || v === undefined) return null;
@@ -52,7 +56,8 @@ export function decimalText(vector, k, scale) {
 /** Two `json:` texts of equal values (key order and number spelling aside). */
 export function jsonEqual(a, b) {
   if (!a.startsWith('json:') || !b.startsWith('json:')) return false;
-  const norm = (x) => JSON.stringify(x, (k, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort()) : v));
+  const norm = (x) =>
+    JSON.stringify(x, (k, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort()) : v));
   return norm(JSON.parse(a.slice(5))) === norm(JSON.parse(b.slice(5)));
 }
 
@@ -69,7 +74,9 @@ export function truthSql(c, duckType) {
 /** Every value of an Arrow vector in `canon`'s form (decimals exact, from their words). */
 export function columnValues(vector) {
   const type = String(vector.type);
-  return Array.from({ length: vector.length }, (_, i) => (type.startsWith('Decimal') ? decimalText(vector, i, vector.type.scale) : canon(vector.get(i), type)));
+  return Array.from({ length: vector.length }, (_, i) =>
+    type.startsWith('Decimal') ? decimalText(vector, i, vector.type.scale) : canon(vector.get(i), type),
+  );
 }
 
 /** Whether a reader's canonical value equals DuckDB's (numbers within 1e-6, JSON by value). */

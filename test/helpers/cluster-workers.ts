@@ -18,7 +18,20 @@ export async function startWorkers(n: number, cluster: string, store: string, lo
 }
 
 function startWorker(cluster: string, store: string, lockMs: number): WorkerProcess {
-  const args = [CLI, 'worker', '--cluster', cluster, '--store', store, '--threads', '1', '--lock-duration', String(lockMs), '--stalled-interval', String(Math.round(lockMs / 3))];
+  const args = [
+    CLI,
+    'worker',
+    '--cluster',
+    cluster,
+    '--store',
+    store,
+    '--threads',
+    '1',
+    '--lock-duration',
+    String(lockMs),
+    '--stalled-interval',
+    String(Math.round(lockMs / 3)),
+  ];
   const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const waiters = new Set<() => void>();

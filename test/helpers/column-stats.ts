@@ -40,15 +40,30 @@ export function arrowStats(batches: RecordBatch[], column: string, kind: StatKin
       }
     }
   }
-  return { count: String(count), sum: kind === 'text' || count === 0n ? null : String(sum), min: min === undefined ? null : String(min), max: max === undefined ? null : String(max) };
+  return {
+    count: String(count),
+    sum: kind === 'text' || count === 0n ? null : String(sum),
+    min: min === undefined ? null : String(min),
+    max: max === undefined ? null : String(max),
+  };
 }
 
 /** The same stats computed by DuckDB over `from` (e.g. `read_csv('x.csv', …)`). */
 export async function duckStats(from: string, column: string, kind: StatKind): Promise<ColumnStats> {
   const c = `"${column}"`;
-  const e = { int: c, float: c, text: c, bool: `${c}::INT`, date: `(${c} - DATE '1970-01-01')`, ts_us: `epoch_us(${c})`, ts_ns: `epoch_ns(${c})` }[kind];
+  const e = {
+    int: c,
+    float: c,
+    text: c,
+    bool: `${c}::INT`,
+    date: `(${c} - DATE '1970-01-01')`,
+    ts_us: `epoch_us(${c})`,
+    ts_ns: `epoch_ns(${c})`,
+  }[kind];
   const sum = kind === 'text' ? 'NULL' : kind === 'float' ? `sum(${e})` : `sum(${e})::VARCHAR`;
-  const [r] = await duckRows(`SELECT count(${e})::VARCHAR AS count, ${sum} AS sum, min(${e})::VARCHAR AS min, max(${e})::VARCHAR AS max FROM ${from}`);
+  const [r] = await duckRows(
+    `SELECT count(${e})::VARCHAR AS count, ${sum} AS sum, min(${e})::VARCHAR AS min, max(${e})::VARCHAR AS max FROM ${from}`,
+  );
   const text = (x: unknown) => (x === null || x === undefined ? null : String(x));
   return { count: String(r!.count), sum: text(r!.sum), min: text(r!.min), max: text(r!.max) };
 }

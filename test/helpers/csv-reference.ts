@@ -9,12 +9,16 @@ export function parseCsvReference(text: string, delimiter = ','): string[][] {
   for (; i < text.length; i++) {
     const c = text[i]!;
     if (inQuote) {
-      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; }
-      else if (c === '"') inQuote = false;
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') inQuote = false;
       else field += c;
     } else if (c === '"' && field === '') inQuote = true;
-    else if (c === delimiter) { row.push(field); field = ''; }
-    else if (c === '\n') {
+    else if (c === delimiter) {
+      row.push(field);
+      field = '';
+    } else if (c === '\n') {
       if (field.endsWith('\r')) field = field.slice(0, -1);
       row.push(field);
       if (!(row.length === 1 && row[0] === '')) rows.push(row);

@@ -7,9 +7,15 @@ import { groupbyBatches, writeArrowFile } from '../../dist/src/datasets/groupby.
 
 /** Columns of a generated groupby table as plain JS arrays, read back from the file: the reference's input. */
 export interface GroupbyColumns {
-  id1: string[]; id2: string[]; id3: string[];
-  id4: number[]; id5: number[]; id6: number[];
-  v1: number[]; v2: number[]; v3: number[];
+  id1: string[];
+  id2: string[];
+  id3: string[];
+  id4: number[];
+  id5: number[];
+  id6: number[];
+  v1: number[];
+  v2: number[];
+  v3: number[];
   rows: number;
 }
 

@@ -24,7 +24,11 @@ export interface LocalRedis {
 export async function startRedis(): Promise<LocalRedis> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'quiver-redis-'));
   const socket = path.join(dir, 'redis.sock');
-  const child: ChildProcess = spawn(programPath('Redis'), ['--port', '0', '--save', '', '--appendonly', 'no', '--unixsocket', socket, '--unixsocketperm', '700', '--dir', dir], { stdio: 'ignore' });
+  const child: ChildProcess = spawn(
+    programPath('Redis'),
+    ['--port', '0', '--save', '', '--appendonly', 'no', '--unixsocket', socket, '--unixsocketperm', '700', '--dir', dir],
+    { stdio: 'ignore' },
+  );
   const client = new Redis({ path: socket, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
   client.on('error', () => undefined);
   const until = Date.now() + 10_000;

@@ -6,12 +6,29 @@ import { duckRows } from './duckdb.js';
 import type { StatKind } from './column-stats.js';
 
 /** The columns of the typed test files and how their values compare. */
-export const TYPED_COLUMNS: Record<string, StatKind> = { zip: 'text', i: 'int', big: 'int', f: 'float', b: 'bool', d: 'date', ts: 'ts_us', tsz: 'ts_us', tsns: 'ts_ns' };
+export const TYPED_COLUMNS: Record<string, StatKind> = {
+  zip: 'text',
+  i: 'int',
+  big: 'int',
+  f: 'float',
+  b: 'bool',
+  d: 'date',
+  ts: 'ts_us',
+  tsz: 'ts_us',
+  tsns: 'ts_ns',
+};
 
 /** The Arrow type quiver must infer for each column of the typed files. */
 export const TYPED_ARROW: Record<string, string> = {
-  zip: 'Utf8', i: 'Int32', big: 'Int64', f: 'Float64', b: 'Bool', d: 'Date32<DAY>',
-  ts: 'Timestamp<MICROSECOND>', tsz: 'Timestamp<MICROSECOND, UTC>', tsns: 'Timestamp<NANOSECOND>',
+  zip: 'Utf8',
+  i: 'Int32',
+  big: 'Int64',
+  f: 'Float64',
+  b: 'Bool',
+  d: 'Date32<DAY>',
+  ts: 'Timestamp<MICROSECOND>',
+  tsz: 'Timestamp<MICROSECOND, UTC>',
+  tsns: 'Timestamp<NANOSECOND>',
 };
 
 /**
@@ -39,16 +56,41 @@ export async function writeDuckTyped(csv: string, ndjson: string, rows = 300): P
 /** The same kinds of columns written by Polars (`writeCSV`, `writeJSON` as JSON lines). */
 export function writePolarsTyped(csv: string, ndjson: string, rows = 300): void {
   const idx = Array.from({ length: rows }, (_, i) => i);
-  const nullAt = (k: number) => <T>(f: (i: number) => T) => idx.map((i) => (i % 7 === k ? null : f(i)));
-  const df = pl.DataFrame({
-    zip: nullAt(1)((i) => String((i * 37) % 100000).padStart(5, '0')),
-    i: pl.Series('i', nullAt(2)((i) => i * 1000 - 50000)).cast(pl.Int32),
-    big: pl.Series('big', nullAt(3)((i) => String(BigInt(i) * 1000000000000007n - 4000000000000000000n))).cast(pl.Int64),
-    f: nullAt(4)((i) => i / 8),
-    b: nullAt(5)((i) => i % 3 === 0),
-    d: pl.Series('d', nullAt(6)((i) => new Date(Date.UTC(1960, 0, 1 + i * 13)))).cast(pl.Date),
-    ts: pl.Series('ts', nullAt(0)((i) => new Date(Date.UTC(1965, 2, 4, 5, 6, 7, 123) + i * 987654))).cast(pl.Datetime('us')),
-  }).withColumns(pl.col('ts').dt.replaceTimeZone('UTC').alias('tsz'), pl.col('ts').cast(pl.Datetime('ns')).alias('tsns'));
+  const nullAt =
+    (k: number) =>
+    <T>(f: (i: number) => T) =>
+      idx.map((i) => (i % 7 === k ? null : f(i)));
+  const df = pl
+    .DataFrame({
+      zip: nullAt(1)((i) => String((i * 37) % 100000).padStart(5, '0')),
+      i: pl
+        .Series(
+          'i',
+          nullAt(2)((i) => i * 1000 - 50000),
+        )
+        .cast(pl.Int32),
+      big: pl
+        .Series(
+          'big',
+          nullAt(3)((i) => String(BigInt(i) * 1000000000000007n - 4000000000000000000n)),
+        )
+        .cast(pl.Int64),
+      f: nullAt(4)((i) => i / 8),
+      b: nullAt(5)((i) => i % 3 === 0),
+      d: pl
+        .Series(
+          'd',
+          nullAt(6)((i) => new Date(Date.UTC(1960, 0, 1 + i * 13))),
+        )
+        .cast(pl.Date),
+      ts: pl
+        .Series(
+          'ts',
+          nullAt(0)((i) => new Date(Date.UTC(1965, 2, 4, 5, 6, 7, 123) + i * 987654)),
+        )
+        .cast(pl.Datetime('us')),
+    })
+    .withColumns(pl.col('ts').dt.replaceTimeZone('UTC').alias('tsz'), pl.col('ts').cast(pl.Datetime('ns')).alias('tsns'));
   df.writeCSV(csv);
   df.writeJSON(ndjson, { format: 'lines' });
 }

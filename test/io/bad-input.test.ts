@@ -17,7 +17,10 @@ const write = (name: string, data: string | Buffer) => {
 
 /** Runs groupby on a file through the CLI; returns the exit code and stderr (a hang would hit the timeout). */
 function runOn(file: string, ...extra: string[]) {
-  const r = spawnSync(process.execPath, [CLI, 'run', 'groupby', '-i', file, '-w', '2', '-p', 'by=a', '-q', ...extra], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [CLI, 'run', 'groupby', '-i', file, '-w', '2', '-p', 'by=a', '-q', ...extra], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { code: r.status, stderr: r.stderr };
 }
 
@@ -47,7 +50,9 @@ describe('bad input gives a clear error, never a crash, a hang or a wrong count'
     const stream = readFileSync(path.join(dir, 'whole.arrows'));
     const s = runOn(write('cut.arrows', stream.subarray(0, Math.floor(stream.length * 0.6))));
     expect(s.code).toBe(1);
-    expect(s.stderr).toMatch(/cut\.arrows is not a valid Arrow IPC stream: the message at byte \d+ needs \d+ bytes but the file ends at \d+ \(truncated\?\)/);
+    expect(s.stderr).toMatch(
+      /cut\.arrows is not a valid Arrow IPC stream: the message at byte \d+ needs \d+ bytes but the file ends at \d+ \(truncated\?\)/,
+    );
   });
 
   it('a CSV row with too many fields names the file, line, byte offset and what was expected', () => {
@@ -75,7 +80,9 @@ describe('bad input gives a clear error, never a crash, a hang or a wrong count'
     const text = lines.join('\n') + '\n';
     const r = runOn(write('broken.ndjson', text));
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`broken.ndjson:31, byte ${text.indexOf('{"a": "k1", "n": 30,')}: bad NDJSON record: expected a JSON object, found`);
+    expect(r.stderr).toContain(
+      `broken.ndjson:31, byte ${text.indexOf('{"a": "k1", "n": 30,')}: bad NDJSON record: expected a JSON object, found`,
+    );
   });
 
   it('a corrupt gzip file', () => {
@@ -92,6 +99,8 @@ describe('bad input gives a clear error, never a crash, a hang or a wrong count'
     expect(batches.reduce((n, b) => n + b.numRows, 0)).toBe(3);
     expect(bad.count).toBe(2);
     expect(bad.examples.map((e) => e.line)).toEqual([3, 5]);
-    await expect(readSplit(plan.splits[0]!, 100, undefined, undefined, new BadRecords(1))).rejects.toThrow(/some-bad\.csv:5.*more than --max-bad-records 1/);
+    await expect(readSplit(plan.splits[0]!, 100, undefined, undefined, new BadRecords(1))).rejects.toThrow(
+      /some-bad\.csv:5.*more than --max-bad-records 1/,
+    );
   });
 });

@@ -71,18 +71,23 @@ describe('batchStream', () => {
 });
 
 describe('tallied', () => {
-  const batches = (n: number, rows: number): RecordBatch[] => Array.from({ length: n }, (_, i) => tableFromArrays({ x: Int32Array.from({ length: rows }, () => i) }).batches[0]!);
+  const batches = (n: number, rows: number): RecordBatch[] =>
+    Array.from({ length: n }, (_, i) => tableFromArrays({ x: Int32Array.from({ length: rows }, () => i) }).batches[0]!);
 
   it('counts the rows of the batches a task took, from a stream or an array', async () => {
     const log: string[] = [];
     const tally = { rows: 0, readMs: 0 };
     const given = batches(6, 5);
-    for await (const b of tallied(batchStream<RecordBatch>(async (give) => {
-      for (let i = 0; i < 3; i++) {
-        log.push(`read ${i}`);
-        await give(given.slice(2 * i, 2 * i + 2));
-      }
-    }), tally)) expect(b.numRows).toBe(5);
+    for await (const b of tallied(
+      batchStream<RecordBatch>(async (give) => {
+        for (let i = 0; i < 3; i++) {
+          log.push(`read ${i}`);
+          await give(given.slice(2 * i, 2 * i + 2));
+        }
+      }),
+      tally,
+    ))
+      expect(b.numRows).toBe(5);
     expect(tally.rows).toBe(30);
     expect(tally.readMs).toBeGreaterThanOrEqual(0);
     const fromArray = { rows: 0, readMs: 0 };
@@ -97,13 +102,17 @@ describe('tallied', () => {
     const tally = { rows: 0, readMs: 0 };
     await expect(
       (async () => {
-        for await (const b of tallied(batchStream<RecordBatch>(async (give) => {
-          try {
-            for (let i = 0; i < 100; i++) await give([given[i]!]);
-          } finally {
-            log.push('closed');
-          }
-        }), tally)) if (b.getChild('x')!.get(0) === 2) throw new Error('fold threw');
+        for await (const b of tallied(
+          batchStream<RecordBatch>(async (give) => {
+            try {
+              for (let i = 0; i < 100; i++) await give([given[i]!]);
+            } finally {
+              log.push('closed');
+            }
+          }),
+          tally,
+        ))
+          if (b.getChild('x')!.get(0) === 2) throw new Error('fold threw');
       })(),
     ).rejects.toThrow('fold threw');
     expect(log).toEqual(['closed']);

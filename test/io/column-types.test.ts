@@ -9,27 +9,59 @@ import { tempDir } from '../helpers/tmp.js';
 const dir = tempDir();
 
 describe('column type names (--column, --schema)', () => {
-  it('accepts every type name, in quiver\'s spelling and DuckDB\'s', () => {
+  it("accepts every type name, in quiver's spelling and DuckDB's", () => {
     const want: Record<string, string> = {
-      int8: 'Int8', tinyint: 'Int8', int16: 'Int16', int32: 'Int32', integer: 'Int32', int64: 'Int64', BIGINT: 'Int64',
-      uint8: 'Uint8', uint16: 'Uint16', uint32: 'Uint32', uint64: 'Uint64', UBIGINT: 'Uint64',
-      float32: 'Float32', real: 'Float32', float64: 'Float64', double: 'Float64', bool: 'Bool', boolean: 'Bool',
-      utf8: 'Utf8', string: 'Utf8', VARCHAR: 'Utf8', dict: 'Dictionary<Int32, Utf8>',
-      date: 'Date32<DAY>', time: 'Time64<MICROSECOND>', timestamp: 'Timestamp<MICROSECOND>', 'timestamp[us]': 'Timestamp<MICROSECOND>',
-      'timestamp[ns]': 'Timestamp<NANOSECOND>', 'timestamp[ms]': 'Timestamp<MILLISECOND>', 'timestamp[s]': 'Timestamp<SECOND>',
-      'timestamp[ns, UTC]': 'Timestamp<NANOSECOND, UTC>', 'timestamp[us, utc]': 'Timestamp<MICROSECOND, UTC>', TIMESTAMPTZ: 'Timestamp<MICROSECOND, UTC>',
-      'timestamp[ms, Europe/Paris]': 'Timestamp<MILLISECOND, Europe/Paris>', TIMESTAMP_NS: 'Timestamp<NANOSECOND>',
-      'decimal(15,2)': 'Decimal[15e+2]', 'DECIMAL(38, 10)': 'Decimal[38e+10]', 'numeric(5)': 'Decimal[5e0]',
+      int8: 'Int8',
+      tinyint: 'Int8',
+      int16: 'Int16',
+      int32: 'Int32',
+      integer: 'Int32',
+      int64: 'Int64',
+      BIGINT: 'Int64',
+      uint8: 'Uint8',
+      uint16: 'Uint16',
+      uint32: 'Uint32',
+      uint64: 'Uint64',
+      UBIGINT: 'Uint64',
+      float32: 'Float32',
+      real: 'Float32',
+      float64: 'Float64',
+      double: 'Float64',
+      bool: 'Bool',
+      boolean: 'Bool',
+      utf8: 'Utf8',
+      string: 'Utf8',
+      VARCHAR: 'Utf8',
+      dict: 'Dictionary<Int32, Utf8>',
+      date: 'Date32<DAY>',
+      time: 'Time64<MICROSECOND>',
+      timestamp: 'Timestamp<MICROSECOND>',
+      'timestamp[us]': 'Timestamp<MICROSECOND>',
+      'timestamp[ns]': 'Timestamp<NANOSECOND>',
+      'timestamp[ms]': 'Timestamp<MILLISECOND>',
+      'timestamp[s]': 'Timestamp<SECOND>',
+      'timestamp[ns, UTC]': 'Timestamp<NANOSECOND, UTC>',
+      'timestamp[us, utc]': 'Timestamp<MICROSECOND, UTC>',
+      TIMESTAMPTZ: 'Timestamp<MICROSECOND, UTC>',
+      'timestamp[ms, Europe/Paris]': 'Timestamp<MILLISECOND, Europe/Paris>',
+      TIMESTAMP_NS: 'Timestamp<NANOSECOND>',
+      'decimal(15,2)': 'Decimal[15e+2]',
+      'DECIMAL(38, 10)': 'Decimal[38e+10]',
+      'numeric(5)': 'Decimal[5e0]',
     };
     const got = Object.fromEntries(Object.keys(want).map((name) => [name, String(arrowTypeOf(parseColumnType(name)))]));
     expect(got).toEqual(want);
     expect(parseColumnFlags(['price:decimal(15,2)', 'a:b:int64', 'at:timestamp[ns, UTC]'])).toEqual([
-      { name: 'price', type: 'decimal(15,2)' }, { name: 'a:b', type: 'int64' }, { name: 'at', type: 'timestamp[ns, UTC]' },
+      { name: 'price', type: 'decimal(15,2)' },
+      { name: 'a:b', type: 'int64' },
+      { name: 'at', type: 'timestamp[ns, UTC]' },
     ]);
   });
 
   it('rejects an unknown name or an impossible decimal with the list of valid names', () => {
-    expect(() => parseColumnType('integr')).toThrow(/unknown column type "integr"; use one of int8, .*int64.*timestamp\[us, UTC\].*decimal\(p,s\)/);
+    expect(() => parseColumnType('integr')).toThrow(
+      /unknown column type "integr"; use one of int8, .*int64.*timestamp\[us, UTC\].*decimal\(p,s\)/,
+    );
     expect(() => parseColumnType('decimal(40,2)')).toThrow(/precision 1 to 38/);
     expect(() => parseColumnType('decimal(5,6)')).toThrow(/scale 0 to the precision/);
   });
@@ -46,12 +78,42 @@ describe('column type names (--column, --schema)', () => {
         CASE WHEN i % 5 = 4 THEN NULL ELSE TIMESTAMPTZ '2020-01-01 00:00:00+00' + to_microseconds(i * 1000001) END AS tz,
         CASE WHEN i % 6 = 4 THEN NULL ELSE CAST(i * 100000000000000 AS UBIGINT) END AS ub
       FROM range(1000) r(i)) TO '${f}'`);
-    const r = await runCli(['convert', f, out, '--column', 'dec:decimal(15,2)', '--column', 't:time', '--column', 'u:uint8', '--column', 'r:float32', '--column', 'tz:timestamp[ns, UTC]', '--column', 'ub:UBIGINT']);
+    const r = await runCli([
+      'convert',
+      f,
+      out,
+      '--column',
+      'dec:decimal(15,2)',
+      '--column',
+      't:time',
+      '--column',
+      'u:uint8',
+      '--column',
+      'r:float32',
+      '--column',
+      'tz:timestamp[ns, UTC]',
+      '--column',
+      'ub:UBIGINT',
+    ]);
     expect(r.stderr).toMatch(/^converted 1,000 rows/);
     expect(r.status).toBe(0);
-    expect(await duckTypes(`'${out}'`)).toEqual({ dec: 'DECIMAL(15,2)', t: 'TIME', u: 'UTINYINT', r: 'FLOAT', tz: 'TIMESTAMP WITH TIME ZONE', ub: 'UBIGINT' });
-    const stats = (from: string) => duckRows(`SELECT count(dec) AS n1, sum(dec)::VARCHAR AS dec, min(t)::VARCHAR AS tmin, max(t)::VARCHAR AS tmax, sum(u)::VARCHAR AS u, sum(r)::VARCHAR AS r, min(tz)::VARCHAR AS tzmin, max(tz)::VARCHAR AS tzmax, sum(ub)::VARCHAR AS ub, count(ub) AS n2 FROM ${from}`);
-    expect(await stats(`'${out}'`)).toEqual(await stats(`read_csv('${f}', types={'dec': 'DECIMAL(15,2)', 't': 'TIME', 'u': 'UTINYINT', 'r': 'REAL', 'tz': 'TIMESTAMPTZ', 'ub': 'UBIGINT'})`));
+    expect(await duckTypes(`'${out}'`)).toEqual({
+      dec: 'DECIMAL(15,2)',
+      t: 'TIME',
+      u: 'UTINYINT',
+      r: 'FLOAT',
+      tz: 'TIMESTAMP WITH TIME ZONE',
+      ub: 'UBIGINT',
+    });
+    const stats = (from: string) =>
+      duckRows(
+        `SELECT count(dec) AS n1, sum(dec)::VARCHAR AS dec, min(t)::VARCHAR AS tmin, max(t)::VARCHAR AS tmax, sum(u)::VARCHAR AS u, sum(r)::VARCHAR AS r, min(tz)::VARCHAR AS tzmin, max(tz)::VARCHAR AS tzmax, sum(ub)::VARCHAR AS ub, count(ub) AS n2 FROM ${from}`,
+      );
+    expect(await stats(`'${out}'`)).toEqual(
+      await stats(
+        `read_csv('${f}', types={'dec': 'DECIMAL(15,2)', 't': 'TIME', 'u': 'UTINYINT', 'r': 'REAL', 'tz': 'TIMESTAMPTZ', 'ub': 'UBIGINT'})`,
+      ),
+    );
   });
 
   it('says which value does not fit a given type, and where', async () => {

@@ -4,8 +4,12 @@ import { BadRecords } from '../../dist/src/io/bad-records.js';
 import { CsvDecoder } from '../../dist/src/io/csv-decode.js';
 
 const columns = [
-  { name: 'i', type: 'int32' }, { name: 'f', type: 'float64' }, { name: 'd', type: 'dict' },
-  { name: 's', type: 'utf8' }, { name: 'x', type: 'int32' }, { name: 'g', type: 'float64' },
+  { name: 'i', type: 'int32' },
+  { name: 'f', type: 'float64' },
+  { name: 'd', type: 'dict' },
+  { name: 's', type: 'utf8' },
+  { name: 'x', type: 'int32' },
+  { name: 'g', type: 'float64' },
 ] as const;
 
 function lcg(seed: number) {
@@ -18,7 +22,20 @@ function randomCsv(seed: number): Buffer {
   const rnd = lcg(seed);
   const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)]!;
   const ints = ['0', '7', '-12', '+5', '2147483647', '-2147483648', '-0', '0042', '', ' 3', '1e3', '99999999999'];
-  const floats = ['0.5', '-2.675', '3', '.5', '5.', '1e-7', '', '123456789.123456', '0.30000000000000004', '-0.0', '1.7976931348623157e308', '12345678901234567890.5'];
+  const floats = [
+    '0.5',
+    '-2.675',
+    '3',
+    '.5',
+    '5.',
+    '1e-7',
+    '',
+    '123456789.123456',
+    '0.30000000000000004',
+    '-0.0',
+    '1.7976931348623157e308',
+    '12345678901234567890.5',
+  ];
   const strs = ['a', 'bb', 'ccc', '', '"q,uoted"', '"a""b"', 'é', 'x y', '"multi\nline"'];
   const rows: string[] = [];
   for (let r = 0; r < 300; r++) rows.push([pick(ints), pick(floats), pick(strs), pick(strs), pick(ints), pick(floats)].join(','));
@@ -26,7 +43,14 @@ function randomCsv(seed: number): Buffer {
 }
 
 const decoder = (bad: BadRecords, nullValues: string[]) =>
-  new CsvDecoder({ delimiter: ',', quote: '"', header: false, nullValues, maxRecordBytes: 1 << 20 }, columns as never, 64, undefined, bad, (p) => ({ file: 't.csv', byteOffset: p.offset, message: p.expected }));
+  new CsvDecoder(
+    { delimiter: ',', quote: '"', header: false, nullValues, maxRecordBytes: 1 << 20 },
+    columns as never,
+    64,
+    undefined,
+    bad,
+    (p) => ({ file: 't.csv', byteOffset: p.offset, message: p.expected }),
+  );
 
 /**
  * Decodes `buf` as a reader of chunks does: each call sees the unfinished record and the next chunk,

@@ -65,9 +65,16 @@ describe.each([
   // Short lines, lines just under and over the 256 KB carried between chunks, and one longer than a chunk.
   const lengths = [
     ...Array.from({ length: 4000 }, (_, i) => (i * 37) % 300),
-    200_000, 300_000, 5, READ_CHUNK + 12_345, 7,
+    200_000,
+    300_000,
+    5,
+    READ_CHUNK + 12_345,
+    7,
     ...Array.from({ length: 30_000 }, (_, i) => (i * 53) % 200),
-    (1 << 18) - 1, 1 << 18, (1 << 18) + 1, 3,
+    (1 << 18) - 1,
+    1 << 18,
+    (1 << 18) + 1,
+    3,
   ];
   const data = linesOf(lengths);
 
@@ -104,7 +111,9 @@ describe.each([
     await writeFile(file, data.subarray(0, 1000));
     const fh = await open(file, 'r');
     try {
-      await expect(decodeInChunks(fh, file, 0, 2000, async (_b, _f, to) => to)).rejects.toThrow(/short\.txt ended at byte 1000, before the 2000 bytes planned/);
+      await expect(decodeInChunks(fh, file, 0, 2000, async (_b, _f, to) => to)).rejects.toThrow(
+        /short\.txt ended at byte 1000, before the 2000 bytes planned/,
+      );
     } finally {
       await fh.close();
     }

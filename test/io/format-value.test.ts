@@ -1,9 +1,35 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import {
-  Bool, DateMillisecond, Dictionary, DurationNanosecond, FixedSizeList, Float16, Float64, IntervalDayTime, IntervalYearMonth,
-  LargeBinary, LargeUtf8, Null, TimeMillisecond, DenseUnion, SparseUnion,
-  Binary, Field, FixedSizeBinary, Float32, Int64, IntervalMonthDayNano, Map_, Struct, TimeNanosecond, TimestampNanosecond, Utf8,
-  Int32, vectorFromArray, makeData, Decimal,
+  Bool,
+  DateMillisecond,
+  Dictionary,
+  DurationNanosecond,
+  FixedSizeList,
+  Float16,
+  Float64,
+  IntervalDayTime,
+  IntervalYearMonth,
+  LargeBinary,
+  LargeUtf8,
+  Null,
+  TimeMillisecond,
+  DenseUnion,
+  SparseUnion,
+  Binary,
+  Field,
+  FixedSizeBinary,
+  Float32,
+  Int64,
+  IntervalMonthDayNano,
+  Map_,
+  Struct,
+  TimeNanosecond,
+  TimestampNanosecond,
+  Utf8,
+  Int32,
+  vectorFromArray,
+  makeData,
+  Decimal,
 } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cellTextOf } from '../../dist/src/io/format-value.js';
@@ -73,8 +99,21 @@ describe('temporal text is what DuckDB writes', () => {
   });
 
   it('intervals: each part signed, hours past 24, fractions cut', async () => {
-    const cases: Array<[number, number, bigint]> = [[0, 1, 7_200_000_000n], [0, 0, 93_600_000_000n], [0, -1, -7_020_000_000n], [26, 1, 500_000n], [0, 0, 0n], [0, 0, 1_000_123n], [-13, 0, 0n], [1, -2, -1n], [0, 2, 0n]];
-    const want = await duck('$v::INTERVAL', cases.map(([m, d, us]) => `${m} months ${d} days ${us} microseconds`));
+    const cases: Array<[number, number, bigint]> = [
+      [0, 1, 7_200_000_000n],
+      [0, 0, 93_600_000_000n],
+      [0, -1, -7_020_000_000n],
+      [26, 1, 500_000n],
+      [0, 0, 0n],
+      [0, 0, 1_000_123n],
+      [-13, 0, 0n],
+      [1, -2, -1n],
+      [0, 2, 0n],
+    ];
+    const want = await duck(
+      '$v::INTERVAL',
+      cases.map(([m, d, us]) => `${m} months ${d} days ${us} microseconds`),
+    );
     expect(cases.map(([m, d, us]) => intervalText(m, d, us, 2))).toEqual(want);
   });
 });
@@ -96,16 +135,25 @@ describe('cellTextOf', () => {
     const bits = Uint32Array.from(sampleBigints(300, 1n << 31n), (b) => Number(b & 0xffffffffn));
     const floats = Array.from(new Float32Array(bits.buffer)).filter((x) => Number.isFinite(x));
     const ours = cells(vectorFromArray(floats, new Float32()), 'text');
-    const theirs = await duck('$v::DOUBLE::FLOAT', floats.map((x) => (Object.is(x, -0) ? '-0.0' : `${x}`)));
-    const significant = (t: string) => t.replace(/^-/, '').replace(/e.*$/, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '').length;
-    const differ = ours.map((t, i) => [floats[i], t, theirs[i]] as const).filter(([x, t, d]) => !Object.is(Math.fround(Number(t)), x) || significant(t!) > significant(d!));
+    const theirs = await duck(
+      '$v::DOUBLE::FLOAT',
+      floats.map((x) => (Object.is(x, -0) ? '-0.0' : `${x}`)),
+    );
+    const significant = (t: string) =>
+      t.replace(/^-/, '').replace(/e.*$/, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '').length;
+    const differ = ours
+      .map((t, i) => [floats[i], t, theirs[i]] as const)
+      .filter(([x, t, d]) => !Object.is(Math.fround(Number(t)), x) || significant(t!) > significant(d!));
     expect(differ).toEqual([]);
     expect(ours.filter((t, i) => Number(t) === Number(theirs[i])).length).toBeGreaterThan(floats.length * 0.95);
   });
 
   it('writes decimals exactly with their scale, negative and 256-bit ones too', async () => {
     const values = ['1.02', '-0.50', '0.00', '-12345678901234567890123456789012.345678', '99999999999999999999999999999999.999999'];
-    for (const [bits, precision, scale] of [[128, 38, 6], [256, 76, 6]] as const) {
+    for (const [bits, precision, scale] of [
+      [128, 38, 6],
+      [256, 76, 6],
+    ] as const) {
       const words = bits / 32;
       const raw = new Uint32Array(values.length * words);
       values.forEach((v, i) => {
@@ -121,26 +169,41 @@ describe('cellTextOf', () => {
 
   it('writes a UUID extension column as 8-4-4-4-12 and other bytes with DuckDB escapes', async () => {
     const uuid = 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11';
-    const bytes = Uint8Array.from(uuid.replaceAll('-', '').match(/../g)!.map((h) => parseInt(h, 16)));
+    const bytes = Uint8Array.from(
+      uuid
+        .replaceAll('-', '')
+        .match(/../g)!
+        .map((h) => parseInt(h, 16)),
+    );
     const data = makeData({ type: new FixedSizeBinary(16), length: 1, data: bytes });
     const field = new Field('u', new FixedSizeBinary(16), true, new Map([['ARROW:extension:name', 'arrow.uuid']]));
     expect(cellTextOf(data, 'text', field)(0)).toBe(uuid);
     expect([cellTextOf(data, 'text')(0)]).toEqual(await duck(`unhex(replace($v, '-', ''))`, [uuid]));
-    const odd = makeData({ type: new Binary(), length: 1, valueOffsets: Int32Array.of(0, 8), data: Uint8Array.of(0, 0x30, 0x5c, 0x22, 0x27, 0x7e, 0x7f, 0x20) });
+    const odd = makeData({
+      type: new Binary(),
+      length: 1,
+      valueOffsets: Int32Array.of(0, 8),
+      data: Uint8Array.of(0, 0x30, 0x5c, 0x22, 0x27, 0x7e, 0x7f, 0x20),
+    });
     expect([cellTextOf(odd, 'text')(0)]).toEqual(await duck('from_hex($v)', ['00305C22277E7F20']));
   });
 
   it('writes nested values as JSON, their dates as strings and decimals as numbers', () => {
     const st = vectorFromArray([{ x: 1, y: 'a"b' }, null], new Struct([new Field('x', new Int32()), new Field('y', new Utf8())]));
     expect(cells(st, 'text')).toEqual(['{"x":1,"y":"a\\"b"}', null]);
-    const m = vectorFromArray([new Map([['k', 1]]), new Map()], new Map_(new Field('entries', new Struct([new Field('key', new Utf8(), false), new Field('value', new Int32())]))));
+    const m = vectorFromArray(
+      [new Map([['k', 1]]), new Map()],
+      new Map_(new Field('entries', new Struct([new Field('key', new Utf8(), false), new Field('value', new Int32())]))),
+    );
     expect(cells(m, 'json')).toEqual(['{"k":1}', '{}']);
   });
 
   it('writes nanosecond times and timestamps, and month-day-nano intervals', () => {
     const ts = makeData({ type: new TimestampNanosecond(), length: 2, data: BigInt64Array.of(1580474096123456789n, -1n) });
     expect([0, 1].map(cellTextOf(ts, 'json'))).toEqual(['"2020-01-31 12:34:56.123456789"', '"1969-12-31 23:59:59.999999999"']);
-    expect(cellTextOf(makeData({ type: new TimeNanosecond(), length: 1, data: BigInt64Array.of(45296000000001n) }), 'text')(0)).toBe('12:34:56.000000001');
+    expect(cellTextOf(makeData({ type: new TimeNanosecond(), length: 1, data: BigInt64Array.of(45296000000001n) }), 'text')(0)).toBe(
+      '12:34:56.000000001',
+    );
     const iv = makeData({ type: new IntervalMonthDayNano(), length: 1, data: Int32Array.of(14, 3, 1_000, 0) });
     expect(cellTextOf(iv, 'text')(0)).toBe('1 year 2 months 3 days 00:00:00.000001');
   });
@@ -152,18 +215,54 @@ describe('cellTextOf over every layout', () => {
     return Array.from({ length: data.length }, (_, i) => f(i));
   };
   const cases: Array<[name: string, data: import('apache-arrow').Data, text: Array<string | null>]> = [
-    ['Float16 at half precision (shortest text that rounds back to the half: 65504 is 65500.0, as numpy prints it)', vectorFromArray([0.1, 65504, null], new Float16()).data[0]!, ['0.1', '65500.0', null]],
+    [
+      'Float16 at half precision (shortest text that rounds back to the half: 65504 is 65500.0, as numpy prints it)',
+      vectorFromArray([0.1, 65504, null], new Float16()).data[0]!,
+      ['0.1', '65500.0', null],
+    ],
     ['LargeUtf8 (64-bit offsets)', vectorFromArray(['a,b', null, 'ü'], new LargeUtf8()).data[0]!, ['a,b', null, 'ü']],
-    ['LargeBinary', makeData({ type: new LargeBinary(), length: 2, valueOffsets: BigInt64Array.of(0n, 2n, 3n), data: Uint8Array.of(0x41, 0xff, 0x5c) }), ['A\\xFF', '\\x5C']],
-    ['Date64 (milliseconds)', makeData({ type: new DateMillisecond(), length: 2, data: BigInt64Array.of(1580428800000n, -86400000n) }), ['2020-01-31', '1969-12-31']],
-    ['Time32 seconds and milliseconds', makeData({ type: new TimeMillisecond(), length: 2, data: Int32Array.of(45296789, 0) }), ['12:34:56.789', '00:00:00']],
-    ['Duration in ns, negative', makeData({ type: new DurationNanosecond(), length: 2, data: BigInt64Array.of(-1n, 90061000000001n) }), ['-00:00:00.000000001', '25:01:01.000000001']],
-    ['Interval year-month', makeData({ type: new IntervalYearMonth(), length: 2, data: Int32Array.of(14, -1) }), ['1 year 2 months', '-1 month']],
+    [
+      'LargeBinary',
+      makeData({ type: new LargeBinary(), length: 2, valueOffsets: BigInt64Array.of(0n, 2n, 3n), data: Uint8Array.of(0x41, 0xff, 0x5c) }),
+      ['A\\xFF', '\\x5C'],
+    ],
+    [
+      'Date64 (milliseconds)',
+      makeData({ type: new DateMillisecond(), length: 2, data: BigInt64Array.of(1580428800000n, -86400000n) }),
+      ['2020-01-31', '1969-12-31'],
+    ],
+    [
+      'Time32 seconds and milliseconds',
+      makeData({ type: new TimeMillisecond(), length: 2, data: Int32Array.of(45296789, 0) }),
+      ['12:34:56.789', '00:00:00'],
+    ],
+    [
+      'Duration in ns, negative',
+      makeData({ type: new DurationNanosecond(), length: 2, data: BigInt64Array.of(-1n, 90061000000001n) }),
+      ['-00:00:00.000000001', '25:01:01.000000001'],
+    ],
+    [
+      'Interval year-month',
+      makeData({ type: new IntervalYearMonth(), length: 2, data: Int32Array.of(14, -1) }),
+      ['1 year 2 months', '-1 month'],
+    ],
     ['Interval day-time', makeData({ type: new IntervalDayTime(), length: 1, data: Int32Array.of(1, 7200000) }), ['1 day 02:00:00']],
     ['Null type', makeData({ type: new Null(), length: 2 }), [null, null]],
-    ['FixedSizeList', vectorFromArray([[1, 2], null, [3, null]], new FixedSizeList(2, new Field('x', new Int32()))).data[0]!, ['[1,2]', null, '[3,null]']],
-    ['Dictionary with a null word', vectorFromArray(['x', null, 'y', 'x'], new Dictionary(new Utf8(), new Int32())).data[0]!, ['x', null, 'y', 'x']],
-    ['Bool', vectorFromArray([true, false, null, true, false, false, true, true, false], new Bool()).data[0]!, ['true', 'false', null, 'true', 'false', 'false', 'true', 'true', 'false']],
+    [
+      'FixedSizeList',
+      vectorFromArray([[1, 2], null, [3, null]], new FixedSizeList(2, new Field('x', new Int32()))).data[0]!,
+      ['[1,2]', null, '[3,null]'],
+    ],
+    [
+      'Dictionary with a null word',
+      vectorFromArray(['x', null, 'y', 'x'], new Dictionary(new Utf8(), new Int32())).data[0]!,
+      ['x', null, 'y', 'x'],
+    ],
+    [
+      'Bool',
+      vectorFromArray([true, false, null, true, false, false, true, true, false], new Bool()).data[0]!,
+      ['true', 'false', null, 'true', 'false', 'false', 'true', 'true', 'false'],
+    ],
   ];
 
   it.each(cases)('%s', (_, data, text) => {
@@ -176,7 +275,13 @@ describe('cellTextOf over every layout', () => {
     const ints = vectorFromArray([7, 8], new Int32()).data[0]!;
     const strs = vectorFromArray(['a"', 'b'], new Utf8()).data[0]!;
     const members = [new Field('i', new Int32()), new Field('s', new Utf8())];
-    const dense = makeData({ type: new DenseUnion([0, 1], members), length: 3, typeIds: Int8Array.of(0, 1, 0), valueOffsets: Int32Array.of(0, 0, 1), children: [ints, strs] });
+    const dense = makeData({
+      type: new DenseUnion([0, 1], members),
+      length: 3,
+      typeIds: Int8Array.of(0, 1, 0),
+      valueOffsets: Int32Array.of(0, 0, 1),
+      children: [ints, strs],
+    });
     expect(all(dense)).toEqual(['7', '"a\\""', '8']);
     const sparse = makeData({ type: new SparseUnion([0, 1], members), length: 2, typeIds: Int8Array.of(1, 0), children: [ints, strs] });
     expect(all(sparse, 'json')).toEqual(['"a\\""', '8']);

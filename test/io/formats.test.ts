@@ -25,14 +25,22 @@ async function rowsOfFile(file: string, options = {}): Promise<Array<Record<stri
 /** A table with the hard cases: text with delimiters, quotes, newlines and non-ASCII; nulls apart from empty strings; booleans; decimals. */
 async function writeTricky(): Promise<string> {
   const n = 500;
-  const s: Array<string | null> = [], i: Array<number | null> = [], f: number[] = [], b: boolean[] = [];
+  const s: Array<string | null> = [],
+    i: Array<number | null> = [],
+    f: number[] = [],
+    b: boolean[] = [];
   for (let k = 0; k < n; k++) {
     s.push(k % 7 === 0 ? null : k % 13 === 0 ? '' : `row ${k}, "q" ${'é日'.repeat(k % 3)}${k % 5 === 0 ? '\nsecond line' : ''}`);
     i.push(k % 11 === 0 ? null : k * 7919 - 1_000_000);
     f.push(k / 7 - 3.25);
     b.push(k % 3 === 0);
   }
-  const table = new Table({ s: vectorFromArray(s, new Utf8()), i: vectorFromArray(i, new Int32()), f: vectorFromArray(f, new Float64()), b: vectorFromArray(b, new Bool()) });
+  const table = new Table({
+    s: vectorFromArray(s, new Utf8()),
+    i: vectorFromArray(i, new Int32()),
+    f: vectorFromArray(f, new Float64()),
+    b: vectorFromArray(b, new Bool()),
+  });
   const file = path.join(dir, 'tricky-src.arrow');
   await writeArrowFile(file, table.batches);
   return file;
@@ -76,8 +84,16 @@ describe('round trips', () => {
     const csv = readFileSync(path.join(dir, 'g.csv'));
     writeFileSync(path.join(dir, 'g.csv.gz'), gzipSync(csv));
     expect(await rowsOfFile(path.join(dir, 'g.csv.gz'))).toEqual(await rowsOfFile(path.join(dir, 'g.csv')));
-    const { table } = await run('groupby', { input: path.join(ROOT, 'test/fixtures/data/small.csv.zst'), workers: 2, params: { by: 'word', agg: 'sum:n,count' } });
-    expect(rowsOf(table)).toEqual([{ word: 'alpha', sum_n: 5, count: 2 }, { word: 'beta', sum_n: 2, count: 1 }, { word: 'gamma, delta', sum_n: 3, count: 1 }]);
+    const { table } = await run('groupby', {
+      input: path.join(ROOT, 'test/fixtures/data/small.csv.zst'),
+      workers: 2,
+      params: { by: 'word', agg: 'sum:n,count' },
+    });
+    expect(rowsOf(table)).toEqual([
+      { word: 'alpha', sum_n: 5, count: 2 },
+      { word: 'beta', sum_n: 2, count: 1 },
+      { word: 'gamma, delta', sum_n: 3, count: 1 },
+    ]);
   });
 });
 
@@ -92,10 +108,25 @@ describe('the same job over the same data in every format', () => {
       r.v3 += cols.v3[k]!;
       ref.set(cols.id1[k]!, r);
     }
-    const want = [...ref].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id1, r]) => ({ id1, sum_v1: r.sum, count: r.count, mean_v3: r.v3 / r.count }));
-    for (const [file, workers] of [['g.arrow', 1], ['g.arrows', 2], ['g.parquet', 3], ['g.csv', 1], ['g.csv', 3], ['g.csv.gz', 2], ['g.ndjson', 2]] as const) {
+    const want = [...ref]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([id1, r]) => ({ id1, sum_v1: r.sum, count: r.count, mean_v3: r.v3 / r.count }));
+    for (const [file, workers] of [
+      ['g.arrow', 1],
+      ['g.arrows', 2],
+      ['g.parquet', 3],
+      ['g.csv', 1],
+      ['g.csv', 3],
+      ['g.csv.gz', 2],
+      ['g.ndjson', 2],
+    ] as const) {
       {
-        const { table } = await run('groupby', { input: path.join(dir, file), workers, splitSize: '16KB', params: { by: 'id1', agg: 'sum:v1,count,mean:v3' } });
+        const { table } = await run('groupby', {
+          input: path.join(dir, file),
+          workers,
+          splitSize: '16KB',
+          params: { by: 'id1', agg: 'sum:v1,count,mean:v3' },
+        });
         expectRowsClose(rowsOf(table), want);
       }
     }
@@ -117,7 +148,11 @@ describe('the same job over the same data in every format', () => {
     mkdirSync(many);
     for (const f of ['g.csv', 'g.parquet', 'g.ndjson']) copyFileSync(path.join(dir, f), path.join(many, f));
     const { table } = await run(path.join(ROOT, 'test/fixtures/jobs/rows-per-file.ts'), { input: many, workers: 2, splitSize: '16KB' });
-    expect(rowsOf(table)).toEqual([{ file: 'g.csv', rows: 3000 }, { file: 'g.ndjson', rows: 3000 }, { file: 'g.parquet', rows: 3000 }]);
+    expect(rowsOf(table)).toEqual([
+      { file: 'g.csv', rows: 3000 },
+      { file: 'g.ndjson', rows: 3000 },
+      { file: 'g.parquet', rows: 3000 },
+    ]);
   });
 
   it('reads only the columns asked for', async () => {

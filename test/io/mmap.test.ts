@@ -22,7 +22,16 @@ describe('memory-mapped file ranges', () => {
   it('give the same bytes as reading the file, at any offset and length', () => {
     process.env.QUIVER_MMAP = '1';
     expect(mmapAvailable()).toBe(true);
-    for (const [offset, length] of [[0, bytes.length], [1, 10], [4095, 2], [4096, 4096], [5000, 7000], [bytes.length - 1, 1], [777, 0], [bytes.length, 0]] as const) {
+    for (const [offset, length] of [
+      [0, bytes.length],
+      [1, 10],
+      [4095, 2],
+      [4096, 4096],
+      [5000, 7000],
+      [bytes.length - 1, 1],
+      [777, 0],
+      [bytes.length, 0],
+    ] as const) {
       const view = mapRange(file, offset, length)!;
       expect(view.byteLength).toBe(length);
       expect(Buffer.from(view).equals(Buffer.from(bytes.subarray(offset, offset + length))), `${offset}+${length}`).toBe(true);
@@ -40,8 +49,12 @@ describe('memory-mapped file ranges', () => {
 
   it('say which file is too short or missing', () => {
     process.env.QUIVER_MMAP = '1';
-    expect(() => mapRange(file, 4096, bytes.length)).toThrow(/cannot read 12411 bytes at offset 4096 of .*bytes\.bin: .*bytes\.bin has 12411 bytes, fewer than the 16507 asked for \(was it truncated\?\)/);
-    expect(() => mapRange(path.join(dir, 'missing.bin'), 0, 1)).toThrow(/missing\.bin: cannot open .*missing\.bin: No such file or directory/);
+    expect(() => mapRange(file, 4096, bytes.length)).toThrow(
+      /cannot read 12411 bytes at offset 4096 of .*bytes\.bin: .*bytes\.bin has 12411 bytes, fewer than the 16507 asked for \(was it truncated\?\)/,
+    );
+    expect(() => mapRange(path.join(dir, 'missing.bin'), 0, 1)).toThrow(
+      /missing\.bin: cannot open .*missing\.bin: No such file or directory/,
+    );
   });
 
   it('are off with QUIVER_MMAP=0, and the readers then read with copies', () => {
@@ -85,7 +98,10 @@ describe('memory-mapped file ranges', () => {
       for (let i = 0; i < 3; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 20)); }
       console.log(JSON.stringify({ counted, after: mappedBytesCounted() }));
     `;
-    const r = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, QUIVER_MMAP: '1', QUIVER_MMAP_LINGER_MB: '32' } });
+    const r = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      env: { ...process.env, QUIVER_MMAP: '1', QUIVER_MMAP_LINGER_MB: '32' },
+    });
     expect(r.stderr).toBe('');
     const { counted, after } = JSON.parse(r.stdout);
     // Under 32 MB live: the 1 MB mapping is not counted; each 64 MB one takes the live total past 32 MB.
@@ -106,18 +122,21 @@ describe('memory-mapped file ranges', () => {
       for (let i = 0; i < 250 && after !== 0; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 20)); after = mapped(); }
       console.log(JSON.stringify({ whileHeld, after }));
     `;
-    const r = spawnSync(process.execPath, ['--expose-gc', '--no-concurrent-sweeping', '--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, QUIVER_MMAP: '1' } });
+    const r = spawnSync(process.execPath, ['--expose-gc', '--no-concurrent-sweeping', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      env: { ...process.env, QUIVER_MMAP: '1' },
+    });
     expect(r.stderr).toBe('');
     return JSON.parse(r.stdout);
   }
 
-  it('are unmapped once V8 frees their buffers (by the addon\'s reaper thread, off the freeing thread)', () => {
+  it("are unmapped once V8 frees their buffers (by the addon's reaper thread, off the freeing thread)", () => {
     const { whileHeld, after } = mappingsAfterGc(40, 16 << 20);
     expect(whileHeld).toBe(40);
     expect(after).toBe(0);
   });
 
-  it('are all unmapped when one GC frees more than the reaper\'s 1 GB backlog at once (the rusher thread takes the excess)', () => {
+  it("are all unmapped when one GC frees more than the reaper's 1 GB backlog at once (the rusher thread takes the excess)", () => {
     const { whileHeld, after } = mappingsAfterGc(24, 128 << 20);
     expect(whileHeld).toBe(24); // 3 GB of mappings: past the backlog, under the 4 GB limit
     expect(after).toBe(0);
@@ -132,7 +151,10 @@ describe('memory-mapped file ranges', () => {
       await Promise.all([1, 2, 3].map(() => new Promise((resolve, reject) => new Worker(new URL('data:text/javascript,' + encodeURIComponent(code))).on('exit', resolve).on('error', reject))));
       console.log('ok');
     `;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, QUIVER_MMAP: '1' } });
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      env: { ...process.env, QUIVER_MMAP: '1' },
+    });
     expect(r.signal).toBe(null);
     expect(r.stdout.trim()).toBe('ok');
   });

@@ -23,20 +23,37 @@ const sql = async (q: string) => (await duck.runAndReadAll(q)).getRowObjectsJS()
 const nul = (e: string) => `CASE WHEN i % 3 = 1 THEN NULL ELSE ${e} END`;
 
 const DUCKDB_COLUMNS: Record<string, string> = {
-  ti: 'i::TINYINT - 3', si: '(i * 1000 - 2000)::SMALLINT', i32: '(i * 100000 - 7)::INTEGER', i64: '(i * 1000000000000 - 9)::BIGINT',
-  ut: 'i::UTINYINT', ub: '(i::UBIGINT * 3000000000000000000)', fl: '(i / 4)::FLOAT', db: '(i / 3)::DOUBLE',
-  dec4: '(i * 1.25)::DECIMAL(4,2)', dec18: '(i * 1234567.125)::DECIMAL(18,3)', dec38: '(i * 12345678901.0123456789)::DECIMAL(38,10)',
-  dt: "DATE '2024-02-27' + i::INTEGER", tm: "TIME '12:34:56.789' + to_seconds(i)", ts_ms: "(TIMESTAMP '2024-01-01 10:00:00.123' + to_seconds(i))::TIMESTAMP_MS",
-  ts_us: "TIMESTAMP '2024-01-01 10:00:00.123456' + to_seconds(i)", ts_ns: "(TIMESTAMP '2024-01-01 10:00:00.123456' + to_seconds(i))::TIMESTAMP_NS",
-  tstz: "(TIMESTAMP '2024-01-01 10:00:00' + to_seconds(i))::TIMESTAMPTZ", str: "'s' || i || 'é'", blob: "('\\x00\\xFF' || i)::BLOB",
-  uuid: "('00000000-0000-4000-8000-00000000000' || i)::UUID", bool: 'i % 2 = 0', list: '[i::INTEGER, NULL, 2]', struct: "{'a': i::INTEGER, 'b': 'x' || i}",
+  ti: 'i::TINYINT - 3',
+  si: '(i * 1000 - 2000)::SMALLINT',
+  i32: '(i * 100000 - 7)::INTEGER',
+  i64: '(i * 1000000000000 - 9)::BIGINT',
+  ut: 'i::UTINYINT',
+  ub: '(i::UBIGINT * 3000000000000000000)',
+  fl: '(i / 4)::FLOAT',
+  db: '(i / 3)::DOUBLE',
+  dec4: '(i * 1.25)::DECIMAL(4,2)',
+  dec18: '(i * 1234567.125)::DECIMAL(18,3)',
+  dec38: '(i * 12345678901.0123456789)::DECIMAL(38,10)',
+  dt: "DATE '2024-02-27' + i::INTEGER",
+  tm: "TIME '12:34:56.789' + to_seconds(i)",
+  ts_ms: "(TIMESTAMP '2024-01-01 10:00:00.123' + to_seconds(i))::TIMESTAMP_MS",
+  ts_us: "TIMESTAMP '2024-01-01 10:00:00.123456' + to_seconds(i)",
+  ts_ns: "(TIMESTAMP '2024-01-01 10:00:00.123456' + to_seconds(i))::TIMESTAMP_NS",
+  tstz: "(TIMESTAMP '2024-01-01 10:00:00' + to_seconds(i))::TIMESTAMPTZ",
+  str: "'s' || i || 'é'",
+  blob: "('\\x00\\xFF' || i)::BLOB",
+  uuid: "('00000000-0000-4000-8000-00000000000' || i)::UUID",
+  bool: 'i % 2 = 0',
+  list: '[i::INTEGER, NULL, 2]',
+  struct: "{'a': i::INTEGER, 'b': 'x' || i}",
   map: "MAP {'k' || i: i::INTEGER}",
 };
 
 /** Every batch of a file's splits as quiver's workers read them, only `columns`. */
 async function readAll(file: string, columns?: string[]) {
   const batches = [];
-  for (const split of (await makePlan({ inputs: [file], workers: 1, splitBytes: 1 })).splits) batches.push(...(await readParquetSplit(split as never, 4, columns)));
+  for (const split of (await makePlan({ inputs: [file], workers: 1, splitBytes: 1 })).splits)
+    batches.push(...(await readParquetSplit(split as never, 4, columns)));
   return batches;
 }
 
@@ -49,7 +66,9 @@ async function expectSameAsDuckDB(file: string, columns: string[]) {
     const got = batches.flatMap((b) => columnValues(b.getChild(c)!));
     expect(got.length, c).toBe(want.length);
     expect(want.filter((w) => w === null).length, `${c} has nulls`).toBeGreaterThan(0);
-    got.forEach((v, i) => { expect(sameValue(v, want[i]), `${c} row ${i}: quiver ${JSON.stringify(v)}, DuckDB ${JSON.stringify(want[i])}`).toBe(true); });
+    got.forEach((v, i) => {
+      expect(sameValue(v, want[i]), `${c} row ${i}: quiver ${JSON.stringify(v)}, DuckDB ${JSON.stringify(want[i])}`).toBe(true);
+    });
   }
   return batches[0]!.schema;
 }
@@ -62,11 +81,17 @@ let goodFile: string;
 beforeAll(async () => {
   duck = await (await DuckDBInstance.create(':memory:')).connect();
   duckFile = path.join(dir, 'duckdb-types.parquet');
-  await duck.run(`COPY (SELECT ${Object.entries(DUCKDB_COLUMNS).map(([n, e]) => `${nul(e)} AS ${n}`).join(', ')} FROM range(7) t(i)) TO '${duckFile}' (ROW_GROUP_SIZE 2048)`);
+  await duck.run(
+    `COPY (SELECT ${Object.entries(DUCKDB_COLUMNS)
+      .map(([n, e]) => `${nul(e)} AS ${n}`)
+      .join(', ')} FROM range(7) t(i)) TO '${duckFile}' (ROW_GROUP_SIZE 2048)`,
+  );
   intervalFile = path.join(dir, 'interval.parquet');
-  await duck.run(`COPY (SELECT i::INTEGER AS i, ${nul("to_months(i::INTEGER) + to_days(2) + to_hours(3)")} AS iv FROM range(6) t(i)) TO '${intervalFile}'`);
+  await duck.run(
+    `COPY (SELECT i::INTEGER AS i, ${nul('to_months(i::INTEGER) + to_days(2) + to_hours(3)')} AS iv FROM range(6) t(i)) TO '${intervalFile}'`,
+  );
   polarsFile = path.join(dir, 'polars-types.parquet');
-  const n = <T,>(xs: T[]) => xs.map((x, i) => (i % 3 === 1 ? null : x));
+  const n = <T>(xs: T[]) => xs.map((x, i) => (i % 3 === 1 ? null : x));
   pl.DataFrame({
     i64: pl.Series('i64', n([1n, 2n, -(2n ** 62n), 4n, 5n, 6n]), pl.Int64),
     u64: pl.Series('u64', n([1n, 2n, 2n ** 63n + 7n, 4n, 5n, 6n]), pl.UInt64),
@@ -118,7 +143,9 @@ describe('Parquet files written by DuckDB and Polars', () => {
     const converted = await runCli(['convert', polarsFile, out]);
     expect(converted.status, converted.stderr).toBe(0);
     const back = tableFromIPC(readFileSync(out));
-    expect([...back.getChild('cat')!].map((v) => v ?? null)).toEqual((await sql(`SELECT cat FROM read_parquet('${polarsFile}')`)).map((r) => r.cat ?? null));
+    expect([...back.getChild('cat')!].map((v) => v ?? null)).toEqual(
+      (await sql(`SELECT cat FROM read_parquet('${polarsFile}')`)).map((r) => r.cat ?? null),
+    );
     const inspected = await runCli(['inspect', polarsFile]);
     expect(inspected.status, inspected.stderr).toBe(0);
     expect(inspected.stdout).toMatch(/cat: Dictionary<Uint32, Utf8>/);
@@ -168,7 +195,9 @@ describe('corrupt Parquet files', () => {
         (e: unknown) => e,
       );
       expect(failure).toBeInstanceOf(InputError);
-      expect(String((failure as Error).message)).toMatch(/page-header\.parquet.*row group 0: the Parquet reader \(parquet-wasm\) crashed \(WebAssembly unreachable\) decoding column i/);
+      expect(String((failure as Error).message)).toMatch(
+        /page-header\.parquet.*row group 0: the Parquet reader \(parquet-wasm\) crashed \(WebAssembly unreachable\) decoding column i/,
+      );
       const want = await sql(`SELECT i, count(*)::INTEGER AS n FROM read_parquet('${goodFile}') GROUP BY i`);
       const after = await engine.run('groupby', { input: goodFile, params: { by: 'i', agg: 'count' } });
       expect(new Map(rowsOf(after.table).map((r) => [r.i, Number(r.count)]))).toEqual(new Map(want.map((r) => [r.i, r.n])));
@@ -179,12 +208,25 @@ describe('corrupt Parquet files', () => {
 
   it('a page that claims one value fewer, and footer lengths of −1 and one short, are clear errors naming the file', async () => {
     // inspect reads only the first rows, which a wrong count in the page header does not reach.
-    const commands = (file: string, all: boolean) => [...(all ? [['inspect', file]] : []), ['run', 'groupby', '--input', file, '--param', 'by=i', '--param', 'agg=count', '--workers', '1']];
+    const commands = (file: string, all: boolean) => [
+      ...(all ? [['inspect', file]] : []),
+      ['run', 'groupby', '--input', file, '--param', 'by=i', '--param', 'agg=count', '--workers', '1'],
+    ];
     const good = readFileSync(goodFile);
     const cases: Array<[string, Buffer, RegExp, boolean]> = [
       ['count.parquet', pageValueCount(good, -1), /count\.parquet.*(decoded 24999 rows, the footer says 25000|row group 0)/, false],
-      ['footer-neg.parquet', withFooterLength(good, 0xffffffff), /footer-neg\.parquet is not a valid Parquet file: its footer length 4294967295 does not fit/, true],
-      ['footer-short.parquet', withFooterLength(good, good.readUInt32LE(good.length - 8) - 1), /footer-short\.parquet is not a valid Parquet file: its footer does not decode/, true],
+      [
+        'footer-neg.parquet',
+        withFooterLength(good, 0xffffffff),
+        /footer-neg\.parquet is not a valid Parquet file: its footer length 4294967295 does not fit/,
+        true,
+      ],
+      [
+        'footer-short.parquet',
+        withFooterLength(good, good.readUInt32LE(good.length - 8) - 1),
+        /footer-short\.parquet is not a valid Parquet file: its footer does not decode/,
+        true,
+      ],
     ];
     for (const [name, bytes, message, all] of cases) {
       const file = path.join(dir, name);

@@ -12,7 +12,12 @@ const SUM_EXACT = path.join(ROOT, 'test/fixtures/jobs/sum-exact.ts');
 const n = 20_000;
 // Nulls in every column; int64 values past 2^53 so a lossy decode would show.
 const df = pl.DataFrame({
-  big: pl.Series('big', Array.from({ length: n }, (_, i) => (i % 7 === 0 ? null : String(BigInt(i) * 1_000_000_000_007n - 9_000_000_000_000_000n)))).cast(pl.Int64),
+  big: pl
+    .Series(
+      'big',
+      Array.from({ length: n }, (_, i) => (i % 7 === 0 ? null : String(BigInt(i) * 1_000_000_000_007n - 9_000_000_000_000_000n))),
+    )
+    .cast(pl.Int64),
   f: Array.from({ length: n }, (_, i) => (i % 11 === 0 ? null : i / 3)),
   s: Array.from({ length: n }, (_, i) => (i % 5 === 0 ? null : `s${i % 13}`)),
 });
@@ -22,7 +27,9 @@ df.writeParquet(parquet);
 async function quiverRows(file: string) {
   const plan = await makePlan({ inputs: [file], workers: 2 });
   const rows: Array<Record<string, unknown>> = [];
-  for (const s of plan.splits) for (const b of await readSplit(s, 4096, undefined)) for (const r of b) rows.push({ big: r!.big === null ? null : String(r!.big), f: r!.f, s: r!.s });
+  for (const s of plan.splits)
+    for (const b of await readSplit(s, 4096, undefined))
+      for (const r of b) rows.push({ big: r!.big === null ? null : String(r!.big), f: r!.f, s: r!.s });
   return rows;
 }
 
@@ -44,7 +51,9 @@ describe('Arrow IPC with compressed bodies (as Polars writes them)', () => {
       const file = path.join(dir, `w-${compression}.arrow`);
       df.writeIPC(file, { compression });
       const { value } = await run(SUM_EXACT, { input: file, workers: 2, params: { column: 'big' } });
-      const [ref] = await duckRows(`SELECT count(big) AS count, sum(big)::VARCHAR AS sum, min(big)::VARCHAR AS min, max(big)::VARCHAR AS max FROM '${parquet}'`);
+      const [ref] = await duckRows(
+        `SELECT count(big) AS count, sum(big)::VARCHAR AS sum, min(big)::VARCHAR AS min, max(big)::VARCHAR AS max FROM '${parquet}'`,
+      );
       expect(value).toEqual({ rows: n, count: Number(ref!.count), sum: ref!.sum, min: ref!.min, max: ref!.max });
     });
   }

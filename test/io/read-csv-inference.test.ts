@@ -9,7 +9,14 @@ const dir = tempDir();
 
 /** Floats compare as numbers (DuckDB prints 0.0 where JS prints 0), everything else as exact text. */
 function comparable(s: ColumnStats, float: boolean) {
-  return float ? { ...s, sum: s.sum === null ? null : Number(s.sum), min: s.min === null ? null : Number(s.min), max: s.max === null ? null : Number(s.max) } : s;
+  return float
+    ? {
+        ...s,
+        sum: s.sum === null ? null : Number(s.sum),
+        min: s.min === null ? null : Number(s.min),
+        max: s.max === null ? null : Number(s.max),
+      }
+    : s;
 }
 
 /** DuckDB's reading of a typed CSV, its types given where its sniffer would differ by design (zip codes, ns). */
@@ -26,7 +33,14 @@ describe('CSV type inference on files DuckDB and Polars wrote', () => {
       expect(types).toEqual(TYPED_ARROW);
       // Where quiver agrees with DuckDB's own sniffer by design, it infers the same type.
       const duck = await duckTypes(`read_csv('${csv}')`);
-      expect({ big: duck.big, f: duck.f, b: duck.b, d: duck.d, ts: duck.ts, tsz: duck.tsz }).toEqual({ big: 'BIGINT', f: 'DOUBLE', b: 'BOOLEAN', d: 'DATE', ts: 'TIMESTAMP', tsz: 'TIMESTAMP WITH TIME ZONE' });
+      expect({ big: duck.big, f: duck.f, b: duck.b, d: duck.d, ts: duck.ts, tsz: duck.tsz }).toEqual({
+        big: 'BIGINT',
+        f: 'DOUBLE',
+        b: 'BOOLEAN',
+        d: 'DATE',
+        ts: 'TIMESTAMP',
+        tsz: 'TIMESTAMP WITH TIME ZONE',
+      });
       for (const [column, kind] of Object.entries(TYPED_COLUMNS)) {
         const want = await duckStats(duckCsv(csv), column, kind);
         expect(comparable(arrowStats(batches, column, kind), kind === 'float'), column).toEqual(comparable(want, kind === 'float'));
@@ -36,8 +50,23 @@ describe('CSV type inference on files DuckDB and Polars wrote', () => {
 
   it('reads every ISO spelling of a timestamp to the instant DuckDB reads', async () => {
     const spellings = [
-      ['2024-01-02 03:04:05', '2024-01-02T03:04:05', '2024-01-02 03:04', '2024-01-02T03:04:05.5', '2024-01-02 03:04:05.123456', '1969-12-31 23:59:59.999999', '2024-01-02'],
-      ['2024-01-02 03:04:05Z', '2024-01-02T03:04:05+01:00', '2024-01-02T03:04:05.25-0530', '2024-01-02 03:04:05+00', '1969-12-31T23:59:59.999999Z', '2024-02-29T12:00:00+14:00'],
+      [
+        '2024-01-02 03:04:05',
+        '2024-01-02T03:04:05',
+        '2024-01-02 03:04',
+        '2024-01-02T03:04:05.5',
+        '2024-01-02 03:04:05.123456',
+        '1969-12-31 23:59:59.999999',
+        '2024-01-02',
+      ],
+      [
+        '2024-01-02 03:04:05Z',
+        '2024-01-02T03:04:05+01:00',
+        '2024-01-02T03:04:05.25-0530',
+        '2024-01-02 03:04:05+00',
+        '1969-12-31T23:59:59.999999Z',
+        '2024-02-29T12:00:00+14:00',
+      ],
       ['2024-01-02 03:04:05.123456789', '2024-01-02T03:04:05.1', '1969-12-31 23:59:59.999999999'],
     ];
     const units = ['Timestamp<MICROSECOND>', 'Timestamp<MICROSECOND, UTC>', 'Timestamp<NANOSECOND>'];

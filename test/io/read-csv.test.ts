@@ -30,7 +30,14 @@ async function readAll(f: string, splitBytes: number, formatOptions: Record<stri
 }
 
 const SMALL = { csv: { maxRecordBytes: 64 } }; // lets splits be as small as 260 bytes
-const asText = { columns: { types: [{ name: 'a', type: 'utf8' }, { name: 'b', type: 'utf8' }] } };
+const asText = {
+  columns: {
+    types: [
+      { name: 'a', type: 'utf8' },
+      { name: 'b', type: 'utf8' },
+    ],
+  },
+};
 
 describe('CSV splits', () => {
   it('reads every record exactly once when boundaries fall inside quoted fields with newlines and delimiters', async () => {
@@ -60,13 +67,19 @@ describe('CSV splits', () => {
   it('reads a file smaller than one split, without a final newline', async () => {
     const { rows, plan } = await readAll(file('x,y\n1,2\n3,4'), 1 << 20);
     expect(plan.splits.length).toBe(1);
-    expect(rows).toEqual([{ x: 1, y: 2 }, { x: 3, y: 4 }]);
+    expect(rows).toEqual([
+      { x: 1, y: 2 },
+      { x: 3, y: 4 },
+    ]);
   });
 
   it('reads a record much longer than a split (one huge line)', async () => {
     const huge = 'z'.repeat(200_000);
     const text = `k,v\n1,${huge}\n2,"${huge}\n${huge}"\n3,short\n`;
-    const { rows } = await readAll(file(text), 64 << 10, { csv: { maxRecordBytes: 16 << 10 } , ...{ columns: { types: [{ name: 'v', type: 'utf8' }] } } }).catch((e) => ({ rows: [], e }) as never);
+    const { rows } = await readAll(file(text), 64 << 10, {
+      csv: { maxRecordBytes: 16 << 10 },
+      ...{ columns: { types: [{ name: 'v', type: 'utf8' }] } },
+    }).catch((e) => ({ rows: [], e }) as never);
     // Records longer than --max-record-size are an error, not a wrong answer.
     expect(rows).toEqual([]);
     const ok = await readAll(file(text), 64 << 10, { csv: { maxRecordBytes: 1 << 20 } });
@@ -83,9 +96,15 @@ describe('CSV splits', () => {
     const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('a,b\n1,x\n')]);
     expect((await readAll(file(bom), 1 << 20)).rows).toEqual([{ a: 1, b: 'x' }]);
     expect((await readAll(file('a\tb\n1\t"q\tr"\n', '.tsv'), 1 << 20)).rows).toEqual([{ a: 1, b: 'q\tr' }]);
-    expect((await readAll(file('1,2\n3,4\n'), 1 << 20, { csv: { header: false } })).rows).toEqual([{ column0: 1, column1: 2 }, { column0: 3, column1: 4 }]);
+    expect((await readAll(file('1,2\n3,4\n'), 1 << 20, { csv: { header: false } })).rows).toEqual([
+      { column0: 1, column1: 2 },
+      { column0: 3, column1: 4 },
+    ]);
     const nulls = await readAll(file('a,b\n1,NA\nNA,2.5\n'), 1 << 20, { csv: { nullValues: ['NA'] } });
-    expect(nulls.rows).toEqual([{ a: 1, b: null }, { a: null, b: 2.5 }]);
+    expect(nulls.rows).toEqual([
+      { a: 1, b: null },
+      { a: null, b: 2.5 },
+    ]);
     expect(nulls.types).toEqual({ a: 'Int32', b: 'Float64' });
   });
 });
@@ -101,15 +120,38 @@ describe('CSV type inference', () => {
 
   it('parses decimals exactly as Number() does', async () => {
     const values = ['0.1', '-2.675', '123456789.123456', '1e-7', '6.02214076e23', '.5', '-0', '9007199254740993', '0.30000000000000004'];
-    const { rows } = await readAll(file('v\n' + values.join('\n') + '\n'), 1 << 20, { columns: { types: [{ name: 'v', type: 'float64' }] } });
+    const { rows } = await readAll(file('v\n' + values.join('\n') + '\n'), 1 << 20, {
+      columns: { types: [{ name: 'v', type: 'float64' }] },
+    });
     expect(rows.map((r) => r.v)).toEqual(values.map(Number));
   });
 
   it('takes types from --column and --schema over inference', async () => {
     const f = file('a,b\n1,2\n3,4\n');
-    expect((await readAll(f, 1 << 20, { columns: { types: [{ name: 'a', type: 'float64' }, { name: 'b', type: 'utf8' }] } })).types).toEqual({ a: 'Float64', b: 'Utf8' });
-    const s = await readAll(f, 1 << 20, { columns: { schema: [{ name: 'x', type: 'utf8' }, { name: 'y', type: 'int32' }] } });
-    expect(s.rows).toEqual([{ x: '1', y: 2 }, { x: '3', y: 4 }]);
+    expect(
+      (
+        await readAll(f, 1 << 20, {
+          columns: {
+            types: [
+              { name: 'a', type: 'float64' },
+              { name: 'b', type: 'utf8' },
+            ],
+          },
+        })
+      ).types,
+    ).toEqual({ a: 'Float64', b: 'Utf8' });
+    const s = await readAll(f, 1 << 20, {
+      columns: {
+        schema: [
+          { name: 'x', type: 'utf8' },
+          { name: 'y', type: 'int32' },
+        ],
+      },
+    });
+    expect(s.rows).toEqual([
+      { x: '1', y: 2 },
+      { x: '3', y: 4 },
+    ]);
   });
 });
 
@@ -118,9 +160,13 @@ describe('CSV and NDJSON splits given to a task as they decode', () => {
   // About 3 read chunks (src/io/file-range.ts reads 4 MB at a time), so batches come in several handfuls.
   const ROWS = 300_000;
   const csv = () => file('id,name,x\n' + Array.from({ length: ROWS }, (_, i) => `${i},"n ${i % 97}, q",${i / 8}`).join('\n') + '\n');
-  const ndjson = () => file(Array.from({ length: ROWS }, (_, i) => JSON.stringify({ id: i, name: `n ${i % 97}`, x: i / 8 })).join('\n') + '\n', '.ndjson');
+  const ndjson = () =>
+    file(Array.from({ length: ROWS }, (_, i) => JSON.stringify({ id: i, name: `n ${i % 97}`, x: i / 8 })).join('\n') + '\n', '.ndjson');
 
-  for (const [kind, make] of [['CSV', csv], ['NDJSON', ndjson]] as const) {
+  for (const [kind, make] of [
+    ['CSV', csv],
+    ['NDJSON', ndjson],
+  ] as const) {
     it(`${kind}: the same batches as reading the split whole, for one split and for several`, async () => {
       const f = make();
       for (const splitBytes of [1 << 30, 3 << 20]) {
@@ -133,7 +179,9 @@ describe('CSV and NDJSON splits given to a task as they decode', () => {
           for await (const b of await streamSplit(s, 4096, undefined)) streamed.push(b);
           expect(streamed.map((b) => b.numRows)).toEqual(whole.map((b) => b.numRows));
           for (let k = 0; k < whole.length; k++) {
-            expect(Array.from(streamed[k]!.getChild('id')!.toArray() as Int32Array)).toEqual(Array.from(whole[k]!.getChild('id')!.toArray() as Int32Array));
+            expect(Array.from(streamed[k]!.getChild('id')!.toArray() as Int32Array)).toEqual(
+              Array.from(whole[k]!.getChild('id')!.toArray() as Int32Array),
+            );
             expect(streamed[k]!.getChild('name')!.get(7)).toBe(whole[k]!.getChild('name')!.get(7));
           }
           for (const b of streamed) {

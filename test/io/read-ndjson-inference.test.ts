@@ -23,7 +23,13 @@ describe('NDJSON type inference on files DuckDB and Polars wrote', () => {
         const k = writer === 'Polars' && column === 'tsns' ? 'ts_us' : kind;
         const got = arrowStats(batches, column, k);
         const want = await duckStats(duckJson(ndjson), column, k);
-        if (k === 'float') expect([got.count, Number(got.sum), Number(got.min), Number(got.max)], column).toEqual([want.count, Number(want.sum), Number(want.min), Number(want.max)]);
+        if (k === 'float')
+          expect([got.count, Number(got.sum), Number(got.min), Number(got.max)], column).toEqual([
+            want.count,
+            Number(want.sum),
+            Number(want.min),
+            Number(want.max),
+          ]);
         else expect(got, column).toEqual(want);
       }
     });
@@ -31,14 +37,19 @@ describe('NDJSON type inference on files DuckDB and Polars wrote', () => {
 
   it('keeps integers past 2^53 exact, whatever else is on the line', async () => {
     const f = path.join(dir, 'big.ndjson');
-    writeFileSync(f, [
-      '{"n": 9007199254740993, "s": "9007199254740993 in a string", "x": 0.12345678901234567}',
-      '{"n": -9223372036854775808, "s": "a \\" quote", "x": 1e300}',
-      '{"n": 12, "s": null, "x": -12345678901234567890.5}',
-    ].join('\n') + '\n');
+    writeFileSync(
+      f,
+      [
+        '{"n": 9007199254740993, "s": "9007199254740993 in a string", "x": 0.12345678901234567}',
+        '{"n": -9223372036854775808, "s": "a \\" quote", "x": 1e300}',
+        '{"n": 12, "s": null, "x": -12345678901234567890.5}',
+      ].join('\n') + '\n',
+    );
     const { batches, types } = await quiverBatches(f);
     expect(types).toEqual({ n: 'Int64', s: 'Utf8', x: 'Float64' });
-    expect(arrowStats(batches, 'n', 'int')).toEqual(await duckStats(`read_json('${f}', columns={n: 'BIGINT', s: 'VARCHAR', x: 'DOUBLE'})`, 'n', 'int'));
+    expect(arrowStats(batches, 'n', 'int')).toEqual(
+      await duckStats(`read_json('${f}', columns={n: 'BIGINT', s: 'VARCHAR', x: 'DOUBLE'})`, 'n', 'int'),
+    );
     expect(batches[0]!.getChild('s')!.toArray()).toEqual(['9007199254740993 in a string', 'a " quote', null]);
   });
 });

@@ -28,26 +28,34 @@ async function expectDuckValues(file: string) {
   for (const [column, kind] of Object.entries(COLUMNS)) {
     const got = arrowStats(batches, column, kind);
     const want = await duckStats(from, column, kind);
-    if (kind === 'float') expect([got.count, Number(got.sum), got.min, got.max].map(String), column).toEqual([want.count, Number(want.sum), Number(want.min), Number(want.max)].map(String));
+    if (kind === 'float')
+      expect([got.count, Number(got.sum), got.min, got.max].map(String), column).toEqual(
+        [want.count, Number(want.sum), Number(want.min), Number(want.max)].map(String),
+      );
     else expect(got, column).toEqual(want);
   }
 }
 
 describe('.json files holding an array of objects', () => {
-  it('reads a pretty-printed array (elements over several lines) whole, in one split, to DuckDB\'s values', async () => {
+  it("reads a pretty-printed array (elements over several lines) whole, in one split, to DuckDB's values", async () => {
     const f = path.join(dir, 'movies.json');
-    writeFileSync(f, '[\n' + movies.map((m) => '  ' + JSON.stringify(JSON.parse(asJson(m)), null, 2).replaceAll('\n', '\n  ')).join(',\n') + '\n]\n');
+    writeFileSync(
+      f,
+      '[\n' + movies.map((m) => '  ' + JSON.stringify(JSON.parse(asJson(m)), null, 2).replaceAll('\n', '\n  ')).join(',\n') + '\n]\n',
+    );
     const plan = await makePlan({ inputs: [f], workers: 2, splitBytes: 2048 });
     expect(plan.splits.length).toBe(1);
     expect(plan.files[0]!.note).toMatch(/not splittable, parsed whole by one task/);
     await expectDuckValues(f);
   });
 
-  it('splits an array written one element per line (DuckDB\'s ARRAY true) at line ends, to DuckDB\'s values', async () => {
+  it("splits an array written one element per line (DuckDB's ARRAY true) at line ends, to DuckDB's values", async () => {
     const f = path.join(dir, 'lines.json');
     writeFileSync(f, '[\n' + movies.map(asJson).join(',\n') + '\n]\n');
     const copy = path.join(dir, 'duck-array.json');
-    await duckRows(`COPY (SELECT * FROM read_json('${f}', columns={id: 'INTEGER', big: 'BIGINT', title: 'VARCHAR', rating: 'DOUBLE', release: 'STRUCT(date DATE)'})) TO '${copy}' (FORMAT json, ARRAY true)`);
+    await duckRows(
+      `COPY (SELECT * FROM read_json('${f}', columns={id: 'INTEGER', big: 'BIGINT', title: 'VARCHAR', rating: 'DOUBLE', release: 'STRUCT(date DATE)'})) TO '${copy}' (FORMAT json, ARRAY true)`,
+    );
     for (const file of [f, copy]) {
       const plan = await makePlan({ inputs: [file], workers: 2, splitBytes: 2048 });
       expect(plan.splits.length).toBeGreaterThan(4);
@@ -58,10 +66,23 @@ describe('.json files holding an array of objects', () => {
 
   it('reads an array Polars wrote on one line', async () => {
     const f = path.join(dir, 'polars.json');
-    const df = pl.DataFrame({ id: pl.Series('id', movies.map((m) => m.id)).cast(pl.Int32), title: movies.map((m) => m.title), rating: movies.map((m) => m.rating) });
+    const df = pl.DataFrame({
+      id: pl
+        .Series(
+          'id',
+          movies.map((m) => m.id),
+        )
+        .cast(pl.Int32),
+      title: movies.map((m) => m.title),
+      rating: movies.map((m) => m.rating),
+    });
     df.writeJSON(f, { format: 'json' });
     const { batches } = await quiverBatches(f);
-    for (const [column, kind] of [['id', 'int'], ['title', 'text']] as const) expect(arrowStats(batches, column, kind)).toEqual(await duckStats(`read_json('${f}')`, column, kind));
+    for (const [column, kind] of [
+      ['id', 'int'],
+      ['title', 'text'],
+    ] as const)
+      expect(arrowStats(batches, column, kind)).toEqual(await duckStats(`read_json('${f}')`, column, kind));
   });
 
   it('reads back its own -o x.json', async () => {

@@ -26,11 +26,13 @@ function writeLateFields(file: string): void {
 const duckJson = (f: string) => `read_json('${f}', columns={id: 'BIGINT', n: 'BIGINT', extra: 'BIGINT', meta: 'STRUCT(score DOUBLE)'})`;
 
 describe('NDJSON fields and values past the sample', () => {
-  it('reads a field that first appears past the sample as a column, to DuckDB\'s sum, and says where it was found', async () => {
+  it("reads a field that first appears past the sample as a column, to DuckDB's sum, and says where it was found", async () => {
     const f = path.join(dir, 'late.ndjson');
     writeLateFields(f);
     const { value, report } = await run(SUM_EXACT, { input: f, workers: 2, params: { column: 'extra' } });
-    const [ref] = await duckRows(`SELECT count(extra) AS count, sum(extra)::VARCHAR AS sum, min(extra)::VARCHAR AS min, max(extra)::VARCHAR AS max FROM ${duckJson(f)}`);
+    const [ref] = await duckRows(
+      `SELECT count(extra) AS count, sum(extra)::VARCHAR AS sum, min(extra)::VARCHAR AS min, max(extra)::VARCHAR AS max FROM ${duckJson(f)}`,
+    );
     expect(value).toEqual({ rows: ROWS, count: Number(ref!.count), sum: ref!.sum, min: ref!.min, max: ref!.max });
     const found = Object.fromEntries((report.widened ?? []).map((w) => [w.column, { from: w.from, to: w.to, line: w.line }]));
     expect(found).toEqual({
@@ -45,7 +47,9 @@ describe('NDJSON fields and values past the sample', () => {
     const f = path.join(dir, 'late2.ndjson');
     writeLateFields(f);
     const { value } = await run(SUM_EXACT, { input: f, workers: 2, params: { column: 'n' }, columns: ['n'] });
-    const [ref] = await duckRows(`SELECT count(n) AS count, sum(n)::VARCHAR AS sum, min(n)::VARCHAR AS min, max(n)::VARCHAR AS max FROM ${duckJson(f)}`);
+    const [ref] = await duckRows(
+      `SELECT count(n) AS count, sum(n)::VARCHAR AS sum, min(n)::VARCHAR AS min, max(n)::VARCHAR AS max FROM ${duckJson(f)}`,
+    );
     expect(value).toEqual({ rows: ROWS, count: Number(ref!.count), sum: ref!.sum, min: ref!.min, max: ref!.max });
   });
 });

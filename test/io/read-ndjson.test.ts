@@ -24,19 +24,43 @@ async function readAll(text: string, splitBytes: number) {
 
 describe('NDJSON', () => {
   it('flattens nested objects to a.b columns, infers types and reads every line once at any split size', async () => {
-    const objs = Array.from({ length: 120 }, (_, i) => ({ id: i, user: { name: `u${i % 4}`, geo: { lat: i / 8 } }, ok: i % 2 === 0, tags: ['x', i], note: i % 9 === 0 ? null : `n${i} ✓` }));
+    const objs = Array.from({ length: 120 }, (_, i) => ({
+      id: i,
+      user: { name: `u${i % 4}`, geo: { lat: i / 8 } },
+      ok: i % 2 === 0,
+      tags: ['x', i],
+      note: i % 9 === 0 ? null : `n${i} ✓`,
+    }));
     const text = objs.map((o) => JSON.stringify(o)).join('\r\n') + '\n';
-    const want = objs.map((o) => ({ id: o.id, 'user.name': o.user.name, 'user.geo.lat': o.user.geo.lat, ok: o.ok, tags: JSON.stringify(o.tags), note: o.note }));
+    const want = objs.map((o) => ({
+      id: o.id,
+      'user.name': o.user.name,
+      'user.geo.lat': o.user.geo.lat,
+      ok: o.ok,
+      tags: JSON.stringify(o.tags),
+      note: o.note,
+    }));
     for (const split of [7, 100, 1000, 1 << 20]) {
       const { rows, types, splits } = await readAll(text, split);
       if (split < 1000) expect(splits).toBeGreaterThan(1);
       expect(rows).toEqual(want);
-      expect(types).toEqual({ id: 'Int32', 'user.name': 'Dictionary<Int32, Utf8>', 'user.geo.lat': 'Float64', ok: 'Bool', tags: 'Utf8', note: 'Utf8' });
+      expect(types).toEqual({
+        id: 'Int32',
+        'user.name': 'Dictionary<Int32, Utf8>',
+        'user.geo.lat': 'Float64',
+        ok: 'Bool',
+        tags: 'Utf8',
+        note: 'Utf8',
+      });
     }
   });
 
   it('treats keys missing from a line as null and skips blank lines', async () => {
     const { rows } = await readAll('{"a":1,"b":"x"}\n\n{"a":2}\n   \n{"b":"y"}\n', 1 << 20);
-    expect(rows).toEqual([{ a: 1, b: 'x' }, { a: 2, b: null }, { a: null, b: 'y' }]);
+    expect(rows).toEqual([
+      { a: 1, b: 'x' },
+      { a: 2, b: null },
+      { a: null, b: 'y' },
+    ]);
   });
 });

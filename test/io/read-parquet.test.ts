@@ -51,7 +51,10 @@ describe('Parquet splits read a row group at a time', () => {
     const gotXs = seen.flatMap((b) => Array.from(b.getChild('x')!.toArray() as Float64Array));
     expect(gotIds).toEqual(Array.from(ids));
     expect(gotXs).toEqual(Array.from(xs));
-    expect(seen[0]!.schema.fields.map((f) => [f.name, f.type.constructor])).toEqual([['id', Int32], ['x', Float64]]);
+    expect(seen[0]!.schema.fields.map((f) => [f.name, f.type.constructor])).toEqual([
+      ['id', Int32],
+      ['x', Float64],
+    ]);
   });
 
   it('stops reading when the task stops early, and checks the row count against the footer at the end', async () => {
@@ -77,7 +80,10 @@ describe('Parquet splits read a row group at a time', () => {
       const before = await engine.run(SUM_COLUMN, { input: file, params: { column: 'x' } });
       const doubled = xs.map((x) => 2 * x);
       const pq = await import('parquet-wasm/node');
-      writeFileSync(file, pq.writeParquet(pq.Table.fromIPCStream(tableToIPC(tableFromArrays({ x: doubled, extra: new Int32Array(ROWS) }), 'stream'))));
+      writeFileSync(
+        file,
+        pq.writeParquet(pq.Table.fromIPCStream(tableToIPC(tableFromArrays({ x: doubled, extra: new Int32Array(ROWS) }), 'stream'))),
+      );
       const after = await engine.run(SUM_COLUMN, { input: file, params: { column: 'x' } });
       expect((after.value as { sum: number }).sum).toBe(2 * (before.value as { sum: number }).sum);
     } finally {
@@ -85,7 +91,12 @@ describe('Parquet splits read a row group at a time', () => {
     }
   });
 
-  for (const [workers, splitSize] of [[1, '8KB'], [2, '8KB'], [3, '30KB'], [2, undefined]] as const) {
+  for (const [workers, splitSize] of [
+    [1, '8KB'],
+    [2, '8KB'],
+    [3, '30KB'],
+    [2, undefined],
+  ] as const) {
     it(`folds and maps it to the sequential answer at ${workers} worker(s), split size ${splitSize ?? 'default'}`, async () => {
       const { file, ids, xs } = await writeGroups();
       let sum = 0;

@@ -52,7 +52,9 @@ describe('text splits', () => {
       const sizes = bytes > 1000 ? [7_000, 40_000, 64 * 1024, 100_000, bytes + 1] : [1, 2, 3, 4, 5, 7, 11, bytes, bytes + 1];
       for (const splitBytes of sizes) {
         for (const batchRows of [1, 2, 1000]) {
-          expect(await linesOverSplits(file, bytes, splitBytes, batchRows), `${splitBytes}-byte splits, ${batchRows}-row batches`).toEqual(expected);
+          expect(await linesOverSplits(file, bytes, splitBytes, batchRows), `${splitBytes}-byte splits, ${batchRows}-row batches`).toEqual(
+            expected,
+          );
         }
       }
     });
@@ -64,6 +66,11 @@ describe('text splits', () => {
 
   it('cut a file into ranges of the split size that cover it', () => {
     const splits = splitTextFile('f.txt', 1000, 300, 5);
-    expect(splits.map((s) => [s.id, s.start, s.end])).toEqual([[5, 0, 300], [6, 300, 600], [7, 600, 900], [8, 900, 1000]]);
+    expect(splits.map((s) => [s.id, s.start, s.end])).toEqual([
+      [5, 0, 300],
+      [6, 300, 600],
+      [7, 600, 900],
+      [8, 900, 1000],
+    ]);
   });
 });

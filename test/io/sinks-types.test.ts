@@ -41,7 +41,15 @@ const COLUMNS: Array<[name: string, type: string, values: string[]]> = [
   ['bo', 'BOOLEAN', ['true', 'false', 'true']],
   ['l', 'INTEGER[]', ['[1, 2, NULL]', '[]', '[-3]']],
   ['ls', 'VARCHAR[]', [`['a', 'b,c']`, '[NULL]', '[]']],
-  ['st', 'STRUCT(x INTEGER, y VARCHAR, d DATE, m DECIMAL(4,2))', [`{'x': 1, 'y': 'a"b', 'd': '2020-01-01', 'm': 1.50}`, `{'x': NULL, 'y': NULL, 'd': NULL, 'm': NULL}`, `{'x': -1, 'y': '', 'd': '1969-01-01', 'm': -0.01}`]],
+  [
+    'st',
+    'STRUCT(x INTEGER, y VARCHAR, d DATE, m DECIMAL(4,2))',
+    [
+      `{'x': 1, 'y': 'a"b', 'd': '2020-01-01', 'm': 1.50}`,
+      `{'x': NULL, 'y': NULL, 'd': NULL, 'm': NULL}`,
+      `{'x': -1, 'y': '', 'd': '1969-01-01', 'm': -0.01}`,
+    ],
+  ],
   ['m', 'MAP(VARCHAR, INTEGER)', [`MAP {'k': 1}`, 'MAP {}', `MAP {'a': NULL, 'b': 2}`]],
 ];
 const lit = (v: string, type: string) => (v.startsWith('MAP') ? `${v}::${type}` : `'${v.replaceAll("'", "''")}'::${type}`);
@@ -71,7 +79,9 @@ beforeAll(async () => {
   await con.run(`SET TimeZone = 'UTC'`);
   const values = [0, 1, 2].map((r) => `(${r + 1}, ${COLUMNS.map(([, t, v]) => lit(v[r]!, t)).join(', ')})`);
   const nulls = `(4, ${COLUMNS.map(() => 'NULL').join(', ')})`;
-  await con.run(`CREATE TABLE orig AS SELECT * FROM (VALUES ${[...values, nulls].join(', ')}) v(id, ${COLUMNS.map(([n]) => n).join(', ')})`);
+  await con.run(
+    `CREATE TABLE orig AS SELECT * FROM (VALUES ${[...values, nulls].join(', ')}) v(id, ${COLUMNS.map(([n]) => n).join(', ')})`,
+  );
   await con.run(`COPY orig TO '${file('duck.parquet')}'`);
   for (const out of ['back.csv', 'back.ndjson', 'back.json']) {
     const r = await runCli(['convert', file('duck.parquet'), file(out), '-q', '-w', '2']);
@@ -89,16 +99,32 @@ describe('text outputs read back by DuckDB to the same values', () => {
   });
 
   it('CSV: DuckDB infers the original types of dates, times, timestamps, 64-bit integers and booleans', async () => {
-    const types = Object.fromEntries((await rows(`DESCRIBE SELECT * FROM read_csv('${file('back.csv')}')`)).map((r) => [r.column_name, r.column_type]));
-    expect(types).toMatchObject({ i64: 'BIGINT', d: 'DATE', t: 'TIME', ts: 'TIMESTAMP', tsms: 'TIMESTAMP', tsns: 'TIMESTAMP', tstz: 'TIMESTAMP WITH TIME ZONE', bo: 'BOOLEAN', f64: 'DOUBLE', s: 'VARCHAR' });
-    const same = await rows(`SELECT count(*)::INTEGER AS n FROM orig JOIN read_csv('${file('back.csv')}', allow_quoted_nulls = false) b USING (id)
+    const types = Object.fromEntries(
+      (await rows(`DESCRIBE SELECT * FROM read_csv('${file('back.csv')}')`)).map((r) => [r.column_name, r.column_type]),
+    );
+    expect(types).toMatchObject({
+      i64: 'BIGINT',
+      d: 'DATE',
+      t: 'TIME',
+      ts: 'TIMESTAMP',
+      tsms: 'TIMESTAMP',
+      tsns: 'TIMESTAMP',
+      tstz: 'TIMESTAMP WITH TIME ZONE',
+      bo: 'BOOLEAN',
+      f64: 'DOUBLE',
+      s: 'VARCHAR',
+    });
+    const same =
+      await rows(`SELECT count(*)::INTEGER AS n FROM orig JOIN read_csv('${file('back.csv')}', allow_quoted_nulls = false) b USING (id)
       WHERE orig.i64 IS NOT DISTINCT FROM b.i64 AND orig.d IS NOT DISTINCT FROM b.d AND orig.ts IS NOT DISTINCT FROM b.ts
         AND orig.tstz IS NOT DISTINCT FROM b.tstz AND orig.t IS NOT DISTINCT FROM b.t AND orig.s IS NOT DISTINCT FROM b.s`);
     expect(same).toEqual([{ n: 4 }]);
   });
 
   it('NDJSON: nested JSON, exact integers, and every value', async () => {
-    const types = Object.fromEntries((await rows(`DESCRIBE SELECT * FROM read_json('${file('back.ndjson')}')`)).map((r) => [r.column_name, r.column_type]));
+    const types = Object.fromEntries(
+      (await rows(`DESCRIBE SELECT * FROM read_json('${file('back.ndjson')}')`)).map((r) => [r.column_name, r.column_type]),
+    );
     // DuckDB's JSON reader widens an integer column holding -2^63 to HUGEINT, and detects timestamps
     // only when all share one format (its own JSON output is the same text): exact integers and dates are what matter.
     expect(types).toMatchObject({ ls: 'VARCHAR[]', d: 'DATE', bo: 'BOOLEAN', s: 'VARCHAR' });
@@ -136,8 +162,21 @@ describe('an Arrow file Polars wrote (string views, categorical, ns and zoned da
       .DataFrame({
         id: pl.Series('id', [1, 2, 3, 4], pl.Int32),
         i64: pl.Series('i64', [9007199254740992, null, -5, 0], pl.Float64),
-        d: pl.Series('d', [new Date(Date.UTC(2020, 0, 31)), null, new Date(Date.UTC(1969, 11, 31)), new Date(Date.UTC(2000, 1, 29))], pl.Date),
-        ts: pl.Series('ts', [new Date(Date.UTC(2020, 0, 31, 12, 34, 56, 789)), null, new Date(Date.UTC(1960, 0, 1)), new Date(Date.UTC(2000, 1, 29, 0, 0, 0, 1))], pl.Datetime('ms')),
+        d: pl.Series(
+          'd',
+          [new Date(Date.UTC(2020, 0, 31)), null, new Date(Date.UTC(1969, 11, 31)), new Date(Date.UTC(2000, 1, 29))],
+          pl.Date,
+        ),
+        ts: pl.Series(
+          'ts',
+          [
+            new Date(Date.UTC(2020, 0, 31, 12, 34, 56, 789)),
+            null,
+            new Date(Date.UTC(1960, 0, 1)),
+            new Date(Date.UTC(2000, 1, 29, 0, 0, 0, 1)),
+          ],
+          pl.Datetime('ms'),
+        ),
         s: pl.Series('s', ['line1\nline2', null, 'x,"y"', ''], pl.Utf8),
       })
       .withColumns(
@@ -154,17 +193,26 @@ describe('an Arrow file Polars wrote (string views, categorical, ns and zoned da
     const df = frame();
     df.writeIPC(file('polars.arrow'));
     df.writeParquet(file('polars.parquet'));
-    for (const out of ['polars.csv', 'polars.ndjson']) expect((await runCli(['convert', file('polars.arrow'), file(out), '-q'])).stderr).toBe('');
+    for (const out of ['polars.csv', 'polars.ndjson'])
+      expect((await runCli(['convert', file('polars.arrow'), file(out), '-q'])).stderr).toBe('');
   }, 60_000);
 
   it('CSV and NDJSON from the Arrow file read back by DuckDB to the values of the Parquet file', async () => {
     await con.run(`CREATE TABLE pl_orig AS SELECT * FROM '${file('polars.parquet')}'`);
     const types = Object.fromEntries((await rows(`DESCRIBE pl_orig`)).map((r) => [r.column_name, r.column_type]));
     expect(types.dur).toBe('BIGINT'); // Polars' Parquet keeps a duration as its milliseconds
-    const cast = (c: string) => (c === 'dur' ? `(epoch_ms(TIMESTAMP '1970-01-01' + CAST(dur AS INTERVAL)))::BIGINT` : fromText(`"${c}"`, types[c] as string));
-    for (const back of [`read_csv('${file('polars.csv')}', all_varchar = true, allow_quoted_nulls = false)`, `read_json('${file('polars.ndjson')}', columns = {${Object.keys(types).map((c) => `'${c}': '${c === 'l' ? 'JSON' : 'VARCHAR'}'`).join(', ')}})`]) {
+    const cast = (c: string) =>
+      c === 'dur' ? `(epoch_ms(TIMESTAMP '1970-01-01' + CAST(dur AS INTERVAL)))::BIGINT` : fromText(`"${c}"`, types[c] as string);
+    for (const back of [
+      `read_csv('${file('polars.csv')}', all_varchar = true, allow_quoted_nulls = false)`,
+      `read_json('${file('polars.ndjson')}', columns = {${Object.keys(types)
+        .map((c) => `'${c}': '${c === 'l' ? 'JSON' : 'VARCHAR'}'`)
+        .join(', ')}})`,
+    ]) {
       expect(await rows(`SELECT count(*)::INTEGER AS n FROM ${back}`)).toEqual([{ n: 4 }]);
-      const select = `SELECT ${Object.keys(types).map((c) => `${cast(c)} AS "${c}"`).join(', ')} FROM ${back}`;
+      const select = `SELECT ${Object.keys(types)
+        .map((c) => `${cast(c)} AS "${c}"`)
+        .join(', ')} FROM ${back}`;
       expect(await rows(`(FROM pl_orig EXCEPT ${select}) UNION ALL (${select} EXCEPT FROM pl_orig)`)).toEqual([]);
     }
   });
@@ -173,21 +221,36 @@ describe('an Arrow file Polars wrote (string views, categorical, ns and zoned da
     const back = pl.readCSV(file('polars.csv'), { tryParseDates: true });
     const orig = frame();
     const types = Object.fromEntries(Object.entries(back.schema).map(([k, t]) => [k, String(t)]));
-    expect(types).toMatchObject({ i64: String(pl.Int64), d: String(pl.Date), ts: String(pl.Datetime('us')), tstz: String(pl.Datetime('us', 'UTC')) });
+    expect(types).toMatchObject({
+      i64: String(pl.Int64),
+      d: String(pl.Date),
+      ts: String(pl.Datetime('us')),
+      tstz: String(pl.Datetime('us', 'UTC')),
+    });
     const same = ['i64', 'd', 's', 'tstz'];
     expect(back.select(...same).frameEqual(orig.select(...same), true)).toBe(true);
-    expect(back.select('ts', 'cat').frameEqual(orig.select(pl.col('ts').cast(pl.Datetime('us')), pl.col('cat').cast(pl.Utf8)), true)).toBe(true);
+    expect(back.select('ts', 'cat').frameEqual(orig.select(pl.col('ts').cast(pl.Datetime('us')), pl.col('cat').cast(pl.Utf8)), true)).toBe(
+      true,
+    );
   });
 });
 
 describe('binary outputs keep every type', () => {
   it('Arrow (then CSV from it) and Parquet from the DuckDB file read back by DuckDB to the same values', async () => {
-    for (const [from, to] of [['duck.parquet', 'back.arrow'], ['back.arrow', 'back-arrow.csv'], ['duck.parquet', 'back.parquet']]) {
+    for (const [from, to] of [
+      ['duck.parquet', 'back.arrow'],
+      ['back.arrow', 'back-arrow.csv'],
+      ['duck.parquet', 'back.parquet'],
+    ]) {
       expect((await runCli(['convert', file(from!), file(to!), '-q'])).stderr).toBe('');
     }
     expect(await difference(`read_csv('${file('back-arrow.csv')}', all_varchar = true, allow_quoted_nulls = false)`)).toEqual([]);
     const orig = `SELECT id, ${COLUMNS.map(([n]) => `"${n}"`).join(', ')}`;
-    expect(await rows(`(${orig} FROM orig EXCEPT ${orig} FROM '${file('back.parquet')}') UNION ALL (${orig} FROM '${file('back.parquet')}' EXCEPT ${orig} FROM orig)`)).toEqual([]);
+    expect(
+      await rows(
+        `(${orig} FROM orig EXCEPT ${orig} FROM '${file('back.parquet')}') UNION ALL (${orig} FROM '${file('back.parquet')}' EXCEPT ${orig} FROM orig)`,
+      ),
+    ).toEqual([]);
     const types = async (from: string) => (await rows(`DESCRIBE ${from}`)).map((r) => `${r.column_name}:${r.column_type}`);
     // As DuckDB reads its own Parquet file (it reads TIMESTAMP_MS back as TIMESTAMP, so the reference is the file, not the table).
     expect(await types(`FROM '${file('back.parquet')}'`)).toEqual(await types(`FROM '${file('duck.parquet')}'`));

@@ -31,9 +31,12 @@ describe('zstd frame checksums', () => {
     expect(low32('abc')).toBe(0xad770999);
   });
 
-  it.each([0, 5, 31, 32, 33, 100, 5000, 200000])('a %i-byte text compressed by the zstd CLI passes its checksum and decodes exactly', async (n) => {
-    expect(await decompress(path.join(DIR, `text-${n}.txt.zst`))).toEqual(text(n));
-  });
+  it.each([0, 5, 31, 32, 33, 100, 5000, 200000])(
+    'a %i-byte text compressed by the zstd CLI passes its checksum and decodes exactly',
+    async (n) => {
+      expect(await decompress(path.join(DIR, `text-${n}.txt.zst`))).toEqual(text(n));
+    },
+  );
 
   it('two frames one after the other, and a frame without a checksum', async () => {
     expect(await decompress(path.join(DIR, 'two-frames.txt.zst'))).toEqual(Buffer.concat([text(100), text(5000)]));
@@ -49,7 +52,9 @@ describe('zstd frame checksums', () => {
       c[c.length - 4 + (bit >> 3)]! ^= 1 << (bit & 7);
       const file = path.join(dir, `flip-${bit}.zst`);
       writeFileSync(file, c);
-      await expect(decompress(file)).rejects.toThrow(new RegExp(`flip-${bit}\\.zst does not decompress as zstd: the frame at byte 0 fails its checksum`));
+      await expect(decompress(file)).rejects.toThrow(
+        new RegExp(`flip-${bit}\\.zst does not decompress as zstd: the frame at byte 0 fails its checksum`),
+      );
     }
   });
 

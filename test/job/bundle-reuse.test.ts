@@ -10,7 +10,8 @@ describe('job bundles', () => {
   const dir = tempDir();
   const job = path.join(dir, 'job.ts');
   const helper = path.join(dir, 'helper.ts');
-  const jobSource = "import { defineJob } from 'quiver-engine';\nimport { NAME } from './helper.js';\nexport default defineJob({ name: NAME, identity: () => 0, fold: (a: number) => a, merge: (a: number, b: number) => a + b });\n";
+  const jobSource =
+    "import { defineJob } from 'quiver-engine';\nimport { NAME } from './helper.js';\nexport default defineJob({ name: NAME, identity: () => 0, fold: (a: number) => a, merge: (a: number, b: number) => a + b });\n";
   const nameOf = async (url: string) => ((await import(url)) as { default: { name: string } }).default.name;
 
   it('are reused while the job and its modules keep their contents, and remade after any edit', async () => {
@@ -37,7 +38,8 @@ describe('job bundles', () => {
     const file = path.join(dir, 'count.ts');
     const input = path.join(dir, 'lines.txt');
     writeFileSync(input, 'a\nb\nc\n');
-    const version = (n: number) => `import { defineJob } from 'quiver-engine';\nexport default defineJob({ name: 'count', identity: () => 0, fold: (a: number, b) => a + ${n} * b.numRows, merge: (a: number, b: number) => a + b });\n`;
+    const version = (n: number) =>
+      `import { defineJob } from 'quiver-engine';\nexport default defineJob({ name: 'count', identity: () => 0, fold: (a: number, b) => a + ${n} * b.numRows, merge: (a: number, b: number) => a + b });\n`;
     for (const n of [1, 2, 1]) {
       writeFileSync(file, version(n));
       const r = await runCli(['run', file, '-i', input, '--format', 'json'], dir);

@@ -52,10 +52,14 @@ describe('a job file outside the repository', () => {
   });
 
   it('runs through the CLI from its own folder', () => {
-    const out = execFileSync(process.execPath, [CLI, 'run', 'jobs/letters.ts', '--input', input, '--workers', '2', '--format', 'json', '--quiet'], {
-      cwd: path.join(dir, 'my-project'),
-      encoding: 'utf8',
-    });
+    const out = execFileSync(
+      process.execPath,
+      [CLI, 'run', 'jobs/letters.ts', '--input', input, '--workers', '2', '--format', 'json', '--quiet'],
+      {
+        cwd: path.join(dir, 'my-project'),
+        encoding: 'utf8',
+      },
+    );
     const rows = JSON.parse(out) as Array<{ letter: string; words: number }>;
     expect(Object.fromEntries(rows.map((r) => [r.letter, r.words]))).toEqual(reference(1));
   });
@@ -66,6 +70,8 @@ describe('a job object from defineJob', () => {
     const { default: job } = await import('../fixtures/jobs/throw-in-map.js');
     const { table } = await run(job, { input, workers: 2 });
     const lines = text.split('\n').slice(0, -1); // the job emits every line, the empty one too
-    expect(Object.fromEntries(table.toArray().map((r) => [r.key, r.value]))).toEqual(Object.fromEntries([...new Set(lines)].map((l) => [l, lines.filter((x) => x === l).length])));
+    expect(Object.fromEntries(table.toArray().map((r) => [r.key, r.value]))).toEqual(
+      Object.fromEntries([...new Set(lines)].map((l) => [l, lines.filter((x) => x === l).length])),
+    );
   });
 });

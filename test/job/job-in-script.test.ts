@@ -26,13 +26,21 @@ await run(job, { input: 'words.txt', workers: 1 });
     );
     const r = spawnSync(process.execPath, [script], { cwd: dir, encoding: 'utf8' });
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/job "inline" is defined in .*inline\.mjs, a script that itself runs jobs: .*Move the job to a file of its own/);
+    expect(r.stderr).toMatch(
+      /job "inline" is defined in .*inline\.mjs, a script that itself runs jobs: .*Move the job to a file of its own/,
+    );
     expect(readFileSync(path.join(dir, 'starts.log'), 'utf8')).toBe('start\n');
   });
 
   it('runs when the job lives in a module of its own that the script imports', () => {
-    writeFileSync(path.join(dir, 'rows-job.mjs'), `import { defineJob } from '${pkg}';\nexport default defineJob({ name: 'rows', map(batch, emit) { emit('rows', batch.numRows); }, combine: (a, b) => a + b });\n`);
-    writeFileSync(path.join(dir, 'main.mjs'), `import { run } from '${pkg}';\nimport job from './rows-job.mjs';\nconst { table } = await run(job, { input: 'words.txt', workers: 1 });\nconsole.log(JSON.stringify(table.toArray().map((r) => r.toJSON())));\n`);
+    writeFileSync(
+      path.join(dir, 'rows-job.mjs'),
+      `import { defineJob } from '${pkg}';\nexport default defineJob({ name: 'rows', map(batch, emit) { emit('rows', batch.numRows); }, combine: (a, b) => a + b });\n`,
+    );
+    writeFileSync(
+      path.join(dir, 'main.mjs'),
+      `import { run } from '${pkg}';\nimport job from './rows-job.mjs';\nconst { table } = await run(job, { input: 'words.txt', workers: 1 });\nconsole.log(JSON.stringify(table.toArray().map((r) => r.toJSON())));\n`,
+    );
     const r = spawnSync(process.execPath, ['main.mjs'], { cwd: dir, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual([{ key: 'rows', value: 2 }]);

@@ -6,7 +6,7 @@ import { ROOT, tempDir } from '../helpers/tmp.js';
 
 const dir = tempDir();
 const text = path.join(dir, 'words.txt');
-const lines = Array.from({ length: 500 }, (_, i) => `w${i} ${'x'.repeat(i % 7 + 1)} ab`);
+const lines = Array.from({ length: 500 }, (_, i) => `w${i} ${'x'.repeat((i % 7) + 1)} ab`);
 writeFileSync(text, lines.join('\n') + '\n');
 const job = path.join(ROOT, 'test/fixtures/jobs/named-exports.ts');
 

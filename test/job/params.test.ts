@@ -14,20 +14,39 @@ describe('job params', () => {
   it('fills defaults and parses command-line text by type', () => {
     expect(resolveParams('j', SPEC, { pattern: 'a+' })).toEqual({ pattern: 'a+', bins: 20, scale: 1.5, lines: false, by: ['id1'] });
     expect(resolveParams('j', SPEC, { pattern: '', bins: ' -3 ', scale: '1e3', lines: 'true', by: 'id1, id2,,' })).toEqual({
-      pattern: '', bins: -3, scale: 1000, lines: true, by: ['id1', 'id2'],
+      pattern: '',
+      bins: -3,
+      scale: 1000,
+      lines: true,
+      by: ['id1', 'id2'],
     });
-    for (const [text, value] of [['1', true], ['yes', true], ['0', false], ['no', false], ['false', false]] as const) {
+    for (const [text, value] of [
+      ['1', true],
+      ['yes', true],
+      ['0', false],
+      ['no', false],
+      ['false', false],
+    ] as const) {
       expect(resolveParams('j', SPEC, { pattern: 'x', lines: text }).lines).toBe(value);
     }
   });
 
   it('takes typed values from the library as they are', () => {
-    expect(resolveParams('j', SPEC, { pattern: 'x', bins: 7, scale: -0.25, lines: true, by: ['a', 'b'] })).toMatchObject({ bins: 7, scale: -0.25, lines: true, by: ['a', 'b'] });
+    expect(resolveParams('j', SPEC, { pattern: 'x', bins: 7, scale: -0.25, lines: true, by: ['a', 'b'] })).toMatchObject({
+      bins: 7,
+      scale: -0.25,
+      lines: true,
+      by: ['a', 'b'],
+    });
   });
 
   const bad: Array<[string, Record<string, unknown>, RegExp]> = [
     ['a missing required param', { bins: '3' }, /job "j" needs --param pattern=<string> \(a regex\)/],
-    ['an unknown param', { pattern: 'x', bin: '3' }, /unknown --param "bin" for job "j": it takes "pattern", "bins", "scale", "lines", "by"/],
+    [
+      'an unknown param',
+      { pattern: 'x', bin: '3' },
+      /unknown --param "bin" for job "j": it takes "pattern", "bins", "scale", "lines", "by"/,
+    ],
     ['a fractional integer', { pattern: 'x', bins: '2.5' }, /--param bins must be an integer, got "2.5"/],
     ['an integer with a unit', { pattern: 'x', bins: '20k' }, /--param bins must be an integer/],
     ['a number that is not one', { pattern: 'x', scale: 'big' }, /--param scale must be a number, got "big"/],
@@ -44,7 +63,9 @@ describe('job params', () => {
   }
 
   it('says a job without params takes none', () => {
-    expect(() => resolveParams('wordcount', undefined, { x: '1' })).toThrow(/unknown --param "x" for job "wordcount": it takes no parameters/);
+    expect(() => resolveParams('wordcount', undefined, { x: '1' })).toThrow(
+      /unknown --param "x" for job "wordcount": it takes no parameters/,
+    );
   });
 
   it('parses name=value arguments, keeping = in values', () => {

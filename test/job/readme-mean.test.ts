@@ -29,7 +29,11 @@ describe("the README's mean example skips nulls", () => {
 
   it('gives the same from the CLI', async () => {
     const [want] = await duck(`SELECT count(v) AS n, avg(v) AS mean FROM '${files.parquet}'`);
-    const out = execFileSync(process.execPath, [CLI, 'run', MEAN, '--input', files.parquet, '--workers', '2', '--param', 'column=v', '--format', 'json', '--quiet'], { encoding: 'utf8' });
+    const out = execFileSync(
+      process.execPath,
+      [CLI, 'run', MEAN, '--input', files.parquet, '--workers', '2', '--param', 'column=v', '--format', 'json', '--quiet'],
+      { encoding: 'utf8' },
+    );
     const [got] = JSON.parse(out) as Array<{ n: number; mean: number }>;
     expect(got!.n).toBe(Number(want!.n));
     expect(got!.mean).toBeCloseTo(want!.mean as number, 9);

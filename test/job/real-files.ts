@@ -53,17 +53,39 @@ export function writePolarsFiles(dir: string, rows = 5000): { ipc: string; polar
   const ipc = path.join(dir, 'polars.arrow');
   const polarsParquet = path.join(dir, 'polars.parquet');
   const at = (f: (i: number) => unknown, nullEvery: number) => Array.from({ length: rows }, (_, i) => (i % nullEvery === 0 ? null : f(i)));
-  const df = pl.DataFrame({
-    i: Array.from({ length: rows }, (_, i) => i),
-    s: at((i) => (i % 5 === 1 ? 'a string longer than twelve bytes ' + (i % 9) : 'w' + (i % 13)), 6),
-    // A Series of bigints is UInt64 (and nulls with an Int64 dtype given): cast to get Int64.
-    n: pl.Series('n', at((i) => 9007199254740993n + BigInt(i) * 1000003n, 7)).cast(pl.Int64),
-    u: pl.Series('u', at((i) => 18446744073709551615n - BigInt(i), 4), pl.UInt64),
-    d: pl.Series('d', at((i) => new Date(Date.UTC(1969, 11, 20) + i * 86_400_000), 5), pl.Date),
-    l: pl.Series('l', at((i) => [i % 4, i % 2 === 0 ? i : null, i % 7], 13)),
-    x: pl.Series('x', Array.from({ length: rows }, (_, i) => i % 100)).cast(pl.Int64),
-    y: at((i) => 'y' + (i % 5), 3),
-  })
+  const df = pl
+    .DataFrame({
+      i: Array.from({ length: rows }, (_, i) => i),
+      s: at((i) => (i % 5 === 1 ? 'a string longer than twelve bytes ' + (i % 9) : 'w' + (i % 13)), 6),
+      // A Series of bigints is UInt64 (and nulls with an Int64 dtype given): cast to get Int64.
+      n: pl
+        .Series(
+          'n',
+          at((i) => 9007199254740993n + BigInt(i) * 1000003n, 7),
+        )
+        .cast(pl.Int64),
+      u: pl.Series(
+        'u',
+        at((i) => 18446744073709551615n - BigInt(i), 4),
+        pl.UInt64,
+      ),
+      d: pl.Series(
+        'd',
+        at((i) => new Date(Date.UTC(1969, 11, 20) + i * 86_400_000), 5),
+        pl.Date,
+      ),
+      l: pl.Series(
+        'l',
+        at((i) => [i % 4, i % 2 === 0 ? i : null, i % 7], 13),
+      ),
+      x: pl
+        .Series(
+          'x',
+          Array.from({ length: rows }, (_, i) => i % 100),
+        )
+        .cast(pl.Int64),
+      y: at((i) => 'y' + (i % 5), 3),
+    })
     .withColumns(pl.col('s').cast(pl.Categorical).alias('cat'), pl.struct([pl.col('x'), pl.col('y')]).alias('st'))
     .drop(['x', 'y']);
   df.writeIPC(ipc);

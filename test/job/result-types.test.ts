@@ -7,7 +7,8 @@ import { duck, writeDuckFiles } from './real-files.js';
 
 // What `finish` and `reduce` return becomes columns whose types follow the values: bigint → Int64
 // (Decimal128(38, 0) past 64 bits), Date → Timestamp[ms], arrays → List, objects → Struct.
-const typesOf = (t: { schema: { fields: Array<{ name: string; type: unknown }> } }) => t.schema.fields.map((f) => `${f.name}:${String(f.type)}`);
+const typesOf = (t: { schema: { fields: Array<{ name: string; type: unknown }> } }) =>
+  t.schema.fields.map((f) => `${f.name}:${String(f.type)}`);
 
 describe('a fold result of JS values becomes typed columns', () => {
   it('bigints: Int64, Decimal128(38, 0) past 64 bits, text past 38 digits; integers among bigints join them', () => {
@@ -36,7 +37,10 @@ describe('a fold result of JS values becomes typed columns', () => {
 describe('keyed results', () => {
   const job = { kind: 'keyed', name: 't', map() {}, combine: (a: unknown) => a, output: { key: ['a', 'b'] } } as never;
   it('bigint keys are an Int64 column; composite key parts beyond 2^53 are Int64, not rounded', () => {
-    expect(typesOf(pairsToTable({ ...(job as object), output: undefined } as never, {}, [2n ** 60n, -1n], [1, 2]))).toEqual(['key:Int64', 'value:Int32']);
+    expect(typesOf(pairsToTable({ ...(job as object), output: undefined } as never, {}, [2n ** 60n, -1n], [1, 2]))).toEqual([
+      'key:Int64',
+      'value:Int32',
+    ]);
     const t = pairsToTable(job, {}, [`9007199254740993\u001fx`, `-5\u001fy`], [1, 2]);
     expect(typesOf(t)).toEqual(['a:Int64', 'b:Utf8', 'value:Int32']);
     expect(t.toArray().map((r) => r.a)).toEqual([9007199254740993n, -5n]);
@@ -52,15 +56,29 @@ describe('bigint and Date results written to Parquet read back by DuckDB with th
 
   it('an exact UBIGINT sum past 2^64 is DECIMAL(38,0), equal to the sum DuckDB makes', async () => {
     const output = path.join(dir, 'sum.parquet');
-    await run(path.join(ROOT, 'test/fixtures/jobs/exact-sum.ts'), { input: parquet, workers: 2, splitSize: '16KB', params: { column: 'u' }, output });
-    const [want] = await duck(`SELECT count(u) AS n, sum(u)::VARCHAR AS sum, min(u)::VARCHAR AS min, max(u)::VARCHAR AS max FROM '${parquet}'`);
+    await run(path.join(ROOT, 'test/fixtures/jobs/exact-sum.ts'), {
+      input: parquet,
+      workers: 2,
+      splitSize: '16KB',
+      params: { column: 'u' },
+      output,
+    });
+    const [want] = await duck(
+      `SELECT count(u) AS n, sum(u)::VARCHAR AS sum, min(u)::VARCHAR AS min, max(u)::VARCHAR AS max FROM '${parquet}'`,
+    );
     const [got] = await duck(`SELECT n, sum::VARCHAR AS sum, min::VARCHAR AS min, max::VARCHAR AS max, typeof(sum) AS t FROM '${output}'`);
     expect({ ...got, n: Number(got!.n) }).toEqual({ ...want, n: Number(want!.n), t: 'DECIMAL(38,0)' });
   });
 
   it('a Date result is a TIMESTAMP', async () => {
     const output = path.join(dir, 'range.parquet');
-    await run(path.join(ROOT, 'test/fixtures/jobs/date-range.ts'), { input: parquet, workers: 2, splitSize: '16KB', params: { column: 'd' }, output });
+    await run(path.join(ROOT, 'test/fixtures/jobs/date-range.ts'), {
+      input: parquet,
+      workers: 2,
+      splitSize: '16KB',
+      params: { column: 'd' },
+      output,
+    });
     const [want] = await duck(`SELECT min(d)::TIMESTAMP AS first, max(d)::TIMESTAMP AS last FROM '${parquet}'`);
     const [got] = await duck(`SELECT first, last, typeof(first) AS t FROM '${output}'`);
     expect(got).toEqual({ ...want, t: got!.t });

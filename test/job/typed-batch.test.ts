@@ -14,14 +14,23 @@ const dir = tempDir('quiver-typed-');
 describe('ctx calls are typed by the column types of a typed batch', () => {
   it('TypeScript (strict) rejects a call that does not fit the column, and accepts the ones that do', () => {
     const config = path.join(dir, 'tsconfig.json');
-    writeFileSync(config, JSON.stringify({ extends: path.join(ROOT, 'tsconfig.json'), compilerOptions: { noEmit: true, typeRoots: [path.join(ROOT, 'node_modules/@types')] }, include: [JOB] }));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        extends: path.join(ROOT, 'tsconfig.json'),
+        compilerOptions: { noEmit: true, typeRoots: [path.join(ROOT, 'node_modules/@types')] },
+        include: [JOB],
+      }),
+    );
     // Throws with tsc's report on a type error, or on an unused @ts-expect-error.
     execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', config], { cwd: ROOT, encoding: 'utf8' });
   }, 240_000);
 
   it('runs, and its exact sum and count equal DuckDB on a DuckDB-written Parquet file', async () => {
     const input = path.join(dir, 'ids.parquet');
-    await duck(`COPY (SELECT CASE WHEN i % 3 <> 0 THEN 9007199254740993 * (i % 5) END AS id, 'n' || i AS name FROM range(3000) t(i)) TO '${input}' (FORMAT parquet)`);
+    await duck(
+      `COPY (SELECT CASE WHEN i % 3 <> 0 THEN 9007199254740993 * (i % 5) END AS id, 'n' || i AS name FROM range(3000) t(i)) TO '${input}' (FORMAT parquet)`,
+    );
     const [want] = await duck(`SELECT sum(id)::VARCHAR AS ids, count(*)::INTEGER AS names FROM '${input}'`);
     const { value } = await run(JOB, { input, workers: 2, splitSize: '8KB' });
     const got = value as { ids: bigint; names: number };

@@ -13,7 +13,14 @@ const dir = tempDir('quiver-typed-params-');
 describe('ctx.params is typed from the job’s params declaration', () => {
   it('TypeScript (strict) rejects a misspelt param and a param used as the wrong type', () => {
     const config = path.join(dir, 'tsconfig.json');
-    writeFileSync(config, JSON.stringify({ extends: path.join(ROOT, 'tsconfig.json'), compilerOptions: { noEmit: true, typeRoots: [path.join(ROOT, 'node_modules/@types')] }, include: [JOB] }));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        extends: path.join(ROOT, 'tsconfig.json'),
+        compilerOptions: { noEmit: true, typeRoots: [path.join(ROOT, 'node_modules/@types')] },
+        include: [JOB],
+      }),
+    );
     execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', config], { cwd: ROOT, encoding: 'utf8' });
   }, 240_000);
 

@@ -66,7 +66,9 @@ describe('grep', () => {
       });
       it(`lists the matching lines with ${workers} worker(s), ${c.label}`, async () => {
         const re = /alpha|zebra|^[a-c]+ [a-c]+/i;
-        const { table } = await engines.get(workers)!.run('grep', { input: c.file, params: { pattern: re.source, ignoreCase: true, lines: true }, splitSize: c.splitSize });
+        const { table } = await engines
+          .get(workers)!
+          .run('grep', { input: c.file, params: { pattern: re.source, ignoreCase: true, lines: true }, splitSize: c.splitSize });
         expect(rowsOf(table)).toEqual(referenceLines({ [c.file]: texts[c.file]! }, re));
       });
     }
@@ -109,6 +111,8 @@ describe('grep', () => {
   });
 
   it('says the pattern is not a valid regular expression', async () => {
-    await expect(engines.get(1)!.run('grep', { input: small, params: { pattern: 'a(' } })).rejects.toThrow(/--param pattern is not a valid regular expression/);
+    await expect(engines.get(1)!.run('grep', { input: small, params: { pattern: 'a(' } })).rejects.toThrow(
+      /--param pattern is not a valid regular expression/,
+    );
   });
 });

@@ -26,7 +26,11 @@ const value = {
 };
 
 function batchOf(): RecordBatch {
-  const k = new Int32Array(N), i64 = new BigInt64Array(N), u64 = new BigUint64Array(N), d = new Uint32Array(4 * N), x = new Int32Array(N);
+  const k = new Int32Array(N),
+    i64 = new BigInt64Array(N),
+    u64 = new BigUint64Array(N),
+    d = new Uint32Array(4 * N),
+    x = new Int32Array(N);
   for (let r = 0; r < N; r++) {
     k[r] = r % 7 === 0 ? 1 : r % 7 === 1 ? 2 : 0;
     i64[r] = value.i(r);
@@ -35,8 +39,20 @@ function batchOf(): RecordBatch {
     for (let j = 0; j < 4; j++, w >>= 32n) d[4 * r + j] = Number(w & 0xffffffffn);
     x[r] = Number(value.x(r));
   }
-  const fields = [new Field('k', new Int32()), new Field('i', new Int64()), new Field('u', new Uint64()), new Field('d', new Decimal(0, 38, 128)), new Field('x', new Int32())];
-  const children = [makeData({ type: new Int32(), data: k }), makeData({ type: new Int64(), data: i64 }), makeData({ type: new Uint64(), data: u64 }), makeData({ type: new Decimal(0, 38, 128), data: d }), makeData({ type: new Int32(), data: x })];
+  const fields = [
+    new Field('k', new Int32()),
+    new Field('i', new Int64()),
+    new Field('u', new Uint64()),
+    new Field('d', new Decimal(0, 38, 128)),
+    new Field('x', new Int32()),
+  ];
+  const children = [
+    makeData({ type: new Int32(), data: k }),
+    makeData({ type: new Int64(), data: i64 }),
+    makeData({ type: new Uint64(), data: u64 }),
+    makeData({ type: new Decimal(0, 38, 128), data: d }),
+    makeData({ type: new Int32(), data: x }),
+  ];
   return new RecordBatch(new Schema(fields), makeData({ type: new Struct(fields), length: N, children }));
 }
 
@@ -47,10 +63,17 @@ describe('groupby exact sums', () => {
     const params = { by: ['k'], agg, kinds: KINDS };
     // Two "workers": the rows split at an odd place, each folded, flushed, then their partials combined.
     const partials = new Map<number, unknown[]>();
-    for (const [from, to] of [[0, 5], [5, N]]) {
+    for (const [from, to] of [
+      [0, 5],
+      [5, N],
+    ]) {
       const ctx = makeContext(params, { id: 0, of: 1, file: 'memory', describe: 'memory' }, {}, {});
       groups.map(batch.slice(from, to), () => {}, ctx);
-      groups.flush!((key, acc) => partials.set(key as number, partials.has(key as number) ? groups.combine(partials.get(key as number), acc, ctx) : acc), ctx);
+      groups.flush!(
+        (key, acc) =>
+          partials.set(key as number, partials.has(key as number) ? groups.combine(partials.get(key as number), acc, ctx) : acc),
+        ctx,
+      );
     }
     const plan = planAggs(agg, KINDS as never);
     for (let g = 0; g < 3; g++) {

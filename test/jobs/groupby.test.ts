@@ -53,7 +53,9 @@ function r2Of(xs: number[], ys: number[]): number | null {
   if (n < 2) return null;
   const mx = xs.reduce((s, x) => s + x, 0) / n;
   const my = ys.reduce((s, y) => s + y, 0) / n;
-  let sxx = 0, syy = 0, sxy = 0;
+  let sxx = 0,
+    syy = 0,
+    sxy = 0;
   for (let i = 0; i < n; i++) {
     sxx += (xs[i]! - mx) ** 2;
     syy += (ys[i]! - my) ** 2;
@@ -68,15 +70,24 @@ function referenceAggregate(c: GroupbyColumns, rows: number[], spec: string): Re
   const values = (col: ValueName) => rows.map((i) => c[col][i]!);
   const [a, b] = args;
   switch (op) {
-    case 'count': return { count: rows.length };
-    case 'sum': return { [`sum_${a}`]: values(a!).reduce((s, x) => s + x, 0) };
-    case 'mean': return { [`mean_${a}`]: values(a!).reduce((s, x) => s + x, 0) / rows.length };
-    case 'min': return { [`min_${a}`]: Math.min(...values(a!)) };
-    case 'max': return { [`max_${a}`]: Math.max(...values(a!)) };
-    case 'median': return { [`median_${a}`]: medianOf(values(a!)) };
-    case 'sd': return { [`sd_${a}`]: sdOf(values(a!)) };
-    case 'range': return { [`range_${args.join('_')}`]: Math.max(...values(a!)) - Math.min(...values(b ?? a!)) };
-    case 'r2': return { [`r2_${a}_${b}`]: r2Of(values(a!), values(b!)) };
+    case 'count':
+      return { count: rows.length };
+    case 'sum':
+      return { [`sum_${a}`]: values(a!).reduce((s, x) => s + x, 0) };
+    case 'mean':
+      return { [`mean_${a}`]: values(a!).reduce((s, x) => s + x, 0) / rows.length };
+    case 'min':
+      return { [`min_${a}`]: Math.min(...values(a!)) };
+    case 'max':
+      return { [`max_${a}`]: Math.max(...values(a!)) };
+    case 'median':
+      return { [`median_${a}`]: medianOf(values(a!)) };
+    case 'sd':
+      return { [`sd_${a}`]: sdOf(values(a!)) };
+    case 'range':
+      return { [`range_${args.join('_')}`]: Math.max(...values(a!)) - Math.min(...values(b ?? a!)) };
+    case 'r2':
+      return { [`r2_${a}_${b}`]: r2Of(values(a!), values(b!)) };
     case 'top': {
       const n = Number(a);
       const sorted = values(b!).sort((x, y) => y - x);
@@ -99,7 +110,9 @@ function referenceGroupby(c: GroupbyColumns, by: KeyName[], agg: string[]): Arra
   const sorted = [...groups.values()].sort((a, b) => compareTuples(a.key, b.key));
   return sorted.map(({ key, rows }) => {
     const row: Record<string, unknown> = {};
-    by.forEach((k, j) => { (row[k] = key[j]); });
+    by.forEach((k, j) => {
+      row[k] = key[j];
+    });
     for (const spec of agg) Object.assign(row, referenceAggregate(c, rows, spec));
     return row;
   });
@@ -127,7 +140,11 @@ describe('groupby', () => {
     files.big = await writeGroupby(dir, 'g5000.arrow', 5000, 11, 1000);
     files.tiny = await writeGroupby(dir, 'g60.arrow', 60, 12, 7);
     mkdirSync(path.join(dir, 'parts'));
-    const parts = [await writeGroupby(dir, 'parts/a.arrow', 900, 13, 300), await writeGroupby(dir, 'parts/b.arrow', 1100, 14, 1100), await writeGroupby(dir, 'parts/c.arrow', 10, 15, 3)];
+    const parts = [
+      await writeGroupby(dir, 'parts/a.arrow', 900, 13, 300),
+      await writeGroupby(dir, 'parts/b.arrow', 1100, 14, 1100),
+      await writeGroupby(dir, 'parts/c.arrow', 10, 15, 3),
+    ];
     big = readColumns(files.big);
     tiny = readColumns(files.tiny);
     several = readColumns(...parts);
@@ -146,7 +163,9 @@ describe('groupby', () => {
     for (const workers of [1, 2, 3]) {
       for (const layout of layouts) {
         it(`${q.name}: ${workers} worker(s), ${layout.label}`, async () => {
-          const { table } = await engines.get(workers)!.run('groupby', { input: layout.input(), params: { by: q.by, agg: q.agg }, ...layout.options });
+          const { table } = await engines
+            .get(workers)!
+            .run('groupby', { input: layout.input(), params: { by: q.by, agg: q.agg }, ...layout.options });
           expectRowsClose(inKeyOrder(rowsOf(table), q.by), referenceGroupby(layout.data(), q.by, q.agg));
         });
       }
@@ -194,11 +213,17 @@ describe('groupby', () => {
   for (const workers of [1, 2, 3]) {
     it(`skips nulls, propagates NaN and gives null for undefined aggregates: ${workers} worker(s), 1-, 2-, 4- and 9-row batches`, async () => {
       if (!files.missing) {
-        const table = new Table({ g: vectorFromArray(MISSING.g, new Utf8()), x: vectorFromArray(MISSING.x, new Float64()), y: vectorFromArray(MISSING.y, new Int32()) });
+        const table = new Table({
+          g: vectorFromArray(MISSING.g, new Utf8()),
+          x: vectorFromArray(MISSING.x, new Float64()),
+          y: vectorFromArray(MISSING.y, new Int32()),
+        });
         writeFileSync((files.missing = path.join(dir, 'missing.arrow')), tableToIPC(table, 'file'));
       }
       for (const batchRows of [1, 2, 4, 9]) {
-        const { table: out } = await engines.get(workers)!.run('groupby', { input: files.missing, params: { by: 'g', agg: MISSING_AGG }, batchRows });
+        const { table: out } = await engines
+          .get(workers)!
+          .run('groupby', { input: files.missing, params: { by: 'g', agg: MISSING_AGG }, batchRows });
         expectRowsClose(rowsOf(out), MISSING_ROWS);
       }
     });
@@ -220,11 +245,33 @@ describe('groupby', () => {
       await expect(run, agg).rejects.toThrow(/top:N:col/);
       await expect(run, agg).rejects.toMatchObject({ phase: 'usage' });
     }
-    await expect(engines.get(1)!.run('groupby', { input: files.tiny!, params: { by: 'id1', agg: 'sd:v3,sd:v3' } })).rejects.toThrow(/"sd_v3" would be computed twice/);
+    await expect(engines.get(1)!.run('groupby', { input: files.tiny!, params: { by: 'id1', agg: 'sd:v3,sd:v3' } })).rejects.toThrow(
+      /"sd_v3" would be computed twice/,
+    );
   });
 
   it('runs q7 and q8 from the CLI (2 workers, CSV on stdout)', () => {
-    const csv = execFileSync(process.execPath, [CLI, 'run', 'groupby', '-i', files.big!, '-w', '2', '--split-size', '48KB', '-p', 'by=id6', '-p', 'agg=top:2:v3,range:v1:v2', '--format', 'csv'], { encoding: 'utf8' });
+    const csv = execFileSync(
+      process.execPath,
+      [
+        CLI,
+        'run',
+        'groupby',
+        '-i',
+        files.big!,
+        '-w',
+        '2',
+        '--split-size',
+        '48KB',
+        '-p',
+        'by=id6',
+        '-p',
+        'agg=top:2:v3,range:v1:v2',
+        '--format',
+        'csv',
+      ],
+      { encoding: 'utf8' },
+    );
     const [header, ...lines] = csv.trim().split('\n');
     expect(header).toBe('id6,top1_v3,top2_v3,range_v1_v2');
     const rows = lines.map((l) => {
@@ -243,18 +290,36 @@ function nullKeyTable(rows: number): Table {
   const pick = <T>(values: T[], i: number, mul: number) => values[(i * mul + (i >> 2)) % values.length]!;
   const ids = Array.from({ length: rows }, (_, i) => i);
   return new Table({
-    s: vectorFromArray(ids.map((i) => pick(['a', '', null, 'b', ''], i, 3)), new Utf8()),
-    n: vectorFromArray(ids.map((i) => pick([0, null, 1, 0, 2], i, 7)), new Int32()),
-    d: vectorFromArray(ids.map((i) => pick(['x', null, 'y'], i, 5)), new Dictionary(new Utf8(), new Int32())),
-    w: vectorFromArray(ids.map((i) => pick([0n, 5n, null, -(2n ** 40n)], i, 11)), new Int64()),
-    v: vectorFromArray(ids.map((i) => (i * 37) % 23 - 5), new Float64()),
+    s: vectorFromArray(
+      ids.map((i) => pick(['a', '', null, 'b', ''], i, 3)),
+      new Utf8(),
+    ),
+    n: vectorFromArray(
+      ids.map((i) => pick([0, null, 1, 0, 2], i, 7)),
+      new Int32(),
+    ),
+    d: vectorFromArray(
+      ids.map((i) => pick(['x', null, 'y'], i, 5)),
+      new Dictionary(new Utf8(), new Int32()),
+    ),
+    w: vectorFromArray(
+      ids.map((i) => pick([0n, 5n, null, -(2n ** 40n)], i, 11)),
+      new Int64(),
+    ),
+    v: vectorFromArray(
+      ids.map((i) => ((i * 37) % 23) - 5),
+      new Float64(),
+    ),
   });
 }
 
 type Cell = string | number | null;
 
 /** count, sum and min of v per key tuple, by plain loops, keyed by the tuple's JSON (null stays apart from '' and 0). */
-function referenceNullKeys(rows: Array<Record<string, unknown>>, by: string[]): Map<string, { count: number; sum_v: number; min_v: number }> {
+function referenceNullKeys(
+  rows: Array<Record<string, unknown>>,
+  by: string[],
+): Map<string, { count: number; sum_v: number; min_v: number }> {
   const groups = new Map<string, { count: number; sum_v: number; min_v: number }>();
   for (const r of rows) {
     const id = JSON.stringify(by.map((k) => r[k] as Cell));
@@ -273,10 +338,17 @@ describe('groupby null keys', () => {
   const rows = rowsOf(table);
   const file = path.join(dir, 'null-keys.arrow');
   const KEYS = [['s'], ['n'], ['d'], ['w'], ['s', 'n'], ['n', 'd', 's'], ['s', 'n', 'd', 'w']];
-  const layouts = [{ label: '4-row splits', batchRows: 4 }, { label: '25-row splits', batchRows: 25 }, { label: 'one split', batchRows: undefined }];
+  const layouts = [
+    { label: '4-row splits', batchRows: 4 },
+    { label: '25-row splits', batchRows: 25 },
+    { label: 'one split', batchRows: undefined },
+  ];
 
   it('writes the test data (two record batches)', async () => {
-    await writeArrowFile(file, table.batches.flatMap((b) => [b.slice(0, 40), b.slice(40)]));
+    await writeArrowFile(
+      file,
+      table.batches.flatMap((b) => [b.slice(0, 40), b.slice(40)]),
+    );
     expect(rows.filter((r) => r.s === null).length).toBeGreaterThan(0);
     expect(rows.filter((r) => r.s === '').length).toBeGreaterThan(0);
     expect(rows.filter((r) => r.n === null).length).toBeGreaterThan(0);
@@ -287,7 +359,9 @@ describe('groupby null keys', () => {
     for (const layout of layouts) {
       it(`makes the nulls of each key column one group of their own, single and composite keys: ${workers} worker(s), ${layout.label}`, async () => {
         for (const by of KEYS) {
-          const { table: out } = await engines.get(workers)!.run('groupby', { input: file, params: { by, agg: 'count,sum:v,min:v' }, batchRows: layout.batchRows });
+          const { table: out } = await engines
+            .get(workers)!
+            .run('groupby', { input: file, params: { by, agg: 'count,sum:v,min:v' }, batchRows: layout.batchRows });
           const got = rowsOf(out);
           const want = referenceNullKeys(rows, by);
           expect(got.length, by.join(',')).toBe(want.size);
@@ -301,7 +375,11 @@ describe('groupby null keys', () => {
             expect(got.slice(0, -1).every((r) => r[by[0]!] !== null)).toBe(true);
           }
           const types = Object.fromEntries(out.schema.fields.map((f) => [f.name, String(f.type)]));
-          expect([types.s, types.n, types.d, types.w].filter(Boolean)).toEqual(['s', 'n', 'd', 'w'].filter((k) => by.includes(k)).map((k) => (k === 's' || k === 'd' ? 'Utf8' : k === 'n' ? 'Int32' : 'Int64')));
+          expect([types.s, types.n, types.d, types.w].filter(Boolean)).toEqual(
+            ['s', 'n', 'd', 'w']
+              .filter((k) => by.includes(k))
+              .map((k) => (k === 's' || k === 'd' ? 'Utf8' : k === 'n' ? 'Int32' : 'Int64')),
+          );
         }
       });
     }
@@ -320,7 +398,13 @@ describe('groupby null keys', () => {
     ];
     let at = 0;
     const batches = parts.map((keys) => {
-      const t = new Table({ n: vectorFromArray(keys, new Int32()), v: vectorFromArray(keys.map(() => at++ % 13), new Float64()) });
+      const t = new Table({
+        n: vectorFromArray(keys, new Int32()),
+        v: vectorFromArray(
+          keys.map(() => at++ % 13),
+          new Float64(),
+        ),
+      });
       return t.batches[0]!;
     });
     const intFile = path.join(dir, 'integer-keys.arrow');
@@ -328,7 +412,9 @@ describe('groupby null keys', () => {
     const want = referenceNullKeys(rowsOf(new Table(batches)), ['n']);
     for (const workers of [1, 2, 3]) {
       for (const batchRows of [undefined, 7]) {
-        const { table: out } = await engines.get(workers)!.run('groupby', { input: intFile, params: { by: 'n', agg: 'count,sum:v,min:v' }, batchRows });
+        const { table: out } = await engines
+          .get(workers)!
+          .run('groupby', { input: intFile, params: { by: 'n', agg: 'count,sum:v,min:v' }, batchRows });
         const got = new Map(rowsOf(out).map((r) => [JSON.stringify([r.n]), { count: r.count, sum_v: r.sum_v, min_v: r.min_v }]));
         expect(got, `${workers} worker(s), batchRows ${batchRows}`).toEqual(want);
       }
@@ -350,7 +436,10 @@ describe('groupby null keys', () => {
     const ffff = bad('ffff.arrow', { s: vectorFromArray(['a', '\uffff'], new Utf8()), n: vectorFromArray([1, 2], new Int32()) });
     const unit = bad('unit.arrow', { s: vectorFromArray(['a', 'b\u001fc'], new Utf8()), n: vectorFromArray([1, 2], new Int32()) });
     const huge = path.join(dir, 'huge.arrow');
-    writeFileSync(huge, tableToIPC(new Table({ w: vectorFromArray([2n ** 60n + 1n, 1n, 2n ** 60n, 2n ** 60n + 1n], new Int64()) }), 'file'));
+    writeFileSync(
+      huge,
+      tableToIPC(new Table({ w: vectorFromArray([2n ** 60n + 1n, 1n, 2n ** 60n, 2n ** 60n + 1n], new Int64()) }), 'file'),
+    );
     const run = (input: string, by: string) => engines.get(2)!.run('groupby', { input, params: { by, agg: 'count' } });
     await expect(run(ffff, 's')).rejects.toThrow(/key column "s" holds text with the character U\+FFFF.*remove it/);
     await expect(run(ffff, 's,n')).rejects.toThrow(/key column "s" holds text with the character U\+FFFF/);
@@ -360,6 +449,9 @@ describe('groupby null keys', () => {
     expect([...exact.getChild('w')!.toArray()]).toEqual([1n, 2n ** 60n, 2n ** 60n + 1n]);
     expect([...exact.getChild('count')!.toArray()]).toEqual([1n, 1n, 2n]);
     // One column alone has no separator to confuse.
-    expect(rowsOf((await run(unit, 's')).table)).toEqual([{ s: 'a', count: 1 }, { s: 'b\u001fc', count: 1 }]);
+    expect(rowsOf((await run(unit, 's')).table)).toEqual([
+      { s: 'a', count: 1 },
+      { s: 'b\u001fc', count: 1 },
+    ]);
   });
 });

@@ -28,13 +28,14 @@ describe('histogram over 64-bit integer columns', () => {
   });
 
   // [column, SQL for its integer value, file, SQL file]
-  const columns = () => [
-    ['v_u64', 'v_u64', files.duckParquet, files.duckParquet],
-    ['k_u64', 'k_u64', files.duckParquet, files.duckParquet],
-    ['v_i64', 'v_i64', files.polarsArrow, files.polarsParquet],
-    ['v_ts', 'epoch_us(v_ts)', files.duckParquet, files.duckParquet],
-    ['tsns', 'epoch_ns(tsns)', files.polarsArrow, files.polarsParquet],
-  ] as const;
+  const columns = () =>
+    [
+      ['v_u64', 'v_u64', files.duckParquet, files.duckParquet],
+      ['k_u64', 'k_u64', files.duckParquet, files.duckParquet],
+      ['v_i64', 'v_i64', files.polarsArrow, files.polarsParquet],
+      ['v_ts', 'epoch_us(v_ts)', files.duckParquet, files.duckParquet],
+      ['tsns', 'epoch_ns(tsns)', files.polarsArrow, files.polarsParquet],
+    ] as const;
 
   for (const bins of [5, 20]) {
     it(`fits power-of-two bins (at most ${bins}) and counts every value exactly`, async () => {
@@ -47,10 +48,14 @@ describe('histogram over 64-bit integer columns', () => {
           expect(String(table.schema.fields[1]!.type), column).toBe('Decimal[38e0]');
           const width = BigInt(String(rows[0]![2])) - BigInt(String(rows[0]![1]));
           expect(width & (width - 1n), `${column}: width ${width} is a power of two`).toBe(0n);
-          const want = await db.sql(`SELECT (${value}::HUGEINT // ${width})::VARCHAR AS i, count(*)::VARCHAR FROM read_parquet('${sqlFile}') WHERE ${column} IS NOT NULL GROUP BY i ORDER BY i::HUGEINT`);
+          const want = await db.sql(
+            `SELECT (${value}::HUGEINT // ${width})::VARCHAR AS i, count(*)::VARCHAR FROM read_parquet('${sqlFile}') WHERE ${column} IS NOT NULL GROUP BY i ORDER BY i::HUGEINT`,
+          );
           expect(binsOf(rows, width), `${column}, ${workers} worker(s)`).toEqual(want.map((r) => r.map(String)));
           // And the width is the least that fits: half of it would need more bins.
-          const [{ 0: span }] = (await db.sql(`SELECT (max(${value}::HUGEINT // ${width / 2n}) - min(${value}::HUGEINT // ${width / 2n}) + 1)::VARCHAR FROM read_parquet('${sqlFile}')`)) as unknown as [[string]];
+          const [{ 0: span }] = (await db.sql(
+            `SELECT (max(${value}::HUGEINT // ${width / 2n}) - min(${value}::HUGEINT // ${width / 2n}) + 1)::VARCHAR FROM read_parquet('${sqlFile}')`,
+          )) as unknown as [[string]];
           if (width > 1n) expect(BigInt(span), column).toBeGreaterThan(BigInt(bins));
         }
       }
@@ -63,19 +68,26 @@ describe('histogram over 64-bit integer columns', () => {
       ['v_i64', files.polarsArrow, 4611686018427387904n + 5n * 1234567891n, 4611686018427387904n + 2500n * 1234567891n],
     ] as const;
     for (const [column, file, min, max] of cases) {
-      const { table } = await engines.get(2)!.run('histogram', { input: file, params: { column, bins: 7, min: String(min), max: String(max) }, batchRows: 300 });
+      const { table } = await engines
+        .get(2)!
+        .run('histogram', { input: file, params: { column, bins: 7, min: String(min), max: String(max) }, batchRows: 300 });
       const got = tableRows(table).map((r) => [String(r[0]), String(r[3])]);
       const sqlFile = file === files.polarsArrow ? files.polarsParquet : files.duckParquet;
       const want = await db.sql(
         `SELECT b::VARCHAR, count(*)::VARCHAR FROM (SELECT least(6, ((${column}::HUGEINT - ${min}) * 7) // (${max - min}::HUGEINT)) AS b FROM read_parquet('${sqlFile}') ` +
           `WHERE ${column} BETWEEN ${min} AND ${max}) GROUP BY b ORDER BY b`,
       );
-      expect(got.filter((r) => r[1] !== '0'), column).toEqual(want.map((r) => r.map(String)));
+      expect(
+        got.filter((r) => r[1] !== '0'),
+        column,
+      ).toEqual(want.map((r) => r.map(String)));
       expect(got.length).toBe(7);
     }
   });
 
   it('refuses a fractional min for a 64-bit column', async () => {
-    await expect(engines.get(1)!.run('histogram', { input: files.duckParquet, params: { column: 'v_i64', min: '0.5', max: '10' } })).rejects.toThrow(/--param min must be an integer for the 64-bit integer column "v_i64"/);
+    await expect(
+      engines.get(1)!.run('histogram', { input: files.duckParquet, params: { column: 'v_i64', min: '0.5', max: '10' } }),
+    ).rejects.toThrow(/--param min must be an integer for the 64-bit integer column "v_i64"/);
   });
 });

@@ -60,7 +60,11 @@ describe('histogram', () => {
     for (const layout of layouts) {
       it(`counts v3 in 20 bins over [0, 100] with ${workers} worker(s), ${layout.label}`, async () => {
         const c = layout.tiny ? tiny : data;
-        const { table } = await engines.get(workers)!.run('histogram', { input: layout.tiny ? tinyFile : file, params: { column: 'v3', bins: 20, min: '0', max: '100' }, ...layout.options });
+        const { table } = await engines.get(workers)!.run('histogram', {
+          input: layout.tiny ? tinyFile : file,
+          params: { column: 'v3', bins: 20, min: '0', max: '100' },
+          ...layout.options,
+        });
         const rows = rowsOf(table);
         expect(rows.map((r) => r.count)).toEqual(referenceFixed(c.v3, 20, 0, 100));
         expect(rows.map((r) => r.bin)).toEqual([...Array(20).keys()]);
@@ -69,8 +73,14 @@ describe('histogram', () => {
       });
       it(`fits power-of-two bins to v3 and to v1 with ${workers} worker(s), ${layout.label}`, async () => {
         const c = layout.tiny ? tiny : data;
-        for (const [column, bins] of [['v3', 20], ['v1', 3], ['v2', 64]] as const) {
-          const { table } = await engines.get(workers)!.run('histogram', { input: layout.tiny ? tinyFile : file, params: { column, bins }, ...layout.options });
+        for (const [column, bins] of [
+          ['v3', 20],
+          ['v1', 3],
+          ['v2', 64],
+        ] as const) {
+          const { table } = await engines
+            .get(workers)!
+            .run('histogram', { input: layout.tiny ? tinyFile : file, params: { column, bins }, ...layout.options });
           expect(rowsOf(table)).toEqual(referenceAuto(c[column], bins));
         }
       });
@@ -78,7 +88,9 @@ describe('histogram', () => {
   }
 
   it('skips values outside [min, max] and counts them', async () => {
-    const { table, report } = await engines.get(2)!.run('histogram', { input: file, params: { column: 'v3', bins: 7, min: '10', max: '60.5' }, batchRows: 900 });
+    const { table, report } = await engines
+      .get(2)!
+      .run('histogram', { input: file, params: { column: 'v3', bins: 7, min: '10', max: '60.5' }, batchRows: 900 });
     const expected = referenceFixed(data.v3, 7, 10, 60.5);
     expect(rowsOf(table).map((r) => r.count)).toEqual(expected);
     expect(report.counters['out-of-range']).toBe(data.v3.length - expected.reduce((a, b) => a + b, 0));
@@ -94,7 +106,9 @@ describe('histogram', () => {
       const auto = await engines.get(workers)!.run('histogram', { table, params: { column: 'x', bins: 10 }, batchRows: 250 });
       expect(rowsOf(auto.table)).toEqual(referenceAuto(values, 10));
       expect(auto.report.counters.skipped).toBe(x.filter((v) => v === null || !Number.isFinite(v)).length);
-      const fixed = await engines.get(workers)!.run('histogram', { table, params: { column: 'x', bins: 8, min: '-1000016', max: '-1000000' }, batchRows: 250 });
+      const fixed = await engines
+        .get(workers)!
+        .run('histogram', { table, params: { column: 'x', bins: 8, min: '-1000016', max: '-1000000' }, batchRows: 250 });
       expect(rowsOf(fixed.table).map((r) => r.count)).toEqual(referenceFixed(values, 8, -1000016, -1000000));
       const constant = await engines.get(workers)!.run('histogram', { table, params: { column: 'k', bins: 10 }, batchRows: 250 });
       expect(rowsOf(constant.table)).toEqual(referenceAuto(new Array(n).fill(42), 10));
@@ -123,8 +137,14 @@ describe('histogram', () => {
   });
 
   it('says what is wrong with min and max', async () => {
-    await expect(engines.get(1)!.run('histogram', { input: file, params: { column: 'v3', min: '0' } })).rejects.toThrow(/min and --param max go together/);
-    await expect(engines.get(1)!.run('histogram', { input: file, params: { column: 'v3', min: 'zero', max: '1' } })).rejects.toThrow(/--param min must be a number or auto, got "zero"/);
-    await expect(engines.get(1)!.run('histogram', { input: file, params: { column: 'v3', min: '5', max: '1' } })).rejects.toThrow(/min must be less than/);
+    await expect(engines.get(1)!.run('histogram', { input: file, params: { column: 'v3', min: '0' } })).rejects.toThrow(
+      /min and --param max go together/,
+    );
+    await expect(engines.get(1)!.run('histogram', { input: file, params: { column: 'v3', min: 'zero', max: '1' } })).rejects.toThrow(
+      /--param min must be a number or auto, got "zero"/,
+    );
+    await expect(engines.get(1)!.run('histogram', { input: file, params: { column: 'v3', min: '5', max: '1' } })).rejects.toThrow(
+      /min must be less than/,
+    );
   });
 });

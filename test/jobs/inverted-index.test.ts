@@ -9,8 +9,14 @@ import { runCli } from '../helpers/cli.js';
 import { enginesFor } from '../helpers/data.js';
 import { tempDir } from '../helpers/tmp.js';
 
-interface Posting { file: string; line: number }
-interface Entry { word: string; postings: Posting[] }
+interface Posting {
+  file: string;
+  line: number;
+}
+interface Entry {
+  word: string;
+  postings: Posting[];
+}
 
 /**
  * The index built naively: each file read whole, split into lines (\n or \r\n, no line after a final
@@ -42,7 +48,8 @@ const engines = enginesFor([1, 2, 3]);
 // Small files with the edges: CRLF, empty lines, a repeated word on a line, non-ASCII and astral
 // letters, no final newline, an empty file, a file of empty lines.
 const edges: Record<string, string> = {
-  'a.txt': 'Hello, world! hello HELLO\r\nÉcole école ÉCOLE 42 x42\r\n\r\nthe end. The End\r\n日本語 テキスト über naïve\n𝒜𝒜 ab 𝒜\nlast line, no newline',
+  'a.txt':
+    'Hello, world! hello HELLO\r\nÉcole école ÉCOLE 42 x42\r\n\r\nthe end. The End\r\n日本語 テキスト über naïve\n𝒜𝒜 ab 𝒜\nlast line, no newline',
   'b.txt': 'world\n\nhello there\nthe\r\n',
   'c-empty.txt': '',
   'd-blank.txt': '\n\n\r\n\n',
@@ -59,7 +66,9 @@ mkdirSync(corpusDir);
 const corpus: Record<string, string> = {};
 for (const [i, bytes] of [3_000, 20_000, 9_000].entries()) {
   const file = path.join(corpusDir, `z${i}.txt`);
-  corpus[file] = [...textChunks(bytes, 11 + i)].join('').replace(/ ([a-z]+) /g, (m, w: string) => (w.length === 5 ? ` ${w.toUpperCase()}, ` : m));
+  corpus[file] = [...textChunks(bytes, 11 + i)]
+    .join('')
+    .replace(/ ([a-z]+) /g, (m, w: string) => (w.length === 5 ? ` ${w.toUpperCase()}, ` : m));
   writeFileSync(file, corpus[file]!);
 }
 Object.assign(corpus, edgeFiles);
@@ -82,7 +91,7 @@ describe('inverted-index', () => {
     }
   }
 
-  it('gives the same index in the sequential baseline (quiver speedup\'s T_seq)', async () => {
+  it("gives the same index in the sequential baseline (quiver speedup's T_seq)", async () => {
     const { table } = await runSequential('inverted-index', { input: [corpusDir, edgeDir], splitSize: '2KB', batchRows: 5 });
     expect(entriesOf(table)).toEqual(reference(corpus));
   });
@@ -97,9 +106,14 @@ describe('inverted-index', () => {
   });
 
   it('gives an empty index of the same columns for empty input', async () => {
-    const { table } = await engines.get(2)!.run('inverted-index', { input: [path.join(edgeDir, 'c-empty.txt'), path.join(edgeDir, 'd-blank.txt')] });
+    const { table } = await engines
+      .get(2)!
+      .run('inverted-index', { input: [path.join(edgeDir, 'c-empty.txt'), path.join(edgeDir, 'd-blank.txt')] });
     expect(table.numRows).toBe(0);
-    expect(table.schema.fields.map((f) => `${f.name}: ${String(f.type)}`)).toEqual(['word: Utf8', 'postings: List<Struct<{file:Dictionary<Int32, Utf8>, line:Int32}>>']);
+    expect(table.schema.fields.map((f) => `${f.name}: ${String(f.type)}`)).toEqual([
+      'word: Utf8',
+      'postings: List<Struct<{file:Dictionary<Int32, Utf8>, line:Int32}>>',
+    ]);
   });
 
   it('writes the nested postings to .parquet, as arrays of {file, line} to .json, as JSON text in a CSV cell', async () => {
@@ -113,7 +127,11 @@ describe('inverted-index', () => {
       if (ext === 'csv') {
         const [header, ...rows] = text.trimEnd().split('\n');
         expect(header).toBe('word,postings');
-        expect(rows.map((r) => /^([^,"]+),"(.*)"$/.exec(r)!).map(([, word, cell]) => ({ word, postings: JSON.parse(cell!.replace(/""/g, '"')) }))).toEqual(want);
+        expect(
+          rows
+            .map((r) => /^([^,"]+),"(.*)"$/.exec(r)!)
+            .map(([, word, cell]) => ({ word, postings: JSON.parse(cell!.replace(/""/g, '"')) })),
+        ).toEqual(want);
       }
     }
   });
@@ -122,10 +140,28 @@ describe('inverted-index', () => {
     const folder = path.join(dir, 'texts');
     await writeTextFolder(folder, 60_000, 3, 3);
     const out = path.join(dir, 'index.arrow');
-    const r = await runCli(['run', 'inverted-index', '-i', folder, '-w', '2', '--split-size', '4KB', '-p', 'minLength=2', '-p', 'stopwords=a,of', '-o', out, '--quiet']);
+    const r = await runCli([
+      'run',
+      'inverted-index',
+      '-i',
+      folder,
+      '-w',
+      '2',
+      '--split-size',
+      '4KB',
+      '-p',
+      'minLength=2',
+      '-p',
+      'stopwords=a,of',
+      '-o',
+      out,
+      '--quiet',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    const texts = Object.fromEntries(['part-00.txt', 'part-01.txt', 'part-02.txt'].map((f) => [path.join(folder, f), readFileSync(path.join(folder, f), 'utf8')]));
+    const texts = Object.fromEntries(
+      ['part-00.txt', 'part-01.txt', 'part-02.txt'].map((f) => [path.join(folder, f), readFileSync(path.join(folder, f), 'utf8')]),
+    );
     expect(entriesOf(tableFromIPC(readFileSync(out)))).toEqual(reference(texts, 2, ['a', 'of']));
   });
 });

@@ -23,14 +23,22 @@ describe('join over every key type', () => {
   it('writes the files (the right side: 12 rows sampled by DuckDB)', async () => {
     files = await writeTypedFiles(dir, db.run);
     right = path.join(dir, 'right.parquet');
-    await db.run(`COPY (SELECT k_i64, k_u64, k_dec, d, ts, tstz, b, s, bl, u, v_dec38, v_ts FROM read_parquet('${files.duckParquet}') USING SAMPLE 12 ROWS (reservoir, 7)) TO '${right}' (FORMAT parquet)`);
+    await db.run(
+      `COPY (SELECT k_i64, k_u64, k_dec, d, ts, tstz, b, s, bl, u, v_dec38, v_ts FROM read_parquet('${files.duckParquet}') USING SAMPLE 12 ROWS (reservoir, 7)) TO '${right}' (FORMAT parquet)`,
+    );
     expect((await db.sql(`SELECT count(*) FROM read_parquet('${right}')`))[0]![0]).toBe('12');
   });
 
   const cases: Array<[string, string, string]> = [
-    ...['k_i64', 'k_u64', 'k_dec', 'd', 'ts', 'tstz', 'b', 's', 'bl', 'u', 'k_i64,s', 'd,b'].map((on): [string, string, string] => ['duck', on, on]),
+    ...['k_i64', 'k_u64', 'k_dec', 'd', 'ts', 'tstz', 'b', 's', 'bl', 'u', 'k_i64,s', 'd,b'].map((on): [string, string, string] => [
+      'duck',
+      on,
+      on,
+    ]),
     // Polars' Arrow file: its text is Utf8View, its tsns nanoseconds (the same instants as ts).
-    ['polars', 's', 's'], ['polars', 'tsns', 'ts'], ['polars', 'k_u64,s', 'k_u64,s'],
+    ['polars', 's', 's'],
+    ['polars', 'tsns', 'ts'],
+    ['polars', 'k_u64,s', 'k_u64,s'],
   ];
   for (const how of ['inner', 'left'] as const) {
     for (const [who, on, rightOn] of cases) {

@@ -61,8 +61,13 @@ describe('linear-regression', () => {
     for (const layout of layouts) {
       it(`fits v3 on v2 and v2 on v1 with ${workers} worker(s), ${layout.label}`, async () => {
         const c = layout.tiny ? tiny : data;
-        for (const [x, y] of [['v2', 'v3'], ['v1', 'v2']] as const) {
-          const { table, value } = await engines.get(workers)!.run('linear-regression', { input: layout.tiny ? tinyFile : file, params: { x, y }, ...layout.options });
+        for (const [x, y] of [
+          ['v2', 'v3'],
+          ['v1', 'v2'],
+        ] as const) {
+          const { table, value } = await engines
+            .get(workers)!
+            .run('linear-regression', { input: layout.tiny ? tinyFile : file, params: { x, y }, ...layout.options });
           expect(table.numRows).toBe(1);
           expectFit(rowsOf(table)[0]!, referenceFit(c[x], c[y]));
           expect(value).toEqual(rowsOf(table)[0]);
@@ -102,14 +107,23 @@ describe('linear-regression', () => {
     expect(report.counters.skipped).toBe(n - kx.length);
     const byId = await engines.get(2)!.run('linear-regression', { table, params: { x: 'id', y: 'y' }, batchRows: 100 });
     const idRows = ys.map((v, i) => (v === null || !Number.isFinite(v) ? -1 : i)).filter((i) => i >= 0);
-    expectFit(rowsOf(byId.table)[0]!, referenceFit(idRows.map((i) => i * 2), idRows.map((i) => ys[i]!)));
+    expectFit(
+      rowsOf(byId.table)[0]!,
+      referenceFit(
+        idRows.map((i) => i * 2),
+        idRows.map((i) => ys[i]!),
+      ),
+    );
   });
 
   it('gives n = 0 and no fit for empty input, and no slope for a constant x', async () => {
     const empty = await writeEmptyArrow(dir, 'empty.arrow', new Schema([new Field('a', new Float64()), new Field('b', new Int64())]));
     const { table } = await engines.get(3)!.run('linear-regression', { input: empty, params: { x: 'a', y: 'b' } });
     expect(rowsOf(table)).toEqual([{ n: 0, slope: null, intercept: null, r2: null }]);
-    const constant = new Table({ x: makeVector(new Float64Array(10).fill(2)), y: makeVector(Float64Array.from({ length: 10 }, (_, i) => i)) });
+    const constant = new Table({
+      x: makeVector(new Float64Array(10).fill(2)),
+      y: makeVector(Float64Array.from({ length: 10 }, (_, i) => i)),
+    });
     const flat = await engines.get(1)!.run('linear-regression', { table: constant, params: { x: 'x', y: 'y' } });
     expect(rowsOf(flat.table)).toEqual([{ n: 10, slope: null, intercept: null, r2: null }]);
   });
@@ -117,7 +131,9 @@ describe('linear-regression', () => {
   it('over several files fits all their rows', async () => {
     const second = await writeGroupby(dir, 'g2.arrow', 777, 33, 100);
     const b = readColumns(second);
-    const { table } = await engines.get(3)!.run('linear-regression', { input: [file, second], params: { x: 'v3', y: 'v2' }, batchRows: 600 });
+    const { table } = await engines
+      .get(3)!
+      .run('linear-regression', { input: [file, second], params: { x: 'v3', y: 'v2' }, batchRows: 600 });
     expectFit(rowsOf(table)[0]!, referenceFit([...data.v3, ...b.v3], [...data.v2, ...b.v2]));
   });
 });

@@ -18,10 +18,12 @@ function randomMatrix(rows: number, cols: number, seed: number, ints = false): M
 
 /** Writes a matrix as an Arrow file with columns c0…, float64 (or int32 for the columns listed). */
 function writeMatrix(dir: string, name: string, m: Matrix, cols = m[0]?.length ?? 0, intColumns: number[] = []): string {
-  const columns = Object.fromEntries(Array.from({ length: cols }, (_, j) => {
-    const values = m.map((row) => row[j]!);
-    return [`c${j}`, intColumns.includes(j) ? makeVector(Int32Array.from(values)) : makeVector(Float64Array.from(values))];
-  }));
+  const columns = Object.fromEntries(
+    Array.from({ length: cols }, (_, j) => {
+      const values = m.map((row) => row[j]!);
+      return [`c${j}`, intColumns.includes(j) ? makeVector(Int32Array.from(values)) : makeVector(Float64Array.from(values))];
+    }),
+  );
   const file = path.join(dir, name);
   writeFileSync(file, tableToIPC(new Table(columns), 'file'));
   return file;
@@ -45,7 +47,9 @@ function expectClose(got: Matrix, want: Matrix): void {
   expect(got.length).toBe(want.length);
   got.forEach((row, i) => {
     expect(row.length).toBe(want[i]!.length);
-    row.forEach((x, j) => { expect(Math.abs(x - want[i]![j]!)).toBeLessThan(1e-9 * (1 + Math.abs(want[i]![j]!))); });
+    row.forEach((x, j) => {
+      expect(Math.abs(x - want[i]![j]!)).toBeLessThan(1e-9 * (1 + Math.abs(want[i]![j]!)));
+    });
   });
 }
 
@@ -78,10 +82,16 @@ describe('matrix-multiply', () => {
 
   it('multiplies shapes with a side of 1, and a matrix with no rows', async () => {
     const engine = engines.get(2)!;
-    const col = randomMatrix(9, 1, 4), row = randomMatrix(1, 6, 5);
-    const outer = await engine.run('matrix-multiply', { input: [writeMatrix(dir, 'col.arrow', col), writeMatrix(dir, 'row.arrow', row)], params: { leaf: 2 } });
+    const col = randomMatrix(9, 1, 4),
+      row = randomMatrix(1, 6, 5);
+    const outer = await engine.run('matrix-multiply', {
+      input: [writeMatrix(dir, 'col.arrow', col), writeMatrix(dir, 'row.arrow', row)],
+      params: { leaf: 2 },
+    });
     expectClose(matrixOf(outer.table), product(col, row, 6));
-    const inner = await engine.run('matrix-multiply', { input: [writeMatrix(dir, 'row2.arrow', row), writeMatrix(dir, 'col2.arrow', randomMatrix(6, 1, 6))] });
+    const inner = await engine.run('matrix-multiply', {
+      input: [writeMatrix(dir, 'row2.arrow', row), writeMatrix(dir, 'col2.arrow', randomMatrix(6, 1, 6))],
+    });
     expectClose(matrixOf(inner.table), product(row, randomMatrix(6, 1, 6), 1));
     const none = await engine.run('matrix-multiply', { input: [writeMatrix(dir, 'none.arrow', [], 23), fileB] });
     expect(none.table.numRows).toBe(0);
@@ -94,18 +104,32 @@ describe('matrix-multiply', () => {
   });
 
   it('says which dimensions do not match', async () => {
-    await expect(engines.get(2)!.run('matrix-multiply', { input: [fileA, fileA] })).rejects.toThrow(/A \(.*a\.arrow\) is 37×23 and B \(.*a\.arrow\) is 37×23: A's columns \(23\) must equal B's rows \(37\)/);
+    await expect(engines.get(2)!.run('matrix-multiply', { input: [fileA, fileA] })).rejects.toThrow(
+      /A \(.*a\.arrow\) is 37×23 and B \(.*a\.arrow\) is 37×23: A's columns \(23\) must equal B's rows \(37\)/,
+    );
   });
 
   it('refuses a non-numeric column, a null cell and a missing matrix', async () => {
     const engine = engines.get(1)!;
     const text = path.join(dir, 'text.arrow');
-    writeFileSync(text, tableToIPC(new Table({ c0: makeVector(new Float64Array([1, 2])), c1: vectorFromArray(['x', 'y'], new Utf8()) }), 'file'));
-    await expect(engine.run('matrix-multiply', { input: [text, fileB] })).rejects.toThrow(/column c1 of A \(.*text\.arrow\) is Utf8; every column of a matrix must be numeric/);
+    writeFileSync(
+      text,
+      tableToIPC(new Table({ c0: makeVector(new Float64Array([1, 2])), c1: vectorFromArray(['x', 'y'], new Utf8()) }), 'file'),
+    );
+    await expect(engine.run('matrix-multiply', { input: [text, fileB] })).rejects.toThrow(
+      /column c1 of A \(.*text\.arrow\) is Utf8; every column of a matrix must be numeric/,
+    );
     const holes = path.join(dir, 'holes.arrow');
-    writeFileSync(holes, tableToIPC(new Table({ c0: vectorFromArray([1, null], new Float64()), c1: vectorFromArray([1, 2], new Int32()) }), 'file'));
-    await expect(engine.run('matrix-multiply', { input: [fileA, holes] })).rejects.toThrow(/column c0 of B \(.*holes\.arrow\) has 1 null\(s\)/);
-    await expect(engine.run('matrix-multiply', { input: [fileA] })).rejects.toThrow(/matrix-multiply needs two matrices: -i a\.arrow b\.arrow/);
+    writeFileSync(
+      holes,
+      tableToIPC(new Table({ c0: vectorFromArray([1, null], new Float64()), c1: vectorFromArray([1, 2], new Int32()) }), 'file'),
+    );
+    await expect(engine.run('matrix-multiply', { input: [fileA, holes] })).rejects.toThrow(
+      /column c0 of B \(.*holes\.arrow\) has 1 null\(s\)/,
+    );
+    await expect(engine.run('matrix-multiply', { input: [fileA] })).rejects.toThrow(
+      /matrix-multiply needs two matrices: -i a\.arrow b\.arrow/,
+    );
   });
 
   it('runs from the CLI on a generated matrix and writes C with -o', async () => {

@@ -16,11 +16,13 @@ function naiveCovariance(cols: number[][]) {
   const d = cols.length;
   const n = cols[0]!.length;
   const mean = cols.map((c) => c.reduce((s, x) => s + x, 0) / n);
-  const cov = mean.map((_, a) => mean.map((_, b) => {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += (cols[a]![i]! - mean[a]!) * (cols[b]![i]! - mean[b]!);
-    return s / (n - 1);
-  }));
+  const cov = mean.map((_, a) =>
+    mean.map((_, b) => {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += (cols[a]![i]! - mean[a]!) * (cols[b]![i]! - mean[b]!);
+      return s / (n - 1);
+    }),
+  );
   return { n, mean, cov, d };
 }
 
@@ -31,10 +33,13 @@ function naiveCovariance(cols: number[][]) {
 function expectPca(rows: Row[], names: string[], cols: number[][], components = names.length) {
   const { mean, cov, d } = naiveCovariance(cols);
   const scale = Math.max(...cov.flat().map(Math.abs));
-  const close = (got: number, want: number, what: string, tol = 1e-9) => expect(Math.abs(got - want), `${what}: ${got} vs ${want}`).toBeLessThanOrEqual(tol * scale);
+  const close = (got: number, want: number, what: string, tol = 1e-9) =>
+    expect(Math.abs(got - want), `${what}: ${got} vs ${want}`).toBeLessThanOrEqual(tol * scale);
   expect(rows.map((r) => r.component)).toEqual([...Array.from({ length: components }, (_, r) => `pc${r + 1}`), 'mean']);
   const meanRow = rows.at(-1)!;
-  names.forEach((c, a) => { expect(Math.abs((meanRow[c] as number) - mean[a]!)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(mean[a]!))); });
+  names.forEach((c, a) => {
+    expect(Math.abs((meanRow[c] as number) - mean[a]!)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(mean[a]!)));
+  });
   const pcs = rows.slice(0, -1);
   const vs = pcs.map((r) => names.map((c) => r[c] as number));
   const ls = pcs.map((r) => r.eigenvalue as number);
@@ -43,13 +48,25 @@ function expectPca(rows: Row[], names: string[], cols: number[][], components = 
     if (j > 0) expect(ls[j]!).toBeLessThanOrEqual(ls[j - 1]!);
     close((r.explained as number) * trace, ls[j]!, `explained ${j}`);
     const v = vs[j]!;
-    for (let a = 0; a < d; a++) close(cov[a]!.reduce((s, c, b) => s + c * v[b]!, 0), ls[j]! * v[a]!, `(Cv − λv)[${a}] of pc${j + 1}`, 1e-8);
+    for (let a = 0; a < d; a++)
+      close(
+        cov[a]!.reduce((s, c, b) => s + c * v[b]!, 0),
+        ls[j]! * v[a]!,
+        `(Cv − λv)[${a}] of pc${j + 1}`,
+        1e-8,
+      );
     for (let k = 0; k <= j; k++) expect(Math.abs(v.reduce((s, x, a) => s + x * vs[k]![a]!, 0) - (j === k ? 1 : 0))).toBeLessThan(1e-9);
     const big = Math.max(...v.map(Math.abs));
     expect(v.find((x) => Math.abs(x) >= big * (1 - 1e-6))!).toBeGreaterThan(0);
   });
   if (components === d) {
-    for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) close(ls.reduce((s, l, j) => s + l * vs[j]![a]! * vs[j]![b]!, 0), cov[a]![b]!, `C[${a}][${b}] rebuilt`);
+    for (let a = 0; a < d; a++)
+      for (let b = 0; b < d; b++)
+        close(
+          ls.reduce((s, l, j) => s + l * vs[j]![a]! * vs[j]![b]!, 0),
+          cov[a]![b]!,
+          `C[${a}][${b}] rebuilt`,
+        );
   }
 }
 
@@ -86,8 +103,15 @@ describe('pca', () => {
         const { table, value } = await engines.get(workers)!.run('pca', { input: files[name]!, params: { columns: F }, ...layout.options });
         expectPca(rowsOf(table), F, data[name]!);
         expect(value).toEqual(rowsOf(table));
-        const two = await engines.get(workers)!.run('pca', { input: files[name]!, params: { columns: 'f3,f1,f5', components: 2 }, ...layout.options });
-        expectPca(rowsOf(two.table), ['f3', 'f1', 'f5'], [2, 0, 4].map((a) => data[name]![a]!), 2);
+        const two = await engines
+          .get(workers)!
+          .run('pca', { input: files[name]!, params: { columns: 'f3,f1,f5', components: 2 }, ...layout.options });
+        expectPca(
+          rowsOf(two.table),
+          ['f3', 'f1', 'f5'],
+          [2, 0, 4].map((a) => data[name]![a]!),
+          2,
+        );
       });
     }
   }
@@ -128,22 +152,49 @@ describe('pca', () => {
   it('says what is wrong with the columns and components', async () => {
     const run = (params: Record<string, unknown>) => engines.get(1)!.run('pca', { input: files.big!, params });
     await expect(run({})).rejects.toThrow(/needs --param columns=<list>/);
-    await expect(run({ columns: 'f1,f9' })).rejects.toThrow(/no column "f9" in .*big\.arrow; did you mean "f1"\? \(job "pca" asks for it; the input has f1, f2/);
+    await expect(run({ columns: 'f1,f9' })).rejects.toThrow(
+      /no column "f9" in .*big\.arrow; did you mean "f1"\? \(job "pca" asks for it; the input has f1, f2/,
+    );
     await expect(run({ columns: 'f1,f1' })).rejects.toThrow(/--param columns names a column twice/);
     await expect(run({ columns: ',' })).rejects.toThrow(/--param columns needs at least one numeric column/);
-    await expect(run({ columns: 'f1,f2', components: 3 })).rejects.toThrow(/--param components must be between 0 \(all\) and the number of columns \(2\), got 3/);
+    await expect(run({ columns: 'f1,f2', components: 3 })).rejects.toThrow(
+      /--param components must be between 0 \(all\) and the number of columns \(2\), got 3/,
+    );
     const file = await writeGroupby(dir, 'g2.arrow', 50, 54, 50);
-    await expect(engines.get(1)!.run('pca', { input: file, params: { columns: 'v1,id1' } })).rejects.toThrow(/column "id1" has type .*not numbers/);
+    await expect(engines.get(1)!.run('pca', { input: file, params: { columns: 'v1,id1' } })).rejects.toThrow(
+      /column "id1" has type .*not numbers/,
+    );
   });
 
   it('runs from the CLI on the correlated dataset', async () => {
     const out = path.join(dir, 'pts.arrow');
     const gen = await runCli(['datasets', 'generate', 'correlated', '--rows', '2000', '--seed', '7', '-o', out]);
     expect(gen.status, gen.stderr).toBe(0);
-    const r = await runCli(['run', 'pca', '-i', out, '-w', '2', '--batch-rows', '300', '-p', `columns=${F.join(',')}`, '-p', 'components=3', '--format', 'json', '--quiet']);
+    const r = await runCli([
+      'run',
+      'pca',
+      '-i',
+      out,
+      '-w',
+      '2',
+      '--batch-rows',
+      '300',
+      '-p',
+      `columns=${F.join(',')}`,
+      '-p',
+      'components=3',
+      '--format',
+      'json',
+      '--quiet',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const t = tableFromIPC(readFileSync(out));
-    expectPca(JSON.parse(r.stdout) as Row[], F, F.map((c) => Array.from(t.getChild(c)!.toArray() as Float64Array)), 3);
+    expectPca(
+      JSON.parse(r.stdout) as Row[],
+      F,
+      F.map((c) => Array.from(t.getChild(c)!.toArray() as Float64Array)),
+      3,
+    );
   });
 });

@@ -35,7 +35,9 @@ describe('sort over every column type', () => {
   });
 
   const cases = () => [
-    ...['v_i64', 'k_u64:desc', 'k_dec', 'v_dec:desc', 'v_dec38', 'v_dec38:desc,k_i32', 'd:desc', 'ts', 'bl', 'k_i64:desc,s,v_dec'].map((by) => [files.duckParquet, files.duckParquet, by] as const),
+    ...['v_i64', 'k_u64:desc', 'k_dec', 'v_dec:desc', 'v_dec38', 'v_dec38:desc,k_i32', 'd:desc', 'ts', 'bl', 'k_i64:desc,s,v_dec'].map(
+      (by) => [files.duckParquet, files.duckParquet, by] as const,
+    ),
     ...['v_u64:desc', 'tsns', 's', 's:desc,k_i64', 'tstz:desc,v_i64'].map((by) => [files.polarsArrow, files.polarsParquet, by] as const),
   ];
   for (const which of ['DuckDB Parquet', 'Polars Arrow (Utf8View text)']) {
@@ -43,7 +45,9 @@ describe('sort over every column type', () => {
       for (const [file, sqlFile, by] of cases().filter(([f]) => (f === files.duckParquet) === (which === 'DuckDB Parquet'))) {
         const { table } = await engines.get(2)!.run('sort', { input: file, params: { by, ranges: 5 }, batchRows: 250 });
         const columns = table.schema.fields.map((f) => f.name);
-        const want = await db.sql(`SELECT ${columns.join(', ')} FROM read_parquet('${sqlFile}', file_row_number = true) ORDER BY ${orderBy(by)}`);
+        const want = await db.sql(
+          `SELECT ${columns.join(', ')} FROM read_parquet('${sqlFile}', file_row_number = true) ORDER BY ${orderBy(by)}`,
+        );
         expectSameRows(tableRows(table), want, `sort ${file} by ${by}`);
       }
     });
@@ -54,13 +58,24 @@ describe('sort over every column type', () => {
     const file = path.join(dir, 'large.arrow');
     const n = words.length * 30;
     const s = Array.from({ length: n }, (_, i) => words[(i * 7) % words.length]!);
-    const t = new Table({ s: vectorFromArray(s, new LargeUtf8()), t: vectorFromArray(s, new LargeUtf8()), i: vectorFromArray(Array.from({ length: n }, (_, i) => BigInt(i) + 2n ** 60n), new Int64()) });
+    const t = new Table({
+      s: vectorFromArray(s, new LargeUtf8()),
+      t: vectorFromArray(s, new LargeUtf8()),
+      i: vectorFromArray(
+        Array.from({ length: n }, (_, i) => BigInt(i) + 2n ** 60n),
+        new Int64(),
+      ),
+    });
     writeFileSync(file, tableToIPC(t, 'file'));
     const { table } = await engines.get(2)!.run('sort', { input: file, params: { by: 's:desc' }, batchRows: 40 });
     expect(String(table.schema.fields[0]!.type)).toBe('Utf8');
     // Reference: a stable sort by UTF-8 bytes, nulls first (desc).
     const rows = s.map((v, i) => ({ v, i }));
-    rows.sort((a, b) => (a.v === null || b.v === null ? (a.v === b.v ? 0 : a.v === null ? -1 : 1) : Buffer.compare(Buffer.from(b.v), Buffer.from(a.v))) || a.i - b.i);
+    rows.sort(
+      (a, b) =>
+        (a.v === null || b.v === null ? (a.v === b.v ? 0 : a.v === null ? -1 : 1) : Buffer.compare(Buffer.from(b.v), Buffer.from(a.v))) ||
+        a.i - b.i,
+    );
     expect(tableRows(table)).toEqual(rows.map(({ v, i }) => [v, v, String(BigInt(i) + 2n ** 60n)]));
   });
 });

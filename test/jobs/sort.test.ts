@@ -1,6 +1,27 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Bool, DateDay, Dictionary, Field, Float32, Float64, Int8, Int32, Int64, List, Table, TimestampMillisecond, Uint16, Uint64, Utf8, makeVector, tableFromIPC, tableToIPC, vectorFromArray, type RecordBatch } from 'apache-arrow';
+import {
+  Bool,
+  DateDay,
+  Dictionary,
+  Field,
+  Float32,
+  Float64,
+  Int8,
+  Int32,
+  Int64,
+  List,
+  Table,
+  TimestampMillisecond,
+  Uint16,
+  Uint64,
+  Utf8,
+  makeVector,
+  tableFromIPC,
+  tableToIPC,
+  vectorFromArray,
+  type RecordBatch,
+} from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { runSequential } from 'quiver-engine';
 import { writeArrowFile } from '../../dist/src/datasets/groupby.js';
@@ -32,7 +53,8 @@ function reference(rows: Row[], by: string): Row[] {
   };
   return [...rows].sort((a, b) => {
     for (const { column, desc } of keys) {
-      const x = a[column], y = b[column];
+      const x = a[column],
+        y = b[column];
       if (x === null || y === null) {
         if (x === y) continue;
         return (x === null) !== desc ? 1 : -1;
@@ -44,7 +66,27 @@ function reference(rows: Row[], by: string): Row[] {
   });
 }
 
-const WORDS = ['', 'a', 'ab', 'ab\0', 'abcdefgh', 'abcdefghZ', 'abcdefghA', 'abcdefgh', 'id0000000001', 'id0000000002', 'id0000000010', 'Zebra', 'zebra', 'é', 'e\u0301', '\uFF5E', '😀', '😀x', '\uFFFD'];
+const WORDS = [
+  '',
+  'a',
+  'ab',
+  'ab\0',
+  'abcdefgh',
+  'abcdefghZ',
+  'abcdefghA',
+  'abcdefgh',
+  'id0000000001',
+  'id0000000002',
+  'id0000000010',
+  'Zebra',
+  'zebra',
+  'é',
+  'e\u0301',
+  '\uFF5E',
+  '😀',
+  '😀x',
+  '\uFFFD',
+];
 
 /**
  * `n` rows with `id` (input order), a heavily skewed int `k` (over half the rows share 7), a float `x`
@@ -151,7 +193,10 @@ describe('sort', () => {
       i8: vectorFromArray(cols.i8, new Int8()),
       u16: vectorFromArray(cols.u16, new Uint16()),
       u64: vectorFromArray(cols.u64, new Uint64()),
-      day: vectorFromArray(cols.day.map((d) => new Date(d)), new DateDay()),
+      day: vectorFromArray(
+        cols.day.map((d) => new Date(d)),
+        new DateDay(),
+      ),
       ts: vectorFromArray(cols.ts, new TimestampMillisecond()),
       id: makeVector(Int32Array.from({ length: n }, (_, i) => i)),
     });
@@ -172,7 +217,12 @@ describe('sort', () => {
 
   it('sorts CSV input (text read as dictionary or plain text) and runs in the calling thread for the baseline', async () => {
     const csv = path.join(dir, 'rows.csv');
-    const rows = ROWS.filter((r) => r.s !== null && r.s !== '' && !String(r.s).includes('\0')).map((r) => ({ id: r.id, k: r.k ?? 0, s: r.s, d: r.d ?? 'none' }));
+    const rows = ROWS.filter((r) => r.s !== null && r.s !== '' && !String(r.s).includes('\0')).map((r) => ({
+      id: r.id,
+      k: r.k ?? 0,
+      s: r.s,
+      d: r.d ?? 'none',
+    }));
     writeFileSync(csv, 'id,k,s,d\n' + rows.map((r) => `${r.id},${r.k},"${r.s}",${r.d}`).join('\n') + '\n');
     const want = reference(rows, 'd,s:desc,id');
     const { table } = await engines.get(3)!.run('sort', { input: csv, params: { by: 'd,s:desc,id' }, splitSize: '4KB' });
@@ -193,14 +243,31 @@ describe('sort', () => {
 
   it('says what is wrong with a bad key, column list or column type', async () => {
     const engine = engines.get(2)!;
-    await expect(engine.run('sort', { input: file, params: { by: 'nope' } })).rejects.toThrow(/--param by names column nope, which the input does not have \(columns: id, k, x, s, d, b, big\)/);
-    await expect(engine.run('sort', { input: file, params: { by: 'k:down' } })).rejects.toThrow(/--param by: "k:down" is not a column to sort by; write column, column:asc or column:desc/);
-    await expect(engine.run('sort', { input: file, params: { by: 'k,:desc' } })).rejects.toThrow(/--param by: ":desc" is not a column to sort by/);
+    await expect(engine.run('sort', { input: file, params: { by: 'nope' } })).rejects.toThrow(
+      /--param by names column nope, which the input does not have \(columns: id, k, x, s, d, b, big\)/,
+    );
+    await expect(engine.run('sort', { input: file, params: { by: 'k:down' } })).rejects.toThrow(
+      /--param by: "k:down" is not a column to sort by; write column, column:asc or column:desc/,
+    );
+    await expect(engine.run('sort', { input: file, params: { by: 'k,:desc' } })).rejects.toThrow(
+      /--param by: ":desc" is not a column to sort by/,
+    );
     await expect(engine.run('sort', { input: file, params: { by: '' } })).rejects.toThrow(/--param by is required/);
     await expect(engine.run('sort', { input: file, params: { by: 'k', columns: 'id,zzz' } })).rejects.toThrow(/zzz/);
     const lists = path.join(dir, 'lists.arrow');
-    writeFileSync(lists, tableToIPC(new Table({ id: makeVector(new Int32Array([2, 1])), l: vectorFromArray([[1], [2, 3]], new List(new Field('item', new Int32(), true))) }), 'file'));
-    await expect(engine.run('sort', { input: lists, params: { by: 'id' } })).rejects.toThrow(/sort cannot carry column l of type List<.*>; leave it out with --param columns=/);
+    writeFileSync(
+      lists,
+      tableToIPC(
+        new Table({
+          id: makeVector(new Int32Array([2, 1])),
+          l: vectorFromArray([[1], [2, 3]], new List(new Field('item', new Int32(), true))),
+        }),
+        'file',
+      ),
+    );
+    await expect(engine.run('sort', { input: lists, params: { by: 'id' } })).rejects.toThrow(
+      /sort cannot carry column l of type List<.*>; leave it out with --param columns=/,
+    );
     const sorted = await engine.run('sort', { input: lists, params: { by: 'id', columns: 'id' } });
     expect(rowsOf(sorted.table)).toEqual([{ id: 1 }, { id: 2 }]);
   });
@@ -210,14 +277,25 @@ describe('sort', () => {
     expect((await runCli(['datasets', 'generate', 'sort', '--rows', '3000', '--seed', '5', '-o', data])).status).toBe(0);
     const rows = rowsOf(tableFromIPC(readFileSync(data)));
     expect(rows.filter((r) => r.skewed === 0).length).toBeGreaterThan(1300);
-    for (const [out, by] of [['sorted.arrow', 'skewed,x:desc'], ['sorted.parquet', 'k:desc'], ['sorted.csv', 's:desc,id']] as const) {
+    for (const [out, by] of [
+      ['sorted.arrow', 'skewed,x:desc'],
+      ['sorted.parquet', 'k:desc'],
+      ['sorted.csv', 's:desc,id'],
+    ] as const) {
       const target = path.join(dir, out);
       const r = await runCli(['run', 'sort', '-i', data, '-w', '2', '-p', `by=${by}`, '--batch-rows', '500', '-o', target]);
       expect(r.status, r.stderr).toBe(0);
       const want = reference(rows, by);
       if (out.endsWith('.arrow')) expect(rowsOf(tableFromIPC(readFileSync(target)))).toEqual(want);
       else if (out.endsWith('.parquet')) expect(rowsOf(await readParquet(target))).toEqual(want);
-      else expect(readFileSync(target, 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',').at(-1)))).toEqual(want.map((w) => w.id));
+      else
+        expect(
+          readFileSync(target, 'utf8')
+            .trim()
+            .split('\n')
+            .slice(1)
+            .map((l) => Number(l.split(',').at(-1))),
+        ).toEqual(want.map((w) => w.id));
     }
   });
 });

@@ -53,7 +53,9 @@ describe('string-match', () => {
       });
       it(`ignores case on ASCII and non-ASCII lines with ${workers} worker(s), ${layout.label}`, async () => {
         const ci = ['alpha', 'ÄRGER', 'éclair', 'über', 'Gamma', 'zeta'];
-        const { table } = await engines.get(workers)!.run('string-match', { input: [corpus, mixed], params: { keys: ci, ignoreCase: true }, ...layout.options });
+        const { table } = await engines
+          .get(workers)!
+          .run('string-match', { input: [corpus, mixed], params: { keys: ci, ignoreCase: true }, ...layout.options });
         expect(rowsOf(table)).toEqual(reference([...linesOf(texts[corpus]!), ...linesOf(texts[mixed]!)], ci, true));
         const exact = await engines.get(workers)!.run('string-match', { input: mixed, params: { keys: ci }, ...layout.options });
         expect(rowsOf(exact.table)).toEqual(reference(linesOf(texts[mixed]!), ci));
@@ -77,7 +79,9 @@ describe('string-match', () => {
     for (const column of ['plain', 'dict']) {
       for (const ignoreCase of [false, true]) {
         const ks = ['-1', 'name-5', '-ü', 'name'];
-        const { table: out } = await engines.get(3)!.run('string-match', { table, params: { keys: ks, column, ignoreCase }, batchRows: 64 });
+        const { table: out } = await engines
+          .get(3)!
+          .run('string-match', { table, params: { keys: ks, column, ignoreCase }, batchRows: 64 });
         expect(rowsOf(out)).toEqual(reference(lines, ks, ignoreCase));
       }
     }
@@ -87,7 +91,10 @@ describe('string-match', () => {
     const empty = path.join(dir, 'empty.txt');
     writeFileSync(empty, '');
     const { table } = await engines.get(2)!.run('string-match', { input: empty, params: { keys: ['a', 'b'] } });
-    expect(rowsOf(table)).toEqual([{ key: 'a', lines: 0 }, { key: 'b', lines: 0 }]);
+    expect(rowsOf(table)).toEqual([
+      { key: 'a', lines: 0 },
+      { key: 'b', lines: 0 },
+    ]);
   });
 
   it('says what is wrong with the keys and the column', async () => {
@@ -102,7 +109,21 @@ describe('string-match', () => {
   });
 
   it('runs from the CLI', async () => {
-    const r = await runCli(['run', 'string-match', '-i', corpus, '-w', '2', '--split-size', '8KB', '-p', `keys=${keys.join(',')}`, '--format', 'csv', '--quiet']);
+    const r = await runCli([
+      'run',
+      'string-match',
+      '-i',
+      corpus,
+      '-w',
+      '2',
+      '--split-size',
+      '8KB',
+      '-p',
+      `keys=${keys.join(',')}`,
+      '--format',
+      'csv',
+      '--quiet',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const want = reference(linesOf(texts[corpus]!), keys);

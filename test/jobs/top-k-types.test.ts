@@ -36,18 +36,28 @@ describe('top-k over every orderable column type', () => {
           const k = 13;
           // The ranked column is output once, second.
           carried = carried.filter((c) => c !== column);
-          const { table } = await engine.run('top-k', { input: file, params: { column, k, order, columns: carried.join(',') }, batchRows: 200 });
+          const { table } = await engine.run('top-k', {
+            input: file,
+            params: { column, k, order, columns: carried.join(',') },
+            batchRows: 200,
+          });
           const want = await db.sql(
             `SELECT row_number() OVER (ORDER BY ${column} ${order}, file_row_number) AS rank, ${column}, ${carried.join(', ')} ` +
               `FROM read_parquet('${sqlFile}', file_row_number = true) WHERE ${column} IS NOT NULL ORDER BY rank LIMIT ${k}`,
           );
-          expectSameRows(tableRows(table), want.map((r) => [Number(r[0]), ...r.slice(1)]), `${column} ${order} of ${file}`);
+          expectSameRows(
+            tableRows(table),
+            want.map((r) => [Number(r[0]), ...r.slice(1)]),
+            `${column} ${order} of ${file}`,
+          );
         }
       });
     }
   }
 
   it('refuses a text column, naming it and its type', async () => {
-    await expect(engines.get(2)!.run('top-k', { input: files.duckParquet, params: { column: 's' } })).rejects.toThrow(/top-k ranks numbers.*column "s" is Utf8/);
+    await expect(engines.get(2)!.run('top-k', { input: files.duckParquet, params: { column: 's' } })).rejects.toThrow(
+      /top-k ranks numbers.*column "s" is Utf8/,
+    );
   });
 });

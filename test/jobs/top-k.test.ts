@@ -13,7 +13,7 @@ type Columns = Record<string, Array<string | number | null>>;
  */
 function reference(cols: Columns, column: string, k: number, order: 'desc' | 'asc', carry: string[]) {
   const rows = cols[column]!.map((v, i) => ({ v, i })).filter(({ v }) => v !== null && !Number.isNaN(v));
-  rows.sort((a, b) => (a.v === b.v ? 0 : (a.v! > b.v!) === (order === 'desc') ? -1 : 1));
+  rows.sort((a, b) => (a.v === b.v ? 0 : a.v! > b.v! === (order === 'desc') ? -1 : 1));
   return rows.slice(0, k).map(({ v, i }, r) => ({ rank: r + 1, [column]: v, ...Object.fromEntries(carry.map((c) => [c, cols[c]![i]])) }));
 }
 
@@ -50,23 +50,50 @@ describe('top-k', () => {
         const input = layout.tiny ? tinyFile : file;
         const engine = engines.get(workers)!;
         // v3 has few ties; v1 (1–5) is nearly all ties, so its order is the tie rule's.
-        for (const [column, k, order] of [['v3', 10, 'desc'], ['v3', 7, 'asc'], ['v1', 25, 'desc'], ['v2', 12, 'asc']] as const) {
-          const { table, value } = await engine.run('top-k', { input, params: { column, k, order, columns: ['id3', 'v2', column] }, ...layout.options });
-          const want = reference(c, column, k, order, ['id3', 'v2'].filter((n) => n !== column));
+        for (const [column, k, order] of [
+          ['v3', 10, 'desc'],
+          ['v3', 7, 'asc'],
+          ['v1', 25, 'desc'],
+          ['v2', 12, 'asc'],
+        ] as const) {
+          const { table, value } = await engine.run('top-k', {
+            input,
+            params: { column, k, order, columns: ['id3', 'v2', column] },
+            ...layout.options,
+          });
+          const want = reference(
+            c,
+            column,
+            k,
+            order,
+            ['id3', 'v2'].filter((n) => n !== column),
+          );
           expect(rowsOf(table)).toEqual(want);
           expect(rowsOf(value as Table)).toEqual(want);
         }
         const all = await engine.run('top-k', { input, params: { column: 'v2', k: 3 }, ...layout.options });
-        expect(rowsOf(all.table)).toEqual(reference(c, 'v2', 3, 'desc', ALL.filter((n) => n !== 'v2')));
+        expect(rowsOf(all.table)).toEqual(
+          reference(
+            c,
+            'v2',
+            3,
+            'desc',
+            ALL.filter((n) => n !== 'v2'),
+          ),
+        );
       });
     }
   }
 
   it('gives every row when k exceeds them, and ranks ties across files in file order', async () => {
-    const { table } = await engines.get(3)!.run('top-k', { input: tinyFile, params: { column: 'v3', k: 1000, columns: 'id1' }, batchRows: 6 });
+    const { table } = await engines
+      .get(3)!
+      .run('top-k', { input: tinyFile, params: { column: 'v3', k: 1000, columns: 'id1' }, batchRows: 6 });
     expect(rowsOf(table)).toEqual(reference(tiny as unknown as Columns, 'v3', 1000, 'desc', ['id1']));
     expect(table.numRows).toBe(40);
-    const two = await engines.get(2)!.run('top-k', { input: [file, second], params: { column: 'v1', k: 2000, order: 'asc', columns: 'id6' }, batchRows: 450 });
+    const two = await engines
+      .get(2)!
+      .run('top-k', { input: [file, second], params: { column: 'v1', k: 2000, order: 'asc', columns: 'id6' }, batchRows: 450 });
     expect(rowsOf(two.table)).toEqual(reference(both as unknown as Columns, 'v1', 2000, 'asc', ['id6']));
   });
 
@@ -80,7 +107,9 @@ describe('top-k', () => {
     const cols: Columns = { x, id: Array.from(id, Number), name };
     for (const workers of [1, 3]) {
       for (const order of ['desc', 'asc'] as const) {
-        const { table: out, report } = await engines.get(workers)!.run('top-k', { table, params: { column: 'x', k: 30, order }, batchRows: 128 });
+        const { table: out, report } = await engines
+          .get(workers)!
+          .run('top-k', { table, params: { column: 'x', k: 30, order }, batchRows: 128 });
         expect(rowsOf(out)).toEqual(reference(cols, 'x', 30, order, ['id', 'name']));
         expect(report.counters.skipped).toBe(x.filter((v) => v === null || Number.isNaN(v)).length);
       }
@@ -98,7 +127,9 @@ describe('top-k', () => {
     await expect(run({ column: 'v3', k: 'ten' })).rejects.toThrow(/--param k must be an integer/);
     await expect(run({ column: 'v3', order: 'largest' })).rejects.toThrow(/--param order must be desc or asc, got "largest"/);
     const table = new Table({ v: makeVector(new Float64Array([1, 2])), w: makeVector(new Float64Array([3, 4])) });
-    await expect(engines.get(1)!.run('top-k', { table, params: { column: 'v', columns: 'w,id9' } })).rejects.toThrow(/no column "id9" in the input table \(job "top-k" asks for it; the input has v, w\)/);
+    await expect(engines.get(1)!.run('top-k', { table, params: { column: 'v', columns: 'w,id9' } })).rejects.toThrow(
+      /no column "id9" in the input table \(job "top-k" asks for it; the input has v, w\)/,
+    );
   });
 
   it('gives no rows for an input with no values', async () => {
@@ -108,7 +139,25 @@ describe('top-k', () => {
   });
 
   it('runs from the CLI', async () => {
-    const r = await runCli(['run', 'top-k', '-i', file, '-w', '2', '--batch-rows', '600', '-p', 'column=v3', '-p', 'k=4', '-p', 'columns=id1,v1', '--format', 'csv', '--quiet']);
+    const r = await runCli([
+      'run',
+      'top-k',
+      '-i',
+      file,
+      '-w',
+      '2',
+      '--batch-rows',
+      '600',
+      '-p',
+      'column=v3',
+      '-p',
+      'k=4',
+      '-p',
+      'columns=id1,v1',
+      '--format',
+      'csv',
+      '--quiet',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const want = reference(data as unknown as Columns, 'v3', 4, 'desc', ['id1', 'v1']);

@@ -32,8 +32,11 @@ describe('wordcount on small, empty and several inputs', () => {
   const sub = path.join(dir, 'several');
   mkdirSync(sub);
   const parts = ['one two two\n', [...textChunks(20_000, 8)].join(''), '', 'three\nthree three'];
-  parts.forEach((t, i) => { writeFileSync(path.join(sub, `part-${i}.txt`), t); });
-  const sorted = (m: Map<string, number>) => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([word, count]) => ({ word, count }));
+  parts.forEach((t, i) => {
+    writeFileSync(path.join(sub, `part-${i}.txt`), t);
+  });
+  const sorted = (m: Map<string, number>) =>
+    [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([word, count]) => ({ word, count }));
 
   for (const workers of [1, 2, 3]) {
     it(`counts a 30-byte file in 1-byte splits with ${workers} worker(s)`, async () => {

@@ -82,20 +82,31 @@ export default defineJob({
 
   // Users run Node 20, 22 and 24; the suite runs on the machine's Node (20 here). The `node` package
   // on npm carries each release's binary, so the installed CLI is run under 22 and 24 as well.
-  it.each(['22', '24'])('runs the installed CLI under Node %s', (major) => {
-    const r = spawnSync(npm, ['exec', '--yes', `--package=node@${major}`, '--', 'node', '-e', 'console.log(process.version)'], { cwd: project, encoding: 'utf8' });
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout.trim()).toMatch(new RegExp(`^v${major}\\.`));
-    const cli = path.join(project, 'node_modules', ...pkg.name.split('/'), 'dist', 'bundle', 'cli.mjs');
-    const out = `counts-${major}.csv`;
-    const run = spawnSync(npm, ['exec', '--yes', `--package=node@${major}`, '--', 'node', cli, 'run', 'wordcount', '-i', 'words.txt', '-o', out, '-q'], { cwd: project, encoding: 'utf8' });
-    expect(run.status, run.stderr).toBe(0);
-    expect(countsOf(readFileSync(path.join(project, out), 'utf8'))).toEqual(counts);
-  }, 120_000);
+  it.each(['22', '24'])(
+    'runs the installed CLI under Node %s',
+    (major) => {
+      const r = spawnSync(npm, ['exec', '--yes', `--package=node@${major}`, '--', 'node', '-e', 'console.log(process.version)'], {
+        cwd: project,
+        encoding: 'utf8',
+      });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout.trim()).toMatch(new RegExp(`^v${major}\\.`));
+      const cli = path.join(project, 'node_modules', ...pkg.name.split('/'), 'dist', 'bundle', 'cli.mjs');
+      const out = `counts-${major}.csv`;
+      const run = spawnSync(
+        npm,
+        ['exec', '--yes', `--package=node@${major}`, '--', 'node', cli, 'run', 'wordcount', '-i', 'words.txt', '-o', out, '-q'],
+        { cwd: project, encoding: 'utf8' },
+      );
+      expect(run.status, run.stderr).toBe(0);
+      expect(countsOf(readFileSync(path.join(project, out), 'utf8'))).toEqual(counts);
+    },
+    120_000,
+  );
 });
 
 describe('the package name', () => {
-  it('is the one the engine pins jobs\' imports to', async () => {
+  it("is the one the engine pins jobs' imports to", async () => {
     const { PACKAGE_NAME } = await import('../../dist/src/layout.js');
     expect(PACKAGE_NAME).toBe(pkg.name);
   });

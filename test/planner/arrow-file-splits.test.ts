@@ -17,7 +17,10 @@ const SIZES = [10, 1000, 3, 3, 3, 1, 500];
 const TOTAL = SIZES.reduce((a, b) => a + b, 0);
 
 async function writeMixed(): Promise<void> {
-  await writeArrowFile(file, SIZES.map((n, i) => [...groupbyBatches(n, 60 + i, n)][0]!));
+  await writeArrowFile(
+    file,
+    SIZES.map((n, i) => [...groupbyBatches(n, 60 + i, n)][0]!),
+  );
 }
 
 describe('Arrow file splits', () => {
@@ -38,12 +41,21 @@ describe('Arrow file splits', () => {
       SIZES.forEach((rows, block) => {
         const mine = pieces.filter((p) => p.block === block);
         expect(mine[0]!.rowStart).toBe(0);
-        mine.forEach((p, j) => { j > 0 && expect(p.rowStart).toBe(mine[j - 1]!.rowEnd); });
+        mine.forEach((p, j) => {
+          j > 0 && expect(p.rowStart).toBe(mine[j - 1]!.rowEnd);
+        });
         expect(mine.at(-1)!.rowEnd).toBe(rows);
       });
     }
     const packed = splitArrowFile(layout, 100, 0);
-    expect(packed[10]!.pieces.map((p) => [p.block, p.rowStart, p.rowEnd])).toEqual([[1, 990, 1000], [2, 0, 3], [3, 0, 3], [4, 0, 3], [5, 0, 1], [6, 0, 80]]);
+    expect(packed[10]!.pieces.map((p) => [p.block, p.rowStart, p.rowEnd])).toEqual([
+      [1, 990, 1000],
+      [2, 0, 3],
+      [3, 0, 3],
+      [4, 0, 3],
+      [5, 0, 1],
+      [6, 0, 80],
+    ]);
   });
 
   // Memory-mapped (the default where native/mmap.c is built) and read with copies (QUIVER_MMAP=0).
@@ -95,7 +107,9 @@ describe('Arrow file splits', () => {
     // A mapped column is a view into the mapping of the split's batches, not a buffer of its own batch.
     const spans = split.pieces.reduce((n, p) => n + p.length, 0);
     expect(batches[0]!.getChild('v3')!.data[0]!.values.buffer.byteLength >= spans).toBe(mapped);
-    await expect(readArrowSplit(split, 400, ['v3', 'nope'])).rejects.toThrow(/the job reads column "nope", which .*mixed\.arrow does not have \(it has id1, id2/);
+    await expect(readArrowSplit(split, 400, ['v3', 'nope'])).rejects.toThrow(
+      /the job reads column "nope", which .*mixed\.arrow does not have \(it has id1, id2/,
+    );
     delete process.env.QUIVER_MMAP;
   });
 
@@ -107,7 +121,11 @@ describe('Arrow file splits', () => {
     const last = plan.splits.at(-1)!;
     if (last.kind !== 'arrow-file') throw new Error('expected an arrow-file split');
     truncateSync(cut, last.pieces[0]!.offset + 8);
-    await expect(readArrowSplit(last, 400)).rejects.toThrow(how === 'mapped' ? /cut-mapped\.arrow .*has \d+ bytes, fewer than the \d+ asked for \(was it truncated\?\)/ : /cut-copied\.arrow.*expected \d+ bytes at offset \d+, the file has only \d+ there \(was it truncated after planning\?\)/);
+    await expect(readArrowSplit(last, 400)).rejects.toThrow(
+      how === 'mapped'
+        ? /cut-mapped\.arrow .*has \d+ bytes, fewer than the \d+ asked for \(was it truncated\?\)/
+        : /cut-copied\.arrow.*expected \d+ bytes at offset \d+, the file has only \d+ there \(was it truncated after planning\?\)/,
+    );
     delete process.env.QUIVER_MMAP;
   });
 
@@ -122,6 +140,8 @@ describe('Arrow file splits', () => {
   it('say a .arrow file that is not Arrow IPC is not', async () => {
     const fake = path.join(dir, 'fake.arrow');
     await import('node:fs/promises').then((fs) => fs.writeFile(fake, 'a,b\n1,2\n'.repeat(10)));
-    await expect(makePlan({ inputs: [fake], workers: 1 })).rejects.toThrow(/fake\.arrow is not a valid Arrow IPC file: it does not start with the ARROW1 magic bytes/);
+    await expect(makePlan({ inputs: [fake], workers: 1 })).rejects.toThrow(
+      /fake\.arrow is not a valid Arrow IPC file: it does not start with the ARROW1 magic bytes/,
+    );
   });
 });

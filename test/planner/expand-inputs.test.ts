@@ -10,7 +10,8 @@ const dir = tempDir();
 const data = path.join(dir, 'data');
 mkdirSync(path.join(data, 'nested', 'deeper'), { recursive: true });
 mkdirSync(path.join(data, '.git'));
-for (const f of ['b.txt', 'a.txt', 'nested/c.txt', 'nested/deeper/d.log', '.hidden.txt', '_SUCCESS', '.git/config']) writeFileSync(path.join(data, f), `${f}\n`);
+for (const f of ['b.txt', 'a.txt', 'nested/c.txt', 'nested/deeper/d.log', '.hidden.txt', '_SUCCESS', '.git/config'])
+  writeFileSync(path.join(data, f), `${f}\n`);
 
 describe('expanding --input', () => {
   it('lists a directory recursively and sorted, skipping hidden files and folders', async () => {
@@ -48,7 +49,10 @@ describe('expanding --input', () => {
     mkdirSync(path.join(dir, 'empty'));
     const cases: Array<[string, RegExp]> = [
       [path.join(dir, 'missing.txt'), /input .*missing\.txt does not exist; check the path/],
-      [path.join(dir, '*.nothing'), /--input ".*\*\.nothing" matches no file; check the pattern \(quote it so the shell does not expand it\)/],
+      [
+        path.join(dir, '*.nothing'),
+        /--input ".*\*\.nothing" matches no file; check the pattern \(quote it so the shell does not expand it\)/,
+      ],
       [path.join(dir, 'empty'), /input directory .*empty holds no files/],
     ];
     for (const [input, message] of cases) {

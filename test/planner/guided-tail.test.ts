@@ -19,7 +19,13 @@ type Range = Split & { start: number; end: number };
 
 describe('guided tail of byte-range splits', () => {
   it('cover every file byte once, in order, with no piece above the default size and the last ones small', () => {
-    for (const [bytes, workers] of [[486 * MB, 2], [486 * MB, 3], [1400 * MB, 2], [37 * MB, 2], [3 * MB, 2]] as const) {
+    for (const [bytes, workers] of [
+      [486 * MB, 2],
+      [486 * MB, 3],
+      [1400 * MB, 2],
+      [37 * MB, 2],
+      [3 * MB, 2],
+    ] as const) {
       const size = Math.min(64 * MB, Math.max(MB, Math.ceil(bytes / (workers * 4))));
       const before = uniform('a.csv', bytes, size);
       const after = guidedTail(before, workers) as Range[];
@@ -47,7 +53,16 @@ describe('guided tail of byte-range splits', () => {
 
   it('cut Parquet splits between row groups only, and runs of different files apart', () => {
     const groups = Array.from({ length: 12 }, (_, i) => ({ rows: 100 + i, bytes: 5 * MB }));
-    const parquet: Split = { kind: 'parquet', id: 4, file: 'p.parquet', rowGroups: groups.map((_, i) => i), groups, rowStart: 0, rows: groups.reduce((n, g) => n + g.rows, 0), bytes: 60 * MB };
+    const parquet: Split = {
+      kind: 'parquet',
+      id: 4,
+      file: 'p.parquet',
+      rowGroups: groups.map((_, i) => i),
+      groups,
+      rowStart: 0,
+      rows: groups.reduce((n, g) => n + g.rows, 0),
+      bytes: 60 * MB,
+    };
     const splits = [...uniform('a.txt', 100 * MB, 25 * MB, 0), parquet, ...uniform('b.txt', 100 * MB, 25 * MB, 5)];
     const after = guidedTail(splits, 2) as Range[];
     expect(after.map((s) => s.id)).toEqual(after.map((_, i) => i));
@@ -120,11 +135,35 @@ describe('guided tail of byte-range splits', () => {
     for (let k = 0; k < 40; k += 16) {
       const mine = placed.slice(k, Math.min(40, k + 16));
       const rows = mine.reduce((n, b) => n + b.rows, 0);
-      splits.push({ kind: 'arrow-file', id: splits.length, file: 'a.arrow', rowStart: row, rows, bytes: mine.length * 4 * MB, pieces: mine.map((b) => ({ block: b.block, offset: b.offset, length: b.length, metaLength: 100, rowStart: 0, rowEnd: b.rows, blockRows: b.rows })) });
+      splits.push({
+        kind: 'arrow-file',
+        id: splits.length,
+        file: 'a.arrow',
+        rowStart: row,
+        rows,
+        bytes: mine.length * 4 * MB,
+        pieces: mine.map((b) => ({
+          block: b.block,
+          offset: b.offset,
+          length: b.length,
+          metaLength: 100,
+          rowStart: 0,
+          rowEnd: b.rows,
+          blockRows: b.rows,
+        })),
+      });
       row += rows;
     }
     const big = placed[40]!;
-    splits.push({ kind: 'arrow-file', id: splits.length, file: 'a.arrow', rowStart: row, rows: big.rows, bytes: big.length, pieces: [{ block: 40, offset: big.offset, length: big.length, metaLength: 100, rowStart: 0, rowEnd: big.rows, blockRows: big.rows }] });
+    splits.push({
+      kind: 'arrow-file',
+      id: splits.length,
+      file: 'a.arrow',
+      rowStart: row,
+      rows: big.rows,
+      bytes: big.length,
+      pieces: [{ block: 40, offset: big.offset, length: big.length, metaLength: 100, rowStart: 0, rowEnd: big.rows, blockRows: big.rows }],
+    });
     const after = guidedTail(splits, 2) as ArrowSplit[];
     expect(after.length).toBeGreaterThan(splits.length);
     expect(after.map((s) => s.id)).toEqual(after.map((_, i) => i));
@@ -154,10 +193,34 @@ describe('guided tail of byte-range splits', () => {
 
   it('join a batch the planner cut between two Arrow splits back into one piece, and never exceed the largest split', () => {
     type ArrowSplit = Extract<Split, { kind: 'arrow-file' }>;
-    const piece = (block: number, rowStart: number, rowEnd: number) => ({ block, offset: block * 8 * MB, length: 8 * MB, metaLength: 100, rowStart, rowEnd, blockRows: 1000 });
+    const piece = (block: number, rowStart: number, rowEnd: number) => ({
+      block,
+      offset: block * 8 * MB,
+      length: 8 * MB,
+      metaLength: 100,
+      rowStart,
+      rowEnd,
+      blockRows: 1000,
+    });
     // 12 batches of 8 MB; the plan's splits of 60 MB cut batch 7 at row 500.
-    const first: ArrowSplit = { kind: 'arrow-file', id: 0, file: 'b.arrow', rowStart: 0, rows: 7500, bytes: 60 * MB, pieces: [...Array.from({ length: 7 }, (_, b) => piece(b, 0, 1000)), piece(7, 0, 500)] };
-    const second: ArrowSplit = { kind: 'arrow-file', id: 1, file: 'b.arrow', rowStart: 7500, rows: 4500, bytes: 36 * MB, pieces: [piece(7, 500, 1000), ...Array.from({ length: 4 }, (_, b) => piece(8 + b, 0, 1000))] };
+    const first: ArrowSplit = {
+      kind: 'arrow-file',
+      id: 0,
+      file: 'b.arrow',
+      rowStart: 0,
+      rows: 7500,
+      bytes: 60 * MB,
+      pieces: [...Array.from({ length: 7 }, (_, b) => piece(b, 0, 1000)), piece(7, 0, 500)],
+    };
+    const second: ArrowSplit = {
+      kind: 'arrow-file',
+      id: 1,
+      file: 'b.arrow',
+      rowStart: 7500,
+      rows: 4500,
+      bytes: 36 * MB,
+      pieces: [piece(7, 500, 1000), ...Array.from({ length: 4 }, (_, b) => piece(8 + b, 0, 1000))],
+    };
     const after = guidedTail([first, second], 2) as ArrowSplit[];
     const pieces = after.flatMap((s) => s.pieces);
     expect(pieces.map((p) => [p.block, p.rowStart, p.rowEnd])).toEqual(Array.from({ length: 12 }, (_, b) => [b, 0, 1000]));

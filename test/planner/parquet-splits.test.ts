@@ -31,7 +31,14 @@ function expectCovers(layout: ParquetLayout, splits: ReturnType<typeof splitParq
 describe('Parquet splits', () => {
   it('cut equal row groups into ceil(bytes / split size) balanced splits, not full ones and a small rest', () => {
     const layout = layoutOf(Array(77).fill(3));
-    for (const [splitBytes, count] of [[231 / 8, 8], [231 / 4, 4], [231, 1], [3, 77], [1, 77], [1000, 1]] as const) {
+    for (const [splitBytes, count] of [
+      [231 / 8, 8],
+      [231 / 4, 4],
+      [231, 1],
+      [3, 77],
+      [1, 77],
+      [1000, 1],
+    ] as const) {
       const splits = splitParquetFile(layout, splitBytes, 100);
       expectCovers(layout, splits);
       expect(splits.length).toBe(count);
@@ -63,10 +70,18 @@ describe('Parquet splits', () => {
     const guided = await makePlan({ inputs: [file], workers: 2 });
     const sizes = guided.splits.map((s) => s.bytes);
     expect(sizes[sizes.length - 1]!).toBeLessThan(sizes[0]!);
-    expect(guided.splits.flatMap((s) => (s.kind === 'parquet' ? s.rowGroups : []))).toEqual(Array.from({ length: Math.ceil(n / 137) }, (_, i) => i));
+    expect(guided.splits.flatMap((s) => (s.kind === 'parquet' ? s.rowGroups : []))).toEqual(
+      Array.from({ length: Math.ceil(n / 137) }, (_, i) => i),
+    );
     for (const splitSize of ['2KB', '9KB', '64MB']) {
-      const plan = await makePlan({ inputs: [file], workers: 2, splitBytes: Number.parseInt(splitSize) * (splitSize.endsWith('MB') ? 2 ** 20 : 2 ** 10) });
-      expect(plan.splits.flatMap((s) => (s.kind === 'parquet' ? s.rowGroups : []))).toEqual(Array.from({ length: Math.ceil(n / 137) }, (_, i) => i));
+      const plan = await makePlan({
+        inputs: [file],
+        workers: 2,
+        splitBytes: Number.parseInt(splitSize) * (splitSize.endsWith('MB') ? 2 ** 20 : 2 ** 10),
+      });
+      expect(plan.splits.flatMap((s) => (s.kind === 'parquet' ? s.rowGroups : []))).toEqual(
+        Array.from({ length: Math.ceil(n / 137) }, (_, i) => i),
+      );
       for (const workers of [1, 2, 3]) {
         // The default split size too: it cuts a guided tail between row groups at 2 and 3 workers.
         for (const size of [splitSize, undefined]) {

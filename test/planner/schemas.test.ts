@@ -11,7 +11,8 @@ const write = (name: string, bytes: string | Uint8Array) => {
   writeFileSync(path.join(dir, name), bytes);
   return path.join(dir, name);
 };
-const fieldsOf = (s: { schema: { fields: Array<{ name: string; type: unknown }> } }) => s.schema.fields.map((f) => `${f.name}: ${String(f.type)}`);
+const fieldsOf = (s: { schema: { fields: Array<{ name: string; type: unknown }> } }) =>
+  s.schema.fields.map((f) => `${f.name}: ${String(f.type)}`);
 
 describe('readSchemas', () => {
   const table = new Table({
@@ -22,7 +23,11 @@ describe('readSchemas', () => {
   const want = ['id: Int32', 'at: Timestamp<MILLISECOND>', 'name: Utf8'];
 
   it('reads the schema of Arrow files, Arrow streams and Parquet files from their metadata, also with no rows', async () => {
-    const files = [write('t.arrow', tableToIPC(table, 'file')), write('t.arrows', tableToIPC(table, 'stream')), write('empty.arrow', tableToIPC(new Table(table.schema), 'file'))];
+    const files = [
+      write('t.arrow', tableToIPC(table, 'file')),
+      write('t.arrows', tableToIPC(table, 'stream')),
+      write('empty.arrow', tableToIPC(new Table(table.schema), 'file')),
+    ];
     const schemas = await readSchemas(files);
     expect(schemas.map((s) => s.file)).toEqual(files);
     for (const s of schemas) expect(fieldsOf(s)).toEqual(want);

@@ -4,8 +4,19 @@ import { parseSize, UsageError } from 'quiver-engine';
 describe('parseSize', () => {
   it('reads sizes as users write them, in powers of 1024', () => {
     const cases: Array<[string | number, number]> = [
-      ['4KB', 4096], ['64MB', 64 * 2 ** 20], ['1GB', 2 ** 30], ['1gb', 2 ** 30], ['2 MiB', 2 * 2 ** 20],
-      ['512', 512], ['512b', 512], ['1.5G', 1.5 * 2 ** 30], ['3k', 3072], ['1T', 2 ** 40], [' 8 kb ', 8192], [4096, 4096], [10.7, 10],
+      ['4KB', 4096],
+      ['64MB', 64 * 2 ** 20],
+      ['1GB', 2 ** 30],
+      ['1gb', 2 ** 30],
+      ['2 MiB', 2 * 2 ** 20],
+      ['512', 512],
+      ['512b', 512],
+      ['1.5G', 1.5 * 2 ** 30],
+      ['3k', 3072],
+      ['1T', 2 ** 40],
+      [' 8 kb ', 8192],
+      [4096, 4096],
+      [10.7, 10],
     ];
     for (const [text, bytes] of cases) expect(parseSize(text), String(text)).toBe(bytes);
   });

@@ -20,7 +20,10 @@ const cases: Array<[string[], string]> = [
   [['-o', path.join(dir, 'out.xyz')], `cannot tell the output format of ${path.join(dir, 'out.xyz')}: use an extension`],
   [['-o', '/no/such/folder/out.csv'], '--output /no/such/folder/out.csv: folder /no/such/folder does not exist; create it first'],
   [['-o', existing], `--output ${existing} already exists; pass --overwrite to replace it`],
-  [['--json-report', '/no/such/folder/r.json'], '--json-report /no/such/folder/r.json: folder /no/such/folder does not exist; create it first'],
+  [
+    ['--json-report', '/no/such/folder/r.json'],
+    '--json-report /no/such/folder/r.json: folder /no/such/folder does not exist; create it first',
+  ],
   [['--max-attempts', '0'], '--max-attempts must be a positive integer, got "0"'],
   [['--timeout', 'soon'], '--timeout must be a duration such as 90s, 30m or 2h, got "soon"'],
   [['--worker-memory', 'lots'], '--worker-memory must be a size such as 4KB, 64MB or 1GB, got "lots"'],
@@ -29,7 +32,10 @@ const cases: Array<[string[], string]> = [
   [['--progress', 'fancy'], '--progress must be bar, json or none, got "fancy"'],
   [['--max-bad-records', 'many'], '--max-bad-records must be a count such as 100 or a percentage such as 0.5%, got "many"'],
   [['--max-bad-records', '101%'], '--max-bad-records must be a count such as 100 or a percentage such as 0.5%, got "101%"'],
-  [['--bad-records-file', path.join(dir, 'bad.ndjson')], '--bad-records-file needs --max-bad-records: without it the first bad record stops the run'],
+  [
+    ['--bad-records-file', path.join(dir, 'bad.ndjson')],
+    '--bad-records-file needs --max-bad-records: without it the first bad record stops the run',
+  ],
   [['-p', 'novalue'], '--param must look like name=value, got "novalue"'],
   [['-p', 'nope=1'], 'unknown --param "nope" for job "wordcount": it takes no parameters'],
 ];

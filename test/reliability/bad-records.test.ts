@@ -39,7 +39,11 @@ describe('malformed records', () => {
   it('stop the run by default, at file:line with what was expected', async () => {
     const err = await run(fixture('sum-csv'), { input: a.file, workers: 2 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
-    expect((err as Error).message).toMatch(new RegExp(`^${a.file}:98, byte \\d+: bad CSV record: expected 2 fields, found 3 fields \\(too many; .*\\); pass --max-bad-records N to skip up to N bad records`));
+    expect((err as Error).message).toMatch(
+      new RegExp(
+        `^${a.file}:98, byte \\d+: bad CSV record: expected 2 fields, found 3 fields \\(too many; .*\\); pass --max-bad-records N to skip up to N bad records`,
+      ),
+    );
   });
 
   for (const workers of [1, 2, 3]) {
@@ -47,31 +51,66 @@ describe('malformed records', () => {
       it(`are skipped and counted exactly per file under --max-bad-records (${workers} workers, ${splitSize} splits)`, async () => {
         const examples = path.join(dir, `examples-${workers}-${splitSize}.ndjson`);
         // Records are short: allowing 256-byte records lets 8 KB splits cut the files into several.
-        const { table, report } = await run(fixture('sum-csv'), { input: [a.file, b.file], workers, splitSize, maxBadRecords: bad, badRecordsFile: examples, formatOptions: { csv: { maxRecordBytes: 256 } } });
+        const { table, report } = await run(fixture('sum-csv'), {
+          input: [a.file, b.file],
+          workers,
+          splitSize,
+          maxBadRecords: bad,
+          badRecordsFile: examples,
+          formatOptions: { csv: { maxRecordBytes: 256 } },
+        });
         expect(report.input.splits).toBeGreaterThan(splitSize === '8KB' ? 6 : 1);
         const both = new Map<string, number>();
         for (const r of [...a.expected, ...b.expected]) both.set(r.word, (both.get(r.word) ?? 0) + r.total);
         expect(rowsOf(table)).toEqual([...both].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([word, total]) => ({ word, total })));
-        expect(report.badRecords).toEqual({ total: bad, byFile: { [a.file]: a.badLines.length, [b.file]: b.badLines.length }, examplesFile: examples });
-        const written = readFileSync(examples, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { file: string; line: number });
-        expect(written.map((e) => `${path.basename(e.file)}:${e.line}`).sort()).toEqual([...a.badLines.map((l) => `a.csv:${l}`), ...b.badLines.map((l) => `b.csv:${l}`)].sort());
+        expect(report.badRecords).toEqual({
+          total: bad,
+          byFile: { [a.file]: a.badLines.length, [b.file]: b.badLines.length },
+          examplesFile: examples,
+        });
+        const written = readFileSync(examples, 'utf8')
+          .trimEnd()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { file: string; line: number });
+        expect(written.map((e) => `${path.basename(e.file)}:${e.line}`).sort()).toEqual(
+          [...a.badLines.map((l) => `a.csv:${l}`), ...b.badLines.map((l) => `b.csv:${l}`)].sort(),
+        );
       });
     }
   }
 
   it('fail the run once there are more than --max-bad-records', async () => {
-    const err = await run(fixture('sum-csv'), { input: [a.file, b.file], workers: 2, splitSize: '8KB', maxBadRecords: bad - 1, formatOptions: { csv: { maxRecordBytes: 256 } } }).catch((e: unknown) => e);
+    const err = await run(fixture('sum-csv'), {
+      input: [a.file, b.file],
+      workers: 2,
+      splitSize: '8KB',
+      maxBadRecords: bad - 1,
+      formatOptions: { csv: { maxRecordBytes: 256 } },
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
-    expect((err as Error).message).toMatch(new RegExp(`^${bad} bad records so far, more than --max-bad-records ${bad - 1} \\(.*\\); the first: .*\\.csv:\\d+, byte \\d+: bad CSV record: .*; pass --bad-records-file to see them\\. Fix the input, or raise --max-bad-records$`));
+    expect((err as Error).message).toMatch(
+      new RegExp(
+        `^${bad} bad records so far, more than --max-bad-records ${bad - 1} \\(.*\\); the first: .*\\.csv:\\d+, byte \\d+: bad CSV record: .*; pass --bad-records-file to see them\\. Fix the input, or raise --max-bad-records$`,
+      ),
+    );
   });
 
   it('as a percentage, are judged against the records read', async () => {
     const records = 6000;
     const share = (100 * a.badLines.length) / records;
-    const { report } = await run(fixture('sum-csv'), { input: a.file, workers: 2, splitSize: '8KB', maxBadRecords: `${Math.ceil(share * 10) / 10}%` });
+    const { report } = await run(fixture('sum-csv'), {
+      input: a.file,
+      workers: 2,
+      splitSize: '8KB',
+      maxBadRecords: `${Math.ceil(share * 10) / 10}%`,
+    });
     expect(report.badRecords?.total).toBe(a.badLines.length);
-    await expect(run(fixture('sum-csv'), { input: a.file, workers: 2, splitSize: '8KB', maxBadRecords: `${Math.floor(share * 10) / 10}%` })).rejects.toThrow(
-      new RegExp(`^${a.badLines.length} bad records in ${records.toLocaleString('en-US')} records, more than --max-bad-records ${Math.floor(share * 10) / 10}% \\(`),
+    await expect(
+      run(fixture('sum-csv'), { input: a.file, workers: 2, splitSize: '8KB', maxBadRecords: `${Math.floor(share * 10) / 10}%` }),
+    ).rejects.toThrow(
+      new RegExp(
+        `^${a.badLines.length} bad records in ${records.toLocaleString('en-US')} records, more than --max-bad-records ${Math.floor(share * 10) / 10}% \\(`,
+      ),
     );
   });
 
@@ -92,8 +131,13 @@ describe('malformed records', () => {
 
   it('in text input are lines that are not UTF-8, counted in the CLI report', () => {
     const text = path.join(dir, 'latin1.txt');
-    writeFileSync(text, Buffer.concat([Buffer.from('plain words\n'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]), Buffer.from('more words\n')]));
-    const r = spawnSync(process.execPath, [CLI, 'run', 'wordcount', '-i', text, '--max-bad-records', '1', '--format', 'csv'], { encoding: 'utf8' });
+    writeFileSync(
+      text,
+      Buffer.concat([Buffer.from('plain words\n'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]), Buffer.from('more words\n')]),
+    );
+    const r = spawnSync(process.execPath, [CLI, 'run', 'wordcount', '-i', text, '--max-bad-records', '1', '--format', 'csv'], {
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(0);
     expect(r.stdout).toBe('word,count\nmore,1\nplain,1\nwords,2\n');
     expect(r.stderr).toContain(`  bad records skipped: 1 (${text}: 1)`);

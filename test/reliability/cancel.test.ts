@@ -13,9 +13,26 @@ const out = path.join(dir, 'previous.csv');
 const PREVIOUS = 'word,count\nkept,1\n';
 
 /** Runs the CLI on the looping job, sends `signal` once a worker is busy, and reports how it ended. */
-function interrupt(signal: NodeJS.Signals | undefined, extra: string[] = []): Promise<{ code: number | null; stderr: string; afterMs: number }> {
+function interrupt(
+  signal: NodeJS.Signals | undefined,
+  extra: string[] = [],
+): Promise<{ code: number | null; stderr: string; afterMs: number }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'run', fixture('loop'), '-i', file, '-w', '2', '--progress', 'json', '-o', out, '--overwrite', ...extra]);
+    const child = spawn(process.execPath, [
+      CLI,
+      'run',
+      fixture('loop'),
+      '-i',
+      file,
+      '-w',
+      '2',
+      '--progress',
+      'json',
+      '-o',
+      out,
+      '--overwrite',
+      ...extra,
+    ]);
     let stderr = '';
     let sentAt = 0;
     child.stderr.on('data', (d: Buffer) => {
@@ -60,7 +77,10 @@ describe('cancelling a run whose map never returns', () => {
     }
   });
 
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     it(`by ${signal} exits ${code} with one line, leaves the previous output byte for byte and no temp files`, async () => {
       writeFileSync(out, PREVIOUS);
       const before = readdirSync(dir).sort();
@@ -77,7 +97,9 @@ describe('cancelling a run whose map never returns', () => {
     writeFileSync(out, PREVIOUS);
     const r = await interrupt(undefined, ['--timeout', '1s']);
     expect(r.code).toBe(124);
-    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe('quiver: timed out after 1s (--timeout); raise --timeout, or give the run less input');
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe(
+      'quiver: timed out after 1s (--timeout); raise --timeout, or give the run less input',
+    );
     expect(readFileSync(out, 'utf8')).toBe(PREVIOUS);
   });
 });

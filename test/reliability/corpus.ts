@@ -4,7 +4,11 @@ import { textChunks } from '../../dist/src/datasets/text.js';
 import { referenceWordCount } from '../helpers/reference.js';
 
 /** A small text corpus in `dir` and its word counts computed sequentially, as `{ word, count }` rows sorted by word. */
-export function makeCorpus(dir: string, bytes = 300_000, seed = 11): { file: string; expected: Array<{ word: string; count: number }>; top: string; lines: number } {
+export function makeCorpus(
+  dir: string,
+  bytes = 300_000,
+  seed = 11,
+): { file: string; expected: Array<{ word: string; count: number }>; top: string; lines: number } {
   const file = path.join(dir, `corpus-${seed}.txt`);
   writeFileSync(file, [...textChunks(bytes, seed)].join(''));
   const text = readFileSync(file, 'utf8');

@@ -25,15 +25,27 @@ const groupby = (file: string, ...extra: string[]) => runCli(['run', 'groupby', 
 
 describe('corrupt Arrow files: the header numbers are checked against the file before anything is read', () => {
   it('a footer block whose body length is 2^53 (was a TypeError, exit 70)', async () => {
-    expectInputError(await runCli(['inspect', fx('arrow-block-body-2p53.arrow')]), 'arrow-block-body-2p53.arrow', /corrupt Arrow IPC file: its footer's block list is corrupt/);
+    expectInputError(
+      await runCli(['inspect', fx('arrow-block-body-2p53.arrow')]),
+      'arrow-block-body-2p53.arrow',
+      /corrupt Arrow IPC file: its footer's block list is corrupt/,
+    );
   });
 
   it('a footer listing 2^31-1 record batches (was a TypeError, exit 70)', async () => {
-    expectInputError(await groupby('arrow-block-count-2p31.arrow'), 'arrow-block-count-2p31.arrow', /lists 2147483647 record batches .* in \d+ bytes/);
+    expectInputError(
+      await groupby('arrow-block-count-2p31.arrow'),
+      'arrow-block-count-2p31.arrow',
+      /lists 2147483647 record batches .* in \d+ bytes/,
+    );
   });
 
   it('a dictionary block claiming 2^31-1 metadata bytes (was an abort in an fs read)', async () => {
-    expectInputError(await groupby('arrow-dictionary-meta-2p31.arrow'), 'arrow-dictionary-meta-2p31.arrow', /dictionary batch 0 \(bytes 8–\d+\) lies outside the file of 1442 bytes/);
+    expectInputError(
+      await groupby('arrow-dictionary-meta-2p31.arrow'),
+      'arrow-dictionary-meta-2p31.arrow',
+      /dictionary batch 0 \(bytes 8–\d+\) lies outside the file of 1442 bytes/,
+    );
   });
 
   it.each([
@@ -41,34 +53,54 @@ describe('corrupt Arrow files: the header numbers are checked against the file b
     ['11', 'column "id" has 10 values in a batch of 11 rows'],
     ['2p31', 'column "id" has 10 values in a batch of 2147483647 rows'],
     ['minus1', 'its row count -1 is not a row count'],
-  ])('a record batch whose row count is %s, not 10 (was 9 rows with exit 0, -1 rows, a blame on the job, out of memory)', async (name, what) => {
-    const file = `arrow-batch-rows-${name}.arrow`;
-    for (const r of [await runCli(['inspect', fx(file)]), await groupby(file)]) expectInputError(r, file, new RegExp(`record batch 0 at byte 8 has an inconsistent header: ${what.replace(/[()]/g, '\\$&')}`));
-  });
+  ])(
+    'a record batch whose row count is %s, not 10 (was 9 rows with exit 0, -1 rows, a blame on the job, out of memory)',
+    async (name, what) => {
+      const file = `arrow-batch-rows-${name}.arrow`;
+      for (const r of [await runCli(['inspect', fx(file)]), await groupby(file)])
+        expectInputError(r, file, new RegExp(`record batch 0 at byte 8 has an inconsistent header: ${what.replace(/[()]/g, '\\$&')}`));
+    },
+  );
 
   it('a batch whose string offsets buffer starts past its body (was: convert wrote 1,000 of 2,000 rows, exit 0)', async () => {
     const out = path.join(dir, 'past-body.parquet');
     const r = await runCli(['convert', fx('arrows-offsets-past-body.arrows'), out, '-q']);
-    expectInputError(r, 'arrows-offsets-past-body.arrows', /record batch 1 at byte \d+ has an inconsistent header: buffer 3 \(bytes \d+–\d+\) lies outside the 20000-byte body/);
+    expectInputError(
+      r,
+      'arrows-offsets-past-body.arrows',
+      /record batch 1 at byte \d+ has an inconsistent header: buffer 3 \(bytes \d+–\d+\) lies outside the 20000-byte body/,
+    );
     expect(existsSync(out)).toBe(false);
   });
 
   it('string offsets that go back (was: convert failed with "Dyn casting error", naming no input)', async () => {
     const out = path.join(dir, 'back.parquet');
     const r = await runCli(['convert', fx('arrows-offsets-back.arrows'), out, '-q']);
-    expectInputError(r, 'arrows-offsets-back.arrows', /column "g": the offset of value 7 \(\d+\) is before the one of value 6 \(4194304\); the file is corrupt/);
+    expectInputError(
+      r,
+      'arrows-offsets-back.arrows',
+      /column "g": the offset of value 7 \(\d+\) is before the one of value 6 \(4194304\); the file is corrupt/,
+    );
     expect(existsSync(out)).toBe(false);
   });
 
   it('a string that is not UTF-8 (was: convert left the batch out, exit 0; fuzz case 90 wrote 200 of 300 rows)', async () => {
     const out = path.join(dir, 'not-utf8.parquet');
-    expectInputError(await runCli(['convert', fx('arrow-string-not-utf8.arrow'), out, '-q']), 'arrow-string-not-utf8.arrow', /rows 0–29: column "g": its strings are not valid UTF-8/);
+    expectInputError(
+      await runCli(['convert', fx('arrow-string-not-utf8.arrow'), out, '-q']),
+      'arrow-string-not-utf8.arrow',
+      /rows 0–29: column "g": its strings are not valid UTF-8/,
+    );
     expect(existsSync(out)).toBe(false);
   });
 
   it('a null count that disagrees with the validity bitmap (was: convert failed with an error naming no input)', async () => {
     const out = path.join(dir, 'null-count.parquet');
-    expectInputError(await runCli(['convert', fx('arrows-null-count.arrows'), out, '-q']), 'arrows-null-count.arrows', /column "g": its header says 207 nulls, its validity bitmap holds 200/);
+    expectInputError(
+      await runCli(['convert', fx('arrows-null-count.arrows'), out, '-q']),
+      'arrows-null-count.arrows',
+      /column "g": its header says 207 nulls, its validity bitmap holds 200/,
+    );
     expect(existsSync(out)).toBe(false);
   });
 
@@ -80,17 +112,29 @@ describe('corrupt Arrow files: the header numbers are checked against the file b
   });
 
   it('a stream whose schema has a field type that does not decode (was: exit 70)', async () => {
-    expectInputError(await runCli(['inspect', fx('arrows-schema-type.arrows')]), 'arrows-schema-type.arrows', /not a valid Arrow IPC stream: its schema message at byte 0 does not decode/);
+    expectInputError(
+      await runCli(['inspect', fx('arrows-schema-type.arrows')]),
+      'arrows-schema-type.arrows',
+      /not a valid Arrow IPC stream: its schema message at byte 0 does not decode/,
+    );
   });
 });
 
 describe('corrupt compressed files: checksums verified, the same UTF-8 rule as plain text', () => {
   it('a zstd frame whose checksum does not match (was: accepted with a wrong word count)', async () => {
-    expectInputError(await runCli(['run', 'wordcount', '-i', fx('words-checksum.txt.zst'), '-q']), 'words-checksum.txt.zst', /does not decompress as zstd: the frame at byte 0 fails its checksum/);
+    expectInputError(
+      await runCli(['run', 'wordcount', '-i', fx('words-checksum.txt.zst'), '-q']),
+      'words-checksum.txt.zst',
+      /does not decompress as zstd: the frame at byte 0 fails its checksum/,
+    );
   });
 
   it('a gzip member whose CRC does not match', async () => {
-    expectInputError(await runCli(['run', 'wordcount', '-i', fx('words-crc.txt.gz'), '-q']), 'words-crc.txt.gz', /does not decompress as gzip: incorrect data check/);
+    expectInputError(
+      await runCli(['run', 'wordcount', '-i', fx('words-crc.txt.gz'), '-q']),
+      'words-crc.txt.gz',
+      /does not decompress as gzip: incorrect data check/,
+    );
   });
 
   it('an empty .gz or .zst is a file cut short, as gzip -t and zstd -t say (was: 0 words, exit 0)', async () => {
@@ -102,20 +146,35 @@ describe('corrupt compressed files: checksums verified, the same UTF-8 rule as p
   });
 
   it('Latin-1 text inside gzip is a bad record at its decompressed line (was: passed as caf\\ufffd)', async () => {
-    expectInputError(await runCli(['run', 'wordcount', '-i', fx('latin1.txt.gz'), '-q']), 'latin1.txt.gz', /latin1\.txt\.gz \(decompressed\):2, byte 10: bad text record: expected UTF-8 text, found byte 0xe9/);
+    expectInputError(
+      await runCli(['run', 'wordcount', '-i', fx('latin1.txt.gz'), '-q']),
+      'latin1.txt.gz',
+      /latin1\.txt\.gz \(decompressed\):2, byte 10: bad text record: expected UTF-8 text, found byte 0xe9/,
+    );
     const skipped = await runCli(['run', 'wordcount', '-i', fx('latin1.txt.gz'), '-q', '-f', 'json', '--max-bad-records', '1']);
     expect(skipped.status).toBe(0);
     // The good lines are "good line" and "another": three words, once each.
-    expect(JSON.parse(skipped.stdout)).toEqual([{ word: 'another', count: 1 }, { word: 'good', count: 1 }, { word: 'line', count: 1 }]);
+    expect(JSON.parse(skipped.stdout)).toEqual([
+      { word: 'another', count: 1 },
+      { word: 'good', count: 1 },
+      { word: 'line', count: 1 },
+    ]);
   });
 });
 
 describe('text-format shapes that broke readers', () => {
   it('an NDJSON object nested 10,000 deep is a bad record (was a stack overflow, exit 70)', async () => {
-    expectInputError(await runCli(['run', 'groupby', '-i', fx('deep.ndjson'), '-p', 'by=b', '-q']), 'deep.ndjson', /deep\.ndjson:2, byte 16: bad NDJSON record: expected a JSON object nested at most 64 levels deep/);
+    expectInputError(
+      await runCli(['run', 'groupby', '-i', fx('deep.ndjson'), '-p', 'by=b', '-q']),
+      'deep.ndjson',
+      /deep\.ndjson:2, byte 16: bad NDJSON record: expected a JSON object nested at most 64 levels deep/,
+    );
     const skipped = await runCli(['run', 'groupby', '-i', fx('deep.ndjson'), '-p', 'by=b', '-q', '-f', 'json', '--max-bad-records', '1']);
     expect(skipped.status).toBe(0);
-    expect(JSON.parse(skipped.stdout)).toEqual([{ b: 'x', count: 1 }, { b: 'z', count: 1 }]);
+    expect(JSON.parse(skipped.stdout)).toEqual([
+      { b: 'x', count: 1 },
+      { b: 'z', count: 1 },
+    ]);
   });
 
   it('a CSV header of 40,000 equal names gets unique names (was over a minute of de-duplication)', async () => {

@@ -16,7 +16,19 @@ const BATCHES = 5;
 const good = path.join(dir, 'good.arrow');
 writeFileSync(
   good,
-  tableToIPC(new Table(Array.from({ length: BATCHES }, (_, b) => tableFromArrays({ id: Int32Array.from({ length: ROWS }, (_, i) => (b * ROWS + i) % 7), v: Float64Array.from({ length: ROWS }, (_, i) => b * ROWS + i) }).batches[0]!)), 'file'),
+  tableToIPC(
+    new Table(
+      Array.from(
+        { length: BATCHES },
+        (_, b) =>
+          tableFromArrays({
+            id: Int32Array.from({ length: ROWS }, (_, i) => (b * ROWS + i) % 7),
+            v: Float64Array.from({ length: ROWS }, (_, i) => b * ROWS + i),
+          }).batches[0]!,
+      ),
+    ),
+    'file',
+  ),
 );
 
 function cli(args: string[]) {
@@ -29,7 +41,9 @@ describe('an input that is not what its extension says', () => {
     writeFileSync(cut, readFileSync(good).subarray(0, 30_000));
     const r = cli(['-i', cut]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`quiver: io error: ${cut} is not a valid Arrow IPC file: it does not end with the ARROW1 magic bytes (truncated?). If it is an Arrow stream, name it .arrows; if it is text, pass --input-format text\n`);
+    expect(r.stderr).toBe(
+      `quiver: io error: ${cut} is not a valid Arrow IPC file: it does not end with the ARROW1 magic bytes (truncated?). If it is an Arrow stream, name it .arrows; if it is text, pass --input-format text\n`,
+    );
   });
 
   it('a file of random bytes named .arrow: a clear error naming it, exit 1, no crash', () => {
@@ -37,7 +51,9 @@ describe('an input that is not what its extension says', () => {
     writeFileSync(noise, Buffer.from(Array.from({ length: 50_000 }, (_, i) => (i * 2654435761) >>> 24)));
     const r = cli(['-i', noise]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`quiver: io error: ${noise} is not a valid Arrow IPC file: it does not start with the ARROW1 magic bytes. If it is an Arrow stream, name it .arrows; if it is text, pass --input-format text\n`);
+    expect(r.stderr).toBe(
+      `quiver: io error: ${noise} is not a valid Arrow IPC file: it does not start with the ARROW1 magic bytes. If it is an Arrow stream, name it .arrows; if it is text, pass --input-format text\n`,
+    );
   });
 
   it('random bytes read as text: every line is a bad record, named by file:line', async () => {
@@ -45,7 +61,9 @@ describe('an input that is not what its extension says', () => {
     writeFileSync(noise, Buffer.concat([Buffer.from('fine line\n'), Buffer.from([0xff, 0xfe, 0x41, 0x0a])]));
     const err = await run('wordcount', { input: noise, workers: 1 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
-    expect((err as Error).message).toBe(`${noise}:2, byte 10: bad text record: expected UTF-8 text, found byte 0xff after 0 characters; pass --max-bad-records N to skip up to N bad records (split 1 of 1 of ${noise}, bytes 0–13)`);
+    expect((err as Error).message).toBe(
+      `${noise}:2, byte 10: bad text record: expected UTF-8 text, found byte 0xff after 0 characters; pass --max-bad-records N to skip up to N bad records (split 1 of 1 of ${noise}, bytes 0–13)`,
+    );
   });
 
   it('an Arrow file cut short after planning: its lost record batches are skipped and counted under --max-bad-records', async () => {
@@ -59,7 +77,10 @@ describe('an input that is not what its extension says', () => {
     const batches = await readSplit(plan.splits[0]!, ROWS, undefined, undefined, bad);
     expect(batches.reduce((n, b) => n + b.numRows, 0)).toBe(3 * ROWS);
     expect(bad.count).toBe(2 * ROWS);
-    expect(bad.examples.map((e) => e.expected)).toEqual(['a decodable record batch (batch 3, rows 3000–3999)', 'a decodable record batch (batch 4, rows 4000–4999)']);
+    expect(bad.examples.map((e) => e.expected)).toEqual([
+      'a decodable record batch (batch 3, rows 3000–3999)',
+      'a decodable record batch (batch 4, rows 4000–4999)',
+    ]);
   });
 });
 
@@ -73,24 +94,36 @@ describe('an Arrow file cut short while a task reads it', () => {
   };
   const CUT = /was cut short while this task read it \(changed during the run\); the task's result is dropped/;
 
-  it.each([1, 2])('memory-mapped: the run fails with an error naming the file, never a crash or a wrong sum (%i workers)', async (workers) => {
-    const file = cutting(`cut-under-${workers}.arrow`);
-    process.env.QUIVER_MMAP = '1'; // whatever the environment says: the workers this run starts map
-    const err = await run(fixture('cuts-its-input'), { input: file, workers, splitSize: '16KB' }).catch((e: unknown) => e);
-    delete process.env.QUIVER_MMAP;
-    expect(err).toBeInstanceOf(InputError);
-    // At 2 workers the other worker may map its split after the cut, and fail on that first.
-    expect((err as InputError).message).toMatch(workers === 1 ? CUT : new RegExp(`${CUT.source}|has 64 bytes, fewer than the \\d+ asked for`));
-    expect((err as InputError).message).toContain(file);
-  });
+  it.each([1, 2])(
+    'memory-mapped: the run fails with an error naming the file, never a crash or a wrong sum (%i workers)',
+    async (workers) => {
+      const file = cutting(`cut-under-${workers}.arrow`);
+      process.env.QUIVER_MMAP = '1'; // whatever the environment says: the workers this run starts map
+      const err = await run(fixture('cuts-its-input'), { input: file, workers, splitSize: '16KB' }).catch((e: unknown) => e);
+      delete process.env.QUIVER_MMAP;
+      expect(err).toBeInstanceOf(InputError);
+      // At 2 workers the other worker may map its split after the cut, and fail on that first.
+      expect((err as InputError).message).toMatch(
+        workers === 1 ? CUT : new RegExp(`${CUT.source}|has 64 bytes, fewer than the \\d+ asked for`),
+      );
+      expect((err as InputError).message).toContain(file);
+    },
+  );
 
   it('from the CLI: exit 1 and one line on stderr, with or without memory mapping', () => {
     for (const mmap of ['1', '0']) {
       const file = cutting(`cut-cli-${mmap}.arrow`);
-      const r = spawnSync(process.execPath, [CLI, 'run', fixture('cuts-its-input'), '-i', file, '--workers', '1', '--split-size', '16KB'], { encoding: 'utf8', env: { ...process.env, QUIVER_MMAP: mmap } });
+      const r = spawnSync(process.execPath, [CLI, 'run', fixture('cuts-its-input'), '-i', file, '--workers', '1', '--split-size', '16KB'], {
+        encoding: 'utf8',
+        env: { ...process.env, QUIVER_MMAP: mmap },
+      });
       expect(r.signal, r.stderr).toBeNull();
       expect(r.status, r.stderr).toBe(1);
-      expect(r.stderr).toMatch(mmap === '1' ? new RegExp(`^quiver: io error: .*${file.replace(/[.]/g, '\\.')} was cut short while this task read it`) : /^quiver: io error: .*cut-cli-0\.arrow.*(expected \d+ bytes at offset \d+, the file has only \d+ there|was it truncated)/);
+      expect(r.stderr).toMatch(
+        mmap === '1'
+          ? new RegExp(`^quiver: io error: .*${file.replace(/[.]/g, '\\.')} was cut short while this task read it`)
+          : /^quiver: io error: .*cut-cli-0\.arrow.*(expected \d+ bytes at offset \d+, the file has only \d+ there|was it truncated)/,
+      );
     }
   });
 });

@@ -31,7 +31,9 @@ function reference(): Array<Record<string, unknown>> {
     a.sum += r.v ?? 0;
     by.set(r.g, a);
   }
-  return [...by].sort(([a], [b]) => (a === null ? 1 : b === null ? -1 : a < b ? -1 : 1)).map(([g, a]) => ({ g, count: a.count, sum_v: a.sum }));
+  return [...by]
+    .sort(([a], [b]) => (a === null ? 1 : b === null ? -1 : a < b ? -1 : 1))
+    .map(([g, a]) => ({ g, count: a.count, sum_v: a.sum }));
 }
 
 const csv = ['id,g,v', ...rows.map((r) => `${r.id},${r.g ?? ''},${r.v ?? ''}`)].join('\n') + '\n';
@@ -45,10 +47,21 @@ const text = Array.from({ length: 300 }, (_, i) => `the ${i % 13} quick brown fo
 async function goodInputs(): Promise<string[]> {
   const t = new Table({
     id: makeVector(Int32Array.from(rows.map((r) => r.id))),
-    g: vectorFromArray(rows.map((r) => r.g), new Utf8()),
-    v: vectorFromArray(rows.map((r) => r.v), new Float64()),
+    g: vectorFromArray(
+      rows.map((r) => r.g),
+      new Utf8(),
+    ),
+    v: vectorFromArray(
+      rows.map((r) => r.v),
+      new Float64(),
+    ),
   });
-  const out = [file('good.csv', csv), file('good.ndjson', rows.map((r) => JSON.stringify(r)).join('\n') + '\n'), file('good.arrow', tableToIPC(t, 'file')), file('good.arrows', tableToIPC(t, 'stream'))];
+  const out = [
+    file('good.csv', csv),
+    file('good.ndjson', rows.map((r) => JSON.stringify(r)).join('\n') + '\n'),
+    file('good.arrow', tableToIPC(t, 'file')),
+    file('good.arrows', tableToIPC(t, 'stream')),
+  ];
   const db = await DuckDBInstance.create(':memory:');
   const con = await db.connect();
   await con.run(`COPY (SELECT * FROM read_csv('${out[0]}')) TO '${file('duckdb.parquet')}' (FORMAT parquet, ROW_GROUP_SIZE 200)`);
@@ -62,13 +75,30 @@ async function goodInputs(): Promise<string[]> {
 function corruptInputs(): Array<{ input: string; job: 'groupby' | 'wordcount'; params?: Record<string, unknown>; error: RegExp }> {
   const parquet = readFileSync(file('duckdb.parquet'));
   return [
-    { input: path.join(CORRUPT, 'arrow-batch-rows-9.arrow'), job: 'groupby', error: /arrow-batch-rows-9\.arrow is a corrupt Arrow IPC file/ },
-    { input: path.join(CORRUPT, 'arrows-offsets-past-body.arrows'), job: 'groupby', error: /arrows-offsets-past-body\.arrows is not a valid Arrow IPC stream: record batch 1/ },
+    {
+      input: path.join(CORRUPT, 'arrow-batch-rows-9.arrow'),
+      job: 'groupby',
+      error: /arrow-batch-rows-9\.arrow is a corrupt Arrow IPC file/,
+    },
+    {
+      input: path.join(CORRUPT, 'arrows-offsets-past-body.arrows'),
+      job: 'groupby',
+      error: /arrows-offsets-past-body\.arrows is not a valid Arrow IPC stream: record batch 1/,
+    },
     { input: file('cut.parquet', parquet.subarray(0, parquet.length - 40)), job: 'groupby', error: /cut\.parquet/ },
     { input: file('bad.csv', csv.replace('\n12,', '\n12,"')), job: 'groupby', error: /bad\.csv/ },
-    { input: path.join(CORRUPT, 'deep.ndjson'), job: 'groupby', params: { by: 'b', agg: 'count' }, error: /deep\.ndjson:2, byte 16: bad NDJSON record/ },
+    {
+      input: path.join(CORRUPT, 'deep.ndjson'),
+      job: 'groupby',
+      params: { by: 'b', agg: 'count' },
+      error: /deep\.ndjson:2, byte 16: bad NDJSON record/,
+    },
     { input: path.join(CORRUPT, 'words-crc.txt.gz'), job: 'wordcount', error: /words-crc\.txt\.gz does not decompress as gzip/ },
-    { input: path.join(CORRUPT, 'words-checksum.txt.zst'), job: 'wordcount', error: /words-checksum\.txt\.zst does not decompress as zstd: the frame at byte 0 fails its checksum/ },
+    {
+      input: path.join(CORRUPT, 'words-checksum.txt.zst'),
+      job: 'wordcount',
+      error: /words-checksum\.txt\.zst does not decompress as zstd: the frame at byte 0 fails its checksum/,
+    },
   ];
 }
 
@@ -113,7 +143,9 @@ describe('one Engine, many runs, some on corrupt files', () => {
       return fh;
     });
     const run = engine.run('wordcount', { input: fifo });
-    await expect(run).rejects.toThrow(/stuck\.txt\.gz.*its input reader produced no batch for 3 s, so the task was cancelled and its worker replaced/);
+    await expect(run).rejects.toThrow(
+      /stuck\.txt\.gz.*its input reader produced no batch for 3 s, so the task was cancelled and its worker replaced/,
+    );
     await expect(run).rejects.toBeInstanceOf(WorkerError);
     await (await writer).close();
     const { table } = await engine.run('groupby', { input: file('good.csv'), params: { by: 'g', agg: 'count,sum:v' } });

@@ -13,7 +13,13 @@ describe('progress', () => {
     const { report } = await run('wordcount', { input: file, workers: 2, splitSize: '32KB', onProgress: (p) => events.push(p) });
     expect([...new Set(events.map((e) => e.phase))]).toEqual(['map', 'reduce', 'done']);
     const map = events.filter((e) => e.phase === 'map');
-    expect(map.at(-1)).toMatchObject({ tasksDone: report.input.splits, tasksTotal: report.input.splits, bytesDone: report.input.bytes, bytesTotal: report.input.bytes, rowsDone: report.input.rows });
+    expect(map.at(-1)).toMatchObject({
+      tasksDone: report.input.splits,
+      tasksTotal: report.input.splits,
+      bytesDone: report.input.bytes,
+      bytesTotal: report.input.bytes,
+      rowsDone: report.input.rows,
+    });
     for (let i = 1; i < map.length; i++) {
       expect(map[i]!.tasksDone).toBeGreaterThanOrEqual(map[i - 1]!.tasksDone);
       expect(map[i]!.bytesDone).toBeGreaterThanOrEqual(map[i - 1]!.bytesDone);
@@ -26,9 +32,16 @@ describe('progress', () => {
   });
 
   it('--progress json prints one JSON object per line on stderr, the last of the map phase complete', () => {
-    const r = spawnSync(process.execPath, [CLI, 'run', 'wordcount', '-i', file, '-w', '2', '--split-size', '32KB', '--progress', 'json', '-q', '--format', 'csv'], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [CLI, 'run', 'wordcount', '-i', file, '-w', '2', '--split-size', '32KB', '--progress', 'json', '-q', '--format', 'csv'],
+      { encoding: 'utf8' },
+    );
     expect(r.status).toBe(0);
-    const lines = r.stderr.trimEnd().split('\n').map((l) => JSON.parse(l) as RunProgress & { type: string; rowsPerSecond: number; etaMs: number | null });
+    const lines = r.stderr
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as RunProgress & { type: string; rowsPerSecond: number; etaMs: number | null });
     expect(lines.every((l) => l.type === 'progress')).toBe(true);
     const lastMap = lines.filter((l) => l.phase === 'map').at(-1)!;
     expect(lastMap.tasksDone).toBe(lastMap.tasksTotal);

@@ -52,7 +52,14 @@ describe('a shuffle larger than --memory', () => {
   });
 
   it('removes the folder when the run fails after spilling', async () => {
-    const failing = run(fixture('exit-in-reduce'), { input: file, workers: 2, splitSize: '24KB', memory: '1kb', maxAttempts: 2, params: { key: top } });
+    const failing = run(fixture('exit-in-reduce'), {
+      input: file,
+      workers: 2,
+      splitSize: '24KB',
+      memory: '1kb',
+      maxAttempts: 2,
+      params: { key: top },
+    });
     await expect(failing).rejects.toThrow(/^reduce partition \d of 2 killed its worker 2 times/);
     expect(readdirSync(spillRoot)).toEqual([]);
   });

@@ -13,7 +13,9 @@ appendFileSync(file, 'a line with boom in it\n');
 const rel = (f: string) => path.relative(process.cwd(), f);
 
 async function failure(job: string, fn: string, options: Record<string, unknown> = {}): Promise<TaskError> {
-  const err = await run(fixture(job), { input: file, workers: 2, splitSize: '64KB', params: { in: fn }, ...options }).catch((e: unknown) => e);
+  const err = await run(fixture(job), { input: file, workers: 2, splitSize: '64KB', params: { in: fn }, ...options }).catch(
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(TaskError);
   return err as TaskError;
 }
@@ -22,7 +24,11 @@ describe('job code that throws', () => {
   it('in map: the error names the job file:line, the function, the split and keeps class, message, stack and cause', async () => {
     const e = await failure('throws', 'map');
     expect(e.phase).toBe('map');
-    expect(e.message).toMatch(new RegExp(`^${rel(fixture('throws'))}:11:\\d+ map threw BadWordError: saw boom in "a line with boom in it" \\(split (\\d+) of \\1 of .*corpus-11\\.txt, bytes \\d+–\\d+\\)$`));
+    expect(e.message).toMatch(
+      new RegExp(
+        `^${rel(fixture('throws'))}:11:\\d+ map threw BadWordError: saw boom in "a line with boom in it" \\(split (\\d+) of \\1 of .*corpus-11\\.txt, bytes \\d+–\\d+\\)$`,
+      ),
+    );
     expect(e.userError.name).toBe('BadWordError');
     expect(e.userError.stack).toContain(`${fixture('throws')}:11:`);
     const cause = (e.cause as Error).cause as Error;
@@ -53,7 +59,9 @@ describe('job code that throws', () => {
       const { table } = await engine.run('wordcount', { input: file, splitSize: '16KB' });
       const withBoom = new Map(expected.map((r) => [r.word, r.count]));
       for (const w of ['a', 'line', 'with', 'boom', 'in', 'it']) withBoom.set(w, (withBoom.get(w) ?? 0) + 1);
-      expect(rowsOf(table)).toEqual([...withBoom].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([word, count]) => ({ word, count })));
+      expect(rowsOf(table)).toEqual(
+        [...withBoom].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([word, count]) => ({ word, count })),
+      );
     } finally {
       await engine.close();
     }
@@ -61,9 +69,17 @@ describe('job code that throws', () => {
 
   it('is not retried unless --retry-user-errors says so', async () => {
     const marker = path.join(dir, 'flaky-1');
-    await expect(run(fixture('flaky-throw'), { input: file, workers: 2, splitSize: '32KB', params: { marker } })).rejects.toThrow(/map threw Error: a passing hiccup/);
+    await expect(run(fixture('flaky-throw'), { input: file, workers: 2, splitSize: '32KB', params: { marker } })).rejects.toThrow(
+      /map threw Error: a passing hiccup/,
+    );
     const again = path.join(dir, 'flaky-2');
-    const { table, report } = await run(fixture('flaky-throw'), { input: file, workers: 2, splitSize: '32KB', params: { marker: again }, retryUserErrors: true });
+    const { table, report } = await run(fixture('flaky-throw'), {
+      input: file,
+      workers: 2,
+      splitSize: '32KB',
+      params: { marker: again },
+      retryUserErrors: true,
+    });
     expect(report.tasks.retried).toBeGreaterThanOrEqual(1);
     const clean = await run('wordcount', { input: file, workers: 1 });
     expect(rowsOf(table)).toEqual(rowsOf(clean.table));
@@ -73,7 +89,9 @@ describe('job code that throws', () => {
     const r = spawnSync(process.execPath, [CLI, 'run', fixture('throws'), '-i', file, '-w', '2'], { encoding: 'utf8' });
     expect(r.status).toBe(1);
     const lines = r.stderr.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^quiver: map error: .*throws\.ts:11:\d+ map threw BadWordError: saw boom in "a line with boom in it" \(split \d+ of \d+ of .*, bytes \d+–\d+\)$/);
+    expect(lines[0]).toMatch(
+      /^quiver: map error: .*throws\.ts:11:\d+ map threw BadWordError: saw boom in "a line with boom in it" \(split \d+ of \d+ of .*, bytes \d+–\d+\)$/,
+    );
     expect(lines[1]).toBe('BadWordError: saw boom in "a line with boom in it"');
     expect(lines[2]).toMatch(/^ {4}at Object\.map \(.*test\/fixtures\/jobs\/throws\.ts:11:\d+\)$/);
     expect(lines.at(-1)).toBe('  caused by RangeError: boom is not allowed');

@@ -13,7 +13,12 @@ const all = [...elements(doc)];
 /** Paths of line marks whose data names `series`, with the points each draws. */
 function linesOf(series: string): Array<{ el: XmlElement; points: number }> {
   return all
-    .filter((e) => e.name === 'path' && e.attributes['aria-roledescription'] === 'line mark' && (e.attributes['aria-label'] ?? '').includes(`series: ${series}`))
+    .filter(
+      (e) =>
+        e.name === 'path' &&
+        e.attributes['aria-roledescription'] === 'line mark' &&
+        (e.attributes['aria-label'] ?? '').includes(`series: ${series}`),
+    )
     .map((el) => ({ el, points: (el.attributes.d ?? '').split(/[ML]/).filter((s) => s.trim() !== '').length }));
 }
 
@@ -44,13 +49,16 @@ describe('speedup charts (Vega-Lite rendered to SVG in Node)', () => {
     const bars = all.filter((e) => e.name === 'path' && e.attributes['aria-roledescription'] === 'bar');
     expect(bars).toHaveLength(PHASES.length * 5);
     for (const label of ['seq', '1', '2', '4', '8']) {
-      expect(bars.filter((b) => b.attributes["aria-label"]!.startsWith(`workers (seq = sequential, no threads): ${label};`)).length).toBe(PHASES.length);
+      expect(bars.filter((b) => b.attributes['aria-label']!.startsWith(`workers (seq = sequential, no threads): ${label};`)).length).toBe(
+        PHASES.length,
+      );
     }
   });
 
   it('name every series and phase in a legend', () => {
     const texts = new Set(all.filter((e) => e.name === 'text').map((e) => e.text));
-    for (const s of [SERIES.measured, SERIES.sequential, SERIES.ideal, `${SERIES.amdahl} (f = 0.080)`, SERIES.efficiency, SERIES.karpFlatt]) expect(texts).toContain(s);
+    for (const s of [SERIES.measured, SERIES.sequential, SERIES.ideal, `${SERIES.amdahl} (f = 0.080)`, SERIES.efficiency, SERIES.karpFlatt])
+      expect(texts).toContain(s);
     for (const k of PHASES) expect(texts).toContain(PHASE_LABELS[k]);
   });
 

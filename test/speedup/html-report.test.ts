@@ -11,7 +11,15 @@ import { programPath } from '../helpers/programs.js';
 import { syntheticSweep } from '../helpers/synthetic-sweep.js';
 import { ROOT, tempDir } from '../helpers/tmp.js';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const dir = tempDir();
 const report = analyzeSweep(syntheticSweep());
 const htmlFile = path.join(dir, 'report.html');
@@ -77,7 +85,11 @@ describe('the HTML speedup report in headless Chromium', () => {
     const page = await browser.newPage();
     const result = await page.evaluate((svg) => {
       const doc = new DOMParser().parseFromString(svg, 'image/svg+xml');
-      return { error: doc.querySelector('parsererror')?.textContent ?? null, root: doc.documentElement.nodeName, legend: [...doc.querySelectorAll('text')].map((t) => t.textContent) };
+      return {
+        error: doc.querySelector('parsererror')?.textContent ?? null,
+        root: doc.documentElement.nodeName,
+        legend: [...doc.querySelectorAll('text')].map((t) => t.textContent),
+      };
     }, svgText);
     expect(result.error).toBeNull();
     expect(result.root).toBe('svg');

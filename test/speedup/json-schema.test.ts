@@ -14,7 +14,9 @@ writeFileSync(file, [...textChunks(60_000, 3)].join(''));
 function documentedPaths(): Set<string> {
   const doc = readFileSync(path.join(ROOT, 'docs/speedup-json.md'), 'utf8');
   const paths = [...doc.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]!);
-  return new Set(paths.flatMap((p) => (p.startsWith('<setting>') ? [p.replace('<setting>', 'sequential'), p.replace('<setting>', 'points[]')] : [p])));
+  return new Set(
+    paths.flatMap((p) => (p.startsWith('<setting>') ? [p.replace('<setting>', 'sequential'), p.replace('<setting>', 'points[]')] : [p])),
+  );
 }
 
 /** Field paths of a JSON value; arrays become `[]`, free-form objects (job.params) stay whole. */
@@ -22,7 +24,8 @@ function pathsOf(value: unknown, prefix = '', out = new Map<string, unknown>()):
   if (prefix) out.set(prefix, value);
   if (prefix === 'job.params') return out;
   if (Array.isArray(value)) for (const v of value) pathsOf(v, `${prefix}[]`, out);
-  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) pathsOf(v, prefix ? `${prefix}.${k}` : k, out);
+  else if (value !== null && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) pathsOf(v, prefix ? `${prefix}.${k}` : k, out);
   return out;
 }
 
@@ -33,7 +36,9 @@ describe('the JSON report of a real sweep', async () => {
   const documented = documentedPaths();
 
   it('has exactly the documented fields', () => {
-    const leaves = [...found.keys()].filter((p) => !documented.has(p) && ![...documented].some((d) => d.startsWith(`${p}.`) || d.startsWith(`${p}[]`)));
+    const leaves = [...found.keys()].filter(
+      (p) => !documented.has(p) && ![...documented].some((d) => d.startsWith(`${p}.`) || d.startsWith(`${p}[]`)),
+    );
     expect(leaves, 'fields in the report that docs/speedup-json.md does not list').toEqual([]);
     // A documented field may be absent only under a null (e.g. the sequential run's setupDetail).
     const missing = [...documented].filter((d) => !found.has(d) && !prefixesOf(d).some((p) => found.has(p) && found.get(p) === null));

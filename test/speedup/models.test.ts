@@ -21,14 +21,21 @@ describe('Karp–Flatt serial fraction', () => {
 
 describe('Amdahl fit', () => {
   it('recovers f = 0.1 exactly from points on the curve (S(2) = 1/0.55, S(4) = 1/0.325)', () => {
-    const fit = fitAmdahl([{ workers: 1, speedup: 1 }, { workers: 2, speedup: 1 / 0.55 }, { workers: 4, speedup: 1 / 0.325 }])!;
+    const fit = fitAmdahl([
+      { workers: 1, speedup: 1 },
+      { workers: 2, speedup: 1 / 0.55 },
+      { workers: 4, speedup: 1 / 0.325 },
+    ])!;
     expect(fit.serialFraction).toBeCloseTo(0.1, 12);
     expect(fit.rmse).toBeCloseTo(0, 12);
     expect(fit.points).toBe(2);
   });
   it('fits S(2) = 1.6, S(4) = 2.5 with f = 0.175 ÷ 0.8125 = 0.21538 (worked by hand)', () => {
     // x = 1 − 1/p: 0.5, 0.75; y = 1/S − 1/p: 0.125, 0.15; f = Σxy ÷ Σx² = (0.0625 + 0.1125) ÷ (0.25 + 0.5625).
-    const fit = fitAmdahl([{ workers: 2, speedup: 1.6 }, { workers: 4, speedup: 2.5 }])!;
+    const fit = fitAmdahl([
+      { workers: 2, speedup: 1.6 },
+      { workers: 4, speedup: 2.5 },
+    ])!;
     expect(fit.serialFraction).toBeCloseTo(0.215385, 6);
     // Curve: S(2) = 1/(0.215385 + 0.392308) = 1.64557, S(4) = 1/(0.215385 + 0.196154) = 2.42991.
     expect(fit.rmse).toBeCloseTo(Math.sqrt(((1.6 - 1.64557) ** 2 + (2.5 - 2.42991) ** 2) / 2), 4);

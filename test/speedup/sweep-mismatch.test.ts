@@ -24,6 +24,8 @@ describe('a sweep whose runs disagree', () => {
     const err = await runSweep(job, { input: file, workers: [2], repeat: 2, warmup: 1 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ResultMismatchError);
     // The sequential run and 1 worker both use one reducer and agree; the first run at 2 workers is a warm-up.
-    expect((err as Error).message).toContain('the result of 2 workers (run 1 of 3, a warm-up) differs from the result of T_seq, the sequential baseline (run 1 of 3, a warm-up): ');
+    expect((err as Error).message).toContain(
+      'the result of 2 workers (run 1 of 3, a warm-up) differs from the result of T_seq, the sequential baseline (run 1 of 3, a warm-up): ',
+    );
   });
 });

@@ -1,7 +1,34 @@
 import { describe, expect, it } from 'vitest';
 import {
-  Binary, Bool, DateDay, DateMillisecond, Decimal, Dictionary, DurationNanosecond, Field, FixedSizeList, Float16, Float64, Int16, Int32, Int64, LargeUtf8, List, Map_, type RecordBatch, Struct,
-  Table, TimeMicrosecond, TimestampNanosecond, TimestampSecond, Uint64, Utf8, makeData, makeVector, vectorFromArray, type Vector,
+  Binary,
+  Bool,
+  DateDay,
+  DateMillisecond,
+  Decimal,
+  Dictionary,
+  DurationNanosecond,
+  Field,
+  FixedSizeList,
+  Float16,
+  Float64,
+  Int16,
+  Int32,
+  Int64,
+  LargeUtf8,
+  List,
+  Map_,
+  type RecordBatch,
+  Struct,
+  Table,
+  TimeMicrosecond,
+  TimestampNanosecond,
+  TimestampSecond,
+  Uint64,
+  Utf8,
+  makeData,
+  makeVector,
+  vectorFromArray,
+  type Vector,
 } from 'apache-arrow';
 import { makeContext } from '../../dist/src/worker/context.js';
 
@@ -22,31 +49,95 @@ const big = nth((i) => 2n ** 53n - 10n + BigInt(i) * (i % 2 === 0 ? 1n : -1n));
 const dayValues = nth((i) => (i - 10) * 1000);
 const nsValues = nth((i) => BigInt(i - 10) * 86_400_000_123_456_789n);
 const batch = batchOf({
-  i16: vectorFromArray(nth((i) => i * 100 - 1000), new Int16()),
+  i16: vectorFromArray(
+    nth((i) => i * 100 - 1000),
+    new Int16(),
+  ),
   i64: vectorFromArray(big, new Int64()),
-  u64: vectorFromArray(nth((i) => 2n ** 64n - 1n - BigInt(i)), new Uint64()),
-  f16: vectorFromArray(nth((i) => i / 4 - 2), new Float16()),
-  day: vectorFromArray(dayValues.map((d) => (d === null ? null : new Date(d * 86_400_000))), new DateDay()),
-  ms: vectorFromArray(nth((i) => new Date(Date.UTC(1969, 0, 1) + i * 123_456_789)), new DateMillisecond()),
-  sec: vectorFromArray(nth((i) => (i - 5) * 3_600_000), new TimestampSecond()),
-  ns: makeVector(makeData({ type: new TimestampNanosecond(), length: N, nullCount: nsValues.filter((v) => v === null).length, nullBitmap: bitmap(nsValues), data: BigInt64Array.from(nsValues, (v) => v ?? 0n) })),
-  tod: vectorFromArray(nth((i) => BigInt(i * 3_600_000_001)), new TimeMicrosecond()),
-  dur: vectorFromArray(nth((i) => BigInt(i) * 1_500_000n), new DurationNanosecond()),
-  dec: decimalVector(nth((i) => BigInt(i * 12345 - 150000)), 4),
-  bool: vectorFromArray(nth((i) => i % 3 === 0), new Bool()),
-  s: vectorFromArray(nth((i) => (i % 4 === 2 ? '' : `é${i}`)), new Utf8()),
-  ls: vectorFromArray(nth((i) => `large ${i}`), new LargeUtf8()),
-  dict: vectorFromArray(nth((i) => ['x', 'y', 'z'][i % 3]!), new Dictionary(new Utf8(), new Int32())),
-  bin: vectorFromArray(nth((i) => Uint8Array.of(i, i + 1)), new Binary()),
-  list: vectorFromArray(nth((i) => (i % 3 === 0 ? [] : [i, null, -i])), new List(new Field('item', new Int32(), true))),
-  fsl: vectorFromArray(nth((i) => [i, i * 2]), new FixedSizeList(2, new Field('item', new Float64(), true))),
-  st: vectorFromArray(nth((i) => ({ a: i, b: i % 2 === 0 ? null : `b${i}` })), new Struct([new Field('a', new Int32(), true), new Field('b', new Utf8(), true)])),
-  map: vectorFromArray(nth((i) => new Map([[`k${i}`, i]])), new Map_(new Field('entries', new Struct([new Field('key', new Utf8(), false), new Field('value', new Int32(), true)])))),
+  u64: vectorFromArray(
+    nth((i) => 2n ** 64n - 1n - BigInt(i)),
+    new Uint64(),
+  ),
+  f16: vectorFromArray(
+    nth((i) => i / 4 - 2),
+    new Float16(),
+  ),
+  day: vectorFromArray(
+    dayValues.map((d) => (d === null ? null : new Date(d * 86_400_000))),
+    new DateDay(),
+  ),
+  ms: vectorFromArray(
+    nth((i) => new Date(Date.UTC(1969, 0, 1) + i * 123_456_789)),
+    new DateMillisecond(),
+  ),
+  sec: vectorFromArray(
+    nth((i) => (i - 5) * 3_600_000),
+    new TimestampSecond(),
+  ),
+  ns: makeVector(
+    makeData({
+      type: new TimestampNanosecond(),
+      length: N,
+      nullCount: nsValues.filter((v) => v === null).length,
+      nullBitmap: bitmap(nsValues),
+      data: BigInt64Array.from(nsValues, (v) => v ?? 0n),
+    }),
+  ),
+  tod: vectorFromArray(
+    nth((i) => BigInt(i * 3_600_000_001)),
+    new TimeMicrosecond(),
+  ),
+  dur: vectorFromArray(
+    nth((i) => BigInt(i) * 1_500_000n),
+    new DurationNanosecond(),
+  ),
+  dec: decimalVector(
+    nth((i) => BigInt(i * 12345 - 150000)),
+    4,
+  ),
+  bool: vectorFromArray(
+    nth((i) => i % 3 === 0),
+    new Bool(),
+  ),
+  s: vectorFromArray(
+    nth((i) => (i % 4 === 2 ? '' : `é${i}`)),
+    new Utf8(),
+  ),
+  ls: vectorFromArray(
+    nth((i) => `large ${i}`),
+    new LargeUtf8(),
+  ),
+  dict: vectorFromArray(
+    nth((i) => ['x', 'y', 'z'][i % 3]!),
+    new Dictionary(new Utf8(), new Int32()),
+  ),
+  bin: vectorFromArray(
+    nth((i) => Uint8Array.of(i, i + 1)),
+    new Binary(),
+  ),
+  list: vectorFromArray(
+    nth((i) => (i % 3 === 0 ? [] : [i, null, -i])),
+    new List(new Field('item', new Int32(), true)),
+  ),
+  fsl: vectorFromArray(
+    nth((i) => [i, i * 2]),
+    new FixedSizeList(2, new Field('item', new Float64(), true)),
+  ),
+  st: vectorFromArray(
+    nth((i) => ({ a: i, b: i % 2 === 0 ? null : `b${i}` })),
+    new Struct([new Field('a', new Int32(), true), new Field('b', new Utf8(), true)]),
+  ),
+  map: vectorFromArray(
+    nth((i) => new Map([[`k${i}`, i]])),
+    new Map_(new Field('entries', new Struct([new Field('key', new Utf8(), false), new Field('value', new Int32(), true)]))),
+  ),
 });
 
 function bitmap(values: unknown[]): Uint8Array {
   const out = new Uint8Array((values.length + 7) >> 3);
-  values.forEach((v, i) => { v !== null && (out[i >> 3]! |= 1 << (i & 7)); });
+  values.forEach((v, i) => {
+    v !== null && (out[i >> 3]! |= 1 << (i & 7));
+  });
   return out;
 }
 
@@ -57,15 +148,25 @@ function decimalVector(unscaled: Array<bigint | null>, scale: number): Vector {
     for (let w = 0; w < 4; w++, x >>= 32n) words[i * 4 + w] = Number(x & 0xffffffffn);
   });
   const nullCount = unscaled.filter((u) => u === null).length;
-  return makeVector(makeData({ type: new Decimal(scale, 20, 128), length: unscaled.length, nullCount, nullBitmap: bitmap(unscaled), data: words }));
+  return makeVector(
+    makeData({ type: new Decimal(scale, 20, 128), length: unscaled.length, nullCount, nullBitmap: bitmap(unscaled), data: words }),
+  );
 }
 
 /**
  * Reads column `name` with `read` from the batch and from its slice at row 5, maps each non-null row
  * (as ctx.valid says) with `map`, and compares with the reference `want` (null for a null row).
  */
-function expectRows<T>(name: string, read: (b: RecordBatch, name: string) => ArrayLike<T>, want: unknown[], map: (x: T) => unknown = (x) => x): void {
-  for (const [b, from] of [[batch, 0], [batch.slice(5, N), 5]] as const) {
+function expectRows<T>(
+  name: string,
+  read: (b: RecordBatch, name: string) => ArrayLike<T>,
+  want: unknown[],
+  map: (x: T) => unknown = (x) => x,
+): void {
+  for (const [b, from] of [
+    [batch, 0],
+    [batch.slice(5, N), 5],
+  ] as const) {
     const got = read(b, name);
     const ok = ctx.valid(b, name);
     expect(got.length).toBe(N - from);
@@ -76,43 +177,111 @@ function expectRows<T>(name: string, read: (b: RecordBatch, name: string) => Arr
 
 describe('ctx.column: numbers of every numeric and temporal type', () => {
   it('reads 16-bit integers zero copy', () => {
-    expectRows('i16', ctx.column, nth((i) => i * 100 - 1000));
+    expectRows(
+      'i16',
+      ctx.column,
+      nth((i) => i * 100 - 1000),
+    );
     expect(ctx.column(batch, 'i16').buffer).toBe(batch.getChild('i16')!.data[0]!.values.buffer);
   });
   it('reads Int64 within ±2^53 exactly and names the row of a value beyond', () => {
     const safe = batch.slice(0, 10);
-    expect(Array.from(ctx.column(safe, 'i64')).filter((_, i) => i % 4 !== 1)).toEqual(big.slice(0, 10).filter((b) => b !== null).map(Number));
-    expect(() => ctx.column(batch, 'i64')).toThrow(/row 10 of the batch holds 9007199254740992, beyond ±2\^53.*ctx\.bigints\(batch, 'i64'\)/);
+    expect(Array.from(ctx.column(safe, 'i64')).filter((_, i) => i % 4 !== 1)).toEqual(
+      big
+        .slice(0, 10)
+        .filter((b) => b !== null)
+        .map(Number),
+    );
+    expect(() => ctx.column(batch, 'i64')).toThrow(
+      /row 10 of the batch holds 9007199254740992, beyond ±2\^53.*ctx\.bigints\(batch, 'i64'\)/,
+    );
   });
-  it('reads Float16 as Float32', () => expectRows('f16', ctx.column, nth((i) => i / 4 - 2)));
+  it('reads Float16 as Float32', () =>
+    expectRows(
+      'f16',
+      ctx.column,
+      nth((i) => i / 4 - 2),
+    ));
   it('reads Date32 and Date64 as epoch milliseconds', () => {
-    expectRows('day', ctx.column, dayValues.map((d) => (d === null ? null : d * 86_400_000)));
-    expectRows('ms', ctx.column, nth((i) => Date.UTC(1969, 0, 1) + i * 123_456_789));
+    expectRows(
+      'day',
+      ctx.column,
+      dayValues.map((d) => (d === null ? null : d * 86_400_000)),
+    );
+    expectRows(
+      'ms',
+      ctx.column,
+      nth((i) => Date.UTC(1969, 0, 1) + i * 123_456_789),
+    );
   });
   it('reads timestamps of any unit as epoch milliseconds', () => {
-    expectRows('sec', ctx.column, nth((i) => (i - 5) * 3_600_000));
-    expectRows('ns', ctx.column, nsValues.map((v) => (v === null ? null : Number(v) / 1e6)), (x: number) => x);
+    expectRows(
+      'sec',
+      ctx.column,
+      nth((i) => (i - 5) * 3_600_000),
+    );
+    expectRows(
+      'ns',
+      ctx.column,
+      nsValues.map((v) => (v === null ? null : Number(v) / 1e6)),
+      (x: number) => x,
+    );
   });
   it('reads times of day and durations as milliseconds', () => {
-    expectRows('tod', ctx.column, nth((i) => (i * 3_600_000_001) / 1000));
-    expectRows('dur', ctx.column, nth((i) => i * 1.5));
+    expectRows(
+      'tod',
+      ctx.column,
+      nth((i) => (i * 3_600_000_001) / 1000),
+    );
+    expectRows(
+      'dur',
+      ctx.column,
+      nth((i) => i * 1.5),
+    );
   });
-  it('reads decimals as the nearest doubles', () => expectRows('dec', ctx.column, nth((i) => Number(`${(i * 12345 - 150000) / 10000}`))));
+  it('reads decimals as the nearest doubles', () =>
+    expectRows(
+      'dec',
+      ctx.column,
+      nth((i) => Number(`${(i * 12345 - 150000) / 10000}`)),
+    ));
 });
 
 describe('exact and typed readers', () => {
   it('ctx.bigints: Int64 and UInt64 zero copy, narrower integers widened, temporal in their own unit', () => {
     expectRows('i64', ctx.bigints, big);
-    expectRows('u64', ctx.bigints, nth((i) => 2n ** 64n - 1n - BigInt(i)));
-    expectRows('i16', ctx.bigints, nth((i) => BigInt(i * 100 - 1000)));
+    expectRows(
+      'u64',
+      ctx.bigints,
+      nth((i) => 2n ** 64n - 1n - BigInt(i)),
+    );
+    expectRows(
+      'i16',
+      ctx.bigints,
+      nth((i) => BigInt(i * 100 - 1000)),
+    );
     expectRows('ns', ctx.bigints, nsValues);
     expect(ctx.bigints(batch, 'i64').buffer).toBe(batch.getChild('i64')!.data[0]!.values.buffer);
   });
   it('ctx.dates: Date32, Date64 and timestamps as Dates, null for a null', () => {
-    expectRows('day', ctx.dates, dayValues.map((d) => (d === null ? null : new Date(d * 86_400_000))));
+    expectRows(
+      'day',
+      ctx.dates,
+      dayValues.map((d) => (d === null ? null : new Date(d * 86_400_000))),
+    );
     // A nanosecond timestamp's Date is the millisecond it falls in.
-    expectRows('ns', ctx.dates, nsValues.map((v) => (v === null ? null : new Date(Number((v - (((v % 1_000_000n) + 1_000_000n) % 1_000_000n)) / 1_000_000n)))));
-    for (const b of [batch, batch.slice(5, N)]) expect(ctx.dates(b, 'day').map((d, i) => (d === null) === !ctx.valid(b, 'day')(i)).every(Boolean)).toBe(true);
+    expectRows(
+      'ns',
+      ctx.dates,
+      nsValues.map((v) => (v === null ? null : new Date(Number((v - (((v % 1_000_000n) + 1_000_000n) % 1_000_000n)) / 1_000_000n)))),
+    );
+    for (const b of [batch, batch.slice(5, N)])
+      expect(
+        ctx
+          .dates(b, 'day')
+          .map((d, i) => (d === null) === !ctx.valid(b, 'day')(i))
+          .every(Boolean),
+      ).toBe(true);
   });
   it('ctx.decimals: exact unscaled values and text', () => {
     const want = nth((i) => BigInt(i * 12345 - 150000));
@@ -121,11 +290,29 @@ describe('exact and typed readers', () => {
     expect(d.scale).toBe(4);
     expect(rows.map((i) => d.text(i))).toEqual(want.map((u) => (u === null ? null : (Number(u) / 10000).toFixed(4))));
   });
-  it('ctx.booleans: 0/1 per row', () => expectRows('bool', ctx.booleans, nth((i) => i % 3 === 0), (x: number) => x === 1));
+  it('ctx.booleans: 0/1 per row', () =>
+    expectRows(
+      'bool',
+      ctx.booleans,
+      nth((i) => i % 3 === 0),
+      (x: number) => x === 1,
+    ));
   it('ctx.strings: Utf8, LargeUtf8 and dictionaries, nulls as empty strings', () => {
-    expectRows('s', ctx.strings, nth((i) => (i % 4 === 2 ? '' : `é${i}`)));
-    expectRows('ls', ctx.strings, nth((i) => `large ${i}`));
-    expectRows('dict', ctx.strings, nth((i) => ['x', 'y', 'z'][i % 3]!));
+    expectRows(
+      's',
+      ctx.strings,
+      nth((i) => (i % 4 === 2 ? '' : `é${i}`)),
+    );
+    expectRows(
+      'ls',
+      ctx.strings,
+      nth((i) => `large ${i}`),
+    );
+    expectRows(
+      'dict',
+      ctx.strings,
+      nth((i) => ['x', 'y', 'z'][i % 3]!),
+    );
     expect(ctx.strings(batch, 's')[1]).toBe('');
   });
 });
@@ -146,15 +333,23 @@ describe('ctx.values: any type as JS values with nulls', () => {
   ];
   for (const [name, want] of cases) {
     it(name, () => {
-      for (const [b, from] of [[batch, 0], [batch.slice(5, N), 5]] as const) expect(ctx.values(b, name)).toEqual(want.slice(from));
+      for (const [b, from] of [
+        [batch, 0],
+        [batch.slice(5, N), 5],
+      ] as const)
+        expect(ctx.values(b, name)).toEqual(want.slice(from));
     });
   }
 });
 
 describe('a reader on a column of another type', () => {
   it('names the column, its type and the calls that fit it', () => {
-    expect(() => ctx.strings(batch, 'i16')).toThrow(`ctx.strings(batch, 'i16'): column "i16" has type Int16, not strings; for Int16 use ctx.column (numbers), ctx.values`);
-    expect(() => ctx.column(batch, 's')).toThrow(`ctx.column(batch, 's'): column "s" has type Utf8, not numbers; for Utf8 use ctx.strings, ctx.values`);
+    expect(() => ctx.strings(batch, 'i16')).toThrow(
+      `ctx.strings(batch, 'i16'): column "i16" has type Int16, not strings; for Int16 use ctx.column (numbers), ctx.values`,
+    );
+    expect(() => ctx.column(batch, 's')).toThrow(
+      `ctx.column(batch, 's'): column "s" has type Utf8, not numbers; for Utf8 use ctx.strings, ctx.values`,
+    );
     expect(() => ctx.column(batch, 'st')).toThrow(/column "st" has type Struct<\{a:Int32, b:Utf8\}>, not numbers; for .* use ctx\.values/);
     expect(() => ctx.booleans(batch, 'day')).toThrow(/use ctx\.dates \(Date objects\), ctx\.column \(epoch milliseconds\)/);
     expect(() => ctx.column(batch, 'nope')).toThrow(/no column "nope" in the input \(columns: i16, i64/);

@@ -41,7 +41,9 @@ describe('fold accumulators moved with ctx.transfer', () => {
   it('reject what is not a typed array, naming ctx.transfer', async () => {
     const engine = new Engine({ workers: 2 });
     try {
-      await expect(engine.run(job, { input: file, params: { bad: 1 } })).rejects.toThrow(/ctx\.transfer takes typed arrays \(or DataViews\), got string/);
+      await expect(engine.run(job, { input: file, params: { bad: 1 } })).rejects.toThrow(
+        /ctx\.transfer takes typed arrays \(or DataViews\), got string/,
+      );
     } finally {
       await engine.close();
     }

@@ -12,7 +12,15 @@ const KEYS: Array<string | number> = [
   ...Array.from({ length: 2000 }, (_, i) => `word${i}`),
   ...Array.from({ length: 2000 }, (_, i) => i - 1000),
   ...Array.from({ length: 500 }, (_, i) => i * 0.37 + 1e-9),
-  '', 'ü', '日本語', joinKey('id001', 'id002'), 2 ** 31, -(2 ** 31), 2 ** 53, Number.MAX_VALUE, -0.5,
+  '',
+  'ü',
+  '日本語',
+  joinKey('id001', 'id002'),
+  2 ** 31,
+  -(2 ** 31),
+  2 ** 53,
+  Number.MAX_VALUE,
+  -0.5,
 ];
 
 describe('hashPartition', () => {
@@ -56,14 +64,19 @@ describe('reducers', () => {
     const file = await writeGroupby(dir, 'g.arrow', 3000, 51, 500);
     const results = [];
     for (let R = 1; R <= 5; R++) {
-      const { table, report } = await engines.get(2)!.run('groupby', { input: file, reducers: R, params: { by: 'id3', agg: 'sum:v1,count' }, batchRows: 400 });
+      const { table, report } = await engines
+        .get(2)!
+        .run('groupby', { input: file, reducers: R, params: { by: 'id3', agg: 'sum:v1,count' }, batchRows: 400 });
       const rows = rowsOf(table);
       const keys = rows.map((r) => r.id3);
       expect(new Set(keys).size, 'no key appears twice').toBe(keys.length);
       const reduce = report.taskRecords.filter((t) => t.kind === 'reduce');
       expect(new Set(reduce.map((t) => t.index)).size).toBe(reduce.length);
       expect(reduce.length).toBeLessThanOrEqual(R);
-      expect(reduce.reduce((n, t) => n + t.pairsOut, 0), 'reducers output each key once').toBe(keys.length);
+      expect(
+        reduce.reduce((n, t) => n + t.pairsOut, 0),
+        'reducers output each key once',
+      ).toBe(keys.length);
       expect(rows.reduce((n, r) => n + (r.count as number), 0)).toBe(3000);
       results.push(rows);
     }

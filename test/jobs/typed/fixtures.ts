@@ -43,7 +43,25 @@ export interface TypedFiles {
 }
 
 /** Columns Polars' JS binding can pass on (it cannot hold BLOB or UUID). */
-const POLARS_COLUMNS = ['k_i64', 'k_u64', 'k_dec', 'd', 'ts', 'tstz', 'b', 's', 'v_i64', 'v_u64', 'v_dec', 'v_dec38', 'v_i32', 'v_f64', 'v_d', 'v_ts', 'k_i32'];
+const POLARS_COLUMNS = [
+  'k_i64',
+  'k_u64',
+  'k_dec',
+  'd',
+  'ts',
+  'tstz',
+  'b',
+  's',
+  'v_i64',
+  'v_u64',
+  'v_dec',
+  'v_dec38',
+  'v_i32',
+  'v_f64',
+  'v_d',
+  'v_ts',
+  'k_i32',
+];
 
 /** Writes the files into `dir` (DuckDB through `run`); Polars reads DuckDB's Parquet and adds `tsns`, `ts` in ns. */
 export async function writeTypedFiles(dir: string, run: (sql: string) => Promise<void>): Promise<TypedFiles> {

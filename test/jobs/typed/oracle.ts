@@ -61,7 +61,8 @@ const UNIT = { [TimeUnit.SECOND]: 's', [TimeUnit.MILLISECOND]: 'ms', [TimeUnit.M
 export function tableRows(table: Table): Canon[][] {
   const columns = table.schema.fields.map((f) => {
     const out: Canon[] = [];
-    for (const d of table.getChild(f.name)!.data) for (let i = 0; i < d.length; i++) out.push(cellOf(d, i, f.metadata.get('ARROW:extension:name') === 'arrow.uuid'));
+    for (const d of table.getChild(f.name)!.data)
+      for (let i = 0; i < d.length; i++) out.push(cellOf(d, i, f.metadata.get('ARROW:extension:name') === 'arrow.uuid'));
     return out;
   });
   return Array.from({ length: table.numRows }, (_, i) => columns.map((c) => c[i]!));
@@ -86,10 +87,14 @@ function cellOf(d: Data, i: number, uuid: boolean): Canon {
   }
   if (DataType.isFixedSizeBinary(t)) {
     const hex = Buffer.from((d.values as Uint8Array).subarray(i * t.byteWidth, (i + 1) * t.byteWidth)).toString('hex');
-    return uuid || t.byteWidth === 16 ? `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}` : hex;
+    return uuid || t.byteWidth === 16
+      ? `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+      : hex;
   }
-  if (DataType.isBinary(t)) return Buffer.from((d.values as Uint8Array).subarray(d.valueOffsets[i] as number, d.valueOffsets[i + 1] as number)).toString('hex');
-  if (DataType.isUtf8(t)) return Buffer.from((d.values as Uint8Array).subarray(d.valueOffsets[i] as number, d.valueOffsets[i + 1] as number)).toString('utf8');
+  if (DataType.isBinary(t))
+    return Buffer.from((d.values as Uint8Array).subarray(d.valueOffsets[i] as number, d.valueOffsets[i + 1] as number)).toString('hex');
+  if (DataType.isUtf8(t))
+    return Buffer.from((d.values as Uint8Array).subarray(d.valueOffsets[i] as number, d.valueOffsets[i + 1] as number)).toString('utf8');
   if (DataType.isUtf8View(t) || DataType.isLargeUtf8(t)) return String(makeVector(d).get(i));
   return String(d.type);
 }
