@@ -4,11 +4,9 @@ import { beginMappedReads } from '../io/mmap.js';
 import { tableFromShared } from '../io/shared-table.js';
 import { serializeError } from '../worker/serialize-error.js';
 import { CANCEL_FLAG, type Task } from '../worker/protocol.js';
-import { runSolveTask } from '../worker/solve.js';
-import { runDrainTask, runFoldTask, runMapTask, runReduceTask, type RunState } from '../worker/tasks.js';
+import { NOOP_METRICS, runTaskOfKind } from '../worker/run-task.js';
+import type { RunState } from '../worker/tasks.js';
 import type { Executor, Pool, RunSetup, TaskOutcome } from './executor.js';
-
-const NOOP_METRICS = { start: 0, end: 0, readMs: 0, rowsIn: 0, bytesIn: 0, bytesOut: 0, pairsOut: 0, counters: {} };
 
 /**
  * The calling thread as the only executor: tasks run here, one after another, through the same task
@@ -74,16 +72,7 @@ class InlineExecutor implements Executor {
     beginMappedReads();
     try {
       if (!run || run.runId !== runId) throw new Error(`task for run ${runId} reached the main thread, loaded for run ${run?.runId}`);
-      const r =
-        task.kind === 'solve'
-          ? await runSolveTask(run, task)
-          : task.kind === 'map'
-            ? await runMapTask(run, task)
-            : task.kind === 'drain'
-              ? await runDrainTask(run, task)
-              : task.kind === 'fold'
-                ? await runFoldTask(run, task)
-                : await runReduceTask(run, task);
+      const r = await runTaskOfKind(run, task);
       return { state: 'done', output: r.output, metrics: r.metrics };
     } catch (e) {
       return { state: 'failed', error: serializeError(e, task.kind === 'reduce' ? 'reduce' : 'io') };

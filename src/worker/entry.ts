@@ -3,8 +3,8 @@ import { expose } from 'threads/worker';
 import { checkJob } from '../job/define-job.js';
 import { serializeError } from './serialize-error.js';
 import type { FromWorker, ToWorker } from './protocol.js';
-import { runDrainTask, runFoldTask, runMapTask, runReduceTask, type RunState } from './tasks.js';
-import { runSolveTask } from './solve.js';
+import { NOOP_METRICS, runTaskOfKind } from './run-task.js';
+import type { RunState } from './tasks.js';
 import { exportedJob } from '../job/exports.js';
 import { tableFromShared } from '../io/shared-table.js';
 import { transferablesOf } from './partials.js';
@@ -74,26 +74,12 @@ async function runTask(msg: Extract<ToWorker, { type: 'task' }>): Promise<void> 
   beginMappedReads();
   try {
     if (!run || run.runId !== msg.runId) throw new Error(`task for run ${msg.runId} reached a worker loaded for run ${run?.runId}`);
-    if (task.kind === 'solve') {
-      const r = await runSolveTask(run, task);
-      send({ type: 'done', id: msg.id, output: r.output, metrics: r.metrics }, r.transfer);
-      return;
-    }
-    const r =
-      task.kind === 'map'
-        ? await runMapTask(run, task)
-        : task.kind === 'drain'
-          ? await runDrainTask(run, task)
-          : task.kind === 'fold'
-            ? await runFoldTask(run, task)
-            : await runReduceTask(run, task);
+    const r = await runTaskOfKind(run, task);
     send({ type: 'done', id: msg.id, output: r.output, metrics: r.metrics }, r.transfer ?? transfersOf(r.output));
   } catch (e) {
     send({ type: 'failed', id: msg.id, error: serializeError(e, task.kind === 'reduce' ? 'reduce' : 'io') });
   }
 }
-
-const NOOP_METRICS = { start: 0, end: 0, readMs: 0, rowsIn: 0, bytesIn: 0, bytesOut: 0, pairsOut: 0, counters: {} };
 
 // Tasks run one at a time in arrival order; the queue lets the coordinator keep the next task waiting here.
 let chain: Promise<void> = Promise.resolve();
