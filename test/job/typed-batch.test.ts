@@ -1,9 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from 'quiver-engine';
 import { ROOT, tempDir } from '../helpers/tmp.js';
+import { typecheck } from '../helpers/tsc.js';
 import { duck } from './real-files.js';
 
 // test/fixtures/jobs/typed-batch.ts types its batch with a schema; its `@ts-expect-error` lines fail
@@ -13,17 +12,7 @@ const dir = tempDir('quiver-typed-');
 
 describe('ctx calls are typed by the column types of a typed batch', () => {
   it('TypeScript (strict) rejects a call that does not fit the column, and accepts the ones that do', () => {
-    const config = path.join(dir, 'tsconfig.json');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        extends: path.join(ROOT, 'tsconfig.json'),
-        compilerOptions: { noEmit: true, typeRoots: [path.join(ROOT, 'node_modules/@types')] },
-        include: [JOB],
-      }),
-    );
-    // Throws with tsc's report on a type error, or on an unused @ts-expect-error.
-    execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', config], { cwd: ROOT, encoding: 'utf8' });
+    typecheck(JOB, dir);
   }, 240_000);
 
   it('runs, and its exact sum and count equal DuckDB on a DuckDB-written Parquet file', async () => {

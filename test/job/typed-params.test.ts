@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from 'quiver-engine';
 import { ROOT, tempDir } from '../helpers/tmp.js';
+import { typecheck } from '../helpers/tsc.js';
 
 // test/fixtures/jobs/typed-params.ts declares its params; its `@ts-expect-error` lines fail the compile
 // unless TypeScript types ctx.params from the declaration (a misspelt name, a wrong type).
@@ -12,16 +12,7 @@ const dir = tempDir('quiver-typed-params-');
 
 describe('ctx.params is typed from the job’s params declaration', () => {
   it('TypeScript (strict) rejects a misspelt param and a param used as the wrong type', () => {
-    const config = path.join(dir, 'tsconfig.json');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        extends: path.join(ROOT, 'tsconfig.json'),
-        compilerOptions: { noEmit: true, typeRoots: [path.join(ROOT, 'node_modules/@types')] },
-        include: [JOB],
-      }),
-    );
-    execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', config], { cwd: ROOT, encoding: 'utf8' });
+    typecheck(JOB, dir);
   }, 240_000);
 
   it('runs, counting the rows a plain count gives', async () => {
