@@ -48,6 +48,11 @@ export abstract class ColumnBuilder {
   /** The column's Arrow data for rows [0, length); the builder must not be used afterwards. */
   abstract finish(length: number): Data;
 
+  /** The Arrow data of a column of fixed-width values (`data`) for rows [0, length), with the nulls marked here. */
+  protected fixedData(type: DataType, data: ArrayBufferView, length: number): Data {
+    return makeData({ type, length, nullCount: this.nullCount(length), nullBitmap: this.bitmap(length), data } as never);
+  }
+
   /** Sets `row` from a value's text (the readers' slow path); false when the text is not a value of the column's type. */
   abstract setText(row: number, text: string): boolean;
 }
@@ -59,13 +64,7 @@ export class Int32Builder extends ColumnBuilder {
     this.values = new Int32Array(capacity);
   }
   finish(length: number): Data {
-    return makeData({
-      type: new Int32(),
-      length,
-      nullCount: this.nullCount(length),
-      nullBitmap: this.bitmap(length),
-      data: this.values.subarray(0, length),
-    });
+    return this.fixedData(new Int32(), this.values.subarray(0, length), length);
   }
   setText(row: number, text: string): boolean {
     const v = parseInt32(text);
@@ -82,13 +81,7 @@ export class Float64Builder extends ColumnBuilder {
     this.values = new Float64Array(capacity);
   }
   finish(length: number): Data {
-    return makeData({
-      type: new Float64(),
-      length,
-      nullCount: this.nullCount(length),
-      nullBitmap: this.bitmap(length),
-      data: this.values.subarray(0, length),
-    });
+    return this.fixedData(new Float64(), this.values.subarray(0, length), length);
   }
   setText(row: number, text: string): boolean {
     const v = parseFloat64(text);
@@ -115,13 +108,7 @@ export class BoolBuilder extends ColumnBuilder {
     return true;
   }
   finish(length: number): Data {
-    return makeData({
-      type: new Bool(),
-      length,
-      nullCount: this.nullCount(length),
-      nullBitmap: this.bitmap(length),
-      data: this.bits.subarray(0, (length + 7) >> 3),
-    });
+    return this.fixedData(new Bool(), this.bits.subarray(0, (length + 7) >> 3), length);
   }
 }
 
@@ -323,13 +310,7 @@ export class NumberBuilder extends ColumnBuilder {
     return true;
   }
   finish(length: number): Data {
-    return makeData({
-      type: this.type,
-      length,
-      nullCount: this.nullCount(length),
-      nullBitmap: this.bitmap(length),
-      data: this.values.subarray(0, length),
-    } as never);
+    return this.fixedData(this.type, this.values.subarray(0, length), length);
   }
 }
 
@@ -391,13 +372,7 @@ export class BigIntBuilder extends ColumnBuilder {
     return true;
   }
   finish(length: number): Data {
-    return makeData({
-      type: this.type,
-      length,
-      nullCount: this.nullCount(length),
-      nullBitmap: this.bitmap(length),
-      data: this.values.subarray(0, length),
-    } as never);
+    return this.fixedData(this.type, this.values.subarray(0, length), length);
   }
 }
 
@@ -423,13 +398,7 @@ export class DecimalBuilder extends ColumnBuilder {
     return true;
   }
   finish(length: number): Data {
-    return makeData({
-      type: this.type,
-      length,
-      nullCount: this.nullCount(length),
-      nullBitmap: this.bitmap(length),
-      data: this.words.subarray(0, length * 4),
-    } as never);
+    return this.fixedData(this.type, this.words.subarray(0, length * 4), length);
   }
 }
 
