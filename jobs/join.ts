@@ -31,7 +31,8 @@ import { gather, match, shuffleJoin } from './join/shuffle.js';
  *   quiver run join -i orders.arrow -p right=customers.arrow -p on=customer_id -p rightOn=id -p how=left
  *
  * A driver with two strategies, chosen by the right input's size on disk (`broadcast`, default 64MB)
- * or forced with `strategy=broadcast|shuffle`. Broadcast (join/broadcast.ts): the right side is read
+ * or forced with `strategy=broadcast|shuffle`; on a cluster (`--cluster`), whose machines share no
+ * memory, `auto` always shuffles. Broadcast (join/broadcast.ts): the right side is read
  * once here, its keys hashed into SharedArrayBuffers and its other columns put beside them as Arrow
  * bytes, which every worker reads without a copy in one fold over the left input that outputs finished
  * rows. Shuffle (join/shuffle.ts): a keyed pass over both inputs pairs row references by key, then a

@@ -54,7 +54,12 @@ export async function joinParams(q: DriverContext): Promise<JoinParams> {
   const [leftSchema, rightSchema] = [lefts[0]!.schema, rights[0]!.schema];
   // The output of no rows: checks `columns` names output columns, now rather than in every task.
   joinedTable(emptyTable(leftSchema), emptyTable(rightSchema), new Int32Array(0), rightOn, p.columns as string[]);
+  // A broadcast keeps the right side in memory all workers share, which a cluster's machines do not.
   const strategy =
-    p.strategy === 'auto' ? (rightPlan.totalBytes <= limit ? 'broadcast' : 'shuffle') : (p.strategy as 'broadcast' | 'shuffle');
+    p.strategy === 'auto'
+      ? q.sharedMemory && rightPlan.totalBytes <= limit
+        ? 'broadcast'
+        : 'shuffle'
+      : (p.strategy as 'broadcast' | 'shuffle');
   return { right, on, rightOn, how: p.how, columns: p.columns as string[], strategy, rightPlan, units, leftSchema, rightSchema };
 }

@@ -197,15 +197,21 @@ export async function shuffleJoin(q: DriverContext, p: JoinParams): Promise<Tabl
   return value as Table;
 }
 
-/** References (and values beside them) regrouped by split into shared memory, keeping their order within a split (a counting sort). */
-function groupBySplit(refs: Float64Array, other: Float64Array | undefined, q: Pick<DriverContext, 'shared'>) {
+/**
+ * References (and values beside them) regrouped by split, keeping their order within a split (a
+ * counting sort): into shared memory, read by every worker without a copy, or, on a cluster, whose
+ * machines share no memory, into plain arrays that travel with the step's params.
+ */
+function groupBySplit(refs: Float64Array, other: Float64Array | undefined, q: Pick<DriverContext, 'shared' | 'sharedMemory'>) {
+  const alloc = <T extends Int32Array | Float64Array>(type: { new (n: number): T; BYTES_PER_ELEMENT: number }, n: number): T =>
+    q.sharedMemory ? (q.shared(type as never, n) as T) : new type(n);
   let splits = 0;
   for (const r of refs) splits = Math.max(splits, Math.floor(r / SPLIT) + 1);
-  const start = q.shared(Int32Array, splits + 1);
+  const start = alloc(Int32Array, splits + 1);
   for (const r of refs) start[Math.floor(r / SPLIT) + 1]!++;
   for (let s = 0; s < splits; s++) start[s + 1]! += start[s]!;
   const next = start.slice(0, splits);
-  const out = { refs: q.shared(Float64Array, refs.length), other: q.shared(Float64Array, other ? refs.length : 0), start };
+  const out = { refs: alloc(Float64Array, refs.length), other: alloc(Float64Array, other ? refs.length : 0), start };
   for (let i = 0; i < refs.length; i++) {
     const j = next[Math.floor(refs[i]! / SPLIT)]!++;
     out.refs[j] = refs[i]!;

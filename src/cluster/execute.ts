@@ -5,7 +5,6 @@ import { serializeError } from '../worker/serialize-error.js';
 import { JobError } from '../errors.js';
 import { QUIVER_VERSION } from './version.js';
 import type { Task, TaskOutput } from '../worker/protocol.js';
-import { describeSplit } from '../planner/split.js';
 import { bundleUrlOf } from './bundles.js';
 import { HEAD_GUESS, mapOutputIndex, mapOutputToChunks, pairsFromBytes, pairsToChunks } from './output-bytes.js';
 import { byteLengthOf, type Store } from './store.js';
@@ -78,10 +77,13 @@ export class TaskExecutor {
         if (signal?.aborted && outcome.error.name === 'CancelledError') return { state: 'cancelled' };
         return { state: 'failed', error: outcome.error, retry: false };
       }
-      const chunks = outputChunks(outcome.output);
+      const out = outcome.output;
+      const chunks = outputChunks(out);
       const output = `runs/${plan.run}/s${plan.stage}/t${task.index}-${attempt}.bin`;
       await this.store.put(output, chunks);
-      return { state: 'done', result: { output, stored: byteLengthOf(chunks), loaded, metrics: outcome.metrics, thread: thread.index } };
+      const counts = out.kind === 'map' ? out.partitions.map((p) => p.count) : undefined;
+      const result = { output, counts, stored: byteLengthOf(chunks), loaded, metrics: outcome.metrics, thread: thread.index };
+      return { state: 'done', result };
     } finally {
       signal?.removeEventListener('abort', onAbort);
       // A cancel leaves the thread's cancel flag up; only a load lowers it, so the next task loads afresh.
@@ -92,17 +94,12 @@ export class TaskExecutor {
 
   /** The engine's task for a cluster task; a reduce task's input is read from the map outputs here. */
   private async threadTask(task: ClusterTask, plan: StagePlan): Promise<{ body: Task; loaded: number }> {
-    const i = task.index;
-    if (plan.kind === 'map' || plan.kind === 'fold') {
-      const split = plan.splits![i]!;
-      const of = plan.splits!.length;
-      const common = { split, of, batchRows: plan.batchRows!, columns: plan.columns, badRecords: plan.badRecords };
-      return { body: plan.kind === 'map' ? { kind: 'map', reducers: plan.reducers, ...common } : { kind: 'fold', ...common }, loaded: 0 };
-    }
-    const partition = plan.partitions![i]!;
-    const parts = await Promise.all(plan.mapOutputs!.map((key) => readPartition(this.store, key, partition)));
+    const planned = plan.tasks[task.index]!;
+    if (planned.kind !== 'reduce') return { body: planned, loaded: 0 };
+    const { from, ...reduce } = planned;
+    const parts = await Promise.all(from.map((o) => readPartition(this.store, plan.outputs![o]!, reduce.partition)));
     const loaded = parts.reduce((n, p) => n + p.bytes, 0);
-    return { body: { kind: 'reduce', partition, of: plan.reducers, parts: parts.map((p) => p.pairs).filter((p) => p.count > 0) }, loaded };
+    return { body: { ...reduce, parts: parts.map((p) => p.pairs).filter((p) => p.count > 0) }, loaded };
   }
 
   /** Stops the threads. */
@@ -172,10 +169,4 @@ export async function readPartition(store: Store, key: string, r: number): Promi
     bytes += part.byteLength;
   }
   return { pairs: pairsFromBytes(part), bytes };
-}
-
-/** Describes a cluster task for messages: the split it read, or its reduce partition. */
-export function describeTask(plan: StagePlan, index: number): string {
-  if (plan.kind === 'reduce') return `reduce partition ${plan.partitions![index]! + 1} of ${plan.reducers}`;
-  return describeSplit(plan.splits![index]!, plan.splits!.length);
 }

@@ -1,12 +1,10 @@
 import { FlowProducer, Job, Queue, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { cancelledErrorOf, WorkerError } from '../errors.js';
-import { errorFromWorker } from '../coordinator/error-from-worker.js';
-import type { SerializedError } from '../worker/protocol.js';
 import { PREFIX, redisLostError, runKey, STAGE_QUEUE, TASK_QUEUE } from './redis.js';
 import type { Store } from './store.js';
 import { listWorkers } from './status.js';
-import { stageKey, type StagePlan, type TaskResult } from './task.js';
+import { planToBytes, stageKey, type StagePlan, type TaskFailure, type TaskResult } from './task.js';
 
 /** How often the coordinator looks at a stage's progress: fine enough that a user error fails the run well within a second. */
 const POLL_MS = 50;
@@ -28,7 +26,6 @@ export class Stages {
     private readonly url: string,
     private readonly store: Store,
     private readonly runId: string,
-    private readonly jobFile: string,
   ) {
     this.flows = new FlowProducer({ connection: redis as unknown as ConnectionOptions, prefix: PREFIX });
     this.queue = new Queue(STAGE_QUEUE, { connection: redis as unknown as ConnectionOptions, prefix: PREFIX });
@@ -37,11 +34,14 @@ export class Stages {
   }
 
   /**
-   * Runs `count` tasks of `plan` and returns the committed result of each, by index. Rejects with the
-   * first task error (the user's file:line for a job that throws), on `signal`, or if Redis goes away.
+   * Runs the tasks of `plan` and returns the committed result of each, by index. Rejects with the first
+   * task error as `toError` makes it (the user's file:line for a job that throws), on `signal`, or if
+   * Redis goes away.
    */
-  async run(plan: StagePlan, count: number, signal: AbortSignal | undefined, onDone?: (done: number) => void): Promise<TaskResult[]> {
-    await this.store.put(stageKey(this.runId, plan.stage), Buffer.from(JSON.stringify(plan)));
+  async run(plan: StagePlan, signal: AbortSignal | undefined, toError: (failure: TaskFailure) => Error): Promise<TaskResult[]> {
+    const count = plan.tasks.length;
+    const kind = plan.tasks[0]?.kind ?? 'empty';
+    await this.store.put(stageKey(this.runId, plan.stage), planToBytes(plan));
     const parentId = `${this.runId}-s${plan.stage}`;
     const childId = (i: number) => `${this.runId}-s${plan.stage}-t${i}`;
     this.parents.push(parentId);
@@ -52,7 +52,7 @@ export class Stages {
         data: { run: this.runId, stage: plan.stage },
         opts: { jobId: parentId },
         children: Array.from({ length: count }, (_, index) => ({
-          name: plan.kind,
+          name: plan.tasks[index]!.kind,
           queueName: TASK_QUEUE,
           data: { run: this.runId, stage: plan.stage, index },
           opts: {
@@ -67,16 +67,16 @@ export class Stages {
       let polls = 0;
       for (;;) {
         if (signal?.aborted) throw cancelledErrorOf(signal.reason);
-        await this.checkError();
+        await this.checkError(toError);
         const state = await this.queue.getJobState(parentId);
         if (state === 'waiting' || state === 'prioritized' || state === 'completed') break;
         if (state === 'failed' || state === 'unknown') {
           // The task that failed wrote its error to the run just before it failed the parent; give it a moment to land.
           await new Promise((r) => setTimeout(r, 200));
-          await this.checkError();
+          await this.checkError(toError);
           const parent = await Job.fromId(this.queue, parentId);
           throw new WorkerError(
-            `a task of stage ${plan.stage} (${plan.kind}) failed: ${parent?.failedReason ?? 'its stage is gone from Redis'}`,
+            `a task of stage ${plan.stage} (${kind}) failed: ${parent?.failedReason ?? 'its stage is gone from Redis'}`,
           );
         }
         if (++polls % 20 === 0 && (await listWorkers(this.redis)).length === 0) {
@@ -84,18 +84,14 @@ export class Stages {
             `no quiver worker is alive on ${this.url} any more (each renews its heartbeat every few seconds); the run stops with tasks of stage ${plan.stage} unfinished. Start workers (quiver worker --cluster ${this.url} --store ${this.store.url}) and run again`,
           );
         }
-        if (onDone) {
-          const counts = await (await Job.fromId(this.queue, parentId))?.getDependenciesCount({ processed: true });
-          if (counts) onDone(counts.processed ?? 0);
-        }
         await new Promise((r) => setTimeout(r, POLL_MS));
       }
       // A task may have failed between this poll's error check and its state check.
-      await this.checkError();
+      await this.checkError(toError);
       const parent = await Job.fromId(this.queue, parentId);
       // BullMQ fails the parent of a child with failParentOnFailure lazily: it waits with a deferred
       // failure until a worker takes it, and none takes from the stage queue.
-      if (parent?.deferredFailure) throw new WorkerError(`a task of stage ${plan.stage} (${plan.kind}) failed: ${parent.deferredFailure}`);
+      if (parent?.deferredFailure) throw new WorkerError(`a task of stage ${plan.stage} (${kind}) failed: ${parent.deferredFailure}`);
       const values = (await parent!.getChildrenValues()) as Record<string, TaskResult>;
       return Array.from({ length: count }, (_, i) => {
         const v = values[`${PREFIX}:${TASK_QUEUE}:${childId(i)}`];
@@ -110,11 +106,9 @@ export class Stages {
   }
 
   /** Throws the run's first task error, if a worker has recorded one. */
-  private async checkError(): Promise<void> {
+  private async checkError(toError: (failure: TaskFailure) => Error): Promise<void> {
     const raw = await this.redis.hget(runKey(this.runId), 'error');
-    if (!raw) return;
-    const { error, describe } = JSON.parse(raw) as { error: SerializedError; describe: string };
-    throw errorFromWorker(error, describe, this.jobFile);
+    if (raw) throw toError(JSON.parse(raw) as TaskFailure);
   }
 
   /**

@@ -5,11 +5,11 @@ import type { Redis } from 'ioredis';
 import { WorkerError } from '../errors.js';
 import { serializeError } from '../worker/serialize-error.js';
 import type { SerializedError } from '../worker/protocol.js';
-import { describeTask, TaskExecutor } from './execute.js';
+import { TaskExecutor } from './execute.js';
 import { connectionOptions, connectRedis, PREFIX, runKey, TASK_QUEUE, taskLockKey, workerKey } from './redis.js';
 import { openStore } from './open-store.js';
 import type { Store } from './store.js';
-import { stageKey, type ClusterTask, type StagePlan, type TaskResult } from './task.js';
+import { planFromBytes, stageKey, type ClusterTask, type StagePlan, type TaskFailure, type TaskResult } from './task.js';
 import { QUIVER_VERSION } from './version.js';
 
 /** Options of a `quiver worker` process. */
@@ -165,7 +165,7 @@ export class ClusterWorker {
     const key = stageKey(task.run, task.stage);
     let p = this.plans.get(key);
     if (!p) {
-      p = this.store.get(key).then((b) => JSON.parse(Buffer.from(b).toString('utf8')) as StagePlan);
+      p = this.store.get(key).then(planFromBytes);
       p.catch(() => this.plans.delete(key));
       this.plans.set(key, p);
       // A worker serves many runs: keep the plans of the last few stages only.
@@ -175,8 +175,9 @@ export class ClusterWorker {
   }
 
   /** Records the run's error (the first one wins) for the coordinator. */
-  private async fail(run: string, error: SerializedError, describe: string): Promise<never> {
-    await this.redis.eval(IF_RUN, 1, runKey(run), 'set', 'error', JSON.stringify({ error, describe })).catch(() => undefined);
+  private async fail(task: ClusterTask, error: SerializedError, describe: string): Promise<never> {
+    const failure: TaskFailure = { error, describe, stage: task.stage, index: task.index };
+    await this.redis.eval(IF_RUN, 1, runKey(task.run), 'set', 'error', JSON.stringify(failure)).catch(() => undefined);
     throw new UnrecoverableError(`${describe}: ${error.message}`);
   }
 
@@ -189,15 +190,15 @@ export class ClusterWorker {
       const e = new WorkerError(
         `a worker uses --store ${this.store.url} and the run's coordinator --store ${runStore}; every machine of a cluster must use the same store`,
       );
-      return this.fail(task.run, serializeError(e, 'worker'), `task ${task.index} of stage ${task.stage}`);
+      return this.fail(task, serializeError(e, 'worker'), `task ${task.index} of stage ${task.stage}`);
     }
     const plan = await this.plan(task);
-    const describe = describeTask(plan, task.index);
+    const describe = plan.describe[task.index] ?? `task ${task.index} of stage ${task.stage}`;
     if (attempt > plan.maxAttempts) {
       const e = new WorkerError(
         `${describe} was started ${attempt - 1} times and each time its worker died or froze (--max-attempts ${plan.maxAttempts}); if its split needs more memory than a worker has, lower --split-size`,
       );
-      return this.fail(task.run, serializeError(e, 'worker'), describe);
+      return this.fail(task, serializeError(e, 'worker'), describe);
     }
     this.log(`took ${describe} of run ${task.run} (attempt ${attempt})`);
     const controller = new AbortController();
@@ -209,11 +210,11 @@ export class ClusterWorker {
     } finally {
       this.active.delete(job.id!);
     }
-    if (outcome.state === 'failed') return this.fail(task.run, outcome.error, describe);
+    if (outcome.state === 'failed') return this.fail(task, outcome.error, describe);
     if (outcome.state === 'lost') {
       if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
         return this.fail(
-          task.run,
+          task,
           serializeError(new WorkerError(`a worker thread died running ${describe} (${outcome.reason}), ${attempt} times`), 'worker'),
           describe,
         );

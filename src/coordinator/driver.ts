@@ -31,6 +31,8 @@ import { errorFromWorker } from './error-from-worker.js';
  */
 export interface DriverBackend {
   readonly workers: number;
+  /** Whether the steps' executors read memory this thread allocates (`q.shared`): not on a cluster. */
+  readonly sharedMemory: boolean;
   /** Runs a keyed or fold job of the driver's bundle (its input planned, no bundling). */
   runStep(loaded: LoadedJob, options: RunOptions): Promise<{ table: Table; value?: unknown; report: StepReport }>;
   /** Runs a recursive job of the driver's bundle from `problem`. */
@@ -90,6 +92,7 @@ export async function runDriver(
     params,
     input: inputs,
     workers: backend.workers,
+    sharedMemory: backend.sharedMemory,
     signal: options.signal ?? new AbortController().signal,
     async run(sub, o: SubRunOptions = {}) {
       const step = subJob(sub, ['keyed', 'fold'], 'q.run');
@@ -116,6 +119,11 @@ export async function runDriver(
       return readSchemas(Array.isArray(input) ? input : [input], format, formatOptions);
     },
     shared<T extends SharedArrayKind>(type: SharedArrayType<T>, length: number): T {
+      if (!backend.sharedMemory) {
+        throw new UsageError(
+          `job "${job.name}" keeps its data in memory shared by all workers (q.shared), and the workers of a cluster are processes on other machines, which share none: run it without --cluster`,
+        );
+      }
       return new type(new SharedArrayBuffer(length * type.BYTES_PER_ELEMENT));
     },
     count(name, n = 1) {

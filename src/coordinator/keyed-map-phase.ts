@@ -1,4 +1,4 @@
-import { WorkerError } from '../errors.js';
+import { InternalError, WorkerError } from '../errors.js';
 import type { TaskRunner } from '../executor/runner.js';
 import type { ErrorFactory, SchedulerOptions, TaskSpec } from '../executor/scheduler.js';
 import type { EncodedPairs } from '../worker/partials.js';
@@ -17,7 +17,8 @@ export type OnTaskDone = (kind: 'map' | 'drain', index: number, metrics: TaskMet
  * that dies after completing tasks loses what it held, so those tasks run again in another round; a
  * result is only counted once it has been drained, so none is counted twice.
  *
- * Returns partition r of every drained worker in `parts[r]`.
+ * Returns partition r of every drained worker in `parts[r]`. A runner whose map tasks leave their
+ * output in a store (a cluster) hands back references instead, which go to `keepStored`.
  */
 export async function runKeyedMapPhase(
   runner: TaskRunner,
@@ -26,7 +27,12 @@ export async function runKeyedMapPhase(
   reducers: number,
   onDone: OnTaskDone,
   toError: ErrorFactory,
-  options: SchedulerOptions & { maxRounds?: number; keep?: (r: number, p: EncodedPairs) => void },
+  options: SchedulerOptions & {
+    maxRounds?: number;
+    keep?: (r: number, p: EncodedPairs) => void;
+    /** Takes map task i's output left in the runner's store (a cluster's), by reference. */
+    keepStored?: (i: number, ref: string, counts: number[]) => void;
+  },
 ): Promise<EncodedPairs[][]> {
   const parts: EncodedPairs[][] = Array.from({ length: reducers }, () => []);
   // `keep` (the spilling shuffle store) takes each partition as it arrives; else they gather in `parts`.
@@ -56,6 +62,10 @@ export async function runKeyedMapPhase(
           out.partitions.forEach((p, r) => {
             keep(r, p);
           });
+        else if (out.kind === 'stored') {
+          if (!options.keepStored) throw new InternalError('a map task left its output in a store, and this shuffle takes none');
+          options.keepStored(i, out.ref, out.counts);
+        }
       },
       toError,
       options,

@@ -32,6 +32,7 @@ import {
   newRunId,
   planRun,
   reduceSpecsOf,
+  storedByPartition,
   taskRecordOf,
   userCall,
 } from './run-steps.js';
@@ -102,6 +103,7 @@ async function drive(runner: TaskRunner, loaded: LoadedJob, options: RunOptions,
     options,
     {
       workers: runner.workers,
+      sharedMemory: runner.sharedMemory,
       runStep: (step, o) => {
         const stepTiming: SetupTiming = { t0: now(), bundleMs: 0, planMs: 0 };
         return runWithWidening(o.formatOptions, async (formatOptions) => {
@@ -247,6 +249,8 @@ async function runDataJob(
     }));
     // Map outputs stay in memory up to the shuffle budget and spill to a temp folder beyond it.
     const store = new ShuffleStore(R, shuffleBudget(options.memory));
+    // A runner whose map tasks leave their output in its own store (a cluster) hands back references; reducers read them there.
+    const stored: Array<{ ref: string; counts: number[] }> = [];
     const runs: SortedRun[] = [];
     let reduceSpecs: ReturnType<typeof reduceSpecsOf>;
     let tReduce: number;
@@ -262,14 +266,14 @@ async function runDataJob(
           if (kind === 'map') bad.take(i, plan.splits[i]!.file, m);
         },
         toError,
-        { ...sched, keep: (r, p) => store.add(r, p) },
+        { ...sched, keep: (r, p) => store.add(r, p), keepStored: (i, ref, counts) => (stored[i] = { ref, counts }) },
       );
       await store.settle();
       const tShuffle = now();
       bad.finish();
       phases.map = tShuffle - tMap;
       // Reducers with nothing to merge are skipped; the others get their partition of every map task, shared or spilled.
-      reduceSpecs = reduceSpecsOf(store.partitions.parts, store.partitions.spilled);
+      reduceSpecs = reduceSpecsOf(store.partitions.parts, store.partitions.spilled, storedByPartition(stored, R));
       tReduce = now();
       phases.shuffle = tReduce - tShuffle;
       progress.phase('reduce', reduceSpecs.length);

@@ -33,7 +33,7 @@ export function newRunId(): number {
 
 /** Loads a run's job into the runner's executors; a job that does not load there fails with its own error. */
 export async function loadRun(runner: TaskRunner, setup: RunSetup, jobFile: string): Promise<void> {
-  await runner.load(setup).catch((e: SerializedError | Error) => {
+  await runner.load({ ...setup, jobFile }).catch((e: SerializedError | Error) => {
     throw e instanceof Error ? e : errorFromWorker(e, `loading ${path.relative(process.cwd(), jobFile)}`, jobFile);
   });
 }
@@ -107,18 +107,44 @@ export function userCall<T>(jobFile: string, phase: 'merge', fn: () => T): T {
   }
 }
 
-/** The shuffle: one reduce task per partition that has pairs, given partition r of every map task (in shared memory, so a reduce task can be retried). */
-export function reduceSpecsOf(parts: EncodedPairs[][], spilled: SpillSegment[][] = []): Array<TaskSpec & { r: number }> {
+/**
+ * The shuffle: one reduce task per partition that has pairs, given partition r of every map task (in
+ * shared memory, so a reduce task can be retried), spilled, or left in a runner's store (`stored[r]`:
+ * the map outputs whose partition r has pairs, read by the reducer where it runs).
+ */
+export function reduceSpecsOf(
+  parts: EncodedPairs[][],
+  spilled: SpillSegment[][] = [],
+  stored: string[][] = [],
+): Array<TaskSpec & { r: number }> {
   const R = parts.length;
   const specs: Array<TaskSpec & { r: number }> = [];
   for (let r = 0; r < R; r++) {
     const mine = parts[r]!.filter((p) => p !== undefined && p.count > 0);
     const onDisk = spilled[r] ?? [];
-    if (mine.length === 0 && onDisk.length === 0) continue;
-    const task = { kind: 'reduce' as const, partition: r, of: R, parts: mine, ...(onDisk.length ? { spilled: onDisk } : {}) };
+    const inStore = stored[r] ?? [];
+    if (mine.length === 0 && onDisk.length === 0 && inStore.length === 0) continue;
+    const task = {
+      kind: 'reduce' as const,
+      partition: r,
+      of: R,
+      parts: mine,
+      ...(onDisk.length ? { spilled: onDisk } : {}),
+      ...(inStore.length ? { stored: inStore } : {}),
+    };
     specs.push({ r, task, describe: `reduce partition ${r + 1} of ${R}`, memoryFix: 'raise --reducers or --worker-memory' });
   }
   return specs;
+}
+
+/** Map outputs left in a store, by the partitions that have pairs in them: what each reducer reads. */
+export function storedByPartition(outputs: ReadonlyArray<{ ref: string; counts: number[] } | undefined>, reducers: number): string[][] {
+  const byPartition: string[][] = Array.from({ length: reducers }, () => []);
+  for (const o of outputs) {
+    if (!o) continue;
+    for (let r = 0; r < reducers; r++) if ((o.counts[r] ?? 0) > 0) byPartition[r]!.push(o.ref);
+  }
+  return byPartition;
 }
 
 /** Merges the reducers' sorted slices into the keyed job's result table. */

@@ -16,6 +16,8 @@ export interface RunSetup {
   jobName?: string;
   params: Record<string, ParamValue>;
   table?: SharedArrayBuffer;
+  /** The job's source file, for a runner that bundles it again for other machines (a cluster). */
+  jobFile?: string;
 }
 
 /**

@@ -18,6 +18,11 @@ export interface TaskRunner {
    * map tasks then hand back their partitions themselves.
    */
   readonly holdsResults: boolean;
+  /**
+   * True when every executor can read memory the coordinator allocates (a SharedArrayBuffer): threads
+   * of this process. Processes on other machines cannot, so jobs that need it (`q.shared`) refuse.
+   */
+  readonly sharedMemory: boolean;
   /** Executors with a task in flight, for progress events. */
   readonly busy: number;
   /** Starts the executors (idempotent); call early so their start-up overlaps bundling and planning. */
@@ -42,6 +47,7 @@ export interface TaskRunner {
 /** The runner of a pool this process drives: the scheduler hands tasks to its executors. */
 export class PoolRunner implements TaskRunner {
   readonly holdsResults = true;
+  readonly sharedMemory = true;
 
   constructor(readonly pool: Pool) {}
 

@@ -396,6 +396,11 @@ export interface DriverContext<P = Record<string, ParamValue>> {
   readonly input: string[];
   /** Worker threads of the engine (1 for the sequential baseline). */
   readonly workers: number;
+  /**
+   * Whether the workers read memory the driver allocates with `shared`: true on one machine, false on
+   * a cluster (`--cluster`), where `shared` throws; a driver with another way picks it then.
+   */
+  readonly sharedMemory: boolean;
   /** Aborted when the run is cancelled. */
   readonly signal: AbortSignal;
   /**

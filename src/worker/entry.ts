@@ -61,6 +61,7 @@ function transfersOf(out: TaskOutput): ArrayBuffer[] {
     case 'noop':
     case 'forked':
     case 'solved':
+    case 'stored':
       return [];
   }
 }

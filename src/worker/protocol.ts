@@ -46,6 +46,11 @@ export interface ReduceTask {
   parts: EncodedPairs[];
   /** Partitions the coordinator spilled to temp files (over `--memory`), read back one at a time. */
   spilled?: SpillSegment[];
+  /**
+   * Map outputs left in a store by a runner whose tasks run in other processes (a cluster): the
+   * runner reads partition `partition` of each before the task reaches a thread.
+   */
+  stored?: string[];
 }
 /** Runs a recursive job on one problem: `divide` it into sub-problems, or `conquer` it. */
 export interface SolveTask {
@@ -63,6 +68,11 @@ export type Task = MapTask | DrainTask | FoldTask | ReduceTask | SolveTask | Noo
 
 export type TaskOutput =
   | { kind: 'map'; partitions: EncodedPairs[] }
+  /**
+   * A map task's partitions written to a store by a runner of tasks in other processes (a cluster):
+   * `ref` names the object, `counts` the pairs in each partition. The shuffle passes the reference on.
+   */
+  | { kind: 'stored'; ref: string; counts: number[] }
   /** A `hold` map task's result stayed in the worker; `holder` is that worker thread's id (never reused). */
   | { kind: 'held'; holder: number; pairs: number }
   | { kind: 'drained'; holder: number; partitions: EncodedPairs[] }

@@ -61,32 +61,6 @@ describe('quiver run --cluster', () => {
     await expectClean();
   }, 60_000);
 
-  // groupby became a driver (it reads the schema first), and --cluster runs keyed and fold jobs only
-  // so far: this keyed job is its q1 (sum and count of non-null values by a text key).
-  it('groups a Parquet file DuckDB wrote (nulls included) as a local run does and as DuckDB does', async () => {
-    const file = path.join(dir, 'g.parquet');
-    const db = await (await DuckDBInstance.create(':memory:')).connect();
-    await db.run(
-      `COPY (SELECT 'k' || (i % 37) AS id, CASE WHEN i % 11 = 0 THEN NULL ELSE (i % 1000)::INTEGER END AS v FROM range(200000) t(i)) TO '${file}' (FORMAT parquet, ROW_GROUP_SIZE 20000)`,
-    );
-    const out = path.join(dir, 'g-cluster.csv');
-    const local = path.join(dir, 'g-local.csv');
-    const args = ['run', fixture('sum-count-by-key.ts'), '--input', file];
-    expect((await runCli([...args, '-o', out, ...cluster()])).status).toBe(0);
-    expect((await runCli([...args, '-o', local, '--workers', '2'])).status).toBe(0);
-    expect(readFileSync(out)).toEqual(readFileSync(local));
-    const want = (
-      await db.runAndReadAll(`SELECT id, sum(v)::DOUBLE AS s, count(v)::DOUBLE AS n FROM '${file}' GROUP BY id ORDER BY id`)
-    ).getRowObjects();
-    const got = readFileSync(out, 'utf8')
-      .trim()
-      .split('\n')
-      .slice(1)
-      .map((l) => l.split(','));
-    expect(got.map(([id, s, n]) => ({ id, s: Number(s), n: Number(n) }))).toEqual(want.map((w) => ({ id: w.id, s: w.s, n: w.n })));
-    await expectClean();
-  }, 60_000);
-
   it('folds through the library (quiver/cluster), merging partials in the local tree order', async () => {
     const file = path.join(dir, 'x.parquet');
     const db = await (await DuckDBInstance.create(':memory:')).connect();
@@ -131,15 +105,6 @@ describe('quiver run --cluster', () => {
     const r = await runCli(['run', 'wordcount', '--input', corpus, '--cluster', redis.url, '--store', other]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`a worker uses --store ${store} and the run's coordinator --store ${other}`);
-    await expectClean();
-  }, 30_000);
-
-  it('refuses a driver job with --cluster, saying to run it locally', async () => {
-    const r = await runCli(['run', 'kmeans', '--input', corpus, ...cluster()]);
-    expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(
-      /job "kmeans" is a driver job; --cluster runs keyed \(map\/reduce\) and fold jobs so far: run it without --cluster/,
-    );
     await expectClean();
   }, 30_000);
 
