@@ -2,6 +2,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import pl from 'nodejs-polars';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { textChunks } from '../../dist/src/datasets/text.js';
 import { runCli } from '../helpers/cli.js';
@@ -88,6 +89,17 @@ describe('drivers on a cluster, through the one pipeline', () => {
     const { onCluster, local, stderr } = await both('q1', 'parquet', args);
     expect(stderr).toMatch(/tasks: (\d+) map/);
     expect(Number(/tasks: (\d+) map/.exec(stderr)![1])).toBeGreaterThanOrEqual(10);
+    expectSameBytes(onCluster, local);
+    expect(await rowsOf(`SELECT * FROM '${onCluster}'`)).toEqual(
+      await rowsOf(`SELECT id1, sum(v1) AS sum_v1 FROM '${g}' GROUP BY id1 ORDER BY id1 NULLS LAST`),
+    );
+  }, 120_000);
+
+  it('groupby q1 on an Arrow IPC file Polars wrote (whose splits carry the schema message as bytes) as locally and as DuckDB', async () => {
+    const arrow = path.join(dir, 'g.arrow');
+    pl.readParquet(g).writeIPC(arrow);
+    const args = ['groupby', '--input', arrow, '--split-size', '256KB', '--param', 'by=id1', '--param', 'agg=sum:v1'];
+    const { onCluster, local } = await both('q1-arrow', 'parquet', args);
     expectSameBytes(onCluster, local);
     expect(await rowsOf(`SELECT * FROM '${onCluster}'`)).toEqual(
       await rowsOf(`SELECT id1, sum(v1) AS sum_v1 FROM '${g}' GROUP BY id1 ORDER BY id1 NULLS LAST`),
