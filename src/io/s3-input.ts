@@ -86,13 +86,15 @@ export async function s3List(bucket: string, prefix: string, named = `s3://${buc
   return out;
 }
 
-/** Opens an object for positional reads (see `S3ObjectReader`). */
+/**
+ * Opens an object for positional reads (see `S3ObjectReader`). No request is made until the first
+ * read: a task's first GET also tells the object's size (its Content-Range), so a task costs no HEAD.
+ */
 export async function openS3Object(url: string, window?: ReadWindow): Promise<InputHandle> {
-  const { size } = await s3Version(url);
-  return new S3ObjectReader(url, size, window);
+  return new S3ObjectReader(url, window);
 }
 
-/** A block of an object: bytes `[start, end)`, read by one GET (or still being read). */
+/** A block of an object: bytes `[start, end)` asked for by one GET (fewer arrive at the object's end). */
 interface Block {
   start: number;
   end: number;
@@ -110,16 +112,18 @@ class S3ObjectReader implements InputHandle {
   private blocks: Block[] = [];
   private readonly bucket: string;
   private readonly key: string;
+  /** The object's size, once a GET's Content-Range or a HEAD has told it. */
+  private size: number | undefined;
 
   constructor(
     private readonly url: string,
-    private readonly size: number,
     private readonly window?: ReadWindow,
   ) {
     ({ bucket: this.bucket, key: this.key } = partsOf(url));
   }
 
   async stat(): Promise<{ size: number }> {
+    this.size ??= (await s3Version(this.url)).size;
     return { size: this.size };
   }
 
@@ -128,21 +132,24 @@ class S3ObjectReader implements InputHandle {
   }
 
   async read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }> {
-    const end = Math.min(this.size, position + length);
-    for (let at = position; at < end; ) {
+    const end = Math.min(this.size ?? Number.MAX_SAFE_INTEGER, position + length);
+    let at = position;
+    while (at < end) {
       const block = this.blocks.find((b) => b.start <= at && at < b.end) ?? this.fetch(at, end);
       const bytes = await block.bytes;
-      const n = Math.min(end, block.end) - at;
+      // A block ends early at the end of the object: the read is short, as a file's is.
+      const n = Math.min(end, block.start + bytes.length) - at;
+      if (n <= 0) break;
       buffer.set(bytes.subarray(at - block.start, at - block.start + n), offset + at - position);
       at += n;
     }
-    return { bytesRead: Math.max(0, end - position) };
+    return { bytesRead: at - position };
   }
 
   /** Starts the GET of the block that serves a read of `[at, need)`. */
   private fetch(at: number, need: number): Block {
     const w = this.window;
-    const ahead = w && at >= w.start && at < w.end ? Math.min(w.end, this.size, at + READ_AHEAD) : 0;
+    const ahead = w && at >= w.start && at < w.end ? Math.min(w.end, at + READ_AHEAD) : 0;
     const end = Math.min(Math.max(need, ahead), at + MAX_GET);
     const block: Block = { start: at, end, bytes: this.get(at, end) };
     // Exact blocks are kept too: a CSV split's look at the next split's first record is read again
@@ -157,10 +164,18 @@ class S3ObjectReader implements InputHandle {
     try {
       const r = await s3Client().send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key, Range: `bytes=${start}-${end - 1}` }));
       const bytes = await r.Body!.transformToByteArray();
+      const total = /\/(\d+)$/.exec(r.ContentRange ?? '')?.[1];
+      if (total !== undefined) {
+        this.size = Number(total);
+        return bytes;
+      }
       // A server that ignores the range (s3rver does for bytes=0-0) sends the whole object.
-      return r.ContentRange === undefined && bytes.length > end - start ? bytes.subarray(start, end) : bytes;
+      this.size = bytes.length;
+      return bytes.subarray(Math.min(start, bytes.length), Math.min(end, bytes.length));
     } catch (e) {
-      throw s3InputError(this.url, e, `${this.url} no longer exists (it was deleted during the run?)`);
+      // A range that starts at or past the end: no bytes, as a file read there gives.
+      if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416) return new Uint8Array(0);
+      throw s3InputError(this.url, e, `${this.url} does not exist (or no longer: was it deleted during the run?)`);
     }
   }
 }

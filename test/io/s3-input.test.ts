@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import pl from 'nodejs-polars';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../dist/src/index.js';
@@ -21,6 +21,7 @@ const file = (name: string) => path.join(dir, name);
 let s3: LocalS3;
 let proxy: CountingProxy;
 let bucket: string;
+let client: S3Client;
 const url = (key: string) => `s3://${bucket}/${key}`;
 
 /** 60,000 rows with nulls in every column: a text key, an int, a double. */
@@ -51,7 +52,7 @@ beforeAll(async () => {
   pl.readParquet(file('data.parquet')).writeIPC(file('data.arrow'));
   writeFileSync(file('corpus.txt'), [...textChunks(400_000, 5)].join(''));
   writeFileSync(file('_SUCCESS'), '');
-  const client = new S3Client({
+  client = new S3Client({
     endpoint: s3.endpoint,
     forcePathStyle: true,
     region: 'us-east-1',
@@ -63,9 +64,9 @@ beforeAll(async () => {
   // Extension-less: told by its magic bytes.
   await put('blob', 'data.parquet');
   for (const name of ['a.csv', 'b.csv', 'c.csv', '_SUCCESS']) await put(`parts/${name}`, name);
-  client.destroy();
 }, 60_000);
 afterAll(async () => {
+  client?.destroy();
   await proxy?.stop();
   await s3?.stop();
 });
@@ -183,6 +184,20 @@ describe('reading one split of an object', () => {
       expect(b).toBeLessThan(s.end + (64 << 10));
     }
     expect(read.count).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('an object gone after planning', () => {
+  it('fails its task naming the URL', async () => {
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'gone.csv', Body: readFileSync(file('data.csv')) }));
+    const plan = await makePlan({
+      inputs: [url('gone.csv')],
+      workers: 2,
+      splitBytes: 256 << 10,
+      formatOptions: { csv: { maxRecordBytes: 16 << 10 } },
+    });
+    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'gone.csv' }));
+    await expect(readSplit(plan.splits[1]!, 1 << 16)).rejects.toThrow(`${url('gone.csv')} does not exist (or no longer`);
   });
 });
 
