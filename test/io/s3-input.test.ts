@@ -237,7 +237,7 @@ describe('s3:// errors', () => {
     expect(output.stderr).toContain(`--output ${url('out.csv')}: outputs are written to files, not to s3:// yet`);
   }, 60_000);
 
-  it('says access is denied, or the endpoint is unreachable, and how to fix it', async () => {
+  it('says access is denied, the endpoint is unreachable or there are no credentials, and how to fix each', async () => {
     const saved = { ...process.env };
     try {
       // s3rver checks the key id, not the signature: an unknown key id is its "access denied".
@@ -252,9 +252,25 @@ describe('s3:// errors', () => {
       expect(down.status).toBe(1);
       expect(down.stderr).toContain(`${url('data.csv')}: cannot reach the S3 endpoint http://127.0.0.1:1`);
       expect(down.stderr).toContain('AWS_ENDPOINT_URL');
-    } finally {
-      process.env.AWS_ACCESS_KEY_ID = saved.AWS_ACCESS_KEY_ID;
+      // No credentials anywhere (and no instance metadata service to ask).
       process.env.AWS_ENDPOINT_URL = saved.AWS_ENDPOINT_URL;
+      delete process.env.AWS_ACCESS_KEY_ID;
+      delete process.env.AWS_SECRET_ACCESS_KEY;
+      Object.assign(process.env, {
+        AWS_EC2_METADATA_DISABLED: 'true',
+        AWS_CONFIG_FILE: file('none'),
+        AWS_SHARED_CREDENTIALS_FILE: file('none'),
+      });
+      const none = await attempt(url('data.csv'));
+      expect(none.status).toBe(1);
+      expect(none.stderr).toContain(`${url('data.csv')}: no AWS credentials found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`);
+    } finally {
+      for (const k of ['AWS_EC2_METADATA_DISABLED', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE']) delete process.env[k];
+      Object.assign(process.env, {
+        AWS_ACCESS_KEY_ID: saved.AWS_ACCESS_KEY_ID,
+        AWS_SECRET_ACCESS_KEY: saved.AWS_SECRET_ACCESS_KEY,
+        AWS_ENDPOINT_URL: saved.AWS_ENDPOINT_URL,
+      });
     }
   }, 60_000);
 });
