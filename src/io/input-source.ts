@@ -55,8 +55,8 @@ export async function inputVersion(file: string): Promise<string> {
   return `${st.size}:${st.mtimeMs}:${st.ino}`;
 }
 
-/** An input as the Blob parquet-wasm reads: each slice one read (one ranged GET of an object). */
-export async function inputBlob(file: string): Promise<BlobLike> {
+/** An input of `size` bytes as the Blob parquet-wasm reads: each slice one read (one ranged GET of an object). */
+export async function inputBlob(file: string, size: number): Promise<BlobLike> {
   if (!isS3Input(file)) return (await openAsBlob(file)) as unknown as BlobLike;
-  return (await s3()).s3Blob(file);
+  return (await s3()).s3Blob(file, size);
 }

@@ -53,7 +53,7 @@ export async function openParquet(file: string, mapped = false): Promise<Parquet
   } catch (e) {
     throw bad(`its footer does not decode (${String(e)})`);
   }
-  const whole: BlobLike = mapped ? mappedBlob(file, size) : await inputBlob(file);
+  const whole: BlobLike = mapped ? mappedBlob(file, size) : await inputBlob(file, size);
   const blob = patch ? withFooter(whole, body, patch) : whole;
   try {
     const pf: ParquetFile = await whileReading(() => parquetWasm().ParquetFile.fromFile(blob as unknown as Blob));

@@ -152,9 +152,11 @@ class S3ObjectReader implements InputHandle {
     const ahead = w && at >= w.start && at < w.end ? Math.min(w.end, at + READ_AHEAD) : 0;
     const end = Math.min(Math.max(need, ahead), at + MAX_GET);
     const block: Block = { start: at, end, bytes: this.get(at, end) };
-    // Exact blocks are kept too: a CSV split's look at the next split's first record is read again
-    // as the end of its own last record.
-    block.bytes.catch(() => void (this.blocks = this.blocks.filter((b) => b !== block)));
+    // A task's exact blocks are kept too (a CSV split's look at the next split's first record is read
+    // again as the end of its own last record); a reader without a window (the planner, parquet-wasm's
+    // column chunks of a handle a worker keeps open) keeps a block only while it arrives.
+    const drop = () => void (this.blocks = this.blocks.filter((b) => b !== block));
+    block.bytes.then(this.window ? undefined : drop, drop);
     this.blocks.push(block);
     if (this.blocks.length > KEEP_BLOCKS) this.blocks.shift();
     return block;
@@ -206,9 +208,8 @@ export async function* s3Chunks(url: string): AsyncGenerator<Buffer> {
 }
 
 /** An object as the Blob parquet-wasm reads: each slice (a column chunk, the footer) is one ranged GET of exactly its bytes. */
-export async function s3Blob(url: string): Promise<BlobLike> {
+export async function s3Blob(url: string, size: number): Promise<BlobLike> {
   const fh = await openS3Object(url);
-  const { size } = await fh.stat();
   return {
     size,
     slice(start = 0, end = size) {

@@ -206,6 +206,13 @@ describe('s3:// commands other than run', () => {
     const inspect = await runCli(['inspect', url('data.parquet')]);
     expect(inspect.status).toBe(0);
     expect(inspect.stdout).toMatch(/60,?000/);
+    for (const name of ['data.csv', 'data.csv.gz', 'data.ndjson', 'data.arrow']) {
+      const r = await runCli(['inspect', url(name)]);
+      expect(r.stderr).not.toMatch(/error/i);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain(url(name));
+      expect(r.stdout).toMatch(/\bk\b/);
+    }
     const explain = await runCli(['explain', 'groupby', '--input', url('data.parquet'), ...GROUPBY, '--split-size', '64KB']);
     expect(explain.status).toBe(0);
     expect(explain.stdout).toContain(url('data.parquet'));
