@@ -35,7 +35,7 @@ export function registerInspect(program: Command): void {
   addFormatOptions(
     program
       .command('inspect')
-      .argument('<file>', 'a file quiver can read')
+      .argument('<file>', 'a file quiver can read, or an s3://bucket/key object')
       .description("show a file's format, schema, row count, batches and first rows"),
   )
     .option('--input-format <format>', 'treat the file as arrow, arrows, csv, ndjson, parquet or text')
