@@ -16,7 +16,7 @@ export function registerConvert(program: Command): void {
   addFormatOptions(
     program
       .command('convert')
-      .argument('<input...>', 'input file(s), directory or glob, then the output file last')
+      .argument('<input...>', 'input file(s), directory, glob or s3:// URL(s), then the output file last')
       .description('convert between Arrow IPC, Arrow stream, Parquet, CSV, NDJSON and JSON, in parallel'),
   )
     .option('--input-format <format>', 'treat inputs as arrow, arrows, csv, ndjson, parquet or text')

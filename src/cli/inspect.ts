@@ -1,6 +1,6 @@
-import { open } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { readRange } from '../io/file-range.js';
+import { openInput } from '../io/input-source.js';
 import {
   DataType,
   Field,
@@ -35,7 +35,7 @@ export function registerInspect(program: Command): void {
   addFormatOptions(
     program
       .command('inspect')
-      .argument('<file>', 'a file quiver can read')
+      .argument('<file>', 'a file quiver can read, or an s3://bucket/key object')
       .description("show a file's format, schema, row count, batches and first rows"),
   )
     .option('--input-format <format>', 'treat the file as arrow, arrows, csv, ndjson, parquet or text')
@@ -194,7 +194,7 @@ async function firstDecodedRows(split: Split | undefined, limit: number): Promis
 }
 
 async function firstBytes(file: string, n: number): Promise<Buffer> {
-  const fh = await open(file, 'r');
+  const fh = await openInput(file);
   try {
     return await readRange(fh, 0, n);
   } finally {

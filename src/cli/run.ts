@@ -21,7 +21,8 @@ export function addInputOptions(cmd: Command): Command {
   return addFormatOptions(cmd)
     .option(
       '-i, --input <paths...>',
-      'input files, directories or globs (Arrow IPC, Arrow stream, Parquet, CSV, NDJSON, text; .gz/.zst); a driver job may need none',
+      'input files, directories or globs (Arrow IPC, Arrow stream, Parquet, CSV, NDJSON, text; .gz/.zst), ' +
+        'or s3://bucket/key, s3://bucket/prefix/ (every object under it) or a key glob; a driver job may need none',
     )
     .option('--input-format <format>', 'treat inputs as arrow, arrows, csv, ndjson, parquet or text, instead of telling by extension')
     .option('-w, --workers <n>', 'worker threads (default: the cores Node may use)', positiveInt('--workers'))

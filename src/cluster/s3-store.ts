@@ -5,16 +5,15 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { UsageError } from '../errors.js';
+import { makeS3Client } from '../io/s3-client.js';
 import { byteLengthOf, checkKey, StoreMissingError, type Store } from './store.js';
 
 /**
- * A store in any S3-compatible service, `s3://bucket/prefix`. The endpoint, region and credentials
- * come from the usual AWS environment variables (AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID,
- * AWS_SECRET_ACCESS_KEY, or the SDK's other credential sources). A custom endpoint (MinIO, Ceph, a
- * local server) is addressed path-style, which those servers expect; AWS itself virtual-host style.
+ * A store in any S3-compatible service, `s3://bucket/prefix`. The client is the one `s3://` inputs
+ * use (io/s3-client.ts): endpoint, region and credentials from the usual AWS environment variables.
  * A PUT is atomic in S3: readers see the old object, or the whole new one.
  */
 export class S3Store implements Store {
@@ -29,16 +28,7 @@ export class S3Store implements Store {
     this.url = url;
     this.bucket = m[1]!;
     this.prefix = m[2] ? m[2].replace(/\/?$/, '/') : '';
-    const endpoint = process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
-    this.client = new S3Client({
-      region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
-      ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
-      // Other S3 servers may not know the checksums the SDK sends by default since 3.729; send them only where S3 requires one.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-      // Retries are the SDK's (3 attempts with backoff); a dead endpoint fails in seconds, not minutes.
-      requestHandler: { connectionTimeout: 5000, requestTimeout: 120_000 } as never,
-    });
+    this.client = makeS3Client();
   }
 
   private keyOf(key: string): string {

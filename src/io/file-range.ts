@@ -1,12 +1,12 @@
-import { open, type FileHandle } from 'node:fs/promises';
 import { InputError } from '../errors.js';
+import { openInput, type InputHandle } from './input-source.js';
 import { mapRange, mmapAvailable, releaseMapped } from './mmap.js';
 
 /**
  * Reads `length` bytes at `position` into a fresh (unpooled) Buffer; shorter at the end of the file.
  * Fresh buffers keep the 8-byte alignment Arrow needs and are not shared with other reads.
  */
-export async function readRange(fh: FileHandle, position: number, length: number): Promise<Buffer> {
+export async function readRange(fh: InputHandle, position: number, length: number): Promise<Buffer> {
   const buf = Buffer.allocUnsafeSlow(Math.max(0, length));
   let got = 0;
   while (got < length) {
@@ -22,7 +22,7 @@ export async function linesAt(file: string, offsets: number[]): Promise<number[]
   const order = offsets.map((_, i) => i).sort((a, b) => offsets[a]! - offsets[b]!);
   const lines = new Array<number>(offsets.length);
   if (order.length === 0) return lines;
-  const fh = await open(file, 'r');
+  const fh = await openInput(file, { start: 0, end: offsets[order.at(-1)!]! });
   try {
     let line = 1;
     let k = 0;
@@ -48,7 +48,7 @@ export async function linesAt(file: string, offsets: number[]): Promise<number[]
 
 /** The 1-based line number of byte `offset` of a file: one more than the LFs before it (read in chunks, for error messages). */
 export async function lineAt(file: string, offset: number): Promise<number> {
-  const fh = await open(file, 'r');
+  const fh = await openInput(file, { start: 0, end: offset });
   try {
     let line = 1;
     const chunk = 4 << 20;
@@ -93,8 +93,8 @@ export type DecodeChunk = (buf: Buffer, from: number, to: number, final: boolean
  * unused at the end (0 when the range ended on a record end). Where files can be memory-mapped
  * (src/io/mmap.ts), the chunks are mappings instead (`decodeMapped`).
  */
-export async function decodeInChunks(fh: FileHandle, file: string, begin: number, stop: number, decode: DecodeChunk): Promise<number> {
-  if (mmapAvailable()) return decodeMapped(fh, file, begin, stop, decode);
+export async function decodeInChunks(fh: InputHandle, file: string, begin: number, stop: number, decode: DecodeChunk): Promise<number> {
+  if (mmapAvailable(file)) return decodeMapped(fh, file, begin, stop, decode);
   let cur = takeChunk();
   let spare: Buffer | undefined;
   try {
@@ -155,7 +155,7 @@ export async function decodeInChunks(fh: FileHandle, file: string, begin: number
  * what they keep): its decoded pages are released at once, and the mapping is freed by a later GC
  * (native/mmap.c).
  */
-async function decodeMapped(fh: FileHandle, file: string, begin: number, stop: number, decode: DecodeChunk): Promise<number> {
+async function decodeMapped(fh: InputHandle, file: string, begin: number, stop: number, decode: DecodeChunk): Promise<number> {
   const { size } = await fh.stat();
   if (size < stop) throw endedEarly(file, size, stop);
   for (let at = begin, length = READ_CHUNK; ; ) {
@@ -178,7 +178,7 @@ async function decodeMapped(fh: FileHandle, file: string, begin: number, stop: n
 
 /** Reads exactly `length` bytes at `position` into `buf[offset…]`; the file ending first is an error (it changed under the run). */
 async function readFully(
-  fh: FileHandle,
+  fh: InputHandle,
   file: string,
   buf: Buffer,
   offset: number,

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { InputError } from '../errors.js';
 import { ENGINE_ROOT } from '../layout.js';
+import { isS3Input } from './input-handle.js';
 
 /** The native addon built from native/mmap.c by scripts/build-native.mjs. */
 interface MmapAddon {
@@ -31,9 +32,9 @@ function load(): MmapAddon | null {
   return addon;
 }
 
-/** True when files are memory-mapped rather than read with copies (see `mapRange`). */
-export function mmapAvailable(): boolean {
-  return load() !== null;
+/** True when files (or `file`) are memory-mapped rather than read with copies (see `mapRange`); never an `s3://` object. */
+export function mmapAvailable(file?: string): boolean {
+  return load() !== null && !(file !== undefined && isS3Input(file));
 }
 
 /**
@@ -48,7 +49,7 @@ export function mmapAvailable(): boolean {
  */
 export function mapRange(file: string, offset: number, length: number): Uint8Array | undefined {
   const mm = load();
-  if (!mm) return undefined;
+  if (!mm || isS3Input(file)) return undefined;
   try {
     return new Uint8Array(mm.map(file, offset, length));
   } catch (e) {

@@ -1,7 +1,6 @@
-import { openAsBlob } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { InputError } from '../errors.js';
 import { readRange } from './file-range.js';
+import { inputBlob, openInput, type BlobLike } from './input-source.js';
 import { mapRange } from './mmap.js';
 import { parquetWasm, parquetWasmGeneration, whileReading } from './parquet-wasm.js';
 import { arrowSchemaPatch } from './parquet-footer.js';
@@ -15,12 +14,6 @@ export type ParquetFile = Awaited<ReturnType<ReturnType<typeof parquetWasm>['Par
   uuids?: string[];
 };
 
-/** The part of Blob that parquet-wasm reads a file through. */
-interface BlobLike {
-  size: number;
-  slice(start?: number, end?: number): { arrayBuffer(): Promise<ArrayBuffer> };
-}
-
 /**
  * Opens a Parquet file with parquet-wasm, turning its errors into an InputError that names the file.
  * `mapped` reads it through memory mappings (`mappedBlob`) rather than a Node Blob.
@@ -31,7 +24,7 @@ interface BlobLike {
  * columns in layouts it can (`arrowSchemaPatch`), served as the file's footer by the Blob it reads.
  */
 export async function openParquet(file: string, mapped = false): Promise<ParquetFile> {
-  const fh = await open(file, 'r');
+  const fh = await openInput(file);
   let body: number;
   let footer: Buffer;
   const bad = (what: string) =>
@@ -60,7 +53,7 @@ export async function openParquet(file: string, mapped = false): Promise<Parquet
   } catch (e) {
     throw bad(`its footer does not decode (${String(e)})`);
   }
-  const whole: BlobLike = mapped ? mappedBlob(file, size) : ((await openAsBlob(file)) as unknown as BlobLike);
+  const whole: BlobLike = mapped ? mappedBlob(file, size) : await inputBlob(file, size);
   const blob = patch ? withFooter(whole, body, patch) : whole;
   try {
     const pf: ParquetFile = await whileReading(() => parquetWasm().ParquetFile.fromFile(blob as unknown as Blob));

@@ -1,9 +1,9 @@
-import { open } from 'node:fs/promises';
 import { InputError } from '../errors.js';
 import type { ArrowFileSplit } from '../planner/split.js';
 import { describeSplit } from '../planner/split.js';
 import { cutBatch } from './cut-batch.js';
 import { checkMappedFiles, mapRange } from './mmap.js';
+import { openInput } from './input-source.js';
 import {
   MetadataVersion,
   RecordBatch as ArrowRecordBatch,
@@ -128,7 +128,12 @@ async function readRegions(split: ArrowFileSplit, schemaMessage: Uint8Array, reg
   // A fresh ArrayBuffer (not Node's pooled Buffer) keeps the 8-byte alignment Arrow needs for zero-copy views.
   const bytes = new Uint8Array(total);
   bytes.set(schemaMessage, 0);
-  const fh = await open(split.file, 'r');
+  // An object is read ahead across the split's batches (small ones share a GET); its dictionaries, elsewhere, exactly.
+  const pieces = split.pieces;
+  const fh = await openInput(split.file, {
+    start: pieces[0]?.offset ?? 0,
+    end: (pieces.at(-1)?.offset ?? 0) + (pieces.at(-1)?.length ?? 0),
+  });
   try {
     let at = schemaMessage.byteLength;
     const reads: Promise<unknown>[] = [];
@@ -209,7 +214,7 @@ async function readArrowColumns(split: ArrowFileSplit, columns: string[], batchR
     selected.map((l) => l.field),
     schema.metadata,
   );
-  const fh = await open(split.file, 'r');
+  const fh = await openInput(split.file);
   try {
     const batches = await Promise.all(
       split.pieces.map(async (p) => {

@@ -1,5 +1,4 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { RecordBatch } from 'apache-arrow';
 import { InputError } from '../errors.js';
@@ -12,18 +11,18 @@ import { linesToBatches } from './read-text.js';
 import { batchStream } from './batch-stream.js';
 import { ZstdFrames } from './zstd-frames.js';
 import { keepUtf8Lines } from './text-utf8.js';
+import { inputChunks, inputSize } from './input-source.js';
 
 /** The decompressed bytes of a file, chunk by chunk. */
 export async function* decompressedChunks(file: string, codec: 'gzip' | 'zstd'): AsyncGenerator<Buffer> {
   // An empty file holds no gzip member or zstd frame (those of empty text take 20 and 9 bytes): it was
   // cut short, as gzip -t and zstd -t say, not a file of no lines.
-  const st = await stat(file);
   // (A pipe has no size: it is read until its writer closes it.)
-  if (st.isFile() && st.size === 0)
+  if ((await inputSize(file)) === 0)
     throw new InputError(
       `${file} is empty, so it is not ${codec} (truncated?); an empty ${codec} file of no lines still has a ${codec === 'gzip' ? 'member header' : 'frame header'}`,
     );
-  const source = createReadStream(file, { highWaterMark: 1 << 20 });
+  const source = Readable.from(inputChunks(file), { objectMode: false });
   if (codec === 'gzip') {
     const gunzip = source.pipe(createGunzip({ chunkSize: 1 << 20 }));
     source.on('error', (e) => gunzip.destroy(e));

@@ -1,4 +1,3 @@
-import { open, type FileHandle } from 'node:fs/promises';
 import type { RecordBatch } from 'apache-arrow';
 import { InputError } from '../errors.js';
 import type { CsvSplit } from '../planner/split.js';
@@ -8,6 +7,7 @@ import { ColumnTooNarrow } from './column-widening.js';
 import { CsvDecoder, type CsvDialect, type CsvProblem } from './csv-decode.js';
 import { FS, agreedRecordStart, stateAfter, type RecordSyntax } from './csv-records.js';
 import { decodeInChunks, lineAt, linesAt, readRange } from './file-range.js';
+import { openInput, type InputHandle } from './input-source.js';
 
 const TAIL_CHUNK = 64 * 1024;
 const PREFIX_CHUNK = 8 << 20;
@@ -47,7 +47,7 @@ async function decodeCsvSplit(
   bad: BadRecords,
   give: (batches: RecordBatch[]) => Promise<void>,
 ): Promise<void> {
-  const fh = await open(split.file, 'r');
+  const fh = await openInput(split.file, { start: split.start, end: split.end });
   try {
     const syntax = syntaxOf(split.dialect);
     // Find both record starts (their reads run at once), then decode exactly [begin, stop).
@@ -116,7 +116,7 @@ export async function fillLines(kind: 'CSV' | 'NDJSON' | 'text', examples: BadRe
  * without them needs 2 × maxRecordBytes (the "inside a quote" reading must die of a too-long record),
  * so the second read takes that whole window at once.
  */
-async function recordStartAt(fh: FileHandle, split: CsvSplit, syntax: RecordSyntax, at: number): Promise<number> {
+async function recordStartAt(fh: InputHandle, split: CsvSplit, syntax: RecordSyntax, at: number): Promise<number> {
   let buf = await readRange(fh, at, TAIL_CHUNK);
   for (;;) {
     const atEof = at + buf.length >= split.fileBytes;
@@ -135,7 +135,7 @@ async function recordStartAt(fh: FileHandle, split: CsvSplit, syntax: RecordSynt
 }
 
 /** The first record start at or after `at` under the true parser state, found by parsing from the data start. */
-async function exactRecordStartAt(fh: FileHandle, split: CsvSplit, syntax: RecordSyntax, at: number, after: Buffer): Promise<number> {
+async function exactRecordStartAt(fh: InputHandle, split: CsvSplit, syntax: RecordSyntax, at: number, after: Buffer): Promise<number> {
   let state = FS;
   for (let pos = split.dataStart; pos < at; pos += PREFIX_CHUNK) {
     const chunk = await readRange(fh, pos, Math.min(PREFIX_CHUNK, at - pos));

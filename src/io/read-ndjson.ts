@@ -1,9 +1,9 @@
-import { open, readFile, type FileHandle } from 'node:fs/promises';
 import type { RecordBatch } from 'apache-arrow';
 import type { NdjsonSplit } from '../planner/split.js';
 import { batchStream, collected } from './batch-stream.js';
 import { BadRecords, badRecordMessage, type BadRecord } from './bad-records.js';
 import { decodeInChunks, readRange } from './file-range.js';
+import { openInput, readWholeInput, type InputHandle } from './input-source.js';
 import { wholeJsonArray } from './json-line.js';
 import { NdjsonDecoder, type NdjsonProblem } from './ndjson-decode.js';
 import { fillLines, withLines } from './read-csv.js';
@@ -38,7 +38,7 @@ async function decodeNdjsonSplit(
   give: (batches: RecordBatch[]) => Promise<void>,
 ): Promise<void> {
   if (split.array === 'whole') return decodeWholeArray(split, batchRows, columns, bad, give);
-  const fh = await open(split.file, 'r');
+  const fh = await openInput(split.file, { start: Math.max(0, split.start - 1), end: split.end });
   try {
     const { size } = await fh.stat();
     const begin = split.start === 0 ? await afterBom(fh) : await lineStartAt(fh, split.start, size);
@@ -70,7 +70,7 @@ async function decodeWholeArray(
   bad: BadRecords,
   give: (batches: RecordBatch[]) => Promise<void>,
 ): Promise<void> {
-  const values = wholeJsonArray(split.file, await readFile(split.file));
+  const values = wholeJsonArray(split.file, await readWholeInput(split.file));
   const decoder = new NdjsonDecoder(split.columns, batchRows, columns, bad, (p) => {
     const at = { file: split.file, column: p.column, expected: p.expected, found: `${p.found ?? ''} (array element ${p.offset})` };
     return { ...at, message: badRecordMessage('JSON', at) };
@@ -80,7 +80,7 @@ async function decodeWholeArray(
 }
 
 /** The first line start at or after `at`: `at` itself after a LF, else just past the next LF (or the end). */
-async function lineStartAt(fh: FileHandle, at: number, size: number): Promise<number> {
+async function lineStartAt(fh: InputHandle, at: number, size: number): Promise<number> {
   if ((await readRange(fh, at - 1, 1))[0] === 10) return at;
   for (let pos = at; pos < size; pos += TAIL_CHUNK) {
     const chunk = await readRange(fh, pos, TAIL_CHUNK);
@@ -90,7 +90,7 @@ async function lineStartAt(fh: FileHandle, at: number, size: number): Promise<nu
   return size;
 }
 
-async function afterBom(fh: FileHandle): Promise<number> {
+async function afterBom(fh: InputHandle): Promise<number> {
   const head = await readRange(fh, 0, 3);
   return head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
 }

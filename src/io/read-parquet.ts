@@ -1,10 +1,10 @@
 import { Schema, Table, tableFromIPC, type RecordBatch } from 'apache-arrow';
 import { parseTable } from 'arrow-js-ffi';
-import { stat } from 'node:fs/promises';
 import { InputError } from '../errors.js';
 import { describeSplit, type ParquetSplit } from '../planner/split.js';
 import { cutBatch } from './cut-batch.js';
 import { mmapAvailable } from './mmap.js';
+import { inputVersion } from './input-source.js';
 import { openParquet, type ParquetFile } from './parquet-file.js';
 import { needsIpc, unreadableColumn, withDictionaryTypes, withUuidBatch, type UnreadableColumn } from './parquet-types.js';
 import { isWasmTrap, parquetWasm, parquetWasmGeneration, whileReading } from './parquet-wasm.js';
@@ -29,8 +29,7 @@ const free = (files: Promise<ParquetFile[]>) =>
 
 async function parquetFiles(file: string): Promise<ParquetFile[]> {
   parquetWasm(); // instantiated first, so the generation recorded below is the handles' own
-  const st = await stat(file);
-  const version = `${st.size}:${st.mtimeMs}:${st.ino}`;
+  const version = await inputVersion(file);
   const known = open.get(file);
   // Handles opened under a parquet-wasm instance that trapped since are dead, like the instance.
   if (known?.version === version && known.generation === parquetWasmGeneration()) return known.files;
@@ -40,7 +39,7 @@ async function parquetFiles(file: string): Promise<ParquetFile[]> {
     free(open.get(gone)!.files);
     open.delete(gone);
   }
-  const mapped = mmapAvailable();
+  const mapped = mmapAvailable(file);
   const files = Promise.all([openParquet(file, mapped), openParquet(file, mapped)]);
   files.catch(() => open.get(file)?.files === files && open.delete(file));
   open.set(file, { version, generation: parquetWasmGeneration(), files });

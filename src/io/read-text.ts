@@ -1,9 +1,9 @@
-import { open, type FileHandle } from 'node:fs/promises';
 import { Field, RecordBatch, Schema, Struct, Utf8, makeData } from 'apache-arrow';
 import type { TextSplit } from '../planner/split.js';
 import { describeSplit } from '../planner/split.js';
 import { InputError } from '../errors.js';
 import { readRange } from './file-range.js';
+import { openInput, type InputHandle } from './input-source.js';
 import { BadRecords } from './bad-records.js';
 import { validUtf8Lines } from './text-utf8.js';
 
@@ -20,7 +20,7 @@ export const TEXT_SCHEMA = new Schema([new Field('line', new Utf8(), false)]);
  * Lines that are not valid UTF-8 go to `bad`.
  */
 export async function readTextSplit(split: TextSplit, batchRows: number, bad = new BadRecords()): Promise<RecordBatch[]> {
-  const fh = await open(split.file, 'r');
+  const fh = await openInput(split.file);
   try {
     // One read: the byte before the split (is the split's first byte a line start?), the split, and
     // TAIL_CHUNK bytes past it, where its last line almost always ends.
@@ -59,7 +59,7 @@ export async function readTextSplit(split: TextSplit, batchRows: number, bad = n
 }
 
 /** Reads from `position` up to and including the next newline, or to the end of the file. */
-async function readToLineEnd(fh: FileHandle, position: number): Promise<Buffer> {
+async function readToLineEnd(fh: InputHandle, position: number): Promise<Buffer> {
   const parts: Buffer[] = [];
   for (let at = position; ; at += TAIL_CHUNK) {
     const chunk = await readRange(fh, at, TAIL_CHUNK);

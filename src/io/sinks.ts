@@ -2,6 +2,7 @@ import { open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { RecordBatchFileWriter, RecordBatchStreamWriter, type Table } from 'apache-arrow';
 import { cancelledErrorOf, InputError, UsageError } from '../errors.js';
+import { isS3Input } from './input-handle.js';
 import { tableToCsvLines, tableToNdjsonLines } from './text-formats.js';
 import { tableToParquet } from './parquet-sink.js';
 
@@ -33,6 +34,8 @@ export function outputFormatOf(file: string, format?: string): OutputFormat {
 
 /** Checks up front that an output can be written: its folder exists, and it does not exist unless `overwrite`. */
 export async function checkOutput(file: string, overwrite: boolean): Promise<void> {
+  if (isS3Input(file))
+    throw new UsageError(`--output ${file}: outputs are written to files, not to s3:// yet; write a local file and copy it (aws s3 cp)`);
   const dir = path.dirname(path.resolve(file));
   const d = await stat(dir).catch(() => undefined);
   if (!d?.isDirectory()) throw new UsageError(`--output ${file}: folder ${dir} does not exist; create it first`);

@@ -1,10 +1,10 @@
-import { open } from 'node:fs/promises';
 import { Table, tableToIPC, type Schema } from 'apache-arrow';
 import { Footer } from 'apache-arrow/ipc/metadata/file';
 import { InputError } from '../errors.js';
 import { batchHeaderFromMessage } from '../io/arrow-columns.js';
 import { batchHeaderProblem } from '../io/arrow-check.js';
 import { readRange } from '../io/file-range.js';
+import { openInput } from '../io/input-source.js';
 import type { ArrowFileSplit } from './split.js';
 import { rememberedLayout } from './layout-cache.js';
 
@@ -29,7 +29,7 @@ export function readArrowFileLayout(file: string): Promise<ArrowFileLayout> {
 }
 
 async function readArrowFooter(file: string): Promise<ArrowFileLayout> {
-  const fh = await open(file, 'r');
+  const fh = await openInput(file);
   try {
     const { size } = await fh.stat();
     const bad = (what: string) =>

@@ -1,8 +1,8 @@
-import { open } from 'node:fs/promises';
 import { Message, MessageHeader } from 'apache-arrow';
 import type { BufferRegion, FieldNode } from 'apache-arrow/ipc/metadata/message';
 import { InputError } from '../errors.js';
 import { readRange } from '../io/file-range.js';
+import { openInput } from '../io/input-source.js';
 import { batchHeaderProblem } from '../io/arrow-check.js';
 import type { ArrowFileLayout } from './arrow-file.js';
 import { rememberedLayout } from './layout-cache.js';
@@ -17,7 +17,7 @@ export function readArrowStreamLayout(file: string): Promise<ArrowFileLayout> {
 }
 
 async function readArrowStreamHeaders(file: string): Promise<ArrowFileLayout> {
-  const fh = await open(file, 'r');
+  const fh = await openInput(file);
   try {
     const { size } = await fh.stat();
     const bad = (what: string) =>

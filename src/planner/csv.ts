@@ -1,10 +1,10 @@
-import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import type { ColumnSpec } from '../io/column-types.js';
 import type { CsvDialect } from '../io/csv-decode.js';
 import { sampleRecords } from '../io/csv-sample.js';
 import { readRange } from '../io/file-range.js';
+import { openInput } from '../io/input-source.js';
 import { TypeSniffer } from '../io/infer-types.js';
 import type { CsvSplit } from './split.js';
 import { rememberedLayout } from './layout-cache.js';
@@ -88,7 +88,7 @@ export function readCsvLayout(file: string, bytes: number, options: CsvOptions =
 }
 
 async function sampleCsvLayout(file: string, bytes: number, options: CsvOptions, columns: ColumnOptions): Promise<CsvLayout> {
-  const fh = await open(file, 'r');
+  const fh = await openInput(file);
   try {
     const head = await readRange(fh, 0, Math.min(bytes, Math.max(SAMPLE_BYTES, (options.maxRecordBytes ?? 0) + 1)));
     return csvLayoutFromHead(file, bytes, head, head.length >= bytes, options, columns);

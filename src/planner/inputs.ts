@@ -3,6 +3,8 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { PlanError, UsageError } from '../errors.js';
+import { isS3Input, openInput } from '../io/input-source.js';
+import { readRange } from '../io/file-range.js';
 
 /** Input formats the planner knows. `arrows` is the Arrow IPC stream format. */
 export type InputFormat = 'arrow' | 'arrows' | 'text' | 'csv' | 'ndjson' | 'parquet';
@@ -28,12 +30,20 @@ const HIDDEN = /(^|\/)[._]/;
 
 /**
  * Expands files, directories (recursively, skipping hidden files) and globs into a sorted list of
- * files with their formats. A missing input or a pattern that matches nothing is an error.
+ * files with their formats. A missing input or a pattern that matches nothing is an error. An
+ * `s3://` URL names an object, a prefix (every object under it) or a glob of keys (planner/s3-inputs.ts).
  */
 export async function expandInputs(inputs: string[], format?: InputFormat): Promise<InputFile[]> {
   if (inputs.length === 0) throw new PlanError('no input given: pass --input <file, directory or glob>');
   const files: string[] = [];
+  const objectBytes = new Map<string, number>();
   for (const input of inputs) {
+    if (isS3Input(input)) {
+      const objects = await (await import('./s3-inputs.js')).expandS3Input(input, HIDDEN);
+      for (const o of objects) objectBytes.set(o.url, o.size);
+      files.push(...objects.map((o) => o.url));
+      continue;
+    }
     if (isDynamicPattern(input)) {
       // Paths come back as the user wrote the pattern: absolute for an absolute pattern, else relative to the cwd.
       const matches = await glob(input, { absolute: path.isAbsolute(input), onlyFiles: true, expandDirectories: false });
@@ -68,7 +78,13 @@ export async function expandInputs(inputs: string[], format?: InputFormat): Prom
   // bundle check: every run makes them, each takes microseconds, and an async call is a round trip
   // through libuv's thread pool instead, which wakes a pool thread and then this one (the bundle check
   // and the plan of a warm engine took ~1.4 ms that way, on cores the workers need at 2 workers).
-  return [...new Set(files)].map((f) => ({ path: f, bytes: statSync(f).size, format: format ?? detectFormat(f), ...codecOf(f) }));
+  const out: InputFile[] = [];
+  for (const f of new Set(files)) {
+    const bytes = objectBytes.get(f);
+    const fmt = format ?? (bytes === undefined ? detectFormat(f) : (formatByName(f) ?? (await objectFormat(f))));
+    out.push({ path: f, bytes: bytes ?? statSync(f).size, format: fmt, ...codecOf(f) });
+  }
+  return out;
 }
 
 const FORMAT_EXT: Record<string, InputFormat> = {
@@ -89,13 +105,38 @@ function codecOf(file: string): { codec?: Codec } {
   return ext === '.gz' ? { codec: 'gzip' } : ext === '.zst' ? { codec: 'zstd' } : {};
 }
 
-/** Tells the format from the extension (under any .gz/.zst), else from the first bytes (Arrow, Parquet magic), else text. */
-function detectFormat(file: string): InputFormat {
+/** The format told by the extension (under any .gz/.zst: text when it tells none), else undefined. */
+function formatByName(file: string): InputFormat | undefined {
   const inner = codecOf(file).codec ? file.slice(0, -path.extname(file).length) : file;
   const ext = path.extname(inner).toLowerCase();
   if (ARROW_EXT.has(ext)) return 'arrow';
   if (FORMAT_EXT[ext]) return FORMAT_EXT[ext]!;
   if (inner !== file) return 'text';
+  return undefined;
+}
+
+/** The format told by a file's first bytes: Arrow or Parquet magic, an Arrow stream's continuation marker, else text. */
+function formatByMagic(head: Buffer): InputFormat {
+  if (head.toString('latin1', 0, 6) === 'ARROW1') return 'arrow';
+  if (head.toString('latin1', 0, 4) === 'PAR1') return 'parquet';
+  if (head.length >= 4 && head.readUInt32LE(0) === 0xffffffff) return 'arrows';
+  return 'text';
+}
+
+/** The format of an object whose name tells none, from its first bytes (one small ranged GET). */
+async function objectFormat(url: string): Promise<InputFormat> {
+  const fh = await openInput(url);
+  try {
+    return formatByMagic(await readRange(fh, 0, 6));
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Tells the format from the extension (under any .gz/.zst), else from the first bytes (Arrow, Parquet magic), else text. */
+function detectFormat(file: string): InputFormat {
+  const byName = formatByName(file);
+  if (byName) return byName;
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -104,11 +145,7 @@ function detectFormat(file: string): InputFormat {
   }
   try {
     const buf = Buffer.alloc(6);
-    readSync(fd, buf, 0, 6, 0);
-    if (buf.toString('latin1') === 'ARROW1') return 'arrow';
-    if (buf.toString('latin1', 0, 4) === 'PAR1') return 'parquet';
-    if (buf.readUInt32LE(0) === 0xffffffff) return 'arrows';
-    return 'text';
+    return formatByMagic(buf.subarray(0, readSync(fd, buf, 0, 6, 0)));
   } finally {
     closeSync(fd);
   }

@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { inputVersion, isS3Input } from '../io/input-source.js';
 
 /**
  * What the planner learnt about a file (a CSV's sampled column types, an Arrow file's batch headers, a
@@ -27,7 +28,8 @@ export async function rememberedLayout<T>(
   read: () => Promise<T>,
   copy: (layout: T) => T = (l) => l,
 ): Promise<T> {
-  const stamp = stampOf(file);
+  // An object's ETag changes with every write: one HEAD request tells its versions apart.
+  const stamp = isS3Input(file) ? await inputVersion(file) : stampOf(file);
   const key = `${kind}\0${file}\0${JSON.stringify(options ?? null)}`;
   const known = layouts.get(key);
   if (known && known.stamp === stamp) return copy((await known.layout) as T);

@@ -1,7 +1,7 @@
-import { open, readFile } from 'node:fs/promises';
 import { InputError, UsageError } from '../errors.js';
 import type { ColumnSpec } from '../io/column-types.js';
 import { readRange } from '../io/file-range.js';
+import { openInput, readWholeInput } from '../io/input-source.js';
 import { flattenObject } from '../io/flatten.js';
 import { TypeSniffer } from '../io/infer-types.js';
 import { parseJsonLine, wholeJsonArray } from '../io/json-line.js';
@@ -44,7 +44,7 @@ export function readNdjsonLayout(file: string, bytes: number, given: ColumnOptio
 }
 
 async function sampleNdjsonLayout(file: string, bytes: number, given: ColumnOptions): Promise<NdjsonLayout> {
-  const fh = await open(file, 'r');
+  const fh = await openInput(file);
   let head: Buffer;
   try {
     head = await readRange(fh, 0, Math.min(bytes, SAMPLE_BYTES));
@@ -58,7 +58,7 @@ async function sampleNdjsonLayout(file: string, bytes: number, given: ColumnOpti
     throw new InputError(
       `${file}: a JSON array of ${bytes} bytes with elements over several lines is read whole, by one task, up to ${MAX_WHOLE_ARRAY >> 20} MB; convert it to JSON lines (one object per line, e.g. \`jq -c '.[]'\`) to read it in parallel`,
     );
-  const objects = wholeJsonArray(file, await readFile(file));
+  const objects = wholeJsonArray(file, await readWholeInput(file));
   return layoutFromObjects(
     file,
     bytes,
