@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { DataType, type Data } from 'apache-arrow';
-import { ByteKeys } from '../shared/byte-keys.js';
+import { ByteKeys, HASH_SEED, hashStep } from '../shared/byte-keys.js';
 
 /**
  * Word counts kept over UTF-8 bytes: lines are cut into words byte by byte and each word is counted
@@ -13,11 +13,6 @@ import { ByteKeys } from '../shared/byte-keys.js';
 export class WordCounts {
   private readonly words = new ByteKeys();
   private counts = new Float64Array(1024);
-  /** The words found and not yet counted: where each starts and ends in the column's bytes. */
-  private readonly starts = new Int32Array(CHUNK);
-  private readonly ends = new Int32Array(CHUNK);
-  private readonly ids = new Int32Array(CHUNK);
-  private found = 0;
 
   /**
    * Counts the words of a column's lines and returns true; false when the column is not Utf8 data
@@ -37,7 +32,6 @@ export class WordCounts {
       if (valid && ((valid[(bit + i) >> 3]! >> ((bit + i) & 7)) & 1) === 0) continue;
       this.addLine(bytes, offsets[i]!, offsets[i + 1]!);
     }
-    this.countFound(bytes);
     return true;
   }
 
@@ -55,31 +49,25 @@ export class WordCounts {
         continue;
       }
       const from = i;
-      do i++;
-      while (i < end && (CLASS[bytes[i]!] === WORD || spaceAt(bytes, i, end) === 0));
-      if (this.found === CHUNK) this.countFound(bytes);
-      this.starts[this.found] = from;
-      this.ends[this.found++] = i;
+      // The word's hash is made as its bytes are scanned (ByteKeys.idOf: one key at a time suits words).
+      let h = HASH_SEED;
+      do {
+        h = hashStep(h, bytes[i]!);
+        i++;
+      } while (i < end && (CLASS[bytes[i]!] === WORD || spaceAt(bytes, i, end) === 0));
+      this.count(this.words.idOf(bytes, from, i, h));
     }
   }
 
-  /** Looks up the words found (ByteKeys works a batch of keys at a time) and counts them. */
-  private countFound(bytes: Uint8Array): void {
-    const { ids, found } = this;
-    this.words.idsOf(bytes, this.starts, this.ends, found, ids);
-    if (this.words.size > this.counts.length) {
-      const counts = new Float64Array(Math.max(this.words.size, this.counts.length * 2));
+  private count(id: number): void {
+    if (id === this.counts.length) {
+      const counts = new Float64Array(id * 2);
       counts.set(this.counts);
       this.counts = counts;
     }
-    const { counts } = this;
-    for (let k = 0; k < found; k++) counts[ids[k]!]++;
-    this.found = 0;
+    this.counts[id]++;
   }
 }
-
-/** Words looked up at a time. */
-const CHUNK = 1 << 14;
 
 const WORD = 0;
 const ASCII_SPACE = 1;

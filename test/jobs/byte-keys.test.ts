@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ByteKeys, keyHash } from '../../dist/jobs/shared/byte-keys.js';
+import { ByteKeys, HASH_SEED, hashStep, keyHash } from '../../dist/jobs/shared/byte-keys.js';
 
 /** Keys as one UTF-8 buffer with start/end offsets, as a Utf8 column or a tokenizer gives them. */
 function packed(keys: string[], pad = 0): { bytes: Uint8Array; starts: Int32Array; ends: Int32Array } {
@@ -98,6 +98,27 @@ describe('ByteKeys (text keys as bytes → dense ids)', () => {
     expect(idsOf(table, keys)).toEqual([0, 1, 2, 0, 1, 2]);
     expect(idsOf(table, [...keys].reverse(), 16)).toEqual([2, 1, 0, 2, 1, 0]);
     for (const k of keys) expect(idsOf(table, [k])).toEqual([referenceIds(keys).at(keys.indexOf(k))]);
+  });
+
+  it('gives the same ids one key at a time (hashed by the caller) as a batch at a time, on one table', () => {
+    const table = new ByteKeys();
+    const seen = new Map<string, number>();
+    for (let batch = 0; batch < 4; batch++) {
+      const keys = randomKeys(5000, 100 + batch);
+      const want = referenceIds(keys, seen);
+      if (batch % 2 === 0) expect(idsOf(table, keys)).toEqual(want);
+      else {
+        const { bytes, starts, ends } = packed(keys);
+        const got = keys.map((_, i) => {
+          let h = HASH_SEED;
+          for (let j = starts[i]!; j < ends[i]!; j++) h = hashStep(h, bytes[j]!);
+          expect(h).toBe(keyHash(bytes, starts[i]!, ends[i]!));
+          return table.idOf(bytes, starts[i]!, ends[i]!, h);
+        });
+        expect(got).toEqual(want);
+      }
+    }
+    for (const [k, id] of seen) expect(table.keyAt(id)).toBe(k);
   });
 
   it('holds no keys before any batch, and a batch of none adds none', () => {
