@@ -22,8 +22,8 @@ export class Groups implements Rekeyable {
   private uncarried = 0;
   /** Integer key − base → group id + 1 (0: not seen); undefined until the first integer batch, null once keys span too much. */
   private direct?: { base: number; table: Int32Array } | null;
-  /** Utf8 key bytes → their ByteKeys id, and that id → group id (see assignText). */
-  private text?: { keys: ByteKeys; groupOf: Int32Array };
+  /** Utf8 key bytes → their ByteKeys id, that id → group id, and whether the two are equal so far (see assignText). */
+  private text?: { keys: ByteKeys; groupOf: Int32Array; same: boolean };
 
   constructor(readonly plan: AggPlan) {
     this.slots = new Float64Array(1024 * plan.width);
@@ -62,7 +62,7 @@ export class Groups implements Rekeyable {
   assignText(data: Data, n: number): Int32Array {
     if (this.idBuffer.length < n) this.idBuffer = new Int32Array(n);
     const out = this.idBuffer.subarray(0, n);
-    const text = (this.text ??= { keys: new ByteKeys(), groupOf: new Int32Array(1024) });
+    const text = (this.text ??= { keys: new ByteKeys(), groupOf: new Int32Array(1024), same: true });
     const { keys } = text;
     const offsets = data.valueOffsets as Int32Array;
     const known = keys.size;
@@ -73,10 +73,23 @@ export class Groups implements Rekeyable {
       text.groupOf = groupOf;
     }
     const { groupOf } = text;
+    if (data.nullCount === 0 && text.same) {
+      // Every key so far made its group here, in order: a key's id is its group id (no per-row
+      // lookup, 10% of q3's worker CPU), until a group comes from elsewhere.
+      for (let k = known; k < keys.size; k++) {
+        const s = keys.keyAt(k);
+        const id = (groupOf[k] = this.ids.get(s) ?? this.add(s));
+        text.same &&= id === k;
+      }
+      if (text.same) return out;
+      for (let i = 0; i < n; i++) out[i] = groupOf[out[i]!]!;
+      return out;
+    }
+    // A null row's bytes (usually none) were looked up too, but only a valid row makes a key's group.
+    text.same = false;
     groupOf.fill(-1, known, keys.size);
     const nulls = data.nullCount > 0;
     for (let i = 0; i < n; i++) {
-      // A null row's bytes (usually none) were looked up too, but only a valid row makes a key's group.
       if (nulls && !isValid(data, i)) out[i] = this.ids.get(null) ?? this.add(null);
       else {
         const k = out[i]!;
