@@ -4,7 +4,7 @@ import { mergeAcc, planAggs } from './groupby/aggregates.js';
 import { checkKeys, fieldsOf, kindsOf } from './groupby/columns.js';
 import { CARRY_ROWS } from './groupby/exact.js';
 import { Groups } from './groupby/groups.js';
-import { keysOf, keyToEmit, type PartCodes } from './groupby/keys.js';
+import { keysOf, keyToEmit, utf8KeyOf, type PartCodes } from './groupby/keys.js';
 import { resultOf, slotNames } from './groupby/output.js';
 import type { Acc, AggPlan, ColumnKind, KeyPart } from './groupby/types.js';
 
@@ -111,7 +111,9 @@ export const groups = defineJob({
 
 function foldRows(batch: RecordBatch, ctx: JobContext): void {
   const groups = ((ctx.state.groups as Groups | undefined) ??= new Groups(planOf(ctx))) as Groups;
-  const ids = groups.assign(keysOf(batch, ctx.params.by as string[], ctx, groups), batch.numRows);
+  const by = ctx.params.by as string[];
+  const text = utf8KeyOf(batch, by);
+  const ids = text ? groups.assignText(text, batch.numRows) : groups.assign(keysOf(batch, by, ctx, groups), batch.numRows);
   groups.fold(batch, ids);
 }
 

@@ -89,6 +89,17 @@ export function keysOf(batch: RecordBatch, by: string[], ctx: JobContext, groups
   return out;
 }
 
+/**
+ * The key column of a batch grouped by one Utf8 column, checked as keysOf checks text, for
+ * `Groups.assignText` to key from its bytes; undefined for every other key (keysOf's way).
+ */
+export function utf8KeyOf(batch: RecordBatch, by: string[]): Data | undefined {
+  const data = by.length === 1 ? batch.getChild(by[0]!)?.data[0] : undefined;
+  if (!data || !DataType.isUtf8(data.type)) return undefined;
+  checkText(data, by[0]!, false);
+  return data;
+}
+
 /** The key that leaves a worker for a group key: a null goes out as `joinKey(null)`, quiver's null key. */
 export function keyToEmit(k: KeyPart): string | number {
   return k === null ? joinKey(null) : k;

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { ByteKeys, HASH_SEED, hashStep, keyHash } from '../../dist/jobs/shared/byte-keys.js';
+
+/** Keys as one UTF-8 buffer with start/end offsets, as a Utf8 column or a tokenizer gives them. */
+function packed(keys: string[], pad = 0): { bytes: Uint8Array; starts: Int32Array; ends: Int32Array } {
+  const parts = keys.map((k) => Buffer.from(k, 'utf8'));
+  const starts = new Int32Array(keys.length);
+  const ends = new Int32Array(keys.length);
+  let at = 0;
+  parts.forEach((p, i) => {
+    starts[i] = at;
+    ends[i] = at += p.length;
+  });
+  const bytes = new Uint8Array(at + pad);
+  for (let i = 0; i < parts.length; i++) bytes.set(parts[i]!, starts[i]!);
+  return { bytes, starts, ends };
+}
+
+/** The reference: ids by first sight in a Map of strings. */
+function referenceIds(keys: string[], seen = new Map<string, number>()): number[] {
+  return keys.map((k) => {
+    if (!seen.has(k)) seen.set(k, seen.size);
+    return seen.get(k)!;
+  });
+}
+
+function idsOf(table: ByteKeys, keys: string[], pad = 0): number[] {
+  const { bytes, starts, ends } = packed(keys, pad);
+  const out = new Int32Array(keys.length);
+  table.idsOf(bytes, starts, ends, keys.length, out);
+  return [...out];
+}
+
+/** Deterministic pseudo-random keys of 0–40 characters, ASCII and multi-byte, from a small alphabet so they repeat. */
+function randomKeys(n: number, seed: number): string[] {
+  const alphabet = ['a', 'b', 'Z', '0', ' ', 'é', 'ß', '中', '😀', '\u00a0'];
+  let s = seed;
+  const next = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  return Array.from({ length: n }, () => {
+    const len = Math.floor(next() * next() * 41);
+    let k = '';
+    for (let i = 0; i < len; i++) k += alphabet[Math.floor(next() * (i < 10 ? 3 : alphabet.length))];
+    return k;
+  });
+}
+
+describe('ByteKeys (text keys as bytes → dense ids)', () => {
+  it('gives the ids a Map of strings gives, over several batches, and each key back as its string', () => {
+    const table = new ByteKeys();
+    const seen = new Map<string, number>();
+    for (let batch = 0; batch < 6; batch++) {
+      const keys = randomKeys(20_000, batch + 1);
+      expect(idsOf(table, keys)).toEqual(referenceIds(keys, seen));
+    }
+    expect(table.size).toBe(seen.size);
+    expect(seen.size).toBeGreaterThan(5000); // the table grew past its first sizes
+    for (const [k, id] of seen) expect(table.keyAt(id)).toBe(k);
+  });
+
+  it('tells apart keys of one length that share their first 12 bytes, and a key from its prefixes', () => {
+    const keys = [
+      'abcdefghijklX',
+      'abcdefghijklY',
+      'abcdefghijkl',
+      'abcdefghijk',
+      'abcdefghijklX',
+      '',
+      'a',
+      '',
+      'abcdefghijklmnopqrstuvwxyz1',
+      'abcdefghijklmnopqrstuvwxyz2',
+    ];
+    expect(idsOf(new ByteKeys(), keys)).toEqual(referenceIds(keys));
+  });
+
+  it('tells apart keys whose hashes collide', () => {
+    // Birthday search: among 300K keys some two share a 32-bit hash.
+    const byHash = new Map<number, string>();
+    let pair: [string, string] | undefined;
+    for (let i = 0; !pair; i++) {
+      const k = `key-${i}-é`;
+      const b = Buffer.from(k, 'utf8');
+      const h = keyHash(b, 0, b.length);
+      const other = byHash.get(h);
+      if (other !== undefined) pair = [other, k];
+      else byHash.set(h, k);
+    }
+    const keys = [pair[0], pair[1], pair[1], pair[0], 'x', pair[1]];
+    const table = new ByteKeys();
+    expect(idsOf(table, keys)).toEqual([0, 1, 1, 0, 2, 1]);
+    expect([table.keyAt(0), table.keyAt(1)]).toEqual(pair);
+  });
+
+  it('reads a key the same at the end of its buffer as in the middle (word loads near the end go byte by byte)', () => {
+    const table = new ByteKeys();
+    const keys = ['ab', 'abcdefghijklmn', 'xyz12345', 'ab', 'abcdefghijklmn', 'xyz12345'];
+    // No padding: the last keys end at the buffer's last byte; then 16 bytes of padding after them.
+    expect(idsOf(table, keys)).toEqual([0, 1, 2, 0, 1, 2]);
+    expect(idsOf(table, [...keys].reverse(), 16)).toEqual([2, 1, 0, 2, 1, 0]);
+    for (const k of keys) expect(idsOf(table, [k])).toEqual([referenceIds(keys).at(keys.indexOf(k))]);
+  });
+
+  it('gives the same ids one key at a time (hashed by the caller) as a batch at a time, on one table', () => {
+    const table = new ByteKeys();
+    const seen = new Map<string, number>();
+    for (let batch = 0; batch < 4; batch++) {
+      const keys = randomKeys(5000, 100 + batch);
+      const want = referenceIds(keys, seen);
+      if (batch % 2 === 0) expect(idsOf(table, keys)).toEqual(want);
+      else {
+        const { bytes, starts, ends } = packed(keys);
+        const got = keys.map((_, i) => {
+          let h = HASH_SEED;
+          for (let j = starts[i]!; j < ends[i]!; j++) h = hashStep(h, bytes[j]!);
+          expect(h).toBe(keyHash(bytes, starts[i]!, ends[i]!));
+          return table.idOf(bytes, starts[i]!, ends[i]!, h);
+        });
+        expect(got).toEqual(want);
+      }
+    }
+    for (const [k, id] of seen) expect(table.keyAt(id)).toBe(k);
+  });
+
+  it('holds no keys before any batch, and a batch of none adds none', () => {
+    const table = new ByteKeys();
+    expect(idsOf(table, [])).toEqual([]);
+    expect(table.size).toBe(0);
+  });
+});
