@@ -22,6 +22,7 @@ import {
 import { InputError } from '../errors.js';
 import { batchToCsv, batchToNdjson, csvHeader } from './batch-text.js';
 import { annotateParquetFile, PARQUET_ROW_GROUP_ROWS } from './parquet-sink.js';
+import { forParquet, parquetWritable } from './parquet-types.js';
 
 /**
  * Part files: how a parallel job writes a large result as it is produced. Each task appends its
@@ -201,7 +202,7 @@ export async function writeParquetStream(batches: Iterable<RecordBatch>, file: s
       pending = undefined;
       if (next.done) return controller.close();
       try {
-        controller.enqueue(pq.Table.fromIPCStream(tableToIPC(new Table([next.value]), 'stream')).recordBatch(0));
+        controller.enqueue(pq.Table.fromIPCStream(tableToIPC(new Table([forParquet(next.value)]), 'stream')).recordBatch(0));
       } catch (e) {
         // parquet-wasm ends its output normally when its input stream fails, so a batch it refuses
         // (invalid UTF-8 in a string column) would silently leave the rest out: keep the error.
@@ -214,5 +215,5 @@ export async function writeParquetStream(batches: Iterable<RecordBatch>, file: s
   const bytes = await pq.transformParquetStream(source, props);
   await pipeline(Readable.fromWeb(bytes as never), createWriteStream(file));
   if (failed) throw failed.error;
-  await annotateParquetFile(file, first.value.schema);
+  await annotateParquetFile(file, parquetWritable(first.value.schema).annotations);
 }
