@@ -57,7 +57,7 @@ export function intervalsToBytes(data: Data<Interval>, column: string): Data<Fix
     }
     if (months < 0 || days < 0 || millis < 0n || millis >= 2n ** 32n) {
       throw new InputError(
-        `column ${column}, row ${i}: the interval (${months} months, ${days} days, ${millis} ms) cannot be written to Parquet, ` +
+        `column ${column}: the interval ${months} months ${days} days ${millis} ms cannot be written to Parquet, ` +
           `whose INTERVAL holds unsigned 32-bit months, days and milliseconds (no negative part, a time below 49.7 days); ` +
           `write it to Arrow, CSV or NDJSON, or turn it into numbers first`,
       );

@@ -212,8 +212,12 @@ export async function writeParquetStream(batches: Iterable<RecordBatch>, file: s
     },
   });
   let failed: { error: unknown } | undefined;
-  const bytes = await pq.transformParquetStream(source, props);
-  await pipeline(Readable.fromWeb(bytes as never), createWriteStream(file));
+  try {
+    const bytes = await pq.transformParquetStream(source, props);
+    await pipeline(Readable.fromWeb(bytes as never), createWriteStream(file));
+  } catch (e) {
+    throw failed?.error ?? e; // parquet-wasm's own message for a failed input is "Dyn casting error"
+  }
   if (failed) throw failed.error;
   await annotateParquetFile(file, parquetWritable(first.value.schema).annotations);
 }

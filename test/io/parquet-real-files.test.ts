@@ -1,7 +1,7 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { Table, tableFromArrays, tableFromIPC, tableToIPC, Type } from 'apache-arrow';
+import { IntervalMonthDayNano, makeData, Table, tableFromArrays, tableFromIPC, tableToIPC, Type } from 'apache-arrow';
 import pl from 'nodejs-polars';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine, InputError, run } from 'quiver-engine';
@@ -114,7 +114,7 @@ beforeAll(async () => {
 afterAll(() => duck.closeSync());
 
 describe('Parquet files written by DuckDB and Polars', () => {
-  it('reads every DuckDB column type but INTERVAL, nulls included, to the values DuckDB reads', async () => {
+  it('reads every DuckDB column type, nulls included (INTERVAL below), to the values DuckDB reads', async () => {
     const schema = await expectSameAsDuckDB(duckFile, Object.keys(DUCKDB_COLUMNS));
     const type = (c: string) => schema.fields.find((f) => f.name === c)!.type;
     expect(String(type('i64'))).toBe('Int64');
@@ -188,6 +188,26 @@ describe('Parquet files written by DuckDB and Polars', () => {
     expect((await runCli(['convert', arrow, again])).status).toBe(0);
     expect(await same(`read_parquet('${again}')`)).toBe(0n);
   }, 90_000);
+
+  it('writes an Arrow interval to Parquet cut to milliseconds, as DuckDB does, and refuses a negative one, naming the column and value', async () => {
+    const interval = (months: number, days: number, nanos: bigint) => [months, days, Number(nanos & 0xffffffffn) | 0, Number(nanos >> 32n)];
+    const table = (parts: number[][]) =>
+      new Table({ iv: makeData({ type: new IntervalMonthDayNano(), length: parts.length, data: Int32Array.from(parts.flat()) }) });
+    const arrow = path.join(dir, 'iv.arrow');
+    writeFileSync(arrow, tableToIPC(table([interval(14, 2, 1_234_567_891n), interval(0, 0, 5_000_000_000_000n)]), 'file'));
+    const out = path.join(dir, 'iv-from-arrow.parquet');
+    const ok = await runCli(['convert', arrow, out]);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect((await sql(`SELECT iv::VARCHAR AS s FROM read_parquet('${out}')`)).map((r) => r.s)).toEqual([
+      '1 year 2 months 2 days 00:00:01.234',
+      '01:23:20',
+    ]);
+    writeFileSync(arrow, tableToIPC(table([interval(1, 0, 0n), interval(0, -1, 0n)]), 'file'));
+    const failed = await runCli(['convert', arrow, path.join(dir, 'negative.parquet')]);
+    expect(failed.status).not.toBe(0);
+    expect(failed.stderr).toMatch(/column iv: the interval 0 months -1 days 0 ms cannot be written to Parquet.*unsigned/);
+    expect(existsSync(path.join(dir, 'negative.parquet'))).toBe(false);
+  }, 60_000);
 
   it('refuses an INTERVAL inside a list by name with the --columns fix (parquet-wasm would drop its months), and converts without it', async () => {
     const nested = path.join(dir, 'interval-list.parquet');
