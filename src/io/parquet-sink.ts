@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
 import { Table, tableToIPC } from 'apache-arrow';
+import { withOneDictionary } from './dictionaries.js';
 import { readRange } from './file-range.js';
 import { withAnnotations, type ParquetAnnotations } from './parquet-thrift.js';
 import { forParquet, parquetWritable } from './parquet-types.js';
@@ -17,8 +18,9 @@ export const PARQUET_ROW_GROUP_ROWS = 1 << 17;
 export async function tableToParquet(table: Table): Promise<Uint8Array> {
   const pq = await import('parquet-wasm/node');
   const props = new pq.WriterPropertiesBuilder().setCompression(pq.Compression.SNAPPY).setMaxRowGroupSize(PARQUET_ROW_GROUP_ROWS).build();
-  const { schema, annotations } = parquetWritable(table.schema);
-  const writable = schema === table.schema ? table : new Table(schema, table.batches.map(forParquet));
+  const batches = withOneDictionary(table.batches);
+  const { schema, annotations } = parquetWritable(batches[0]?.schema ?? table.schema);
+  const writable = batches === table.batches && schema === table.schema ? table : new Table(schema, batches.map(forParquet));
   const bytes = pq.writeParquet(pq.Table.fromIPCStream(tableToIPC(writable, 'stream')), props);
   const length = new DataView(bytes.buffer, bytes.byteOffset).getUint32(bytes.length - 8, true);
   const body = bytes.length - 8 - length;
