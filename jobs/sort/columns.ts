@@ -17,6 +17,8 @@ export interface ColumnPlan {
   words: number;
   /** Some row is null: a byte per row says which are valid. */
   nulls: boolean;
+  /** A fixed column ordered by its own bytes (FixedSizeBinary: UUID), not by a decimal's image. */
+  raw?: boolean;
 }
 
 /** The holding and order of a column type, or an error saying the type cannot be carried. */
@@ -64,6 +66,8 @@ export function describeType(name: string, type: DataType): Omit<ColumnPlan, 'na
   // A decimal of up to 18 digits is its low 64 bits (the rest repeats the sign): ordered as an int64.
   // A wider one is ordered by its big-endian bytes with the sign bit flipped (decimalImage), as text is.
   const decimal64 = DataType.isDecimal(type) && type.bitWidth === 128 && type.precision <= 18;
+  // A FixedSizeBinary (UUID) is ordered by its bytes as they are, as DuckDB orders UUID and BLOB.
+  if (DataType.isFixedSizeBinary(type)) return { holding: 'fixed', order: 'bytes', wordBytes, words: bytes / wordBytes, raw: true };
   const order = DataType.isDecimal(type)
     ? decimal64
       ? 'dec64'
@@ -125,9 +129,24 @@ export function viewOfBatch(batch: RecordBatch, plan: ColumnPlan): ColumnView {
     if (raw.byteOffset % plan.wordBytes !== 0) raw = new Uint8Array(raw.buffer, raw.byteOffset, byteLength).slice();
     view.words = new WORDS[plan.wordBytes as 1 | 2 | 4](raw.buffer as ArrayBuffer, raw.byteOffset, n * plan.words);
     view.numbers = numbersOf(plan, view.words, String(data.type.ArrayType.name) === 'Float64Array');
-    if (plan.order === 'bytes') Object.assign(view, decimalImage(view.words as Uint32Array, plan.words, n));
+    if (plan.order === 'bytes') Object.assign(view, fixedImage(plan, view.words, n));
   }
   return view;
+}
+
+/** The bytes a fixed key column orders by: a FixedSizeBinary's own (in place), a wide decimal's image. */
+function fixedImage(
+  plan: ColumnPlan,
+  words: Uint8Array | Uint16Array | Uint32Array,
+  n: number,
+): Pick<ColumnView, 'bytes' | 'starts' | 'ends'> {
+  if (!plan.raw) return decimalImage(words as Uint32Array, plan.words, n);
+  const width = plan.wordBytes * plan.words;
+  return {
+    bytes: new Uint8Array(words.buffer, words.byteOffset, n * width),
+    starts: Int32Array.from({ length: n }, (_, r) => r * width),
+    ends: Int32Array.from({ length: n }, (_, r) => (r + 1) * width),
+  };
 }
 
 /**
@@ -456,14 +475,16 @@ export function vectorOfHeld(held: Held, plan: ColumnPlan, c: number, type: Data
 }
 
 /**
- * A held wide-decimal key column's rows `rows`, in that order, as a view of their own (row k is
- * rows[k]) with its byte image: only the range's rows, not the whole held column, are imaged.
+ * A held key column ordered by fixed bytes (a wide decimal, a FixedSizeBinary): its rows `rows`, in
+ * that order, as a view of their own (row k is rows[k]) with its byte image: only the range's rows,
+ * not the whole held column, are imaged.
  */
-export function decimalRangeView(held: ColumnView, rows: Int32Array, perRow: number): ColumnView {
+export function fixedRangeView(held: ColumnView, rows: Int32Array, plan: ColumnPlan): ColumnView {
   const n = rows.length;
-  const words = new Uint32Array(n * perRow);
-  const src = held.words as Uint32Array;
+  const perRow = plan.words;
+  const src = held.words!;
+  const words = new (src.constructor as typeof Uint32Array)(n * perRow);
   for (let k = 0; k < n; k++) for (let j = 0; j < perRow; j++) words[k * perRow + j] = src[rows[k]! * perRow + j]!;
   const valid = held.valid ? Uint8Array.from(rows, (r) => held.valid![r]!) : undefined;
-  return { words, valid, ...decimalImage(words, perRow, n) };
+  return { words, valid, ...fixedImage(plan, words, n) };
 }
