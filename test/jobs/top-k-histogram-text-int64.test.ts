@@ -63,7 +63,8 @@ describe('top-k and histogram over BIGINT from CSV and NDJSON', () => {
           input: file(name),
           params: { column: 'big', k: 17, order, columns: 'id,s' },
           batchRows: 100,
-          splitBytes: 8 << 10,
+          splitSize: '8KB',
+          formatOptions: { csv: { maxRecordBytes: 1024 } },
         });
         expect(String(table.schema.fields[1]!.type), name).toBe('Int64');
         const want = await db.sql(
@@ -82,7 +83,8 @@ describe('top-k and histogram over BIGINT from CSV and NDJSON', () => {
         input: file(name),
         params: { column: 'big', bins: 16 },
         batchRows: 100,
-        splitBytes: 8 << 10,
+        splitSize: '8KB',
+        formatOptions: { csv: { maxRecordBytes: 1024 } },
       });
       const rows = tableRows(auto.table);
       const width = BigInt(String(rows[0]![2])) - BigInt(String(rows[0]![1]));
@@ -98,7 +100,8 @@ describe('top-k and histogram over BIGINT from CSV and NDJSON', () => {
         input: file(name),
         params: { column: 'big', bins: 10, min: String(min), max: String(max) },
         batchRows: 100,
-        splitBytes: 8 << 10,
+        splitSize: '8KB',
+        formatOptions: { csv: { maxRecordBytes: 1024 } },
       });
       const counts = tableRows(fixed.table).map((r) => [String(r[0]), String(r[3])]);
       const exact = await db.sql(
