@@ -125,4 +125,31 @@ describe('sort over every column type', () => {
       .sort((a, b) => (a.k === null || b.k === null ? (a.k === b.k ? 0 : a.k === null ? 1 : -1) : Buffer.compare(a.k, b.k)) || a.i - b.i);
     expect(tableRows(table)).toEqual(order.map(({ k, i }) => [k === null ? null : Buffer.from(k).toString('hex'), i]));
   });
+
+  it("sorts by INTERVAL (DuckDB Parquet) as DuckDB's ORDER BY does: normalized, so '1 month' ties with '30 days' and ties keep input order", async () => {
+    const file = path.join(dir, 'intervals.parquet');
+    const parts = [
+      'to_months(1)',
+      'to_days(30)',
+      'to_days(1)',
+      'to_hours(24)',
+      'to_hours(36)',
+      'to_days(1) + to_hours(12)',
+      'to_months(1) + to_days(31)',
+      'to_days(61)',
+      'to_milliseconds(1500)',
+      'to_months(14) + to_days(2)',
+      'to_days(0)',
+      'to_hours(721)',
+    ];
+    await db.run(`COPY (SELECT i::INTEGER AS i, CASE WHEN i % 13 = 7 THEN NULL ELSE [${parts.join(', ')}][(i * 5 % ${parts.length}) + 1] END AS iv
+      FROM range(600) t(i)) TO '${file}' (ROW_GROUP_SIZE 100)`);
+    for (const by of ['iv', 'iv:desc']) {
+      const { table } = await engines.get(2)!.run('sort', { input: file, params: { by, ranges: 4 }, batchRows: 64 });
+      const want = await db.sql(`SELECT i, iv::VARCHAR FROM read_parquet('${file}', file_row_number = true) ORDER BY ${orderBy(by)}`);
+      const shown = new Map(want.map((r) => [r[0], r[1]]));
+      const got = tableRows(table).map((r) => [r[0], shown.get(r[0])]);
+      expect(got, `sort by ${by}`).toEqual(want);
+    }
+  });
 });
