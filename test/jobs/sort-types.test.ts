@@ -60,7 +60,7 @@ describe('sort over every column type', () => {
         );
         expectSameRows(tableRows(table), want, `sort ${file} by ${by}`);
       }
-    });
+    }, 180_000); // a dozen sorts of 3000 rows each: ~30 s alone, past a minute on a shared 2-core machine
   }
 
   it('sorts by and carries LargeUtf8 text (an Arrow file written with large strings), by UTF-8 bytes', async () => {
