@@ -55,6 +55,7 @@ export function checkKeys(by: string[], fields: Map<string, Field>): void {
       DataType.isBinaryView(v) ||
       DataType.isFixedSizeBinary(v) ||
       DataType.isBool(v) ||
+      DataType.isNull(v) ||
       kindOf(v) !== undefined;
     if (!ok)
       throw new UsageError(

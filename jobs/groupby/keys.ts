@@ -111,7 +111,7 @@ function keyColumn(batch: RecordBatch, name: string, ctx: JobContext, composite:
   // ctx.strings says what is wrong with a missing column.
   if (!data) return ctx.strings(batch, name);
   const values = partsOf(batch, name, data, ctx, composite);
-  if (data.nullCount === 0) return values;
+  if (data.nullCount === 0 || DataType.isNull(data.type)) return values;
   const out = Array.from(values as ArrayLike<KeyPart>);
   for (let i = 0; i < out.length; i++) if (!isValid(data, i)) out[i] = null;
   return out;
@@ -136,6 +136,8 @@ function partsOf(batch: RecordBatch, name: string, data: Data, ctx: JobContext, 
   if (DataType.isBinary(t) || DataType.isLargeBinary(t) || DataType.isFixedSizeBinary(t) || DataType.isBinaryView(t)) {
     return jsValues(data, (v) => Buffer.from(v as Uint8Array).toString('hex'));
   }
+  // A Null column (Polars' pl.Null; DuckDB reads it as an all-NULL INTEGER) is one group: the null key.
+  if (DataType.isNull(t)) return new Array<KeyPart>(data.length).fill(null);
   if (DataType.isBool(t) || (DataType.isFloat(t) && t.precision === Precision.HALF)) return jsValues(data, Number);
   const kind = kindOf(t);
   if (kind === 'float' || kind === 'int') return data.values as ArrayLike<number>;

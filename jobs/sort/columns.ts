@@ -17,6 +17,12 @@ export interface ColumnPlan {
   words: number;
   /** Some row is null: a byte per row says which are valid. */
   nulls: boolean;
+  /**
+   * What a fixed column ordered by bytes is imaged as: a wide decimal's words (the default), its own
+   * bytes (FixedSizeBinary: UUID), or an interval of Arrow's IntervalUnit `unit` normalized as DuckDB
+   * compares intervals.
+   */
+  image?: { kind: 'raw' } | { kind: 'interval'; unit: number };
 }
 
 /** The holding and order of a column type, or an error saying the type cannot be carried. */
@@ -64,6 +70,11 @@ export function describeType(name: string, type: DataType): Omit<ColumnPlan, 'na
   // A decimal of up to 18 digits is its low 64 bits (the rest repeats the sign): ordered as an int64.
   // A wider one is ordered by its big-endian bytes with the sign bit flipped (decimalImage), as text is.
   const decimal64 = DataType.isDecimal(type) && type.bitWidth === 128 && type.precision <= 18;
+  // A FixedSizeBinary (UUID) is ordered by its bytes as they are, as DuckDB orders UUID and BLOB.
+  if (DataType.isFixedSizeBinary(type))
+    return { holding: 'fixed', order: 'bytes', wordBytes, words: bytes / wordBytes, image: { kind: 'raw' } };
+  if (DataType.isInterval(type))
+    return { holding: 'fixed', order: 'bytes', wordBytes: 4, words: stride, image: { kind: 'interval', unit: type.unit } };
   const order = DataType.isDecimal(type)
     ? decimal64
       ? 'dec64'
@@ -125,9 +136,63 @@ export function viewOfBatch(batch: RecordBatch, plan: ColumnPlan): ColumnView {
     if (raw.byteOffset % plan.wordBytes !== 0) raw = new Uint8Array(raw.buffer, raw.byteOffset, byteLength).slice();
     view.words = new WORDS[plan.wordBytes as 1 | 2 | 4](raw.buffer as ArrayBuffer, raw.byteOffset, n * plan.words);
     view.numbers = numbersOf(plan, view.words, String(data.type.ArrayType.name) === 'Float64Array');
-    if (plan.order === 'bytes') Object.assign(view, decimalImage(view.words as Uint32Array, plan.words, n));
+    if (plan.order === 'bytes') Object.assign(view, fixedImage(plan, view.words, n));
   }
   return view;
+}
+
+/** The bytes a fixed key column orders by: a FixedSizeBinary's own (in place), a wide decimal's or an interval's image. */
+function fixedImage(
+  plan: ColumnPlan,
+  words: Uint8Array | Uint16Array | Uint32Array,
+  n: number,
+): Pick<ColumnView, 'bytes' | 'starts' | 'ends'> {
+  if (plan.image?.kind === 'interval') return intervalImage(words as Uint32Array, plan.image.unit, n);
+  if (plan.image?.kind !== 'raw') return decimalImage(words as Uint32Array, plan.words, n);
+  const width = plan.wordBytes * plan.words;
+  return {
+    bytes: new Uint8Array(words.buffer, words.byteOffset, n * width),
+    starts: Int32Array.from({ length: n }, (_, r) => r * width),
+    ends: Int32Array.from({ length: n }, (_, r) => (r + 1) * width),
+  };
+}
+
+const MICROS_PER_DAY = 86_400_000_000n;
+const MICROS_PER_MONTH = 30n * MICROS_PER_DAY;
+
+/**
+ * Intervals as bytes that order as DuckDB orders them: normalized (Interval::Normalize: 30 days make a
+ * month, 24 hours a day, so '1 month' and '30 days' are equal) to months, days and microseconds, each
+ * 8 bytes big-endian with the sign bit flipped. Arrow's nanoseconds are cut to microseconds, as DuckDB
+ * reads them. Words are Arrow's: YEAR_MONTH months; DAY_TIME days, ms; MONTH_DAY_NANO months, days, ns.
+ */
+function intervalImage(words: Uint32Array, unit: number, n: number): Pick<ColumnView, 'bytes' | 'starts' | 'ends'> {
+  const v = new Int32Array(words.buffer, words.byteOffset, words.length);
+  const bytes = new Uint8Array(n * 24);
+  const view = new DataView(bytes.buffer);
+  const starts = new Int32Array(n),
+    ends = new Int32Array(n);
+  for (let r = 0; r < n; r++) {
+    let [months, days, micros] = [0n, 0n, 0n];
+    if (unit === 0) months = BigInt(v[r]!);
+    else if (unit === 1) [days, micros] = [BigInt(v[2 * r]!), BigInt(v[2 * r + 1]!) * 1000n];
+    else {
+      [months, days] = [BigInt(v[4 * r]!), BigInt(v[4 * r + 1]!)];
+      micros = ((BigInt(v[4 * r + 3]!) << 32n) | BigInt(v[4 * r + 2]! >>> 0)) / 1000n; // BigInt division truncates, as C++'s
+    }
+    // Interval::Normalize, with C++'s truncating division (BigInt's).
+    const monthsOfDays = days / 30n;
+    const monthsOfMicros = micros / MICROS_PER_MONTH;
+    days -= monthsOfDays * 30n;
+    micros -= monthsOfMicros * MICROS_PER_MONTH;
+    const daysOfMicros = micros / MICROS_PER_DAY;
+    micros -= daysOfMicros * MICROS_PER_DAY;
+    const parts = [months + monthsOfDays + monthsOfMicros, days + daysOfMicros, micros];
+    for (let k = 0; k < 3; k++) view.setBigUint64(r * 24 + 8 * k, BigInt.asUintN(64, parts[k]!) ^ (1n << 63n));
+    starts[r] = r * 24;
+    ends[r] = (r + 1) * 24;
+  }
+  return { bytes, starts, ends };
 }
 
 /**
@@ -456,14 +521,16 @@ export function vectorOfHeld(held: Held, plan: ColumnPlan, c: number, type: Data
 }
 
 /**
- * A held wide-decimal key column's rows `rows`, in that order, as a view of their own (row k is
- * rows[k]) with its byte image: only the range's rows, not the whole held column, are imaged.
+ * A held key column ordered by fixed bytes (a wide decimal, a FixedSizeBinary): its rows `rows`, in
+ * that order, as a view of their own (row k is rows[k]) with its byte image: only the range's rows,
+ * not the whole held column, are imaged.
  */
-export function decimalRangeView(held: ColumnView, rows: Int32Array, perRow: number): ColumnView {
+export function fixedRangeView(held: ColumnView, rows: Int32Array, plan: ColumnPlan): ColumnView {
   const n = rows.length;
-  const words = new Uint32Array(n * perRow);
-  const src = held.words as Uint32Array;
+  const perRow = plan.words;
+  const src = held.words!;
+  const words = new (src.constructor as typeof Uint32Array)(n * perRow);
   for (let k = 0; k < n; k++) for (let j = 0; j < perRow; j++) words[k * perRow + j] = src[rows[k]! * perRow + j]!;
   const valid = held.valid ? Uint8Array.from(rows, (r) => held.valid![r]!) : undefined;
-  return { words, valid, ...decimalImage(words, perRow, n) };
+  return { words, valid, ...fixedImage(plan, words, n) };
 }

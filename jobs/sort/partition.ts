@@ -1,5 +1,5 @@
 import type { RecordBatch } from 'apache-arrow';
-import { copyRows, decimalRangeView, scatterRows, viewOfBatch, viewOfHeld, type ColumnPlan, type Held } from './columns.js';
+import { copyRows, fixedRangeView, scatterRows, viewOfBatch, viewOfHeld, type ColumnPlan, type Held } from './columns.js';
 import { encoded, encodeKeys, rangesOf, type BoundTable, type SortKey } from './keys.js';
 import { radixOrder, refineText, type TextKey } from './radix.js';
 
@@ -92,9 +92,9 @@ export function sortRange(job: RangeJob, r: number): number {
   const enc = plan.keyCols.map((c, j) => {
     const desc = plan.keys[j]!.desc,
       e = encoded(n);
-    // A wide decimal key is ordered by a byte image of the range's rows only (its own view, row k is rows[k]).
+    // A wide decimal or FixedSizeBinary key is ordered by a byte image of the range's rows only (its own view, row k is rows[k]).
     const wide = plan.cols[c]!.holding === 'fixed' && plan.cols[c]!.order === 'bytes';
-    const v = wide ? decimalRangeView(held[c]!, rows, plan.cols[c]!.words) : held[c]!;
+    const v = wide ? fixedRangeView(held[c]!, rows, plan.cols[c]!) : held[c]!;
     const at = wide ? Int32Array.from({ length: n }, (_, k) => k) : rows;
     let skip = 0;
     if (v.bytes) {

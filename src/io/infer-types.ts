@@ -1,5 +1,5 @@
 import { typeInfo, type ColumnType } from './column-types.js';
-import { hasLeadingZero, parseBigInt, parseDate, parseFloat64, parseInt32, parseTimestamp } from './parse-values.js';
+import { hasLeadingZero, parseBigInt, parseDate, parseFloat64, parseInt32, parseTime, parseTimestamp } from './parse-values.js';
 
 /** Distinct values at or below which a string column is dictionary-encoded… */
 export const DICT_MAX_DISTINCT = 4096;
@@ -13,7 +13,8 @@ export const BIG_INT_MARK = '\u0000int:';
  * Tells a column's type from sampled values (null = missing), as DuckDB's and Polars' sniffers do:
  * bool when every value is true/false; int32, else int64, when every value is an integer that fits
  * (one with a leading zero, such as the zip code `00501`, is text: a number would lose the zeros);
- * float64 when every value is a number; date when every value is an ISO date; a timestamp when
+ * float64 when every value is a number; date when every value is an ISO date; time (Time64 µs, as
+ * DuckDB's sniffer infers TIME) when every value is a time of day (`13:45:30.25`); a timestamp when
  * every value is an ISO timestamp or date — UTC (`timestamp[us, UTC]`) when they carry `Z` or an
  * offset, naive when none does (a mix is text), in ns when any has more than 6 fraction digits,
  * else µs (DuckDB's TIMESTAMP, Polars' default); else text — dictionary-encoded when few distinct
@@ -26,6 +27,7 @@ export class TypeSniffer {
   private float = true;
   private date = true;
   private timestamp = true;
+  private time = true;
   private zoned = false;
   private naive = false;
   private subMicro = false;
@@ -38,7 +40,7 @@ export class TypeSniffer {
     this.values++;
     if (this.bool && !/^(true|false)$/i.test(text)) this.bool = false;
     if (this.int || this.float) this.addNumberText(text);
-    if (this.date || this.timestamp) this.addTemporalText(text);
+    if (this.date || this.timestamp || this.time) this.addTemporalText(text);
     if (this.distinct.size <= DICT_MAX_DISTINCT) this.distinct.add(text);
   }
 
@@ -56,6 +58,7 @@ export class TypeSniffer {
 
   private addTemporalText(text: string): void {
     if (this.date && parseDate(text) === undefined) this.date = false;
+    if (this.time && parseTime(text) === undefined) this.time = false;
     if (!this.timestamp) return;
     const ts = parseTimestamp(text);
     if (!ts) {
@@ -76,13 +79,13 @@ export class TypeSniffer {
     }
     this.values++;
     if (typeof v === 'boolean') {
-      this.int = this.float = this.date = this.timestamp = false;
+      this.int = this.float = this.date = this.timestamp = this.time = false;
       this.distinct.add(String(v));
       return;
     }
     this.bool = false;
     if (typeof v === 'number') {
-      this.date = this.timestamp = false;
+      this.date = this.timestamp = this.time = false;
       if (this.int && !Number.isInteger(v)) this.int = false;
       else if (this.int && (v < -2147483648 || v > 2147483647)) {
         if (Number.isSafeInteger(v)) this.wide = true;
@@ -92,8 +95,8 @@ export class TypeSniffer {
     }
     this.int = this.float = false;
     const text = typeof v === 'string' ? v : JSON.stringify(v);
-    if (typeof v === 'string' && (this.date || this.timestamp)) this.addTemporalText(v);
-    else this.date = this.timestamp = false;
+    if (typeof v === 'string' && (this.date || this.timestamp || this.time)) this.addTemporalText(v);
+    else this.date = this.timestamp = this.time = false;
     if (this.distinct.size <= DICT_MAX_DISTINCT) this.distinct.add(text);
   }
 
@@ -103,6 +106,7 @@ export class TypeSniffer {
     if (this.int) return this.wide ? 'int64' : 'int32';
     if (this.float) return 'float64';
     if (this.date) return 'date';
+    if (this.time) return 'time';
     if (this.timestamp && !(this.zoned && this.naive)) {
       const unit = this.subMicro ? 'ns' : 'us';
       return this.zoned ? `timestamp[${unit}, UTC]` : `timestamp[${unit}]`;

@@ -4,14 +4,14 @@ import { inputBlob, openInput, type BlobLike } from './input-source.js';
 import { mapRange } from './mmap.js';
 import { parquetWasm, parquetWasmGeneration, whileReading } from './parquet-wasm.js';
 import { arrowSchemaPatch } from './parquet-footer.js';
-import { uuidColumns } from './parquet-thrift.js';
+import { parquetAnnotations, withoutIntervalTypes, type ParquetAnnotations } from './parquet-thrift.js';
 
 /** An open parquet-wasm file handle. */
 export type ParquetFile = Awaited<ReturnType<ReturnType<typeof parquetWasm>['ParquetFile']['fromFile']>> & {
   /** The parquet-wasm instance it was opened under (`parquetWasmGeneration`); after a trap it is dead. */
   generation?: number;
-  /** Top-level columns the footer annotates as UUID (parquet-wasm reads them as plain FixedSizeBinary(16)). */
-  uuids?: string[];
+  /** Top-level UUID and INTERVAL columns, which parquet-wasm reads as plain FixedSizeBinary(16) and (12). */
+  annotations?: ParquetAnnotations;
 };
 
 /**
@@ -22,6 +22,8 @@ export type ParquetFile = Awaited<ReturnType<ReturnType<typeof parquetWasm>['Par
  * trap), and an embedded Arrow schema with types parquet-wasm 0.8 cannot build (Polars writes
  * Categorical as Dictionary<UInt32, Utf8View>, which made it trap) is replaced by one with the same
  * columns in layouts it can (`arrowSchemaPatch`), served as the file's footer by the Blob it reads.
+ * INTERVAL columns lose their annotation in that footer too (`withoutIntervalTypes`): parquet-wasm
+ * then reads their bytes, which the reader turns into intervals with all three parts.
  */
 export async function openParquet(file: string, mapped = false): Promise<ParquetFile> {
   const fh = await openInput(file);
@@ -46,10 +48,11 @@ export async function openParquet(file: string, mapped = false): Promise<Parquet
     await fh.close();
   }
   let patch: Uint8Array | undefined;
-  let uuids: string[];
+  let annotations: ParquetAnnotations;
   try {
-    patch = arrowSchemaPatch(footer);
-    uuids = uuidColumns(footer);
+    annotations = parquetAnnotations(footer);
+    const bare = withoutIntervalTypes(footer, annotations.intervals) ?? footer;
+    patch = arrowSchemaPatch(bare, annotations.intervals) ?? (bare === footer ? undefined : bare);
   } catch (e) {
     throw bad(`its footer does not decode (${String(e)})`);
   }
@@ -58,7 +61,7 @@ export async function openParquet(file: string, mapped = false): Promise<Parquet
   try {
     const pf: ParquetFile = await whileReading(() => parquetWasm().ParquetFile.fromFile(blob as unknown as Blob));
     pf.generation = parquetWasmGeneration();
-    pf.uuids = uuids;
+    pf.annotations = annotations;
     return pf;
   } catch (e) {
     throw bad(`its footer does not decode (${String(e)})`);

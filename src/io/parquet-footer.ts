@@ -1,4 +1,16 @@
-import { Binary, Dictionary, Field, Schema, Table, tableFromIPC, tableToIPC, Type, Utf8, type DataType } from 'apache-arrow';
+import {
+  Binary,
+  Dictionary,
+  Field,
+  FixedSizeBinary,
+  Schema,
+  Table,
+  tableFromIPC,
+  tableToIPC,
+  Type,
+  Utf8,
+  type DataType,
+} from 'apache-arrow';
 
 /** The key under which Arrow writers (arrow-rs, pyarrow, Polars) store the Arrow schema in a Parquet footer. */
 const ARROW_SCHEMA = Buffer.from('ARROW:schema', 'latin1');
@@ -13,11 +25,14 @@ const ARROW_SCHEMA = Buffer.from('ARROW:schema', 'latin1');
  * of Utf8View and Binary in place of BinaryView reads the same values into layouts it has, and keeps
  * the rest of the schema (time zones, Durations, the dictionary encoding) that Parquet's own types lose.
  *
+ * The columns named in `intervals` (Parquet INTERVAL, whose annotation `withoutIntervalTypes` takes
+ * off) are read as their raw FixedSizeBinary(12), whatever Arrow type the schema gave them.
+ *
  * The footer is Thrift compact: the schema is the value of a key-value pair, a length-prefixed string
  * `ARROW:schema` followed by the value's field header (0x18), a varint length and base64 text. Only
  * that value and its length change; everything in a footer after it is relative, so nothing else moves.
  */
-export function arrowSchemaPatch(footer: Uint8Array): Uint8Array | undefined {
+export function arrowSchemaPatch(footer: Uint8Array, intervals: string[] = []): Uint8Array | undefined {
   const bytes = Buffer.from(footer.buffer, footer.byteOffset, footer.byteLength);
   const key = bytes.indexOf(ARROW_SCHEMA);
   if (key < 0 || bytes[key + ARROW_SCHEMA.length] !== 0x18) return undefined;
@@ -31,7 +46,11 @@ export function arrowSchemaPatch(footer: Uint8Array): Uint8Array | undefined {
   }
   if (at + length > bytes.length) throw new Error(`its length ${length} runs past the footer`);
   const schema = schemaFromBase64(bytes.subarray(at, at + length).toString('latin1'));
-  const fields = schema.fields.map(withoutViews);
+  const fields = schema.fields.map((f) =>
+    intervals.includes(f.name) && f.type.typeId !== Type.FixedSizeBinary
+      ? new Field(f.name, new FixedSizeBinary(12), f.nullable, f.metadata)
+      : withoutViews(f),
+  );
   if (fields.every((f, i) => f === schema.fields[i])) return undefined;
   const value = Buffer.from(schemaToBase64(new Schema(fields, schema.metadata)), 'latin1');
   return Buffer.concat([bytes.subarray(0, start), varint(value.length), value, bytes.subarray(at + length)]);

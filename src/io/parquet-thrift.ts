@@ -1,7 +1,8 @@
 /**
  * Just enough of Thrift's compact protocol to find a Parquet footer's schema elements and rewrite
- * one: parquet-wasm neither reports a column's logical type nor writes UUID's, so quiver reads and
- * adds that annotation itself (`uuidColumns`, `withUuidAnnotations`).
+ * them: parquet-wasm neither reports a column's logical type nor writes UUID's, and it reads INTERVAL
+ * wrongly and cannot write it, so quiver reads, takes away and adds those annotations itself
+ * (`parquetAnnotations`, `withoutIntervalTypes`, `withAnnotations`).
  */
 
 // Compact protocol type ids.
@@ -14,9 +15,14 @@ const LIST = 9;
 const SET = 10;
 const MAP = 11;
 const STRUCT = 12;
-/** Parquet's physical type FIXED_LEN_BYTE_ARRAY, and LogicalType's UUID member. */
+/** Parquet's physical type FIXED_LEN_BYTE_ARRAY, LogicalType's UUID member, ConvertedType INTERVAL. */
 const FIXED_LEN_BYTE_ARRAY = 7;
 const LOGICAL_UUID = 14;
+const CONVERTED_INTERVAL = 21;
+/** SchemaElement's fields: converted_type, logicalType. */
+const CONVERTED_TYPE = 6;
+const LOGICAL_TYPE = 10;
+const I32 = 5;
 
 interface FieldBytes {
   id: number;
@@ -34,6 +40,7 @@ interface SchemaElement {
   type?: number;
   typeLength?: number;
   children: number;
+  convertedType?: number;
   uuid: boolean;
 }
 
@@ -121,7 +128,7 @@ function schemaElements(footer: Uint8Array): SchemaElement[] {
         return f ? new ThriftReader(footer.subarray(f.value[0], f.value[1])).zigzag() : undefined;
       };
       const name = fields.find((f) => f.id === 4);
-      const logical = fields.find((f) => f.id === 10);
+      const logical = fields.find((f) => f.id === LOGICAL_TYPE);
       const uuid = logical
         ? new ThriftReader(footer.subarray(logical.value[0], logical.value[1])).struct().some((f) => f.id === LOGICAL_UUID)
         : false;
@@ -133,6 +140,7 @@ function schemaElements(footer: Uint8Array): SchemaElement[] {
         type: int(1),
         typeLength: int(2),
         children: int(5) ?? 0,
+        convertedType: int(CONVERTED_TYPE),
         uuid,
       });
     }
@@ -159,32 +167,75 @@ function topLevel(elements: SchemaElement[]): SchemaElement[] {
   return out;
 }
 
-/** Names of the top-level columns a Parquet footer annotates as UUID. */
-export function uuidColumns(footer: Uint8Array): string[] {
-  return topLevel(schemaElements(footer))
-    .filter((e) => e.uuid)
-    .map((e) => e.name);
+/** Top-level columns whose Parquet annotation quiver reads itself, as parquet-wasm does not (or wrongly). */
+export interface ParquetAnnotations {
+  /** 16-byte FIXED_LEN_BYTE_ARRAY with the UUID logical type (parquet-wasm reads a bare FixedSizeBinary(16)). */
+  uuids: string[];
+  /** 12-byte FIXED_LEN_BYTE_ARRAY with the INTERVAL converted type (parquet-wasm drops its months). */
+  intervals: string[];
+}
+
+const isInterval = (e: SchemaElement) => e.convertedType === CONVERTED_INTERVAL && e.type === FIXED_LEN_BYTE_ARRAY && e.typeLength === 12;
+const isBareFixed = (e: SchemaElement, length: number) =>
+  e.type === FIXED_LEN_BYTE_ARRAY && e.typeLength === length && !e.fields.some((f) => f.id === LOGICAL_TYPE || f.id === CONVERTED_TYPE);
+
+/** The top-level UUID and INTERVAL columns of a Parquet footer. */
+export function parquetAnnotations(footer: Uint8Array): ParquetAnnotations {
+  const columns = topLevel(schemaElements(footer));
+  return { uuids: columns.filter((e) => e.uuid).map((e) => e.name), intervals: columns.filter(isInterval).map((e) => e.name) };
+}
+
+/**
+ * The footer with the INTERVAL annotation taken off the top-level columns named in `names`
+ * (undefined when there are none), so parquet-wasm reads their raw 12 bytes (a FixedSizeBinary(12))
+ * instead of an Interval<DAY_TIME> without the months; `intervalsFromBytes` then reads all three parts.
+ */
+export function withoutIntervalTypes(footer: Uint8Array, names: string[]): Uint8Array | undefined {
+  const wanted = new Set(names);
+  const targets = topLevel(schemaElements(footer)).filter((e) => wanted.has(e.name) && isInterval(e));
+  return rewritten(footer, targets, (e) => e.fields.filter((f) => f.id !== CONVERTED_TYPE));
 }
 
 /**
  * The footer with the UUID annotation added to the top-level 16-byte FIXED_LEN_BYTE_ARRAY columns
- * named in `names` that have no logical type yet (undefined when there are none). An element is
- * written again with long-form field headers (each field id in full), so a field can be added
- * whatever ids come before it; nothing else in the footer moves relative to anything.
+ * named in `uuids`, and the INTERVAL annotation to the 12-byte ones named in `intervals`, that have no
+ * annotation yet (undefined when there are none).
  */
-export function withUuidAnnotations(footer: Uint8Array, names: string[]): Uint8Array | undefined {
-  const wanted = new Set(names);
+export function withAnnotations(footer: Uint8Array, { uuids, intervals }: ParquetAnnotations): Uint8Array | undefined {
+  const u = new Set(uuids);
+  const iv = new Set(intervals);
   const targets = topLevel(schemaElements(footer)).filter(
-    (e) => wanted.has(e.name) && e.type === FIXED_LEN_BYTE_ARRAY && e.typeLength === 16 && !e.fields.some((f) => f.id === 10),
+    (e) => (u.has(e.name) && isBareFixed(e, 16)) || (iv.has(e.name) && isBareFixed(e, 12)),
   );
+  return rewritten(footer, targets, (e) => {
+    if (u.has(e.name) && e.typeLength === 16) {
+      // logicalType (a struct): LogicalType { UUID: UUIDType {} }.
+      return [...e.fields, { id: LOGICAL_TYPE, type: STRUCT, value: Uint8Array.of((LOGICAL_UUID << 4) | STRUCT, 0, 0) }];
+    }
+    return [...e.fields, { id: CONVERTED_TYPE, type: I32, value: Uint8Array.of(...zigzagVarint(CONVERTED_INTERVAL)) }];
+  });
+}
+
+/** A field to write: one of the element's own (its bytes in the footer) or a new one (its value bytes). */
+type NewField = FieldBytes | { id: number; type: number; value: Uint8Array };
+
+/**
+ * The footer with each of `targets` written again with the fields `edit` gives, in long-form field
+ * headers (each field id in full, so fields can be added or left out whatever ids come before them);
+ * undefined when there are no targets. Nothing else in the footer moves relative to anything.
+ */
+function rewritten(footer: Uint8Array, targets: SchemaElement[], edit: (e: SchemaElement) => NewField[]): Uint8Array | undefined {
   if (targets.length === 0) return undefined;
   const parts: Uint8Array[] = [];
   let at = 0;
   for (const e of targets) {
     parts.push(footer.subarray(at, e.start));
-    for (const f of e.fields) parts.push(Uint8Array.of(f.type, ...zigzagVarint(f.id)), footer.subarray(f.value[0], f.value[1]));
-    // logicalType (field 10, a struct): LogicalType { UUID (member 14): UUIDType {} }.
-    parts.push(Uint8Array.of(STRUCT, ...zigzagVarint(10), (LOGICAL_UUID << 4) | STRUCT, 0, 0, 0));
+    const fields = edit(e).sort((a, b) => a.id - b.id);
+    for (const f of fields) {
+      const value = f.value instanceof Uint8Array ? f.value : footer.subarray(f.value[0], f.value[1]);
+      parts.push(Uint8Array.of(f.type, ...zigzagVarint(f.id)), value);
+    }
+    parts.push(Uint8Array.of(0));
     at = e.end;
   }
   parts.push(footer.subarray(at));

@@ -1,4 +1,19 @@
-import { DataType, Dictionary, Field, makeData, RecordBatch, Schema, Struct, Type } from 'apache-arrow';
+import {
+  DataType,
+  Dictionary,
+  Field,
+  FixedSizeBinary,
+  IntervalMonthDayNano,
+  makeData,
+  RecordBatch,
+  Schema,
+  Struct,
+  Type,
+  type Data,
+  type Interval,
+} from 'apache-arrow';
+import { intervalsFromBytes, intervalsToBytes } from './parquet-interval.js';
+import type { ParquetAnnotations } from './parquet-thrift.js';
 
 /** A column the Parquet reader cannot decode, and why. */
 export interface UnreadableColumn {
@@ -10,9 +25,9 @@ export interface UnreadableColumn {
 /**
  * The first of `columns` (default: all) whose type parquet-wasm 0.8 announces in the schema but cannot
  * decode, found from the schema before any row group is read, so the error names the column and the
- * fix instead of a decoder's "Not yet implemented". INTERVAL (DuckDB writes it as a 12-byte fixed
- * binary with the INTERVAL annotation) is announced as Interval<DAY_TIME> and fails in every row group
- * (bench/results/parquet-readers.md has the whole type table).
+ * fix instead of a wrong value or a decoder's "Not yet implemented". An INTERVAL nested in a list or a
+ * struct is announced as Interval<DAY_TIME>, which drops its months (a top-level INTERVAL column is read
+ * from its bytes: `withParquetBatch`; bench/results/parquet-readers.md has the whole type table).
  */
 export function unreadableColumn(schema: Schema, columns?: string[]): UnreadableColumn | undefined {
   const wanted = columns ? new Set(columns) : undefined;
@@ -26,7 +41,7 @@ export function unreadableColumn(schema: Schema, columns?: string[]): Unreadable
 
 function unreadableWhy(type: DataType): string | undefined {
   if (type.typeId === Type.Interval) {
-    return "quiver's Parquet reader (parquet-wasm 0.8) reads Parquet INTERVAL as Interval<DAY_TIME> and drops its months (14 months 2 days reads as 2 days), so quiver refuses it rather than give wrong values; if you need it, turn it into text or numbers with DuckDB first (e.g. to_months/epoch)";
+    return "quiver's Parquet reader (parquet-wasm 0.8) reads a Parquet INTERVAL inside a list, struct or map as Interval<DAY_TIME> and drops its months (14 months 2 days reads as 2 days), so quiver refuses it rather than give wrong values (a top-level INTERVAL column reads exactly); if you need it, turn it into text or numbers with DuckDB first (e.g. to_months/epoch)";
   }
   return someType(type, (t) => (t === type ? undefined : unreadableWhy(t)));
 }
@@ -88,21 +103,57 @@ export function isUuidField(f: Field): boolean {
 }
 
 /**
- * A schema whose columns named in `uuids` (the file's UUID annotations, which parquet-wasm does not
- * report) carry `UUID_EXTENSION`, so a writer downstream can annotate them again.
+ * A schema with the file's own annotations, which parquet-wasm does not report: UUID columns carry
+ * `UUID_EXTENSION` (so text outputs show them as UUIDs and a writer downstream annotates them again),
+ * and INTERVAL columns, read as their raw FixedSizeBinary(12), are Interval<MONTH_DAY_NANO>.
  */
-export function withUuidFields(schema: Schema, uuids: string[]): Schema {
-  if (uuids.length === 0 || !schema.fields.some((f) => uuids.includes(f.name))) return schema;
+export function withParquetFields(schema: Schema, { uuids, intervals }: ParquetAnnotations): Schema {
+  const uuid = (f: Field) => uuids.includes(f.name) && f.type.typeId === Type.FixedSizeBinary;
+  const interval = (f: Field) => intervals.includes(f.name) && f.type.typeId === Type.FixedSizeBinary;
+  if (!schema.fields.some((f) => uuid(f) || interval(f))) return schema;
   const fields = schema.fields.map((f) =>
-    uuids.includes(f.name) && f.type.typeId === Type.FixedSizeBinary
+    uuid(f)
       ? new Field(f.name, f.type, f.nullable, new Map([...f.metadata, UUID_EXTENSION]))
-      : f,
+      : interval(f)
+        ? new Field(f.name, new IntervalMonthDayNano(), f.nullable, f.metadata)
+        : f,
   );
   return new Schema(fields, schema.metadata);
 }
 
-/** A batch with `withUuidFields`'s schema (the same data). */
-export function withUuidBatch(batch: RecordBatch, uuids: string[]): RecordBatch {
-  const schema = withUuidFields(batch.schema, uuids);
-  return schema === batch.schema ? batch : new RecordBatch(schema, batch.data);
+/** A batch with `withParquetFields`'s schema, its INTERVAL columns' bytes read into intervals. */
+export function withParquetBatch(batch: RecordBatch, annotations: ParquetAnnotations): RecordBatch {
+  const schema = withParquetFields(batch.schema, annotations);
+  if (schema === batch.schema) return batch;
+  const children = batch.data.children.map((c, i) =>
+    DataType.isInterval(schema.fields[i]!.type) && DataType.isFixedSizeBinary(c.type) ? intervalsFromBytes(c as Data<FixedSizeBinary>) : c,
+  );
+  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: batch.numRows, nullCount: 0, children }));
+}
+
+/**
+ * What parquet-wasm is given for a schema, and the annotations the footer it writes needs afterwards
+ * (`withAnnotations`): interval columns become Parquet INTERVAL's 12 bytes (arrow-rs writes no
+ * MONTH_DAY_NANO interval), and UUID columns are named for their annotation.
+ */
+export function parquetWritable(schema: Schema): { schema: Schema; annotations: ParquetAnnotations } {
+  const annotations = {
+    uuids: schema.fields.filter(isUuidField).map((f) => f.name),
+    intervals: schema.fields.filter((f) => DataType.isInterval(f.type)).map((f) => f.name),
+  };
+  if (annotations.intervals.length === 0) return { schema, annotations };
+  const fields = schema.fields.map((f) =>
+    DataType.isInterval(f.type) ? new Field(f.name, new FixedSizeBinary(12), f.nullable, f.metadata) : f,
+  );
+  return { schema: new Schema(fields, schema.metadata), annotations };
+}
+
+/** A batch as parquet-wasm can write it (`parquetWritable`): its intervals as Parquet INTERVAL bytes. */
+export function forParquet(batch: RecordBatch): RecordBatch {
+  const { schema } = parquetWritable(batch.schema);
+  if (schema === batch.schema) return batch;
+  const children = batch.data.children.map((c, i) =>
+    DataType.isInterval(c.type) ? intervalsToBytes(c as Data<Interval>, schema.fields[i]!.name) : c,
+  );
+  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: batch.numRows, nullCount: 0, children }));
 }

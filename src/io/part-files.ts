@@ -6,6 +6,8 @@ import { Readable } from 'node:stream';
 import {
   DataType,
   Field,
+  makeVector,
+  type Dictionary,
   RecordBatch,
   RecordBatchFileWriter,
   RecordBatchReader,
@@ -21,7 +23,9 @@ import {
 } from 'apache-arrow';
 import { InputError } from '../errors.js';
 import { batchToCsv, batchToNdjson, csvHeader } from './batch-text.js';
+import { DictionaryUnifier } from './dictionaries.js';
 import { annotateParquetFile, PARQUET_ROW_GROUP_ROWS } from './parquet-sink.js';
+import { forParquet, parquetWritable } from './parquet-types.js';
 
 /**
  * Part files: how a parallel job writes a large result as it is produced. Each task appends its
@@ -39,63 +43,31 @@ export function partExtension(format: PartFormat): string {
   return format === 'csv' ? 'csv' : format === 'ndjson' || format === 'json' ? 'ndjson' : 'arrows';
 }
 
-/** Dictionary-encoded columns become plain Utf8: every split has its own dictionaries, which one output file cannot hold. */
-export function withoutDictionaries(batch: RecordBatch): RecordBatch {
-  if (!batch.schema.fields.some((f) => DataType.isDictionary(f.type))) return batch;
+/**
+ * A batch as a part file keeps it: dictionaries of text stay (one output dictionary is made of them
+ * all when the parts are assembled: `DictionaryUnifier`); a dictionary of anything else is decoded to
+ * a plain column of its value type.
+ */
+function forPart(batch: RecordBatch): RecordBatch {
+  const other = (t: DataType) => DataType.isDictionary(t) && !DictionaryUnifier.textDictionary(t);
+  if (!batch.schema.fields.some((f) => other(f.type))) return batch;
   const fields: Field[] = [];
-  const children: Data[] = [];
-  batch.schema.fields.forEach((f, i) => {
-    const col = batch.getChildAt(i)!;
-    if (DataType.isDictionary(f.type) && DataType.isUtf8(f.type.dictionary) && col.data.length === 1) {
-      fields.push(new Field(f.name, new Utf8(), true, f.metadata));
-      children.push(utf8FromDictionary(col.data[0]!));
-    } else if (DataType.isDictionary(f.type)) {
-      const values = vectorFromArray(col.toArray() as Array<string | null>, new Utf8());
-      fields.push(new Field(f.name, new Utf8(), true, f.metadata));
-      children.push(values.data[0]!);
-    } else {
-      fields.push(f);
-      children.push(col.data[0]!);
-    }
+  const children: Data[] = batch.schema.fields.map((f, i) => {
+    const data = batch.data.children[i]!;
+    if (!other(f.type)) return (fields.push(f), data);
+    const type = (f.type as Dictionary).dictionary;
+    fields.push(new Field(f.name, type, true, f.metadata));
+    return vectorFromArray([...makeVector(data)], type).data[0]!;
   });
   const schema = new Schema(fields, batch.schema.metadata);
   return new RecordBatch(schema, makeData({ type: new Struct(fields), length: batch.numRows, nullCount: 0, children }));
-}
-
-/** A dictionary-of-Utf8 column as plain Utf8: each row copies its word's bytes (no JS strings). */
-function utf8FromDictionary(data: Data): Data {
-  const words = data.dictionary!.data[0]!;
-  const wordOffsets = words.valueOffsets as Int32Array;
-  const wordBytes = words.values as Uint8Array;
-  const idx = data.values as Int32Array;
-  const n = data.length;
-  const offsets = new Int32Array(n + 1);
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    if (data.nullCount === 0 || data.getValid(i)) total += wordOffsets[idx[i]! + 1]! - wordOffsets[idx[i]!]!;
-    offsets[i + 1] = total;
-  }
-  const bytes = new Uint8Array(total);
-  for (let i = 0; i < n; i++) {
-    const len = offsets[i + 1]! - offsets[i]!;
-    if (len > 0) bytes.set(wordBytes.subarray(wordOffsets[idx[i]!]!, wordOffsets[idx[i]!]! + len), offsets[i]!);
-  }
-  const nullBitmap =
-    data.nullCount > 0
-      ? Uint8Array.from({ length: (n + 7) >> 3 }, (_, k) => {
-          let b = 0;
-          for (let j = 0; j < 8 && k * 8 + j < n; j++) if (data.getValid(k * 8 + j)) b |= 1 << j;
-          return b;
-        })
-      : undefined;
-  return makeData({ type: new Utf8(), length: n, nullCount: data.nullCount, nullBitmap, valueOffsets: offsets, data: bytes });
 }
 
 /** Appends one batch to a part file, encoded for `format`. Synchronous: it runs inside a job's `fold`. */
 export function appendBatchToPart(file: string, batch: RecordBatch, format: PartFormat): void {
   if (format === 'csv') appendFileSync(file, batchToCsv(batch));
   else if (format === 'ndjson' || format === 'json') appendFileSync(file, batchToNdjson(batch));
-  else appendFileSync(file, tableToIPC(new Table([withoutDictionaries(batch)]), 'stream'));
+  else appendFileSync(file, tableToIPC(new Table([forPart(batch)]), 'stream'));
 }
 
 /**
@@ -128,8 +100,17 @@ class JsonArrayLines {
   }
 }
 
+/** The batches of the parts, in order, their text dictionaries made one per column (`DictionaryUnifier`). */
 function* batchesOfParts(parts: string[]): Generator<RecordBatch> {
-  for (const p of parts) yield* partBatches(p);
+  const all = function* () {
+    for (const p of parts) yield* partBatches(p);
+  };
+  const first = all().next();
+  if (first.done || !DictionaryUnifier.applies(first.value.schema)) return yield* all();
+  // A first pass reads the dictionaries; only an output with dictionary columns pays for it.
+  const unifier = new DictionaryUnifier();
+  for (const b of all()) unifier.add(b);
+  for (const b of all()) yield unifier.remap(b);
 }
 
 /** The batches of an Arrow part file (a run of concatenated IPC streams), one at a time. */
@@ -165,12 +146,10 @@ export async function assembleParts(parts: string[], out: string, format: PartFo
       const writer = format === 'arrow' ? new RecordBatchFileWriter() : new RecordBatchStreamWriter();
       const done = pipeline(writer.toNodeStream() as unknown as NodeJS.ReadableStream, createWriteStream(tmp));
       let started = false;
-      for (const part of parts) {
-        for (const batch of partBatches(part)) {
-          if (!started) writer.reset(undefined, batch.schema);
-          started = true;
-          writer.write(batch);
-        }
+      for (const batch of batchesOfParts(parts)) {
+        if (!started) writer.reset(undefined, batch.schema);
+        started = true;
+        writer.write(batch);
       }
       if (!started) writer.reset(undefined, new Schema(columns.map((c) => new Field(c, new Utf8()))));
       writer.finish();
@@ -201,7 +180,7 @@ export async function writeParquetStream(batches: Iterable<RecordBatch>, file: s
       pending = undefined;
       if (next.done) return controller.close();
       try {
-        controller.enqueue(pq.Table.fromIPCStream(tableToIPC(new Table([next.value]), 'stream')).recordBatch(0));
+        controller.enqueue(pq.Table.fromIPCStream(tableToIPC(new Table([forParquet(next.value)]), 'stream')).recordBatch(0));
       } catch (e) {
         // parquet-wasm ends its output normally when its input stream fails, so a batch it refuses
         // (invalid UTF-8 in a string column) would silently leave the rest out: keep the error.
@@ -211,8 +190,12 @@ export async function writeParquetStream(batches: Iterable<RecordBatch>, file: s
     },
   });
   let failed: { error: unknown } | undefined;
-  const bytes = await pq.transformParquetStream(source, props);
-  await pipeline(Readable.fromWeb(bytes as never), createWriteStream(file));
+  try {
+    const bytes = await pq.transformParquetStream(source, props);
+    await pipeline(Readable.fromWeb(bytes as never), createWriteStream(file));
+  } catch (e) {
+    throw failed?.error ?? e; // parquet-wasm's own message for a failed input is "Dyn casting error"
+  }
   if (failed) throw failed.error;
-  await annotateParquetFile(file, first.value.schema);
+  await annotateParquetFile(file, parquetWritable(first.value.schema).annotations);
 }

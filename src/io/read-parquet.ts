@@ -6,7 +6,7 @@ import { cutBatch } from './cut-batch.js';
 import { mmapAvailable } from './mmap.js';
 import { inputVersion } from './input-source.js';
 import { openParquet, type ParquetFile } from './parquet-file.js';
-import { needsIpc, unreadableColumn, withDictionaryTypes, withUuidBatch, type UnreadableColumn } from './parquet-types.js';
+import { needsIpc, unreadableColumn, withDictionaryTypes, withParquetBatch, type UnreadableColumn } from './parquet-types.js';
 import { isWasmTrap, parquetWasm, parquetWasmGeneration, whileReading } from './parquet-wasm.js';
 
 /**
@@ -66,7 +66,7 @@ export async function* streamParquetSplit(split: ParquetSplit, batchRows: number
   const schema = arrowSchemaOf(handles[0]!);
   const unreadable = unreadableColumn(schema, columns);
   if (unreadable) throw unreadableError(split.file, split.rowGroups[0], unreadable);
-  const uuids = handles[0]!.uuids ?? [];
+  const annotations = handles[0]!.annotations!;
   const viaIpc = needsIpc(columns ? new Schema(schema.fields.filter((f) => columns.includes(f.name))) : schema);
   // The next row group is read while the job works on this one's batches: its bytes come off the
   // file on libuv's threads, which the worker would otherwise wait for (10M-row scan, paired runs:
@@ -93,7 +93,7 @@ export async function* streamParquetSplit(split: ParquetSplit, batchRows: number
       }
       for (const b of batches) {
         rows += b.numRows;
-        yield* cutBatch(withUuidBatch(b, uuids), batchRows);
+        yield* cutBatch(withParquetBatch(b, annotations), batchRows);
       }
     }
   } finally {
@@ -194,7 +194,7 @@ export async function readParquetHead(file: string, rows: number): Promise<{ tab
   const columns = schema.fields.map((f) => f.name).filter((n) => n !== left?.name);
   try {
     const head = tableFromIPC((await whileReading(() => pf.read({ limit: rows, batchSize: Math.max(1, rows), columns }))).intoIPCStream());
-    return { table: head.batches.length ? new Table(head.batches.map((b) => withUuidBatch(b, pf.uuids ?? []))) : head, left };
+    return { table: head.batches.length ? new Table(head.batches.map((b) => withParquetBatch(b, pf.annotations!))) : head, left };
   } catch (e) {
     const bad = (await culprit(file, 0, columns)) ?? columns;
     const what = isWasmTrap(e) ? `the Parquet reader (parquet-wasm) crashed (WebAssembly ${e.message})` : String(e);

@@ -4,6 +4,7 @@ import { RecordBatchFileWriter, RecordBatchStreamWriter, type Table } from 'apac
 import { cancelledErrorOf, InputError, UsageError } from '../errors.js';
 import { isS3Input } from './input-handle.js';
 import { tableToCsvLines, tableToNdjsonLines } from './text-formats.js';
+import { withOneDictionary } from './dictionaries.js';
 import { tableToParquet } from './parquet-sink.js';
 
 /** Output formats quiver writes. */
@@ -60,8 +61,9 @@ export async function writeTableFile(table: Table, file: string, format: OutputF
       case 'arrow':
       case 'arrows': {
         const writer = format === 'arrow' ? new RecordBatchFileWriter() : new RecordBatchStreamWriter();
-        writer.reset(undefined, table.schema);
-        for (const b of table.batches) writer.write(b);
+        const batches = withOneDictionary(table.batches);
+        writer.reset(undefined, batches[0]?.schema ?? table.schema);
+        for (const b of batches) writer.write(b);
         writer.finish();
         await write(writer.toUint8Array(true));
         break;

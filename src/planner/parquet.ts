@@ -1,6 +1,6 @@
 import { tableFromIPC, type Schema } from 'apache-arrow';
 import { openParquet } from '../io/parquet-file.js';
-import { withUuidFields } from '../io/parquet-types.js';
+import { withParquetFields } from '../io/parquet-types.js';
 import type { ParquetSplit } from './split.js';
 import { rememberedLayout } from './layout-cache.js';
 
@@ -24,7 +24,7 @@ async function readParquetFooter(file: string, bytes: number): Promise<ParquetLa
   try {
     const meta = pf.metadata();
     const rowGroups = meta.rowGroups().map((g) => ({ rows: g.numRows(), bytes: g.compressedSize() }));
-    const schema = withUuidFields(tableFromIPC(pf.schema().intoIPCStream()).schema, pf.uuids ?? []);
+    const schema = withParquetFields(tableFromIPC(pf.schema().intoIPCStream()).schema, pf.annotations!);
     return { file, bytes, schema, rowGroups, rows: rowGroups.reduce((n, g) => n + g.rows, 0), createdBy: meta.fileMetadata().createdBy() };
   } finally {
     pf.free();

@@ -1,4 +1,4 @@
-import { DataType, makeVector, type Data, type RecordBatch } from 'apache-arrow';
+import { DataType, makeVector, type Data, type Interval, type RecordBatch } from 'apache-arrow';
 import { dataOf } from './column-kind.js';
 import { columnNumbersOf, decimalsOf, decimalText, fixedValues } from './column-numbers.js';
 import { textOf } from './column-text.js';
@@ -9,8 +9,9 @@ type Reader = (i: number) => unknown;
 
 /**
  * `ctx.values`: every row of a column of any type as a JS value, null for a null: numbers, bigints
- * (Int64/UInt64), exact decimal text, Dates, strings, booleans, Uint8Arrays (bytes), arrays (List,
- * LargeList, FixedSizeList), objects (Struct) and [key, value] entries (Map), nested to any depth.
+ * (Int64/UInt64), exact decimal text, Dates, strings, booleans, Uint8Arrays (bytes), intervals as
+ * `{ months, days, nanoseconds }`, arrays (List, LargeList, FixedSizeList), objects (Struct) and
+ * [key, value] entries (Map), nested to any depth.
  */
 export function columnValues(batch: RecordBatch, name: string): unknown[] {
   const data = dataOf(batch, name);
@@ -75,7 +76,8 @@ function valueReader(data: Data, name: string): Reader {
       return row;
     };
   }
-  // Intervals, unions and types to come: Arrow's own reading of the value.
+  if (DataType.isInterval(t)) return intervalReader(data as Data<Interval>);
+  // Unions and types to come: Arrow's own reading of the value.
   const vector = makeVector(data);
   return (i) => vector.get(i);
 }
@@ -104,4 +106,16 @@ function dictionaryReader(data: Data, name: string): Reader {
   });
   const idx = data.values as ArrayLike<number | bigint>;
   return (i) => entries[Number(idx[i])];
+}
+
+/**
+ * An interval of any unit as `{ months, days, nanoseconds }`: the three independent parts of SQL's
+ * INTERVAL (a month is not a fixed number of days), the time exact as a bigint.
+ */
+function intervalReader(data: Data<Interval>): Reader {
+  const v = data.values as Int32Array;
+  const unit = data.type.unit;
+  if (unit === 0) return (i) => ({ months: v[i]!, days: 0, nanoseconds: 0n });
+  if (unit === 1) return (i) => ({ months: 0, days: v[2 * i]!, nanoseconds: BigInt(v[2 * i + 1]!) * 1_000_000n });
+  return (i) => ({ months: v[4 * i]!, days: v[4 * i + 1]!, nanoseconds: (BigInt(v[4 * i + 3]!) << 32n) | BigInt(v[4 * i + 2]! >>> 0) });
 }

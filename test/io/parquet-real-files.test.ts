@@ -1,7 +1,7 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { Table, tableFromArrays, tableFromIPC, tableToIPC, Type } from 'apache-arrow';
+import { IntervalMonthDayNano, makeData, Table, tableFromArrays, tableFromIPC, tableToIPC, Type } from 'apache-arrow';
 import pl from 'nodejs-polars';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine, InputError, run } from 'quiver-engine';
@@ -88,7 +88,8 @@ beforeAll(async () => {
   );
   intervalFile = path.join(dir, 'interval.parquet');
   await duck.run(
-    `COPY (SELECT i::INTEGER AS i, ${nul('to_months(i::INTEGER) + to_days(2) + to_hours(3)')} AS iv FROM range(6) t(i)) TO '${intervalFile}'`,
+    // Parquet's INTERVAL holds milliseconds: DuckDB writes 1.234567 s as 1.234 s.
+    `COPY (SELECT i::INTEGER AS i, ${nul('to_months(i::INTEGER * 5) + to_days(i::INTEGER * 3) + to_microseconds(i * 1234567)')} AS iv FROM range(6) t(i)) TO '${intervalFile}'`,
   );
   polarsFile = path.join(dir, 'polars-types.parquet');
   const n = <T>(xs: T[]) => xs.map((x, i) => (i % 3 === 1 ? null : x));
@@ -113,7 +114,7 @@ beforeAll(async () => {
 afterAll(() => duck.closeSync());
 
 describe('Parquet files written by DuckDB and Polars', () => {
-  it('reads every DuckDB column type but INTERVAL, nulls included, to the values DuckDB reads', async () => {
+  it('reads every DuckDB column type, nulls included (INTERVAL below), to the values DuckDB reads', async () => {
     const schema = await expectSameAsDuckDB(duckFile, Object.keys(DUCKDB_COLUMNS));
     const type = (c: string) => schema.fields.find((f) => f.name === c)!.type;
     expect(String(type('i64'))).toBe('Int64');
@@ -151,19 +152,80 @@ describe('Parquet files written by DuckDB and Polars', () => {
     expect(inspected.stdout).toMatch(/cat: Dictionary<Uint32, Utf8>/);
   }, 120_000);
 
-  it('refuses an INTERVAL column by name with the --columns fix (parquet-wasm would drop its months), and converts without it', async () => {
-    const out = path.join(dir, 'interval.csv');
-    const failed = await runCli(['convert', intervalFile, out]);
-    expect(failed.status).not.toBe(0);
-    expect(failed.stderr).toMatch(/interval\.parquet: column iv \(Interval<DAY_TIME>\) cannot be read: .*drops its months.*--columns/);
-    expect(failed.stderr).not.toMatch(/RuntimeError| {4}at /);
-    const ok = await runCli(['convert', intervalFile, out, '--columns', 'i']);
-    expect(ok.status, ok.stderr).toBe(0);
-    const want = (await sql(`SELECT i FROM read_parquet('${intervalFile}')`)).map((r) => String(r.i));
-    expect(readFileSync(out, 'utf8').trim().split('\n')).toEqual(['i', ...want]);
+  it('reads an INTERVAL column exactly (months, days, milliseconds, nulls) and writes it back to every format', async () => {
     const inspected = await runCli(['inspect', intervalFile]);
     expect(inspected.status, inspected.stderr).toBe(0);
-    expect(inspected.stdout).toMatch(/column iv is not shown/);
+    expect(inspected.stdout).toMatch(/iv: Interval<MONTH_DAY_NANO>/);
+    // The table shows what DuckDB's iv::VARCHAR spells, row by row (NULL for a null).
+    const shown = (await sql(`SELECT coalesce(iv::VARCHAR, 'NULL') AS s FROM read_parquet('${intervalFile}') ORDER BY i`)).map((r) => r.s);
+    for (const s of shown) expect(inspected.stdout).toContain(String(s));
+    expect(shown).toContain('1 year 3 months 9 days 00:00:03.703');
+    const readers: Record<string, (f: string) => string> = {
+      csv: (f) => `read_csv('${f}', types={'iv': 'INTERVAL'})`,
+      ndjson: (f) => `read_json('${f}', columns={'i': 'INTEGER', 'iv': 'INTERVAL'})`,
+      parquet: (f) => `read_parquet('${f}')`,
+    };
+    const same = async (relation: string) => {
+      const source = `SELECT i, iv FROM read_parquet('${intervalFile}')`;
+      const back = `SELECT i::INTEGER AS i, iv FROM ${relation}`;
+      return (
+        await sql(`SELECT (SELECT count(*) FROM (${source} EXCEPT ${back})) + (SELECT count(*) FROM (${back} EXCEPT ${source})) AS n`)
+      )[0]!.n;
+    };
+    for (const [ext, reader] of Object.entries(readers)) {
+      const out = path.join(dir, `interval-back.${ext}`);
+      const r = await runCli(['convert', intervalFile, out]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(await same(reader(out)), ext).toBe(0n);
+    }
+    const [{ t }] = await sql(`SELECT typeof(iv) AS t FROM read_parquet('${path.join(dir, 'interval-back.parquet')}') LIMIT 1`);
+    expect(t).toBe('INTERVAL');
+    // Arrow keeps Interval<MONTH_DAY_NANO>; DuckDB reads no Arrow IPC, so it checks the Arrow file's Parquet copy.
+    const arrow = path.join(dir, 'interval-back.arrow');
+    expect((await runCli(['convert', intervalFile, arrow])).status).toBe(0);
+    expect(String(tableFromIPC(readFileSync(arrow)).schema.fields[1]!.type)).toBe('Interval<MONTH_DAY_NANO>');
+    const again = path.join(dir, 'interval-arrow-back.parquet');
+    expect((await runCli(['convert', arrow, again])).status).toBe(0);
+    expect(await same(`read_parquet('${again}')`)).toBe(0n);
+  }, 90_000);
+
+  it('writes an Arrow interval to Parquet cut to milliseconds, as DuckDB does, and refuses a negative one, naming the column and value', async () => {
+    const interval = (months: number, days: number, nanos: bigint) => [months, days, Number(nanos & 0xffffffffn) | 0, Number(nanos >> 32n)];
+    const table = (parts: number[][]) =>
+      new Table({ iv: makeData({ type: new IntervalMonthDayNano(), length: parts.length, data: Int32Array.from(parts.flat()) }) });
+    const arrow = path.join(dir, 'iv.arrow');
+    writeFileSync(arrow, tableToIPC(table([interval(14, 2, 1_234_567_891n), interval(0, 0, 5_000_000_000_000n)]), 'file'));
+    const out = path.join(dir, 'iv-from-arrow.parquet');
+    const ok = await runCli(['convert', arrow, out]);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect((await sql(`SELECT iv::VARCHAR AS s FROM read_parquet('${out}')`)).map((r) => r.s)).toEqual([
+      '1 year 2 months 2 days 00:00:01.234',
+      '01:23:20',
+    ]);
+    writeFileSync(arrow, tableToIPC(table([interval(1, 0, 0n), interval(0, -1, 0n)]), 'file'));
+    const failed = await runCli(['convert', arrow, path.join(dir, 'negative.parquet')]);
+    expect(failed.status).not.toBe(0);
+    expect(failed.stderr).toMatch(/column iv: the interval 0 months -1 days 0 ms cannot be written to Parquet.*unsigned/);
+    expect(existsSync(path.join(dir, 'negative.parquet'))).toBe(false);
+  }, 60_000);
+
+  it('refuses an INTERVAL inside a list by name with the --columns fix (parquet-wasm would drop its months), and converts without it', async () => {
+    const nested = path.join(dir, 'interval-list.parquet');
+    await duck.run(`COPY (SELECT i::INTEGER AS i, [to_months(i::INTEGER + 1) + to_days(2)] AS ivs FROM range(4) t(i)) TO '${nested}'`);
+    const out = path.join(dir, 'interval-list.csv');
+    const failed = await runCli(['convert', nested, out]);
+    expect(failed.status).not.toBe(0);
+    expect(failed.stderr).toMatch(
+      /interval-list\.parquet: column ivs \(List<Interval<DAY_TIME>>\) cannot be read: .*drops its months.*--columns/,
+    );
+    expect(failed.stderr).not.toMatch(/RuntimeError| {4}at /);
+    const ok = await runCli(['convert', nested, out, '--columns', 'i']);
+    expect(ok.status, ok.stderr).toBe(0);
+    const want = (await sql(`SELECT i FROM read_parquet('${nested}')`)).map((r) => String(r.i));
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toEqual(['i', ...want]);
+    const inspected = await runCli(['inspect', nested]);
+    expect(inspected.status, inspected.stderr).toBe(0);
+    expect(inspected.stdout).toMatch(/column ivs is not shown/);
   }, 60_000);
 });
 

@@ -26,6 +26,7 @@ import {
   Uint64,
   Utf8,
   makeData,
+  IntervalMonthDayNano,
   makeVector,
   vectorFromArray,
   type Vector,
@@ -48,6 +49,7 @@ const nth = <T>(f: (i: number) => T, every = 4): Array<T | null> => rows.map((i)
 const big = nth((i) => 2n ** 53n - 10n + BigInt(i) * (i % 2 === 0 ? 1n : -1n));
 const dayValues = nth((i) => (i - 10) * 1000);
 const nsValues = nth((i) => BigInt(i - 10) * 86_400_000_123_456_789n);
+const intervals = nth((i) => ({ months: i - 3, days: 2 * i, nanoseconds: BigInt(i) * 3_000_000_000_007n - 7n }));
 const batch = batchOf({
   i16: vectorFromArray(
     nth((i) => i * 100 - 1000),
@@ -90,6 +92,20 @@ const batch = batchOf({
   dur: vectorFromArray(
     nth((i) => BigInt(i) * 1_500_000n),
     new DurationNanosecond(),
+  ),
+  iv: makeVector(
+    makeData({
+      type: new IntervalMonthDayNano(),
+      length: N,
+      nullCount: intervals.filter((v) => v === null).length,
+      nullBitmap: bitmap(intervals),
+      data: Int32Array.from(
+        intervals.flatMap((v) => {
+          const n = BigInt.asUintN(64, v?.nanoseconds ?? 0n);
+          return [v?.months ?? 0, v?.days ?? 0, Number(n & 0xffffffffn) | 0, Number(n >> 32n) | 0];
+        }),
+      ),
+    }),
   ),
   dec: decimalVector(
     nth((i) => BigInt(i * 12345 - 150000)),
@@ -330,6 +346,7 @@ describe('ctx.values: any type as JS values with nulls', () => {
     ['fsl', nth((i) => [i, i * 2])],
     ['st', nth((i) => ({ a: i, b: i % 2 === 0 ? null : `b${i}` }))],
     ['map', nth((i) => [[`k${i}`, i]])],
+    ['iv', intervals],
   ];
   for (const [name, want] of cases) {
     it(name, () => {
