@@ -1,10 +1,11 @@
 import { defineJob, type ParamsSpec } from 'quiver-engine';
-import { Table, tableFromIPC } from 'apache-arrow';
+import { Table, tableFromIPC, type Vector } from 'apache-arrow';
 import { allocate } from './sort/columns.js';
 import { boundTableOf, parseBy } from './sort/keys.js';
 import { partitionBatch, sortRange, type PartAcc, type RangeJob, type SortPlan } from './sort/partition.js';
 import { basesOf, boundsOf, plansOf, rangeLayoutOf, tableOf } from './sort/plan.js';
 import { sampleBatch, type SampleAcc } from './sort/sample.js';
+import { chunksOfBatch, concatRanges, sortChunks, type RangeChunk, type StoredPlan } from './sort/stored.js';
 
 /**
  * Sorts a dataset by one or more columns: `--param by=k:desc,name` (each column `:asc`, the default,
@@ -29,6 +30,9 @@ import { sampleBatch, type SampleAcc } from './sort/sample.js';
  * their encoded keys (a typed-array permutation, no row objects) and copies the rows straight to their
  * final place in the shared output, which becomes the result's Arrow vectors without another copy.
  * Memory: about twice the input's columns, plus 9 bytes per row and key column while a range sorts.
+ *
+ * On a cluster (no shared memory) steps (3) and (4) are the keyed step `shuffle` instead: its map sends
+ * each range's rows through the store to reducer r, which sorts them with the same kernel (sort/stored.ts).
  */
 const STEP: ParamsSpec = {
   by: { type: 'list', description: 'sort keys' },
@@ -89,6 +93,25 @@ export const ranges = defineJob({
   combine: (a: number[], b: number[]) => a.concat(b),
 });
 
+export const shuffle = defineJob({
+  name: 'sort-shuffle',
+  description: "sends each batch's rows of range r to reducer r, which sorts its range (TeraSort through the store)",
+  params: { ...STEP, plan: { type: 'json' } },
+  columns: readColumns,
+  output: { key: 'range', value: 'rows' },
+  // Range r to reducer r (the driver asks for one reducer per range).
+  partition: (key, reducers) => (key as number) % reducers,
+  map(batch, emit, ctx) {
+    const plan = ctx.params.plan as unknown as StoredPlan;
+    const seen = (ctx.state.rows ??= new Map<number, number>()) as Map<number, number>;
+    const row = seen.get(ctx.split.id) ?? 0;
+    seen.set(ctx.split.id, row + batch.numRows);
+    for (const [r, chunk] of chunksOfBatch(batch, plan, plan.splitBase[ctx.split.id]! + row)) emit(r, [chunk]);
+  },
+  combine: (a: RangeChunk[], b: RangeChunk[]) => a.concat(b),
+  reduce: (_range, chunks: RangeChunk[], ctx) => sortChunks(chunks, ctx.params.plan as unknown as StoredPlan),
+});
+
 export default defineJob({
   name: 'sort',
   description: 'sorts rows by one or more columns (asc/desc, nulls last/first), stable, into one table',
@@ -115,6 +138,23 @@ export default defineJob({
     // Enough ranges to balance the workers, and small enough (~128K rows) that a range sorts in cache.
     const R = (q.params.ranges as number) || Math.min(1024, Math.max(q.workers * 4, Math.ceil(rows / RANGE_ROWS)));
     const bounds = rows === 0 ? [] : boundsOf(stats, splitBase, keys, R);
+    if (!q.sharedMemory) {
+      // A cluster: the rows go through the store, range r to reduce task r.
+      const plan: StoredPlan = { keys, cols, keyCols, bounds: boundTableOf(bounds, keys.length), splitBase, schema: stats.schema, output };
+      const { table } = await q.run(shuffle, { params: { by, read, plan }, reducers: bounds.length + 1 });
+      const range = table.getChild('range')!.toArray() as ArrayLike<number>;
+      const sorted = Array.from(table.getChild('rows')!, (ipc, i) => ({
+        r: Number(range[i]),
+        t: tableFromIPC((ipc as Vector).toArray() as Uint8Array),
+      }));
+      q.count('ranges', sorted.length);
+      return concatRanges(
+        sorted.sort((a, b) => a.r - b.r).map((x) => x.t),
+        plan,
+        rows,
+        bytes,
+      );
+    }
     const plan: SortPlan = {
       keys,
       cols,

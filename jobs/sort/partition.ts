@@ -1,5 +1,5 @@
 import type { RecordBatch } from 'apache-arrow';
-import { copyRows, fixedRangeView, scatterRows, viewOfBatch, viewOfHeld, type ColumnPlan, type Held } from './columns.js';
+import { copyRows, fixedRangeView, scatterRows, viewOfBatch, viewOfHeld, type ColumnPlan, type ColumnView, type Held } from './columns.js';
 import { encoded, encodeKeys, rangesOf, type BoundTable, type SortKey } from './keys.js';
 import { radixOrder, refineText, type TextKey } from './radix.js';
 
@@ -38,15 +38,12 @@ export function partitionBatch(acc: PartAcc, batch: RecordBatch, plan: SortPlan)
     R = plan.bounds.pos.length + 1;
   const start = plan.splitBase[acc.split]! + acc.rows;
   const views = plan.cols.map((p) => viewOfBatch(batch, p));
-  const all = new Int32Array(n);
-  for (let i = 0; i < n; i++) all[i] = i;
-  const kv = plan.keyCols.map((c) => views[c]!);
-  const enc = plan.keyCols.map((c, j) => {
-    const e = encoded(n);
-    encodeKeys(views[c]!, plan.cols[c]!.order, plan.keys[j]!.desc, all, n, e);
-    return e;
-  });
-  const range = rangesOf(kv, enc, n, start, plan.bounds, plan.keys);
+  const range = rangesOfRows(
+    plan.keyCols.map((c) => views[c]!),
+    n,
+    start,
+    plan,
+  );
   const counts = new Array<number>(R).fill(0);
   for (let i = 0; i < n; i++) counts[range[i]!]!++;
   // Each row's place in the batch's held rows: ranges in order, input order within a range.
@@ -59,6 +56,21 @@ export function partitionBatch(acc: PartAcc, batch: RecordBatch, plan: SortPlan)
   });
   acc.batches.push(start, ...counts);
   acc.rows += n;
+}
+
+/**
+ * The range of each of the n rows of a batch whose key columns are `kv` (input positions start, start + 1, …):
+ * full keys, then position, against the plan's boundaries.
+ */
+export function rangesOfRows(kv: ColumnView[], n: number, start: number, plan: Pick<SortPlan, 'keys' | 'cols' | 'keyCols' | 'bounds'>) {
+  const all = new Int32Array(n);
+  for (let i = 0; i < n; i++) all[i] = i;
+  const enc = plan.keyCols.map((c, j) => {
+    const e = encoded(n);
+    encodeKeys(kv[j]!, plan.cols[c]!.order, plan.keys[j]!.desc, all, n, e);
+    return e;
+  });
+  return rangesOf(kv, enc, n, start, plan.bounds, plan.keys);
 }
 
 /**

@@ -41,6 +41,15 @@ export function keyViews(batch: RecordBatch, plans: ColumnPlan[], keys: SortKey[
   return { plans: kp, views: kp.map((p) => viewOfBatch(batch, p)) };
 }
 
+/** The text bytes of the valid rows of column `c` of a batch, a text column as `p` describes it. */
+export function textBytesOf(batch: RecordBatch, p: ColumnPlan, c: number): number {
+  const { starts, ends, valid } = viewOfBatch(batch, p);
+  if (!valid && batch.numRows > 0 && !DataType.isDictionary(batch.schema.fields[c]!.type)) return ends![batch.numRows - 1]! - starts![0]!;
+  let sum = 0;
+  for (let i = 0; i < batch.numRows; i++) if (!valid || valid[i]) sum += ends![i]! - starts![i]!;
+  return sum;
+}
+
 /**
  * Adds a batch to a split's stats. The sample is every `stride`-th row of the split, the stride
  * doubling (and every other sample dropped) whenever the sample outgrows its share: bounded, evenly
@@ -52,12 +61,7 @@ export function sampleBatch(acc: SampleAcc, batch: RecordBatch, keys: SortKey[],
   acc.schema ??= tableToIPC(new Table(batch.schema), 'stream');
   plans.forEach((p, c) => {
     s.nulls[p.name] = (s.nulls[p.name] ?? 0) + batch.getChildAt(c)!.nullCount;
-    if (p.holding !== 'bytes') return;
-    const { starts, ends, valid } = viewOfBatch(batch, p);
-    let sum = 0;
-    if (!valid && batch.numRows > 0 && !DataType.isDictionary(batch.schema.fields[c]!.type)) sum = ends![batch.numRows - 1]! - starts![0]!;
-    else for (let i = 0; i < batch.numRows; i++) if (!valid || valid[i]) sum += ends![i]! - starts![i]!;
-    s.bytes[p.name] = (s.bytes[p.name] ?? 0) + sum;
+    if (p.holding === 'bytes') s.bytes[p.name] = (s.bytes[p.name] ?? 0) + textBytesOf(batch, p, c);
   });
   const { plans: kp, views } = keyViews(batch, plans, keys);
   const cap = Math.max(16, Math.ceil(SAMPLE / Math.max(1, of)));

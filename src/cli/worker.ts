@@ -2,6 +2,10 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { positiveInt } from './options.js';
 
+/** How long a stopping worker lets its running tasks finish, and how long it may take to close in all. */
+const GRACE_MS = 5000;
+const STOP_MS = 8000;
+
 /**
  * `quiver worker` (a process that runs cluster tasks until it is stopped) and `quiver cluster status`.
  * Both live here so the CLI's command table grows by one entry for the cluster.
@@ -26,6 +30,26 @@ export function registerWorker(program: Command): void {
     .option('-q, --quiet', 'no line per task on stdout')
     .action(
       async (o: { cluster: string; store: string; threads?: number; lockDuration?: number; stalledInterval?: number; quiet?: boolean }) => {
+        // Stop on SIGINT/SIGTERM: give the running tasks' attempts a few seconds to finish, then leave.
+        // A second signal, or closing that still hangs (something waits on a Redis that is gone), ends
+        // the process at once: a worker told to stop always stops. The listener is in place before
+        // anything starts (a signal that came between the "taking tasks" line and it used to kill the
+        // process uncleanly), and stays for the second signal: with none left for a moment, a
+        // library's own signal hook could re-raise it.
+        const leave = (why: string) => {
+          process.stderr.write(`quiver worker: ${why}; exiting without closing the rest\n`);
+          process.exit(1);
+        };
+        let signals = 0;
+        const stopped = new Promise<void>((resolve) => {
+          const onSignal = () => {
+            if (++signals > 1) return leave('stopped again');
+            setTimeout(() => leave(`still closing after ${STOP_MS / 1000} s (is ${o.cluster} reachable?)`), STOP_MS).unref();
+            resolve();
+          };
+          process.on('SIGINT', onSignal);
+          process.on('SIGTERM', onSignal);
+        });
         const { ClusterWorker } = await import('../cluster/worker.js');
         const log = o.quiet ? undefined : (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
         const worker = await ClusterWorker.start({
@@ -37,14 +61,9 @@ export function registerWorker(program: Command): void {
           log,
         });
         process.stdout.write(`quiver worker ${worker.id}: taking tasks from ${o.cluster} (store ${o.store})\n`);
-        // Stop on SIGINT/SIGTERM: finish the running tasks' attempts (BullMQ waits for them), then leave.
-        await new Promise<void>((resolve) => {
-          const stop = () => resolve();
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
-        });
+        await stopped;
         process.stdout.write('quiver worker: stopping\n');
-        await worker.close();
+        await worker.close(GRACE_MS);
       },
     );
 

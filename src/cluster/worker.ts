@@ -113,12 +113,22 @@ export class ClusterWorker {
     return w;
   }
 
-  /** Stops taking tasks, waits for the running ones, and stops the threads. */
-  async close(): Promise<void> {
+  /**
+   * Stops taking tasks, lets the running ones finish for up to `graceMs`, and stops the threads. Every
+   * step that talks to Redis is bounded: with Redis gone, BullMQ's close and ioredis's commands wait
+   * for a reconnect that never comes. Past the grace the running tasks are stopped (their locks lapse
+   * and other workers run them again) and closing goes on without waiting for Redis.
+   */
+  async close(graceMs = 5000): Promise<void> {
     for (const t of this.timers) clearInterval(t);
-    await this.bull?.close();
+    const bull = this.bull?.close();
+    // Without Redis no result could be committed: no grace then.
+    if (bull && !(await settlesWithin(bull, this.redis.status === 'ready' ? graceMs : 0))) {
+      for (const a of this.active.values()) a.controller.abort();
+      await settlesWithin(this.bull!.close(true), 1000);
+    }
     await this.executor.close();
-    await this.redis.del(workerKey(this.id)).catch(() => undefined);
+    if (this.redis.status === 'ready') await settlesWithin(this.redis.del(workerKey(this.id)), 1000);
     this.redis.disconnect();
     await this.store.close();
   }
@@ -236,5 +246,22 @@ export class ClusterWorker {
     this.done++;
     this.log(`done ${describe} of run ${task.run} (attempt ${attempt})`);
     return { ...outcome.result, worker: this.id, host: os.hostname(), attempt };
+  }
+}
+
+/** Whether `p` settles (resolves or rejects) within `ms`; a rejection is not thrown. */
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([
+      p.then(
+        () => true,
+        () => true,
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
