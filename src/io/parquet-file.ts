@@ -1,7 +1,6 @@
-import { openAsBlob } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { InputError } from '../errors.js';
-import { readRange } from './file-range.js';
+import { preadFile, readRange } from './file-range.js';
 import { mapRange } from './mmap.js';
 import { parquetWasm, parquetWasmGeneration, whileReading } from './parquet-wasm.js';
 import { arrowSchemaPatch } from './parquet-footer.js';
@@ -23,7 +22,7 @@ interface BlobLike {
 
 /**
  * Opens a Parquet file with parquet-wasm, turning its errors into an InputError that names the file.
- * `mapped` reads it through memory mappings (`mappedBlob`) rather than a Node Blob.
+ * `mapped` reads it through memory mappings (`mappedBlob`) rather than preads (`preadBlob`).
  *
  * The footer's length is checked against the file before parquet-wasm sees it (a length of −1 made it
  * trap), and an embedded Arrow schema with types parquet-wasm 0.8 cannot build (Polars writes
@@ -60,7 +59,7 @@ export async function openParquet(file: string, mapped = false): Promise<Parquet
   } catch (e) {
     throw bad(`its footer does not decode (${String(e)})`);
   }
-  const whole: BlobLike = mapped ? mappedBlob(file, size) : ((await openAsBlob(file)) as unknown as BlobLike);
+  const whole: BlobLike = mapped ? mappedBlob(file, size) : preadBlob(file, size);
   const blob = patch ? withFooter(whole, body, patch) : whole;
   try {
     const pf: ParquetFile = await whileReading(() => parquetWasm().ParquetFile.fromFile(blob as unknown as Blob));
@@ -84,6 +83,32 @@ function mappedBlob(file: string, size: number): BlobLike {
     slice(start = 0, end = size) {
       const from = Math.min(start, size);
       return { arrayBuffer: async () => mapRange(file, from, Math.max(0, Math.min(end, size) - from))!.buffer as ArrayBuffer };
+    },
+  };
+}
+
+/**
+ * Synchronous preads as the Blob parquet-wasm reads: each slice is read on this thread into a fresh
+ * buffer of exactly its bytes, which parquet-wasm copies into WebAssembly memory. (A Node Blob reads
+ * on libuv's threads, which at 2 workers compete with the workers for the cores.) A file cut short
+ * since it was opened is an error naming it, not a short buffer parquet-wasm would misread.
+ */
+function preadBlob(file: string, size: number): BlobLike {
+  return {
+    size,
+    slice(start = 0, end = size) {
+      const from = Math.min(start, size);
+      return {
+        async arrayBuffer() {
+          const bytes = new Uint8Array(Math.max(0, Math.min(end, size) - from));
+          const got = preadFile(file, bytes, from);
+          if (got < bytes.length)
+            throw new InputError(
+              `${file} ended at byte ${from + got}, before the ${size} bytes it had when opened; was it changed during the run?`,
+            );
+          return bytes.buffer;
+        },
+      };
     },
   };
 }

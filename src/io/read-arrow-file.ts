@@ -3,6 +3,7 @@ import { InputError } from '../errors.js';
 import type { ArrowFileSplit } from '../planner/split.js';
 import { describeSplit } from '../planner/split.js';
 import { cutBatch } from './cut-batch.js';
+import { preadInto } from './file-range.js';
 import { checkMappedFiles, mapRange } from './mmap.js';
 import {
   MetadataVersion,
@@ -131,17 +132,11 @@ async function readRegions(split: ArrowFileSplit, schemaMessage: Uint8Array, reg
   const fh = await open(split.file, 'r');
   try {
     let at = schemaMessage.byteLength;
-    const reads: Promise<unknown>[] = [];
     for (const [offset, length] of regions) {
-      const target = at;
-      reads.push(
-        fh.read(bytes, target, length, offset).then(({ bytesRead }) => {
-          if (bytesRead !== length) throw shortRead(split, length, offset, bytesRead);
-        }),
-      );
+      const got = preadInto(fh.fd, bytes, at, length, offset);
+      if (got !== length) throw shortRead(split, length, offset, got);
       at += length;
     }
-    await Promise.all(reads);
     bytes.set(EOS, at);
   } finally {
     await fh.close();
@@ -214,8 +209,8 @@ async function readArrowColumns(split: ArrowFileSplit, columns: string[], batchR
     const batches = await Promise.all(
       split.pieces.map(async (p) => {
         const meta = new Uint8Array(p.metaLength);
-        const { bytesRead } = await fh.read(meta, 0, p.metaLength, p.offset);
-        if (bytesRead !== p.metaLength) throw shortRead(split, p.metaLength, p.offset, bytesRead);
+        const got = preadInto(fh.fd, meta, 0, p.metaLength, p.offset);
+        if (got !== p.metaLength) throw shortRead(split, p.metaLength, p.offset, got);
         let header: ReturnType<typeof batchHeaderFromMessage>;
         try {
           header = batchHeaderFromMessage(meta);
@@ -250,13 +245,10 @@ async function readArrowColumns(split: ArrowFileSplit, columns: string[], batchR
           return { ...r, at };
         });
         const body = new Uint8Array(size);
-        await Promise.all(
-          placed.map(async (r) => {
-            if (r.end === r.start) return;
-            const { bytesRead } = await fh.read(body, r.at, r.end - r.start, bodyStart + r.start);
-            if (bytesRead !== r.end - r.start) throw shortRead(split, r.end - r.start, bodyStart + r.start, bytesRead);
-          }),
-        );
+        for (const r of placed) {
+          const got = preadInto(fh.fd, body, r.at, r.end - r.start, bodyStart + r.start);
+          if (got !== r.end - r.start) throw shortRead(split, r.end - r.start, bodyStart + r.start, got);
+        }
         const nodes = placed.flatMap((r) => header.nodes.slice(r.l.nodes[0], r.l.nodes[1]));
         const buffers = placed.flatMap((r) => r.bufs.map((b) => new BufferRegion(b.offset - r.start + r.at, b.length)));
         const children = new VectorLoader(body, nodes, buffers, new Map(), MetadataVersion.V5).visitMany(selected.map((l) => l.field));
