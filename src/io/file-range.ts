@@ -1,7 +1,6 @@
 import { openSync, closeSync, readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { InputError } from '../errors.js';
-import { mapRange, mmapAvailable, releaseMapped } from './mmap.js';
 
 /**
  * Reads `length` bytes at `position` into a fresh (unpooled) Buffer; shorter at the end of the file.
@@ -113,11 +112,9 @@ export type DecodeChunk = (buf: Buffer, from: number, to: number, final: boolean
  * thread's next task): the unfinished record at a chunk's end is moved to the room in front of it,
  * and the next chunk read behind it, so a task's raw bytes stay at about READ_CHUNK whatever its split
  * size (more only for a record longer than CARRY). Returns the bytes `decode` left unused at the end
- * (0 when the range ended on a record end). Where files can be memory-mapped (src/io/mmap.ts), the
- * chunks are mappings instead (`decodeMapped`).
+ * (0 when the range ended on a record end).
  */
 export async function decodeInChunks(fh: FileHandle, file: string, begin: number, stop: number, decode: DecodeChunk): Promise<number> {
-  if (mmapAvailable()) return decodeMapped(fh, file, begin, stop, decode);
   let buf = takeChunk();
   try {
     let from = CARRY; // the unfinished record (if any) starts here
@@ -149,36 +146,6 @@ export async function decodeInChunks(fh: FileHandle, file: string, begin: number
     }
   } finally {
     giveBack(buf);
-  }
-}
-
-/**
- * `decodeInChunks` over memory-mapped chunks: each chunk is a fresh mapping of the file from where the
- * last decode stopped, so the unfinished record is simply mapped again (no copy, no carry buffer),
- * a record longer than the chunk gets a mapping twice as long from the same start, and the page
- * faults happen on this thread rather than in reads on libuv's threads, which at 2 workers compete
- * with the workers for the cores. A chunk's mapping is garbage once its decode returns (decoders copy
- * what they keep): its decoded pages are released at once, and the mapping is freed by a later GC
- * (native/mmap.c).
- */
-async function decodeMapped(fh: FileHandle, file: string, begin: number, stop: number, decode: DecodeChunk): Promise<number> {
-  const { size } = await fh.stat();
-  if (size < stop) throw endedEarly(file, size, stop);
-  for (let at = begin, length = READ_CHUNK; ; ) {
-    const to = Math.min(stop, at + length);
-    const view = mapRange(file, at, to - at)!;
-    const buf = Buffer.from(view.buffer, view.byteOffset, view.byteLength);
-    const final = to === stop;
-    const stopped = await decode(buf, 0, buf.length, final, at);
-    // What was decoded is not read again (the next chunk maps the unfinished record anew).
-    releaseMapped(view.subarray(0, stopped));
-    if (final) return buf.length - stopped;
-    if (stopped === 0) {
-      length *= 2;
-    } else {
-      at += stopped;
-      length = READ_CHUNK;
-    }
   }
 }
 

@@ -1,7 +1,6 @@
 import { open } from 'node:fs/promises';
 import { InputError } from '../errors.js';
 import { preadFile, readRange } from './file-range.js';
-import { mapRange } from './mmap.js';
 import { parquetWasm, parquetWasmGeneration, whileReading } from './parquet-wasm.js';
 import { arrowSchemaPatch } from './parquet-footer.js';
 import { uuidColumns } from './parquet-thrift.js';
@@ -22,14 +21,14 @@ interface BlobLike {
 
 /**
  * Opens a Parquet file with parquet-wasm, turning its errors into an InputError that names the file.
- * `mapped` reads it through memory mappings (`mappedBlob`) rather than preads (`preadBlob`).
+ * parquet-wasm reads its column chunks through `preadBlob`.
  *
  * The footer's length is checked against the file before parquet-wasm sees it (a length of −1 made it
  * trap), and an embedded Arrow schema with types parquet-wasm 0.8 cannot build (Polars writes
  * Categorical as Dictionary<UInt32, Utf8View>, which made it trap) is replaced by one with the same
  * columns in layouts it can (`arrowSchemaPatch`), served as the file's footer by the Blob it reads.
  */
-export async function openParquet(file: string, mapped = false): Promise<ParquetFile> {
+export async function openParquet(file: string): Promise<ParquetFile> {
   const fh = await open(file, 'r');
   let body: number;
   let footer: Buffer;
@@ -59,7 +58,7 @@ export async function openParquet(file: string, mapped = false): Promise<Parquet
   } catch (e) {
     throw bad(`its footer does not decode (${String(e)})`);
   }
-  const whole: BlobLike = mapped ? mappedBlob(file, size) : preadBlob(file, size);
+  const whole = preadBlob(file, size);
   const blob = patch ? withFooter(whole, body, patch) : whole;
   try {
     const pf: ParquetFile = await whileReading(() => parquetWasm().ParquetFile.fromFile(blob as unknown as Blob));
@@ -69,22 +68,6 @@ export async function openParquet(file: string, mapped = false): Promise<Parquet
   } catch (e) {
     throw bad(`its footer does not decode (${String(e)})`);
   }
-}
-
-/**
- * Memory mappings as the Blob parquet-wasm reads (`size`, and `slice(start, end).arrayBuffer()` per
- * column chunk): each slice is a mapping of exactly its bytes, which parquet-wasm copies into
- * WebAssembly memory on this thread. A Node Blob reads the bytes on libuv's threads, which at 2
- * workers compete with the workers for the cores while the worker waits for them.
- */
-function mappedBlob(file: string, size: number): BlobLike {
-  return {
-    size,
-    slice(start = 0, end = size) {
-      const from = Math.min(start, size);
-      return { arrayBuffer: async () => mapRange(file, from, Math.max(0, Math.min(end, size) - from))!.buffer as ArrayBuffer };
-    },
-  };
 }
 
 /**
