@@ -50,13 +50,7 @@ Examples:
   quiver explain wordcount --input corpus.txt
   quiver jobs
   quiver jobs inverted-index
-  quiver datasets generate groupby --rows 1000000 --output g1.arrow
-
-Environment:
-  QUIVER_MMAP=0           read Arrow IPC, Parquet, CSV and NDJSON files with copies instead of
-                          memory-mapping them
-  QUIVER_MMAP_LINGER_MB=n MB of mappings a worker holds before V8 is told to collect unused ones
-                          (default 4096)`,
+  quiver datasets generate groupby --rows 1000000 --output g1.arrow`,
 );
 
 try {

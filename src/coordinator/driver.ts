@@ -17,7 +17,6 @@ import type { InputFormat } from '../planner/inputs.js';
 import { readSchemas } from '../planner/schemas.js';
 import { now } from '../util/clock.js';
 import { readSplit } from '../worker/read-split.js';
-import { checkMappedFiles } from '../io/mmap.js';
 import { valueToTable } from './output.js';
 import type { PhaseTimes, StepReport, TaskRecord } from './report-types.js';
 import type { RunOptions } from './run-options.js';
@@ -185,9 +184,7 @@ async function readTable(input: string | string[], columns: string[] | undefined
   const { plan } = await planRun({ input, ...read }, 1);
   const batches = [];
   for (const split of plan.splits) batches.push(...(await readSplit(split, plan.batchRows, undefined, columns)));
-  const table = new Table(batches);
-  checkMappedFiles();
-  return table;
+  return new Table(batches);
 }
 
 /**

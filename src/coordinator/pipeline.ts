@@ -37,6 +37,7 @@ import {
   userCall,
 } from './run-steps.js';
 import { ShuffleStore, shuffleBudget } from './spill.js';
+import { memoryFixOf, splitNotes } from './split-notes.js';
 import { TreeMerge } from './tree-merge.js';
 import { runWithWidening } from './widen-run.js';
 
@@ -216,6 +217,7 @@ async function runDataJob(
     const specs: TaskSpec[] = plan.splits.map((split) => ({
       task: { kind: 'fold', split, of, batchRows: plan.batchRows, columns, badRecords: bad.policy },
       describe: describeSplit(split, of),
+      memoryFix: memoryFixOf(plan, split),
     }));
     let mergeMs = 0;
     await runner.forkJoin(
@@ -246,6 +248,7 @@ async function runDataJob(
     const specs: TaskSpec[] = plan.splits.map((split) => ({
       task: { kind: 'map', split, of, reducers: R, batchRows: plan.batchRows, columns, hold, badRecords: bad.policy },
       describe: describeSplit(split, of),
+      memoryFix: memoryFixOf(plan, split),
     }));
     // Map outputs stay in memory up to the shuffle budget and spill to a temp folder beyond it.
     const store = new ShuffleStore(R, shuffleBudget(options.memory));
@@ -308,7 +311,8 @@ async function runDataJob(
   }
   for (const m of bySplit.values()) for (const [k, v] of Object.entries(m.counters)) counters[k] = (counters[k] ?? 0) + v;
   const rowsIn = plan.totalRows ?? [...bySplit.values()].reduce((n, m) => n + m.rowsIn, 0);
-  const notes = job.kind === 'keyed' && table.numRows === 0 && rowsIn > 0 && !isBuiltinJob(jobFile) ? [emptyResultNote(rowsIn)] : undefined;
+  const notes = splitNotes(plan, bySplit);
+  if (job.kind === 'keyed' && table.numRows === 0 && rowsIn > 0 && !isBuiltinJob(jobFile)) notes.push(emptyResultNote(rowsIn));
   const wallMs = now() - t0;
   const report = runReportOf({
     job: job.name,
@@ -331,7 +335,7 @@ async function runDataJob(
     tasks: { map: of, reduce: reduceTasks, retried },
     counters,
     taskRecords: records.sort((a, b) => a.start - b.start),
-    notes,
+    notes: notes.length > 0 ? notes : undefined,
   });
   progress.phase('done');
   return { table, value, report };

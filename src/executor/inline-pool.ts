@@ -1,6 +1,5 @@
 import { checkJob } from '../job/define-job.js';
 import { exportedJob } from '../job/exports.js';
-import { beginMappedReads } from '../io/mmap.js';
 import { tableFromShared } from '../io/shared-table.js';
 import { serializeError } from '../worker/serialize-error.js';
 import { CANCEL_FLAG, type Task } from '../worker/protocol.js';
@@ -69,7 +68,6 @@ class InlineExecutor implements Executor {
   private async execute(runId: number, task: Task): Promise<TaskOutcome> {
     const run = this.run;
     if (task.kind === 'noop') return { state: 'done', output: { kind: 'noop' }, metrics: NOOP_METRICS };
-    beginMappedReads();
     try {
       if (!run || run.runId !== runId) throw new Error(`task for run ${runId} reached the main thread, loaded for run ${run?.runId}`);
       const r = await runTaskOfKind(run, task);

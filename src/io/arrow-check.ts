@@ -101,8 +101,8 @@ function byteWidthOf(type: DataType): number | undefined {
 /**
  * Why a decoded batch's variable-width columns point past their own buffers, or undefined. The header
  * check cannot see offsets (they are data), and Arrow JS reads past them as empty or garbage values.
- * By default only the first and last offset of each column are read, so a mapped file's pages stay
- * untouched; `full` also checks that every offset follows the one before (a writer that validates,
+ * By default only the first and last offset of each column are read, so the check costs two reads
+ * per column, not a pass over the data; `full` also checks that every offset follows the one before (a writer that validates,
  * as parquet-wasm's does, refuses a batch whose offsets go back, with an error naming no input).
  */
 export function batchDataProblem(batch: RecordBatch, full = false): string | undefined {

@@ -1,6 +1,6 @@
+import { openSync, closeSync, readSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import { openInput, type InputHandle } from './input-source.js';
-import { mapRange, mmapAvailable, releaseMapped } from './mmap.js';
 
 /**
  * Reads `length` bytes at `position` into a fresh (unpooled) Buffer; shorter at the end of the file.
@@ -8,13 +8,52 @@ import { mapRange, mmapAvailable, releaseMapped } from './mmap.js';
  */
 export async function readRange(fh: InputHandle, position: number, length: number): Promise<Buffer> {
   const buf = Buffer.allocUnsafeSlow(Math.max(0, length));
+  const got = await readInto(fh, buf, 0, length, position);
+  return got === length ? buf : buf.subarray(0, got);
+}
+
+/**
+ * Reads up to `length` bytes at `position` of an input into `buf[offset…]` and returns how many it
+ * read (fewer only at its end): a file on this machine with synchronous preads (`preadInto`), an
+ * `s3://` object through its handle's ranged GETs and read-ahead.
+ */
+export async function readInto(fh: InputHandle, buf: Uint8Array, offset: number, length: number, position: number): Promise<number> {
+  const fd = (fh as { fd?: unknown }).fd;
+  if (typeof fd === 'number') return preadInto(fd, buf, offset, length, position);
   let got = 0;
   while (got < length) {
-    const { bytesRead } = await fh.read(buf, got, length - got, position + got);
+    const { bytesRead } = await fh.read(buf, offset + got, length - got, position + got);
     if (bytesRead === 0) break;
     got += bytesRead;
   }
-  return got === length ? buf : buf.subarray(0, got);
+  return got;
+}
+
+/**
+ * Reads up to `length` bytes at file offset `position` into `buf[offset…]` with synchronous preads
+ * and returns how many it read (fewer only at the end of the file). Every scan reads this way, on
+ * the task's own thread: a read from the page cache is a copy at memory speed, and an async read
+ * would only move that copy to libuv's threads, which at 2 workers compete with the workers for the
+ * cores (bench/results/mmap-vs-pread.md).
+ */
+export function preadInto(fd: number, buf: Uint8Array, offset: number, length: number, position: number): number {
+  let got = 0;
+  while (got < length) {
+    const n = readSync(fd, buf, offset + got, length - got, position + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got;
+}
+
+/** `preadInto` on a file opened for this one read (parquet-wasm asks for column chunks by offset, not through a handle). */
+export function preadFile(file: string, buf: Uint8Array, position: number): number {
+  const fd = openSync(file, 'r');
+  try {
+    return preadInto(fd, buf, 0, buf.length, position);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The 1-based line numbers of several byte offsets of a file, in one pass over the file up to the last of them. */
@@ -85,113 +124,46 @@ const giveBack = (b: Buffer | undefined) => b?.length === STANDARD && idle.lengt
 export type DecodeChunk = (buf: Buffer, from: number, to: number, final: boolean, at: number) => Promise<number>;
 
 /**
- * Feeds the bytes `[begin, stop)` of a file to `decode`, READ_CHUNK bytes at a time, reading the
- * next chunk (on libuv's thread pool) while `decode` works on this one, so the task never waits for
- * its reads but the first (see DecodeChunk for what `decode` does with a chunk). Two buffers of about READ_CHUNK
- * take turns (and serve the thread's next task), so a task's raw bytes stay at about 2 × READ_CHUNK
- * whatever its split size (more only for a record longer than CARRY). Returns the bytes `decode` left
- * unused at the end (0 when the range ended on a record end). Where files can be memory-mapped
- * (src/io/mmap.ts), the chunks are mappings instead (`decodeMapped`).
+ * Feeds the bytes `[begin, stop)` of a file to `decode`, READ_CHUNK bytes at a time (see DecodeChunk
+ * for what `decode` does with a chunk). One buffer of about READ_CHUNK serves the task (and the
+ * thread's next task): the unfinished record at a chunk's end is moved to the room in front of it,
+ * and the next chunk read behind it, so a task's raw bytes stay at about READ_CHUNK whatever its split
+ * size (more only for a record longer than CARRY). Returns the bytes `decode` left unused at the end
+ * (0 when the range ended on a record end).
  */
 export async function decodeInChunks(fh: InputHandle, file: string, begin: number, stop: number, decode: DecodeChunk): Promise<number> {
-  if (mmapAvailable(file)) return decodeMapped(fh, file, begin, stop, decode);
-  let cur = takeChunk();
-  let spare: Buffer | undefined;
+  let buf = takeChunk();
   try {
-    let from = CARRY;
-    let to = from + (await readFully(fh, file, cur, from, Math.min(READ_CHUNK, stop - begin), begin, stop));
-    let base = begin; // the file offset of cur[from]
-    let pos = begin + (to - from); // the next byte to read
-    for (;;) {
+    let from = CARRY; // the unfinished record (if any) starts here
+    let to = CARRY; // the bytes read end here
+    let base = begin; // the file offset of buf[from]
+    for (let pos = begin; ; ) {
+      const want = Math.min(READ_CHUNK, stop - pos);
+      const got = await readInto(fh, buf, to, want, pos);
+      if (got < want) throw endedEarly(file, pos + got, stop);
+      pos += want;
+      to += want;
       const final = pos >= stop;
-      let next: Promise<number> | undefined;
-      if (!final) {
-        spare ??= takeChunk();
-        next = readFully(fh, file, spare, CARRY, Math.min(READ_CHUNK, stop - pos), pos, stop);
-      }
-      let stopped: number;
-      try {
-        stopped = await decode(cur, from, to, final, base - from);
-      } catch (e) {
-        await next?.catch(() => undefined); // no read may outlive the task (its file closes next, its buffer is reused)
-        throw e;
-      }
+      const stopped = await decode(buf, from, to, final, base - from);
       if (final) return to - stopped;
-      const got = await next!;
       const left = to - stopped;
       base += stopped - from;
-      pos += got;
-      const into = spare!;
-      if (left <= CARRY) {
-        cur.copy(into, CARRY - left, stopped, to);
-        spare = cur.length === STANDARD ? cur : undefined;
-        cur = into;
-        from = CARRY - left;
-        to = CARRY + got;
-      } else {
-        // A record longer than CARRY: it and the new bytes get a buffer of their own (grown per chunk until the record ends).
-        const joined = Buffer.allocUnsafeSlow(CARRY + left + got);
-        cur.copy(joined, CARRY, stopped, to);
-        into.copy(joined, CARRY + left, CARRY, CARRY + got);
-        if (cur.length === STANDARD) giveBack(cur);
-        cur = joined;
+      if (left > CARRY) {
+        // A record longer than CARRY: it and the next chunk get a buffer of their own (grown per chunk until the record ends).
+        const joined = Buffer.allocUnsafeSlow(CARRY + left + READ_CHUNK);
+        buf.copy(joined, CARRY, stopped, to);
+        giveBack(buf);
+        buf = joined;
         from = CARRY;
-        to = CARRY + left + got;
+      } else {
+        buf.copy(buf, CARRY - left, stopped, to);
+        from = CARRY - left;
       }
+      to = from + left;
     }
   } finally {
-    // No read is in flight here (a failed decode waited for its read), so both buffers are free.
-    giveBack(cur);
-    giveBack(spare);
+    giveBack(buf);
   }
-}
-
-/**
- * `decodeInChunks` over memory-mapped chunks: each chunk is a fresh mapping of the file from where the
- * last decode stopped, so the unfinished record is simply mapped again (no copy, no carry buffer),
- * a record longer than the chunk gets a mapping twice as long from the same start, and the page
- * faults happen on this thread rather than in reads on libuv's threads, which at 2 workers compete
- * with the workers for the cores. A chunk's mapping is garbage once its decode returns (decoders copy
- * what they keep): its decoded pages are released at once, and the mapping is freed by a later GC
- * (native/mmap.c).
- */
-async function decodeMapped(fh: InputHandle, file: string, begin: number, stop: number, decode: DecodeChunk): Promise<number> {
-  const { size } = await fh.stat();
-  if (size < stop) throw endedEarly(file, size, stop);
-  for (let at = begin, length = READ_CHUNK; ; ) {
-    const to = Math.min(stop, at + length);
-    const view = mapRange(file, at, to - at)!;
-    const buf = Buffer.from(view.buffer, view.byteOffset, view.byteLength);
-    const final = to === stop;
-    const stopped = await decode(buf, 0, buf.length, final, at);
-    // What was decoded is not read again (the next chunk maps the unfinished record anew).
-    releaseMapped(view.subarray(0, stopped));
-    if (final) return buf.length - stopped;
-    if (stopped === 0) {
-      length *= 2;
-    } else {
-      at += stopped;
-      length = READ_CHUNK;
-    }
-  }
-}
-
-/** Reads exactly `length` bytes at `position` into `buf[offset…]`; the file ending first is an error (it changed under the run). */
-async function readFully(
-  fh: InputHandle,
-  file: string,
-  buf: Buffer,
-  offset: number,
-  length: number,
-  position: number,
-  stop: number,
-): Promise<number> {
-  for (let got = 0; got < length; ) {
-    const { bytesRead } = await fh.read(buf, offset + got, length - got, position + got);
-    if (bytesRead === 0) throw endedEarly(file, position + got, stop);
-    got += bytesRead;
-  }
-  return length;
 }
 
 /** The file ended at byte `at`, before the `stop` bytes its plan counted on. */

@@ -1,7 +1,6 @@
 import { InputError } from '../errors.js';
-import { readRange } from './file-range.js';
-import { inputBlob, openInput, type BlobLike } from './input-source.js';
-import { mapRange } from './mmap.js';
+import { preadFile, readRange } from './file-range.js';
+import { inputBlob, isS3Input, openInput, type BlobLike } from './input-source.js';
 import { parquetWasm, parquetWasmGeneration, whileReading } from './parquet-wasm.js';
 import { arrowSchemaPatch } from './parquet-footer.js';
 import { parquetAnnotations, withoutIntervalTypes, type ParquetAnnotations } from './parquet-thrift.js';
@@ -16,7 +15,7 @@ export type ParquetFile = Awaited<ReturnType<ReturnType<typeof parquetWasm>['Par
 
 /**
  * Opens a Parquet file with parquet-wasm, turning its errors into an InputError that names the file.
- * `mapped` reads it through memory mappings (`mappedBlob`) rather than a Node Blob.
+ * parquet-wasm reads its column chunks through `preadBlob`.
  *
  * The footer's length is checked against the file before parquet-wasm sees it (a length of −1 made it
  * trap), and an embedded Arrow schema with types parquet-wasm 0.8 cannot build (Polars writes
@@ -25,7 +24,7 @@ export type ParquetFile = Awaited<ReturnType<ReturnType<typeof parquetWasm>['Par
  * INTERVAL columns lose their annotation in that footer too (`withoutIntervalTypes`): parquet-wasm
  * then reads their bytes, which the reader turns into intervals with all three parts.
  */
-export async function openParquet(file: string, mapped = false): Promise<ParquetFile> {
+export async function openParquet(file: string): Promise<ParquetFile> {
   const fh = await openInput(file);
   let body: number;
   let footer: Buffer;
@@ -56,7 +55,7 @@ export async function openParquet(file: string, mapped = false): Promise<Parquet
   } catch (e) {
     throw bad(`its footer does not decode (${String(e)})`);
   }
-  const whole: BlobLike = mapped ? mappedBlob(file, size) : await inputBlob(file, size);
+  const whole = isS3Input(file) ? await inputBlob(file, size) : preadBlob(file, size);
   const blob = patch ? withFooter(whole, body, patch) : whole;
   try {
     const pf: ParquetFile = await whileReading(() => parquetWasm().ParquetFile.fromFile(blob as unknown as Blob));
@@ -69,17 +68,27 @@ export async function openParquet(file: string, mapped = false): Promise<Parquet
 }
 
 /**
- * Memory mappings as the Blob parquet-wasm reads (`size`, and `slice(start, end).arrayBuffer()` per
- * column chunk): each slice is a mapping of exactly its bytes, which parquet-wasm copies into
- * WebAssembly memory on this thread. A Node Blob reads the bytes on libuv's threads, which at 2
- * workers compete with the workers for the cores while the worker waits for them.
+ * Synchronous preads as the Blob parquet-wasm reads: each slice is read on this thread into a fresh
+ * buffer of exactly its bytes, which parquet-wasm copies into WebAssembly memory. (A Node Blob reads
+ * on libuv's threads, which at 2 workers compete with the workers for the cores.) A file cut short
+ * since it was opened is an error naming it, not a short buffer parquet-wasm would misread.
  */
-function mappedBlob(file: string, size: number): BlobLike {
+function preadBlob(file: string, size: number): BlobLike {
   return {
     size,
     slice(start = 0, end = size) {
       const from = Math.min(start, size);
-      return { arrayBuffer: async () => mapRange(file, from, Math.max(0, Math.min(end, size) - from))!.buffer as ArrayBuffer };
+      return {
+        async arrayBuffer() {
+          const bytes = new Uint8Array(Math.max(0, Math.min(end, size) - from));
+          const got = preadFile(file, bytes, from);
+          if (got < bytes.length)
+            throw new InputError(
+              `${file} ended at byte ${from + got}, before the ${size} bytes it had when opened; was it changed during the run?`,
+            );
+          return bytes.buffer;
+        },
+      };
     },
   };
 }

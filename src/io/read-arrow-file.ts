@@ -2,8 +2,8 @@ import { InputError } from '../errors.js';
 import type { ArrowFileSplit } from '../planner/split.js';
 import { describeSplit } from '../planner/split.js';
 import { cutBatch } from './cut-batch.js';
-import { checkMappedFiles, mapRange } from './mmap.js';
 import { openInput } from './input-source.js';
+import { readInto } from './file-range.js';
 import {
   MetadataVersion,
   RecordBatch as ArrowRecordBatch,
@@ -15,7 +15,7 @@ import {
 } from 'apache-arrow';
 import { BufferRegion } from 'apache-arrow/ipc/metadata/message';
 import { VectorLoader } from 'apache-arrow/visitor/vectorloader';
-import { batchHeaderFromMessage, fieldLayouts, isFixedWidth, schemaFromMessage } from './arrow-columns.js';
+import { batchHeaderFromMessage, fieldLayouts, schemaFromMessage } from './arrow-columns.js';
 import { batchDataProblem, batchHeaderProblem } from './arrow-check.js';
 import { registerIpcCodecs } from './ipc-codecs.js';
 
@@ -26,29 +26,25 @@ const EOS = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
 
 /**
  * Reads the record batches of one split of an Arrow IPC file, and only them: the schema message,
- * any dictionaries and the split's batch messages, laid out as an IPC stream that Arrow decodes into
- * zero-copy views. The messages are views into a memory mapping of the file where it can be mapped
- * (src/io/mmap.ts) and mapping suits the job's columns (`mapsWell`), else read into one fresh buffer,
- * or only the job's columns are read. Row ranges are cut with `slice`, also zero copy.
+ * any dictionaries and the split's batch messages, read with preads into one fresh buffer laid out as
+ * an IPC stream that Arrow decodes into zero-copy views; or, for a job that names its columns, only
+ * those columns' buffers (`readArrowColumns`). Row ranges are cut with `slice`, also zero copy.
  */
 export async function readArrowSplit(split: ArrowFileSplit, batchRows: number, columns?: string[]): Promise<RecordBatch[]> {
   if (!split.header) throw new InputError(`${describeSplit(split)} has no schema header`);
   const { schemaMessage, dictionaries } = split.header;
   const regions: Array<[number, number]> = [...dictionaries, ...split.pieces.map((p) => [p.offset, p.length] as [number, number])];
-  const mapped = mapsWell(split, columns) ? mapRegions(split, regions) : undefined;
-  if (!mapped && columns && dictionaries.length === 0) {
+  if (columns && dictionaries.length === 0) {
     const pruned = await readArrowColumns(split, columns, batchRows);
     if (pruned) return pruned;
   }
-  const bytes = mapped ? [schemaMessage, ...mapped, EOS] : await readRegions(split, schemaMessage, regions);
+  const bytes = await readRegions(split, schemaMessage, regions);
   let batches: RecordBatch[];
   try {
     batches = [...RecordBatchReader.from(bytes).open()];
   } catch (e) {
-    if (mapped) checkMappedFiles(); // cut short under the decoder: say so, not that it does not decode
     throw new InputError(`${describeSplit(split)} does not decode as Arrow IPC: ${(e as Error).message}`, { cause: e });
   }
-  if (mapped) checkMappedFiles(); // a cut may also end the stream early, or zero a header
   if (batches.length !== split.pieces.length) {
     throw new InputError(
       `${describeSplit(split)}: expected ${split.pieces.length} record batches, decoded ${batches.length}; the file may be corrupt`,
@@ -70,58 +66,6 @@ export async function readArrowSplit(split: ArrowFileSplit, batchRows: number, c
   return out;
 }
 
-/**
- * Whether a split is better memory-mapped than read for this job. A job that names no columns gets
- * the file mapped, and pays only for the pages of the columns it touches; one that names its columns
- * gets them mapped when all are fixed-width (numbers, dates, booleans), else exactly those read into
- * fresh memory. Measured on 10M rows (paired, 1 / 2 workers): a scan of 2 unnamed columns of 9, mapped
- * 98 ms vs 249 read whole; group-by of numbers by id4, mapped 198-205 / 153 ms vs read 218-244 /
- * 168-176; pca over 6 float columns, mapped 2193-2291 / 1266-1367 vs 2336-2627 / 1471; but group-by
- * on the string column id1, read 734-767 / 425-454 vs mapped 970-981 / 575-580 (and Q2 likewise).
- */
-function mapsWell(split: ArrowFileSplit, columns: string[] | undefined): boolean {
-  if (!columns) return true;
-  const { fields } = schemaFromMessage(split.header!.schemaMessage);
-  return columns.every((c) => {
-    const field = fields.find((f) => f.name === c);
-    return field !== undefined && isFixedWidth(field.type);
-  });
-}
-
-/** Regions of a file further apart than this are mapped separately, so no mapping spans unread bytes. */
-const MAP_GAP = 1 << 20;
-
-/**
- * The split's regions (dictionaries, then its record batches) as views into memory mappings of the
- * file, or undefined when files are read with copies. Nearby regions share one mapping (a split's
- * batches are consecutive in the file). The views sit in the mappings at their file offsets, so
- * Arrow's 8-byte buffer alignment carries over and Arrow decodes them without copying: a job pays
- * only for the pages of the columns it touches.
- */
-function mapRegions(split: ArrowFileSplit, regions: Array<[number, number]>): Uint8Array[] | undefined {
-  const order = regions.map((_, i) => i).sort((x, y) => regions[x]![0] - regions[y]![0]);
-  const views: Uint8Array[] = new Array(regions.length);
-  for (let i = 0; i < order.length; ) {
-    const start = regions[order[i]!]![0];
-    let end = start;
-    let j = i;
-    for (; j < order.length && regions[order[j]!]![0] <= end + MAP_GAP; j++)
-      end = Math.max(end, regions[order[j]!]![0] + regions[order[j]!]![1]);
-    let range: Uint8Array | undefined;
-    try {
-      range = mapRange(split.file, start, end - start);
-    } catch (e) {
-      throw new InputError(`${describeSplit(split)}: ${(e as Error).message}`, { cause: e });
-    }
-    if (!range) return undefined;
-    for (; i < j; i++) {
-      const [offset, length] = regions[order[i]!]!;
-      views[order[i]!] = range.subarray(offset - start, offset - start + length);
-    }
-  }
-  return views;
-}
-
 /** The split's schema message and regions read into one fresh buffer laid out as an IPC stream. */
 async function readRegions(split: ArrowFileSplit, schemaMessage: Uint8Array, regions: Array<[number, number]>): Promise<Uint8Array> {
   const total = schemaMessage.byteLength + regions.reduce((n, [, len]) => n + len, 0) + EOS.byteLength;
@@ -136,17 +80,11 @@ async function readRegions(split: ArrowFileSplit, schemaMessage: Uint8Array, reg
   });
   try {
     let at = schemaMessage.byteLength;
-    const reads: Promise<unknown>[] = [];
     for (const [offset, length] of regions) {
-      const target = at;
-      reads.push(
-        fh.read(bytes, target, length, offset).then(({ bytesRead }) => {
-          if (bytesRead !== length) throw shortRead(split, length, offset, bytesRead);
-        }),
-      );
+      const got = await readInto(fh, bytes, at, length, offset);
+      if (got !== length) throw shortRead(split, length, offset, got);
       at += length;
     }
-    await Promise.all(reads);
     bytes.set(EOS, at);
   } finally {
     await fh.close();
@@ -155,7 +93,7 @@ async function readRegions(split: ArrowFileSplit, schemaMessage: Uint8Array, reg
 }
 
 /**
- * Only the job's columns of decoded batches (of a mapping, the others' pages are never touched).
+ * Only the job's columns of decoded batches.
  * Built by hand rather than with Arrow JS's `RecordBatch.select`, which in apache-arrow 21 pairs
  * fields with the wrong children and cannot be sliced afterwards.
  */
@@ -219,8 +157,8 @@ async function readArrowColumns(split: ArrowFileSplit, columns: string[], batchR
     const batches = await Promise.all(
       split.pieces.map(async (p) => {
         const meta = new Uint8Array(p.metaLength);
-        const { bytesRead } = await fh.read(meta, 0, p.metaLength, p.offset);
-        if (bytesRead !== p.metaLength) throw shortRead(split, p.metaLength, p.offset, bytesRead);
+        const got = await readInto(fh, meta, 0, p.metaLength, p.offset);
+        if (got !== p.metaLength) throw shortRead(split, p.metaLength, p.offset, got);
         let header: ReturnType<typeof batchHeaderFromMessage>;
         try {
           header = batchHeaderFromMessage(meta);
@@ -255,13 +193,10 @@ async function readArrowColumns(split: ArrowFileSplit, columns: string[], batchR
           return { ...r, at };
         });
         const body = new Uint8Array(size);
-        await Promise.all(
-          placed.map(async (r) => {
-            if (r.end === r.start) return;
-            const { bytesRead } = await fh.read(body, r.at, r.end - r.start, bodyStart + r.start);
-            if (bytesRead !== r.end - r.start) throw shortRead(split, r.end - r.start, bodyStart + r.start, bytesRead);
-          }),
-        );
+        for (const r of placed) {
+          const got = await readInto(fh, body, r.at, r.end - r.start, bodyStart + r.start);
+          if (got !== r.end - r.start) throw shortRead(split, r.end - r.start, bodyStart + r.start, got);
+        }
         const nodes = placed.flatMap((r) => header.nodes.slice(r.l.nodes[0], r.l.nodes[1]));
         const buffers = placed.flatMap((r) => r.bufs.map((b) => new BufferRegion(b.offset - r.start + r.at, b.length)));
         const children = new VectorLoader(body, nodes, buffers, new Map(), MetadataVersion.V5).visitMany(selected.map((l) => l.field));

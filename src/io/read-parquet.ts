@@ -3,7 +3,6 @@ import { parseTable } from 'arrow-js-ffi';
 import { InputError } from '../errors.js';
 import { describeSplit, type ParquetSplit } from '../planner/split.js';
 import { cutBatch } from './cut-batch.js';
-import { mmapAvailable } from './mmap.js';
 import { inputVersion } from './input-source.js';
 import { openParquet, type ParquetFile } from './parquet-file.js';
 import { needsIpc, unreadableColumn, withDictionaryTypes, withParquetBatch, type UnreadableColumn } from './parquet-types.js';
@@ -39,8 +38,7 @@ async function parquetFiles(file: string): Promise<ParquetFile[]> {
     free(open.get(gone)!.files);
     open.delete(gone);
   }
-  const mapped = mmapAvailable(file);
-  const files = Promise.all([openParquet(file, mapped), openParquet(file, mapped)]);
+  const files = Promise.all([openParquet(file), openParquet(file)]);
   files.catch(() => open.get(file)?.files === files && open.delete(file));
   open.set(file, { version, generation: parquetWasmGeneration(), files });
   return files;
@@ -151,7 +149,7 @@ async function culprit(file: string, group: number, columns: string[]): Promise<
   if (columns.length < 2) return undefined;
   for (const column of columns) {
     try {
-      const pf = await openParquet(file, false);
+      const pf = await openParquet(file);
       try {
         (await whileReading(() => pf.read({ rowGroups: [group], columns: [column] }))).free();
       } finally {

@@ -24,8 +24,10 @@ export interface FilePlan {
   rows?: number;
   /** Rows estimated from a sample. */
   estimatedRows?: number;
-  /** Why the file is read by one task, when it is. */
+  /** A remark on how the file is split (why it is read by one task, when it is). */
   note?: string;
+  /** The file is read by one task whatever --split-size says (`note` says why). */
+  unsplittable?: boolean;
 }
 
 /** Whether a file is planned here (rather than by the core Arrow-file and plain-text planners). */
@@ -61,7 +63,8 @@ export async function planFormatFiles(
       plans.set(f.path, {
         splits: (id) => [compressedSplit(f, layout, id)],
         estimatedRows: layout?.estimatedRows,
-        note: `${f.codec}-compressed: not splittable, read by one task`,
+        note: `${f.codec}-compressed: not splittable, read by one task (a ${f.codec} stream decompresses only from its start; decompress it, or write several files, to read it in parallel)`,
+        unsplittable: true,
       });
     } else if (f.format === 'csv') {
       const l = layout as CsvLayout;
@@ -77,7 +80,7 @@ export async function planFormatFiles(
       // A JSON array read whole was parsed whole by the planner: its row count is exact.
       plans.set(f.path, {
         splits: (id) => splitNdjsonFile(l, splitBytes, id),
-        ...(l.array === 'whole' ? { rows: l.estimatedRows } : { estimatedRows: l.estimatedRows }),
+        ...(l.array === 'whole' ? { rows: l.estimatedRows, unsplittable: true } : { estimatedRows: l.estimatedRows }),
         note,
       });
     } else if (f.format === 'parquet') {

@@ -2,7 +2,7 @@ import { PlanError } from '../errors.js';
 import { readArrowFileLayout, splitArrowFile } from './arrow-file.js';
 import { expandInputs, type InputFormat } from './inputs.js';
 import type { ArrowFileSplit, Split } from './split.js';
-import { splitTextFile } from './text.js';
+import { longFirstLine, splitTextFile } from './text.js';
 import { isFormatFile, planFormatFiles, type FormatOptions } from './formats.js';
 
 /** How to cut the inputs. */
@@ -32,8 +32,10 @@ export interface PlannedFile {
   rows?: number;
   /** Rows estimated from a sample (CSV, NDJSON). */
   estimatedRows?: number;
-  /** Why the file is read by one task (compressed files). */
+  /** A remark on how the file is split (why it is read by one task, when it is). */
   note?: string;
+  /** The file, or a line of it, is read by one task whatever --split-size says (`note` says why). */
+  unsplittable?: boolean;
   splits: number;
 }
 
@@ -84,6 +86,7 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
         rows: fp.rows,
         estimatedRows: fp.estimatedRows,
         note: fp.note,
+        unsplittable: fp.unsplittable,
         splits: mine.length,
       });
       if (totalRows !== undefined && fp.rows !== undefined) totalRows += fp.rows;
@@ -105,7 +108,14 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
     } else {
       const mine = splitTextFile(f.path, f.bytes, splitBytes, splits.length);
       splits.push(...mine);
-      planned.push({ path: f.path, format: f.format, bytes: f.bytes, splits: mine.length });
+      const long = await longFirstLine(f.path, f.bytes, splitBytes);
+      planned.push({
+        path: f.path,
+        format: f.format,
+        bytes: f.bytes,
+        splits: mine.length,
+        ...(long && { note: long, unsplittable: true }),
+      });
       totalRows = undefined;
     }
   }

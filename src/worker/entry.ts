@@ -8,7 +8,6 @@ import type { RunState } from './tasks.js';
 import { exportedJob } from '../job/exports.js';
 import { tableFromShared } from '../io/shared-table.js';
 import { transferablesOf } from './partials.js';
-import { beginMappedReads } from '../io/mmap.js';
 import { sharePairs } from './share-pairs.js';
 import type { TaskOutput } from './protocol.js';
 import { registerIpcCodecs } from '../io/ipc-codecs.js';
@@ -72,7 +71,6 @@ async function runTask(msg: Extract<ToWorker, { type: 'task' }>): Promise<void> 
     send({ type: 'done', id: msg.id, output: { kind: 'noop' }, metrics: NOOP_METRICS });
     return;
   }
-  beginMappedReads();
   try {
     if (!run || run.runId !== msg.runId) throw new Error(`task for run ${msg.runId} reached a worker loaded for run ${run?.runId}`);
     const r = await runTaskOfKind(run, task);

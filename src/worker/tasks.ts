@@ -1,7 +1,6 @@
 import { threadId } from 'node:worker_threads';
 import type { RecordBatch, Table } from 'apache-arrow';
 import { JobError, QuiverError } from '../errors.js';
-import { checkMappedFiles } from '../io/mmap.js';
 import type { FoldContext, FoldJob, Job, JobContext, EmitKey, KeyedJob, ParamValue, SplitInfo } from '../job/types.js';
 import { describeSplit, type Split } from '../planner/split.js';
 import { makeContext } from './context.js';
@@ -148,7 +147,6 @@ export async function runMapTask(run: RunState, task: MapTask): Promise<Result> 
     checkCancel(run);
     user('map', () => job.map(batch, emit, ctx));
   }
-  checkMappedFiles(); // the input's bytes were all there while map read them
   if (task.hold) {
     return {
       output: { kind: 'held', holder: threadId, pairs: acc.size - before },
@@ -250,7 +248,6 @@ export async function runFoldTask(run: RunState, task: FoldTask): Promise<Result
     checkCancel(run);
     acc = user('map', () => job.fold(acc, batch as RecordBatch, ctx));
   }
-  checkMappedFiles();
   const metrics = metricsOf(input, task.split.bytes, [], 1, counters);
   if (moved.length > 0) {
     // Sent as it is: postMessage clones the accumulator and moves these buffers instead of copying them.

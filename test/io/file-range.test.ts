@@ -1,8 +1,7 @@
 import { open, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { READ_CHUNK, decodeInChunks } from '../../dist/src/io/file-range.js';
-import { mmapAvailable } from '../../dist/src/io/mmap.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const NL = 10;
@@ -44,23 +43,8 @@ async function readLines(file: string, begin: number, stop: number) {
   }
 }
 
-describe.each([
-  ['memory-mapped chunks', '1'],
-  ['chunks read with copies while the last is decoded', '0'],
-])('decodeInChunks (%s)', (_, mmap) => {
+describe('decodeInChunks (chunks read with preads into one buffer, the unfinished record moved to its front)', () => {
   const dir = tempDir();
-  const before = process.env.QUIVER_MMAP;
-  beforeAll(() => {
-    process.env.QUIVER_MMAP = mmap;
-  });
-  afterAll(() => {
-    if (before === undefined) delete process.env.QUIVER_MMAP;
-    else process.env.QUIVER_MMAP = before;
-  });
-
-  it('takes the path it is meant to', () => {
-    expect(mmapAvailable()).toBe(mmap === '1');
-  });
 
   // Short lines, lines just under and over the 256 KB carried between chunks, and one longer than a chunk.
   const lengths = [

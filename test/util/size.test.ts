@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseSize, UsageError } from 'quiver-engine';
+import { formatSize } from '../../dist/src/util/size.js';
 
 describe('parseSize', () => {
   it('reads sizes as users write them, in powers of 1024', () => {
@@ -28,5 +29,29 @@ describe('parseSize', () => {
     }
     expect(() => parseSize(0)).toThrow(/--split-size must be a positive size, got 0/);
     expect(() => parseSize(Number.NaN, '--worker-memory')).toThrow(/--worker-memory must be a positive size, got NaN/);
+  });
+});
+
+describe('formatSize', () => {
+  it('writes bytes below 1 KB as they are, and larger sizes in the largest binary unit with one decimal', () => {
+    const cases: Array<[number, string]> = [
+      [0, '0 B'],
+      [1023, '1023 B'],
+      [1024, '1.0 KB'],
+      [1536, '1.5 KB'],
+      [64 * 2 ** 20, '64.0 MB'],
+      [2 ** 30 - 1, '1024.0 MB'],
+      [2 ** 30, '1.0 GB'],
+      [3 * 2 ** 40, '3.0 TB'],
+      [2 ** 50, '1024.0 TB'],
+    ];
+    for (const [bytes, text] of cases) expect(formatSize(bytes), String(bytes)).toBe(text);
+  });
+
+  it('reads back through parseSize to within the rounding of its one decimal', () => {
+    for (const bytes of [1024, 5000, 123_456_789, 7.5 * 2 ** 30]) {
+      const back = parseSize(formatSize(bytes).replace(' ', ''));
+      expect(Math.abs(back - bytes) / bytes).toBeLessThan(0.05);
+    }
   });
 });
