@@ -1,5 +1,5 @@
-import { open } from 'node:fs/promises';
 import { readRange } from '../io/file-range.js';
+import { openInput } from '../io/input-source.js';
 import { formatSize } from '../util/size.js';
 import type { TextSplit } from './split.js';
 
@@ -32,7 +32,7 @@ const PROBE_CHUNK = 4 << 20;
  */
 export async function longFirstLine(file: string, bytes: number, splitBytes: number): Promise<string | undefined> {
   if (bytes <= HEAD) return undefined;
-  const fh = await open(file, 'r');
+  const fh = await openInput(file, { start: 0, end: Math.min(bytes, PROBE_LIMIT) });
   try {
     let end = -1; // the offset of the first LF
     for (let at = 0, chunk = HEAD; at < Math.min(bytes, PROBE_LIMIT) && end < 0; at += chunk, chunk = PROBE_CHUNK) {
