@@ -9,7 +9,8 @@
 // count, compute on JS strings (keys) is.
 //
 //   node bench/peers-profile.mjs [--rows 10000000] [--workers 2] [--only q1-parquet,q3-csv]
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+//   (--only profiles those runs again and keeps the others' earlier results)
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { NODE_FLAGS } from '../dist/src/node-flags.js';
@@ -32,7 +33,11 @@ const RUNS = [
 
 /** Stages by the file of a frame; the deepest frame a stage claims decides a sample's stage. */
 const STAGES = [
-  ['write output', /dist\/src\/(io\/(text-formats|batch-text|format-value|format-temporal|sinks|parquet-sink)|cli\/print)/],
+  // The convert job's bundle formats and writes the output; other jobs' bundles are their compute.
+  [
+    'write output',
+    /dist\/src\/(io\/(text-formats|batch-text|format-value|format-temporal|sinks|parquet-sink)|cli\/print)|\.cache\/quiver\/convert-/,
+  ],
   ['read + decode', /dist\/src\/(io\/|worker\/read-split)|parquet-wasm|apache-arrow\/(ipc|io)\/|fzstd|hyparquet/],
   ['compute (job code, ctx columns, groups)', /\.cache\/quiver\/|\/jobs\/|dist\/src\/worker\/(context|column-|combiner)/],
   ['shuffle + merge', /dist\/src\/(worker\/(hash|partials|share-pairs|order)|coordinator\/)/],
@@ -125,9 +130,16 @@ const workers = Number(flag('workers', 2));
 const only = flag('only', undefined)?.split(',');
 const files = peersFiles(rows, 200);
 const m = machine();
+// Runs not profiled again this time keep their earlier results (same rows and workers).
+const jsonFile = path.join(RESULTS_DIR, 'peers-profile.json');
+const before = existsSync(jsonFile) ? JSON.parse(readFileSync(jsonFile, 'utf8')) : undefined;
 const results = [];
 for (const [name, format] of RUNS) {
-  if (only && !only.includes(`${name}-${format.split('-')[0]}`)) continue;
+  if (only && !only.includes(`${name}-${format.split('-')[0]}`)) {
+    const old = before?.rows === rows && before.workers === workers && before.results.find((r) => r.case === name && r.format === format);
+    if (old) results.push(old);
+    continue;
+  }
   results.push(await profileRun(name, format, files, workers));
 }
 
@@ -182,5 +194,5 @@ for (const r of results) {
   );
 }
 writeFileSync(path.join(RESULTS_DIR, 'peers-profile.md'), lines.join('\n') + '\n');
-writeFileSync(path.join(RESULTS_DIR, 'peers-profile.json'), JSON.stringify({ machine: m, rows, workers, results }, null, 2) + '\n');
+writeFileSync(jsonFile, JSON.stringify({ machine: m, rows, workers, results }, null, 2) + '\n');
 progress('wrote bench/results/peers-profile.md and .json');

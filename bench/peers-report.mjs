@@ -26,11 +26,65 @@ function lookup(blocks, b, name) {
   return pq && { ...pq, via: true };
 }
 
-function ratio(blocks, b, a, z, key) {
+/** a's median ÷ z's in a block (undefined when either did not run), and whether z's came from Parquet (†). */
+function ratioOf(blocks, b, a, z, key) {
   const x = lookup(blocks, b, a);
   const y = lookup(blocks, b, z);
-  if (!x || !y) return '—';
-  return `${fmtX(x[key] / y[key])}${y.via ? '†' : ''}`;
+  return x && y ? { x: x[key] / y[key], via: y.via } : undefined;
+}
+
+function ratio(blocks, b, a, z, key) {
+  const r = ratioOf(blocks, b, a, z, key);
+  return r ? `${fmtX(r.x)}${r.via ? '†' : ''}` : '—';
+}
+
+const isParquet = (b) => b.format.startsWith('parquet');
+
+/**
+ * Issue 25's targets: which blocks each covers, the ratio it bounds (a ÷ z, or z ÷ a with `inverse`)
+ * and the bound; all at 2 workers / 2 threads.
+ */
+const TARGETS = [
+  { what: 'Parquet q1–q10 ≤ 1.5× DuckDB', blocks: (b) => isParquet(b) && b.case.startsWith('q'), z: 'DuckDB 2t', max: 1.5 },
+  { what: 'Parquet q1–q10 faster than Polars', blocks: (b) => isParquet(b) && b.case.startsWith('q'), z: 'Polars 2t', max: 1 },
+  { what: 'Parquet scan ≤ 2× DuckDB', blocks: (b) => b.case === 'scan', z: 'DuckDB 2t', max: 2 },
+  { what: 'CSV q1–q10 ≤ 1.2× DuckDB read_csv', blocks: (b) => b.format === 'csv', z: 'DuckDB 2t', max: 1.2 },
+  { what: 'word count ≤ 1.5× DuckDB', blocks: (b) => b.case === 'wordcount', z: 'DuckDB 2t', max: 1.5 },
+  { what: 'NDJSON 2w ≥ 3× faster than readline + JSON.parse', blocks: (b) => b.format === 'ndjson', z: 'hand-written', max: 1 / 3 },
+  { what: 'NDJSON ≤ 2× DuckDB read_json', blocks: (b) => b.format === 'ndjson', z: 'DuckDB 2t', max: 2 },
+  { what: 'Arrow IPC 2w faster than DuckDB from Parquet', blocks: (b) => b.format === 'arrow', z: 'DuckDB 2t', max: 1 },
+  { what: 'convert Parquet → CSV ≤ 2× DuckDB COPY', blocks: (b) => b.case === 'convert-csv', z: 'DuckDB 2t', max: 2 },
+  {
+    what: 'convert Parquet → Arrow ≤ 2× Polars sinkIpc (DuckDB cannot write Arrow IPC)',
+    blocks: (b) => b.case === 'convert-arrow',
+    z: 'Polars 2t',
+    max: 2,
+  },
+  { what: 'peak RSS ≤ 2× DuckDB', blocks: () => true, z: 'DuckDB 2t', max: 2, key: 'rssMB' },
+];
+
+/** The targets table: for each, the worst ratio by wall and by CPU (or RSS) over the blocks measured. */
+function targetRows(blocks) {
+  return TARGETS.map((t) => {
+    const worst = (key) => {
+      let w;
+      for (const b of blocks.filter(t.blocks)) {
+        const r = ratioOf(blocks, b, 'quiver 2w', t.z, key);
+        if (r && (!w || r.x > w.x)) w = { ...r, where: `${b.case} ${titleOf(b.format)}` };
+      }
+      return w;
+    };
+    const cell = (w) => (w ? `${fmtX(w.x)} (${w.where})` : '—');
+    const met = (w) => (w ? (w.x <= t.max ? 'met' : 'not met') : 'not measured');
+    if (t.key) {
+      const w = worst(t.key);
+      return [t.what, `≤ ${fmtX(t.max)}`, '—', cell(w), met(w)];
+    }
+    const wall = worst('wallMs');
+    const cpu = worst('cpuMs');
+    const verdict = cpu ? `${met(cpu)} by CPU, ${met(wall)} by wall` : 'not measured';
+    return [t.what, `≤ ${fmtX(t.max)}`, cell(wall), cell(cpu), verdict];
+  });
 }
 
 /** The markdown lines of a peers result. */
@@ -70,6 +124,14 @@ export function renderPeers(name, json) {
         }),
       ]),
     ).concat(['', `(${unit})`, '']);
+  lines.push(
+    '## Targets (issue 25), quiver 2 workers against the peer at 2 threads: the worst ratio over the cases measured',
+    '',
+    ...mdTable(['target', 'bound (quiver ÷ peer)', 'worst wall ratio', 'worst CPU ratio (RSS for RSS)', 'verdict'], targetRows(blocks)),
+    '',
+    'CPU is the verdict to read on a loaded machine; a target is judged only on the cases this run measured.',
+    '',
+  );
   lines.push('## Ratios (quiver ÷ peer at the same thread count; above 1 means quiver is slower)', '');
   lines.push(
     ...mdTable(

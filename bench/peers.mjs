@@ -20,7 +20,7 @@
 // against DuckDB's before its time is kept.
 //
 //   node bench/peers.mjs [--rows 10000000] [--text-mb 200] [--rounds 3] [--cases q1,q3,wordcount,scan,convert-csv]
-//        [--formats csv,parquet-duckdb-snappy,arrow,ndjson,text] [--contenders quiver2,duckdb2,polars2,hand] [--warmup 0] [--append]
+//        [--formats csv,parquet-duckdb-snappy,arrow,ndjson,text] [--contenders quiver2,duckdb2,polars2,hand] [--warmup 0] [--append] [--report]
 //
 // Results: bench/results/peers.md/.json at 10M rows, peers-<rows>.md/.json at other sizes; `--append`
 // keeps the blocks of earlier runs (same file) that this run does not measure again.
@@ -128,7 +128,11 @@ const m = machine();
 const files = await ensurePeersData(rows, textMb);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'quiver-peers-'));
 const checker = await openChecker();
-const earlier = process.argv.includes('--append') && existsSync(jsonFile) ? JSON.parse(readFileSync(jsonFile, 'utf8')).blocks : [];
+// --report: no runs, only the results files written again from their JSON (after the report's code changed).
+const reportOnly = process.argv.includes('--report');
+const previous =
+  (reportOnly || process.argv.includes('--append')) && existsSync(jsonFile) ? JSON.parse(readFileSync(jsonFile, 'utf8')) : undefined;
+const earlier = previous?.blocks ?? [];
 const blocks = [];
 const references = new Map();
 
@@ -155,7 +159,9 @@ async function checkAnswer(label, b, reference, out) {
 function save() {
   const keep = earlier.filter((e) => !blocks.some((x) => x.case === e.case && x.format === e.format));
   const all = [...keep, ...blocks];
-  const json = { machine: m, rows, textMb, rounds, warmup: warmup > 0, files: sizesOf(), blocks: all };
+  const json = reportOnly
+    ? { ...previous, blocks: all }
+    : { machine: m, rows, textMb, rounds, warmup: warmup > 0, files: sizesOf(), blocks: all };
   writeResults(resultName, 'full', renderPeers(resultName, json), json);
 }
 
@@ -170,7 +176,7 @@ function sizesOf() {
 const statSize = (f) => (existsSync(f) ? statSync(f).size : 0);
 
 try {
-  for (const b of blocksOf(caseNames, formatNames, files)) {
+  for (const b of reportOnly ? [] : blocksOf(caseNames, formatNames, files)) {
     const contenders = contenderKeys.map((k) => CONTENDERS[k]).filter((c) => !c.can || c.can(b));
     const label = `${b.name} ${b.format}`;
     const loadStart = os.loadavg()[0];
@@ -204,6 +210,7 @@ try {
     });
     save();
   }
+  if (reportOnly) save();
 } finally {
   checker.close();
   rmSync(dir, { recursive: true, force: true });
