@@ -115,7 +115,9 @@ async function profileRun(name, format, files, workers) {
       add(into.stages, s.stages);
       add(into.self, s.self);
     }
-    return { case: name, format, workers, processMs: Math.round(ms), main, workers_: workerSum };
+    // The JSON keeps each side's 40 largest self times (the full lists are thousands of functions).
+    const keep = ({ stages, self }) => ({ stages, self: Object.fromEntries(topOf(self, 40)) });
+    return { case: name, format, workers, processMs: Math.round(ms), main: keep(main), workers_: keep(workerSum) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -149,11 +151,13 @@ const busy = (stages) =>
     .reduce((n, [, v]) => n + v, 0);
 const stageNames = [...STAGES.map(([s]) => s), '(garbage collector)', '(program)', 'other'];
 const pct = (stages, s) => `${Math.round((100 * (stages[s] ?? 0)) / Math.max(1, busy(stages)))}%`;
-const topOf = (self, n) =>
-  Object.entries(self)
+/** The n largest self times, idle left out. */
+function topOf(self, n) {
+  return Object.entries(self)
     .filter(([k]) => !k.startsWith('(idle)'))
     .sort((a, b) => b[1] - a[1])
     .slice(0, n);
+}
 const lines = [
   `# Where quiver's time goes in the peer cases (${rows.toLocaleString('en')} rows, ${workers} workers)`,
   '',
