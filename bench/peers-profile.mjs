@@ -135,6 +135,12 @@ const m = machine();
 // Runs not profiled again this time keep their earlier results (same rows and workers).
 const jsonFile = path.join(RESULTS_DIR, 'peers-profile.json');
 const before = existsSync(jsonFile) ? JSON.parse(readFileSync(jsonFile, 'utf8')) : undefined;
+if (only && before && (before.rows !== rows || before.workers !== workers)) {
+  // --only keeps the other runs' results: they must be of the same size, or the file would mix two.
+  throw new Error(
+    `--only: bench/results/peers-profile.json holds ${before.rows} rows at ${before.workers} workers; profile with --rows ${before.rows} --workers ${before.workers}, or without --only`,
+  );
+}
 const results = [];
 for (const [name, format] of RUNS) {
   if (only && !only.includes(`${name}-${format.split('-')[0]}`)) {
