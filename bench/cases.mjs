@@ -1,5 +1,6 @@
 // The macro-benchmark cases: a built-in job with its params, the input it reads, and the hand-written
-// baseline that computes the same answer. core.mjs, peers.mjs and profile.mjs all use this list.
+// baseline that computes the same answer. core.mjs and profile.mjs use this list
+// (peers.mjs has its own: bench/peers-queries.mjs).
 import { q1 } from './baselines/q1.mjs';
 import { q2 } from './baselines/q2.mjs';
 import { q3 } from './baselines/q3.mjs';
