@@ -1,4 +1,5 @@
-import { DataType, Dictionary, Field, makeData, RecordBatch, Schema, Struct, Type } from 'apache-arrow';
+import { DataType, Dictionary, Field, Schema, Type, type RecordBatch } from 'apache-arrow';
+import { recordBatchOf } from './record-batch.js';
 
 /** A column the Parquet reader cannot decode, and why. */
 export interface UnreadableColumn {
@@ -62,7 +63,7 @@ export function withDictionaryTypes(batch: RecordBatch): RecordBatch {
   });
   const children = batch.data.children.map((c, i) => (fields[i] === batch.schema.fields[i] ? c : c.clone(fields[i]!.type)));
   const schema = new Schema(fields, batch.schema.metadata);
-  return new RecordBatch(schema, makeData({ type: new Struct(fields), length: batch.numRows, nullCount: 0, children }));
+  return recordBatchOf(schema, children, batch.numRows);
 }
 
 /** The first non-undefined answer of `check` over a type's children (dictionary values included). */
@@ -104,5 +105,5 @@ export function withUuidFields(schema: Schema, uuids: string[]): Schema {
 /** A batch with `withUuidFields`'s schema (the same data). */
 export function withUuidBatch(batch: RecordBatch, uuids: string[]): RecordBatch {
   const schema = withUuidFields(batch.schema, uuids);
-  return schema === batch.schema ? batch : new RecordBatch(schema, batch.data);
+  return schema === batch.schema ? batch : recordBatchOf(schema, batch.data.children, batch.numRows);
 }
