@@ -172,7 +172,7 @@ async function classify(lane, op, res, seed, file, out, refs) {
     res.signal ||
     res.code === 70 ||
     res.code > 128 ||
-    /RuntimeError|unreachable|FATAL ERROR|Aborted|Assertion|heap out of memory|Maximum call stack/.test(err)
+    /RuntimeError: |wasm:\/\/|FATAL ERROR|Aborted|Assertion|heap out of memory|Maximum call stack/.test(err)
   ) {
     return { cls: 'CRASH', why: `exit ${res.code ?? res.signal}: ${firstLine(err)}` };
   }
