@@ -4,6 +4,7 @@ import { readRange } from '../io/file-range.js';
 import { DataType, Field, Schema as ArrowSchema, Table, vectorFromArray, Utf8, type Schema } from 'apache-arrow';
 import { InputError, UsageError } from '../errors.js';
 import { recordBatchOf } from '../io/record-batch.js';
+import { beginMappedReads } from '../io/mmap.js';
 import { readArrowFileLayout } from '../planner/arrow-file.js';
 import { readArrowStreamLayout } from '../planner/arrow-stream.js';
 import { compressedLayout, decompressedHead } from '../planner/compressed.js';
@@ -39,6 +40,7 @@ export function registerInspect(program: Command): void {
 
 /** The lines `quiver inspect` prints for one file. */
 export async function inspectFile(f: InputFile, flags: FormatFlags, limit: number): Promise<string[]> {
+  beginMappedReads(); // a read of this file alone: earlier reads in this process say nothing about it
   const { formatOptions } = formatOptionsFromFlags(flags);
   const out = [
     `file      ${f.path}`,

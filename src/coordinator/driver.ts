@@ -17,7 +17,7 @@ import type { InputFormat } from '../planner/inputs.js';
 import { readSchemas } from '../planner/schemas.js';
 import { now } from '../util/clock.js';
 import { readSplit } from '../worker/read-split.js';
-import { checkMappedFiles } from '../io/mmap.js';
+import { beginMappedReads, checkMappedFiles } from '../io/mmap.js';
 import { valueToTable } from './output.js';
 import type { PhaseTimes, StepReport, TaskRecord } from './report-types.js';
 import type { RunOptions } from './run-options.js';
@@ -175,6 +175,7 @@ function otherInput(options: RunOptions, format?: string): { format?: InputForma
 /** Reads a whole input into one table in this thread, with the same readers workers use. */
 async function readTable(input: string | string[], columns: string[] | undefined, read: ReturnType<typeof otherInput>): Promise<Table> {
   const { plan } = await planRun({ input, ...read }, 1);
+  beginMappedReads();
   const batches = [];
   for (const split of plan.splits) batches.push(...(await readSplit(split, plan.batchRows, undefined, columns)));
   const table = new Table(batches);

@@ -75,8 +75,15 @@ export function releaseMapped(view: Uint8Array): void {
   addon?.release(view);
 }
 
-/** Starts a task's reads: `checkMappedFiles` then checks only the files this task mapped. */
+/**
+ * Starts a task's reads: `checkMappedFiles` then checks only the files this task mapped. A cut that an
+ * earlier read in this thread left untaken (it failed before its check, or the file was cut after it
+ * ended) is dropped: it says nothing about this read, and in a long-lived process it blamed a later,
+ * unrelated read on a file long gone (fuzz case 1493: inspect of an Arrow stream failed naming two
+ * NDJSON files that earlier operations had read).
+ */
 export function beginMappedReads(): void {
+  addon?.takeCut();
   addon?.beginTask();
 }
 
