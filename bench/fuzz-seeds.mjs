@@ -178,7 +178,7 @@ export async function referenceOf(file, format, readers) {
           : // By position, without the header: a mutated header renames v, and its row is not data.
             `SELECT count(*)::DOUBLE - 1, sum(TRY_CAST(column2 AS DOUBLE)) FROM read_csv(${src}, header=false, delim='${format === 'tsv' ? '\t' : ','}', quote='"', escape='"', all_varchar=true, strict_mode=true)`;
     const [rows, sum] = await readers.sql(sql);
-    return { ok: true, rows: Math.max(0, Number(rows)), sum: sum == null ? 0 : Number(sum) };
+    return { ok: true, rows: Math.max(0, Number(rows)), sum: sum == null ? 0 : nanText(Number(sum)) };
   } catch (e) {
     return {
       ok: false,
@@ -198,7 +198,7 @@ export async function flechetteReference(file) {
     let sum = 0;
     for (const x of v ? v.toArray() : []) if (x != null) sum += Number(x);
     for (const c of t.children) c.toArray(); // decode every column, not just v
-    return { ok: true, rows: t.numRows, sum: v ? sum : undefined };
+    return { ok: true, rows: t.numRows, sum: v ? nanText(sum) : undefined };
   } catch (e) {
     return {
       ok: false,
@@ -208,6 +208,9 @@ export async function flechetteReference(file) {
     };
   }
 }
+
+/** A sum that is NaN (a NaN among the values, as SQL and IEEE add them) as the text 'NaN', which survives JSON and IPC. */
+const nanText = (x) => (Number.isNaN(x) ? 'NaN' : x);
 
 const sqlString = (s) => `'${s.replace(/'/g, "''")}'`;
 
@@ -226,7 +229,7 @@ export async function parquetOutput(file, sql) {
     const [rows, sum] = await sql(
       `SELECT count(*)::DOUBLE, sum(TRY_CAST(COLUMNS(c -> c = 'v') AS DOUBLE)) FROM read_parquet(${sqlString(file)})`,
     );
-    return { ok: true, rows: Number(rows), sum: sum == null ? 0 : Number(sum) };
+    return { ok: true, rows: Number(rows), sum: sum == null ? 0 : nanText(Number(sum)) };
   } catch {
     try {
       const [rows] = await sql(`SELECT count(*)::DOUBLE FROM read_parquet(${sqlString(file)})`);
