@@ -34,6 +34,16 @@ describe('corrupt Arrow files: the header numbers are checked against the file b
     expect(existsSync(out)).toBe(false);
   });
 
+  it('a buffer length that apache-arrow cannot encode again (fuzz case 2541: convert wrote 200 of 300 rows, exit 0)', async () => {
+    const out = path.join(dir, 'buffer-128.parquet');
+    expectInputError(
+      await runCli(['convert', fx('arrows-buffer-128.arrows'), out, '-q']),
+      'arrows-buffer-128.arrows',
+      /its batch of 100 rows does not encode as Arrow IPC .*; the file is corrupt/,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('an Int of 31 bits in the schema (fuzz case 931: was read as Int32, exit 0)', async () => {
     expectInputError(
       await runCli(['run', 'groupby', '-i', fx('arrows-int31.arrows'), '-p', 'by=g', '-q', '-w', '2']),
