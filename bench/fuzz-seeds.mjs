@@ -4,7 +4,7 @@
 // deterministically from one table of rows with nulls in every column, by the writer each format has in
 // the wild: Arrow JS for Arrow IPC, quiver, DuckDB and Polars for Parquet, plain text for CSV / TSV /
 // NDJSON / text, node:zlib and the zstd CLI (which writes frame checksums) for .gz and .zst.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -152,10 +152,13 @@ export function makeBigSeeds(dir) {
 /**
  * What a file holds, by a reader independent of quiver: `{ ok: true, rows, sum, words? }` or
  * `{ ok: false, why }` when the reader rejects it. `sum` is the sum of the non-null v values.
+ * `readers.sql(query)` gives a DuckDB query's first row, `readers.arrow(file)` flechette's
+ * `{ ok, rows, sum }`: bench/fuzz-reference.mjs runs both in a child process of its own, since a
+ * mutated file crashed each of them once (DuckDB segfaulted, flechette allocated without bound).
  */
-export async function referenceOf(file, format, con) {
+export async function referenceOf(file, format, readers) {
   try {
-    if (format === 'arrow') return await arrowReference(file);
+    if (format === 'arrow') return await readers.arrow(file);
     if (format === 'text') {
       const bytes = decompressed(file);
       if (!isUtf8(bytes)) return { ok: false, why: 'not UTF-8' };
@@ -174,8 +177,8 @@ export async function referenceOf(file, format, con) {
           ? `SELECT count(*)::DOUBLE, sum(TRY_CAST(v AS DOUBLE)) FROM read_json(${src}, format='newline_delimited')`
           : // By position, without the header: a mutated header renames v, and its row is not data.
             `SELECT count(*)::DOUBLE - 1, sum(TRY_CAST(column2 AS DOUBLE)) FROM read_csv(${src}, header=false, delim='${format === 'tsv' ? '\t' : ','}', quote='"', escape='"', all_varchar=true, strict_mode=true)`;
-    const [rows, sum] = await isolatedQuery(sql);
-    return { ok: true, rows: Math.max(0, Number(rows)), sum: sum == null ? 0 : Number(sum) };
+    const [rows, sum] = await readers.sql(sql);
+    return { ok: true, rows: Math.max(0, Number(rows)), sum: sum == null ? 0 : nanText(Number(sum)) };
   } catch (e) {
     return {
       ok: false,
@@ -186,78 +189,28 @@ export async function referenceOf(file, format, con) {
   }
 }
 
-/**
- * flechette's reading of an Arrow file, in a child process with a heap limit: a corrupt length can make
- * it allocate without bound, and in a worker thread that still took the campaign's process down.
- */
-function arrowReference(file) {
-  const code = `
-    import(process.env.FLECHETTE).then(({ tableFromIPC }) => {
-      let out;
-      try {
-        const t = tableFromIPC(require('node:fs').readFileSync(process.env.FILE));
-        const v = t.getChild('v');
-        let sum = 0;
-        for (const x of v ? v.toArray() : []) if (x != null) sum += Number(x);
-        for (const c of t.children) c.toArray(); // decode every column, not just v
-        out = { ok: true, rows: t.numRows, sum: v ? sum : undefined };
-      } catch (e) {
-        out = { ok: false, why: String(e && e.message || e).split('\\n')[0].slice(0, 200) };
-      }
-      process.stdout.write(JSON.stringify(out));
-    });`;
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--max-old-space-size=512', '-e', code],
-      { env: { ...process.env, FILE: file, FLECHETTE }, maxBuffer: 1 << 20, timeout: 60_000 },
-      (error, stdout) => {
-        try {
-          resolve(JSON.parse(stdout));
-        } catch {
-          resolve({ ok: false, why: `flechette stopped (${error?.message.split('\n')[0] ?? 'no answer'})` });
-        }
-      },
-    );
-  });
+/** flechette's reading of an Arrow file: its rows and v sum, every column decoded. */
+export async function flechetteReference(file) {
+  const { tableFromIPC } = await import('@uwdata/flechette');
+  try {
+    const t = tableFromIPC(readFileSync(file));
+    const v = t.getChild('v');
+    let sum = 0;
+    for (const x of v ? v.toArray() : []) if (x != null) sum += Number(x);
+    for (const c of t.children) c.toArray(); // decode every column, not just v
+    return { ok: true, rows: t.numRows, sum: v ? nanText(sum) : undefined };
+  } catch (e) {
+    return {
+      ok: false,
+      why: String(e?.message || e)
+        .split('\n')[0]
+        .slice(0, 200),
+    };
+  }
 }
 
-const FLECHETTE = import.meta.resolve('@uwdata/flechette');
-const DUCKDB = import.meta.resolve('@duckdb/node-api');
-
-/**
- * The first row of a DuckDB query on a mutated file, run in a child process: DuckDB segfaulted on one
- * (case 252 or 253 of seed 26), which took the campaign's process down with it. Rejects with DuckDB's error.
- */
-function isolatedQuery(sql) {
-  const code = `
-    import(process.env.DUCKDB).then(async ({ DuckDBInstance }) => {
-      try {
-        const con = await (await DuckDBInstance.create(':memory:', { threads: '1' })).connect();
-        const [row] = (await con.runAndReadAll(process.env.SQL)).getRowsJS();
-        process.stdout.write(JSON.stringify({ row: row.map((x) => (x == null ? null : Number(x))) }));
-      } catch (e) {
-        process.stdout.write(JSON.stringify({ error: String(e && e.message || e) }));
-      }
-    });`;
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      ['-e', code],
-      { env: { ...process.env, SQL: sql, DUCKDB }, maxBuffer: 1 << 20, timeout: 60_000 },
-      (error, stdout) => {
-        let answer;
-        try {
-          answer = JSON.parse(stdout);
-        } catch {
-          return reject(new Error(`DuckDB stopped (${error?.message.split('\n')[0] ?? 'no answer'})`));
-        }
-        if (answer.error) reject(new Error(answer.error));
-        else resolve(answer.row);
-      },
-    );
-  });
-}
+/** A sum that is NaN (a NaN among the values, as SQL and IEEE add them) as the text 'NaN', which survives JSON and IPC. */
+const nanText = (x) => (Number.isNaN(x) ? 'NaN' : x);
 
 const sqlString = (s) => `'${s.replace(/'/g, "''")}'`;
 
@@ -270,18 +223,16 @@ function decompressed(file) {
   return bytes;
 }
 
-/** Counts rows and the v sum of a Parquet file quiver wrote, with DuckDB: `{ ok, rows, sum }`. */
-export async function parquetOutput(file, con) {
+/** Counts rows and the v sum of a Parquet file quiver wrote, with DuckDB (`sql`, as for referenceOf): `{ ok, rows, sum }`. */
+export async function parquetOutput(file, sql) {
   try {
-    const [[rows, sum]] = (
-      await con.runAndReadAll(
-        `SELECT count(*)::DOUBLE, ${"sum(TRY_CAST(COLUMNS(c -> c = 'v') AS DOUBLE))"} FROM read_parquet(${sqlString(file)})`,
-      )
-    ).getRowsJS();
-    return { ok: true, rows: Number(rows), sum: sum == null ? 0 : Number(sum) };
-  } catch (e) {
+    const [rows, sum] = await sql(
+      `SELECT count(*)::DOUBLE, sum(TRY_CAST(COLUMNS(c -> c = 'v') AS DOUBLE)) FROM read_parquet(${sqlString(file)})`,
+    );
+    return { ok: true, rows: Number(rows), sum: sum == null ? 0 : nanText(Number(sum)) };
+  } catch {
     try {
-      const [[rows]] = (await con.runAndReadAll(`SELECT count(*)::DOUBLE FROM read_parquet(${sqlString(file)})`)).getRowsJS();
+      const [rows] = await sql(`SELECT count(*)::DOUBLE FROM read_parquet(${sqlString(file)})`);
       return { ok: true, rows: Number(rows) };
     } catch (e2) {
       return {

@@ -5,13 +5,18 @@
 // finds in the same bytes (OK): never a crash, a hang, an error naming no file, or a wrong count.
 //
 //   node bench/fuzz.mjs [--cases 1000] [--seed 1] [--timeout 20] [--formats arrow,parquet,csv,...]
-//                       [--ops inspect,run,convert] [--out /tmp/quiver-fuzz] [--parallel 2] [--cli dist/bundle/cli.mjs]
-//                       [--first 0]
+//                       [--ops inspect,run,convert] [--out /tmp/quiver-fuzz] [--parallel 2]
+//                       [--first 0] [--minutes M] [--stall-timeout S] [--check-every 50] [--dist dist]
 //
 // Each case mutates one seed (bench/fuzz-seeds.mjs, bench/fuzz-mutate.mjs) with the seeded PRNG, so a
 // case is reproduced by its number alone; about 3% of cases instead cut a bigger file while a run reads
-// it. Every operation runs the built CLI (dist/bundle/cli.mjs) in its own process with a timeout, and
-// is classified:
+// it. The reference readers read each mutated file once, in a long-lived child (fuzz-reference.mjs).
+// The operations run in long-lived runner processes (fuzz-runner.mjs: the CLI's inspect command and
+// the library calls of run and convert on one Engine, with the CLI's error report), one per lane: a
+// runner that dies is that operation's CRASH, one that outlives --timeout its HANG, and either is
+// replaced. Every finding, and every --check-every'th case, runs again through the built CLI
+// (<dist>/bundle/cli.mjs), one process per operation, and the two classifications are compared. Each
+// outcome is classified:
 //   OK        exit 0 and the reference's row count (and v sum, word count) — DuckDB for Parquet, CSV and
 //             NDJSON, flechette for Arrow, zlib / the zstd CLI and plain loops for text
 //   OK-ERROR  non-zero exit with a message naming the file
@@ -26,8 +31,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync, copyFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { makeBigSeeds, makeSeeds, parquetOutput, referenceOf, rng } from './fuzz-seeds.mjs';
+import { Child } from './fuzz-children.mjs';
+import { makeBigSeeds, makeSeeds, rng } from './fuzz-seeds.mjs';
 import { mutate } from './fuzz-mutate.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -35,10 +40,17 @@ const flag = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : dflt;
 };
-const CLI = path.resolve(flag('cli', path.join(ROOT, 'dist/bundle/cli.mjs')));
+const DIST = path.resolve(flag('dist', path.join(ROOT, 'dist')));
+const CLI = path.join(DIST, 'bundle/cli.mjs');
 const CASES = Number(flag('cases', 1000));
 const SEED = Number(flag('seed', 1));
 const TIMEOUT_MS = Number(flag('timeout', 20)) * 1000;
+// The Engine's watchdog: a reader that makes no progress for this long fails its task with a clear
+// error (what `--stall-timeout` sets on the CLI), well before the harness calls the operation a HANG.
+const STALL_MS = Number(flag('stall-timeout', TIMEOUT_MS / 2000)) * 1000;
+// Every CHECK_EVERY-th case, and every case the in-process runner finds not OK, is run again through
+// the CLI, one process per operation, to check that the fast path classifies as the CLI would.
+const CHECK_EVERY = Number(flag('check-every', 50));
 const PARALLEL = Number(flag('parallel', 2));
 const FORMATS = flag('formats', 'arrow,parquet,csv,tsv,ndjson,text').split(',');
 const OPS = flag('ops', 'inspect,run,convert').split(',');
@@ -49,12 +61,32 @@ rmSync(OUT, { recursive: true, force: true });
 for (const d of ['seeds', 'cases', 'repro']) mkdirSync(path.join(OUT, d), { recursive: true });
 if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
 
-const db = await DuckDBInstance.create(':memory:', { threads: '1' });
-const con = await db.connect();
+/** A lane's long-lived children: the in-process runner of quiver operations, and the reference readers. */
+function makeLane() {
+  return {
+    runner: new Child(path.join(ROOT, 'bench/fuzz-runner.mjs'), {
+      name: 'fuzz-runner',
+      env: { ...process.env, QUIVER_DIST: DIST, FUZZ_STALL_MS: String(STALL_MS) },
+    }),
+    reference: new Child(path.join(ROOT, 'bench/fuzz-reference.mjs'), { name: 'fuzz-reference', execArgv: ['--max-old-space-size=1024'] }),
+  };
+}
+
+/** The reference readers' answer for a file (`ask` 'reference') or for convert's output ('output'). */
+async function ask(lane, message) {
+  const o = await lane.reference.ask(message, 60_000);
+  if (o.state === 'answered') return o.answer.answer;
+  refCrashes++;
+  return { ok: false, why: `the reference reader ${o.state === 'timeout' ? 'took over 60 s' : `crashed (${o.signal ?? o.code})`}` };
+}
+const referenceOf = (lane, file, format) => ask(lane, { ask: 'reference', file, format });
+let refCrashes = 0;
+
 const seeds = (await makeSeeds(path.join(OUT, 'seeds'), CLI)).filter((s) => FORMATS.includes(s.format));
 const bigSeeds = makeBigSeeds(path.join(OUT, 'seeds')).filter((s) => FORMATS.includes(s.format));
+const lanes = Array.from({ length: PARALLEL }, makeLane);
 for (const s of [...seeds, ...bigSeeds]) {
-  s.ref = await referenceOf(s.file, s.format, con);
+  s.ref = await referenceOf(lanes[0], s.file, s.format);
   if (!s.ref.ok) throw new Error(`the reference rejects seed ${s.name}: ${s.ref.why}`);
 }
 const ext = (name) => name.slice(name.indexOf('.'));
@@ -63,9 +95,25 @@ const ext = (name) => name.slice(name.indexOf('.'));
 function command(op, file, seed, out) {
   const common = ['-w', '2'];
   if (op === 'inspect') return ['inspect', file];
-  if (op === 'convert') return ['convert', file, out, '--overwrite', '-q', ...common];
+  if (op === 'convert') return ['convert', file, out, '--overwrite', '-q', '--stall-timeout', String(STALL_MS / 1000), ...common];
   const job = seed.kind === 'text' ? ['wordcount'] : ['groupby', '-p', 'by=g', '-p', 'agg=count,sum:v'];
-  return ['run', ...job, '-i', file, '-f', 'json', '-n', '1000000', '--batch-rows', '64', '--json-report', `${out}.report.json`, ...common];
+  return [
+    'run',
+    ...job,
+    '-i',
+    file,
+    '-f',
+    'json',
+    '-n',
+    '1000000',
+    '--batch-rows',
+    '64',
+    '--json-report',
+    `${out}.report.json`,
+    '--stall-timeout',
+    String(STALL_MS / 1000),
+    ...common,
+  ];
 }
 
 /** Runs the CLI; `during(child)` may act on the file while it runs. Resolves { code, signal, stdout, stderr, hung }. */
@@ -94,13 +142,13 @@ function runCli(args, during) {
 const near = (a, b) => Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a), Math.abs(b));
 
 /** What a successful operation's output says: { rows?, sum?, words?, bytes? } (bytes: input size the run saw). */
-async function answerOf(op, res, seed, out) {
+async function answerOf(lane, op, res, seed, out) {
   if (op === 'inspect') {
     const m = /^rows\s+([\d,]+)(\s+\(exact\))?\s*$/m.exec(res.stdout);
     return { rows: m ? Number(m[1].replace(/,/g, '')) : undefined };
   }
   if (op === 'convert') {
-    const o = await parquetOutput(out, con);
+    const o = await ask(lane, { ask: 'output', file: out });
     return o.ok ? { rows: o.rows, sum: o.sum } : { unreadable: o.why };
   }
   const rows = JSON.parse(res.stdout || '[]');
@@ -110,20 +158,23 @@ async function answerOf(op, res, seed, out) {
   return {
     rows: rows.reduce((n, r) => n + Number(r.count), 0),
     sum: rows.reduce((n, r) => n + (r.sum_v == null ? 0 : Number(r.sum_v)), 0),
+    // quiver's JSON writes a NaN sum as null, as it writes an all-null group's: either may be the NaN.
+    maybeNaN: rows.some((r) => r.sum_v == null && Number(r.count) > 0),
     bytes,
   };
 }
 
 /** Classifies one operation's outcome against the references (`refs`: what the file may hold). */
-async function classify(op, res, seed, file, out, refs) {
+async function classify(lane, op, res, seed, file, out, refs) {
   const name = path.basename(file);
   if (res.hung) return { cls: 'HANG', why: `no exit in ${TIMEOUT_MS / 1000} s` };
   const err = res.stderr;
+  if (res.died) return { cls: 'CRASH', why: `the runner process died (${res.signal ?? `exit ${res.code}`}): ${firstLine(err)}` };
   if (
     res.signal ||
     res.code === 70 ||
     res.code > 128 ||
-    /RuntimeError|unreachable|FATAL ERROR|Aborted|Assertion|heap out of memory|Maximum call stack/.test(err)
+    /RuntimeError: |wasm:\/\/|FATAL ERROR|Aborted|Assertion|heap out of memory|Maximum call stack/.test(err)
   ) {
     return { cls: 'CRASH', why: `exit ${res.code ?? res.signal}: ${firstLine(err)}` };
   }
@@ -133,7 +184,7 @@ async function classify(op, res, seed, file, out, refs) {
   }
   let got;
   try {
-    got = await answerOf(op, res, seed, out);
+    got = await answerOf(lane, op, res, seed, out);
   } catch (e) {
     return { cls: 'WRONG', why: `exit 0 but its output does not parse: ${e.message}` };
   }
@@ -145,7 +196,10 @@ async function classify(op, res, seed, file, out, refs) {
     if (got.bytes !== undefined && ref.bytes !== undefined && got.bytes !== ref.bytes) return false;
     if (got.rows !== undefined && got.rows !== ref.rows) return false;
     if (got.words !== undefined && got.words !== ref.words) return false;
-    if (got.sum !== undefined && ref.sum !== undefined && !near(got.sum, ref.sum)) return false;
+    if (ref.sum === 'NaN') {
+      // A NaN among the values makes the file's sum NaN: quiver must show a NaN (or a null) sum too.
+      if (got.sum !== undefined && got.sum !== 'NaN' && !got.maybeNaN) return false;
+    } else if (got.sum !== undefined && ref.sum !== undefined && (got.sum === 'NaN' || !near(got.sum, ref.sum))) return false;
     return true;
   };
   if (refs.some(fits)) return { cls: 'OK' };
@@ -157,10 +211,33 @@ async function classify(op, res, seed, file, out, refs) {
   };
 }
 
+/** CPU seconds of this process and of its children that have ended (Linux /proc; 0 elsewhere). */
+function cpuSeconds() {
+  try {
+    const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 const firstLine = (s) => (s.split('\n').find((l) => l.trim() !== '') ?? '(no message)').slice(0, 240);
 
+/** Runs an operation in the lane's runner process; `during()` may act on the file meanwhile. Resolves like runCli, or `died`. */
+async function runInProcess(lane, op, file, seed, out, during) {
+  during?.();
+  const o = await lane.runner.ask({ op, file, kind: seed.kind, out }, TIMEOUT_MS);
+  if (o.state === 'answered') {
+    runnerRss.push(o.answer.rss);
+    return { code: o.answer.code, signal: null, stdout: o.answer.stdout, stderr: o.answer.stderr, hung: false };
+  }
+  if (o.state === 'timeout') return { code: null, signal: 'SIGKILL', stdout: '', stderr: o.stderr, hung: true };
+  return { code: o.code, signal: o.signal, stdout: '', stderr: o.stderr, hung: false, died: true };
+}
+const runnerRss = [];
+
 /** Case `i`: a seed, a mutation and the operations, all from the PRNG seeded with (SEED, i). */
-async function runCase(i) {
+async function runCase(lane, i) {
   const r = rng(SEED * 1_000_003 + i * 7919 + 1);
   const shrink = bigSeeds.length > 0 && r.next() < 0.03;
   const seed = shrink ? r.pick(bigSeeds) : r.pick(seeds);
@@ -172,27 +249,52 @@ async function runCase(i) {
     m = mutate(readFileSync(seed.file), r, seed);
     writeFileSync(file, m.bytes);
   }
+  // The reference reads each mutated file once, for all its operations.
+  const ref = shrink ? undefined : await referenceOf(lane, file, seed.format);
   const results = [];
   for (const op of OPS) {
     let refs;
     let res;
+    const cleanup = () => {
+      rmSync(out, { force: true });
+      rmSync(`${out}.report.json`, { force: true });
+    };
     if (shrink) {
-      // The file is cut to a fraction of its size a little after the process starts.
+      // The file is cut to a fraction of its size a little after the operation starts.
       copyFileSync(seed.file, file);
       const delay = 20 + r.int(400);
       const keep = Math.floor(statSync(file).size * r.next());
       m.what = `cut to ${keep} bytes ${delay} ms after the start`;
-      res = await runCli(command(op, file, seed, out), () => setTimeout(() => truncateSync(file, keep), delay));
-      const cut = await referenceOf(file, seed.format, con);
+      res = await runInProcess(lane, op, file, seed, out, () =>
+        setTimeout(() => {
+          try {
+            truncateSync(file, keep);
+          } catch {} // the operation ended first and its case was cleaned up: nothing left to cut
+        }, delay),
+      );
+      const cut = await referenceOf(lane, file, seed.format);
       refs = [
         { ...seed.ref, bytes: statSync(seed.file).size },
         { ...cut, bytes: keep },
       ];
     } else {
-      refs = [await referenceOf(file, seed.format, con)];
-      res = await runCli(command(op, file, seed, out));
+      refs = [ref];
+      res = await runInProcess(lane, op, file, seed, out);
     }
-    const c = await classify(op, res, seed, file, out, refs);
+    const c = await classify(lane, op, res, seed, file, out, refs);
+    cleanup();
+    // The CLI, one process per operation, on a sample of the cases and on every finding: the fast
+    // path must classify as the CLI does (a file cut while read depends on timing, so it is not redone).
+    let cli;
+    if (!shrink && (i % CHECK_EVERY === 0 || (c.cls !== 'OK' && c.cls !== 'OK-ERROR'))) {
+      const args = command(op, file, seed, out);
+      const cliRes = await runCli(args);
+      cli = await classify(lane, op, cliRes, seed, file, out, refs);
+      cleanup();
+      if (cli.cls === c.cls) crossChecks.agree++;
+      else crossChecks.differ.push(`case ${i} ${seed.name} ${op}: in-process ${c.cls} (${c.why ?? ''}), CLI ${cli.cls} (${cli.why ?? ''})`);
+      if (cli.cls !== 'OK' && cli.cls !== 'OK-ERROR') cliFindings.push({ i, op, seed: seed.name, ...cli, stderr: cliRes.stderr });
+    }
     results.push({
       i,
       op,
@@ -204,12 +306,14 @@ async function runCase(i) {
       stderr: res.stderr,
       args: command(op, file, seed, out),
     });
-    rmSync(out, { force: true });
-    rmSync(`${out}.report.json`, { force: true });
   }
   return { file, results };
 }
+const crossChecks = { agree: 0, differ: [] };
+const cliFindings = [];
 
+const loadSamples = [];
+let stalled = 0;
 const table = new Map(); // `${format} ${op}` -> counts per class
 const repros = new Map(); // signature -> { size, ... }
 const started = performance.now();
@@ -236,6 +340,20 @@ function tableLines(total = Object.fromEntries(CLASSES.map((c) => [c, 0]))) {
     lines.push(`| ${format} | ${op} | ${CLASSES.map((x) => c[x]).join(' | ')} |`);
   }
   lines.push(`| **all** | | ${CLASSES.map((x) => `**${total[x]}**`).join(' | ')} |`);
+  const cpu = cpuSeconds();
+  const loads = loadSamples.length ? loadSamples : [os.loadavg()[0]];
+  const mb = (b) => `${Math.round(b / 2 ** 20)} MB`;
+  lines.push(
+    '',
+    `- load average (1 min, sampled every 25 cases): min ${Math.min(...loads).toFixed(1)}, mean ${(loads.reduce((a, b) => a + b, 0) / loads.length).toFixed(1)}, max ${Math.max(...loads).toFixed(1)}`,
+    `- CPU time: ${cpu.toFixed(0)} s (this process and every child process that has ended: runners, references, CLI cross-checks; seeds included), ${done ? (cpu / done).toFixed(2) : '-'} s a case`,
+    `- operations ran in ${PARALLEL} long-lived runner processes (bench/fuzz-runner.mjs, one Engine of 2 workers each, stallTimeoutMs ${STALL_MS} ms); runner processes started: ${lanes.reduce((n, l) => n + l.runner.started, 0)} (one per lane, plus one after each CRASH or HANG)`,
+    `- runner RSS after an operation: first ${runnerRss.length ? mb(runnerRss[0]) : '-'}, median ${runnerRss.length ? mb([...runnerRss].sort((a, b) => a - b)[runnerRss.length >> 1]) : '-'}, max ${runnerRss.length ? mb(Math.max(...runnerRss)) : '-'}, last ${runnerRss.length ? mb(runnerRss[runnerRss.length - 1]) : '-'}`,
+    `- OK-ERROR from the watchdog (a reader that stopped making progress): ${stalled}`,
+    `- CLI cross-checks (every ${CHECK_EVERY}th case and every finding, one CLI process per operation): ${crossChecks.agree} agree, ${crossChecks.differ.length} differ${crossChecks.differ.length ? ':' : ''}`,
+    ...crossChecks.differ.slice(0, 30).map((d) => `  - ${d}`),
+    `- reference reader crashes or timeouts (the file then counts as rejected by the reference): ${refCrashes}`,
+  );
   if (repros.size > 0) {
     lines.push('', `Reproducers in ${path.join(OUT, 'repro')}:`, '');
     for (const r of repros.values()) lines.push(`- ${r.cls} ${r.name} (${r.kind}: ${r.what}): ${r.why}`);
@@ -247,14 +365,15 @@ function tableLines(total = Object.fromEntries(CLASSES.map((c) => [c, 0]))) {
 let stopping = false;
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => void (stopping = true));
 
-async function lane() {
+async function runLane(lane) {
   for (let i; !stopping && (i = next++) < CASES; ) {
-    const { file, results } = await runCase(i);
+    const { file, results } = await runCase(lane, i);
     let keep = false;
     for (const res of results) {
       const key = `${res.format} ${res.op}`;
       if (!table.has(key)) table.set(key, Object.fromEntries(CLASSES.map((c) => [c, 0])));
       table.get(key)[res.cls]++;
+      if (res.cls === 'OK-ERROR' && /stopped making progress|was cancelled and its worker replaced/.test(res.why)) stalled++;
       if (res.cls === 'OK' || res.cls === 'OK-ERROR') continue;
       const shape = res.why
         .replace(/\d+/g, 'N')
@@ -280,16 +399,21 @@ async function lane() {
     }
     if (!keep) rmSync(file, { force: true });
     done++;
+    if (done % 25 === 0) loadSamples.push(os.loadavg()[0]);
     if (done % 25 === 0) writeFileSync(path.join(OUT, 'table.md'), tableLines().join('\n') + '\n');
     if (process.stderr.isTTY || done % 50 === 0)
       process.stderr.write(`\rfuzz: ${done}/${CASES} cases, ${((performance.now() - started) / 1000).toFixed(0)} s`);
   }
 }
 
-await Promise.all(Array.from({ length: PARALLEL }, lane));
+// --minutes M: no new case after M minutes (the table then says how many ran).
+const MINUTES = Number(flag('minutes', Infinity));
+if (Number.isFinite(MINUTES)) setTimeout(() => void (stopping = true), MINUTES * 60_000).unref();
+await Promise.all(lanes.map(runLane));
+for (const l of lanes) l.runner.close(), l.reference.close();
+await new Promise((r) => setTimeout(r, 500)); // the children exit, so their CPU time is counted
 process.stderr.write('\n');
 const total = Object.fromEntries(CLASSES.map((c) => [c, 0]));
 const lines = tableLines(total);
 console.log(lines.join('\n'));
-con.closeSync();
 process.exitCode = total.CRASH + total.HANG + total.UNCLEAR + total.WRONG > 0 ? 1 : 0;

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { defineJob } from 'quiver-engine';
-import { appendBatchToPart, partExtension, type PartFormat } from '../src/io/part-files.js';
+import { appendBatchToPart, BatchEncodingError, partExtension, type PartFormat } from '../src/io/part-files.js';
 import { batchDataProblem } from '../src/io/arrow-check.js';
 import { InputError } from '../src/errors.js';
 
@@ -32,7 +32,12 @@ export default defineJob({
     // A task's first batch starts its part afresh: a run that restarted (a column widened) or a task
     // retried after its worker died must not append to what the earlier attempt wrote.
     if (acc.parts.length === 0) rmSync(part, { force: true });
-    appendBatchToPart(part, batch, format);
+    try {
+      appendBatchToPart(part, batch, format);
+    } catch (e) {
+      if (!(e instanceof BatchEncodingError)) throw e;
+      throw new InputError(`${ctx.split.describe}: ${(e as Error).message}; the file is corrupt`, { cause: e });
+    }
     if (acc.parts.length === 0) acc.parts.push(part);
     acc.rows += batch.numRows;
     if (acc.columns.length === 0) acc.columns = batch.schema.fields.map((f) => f.name);

@@ -1,7 +1,7 @@
 import { defineJob, type JobContext, type ParamsSpec } from 'quiver-engine';
 import type { RecordBatch } from 'apache-arrow';
 import { mergeAcc, planAggs } from './groupby/aggregates.js';
-import { checkKeys, fieldsOf, kindsOf } from './groupby/columns.js';
+import { checkKeys, fieldsOf, inputsText, kindsOf } from './groupby/columns.js';
 import { CARRY_ROWS } from './groupby/exact.js';
 import { Groups } from './groupby/groups.js';
 import { keysOf, keyToEmit, utf8KeyOf, type PartCodes } from './groupby/keys.js';
@@ -126,9 +126,10 @@ export default defineJob({
     const agg = q.params.agg as string[];
     if (by.length === 0) throw new Error('--param by is required: the key column(s), e.g. by=id1 or by=id1,id2');
     const columns = planAggs(agg, {}).columns;
-    const fields = fieldsOf(await q.schemas(), [...new Set([...by, ...columns])]);
-    checkKeys(by, fields);
-    const kinds = kindsOf(planAggs(agg, {}).aggs, fields);
+    const schemas = await q.schemas();
+    const fields = fieldsOf(schemas, [...new Set([...by, ...columns])]);
+    checkKeys(by, fields, inputsText(schemas));
+    const kinds = kindsOf(planAggs(agg, {}).aggs, fields, inputsText(schemas));
     const { table } = await q.run(groups, { params: { by, agg, kinds } });
     return resultOf(table, by, planAggs(agg, kinds), fields);
   },

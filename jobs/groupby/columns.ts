@@ -41,8 +41,17 @@ export function fieldsOf(schemas: Array<{ file: string; schema: { fields: Field[
   return out;
 }
 
+/**
+ * Where a column's type came from, for messages: a file whose bytes were mutated or mistyped can turn
+ * a numeric column into text, and the error must say which file (e.g. `data.csv`, or `a.csv and 3 more files`).
+ */
+export function inputsText(schemas: Array<{ file: string }>): string {
+  if (schemas.length === 0) return 'the input';
+  return schemas.length === 1 ? schemas[0]!.file : `${schemas[0]!.file} and ${schemas.length - 1} more file(s)`;
+}
+
 /** Checks that every key column has a type groupby keys by: the primitive types (not lists, structs, maps, unions, intervals). */
-export function checkKeys(by: string[], fields: Map<string, Field>): void {
+export function checkKeys(by: string[], fields: Map<string, Field>, where = 'the input'): void {
   for (const name of by) {
     const t = fields.get(name)!.type;
     const v = DataType.isDictionary(t) ? t.dictionary : t;
@@ -59,13 +68,13 @@ export function checkKeys(by: string[], fields: Map<string, Field>): void {
       kindOf(v) !== undefined;
     if (!ok)
       throw new UsageError(
-        `--param by: groupby cannot group by column "${name}" of type ${t}; group by columns of text, numbers, decimals, dates, times, timestamps, booleans or bytes`,
+        `--param by: groupby cannot group by column "${name}" of type ${t} in ${where}; group by columns of text, numbers, decimals, dates, times, timestamps, booleans or bytes`,
       );
   }
 }
 
 /** The kind of each value column, checking that every aggregate applies to its column's type. */
-export function kindsOf(aggs: Agg[], fields: Map<string, Field>): Record<string, ColumnKind> {
+export function kindsOf(aggs: Agg[], fields: Map<string, Field>, where = 'the input'): Record<string, ColumnKind> {
   const kinds: Record<string, ColumnKind> = {};
   for (const a of aggs) {
     for (const col of a.columns) {
@@ -76,7 +85,10 @@ export function kindsOf(aggs: Agg[], fields: Map<string, Field>): Record<string,
       if (kind === undefined || (!countable && !isNumeric(type))) {
         const what = kind === undefined ? 'count' : 'count, min or max';
         throw new UsageError(
-          `--param agg: ${a.op} cannot aggregate column "${col}" of type ${type}; aggregate it with ${what}, or give a numeric column`,
+          `--param agg: ${a.op} cannot aggregate column "${col}" of type ${type} in ${where}; aggregate it with ${what}, or give a numeric column` +
+            (DataType.isUtf8(type) || DataType.isDictionary(type)
+              ? ` (in a CSV or NDJSON file, a value that is not a number makes the column text: --column ${col}:float64 reads it as numbers and reports the values that are not)`
+              : ''),
         );
       }
       kinds[col] = { kind, scale: scaleOf(type) };

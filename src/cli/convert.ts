@@ -5,6 +5,7 @@ import { outputFormatOf } from '../io/sinks.js';
 import { formatSize } from '../util/size.js';
 import { addFormatOptions, formatOptionsFromFlags, inputFormatOf, type FormatFlags } from './format-flags.js';
 import { positiveInt } from './options.js';
+import { parseStallTimeout, STALL_TIMEOUT_OPTION } from './reliability.js';
 import { runSignal } from './signals.js';
 
 /**
@@ -24,11 +25,19 @@ export function registerConvert(program: Command): void {
     .option('--overwrite', 'replace the output if it exists')
     .option('-w, --workers <n>', 'worker threads (default: the cores Node may use)', positiveInt('--workers'))
     .option('--split-size <size>', 'bytes per split (default: input ÷ (workers × 4), 1 MB–64 MB, the last ranges smaller)')
+    .option(...STALL_TIMEOUT_OPTION)
     .option('-q, --quiet', 'no summary on stderr')
     .action(
       async (
         args: string[],
-        o: FormatFlags & { outputFormat?: string; overwrite?: boolean; workers?: number; splitSize?: string; quiet?: boolean },
+        o: FormatFlags & {
+          outputFormat?: string;
+          overwrite?: boolean;
+          workers?: number;
+          splitSize?: string;
+          stallTimeout?: string;
+          quiet?: boolean;
+        },
       ) => {
         if (args.length < 2) throw new UsageError('convert needs an input and an output: quiver convert <input> <output>');
         const out = args[args.length - 1]!;
@@ -36,6 +45,7 @@ export function registerConvert(program: Command): void {
         const format = outputFormatOf(out, o.outputFormat);
         if (!(PART_FORMATS as readonly string[]).includes(format))
           throw new UsageError(`convert writes ${PART_FORMATS.join(', ')}; not ${format}`);
+        const stallTimeoutMs = o.stallTimeout === undefined ? undefined : parseStallTimeout(o.stallTimeout);
         const cancel = runSignal();
         try {
           const t0 = performance.now();
@@ -46,6 +56,7 @@ export function registerConvert(program: Command): void {
             overwrite: o.overwrite,
             workers: o.workers,
             splitSize: o.splitSize,
+            stallTimeoutMs,
             signal: cancel.signal,
           });
           if (!o.quiet) {

@@ -1,19 +1,9 @@
 import type { Command } from 'commander';
 import { readRange } from '../io/file-range.js';
 import { openInput } from '../io/input-source.js';
-import {
-  DataType,
-  Field,
-  RecordBatch,
-  Schema as ArrowSchema,
-  Struct,
-  Table,
-  makeData,
-  vectorFromArray,
-  Utf8,
-  type Schema,
-} from 'apache-arrow';
+import { DataType, Field, Schema as ArrowSchema, Table, vectorFromArray, Utf8, type Schema } from 'apache-arrow';
 import { InputError, UsageError } from '../errors.js';
+import { recordBatchOf } from '../io/record-batch.js';
 import { readArrowFileLayout } from '../planner/arrow-file.js';
 import { readArrowStreamLayout } from '../planner/arrow-stream.js';
 import { compressedLayout, decompressedHead } from '../planner/compressed.js';
@@ -146,9 +136,7 @@ export async function inspectFile(f: InputFile, flags: FormatFlags, limit: numbe
             new Utf8(),
           ).data[0]!,
       );
-      first = new Table([
-        new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: rows.length, nullCount: 0, children })),
-      ]);
+      first = new Table([recordBatchOf(schema, children, rows.length)]);
       if (typeof decoded === 'string') typedRows = `(as text: ${decoded})`;
       else if (decoded === undefined) typedRows = '(as text)';
     }

@@ -1,9 +1,9 @@
 #!/usr/bin/env -S GLIBC_TUNABLES=glibc.malloc.hugetlb=1 node --no-concurrent-marking --no-concurrent-sweeping
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Command, CommanderError } from 'commander';
-import { QuiverError, CancelledError, TaskError } from '../errors.js';
+import { Command } from 'commander';
 import { ENGINE_ROOT } from '../layout.js';
+import { reportError } from './report-error.js';
 
 /**
  * Each command's module, loaded only when that command runs (or for help, which lists them all): a
@@ -78,10 +78,10 @@ function exitWhenIdle(): void {
 /**
  * Starts `quiver run`'s workers before the engine's modules load, so thread start-up overlaps them.
  * Only the worker count is read here (commander checks every option later); a run with
- * --worker-memory or --help starts its own.
+ * --worker-memory, --stall-timeout or --help starts its own.
  */
 async function prestartWorkers(args: string[]): Promise<void> {
-  if (args.some((a) => a === '-h' || a === '--help' || a.startsWith('--worker-memory'))) return;
+  if (args.some((a) => a === '-h' || a === '--help' || a.startsWith('--worker-memory') || a.startsWith('--stall-timeout'))) return;
   let workers: number | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
@@ -92,34 +92,4 @@ async function prestartWorkers(args: string[]): Promise<void> {
   const { prestartPool } = await import('../executor/prestart.js');
   const os = await import('node:os');
   prestartPool(workers ?? os.availableParallelism());
-}
-
-/** Prints an error as one clear paragraph (plus the user's stack for errors in their code) and returns the exit code. */
-function reportError(e: unknown): number {
-  if (e instanceof CommanderError) return e.exitCode || 2;
-  if (e instanceof CancelledError) {
-    process.stderr.write(`quiver: ${e.message}\n`);
-    return typeof process.exitCode === 'number' && process.exitCode > 0 ? process.exitCode : 130;
-  }
-  if (QuiverError.isQuiverError(e)) {
-    process.stderr.write(`quiver: ${e.phase} error: ${e.message}\n`);
-    if (e instanceof TaskError && e.userError.stack) {
-      const frames = e.userError.stack
-        .split('\n')
-        .filter((l) => /^\s+at /.test(l) && !/\/dist\/(src|bundle)\/|\/node_modules\/|\(node:|^\s+at async /.test(l))
-        .slice(0, 8);
-      if (frames.length) process.stderr.write(`${e.userError.name}: ${e.userError.message}\n${frames.join('\n')}\n`);
-      // The user's `cause` chain, as the worker kept it.
-      for (
-        let c = (e.cause as Error | undefined)?.cause as Error | undefined, depth = 0;
-        c && depth < 5;
-        c = c.cause as Error | undefined, depth++
-      ) {
-        process.stderr.write(`  caused by ${c.name}: ${c.message}\n`);
-      }
-    }
-    return e.phase === 'usage' ? 2 : 1;
-  }
-  process.stderr.write(`quiver: unexpected error (a bug in quiver; please report it):\n${e instanceof Error ? e.stack : String(e)}\n`);
-  return 70;
 }

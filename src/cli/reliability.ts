@@ -11,6 +11,7 @@ export interface ReliabilityFlags {
   retryUserErrors?: boolean;
   timeout?: string;
   workerMemory?: string;
+  stallTimeout?: string;
   memory?: string;
   progress?: string;
   maxBadRecords?: string;
@@ -23,6 +24,7 @@ export interface Reliability {
   retryUserErrors?: boolean;
   timeoutMs?: number;
   workerMemory?: number;
+  stallTimeoutMs?: number;
   memory?: number;
   progress?: 'bar' | 'json' | 'none';
   maxBadRecords?: number | `${number}%`;
@@ -36,6 +38,7 @@ export function addReliabilityOptions(cmd: Command): Command {
     .option('--retry-user-errors', 'also retry a task whose job code threw (default: a throw fails the run at once)')
     .option('--timeout <duration>', 'cancel the run after this long, e.g. 90s, 30m, 2h')
     .option('--worker-memory <size>', "heap limit of each worker, e.g. 512mb, 2g (default: V8's)")
+    .option(...STALL_TIMEOUT_OPTION)
     .option('--memory <size>', 'shuffle data held in memory before it spills to a temp folder (default: a quarter of free memory)')
     .option('--progress <mode>', 'bar (on a terminal), json (lines on stderr) or none (default: bar when stderr is a terminal)')
     .option('--max-bad-records <n>', 'skip up to n malformed records (or n% of records) instead of failing at the first')
@@ -51,6 +54,7 @@ export function reliabilityFromFlags(o: ReliabilityFlags): Reliability {
     if (out.workerMemory < 16 * 2 ** 20)
       throw new UsageError(`--worker-memory must be at least 16mb (a worker needs that to start), got "${o.workerMemory}"`);
   }
+  if (o.stallTimeout !== undefined) out.stallTimeoutMs = parseStallTimeout(o.stallTimeout);
   if (o.memory !== undefined) out.memory = parseSize(o.memory, '--memory');
   if (o.progress !== undefined) {
     if (o.progress !== 'bar' && o.progress !== 'json' && o.progress !== 'none')
@@ -65,6 +69,17 @@ export function reliabilityFromFlags(o: ReliabilityFlags): Reliability {
     out.badRecordsFile = o.badRecordsFile;
   }
   return out;
+}
+
+/** `--stall-timeout`, for every command that runs tasks on workers (run, convert). */
+export const STALL_TIMEOUT_OPTION = [
+  '--stall-timeout <duration>',
+  'fail a task whose input reader hands it no batch for this long (a corrupt file whose decoder never returns, a stuck filesystem), e.g. 30s, 5m, or off (default: 120s)',
+] as const;
+
+/** Parses `--stall-timeout`: a duration (a bare number is seconds), or `off` for no limit. Milliseconds. */
+export function parseStallTimeout(text: string): number {
+  return text.trim().toLowerCase() === 'off' ? Infinity : parseDuration(text, '--stall-timeout');
 }
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, sec: 1000, m: 60_000, min: 60_000, h: 3_600_000 };

@@ -131,6 +131,7 @@ export function registerRun(program: Command): void {
           maxAttempts: r.maxAttempts,
           retryUserErrors: r.retryUserErrors,
           workerMemory: r.workerMemory,
+          stallTimeoutMs: r.stallTimeoutMs,
           memory: r.memory,
           maxBadRecords: r.maxBadRecords,
           badRecordsFile: r.badRecordsFile,

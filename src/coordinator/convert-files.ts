@@ -5,14 +5,17 @@ import { assembleParts, type PartFormat } from '../io/part-files.js';
 import { checkOutput, outputFormatOf } from '../io/sinks.js';
 import { checkOutputNotInput, expandInputs } from '../planner/inputs.js';
 import type { RunReport } from './report-types.js';
-import { run } from './engine.js';
+import { run, type Engine } from './engine.js';
 import type { EngineOptions, RunOptions } from './run-options.js';
 
 /** Output formats `convert` writes. */
 export const PART_FORMATS = ['arrow', 'arrows', 'parquet', 'csv', 'ndjson', 'json'] as const;
 
-/** Options of a conversion: how to read the input, the output format, and the engine's. */
-export type ConvertOptions = Omit<RunOptions, 'input' | 'params' | 'output'> & EngineOptions;
+/**
+ * Options of a conversion: how to read the input, the output format, and the engine's; or `engine`,
+ * an Engine to run on (its workers are reused, as for many small conversions in one process).
+ */
+export type ConvertOptions = Omit<RunOptions, 'input' | 'params' | 'output'> & EngineOptions & { engine?: Engine };
 
 /**
  * Converts inputs to one output file with the built-in `convert` job: workers decode their splits
@@ -37,7 +40,9 @@ export async function convertFiles(
   await checkOutput(out, options.overwrite ?? false);
   const dir = await mkdtemp(path.join(path.dirname(path.resolve(out)), `.${path.basename(out)}.parts-`));
   try {
-    const { value, report } = await run('convert', { ...options, input: inputs, params: { dir, format }, outputFormat: undefined });
+    const { engine, ...rest } = options;
+    const runOptions = { ...rest, input: inputs, params: { dir, format }, outputFormat: undefined };
+    const { value, report } = await (engine ? engine.run('convert', runOptions) : run('convert', runOptions));
     const acc = value as { parts: string[]; rows: number; columns: string[] };
     options.signal?.throwIfAborted();
     // No batch reached the job, so no column is known: Parquet and Arrow files without columns are not

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { DataType, type Data, type Field, type RecordBatch, type Schema } from 'apache-arrow';
+import { DataType, Type, type Data, type Field, type RecordBatch, type Schema } from 'apache-arrow';
 import type { BufferRegion, FieldNode } from 'apache-arrow/ipc/metadata/message';
 import { isFixedWidth } from './arrow-columns.js';
 
@@ -32,12 +32,37 @@ export function batchHeaderProblem(header: BatchHeader, schema: Schema, bodyLeng
     if (n.length < 0 || n.nullCount < 0 || n.nullCount > n.length)
       return `field node ${i} has ${n.length} values with ${n.nullCount} nulls`;
   }
+  for (const field of schema.fields) {
+    const problem = typeProblem(field);
+    if (problem) return problem;
+  }
   const walk = { node: 0, buffer: 0, problem: undefined as string | undefined };
   for (const field of schema.fields) {
     const n = nodes[walk.node];
     if (!n) return `it has ${nodes.length} field nodes, too few for its ${schema.fields.length} columns`;
     if (n.length !== length) return `column "${field.name}" has ${n.length} values in a batch of ${length} rows`;
     if (!visit(field, n.length, header, walk) || walk.problem) return walk.problem;
+  }
+  // Every column's nodes were walked: more nodes than that means the schema and the batch disagree
+  // (fuzz case 853: a schema cut to no columns over batches of 3 read as 300 rows of nothing).
+  if (walk.node !== nodes.length)
+    return `it has ${nodes.length} field nodes, but its schema's ${schema.fields.length} column(s) need ${walk.node}`;
+  return undefined;
+}
+
+/**
+ * A type the Arrow format does not allow, which apache-arrow decodes anyway (fuzz case 931: an Int of
+ * 31 bits, read as if it were 32): the schema is corrupt, whatever the batches hold.
+ */
+function typeProblem(field: Field): string | undefined {
+  const t = field.type as { typeId: Type; bitWidth?: number; precision?: number; children?: Field[] };
+  const bad = (what: string) => `its schema's column "${field.name}" has ${what}, which no Arrow type has`;
+  if (t.typeId === Type.Int && ![8, 16, 32, 64].includes(t.bitWidth!)) return bad(`an integer of ${t.bitWidth} bits`);
+  if (t.typeId === Type.Float && ![0, 1, 2].includes(t.precision!)) return bad(`a float precision of ${t.precision}`);
+  if (t.typeId === Type.Decimal && ![32, 64, 128, 256].includes(t.bitWidth!)) return bad(`a decimal of ${t.bitWidth} bits`);
+  for (const child of t.children ?? []) {
+    const problem = typeProblem(child);
+    if (problem) return problem;
   }
   return undefined;
 }

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { Field, RecordBatch, Schema, Struct, makeData, type Dictionary } from 'apache-arrow';
+import { Field, Schema, type Dictionary, type RecordBatch } from 'apache-arrow';
 import type { BadRecords, BadRecord } from './bad-records.js';
 import {
   BigIntBuilder,
@@ -16,6 +16,7 @@ import { ColumnTooNarrow } from './column-widening.js';
 import { widerTypeForText } from './infer-types.js';
 import { POW10, expectedOf } from './parse-values.js';
 import { makeFastRecord, type FastRecords } from './csv-fast-record.js';
+import { recordBatchOf } from './record-batch.js';
 
 /** How a CSV file is written. Plain data: it travels inside splits. */
 export interface CsvDialect {
@@ -136,9 +137,12 @@ export class CsvDecoder {
 
   private newBatch(): void {
     const cap = this.batchRows;
-    this.builders = this.schema.fields.map((f, i) => {
-      const col = this.columns[this.slot.indexOf(i)]!;
-      return makeBuilder(col.type, cap, col.type === 'dict' ? (f.type as Dictionary) : undefined);
+    // By the file's columns (not slot.indexOf per field, which was quadratic in a wide header).
+    this.builders = [];
+    this.columns.forEach((col, i) => {
+      const s = this.slot[i]!;
+      if (s >= 0)
+        this.builders[s] = makeBuilder(col.type, cap, col.type === 'dict' ? (this.schema.fields[s]!.type as Dictionary) : undefined);
     });
     const of = (i: number) => (this.slot[i]! >= 0 ? this.builders[this.slot[i]!] : undefined);
     const noI32 = new Int32Array(0),
@@ -177,8 +181,7 @@ export class CsvDecoder {
     if (this.row === 0) return;
     const n = this.row;
     const children = this.builders.map((b) => b.finish(n));
-    const data = makeData({ type: new Struct(this.schema.fields), length: n, nullCount: 0, children });
-    this.batches.push(new RecordBatch(this.schema, data));
+    this.batches.push(recordBatchOf(this.schema, children, n));
     this.rows += n;
     this.newBatch();
   }

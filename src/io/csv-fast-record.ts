@@ -20,6 +20,9 @@ export interface FastRecords {
   inside: FastRecord;
 }
 
+/** Most columns a file may have for the generated reader (see makeFastRecord). */
+export const MAX_FAST_COLUMNS = 512;
+
 /** Column kinds of the generated reader (the decoder's numbering). */
 export const FAST_KIND = { skip: 0, int32: 1, float64: 2, bool: 3, utf8: 4, dict: 5, int64: 6, other: 7, date: 8, timestamp: 9 } as const;
 
@@ -45,7 +48,10 @@ export function makeFastRecord(
     ) => FastRecords)
   | undefined {
   const n = kinds.length;
-  if (n === 0) return undefined;
+  // Its source grows by a few hundred bytes per column and V8 compiles it whole: at 40,000 columns
+  // building it took about 5 s, for a function too big for V8 to optimize anyway. Wide files take
+  // the general path, which is linear in the columns.
+  if (n === 0 || n > MAX_FAST_COLUMNS) return undefined;
   // Rare kinds (bool), and those without a byte parser (small ints, decimals, times, …), take the general path.
   for (let f = 0; f < n; f++)
     if (kinds[f] === FAST_KIND.bool || kinds[f] === FAST_KIND.other || kinds[f]! > FAST_KIND.timestamp) return undefined;

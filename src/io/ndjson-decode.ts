@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { Field, RecordBatch, Schema, Struct, makeData, type Dictionary } from 'apache-arrow';
+import { Field, Schema, type Dictionary, type RecordBatch } from 'apache-arrow';
 import type { BadRecord, BadRecords } from './bad-records.js';
 import {
   BigIntBuilder,
@@ -15,6 +15,7 @@ import { arrowTypeOf, type ColumnSpec, type ColumnType } from './column-types.js
 import { ColumnTooNarrow } from './column-widening.js';
 import { misfit } from './csv-decode.js';
 import { MAX_NESTING, flattenObject } from './flatten.js';
+import { recordBatchOf } from './record-batch.js';
 import { BIG_INT_MARK, TypeSniffer, widerTypeForJson } from './infer-types.js';
 import { parseJsonLine } from './json-line.js';
 
@@ -80,7 +81,7 @@ export class NdjsonDecoder {
     if (this.row === 0) return;
     const n = this.row;
     const children = this.builders.map((b) => b.finish(n));
-    this.batches.push(new RecordBatch(this.schema, makeData({ type: new Struct(this.schema.fields), length: n, nullCount: 0, children })));
+    this.batches.push(recordBatchOf(this.schema, children, n));
     this.newBatch();
   }
 

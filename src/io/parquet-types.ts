@@ -4,16 +4,15 @@ import {
   Field,
   FixedSizeBinary,
   IntervalMonthDayNano,
-  makeData,
-  RecordBatch,
   Schema,
-  Struct,
   Type,
   type Data,
   type Interval,
+  type RecordBatch,
 } from 'apache-arrow';
 import { intervalsFromBytes, intervalsToBytes } from './parquet-interval.js';
 import type { ParquetAnnotations } from './parquet-thrift.js';
+import { recordBatchOf } from './record-batch.js';
 
 /** A column the Parquet reader cannot decode, and why. */
 export interface UnreadableColumn {
@@ -77,7 +76,7 @@ export function withDictionaryTypes(batch: RecordBatch): RecordBatch {
   });
   const children = batch.data.children.map((c, i) => (fields[i] === batch.schema.fields[i] ? c : c.clone(fields[i]!.type)));
   const schema = new Schema(fields, batch.schema.metadata);
-  return new RecordBatch(schema, makeData({ type: new Struct(fields), length: batch.numRows, nullCount: 0, children }));
+  return recordBatchOf(schema, children, batch.numRows);
 }
 
 /** The first non-undefined answer of `check` over a type's children (dictionary values included). */
@@ -128,7 +127,7 @@ export function withParquetBatch(batch: RecordBatch, annotations: ParquetAnnotat
   const children = batch.data.children.map((c, i) =>
     DataType.isInterval(schema.fields[i]!.type) && DataType.isFixedSizeBinary(c.type) ? intervalsFromBytes(c as Data<FixedSizeBinary>) : c,
   );
-  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: batch.numRows, nullCount: 0, children }));
+  return recordBatchOf(schema, children, batch.numRows);
 }
 
 /**
@@ -155,5 +154,5 @@ export function forParquet(batch: RecordBatch): RecordBatch {
   const children = batch.data.children.map((c, i) =>
     DataType.isInterval(c.type) ? intervalsToBytes(c as Data<Interval>, schema.fields[i]!.name) : c,
   );
-  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: batch.numRows, nullCount: 0, children }));
+  return recordBatchOf(schema, children, batch.numRows);
 }

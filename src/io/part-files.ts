@@ -1,4 +1,5 @@
-import { appendFileSync, createReadStream, createWriteStream, readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { appendFileSync, createReadStream, createWriteStream } from 'node:fs';
 import { open, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -17,6 +18,7 @@ import {
   Table,
   Utf8,
   makeData,
+  tableFromIPC,
   tableToIPC,
   vectorFromArray,
   type Data,
@@ -67,7 +69,28 @@ function forPart(batch: RecordBatch): RecordBatch {
 export function appendBatchToPart(file: string, batch: RecordBatch, format: PartFormat): void {
   if (format === 'csv') appendFileSync(file, batchToCsv(batch));
   else if (format === 'ndjson' || format === 'json') appendFileSync(file, batchToNdjson(batch));
-  else appendFileSync(file, tableToIPC(new Table([forPart(batch)]), 'stream'));
+  else appendFileSync(file, checkedIpc(forPart(batch)));
+}
+
+/** A batch that does not survive its own encoding: the input is corrupt (the caller names the split). */
+export class BatchEncodingError extends Error {}
+
+/**
+ * A batch as an IPC stream, read back before it is kept: apache-arrow's writer encodes a batch whose
+ * buffers are inconsistent in a way the bounds checks allow (fuzz case 2541: one buffer length in an
+ * Arrow stream's header set from 64 to 128) into a message whose body is shorter than it says, and
+ * reading the part back then lost the batch: convert wrote 200 of 300 rows, exit 0.
+ */
+function checkedIpc(batch: RecordBatch): Uint8Array {
+  const bytes = tableToIPC(new Table([batch]), 'stream');
+  let rows: number;
+  try {
+    rows = tableFromIPC(bytes).numRows;
+  } catch (e) {
+    throw new BatchEncodingError(`its batch of ${batch.numRows} rows does not encode as Arrow IPC (${(e as Error).message})`, { cause: e });
+  }
+  if (rows !== batch.numRows) throw new BatchEncodingError(`its batch of ${batch.numRows} rows encodes as ${rows} rows`);
+  return bytes;
 }
 
 /**
@@ -101,22 +124,31 @@ class JsonArrayLines {
 }
 
 /** The batches of the parts, in order, their text dictionaries made one per column (`DictionaryUnifier`). */
-function* batchesOfParts(parts: string[]): Generator<RecordBatch> {
-  const all = function* () {
+async function* batchesOfParts(parts: string[]): AsyncGenerator<RecordBatch> {
+  const all = async function* () {
     for (const p of parts) yield* partBatches(p);
   };
-  const first = all().next();
-  if (first.done || !DictionaryUnifier.applies(first.value.schema)) return yield* all();
+  const it = all();
+  const first = await it.next();
+  if (first.done) return;
+  if (!DictionaryUnifier.applies(first.value.schema)) {
+    yield first.value;
+    return yield* it;
+  }
   // A first pass reads the dictionaries; only an output with dictionary columns pays for it.
   const unifier = new DictionaryUnifier();
-  for (const b of all()) unifier.add(b);
-  for (const b of all()) yield unifier.remap(b);
+  unifier.add(first.value);
+  for await (const b of it) unifier.add(b);
+  for await (const b of all()) yield unifier.remap(b);
 }
 
-/** The batches of an Arrow part file (a run of concatenated IPC streams), one at a time. */
-function* partBatches(file: string): Generator<RecordBatch> {
-  const bytes = readFileSync(file);
-  for (const reader of RecordBatchReader.readAll(bytes)) yield* reader;
+/**
+ * The batches of an Arrow part file (a run of concatenated IPC streams), one at a time, read as a
+ * stream: a part holds a whole split's output, which for a 200 KB .gz that expands to 200 MB of text
+ * is 200 MB of Arrow, and reading it whole made convert's peak RSS grow with the output.
+ */
+async function* partBatches(file: string): AsyncGenerator<RecordBatch> {
+  for await (const reader of RecordBatchReader.readAll(createReadStream(file, { highWaterMark: 1 << 20 }))) yield* reader;
 }
 
 /**
@@ -144,12 +176,16 @@ export async function assembleParts(parts: string[], out: string, format: PartFo
       await writeParquetStream(batchesOfParts(parts), tmp, columns);
     } else {
       const writer = format === 'arrow' ? new RecordBatchFileWriter() : new RecordBatchStreamWriter();
-      const done = pipeline(writer.toNodeStream() as unknown as NodeJS.ReadableStream, createWriteStream(tmp));
+      const sink = createWriteStream(tmp);
+      const done = pipeline(writer.toNodeStream() as unknown as NodeJS.ReadableStream, sink);
+      done.catch(() => undefined); // awaited below; a failure while batches are still read must not go unhandled meanwhile
       let started = false;
-      for (const batch of batchesOfParts(parts)) {
+      for await (const batch of batchesOfParts(parts)) {
         if (!started) writer.reset(undefined, batch.schema);
         started = true;
         writer.write(batch);
+        // The writer queues what it is given; wait for the file to take it, so a batch at a time is held.
+        if (sink.writableNeedDrain) await once(sink, 'drain');
       }
       if (!started) writer.reset(undefined, new Schema(columns.map((c) => new Field(c, new Utf8()))));
       writer.finish();
@@ -163,10 +199,14 @@ export async function assembleParts(parts: string[], out: string, format: PartFo
 }
 
 /** Writes record batches to a Parquet file with parquet-wasm's streaming writer (a row group at a time). */
-export async function writeParquetStream(batches: Iterable<RecordBatch>, file: string, columns: string[] = []): Promise<void> {
+export async function writeParquetStream(
+  batches: Iterable<RecordBatch> | AsyncIterable<RecordBatch>,
+  file: string,
+  columns: string[] = [],
+): Promise<void> {
   const pq = await import('parquet-wasm/node');
-  const it = batches[Symbol.iterator]();
-  const first = it.next();
+  const it = Symbol.asyncIterator in batches ? batches[Symbol.asyncIterator]() : batches[Symbol.iterator]();
+  const first = await it.next();
   const props = new pq.WriterPropertiesBuilder().setCompression(pq.Compression.SNAPPY).setMaxRowGroupSize(PARQUET_ROW_GROUP_ROWS).build();
   if (first.done) {
     const empty = new Table(new Schema(columns.map((c) => new Field(c, new Utf8(), true))));
@@ -175,15 +215,16 @@ export async function writeParquetStream(batches: Iterable<RecordBatch>, file: s
   }
   let pending: RecordBatch | undefined = first.value;
   const source = new ReadableStream({
-    pull(controller) {
-      const next = pending ? { done: false as const, value: pending } : it.next();
-      pending = undefined;
-      if (next.done) return controller.close();
+    async pull(controller) {
       try {
+        const next = pending ? { done: false as const, value: pending } : await it.next();
+        pending = undefined;
+        if (next.done) return controller.close();
         controller.enqueue(pq.Table.fromIPCStream(tableToIPC(new Table([forParquet(next.value)]), 'stream')).recordBatch(0));
       } catch (e) {
         // parquet-wasm ends its output normally when its input stream fails, so a batch it refuses
-        // (invalid UTF-8 in a string column) would silently leave the rest out: keep the error.
+        // (invalid UTF-8 in a string column), or a part that fails to read, would silently leave the
+        // rest out: keep the error.
         failed = { error: e };
         controller.error(e);
       }

@@ -137,6 +137,13 @@ async function objectFormat(url: string): Promise<InputFormat> {
 function detectFormat(file: string): InputFormat {
   const byName = formatByName(file);
   if (byName) return byName;
+  // A pipe has no byte 0 to read again (readSync failed with ESPIPE, exit 70), and opening one with no
+  // writer would block this thread for good.
+  const st = statSync(file, { throwIfNoEntry: false });
+  if (st && !st.isFile())
+    throw new PlanError(
+      `${file} is not a regular file (a pipe or a device), so its format cannot be told from its first bytes; save the stream to a file first, or give it its extension (.csv, .ndjson, .txt, …, and .gz or .zst when compressed)`,
+    );
   let fd: number;
   try {
     fd = openSync(file, 'r');
