@@ -57,7 +57,8 @@ import type { Acc, AggPlan, ColumnKind, KeyPart } from './groupby/types.js';
  * a group of one row has top2_v3 null.
  *
  * `map` works column at a time, as analytical engines do: one pass turns each row's key into a dense
- * group id (an integer key column spanning at most 4M values indexes a table of ids; other keys a Map), then each aggregate is a tight loop over its typed-array column into per-group slots
+ * group id (an integer key column spanning at most 4M values indexes a table of ids; other keys a Map), then
+ * each aggregate is a tight loop over its typed-array column into per-group slots
  * (groupby/groups.ts). Composite keys of two or three columns are packed per-worker dictionary codes
  * (groupby/keys.ts). The groups live in `ctx.state` for all the worker's tasks and `flush` emits each
  * group once per worker (in-mapper combining), so the shuffle moves one partial per group per worker.

@@ -104,7 +104,8 @@ export default defineJob({
     // A file with no rows may carry no schema either: an empty A gives an empty C, whatever B's rows.
     if (A.cols !== B.rows && A.rows > 0) {
       throw new Error(
-        `A (${pathA}) is ${A.rows}×${A.cols} and B (${pathB}) is ${B.rows}×${B.cols}: A's columns (${A.cols}) must equal B's rows (${B.rows})`,
+        `A (${pathA}) is ${A.rows}×${A.cols} and B (${pathB}) is ${B.rows}×${B.cols}: A's columns (${A.cols}) must equal B's rows ` +
+          `(${B.rows})`,
       );
     }
     const m: Mats = { a: A.data, b: B.data, c: q.shared(Float64Array, A.rows * B.cols), n: A.rows, k: B.rows, p: B.cols };
@@ -128,7 +129,8 @@ async function readMatrix(q: DriverContext, file: string, name: string) {
   table.schema.fields.forEach((field, j) => {
     if (!DataType.isInt(field.type) && !DataType.isFloat(field.type)) {
       throw new Error(
-        `column ${field.name} of ${name} (${file}) is ${field.type}; every column of a matrix must be numeric (a row per matrix row, a column per matrix column)`,
+        `column ${field.name} of ${name} (${file}) is ${field.type}; every column of a matrix must be numeric (a row per matrix row, a ` +
+          `column per matrix column)`,
       );
     }
     const vector = table.getChildAt(j)!;

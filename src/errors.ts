@@ -81,7 +81,10 @@ export class WorkerError extends QuiverError {
   }
 }
 
-/** Runs of the same job on the same input gave different results (e.g. at two worker counts): the job's answer depends on how the input was split. */
+/**
+ * Runs of the same job on the same input gave different results (e.g. at two worker counts): the job's answer
+ * depends on how the input was split.
+ */
 export class ResultMismatchError extends QuiverError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('merge', message, options);

@@ -27,8 +27,10 @@ import { bigintOfLimbs } from './values.js';
  */
 
 const SYNTAX =
-  'agg=<aggregate>[,<aggregate>...] with each one of count, count:col (its non-null values), sum:col, mean:col, min:col, max:col, median:col, sd:col, ' +
-  'range:colA:colB (max(colA) - min(colB)), r2:colA:colB (squared correlation) or top:N:col (the N largest, N 1-100), e.g. agg=sum:v1,mean:v3,count';
+  'agg=<aggregate>[,<aggregate>...] with each one of count, count:col (its non-null values), sum:col, mean:col, min:col, max:col, ' +
+  'median:col, sd:col, ' +
+  'range:colA:colB (max(colA) - min(colB)), r2:colA:colB (squared correlation) or top:N:col (the N largest, N 1-100), e.g. ' +
+  'agg=sum:v1,mean:v3,count';
 
 /** Slots per kernel; `top` has N, the exact kernels one per limb (and a carry slot for a sum). */
 const WIDTH: Record<Exclude<Kernel, 'top' | 'xsum' | 'xmin' | 'xmax'>, number> = {

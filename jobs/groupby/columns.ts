@@ -26,14 +26,16 @@ export function fieldsOf(schemas: Array<{ file: string; schema: { fields: Field[
       if (!f) {
         const have = schema.fields.map((x) => x.name);
         throw new UsageError(
-          `groupby: no column "${name}" in ${file}${didYouMean(name, have)} (it has ${have.join(', ')}); name columns of the input in --param by and --param agg`,
+          `groupby: no column "${name}" in ${file}${didYouMean(name, have)} (it has ${have.join(', ')}); name columns of the input in ` +
+            `--param by and --param agg`,
         );
       }
       const seen = out.get(name);
       if (!seen) out.set(name, f);
       else if (String(seen.type) !== String(f.type) && !(DataType.isDictionary(seen.type) || DataType.isDictionary(f.type))) {
         throw new UsageError(
-          `groupby: column "${name}" is ${seen.type} in one file and ${f.type} in ${file}; give every file of the input the same type for it`,
+          `groupby: column "${name}" is ${seen.type} in one file and ${f.type} in ${file}; give every file of the input the same type ` +
+            `for it`,
         );
       }
     }
@@ -68,7 +70,8 @@ export function checkKeys(by: string[], fields: Map<string, Field>, where = 'the
       kindOf(v) !== undefined;
     if (!ok)
       throw new UsageError(
-        `--param by: groupby cannot group by column "${name}" of type ${t} in ${where}; group by columns of text, numbers, decimals, dates, times, timestamps, booleans or bytes`,
+        `--param by: groupby cannot group by column "${name}" of type ${t} in ${where}; group by columns of text, numbers, decimals, ` +
+          `dates, times, timestamps, booleans or bytes`,
       );
   }
 }
@@ -85,9 +88,11 @@ export function kindsOf(aggs: Agg[], fields: Map<string, Field>, where = 'the in
       if (kind === undefined || (!countable && !isNumeric(type))) {
         const what = kind === undefined ? 'count' : 'count, min or max';
         throw new UsageError(
-          `--param agg: ${a.op} cannot aggregate column "${col}" of type ${type} in ${where}; aggregate it with ${what}, or give a numeric column` +
+          `--param agg: ${a.op} cannot aggregate column "${col}" of type ${type} in ${where}; aggregate it with ${what}, or give a ` +
+            `numeric column` +
             (DataType.isUtf8(type) || DataType.isDictionary(type)
-              ? ` (in a CSV or NDJSON file, a value that is not a number makes the column text: --column ${col}:float64 reads it as numbers and reports the values that are not)`
+              ? ` (in a CSV or NDJSON file, a value that is not a number makes the column text: --column ${col}:float64 reads it as ` +
+                `numbers and reports the values that are not)`
               : ''),
         );
       }

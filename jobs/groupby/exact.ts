@@ -54,7 +54,10 @@ export function addExactSums(
   }
 }
 
-/** Moves the multiples of 2^32 of slots `at`…`at + L - 1` into the next slot, so each holds 0 ≤ x < 2^32 (the top slot keeps the rest). */
+/**
+ * Moves the multiples of 2^32 of slots `at`…`at + L - 1` into the next slot, so each holds 0 ≤ x < 2^32 (the
+ * top slot keeps the rest).
+ */
 export function carry(slots: Float64Array | number[], at: number, L: number): void {
   for (let k = 0; k < L; k++) {
     const c = Math.floor(slots[at + k]! / TWO32);

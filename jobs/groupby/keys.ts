@@ -143,7 +143,8 @@ function partsOf(batch: RecordBatch, name: string, data: Data, ctx: JobContext, 
   if (kind === 'float' || kind === 'int') return data.values as ArrayLike<number>;
   if (kind !== undefined) return bigKeys(data, wordsOf(data, kind), LIMBS[kind], kind !== 'u64');
   throw new Error(
-    `groupby cannot group by column "${name}" of type ${t}: keys are text, numbers, decimals, dates, times, timestamps, booleans or bytes; group by other columns`,
+    `groupby cannot group by column "${name}" of type ${t}: keys are text, numbers, decimals, dates, times, timestamps, booleans or ` +
+      `bytes; group by other columns`,
   );
 }
 
@@ -215,12 +216,14 @@ function checkString(s: string, name: string, composite: boolean): void {
 
 function nullCharError(name: string): Error {
   return new Error(
-    `key column "${name}" holds text with the character U+FFFF, which quiver keeps to stand for a null key; remove it from the text (it is a Unicode noncharacter, not meant to appear in data)`,
+    `key column "${name}" holds text with the character U+FFFF, which quiver keeps to stand for a null key; remove it from the text (it ` +
+      `is a Unicode noncharacter, not meant to appear in data)`,
   );
 }
 
 function separatorError(name: string): Error {
   return new Error(
-    `key column "${name}" holds text with the control character U+001F, which separates the parts of a composite key; remove it from the text, or group by "${name}" alone`,
+    `key column "${name}" holds text with the control character U+001F, which separates the parts of a composite key; remove it from ` +
+      `the text, or group by "${name}" alone`,
   );
 }

@@ -20,7 +20,10 @@ export function kindOf(type: DataType): ValueKind | undefined {
   return undefined;
 }
 
-/** Whether values of this type are numbers in the SQL sense (every aggregate applies), not dates, times or booleans (count, min and max only). */
+/**
+ * Whether values of this type are numbers in the SQL sense (every aggregate applies), not dates, times or
+ * booleans (count, min and max only).
+ */
 export function isNumeric(type: DataType): boolean {
   return DataType.isInt(type) || DataType.isFloat(type) || DataType.isDecimal(type);
 }

@@ -28,7 +28,8 @@ export function joinedColumns(
   const missing = columns.filter((c) => !Object.hasOwn(out, c));
   if (missing.length)
     throw new UsageError(
-      `--param columns names ${missing.map((c) => `"${c}"`).join(', ')}, not among the join's output columns: ${Object.keys(out).join(', ')}`,
+      `--param columns names ${missing.map((c) => `"${c}"`).join(', ')}, not among the join's output columns: ` +
+        `${Object.keys(out).join(', ')}`,
     );
   return Object.fromEntries(columns.map((c) => [c, out[c]!]));
 }

@@ -30,8 +30,10 @@ export function checkKeyColumns(left: SideSchema[], right: SideSchema[], on: str
     if (other) {
       const a = timed[0]!;
       throw new UsageError(
-        `key column "${a.name}" of ${a.file} is ${a.type} (${a.unit!.kind === 'instant' ? 'an instant' : `a ${a.unit!.kind}`}) but "${other.name}" of ${other.file} is ${other.type} ` +
-          `(${other.unit!.kind === 'instant' ? 'an instant' : `a ${other.unit!.kind}`}), so no key could ever match; join on columns that count the same thing, or convert one first`,
+        `key column "${a.name}" of ${a.file} is ${a.type} (${a.unit!.kind === 'instant' ? 'an instant' : `a ${a.unit!.kind}`}) but ` +
+          `"${other.name}" of ${other.file} is ${other.type} ` +
+          `(${other.unit!.kind === 'instant' ? 'an instant' : `a ${other.unit!.kind}`}), so no key could ever match; join on columns ` +
+          `that count the same thing, or convert one first`,
       );
     }
     // The finest unit both sides are counted in; 0 when no time column takes part.

@@ -16,7 +16,10 @@ import { joinKey, UsageError, type Key } from 'quiver-engine';
  */
 export type RowKey = Key | undefined;
 
-/** The keys of a batch's rows, from the columns `names` (`param` names the param, for errors); `units[j]` > 0 counts time column j in that unit. */
+/**
+ * The keys of a batch's rows, from the columns `names` (`param` names the param, for errors); `units[j]` > 0
+ * counts time column j in that unit.
+ */
 export function batchKeys(batch: RecordBatch, names: string[], param: string, where: string, units: number[] = []): RowKey[] {
   const parts = names.map((name, j) => {
     const column = batch.getChild(name);
@@ -46,7 +49,10 @@ export function missingColumn(param: string, name: string, where: string, has: s
 /** Nanoseconds per unit of TimeUnit.SECOND … NANOSECOND. */
 const NANOS = { [TimeUnit.SECOND]: 1e9, [TimeUnit.MILLISECOND]: 1e6, [TimeUnit.MICROSECOND]: 1e3, [TimeUnit.NANOSECOND]: 1 };
 
-/** What a time-like column counts: instants (dates and timestamps), times of day or durations, and the nanoseconds in its unit; undefined for other types. */
+/**
+ * What a time-like column counts: instants (dates and timestamps), times of day or durations, and the
+ * nanoseconds in its unit; undefined for other types.
+ */
 export function timeUnitOf(t: DataType): { kind: 'instant' | 'time of day' | 'duration'; nanos: number } | undefined {
   if (DataType.isTimestamp(t)) return { kind: 'instant', nanos: NANOS[t.unit] };
   if (DataType.isDate(t)) return { kind: 'instant', nanos: t.unit === DateUnit.DAY ? 86_400e9 : 1e6 };

@@ -178,7 +178,8 @@ export async function shuffleJoin(q: DriverContext, p: JoinParams): Promise<Tabl
   const both = leftPlan.files.find((f) => rightFiles.includes(resolve(f.path)));
   if (both)
     throw new UsageError(
-      `${both.path} is both the left and the right input; the shuffle strategy tells the sides by file, so join a file with itself with --param strategy=broadcast`,
+      `${both.path} is both the left and the right input; the shuffle strategy tells the sides by file, so join a file with itself with ` +
+        `--param strategy=broadcast`,
     );
   const input = [...q.input, p.right];
   const { table } = await q.run(match, { input, params: { on: p.on, rightOn: p.rightOn, how: p.how, rightFiles, units: p.units } });

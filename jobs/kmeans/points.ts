@@ -77,7 +77,8 @@ export function flatCentroids(value: unknown, d: number, what: string): Float64A
   const flat = ArrayBuffer.isView(value) ? Array.from(value as Float64Array) : Array.isArray(value) ? (value as unknown[]).flat() : [];
   if (flat.length === 0 || flat.length % d !== 0 || !flat.every((x) => typeof x === 'number' && Number.isFinite(x))) {
     throw new UsageError(
-      `${what} must be centroids of ${d} finite number(s) each, e.g. [[${Array.from({ length: d }, (_, j) => j).join(',')}], …]; got ${JSON.stringify(value)?.slice(0, 80)}`,
+      `${what} must be centroids of ${d} finite number(s) each, e.g. [[${Array.from({ length: d }, (_, j) => j).join(',')}], …]; got ` +
+        `${JSON.stringify(value)?.slice(0, 80)}`,
     );
   }
   return Float64Array.from(flat as number[]);

@@ -73,7 +73,8 @@ function decimalWords(precision: number, limbs: number, values: Cell[], name: st
     let x = BigInt(v as number | bigint);
     if (x >= limit || x <= -limit) {
       throw new RangeError(
-        `column ${name}: ${x} does not fit in DECIMAL(${precision}) (it overflows, as SQL's sum would); aggregate fewer rows per group, or cast the column to a float`,
+        `column ${name}: ${x} does not fit in DECIMAL(${precision}) (it overflows, as SQL's sum would); aggregate fewer rows per group, ` +
+          `or cast the column to a float`,
       );
     }
     x = BigInt.asUintN(32 * limbs, x);

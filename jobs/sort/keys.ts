@@ -21,7 +21,8 @@ export function parseBy(by: string[]): SortKey[] {
             .toLowerCase();
     if (column === '' || (dir !== 'asc' && dir !== 'desc')) {
       throw new Error(
-        `--param by: "${part}" is not a column to sort by; write column, column:asc or column:desc, separated by commas (e.g. by=k:desc,name)`,
+        `--param by: "${part}" is not a column to sort by; write column, column:asc or column:desc, separated by commas (e.g. ` +
+          `by=k:desc,name)`,
       );
     }
     return { column, desc: dir === 'desc' };

@@ -35,7 +35,8 @@ export function basesOf(stats: SampleAcc, cols: ColumnPlan[]) {
   const big = bytes.findIndex((b) => b >= 2 ** 31);
   if (big >= 0)
     throw new Error(
-      `column ${cols[big]!.name} holds ${bytes[big]} bytes of text; sort keeps at most 2 GB of text per column (Arrow Utf8 offsets are 32-bit)`,
+      `column ${cols[big]!.name} holds ${bytes[big]} bytes of text; sort keeps at most 2 GB of text per column (Arrow Utf8 offsets are ` +
+        `32-bit)`,
     );
   return { rows, splitBase, byteBase, bytes };
 }

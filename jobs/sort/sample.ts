@@ -34,7 +34,8 @@ export function keyViews(batch: RecordBatch, plans: ColumnPlan[], keys: SortKey[
     if (!plan) throw new Error(`--param by names column ${column}, which the input does not have (columns: ${names.join(', ')})`);
     if (!plan.order)
       throw new Error(
-        `--param by names column ${column} of type ${batch.schema.fields[names.indexOf(column)]!.type}, which sort cannot order; sort by numbers, decimals, dates, times, timestamps, intervals, booleans, text, bytes or UUIDs`,
+        `--param by names column ${column} of type ${batch.schema.fields[names.indexOf(column)]!.type}, which sort cannot order; sort ` +
+          `by numbers, decimals, dates, times, timestamps, intervals, booleans, text, bytes or UUIDs`,
       );
     return plan;
   });

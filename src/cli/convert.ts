@@ -62,7 +62,8 @@ export function registerConvert(program: Command): void {
           if (!o.quiet) {
             const s = (performance.now() - t0) / 1000;
             process.stderr.write(
-              `converted ${r.rows.toLocaleString('en-US')} rows (${formatSize(r.report.input.bytes)}, ${r.report.input.splits} split(s)) to ${out} (${format}) in ${s.toFixed(2)} s with ${r.report.workers} worker(s)\n`,
+              `converted ${r.rows.toLocaleString('en-US')} rows (${formatSize(r.report.input.bytes)}, ${r.report.input.splits} ` +
+                `split(s)) to ${out} (${format}) in ${s.toFixed(2)} s with ${r.report.workers} worker(s)\n`,
             );
           }
         } finally {

@@ -54,12 +54,11 @@ export function registerExplain(program: Command): void {
             .join(' ')}`,
         );
       out.push(
-        `input     ${plan.files.length} file(s), ${formatSize(plan.totalBytes)}${plan.totalRows !== undefined ? `, ${plan.totalRows.toLocaleString('en-US')} rows` : ''}`,
+        `input     ${plan.files.length} file(s), ` +
+          `${formatSize(plan.totalBytes)}${plan.totalRows !== undefined ? `, ${plan.totalRows.toLocaleString('en-US')} rows` : ''}`,
       );
       for (const f of plan.files) {
-        out.push(
-          `  ${f.path}  ${f.format}  ${formatSize(f.bytes)}${f.rows !== undefined ? `  ${f.rows.toLocaleString('en-US')} rows` : f.estimatedRows !== undefined ? `  ~${f.estimatedRows.toLocaleString('en-US')} rows (estimated)` : ''}  → ${f.splits} split(s)${f.note ? `  (${f.note})` : ''}`,
-        );
+        out.push(`  ${f.path}  ${f.format}  ${formatSize(f.bytes)}${rowsOf(f)}  → ${f.splits} split(s)${f.note ? `  (${f.note})` : ''}`);
       }
       // The columns and types each file gives the job (files with the same schema shown once), and which the job reads.
       // A driver's steps name their own columns when they run; only --columns is known here.
@@ -76,11 +75,14 @@ export function registerExplain(program: Command): void {
         const kind = plan.files.find((f) => f.path === files[0])?.format;
         const how = kind === 'csv' || kind === 'ndjson' ? ', types inferred from a sample unless given with --column/--schema' : '';
         out.push(
-          `columns   of ${files.length === plan.files.length && files.length > 1 ? 'every file' : files.join(', ')}${how}${columns ? '; (read) marks the ones the job reads' : ''}`,
+          `columns   of ${files.length === plan.files.length && files.length > 1 ? 'every file' : files.join(', ')}${how}` +
+            `${columns ? '; (read) marks the ones the job reads' : ''}`,
         );
         for (const l of lines.split('\n')) out.push(`  ${l}`);
       }
-      const size = `${plan.guided ? 'at most' : 'about'} ${formatSize(plan.splitBytes)}${flags.batchRows ? ` / ${plan.batchRows} rows` : ''}${plan.guided ? ', the last ones smaller so that workers finish together' : ''}`;
+      const size =
+        `${plan.guided ? 'at most' : 'about'} ${formatSize(plan.splitBytes)}${flags.batchRows ? ` / ${plan.batchRows} rows` : ''}` +
+        `${plan.guided ? ', the last ones smaller so that workers finish together' : ''}`;
       out.push(`splits    ${plan.splits.length} of ${size}; batches of at most ${plan.batchRows.toLocaleString('en-US')} rows`);
       out.push(`workers   ${workers} → ${(plan.splits.length / workers).toFixed(1)} tasks per worker`);
       if (job.kind === 'driver')
@@ -96,4 +98,10 @@ export function registerExplain(program: Command): void {
       if (shown.length < plan.splits.length) out.push(`  … ${plan.splits.length - shown.length} more (--all to list them)`);
       process.stdout.write(out.join('\n') + '\n');
     });
+}
+
+/** A planned file's rows for explain: exact, estimated from a sample, or nothing. */
+function rowsOf(f: { rows?: number; estimatedRows?: number }): string {
+  if (f.rows !== undefined) return `  ${f.rows.toLocaleString('en-US')} rows`;
+  return f.estimatedRows !== undefined ? `  ~${f.estimatedRows.toLocaleString('en-US')} rows (estimated)` : '';
 }

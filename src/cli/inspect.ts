@@ -97,7 +97,8 @@ export async function inspectFile(f: InputFile, flags: FormatFlags, limit: numbe
     );
     if ('dialect' in l)
       out.push(
-        `dialect   delimiter ${JSON.stringify(l.dialect.delimiter)}, quote ${JSON.stringify(l.dialect.quote)}, ${l.dialect.header ? 'header' : 'no header'}${l.bom ? ', UTF-8 BOM' : ''}, nulls ${JSON.stringify(l.dialect.nullValues)}`,
+        `dialect   delimiter ${JSON.stringify(l.dialect.delimiter)}, quote ${JSON.stringify(l.dialect.quote)}, ` +
+          `${l.dialect.header ? 'header' : 'no header'}${l.bom ? ', UTF-8 BOM' : ''}, nulls ${JSON.stringify(l.dialect.nullValues)}`,
       );
     out.push(
       'schema (types inferred from the sample unless given)',

@@ -74,7 +74,8 @@ export function reliabilityFromFlags(o: ReliabilityFlags): Reliability {
 /** `--stall-timeout`, for every command that runs tasks on workers (run, convert). */
 export const STALL_TIMEOUT_OPTION = [
   '--stall-timeout <duration>',
-  'fail a task whose input reader hands it no batch for this long (a corrupt file whose decoder never returns, a stuck filesystem), e.g. 30s, 5m, or off (default: 120s)',
+  'fail a task whose input reader hands it no batch for this long (a corrupt file whose decoder never returns, a stuck filesystem), ' +
+    'e.g. 30s, 5m, or off (default: 120s)',
 ] as const;
 
 /** Parses `--stall-timeout`: a duration (a bare number is seconds), or `off` for no limit. Milliseconds. */

@@ -64,7 +64,8 @@ export function warnOversubscribed(workers: number | undefined): void {
   const cores = os.availableParallelism();
   if (workers !== undefined && workers > cores) {
     process.stderr.write(
-      `quiver: warning: --workers ${workers} is more than the ${cores} cores here; the extra threads take turns on the same cores, so the run is no faster (leave --workers out to use every core)\n`,
+      `quiver: warning: --workers ${workers} is more than the ${cores} cores here; the extra threads take turns on the same cores, so ` +
+        `the run is no faster (leave --workers out to use every core)\n`,
     );
   }
 }

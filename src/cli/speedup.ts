@@ -107,7 +107,9 @@ function progressLine() {
     update(p: SweepProgress) {
       const what = p.setting === 'sequential' ? 'sequential (T_seq)' : `${p.setting} worker${p.setting === 1 ? '' : 's'}`;
       const eta = p.etaMs === undefined ? '' : `, about ${formatMs(p.etaMs)} left`;
-      const line = `speedup: ${what}, run ${p.run} of ${p.runsPerSetting}${p.warmup ? ' (warm-up)' : ''} — ${p.done} of ${p.total} runs done${eta}`;
+      const line =
+        `speedup: ${what}, run ${p.run} of ${p.runsPerSetting}${p.warmup ? ' (warm-up)' : ''} — ${p.done} of ${p.total} ` +
+        `runs done${eta}`;
       if (tty) process.stderr.write(`\r\x1b[K${line}`);
       else if (p.setting !== lastSetting) process.stderr.write(line + '\n');
       lastSetting = p.setting;

@@ -125,7 +125,8 @@ export class ClusterRunner implements TaskRunner {
     const shared = sharedParam(setup.params);
     if (shared) {
       throw new UsageError(
-        `job "${setup.jobName ?? 'default'}" of ${setup.jobFile} gets memory shared by all workers in its parameter "${shared}" (q.shared), and the workers of a cluster are processes on other machines, which share none: run it without --cluster`,
+        `job "${setup.jobName ?? 'default'}" of ${setup.jobFile} gets memory shared by all workers in its parameter "${shared}" ` +
+          `(q.shared), and the workers of a cluster are processes on other machines, which share none: run it without --cluster`,
       );
     }
     const file = setup.jobFile;
@@ -157,7 +158,8 @@ export class ClusterRunner implements TaskRunner {
     const solve = specs.find((s) => s.task.kind === 'solve');
     if (solve) {
       throw new UsageError(
-        `${solve.describe} is a task of a recursive job (q.forkJoin), whose sub-problems join the run as they are divided; a cluster runs stages of known tasks: run it without --cluster`,
+        `${solve.describe} is a task of a recursive job (q.forkJoin), whose sub-problems join the run as they are divided; a cluster ` +
+          `runs stages of known tasks: run it without --cluster`,
       );
     }
     const plan = this.planOf(specs, setup, options.maxAttempts ?? 3);

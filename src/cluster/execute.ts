@@ -49,7 +49,8 @@ export class TaskExecutor {
   async run(task: ClusterTask, plan: StagePlan, attempt: string, signal?: AbortSignal): Promise<TaskOutcome> {
     if (plan.version !== QUIVER_VERSION) {
       const e = new JobError(
-        `this worker runs quiver ${QUIVER_VERSION} and the run's coordinator quiver ${plan.version}; install the same version on every machine of the cluster`,
+        `this worker runs quiver ${QUIVER_VERSION} and the run's coordinator quiver ${plan.version}; install the same version on every ` +
+          `machine of the cluster`,
       );
       return { state: 'failed', error: serializeError(e, 'load-job'), retry: false };
     }

@@ -96,7 +96,8 @@ export async function connectRedis(url: string, role: ConnectionRole): Promise<R
     redis.disconnect();
     if (e instanceof UsageError) throw e;
     throw new UsageError(
-      `cannot reach Redis at ${url}: ${(e as Error).message}. Check --cluster, and that redis-server runs there and accepts connections from this machine`,
+      `cannot reach Redis at ${url}: ${(e as Error).message}. Check --cluster, and that redis-server runs there and accepts connections ` +
+        `from this machine`,
       { cause: e },
     );
   } finally {

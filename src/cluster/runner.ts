@@ -27,7 +27,8 @@ export interface ClusterRunResult {
  * folder are removed.
  *
  * @example
- * const { table } = await runOnCluster('wordcount', { input: '/mnt/shared/corpus.txt', cluster: 'redis://10.0.0.1:6379', store: 'file:///mnt/shared/quiver' });
+ * const { table } = await runOnCluster('wordcount', { input: '/mnt/shared/corpus.txt', cluster:
+ * 'redis://10.0.0.1:6379', store: 'file:///mnt/shared/quiver' });
  */
 export async function runOnCluster(jobSpec: string | URL | Job, options: ClusterRunOptions): Promise<ClusterRunResult> {
   if (options.signal?.aborted) throw cancelledErrorOf(options.signal.reason);

@@ -81,7 +81,9 @@ export class Stages {
         }
         if (++polls % 20 === 0 && (await listWorkers(this.redis)).length === 0) {
           throw new WorkerError(
-            `no quiver worker is alive on ${this.url} any more (each renews its heartbeat every few seconds); the run stops with tasks of stage ${plan.stage} unfinished. Start workers (quiver worker --cluster ${this.url} --store ${this.store.url}) and run again`,
+            `no quiver worker is alive on ${this.url} any more (each renews its heartbeat every few seconds); the run stops with tasks ` +
+              `of stage ${plan.stage} unfinished. Start workers (quiver worker --cluster ${this.url} --store ${this.store.url}) and run ` +
+              `again`,
           );
         }
         await new Promise((r) => setTimeout(r, POLL_MS));

@@ -31,7 +31,9 @@ export function formatClusterReport(r: ClusterRunReport): string {
     .join(', ');
   return [
     formatReport(r),
-    `  cluster: ${c.machines} machine${c.machines === 1 ? '' : 's'}, ${c.processes} worker process${c.processes === 1 ? '' : 'es'}, ${c.threads} threads; cores busy per machine: ${busy}`,
-    `  attempts: ${c.retried} task${c.retried === 1 ? '' : 's'} retried, ${c.rejected} late result${c.rejected === 1 ? '' : 's'} rejected; store: ${mb(c.storeWritten)} written, ${mb(c.storeRead)} read`,
+    `  cluster: ${c.machines} machine${c.machines === 1 ? '' : 's'}, ${c.processes} worker process${c.processes === 1 ? '' : 'es'}, ` +
+      `${c.threads} threads; cores busy per machine: ${busy}`,
+    `  attempts: ${c.retried} task${c.retried === 1 ? '' : 's'} retried, ${c.rejected} late result${c.rejected === 1 ? '' : 's'} ` +
+      `rejected; store: ${mb(c.storeWritten)} written, ${mb(c.storeRead)} read`,
   ].join('\n');
 }

@@ -198,7 +198,8 @@ export class ClusterWorker {
     if (state !== 'running') throw new UnrecoverableError(`run ${task.run} is over (finished, cancelled, or its coordinator stopped)`);
     if (runStore !== this.store.url) {
       const e = new WorkerError(
-        `a worker uses --store ${this.store.url} and the run's coordinator --store ${runStore}; every machine of a cluster must use the same store`,
+        `a worker uses --store ${this.store.url} and the run's coordinator --store ${runStore}; every machine of a cluster must use the ` +
+          `same store`,
       );
       return this.fail(task, serializeError(e, 'worker'), `task ${task.index} of stage ${task.stage}`);
     }
@@ -206,7 +207,8 @@ export class ClusterWorker {
     const describe = plan.describe[task.index] ?? `task ${task.index} of stage ${task.stage}`;
     if (attempt > plan.maxAttempts) {
       const e = new WorkerError(
-        `${describe} was started ${attempt - 1} times and each time its worker died or froze (--max-attempts ${plan.maxAttempts}); if its split needs more memory than a worker has, lower --split-size`,
+        `${describe} was started ${attempt - 1} times and each time its worker died or froze (--max-attempts ${plan.maxAttempts}); if ` +
+          `its split needs more memory than a worker has, lower --split-size`,
       );
       return this.fail(task, serializeError(e, 'worker'), describe);
     }

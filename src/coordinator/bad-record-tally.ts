@@ -86,7 +86,8 @@ export class BadRecordTally {
       .join(', ');
     const examples = this.examplesFile ? `; examples in ${this.examplesFile}` : '; pass --bad-records-file to see them';
     return new InputError(
-      `${this.total.toLocaleString('en-US')} bad records ${what} (${files})${first ? `; the first: ${first.message}` : ''}${examples}. Fix the input, or raise --max-bad-records`,
+      `${this.total.toLocaleString('en-US')} bad records ${what} (${files})${first ? `; the first: ${first.message}` : ''}${examples}. ` +
+        `Fix the input, or raise --max-bad-records`,
       first ? { location: first } : undefined,
     );
   }

@@ -49,7 +49,8 @@ export async function convertFiles(
     // files other tools read (DuckDB: "Need at least one non-root column"), so say so instead.
     if (acc.rows === 0 && acc.columns.length === 0)
       throw new InputError(
-        `${inputs.join(', ')}: no rows to convert, so ${out} would have no columns, which is not a valid ${format} file; nothing was written`,
+        `${inputs.join(', ')}: no rows to convert, so ${out} would have no columns, which is not a valid ${format} file; nothing was ` +
+          `written`,
       );
     await assembleParts(acc.parts, out, format as PartFormat, acc.columns);
     return { rows: acc.rows, report };

@@ -78,7 +78,9 @@ export async function runDriver(
     const exported = sub && typeof sub === 'object' && Object.values(mod).includes(sub);
     if (!exported) {
       throw new JobError(
-        `${call} in job "${job.name}" got ${sub && typeof sub === 'object' ? `job "${(sub as Job).name}", which ${loaded.file} does not export` : String(sub)}; pass a job its file exports: \`export const step = defineJob({ ... })\``,
+        `${call} in job "${job.name}" got ` +
+          `${sub && typeof sub === 'object' ? `job "${(sub as Job).name}", which ${loaded.file} does not export` : String(sub)}; pass a ` +
+          `job its file exports: \`export const step = defineJob({ ... })\``,
       );
     }
     const checked = checkJob(sub, loaded.file);
@@ -120,7 +122,8 @@ export async function runDriver(
     shared<T extends SharedArrayKind>(type: SharedArrayType<T>, length: number): T {
       if (!backend.sharedMemory) {
         throw new UsageError(
-          `job "${job.name}" keeps its data in memory shared by all workers (q.shared), and the workers of a cluster are processes on other machines, which share none: run it without --cluster`,
+          `job "${job.name}" keeps its data in memory shared by all workers (q.shared), and the workers of a cluster are processes on ` +
+            `other machines, which share none: run it without --cluster`,
         );
       }
       return new type(new SharedArrayBuffer(length * type.BYTES_PER_ELEMENT));

@@ -68,7 +68,8 @@ export class Engine {
     const loaded = await loadJob(jobPath(jobSpec));
     if (loaded.job.kind !== 'recursive')
       throw new UsageError(
-        `engine.forkJoin runs recursive jobs (with divide/conquer/combine); "${loaded.job.name}" is a ${loaded.job.kind} job: use engine.run`,
+        `engine.forkJoin runs recursive jobs (with divide/conquer/combine); "${loaded.job.name}" is a ${loaded.job.kind} job: use ` +
+          `engine.run`,
       );
     return solveRecursive(
       this.runner,

@@ -43,7 +43,8 @@ export async function runKeyedMapPhase(
   for (let round = 1; pending.length > 0; round++) {
     if (round > maxRounds) {
       throw new WorkerError(
-        `workers holding map results died in ${maxRounds} rounds in a row (${pending.length} task(s) lost each time); giving up. If the job ran out of memory, lower --split-size or raise --worker-memory`,
+        `workers holding map results died in ${maxRounds} rounds in a row (${pending.length} task(s) lost each time); giving up. If the ` +
+          `job ran out of memory, lower --split-size or raise --worker-memory`,
       );
     }
     const held = new Map<number, number[]>();

@@ -19,7 +19,8 @@ function keyColumns(names: string[], keys: EmitKey[]): Record<string, Vector> {
     const p = splitKey(k as string);
     if (p.length !== names.length) {
       throw new JobError(
-        `a key has ${p.length} part(s) but output.key names ${names.length} columns (${names.join(', ')}); build keys with joinKey(${names.join(', ')})`,
+        `a key has ${p.length} part(s) but output.key names ${names.length} columns (${names.join(', ')}); build keys with ` +
+          `joinKey(${names.join(', ')})`,
       );
     }
     for (let j = 0; j < names.length; j++) parts[j]![i] = p[j] === NULL_KEY_PART ? null : p[j]!;

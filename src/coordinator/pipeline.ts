@@ -71,7 +71,8 @@ export async function runJob(runner: TaskRunner, jobSpec: string | URL | Job, op
   if (loaded.job.kind === 'driver') return drive(runner, loaded, options, timing);
   if (loaded.job.kind === 'recursive') {
     throw new UsageError(
-      `job "${loaded.job.name}" is a recursive job: it runs from a driver (\`q.forkJoin(job, problem)\` in a job with \`drive(q)\`) or with engine.forkJoin(job, problem)`,
+      `job "${loaded.job.name}" is a recursive job: it runs from a driver (\`q.forkJoin(job, problem)\` in a job with \`drive(q)\`) or ` +
+        `with engine.forkJoin(job, problem)`,
     );
   }
   if (plannedR.status === 'rejected') throw plannedR.reason;
@@ -348,8 +349,10 @@ async function runDataJob(
  */
 function emptyResultNote(rows: number): string {
   return (
-    `map emitted nothing from ${rows.toLocaleString('en-US')} rows, so the result is empty. If the job collects into a variable at module level, ` +
-    'each worker thread has its own copy and the result never sees it: keep partial results in ctx.state and emit them in flush(emit, ctx), or write a fold'
+    `map emitted nothing from ${rows.toLocaleString('en-US')} rows, so the result is empty. If the job collects into a variable at ` +
+    `module level, ` +
+    'each worker thread has its own copy and the result never sees it: keep partial results in ctx.state and emit them in flush(emit, ' +
+    'ctx), or write a fold'
   );
 }
 

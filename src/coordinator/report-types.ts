@@ -35,7 +35,10 @@ export interface PhaseTimes {
  * which the report sums) with times in ms from the run's start, and which task and worker it was.
  */
 export interface TaskRecord extends Omit<TaskMetrics, 'counters'> {
-  /** `drain`: a worker handing over what its map tasks combined (per-worker combining, end of the map phase). `divide` and `conquer`: the tasks of a recursive job. */
+  /**
+   * `drain`: a worker handing over what its map tasks combined (per-worker combining, end of the map phase).
+   * `divide` and `conquer`: the tasks of a recursive job.
+   */
   kind: 'map' | 'fold' | 'reduce' | 'drain' | 'divide' | 'conquer';
   index: number;
   worker: number;
@@ -58,7 +61,10 @@ export interface RunReport {
   setupDetail: { planMs: number; bundleMs: number; workersMs: number };
   /** Sum of task busy time. */
   busyMs: number;
-  /** busyMs ÷ wallMs: how many cores were kept busy on average over the whole run, at most min(workers, cores) (with more workers than cores, task times include waits for a core). */
+  /**
+   * busyMs ÷ wallMs: how many cores were kept busy on average over the whole run, at most min(workers, cores)
+   * (with more workers than cores, task times include waits for a core).
+   */
   coresBusy: number;
   /** Map-phase task time ÷ map-phase wall time, capped the same way. */
   mapCoresBusy: number;

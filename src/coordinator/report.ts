@@ -9,17 +9,23 @@ const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${m
 export function formatReport(r: RunReport): string {
   const pct = Math.round((100 * r.coresBusy) / Math.min(r.workers, r.cores));
   const lines = [
-    `quiver: ${r.job} — ${r.input.rows.toLocaleString('en-US')} rows, ${formatSize(r.input.bytes)} in ${r.input.files} file${r.input.files === 1 ? '' : 's'} → ${r.output.rows.toLocaleString('en-US')} rows${r.output.path ? ` (${r.output.path})` : ''}`,
+    `quiver: ${r.job} — ${r.input.rows.toLocaleString('en-US')} rows, ${formatSize(r.input.bytes)} in ${r.input.files} ` +
+      `file${r.input.files === 1 ? '' : 's'} → ${r.output.rows.toLocaleString('en-US')} ` +
+      `rows${r.output.path ? ` (${r.output.path})` : ''}`,
     `  wall ${fmtMs(r.wallMs)}: ${Object.entries(r.phases)
       .map(([k, v]) => `${k} ${fmtMs(v)}`)
       .join(', ')}`,
-    `  tasks: ${r.tasks.map} ${r.kind === 'fold' ? 'fold' : r.kind === 'keyed' ? 'map' : 'map/fold/fork-join'} + ${r.tasks.reduce} reduce on ${r.workers} worker${r.workers === 1 ? '' : 's'}` +
-      `${r.tasks.retried ? `, ${r.tasks.retried} retried` : ''}; ${formatSize(r.bytesMoved)} moved between threads${r.spilledBytes ? `, ${formatSize(r.spilledBytes)} spilled to disk` : ''}; imbalance ${r.imbalance.toFixed(2)}`,
-    `  cores: ${r.coresBusy.toFixed(1)} of ${r.cores} busy over the run, ${pct}% of the ${Math.min(r.workers, r.cores)} usable (map phase: ${r.mapCoresBusy.toFixed(1)})`,
+    `  tasks: ${r.tasks.map} ${r.kind === 'fold' ? 'fold' : r.kind === 'keyed' ? 'map' : 'map/fold/fork-join'} + ${r.tasks.reduce} ` +
+      `reduce on ${r.workers} worker${r.workers === 1 ? '' : 's'}` +
+      `${r.tasks.retried ? `, ${r.tasks.retried} retried` : ''}; ${formatSize(r.bytesMoved)} moved between ` +
+      `threads${r.spilledBytes ? `, ${formatSize(r.spilledBytes)} spilled to disk` : ''}; imbalance ${r.imbalance.toFixed(2)}`,
+    `  cores: ${r.coresBusy.toFixed(1)} of ${r.cores} busy over the run, ${pct}% of the ${Math.min(r.workers, r.cores)} usable (map ` +
+      `phase: ${r.mapCoresBusy.toFixed(1)})`,
   ];
   if (r.workers > r.cores) {
     lines.push(
-      `  oversubscribed: ${r.workers} workers shared ${r.cores} cores, so tasks also waited for a core; cores busy is capped at ${r.cores} (--workers ${r.cores} or fewer runs as fast)`,
+      `  oversubscribed: ${r.workers} workers shared ${r.cores} cores, so tasks also waited for a core; cores busy is capped at ` +
+        `${r.cores} (--workers ${r.cores} or fewer runs as fast)`,
     );
   }
   if (r.badRecords) {
@@ -27,7 +33,8 @@ export function formatReport(r: RunReport): string {
       .map(([f, n]) => `${f}: ${n.toLocaleString('en-US')}`)
       .join(', ');
     lines.push(
-      `  bad records skipped: ${r.badRecords.total.toLocaleString('en-US')} (${files})${r.badRecords.examplesFile ? `; examples in ${r.badRecords.examplesFile}` : ''}`,
+      `  bad records skipped: ${r.badRecords.total.toLocaleString('en-US')} ` +
+        `(${files})${r.badRecords.examplesFile ? `; examples in ${r.badRecords.examplesFile}` : ''}`,
     );
   }
   if (r.widened) lines.push(...formatWidenings(r.widened));

@@ -58,9 +58,15 @@ export interface RunOptions extends PlanRequest {
   maxAttempts?: number;
   /** Retry a task whose job code threw (up to `maxAttempts`), for jobs that fail now and then. @default false */
   retryUserErrors?: boolean;
-  /** Shuffle data held in memory between map and reduce, e.g. `512mb`; the rest spills to a temp folder. @default a quarter of free memory, at least 64 MB */
+  /**
+   * Shuffle data held in memory between map and reduce, e.g. `512mb`; the rest spills to a temp folder. @default a
+   * quarter of free memory, at least 64 MB
+   */
   memory?: number | string;
-  /** Skip up to this many malformed records (or this share of the records read, `'0.5%'`), counted per file in the report. @default 0: the first fails the run */
+  /**
+   * Skip up to this many malformed records (or this share of the records read, `'0.5%'`), counted per file in the
+   * report. @default 0: the first fails the run
+   */
   maxBadRecords?: BadRecordLimit;
   /** Write examples of the skipped records here, as NDJSON (with `maxBadRecords`). */
   badRecordsFile?: string;

@@ -76,7 +76,8 @@ export function jobPath(spec: string | URL | Job): string {
   if (runsEngine(file)) {
     throw new JobError(
       `job "${spec.name}" is defined in ${file}, a script that itself runs jobs: quiver imports a job's file in every worker thread, ` +
-        'which would run that script again in each of them. Move the job to a file of its own (`export default defineJob({ ... })`) and import it from there',
+        'which would run that script again in each of them. Move the job to a file of its own (`export default defineJob({ ... })`) and ' +
+        'import it from there',
     );
   }
   return file;

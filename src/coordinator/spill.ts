@@ -77,7 +77,8 @@ export class ShuffleStore {
       })
       .catch((e: Error) => {
         this.failure ??= new InputError(
-          `could not spill shuffle data to ${this.dirHint()}: ${e.message}; free some disk space, point TMPDIR elsewhere, or raise --memory`,
+          `could not spill shuffle data to ${this.dirHint()}: ${e.message}; free some disk space, point TMPDIR elsewhere, or raise ` +
+            `--memory`,
           { cause: e },
         );
       });

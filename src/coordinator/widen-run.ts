@@ -10,7 +10,10 @@ export interface WideningNote extends ColumnWidening {
   tasksRerun: number;
 }
 
-/** How many times a run may restart: each column widens at most four steps (int32 → int64 → float64 → utf8), so this bounds a pathological file, not a real one. */
+/**
+ * How many times a run may restart: each column widens at most four steps (int32 → int64 → float64 →
+ * utf8), so this bounds a pathological file, not a real one.
+ */
 const MAX_RESTARTS = 32;
 
 /**
@@ -38,7 +41,8 @@ export async function runWithWidening<R extends { report: { tasks: { map: number
       if (!ColumnTooNarrow.isColumnTooNarrow(e)) throw e;
       if (restarts >= MAX_RESTARTS)
         throw new InputError(
-          `${e.message}; the run already restarted ${MAX_RESTARTS} times to widen columns, so it stops: give the column types with --column or --schema`,
+          `${e.message}; the run already restarted ${MAX_RESTARTS} times to widen columns, so it stops: give the column types with ` +
+            `--column or --schema`,
           { cause: e },
         );
       notes.push({ ...e.widening, tasksRerun: 0 });
@@ -61,7 +65,8 @@ export function widenedOptions(o: FormatOptions | undefined, w: ColumnWidening):
 export function formatWidenings(notes: WideningNote[]): string[] {
   return notes.map((n) => {
     const rel = path.relative(process.cwd(), n.file);
-    const at = `${rel && !rel.startsWith('..') ? rel : n.file}${n.line !== undefined ? ` line ${n.line}` : n.byteOffset !== undefined ? ` byte ${n.byteOffset}` : ''}`;
+    const where = n.line !== undefined ? ` line ${n.line}` : n.byteOffset !== undefined ? ` byte ${n.byteOffset}` : '';
+    const at = `${rel && !rel.startsWith('..') ? rel : n.file}${where}`;
     const what =
       n.from === undefined ? `column ${n.column} (${n.to}) found past the sample` : `column ${n.column} widened from ${n.from} to ${n.to}`;
     return `  ${what} at ${at} (value ${n.found}); the run restarted: ${n.tasksRerun} map task${n.tasksRerun === 1 ? '' : 's'} re-run`;

@@ -78,7 +78,8 @@ function lostError(spec: TaskSpec, exit: ExitInfo, attempts: number, pool: Execu
   }
   if (exit.kind === 'stalled') {
     return new WorkerError(
-      `${spec.describe}: ${exit.reason}, so the task was cancelled and its worker replaced; the file may be corrupt (a reader that never finishes) or on a filesystem that stopped answering`,
+      `${spec.describe}: ${exit.reason}, so the task was cancelled and its worker replaced; the file may be corrupt (a reader that ` +
+        `never finishes) or on a filesystem that stopped answering`,
     );
   }
   const times = `${attempts} time${attempts === 1 ? '' : 's'}`;

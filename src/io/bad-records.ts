@@ -8,7 +8,10 @@ export interface BadRecord extends InputLocation {
   message: string;
 }
 
-/** What a task may skip: at most `limit` bad records in its split (Infinity for a percentage, judged run-wide), keeping `examples` of them. */
+/**
+ * What a task may skip: at most `limit` bad records in its split (Infinity for a percentage, judged run-wide),
+ * keeping `examples` of them.
+ */
 export interface BadRecordPolicy {
   limit: number;
   examples: number;
@@ -29,7 +32,10 @@ export class BadRecords {
     readonly keep = BAD_RECORD_EXAMPLES,
   ) {}
 
-  /** Records a bad record (or `n` records spoilt together, e.g. the rows of an undecodable Arrow batch); throws when the limit is exceeded, otherwise the caller skips it. */
+  /**
+   * Records a bad record (or `n` records spoilt together, e.g. the rows of an undecodable Arrow batch); throws
+   * when the limit is exceeded, otherwise the caller skips it.
+   */
   add(record: BadRecord, n = 1): void {
     this.count += n;
     if (this.count > this.limit) {
@@ -54,5 +60,8 @@ export function describeLocation(at: InputLocation): string {
 
 /** The message of a bad record: where, what was expected, what was found. */
 export function badRecordMessage(kind: string, at: InputLocation): string {
-  return `${describeLocation(at)}: bad ${kind} record: expected ${at.expected ?? 'a valid record'}${at.found !== undefined ? `, found ${at.found}` : ''}`;
+  return (
+    `${describeLocation(at)}: bad ${kind} record: expected ` +
+    `${at.expected ?? 'a valid record'}${at.found !== undefined ? `, found ${at.found}` : ''}`
+  );
 }

@@ -126,9 +126,14 @@ const ALIASES: Record<string, ColumnType> = {
 
 /** Every spelling users may give, for the error that lists them. */
 export const TYPE_NAMES =
-  "int8, int16, int32, int64, uint8, uint16, uint32, uint64, float32, float64, bool, utf8 (string), dict, date, time, timestamp, timestamp[s|ms|us|ns], timestamp[us, UTC] (any zone), decimal(p,s) with p ≤ 38, and DuckDB's names (BIGINT, DOUBLE, VARCHAR, TIMESTAMPTZ, …)";
+  'int8, int16, int32, int64, uint8, uint16, uint32, uint64, float32, float64, bool, utf8 (string), dict, date, time, timestamp, ' +
+  "timestamp[s|ms|us|ns], timestamp[us, UTC] (any zone), decimal(p,s) with p ≤ 38, and DuckDB's names (BIGINT, DOUBLE, VARCHAR, " +
+  'TIMESTAMPTZ, …)';
 
-/** Parses a type name as users write it: `int64`, `float64`, `string`, `date`, `timestamp[ns, UTC]`, `decimal(15,2)`, DuckDB's `BIGINT`, …. */
+/**
+ * Parses a type name as users write it: `int64`, `float64`, `string`, `date`, `timestamp[ns, UTC]`,
+ * `decimal(15,2)`, DuckDB's `BIGINT`, ….
+ */
 export function parseColumnType(text: string, option = '--column'): ColumnType {
   const t = text.trim().toLowerCase().replace(/\s+/g, ' ');
   const alias = ALIASES[t];
@@ -163,7 +168,8 @@ export function parseColumnType(text: string, option = '--column'): ColumnType {
 /** Parses `name:type` pairs from `--column` flags. */
 export function parseColumnFlags(flags: string[]): ColumnSpec[] {
   return flags.map((f) => {
-    // The type may hold a colon (`timestamp[us, Europe/Paris]` does not, but `d:decimal(15,2)` has one before it): split at the first colon after which a type parses.
+    // The type may hold a colon (`timestamp[us, Europe/Paris]` does not, but `d:decimal(15,2)` has one before it):
+    // split at the first colon after which a type parses.
     const at = f.indexOf(':');
     if (at <= 0) throw new UsageError(`--column must look like name:type (e.g. --column price:float64), got "${f}"`);
     const last = f.lastIndexOf(':');

@@ -1,7 +1,10 @@
 import { InputError } from '../errors.js';
 import type { ColumnType } from './column-types.js';
 
-/** A column whose sampled type a later value does not fit, and the type that holds it. Plain data: it crosses from a worker to the coordinator. */
+/**
+ * A column whose sampled type a later value does not fit, and the type that holds it. Plain data: it crosses
+ * from a worker to the coordinator.
+ */
 export interface ColumnWidening {
   file: string;
   column: string;
@@ -23,7 +26,9 @@ export interface ColumnWidening {
 export class ColumnTooNarrow extends InputError {
   readonly widening: ColumnWidening;
   constructor(widening: ColumnWidening) {
-    const at = `${widening.file}${widening.line !== undefined ? `, line ${widening.line}` : widening.byteOffset !== undefined ? `, byte ${widening.byteOffset}` : ''}`;
+    const where =
+      widening.line !== undefined ? `, line ${widening.line}` : widening.byteOffset !== undefined ? `, byte ${widening.byteOffset}` : '';
+    const at = `${widening.file}${where}`;
     const what =
       widening.from === undefined
         ? `has a field "${widening.column}" that the sample did not show`

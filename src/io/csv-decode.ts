@@ -586,7 +586,9 @@ export function misfit(spec: ColumnSpec, found: string, wider: () => ColumnType)
   if (spec.inferred) return { column, expected: expectedOf(type), found, widen: wider() };
   return {
     column,
-    expected: `${expectedOf(type)} (column "${column}" is ${type}, as given by --column or --schema; pass another type there, e.g. '${column}:utf8')`,
+    expected:
+      `${expectedOf(type)} (column "${column}" is ${type}, as given by --column or --schema; pass another type there, e.g. ` +
+      `'${column}:utf8')`,
     found,
   };
 }

@@ -103,7 +103,8 @@ export function makeFastRecord(
         lines.push(`b = @AT; neg = b === 45; if (neg || b === 43) p++; s = p; m = 0;`);
         lines.push(`while (@IN (c = buf[p] - 48) >= 0 && c <= 9) { m = m * 10 + c; p++; }`);
         lines.push(
-          `k = p - s; e = 0; if (@IN buf[p] === 46) { p++; s = p; while (@IN (c = buf[p] - 48) >= 0 && c <= 9) { m = m * 10 + c; p++; } e = p - s; k += e; }`,
+          `k = p - s; e = 0; if (@IN buf[p] === 46) { p++; s = p; while (@IN (c = buf[p] - 48) >= 0 && c <= 9) { m = m * 10 + c; p++; } ` +
+            `e = p - s; k += e; }`,
         );
         lines.push(`if (k === 0 || m >= 9007199254740992 || e > 22) return -1;`);
         lines.push(`b = @AT; ${endCheck} v = e === 0 ? m : m / P10[e]; F${f}[row] = neg ? -v : v;`);
@@ -125,7 +126,9 @@ export function makeFastRecord(
   const body = lines.join('\n');
   const checked = body.replaceAll('@IN ', 'p < to && ').replaceAll('@AT', '(p < to ? buf[p] : -1)');
   const inside = body.replaceAll('@IN ', '').replaceAll('@AT', 'buf[p]');
-  const source = `${bind.join('\n')}\nreturn {\nchecked: function fastRecord(buf, pos, to, row) {\n${checked}\n},\ninside: function fastRecordInside(buf, pos, to, row) {\n${inside}\n},\n};`;
+  const source =
+    `${bind.join('\n')}\nreturn {\nchecked: function fastRecord(buf, pos, to, row) {\n${checked}\n},\ninside: function ` +
+    `fastRecordInside(buf, pos, to, row) {\n${inside}\n},\n};`;
   let factory = factories.get(source);
   if (!factory) {
     factory = new Function('P10', 'i32', 'f64', 'dicts', 'strs', 'i64', 'temporal', source) as Factory;

@@ -40,7 +40,11 @@ export function unreadableColumn(schema: Schema, columns?: string[]): Unreadable
 
 function unreadableWhy(type: DataType): string | undefined {
   if (type.typeId === Type.Interval) {
-    return "quiver's Parquet reader (parquet-wasm 0.8) reads a Parquet INTERVAL inside a list, struct or map as Interval<DAY_TIME> and drops its months (14 months 2 days reads as 2 days), so quiver refuses it rather than give wrong values (a top-level INTERVAL column reads exactly); if you need it, turn it into text or numbers with DuckDB first (e.g. to_months/epoch)";
+    return (
+      "quiver's Parquet reader (parquet-wasm 0.8) reads a Parquet INTERVAL inside a list, struct or map as Interval<DAY_TIME> and " +
+      'drops its months (14 months 2 days reads as 2 days), so quiver refuses it rather than give wrong values (a top-level INTERVAL ' +
+      'column reads exactly); if you need it, turn it into text or numbers with DuckDB first (e.g. to_months/epoch)'
+    );
   }
   return someType(type, (t) => (t === type ? undefined : unreadableWhy(t)));
 }

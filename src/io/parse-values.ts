@@ -63,7 +63,8 @@ export function hasLeadingZero(text: string): boolean {
 }
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
-// ISO 8601 as DuckDB, Polars, pandas and Spark write it: `T` or a space, optional seconds and fraction (up to ns), `Z` or an offset (`+01`, `+0100`, `+01:00`).
+// ISO 8601 as DuckDB, Polars, pandas and Spark write it: `T` or a space, optional seconds and fraction (up to
+// ns), `Z` or an offset (`+01`, `+0100`, `+01:00`).
 const TIMESTAMP_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)? ?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 const TIME_RE = /^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?$/;
 
@@ -90,7 +91,10 @@ export interface ParsedTimestamp {
   dateOnly: boolean;
 }
 
-/** An ISO 8601 timestamp (`2024-01-02 03:04:05`, `2024-01-02T03:04:05.123456789Z`, `…+01:00`), or undefined. A date alone is its midnight. */
+/**
+ * An ISO 8601 timestamp (`2024-01-02 03:04:05`, `2024-01-02T03:04:05.123456789Z`, `…+01:00`), or undefined. A
+ * date alone is its midnight.
+ */
 export function parseTimestamp(text: string): ParsedTimestamp | undefined {
   const m = TIMESTAMP_RE.exec(text.trim());
   if (!m) return undefined;
@@ -134,7 +138,10 @@ export function parseTime(text: string): bigint | undefined {
 
 const DECIMAL_RE = /^\s*([+-]?)(\d*)(?:\.(\d*))?\s*$/;
 
-/** The unscaled value of a decimal text at `scale` (rounded half away from zero), or undefined when it is not a decimal or has more than `precision` digits. */
+/**
+ * The unscaled value of a decimal text at `scale` (rounded half away from zero), or undefined when it is not a
+ * decimal or has more than `precision` digits.
+ */
 export function parseDecimal(text: string, precision: number, scale: number): bigint | undefined {
   const m = DECIMAL_RE.exec(text);
   if (!m || (m[2] === '' && !m[3])) return undefined;

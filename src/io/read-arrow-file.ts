@@ -122,13 +122,15 @@ function checkDecoded(split: ArrowFileSplit, block: number, batch: RecordBatch):
 
 function shortRead(split: ArrowFileSplit, length: number, offset: number, got: number): InputError {
   return new InputError(
-    `${describeSplit(split)}: expected ${length} bytes at offset ${offset}, the file has only ${got} there (was it truncated after planning?)`,
+    `${describeSplit(split)}: expected ${length} bytes at offset ${offset}, the file has only ${got} there (was it truncated after ` +
+      `planning?)`,
   );
 }
 
 function missingColumns(split: ArrowFileSplit, missing: string[], schema: Schema): InputError {
   return new InputError(
-    `the job reads column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')}, which ${split.file} does not have (it has ${schema.fields.map((f) => f.name).join(', ')}); check the job's columns or --param`,
+    `the job reads column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')}, which ${split.file} does not have ` +
+      `(it has ${schema.fields.map((f) => f.name).join(', ')}); check the job's columns or --param`,
   );
 }
 
@@ -170,7 +172,8 @@ async function readArrowColumns(split: ArrowFileSplit, columns: string[], batchR
         if (header.compressed) return undefined;
         if (header.length !== p.blockRows) {
           throw new InputError(
-            `${describeSplit(split)}: record batch ${p.block} has ${header.length} rows, the footer's block said ${p.blockRows}; the file may be corrupt`,
+            `${describeSplit(split)}: record batch ${p.block} has ${header.length} rows, the footer's block said ${p.blockRows}; the ` +
+              `file may be corrupt`,
           );
         }
         // Checked when planning, but the file may have changed since: its numbers decide every read below.

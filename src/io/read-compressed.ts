@@ -20,7 +20,8 @@ export async function* decompressedChunks(file: string, codec: 'gzip' | 'zstd'):
   // (A pipe has no size: it is read until its writer closes it.)
   if ((await inputSize(file)) === 0)
     throw new InputError(
-      `${file} is empty, so it is not ${codec} (truncated?); an empty ${codec} file of no lines still has a ${codec === 'gzip' ? 'member header' : 'frame header'}`,
+      `${file} is empty, so it is not ${codec} (truncated?); an empty ${codec} file of no lines still has a ` +
+        `${codec === 'gzip' ? 'member header' : 'frame header'}`,
     );
   const source = Readable.from(inputChunks(file), { objectMode: false });
   if (codec === 'gzip') {

@@ -67,7 +67,8 @@ async function decodeCsvSplit(
     });
     if (left !== 0)
       throw new InputError(
-        `${split.file}, byte ${stop - left}: the record ends past the next split's first record; the file has a record longer than --max-record-size (${split.dialect.maxRecordBytes} bytes) or unbalanced quotes`,
+        `${split.file}, byte ${stop - left}: the record ends past the next split's first record; the file has a record longer than ` +
+          `--max-record-size (${split.dialect.maxRecordBytes} bytes) or unbalanced quotes`,
       );
     await fillLines('CSV', bad.examples);
     await give(decoder.finish().splice(0));

@@ -123,11 +123,13 @@ function batchesOf(table: Awaited<ReturnType<ParquetFile['read']>>): RecordBatch
 /** A row group that does not decode: which file, row group and columns, and whether parquet-wasm trapped. */
 function rowGroupError(split: ParquetSplit, group: number, columns: string[], e: unknown): InputError {
   const what = isWasmTrap(e)
-    ? `the Parquet reader (parquet-wasm) crashed (WebAssembly ${e.message}) decoding column${columns.length === 1 ? '' : 's'} ${columns.join(', ')}`
+    ? `the Parquet reader (parquet-wasm) crashed (WebAssembly ${e.message}) decoding column${columns.length === 1 ? '' : 's'} ` +
+      `${columns.join(', ')}`
     : `column${columns.length === 1 ? '' : 's'} ${columns.join(', ')} do${columns.length === 1 ? 'es' : ''} not decode: ${String(e)}`;
   const fix =
     columns.length > 1
-      ? `; the file may be corrupt or truncated, or one of these columns has a layout the reader cannot decode (leave it out with --columns to find which)`
+      ? `; the file may be corrupt or truncated, or one of these columns has a layout the reader cannot decode (leave it out with ` +
+        `--columns to find which)`
       : '; the file may be corrupt or truncated';
   return new InputError(`${describeSplit(split)}: row group ${group}: ${what}${fix}`, {
     cause: e,
@@ -197,7 +199,8 @@ export async function readParquetHead(file: string, rows: number): Promise<{ tab
     const bad = (await culprit(file, 0, columns)) ?? columns;
     const what = isWasmTrap(e) ? `the Parquet reader (parquet-wasm) crashed (WebAssembly ${e.message})` : String(e);
     throw new InputError(
-      `${file}: row group 0: column${bad.length === 1 ? '' : 's'} ${bad.join(', ')} do${bad.length === 1 ? 'es' : ''} not decode: ${what}; the file may be corrupt or truncated`,
+      `${file}: row group 0: column${bad.length === 1 ? '' : 's'} ${bad.join(', ')} do${bad.length === 1 ? 'es' : ''} not decode: ` +
+        `${what}; the file may be corrupt or truncated`,
       {
         cause: e,
         location: { file, rowGroup: 0, column: bad.length === 1 ? bad[0] : undefined },

@@ -32,7 +32,8 @@ export async function readTextSplit(split: TextSplit, batchRows: number, bad = n
     // lines would silently go missing (with the original size in the report).
     if (raw.length < lim)
       throw new InputError(
-        `${describeSplit(split)}: the file ends at byte ${from + raw.length}, but it had ${split.end} bytes or more when the run was planned (was it truncated or rewritten while being read?)`,
+        `${describeSplit(split)}: the file ends at byte ${from + raw.length}, but it had ${split.end} bytes or more when the run was ` +
+          `planned (was it truncated or rewritten while being read?)`,
       );
     let begin = split.start - from;
     if (split.start > 0 && raw[0] !== NL) {

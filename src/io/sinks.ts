@@ -27,7 +27,8 @@ export function outputFormatOf(file: string, format?: string): OutputFormat {
   const f = format ?? BY_EXT[path.extname(file).toLowerCase()];
   if (!f || !Object.values(BY_EXT).includes(f as OutputFormat)) {
     throw new UsageError(
-      `cannot tell the output format of ${file}: use an extension .arrow, .arrows, .parquet, .csv, .ndjson or .json, or pass --output-format`,
+      `cannot tell the output format of ${file}: use an extension .arrow, .arrows, .parquet, .csv, .ndjson or .json, or pass ` +
+        `--output-format`,
     );
   }
   return f as OutputFormat;

@@ -79,7 +79,8 @@ export class ZstdFrames {
         const got = f.hash!.digest32();
         if (want !== got)
           throw new Error(
-            `the frame at byte ${f.start} fails its checksum (0x${got.toString(16)} decoded, 0x${want.toString(16)} stored): the file is corrupt`,
+            `the frame at byte ${f.start} fails its checksum (0x${got.toString(16)} decoded, 0x${want.toString(16)} stored): the file ` +
+              `is corrupt`,
           );
         this.frame = undefined;
         return 4;

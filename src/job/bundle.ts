@@ -69,11 +69,13 @@ export function resolveJobFile(spec: string): string {
     const names = builtinJobNames();
     const hint = didYouMean(spec, names);
     throw new UsageError(
-      `unknown job "${spec}"${hint ? `${hint} ` : ': '}the built-in jobs are ${names.join(', ')}, or give the path of a job file (./my-job.ts)`,
+      `unknown job "${spec}"${hint ? `${hint} ` : ': '}the built-in jobs are ${names.join(', ')}, or give the path of a job file ` +
+        `(./my-job.ts)`,
     );
   }
   throw new JobError(
-    `job file ${spec} does not exist; give a path to a .ts or .js file that default-exports defineJob({...}), or a built-in job name (see \`quiver jobs\`)`,
+    `job file ${spec} does not exist; give a path to a .ts or .js file that default-exports defineJob({...}), or a built-in job name ` +
+      `(see \`quiver jobs\`)`,
   );
 }
 

@@ -74,12 +74,16 @@ export function checkJob(spec: unknown, where = 'the job'): Job {
   const found = (Object.keys(KIND_MARKS) as Job['kind'][]).filter((k) => s[KIND_MARKS[k]] !== undefined);
   if (found.length > 1) {
     throw new JobError(
-      `${label} has ${found.length === 2 ? 'both ' : ''}${found.map((k) => `\`${KIND_MARKS[k]}\``).join(' and ')}: a job is one of keyed (map + combine), fold (identity + fold + merge), recursive (divide + conquer + combine) or driver (drive); split it into several jobs`,
+      `${label} has ${found.length === 2 ? 'both ' : ''}${found.map((k) => `\`${KIND_MARKS[k]}\``).join(' and ')}: a job is one of ` +
+        `keyed (map + combine), fold (identity + fold + merge), recursive (divide + conquer + combine) or driver (drive); split it into ` +
+        `several jobs`,
     );
   }
   if (found.length === 0) {
     throw new JobError(
-      `${label} has none of \`map\`, \`fold\`, \`conquer\` or \`drive\`: add \`map(batch, emit, ctx)\` and \`combine(a, b)\` for a keyed job, \`identity()\`, \`fold(acc, batch, ctx)\` and \`merge(a, b)\` for a fold job, \`conquer(problem, ctx)\` and \`combine(a, b)\` (and \`divide\`) for a recursive job, or \`drive(q)\` for a driver`,
+      `${label} has none of \`map\`, \`fold\`, \`conquer\` or \`drive\`: add \`map(batch, emit, ctx)\` and \`combine(a, b)\` for a ` +
+        `keyed job, \`identity()\`, \`fold(acc, batch, ctx)\` and \`merge(a, b)\` for a fold job, \`conquer(problem, ctx)\` and ` +
+        `\`combine(a, b)\` (and \`divide\`) for a recursive job, or \`drive(q)\` for a driver`,
     );
   }
   const kind = found[0]!;
@@ -98,7 +102,8 @@ export function checkJob(spec: unknown, where = 'the job'): Job {
   if (wrong.length > 0) {
     const owners = wrong.map((fn) => (Object.keys(FUNCTIONS) as Job['kind'][]).filter((k) => FUNCTIONS[k].includes(fn)).join('/'));
     throw new JobError(
-      `${label} is a ${kind} job but also has \`${wrong.join('`, `')}\`, which only ${[...new Set(owners)].join(', ')} jobs use; remove ${wrong.length > 1 ? 'them' : 'it'}`,
+      `${label} is a ${kind} job but also has \`${wrong.join('`, `')}\`, which only ${[...new Set(owners)].join(', ')} jobs use; remove ` +
+        `${wrong.length > 1 ? 'them' : 'it'}`,
     );
   }
   if ((kind === 'recursive' || kind === 'driver') && s.columns !== undefined) {

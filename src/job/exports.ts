@@ -15,7 +15,8 @@ export function exportedJob(mod: Record<string, unknown>, name: string, file: st
   const found = jobs.find((j) => j.name === name);
   if (!found) {
     throw new JobError(
-      `${file} exports no job named "${name}" (it exports ${jobs.map((j) => `"${j.name}"`).join(', ') || 'none'}); a driver can run only jobs its own file exports: \`export const step = defineJob({ name: '${name}', ... })\``,
+      `${file} exports no job named "${name}" (it exports ${jobs.map((j) => `"${j.name}"`).join(', ') || 'none'}); a driver can run ` +
+        `only jobs its own file exports: \`export const step = defineJob({ name: '${name}', ... })\``,
     );
   }
   return found;

@@ -40,7 +40,8 @@ export async function loadJob(spec: string): Promise<LoadedJob> {
     if (named === undefined) {
       const jobs = Object.keys(mod).filter((k) => k !== 'default' && typeof (mod[k] as { kind?: unknown } | null)?.kind === 'string');
       throw new JobError(
-        `${bundle.file} has no export named "${exportName}"${didYouMean(exportName, jobs)} (its job exports: ${jobs.join(', ') || 'none besides the default'}); run \`${file}#<export>\` with one of them`,
+        `${bundle.file} has no export named "${exportName}"${didYouMean(exportName, jobs)} (its job exports: ` +
+          `${jobs.join(', ') || 'none besides the default'}); run \`${file}#<export>\` with one of them`,
       );
     }
     const job = checkJob(named, bundle.file);
@@ -49,7 +50,8 @@ export async function loadJob(spec: string): Promise<LoadedJob> {
   }
   if (mod.default === undefined) {
     throw new JobError(
-      `${bundle.file} has no default export; end it with \`export default defineJob({ ... })\`, or run one of its named exports as \`${file}#<export>\``,
+      `${bundle.file} has no default export; end it with \`export default defineJob({ ... })\`, or run one of its named exports as ` +
+        `\`${file}#<export>\``,
     );
   }
   return { ...bundle, job: checkJob(mod.default, bundle.file) };

@@ -34,7 +34,8 @@ async function readArrowFooter(file: string): Promise<ArrowFileLayout> {
     const { size } = await fh.stat();
     const bad = (what: string) =>
       new InputError(
-        `${file} is not a valid Arrow IPC file: ${what}. If it is an Arrow stream, name it .arrows; if it is text, pass --input-format text`,
+        `${file} is not a valid Arrow IPC file: ${what}. If it is an Arrow stream, name it .arrows; if it is text, pass --input-format ` +
+          `text`,
       );
     const corrupt = (what: string) => new InputError(`${file} is a corrupt Arrow IPC file: ${what}`);
     if (size < 18) throw bad(`it has only ${size} bytes`);

@@ -63,7 +63,8 @@ async function readArrowStreamHeaders(file: string): Promise<ArrowFileLayout> {
       } else if (msg.headerType === MessageHeader.DictionaryBatch) {
         if (blocks.length > 0)
           throw bad(
-            `a dictionary batch at byte ${pos} follows record batches (dictionary replacement); quiver reads streams whose dictionaries come first`,
+            `a dictionary batch at byte ${pos} follows record batches (dictionary replacement); quiver reads streams whose dictionaries ` +
+              `come first`,
           );
         dictionaries.push([pos, length]);
       } else if (msg.headerType === MessageHeader.RecordBatch) {

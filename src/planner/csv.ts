@@ -113,7 +113,8 @@ export function csvLayoutFromHead(
   const cr = head.indexOf(13, pos);
   if (cr >= 0 && cr < head.length - 1 && head.indexOf(10, pos) < 0) {
     throw new InputError(
-      `${file}: its lines end in a carriage return alone (CR, as classic Mac OS wrote them), which the CSV reader does not take as line ends; convert them first, e.g. tr '\\r' '\\n' < in.csv > out.csv`,
+      `${file}: its lines end in a carriage return alone (CR, as classic Mac OS wrote them), which the CSV reader does not take as line ` +
+        `ends; convert them first, e.g. tr '\\r' '\\n' < in.csv > out.csv`,
       {
         location: { file, byteOffset: cr, expected: 'lines ended by LF or CRLF', found: 'CR alone' },
       },

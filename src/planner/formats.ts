@@ -63,7 +63,9 @@ export async function planFormatFiles(
       plans.set(f.path, {
         splits: (id) => [compressedSplit(f, layout, id)],
         estimatedRows: layout?.estimatedRows,
-        note: `${f.codec}-compressed: not splittable, read by one task (a ${f.codec} stream decompresses only from its start; decompress it, or write several files, to read it in parallel)`,
+        note:
+          `${f.codec}-compressed: not splittable, read by one task (a ${f.codec} stream decompresses only from its start; ` +
+          `decompress it, or write several files, to read it in parallel)`,
         unsplittable: true,
       });
     } else if (f.format === 'csv') {
@@ -73,7 +75,8 @@ export async function planFormatFiles(
       const l = layout as NdjsonLayout;
       const note =
         l.array === 'whole'
-          ? 'a JSON array with elements over several lines: not splittable, parsed whole by one task (write it as JSON lines to read it in parallel)'
+          ? 'a JSON array with elements over several lines: not splittable, parsed whole by one task (write it as JSON lines to read it ' +
+            'in parallel)'
           : l.array === 'lines'
             ? 'a JSON array, one element per line: split at line ends'
             : undefined;

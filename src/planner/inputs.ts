@@ -142,7 +142,8 @@ function detectFormat(file: string): InputFormat {
   const st = statSync(file, { throwIfNoEntry: false });
   if (st && !st.isFile())
     throw new PlanError(
-      `${file} is not a regular file (a pipe or a device), so its format cannot be told from its first bytes; save the stream to a file first, or give it its extension (.csv, .ndjson, .txt, …, and .gz or .zst when compressed)`,
+      `${file} is not a regular file (a pipe or a device), so its format cannot be told from its first bytes; save the stream to a file ` +
+        `first, or give it its extension (.csv, .ndjson, .txt, …, and .gz or .zst when compressed)`,
     );
   let fd: number;
   try {

@@ -56,7 +56,8 @@ async function sampleNdjsonLayout(file: string, bytes: number, given: ColumnOpti
   if (array !== 'whole') return ndjsonLayoutFromHead(file, bytes, head, atEof, given, array);
   if (bytes > MAX_WHOLE_ARRAY)
     throw new InputError(
-      `${file}: a JSON array of ${bytes} bytes with elements over several lines is read whole, by one task, up to ${MAX_WHOLE_ARRAY >> 20} MB; convert it to JSON lines (one object per line, e.g. \`jq -c '.[]'\`) to read it in parallel`,
+      `${file}: a JSON array of ${bytes} bytes with elements over several lines is read whole, by one task, up to ` +
+        `${MAX_WHOLE_ARRAY >> 20} MB; convert it to JSON lines (one object per line, e.g. \`jq -c '.[]'\`) to read it in parallel`,
     );
   const objects = wholeJsonArray(file, await readWholeInput(file));
   return layoutFromObjects(

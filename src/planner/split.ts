@@ -136,7 +136,11 @@ export function describeSplit(s: Split, of?: number): string {
     case 'ndjson':
       return `${n} of ${s.file}, bytes ${s.start}–${Math.max(s.start, s.end - 1)}`;
     case 'parquet':
-      return `${n} of ${s.file}, row group${s.rowGroups.length > 1 ? 's' : ''} ${s.rowGroups[0]}${s.rowGroups.length > 1 ? `–${s.rowGroups[s.rowGroups.length - 1]}` : ''}, rows ${s.rowStart}–${s.rowStart + s.rows - 1}`;
+      return (
+        `${n} of ${s.file}, row group${s.rowGroups.length > 1 ? 's' : ''} ` +
+        `${s.rowGroups[0]}${s.rowGroups.length > 1 ? `–${s.rowGroups[s.rowGroups.length - 1]}` : ''}, rows ` +
+        `${s.rowStart}–${s.rowStart + s.rows - 1}`
+      );
     case 'compressed':
       return `${n}: all of ${s.file} (${s.codec}, not splittable)`;
   }

@@ -46,7 +46,10 @@ export async function longFirstLine(file: string, bytes: number, splitBytes: num
       return `no line end in its first ${formatSize(PROBE_LIMIT)}: that line cannot be split and is read by one task (${why})`;
     if (end < 0 || end >= bytes - 1) return `one line of ${formatSize(bytes)}: it cannot be split and is read whole by one task (${why})`;
     if (end + 1 > splitBytes)
-      return `its first line is ${formatSize(end + 1)}, longer than a split (${formatSize(splitBytes)}): that line cannot be split and is read by one task (${why})`;
+      return (
+        `its first line is ${formatSize(end + 1)}, longer than a split (${formatSize(splitBytes)}): that line cannot be split and ` +
+        `is read by one task (${why})`
+      );
     return undefined;
   } finally {
     await fh.close();

@@ -173,7 +173,10 @@ export function dashboardSpec(r: SpeedupReport): ChartSpec {
 
 /** The line under a chart's title: input, machine, repeats. */
 export function chartSubtitle(r: SpeedupReport): string {
-  return `${formatSize(r.input.bytes)}, ${r.input.rows.toLocaleString('en-US')} rows · ${r.machine.cores} cores · median of ${r.settings.repeat} runs · ${r.createdAt.slice(0, 10)}`;
+  return (
+    `${formatSize(r.input.bytes)}, ${r.input.rows.toLocaleString('en-US')} rows · ${r.machine.cores} cores · median of ` +
+    `${r.settings.repeat} runs · ${r.createdAt.slice(0, 10)}`
+  );
 }
 
 /** Renders a Vega-Lite spec to an SVG document in Node. */

@@ -78,6 +78,9 @@ export function describeDifference(d: Exclude<TableComparison, { state: 'equal' 
     case 'rows':
       return `it has ${d.found} rows, expected ${d.expected}`;
     case 'cell':
-      return `first difference at row ${d.row + 1} (${d.rowText}): ${d.column} is ${JSON.stringify(d.found)}, expected ${JSON.stringify(d.expected)}`;
+      return (
+        `first difference at row ${d.row + 1} (${d.rowText}): ${d.column} is ${JSON.stringify(d.found)}, expected ` +
+        `${JSON.stringify(d.expected)}`
+      );
   }
 }

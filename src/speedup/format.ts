@@ -82,20 +82,30 @@ export function predictionCells(r: SpeedupReport): Cells | undefined {
 export function overheadLine(r: SpeedupReport): string | undefined {
   if (!r.sequential) return undefined;
   const o = r.sequential.t1OverSequential;
-  return `T(1) ÷ T_seq = ${o.toFixed(2)}: one worker thread ${o >= 1 ? `costs ${pct(o - 1)} more than` : `is ${pct(1 - o)} faster than`} running the same plan in the main thread.`;
+  return (
+    `T(1) ÷ T_seq = ${o.toFixed(2)}: one worker thread ` +
+    `${o >= 1 ? `costs ${pct(o - 1)} more than` : `is ${pct(1 - o)} faster than`} running the same plan in the main thread.`
+  );
 }
 
 /** Line about the Amdahl fit. */
 export function amdahlLine(r: SpeedupReport): string | undefined {
   const a = r.amdahl;
   if (!a) return undefined;
-  return `Amdahl fit: serial fraction f = ${a.serialFraction.toFixed(3)} (from ${a.points} point${a.points === 1 ? '' : 's'} with p > 1; rmse ${a.rmse.toFixed(3)}).`;
+  return (
+    `Amdahl fit: serial fraction f = ${a.serialFraction.toFixed(3)} (from ${a.points} point${a.points === 1 ? '' : 's'} with p > ` +
+    `1; rmse ${a.rmse.toFixed(3)}).`
+  );
 }
 
 /** One line saying what the sweep measured. */
 export function headline(r: SpeedupReport): string {
-  const runs = `median of ${r.settings.repeat} run${r.settings.repeat === 1 ? '' : 's'}${r.settings.warmup ? ` after ${r.settings.warmup} warm-up${r.settings.warmup === 1 ? '' : 's'}` : ''}`;
-  return `${r.job.name} — ${r.input.rows.toLocaleString('en-US')} rows, ${formatSize(r.input.bytes)} in ${r.input.files} file${r.input.files === 1 ? '' : 's'}; ${r.machine.cores} cores; ${runs}`;
+  const warmup = r.settings.warmup ? ` after ${r.settings.warmup} warm-up${r.settings.warmup === 1 ? '' : 's'}` : '';
+  const runs = `median of ${r.settings.repeat} run${r.settings.repeat === 1 ? '' : 's'}${warmup}`;
+  return (
+    `${r.job.name} — ${r.input.rows.toLocaleString('en-US')} rows, ${formatSize(r.input.bytes)} in ${r.input.files} ` +
+    `file${r.input.files === 1 ? '' : 's'}; ${r.machine.cores} cores; ${runs}`
+  );
 }
 
 /** What the phase table's columns mean. */

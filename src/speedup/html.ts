@@ -41,6 +41,15 @@ export async function renderHtmlReport(r: SpeedupReport): Promise<string> {
   };
   // The JSON rides along for programs; `<` is escaped so no string in it can close the script element.
   const json = JSON.stringify(r).replace(/</g, '\\u003c');
+  const machine = [r.machine.cpuModel, `Node ${r.machine.node}`, `${r.machine.platform}-${r.machine.arch}`, r.createdAt]
+    .map(escapeHtml)
+    .join(' · ');
+  const warnings = r.warnings.length
+    ? `<div class="warnings"><strong>Warnings</strong><ul>${r.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul></div>`
+    : '';
+  const footer =
+    `<footer>Made by <code>quiver speedup</code> on ${escapeHtml(r.createdAt)}. Input: ${escapeHtml(r.input.paths.join(', '))}. ` +
+    `The measurements are embedded below as JSON (schema ${escapeHtml(r.schema)}).</footer>`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -48,7 +57,8 @@ export async function renderHtmlReport(r: SpeedupReport): Promise<string> {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>quiver speedup: ${escapeHtml(r.job.name)}</title>
 <style>
-  body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2rem auto; max-width: 1100px; padding: 0 1rem; color: #222; }
+  body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
+         margin: 2rem auto; max-width: 1100px; padding: 0 1rem; color: #222; }
   h1 { font-size: 1.5rem; margin-bottom: 0.2rem; }
   .sub { color: #555; margin-top: 0; }
   .charts { display: flex; flex-wrap: wrap; gap: 1rem; }
@@ -65,8 +75,8 @@ export async function renderHtmlReport(r: SpeedupReport): Promise<string> {
 </head>
 <body>
 <h1>quiver speedup: ${escapeHtml(r.job.name)}</h1>
-<p class="sub">${escapeHtml(headline(r))}<br>${escapeHtml(r.machine.cpuModel)} · Node ${escapeHtml(r.machine.node)} · ${escapeHtml(r.machine.platform)}-${escapeHtml(r.machine.arch)} · ${escapeHtml(r.createdAt)}</p>
-${r.warnings.length ? `<div class="warnings"><strong>Warnings</strong><ul>${r.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul></div>` : ''}
+<p class="sub">${escapeHtml(headline(r))}<br>${machine}</p>
+${warnings}
 <div class="charts">
 ${figure('speedup', speedup)}
 ${figure('efficiency', efficiency)}
@@ -79,7 +89,7 @@ ${figure('phases', phases)}
 </div>
 ${htmlTable(phaseCells(r), `Where the time went (${PHASE_NOTE})`)}
 ${htmlTable(runCells, 'Every timed run')}
-<footer>Made by <code>quiver speedup</code> on ${escapeHtml(r.createdAt)}. Input: ${escapeHtml(r.input.paths.join(', '))}. The measurements are embedded below as JSON (schema ${escapeHtml(r.schema)}).</footer>
+${footer}
 <script type="application/json" id="quiver-speedup-report">${json}</script>
 </body>
 </html>

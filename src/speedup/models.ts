@@ -50,7 +50,8 @@ export interface AmdahlFit {
  * Clamped to [0, 1]; null without a point at p > 1.
  *
  * @example
- * fitAmdahl([{ workers: 2, speedup: 1.6 }, { workers: 4, speedup: 2.5 }]).serialFraction // 0.2154… (Karp–Flatt 0.25 at 2 and 0.2 at 4, weighted by x² = 0.25 and 0.5625)
+ * fitAmdahl([{ workers: 2, speedup: 1.6 }, { workers: 4, speedup: 2.5 }]).serialFraction // 0.2154…
+ * (Karp–Flatt 0.25 at 2 and 0.2 at 4, weighted by x² = 0.25 and 0.5625)
  */
 export function fitAmdahl(points: ReadonlyArray<{ workers: number; speedup: number }>): AmdahlFit | null {
   let sxy = 0;
@@ -75,7 +76,8 @@ export const PREDICTION_CORES = [8, 16, 32, 64] as const;
 
 /** What the Amdahl predictions are and are not. */
 export const PREDICTION_CAVEAT =
-  "Amdahl's law with the fitted serial fraction: a model, not a measurement. It assumes the serial part stays fixed and the rest divides evenly; memory bandwidth, I/O, shuffle volume and scheduling costs that grow with the worker count make real speedups lower.";
+  "Amdahl's law with the fitted serial fraction: a model, not a measurement. It assumes the serial part stays fixed and the rest " +
+  'divides evenly; memory bandwidth, I/O, shuffle volume and scheduling costs that grow with the worker count make real speedups lower.';
 
 /** The predicted speedup and efficiency at each of `cores`. */
 export function predictions(

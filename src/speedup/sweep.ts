@@ -94,8 +94,10 @@ export async function runSweep(job: string | URL | Job, options: SweepOptions): 
     if (c.state === 'different') {
       throw new ResultMismatchError(
         `the result of ${label} differs from the result of ${reference.label}: ${describeDifference(c)}. ` +
-          'A speedup of a wrong answer is worthless. A job must give the same answer however its input is split and however many workers run it: ' +
-          'check that combine (or merge) is associative and commutative, and that map, reduce and finish do not depend on ctx.split or on state kept between calls.',
+          'A speedup of a wrong answer is worthless. A job must give the same answer however its input is split and however many ' +
+          'workers run it: ' +
+          'check that combine (or merge) is associative and commutative, and that map, reduce and finish do not depend on ctx.split or ' +
+          'on state kept between calls.',
       );
     }
   };

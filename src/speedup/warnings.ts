@@ -17,13 +17,15 @@ export function sweepWarnings(sweep: Sweep, points: PointResult[], sequential: S
   const over = points.filter((p) => p.oversubscribed).map((p) => p.workers);
   if (over.length) {
     out.push(
-      `${over.join(', ')} worker${over.length > 1 || over[0] !== 1 ? 's' : ''} exceed the ${cores} cores (oversubscription): those threads take turns on the cores, so their times measure time-slicing, not parallel speedup`,
+      `${over.join(', ')} worker${over.length > 1 || over[0] !== 1 ? 's' : ''} exceed the ${cores} cores (oversubscription): those ` +
+        `threads take turns on the cores, so their times measure time-slicing, not parallel speedup`,
     );
   }
   const load = sweep.loadBefore[0] ?? 0;
   if (load >= 0.5 * cores) {
     out.push(
-      `the machine was busy before the sweep (1-minute load average ${load.toFixed(2)} on ${cores} cores): other processes compete for the cores, so times are inflated and noisy; measure on a quiet machine`,
+      `the machine was busy before the sweep (1-minute load average ${load.toFixed(2)} on ${cores} cores): other processes compete for ` +
+        `the cores, so times are inflated and noisy; measure on a quiet machine`,
     );
   }
   const settings: Array<[string, SettingResult]> = [
@@ -36,12 +38,14 @@ export function sweepWarnings(sweep: Sweep, points: PointResult[], sequential: S
     const share = s.busyMs > 0 ? s.cpuMs / s.busyMs : 1;
     if (share < MIN_CPU_SHARE) {
       out.push(
-        `at ${label}, the process used ${Math.round(100 * share)}% as much CPU time as its tasks took: the tasks waited for a core (another process was running) or for a slow disk, so T is inflated`,
+        `at ${label}, the process used ${Math.round(100 * share)}% as much CPU time as its tasks took: the tasks waited for a core ` +
+          `(another process was running) or for a slow disk, so T is inflated`,
       );
     }
     if (s.wallMs.spread > MAX_SPREAD) {
       out.push(
-        `at ${label}, the repeats spread over ${Math.round(100 * s.wallMs.spread)}% of the median time: use more --repeat or a quieter machine`,
+        `at ${label}, the repeats spread over ${Math.round(100 * s.wallMs.spread)}% of the median time: use more --repeat or a quieter ` +
+          `machine`,
       );
     }
   }

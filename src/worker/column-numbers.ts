@@ -97,7 +97,8 @@ function exactNumbers(data: Data, name: string, signed: boolean): Float64Array {
     if ((x > Number.MAX_SAFE_INTEGER || x < -Number.MAX_SAFE_INTEGER) && valid(i)) {
       const exact = (fixedValues(data) as BigInt64Array)[i]!;
       throw columnError(
-        `ctx.column(batch, '${name}'): row ${i} of the batch holds ${exact}, beyond ±2^53 where JS numbers stop being exact integers; use ctx.bigints(batch, '${name}') for exact 64-bit values`,
+        `ctx.column(batch, '${name}'): row ${i} of the batch holds ${exact}, beyond ±2^53 where JS numbers stop being exact integers; ` +
+          `use ctx.bigints(batch, '${name}') for exact 64-bit values`,
         `column "${name}" row ${i} is ${exact}`,
       );
     }
@@ -105,7 +106,10 @@ function exactNumbers(data: Data, name: string, signed: boolean): Float64Array {
   return out;
 }
 
-/** A 64-bit column's values × `factor` (÷ −factor when it is negative) as doubles, read as two 32-bit halves (several times faster than Number(bigint)). */
+/**
+ * A 64-bit column's values × `factor` (÷ −factor when it is negative) as doubles, read as two 32-bit halves
+ * (several times faster than Number(bigint)).
+ */
 function int64Numbers(data: Data, factor: number, signed = true): Float64Array {
   const values = fixedValues(data) as BigInt64Array;
   const halves = new Int32Array(values.buffer, values.byteOffset, values.length * 2);

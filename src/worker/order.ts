@@ -15,7 +15,8 @@ export function rowComparator(
   const num = (v: unknown): number => {
     if (typeof v !== 'number') {
       throw new JobError(
-        `job "${jobName}" sorts by value (sort: '${sort}'), but a value is ${typeof v}; sort by value needs numbers, so return a number from reduce or use sort: 'key'`,
+        `job "${jobName}" sorts by value (sort: '${sort}'), but a value is ${typeof v}; sort by value needs numbers, so return a number ` +
+          `from reduce or use sort: 'key'`,
       );
     }
     return v;

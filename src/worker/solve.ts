@@ -46,7 +46,8 @@ export async function runSolveTask(
       throw new UserCodeError(
         'map',
         new JobError(
-          `divide returned ${got} for ${task.describe}; return an array of 2 or more sub-problems, or nothing (undefined) when the problem is small enough to conquer`,
+          `divide returned ${got} for ${task.describe}; return an array of 2 or more sub-problems, or nothing (undefined) when the ` +
+            `problem is small enough to conquer`,
         ),
       );
     }

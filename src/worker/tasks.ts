@@ -199,7 +199,8 @@ function partitionPairs(job: KeyedJob, acc: Combiner, reducers: number): Encoded
       throw new UserCodeError(
         'map',
         new JobError(
-          `map emitted a key of type ${(k as unknown) instanceof Date ? 'Date' : typeof k}; keys must be strings, numbers or bigints (${fix})`,
+          `map emitted a key of type ${(k as unknown) instanceof Date ? 'Date' : typeof k}; keys must be strings, numbers or bigints ` +
+            `(${fix})`,
         ),
       );
     }
@@ -215,7 +216,8 @@ function partitionPairs(job: KeyedJob, acc: Combiner, reducers: number): Encoded
       throw new UserCodeError(
         'map',
         new JobError(
-          `partition(${typeof k === 'string' ? JSON.stringify(k) : String(k)}, ${reducers}) returned ${r}; it must return an integer from 0 to ${reducers - 1}`,
+          `partition(${typeof k === 'string' ? JSON.stringify(k) : String(k)}, ${reducers}) returned ${r}; it must return an integer ` +
+            `from 0 to ${reducers - 1}`,
         ),
       );
     }
