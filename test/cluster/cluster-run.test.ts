@@ -1,11 +1,11 @@
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { textChunks } from '../../dist/src/datasets/text.js';
 import { runCli } from '../helpers/cli.js';
-import { startRedis, type LocalRedis } from '../helpers/redis.js';
+import { expectClusterClean, startRedis, type LocalRedis } from '../helpers/redis.js';
 import { startWorkers, stopWorkers, type WorkerProcess } from '../helpers/cluster-workers.js';
 import { ROOT, tempDir } from '../helpers/tmp.js';
 import { referenceWordCount } from '../helpers/reference.js';
@@ -31,14 +31,6 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-/** Nothing of finished runs is left: no run hash, no stage or task job, no run folder in the store. */
-async function expectClean(): Promise<void> {
-  const keys = await redis.client.keys('quiver:*');
-  expect(keys.filter((k) => /^quiver:run:|^quiver:(tasks|stages):[0-9a-f]{12}-s/.test(k))).toEqual([]);
-  const runs = path.join(storeDir, 'runs');
-  expect(existsSync(runs) ? readdirSync(runs, { recursive: true }) : []).toEqual([]);
-}
-
 const cluster = () => ['--cluster', redis.url, '--store', store];
 
 describe('quiver run --cluster', () => {
@@ -58,7 +50,7 @@ describe('quiver run --cluster', () => {
       const [word, count] = row.split(',');
       expect(Number(count)).toBe(expected.get(word!));
     }
-    await expectClean();
+    await expectClusterClean(redis, storeDir);
   }, 60_000);
 
   it('folds through the library (quiver/cluster), merging partials in the local tree order', async () => {
@@ -78,7 +70,7 @@ describe('quiver run --cluster', () => {
     const [want] = (await db.runAndReadAll(`SELECT count(*)::DOUBLE AS rows, sum(x)::DOUBLE AS sum FROM '${file}'`)).getRowObjects();
     expect((value as { rows: number }).rows).toBe(want!.rows);
     expect((value as { sum: number }).sum).toBeCloseTo(want!.sum as number, 6);
-    await expectClean();
+    await expectClusterClean(redis, storeDir);
   }, 60_000);
 
   it("fails a run whose job throws with the user's file:line, exit 1, and leaves nothing behind", async () => {
@@ -87,7 +79,7 @@ describe('quiver run --cluster', () => {
     const r = await runCli(['run', fixture('throw-in-map.ts'), '--input', bad, '--split-size', '8KB', ...cluster()]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/test\/fixtures\/jobs\/throw-in-map\.ts:8:\d+ map threw RangeError: cannot count "boom here"/);
-    await expectClean();
+    await expectClusterClean(redis, storeDir);
   }, 60_000);
 
   it('says which Redis it cannot reach, instead of waiting for it', async () => {
@@ -105,7 +97,7 @@ describe('quiver run --cluster', () => {
     const r = await runCli(['run', 'wordcount', '--input', corpus, '--cluster', redis.url, '--store', other]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`a worker uses --store ${store} and the run's coordinator --store ${other}`);
-    await expectClean();
+    await expectClusterClean(redis, storeDir);
   }, 30_000);
 
   it('lists the live workers with their threads and version', async () => {

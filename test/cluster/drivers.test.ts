@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -6,7 +6,7 @@ import pl from 'nodejs-polars';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { textChunks } from '../../dist/src/datasets/text.js';
 import { runCli } from '../helpers/cli.js';
-import { startRedis, type LocalRedis } from '../helpers/redis.js';
+import { expectClusterClean, startRedis, type LocalRedis } from '../helpers/redis.js';
 import { startWorkers, stopWorkers, type WorkerProcess } from '../helpers/cluster-workers.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -44,14 +44,6 @@ afterAll(async () => {
 
 const cluster = () => ['--cluster', redis.url, '--store', store];
 
-/** Nothing of finished runs is left: no run hash, no stage or task job, no run folder in the store. */
-async function expectClean(): Promise<void> {
-  const keys = await redis.client.keys('quiver:*');
-  expect(keys.filter((k) => /^quiver:run:|^quiver:(tasks|stages):[0-9a-f]{12}-s/.test(k))).toEqual([]);
-  const runs = path.join(storeDir, 'runs');
-  expect(existsSync(runs) ? readdirSync(runs, { recursive: true }) : []).toEqual([]);
-}
-
 /** Runs `args` on the cluster and locally on three threads, writing `name`.<ext>; both must succeed. Returns the two outputs' paths. */
 async function both(name: string, ext: string, args: string[]): Promise<{ onCluster: string; local: string; stderr: string }> {
   const onCluster = path.join(dir, `${name}-cluster.${ext}`);
@@ -61,7 +53,7 @@ async function both(name: string, ext: string, args: string[]): Promise<{ onClus
   expect(c.status).toBe(0);
   const l = await runCli(['run', ...args, '-o', local, '--workers', '3']);
   expect(l.status, l.stderr).toBe(0);
-  await expectClean();
+  await expectClusterClean(redis, storeDir);
   return { onCluster, local, stderr: c.stderr };
 }
 
@@ -162,6 +154,6 @@ describe('drivers on a cluster, through the one pipeline', () => {
     const join = await runCli(['run', 'join', '--input', g, '-p', `right=${g}`, '-p', 'on=id1', '-p', 'strategy=broadcast', ...cluster()]);
     expect(join.status).toBe(2);
     expect(join.stderr).toContain(`job "join" ${why}`);
-    await expectClean();
+    await expectClusterClean(redis, storeDir);
   }, 60_000);
 });

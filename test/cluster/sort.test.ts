@@ -1,11 +1,11 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.js';
-import { startRedis, type LocalRedis } from '../helpers/redis.js';
+import { expectClusterClean, startRedis, type LocalRedis } from '../helpers/redis.js';
 import { startWorkers, stopWorkers, type WorkerProcess } from '../helpers/cluster-workers.js';
 import { CLI, ROOT, tempDir } from '../helpers/tmp.js';
 
@@ -43,13 +43,6 @@ afterAll(async () => {
 
 const cluster = () => ['--cluster', redis.url, '--store', store];
 
-async function expectClean(): Promise<void> {
-  const keys = await redis.client.keys('quiver:*');
-  expect(keys.filter((k) => /^quiver:run:|^quiver:(tasks|stages):[0-9a-f]{12}-s/.test(k))).toEqual([]);
-  const runs = path.join(storeDir, 'runs');
-  expect(existsSync(runs) ? readdirSync(runs, { recursive: true }) : []).toEqual([]);
-}
-
 /** A query's rows as arrays of text (null as null). */
 const rows = (q: string) => db.runAndReadAll(q).then((x) => x.getRows().map((r) => r.map((v) => (v === null ? null : String(v)))));
 
@@ -64,7 +57,7 @@ async function sortBoth(name: string, by: string, extra: string[] = [], input = 
   const l = await runCli([...args, '-o', local, '--workers', '3']);
   expect(l.status, l.stderr).toBe(0);
   expect(readFileSync(out).equals(readFileSync(local)), `${out} and ${local} differ`).toBe(true);
-  await expectClean();
+  await expectClusterClean(redis, storeDir);
   return { out, stderr: c.stderr };
 }
 
@@ -139,7 +132,7 @@ describe('sort on a cluster (TeraSort through the store)', () => {
     const l = await runCli([...args, '-o', local, '--workers', '3']);
     expect(l.status, l.stderr).toBe(0);
     expect(readFileSync(out).equals(readFileSync(local))).toBe(true);
-    await expectClean();
+    await expectClusterClean(redis, storeDir);
   }, 120_000);
 });
 

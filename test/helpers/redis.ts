@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { expect } from 'vitest';
 import { programPath } from './programs.js';
 
 /** A redis-server the test started, on a unix socket in its own temp folder. */
@@ -60,4 +61,12 @@ export async function startRedis(): Promise<LocalRedis> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Nothing of a cluster's finished runs is left: no run hash, no stage or task job in Redis, no run folder in the store. */
+export async function expectClusterClean(redis: LocalRedis, storeDir: string): Promise<void> {
+  const keys = await redis.client.keys('quiver:*');
+  expect(keys.filter((k) => /^quiver:run:|^quiver:(tasks|stages):[0-9a-f]{12}-s/.test(k))).toEqual([]);
+  const runs = path.join(storeDir, 'runs');
+  expect(existsSync(runs) ? readdirSync(runs, { recursive: true }) : []).toEqual([]);
 }
