@@ -114,9 +114,14 @@ function selectColumns(split: ArrowFileSplit, batches: RecordBatch[], columns: s
   );
 }
 
-/** A decoded batch whose offsets point past its own buffers is a corrupt file, not data to pass on. */
+/**
+ * A decoded batch whose columns are inconsistent (offsets that go back or past their data, strings
+ * that are not UTF-8, a null count the bitmap denies) is a corrupt file, not data to pass on: every
+ * column the job reads is checked in full (`batchDataProblem`), as convert checks them, so `run` cannot
+ * answer with a garbage group that convert refuses.
+ */
 function checkDecoded(split: ArrowFileSplit, block: number, batch: RecordBatch): void {
-  const problem = batchDataProblem(batch);
+  const problem = batchDataProblem(batch, true);
   if (problem) throw new InputError(`${describeSplit(split)}: record batch ${block} is inconsistent: ${problem}; the file may be corrupt`);
 }
 

@@ -107,7 +107,7 @@ describe('corrupt Arrow files: the header numbers are checked against the file b
     expectInputError(
       r,
       'arrows-offsets-back.arrows',
-      /column "g": the offset of value 7 \(\d+\) is before the one of value 6 \(4194304\); the file is corrupt/,
+      /record batch 0 is inconsistent: column "g": the offset of value 7 \(\d+\) is before the one of value 6 \(4194304\); the file may be corrupt/,
     );
     expect(existsSync(out)).toBe(false);
   });
@@ -117,7 +117,7 @@ describe('corrupt Arrow files: the header numbers are checked against the file b
     expectInputError(
       await runCli(['convert', fx('arrow-string-not-utf8.arrow'), out, '-q']),
       'arrow-string-not-utf8.arrow',
-      /rows 0–29: column "g": its strings are not valid UTF-8/,
+      /rows 0–29: record batch 2 is inconsistent: column "g": its strings are not valid UTF-8/,
     );
     expect(existsSync(out)).toBe(false);
   });
@@ -129,6 +129,34 @@ describe('corrupt Arrow files: the header numbers are checked against the file b
       'arrows-null-count.arrows',
       /column "g": its header says 207 nulls, its validity bitmap holds 200/,
     );
+    expect(existsSync(out)).toBe(false);
+  });
+
+  // run reads a job's columns without convert's writer behind it: the same checks must refuse the batch
+  // (library soak: run answered a 2,000-character group of its neighbours' bytes, "g\ufffdmma", exit 0).
+  it.each([
+    ['arrows-offsets-back.arrows', 0, 'the offset of value 7 (29) is before the one of value 6 (4194304)'],
+    ['arrows-null-count.arrows', 0, 'its header says 207 nulls, its validity bitmap holds 200'],
+    ['arrow-string-not-utf8.arrow', 2, 'its strings are not valid UTF-8 (bytes 0–37 of its data)'],
+    ['arrows-offset-mid-char.arrows', 0, 'value 1 starts inside a UTF-8 character (its offset 4 cuts the character before it)'],
+  ])('run refuses %s, as convert does (was: exit 0 with a garbage group)', async (file, batch, what) => {
+    const escaped = what.replace(/[()]/g, '\\$&');
+    expectInputError(
+      await groupby(file),
+      file,
+      new RegExp(`record batch ${batch} is inconsistent: column "g": ${escaped}; the file may be corrupt`),
+    );
+  });
+
+  it('a string offset one byte back, inside a two-byte character (fuzz case 440: convert blamed out.parquet, not the input)', async () => {
+    const out = path.join(dir, 'mid-char.parquet');
+    const r = await runCli(['convert', fx('arrows-offset-mid-char.arrows'), out, '-q']);
+    expectInputError(
+      r,
+      'arrows-offset-mid-char.arrows',
+      /record batch 0 is inconsistent: column "g": value 1 starts inside a UTF-8 character/,
+    );
+    expect(r.stderr).not.toContain('mid-char.parquet');
     expect(existsSync(out)).toBe(false);
   });
 
