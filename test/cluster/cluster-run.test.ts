@@ -2,36 +2,24 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { textChunks } from '../../dist/src/datasets/text.js';
 import { runCli } from '../helpers/cli.js';
-import { expectClusterClean, startRedis, type LocalRedis } from '../helpers/redis.js';
-import { startWorkers, stopWorkers, type WorkerProcess } from '../helpers/cluster-workers.js';
-import { ROOT, tempDir } from '../helpers/tmp.js';
+import { useLocalCluster } from '../helpers/local-cluster.js';
+import { expectClusterClean } from '../helpers/redis.js';
+import { ROOT } from '../helpers/tmp.js';
 import { referenceWordCount } from '../helpers/reference.js';
 
 // A real cluster on this machine: a redis-server on a unix socket, `quiver worker` processes of one
 // thread each, a file:// store, and `quiver run --cluster` as a user runs it. Every answer is checked
 // against the same job run locally (byte for byte) and an independent reference.
-const dir = tempDir('quiver-cluster-');
-const storeDir = path.join(dir, 'store');
-const store = pathToFileURL(storeDir).href;
+const testCluster = useLocalCluster('quiver-cluster-', { workers: 3 });
+const { dir, storeDir, store } = testCluster;
 const corpus = path.join(dir, 'corpus.txt');
 writeFileSync(corpus, [...textChunks(3_000_000, 7)].join(''));
 const fixture = (name: string) => path.join(ROOT, 'test/fixtures/jobs', name);
-let redis: LocalRedis;
-let workers: WorkerProcess[] = [];
 
-beforeAll(async () => {
-  redis = await startRedis();
-  workers = await startWorkers(3, redis.url, store);
-}, 60_000);
-afterAll(async () => {
-  await stopWorkers(workers);
-  await redis?.stop();
-});
-
-const cluster = () => ['--cluster', redis.url, '--store', store];
+const cluster = () => testCluster.args();
 
 describe('quiver run --cluster', () => {
   it('counts words on three worker processes, byte for byte as a local run and a plain loop', async () => {
@@ -50,7 +38,7 @@ describe('quiver run --cluster', () => {
       const [word, count] = row.split(',');
       expect(Number(count)).toBe(expected.get(word!));
     }
-    await expectClusterClean(redis, storeDir);
+    await expectClusterClean(testCluster.redis, storeDir);
   }, 60_000);
 
   it('folds through the library (quiver/cluster), merging partials in the local tree order', async () => {
@@ -62,7 +50,7 @@ describe('quiver run --cluster', () => {
     const { runOnCluster } = await import('quiver-engine/cluster');
     const { run } = await import('quiver-engine');
     const options = { input: file, splitSize: '64KB', params: { column: 'x' } };
-    const { value, report } = await runOnCluster(fixture('sum-column.ts'), { ...options, cluster: redis.url, store });
+    const { value, report } = await runOnCluster(fixture('sum-column.ts'), { ...options, cluster: testCluster.redis.url, store });
     const local = await run(fixture('sum-column.ts'), { ...options, workers: 2 });
     expect(report.tasks.map).toBeGreaterThan(4);
     // Same splits, same fixed merge tree: the same floating-point sum, bit for bit.
@@ -70,7 +58,7 @@ describe('quiver run --cluster', () => {
     const [want] = (await db.runAndReadAll(`SELECT count(*)::DOUBLE AS rows, sum(x)::DOUBLE AS sum FROM '${file}'`)).getRowObjects();
     expect((value as { rows: number }).rows).toBe(want!.rows);
     expect((value as { sum: number }).sum).toBeCloseTo(want!.sum as number, 6);
-    await expectClusterClean(redis, storeDir);
+    await expectClusterClean(testCluster.redis, storeDir);
   }, 60_000);
 
   it("fails a run whose job throws with the user's file:line, exit 1, and leaves nothing behind", async () => {
@@ -79,7 +67,7 @@ describe('quiver run --cluster', () => {
     const r = await runCli(['run', fixture('throw-in-map.ts'), '--input', bad, '--split-size', '8KB', ...cluster()]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/test\/fixtures\/jobs\/throw-in-map\.ts:8:\d+ map threw RangeError: cannot count "boom here"/);
-    await expectClusterClean(redis, storeDir);
+    await expectClusterClean(testCluster.redis, storeDir);
   }, 60_000);
 
   it('says which Redis it cannot reach, instead of waiting for it', async () => {
@@ -94,17 +82,17 @@ describe('quiver run --cluster', () => {
 
   it("refuses a run whose store is not the workers' store, naming both", async () => {
     const other = pathToFileURL(path.join(dir, 'other-store')).href;
-    const r = await runCli(['run', 'wordcount', '--input', corpus, '--cluster', redis.url, '--store', other]);
+    const r = await runCli(['run', 'wordcount', '--input', corpus, '--cluster', testCluster.redis.url, '--store', other]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`a worker uses --store ${store} and the run's coordinator --store ${other}`);
-    await expectClusterClean(redis, storeDir);
+    await expectClusterClean(testCluster.redis, storeDir);
   }, 30_000);
 
   it('lists the live workers with their threads and version', async () => {
-    const r = await runCli(['cluster', 'status', '--cluster', redis.url, '--json']);
+    const r = await runCli(['cluster', 'status', '--cluster', testCluster.redis.url, '--json']);
     expect(r.status).toBe(0);
     const s = JSON.parse(r.stdout) as { workers: Array<{ pid: number; threads: number; version: string }>; runs: unknown[] };
-    expect(s.workers.map((w) => w.pid).sort()).toEqual(workers.map((w) => w.pid).sort());
+    expect(s.workers.map((w) => w.pid).sort()).toEqual(testCluster.workers.map((w) => w.pid).sort());
     expect(
       s.workers.every((w) => w.threads === 1 && w.version === JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version),
     ).toBe(true);

@@ -1,28 +1,24 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import pl from 'nodejs-polars';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { textChunks } from '../../dist/src/datasets/text.js';
 import { runCli } from '../helpers/cli.js';
-import { expectClusterClean, startRedis, type LocalRedis } from '../helpers/redis.js';
-import { startWorkers, stopWorkers, type WorkerProcess } from '../helpers/cluster-workers.js';
-import { tempDir } from '../helpers/tmp.js';
+import { useLocalCluster } from '../helpers/local-cluster.js';
+import { expectClusterClean } from '../helpers/redis.js';
 
 // Drivers on a cluster: groupby, join, k-means and the inverted index run their steps as stages of the
 // one pipeline, on three `quiver worker` processes of one thread. Each answer is checked against the
 // same command run locally on three threads (byte for byte) and, for groupby and join, DuckDB's SQL on
 // files DuckDB wrote, nulls included.
-const dir = tempDir('quiver-cluster-drivers-');
-const storeDir = path.join(dir, 'store');
-const store = pathToFileURL(storeDir).href;
-const g = path.join(dir, 'g.parquet');
-let redis: LocalRedis;
-let workers: WorkerProcess[] = [];
 let db: DuckDBConnection;
+// Locks of 10 s: nothing here freezes a worker.
+const testCluster = useLocalCluster('quiver-cluster-drivers-', { workers: 3, lockMs: 10_000, setUp: writeInput });
+const { dir, storeDir } = testCluster;
+const g = path.join(dir, 'g.parquet');
 
-beforeAll(async () => {
+async function writeInput(): Promise<void> {
   db = await (await DuckDBInstance.create(':memory:')).connect();
   // v3 holds quarters: its sums are exact whatever order a run adds them in, so the outputs can be compared byte for byte.
   await db.run(
@@ -33,16 +29,9 @@ beforeAll(async () => {
                   (CASE WHEN i % 13 = 0 THEN NULL ELSE ((i * 17) % 400) / 4.0 END)::DOUBLE AS v3
            FROM range(300000) t(i)) TO '${g}' (FORMAT parquet, ROW_GROUP_SIZE 10000)`,
   );
-  redis = await startRedis();
-  // Locks of 10 s: nothing here freezes a worker, and on a loaded machine a 1 s lock can lapse under a busy one.
-  workers = await startWorkers(3, redis.url, store, 10_000);
-}, 60_000);
-afterAll(async () => {
-  await stopWorkers(workers);
-  await redis?.stop();
-});
+}
 
-const cluster = () => ['--cluster', redis.url, '--store', store];
+const cluster = () => testCluster.args();
 
 /** Runs `args` on the cluster and locally on three threads, writing `name`.<ext>; both must succeed. Returns the two outputs' paths. */
 async function both(name: string, ext: string, args: string[]): Promise<{ onCluster: string; local: string; stderr: string }> {
@@ -53,7 +42,7 @@ async function both(name: string, ext: string, args: string[]): Promise<{ onClus
   expect(c.status).toBe(0);
   const l = await runCli(['run', ...args, '-o', local, '--workers', '3']);
   expect(l.status, l.stderr).toBe(0);
-  await expectClusterClean(redis, storeDir);
+  await expectClusterClean(testCluster.redis, storeDir);
   return { onCluster, local, stderr: c.stderr };
 }
 
@@ -154,6 +143,6 @@ describe('drivers on a cluster, through the one pipeline', () => {
     const join = await runCli(['run', 'join', '--input', g, '-p', `right=${g}`, '-p', 'on=id1', '-p', 'strategy=broadcast', ...cluster()]);
     expect(join.status).toBe(2);
     expect(join.stderr).toContain(`job "join" ${why}`);
-    await expectClusterClean(redis, storeDir);
+    await expectClusterClean(testCluster.redis, storeDir);
   }, 60_000);
 });

@@ -1,28 +1,24 @@
 import { readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.js';
-import { expectClusterClean, startRedis, type LocalRedis } from '../helpers/redis.js';
-import { startWorkers, stopWorkers, type WorkerProcess } from '../helpers/cluster-workers.js';
-import { CLI, ROOT, tempDir } from '../helpers/tmp.js';
+import { useLocalCluster } from '../helpers/local-cluster.js';
+import { expectClusterClean } from '../helpers/redis.js';
+import { CLI, ROOT } from '../helpers/tmp.js';
 
 // Sort on a cluster is TeraSort through the store: sampled range boundaries, a keyed step whose map
 // sends each range's rows to its reducer and whose reducers sort their ranges. Three `quiver worker`
 // processes of one thread; each output must hold the bytes of the same sort run locally, and DuckDB's
 // ORDER BY on the Parquet file DuckDB wrote (nulls and repeated keys in every key column; ties broken
 // by input order, as the local sort is stable).
-const dir = tempDir('quiver-cluster-sort-');
-const storeDir = path.join(dir, 'store');
-const store = pathToFileURL(storeDir).href;
-const g = path.join(dir, 'g.parquet');
-let redis: LocalRedis;
-let workers: WorkerProcess[] = [];
 let db: DuckDBConnection;
+const testCluster = useLocalCluster('quiver-cluster-sort-', { workers: 3, lockMs: 10_000, setUp: writeInput });
+const { dir, storeDir } = testCluster;
+const g = path.join(dir, 'g.parquet');
 
-beforeAll(async () => {
+async function writeInput(): Promise<void> {
   db = await (await DuckDBInstance.create(':memory:')).connect();
   // i is the input position: the tie rule's reference. k repeats every 997 rows, s every 50.
   await db.run(
@@ -33,15 +29,9 @@ beforeAll(async () => {
                   (CASE WHEN i % 13 = 0 THEN NULL ELSE (i % 400) / 4.0 END)::DOUBLE AS v
            FROM range(200000) t(i)) TO '${g}' (FORMAT parquet, ROW_GROUP_SIZE 10000)`,
   );
-  redis = await startRedis();
-  workers = await startWorkers(3, redis.url, store, 10_000);
-}, 60_000);
-afterAll(async () => {
-  await stopWorkers(workers);
-  await redis?.stop();
-});
+}
 
-const cluster = () => ['--cluster', redis.url, '--store', store];
+const cluster = () => testCluster.args();
 
 /** A query's rows as arrays of text (null as null). */
 const rows = (q: string) => db.runAndReadAll(q).then((x) => x.getRows().map((r) => r.map((v) => (v === null ? null : String(v)))));
@@ -57,7 +47,7 @@ async function sortBoth(name: string, by: string, extra: string[] = [], input = 
   const l = await runCli([...args, '-o', local, '--workers', '3']);
   expect(l.status, l.stderr).toBe(0);
   expect(readFileSync(out).equals(readFileSync(local)), `${out} and ${local} differ`).toBe(true);
-  await expectClusterClean(redis, storeDir);
+  await expectClusterClean(testCluster.redis, storeDir);
   return { out, stderr: c.stderr };
 }
 
@@ -116,9 +106,8 @@ describe('sort on a cluster (TeraSort through the store)', () => {
   }, 120_000);
 
   it('a worker SIGKILLed during its second task: its task runs again, and the output is the same bytes', async () => {
-    await stopWorkers(workers);
-    workers = await startWorkers(3, redis.url, store, 1000);
-    const killed = workers[0]!;
+    await testCluster.restartWorkers(3, 1000);
+    const killed = testCluster.workers[0]!;
     const args = ['run', 'sort', '--input', g, '-p', 'by=v:desc,s', '--split-size', '128KB'];
     const out = path.join(dir, 'killed-cluster.parquet');
     const run = startCli([...args, '-o', out, ...cluster()]);
@@ -127,12 +116,12 @@ describe('sort on a cluster (TeraSort through the store)', () => {
     const c = await run;
     expect(c.status, c.stderr).toBe(0);
     expect(Number(/attempts: (\d+) tasks? retried/.exec(c.stderr)?.[1])).toBeGreaterThanOrEqual(1);
-    workers = workers.slice(1);
+    testCluster.workers = testCluster.workers.slice(1);
     const local = path.join(dir, 'killed-local.parquet');
     const l = await runCli([...args, '-o', local, '--workers', '3']);
     expect(l.status, l.stderr).toBe(0);
     expect(readFileSync(out).equals(readFileSync(local))).toBe(true);
-    await expectClusterClean(redis, storeDir);
+    await expectClusterClean(testCluster.redis, storeDir);
   }, 120_000);
 });
 
