@@ -24,6 +24,8 @@ export class TypeSniffer {
   private bool = true;
   private int = true;
   private wide = false; // an integer past int32
+  private unsigned = false; // an integer past int64 that a uint64 holds (DuckDB's UBIGINT; its JSON reader: HUGEINT)
+  private negative = false; // an integer below zero (then no uint64)
   private float = true;
   private date = true;
   private timestamp = true;
@@ -51,8 +53,10 @@ export class TypeSniffer {
     }
     if (this.int && parseInt32(text) === undefined) {
       if (parseBigInt(text, 64, true) !== undefined) this.wide = true;
+      else if (parseBigInt(text, 64, false) !== undefined) this.unsigned = true;
       else this.int = false;
     }
+    if (this.int && text.trimStart().startsWith('-')) this.negative = true;
     if (this.float && !this.int && parseFloat64(text) === undefined) this.float = false;
   }
 
@@ -87,7 +91,9 @@ export class TypeSniffer {
     if (typeof v === 'number') {
       this.date = this.timestamp = this.time = false;
       if (this.int && !Number.isInteger(v)) this.int = false;
-      else if (this.int && (v < -2147483648 || v > 2147483647)) {
+      else if (v < 0) this.negative = true;
+      if (!this.int) return;
+      if (v < -2147483648 || v > 2147483647) {
         if (Number.isSafeInteger(v)) this.wide = true;
         else this.int = false;
       }
@@ -103,6 +109,8 @@ export class TypeSniffer {
   get type(): ColumnType {
     if (this.values === 0) return 'utf8';
     if (this.bool) return 'bool';
+    // Past int64 and never negative: uint64 holds them exactly; with negatives, nothing but a double does.
+    if (this.int && this.unsigned) return this.negative ? 'float64' : 'uint64';
     if (this.int) return this.wide ? 'int64' : 'int32';
     if (this.float) return 'float64';
     if (this.date) return 'date';
