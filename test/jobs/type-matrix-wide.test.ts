@@ -153,12 +153,13 @@ const sources = (): Source[] => [
     label: 'DuckDB NDJSON',
     file: file('duck.ndjson'),
     // Where DuckDB's JSON sniffer and quiver's differ, both exact: small integers are INTEGER (DuckDB:
-    // BIGINT), an integer past BIGINT is UBIGINT (DuckDB: HUGEINT), UUIDs stay text (as in CSV), and
-    // DuckDB leaves timestamps whose fractions vary in length as text.
+    // BIGINT; in a list, HUGEINT), an integer past BIGINT is UBIGINT (DuckDB: HUGEINT), UUIDs stay
+    // text (as in CSV), and DuckDB leaves timestamps whose fractions vary in length as text.
     oracle: readJson(
       'duck.ndjson',
       `id::INTEGER AS id, g::INTEGER AS g, i8::INTEGER AS i8, u8::INTEGER AS u8, u16::INTEGER AS u16, i32::INTEGER AS i32,
-       u64::UBIGINT AS u64, tsms::TIMESTAMP AS tsms, tsns::TIMESTAMP_NS AS tsns, tstz::TIMESTAMPTZ AS tstz, u::VARCHAR AS u`,
+       u64::UBIGINT AS u64, tsms::TIMESTAMP AS tsms, tsns::TIMESTAMP_NS AS tsns, tstz::TIMESTAMPTZ AS tstz, u::VARCHAR AS u,
+       l::INTEGER[] AS l`,
       `st.x::INTEGER AS "st.x", st.y AS "st.y", m.k0::INTEGER AS "m.k0", m.k1::INTEGER AS "m.k1", m.k2::INTEGER AS "m.k2"`,
     ),
     columns: jsonColumns(DUCK_COLUMNS, ['iv', 'bl', 'u', 'e'], ['st.x', 'st.y', 'm.k0', 'm.k1', 'm.k2']),
@@ -170,7 +171,7 @@ const sources = (): Source[] => [
     oracle: readJson(
       'polars.ndjson',
       `id::INTEGER AS id, g::INTEGER AS g, i8::INTEGER AS i8, u16::INTEGER AS u16, u64::UBIGINT AS u64,
-       tsns::TIMESTAMP_NS AS tsns, tstz::TIMESTAMPTZ AS tstz`,
+       tsns::TIMESTAMP_NS AS tsns, tstz::TIMESTAMPTZ AS tstz, l::INTEGER[] AS l`,
       `st.x::INTEGER AS "st.x", st.y AS "st.y"`,
     ),
     columns: jsonColumns(
@@ -183,8 +184,9 @@ const sources = (): Source[] => [
 
 /**
  * An NDJSON file's columns: JSON has no decimal, interval, duration or bytes (they are numbers or
- * text), and quiver reads an object as one column per leaf (`st.x`, as the io README says) where
- * DuckDB reads a STRUCT: the leaves are checked against the struct's fields.
+ * text), an array is a List (as DuckDB reads it), and quiver reads an object as one column per leaf
+ * (`st.x`, as the io README says) where DuckDB reads a STRUCT: the leaves are checked against the
+ * struct's fields.
  */
 function jsonColumns(columns: Column[], text: string[], leaves: string[]): Column[] {
   const out = columns
@@ -193,16 +195,7 @@ function jsonColumns(columns: Column[], text: string[], leaves: string[]): Colum
   return [...out, ...leaves.map((n) => (n.endsWith('.y') ? col(n, 'text, bytes') : col(n, 'integers', NUM)))];
 }
 
-/**
- * Cells that differ from DuckDB by quiver's design, not by a wrong value: an NDJSON array is read as
- * its JSON text (io README, NDJSON), where DuckDB's read_json makes a LIST. The text round-trips
- * (`show` passes), but Parquet and Arrow outputs hold VARCHAR. A cell that starts to pass is to be
- * moved out of this list.
- */
-const KNOWN_GAPS: Record<string, RegExp> = {
-  'l parquet': /^type VARCHAR, DuckDB's HUGEINT\[\]$/,
-  'l arrow': /^type VARCHAR, DuckDB's HUGEINT\[\]$/,
-};
+const KNOWN_GAPS: Record<string, RegExp> = {};
 
 const matrix: MatrixRow[] = [];
 
