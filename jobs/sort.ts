@@ -12,7 +12,8 @@ import { chunksOfBatch, concatRanges, sortChunks, type RangeChunk, type StoredPl
  * or `:desc`), into one sorted table (`-o out.arrow|.parquet|.csv`). `--param columns=a,b` outputs only
  * those columns (default all); `--param ranges=N` sets how many key ranges are sorted in parallel
  * (default max(workers × 4, rows / 131072), at most 1024). Sort keys may be numbers (any int or
- * float width), dates, times, booleans or text; other fixed-width columns are carried along. Order:
+ * float width, Float16 too), dates, times, booleans or text; other fixed-width columns are carried along, and
+ * nested ones (lists, structs, maps) by their input positions, taken at the end (sort/plan.ts). Order:
  * - stable: rows with equal keys keep their input order (file, then row);
  * - nulls last for asc and first for desc (as PostgreSQL); NaN after every number; -0 equals 0;
  * - text by its UTF-8 bytes, i.e. by Unicode code point (not JS's UTF-16 code units); dictionary text
@@ -69,6 +70,7 @@ export const partition = defineJob({
       at,
       batches: [],
       bytes: new Array<number>((plan.bounds.pos.length + 1) * plan.cols.length).fill(0),
+      nested: [],
     };
   },
   fold(acc: PartAcc, batch, ctx) {
@@ -80,6 +82,7 @@ export const partition = defineJob({
     rows: a.rows + b.rows,
     batches: a.batches.concat(b.batches),
     bytes: a.bytes.map((x, i) => x + b.bytes[i]!),
+    nested: a.nested.concat(b.nested),
   }),
 });
 
@@ -165,8 +168,9 @@ export default defineJob({
       held: allocate(q.shared, cols, rows, bytes),
     };
     const out = allocate(q.shared, cols, rows, bytes, output);
+    let parts: PartAcc | undefined;
     if (rows > 0) {
-      const parts = (await q.run(partition, { params: { by, read, plan } })).value as PartAcc;
+      parts = (await q.run(partition, { params: { by, read, plan } })).value as PartAcc;
       const used = bounds.length + 1;
       plan.held.offsets.forEach((o, c) => {
         o && (o[rows] = bytes[c]!);
@@ -176,6 +180,6 @@ export default defineJob({
       q.count('ranges', used);
       q.count('largest range', Math.max(...sizes));
     }
-    return tableOf(out, cols, fields, output, rows);
+    return tableOf(out, cols, fields, output, rows, parts?.nested ?? []);
   },
 });

@@ -12,7 +12,8 @@ import { isNumeric, kindOf, scaleOf } from './values.js';
  *   sum of floats                      Float64
  *   sum of integers of ≤ 32 bits       Int64 (exact; DuckDB's HUGEINT holds the same values)
  *   sum of Int64 / UInt64              Decimal128(38, 0) (exact, as DuckDB's HUGEINT)
- *   sum of DECIMAL(p, s)               Decimal128(38, s) (Decimal256(76, s) for a 256-bit decimal)
+ *   sum of DECIMAL(p, s)               Decimal128(38, s); Decimal256(76, s) when p > 38 (a Decimal256 of
+ *                                      up to 38 digits is DuckDB's DECIMAL(p, s), whose sum is DECIMAL(38, s))
  *   min, max                           the column's own type (dates, timestamps with unit and zone, …)
  *   mean, median, sd, r2, top, range   Float64
  */
@@ -112,7 +113,7 @@ export function outputTypes(a: Agg, fields: Map<string, Field>): DataType[] {
       const kind = kindOf(type!);
       if (kind === 'float') return [new Float64()];
       if (kind === 'int') return [new Int64()];
-      if (DataType.isDecimal(type!)) return [type.bitWidth === 256 ? new Decimal(type.scale, 76, 256) : new Decimal(type.scale, 38, 128)];
+      if (DataType.isDecimal(type!)) return [type.precision > 38 ? new Decimal(type.scale, 76, 256) : new Decimal(type.scale, 38, 128)];
       return [new Decimal(0, 38, 128)];
     }
     case 'min':

@@ -11,6 +11,7 @@ import {
   type Vector,
 } from 'apache-arrow';
 import type { FoldContext } from 'quiver-engine';
+import { isNestedType, takeNested } from '../shared/take-nested.js';
 
 /** Column types stored as fixed-width values (`stride` per row) in one typed array. */
 const FIXED = [
@@ -38,6 +39,7 @@ export function take(vector: Vector, rows: Int32Array, order?: Int32Array): Vect
   const n = rows.length;
   const type = vector.type;
   const fixed = FIXED.some((is) => is(type));
+  if (vector.data.length > 0 && isNestedType(type)) return makeVector(takeNested(vector.data, rows, take));
   if (vector.data.length === 0 || !(fixed || DataType.isUtf8(type) || DataType.isBinary(type))) {
     const values = Array.from(rows, (r) => (r < 0 ? null : vector.get(r)));
     return vectorFromArray(values, DataType.isDictionary(type) ? type.dictionary : type);

@@ -1,11 +1,22 @@
 import type { DriverContext } from 'quiver-engine';
-import { Binary, DataType, Utf8, makeData, makeVector, vectorFromArray, type Data, type RecordBatch, type Vector } from 'apache-arrow';
+import {
+  Binary,
+  DataType,
+  Precision,
+  Utf8,
+  makeData,
+  makeVector,
+  vectorFromArray,
+  type Data,
+  type RecordBatch,
+  type Vector,
+} from 'apache-arrow';
 
 /** How a column is held in shared memory: fixed-width words, a byte per boolean, or bytes with offsets (text). */
 export type Holding = 'fixed' | 'bool' | 'bytes';
 
 /** How values of a key column are ordered; undefined for columns that can be carried but not sorted by. */
-export type Order = 'float' | 'int' | 'uint' | 'int64' | 'uint64' | 'dec64' | 'bool' | 'bytes' | undefined;
+export type Order = 'float' | 'half' | 'int' | 'uint' | 'int64' | 'uint64' | 'dec64' | 'bool' | 'bytes' | undefined;
 
 /** What the sort knows about one column it carries (plain data, so it travels in params). */
 export interface ColumnPlan {
@@ -23,10 +34,24 @@ export interface ColumnPlan {
    * compares intervals.
    */
   image?: { kind: 'raw' } | { kind: 'interval'; unit: number };
+  /**
+   * A nested column (List, LargeList, FixedSizeList, Struct, Map), carried but not ordered: it is held
+   * as each row's input position (an Int32), its values travel beside in the partition's accumulator
+   * and are taken by position at the end (`nestedColumnOf`).
+   */
+  nested?: true;
+}
+
+/** Types sort carries by position (their values are not copied into shared memory). */
+export function isNested(type: DataType): boolean {
+  return (
+    DataType.isList(type) || DataType.isLargeList(type) || DataType.isFixedSizeList(type) || DataType.isStruct(type) || DataType.isMap(type)
+  );
 }
 
 /** The holding and order of a column type, or an error saying the type cannot be carried. */
 export function describeType(name: string, type: DataType): Omit<ColumnPlan, 'name' | 'nulls'> {
+  if (isNested(type)) return { holding: 'fixed', order: undefined, wordBytes: 4, words: 1, nested: true };
   if (DataType.isBool(type)) return { holding: 'bool', order: 'bool', wordBytes: 1, words: 1 };
   if (isText(type) || isBytes(type) || (DataType.isDictionary(type) && isText(type.dictionary))) {
     return { holding: 'bytes', order: 'bytes', wordBytes: 1, words: 1 };
@@ -52,7 +77,7 @@ export function describeType(name: string, type: DataType): Omit<ColumnPlan, 'na
   if (!fixed || !Array_)
     throw new Error(
       `sort cannot carry column ${name} of type ${type}; leave it out with --param columns=… (sortable and carried: numbers, ` +
-        `decimals, dates, times, booleans, text, bytes)`,
+        `decimals, dates, times, booleans, text, bytes, lists, structs, maps)`,
     );
   const bytes = Array_.BYTES_PER_ELEMENT * stride;
   const wordBytes = bytes % 4 === 0 ? 4 : bytes % 2 === 0 ? 2 : 1;
@@ -80,9 +105,11 @@ export function describeType(name: string, type: DataType): Omit<ColumnPlan, 'na
     ? decimal64
       ? 'dec64'
       : 'bytes'
-    : stride === 1 && !(DataType.isFloat(type) && type.precision === 0)
-      ? kinds[Array_.name]
-      : undefined;
+    : DataType.isFloat(type) && type.precision === Precision.HALF
+      ? 'half'
+      : stride === 1
+        ? kinds[Array_.name]
+        : undefined;
   return { holding: 'fixed', order, wordBytes, words: bytes / wordBytes };
 }
 
@@ -114,8 +141,11 @@ export function numbersOf(plan: ColumnPlan, words: Uint8Array | Uint16Array | Ui
   return words;
 }
 
-/** One column of a batch as a view (zero copy, except booleans, validity and dictionary text). */
-export function viewOfBatch(batch: RecordBatch, plan: ColumnPlan): ColumnView {
+/**
+ * One column of a batch as a view (zero copy, except booleans, validity and dictionary text); a nested
+ * column as its rows' input positions, `start` (the batch's first) on.
+ */
+export function viewOfBatch(batch: RecordBatch, plan: ColumnPlan, start = 0): ColumnView {
   const vector = batch.getChild(plan.name);
   if (!vector)
     throw new Error(`no column ${plan.name} in a batch of the input (columns: ${batch.schema.fields.map((f) => f.name).join(', ')})`);
@@ -129,6 +159,10 @@ export function viewOfBatch(batch: RecordBatch, plan: ColumnPlan): ColumnView {
   }
   const view: ColumnView = {};
   if (data.nullCount > 0) view.valid = bitsToBytes(data.nullBitmap!, data.offset, n);
+  if (plan.nested) {
+    view.words = Uint32Array.from({ length: n }, (_, i) => start + i);
+    return view;
+  }
   if (plan.holding === 'bool') view.bools = bitsToBytes(data.values as Uint8Array, data.offset, n);
   else if (plan.holding === 'bytes') Object.assign(view, bytesOf(data));
   else {

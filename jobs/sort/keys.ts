@@ -1,3 +1,4 @@
+import { util } from 'apache-arrow';
 import type { ColumnView, Order } from './columns.js';
 
 /** One sort key: a column and its direction. */
@@ -71,10 +72,12 @@ export function encodeKeys(col: ColumnView, order: Order, desc: boolean, rows: I
       hi[k] = (h ^ flip) >>> 0;
       lo[k] = (l ^ flip) >>> 0;
     }
-  } else if (order === 'float') {
-    const x = col.numbers as Float64Array | Float32Array;
+  } else if (order === 'float' || order === 'half') {
+    // A half's numbers are its 16 bits (Arrow's Float16 storage), read as the double they are exactly.
+    const x = col.numbers as Float64Array | Float32Array | Uint16Array;
+    const half = order === 'half';
     for (let k = 0; k < n; k++) {
-      const v = x[rows[k]!]!;
+      const v = half ? util.uint16ToFloat64(x[rows[k]!]!) : x[rows[k]!]!;
       f64[0] = v === 0 ? 0 : v === v ? v : NaN;
       let h = u32[1]!,
         l = u32[0]!;

@@ -1,4 +1,4 @@
-import type { RecordBatch } from 'apache-arrow';
+import { Table, tableToIPC, type RecordBatch } from 'apache-arrow';
 import { copyRows, fixedRangeView, scatterRows, viewOfBatch, viewOfHeld, type ColumnPlan, type ColumnView, type Held } from './columns.js';
 import { encoded, encodeKeys, rangesOf, type BoundTable, type SortKey } from './keys.js';
 import { radixOrder, refineText, type TextKey } from './radix.js';
@@ -25,6 +25,8 @@ export interface PartAcc {
   at: number[];
   batches: number[];
   bytes: number[];
+  /** The nested columns of each batch (Arrow IPC), from input position `start` on: taken by position at the end. */
+  nested: Array<{ start: number; ipc: Uint8Array }>;
 }
 
 /**
@@ -37,7 +39,9 @@ export function partitionBatch(acc: PartAcc, batch: RecordBatch, plan: SortPlan)
   const n = batch.numRows,
     R = plan.bounds.pos.length + 1;
   const start = plan.splitBase[acc.split]! + acc.rows;
-  const views = plan.cols.map((p) => viewOfBatch(batch, p));
+  const views = plan.cols.map((p) => viewOfBatch(batch, p, start));
+  const nested = plan.cols.filter((p) => p.nested).map((p) => p.name);
+  if (nested.length) acc.nested.push({ start, ipc: tableToIPC(nestedTable(batch, nested)) });
   const range = rangesOfRows(
     plan.keyCols.map((c) => views[c]!),
     n,
@@ -147,4 +151,9 @@ function sharedPrefix(bytes: Uint8Array, starts: Int32Array, ends: Int32Array): 
     if (len === 0) break;
   }
   return len;
+}
+
+/** The named columns of a batch as a table (from its vectors: Arrow JS's RecordBatch.select loses a LargeList's child). */
+export function nestedTable(batch: RecordBatch, names: string[]): Table {
+  return new Table(Object.fromEntries(names.map((n) => [n, batch.getChild(n)!])));
 }

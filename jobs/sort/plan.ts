@@ -1,4 +1,5 @@
-import { Field, Schema, Table, type Vector } from 'apache-arrow';
+import { Field, Schema, Table, Vector, tableFromIPC, vectorFromArray, type DataType } from 'apache-arrow';
+import { take } from '../join/take.js';
 import { describeType, vectorOfHeld, type ColumnPlan, type Held } from './columns.js';
 import { compareRecords, type KeyRecord, type SortKey } from './keys.js';
 import type { PartAcc } from './partition.js';
@@ -90,14 +91,27 @@ export function rangeLayoutOf(parts: PartAcc, ranges: number, columns: number, r
   return { batches: starts.sort((x, y) => x[0]! - y[0]!).flat(), rangeBase, rangeBytes };
 }
 
-/** The sorted output: the wanted columns of the output arrays, as Arrow vectors over shared memory. */
-export function tableOf(out: Held, cols: ColumnPlan[], fields: Field[], output: number[], rows: number): Table {
+/**
+ * The sorted output: the wanted columns of the output arrays, as Arrow vectors over shared memory;
+ * nested columns taken from the partition's chunks (`nested`) at their held positions.
+ */
+export function tableOf(out: Held, cols: ColumnPlan[], fields: Field[], output: number[], rows: number, nested: PartAcc['nested']): Table {
   const vectors: Record<string, Vector> = {};
   const schema: Field[] = [];
+  const chunks = nested.length ? [...nested].sort((a, b) => a.start - b.start).map((x) => tableFromIPC(x.ipc)) : [];
   for (const c of output) {
-    const vector = (vectors[cols[c]!.name] = vectorOfHeld(out, cols[c]!, c, fields[c]!.type, rows));
+    const vector = (vectors[cols[c]!.name] = cols[c]!.nested
+      ? nestedColumnOf(chunks, out.words[c]!, cols[c]!.name, fields[c]!.type, rows)
+      : vectorOfHeld(out, cols[c]!, c, fields[c]!.type, rows));
     // The input's field metadata (e.g. a UUID's extension name) stays.
     schema.push(new Field(cols[c]!.name, vector.type, fields[c]!.nullable, fields[c]!.metadata));
   }
   return new Table(new Schema(schema), vectors as never);
+}
+
+/** A nested column in sorted order: its values in input order (every batch's chunk, by position) taken at the held positions. */
+function nestedColumnOf(chunks: Table[], words: ArrayBufferView, name: string, type: DataType, rows: number): Vector {
+  if (rows === 0) return vectorFromArray([], type);
+  const inputOrder = new Vector(chunks.flatMap((t) => t.getChild(name)!.data));
+  return take(inputOrder, new Int32Array(words.buffer, words.byteOffset, rows));
 }

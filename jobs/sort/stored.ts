@@ -3,7 +3,7 @@ import type { DriverContext } from 'quiver-engine';
 import { pick } from '../join/take.js';
 import { allocate, copyRows, viewOfBatch, type ColumnPlan } from './columns.js';
 import { boundTableOf, type BoundTable, type SortKey } from './keys.js';
-import { partitionBatch, rangesOfRows, sortRange, type PartAcc, type SortPlan } from './partition.js';
+import { nestedTable, partitionBatch, rangesOfRows, sortRange, type PartAcc, type SortPlan } from './partition.js';
 import { rangeLayoutOf, tableOf } from './plan.js';
 import { textBytesOf } from './sample.js';
 
@@ -86,14 +86,14 @@ export function sortChunks(chunks: RangeChunk[], plan: StoredPlan): Uint8Array {
     byteBase: [cols.map(() => 0)],
     held: allocate(ownMemory, cols, rows, bytes),
   };
-  const acc: PartAcc = { split: 0, rows: 0, at: cols.map(() => 0), batches: [], bytes: cols.map(() => 0) };
+  const acc: PartAcc = { split: 0, rows: 0, at: cols.map(() => 0), batches: [], bytes: cols.map(() => 0), nested: [] };
   for (const b of batches) partitionBatch(acc, b, one);
   one.held.offsets.forEach((o, c) => {
     o && (o[rows] = bytes[c]!);
   });
   const out = allocate(ownMemory, cols, rows, bytes, output);
   sortRange({ plan: one, out, output, ...rangeLayoutOf(acc, 1, cols.length, rows) }, 0);
-  return tableToIPC(tableOf(out, cols, fieldsOf(plan), output, rows), 'stream');
+  return tableToIPC(tableOf(out, cols, fieldsOf(plan), output, rows, acc.nested), 'stream');
 }
 
 /** The sorted ranges, in range order, as one table laid out as a local run's (one chunk per column). */
@@ -101,18 +101,22 @@ export function concatRanges(ranges: Table[], plan: StoredPlan, rows: number, by
   const { cols, output } = plan;
   const out = allocate(ownMemory, cols, rows, bytes, output);
   const at = cols.map(() => 0);
+  // Nested columns are taken by position, as in a local run: here each row's own, with its batch beside.
+  const nestedNames = output.filter((c) => cols[c]!.nested).map((c) => cols[c]!.name);
+  const nested: PartAcc['nested'] = [];
   let base = 0;
   for (const t of ranges) {
     for (const batch of t.batches) {
       const n = batch.numRows;
       const all = Int32Array.from({ length: n }, (_, i) => i);
-      for (const c of output) at[c] = copyRows(viewOfBatch(batch, cols[c]!), all, n, out, cols[c]!, c, base, at[c]!);
+      if (nestedNames.length) nested.push({ start: base, ipc: tableToIPC(nestedTable(batch, nestedNames)) });
+      for (const c of output) at[c] = copyRows(viewOfBatch(batch, cols[c]!, base), all, n, out, cols[c]!, c, base, at[c]!);
       base += n;
     }
   }
   if (base !== rows)
     throw new Error('the input changed while it was being sorted (its row count differs between two reads); sort a stable input');
-  return tableOf(out, cols, fieldsOf(plan), output, rows);
+  return tableOf(out, cols, fieldsOf(plan), output, rows, nested);
 }
 
 const fieldsOf = (plan: StoredPlan): Field[] => tableFromIPC(plan.schema).schema.fields;

@@ -10,6 +10,7 @@ import {
   Int32,
   Int64,
   Int8,
+  List,
   Schema,
   TimeMicrosecond,
   TimeUnit,
@@ -30,7 +31,8 @@ export type TimeUnitName = 's' | 'ms' | 'us' | 'ns';
  * The column types the text readers (CSV, NDJSON) decode into, by canonical name: plain data, so it
  * travels inside splits. `dict` is a dictionary-encoded string column (Int32 indices into a per-batch
  * dictionary of Utf8 values), used for low-cardinality text; `date` is Date32 (days), `time` is
- * Time64 in microseconds (DuckDB's TIME); a timestamp names its unit and, when it has one, its zone.
+ * Time64 in microseconds (DuckDB's TIME); a timestamp names its unit and, when it has one, its zone;
+ * `list<item>` is a List of an item type, which NDJSON arrays are read as.
  */
 export type ColumnType =
   | 'int8'
@@ -50,7 +52,8 @@ export type ColumnType =
   | 'time'
   | `timestamp[${TimeUnitName}]`
   | `timestamp[${TimeUnitName}, ${string}]`
-  | `decimal(${number},${number})`;
+  | `decimal(${number},${number})`
+  | `list<${string}>`;
 
 /** One column of a text input: its name and type. Plain data, so it travels inside splits. */
 export interface ColumnSpec {
@@ -70,7 +73,8 @@ export type TypeInfo =
   | { kind: 'date' }
   | { kind: 'time' }
   | { kind: 'timestamp'; unit: TimeUnitName; tz?: string }
-  | { kind: 'decimal'; precision: number; scale: number };
+  | { kind: 'decimal'; precision: number; scale: number }
+  | { kind: 'list'; item: ColumnType };
 
 const ALIASES: Record<string, ColumnType> = {
   int8: 'int8',
@@ -204,6 +208,7 @@ export function typeInfo(type: ColumnType): TypeInfo {
   }
   const ts = /^timestamp\[(s|ms|us|ns)(?:, (.+))?\]$/.exec(type);
   if (ts) return ts[2] ? { kind: 'timestamp', unit: ts[1] as TimeUnitName, tz: ts[2] } : { kind: 'timestamp', unit: ts[1] as TimeUnitName };
+  if (type.startsWith('list<')) return { kind: 'list', item: type.slice(5, -1) as ColumnType };
   const dec = /^decimal\((\d+),(\d+)\)$/.exec(type)!;
   return { kind: 'decimal', precision: Number(dec[1]), scale: Number(dec[2]) };
 }
@@ -239,6 +244,8 @@ export function arrowTypeOf(type: ColumnType): DataType {
       return new Timestamp(UNITS[t.unit], t.tz ?? null);
     case 'decimal':
       return new Decimal(t.scale, t.precision, 128);
+    case 'list':
+      return new List(new Field('item', arrowTypeOf(t.item), true));
   }
 }
 

@@ -66,7 +66,10 @@ function valueTextOf(data: Data, style: ValueStyle, extension: string | undefine
   const v = data.values as ArrayLike<number> & ArrayLike<bigint>;
   if (DataType.isInt(t)) return (i) => String(v[i]);
   if (DataType.isFloat(t)) {
-    if (t.precision === Precision.HALF) return (i) => floatText(util.uint16ToFloat64(v[i] as number), roundToFloat16, style);
+    // A half is written as the shortest text of its Float32 value, which it is exactly: every reader
+    // (DuckDB's FLOAT, Polars' Float32) gets the same number back, where the shortest text at half width
+    // (65500 for 65504) reads back as another number to anything but a half.
+    if (t.precision === Precision.HALF) return (i) => floatText(util.uint16ToFloat64(v[i] as number), Math.fround, style);
     const round = t.precision === Precision.SINGLE ? Math.fround : undefined;
     return (i) => floatText(v[i] as number, round, style);
   }
@@ -195,10 +198,6 @@ function intervalTextOf(v: Int32Array, unit: number, quote: (s: string) => strin
   if (unit === 0) return (i) => quote(intervalText(v[i]!, 0, 0, 0));
   if (unit === 1) return (i) => quote(intervalText(0, v[2 * i]!, v[2 * i + 1]!, 1));
   return (i) => quote(intervalText(v[4 * i]!, v[4 * i + 1]!, (BigInt(v[4 * i + 3]!) << 32n) | BigInt(v[4 * i + 2]! >>> 0), 3));
-}
-
-function roundToFloat16(x: number): number {
-  return util.uint16ToFloat64(util.float64ToUint16(x));
 }
 
 /**

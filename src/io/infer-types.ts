@@ -18,12 +18,17 @@ export const BIG_INT_MARK = '\u0000int:';
  * every value is an ISO timestamp or date — UTC (`timestamp[us, UTC]`) when they carry `Z` or an
  * offset, naive when none does (a mix is text), in ns when any has more than 6 fraction digits,
  * else µs (DuckDB's TIMESTAMP, Polars' default); else text — dictionary-encoded when few distinct
- * values repeat a lot (ids, categories), utf8 otherwise. A column with no values is utf8.
+ * values repeat a lot (ids, categories), utf8 otherwise. A column with no values is utf8. JSON
+ * arrays (NDJSON) make a `list<item>` when every value is one, the item type sniffed the same way.
  */
 export class TypeSniffer {
   private bool = true;
   private int = true;
   private wide = false; // an integer past int32
+  private unsigned = false; // an integer past int64 that a uint64 holds (DuckDB's UBIGINT; its JSON reader: HUGEINT)
+  private negative = false; // an integer below zero (then no uint64)
+  private list = true; // every value is a JSON array…
+  private items: TypeSniffer | undefined; // …whose items this sniffs
   private float = true;
   private date = true;
   private timestamp = true;
@@ -38,6 +43,7 @@ export class TypeSniffer {
   addText(text: string | null): void {
     if (text === null) return;
     this.values++;
+    this.list = false;
     if (this.bool && !/^(true|false)$/i.test(text)) this.bool = false;
     if (this.int || this.float) this.addNumberText(text);
     if (this.date || this.timestamp || this.time) this.addTemporalText(text);
@@ -51,8 +57,10 @@ export class TypeSniffer {
     }
     if (this.int && parseInt32(text) === undefined) {
       if (parseBigInt(text, 64, true) !== undefined) this.wide = true;
+      else if (parseBigInt(text, 64, false) !== undefined) this.unsigned = true;
       else this.int = false;
     }
+    if (this.int && text.trimStart().startsWith('-')) this.negative = true;
     if (this.float && !this.int && parseFloat64(text) === undefined) this.float = false;
   }
 
@@ -78,6 +86,14 @@ export class TypeSniffer {
       return;
     }
     this.values++;
+    if (Array.isArray(v)) {
+      this.items ??= new TypeSniffer();
+      for (const x of v) this.items.addJson(x);
+      this.bool = this.int = this.float = this.date = this.timestamp = this.time = false;
+      if (this.distinct.size <= DICT_MAX_DISTINCT) this.distinct.add(JSON.stringify(v));
+      return;
+    }
+    this.list = false;
     if (typeof v === 'boolean') {
       this.int = this.float = this.date = this.timestamp = this.time = false;
       this.distinct.add(String(v));
@@ -87,7 +103,9 @@ export class TypeSniffer {
     if (typeof v === 'number') {
       this.date = this.timestamp = this.time = false;
       if (this.int && !Number.isInteger(v)) this.int = false;
-      else if (this.int && (v < -2147483648 || v > 2147483647)) {
+      else if (v < 0) this.negative = true;
+      if (!this.int) return;
+      if (v < -2147483648 || v > 2147483647) {
         if (Number.isSafeInteger(v)) this.wide = true;
         else this.int = false;
       }
@@ -102,7 +120,10 @@ export class TypeSniffer {
 
   get type(): ColumnType {
     if (this.values === 0) return 'utf8';
+    if (this.list && this.items) return `list<${this.items.itemType}>`;
     if (this.bool) return 'bool';
+    // Past int64 and never negative: uint64 holds them exactly; with negatives, nothing but a double does.
+    if (this.int && this.unsigned) return this.negative ? 'float64' : 'uint64';
     if (this.int) return this.wide ? 'int64' : 'int32';
     if (this.float) return 'float64';
     if (this.date) return 'date';
@@ -114,17 +135,25 @@ export class TypeSniffer {
     const n = this.distinct.size;
     return n <= DICT_MAX_DISTINCT && n <= this.values * DICT_MAX_RATIO ? 'dict' : 'utf8';
   }
+
+  /** The type of a list's items: never a dictionary (a list's items are plain values). */
+  get itemType(): ColumnType {
+    const t = this.type;
+    return t === 'dict' ? 'utf8' : t;
+  }
 }
 
 /**
  * The narrowest type that holds the values of both types: int32 → int64 → float64, date → timestamp,
- * µs → ns, dict → utf8; any other mix is utf8. The planner's rule for files of one input that
+ * µs → ns, dict → utf8, lists item by item; any other mix is utf8. The planner's rule for files of one input that
  * disagree, and the run's rule when a later value does not fit a sampled type.
  */
 export function widerType(a: ColumnType | undefined, b: ColumnType): ColumnType {
   if (a === undefined || a === b) return b;
   const x = typeInfo(a);
   const y = typeInfo(b);
+  // Lists of two item types are a list of the wider one; a list and anything else are text (the JSON).
+  if (x.kind === 'list' && y.kind === 'list') return `list<${widerType(x.item, y.item)}>`;
   if (x.kind === 'int' && y.kind === 'int' && x.signed && y.signed) return x.bits >= y.bits ? a : b;
   if ((x.kind === 'int' || x.kind === 'float') && (y.kind === 'int' || y.kind === 'float')) return 'float64';
   const asTs = (t: typeof x) =>

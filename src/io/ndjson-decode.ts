@@ -1,16 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { Field, Schema, type Dictionary, type RecordBatch } from 'apache-arrow';
 import type { BadRecord, BadRecords } from './bad-records.js';
-import {
-  BigIntBuilder,
-  BoolBuilder,
-  DictBuilder,
-  Float64Builder,
-  Int32Builder,
-  Utf8Builder,
-  makeBuilder,
-  type ColumnBuilder,
-} from './column-builders.js';
+import { DictBuilder, Utf8Builder, makeBuilder, type ColumnBuilder } from './column-builders.js';
 import { arrowTypeOf, type ColumnSpec, type ColumnType } from './column-types.js';
 import { ColumnTooNarrow } from './column-widening.js';
 import { misfit } from './csv-decode.js';
@@ -18,6 +9,7 @@ import { MAX_NESTING, flattenObject } from './flatten.js';
 import { recordBatchOf } from './record-batch.js';
 import { BIG_INT_MARK, TypeSniffer, widerTypeForJson } from './infer-types.js';
 import { parseJsonLine } from './json-line.js';
+import { ListBuilder, setJson } from './json-values.js';
 
 const NL = 10;
 
@@ -72,7 +64,9 @@ export class NdjsonDecoder {
 
   private newBatch(): void {
     this.builders = this.specs.map((c, i) =>
-      makeBuilder(c.type, this.batchRows, c.type === 'dict' ? (this.schema.fields[i]!.type as Dictionary) : undefined),
+      c.type.startsWith('list<')
+        ? new ListBuilder(this.batchRows, c.type)
+        : makeBuilder(c.type, this.batchRows, c.type === 'dict' ? (this.schema.fields[i]!.type as Dictionary) : undefined),
     );
     this.row = 0;
   }
@@ -212,40 +206,6 @@ export class NdjsonDecoder {
       if (b instanceof Utf8Builder) b.rollback(this.row);
     }
   }
-}
-
-/** Writes a JSON value into a builder; false when it is not a value of the builder's type. */
-function setJson(b: ColumnBuilder, row: number, v: unknown): boolean {
-  if (typeof v === 'string') {
-    const text = v.startsWith(BIG_INT_MARK) ? v.slice(BIG_INT_MARK.length) : v;
-    if (b instanceof Utf8Builder || b instanceof DictBuilder) {
-      b.appendString(row, text);
-      return true;
-    }
-    return b.setText(row, text);
-  }
-  if (typeof v === 'number') {
-    if (b instanceof Float64Builder) b.values[row] = v;
-    else if (b instanceof Int32Builder) {
-      if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) return false;
-      b.values[row] = v;
-    } else if (b instanceof BigIntBuilder && b.signedInt && Number.isSafeInteger(v)) b.setSafe(row, v);
-    else if (b instanceof Utf8Builder || b instanceof DictBuilder) b.appendString(row, String(v));
-    else return b.setText(row, String(v));
-    return true;
-  }
-  if (typeof v === 'boolean') {
-    if (b instanceof BoolBuilder) b.set(row, v);
-    else if (b instanceof Utf8Builder || b instanceof DictBuilder) b.appendString(row, String(v));
-    else return false;
-    return true;
-  }
-  // Arrays (and objects kept whole): their JSON text, in a string column only.
-  if (b instanceof Utf8Builder || b instanceof DictBuilder) {
-    b.appendString(row, JSON.stringify(v));
-    return true;
-  }
-  return false;
 }
 
 /** The type a value alone would be inferred as (a key first seen after the sample). */

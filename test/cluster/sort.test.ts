@@ -97,6 +97,21 @@ describe('sort on a cluster (TeraSort through the store)', () => {
     }
   }, 240_000);
 
+  it('carries nested columns (a list, a struct, a map) beside their rows: the local bytes, and DuckDB’s rows ORDER BY k', async () => {
+    const nested = path.join(dir, 'nested.parquet');
+    await db.run(
+      `COPY (SELECT i, ((i * 7919) % 997)::BIGINT AS k,
+                    CASE WHEN i % 7 = 0 THEN NULL ELSE [i % 5, NULL, i]::INTEGER[] END AS l,
+                    CASE WHEN i % 11 = 0 THEN NULL ELSE {'x': i, 'y': 's' || i % 3} END AS st,
+                    CASE WHEN i % 13 = 0 THEN NULL ELSE MAP {'k' || i % 3: i} END AS m
+             FROM range(20000) t(i)) TO '${nested}' (FORMAT parquet, ROW_GROUP_SIZE 5000)`,
+    );
+    const { out } = await sortBoth('nested', 'k', [], nested);
+    expect(await rows(`SELECT i, l, st, m FROM read_parquet('${out}')`)).toEqual(
+      await rows(`SELECT i, l, st, m FROM read_parquet('${nested}') ORDER BY k, i`),
+    );
+  });
+
   it('all keys equal: the boundaries split them by input position over 5 ranges, and the output keeps input order', async () => {
     const same = path.join(dir, 'same.parquet');
     await db.run(`COPY (SELECT i, 7::INTEGER AS c FROM range(50000) t(i)) TO '${same}' (FORMAT parquet, ROW_GROUP_SIZE 5000)`);

@@ -52,4 +52,15 @@ describe('NDJSON type inference on files DuckDB and Polars wrote', () => {
     );
     expect(batches[0]!.getChild('s')!.toArray()).toEqual(['9007199254740993 in a string', 'a " quote', null]);
   });
+
+  it('reads integers past BIGINT that are never negative as UInt64, exactly (DuckDB: HUGEINT); with a negative, as doubles', async () => {
+    const f = path.join(dir, 'u64.ndjson');
+    writeFileSync(
+      f,
+      ['{"u": 18446744073709551615, "m": 18446744073709551615}', '{"u": 7, "m": -1}', '{"u": null, "m": 2}'].join('\n') + '\n',
+    );
+    const { batches, types } = await quiverBatches(f);
+    expect(types).toEqual({ u: 'Uint64', m: 'Float64' });
+    expect(arrowStats(batches, 'u', 'int')).toEqual(await duckStats(`read_json('${f}', columns={u: 'UBIGINT', m: 'DOUBLE'})`, 'u', 'int'));
+  });
 });

@@ -23,7 +23,7 @@ async function readAll(text: string, splitBytes: number) {
 }
 
 describe('NDJSON', () => {
-  it('flattens nested objects to a.b columns, infers types and reads every line once at any split size', async () => {
+  it('flattens nested objects to a.b columns, reads arrays as lists, infers types and reads every line once at any split size', async () => {
     const objs = Array.from({ length: 120 }, (_, i) => ({
       id: i,
       user: { name: `u${i % 4}`, geo: { lat: i / 8 } },
@@ -37,19 +37,20 @@ describe('NDJSON', () => {
       'user.name': o.user.name,
       'user.geo.lat': o.user.geo.lat,
       ok: o.ok,
-      tags: JSON.stringify(o.tags),
+      // A list of a string and a number: a List<Utf8>, the number as its text.
+      tags: ['x', String(o.id)],
       note: o.note,
     }));
     for (const split of [7, 100, 1000, 1 << 20]) {
       const { rows, types, splits } = await readAll(text, split);
       if (split < 1000) expect(splits).toBeGreaterThan(1);
-      expect(rows).toEqual(want);
+      expect(rows.map((r) => ({ ...r, tags: [...(r.tags as Iterable<unknown>)] }))).toEqual(want);
       expect(types).toEqual({
         id: 'Int32',
         'user.name': 'Dictionary<Int32, Utf8>',
         'user.geo.lat': 'Float64',
         ok: 'Bool',
-        tags: 'Utf8',
+        tags: 'List<Utf8>',
         note: 'Utf8',
       });
     }

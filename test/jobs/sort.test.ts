@@ -241,7 +241,7 @@ describe('sort', () => {
     expect((await engines.get(1)!.run('sort', { input: none, params: { by: 'k' } })).table.numRows).toBe(0);
   });
 
-  it('says what is wrong with a bad key, column list or column type', async () => {
+  it('says what is wrong with a bad key, column list or column type, and carries a list column it cannot order', async () => {
     const engine = engines.get(2)!;
     await expect(engine.run('sort', { input: file, params: { by: 'nope' } })).rejects.toThrow(
       /--param by names column nope, which the input does not have \(columns: id, k, x, s, d, b, big\)/,
@@ -265,9 +265,12 @@ describe('sort', () => {
         'file',
       ),
     );
-    await expect(engine.run('sort', { input: lists, params: { by: 'id' } })).rejects.toThrow(
-      /sort cannot carry column l of type List<.*>; leave it out with --param columns=/,
+    // A list is carried beside its row, not ordered by.
+    await expect(engine.run('sort', { input: lists, params: { by: 'l' } })).rejects.toThrow(
+      /--param by names column l of type List<.*>, which sort cannot order/,
     );
+    const carried = await engine.run('sort', { input: lists, params: { by: 'id' } });
+    expect(Array.from(carried.table.getChild('l')!, (v) => [...(v as Iterable<number>)])).toEqual([[2, 3], [1]]);
     const sorted = await engine.run('sort', { input: lists, params: { by: 'id', columns: 'id' } });
     expect(rowsOf(sorted.table)).toEqual([{ id: 1 }, { id: 2 }]);
   });

@@ -1,0 +1,119 @@
+import { makeData, type Data, type List } from 'apache-arrow';
+import {
+  BigIntBuilder,
+  BoolBuilder,
+  ColumnBuilder,
+  DictBuilder,
+  Float64Builder,
+  Int32Builder,
+  Utf8Builder,
+  makeBuilder,
+} from './column-builders.js';
+import { arrowTypeOf, typeInfo, type ColumnType } from './column-types.js';
+import { BIG_INT_MARK, widerTypeForJson } from './infer-types.js';
+
+/**
+ * JSON values into column builders (the NDJSON decoder's): scalars into their typed builders, and
+ * arrays into a List column (`ListBuilder`), as DuckDB's and Polars' JSON readers make them.
+ */
+
+/** Writes a JSON value into a builder; false when it is not a value of the builder's type. */
+export function setJson(b: ColumnBuilder, row: number, v: unknown): boolean {
+  if (b instanceof ListBuilder) return Array.isArray(v) && b.setList(row, v);
+  if (typeof v === 'string') {
+    const text = v.startsWith(BIG_INT_MARK) ? v.slice(BIG_INT_MARK.length) : v;
+    if (b instanceof Utf8Builder || b instanceof DictBuilder) {
+      b.appendString(row, text);
+      return true;
+    }
+    return b.setText(row, text);
+  }
+  if (typeof v === 'number') {
+    if (b instanceof Float64Builder) b.values[row] = v;
+    else if (b instanceof Int32Builder) {
+      if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) return false;
+      b.values[row] = v;
+    } else if (b instanceof BigIntBuilder && b.signedInt && Number.isSafeInteger(v)) b.setSafe(row, v);
+    else if (b instanceof Utf8Builder || b instanceof DictBuilder) b.appendString(row, String(v));
+    else return b.setText(row, String(v));
+    return true;
+  }
+  if (typeof v === 'boolean') {
+    if (b instanceof BoolBuilder) b.set(row, v);
+    else if (b instanceof Utf8Builder || b instanceof DictBuilder) b.appendString(row, String(v));
+    else return false;
+    return true;
+  }
+  // Arrays (and objects kept whole): their JSON text, in a string column only.
+  if (b instanceof Utf8Builder || b instanceof DictBuilder) {
+    b.appendString(row, JSON.stringify(v));
+    return true;
+  }
+  return false;
+}
+
+/**
+ * A List column of NDJSON arrays: rows keep their parsed arrays until `finish` writes every item into
+ * one builder of the item type. An array is taken only when each item fits that type (else the
+ * column widens, as a scalar that does not fit does).
+ */
+export class ListBuilder extends ColumnBuilder {
+  private readonly item: ColumnType;
+  private readonly rows: Array<unknown[] | undefined>;
+
+  constructor(
+    capacity: number,
+    readonly column: ColumnType,
+  ) {
+    super(capacity);
+    this.item = (typeInfo(column) as { kind: 'list'; item: ColumnType }).item;
+    this.rows = new Array<unknown[] | undefined>(capacity);
+  }
+
+  setList(row: number, v: unknown[]): boolean {
+    for (const x of v) if (x !== null && widerTypeForJson(this.item, x) !== this.item) return false;
+    this.rows[row] = v;
+    return true;
+  }
+
+  override setNull(row: number): void {
+    super.setNull(row);
+    this.rows[row] = undefined;
+  }
+
+  override clearRow(row: number): void {
+    super.clearRow(row);
+    this.rows[row] = undefined;
+  }
+
+  setText(): boolean {
+    return false; // only JSON arrays make a list
+  }
+
+  finish(length: number): Data {
+    let total = 0;
+    for (let r = 0; r < length; r++) total += this.rows[r]?.length ?? 0;
+    const items = this.item.startsWith('list<') ? new ListBuilder(total, this.item) : makeBuilder(this.item, total);
+    const valueOffsets = new Int32Array(length + 1);
+    let k = 0;
+    for (let r = 0; r < length; r++) {
+      for (const x of this.rows[r] ?? []) {
+        if (x === null || x === undefined) {
+          items.setNull(k);
+          if (items instanceof Utf8Builder) items.empty(k);
+        } else setJson(items, k, x);
+        k++;
+      }
+      valueOffsets[r + 1] = k;
+    }
+    const type = arrowTypeOf(this.column) as List;
+    return makeData({
+      type,
+      length,
+      nullCount: this.nullCount(length),
+      nullBitmap: this.bitmap(length),
+      valueOffsets,
+      child: items.finish(total),
+    });
+  }
+}
