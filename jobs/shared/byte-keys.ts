@@ -62,8 +62,32 @@ export class ByteKeys {
    * `idsOf`'s passes: 0.53 s against 0.8 s for the words of 50 MB of text, on one thread.
    */
   idOf(src: Uint8Array, start: number, end: number): number {
-    packKey(src, src === this.src ? this.view : this.viewOf(src), start, end, this.scratch, 0);
-    return this.findOrAdd(src, start, end, 0);
+    const len = end - start;
+    const view = src === this.src ? this.view : this.viewOf(src);
+    if (len > INLINE || start + INLINE > src.length) {
+      packKey(src, view, start, end, this.scratch, 0);
+      return this.findOrAdd(src, start, end, 0);
+    }
+    // A short key (most words) without the scratch words: packKey and find with the words in registers.
+    let w0 = view.getInt32(start, true);
+    let w1 = view.getInt32(start + 4, true);
+    let w2 = view.getInt32(start + 8, true);
+    if (len < 4) (w0 = len === 0 ? 0 : w0 & (-1 >>> (32 - 8 * len))), (w1 = 0), (w2 = 0);
+    else if (len < 8) (w1 = len === 4 ? 0 : w1 & (-1 >>> (64 - 8 * len))), (w2 = 0);
+    else if (len < INLINE) w2 = len === 8 ? 0 : w2 & (-1 >>> (96 - 8 * len));
+    const { table } = this;
+    const tmask = table.length - 1;
+    for (let s = (mix(hashOf(len, w0, w1, w2)) << 2) & tmask; ; s = (s + SLOT) & tmask) {
+      const tag = table[s]!;
+      if (tag === 0) break;
+      if ((tag & 15) === len && table[s + 1] === w0 && table[s + 2] === w1 && table[s + 3] === w2) return (tag >>> 4) - 1;
+    }
+    const { scratch } = this;
+    scratch[0] = len;
+    scratch[1] = w0;
+    scratch[2] = w1;
+    scratch[3] = w2;
+    return this.add(src, start, len, 0);
   }
 
   /** The key of `id` as a JS string (decoded once, then remembered). */
@@ -228,7 +252,16 @@ function packKey(src: Uint8Array, view: DataView, start: number, end: number, ou
 
 /** The hash of a slot's words: a short key's are the key itself; a long key's second word is its hash. */
 function hashOf(w0: number, w1: number, w2: number, w3: number): number {
-  return w0 === LONG ? w1 : round(round(round(SEED ^ w0, w1), w2), w3);
+  if (w0 === LONG) return w1;
+  // Each step is a bijection of the state (xor a word, multiply by an odd constant, fold the high half
+  // down), so two keys equal but for their last word never collide, and a difference in a word's top
+  // byte reaches the low bits before the next word: a third of murmur3's work per word, with no
+  // collision families like those of a plain sum of products (keys differing only in the top bytes
+  // of their words would share 256 hashes).
+  let h = Math.imul(w1 ^ w0, 0x9e3779b1);
+  h = Math.imul(h ^ (h >>> 15) ^ w2, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13) ^ w3, 0xc2b2ae35);
+  return h ^ (h >>> 16);
 }
 
 const SEED = 0x811c9dc5 | 0;

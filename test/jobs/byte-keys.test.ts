@@ -121,6 +121,15 @@ describe('ByteKeys (text keys as bytes → dense ids)', () => {
     expect(idsOf(new ByteKeys(), keys)).toEqual(referenceIds(keys));
   });
 
+  it('spreads keys that differ only in the top byte of each word over distinct hashes', () => {
+    // 'aaaXaaaYaaaZ': a hash that sums products of the words would give these 64,000 keys 256 values.
+    const chars = [...'0123456789abcdefghijklmnopqrstuvwxyzABCD'];
+    const keys = chars.flatMap((x) => chars.flatMap((y) => chars.map((z) => `aaa${x}aaa${y}aaa${z}`)));
+    const hashes = new Set(keys.map((k) => keyHash(Buffer.from(k), 0, 12)));
+    expect(hashes.size).toBeGreaterThan(keys.length * 0.99);
+    expect(idsOf(new ByteKeys(), keys)).toEqual(referenceIds(keys));
+  });
+
   it('reads a key the same at the end of its buffer as in the middle (word loads near the end go byte by byte)', () => {
     const table = new ByteKeys();
     const keys = ['ab', 'abcdefghijklmn', 'xyz12345', 'ab', 'abcdefghijklmn', 'xyz12345'];
