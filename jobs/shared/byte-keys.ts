@@ -6,29 +6,43 @@
  * word count over 200 MB: 46% in the combiner's Map, 18% splitting lines into strings; of q3 from
  * CSV: 45% in groupby's Map). A key becomes a JS string once (`keyAt`), for the emit at the end.
  *
- * Keys with many distinct values (groupby's) are looked up a batch at a time (`idsOf`), in passes: hash every key, then probe the table for
- * every key, then add the keys not found, in order. With 100K distinct keys the table does not fit
- * the caches and a probe is a cache miss; the probes of a pass do not depend on each other, so the
- * CPU overlaps their misses, which one key at a time (hash, probe, compare, next) cannot. An id's
- * entry holds the key's hash, length and first 12 bytes, so a key of up to 12 bytes (a word, an id)
- * is compared without a miss into the key bytes, and entries are dense in order of first sight, so
- * the frequent words of a text (seen first) share a few cache lines. Measured on one thread of the
- * loaded machine: 5M rows of 100K distinct 12-byte keys, a Map of strings 2.7 s, this table one key
- * at a time with the bytes apart 1.7 s, in passes 0.7 s. Words, whose entries stay cached, go one at
- * a time (`idOf`, hashed as the tokenizer scans them): the words of 50 MB of text, split(/\s+/) and a
- * Map 1.5 s, `idOf` 0.53 s. Both fill one table (one hash: FNV-1a of the bytes).
+ * A slot of the table is 4 int32s (16 bytes, four to a cache line) and holds all a probe needs: the
+ * id, and for a key of up to 12 bytes its length and bytes (zero-padded), so a short key (an id, a
+ * word) is found or told apart with one read of the table and nothing else; a longer key's slot holds
+ * its hash and first 8 bytes, and only a match on those reads the rest from the key bytes. With 100K
+ * distinct keys the table (4 MB) is far out of the caches and a probe is a miss: one where the slot
+ * held an index into a separate array of entries was two misses in a row. Measured on one thread of
+ * the loaded machine (CPU time), 5M rows of 100K distinct 12-byte keys: id-only slots with entries
+ * apart 0.83 s, these slots 0.47 s; of 1K keys (all cached) 0.28 s and 0.17 s.
+ *
+ * Keys with many distinct values (groupby's) are looked up a batch at a time (`idsOf`), in passes:
+ * hash every key, then probe the table for every key, then add the keys not found, in order. The
+ * probes of a pass do not depend on each other, so the CPU overlaps their misses, which one key at a
+ * time (hash, probe, compare, next) cannot: 5M rows of 100K keys, a Map of strings 2.7 s, one at a
+ * time 1.7 s, in passes 0.7 s (the table before these slots). Words, whose slots stay cached, go one
+ * at a time (`idOf`, with a short key's words kept in registers): cutting the words of 50 MB of text
+ * and looking them up took 0.45 s, against 0.75 s with the hash made byte by byte as the words were
+ * scanned and entries apart, and 1.5 s for split(/\s+/) and a Map. Both fill one table. A short
+ * key's hash is 3 multiply-and-fold steps over its words (hashOf), a long key's murmur3 over its
+ * 4-byte words, read as unaligned loads: a byte at a time (FNV-1a, before) was a multiply per byte
+ * in one dependent chain.
  */
 export class ByteKeys {
-  /** Slot → id + 1 (0: empty); a power of two long, at most half full. */
-  private table = new Int32Array(1024);
-  private mask = 1023;
-  /** Per id, ENTRY int32s: hash, length, the first 12 bytes as 3 words, where the bytes start in `arena`. */
+  /**
+   * SLOT int32s per slot: a tag ((id + 1) << 4 | length code; 0 when empty), then 3 words (packKey).
+   * A power of two of slots, at most half full.
+   */
+  private table = new Int32Array(1024 * SLOT);
+  /** Per id, ENTRY int32s: the 4 words of its slot, its length, where its bytes start in `arena`. */
   private entries = new Int32Array(256 * ENTRY);
   private arena = new Uint8Array(1 << 16);
   private used = 0;
   private strings: string[] = [];
-  /** Per key of the current batch: hash, then the first 12 bytes as 3 words. */
-  private scratch = new Int32Array(0);
+  /** Per key of the current batch: the 4 words packKey makes. */
+  private scratch = new Int32Array(SLOT);
+  /** The last key source and its DataView (one per source, not one per key). */
+  private src: Uint8Array = new Uint8Array(0);
+  private view = new DataView(this.src.buffer);
   /** Distinct keys held. */
   size = 0;
 
@@ -37,36 +51,46 @@ export class ByteKeys {
    * seen before (in order of i, so a key's id is the order of its first sight).
    */
   idsOf(src: Uint8Array, starts: Int32Array, ends: Int32Array, n: number, out: Int32Array): void {
-    if (this.scratch.length < 4 * n) this.scratch = new Int32Array(4 * n);
-    const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
-    for (let i = 0; i < n; i++) packKey(src, view, starts[i]!, ends[i]!, this.scratch, 4 * i);
-    for (let i = 0; i < n; i++) out[i] = this.find(src, starts[i]!, ends[i]!, 4 * i);
-    for (let i = 0; i < n; i++) if (out[i]! < 0) out[i] = this.findOrAdd(src, starts[i]!, ends[i]!, 4 * i);
+    if (this.scratch.length < SLOT * n) this.scratch = new Int32Array(SLOT * n);
+    const view = this.viewOf(src);
+    const { scratch } = this;
+    for (let i = 0; i < n; i++) packKey(src, view, starts[i]!, ends[i]!, scratch, SLOT * i);
+    for (let i = 0; i < n; i++) out[i] = this.find(src, starts[i]!, ends[i]!, SLOT * i);
+    for (let i = 0; i < n; i++) if (out[i]! < 0) out[i] = this.findOrAdd(src, starts[i]!, ends[i]!, SLOT * i);
   }
 
   /**
-   * The id of one key `src[start, end)` whose hash `h` the caller made as it scanned the bytes
-   * (`hashStep` over each byte from HASH_SEED), added when new. For keys whose entries stay in the
-   * caches (the words of a text: 20K distinct, the frequent ones first), one key at a time with the
-   * hash made during the scan is faster than `idsOf`'s passes: 0.53 s against 0.8 s for the words
-   * of 50 MB of text, on one thread of the loaded machine.
+   * The id of one key `src[start, end)`, added when new. For keys whose slots stay in the caches (the
+   * words of a text: 20K distinct, the frequent ones first), one key at a time is faster than
+   * `idsOf`'s passes (0.53 s against 0.8 s for the words of 50 MB of text, measured with the table
+   * before these slots).
    */
-  idOf(src: Uint8Array, start: number, end: number, h: number): number {
-    const { table, mask, entries, arena } = this;
+  idOf(src: Uint8Array, start: number, end: number): number {
     const len = end - start;
-    for (let slot = mix(h) & mask; ; slot = (slot + 1) & mask) {
-      const v = table[slot]!;
-      if (v === 0) break;
-      const e = (v - 1) * ENTRY;
-      if (entries[e] === h && entries[e + 1] === len) {
-        const at = entries[e + 5]!;
-        let k = 0;
-        while (k < len && arena[at + k] === src[start + k]) k++;
-        if (k === len) return v - 1;
-      }
+    const view = src === this.src ? this.view : this.viewOf(src);
+    if (len > INLINE || start + INLINE > src.length) {
+      packKey(src, view, start, end, this.scratch, 0);
+      return this.findOrAdd(src, start, end, 0);
     }
-    if (this.scratch.length < 4) this.scratch = new Int32Array(4);
-    packKey(src, new DataView(src.buffer, src.byteOffset, src.byteLength), start, end, this.scratch, 0);
+    // A short key (most words) without the scratch words: packKey and find with the words in registers.
+    let w0 = view.getInt32(start, true);
+    let w1 = view.getInt32(start + 4, true);
+    let w2 = view.getInt32(start + 8, true);
+    if (len < 4) (w0 = len === 0 ? 0 : w0 & (-1 >>> (32 - 8 * len))), (w1 = 0), (w2 = 0);
+    else if (len < 8) (w1 = len === 4 ? 0 : w1 & (-1 >>> (64 - 8 * len))), (w2 = 0);
+    else if (len < INLINE) w2 = len === 8 ? 0 : w2 & (-1 >>> (96 - 8 * len));
+    const { table } = this;
+    const tmask = table.length - 1;
+    for (let s = (mix(hashOf(len, w0, w1, w2)) << 2) & tmask; ; s = (s + SLOT) & tmask) {
+      const tag = table[s]!;
+      if (tag === 0) break;
+      if ((tag & 15) === len && table[s + 1] === w0 && table[s + 2] === w1 && table[s + 3] === w2) return (tag >>> 4) - 1;
+    }
+    const { scratch } = this;
+    scratch[0] = len;
+    scratch[1] = w0;
+    scratch[2] = w1;
+    scratch[3] = w2;
     return this.add(src, start, len, 0);
   }
 
@@ -75,30 +99,34 @@ export class ByteKeys {
     let s = this.strings[id];
     if (s === undefined) {
       const e = id * ENTRY;
-      const at = this.entries[e + 5]!;
-      s = this.strings[id] = Buffer.from(this.arena.buffer, at, this.entries[e + 1]!).toString('utf8');
+      s = this.strings[id] = Buffer.from(this.arena.buffer, this.entries[e + 5]!, this.entries[e + 4]!).toString('utf8');
     }
     return s;
   }
 
+  private viewOf(src: Uint8Array): DataView {
+    if (src !== this.src) {
+      this.src = src;
+      this.view = new DataView(src.buffer, src.byteOffset, src.byteLength);
+    }
+    return this.view;
+  }
+
   /** The id of the key packed at `scratch[r]` (`src[start, end)`), or -1. */
   private find(src: Uint8Array, start: number, end: number, r: number): number {
-    const { table, mask, entries, scratch } = this;
-    const h = scratch[r]!;
-    const len = end - start;
-    for (let slot = mix(h) & mask; ; slot = (slot + 1) & mask) {
-      const v = table[slot]!;
-      if (v === 0) return -1;
-      const e = (v - 1) * ENTRY;
-      if (
-        entries[e] === h &&
-        entries[e + 1] === len &&
-        entries[e + 2] === scratch[r + 1] &&
-        entries[e + 3] === scratch[r + 2] &&
-        entries[e + 4] === scratch[r + 3] &&
-        (len <= INLINE || this.sameTail(entries[e + 5]!, src, start, len))
-      )
-        return v - 1;
+    const { table, scratch } = this;
+    const tmask = table.length - 1;
+    const w0 = scratch[r]!;
+    const w1 = scratch[r + 1]!;
+    const w2 = scratch[r + 2]!;
+    const w3 = scratch[r + 3]!;
+    for (let s = (mix(hashOf(w0, w1, w2, w3)) << 2) & tmask; ; s = (s + SLOT) & tmask) {
+      const tag = table[s]!;
+      if (tag === 0) return -1;
+      if ((tag & 15) === w0 && table[s + 1] === w1 && table[s + 2] === w2 && table[s + 3] === w3) {
+        const id = (tag >>> 4) - 1;
+        if (w0 !== LONG || this.sameBytes(id, src, start, end)) return id;
+      }
     }
   }
 
@@ -108,14 +136,20 @@ export class ByteKeys {
     return id >= 0 ? id : this.add(src, start, end - start, r);
   }
 
-  /** Whether the key bytes at `arena[at]` past the first 12 equal `src[start + 12, start + len)`. */
-  private sameTail(at: number, src: Uint8Array, start: number, len: number): boolean {
-    for (let k = INLINE; k < len; k++) if (this.arena[at + k] !== src[start + k]) return false;
+  /** Whether key `id` (a long one) is `src[start, end)`. */
+  private sameBytes(id: number, src: Uint8Array, start: number, end: number): boolean {
+    const e = id * ENTRY;
+    const len = end - start;
+    if (this.entries[e + 4] !== len) return false;
+    const { arena } = this;
+    const at = this.entries[e + 5]! - start;
+    for (let k = start; k < end; k++) if (arena[at + k] !== src[k]) return false;
     return true;
   }
 
   private add(src: Uint8Array, start: number, len: number, r: number): number {
     const id = this.size++;
+    if (id + 1 >= MAX_KEYS) throw new RangeError(`more than ${MAX_KEYS - 1} distinct keys in one worker: run with more workers`);
     if ((id + 1) * ENTRY > this.entries.length) {
       const entries = new Int32Array(this.entries.length * 2);
       entries.set(this.entries);
@@ -129,50 +163,57 @@ export class ByteKeys {
     this.arena.set(src.subarray(start, start + len), this.used);
     const { entries, scratch } = this;
     const e = id * ENTRY;
-    entries[e] = scratch[r]!;
-    entries[e + 1] = len;
-    entries[e + 2] = scratch[r + 1]!;
-    entries[e + 3] = scratch[r + 2]!;
-    entries[e + 4] = scratch[r + 3]!;
+    for (let k = 0; k < SLOT; k++) entries[e + k] = scratch[r + k]!;
+    entries[e + 4] = len;
     entries[e + 5] = this.used;
     this.used += len;
-    if (this.size * 2 > this.table.length) this.rehash();
-    else this.place(this.table, this.mask, id);
+    if (this.size * 2 * SLOT > this.table.length) this.rehash();
+    else this.place(this.table, id);
     return id;
   }
 
   /** Puts `id` in the first free slot of its probe sequence. */
-  private place(table: Int32Array, mask: number, id: number): void {
-    let slot = mix(this.entries[id * ENTRY]!) & mask;
-    while (table[slot] !== 0) slot = (slot + 1) & mask;
-    table[slot] = id + 1;
+  private place(table: Int32Array, id: number): void {
+    const { entries } = this;
+    const e = id * ENTRY;
+    const tmask = table.length - 1;
+    let s = (mix(hashOf(entries[e]!, entries[e + 1]!, entries[e + 2]!, entries[e + 3]!)) << 2) & tmask;
+    while (table[s] !== 0) s = (s + SLOT) & tmask;
+    table[s] = ((id + 1) << 4) | entries[e]!;
+    table[s + 1] = entries[e + 1]!;
+    table[s + 2] = entries[e + 2]!;
+    table[s + 3] = entries[e + 3]!;
   }
 
   private rehash(): void {
     const table = new Int32Array(this.table.length * 2);
-    const mask = table.length - 1;
-    for (let id = 0; id < this.size; id++) this.place(table, mask, id);
+    for (let id = 0; id < this.size; id++) this.place(table, id);
     this.table = table;
-    this.mask = mask;
   }
 }
 
+/** Int32s per slot (a slot index is the hash's low bits `<< 2`), and per id in `entries`. */
+const SLOT = 4;
 const ENTRY = 6;
-/** Bytes of a key kept in its slot. */
+/** Bytes of a key its slot holds whole. */
 const INLINE = 12;
+/** The length code of a key longer than INLINE. */
+const LONG = 15;
+/** Ids (plus one) fit in a tag's 27 bits above the length code. */
+const MAX_KEYS = 2 ** 27;
 
 /** The hash ByteKeys files the key `src[start, end)` under (tests look for two keys that share one). */
 export function keyHash(src: Uint8Array, start: number, end: number): number {
-  const out = new Int32Array(4);
+  const out = new Int32Array(SLOT);
   packKey(src, new DataView(src.buffer, src.byteOffset, src.byteLength), start, end, out, 0);
-  return out[0]!;
+  return hashOf(out[0]!, out[1]!, out[2]!, out[3]!);
 }
 
 /**
- * Writes the hash of `src[start, end)` at `out[r]` and its first 12 bytes (zero-padded, little-endian)
- * as 3 words at `out[r + 1 …]`. The hash is FNV-1a of the bytes (what `idOf`'s callers make as they
- * scan). The words are read as three unaligned 32-bit loads and masked to the key's length (`view` is
- * `src` as a DataView), a byte at a time only near the end of `src`: a third less time on words.
+ * Writes the 4 words of the slot of `src[start, end)` at `out[r …]`: for a key of up to 12 bytes its
+ * length, then its bytes as 3 little-endian words (zero-padded), which together are the key; for a
+ * longer key LONG, its hash, then its first 8 bytes. The words are unaligned 32-bit loads through
+ * `view` (`src` as a DataView) masked to the key's length, a byte at a time only near the end of `src`.
  */
 function packKey(src: Uint8Array, view: DataView, start: number, end: number, out: Int32Array, r: number): void {
   const len = end - start;
@@ -183,9 +224,9 @@ function packKey(src: Uint8Array, view: DataView, start: number, end: number, ou
     w0 = view.getInt32(start, true);
     w1 = view.getInt32(start + 4, true);
     w2 = view.getInt32(start + 8, true);
-    if (len < 4) (w0 &= (1 << (8 * len)) - 1), (w1 = 0), (w2 = 0);
-    else if (len < 8) (w1 = len === 4 ? 0 : w1 & ((1 << (8 * (len - 4))) - 1)), (w2 = 0);
-    else if (len < INLINE) w2 = len === 8 ? 0 : w2 & ((1 << (8 * (len - 8))) - 1);
+    if (len < 4) (w0 = len === 0 ? 0 : w0 & (-1 >>> (32 - 8 * len))), (w1 = 0), (w2 = 0);
+    else if (len < 8) (w1 = len === 4 ? 0 : w1 & (-1 >>> (64 - 8 * len))), (w2 = 0);
+    else if (len < INLINE) w2 = len === 8 ? 0 : w2 & (-1 >>> (96 - 8 * len));
   } else {
     let j = start;
     const e0 = Math.min(end, start + 4);
@@ -195,23 +236,50 @@ function packKey(src: Uint8Array, view: DataView, start: number, end: number, ou
     for (let shift = 0; j < e1; j++, shift += 8) w1 |= src[j]! << shift;
     for (let shift = 0; j < e2; j++, shift += 8) w2 |= src[j]! << shift;
   }
-  let h = HASH_SEED;
-  for (let i = start; i < end; i++) h = hashStep(h, src[i]!);
-  out[r] = h;
-  out[r + 1] = w0;
-  out[r + 2] = w1;
-  out[r + 3] = w2;
+  if (len <= INLINE) {
+    out[r] = len;
+    out[r + 1] = w0;
+    out[r + 2] = w1;
+    out[r + 3] = w2;
+    return;
+  }
+  let h = round(round(round(SEED ^ len, w0), w1), w2);
+  let k = start + INLINE;
+  for (; k + 4 <= end; k += 4) h = round(h, view.getInt32(k, true));
+  let tail = 0;
+  for (let shift = 0; k < end; k++, shift += 8) tail |= src[k]! << shift;
+  out[r] = LONG;
+  out[r + 1] = round(h, tail);
+  out[r + 2] = w0;
+  out[r + 3] = w1;
 }
 
-/** FNV-1a's offset basis: where a key's hash starts. */
-export const HASH_SEED = 0x811c9dc5 | 0;
-
-/** One more byte into a key's FNV-1a hash: `h = hashStep(h, byte)`, from HASH_SEED. */
-export function hashStep(h: number, byte: number): number {
-  return Math.imul(h ^ byte, 0x01000193);
+/** The hash of a slot's words: a short key's are the key itself; a long key's second word is its hash. */
+function hashOf(w0: number, w1: number, w2: number, w3: number): number {
+  if (w0 === LONG) return w1;
+  // Each step is a bijection of the state (xor a word, multiply by an odd constant, fold the high half
+  // down), so two keys equal but for their last word never collide, and a difference in a word's top
+  // byte reaches the low bits before the next word: a third of murmur3's work per word, with no
+  // collision families like those of a plain sum of products (keys differing only in the top bytes
+  // of their words would share 256 hashes).
+  let h = Math.imul(w1 ^ w0, 0x9e3779b1);
+  h = Math.imul(h ^ (h >>> 15) ^ w2, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13) ^ w3, 0xc2b2ae35);
+  return h ^ (h >>> 16);
 }
 
-/** FNV-1a's low bits are weak: mix the high bits down before masking (murmur3's finalizer). */
+const SEED = 0x811c9dc5 | 0;
+
+/** One word into murmur3's 32-bit hash. */
+function round(h: number, w: number): number {
+  w = Math.imul(w, 0xcc9e2d51);
+  w = (w << 15) | (w >>> 17);
+  h ^= Math.imul(w, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+/** murmur3's finalizer: every bit of the hash into the low bits a table index takes. */
 function mix(h: number): number {
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);

@@ -402,8 +402,8 @@ export class DecimalBuilder extends ColumnBuilder {
   }
 }
 
-/** A builder for a column type. */
-export function makeBuilder(type: ColumnType, capacity: number, dictType?: Dictionary): ColumnBuilder {
+/** A builder for a column type; `bytesHint` is how many bytes a text column is expected to need. */
+export function makeBuilder(type: ColumnType, capacity: number, dictType?: Dictionary, bytesHint?: number): ColumnBuilder {
   switch (type) {
     case 'int32':
       return new Int32Builder(capacity);
@@ -412,7 +412,7 @@ export function makeBuilder(type: ColumnType, capacity: number, dictType?: Dicti
     case 'bool':
       return new BoolBuilder(capacity);
     case 'utf8':
-      return new Utf8Builder(capacity);
+      return new Utf8Builder(capacity, bytesHint);
     case 'dict':
       return new DictBuilder(capacity, dictType);
   }

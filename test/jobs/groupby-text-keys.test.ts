@@ -1,7 +1,10 @@
 import path from 'node:path';
-import { describe, it } from 'vitest';
+import pl from 'nodejs-polars';
+import { describe, expect, it } from 'vitest';
+import { keyHash } from '../../dist/jobs/shared/byte-keys.js';
 import { enginesFor } from '../helpers/data.js';
 import { tempDir } from '../helpers/tmp.js';
+import { quiverBatches } from '../helpers/typed-files.js';
 import { duckdb, expectSameRows, tableRows } from './typed/oracle.js';
 
 // A single Utf8 key column is grouped from its bytes (groups.ts assignText, shared/byte-keys.ts):
@@ -45,3 +48,74 @@ describe('groupby by one text key, from the bytes', () => {
     }
   }
 });
+
+// Keys the CSV decoder reads on its general path (quoted, holding the delimiter, "" and line breaks)
+// and keys whose ByteKeys slots meet (two long keys with one hash and the same first 8 bytes; short
+// keys that differ only in the top byte of each 4-byte word), in CSV written by DuckDB and by Polars,
+// against DuckDB's GROUP BY of each file.
+describe('groupby by one text key, quoted CSV fields and colliding keys', () => {
+  const quoted = ['a,b', ',', 'say "hi"', '"', '""', 'line1\nline2', 'crlf\r\nkey', '\n', 'é,中\n"x"', ' lead,trail ', 'plain'];
+  // 4,000 of them: more distinct keys than the sample's 10% that makes a CSV text column a dictionary,
+  // so the column is Utf8 and is keyed from its bytes.
+  const digits = [...'0123456789'];
+  const letters = [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN'];
+  const family = digits.flatMap((x) => digits.flatMap((y) => letters.map((z) => `aaa${x}aaa${y}aaa${z}`)));
+  const keys = [...quoted, ...collidingLongPair(), ...family, ''];
+  const rows = 20_000;
+  const polarsCsv = path.join(dir, 'quoted-polars.csv');
+  const duckCsv = path.join(dir, 'quoted-duckdb.csv');
+
+  it('writes the files (DuckDB and Polars CSV)', async () => {
+    const values = keys.map((k, id) => `(${id}, '${k.replaceAll("'", "''")}')`).join(', ');
+    await db.run(`CREATE TABLE qk(id INTEGER, k VARCHAR); INSERT INTO qk VALUES ${values}`);
+    await db.run(
+      `CREATE TABLE q AS SELECT CASE WHEN i % 97 = 5 THEN NULL ELSE qk.k END AS k, i % 100 AS v1, (i % 1000) / 7.0 AS v3 ` +
+        `FROM range(${rows}) r(i) JOIN qk ON qk.id = (i * 7) % ${keys.length} ORDER BY i`,
+    );
+    await db.run(`COPY q TO '${duckCsv}' (HEADER)`);
+    const idx = Array.from({ length: rows }, (_, i) => i);
+    pl.DataFrame({
+      k: idx.map((i) => (i % 97 === 5 ? null : keys[(i * 7) % keys.length]!)),
+      v1: pl
+        .Series(
+          'v1',
+          idx.map((i) => i % 100),
+        )
+        .cast(pl.Int32),
+      v3: idx.map((i) => (i % 1000) / 7),
+    }).writeCSV(polarsCsv);
+  });
+
+  for (const [name, file] of [
+    ['DuckDB', () => duckCsv],
+    ['Polars', () => polarsCsv],
+  ] as const) {
+    for (const workers of [1, 2]) {
+      it(`groups ${name}'s CSV by quoted and colliding keys as DuckDB does (${workers} worker(s), small splits)`, async () => {
+        const read = `read_csv('${file()}', allow_quoted_nulls = false)`;
+        const want = await db.sql(`SELECT k, sum(v1), avg(v3), count(*) FROM ${read} GROUP BY k ORDER BY k NULLS LAST`);
+        expect(want.length).toBe(keys.length + 1); // every key and NULL, so DuckDB read the quoting as written
+        expect((await quiverBatches(file())).types.k).toBe('Utf8');
+        const { table } = await engines.get(workers)!.run('groupby', {
+          input: file(),
+          splitSize: '64KB',
+          batchRows: 1000,
+          params: { by: 'k', agg: 'sum:v1,mean:v3,count' },
+        });
+        expectSameRows(tableRows(table), want, `${name} CSV by k`);
+      });
+    }
+  }
+});
+
+/** Two keys longer than 12 bytes with the same first 8 bytes and the same ByteKeys hash (a birthday search). */
+function collidingLongPair(): [string, string] {
+  const byHash = new Map<number, string>();
+  for (let i = 0; ; i++) {
+    const k = `abcdefgh-${i}-tail`;
+    const h = keyHash(Buffer.from(k), 0, Buffer.byteLength(k));
+    const other = byHash.get(h);
+    if (other !== undefined) return [other, k];
+    byHash.set(h, k);
+  }
+}
