@@ -1,23 +1,17 @@
 import { isUtf8 } from 'node:buffer';
 import { Field, Schema, type Dictionary, type RecordBatch } from 'apache-arrow';
 import type { BadRecord, BadRecords } from './bad-records.js';
-import {
-  BigIntBuilder,
-  BoolBuilder,
-  DictBuilder,
-  Float64Builder,
-  Int32Builder,
-  Utf8Builder,
-  makeBuilder,
-  type ColumnBuilder,
-} from './column-builders.js';
+import { DictBuilder, Utf8Builder, makeBuilder, type ColumnBuilder } from './column-builders.js';
 import { arrowTypeOf, type ColumnSpec, type ColumnType } from './column-types.js';
 import { ColumnTooNarrow } from './column-widening.js';
 import { misfit } from './csv-decode.js';
 import { MAX_NESTING, flattenObject } from './flatten.js';
+import { skipBlanks } from './json-bytes.js';
 import { recordBatchOf } from './record-batch.js';
-import { BIG_INT_MARK, TypeSniffer, widerTypeForJson } from './infer-types.js';
+import { widerTypeForJson } from './infer-types.js';
 import { parseJsonLine } from './json-line.js';
+import { setJson, shortJson, typeOfValue } from './json-values.js';
+import { NdjsonBytes } from './ndjson-bytes.js';
 
 const NL = 10;
 
@@ -34,12 +28,14 @@ export interface NdjsonProblem {
 }
 
 /**
- * Decodes JSON lines into typed Arrow columns: each line is parsed with JSON.parse, nested objects are
- * flattened to `a.b` paths, and each leaf is written into its column's builder. Missing keys are
- * nulls. A key that is not a column (not in the sample nor given) is ignored when the columns were
- * given (`--schema`) or the job reads named columns only; otherwise it is a column the sample missed,
- * and the decoder stops with `ColumnTooNarrow` so the run adds it (as a value that does not fit an
- * inferred type widens it).
+ * Decodes JSON lines into typed Arrow columns. Each line is read from its bytes straight into the
+ * column builders (`NdjsonBytes`); a line that path does not take (a syntax error, a misfit, a key the
+ * sample did not show, a duplicate key, …: rare) is parsed with JSON.parse, its nested objects
+ * flattened to `a.b` paths and each leaf written into its column's builder — the reference the byte
+ * path matches (test/io/ndjson-bytes.test.ts). Missing keys are nulls. A key that is not a column (not
+ * in the sample nor given) is ignored when the columns were given (`--schema`) or the job reads named
+ * columns only; otherwise it is a column the sample missed, and the decoder stops with
+ * `ColumnTooNarrow` so the run adds it (as a value that does not fit an inferred type widens it).
  */
 export class NdjsonDecoder {
   readonly schema: Schema;
@@ -51,6 +47,10 @@ export class NdjsonDecoder {
   private readonly known: Set<string> | undefined;
   private row = 0;
   readonly batches: RecordBatch[] = [];
+  /** Lines the byte path left to JSON.parse (what keeps them rare is in ndjson-bytes.ts). */
+  jsonParsed = 0;
+  /** The byte path; undefined reads every line through JSON.parse (the reference the tests compare it with). */
+  private readonly bytes: NdjsonBytes | undefined;
 
   constructor(
     columns: ColumnSpec[],
@@ -58,6 +58,8 @@ export class NdjsonDecoder {
     projection: string[] | undefined,
     readonly bad: BadRecords,
     readonly locate: (p: NdjsonProblem) => BadRecord,
+    /** @default 'bytes' */
+    path: 'bytes' | 'json-parse' = 'bytes',
   ) {
     const keep = projection ? new Set(projection) : undefined;
     this.specs = columns.filter((c) => !keep || keep.has(c.name));
@@ -67,6 +69,8 @@ export class NdjsonDecoder {
     this.schema = new Schema(this.specs.map((c) => new Field(c.name, arrowTypeOf(c.type), true)));
     this.seen = new Uint8Array(this.specs.length);
     this.known = !projection && columns.some((c) => c.inferred) ? new Set(columns.map((c) => c.name)) : undefined;
+    const skipped = columns.filter((c) => keep && !keep.has(c.name)).map((c) => c.name);
+    this.bytes = path === 'bytes' ? new NdjsonBytes(this.specs, skipped, this.known !== undefined) : undefined;
     this.newBatch();
   }
 
@@ -74,6 +78,7 @@ export class NdjsonDecoder {
     this.builders = this.specs.map((c, i) =>
       makeBuilder(c.type, this.batchRows, c.type === 'dict' ? (this.schema.fields[i]!.type as Dictionary) : undefined),
     );
+    this.bytes?.bind(this.builders);
     this.row = 0;
   }
 
@@ -96,6 +101,10 @@ export class NdjsonDecoder {
    * (as quiver's own `-o x.json` is): the brackets and the commas between elements are dropped.
    */
   decode(buf: Buffer, from: number, to: number, final: boolean, arrayLines = false): number {
+    // Validate whole lines at once (a LF is never inside a UTF-8 character); only if that fails, line by line.
+    const cut = final ? to : buf.lastIndexOf(NL, to - 1) + 1;
+    if (this.bytes && !arrayLines && (cut <= from || isUtf8(buf.subarray(from, cut))))
+      return this.decodeBytes(this.bytes, buf, from, to, final);
     let pos = from;
     while (pos < to) {
       let nl = buf.indexOf(NL, pos);
@@ -108,6 +117,45 @@ export class NdjsonDecoder {
       let [s, end] = trimmedLine(buf, start, nl);
       if (arrayLines) [s, end] = jsonArrayElement(buf, s, end);
       if (s === end) continue;
+      if (this.bytes && isUtf8(buf.subarray(s, end))) {
+        if (this.bytes.read(buf, s, end, this.row) === end) {
+          this.settle(undefined);
+          continue;
+        }
+        this.rollback();
+      }
+      this.settle(this.decodeLine(buf, s, end));
+    }
+    return Math.min(pos, to);
+  }
+
+  /**
+   * `decode` over valid UTF-8: the byte path finds each line's end as it reads (a LF cannot be inside
+   * a JSON string), so lines are not searched for first; a line it does not take goes to JSON.parse.
+   */
+  private decodeBytes(bytes: NdjsonBytes, buf: Buffer, from: number, to: number, final: boolean): number {
+    let pos = from;
+    while (pos < to) {
+      const p = skipBlanks(buf, pos, to);
+      if (p < to && buf[p] === NL) {
+        pos = p + 1;
+        continue;
+      }
+      if (p === to) return final ? to : pos;
+      const q = bytes.read(buf, p, to, this.row);
+      if (q >= 0 && (q < to ? buf[q] === NL : final)) {
+        pos = q + 1;
+        this.settle(undefined);
+        continue;
+      }
+      this.rollback();
+      let nl = buf.indexOf(NL, pos);
+      if (nl < 0 || nl >= to) {
+        if (!final) return pos;
+        nl = to;
+      }
+      const [s, end] = trimmedLine(buf, pos, nl);
+      pos = nl + 1;
       this.settle(this.decodeLine(buf, s, end));
     }
     return Math.min(pos, to);
@@ -143,6 +191,7 @@ export class NdjsonDecoder {
   }
 
   private decodeLine(buf: Buffer, start: number, end: number): NdjsonProblem | undefined {
+    this.jsonParsed++;
     if (!isUtf8(buf.subarray(start, end))) return { offset: start, expected: 'UTF-8 text', found: 'bytes that are not valid UTF-8' };
     const text = buf.toString('utf8', start, end);
     let obj: unknown;
@@ -179,6 +228,8 @@ export class NdjsonDecoder {
           };
         return;
       }
+      // The same column twice (the key `a.b` and `b` inside `a`): the last value stands, as for a duplicate key.
+      if (this.seen[i] === 1) this.undo(i, row);
       this.seen[i] = 1;
       problem = this.set(i, row, v, start);
     });
@@ -206,58 +257,18 @@ export class NdjsonDecoder {
     return { offset, ...misfit(spec, shortJson(v), () => widerTypeForJson(spec.type, v)) };
   }
 
+  private undo(i: number, row: number): void {
+    const b = this.builders[i]!;
+    b.clearRow(row);
+    if (b instanceof Utf8Builder) b.rollback(row);
+  }
+
   private rollback(): void {
     for (const b of this.builders) {
       b.clearRow(this.row);
       if (b instanceof Utf8Builder) b.rollback(this.row);
     }
   }
-}
-
-/** Writes a JSON value into a builder; false when it is not a value of the builder's type. */
-function setJson(b: ColumnBuilder, row: number, v: unknown): boolean {
-  if (typeof v === 'string') {
-    const text = v.startsWith(BIG_INT_MARK) ? v.slice(BIG_INT_MARK.length) : v;
-    if (b instanceof Utf8Builder || b instanceof DictBuilder) {
-      b.appendString(row, text);
-      return true;
-    }
-    return b.setText(row, text);
-  }
-  if (typeof v === 'number') {
-    if (b instanceof Float64Builder) b.values[row] = v;
-    else if (b instanceof Int32Builder) {
-      if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) return false;
-      b.values[row] = v;
-    } else if (b instanceof BigIntBuilder && b.signedInt && Number.isSafeInteger(v)) b.setSafe(row, v);
-    else if (b instanceof Utf8Builder || b instanceof DictBuilder) b.appendString(row, String(v));
-    else return b.setText(row, String(v));
-    return true;
-  }
-  if (typeof v === 'boolean') {
-    if (b instanceof BoolBuilder) b.set(row, v);
-    else if (b instanceof Utf8Builder || b instanceof DictBuilder) b.appendString(row, String(v));
-    else return false;
-    return true;
-  }
-  // Arrays (and objects kept whole): their JSON text, in a string column only.
-  if (b instanceof Utf8Builder || b instanceof DictBuilder) {
-    b.appendString(row, JSON.stringify(v));
-    return true;
-  }
-  return false;
-}
-
-/** The type a value alone would be inferred as (a key first seen after the sample). */
-function typeOfValue(v: unknown): ColumnType {
-  const s = new TypeSniffer();
-  s.addJson(v);
-  return s.type === 'dict' ? 'utf8' : s.type;
-}
-
-function shortJson(v: unknown): string {
-  const text = typeof v === 'string' && v.startsWith(BIG_INT_MARK) ? v.slice(BIG_INT_MARK.length) : JSON.stringify(v);
-  return text.length > 40 ? text.slice(0, 40) + '…' : text;
 }
 
 /** The line `buf[start, end)` without surrounding blanks (and a CR). */
