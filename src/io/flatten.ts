@@ -16,7 +16,8 @@ export function flattenObject(obj: Record<string, unknown>, set: (path: string, 
   let ok = true;
   for (const key in obj) {
     const v = obj[key];
-    const path = prefix === '' ? key : `${prefix}.${key}`;
+    // By depth, not by an empty prefix: inside the key "" the path goes on as `.x`, not as a top-level `x`.
+    const path = depth === 1 ? key : `${prefix}.${key}`;
     if (v !== null && typeof v === 'object' && !Array.isArray(v))
       ok = flattenObject(v as Record<string, unknown>, set, path, depth + 1) && ok;
     else set(path, v);

@@ -10,46 +10,81 @@ import {
   makeBuilder,
 } from './column-builders.js';
 import { arrowTypeOf, typeInfo, type ColumnType } from './column-types.js';
-import { BIG_INT_MARK, widerTypeForJson } from './infer-types.js';
+import { BIG_INT_MARK, TypeSniffer, widerTypeForJson } from './infer-types.js';
 
 /**
- * JSON values into column builders (the NDJSON decoder's): scalars into their typed builders, and
- * arrays into a List column (`ListBuilder`), as DuckDB's and Polars' JSON readers make them.
+ * How a JSON value of each kind goes into a column builder, shared by the NDJSON reader's two paths
+ * (JSON.parse and the byte decoder of `ndjson-bytes.ts`), so both write the same value by
+ * construction. Each returns false when the value is not one of the builder's type. Arrays go into a
+ * List column (`ListBuilder`), as DuckDB's and Polars' JSON readers make them; the byte decoder leaves
+ * a line with an array for a List column to the JSON.parse path.
  */
 
-/** Writes a JSON value into a builder; false when it is not a value of the builder's type. */
+/** A JSON string's text (or a 16+ digit integer's digits, which `parseJsonLine` keeps as text). */
+export function setJsonText(b: ColumnBuilder, row: number, text: string): boolean {
+  if (b instanceof Utf8Builder || b instanceof DictBuilder) {
+    b.appendString(row, text);
+    return true;
+  }
+  return b.setText(row, text);
+}
+
+/** A JSON number, as JSON.parse reads it. */
+export function setJsonNumber(b: ColumnBuilder, row: number, v: number): boolean {
+  if (b instanceof Float64Builder) b.values[row] = v;
+  else if (b instanceof Int32Builder) {
+    if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) return false;
+    b.values[row] = v;
+  } else if (b instanceof BigIntBuilder && b.signedInt && Number.isSafeInteger(v)) b.setSafe(row, v);
+  else if (b instanceof Utf8Builder || b instanceof DictBuilder) b.appendString(row, String(v));
+  else return b.setText(row, String(v));
+  return true;
+}
+
+/** A JSON `true` or `false`. */
+export function setJsonBool(b: ColumnBuilder, row: number, v: boolean): boolean {
+  if (b instanceof BoolBuilder) b.set(row, v);
+  else if (b instanceof Utf8Builder || b instanceof DictBuilder) b.appendString(row, String(v));
+  else return false;
+  return true;
+}
+
+/** A parsed JSON value (from JSON.parse through `parseJsonLine`) into a builder. */
 export function setJson(b: ColumnBuilder, row: number, v: unknown): boolean {
   if (b instanceof ListBuilder) return Array.isArray(v) && b.setList(row, v);
-  if (typeof v === 'string') {
-    const text = v.startsWith(BIG_INT_MARK) ? v.slice(BIG_INT_MARK.length) : v;
-    if (b instanceof Utf8Builder || b instanceof DictBuilder) {
-      b.appendString(row, text);
-      return true;
-    }
-    return b.setText(row, text);
-  }
-  if (typeof v === 'number') {
-    if (b instanceof Float64Builder) b.values[row] = v;
-    else if (b instanceof Int32Builder) {
-      if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) return false;
-      b.values[row] = v;
-    } else if (b instanceof BigIntBuilder && b.signedInt && Number.isSafeInteger(v)) b.setSafe(row, v);
-    else if (b instanceof Utf8Builder || b instanceof DictBuilder) b.appendString(row, String(v));
-    else return b.setText(row, String(v));
-    return true;
-  }
-  if (typeof v === 'boolean') {
-    if (b instanceof BoolBuilder) b.set(row, v);
-    else if (b instanceof Utf8Builder || b instanceof DictBuilder) b.appendString(row, String(v));
-    else return false;
-    return true;
-  }
+  if (typeof v === 'string') return setJsonText(b, row, v.startsWith(BIG_INT_MARK) ? v.slice(BIG_INT_MARK.length) : v);
+  if (typeof v === 'number') return setJsonNumber(b, row, v);
+  if (typeof v === 'boolean') return setJsonBool(b, row, v);
   // Arrays (and objects kept whole): their JSON text, in a string column only.
   if (b instanceof Utf8Builder || b instanceof DictBuilder) {
-    b.appendString(row, JSON.stringify(v));
+    b.appendString(row, jsonText(v));
     return true;
   }
   return false;
+}
+
+const MARKED = /"\\u0000int:(-?\d+)"/g;
+
+/**
+ * A parsed value's JSON text, as JSON.stringify spells it, except that integers of 16+ digits are
+ * written as the digits they were (JSON.stringify alone would write `parseJsonLine`'s marked strings).
+ */
+export function jsonText(v: unknown): string {
+  const text = JSON.stringify(v);
+  return text.includes('\\u0000int:') ? text.replace(MARKED, '$1') : text;
+}
+
+/** The type a value alone would be inferred as (a key first seen after the sample). */
+export function typeOfValue(v: unknown): ColumnType {
+  const s = new TypeSniffer();
+  s.addJson(v);
+  return s.type === 'dict' ? 'utf8' : s.type;
+}
+
+/** A value as shown in an error message, cut to 40 characters. */
+export function shortJson(v: unknown): string {
+  const text = typeof v === 'string' && v.startsWith(BIG_INT_MARK) ? v.slice(BIG_INT_MARK.length) : JSON.stringify(v);
+  return text.length > 40 ? text.slice(0, 40) + '…' : text;
 }
 
 /**

@@ -6,10 +6,12 @@ import { arrowTypeOf, type ColumnSpec, type ColumnType } from './column-types.js
 import { ColumnTooNarrow } from './column-widening.js';
 import { misfit } from './csv-decode.js';
 import { MAX_NESTING, flattenObject } from './flatten.js';
+import { skipBlanks } from './json-bytes.js';
 import { recordBatchOf } from './record-batch.js';
-import { BIG_INT_MARK, TypeSniffer, widerTypeForJson } from './infer-types.js';
+import { widerTypeForJson } from './infer-types.js';
 import { parseJsonLine } from './json-line.js';
-import { ListBuilder, setJson } from './json-values.js';
+import { ListBuilder, setJson, shortJson, typeOfValue } from './json-values.js';
+import { NdjsonBytes } from './ndjson-bytes.js';
 
 const NL = 10;
 
@@ -26,12 +28,14 @@ export interface NdjsonProblem {
 }
 
 /**
- * Decodes JSON lines into typed Arrow columns: each line is parsed with JSON.parse, nested objects are
- * flattened to `a.b` paths, and each leaf is written into its column's builder. Missing keys are
- * nulls. A key that is not a column (not in the sample nor given) is ignored when the columns were
- * given (`--schema`) or the job reads named columns only; otherwise it is a column the sample missed,
- * and the decoder stops with `ColumnTooNarrow` so the run adds it (as a value that does not fit an
- * inferred type widens it).
+ * Decodes JSON lines into typed Arrow columns. Each line is read from its bytes straight into the
+ * column builders (`NdjsonBytes`); a line that path does not take (a syntax error, a misfit, a key the
+ * sample did not show, a duplicate key, …: rare) is parsed with JSON.parse, its nested objects
+ * flattened to `a.b` paths and each leaf written into its column's builder — the reference the byte
+ * path matches (test/io/ndjson-bytes.test.ts). Missing keys are nulls. A key that is not a column (not
+ * in the sample nor given) is ignored when the columns were given (`--schema`) or the job reads named
+ * columns only; otherwise it is a column the sample missed, and the decoder stops with
+ * `ColumnTooNarrow` so the run adds it (as a value that does not fit an inferred type widens it).
  */
 export class NdjsonDecoder {
   readonly schema: Schema;
@@ -43,6 +47,10 @@ export class NdjsonDecoder {
   private readonly known: Set<string> | undefined;
   private row = 0;
   readonly batches: RecordBatch[] = [];
+  /** Lines the byte path left to JSON.parse (what keeps them rare is in ndjson-bytes.ts). */
+  jsonParsed = 0;
+  /** The byte path; undefined reads every line through JSON.parse (the reference the tests compare it with). */
+  private readonly bytes: NdjsonBytes | undefined;
 
   constructor(
     columns: ColumnSpec[],
@@ -50,6 +58,8 @@ export class NdjsonDecoder {
     projection: string[] | undefined,
     readonly bad: BadRecords,
     readonly locate: (p: NdjsonProblem) => BadRecord,
+    /** @default 'bytes' */
+    path: 'bytes' | 'json-parse' = 'bytes',
   ) {
     const keep = projection ? new Set(projection) : undefined;
     this.specs = columns.filter((c) => !keep || keep.has(c.name));
@@ -59,6 +69,8 @@ export class NdjsonDecoder {
     this.schema = new Schema(this.specs.map((c) => new Field(c.name, arrowTypeOf(c.type), true)));
     this.seen = new Uint8Array(this.specs.length);
     this.known = !projection && columns.some((c) => c.inferred) ? new Set(columns.map((c) => c.name)) : undefined;
+    const skipped = columns.filter((c) => keep && !keep.has(c.name)).map((c) => c.name);
+    this.bytes = path === 'bytes' ? new NdjsonBytes(this.specs, skipped, this.known !== undefined) : undefined;
     this.newBatch();
   }
 
@@ -68,6 +80,7 @@ export class NdjsonDecoder {
         ? new ListBuilder(this.batchRows, c.type)
         : makeBuilder(c.type, this.batchRows, c.type === 'dict' ? (this.schema.fields[i]!.type as Dictionary) : undefined),
     );
+    this.bytes?.bind(this.builders);
     this.row = 0;
   }
 
@@ -90,6 +103,10 @@ export class NdjsonDecoder {
    * (as quiver's own `-o x.json` is): the brackets and the commas between elements are dropped.
    */
   decode(buf: Buffer, from: number, to: number, final: boolean, arrayLines = false): number {
+    // Validate whole lines at once (a LF is never inside a UTF-8 character); only if that fails, line by line.
+    const cut = final ? to : buf.lastIndexOf(NL, to - 1) + 1;
+    if (this.bytes && !arrayLines && (cut <= from || isUtf8(buf.subarray(from, cut))))
+      return this.decodeBytes(this.bytes, buf, from, to, final);
     let pos = from;
     while (pos < to) {
       let nl = buf.indexOf(NL, pos);
@@ -102,6 +119,45 @@ export class NdjsonDecoder {
       let [s, end] = trimmedLine(buf, start, nl);
       if (arrayLines) [s, end] = jsonArrayElement(buf, s, end);
       if (s === end) continue;
+      if (this.bytes && isUtf8(buf.subarray(s, end))) {
+        if (this.bytes.read(buf, s, end, this.row) === end) {
+          this.settle(undefined);
+          continue;
+        }
+        this.rollback();
+      }
+      this.settle(this.decodeLine(buf, s, end));
+    }
+    return Math.min(pos, to);
+  }
+
+  /**
+   * `decode` over valid UTF-8: the byte path finds each line's end as it reads (a LF cannot be inside
+   * a JSON string), so lines are not searched for first; a line it does not take goes to JSON.parse.
+   */
+  private decodeBytes(bytes: NdjsonBytes, buf: Buffer, from: number, to: number, final: boolean): number {
+    let pos = from;
+    while (pos < to) {
+      const p = skipBlanks(buf, pos, to);
+      if (p < to && buf[p] === NL) {
+        pos = p + 1;
+        continue;
+      }
+      if (p === to) return final ? to : pos;
+      const q = bytes.read(buf, p, to, this.row);
+      if (q >= 0 && (q < to ? buf[q] === NL : final)) {
+        pos = q + 1;
+        this.settle(undefined);
+        continue;
+      }
+      this.rollback();
+      let nl = buf.indexOf(NL, pos);
+      if (nl < 0 || nl >= to) {
+        if (!final) return pos;
+        nl = to;
+      }
+      const [s, end] = trimmedLine(buf, pos, nl);
+      pos = nl + 1;
       this.settle(this.decodeLine(buf, s, end));
     }
     return Math.min(pos, to);
@@ -137,6 +193,7 @@ export class NdjsonDecoder {
   }
 
   private decodeLine(buf: Buffer, start: number, end: number): NdjsonProblem | undefined {
+    this.jsonParsed++;
     if (!isUtf8(buf.subarray(start, end))) return { offset: start, expected: 'UTF-8 text', found: 'bytes that are not valid UTF-8' };
     const text = buf.toString('utf8', start, end);
     let obj: unknown;
@@ -173,6 +230,8 @@ export class NdjsonDecoder {
           };
         return;
       }
+      // The same column twice (the key `a.b` and `b` inside `a`): the last value stands, as for a duplicate key.
+      if (this.seen[i] === 1) this.undo(i, row);
       this.seen[i] = 1;
       problem = this.set(i, row, v, start);
     });
@@ -200,24 +259,18 @@ export class NdjsonDecoder {
     return { offset, ...misfit(spec, shortJson(v), () => widerTypeForJson(spec.type, v)) };
   }
 
+  private undo(i: number, row: number): void {
+    const b = this.builders[i]!;
+    b.clearRow(row);
+    if (b instanceof Utf8Builder) b.rollback(row);
+  }
+
   private rollback(): void {
     for (const b of this.builders) {
       b.clearRow(this.row);
       if (b instanceof Utf8Builder) b.rollback(this.row);
     }
   }
-}
-
-/** The type a value alone would be inferred as (a key first seen after the sample). */
-function typeOfValue(v: unknown): ColumnType {
-  const s = new TypeSniffer();
-  s.addJson(v);
-  return s.type === 'dict' ? 'utf8' : s.type;
-}
-
-function shortJson(v: unknown): string {
-  const text = typeof v === 'string' && v.startsWith(BIG_INT_MARK) ? v.slice(BIG_INT_MARK.length) : JSON.stringify(v);
-  return text.length > 40 ? text.slice(0, 40) + '…' : text;
 }
 
 /** The line `buf[start, end)` without surrounding blanks (and a CR). */

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makePlan } from 'quiver-engine';
@@ -63,5 +63,16 @@ describe('NDJSON', () => {
       { a: 2, b: null },
       { a: null, b: 'y' },
     ]);
+  });
+
+  it('fails a split whose file was cut after the run was planned, instead of losing its lines', async () => {
+    const f = path.join(dir, 'cut.ndjson');
+    writeFileSync(f, Array.from({ length: 400 }, (_, i) => JSON.stringify({ i })).join('\n') + '\n');
+    const plan = await makePlan({ inputs: [f], workers: 2, splitBytes: 1000 });
+    truncateSync(f, 1500);
+    const last = plan.splits[plan.splits.length - 1]!;
+    await expect(readSplit(last, 100, undefined)).rejects.toThrow(
+      /cut\.ndjson: the file ends at byte 1500, but it had \d+ bytes or more when the run was planned/,
+    );
   });
 });
