@@ -24,6 +24,7 @@ import {
   type Data,
 } from 'apache-arrow';
 import { InputError } from '../errors.js';
+import { copyArrowParts } from './arrow-parts.js';
 import { BatchLines, csvHeader } from './batch-text.js';
 import { DictionaryUnifier } from './dictionaries.js';
 import { annotateParquetFile, PARQUET_ROW_GROUP_ROWS } from './parquet-sink.js';
@@ -193,7 +194,7 @@ export async function assembleParts(parts: string[], out: string, format: PartFo
       }
     } else if (format === 'parquet') {
       await writeParquetStream(batchesOfParts(parts), tmp, columns);
-    } else {
+    } else if (!(await copiedArrowParts(parts, tmp, format === 'arrow'))) {
       const writer = format === 'arrow' ? new RecordBatchFileWriter() : new RecordBatchStreamWriter();
       const sink = createWriteStream(tmp);
       const done = pipeline(writer.toNodeStream() as unknown as NodeJS.ReadableStream, sink);
@@ -214,6 +215,16 @@ export async function assembleParts(parts: string[], out: string, format: PartFo
   } catch (e) {
     await rm(tmp, { force: true });
     throw new InputError(`could not write ${out}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** Whether `parts` were copied into `tmp` as they are (`copyArrowParts`); if not, `tmp` is left to be written afresh. */
+async function copiedArrowParts(parts: string[], tmp: string, file: boolean): Promise<boolean> {
+  const fh = await open(tmp, 'w');
+  try {
+    return await copyArrowParts(parts, fh, file);
+  } finally {
+    await fh.close();
   }
 }
 
