@@ -149,7 +149,7 @@ function formatDictionary(
   const ends = words.ends;
   for (let i = start; i < end; i++) {
     const code = codes[i]!;
-    if (!valid(i) || code >= words.count) {
+    if (!valid(i) || code < 0 || code >= words.count) {
       nullCell();
       continue;
     }
