@@ -29,6 +29,7 @@ const RUNS = [
   ['q1', 'ndjson'],
   ['wordcount', 'text'],
   ['convert-csv', 'parquet-duckdb-snappy'],
+  ['convert-arrow', 'parquet-duckdb-snappy'],
 ];
 
 /** Stages by the file of a frame; the deepest frame a stage claims decides a sample's stage. */
@@ -36,7 +37,7 @@ const STAGES = [
   // The convert job's bundle formats and writes the output; other jobs' bundles are their compute.
   [
     'write output',
-    /dist\/src\/(io\/(text-formats|batch-text|format-value|format-temporal|sinks|parquet-sink)|cli\/print)|\.cache\/quiver\/convert-/,
+    /dist\/src\/(io\/(text-formats|batch-text|format-value|format-column|cell-bytes|format-temporal|sinks|parquet-sink|arrow-parts)|cli\/print)|\.cache\/quiver\/convert-/,
   ],
   ['read + decode', /dist\/src\/(io\/|worker\/read-split)|parquet-wasm|apache-arrow\/(ipc|io)\/|fzstd|hyparquet/],
   ['compute (job code, ctx columns, groups)', /\.cache\/quiver\/|\/jobs\/|dist\/src\/worker\/(context|column-|combiner)/],
@@ -90,7 +91,7 @@ async function profileRun(name, format, files, workers) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'quiver-peers-prof-'));
   try {
     const input = format === 'text' ? files.text : files[format];
-    const out = path.join(dir, 'out.csv');
+    const out = path.join(dir, c.to === 'arrow' ? 'out.arrow' : 'out.csv');
     const io = c.kind === 'convert' ? [input, out] : ['-i', input, '-o', out];
     const args = [
       ...NODE_FLAGS,

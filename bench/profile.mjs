@@ -72,7 +72,11 @@ const RULES = [
   ['read + decode split', (f) => /dist\/src\/(io\/read-|io\/cut-batch|io\/file-range|worker\/read-split)/.test(f.url)],
   ['worker messaging', (f) => /dist\/src\/worker\/entry\.js|threads\/dist/.test(f.url)],
   ['coordinator: merge + result table', (f) => /dist\/src\/coordinator\/(merge-sorted|output|tree-merge)\.js/.test(f.url)],
-  ['print result (CSV)', (f) => /dist\/src\/(io\/(text-formats|batch-text|format-value|format-temporal)|cli\/print-table)\.js/.test(f.url)],
+  [
+    'print result (CSV)',
+    (f) =>
+      /dist\/src\/(io\/(text-formats|batch-text|format-value|format-column|cell-bytes|format-temporal)|cli\/print-table)\.js/.test(f.url),
+  ],
   ['bundle job (esbuild)', (f) => /dist\/src\/job\/bundle\.js|esbuild/.test(f.url)],
   ['plan', (f) => /dist\/src\/planner\//.test(f.url)],
   ['coordinator / executor', (f) => /dist\/src\/(coordinator|executor)\//.test(f.url)],

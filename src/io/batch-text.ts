@@ -1,68 +1,74 @@
 import type { RecordBatch } from 'apache-arrow';
-import { cellTextOf, mayNeedQuotes } from './format-value.js';
+import { CellBytes } from './cell-bytes.js';
+import { csvQuote, formatColumn, type LineStyle } from './format-column.js';
 
 /**
- * Record batches as CSV or NDJSON text, column by column: each column gets one formatter
- * (format-value.ts) that reads its Arrow buffers, then rows are joined. What `quiver convert` workers
- * run per batch and what the table writers (text-formats.ts) run per chunk of rows.
+ * Record batches as CSV or NDJSON lines, in bytes: each column's cells are formatted in one pass
+ * (format-column.ts) into a byte buffer kept for the next batch, then the rows are joined into an
+ * output buffer that is kept too. What `quiver convert` workers append to their part files, and what
+ * the table writers (text-formats.ts) write a chunk of rows at a time. A batch makes no string per
+ * cell or per line: on a 10M-row Parquet → CSV convert those strings were 56% of the CPU, in GC.
  */
-
-/**
- * Text as one CSV field (RFC 4180 quoting). An empty string is written quoted (`""`), so it is not
- * read back as a null: a null is an empty field, as DuckDB's and PostgreSQL's COPY write them and
- * quiver's CSV reader reads them (its null markers apply to unquoted text only).
- */
-export function csvQuote(s: string): string {
-  if (s === '') return '""';
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 /** The CSV header line of these column names. */
 export function csvHeader(names: string[]): string {
   return names.map(csvQuote).join(',') + '\n';
 }
 
-/** A function giving row `i` of a batch as one CSV line (no newline): nulls are empty fields. */
-export function csvRowsOf(batch: RecordBatch): (i: number) => string {
-  const cols = batch.schema.fields.map((f, j) => {
-    const text = cellTextOf(batch.getChildAt(j)!.data[0]!, 'text', f);
-    return mayNeedQuotes(f.type)
-      ? (i: number) => {
-          const s = text(i);
-          return s === null ? '' : csvQuote(s);
-        }
-      : (i: number) => text(i) ?? '';
-  });
-  return (i) => {
-    let line = '';
-    for (let j = 0; j < cols.length; j++) line += (j > 0 ? ',' : '') + cols[j]!(i);
-    return line;
-  };
-}
+const COMMA = 0x2c;
+const NEWLINE = 0x0a;
 
-/** A function giving row `i` of a batch as one JSON object (no newline); nested columns are nested JSON. */
-export function jsonRowsOf(batch: RecordBatch): (i: number) => string {
-  const names = batch.schema.fields.map((f, j) => (j > 0 ? ',' : '{') + JSON.stringify(f.name) + ':');
-  const cols = batch.schema.fields.map((f, j) => cellTextOf(batch.getChildAt(j)!.data[0]!, 'json', f));
-  return (i) => {
-    let line = '';
-    for (let j = 0; j < cols.length; j++) line += names[j]! + (cols[j]!(i) ?? 'null');
-    return (cols.length === 0 ? '{' : line) + '}';
-  };
-}
+/** Writes rows of record batches as lines of one style: CSV (nulls empty fields) or JSON objects (NDJSON). */
+export class BatchLines {
+  private readonly cells: CellBytes[] = [];
+  private out: Buffer = Buffer.allocUnsafe(1 << 16);
+  private names: Buffer[] = [];
+  private namesOf: RecordBatch['schema'] | undefined;
 
-/** The rows of a batch as CSV lines (no header). */
-export function batchToCsv(batch: RecordBatch): string {
-  return linesOf(batch.numRows, csvRowsOf(batch));
-}
+  constructor(private readonly style: LineStyle) {}
 
-/** The rows of a batch as JSON lines. */
-export function batchToNdjson(batch: RecordBatch): string {
-  return linesOf(batch.numRows, jsonRowsOf(batch));
-}
-
-function linesOf(rows: number, row: (i: number) => string): string {
-  let out = '';
-  for (let i = 0; i < rows; i++) out += row(i) + '\n';
-  return out;
+  /** Rows `[start, end)` of `batch`, each line ended by `\n`: a view of a buffer that the next call overwrites. */
+  of(batch: RecordBatch, start = 0, end = batch.numRows): Buffer {
+    const fields = batch.schema.fields;
+    const json = this.style === 'json';
+    let size = 0;
+    for (let j = 0; j < fields.length; j++) {
+      const cells = (this.cells[j] ??= new CellBytes());
+      cells.reset();
+      formatColumn(batch.data.children[j]!, fields[j], this.style, start, end, cells);
+      size += cells.pos;
+    }
+    // JSON: `{"name":` before the first value, `,"name":` before the others, `}` after them.
+    if (json && this.namesOf !== batch.schema) {
+      this.names = fields.map((f, j) => Buffer.from((j > 0 ? ',' : '{') + JSON.stringify(f.name) + ':'));
+      this.namesOf = batch.schema;
+    }
+    const rows = end - start;
+    const perRow = json ? this.names.reduce((n, b) => n + b.length, 0) + 2 + (fields.length === 0 ? 1 : 0) : fields.length + 1;
+    if (this.out.length < size + rows * perRow) this.out = Buffer.allocUnsafe(Math.max(size + rows * perRow, 2 * this.out.length));
+    const out = this.out;
+    const bytes = this.cells.slice(0, fields.length).map((c) => c.bytes);
+    const ends = this.cells.slice(0, fields.length).map((c) => c.ends);
+    const names = this.names;
+    // Row by row, each column's cell copied in turn (copying each column into its place in all lines
+    // instead measured the same: 110-140 ms per 1M rows of nine columns).
+    let p = 0;
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < fields.length; j++) {
+        if (json) {
+          const name = names[j]!;
+          for (let k = 0; k < name.length; k++) out[p++] = name[k]!;
+        } else if (j > 0) out[p++] = COMMA;
+        const src = bytes[j]!;
+        const to = ends[j]![r]!;
+        for (let k = r === 0 ? 0 : ends[j]![r - 1]!; k < to; k++) out[p++] = src[k]!;
+      }
+      if (json) {
+        if (fields.length === 0) out[p++] = 0x7b; // {
+        out[p++] = 0x7d; // }
+      }
+      out[p++] = NEWLINE;
+    }
+    return out.subarray(0, p);
+  }
 }

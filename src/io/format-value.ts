@@ -253,11 +253,14 @@ export function decimalText(words: Uint32Array, at: number, count: number, scale
   let n = 0n;
   for (let k = count - 1; k >= 0; k--) n = (n << 32n) | BigInt(words[at + k]!);
   if (words[at + count - 1]! & 0x80000000) n -= 1n << BigInt(32 * count);
-  const negative = n < 0n;
-  let digits = (negative ? -n : n).toString();
-  if (scale <= 0) return (negative ? '-' : '') + (n === 0n ? '0' : digits + '0'.repeat(-scale));
-  digits = digits.padStart(scale + 1, '0');
-  return `${negative ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+  return scaledText(n < 0n, (n < 0n ? -n : n).toString(), scale);
+}
+
+/** The text of a decimal whose unscaled magnitude has these digits (`digits` is `0` for zero): `scale` digits after the point. */
+export function scaledText(negative: boolean, digits: string, scale: number): string {
+  if (scale <= 0) return (negative ? '-' : '') + (digits === '0' ? '0' : digits + '0'.repeat(-scale));
+  const padded = digits.padStart(scale + 1, '0');
+  return `${negative ? '-' : ''}${padded.slice(0, -scale)}.${padded.slice(-scale)}`;
 }
 
 const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).toUpperCase().padStart(2, '0'));
