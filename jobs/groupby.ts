@@ -4,7 +4,7 @@ import { mergeAcc, planAggs } from './groupby/aggregates.js';
 import { checkKeys, fieldsOf, inputsText, kindsOf } from './groupby/columns.js';
 import { CARRY_ROWS } from './groupby/exact.js';
 import { Groups } from './groupby/groups.js';
-import { keysOf, keyToEmit, utf8KeyOf, type PartCodes } from './groupby/keys.js';
+import { dictionaryKeyOf, keysOf, keyToEmit, utf8KeyOf, type PartCodes } from './groupby/keys.js';
 import { resultOf, slotNames } from './groupby/output.js';
 import type { Acc, AggPlan, ColumnKind, KeyPart } from './groupby/types.js';
 
@@ -93,6 +93,8 @@ export const groups = defineJob({
     key: params.by as string[],
     value: slotNames(planAggs(params.agg as string[], params.kinds as unknown as Record<string, ColumnKind>)),
   }),
+  // Parquet text keys come as dictionaries: a key's string is hashed once per row group, not per row.
+  dictionary: (params) => params.by as string[],
   sort: 'none',
   map(batch, _emit, ctx) {
     // Exact sums carry every CARRY_ROWS rows, so a batch is folded in pieces of at most that many.
@@ -114,7 +116,12 @@ function foldRows(batch: RecordBatch, ctx: JobContext): void {
   const groups = ((ctx.state.groups as Groups | undefined) ??= new Groups(planOf(ctx))) as Groups;
   const by = ctx.params.by as string[];
   const text = utf8KeyOf(batch, by);
-  const ids = text ? groups.assignText(text, batch.numRows) : groups.assign(keysOf(batch, by, ctx, groups), batch.numRows);
+  const coded = text ? undefined : dictionaryKeyOf(batch, by);
+  const ids = text
+    ? groups.assignText(text, batch.numRows)
+    : coded
+      ? groups.assignDictionary(coded, batch.numRows)
+      : groups.assign(keysOf(batch, by, ctx, groups), batch.numRows);
   groups.fold(batch, ids);
 }
 

@@ -100,6 +100,21 @@ export function utf8KeyOf(batch: RecordBatch, by: string[]): Data | undefined {
   return data;
 }
 
+/**
+ * The key column of a batch grouped by one column of dictionary-encoded text whose dictionary is one
+ * Utf8 chunk without nulls and whose codes are 32 bits or fewer (what the Parquet reader gives for the
+ * job's `dictionary` columns, and Polars' Categorical), checked as keysOf checks text, for
+ * `Groups.assignDictionary`; undefined for every other key.
+ */
+export function dictionaryKeyOf(batch: RecordBatch, by: string[]): Data | undefined {
+  const data = by.length === 1 ? batch.getChild(by[0]!)?.data[0] : undefined;
+  if (!data || !DataType.isDictionary(data.type) || data.type.indices.bitWidth > 32) return undefined;
+  const chunks = data.dictionary?.data;
+  if (chunks?.length !== 1 || !DataType.isUtf8(chunks[0]!.type) || chunks[0]!.nullCount > 0) return undefined;
+  checkText(data, by[0]!, false);
+  return data;
+}
+
 /** The key that leaves a worker for a group key: a null goes out as `joinKey(null)`, quiver's null key. */
 export function keyToEmit(k: KeyPart): string | number {
   return k === null ? joinKey(null) : k;
