@@ -2,6 +2,7 @@ import type { Data, RecordBatch } from 'apache-arrow';
 import { ByteKeys } from '../shared/byte-keys.js';
 import { CARRY_ROWS, carryAll } from './exact.js';
 import { accumulate, type Input } from './kernels.js';
+import { sameText } from './keys.js';
 import { ValueLists } from './lists.js';
 import { LIMBS, isValid, type Acc, type AggPlan, type KeyPart, type Part, type Rekeyable } from './types.js';
 import { columnData, doublesOf, wordsOf } from './values.js';
@@ -274,19 +275,6 @@ export class Groups implements Rekeyable {
 const DIRECT_SPAN = 1 << 22;
 
 type IntegerArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
-
-/** Whether two Utf8 data hold the same strings: the same object, or equal offsets and bytes (a native compare). */
-function sameText(a: Data, b: Data): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  const bytes = (x: ArrayBufferView) => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
-  const ao = a.valueOffsets as Int32Array;
-  const bo = b.valueOffsets as Int32Array;
-  if (!bytes(ao.subarray(0, a.length + 1)).equals(bytes(bo.subarray(0, b.length + 1)))) return false;
-  const av = a.values as Uint8Array;
-  const bv = b.values as Uint8Array;
-  return bytes(av.subarray(ao[0], ao[a.length])).equals(bytes(bv.subarray(bo[0], bo[b.length])));
-}
 
 function isIntegerArray(a: ArrayLike<KeyPart>): a is IntegerArray {
   return (

@@ -38,7 +38,8 @@ async function splitOf(file: string): Promise<ParquetSplit> {
 
 describe('groupby by a dictionary-encoded Parquet text key', () => {
   it('writes the files (DuckDB: dictionary and plain chunks; Polars: dictionary and Categorical)', async () => {
-    await db.run(`CREATE TABLE t AS SELECT ${KEY} AS k, 'u' || CAST(i AS VARCHAR) AS u, i % 100 AS v1, (i % 1000) / 7.0 AS v3
+    await db.run(`CREATE TABLE t AS SELECT ${KEY} AS k, 'u' || CAST(i AS VARCHAR) AS u,
+      CASE WHEN i % 7 = 0 THEN NULL ELSE 'g' || CAST(i % 4 AS VARCHAR) END AS k2, i % 100 AS v1, (i % 1000) / 7.0 AS v3
       FROM range(30000) r(i)`);
     await db.run(`COPY t TO '${duck}' (FORMAT parquet, ROW_GROUP_SIZE 4096)`);
     // Half the rows a key of t, half a key of their own: DuckDB writes this k plain (no dictionary).
@@ -87,11 +88,23 @@ describe('groupby by a dictionary-encoded Parquet text key', () => {
     }
   }
 
-  it('groups by a composite key of a dictionary column and an integer as DuckDB does', async () => {
-    const want = await db.sql(`SELECT k, v1, sum(v3), count(*) FROM '${duck}' GROUP BY k, v1 ORDER BY k NULLS LAST, v1`);
-    const { table } = await engines.get(2)!.run('groupby', { input: duck, batchRows: 1000, params: { by: 'k,v1', agg: 'sum:v3,count' } });
-    expectSameRows(tableRows(table), want, 'DuckDB by k, v1');
-  });
+  for (const [name, file, by] of [
+    ['DuckDB', () => duck, 'k,v1'],
+    ['DuckDB', () => duck, 'k,k2'],
+    ['DuckDB', () => duck, 'k2,u'],
+    ['Polars', () => polars, 'k,k2'],
+    ['Polars', () => polars, 'cat,k2,v1'],
+  ] as const) {
+    it(`groups ${name}'s Parquet by the composite key ${by} as DuckDB does`, async () => {
+      const order = by
+        .split(',')
+        .map((c) => `${c} NULLS LAST`)
+        .join(', ');
+      const want = await db.sql(`SELECT ${by}, sum(v3), count(*) FROM '${file()}' GROUP BY ${by} ORDER BY ${order}`);
+      const { table } = await engines.get(2)!.run('groupby', { input: file(), batchRows: 1000, params: { by, agg: 'sum:v3,count' } });
+      expectSameRows(tableRows(table), want, `${name} by ${by}`);
+    });
+  }
 
   it('keeps one group per key when one worker reads a key as bytes from one file and as a dictionary from another', async () => {
     const want = await db.sql(`SELECT k, sum(v1), avg(v3), count(*) FROM read_parquet(['${plain}', '${duck}'], union_by_name = true)
