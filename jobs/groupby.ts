@@ -4,7 +4,7 @@ import { mergeAcc, planAggs } from './groupby/aggregates.js';
 import { checkKeys, fieldsOf, inputsText, kindsOf } from './groupby/columns.js';
 import { CARRY_ROWS } from './groupby/exact.js';
 import { Groups } from './groupby/groups.js';
-import { keysOf, keyToEmit, utf8KeyOf, type PartCodes } from './groupby/keys.js';
+import { dictionaryKeyOf, keysOf, keyToEmit, utf8KeyOf, type PartCodes } from './groupby/keys.js';
 import { resultOf, slotNames } from './groupby/output.js';
 import type { Acc, AggPlan, ColumnKind, KeyPart } from './groupby/types.js';
 
@@ -60,7 +60,8 @@ import type { Acc, AggPlan, ColumnKind, KeyPart } from './groupby/types.js';
  * group id (an integer key column spanning at most 4M values indexes a table of ids; other keys a Map), then
  * each aggregate is a tight loop over its typed-array column into per-group slots
  * (groupby/groups.ts). Composite keys of two or three columns are packed per-worker dictionary codes
- * (groupby/keys.ts). The groups live in `ctx.state` for all the worker's tasks and `flush` emits each
+ * (groupby/keys.ts). Text keys are asked of the reader as dictionaries (`dictionary`): a Parquet key
+ * stored with a dictionary is then grouped by code, each distinct string hashed once per row group. The groups live in `ctx.state` for all the worker's tasks and `flush` emits each
  * group once per worker (in-mapper combining), so the shuffle moves one partial per group per worker.
  *
  * A driver around that keyed pass (`groups`): it reads the input's schema first (footers and samples
@@ -93,6 +94,8 @@ export const groups = defineJob({
     key: params.by as string[],
     value: slotNames(planAggs(params.agg as string[], params.kinds as unknown as Record<string, ColumnKind>)),
   }),
+  // Parquet text keys come as dictionaries: a key's string is hashed once per row group, not per row.
+  dictionary: (params) => params.by as string[],
   sort: 'none',
   map(batch, _emit, ctx) {
     // Exact sums carry every CARRY_ROWS rows, so a batch is folded in pieces of at most that many.
@@ -114,7 +117,12 @@ function foldRows(batch: RecordBatch, ctx: JobContext): void {
   const groups = ((ctx.state.groups as Groups | undefined) ??= new Groups(planOf(ctx))) as Groups;
   const by = ctx.params.by as string[];
   const text = utf8KeyOf(batch, by);
-  const ids = text ? groups.assignText(text, batch.numRows) : groups.assign(keysOf(batch, by, ctx, groups), batch.numRows);
+  const coded = text ? undefined : dictionaryKeyOf(batch, by);
+  const ids = text
+    ? groups.assignText(text, batch.numRows)
+    : coded
+      ? groups.assignDictionary(coded, batch.numRows)
+      : groups.assign(keysOf(batch, by, ctx, groups), batch.numRows);
   groups.fold(batch, ids);
 }
 

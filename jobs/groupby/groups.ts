@@ -2,6 +2,7 @@ import type { Data, RecordBatch } from 'apache-arrow';
 import { ByteKeys } from '../shared/byte-keys.js';
 import { CARRY_ROWS, carryAll } from './exact.js';
 import { accumulate, type Input } from './kernels.js';
+import { sameText } from './keys.js';
 import { ValueLists } from './lists.js';
 import { LIMBS, isValid, type Acc, type AggPlan, type KeyPart, type Part, type Rekeyable } from './types.js';
 import { columnData, doublesOf, wordsOf } from './values.js';
@@ -24,6 +25,8 @@ export class Groups implements Rekeyable {
   private direct?: { base: number; table: Int32Array } | null;
   /** Utf8 key bytes → their ByteKeys id, that id → group id, and whether the two are equal so far (see assignText). */
   private text?: { keys: ByteKeys; groupOf: Int32Array; same: boolean };
+  /** The last key dictionary seen (assignDictionary), its entries' ByteKeys ids, and their group ids (−1: none yet). */
+  private dictionary?: { values: Data; keyIds: Int32Array; groups: Int32Array };
 
   constructor(readonly plan: AggPlan) {
     this.slots = new Float64Array(1024 * plan.width);
@@ -34,6 +37,7 @@ export class Groups implements Rekeyable {
   rekey(f: (key: KeyPart) => KeyPart): void {
     this.direct = null;
     this.text = undefined;
+    this.dictionary = undefined;
     this.keys = this.keys.map(f);
     this.ids = new Map(this.keys.map((k, id) => [k, id]));
   }
@@ -62,17 +66,12 @@ export class Groups implements Rekeyable {
   assignText(data: Data, n: number): Int32Array {
     if (this.idBuffer.length < n) this.idBuffer = new Int32Array(n);
     const out = this.idBuffer.subarray(0, n);
-    const text = (this.text ??= { keys: new ByteKeys(), groupOf: new Int32Array(1024), same: true });
+    const text = this.textKeys();
     const { keys } = text;
     const offsets = data.valueOffsets as Int32Array;
     const known = keys.size;
     keys.idsOf(data.values as Uint8Array, offsets, offsets.subarray(1), n, out);
-    if (keys.size > text.groupOf.length) {
-      const groupOf = new Int32Array(Math.max(keys.size, text.groupOf.length * 2));
-      groupOf.set(text.groupOf);
-      text.groupOf = groupOf;
-    }
-    const { groupOf } = text;
+    const groupOf = this.groupOfKeys(text);
     if (data.nullCount === 0 && text.same) {
       // Every key so far made its group here, in order: a key's id is its group id (no per-row
       // lookup, 10% of q3's worker CPU), until a group comes from elsewhere.
@@ -102,6 +101,72 @@ export class Groups implements Rekeyable {
       }
     }
     return out;
+  }
+
+  /**
+   * `assign` for a key column of dictionary-encoded text (Dictionary<Int32, Utf8>, which the Parquet
+   * reader gives for groupby's keys, see the job's `dictionary`; Polars' Categorical): the dictionary's
+   * entries are looked up in the ByteKeys table of `assignText` once per dictionary, and each row's
+   * group is then its code's entry's, a typed-array lookup. The batches of one row group each bring
+   * a copy of its dictionary, so a dictionary equal to the last one (compared as bytes) reuses its
+   * entries' ids. An entry makes its group only when a row of it is folded: a dictionary may hold
+   * strings no row of this batch has.
+   */
+  assignDictionary(data: Data, n: number): Int32Array {
+    if (this.idBuffer.length < n) this.idBuffer = new Int32Array(n);
+    const out = this.idBuffer.subarray(0, n);
+    const text = this.textKeys();
+    const values = data.dictionary!.data[0]!;
+    let dict = this.dictionary;
+    if (!dict || !sameText(dict.values, values)) {
+      const m = values.length;
+      const offsets = values.valueOffsets as Int32Array;
+      const keyIds = new Int32Array(m);
+      const known = text.keys.size;
+      text.keys.idsOf(values.values as Uint8Array, offsets, offsets.subarray(1), m, keyIds);
+      // Keys of no group yet: assignText's shortcut (key id = group id) no longer holds.
+      this.groupOfKeys(text).fill(-1, known, text.keys.size);
+      text.same = false;
+      dict = this.dictionary = { values, keyIds, groups: new Int32Array(m).fill(-1) };
+    }
+    const { keyIds, groups } = dict;
+    const { groupOf, keys } = text;
+    const codes = data.values as IntegerArray;
+    const nulls = data.nullCount > 0;
+    for (let i = 0; i < n; i++) {
+      if (nulls && !isValid(data, i)) {
+        out[i] = this.ids.get(null) ?? this.add(null);
+        continue;
+      }
+      const c = codes[i]!;
+      let id = groups[c]!;
+      if (id < 0) {
+        const k = keyIds[c]!;
+        id = groupOf[k]!;
+        if (id < 0) {
+          const s = keys.keyAt(k);
+          id = groupOf[k] = this.ids.get(s) ?? this.add(s);
+        }
+        groups[c] = id;
+      }
+      out[i] = id;
+    }
+    return out;
+  }
+
+  /** The ByteKeys table of text keys, made on first use. */
+  private textKeys(): { keys: ByteKeys; groupOf: Int32Array; same: boolean } {
+    return (this.text ??= { keys: new ByteKeys(), groupOf: new Int32Array(1024), same: true });
+  }
+
+  /** `text.groupOf`, grown to hold every key of `text.keys`. */
+  private groupOfKeys(text: { keys: ByteKeys; groupOf: Int32Array }): Int32Array {
+    if (text.keys.size > text.groupOf.length) {
+      const groupOf = new Int32Array(Math.max(text.keys.size, text.groupOf.length * 2));
+      groupOf.set(text.groupOf);
+      text.groupOf = groupOf;
+    }
+    return text.groupOf;
   }
 
   /**

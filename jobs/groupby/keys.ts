@@ -29,34 +29,77 @@ export const BIG_MARK = '#';
 export class PartCodes {
   private readonly codes: Array<Map<KeyPart, number>>;
   private readonly values: KeyPart[][];
+  /** Per part read as a dictionary: the last dictionary seen and each of its entries' codes. */
+  private readonly dictionaries: Array<{ values: Data; codes: Int32Array } | undefined>;
   constructor(
     parts: number,
     readonly bits: number,
   ) {
     this.codes = Array.from({ length: parts }, () => new Map());
     this.values = Array.from({ length: parts }, () => []);
+    this.dictionaries = new Array(parts).fill(undefined);
   }
   /** The combined code of each row, or undefined once a part has more distinct values than `bits` allow. */
-  encode(cols: Array<ArrayLike<KeyPart>>, n: number): Float64Array | undefined {
+  encode(cols: Array<PartColumn>, n: number): Float64Array | undefined {
     const out = new Float64Array(n);
     const limit = 2 ** this.bits;
     for (let j = 0; j < cols.length; j++) {
       const col = cols[j]!;
-      const codes = this.codes[j]!;
-      const values = this.values[j]!;
+      if (isCoded(col)) {
+        if (!this.encodeCoded(j, col.coded, n, out)) return undefined;
+        continue;
+      }
       for (let i = 0; i < n; i++) {
-        const v = col[i]!;
-        let c = codes.get(v);
-        if (c === undefined) {
-          c = values.length;
-          if (c >= limit) return undefined;
-          codes.set(v, c);
-          values.push(v);
-        }
+        const c = this.codeOf(j, col[i]!);
+        if (c < 0) return undefined;
         out[i] = out[i]! * limit + c;
       }
     }
     return out;
+  }
+  /**
+   * `encode` for a part of dictionary-encoded text: each dictionary entry gets its part code once (as
+   * a string, so a value has one code whatever layout it came in), then each row's is its code's entry's.
+   * A string per row and a Map lookup of it were most of q2's key work (10M rows of two such columns).
+   */
+  private encodeCoded(j: number, data: Data, n: number, out: Float64Array): boolean {
+    const limit = 2 ** this.bits;
+    const values = data.dictionary!.data[0]!;
+    let dict = this.dictionaries[j];
+    if (!dict || !sameText(dict.values, values)) {
+      const offsets = values.valueOffsets as Int32Array;
+      const bytes = values.values as Uint8Array;
+      const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const codes = new Int32Array(values.length);
+      for (let e = 0; e < values.length; e++) {
+        const c = this.codeOf(j, text.toString('utf8', offsets[e], offsets[e + 1]));
+        if (c < 0) return false;
+        codes[e] = c;
+      }
+      dict = this.dictionaries[j] = { values, codes };
+    }
+    const { codes } = dict;
+    const idx = data.values as ArrayLike<number>;
+    const nulls = data.nullCount > 0;
+    for (let i = 0; i < n; i++) {
+      const c = nulls && !isValid(data, i) ? this.codeOf(j, null) : codes[idx[i]!]!;
+      if (c < 0) return false;
+      out[i] = out[i]! * limit + c;
+    }
+    return true;
+  }
+  /** Part `j`'s code of the value `v` (a new one when unseen), or −1 once the part has used up its bits. */
+  private codeOf(j: number, v: KeyPart): number {
+    const codes = this.codes[j]!;
+    let c = codes.get(v);
+    if (c === undefined) {
+      const values = this.values[j]!;
+      c = values.length;
+      if (c >= 2 ** this.bits) return -1;
+      codes.set(v, c);
+      values.push(v);
+    }
+    return c;
   }
   /** The `joinKey` string of a combined code. */
   decode(code: number): string {
@@ -72,8 +115,8 @@ export class PartCodes {
 
 /** The group key of every row: a column's values, composite codes (see PartCodes), or joined strings. */
 export function keysOf(batch: RecordBatch, by: string[], ctx: JobContext, groups: Rekeyable): ArrayLike<KeyPart> {
-  const cols = by.map((c) => keyColumn(batch, c, ctx, by.length > 1));
-  if (cols.length === 1) return cols[0]!;
+  if (by.length === 1) return keyColumn(batch, by[0]!, ctx, false);
+  const cols = by.map((c): PartColumn => codedTextOf(batch, c, true) ?? keyColumn(batch, c, ctx, true));
   const state = ctx.state as { parts?: PartCodes | null };
   // 53 bits of a double shared by the parts; beyond that (or once a part outgrows its bits) join strings.
   if (state.parts === undefined) state.parts = cols.length <= 3 ? new PartCodes(cols.length, Math.floor(53 / cols.length)) : null;
@@ -84,9 +127,44 @@ export function keysOf(batch: RecordBatch, by: string[], ctx: JobContext, groups
     groups.rekey((code) => state.parts!.decode(code as number));
     state.parts = null;
   }
+  const plain = cols.map((c, j) => (isCoded(c) ? keyColumn(batch, by[j]!, ctx, true) : c));
   const out = new Array<string>(batch.numRows);
-  for (let i = 0; i < out.length; i++) out[i] = joinKey(...cols.map((c) => c[i]!));
+  for (let i = 0; i < out.length; i++) out[i] = joinKey(...plain.map((c) => c[i]!));
   return out;
+}
+
+/** A part of a composite key: its values, or a column of dictionary-encoded text that PartCodes codes by entry. */
+type PartColumn = ArrayLike<KeyPart> | { coded: Data };
+
+function isCoded(c: PartColumn): c is { coded: Data } {
+  return 'coded' in c;
+}
+
+/**
+ * The column `name` when it is dictionary-encoded text whose dictionary is one Utf8 chunk without
+ * nulls and whose codes are 32 bits or fewer (what the Parquet reader gives for the job's `dictionary`
+ * columns, and Polars' Categorical), checked as keysOf checks text; undefined for every other column.
+ */
+function codedTextOf(batch: RecordBatch, name: string, composite: boolean): { coded: Data } | undefined {
+  const data = batch.getChild(name)?.data[0];
+  if (!data || !DataType.isDictionary(data.type) || data.type.indices.bitWidth > 32) return undefined;
+  const chunks = data.dictionary?.data;
+  if (chunks?.length !== 1 || !DataType.isUtf8(chunks[0]!.type) || chunks[0]!.nullCount > 0) return undefined;
+  checkText(data, name, composite);
+  return { coded: data };
+}
+
+/** Whether two Utf8 data hold the same strings: the same object, or equal offsets and bytes (a native compare). */
+export function sameText(a: Data, b: Data): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  const bytes = (x: ArrayBufferView) => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+  const ao = a.valueOffsets as Int32Array;
+  const bo = b.valueOffsets as Int32Array;
+  if (!bytes(ao.subarray(0, a.length + 1)).equals(bytes(bo.subarray(0, b.length + 1)))) return false;
+  const av = a.values as Uint8Array;
+  const bv = b.values as Uint8Array;
+  return bytes(av.subarray(ao[0], ao[a.length])).equals(bytes(bv.subarray(bo[0], bo[b.length])));
 }
 
 /**
@@ -98,6 +176,14 @@ export function utf8KeyOf(batch: RecordBatch, by: string[]): Data | undefined {
   if (!data || !DataType.isUtf8(data.type)) return undefined;
   checkText(data, by[0]!, false);
   return data;
+}
+
+/**
+ * The key column of a batch grouped by one column of dictionary-encoded text (see codedTextOf), for
+ * `Groups.assignDictionary`; undefined for every other key.
+ */
+export function dictionaryKeyOf(batch: RecordBatch, by: string[]): Data | undefined {
+  return by.length === 1 ? codedTextOf(batch, by[0]!, false)?.coded : undefined;
 }
 
 /** The key that leaves a worker for a group key: a null goes out as `joinKey(null)`, quiver's null key. */

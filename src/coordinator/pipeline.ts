@@ -25,6 +25,7 @@ import type { PhaseTimes, TaskRecord } from './report-types.js';
 import type { RunOptions, RunResult } from './run-options.js';
 import {
   columnsOf,
+  namesOf,
   foldResult,
   jobPath,
   keyedResult,
@@ -165,6 +166,7 @@ async function runDataJob(
   const job = anyJob as DataJob;
   const params = resolveParams(job.name, job.params, options.params ?? {});
   const columns = columnsOf(job, params, options.columns);
+  const dictionary = namesOf(job, 'dictionary', params);
   const plan = planned.plan;
   // Mistakes found before any task runs: a column the input does not have, an output that is an input.
   if (columns?.length) checkColumns(columns, await inputSchemas(plan, options.table), options.columns ? '--columns' : `job "${job.name}"`);
@@ -216,7 +218,7 @@ async function runDataJob(
     const fold = job as FoldJob;
     const tree = new TreeMerge<unknown>(of, (a, b) => fold.merge(a, b));
     const specs: TaskSpec[] = plan.splits.map((split) => ({
-      task: { kind: 'fold', split, of, batchRows: plan.batchRows, columns, badRecords: bad.policy },
+      task: { kind: 'fold', split, of, batchRows: plan.batchRows, columns, dictionary, badRecords: bad.policy },
       describe: describeSplit(split, of),
       memoryFix: memoryFixOf(plan, split),
     }));
@@ -247,7 +249,7 @@ async function runDataJob(
     // Held map results are combined per executor and drained once each; a runner whose tasks keep no state gets them back from each task.
     const hold = runner.holdsResults && !options.retryUserErrors;
     const specs: TaskSpec[] = plan.splits.map((split) => ({
-      task: { kind: 'map', split, of, reducers: R, batchRows: plan.batchRows, columns, hold, badRecords: bad.policy },
+      task: { kind: 'map', split, of, reducers: R, batchRows: plan.batchRows, columns, dictionary, hold, badRecords: bad.policy },
       describe: describeSplit(split, of),
       memoryFix: memoryFixOf(plan, split),
     }));

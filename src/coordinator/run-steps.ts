@@ -169,13 +169,17 @@ export function foldResult(
 
 /** The columns a run reads: the option, else the job's declaration (maybe a function of the params), else all. */
 export function columnsOf(job: DataJob, params: Record<string, ParamValue>, option: string[] | undefined): string[] | undefined {
-  if (option) return option;
-  const c = job.columns;
+  return option ?? namesOf(job, 'columns', params);
+}
+
+/** A job's `columns` or `dictionary`: its list of column names, or the list its function of the params gives. */
+export function namesOf(job: DataJob, field: 'columns' | 'dictionary', params: Record<string, ParamValue>): string[] | undefined {
+  const c = job[field];
   if (c === undefined) return undefined;
   const names = typeof c === 'function' ? (c as (p: Record<string, ParamValue>) => string[] | undefined)(params) : c;
   if (names === undefined) return undefined;
   if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) {
-    throw new JobError(`job "${job.name}": \`columns(params)\` must return an array of column names, got ${JSON.stringify(names)}`);
+    throw new JobError(`job "${job.name}": \`${field}(params)\` must return an array of column names, got ${JSON.stringify(names)}`);
   }
   return [...new Set(names)];
 }

@@ -1,8 +1,9 @@
+import { tableFromIPC, type Schema } from 'apache-arrow';
 import { InputError } from '../errors.js';
 import { preadFile, readRange } from './file-range.js';
 import { inputBlob, isS3Input, openInput, type BlobLike } from './input-source.js';
 import { parquetWasm, parquetWasmGeneration, whileReading } from './parquet-wasm.js';
-import { arrowSchemaPatch } from './parquet-footer.js';
+import { arrowSchemaPatch, hasArrowSchema, withDictionarySchema } from './parquet-footer.js';
 import { parquetAnnotations, withoutIntervalTypes, type ParquetAnnotations } from './parquet-thrift.js';
 
 /** An open parquet-wasm file handle. */
@@ -23,8 +24,13 @@ export type ParquetFile = Awaited<ReturnType<ReturnType<typeof parquetWasm>['Par
  * columns in layouts it can (`arrowSchemaPatch`), served as the file's footer by the Blob it reads.
  * INTERVAL columns lose their annotation in that footer too (`withoutIntervalTypes`): parquet-wasm
  * then reads their bytes, which the reader turns into intervals with all three parts.
+ *
+ * The text columns named in `dictionary` are read as Dictionary<Int32, Utf8> (`asDictionary` in
+ * parquet-footer.ts): the footer's Arrow schema says so, or, in a footer without one (DuckDB's), the
+ * schema parquet-wasm makes of the Parquet types, added with them changed (the file is opened twice
+ * then: a footer parse, a few ms).
  */
-export async function openParquet(file: string): Promise<ParquetFile> {
+export async function openParquet(file: string, dictionary: string[] = []): Promise<ParquetFile> {
   const fh = await openInput(file);
   let body: number;
   let footer: Buffer;
@@ -46,25 +52,71 @@ export async function openParquet(file: string): Promise<ParquetFile> {
   } finally {
     await fh.close();
   }
+  let bare: Uint8Array;
   let patch: Uint8Array | undefined;
   let annotations: ParquetAnnotations;
   try {
     annotations = parquetAnnotations(footer);
-    const bare = withoutIntervalTypes(footer, annotations.intervals) ?? footer;
+    bare = withoutIntervalTypes(footer, annotations.intervals) ?? footer;
     patch = arrowSchemaPatch(bare, annotations.intervals) ?? (bare === footer ? undefined : bare);
   } catch (e) {
     throw bad(`its footer does not decode (${String(e)})`);
   }
   const whole = isS3Input(file) ? await inputBlob(file, size) : preadBlob(file, size);
   const blob = patch ? withFooter(whole, body, patch) : whole;
+  const fromFile = (b: BlobLike) => whileReading(() => parquetWasm().ParquetFile.fromFile(b as unknown as Blob));
   try {
-    const pf: ParquetFile = await whileReading(() => parquetWasm().ParquetFile.fromFile(blob as unknown as Blob));
+    let pf: ParquetFile = await fromFile(blob);
+    const coded = dictionary.length > 0 ? dictionaryEncoded(pf, dictionary) : [];
+    if (coded.length > 0) {
+      const hinted = hasArrowSchema(footer)
+        ? arrowSchemaPatch(bare, annotations.intervals, coded)
+        : withDictionarySchema(patch ?? footer, parquetSchemaOf(pf), coded);
+      if (hinted) {
+        pf.free();
+        pf = await fromFile(withFooter(whole, body, hinted));
+      }
+    }
     pf.generation = parquetWasmGeneration();
     pf.annotations = annotations;
     return pf;
   } catch (e) {
     throw bad(`its footer does not decode (${String(e)})`);
   }
+}
+
+/**
+ * Those of the top-level columns `names` whose values are nearly all (DICTIONARY_SHARE) in column
+ * chunks with a dictionary page. A plain-encoded chunk read as a dictionary makes arrow-rs build one,
+ * hashing every value in WebAssembly: DuckDB writes id3 of G1 (100K distinct strings) plain, and read
+ * as a dictionary its q3 gained nothing (6.8–7.0 s of CPU, as before): arrow-rs's hashing took 14%
+ * of each worker's profile, and grouping ~70K-entry dictionaries per 123K-row row group saved little.
+ */
+function dictionaryEncoded(pf: ParquetFile, names: string[]): string[] {
+  const meta = pf.metadata();
+  const { Encoding } = parquetWasm();
+  const coded = new Map<string, number>();
+  const total = new Map<string, number>();
+  for (let g = 0; g < meta.numRowGroups(); g++) {
+    for (const chunk of meta.rowGroup(g).columns()) {
+      const path = chunk.columnPath();
+      if (path.length !== 1 || !names.includes(path[0]!)) continue;
+      const name = path[0]!;
+      const n = chunk.numValues();
+      total.set(name, (total.get(name) ?? 0) + n);
+      if (chunk.encodings().some((e) => e === Encoding.PLAIN_DICTIONARY || e === Encoding.RLE_DICTIONARY))
+        coded.set(name, (coded.get(name) ?? 0) + n);
+    }
+  }
+  return names.filter((n) => (total.get(n) ?? 0) > 0 && (coded.get(n) ?? 0) >= DICTIONARY_SHARE * total.get(n)!);
+}
+
+/** The share of a column's values that must be dictionary-encoded in the file for `openParquet` to read it as a dictionary. */
+const DICTIONARY_SHARE = 0.9;
+
+/** A handle's schema as an Arrow JS schema. */
+export function parquetSchemaOf(pf: ParquetFile): Schema {
+  return tableFromIPC(pf.schema().intoIPCStream()).schema;
 }
 
 /**

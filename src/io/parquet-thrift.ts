@@ -243,9 +243,54 @@ function rewritten(footer: Uint8Array, targets: SchemaElement[], edit: (e: Schem
 }
 
 function zigzagVarint(n: number): number[] {
-  let z = n >= 0 ? 2 * n : -2 * n - 1;
+  return unsignedVarint(n >= 0 ? 2 * n : -2 * n - 1);
+}
+
+/** FileMetaData's key_value_metadata: a list of KeyValue { 1: key, 2: value }. */
+const KEY_VALUE_METADATA = 5;
+
+/**
+ * The footer with one more key-value pair in its key_value_metadata (the list made when the footer
+ * has none). The caller adds only a key the footer does not hold (`arrowSchemaPatch` rewrites an
+ * ARROW:schema that is there). The footer's top-level fields are written again in long-form headers,
+ * as `rewritten` writes schema elements; their values are the footer's own bytes.
+ */
+export function withKeyValue(footer: Uint8Array, key: string, value: string): Uint8Array {
+  const r = new ThriftReader(footer);
+  const fields = r.struct();
+  const binary = (s: string) => {
+    const bytes = Buffer.from(s, 'utf8');
+    return Buffer.concat([Uint8Array.from(unsignedVarint(bytes.length)), bytes]);
+  };
+  // KeyValue in short-form headers: field 1 (delta 1, BINARY), field 2 (delta 1, BINARY), stop.
+  const pair = Buffer.concat([Uint8Array.of(0x18), binary(key), Uint8Array.of(0x18), binary(value), Uint8Array.of(0)]);
+  const old = fields.find((f) => f.id === KEY_VALUE_METADATA && f.type === LIST);
+  let list: Uint8Array;
+  if (old) {
+    const lr = new ThriftReader(footer.subarray(old.value[0], old.value[1]));
+    const header = lr.byte();
+    const size = header >> 4 === 15 ? lr.varint() : header >> 4;
+    list = Buffer.concat([listHeader(size + 1, STRUCT), footer.subarray(old.value[0] + lr.at, old.value[1]), pair]);
+  } else list = Buffer.concat([listHeader(1, STRUCT), pair]);
+  const kept = fields.filter((f) => f !== old);
+  const all: NewField[] = [...kept, { id: KEY_VALUE_METADATA, type: LIST, value: list }].sort((a, b) => a.id - b.id);
+  const parts: Uint8Array[] = [];
+  for (const f of all) {
+    const v = f.value instanceof Uint8Array ? f.value : footer.subarray(f.value[0], f.value[1]);
+    parts.push(Uint8Array.of(f.type, ...zigzagVarint(f.id)), v);
+  }
+  parts.push(Uint8Array.of(0));
+  return Buffer.concat(parts);
+}
+
+function listHeader(size: number, type: number): Uint8Array {
+  return size < 15 ? Uint8Array.of((size << 4) | type) : Uint8Array.of(0xf0 | type, ...unsignedVarint(size));
+}
+
+/** Thrift's (and protobuf's) unsigned varint: 7 bits a byte, low bits first. */
+export function unsignedVarint(n: number): number[] {
   const out: number[] = [];
-  for (; z >= 0x80; z = Math.floor(z / 0x80)) out.push((z & 0x7f) | 0x80);
-  out.push(z);
+  for (; n >= 0x80; n = Math.floor(n / 0x80)) out.push((n & 0x7f) | 0x80);
+  out.push(n);
   return out;
 }

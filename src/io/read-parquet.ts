@@ -4,7 +4,7 @@ import { InputError } from '../errors.js';
 import { describeSplit, type ParquetSplit } from '../planner/split.js';
 import { cutBatch } from './cut-batch.js';
 import { inputVersion } from './input-source.js';
-import { openParquet, type ParquetFile } from './parquet-file.js';
+import { openParquet, parquetSchemaOf, type ParquetFile } from './parquet-file.js';
 import { needsIpc, unreadableColumn, withDictionaryTypes, withParquetBatch, type UnreadableColumn } from './parquet-types.js';
 import { isWasmTrap, parquetWasm, parquetWasmGeneration, whileReading } from './parquet-wasm.js';
 
@@ -12,7 +12,8 @@ import { isWasmTrap, parquetWasm, parquetWasmGeneration, whileReading } from './
  * Open Parquet files of this worker (the footer is parsed once per file, not once per task), by path,
  * size and modification time: a file written again between two runs of one engine is opened again,
  * not read through the old file's handle. Two handles a file: `streamParquetSplit` reads the next row
- * group on one while the job works on the other's batches.
+ * group on one while the job works on the other's batches. A file read with dictionary columns
+ * (`openParquet`'s `dictionary`) has handles of its own: the key is the path and those columns.
  */
 const open = new Map<string, { version: string; generation: number; files: Promise<ParquetFile[]> }>();
 const MAX_OPEN = 8;
@@ -26,21 +27,22 @@ const free = (files: Promise<ParquetFile[]>) =>
     () => undefined,
   );
 
-async function parquetFiles(file: string): Promise<ParquetFile[]> {
+async function parquetFiles(file: string, dictionary: string[]): Promise<ParquetFile[]> {
   parquetWasm(); // instantiated first, so the generation recorded below is the handles' own
   const version = await inputVersion(file);
-  const known = open.get(file);
+  const key = dictionary.length > 0 ? `${file}\0${dictionary.join('\0')}` : file;
+  const known = open.get(key);
   // Handles opened under a parquet-wasm instance that trapped since are dead, like the instance.
   if (known?.version === version && known.generation === parquetWasmGeneration()) return known.files;
   // This path's older version goes, or else the oldest file while there are too many.
-  const gone = known ? file : open.size >= MAX_OPEN ? open.keys().next().value! : undefined;
+  const gone = known ? key : open.size >= MAX_OPEN ? open.keys().next().value! : undefined;
   if (gone !== undefined) {
     free(open.get(gone)!.files);
     open.delete(gone);
   }
-  const files = Promise.all([openParquet(file), openParquet(file)]);
-  files.catch(() => open.get(file)?.files === files && open.delete(file));
-  open.set(file, { version, generation: parquetWasmGeneration(), files });
+  const files = Promise.all([openParquet(file, dictionary), openParquet(file, dictionary)]);
+  files.catch(() => open.get(key)?.files === files && open.delete(key));
+  open.set(key, { version, generation: parquetWasmGeneration(), files });
   return files;
 }
 
@@ -56,10 +58,16 @@ async function parquetFiles(file: string): Promise<ParquetFile[]> {
  * holds one row group's columns at a time rather than the split's. That also spares the worker's
  * garbage collector: every ~64 MB of live off-heap columns starts a mark-compact (GC time per run of
  * the 10M-row scan at 1 worker, --trace-gc: 168 ms whole splits, 94 ms a row group at a time).
- * The row count is checked against the footer when the split ends.
+ * The row count is checked against the footer when the split ends. The Utf8 columns named in
+ * `dictionary` come as Dictionary<Int32, Utf8> (see `openParquet`).
  */
-export async function* streamParquetSplit(split: ParquetSplit, batchRows: number, columns?: string[]): AsyncGenerator<RecordBatch> {
-  const handles = await parquetFiles(split.file);
+export async function* streamParquetSplit(
+  split: ParquetSplit,
+  batchRows: number,
+  columns?: string[],
+  dictionary: string[] = [],
+): AsyncGenerator<RecordBatch> {
+  const handles = await parquetFiles(split.file, dictionary);
   const groups = split.rowGroups;
   const schema = arrowSchemaOf(handles[0]!);
   const unreadable = unreadableColumn(schema, columns);
@@ -178,7 +186,7 @@ const schemas = new WeakMap<ParquetFile, Schema>();
 /** A handle's schema as an Arrow JS schema (decoded once per handle). */
 function arrowSchemaOf(pf: ParquetFile): Schema {
   let schema = schemas.get(pf);
-  if (!schema) schemas.set(pf, (schema = tableFromIPC(pf.schema().intoIPCStream()).schema));
+  if (!schema) schemas.set(pf, (schema = parquetSchemaOf(pf)));
   return schema;
 }
 
@@ -212,8 +220,13 @@ export async function readParquetHead(file: string, rows: number): Promise<{ tab
 }
 
 /** A split's batches all at once (`streamParquetSplit` collected). */
-export async function readParquetSplit(split: ParquetSplit, batchRows: number, columns?: string[]): Promise<RecordBatch[]> {
+export async function readParquetSplit(
+  split: ParquetSplit,
+  batchRows: number,
+  columns?: string[],
+  dictionary: string[] = [],
+): Promise<RecordBatch[]> {
   const out: RecordBatch[] = [];
-  for await (const b of streamParquetSplit(split, batchRows, columns)) out.push(b);
+  for await (const b of streamParquetSplit(split, batchRows, columns, dictionary)) out.push(b);
   return out;
 }

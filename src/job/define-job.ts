@@ -106,22 +106,21 @@ export function checkJob(spec: unknown, where = 'the job'): Job {
         `${wrong.length > 1 ? 'them' : 'it'}`,
     );
   }
-  if ((kind === 'recursive' || kind === 'driver') && s.columns !== undefined) {
-    throw new JobError(
-      `${label}: \`columns\` is for jobs that read input in splits (keyed, fold); a ${kind} job names the columns of the jobs it runs`,
-    );
-  }
+  for (const field of ['columns', 'dictionary'] as const)
+    if ((kind === 'recursive' || kind === 'driver') && s[field] !== undefined) {
+      throw new JobError(
+        `${label}: \`${field}\` is for jobs that read input in splits (keyed, fold); a ${kind} job names the columns of the jobs it runs`,
+      );
+    }
   if (s.sort !== undefined && (kind !== 'keyed' || !SORTS.includes(s.sort as string))) {
     throw new JobError(
       `${label}: \`sort\` must be one of ${SORTS.map((x) => `'${x}'`).join(', ')} (keyed jobs only), got ${JSON.stringify(s.sort)}`,
     );
   }
-  if (
-    s.columns !== undefined &&
-    typeof s.columns !== 'function' &&
-    (!Array.isArray(s.columns) || !s.columns.every((c) => typeof c === 'string'))
-  ) {
-    throw new JobError(`${label}: \`columns\` must be an array of column names, e.g. ['id1', 'v1']`);
+  for (const field of ['columns', 'dictionary'] as const) {
+    const names = s[field];
+    if (names !== undefined && typeof names !== 'function' && (!Array.isArray(names) || !names.every((c) => typeof c === 'string')))
+      throw new JobError(`${label}: \`${field}\` must be an array of column names, e.g. ['id1', 'v1']`);
   }
   if (s.output !== undefined && typeof s.output !== 'function') checkOutputColumns(label, s.output);
   if (s.params !== undefined) checkParamsSpec(label, s.params as ParamsSpec);

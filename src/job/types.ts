@@ -300,6 +300,14 @@ export interface KeyedJob<V = unknown, P = Record<string, ParamValue>> {
   params?: ParamsSpec;
   /** Columns the job reads (or a function of the params naming them, undefined for all); readers skip the others. @default all */
   columns?: string[] | ((params: P) => string[] | undefined);
+  /**
+   * Text columns the job would rather get dictionary-encoded (or a function of the params naming them):
+   * a Parquet reader then gives a Utf8 column as Dictionary<Int32, Utf8>, each distinct string of a
+   * row group once and a code per row, so a job that keys rows by it can hash each distinct string once
+   * per dictionary instead of once per row (the built-in groupby does). `ctx.strings` reads both
+   * layouts alike; other formats, and other column types, are read as usual. @default none
+   */
+  dictionary?: string[] | ((params: P) => string[] | undefined);
   map(batch: RecordBatch, emit: (key: EmitKey, value: V) => void, ctx: JobContext<P>): void;
   /**
    * Emits what `map` kept in `ctx.state` (Hadoop's `cleanup`, for in-mapper combining). quiver combines
@@ -338,6 +346,14 @@ export interface FoldJob<A = unknown, R = unknown, P = Record<string, ParamValue
   params?: ParamsSpec;
   /** Columns the job reads (or a function of the params naming them, undefined for all); readers skip the others. @default all */
   columns?: string[] | ((params: P) => string[] | undefined);
+  /**
+   * Text columns the job would rather get dictionary-encoded (or a function of the params naming them):
+   * a Parquet reader then gives a Utf8 column as Dictionary<Int32, Utf8>, each distinct string of a
+   * row group once and a code per row, so a job that keys rows by it can hash each distinct string once
+   * per dictionary instead of once per row (the built-in groupby does). `ctx.strings` reads both
+   * layouts alike; other formats, and other column types, are read as usual. @default none
+   */
+  dictionary?: string[] | ((params: P) => string[] | undefined);
   /** A fresh accumulator; must be a true identity of `merge`. */
   identity(ctx: FoldContext<P>): A;
   fold(acc: A, batch: RecordBatch, ctx: FoldContext<P>): A;

@@ -19,6 +19,8 @@ export interface MapTask {
   reducers: number;
   batchRows: number;
   columns?: string[];
+  /** Text columns to read as dictionaries where the format can (the job's `dictionary`). */
+  dictionary?: string[];
   /** Keep the result in the worker, combined with its other tasks' results, until a `drain` task. */
   hold?: boolean;
   /** Bad records the split may skip (`--max-bad-records`). @default none: the first fails the task */
@@ -36,6 +38,8 @@ export interface FoldTask {
   of: number;
   batchRows: number;
   columns?: string[];
+  /** Text columns to read as dictionaries where the format can (the job's `dictionary`). */
+  dictionary?: string[];
   badRecords?: BadRecordPolicy;
 }
 /** Merge partition `partition` of every map task, apply `reduce`, sort. */

@@ -13,12 +13,14 @@ import { BadRecords } from '../io/bad-records.js';
 /** Reads one split into record batches of at most `batchRows` rows, in this worker. */
 /** `columns`, when given, lets readers skip the other columns. */
 /** `bad` is the split's bad-record policy and tally (CSV, NDJSON): by default the first bad record throws an InputError. */
+/** `dictionary` names text columns a Parquet split gives as Dictionary<Int32, Utf8> (`openParquet`); other formats ignore it. */
 export async function readSplit(
   split: Split,
   batchRows: number,
   table: Table | undefined,
   columns?: string[],
   bad = new BadRecords(),
+  dictionary: string[] = [],
 ): Promise<RecordBatch[]> {
   switch (split.kind) {
     case 'arrow-file':
@@ -30,7 +32,7 @@ export async function readSplit(
     case 'ndjson':
       return (await import('../io/read-ndjson.js')).readNdjsonSplit(split, batchRows, columns, bad);
     case 'parquet':
-      return (await import('../io/read-parquet.js')).readParquetSplit(split, batchRows, columns);
+      return (await import('../io/read-parquet.js')).readParquetSplit(split, batchRows, columns, dictionary);
     case 'compressed':
       return (await import('../io/read-compressed.js')).readCompressedSplit(split, batchRows, columns, bad);
     case 'table': {
@@ -53,10 +55,11 @@ export async function streamSplit(
   table: Table | undefined,
   columns?: string[],
   bad = new BadRecords(),
+  dictionary: string[] = [],
 ): Promise<AsyncIterable<RecordBatch> | RecordBatch[]> {
   switch (split.kind) {
     case 'parquet':
-      return (await import('../io/read-parquet.js')).streamParquetSplit(split, batchRows, columns);
+      return (await import('../io/read-parquet.js')).streamParquetSplit(split, batchRows, columns, dictionary);
     case 'csv':
       return (await import('../io/read-csv.js')).streamCsvSplit(split, batchRows, columns, bad);
     case 'ndjson':
@@ -64,6 +67,6 @@ export async function streamSplit(
     case 'compressed':
       return (await import('../io/read-compressed.js')).streamCompressedSplit(split, batchRows, columns, bad);
     default:
-      return readSplit(split, batchRows, table, columns, bad);
+      return readSplit(split, batchRows, table, columns, bad, dictionary);
   }
 }

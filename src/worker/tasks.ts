@@ -22,7 +22,7 @@ import {
 import { streamSplit } from './read-split.js';
 import { Combiner } from './combiner.js';
 import { pairsOf } from '../io/spill-file.js';
-import { BadRecords, type BadRecordPolicy } from '../io/bad-records.js';
+import { BadRecords } from '../io/bad-records.js';
 import { tallied } from '../io/batch-stream.js';
 
 /** What a worker holds for the run it is serving. */
@@ -77,13 +77,14 @@ interface Input {
   bad: BadRecords;
 }
 
-async function readInput(run: RunState, split: Split, batchRows: number, columns?: string[], policy?: BadRecordPolicy): Promise<Input> {
+async function readInput(run: RunState, task: MapTask | FoldTask): Promise<Input> {
+  const { split, batchRows, columns, badRecords: policy } = task;
   const start = now();
   const bad = new BadRecords(policy?.limit ?? 0, policy?.examples);
   Atomics.store(run.control, READING_FLAG, 1);
   let source: Awaited<ReturnType<typeof streamSplit>>;
   try {
-    source = await streamSplit(split, batchRows, run.table, columns, bad);
+    source = await streamSplit(split, batchRows, run.table, columns, bad, task.dictionary);
   } finally {
     Atomics.store(run.control, READING_FLAG, 0);
   }
@@ -137,7 +138,7 @@ export async function runMapTask(run: RunState, task: MapTask): Promise<Result> 
   const counters: Record<string, number> = {};
   const state = task.hold ? (run.heldState ??= {}) : {};
   const ctx = makeContext(run.params, splitInfo(task.split, task.of), counters, state);
-  const input = await readInput(run, task.split, task.batchRows, task.columns, task.badRecords);
+  const input = await readInput(run, task);
   const combine = (a: unknown, b: unknown) => job.combine(a, b, ctx);
   const acc = task.hold ? (run.held ??= new Combiner(combine)) : new Combiner(combine);
   acc.combine = combine;
@@ -244,7 +245,7 @@ export async function runFoldTask(run: RunState, task: FoldTask): Promise<Result
     ...makeContext(run.params, splitInfo(task.split, task.of), counters),
     transfer: (...arrays) => collectTransfers(moved, arrays),
   };
-  const input = await readInput(run, task.split, task.batchRows, task.columns, task.badRecords);
+  const input = await readInput(run, task);
   let acc = user('map', () => job.identity(ctx));
   for await (const batch of input.batches) {
     checkCancel(run);

@@ -51,6 +51,16 @@ describe('defineJob', () => {
     ],
     ['columns that are not names', { name: 'j', map, combine: sum, columns: 'v1' }, /`columns` must be an array of column names/],
     [
+      'dictionary columns that are not names',
+      { name: 'j', map, combine: sum, dictionary: [1] },
+      /`dictionary` must be an array of column names/,
+    ],
+    [
+      'dictionary columns on a driver',
+      { name: 'j', drive: map, dictionary: ['k'] },
+      /`dictionary` is for jobs that read input in splits \(keyed, fold\); a driver job names the columns of the jobs it runs/,
+    ],
+    [
       'output without names',
       { name: 'j', map, combine: sum, output: { key: 3 } },
       /`output` must look like \{ key: 'word', value: 'count' \}/,
