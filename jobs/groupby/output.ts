@@ -1,7 +1,9 @@
-import { DataType, Field, Schema, Table, type Vector } from 'apache-arrow';
+import { DataType, Field, Schema, Table, type Interval, type Vector } from 'apache-arrow';
 import { take } from '../join/take.js';
+import { intervalVector } from '../shared/intervals.js';
 import { finishAcc } from './aggregates.js';
 import { outputTypes } from './columns.js';
+import { INTERVAL_SLOTS, compareIntervalKeys, intervalOf } from './intervals.js';
 import { BIG_MARK } from './keys.js';
 import type { Acc, AggPlan } from './types.js';
 import { vectorOf, type Cell } from '../shared/vectors.js';
@@ -21,12 +23,17 @@ export function slotNames(plan: AggPlan): string[] {
 /** The result table from the keyed pass's table. */
 export function resultOf(pass: Table, by: string[], plan: AggPlan, fields: Map<string, Field>): Table {
   const n = pass.numRows;
-  const keys = by.map((name) => keyColumnOf(pass.getChild(name), fields.get(name)!, n));
+  const slots = slotsOf(pass, plan, n);
+  const keys = by.map((name) =>
+    plan.keyParts[name]
+      ? intervalKeyColumn(pass.getChild(name), fields.get(name)!, slots, plan.keyParts[name].slot, n)
+      : keyColumnOf(pass.getChild(name), fields.get(name)!, n),
+  );
   const order = sortedRows(
     keys.map((k) => k.ranks),
     n,
   );
-  const values = finishAll(pass, plan, n);
+  const values = finishAll(pass, plan, slots, n);
   const out: Array<[Field, Vector]> = [];
   by.forEach((name, j) => {
     const vector = take(keys[j]!.vector, order);
@@ -51,12 +58,18 @@ export function resultOf(pass: Table, by: string[], plan: AggPlan, fields: Map<s
   return new Table(schema, Object.fromEntries(out.map(([f, v]) => [f.name, v])) as never);
 }
 
+/** A key column of the result in the pass's row order, and each row's rank among the column's values. */
+interface KeyColumn {
+  vector: Vector;
+  ranks: Int32Array;
+}
+
 /**
  * A key column of the result in the pass's row order, and each row's rank among the column's values
  * (nulls last). The pass's column is kept when it already has the input's type (text, 32-bit
  * integers), else rebuilt from its values.
  */
-function keyColumnOf(vector: Vector | null, field: Field, n: number): { vector: Vector; ranks: Int32Array } {
+function keyColumnOf(vector: Vector | null, field: Field, n: number): KeyColumn {
   const type = DataType.isDictionary(field.type) ? field.type.dictionary : field.type;
   const cells = keyValues(vector, type, n);
   const same =
@@ -69,11 +82,30 @@ function keyColumnOf(vector: Vector | null, field: Field, n: number): { vector: 
   return { vector: same ? vector! : vectorOf(type, cells, field.name), ranks: ranksOf(rankable) };
 }
 
-/** Each value's rank among the distinct values (nulls last, NaN after every number). */
-function ranksOf(cells: Cell[]): Int32Array {
+/**
+ * An INTERVAL key column of the result in the pass's row order: each group's interval as first spelled
+ * in the input (its `ifirst` part at slot `s`, intervals.ts), ranked by the pass's key, its normalized
+ * parts (so in DuckDB's order).
+ */
+function intervalKeyColumn(vector: Vector | null, field: Field, slots: ArrayLike<number>[], s: number, n: number): KeyColumn {
+  const spelled = Array.from({ length: n }, (_, i) =>
+    intervalOf(
+      Array.from({ length: INTERVAL_SLOTS }, (_, k) => slots[s + k]![i]!),
+      0,
+    ),
+  );
+  const keys = Array.from({ length: n }, (_, i) => (vector?.get(i) ?? null) as string | null);
+  return {
+    vector: intervalVector(field.type as Interval, spelled),
+    ranks: ranksOf(keys, (a, b) => compareIntervalKeys(a as string, b as string)),
+  };
+}
+
+/** Each value's rank among the distinct values (nulls last, NaN after every number; `compare` orders the rest). */
+function ranksOf(cells: Cell[], compare: (a: Cell, b: Cell) => number = compareCells): Int32Array {
   const distinct = new Map<Cell, number>();
   for (const c of cells) if (c !== null && !distinct.has(c)) distinct.set(c, 0);
-  const sorted = [...distinct.keys()].sort(compareCells);
+  const sorted = [...distinct.keys()].sort(compare);
   sorted.forEach((v, r) => {
     distinct.set(v, r);
   });
@@ -82,16 +114,25 @@ function ranksOf(cells: Cell[]): Int32Array {
   return ranks;
 }
 
-/** Every group's finished aggregates, one array per output column. */
-function finishAll(pass: Table, plan: AggPlan, n: number): Cell[][] {
-  const slots = slotNames(plan).map((name) => pass.getChild(name));
+/** The pass's float slot columns, one array of every group's values per slot. */
+function slotsOf(pass: Table, plan: AggPlan, n: number): ArrayLike<number>[] {
+  return slotNames(plan)
+    .slice(0, plan.width)
+    .map((name) => pass.getChild(name))
+    .map((v) => (v ? (v.toArray() as ArrayLike<number>) : new Float64Array(n)));
+}
+
+/** Every group's finished aggregates, one array per output column (`arrays`: the slot columns, slotsOf). */
+function finishAll(pass: Table, plan: AggPlan, arrays: ArrayLike<number>[], n: number): Cell[][] {
+  const lists = slotNames(plan)
+    .slice(plan.width)
+    .map((name) => pass.getChild(name));
   const columns: Cell[][] = plan.names.map(() => new Array<Cell>(n));
   const width = plan.width;
-  const arrays = slots.slice(0, width).map((v) => (v ? (v.toArray() as ArrayLike<number>) : new Float64Array(n)));
   for (let i = 0; i < n; i++) {
     const acc: Acc = new Array<number>(width);
     for (let j = 0; j < width; j++) acc[j] = arrays[j]![i]!;
-    for (let j = width; j < slots.length; j++) acc.push(listOf(slots[j]?.get(i)));
+    for (const list of lists) acc.push(listOf(list?.get(i)));
     finishAcc(plan, acc).forEach((v, k) => {
       columns[k]![i] = v;
     });

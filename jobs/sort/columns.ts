@@ -1,5 +1,6 @@
 import type { DriverContext } from 'quiver-engine';
 import { Binary, DataType, Utf8, makeData, makeVector, vectorFromArray, type Data, type RecordBatch, type Vector } from 'apache-arrow';
+import { intervalWordsOf, normalizedInterval } from '../shared/intervals.js';
 
 /** How a column is held in shared memory: fixed-width words, a byte per boolean, or bytes with offsets (text). */
 export type Holding = 'fixed' | 'bool' | 'bytes';
@@ -158,38 +159,20 @@ function fixedImage(
   };
 }
 
-const MICROS_PER_DAY = 86_400_000_000n;
-const MICROS_PER_MONTH = 30n * MICROS_PER_DAY;
-
 /**
- * Intervals as bytes that order as DuckDB orders them: normalized (Interval::Normalize: 30 days make a
- * month, 24 hours a day, so '1 month' and '30 days' are equal) to months, days and microseconds, each
- * 8 bytes big-endian with the sign bit flipped. Arrow's nanoseconds are cut to microseconds, as DuckDB
- * reads them. Words are Arrow's: YEAR_MONTH months; DAY_TIME days, ms; MONTH_DAY_NANO months, days, ns.
+ * Intervals as bytes that order as DuckDB orders them: normalized (../shared/intervals.ts: 30 days
+ * make a month, 24 hours a day, so '1 month' and '30 days' are equal) to months, days and
+ * microseconds, each 8 bytes big-endian with the sign bit flipped.
  */
 function intervalImage(words: Uint32Array, unit: number, n: number): Pick<ColumnView, 'bytes' | 'starts' | 'ends'> {
-  const v = new Int32Array(words.buffer, words.byteOffset, words.length);
+  const rows = intervalWordsOf(new Int32Array(words.buffer, words.byteOffset, words.length), unit, n);
   const bytes = new Uint8Array(n * 24);
   const view = new DataView(bytes.buffer);
   const starts = new Int32Array(n),
     ends = new Int32Array(n);
   for (let r = 0; r < n; r++) {
-    let [months, days, micros] = [0n, 0n, 0n];
-    if (unit === 0) months = BigInt(v[r]!);
-    else if (unit === 1) [days, micros] = [BigInt(v[2 * r]!), BigInt(v[2 * r + 1]!) * 1000n];
-    else {
-      [months, days] = [BigInt(v[4 * r]!), BigInt(v[4 * r + 1]!)];
-      micros = ((BigInt(v[4 * r + 3]!) << 32n) | BigInt(v[4 * r + 2]! >>> 0)) / 1000n; // BigInt division truncates, as C++'s
-    }
-    // Interval::Normalize, with C++'s truncating division (BigInt's).
-    const monthsOfDays = days / 30n;
-    const monthsOfMicros = micros / MICROS_PER_MONTH;
-    days -= monthsOfDays * 30n;
-    micros -= monthsOfMicros * MICROS_PER_MONTH;
-    const daysOfMicros = micros / MICROS_PER_DAY;
-    micros -= daysOfMicros * MICROS_PER_DAY;
-    const parts = [months + monthsOfDays + monthsOfMicros, days + daysOfMicros, micros];
-    for (let k = 0; k < 3; k++) view.setBigUint64(r * 24 + 8 * k, BigInt.asUintN(64, parts[k]!) ^ (1n << 63n));
+    const parts = normalizedInterval(rows, r);
+    for (let k = 0; k < 3; k++) view.setBigUint64(r * 24 + 8 * k, BigInt.asUintN(64, BigInt(parts[k]!)) ^ (1n << 63n));
     starts[r] = r * 24;
     ends[r] = (r + 1) * 24;
   }
