@@ -1,12 +1,29 @@
 import type { DriverContext } from 'quiver-engine';
-import { Binary, DataType, Utf8, makeData, makeVector, vectorFromArray, type Data, type RecordBatch, type Vector } from 'apache-arrow';
+import {
+  Binary,
+  DataType,
+  Null,
+  Utf8,
+  makeData,
+  makeVector,
+  vectorFromArray,
+  type Data,
+  type RecordBatch,
+  type Vector,
+} from 'apache-arrow';
 import { intervalWordsOf, normalizedInterval } from '../shared/intervals.js';
 
-/** How a column is held in shared memory: fixed-width words, a byte per boolean, or bytes with offsets (text). */
-export type Holding = 'fixed' | 'bool' | 'bytes';
+/**
+ * How a column is held in shared memory: fixed-width words, a byte per boolean, bytes with offsets
+ * (text), or nothing (a Null column, every row null: only its length, which the output has).
+ */
+export type Holding = 'fixed' | 'bool' | 'bytes' | 'none';
 
-/** How values of a key column are ordered; undefined for columns that can be carried but not sorted by. */
-export type Order = 'float' | 'int' | 'uint' | 'int64' | 'uint64' | 'dec64' | 'bool' | 'bytes' | undefined;
+/**
+ * How values of a key column are ordered; `null` for a Null column (every row a tie, so the next key or
+ * the input order decides); undefined for columns that can be carried but not sorted by.
+ */
+export type Order = 'float' | 'int' | 'uint' | 'int64' | 'uint64' | 'dec64' | 'bool' | 'bytes' | 'null' | undefined;
 
 /** What the sort knows about one column it carries (plain data, so it travels in params). */
 export interface ColumnPlan {
@@ -29,6 +46,8 @@ export interface ColumnPlan {
 /** The holding and order of a column type, or an error saying the type cannot be carried. */
 export function describeType(name: string, type: DataType): Omit<ColumnPlan, 'name' | 'nulls'> {
   if (DataType.isBool(type)) return { holding: 'bool', order: 'bool', wordBytes: 1, words: 1 };
+  // Polars' pl.Null (DuckDB reads it back as an all-NULL INTEGER): nothing to hold, and all ties.
+  if (DataType.isNull(type)) return { holding: 'none', order: 'null', wordBytes: 0, words: 0 };
   if (isText(type) || isBytes(type) || (DataType.isDictionary(type) && isText(type.dictionary))) {
     return { holding: 'bytes', order: 'bytes', wordBytes: 1, words: 1 };
   }
@@ -129,6 +148,7 @@ export function viewOfBatch(batch: RecordBatch, plan: ColumnPlan): ColumnView {
     );
   }
   const view: ColumnView = {};
+  if (plan.holding === 'none') return view;
   if (data.nullCount > 0) view.valid = bitsToBytes(data.nullBitmap!, data.offset, n);
   if (plan.holding === 'bool') view.bools = bitsToBytes(data.values as Uint8Array, data.offset, n);
   else if (plan.holding === 'bytes') Object.assign(view, bytesOf(data));
@@ -296,7 +316,7 @@ export function allocate(
     const p = plans[c]!;
     if (p.holding === 'fixed') held.words[c] = shared(WORDS[p.wordBytes as 1 | 2 | 4] as typeof Uint32Array, rows * p.words);
     if (p.holding === 'bool') held.words[c] = shared(Uint8Array, rows);
-    if (p.nulls) held.valid[c] = shared(Uint8Array, rows);
+    if (p.nulls && p.holding !== 'none') held.valid[c] = shared(Uint8Array, rows);
     if (p.holding === 'bytes') (held.offsets[c] = shared(Int32Array, rows + 1)), (held.bytes[c] = shared(Uint8Array, bytes[c]!));
   }
   return held;
@@ -306,6 +326,7 @@ export function allocate(
 export function viewOfHeld(held: Held, plans: ColumnPlan[], c: number): ColumnView {
   const plan = plans[c]!;
   const view: ColumnView = { valid: held.valid[c] ?? undefined };
+  if (plan.holding === 'none') return view;
   if (plan.holding === 'bool') view.bools = held.words[c] as Uint8Array;
   else if (plan.holding === 'bytes')
     Object.assign(view, { bytes: held.bytes[c]!, starts: held.offsets[c]!, ends: held.offsets[c]!.subarray(1) });
@@ -331,6 +352,7 @@ export function copyRows(
   to: number,
   at: number,
 ): number {
+  if (plan.holding === 'none') return at;
   const valid = held.valid[c];
   if (valid) {
     if (src.valid) copyBytes(valid, src.valid, from, n, to);
@@ -408,6 +430,7 @@ export function scatterRows(
   rangeBytes: number[],
   stride: number,
 ): number {
+  if (plan.holding === 'none') return at;
   const valid = held.valid[c];
   if (valid) {
     if (src.valid) scatterBytes(valid, src.valid, dest, n, to);
@@ -483,6 +506,7 @@ function scatterText(
 
 /** The held rows as an Arrow column of type `type` (dictionary, large and view text become Utf8; bytes Binary). */
 export function vectorOfHeld(held: Held, plan: ColumnPlan, c: number, type: DataType, rows: number): Vector {
+  if (plan.holding === 'none') return makeVector(makeData({ type: new Null(), length: rows }));
   const valid = held.valid[c];
   const nullBitmap = valid ? bytesToBits(valid) : undefined;
   const nullCount = valid ? rows - valid.reduce((s, v) => s + v, 0) : 0;
