@@ -37,7 +37,8 @@ import type { Acc, AggPlan, ColumnKind, KeyPart } from './groupby/types.js';
  * output key column keeps the input's type (a DATE stays a DATE, a TIMESTAMP keeps its unit and zone;
  * dictionary and view text come out as Utf8). Rows are ordered by key, ascending, nulls last.
  * Intervals group, order and take min/max as DuckDB's do, normalized ('1 month' = '30 days'), and a
- * group shows the first spelling in the input (groupby/intervals.ts).
+ * group shows the first spelling in the input (groupby/intervals.ts). Lists and structs of integers,
+ * floats, text and booleans are keys too, in DuckDB's order, keeping their nested type (groupby/nested.ts).
  * Null keys group as in SQL's GROUP BY: all the nulls of a key column are one key value, apart from ''
  * and 0, and come out as a null in that column; with several key columns each column's nulls count on
  * their own, so (a, null), (null, 1) and (null, null) are three groups. Text keys holding U+FFFF (the

@@ -1,6 +1,7 @@
 import { Decimal, Float64, Int64, DataType, Precision, type Field } from 'apache-arrow';
 import { UsageError, didYouMean } from 'quiver-engine';
 import type { Agg, ColumnKind } from './types.js';
+import { isNestedKey } from './nested.js';
 import { isNumeric, kindOf, scaleOf } from './values.js';
 
 /**
@@ -52,7 +53,10 @@ export function inputsText(schemas: Array<{ file: string }>): string {
   return schemas.length === 1 ? schemas[0]!.file : `${schemas[0]!.file} and ${schemas.length - 1} more file(s)`;
 }
 
-/** Checks that every key column has a type groupby keys by: the primitive types and intervals (not lists, structs, maps, unions). */
+/**
+ * Checks that every key column has a type groupby keys by: the primitive types, intervals, and lists
+ * and structs of integers, floats, text and booleans (not maps, unions, nor nested dates or decimals).
+ */
 export function checkKeys(by: string[], fields: Map<string, Field>, where = 'the input'): void {
   for (const name of by) {
     const t = fields.get(name)!.type;
@@ -67,11 +71,12 @@ export function checkKeys(by: string[], fields: Map<string, Field>, where = 'the
       DataType.isFixedSizeBinary(v) ||
       DataType.isBool(v) ||
       DataType.isNull(v) ||
+      isNestedKey(v) ||
       kindOf(v) !== undefined;
     if (!ok)
       throw new UsageError(
         `--param by: groupby cannot group by column "${name}" of type ${t} in ${where}; group by columns of text, numbers, decimals, ` +
-          `dates, times, timestamps, intervals, booleans or bytes`,
+          `dates, times, timestamps, intervals, booleans or bytes, or lists and structs of integers, floats, text and booleans`,
       );
   }
 }

@@ -2,6 +2,7 @@ import { DataType, Precision, makeVector, type Data, type Interval, type RecordB
 import { joinKey, type JobContext } from 'quiver-engine';
 import { intervalWords } from '../shared/intervals.js';
 import { intervalKeys } from './intervals.js';
+import { canonicalOf, isNestedKey } from './nested.js';
 import { LIMBS, isValid, type KeyPart, type Rekeyable } from './types.js';
 import { kindOf, wordsOf } from './values.js';
 
@@ -17,7 +18,8 @@ import { kindOf, wordsOf } from './values.js';
  * ns, durations and decimals (unscaled) as numbers while they are within ±2^53, and beyond as their
  * exact decimal text behind a `#` (BIG_MARK), which no number's text starts with; bytes (Binary,
  * FixedSizeBinary such as UUID) as hex text; intervals as the text of their normalized parts, so that
- * '1 month' and '30 days' are one key (intervals.ts).
+ * '1 month' and '30 days' are one key (intervals.ts); lists and structs as the JSON text of their
+ * canonical form (nested.ts).
  */
 
 /** The mark before the decimal text of an integer key beyond ±2^53. */
@@ -142,6 +144,11 @@ function partsOf(batch: RecordBatch, name: string, data: Data, ctx: JobContext, 
   // A Null column (Polars' pl.Null; DuckDB reads it as an all-NULL INTEGER) is one group: the null key.
   if (DataType.isNull(t)) return new Array<KeyPart>(data.length).fill(null);
   if (DataType.isBool(t) || (DataType.isFloat(t) && t.precision === Precision.HALF)) return jsValues(data, Number);
+  if (isNestedKey(t)) {
+    const texts = jsValues(data, (v) => JSON.stringify(canonicalOf(v, t)));
+    for (const s of texts) if (s !== null) checkString(s as string, name, composite);
+    return texts;
+  }
   // Equal intervals ('1 month', '30 days') are one key: their normalized parts (intervals.ts).
   if (DataType.isInterval(t)) return intervalKeys(intervalWords(data as Data<Interval>), data.length);
   const kind = kindOf(t);

@@ -1,9 +1,10 @@
-import { DataType, Field, Schema, Table, type Interval, type Vector } from 'apache-arrow';
+import { DataType, Field, Schema, Table, vectorFromArray, type Interval, type Vector } from 'apache-arrow';
 import { take } from '../join/take.js';
 import { intervalVector } from '../shared/intervals.js';
 import { finishAcc } from './aggregates.js';
 import { outputTypes } from './columns.js';
 import { INTERVAL_SLOTS, compareIntervalKeys, intervalOf } from './intervals.js';
+import { compareCanonical, isNestedKey, nestedValueOf } from './nested.js';
 import { BIG_MARK } from './keys.js';
 import type { Acc, AggPlan } from './types.js';
 import { vectorOf, type Cell } from '../shared/vectors.js';
@@ -36,7 +37,13 @@ export function resultOf(pass: Table, by: string[], plan: AggPlan, fields: Map<s
   const values = finishAll(pass, plan, slots, n);
   const out: Array<[Field, Vector]> = [];
   by.forEach((name, j) => {
-    const vector = take(keys[j]!.vector, order);
+    const { vector: pass, nested } = keys[j]!;
+    const vector = nested
+      ? vectorFromArray(
+          Array.from(order, (i) => nested[i]),
+          pass.type,
+        )
+      : take(pass, order);
     out.push([new Field(name, vector.type, true, fields.get(name)!.metadata), vector]);
   });
   let c = 0;
@@ -58,10 +65,14 @@ export function resultOf(pass: Table, by: string[], plan: AggPlan, fields: Map<s
   return new Table(schema, Object.fromEntries(out.map(([f, v]) => [f.name, v])) as never);
 }
 
-/** A key column of the result in the pass's row order, and each row's rank among the column's values. */
+/**
+ * A key column of the result in the pass's row order, and each row's rank among the column's values;
+ * a nested one also as JS values (arrays, objects), which Arrow's builders take and `take` does not.
+ */
 interface KeyColumn {
   vector: Vector;
   ranks: Int32Array;
+  nested?: unknown[];
 }
 
 /**
@@ -71,6 +82,7 @@ interface KeyColumn {
  */
 function keyColumnOf(vector: Vector | null, field: Field, n: number): KeyColumn {
   const type = DataType.isDictionary(field.type) ? field.type.dictionary : field.type;
+  if (isNestedKey(type)) return nestedKeyColumn(vector, field, n);
   const cells = keyValues(vector, type, n);
   const same =
     vector !== null && String(vector.type) === String(type) && (DataType.isUtf8(type) || DataType.isInt(type) || DataType.isFloat(type));
@@ -99,6 +111,26 @@ function intervalKeyColumn(vector: Vector | null, field: Field, slots: ArrayLike
     vector: intervalVector(field.type as Interval, spelled),
     ranks: ranksOf(keys, (a, b) => compareIntervalKeys(a as string, b as string)),
   };
+}
+
+/** A LIST or STRUCT key column of the result, rebuilt in its type from the keys' canonical text, ranked in DuckDB's order. */
+function nestedKeyColumn(vector: Vector | null, field: Field, n: number): KeyColumn {
+  const forms = Array.from({ length: n }, (_, i) => {
+    const text = vector?.get(i) as string | null | undefined;
+    return text === null || text === undefined ? null : (JSON.parse(text) as Parameters<typeof compareCanonical>[0]);
+  });
+  const ranks = new Int32Array(n);
+  const present = forms.map((_, i) => i).filter((i) => forms[i] !== null);
+  present.sort((a, b) => compareCanonical(forms[a]!, forms[b]!, field.type));
+  // Equal values (a composite key's part repeats over groups) share a rank.
+  let r = 0;
+  present.forEach((i, k) => {
+    if (k > 0 && compareCanonical(forms[present[k - 1]!]!, forms[i]!, field.type) !== 0) r++;
+    ranks[i] = r;
+  });
+  for (let i = 0; i < n; i++) if (forms[i] === null) ranks[i] = r + 1;
+  const nested = forms.map((c) => nestedValueOf(c, field.type));
+  return { vector: vectorFromArray(nested, field.type), ranks, nested };
 }
 
 /** Each value's rank among the distinct values (nulls last, NaN after every number; `compare` orders the rest). */
