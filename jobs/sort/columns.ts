@@ -72,7 +72,8 @@ export function describeType(name: string, type: DataType): Omit<ColumnPlan, 'na
   if (!fixed || !Array_)
     throw new Error(
       `sort cannot carry column ${name} of type ${type}; leave it out with --param columns=… (sortable and carried: numbers, ` +
-        `decimals, dates, times, booleans, text, bytes)`,
+        `decimals, dates, times, timestamps, intervals, booleans, text, bytes, UUIDs and Null columns; lists, structs and maps are ` +
+        `neither sorted by nor carried)`,
     );
   const bytes = Array_.BYTES_PER_ELEMENT * stride;
   const wordBytes = bytes % 4 === 0 ? 4 : bytes % 2 === 0 ? 2 : 1;
