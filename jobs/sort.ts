@@ -14,7 +14,8 @@ import { chunksOfBatch, concatRanges, sortChunks, type RangeChunk, type StoredPl
  * (default max(workers × 4, rows / 131072), at most 1024). Sort keys may be numbers (any int or
  * float width), dates, times, booleans or text; other fixed-width columns are carried along, and a
  * Null column (Polars' pl.Null) too: sorting by it is all ties, so the next key or the input order
- * decides. Order:
+ * decides. Lists and structs of numbers, text and booleans are keys and carried, in DuckDB's order
+ * (lexicographic, null elements last: ../shared/nested-image.ts). Order:
  * - stable: rows with equal keys keep their input order (file, then row);
  * - nulls last for asc and first for desc (as PostgreSQL); NaN after every number; -0 equals 0;
  * - text by its UTF-8 bytes, i.e. by Unicode code point (not JS's UTF-16 code units); dictionary text

@@ -1,7 +1,7 @@
 import { Decimal, Float64, Int64, DataType, Precision, type Field } from 'apache-arrow';
 import { UsageError, didYouMean } from 'quiver-engine';
 import type { Agg, ColumnKind } from './types.js';
-import { isNestedKey } from './nested.js';
+import { isNestedKey } from '../shared/nested-image.js';
 import { isNumeric, kindOf, scaleOf } from './values.js';
 
 /**

@@ -2,7 +2,8 @@ import { DataType, Precision, makeVector, type Data, type Interval, type RecordB
 import { joinKey, type JobContext } from 'quiver-engine';
 import { intervalWords } from '../shared/intervals.js';
 import { intervalKeys } from './intervals.js';
-import { canonicalOf, isNestedKey } from './nested.js';
+import { isNestedKey } from '../shared/nested-image.js';
+import { canonicalOf } from './nested.js';
 import { LIMBS, isValid, type KeyPart, type Rekeyable } from './types.js';
 import { kindOf, wordsOf } from './values.js';
 

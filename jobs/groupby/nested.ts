@@ -1,4 +1,5 @@
 import { DataType, type Field } from 'apache-arrow';
+import { isList } from '../shared/nested-image.js';
 
 /**
  * LIST and STRUCT keys, grouped and ordered as DuckDB does: two values are one key when they are equal
@@ -14,21 +15,6 @@ import { DataType, type Field } from 'apache-arrow';
 
 /** A value in canonical form, as JSON holds it. */
 type Canonical = null | number | string | boolean | Canonical[];
-
-/** Whether groupby keys by a column of this type: lists and structs of integers, floats, text and booleans, nested as deep as they go. */
-export function isNestedKey(type: DataType): boolean {
-  return (isList(type) || DataType.isStruct(type)) && leavesKeyable(type);
-}
-
-function isList(t: DataType): boolean {
-  return DataType.isList(t) || DataType.isLargeList(t) || DataType.isFixedSizeList(t);
-}
-
-function leavesKeyable(t: DataType): boolean {
-  if (isList(t) || DataType.isStruct(t)) return t.children.every((f: Field) => leavesKeyable(f.type));
-  if (DataType.isFloat(t)) return t.precision !== 0;
-  return DataType.isInt(t) || DataType.isBool(t) || DataType.isUtf8(t) || DataType.isLargeUtf8(t) || DataType.isUtf8View(t);
-}
 
 /** Arrow's JS value of a nested column's row (Vectors for lists, StructRows for structs) in canonical form. */
 export function canonicalOf(v: unknown, t: DataType): Canonical {

@@ -12,6 +12,7 @@ import {
   type Vector,
 } from 'apache-arrow';
 import { intervalWordsOf, normalizedInterval } from '../shared/intervals.js';
+import { isNestedKey, nestedImages, vectorOfImages } from '../shared/nested-image.js';
 
 /**
  * How a column is held in shared memory: fixed-width words, a byte per boolean, bytes with offsets
@@ -38,9 +39,9 @@ export interface ColumnPlan {
   /**
    * What a fixed column ordered by bytes is imaged as: a wide decimal's words (the default), its own
    * bytes (FixedSizeBinary: UUID), or an interval of Arrow's IntervalUnit `unit` normalized as DuckDB
-   * compares intervals.
+   * compares intervals; a bytes column may be a nested one's images.
    */
-  image?: { kind: 'raw' } | { kind: 'interval'; unit: number };
+  image?: { kind: 'raw' } | { kind: 'interval'; unit: number } | { kind: 'nested' };
 }
 
 /** The holding and order of a column type, or an error saying the type cannot be carried. */
@@ -48,6 +49,8 @@ export function describeType(name: string, type: DataType): Omit<ColumnPlan, 'na
   if (DataType.isBool(type)) return { holding: 'bool', order: 'bool', wordBytes: 1, words: 1 };
   // Polars' pl.Null (DuckDB reads it back as an all-NULL INTEGER): nothing to hold, and all ties.
   if (DataType.isNull(type)) return { holding: 'none', order: 'null', wordBytes: 0, words: 0 };
+  // A list or struct is held as bytes that order as DuckDB orders it (../shared/nested-image.ts).
+  if (isNestedKey(type)) return { holding: 'bytes', order: 'bytes', wordBytes: 1, words: 1, image: { kind: 'nested' } };
   if (isText(type) || isBytes(type) || (DataType.isDictionary(type) && isText(type.dictionary))) {
     return { holding: 'bytes', order: 'bytes', wordBytes: 1, words: 1 };
   }
@@ -72,8 +75,8 @@ export function describeType(name: string, type: DataType): Omit<ColumnPlan, 'na
   if (!fixed || !Array_)
     throw new Error(
       `sort cannot carry column ${name} of type ${type}; leave it out with --param columns=… (sortable and carried: numbers, ` +
-        `decimals, dates, times, timestamps, intervals, booleans, text, bytes, UUIDs and Null columns; lists, structs and maps are ` +
-        `neither sorted by nor carried)`,
+        `decimals, dates, times, timestamps, intervals, booleans, text, bytes, UUIDs, Null columns, and lists and structs of ` +
+        `numbers, text and booleans)`,
     );
   const bytes = Array_.BYTES_PER_ELEMENT * stride;
   const wordBytes = bytes % 4 === 0 ? 4 : bytes % 2 === 0 ? 2 : 1;
@@ -152,6 +155,7 @@ export function viewOfBatch(batch: RecordBatch, plan: ColumnPlan): ColumnView {
   if (plan.holding === 'none') return view;
   if (data.nullCount > 0) view.valid = bitsToBytes(data.nullBitmap!, data.offset, n);
   if (plan.holding === 'bool') view.bools = bitsToBytes(data.values as Uint8Array, data.offset, n);
+  else if (plan.image?.kind === 'nested') Object.assign(view, nestedImages(data));
   else if (plan.holding === 'bytes') Object.assign(view, bytesOf(data));
   else {
     let raw = data.values as ArrayBufferView;
@@ -511,6 +515,7 @@ export function vectorOfHeld(held: Held, plan: ColumnPlan, c: number, type: Data
   const valid = held.valid[c];
   const nullBitmap = valid ? bytesToBits(valid) : undefined;
   const nullCount = valid ? rows - valid.reduce((s, v) => s + v, 0) : 0;
+  if (plan.image?.kind === 'nested') return vectorOfImages(type, held.bytes[c]!, held.offsets[c]!, valid ?? undefined, rows);
   if (plan.holding === 'bytes') {
     const offsets = held.offsets[c]!;
     offsets[rows] = held.bytes[c]!.length;
