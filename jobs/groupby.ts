@@ -4,6 +4,7 @@ import { mergeAcc, planAggs } from './groupby/aggregates.js';
 import { checkKeys, fieldsOf, inputsText, kindsOf } from './groupby/columns.js';
 import { CARRY_ROWS } from './groupby/exact.js';
 import { Groups } from './groupby/groups.js';
+import { positionsOf } from './groupby/intervals.js';
 import { dictionaryKeyOf, keysOf, keyToEmit, utf8KeyOf, type PartCodes } from './groupby/keys.js';
 import { resultOf, slotNames } from './groupby/output.js';
 import type { Acc, AggPlan, ColumnKind, KeyPart } from './groupby/types.js';
@@ -28,13 +29,16 @@ import type { Acc, AggPlan, ColumnKind, KeyPart } from './groupby/types.js';
  * integers and decimals of any width (Int64 for integers of ≤ 32 bits, Decimal128(38, 0) for Int64
  * and UInt64 — DuckDB's HUGEINT — and Decimal128(38, s) for DECIMAL(p, s)), Float64 for floats; min and
  * max keep the column's type (dates, timestamps, decimals, 64-bit integers exactly); mean, median, sd,
- * r2, top and range are Float64. Dates, times, timestamps and booleans take count, min and max.
+ * r2, top and range are Float64. Dates, times, timestamps, intervals and booleans take count, min and max.
  * `median` keeps every value of its column (8 bytes a row); every other aggregate a few numbers a group.
  *
  * Keys may be columns of any primitive type: text (every layout), integers of any width, floats,
- * decimals, booleans, dates, times, timestamps, durations and bytes (Binary, UUID); the output key
- * column keeps the input's type (a DATE stays a DATE, a TIMESTAMP keeps its unit and zone; dictionary
- * and view text come out as Utf8). Rows are ordered by key, ascending, nulls last.
+ * decimals, booleans, dates, times, timestamps, durations, intervals and bytes (Binary, UUID); the
+ * output key column keeps the input's type (a DATE stays a DATE, a TIMESTAMP keeps its unit and zone;
+ * dictionary and view text come out as Utf8). Rows are ordered by key, ascending, nulls last.
+ * Intervals group, order and take min/max as DuckDB's do, normalized ('1 month' = '30 days'), and a
+ * group shows the first spelling in the input (groupby/intervals.ts). Lists and structs of integers,
+ * floats, text and booleans are keys too, in DuckDB's order, keeping their nested type (groupby/nested.ts).
  * Null keys group as in SQL's GROUP BY: all the nulls of a key column are one key value, apart from ''
  * and 0, and come out as a null in that column; with several key columns each column's nulls count on
  * their own, so (a, null), (null, 1) and (null, null) are three groups. Text keys holding U+FFFF (the
@@ -79,7 +83,7 @@ const PARAMS = {
 } satisfies ParamsSpec;
 
 const planOf = (ctx: { params: Record<string, unknown> }): AggPlan =>
-  planAggs(ctx.params.agg as string[], ctx.params.kinds as Record<string, ColumnKind>);
+  planAggs(ctx.params.agg as string[], ctx.params.kinds as Record<string, ColumnKind>, ctx.params.by as string[]);
 
 /** The keyed pass: one partial (a row of float slots, and median's value lists) per group. */
 export const groups = defineJob({
@@ -88,19 +92,20 @@ export const groups = defineJob({
   params: { ...PARAMS, kinds: { type: 'json', description: 'how each value column is read (the driver sets it)' } },
   columns: (params) => [
     ...(params.by as string[]),
-    ...planAggs(params.agg as string[], params.kinds as unknown as Record<string, ColumnKind>).columns,
+    ...planAggs(params.agg as string[], params.kinds as unknown as Record<string, ColumnKind>, params.by as string[]).columns,
   ],
   output: (params) => ({
     key: params.by as string[],
-    value: slotNames(planAggs(params.agg as string[], params.kinds as unknown as Record<string, ColumnKind>)),
+    value: slotNames(planAggs(params.agg as string[], params.kinds as unknown as Record<string, ColumnKind>, params.by as string[])),
   }),
   // Parquet text keys come as dictionaries: a key's string is hashed once per row group, not per row.
   dictionary: (params) => params.by as string[],
   sort: 'none',
   map(batch, _emit, ctx) {
+    const row = rowsBefore(ctx, batch.numRows);
     // Exact sums carry every CARRY_ROWS rows, so a batch is folded in pieces of at most that many.
     for (let at = 0; at < batch.numRows; at += CARRY_ROWS)
-      foldRows(at === 0 && batch.numRows <= CARRY_ROWS ? batch : batch.slice(at, at + CARRY_ROWS), ctx);
+      foldRows(at === 0 && batch.numRows <= CARRY_ROWS ? batch : batch.slice(at, at + CARRY_ROWS), ctx, row + at);
   },
   flush(emit, ctx) {
     const groups = ctx.state.groups as Groups | undefined;
@@ -113,7 +118,8 @@ export const groups = defineJob({
   combine: (a: Acc, b: Acc, ctx) => mergeAcc(planOf(ctx), a, b),
 });
 
-function foldRows(batch: RecordBatch, ctx: JobContext): void {
+/** `batch`'s rows from row `row` of its split on (their input positions, which interval values keep: groupby/intervals.ts). */
+function foldRows(batch: RecordBatch, ctx: JobContext, row: number): void {
   const groups = ((ctx.state.groups as Groups | undefined) ??= new Groups(planOf(ctx))) as Groups;
   const by = ctx.params.by as string[];
   const text = utf8KeyOf(batch, by);
@@ -123,7 +129,15 @@ function foldRows(batch: RecordBatch, ctx: JobContext): void {
     : coded
       ? groups.assignDictionary(coded, batch.numRows)
       : groups.assign(keysOf(batch, by, ctx, groups), batch.numRows);
-  groups.fold(batch, ids);
+  groups.fold(batch, ids, () => positionsOf(ctx.split.id, row, batch.numRows));
+}
+
+/** The rows of this task's split that came before a batch of `n` rows (a split's batches arrive in order). */
+function rowsBefore(ctx: JobContext, n: number): number {
+  const seen = ((ctx.state.rowsSeen as Map<number, number> | undefined) ??= new Map()) as Map<number, number>;
+  const row = seen.get(ctx.split.id) ?? 0;
+  seen.set(ctx.split.id, row + n);
+  return row;
 }
 
 export default defineJob({
@@ -138,8 +152,8 @@ export default defineJob({
     const schemas = await q.schemas();
     const fields = fieldsOf(schemas, [...new Set([...by, ...columns])]);
     checkKeys(by, fields, inputsText(schemas));
-    const kinds = kindsOf(planAggs(agg, {}).aggs, fields, inputsText(schemas));
+    const kinds = kindsOf(planAggs(agg, {}).aggs, fields, inputsText(schemas), by);
     const { table } = await q.run(groups, { params: { by, agg, kinds } });
-    return resultOf(table, by, planAggs(agg, kinds), fields);
+    return resultOf(table, by, planAggs(agg, kinds, by), fields);
   },
 });

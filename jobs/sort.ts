@@ -12,8 +12,11 @@ import { chunksOfBatch, concatRanges, sortChunks, type RangeChunk, type StoredPl
  * or `:desc`), into one sorted table (`-o out.arrow|.parquet|.csv`). `--param columns=a,b` outputs only
  * those columns (default all); `--param ranges=N` sets how many key ranges are sorted in parallel
  * (default max(workers × 4, rows / 131072), at most 1024). Sort keys may be numbers (any int or
- * float width, Float16 too), dates, times, booleans or text; other fixed-width columns are carried along, and
- * nested ones (lists, structs, maps) by their input positions, taken at the end (sort/plan.ts). Order:
+ * float width, Float16 too), dates, times, booleans or text; other fixed-width columns are carried along, and a
+ * Null column (Polars' pl.Null) too: sorting by it is all ties, so the next key or the input order
+ * decides. Lists and structs of numbers, text and booleans are keys and carried, in DuckDB's order
+ * (lexicographic, null elements last: ../shared/nested-image.ts); other nested columns (maps, lists of
+ * dates, …) are carried by their input positions, taken at the end (sort/plan.ts). Order:
  * - stable: rows with equal keys keep their input order (file, then row);
  * - nulls last for asc and first for desc (as PostgreSQL); NaN after every number; -0 equals 0;
  * - text by its UTF-8 bytes, i.e. by Unicode code point (not JS's UTF-16 code units); dictionary text

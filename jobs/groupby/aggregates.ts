@@ -1,5 +1,6 @@
 import { UsageError } from 'quiver-engine';
 import { mergeExactExtremes, mergeExactSums } from './exact.js';
+import { INTERVAL_SLOTS, initIntervals, intervalOf, mergeIntervals } from './intervals.js';
 import { mergeComoments, mergeMoments, mergeTops } from './kernels.js';
 import { concatValues, median } from './lists.js';
 import { LIMBS, type Acc, type Agg, type AggPlan, type ColumnKind, type Kernel, type Op, type Part, type ValueKind } from './types.js';
@@ -43,21 +44,25 @@ const WIDTH: Record<Exclude<Kernel, 'top' | 'xsum' | 'xmin' | 'xmax'>, number> =
   moments: 3,
   comoments: 6,
   list: 0,
+  imin: INTERVAL_SLOTS,
+  imax: INTERVAL_SLOTS,
+  ifirst: INTERVAL_SLOTS,
 };
 
 /** Plans by the `kinds` object they were made for (a run's params object, and so its arrays and objects, is the same for every call). */
-const plans = new WeakMap<object, { specs: string[]; plan: AggPlan }>();
-let last: { specs?: string[]; kinds?: object; plan?: AggPlan } = {};
+const plans = new WeakMap<object, { specs: string[]; by: string[]; plan: AggPlan }>();
+let last: { specs?: string[]; kinds?: object; by?: string[]; plan?: AggPlan } = {};
 
 /**
  * Parses `agg` once per run, for value columns of the kinds `kinds` (which the driver reads from the
- * input's schema).
+ * input's schema), grouped by `by`: an INTERVAL key column (of kind `interval` in `kinds`) gets a part
+ * that keeps the spelling its groups show (intervals.ts).
  */
-export function planAggs(specs: string[], kinds: Record<string, ColumnKind>): AggPlan {
-  if (last.specs === specs && last.kinds === kinds) return last.plan!;
+export function planAggs(specs: string[], kinds: Record<string, ColumnKind>, by: string[] = []): AggPlan {
+  if (last.specs === specs && last.kinds === kinds && last.by === by) return last.plan!;
   const known = plans.get(kinds);
-  if (known?.specs === specs) {
-    last = { specs, kinds, plan: known.plan };
+  if (known?.specs === specs && known.by === by) {
+    last = { specs, kinds, by, plan: known.plan };
     return known.plan;
   }
   const at = { slot: 0, list: 0 };
@@ -75,10 +80,12 @@ export function planAggs(specs: string[], kinds: Record<string, ColumnKind>): Ag
   const names = aggs.flatMap((a) => a.names);
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice) throw new UsageError(`--param agg: the column "${twice}" would be computed twice; give each aggregate once`);
-  const parts = aggs.flatMap((a) => a.parts);
+  const keyParts = Object.fromEntries(by.filter((col) => kinds[col]?.kind === 'interval').map((col) => [col, part('ifirst', [col])]));
+  const parts = [...aggs.flatMap((a) => a.parts), ...Object.values(keyParts)];
   const init = new Float64Array(at.slot);
   for (const p of parts) {
-    if (p.kernel === 'min') init[p.slot] = Infinity;
+    if (p.kernel === 'imin' || p.kernel === 'imax' || p.kernel === 'ifirst') initIntervals(init, p.slot, INTERVAL_MODE[p.kernel]);
+    else if (p.kernel === 'min') init[p.slot] = Infinity;
     else if (p.kernel === 'max' || p.kernel === 'top') init.fill(-Infinity, p.slot, p.slot + p.width);
     else if (p.kernel === 'xmin') init[p.slot + p.width - 1] = Infinity;
     else if (p.kernel === 'xmax') init[p.slot + p.width - 1] = -Infinity;
@@ -91,13 +98,18 @@ export function planAggs(specs: string[], kinds: Record<string, ColumnKind>): Ag
     width: at.slot,
     init,
     lists: at.list,
-    columns: [...new Set(parts.flatMap((p) => p.columns))],
+    // The value columns: a key part reads its key column, which the pass reads anyway.
+    columns: [...new Set(aggs.flatMap((a) => a.columns))],
     names,
+    keyParts,
   };
-  plans.set(kinds, { specs, plan });
-  last = { specs, kinds, plan };
+  plans.set(kinds, { specs, by, plan });
+  last = { specs, kinds, by, plan };
   return plan;
 }
+
+/** Which interval each interval kernel keeps (intervals.ts). */
+const INTERVAL_MODE = { imin: 1, imax: -1, ifirst: 0 } as const;
 
 function parseAgg(
   spec: string,
@@ -130,6 +142,7 @@ function parseAgg(
     case 'min':
     case 'max': {
       const col = columns(1)[0]!;
+      if (kindOf(col) === 'interval') return agg([`${op}_${col}`], [part(op === 'min' ? 'imin' : 'imax', args)]);
       return agg([`${op}_${col}`], [part(exact(col) ? (op === 'min' ? 'xmin' : 'xmax') : op, args)]);
     }
     case 'median':
@@ -198,6 +211,11 @@ export function mergeAcc(plan: AggPlan, a: Acc, b: Acc): Acc {
       case 'top':
         mergeTops(x, y, s, p.width);
         break;
+      case 'imin':
+      case 'imax':
+      case 'ifirst':
+        mergeIntervals(x, y, s, INTERVAL_MODE[p.kernel]);
+        break;
       case 'list': {
         const at = plan.width + p.list;
         a[at] = concatValues(a[at] as Float64Array, b[at] as Float64Array);
@@ -207,8 +225,11 @@ export function mergeAcc(plan: AggPlan, a: Acc, b: Acc): Acc {
   return a;
 }
 
-/** A finished value: a double, an exact integer (an unscaled decimal, or a 64-bit value), or null. */
-export type Finished = number | bigint | null;
+/**
+ * A finished value: a double, an exact integer (an unscaled decimal, or a 64-bit value), an interval
+ * (`intervalWords`' layout), or null.
+ */
+export type Finished = number | bigint | Int32Array | null;
 
 /**
  * The output values of a group, one per name of `plan.names`; null where the aggregate is undefined.
@@ -234,7 +255,7 @@ export function finishAcc(plan: AggPlan, acc: Acc): Finished[] {
       }
       case 'min':
       case 'max':
-        out.push(extremeOf(p, v));
+        out.push(p.kernel === 'imin' || p.kernel === 'imax' ? intervalOf(v, s) : extremeOf(p, v));
         break;
       case 'range': {
         const hi = extremeOf(p, v),
@@ -266,7 +287,7 @@ export function finishAcc(plan: AggPlan, acc: Acc): Finished[] {
 }
 
 /** A min or max part's value (a bigint for exact kinds); null when the group saw no value (its slots still hold ±Infinity). */
-function extremeOf(p: Part, v: number[]): Finished {
+function extremeOf(p: Part, v: number[]): number | bigint | null {
   const top = v[p.slot + p.width - 1]!;
   if (top === Infinity || top === -Infinity) return null;
   return p.kernel === 'xmin' || p.kernel === 'xmax' ? bigintOfLimbs(v, p.slot, p.width) : top;

@@ -1,6 +1,7 @@
 import { Decimal, Float64, Int64, DataType, Precision, type Field } from 'apache-arrow';
 import { UsageError, didYouMean } from 'quiver-engine';
 import type { Agg, ColumnKind } from './types.js';
+import { isNestedKey } from '../shared/nested-image.js';
 import { isNumeric, kindOf, scaleOf } from './values.js';
 
 /**
@@ -14,7 +15,7 @@ import { isNumeric, kindOf, scaleOf } from './values.js';
  *   sum of Int64 / UInt64              Decimal128(38, 0) (exact, as DuckDB's HUGEINT)
  *   sum of DECIMAL(p, s)               Decimal128(38, s); Decimal256(76, s) when p > 38 (a Decimal256 of
  *                                      up to 38 digits is DuckDB's DECIMAL(p, s), whose sum is DECIMAL(38, s))
- *   min, max                           the column's own type (dates, timestamps with unit and zone, …)
+ *   min, max                           the column's own type (dates, timestamps with unit and zone, intervals, …)
  *   mean, median, sd, r2, top, range   Float64
  */
 
@@ -53,7 +54,10 @@ export function inputsText(schemas: Array<{ file: string }>): string {
   return schemas.length === 1 ? schemas[0]!.file : `${schemas[0]!.file} and ${schemas.length - 1} more file(s)`;
 }
 
-/** Checks that every key column has a type groupby keys by: the primitive types (not lists, structs, maps, unions, intervals). */
+/**
+ * Checks that every key column has a type groupby keys by: the primitive types, intervals, and lists
+ * and structs of integers, floats, text and booleans (not maps, unions, nor nested dates or decimals).
+ */
 export function checkKeys(by: string[], fields: Map<string, Field>, where = 'the input'): void {
   for (const name of by) {
     const t = fields.get(name)!.type;
@@ -68,18 +72,23 @@ export function checkKeys(by: string[], fields: Map<string, Field>, where = 'the
       DataType.isFixedSizeBinary(v) ||
       DataType.isBool(v) ||
       DataType.isNull(v) ||
+      isNestedKey(v) ||
       kindOf(v) !== undefined;
     if (!ok)
       throw new UsageError(
         `--param by: groupby cannot group by column "${name}" of type ${t} in ${where}; group by columns of text, numbers, decimals, ` +
-          `dates, times, timestamps, booleans or bytes`,
+          `dates, times, timestamps, intervals, booleans or bytes, or lists and structs of integers, floats, text and booleans`,
       );
   }
 }
 
-/** The kind of each value column, checking that every aggregate applies to its column's type. */
-export function kindsOf(aggs: Agg[], fields: Map<string, Field>, where = 'the input'): Record<string, ColumnKind> {
+/**
+ * The kind of each value column, checking that every aggregate applies to its column's type, and of
+ * each INTERVAL key column of `by` (whose groups keep a spelling: intervals.ts).
+ */
+export function kindsOf(aggs: Agg[], fields: Map<string, Field>, where = 'the input', by: string[] = []): Record<string, ColumnKind> {
   const kinds: Record<string, ColumnKind> = {};
+  for (const name of by) if (DataType.isInterval(fields.get(name)!.type)) kinds[name] = { kind: 'interval', scale: 1 };
   for (const a of aggs) {
     for (const col of a.columns) {
       const type = fields.get(col)!.type;

@@ -1,4 +1,5 @@
-import type { Data, RecordBatch } from 'apache-arrow';
+import type { Data, Interval, RecordBatch } from 'apache-arrow';
+import { INTERVAL_WORDS, intervalWords } from '../shared/intervals.js';
 import { ByteKeys } from '../shared/byte-keys.js';
 import { CARRY_ROWS, carryAll } from './exact.js';
 import { accumulate, type Input } from './kernels.js';
@@ -216,22 +217,29 @@ export class Groups implements Rekeyable {
 
   /**
    * Folds every aggregate's column(s) of `batch` (at most CARRY_ROWS rows) into the groups `ids` of
-   * its rows, skipping nulls.
+   * its rows, skipping nulls. `positions` gives the rows' places in the input, which the interval
+   * kernels keep (intervals.ts; computed only for them).
    */
-  fold(batch: RecordBatch, ids: Int32Array): void {
+  fold(batch: RecordBatch, ids: Int32Array, positions: () => Float64Array): void {
     const { plan, slots, lists } = this;
     if (this.uncarried + batch.numRows > CARRY_ROWS) this.carry();
     this.uncarried += batch.numRows;
     for (const p of plan.parts) {
       const data = p.columns.map((c) => columnData(batch, c));
-      const input = inputOf(p, data);
+      const input = inputOf(p, data, positions);
       const keep = nonNullRows(data, batch.numRows);
       const w = LIMBS[p.kind];
       if (keep)
         accumulate(
           p,
           pick(ids, keep, 1)!,
-          { x: pick(input.x, keep, 1), y: pick(input.y, keep, 1), words: pick(input.words, keep, w) },
+          {
+            x: pick(input.x, keep, 1),
+            y: pick(input.y, keep, 1),
+            words: pick(input.words, keep, w),
+            intervals: pick(input.intervals, keep, INTERVAL_WORDS),
+            pos: pick(input.pos, keep, 1),
+          },
           slots,
           plan.width,
           lists,
@@ -287,8 +295,10 @@ function isIntegerArray(a: ArrayLike<KeyPart>): a is IntegerArray {
   );
 }
 
-/** What a kernel reads: doubles, except the exact kernels of values wider than a double. */
-function inputOf(p: Part, data: Data[]): Input {
+/** What a kernel reads: doubles, except the exact kernels of values wider than a double and the interval kernels. */
+function inputOf(p: Part, data: Data[], positions: () => Float64Array): Input {
+  if (p.kernel === 'imin' || p.kernel === 'imax' || p.kernel === 'ifirst')
+    return { intervals: intervalWords(data[0] as Data<Interval>), pos: positions() };
   const exact = (p.kernel === 'xsum' || p.kernel === 'xmin' || p.kernel === 'xmax') && LIMBS[p.kind] >= 2;
   if (exact) return { words: wordsOf(data[0]!, p.kind) };
   if (p.kernel === 'count' || p.kernel === 'nonnull') return {};

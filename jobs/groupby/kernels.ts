@@ -1,4 +1,5 @@
 import { addExactExtremes, addExactSums } from './exact.js';
+import { addIntervals } from './intervals.js';
 import type { ValueLists } from './lists.js';
 import { LIMBS, type Part } from './types.js';
 
@@ -8,11 +9,16 @@ import { LIMBS, type Part } from './types.js';
  * that need more than a sum, a min or a max. The exact kernels' loops are in exact.ts.
  */
 
-/** One kernel's input rows: doubles (`x`, and `y` for r2) or exact limbs (`words`). */
+/**
+ * One kernel's input rows: doubles (`x`, and `y` for r2), exact limbs (`words`), or intervals
+ * (`intervalWords`' layout) and the rows' input positions (`pos`).
+ */
 export interface Input {
   x?: ArrayLike<number>;
   y?: ArrayLike<number>;
   words?: Uint32Array;
+  intervals?: Int32Array;
+  pos?: Float64Array;
 }
 
 /**
@@ -51,6 +57,10 @@ export function accumulate(p: Part, ids: Int32Array, input: Input, slots: Float6
       return addExactExtremes(ids, input.words!, LIMBS[p.kind], p.kind !== 'u64', slots, w, s, 1);
     case 'xmax':
       return addExactExtremes(ids, input.words!, LIMBS[p.kind], p.kind !== 'u64', slots, w, s, -1);
+    case 'imin':
+    case 'imax':
+    case 'ifirst':
+      return addIntervals(ids, input.intervals!, input.pos!, slots, w, s, p.kernel === 'imin' ? 1 : p.kernel === 'imax' ? -1 : 0);
   }
 }
 

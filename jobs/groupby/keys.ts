@@ -1,5 +1,9 @@
-import { DataType, Precision, makeVector, type Data, type RecordBatch } from 'apache-arrow';
+import { DataType, Precision, makeVector, type Data, type Interval, type RecordBatch } from 'apache-arrow';
 import { joinKey, type JobContext } from 'quiver-engine';
+import { intervalWords } from '../shared/intervals.js';
+import { intervalKeys } from './intervals.js';
+import { isNestedKey } from '../shared/nested-image.js';
+import { canonicalOf } from './nested.js';
 import { LIMBS, isValid, type KeyPart, type Rekeyable } from './types.js';
 import { kindOf, wordsOf } from './values.js';
 
@@ -14,7 +18,9 @@ import { kindOf, wordsOf } from './values.js';
  * in s or ms and booleans (0/1) as numbers; 64-bit integers, timestamps, dates in ms, times in µs or
  * ns, durations and decimals (unscaled) as numbers while they are within ±2^53, and beyond as their
  * exact decimal text behind a `#` (BIG_MARK), which no number's text starts with; bytes (Binary,
- * FixedSizeBinary such as UUID) as hex text.
+ * FixedSizeBinary such as UUID) as hex text; intervals as the text of their normalized parts, so that
+ * '1 month' and '30 days' are one key (intervals.ts); lists and structs as the JSON text of their
+ * canonical form (nested.ts).
  */
 
 /** The mark before the decimal text of an integer key beyond ±2^53. */
@@ -225,12 +231,19 @@ function partsOf(batch: RecordBatch, name: string, data: Data, ctx: JobContext, 
   // A Null column (Polars' pl.Null; DuckDB reads it as an all-NULL INTEGER) is one group: the null key.
   if (DataType.isNull(t)) return new Array<KeyPart>(data.length).fill(null);
   if (DataType.isBool(t) || (DataType.isFloat(t) && t.precision === Precision.HALF)) return jsValues(data, Number);
+  if (isNestedKey(t)) {
+    const texts = jsValues(data, (v) => JSON.stringify(canonicalOf(v, t)));
+    for (const s of texts) if (s !== null) checkString(s as string, name, composite);
+    return texts;
+  }
+  // Equal intervals ('1 month', '30 days') are one key: their normalized parts (intervals.ts).
+  if (DataType.isInterval(t)) return intervalKeys(intervalWords(data as Data<Interval>), data.length);
   const kind = kindOf(t);
   if (kind === 'float' || kind === 'int') return data.values as ArrayLike<number>;
   if (kind !== undefined) return bigKeys(data, wordsOf(data, kind), LIMBS[kind], kind !== 'u64');
   throw new Error(
-    `groupby cannot group by column "${name}" of type ${t}: keys are text, numbers, decimals, dates, times, timestamps, booleans or ` +
-      `bytes; group by other columns`,
+    `groupby cannot group by column "${name}" of type ${t}: keys are text, numbers, decimals, dates, times, timestamps, intervals, ` +
+      `booleans or bytes; group by other columns`,
   );
 }
 

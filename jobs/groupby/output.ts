@@ -1,7 +1,11 @@
-import { DataType, Field, Schema, Table, type Vector } from 'apache-arrow';
+import { DataType, Field, Schema, Table, vectorFromArray, type Interval, type Vector } from 'apache-arrow';
 import { take } from '../join/take.js';
+import { intervalVector } from '../shared/intervals.js';
 import { finishAcc } from './aggregates.js';
 import { outputTypes } from './columns.js';
+import { INTERVAL_SLOTS, compareIntervalKeys, intervalOf } from './intervals.js';
+import { isNestedKey } from '../shared/nested-image.js';
+import { compareCanonical, nestedValueOf } from './nested.js';
 import { BIG_MARK } from './keys.js';
 import type { Acc, AggPlan } from './types.js';
 import { vectorOf, type Cell } from '../shared/vectors.js';
@@ -21,15 +25,26 @@ export function slotNames(plan: AggPlan): string[] {
 /** The result table from the keyed pass's table. */
 export function resultOf(pass: Table, by: string[], plan: AggPlan, fields: Map<string, Field>): Table {
   const n = pass.numRows;
-  const keys = by.map((name) => keyColumnOf(pass.getChild(name), fields.get(name)!, n));
+  const slots = slotsOf(pass, plan, n);
+  const keys = by.map((name) =>
+    plan.keyParts[name]
+      ? intervalKeyColumn(pass.getChild(name), fields.get(name)!, slots, plan.keyParts[name].slot, n)
+      : keyColumnOf(pass.getChild(name), fields.get(name)!, n),
+  );
   const order = sortedRows(
     keys.map((k) => k.ranks),
     n,
   );
-  const values = finishAll(pass, plan, n);
+  const values = finishAll(pass, plan, slots, n);
   const out: Array<[Field, Vector]> = [];
   by.forEach((name, j) => {
-    const vector = take(keys[j]!.vector, order);
+    const { vector: pass, nested } = keys[j]!;
+    const vector = nested
+      ? vectorFromArray(
+          Array.from(order, (i) => nested[i]),
+          pass.type,
+        )
+      : take(pass, order);
     out.push([new Field(name, vector.type, true, fields.get(name)!.metadata), vector]);
   });
   let c = 0;
@@ -52,12 +67,23 @@ export function resultOf(pass: Table, by: string[], plan: AggPlan, fields: Map<s
 }
 
 /**
+ * A key column of the result in the pass's row order, and each row's rank among the column's values;
+ * a nested one also as JS values (arrays, objects), which Arrow's builders take and `take` does not.
+ */
+interface KeyColumn {
+  vector: Vector;
+  ranks: Int32Array;
+  nested?: unknown[];
+}
+
+/**
  * A key column of the result in the pass's row order, and each row's rank among the column's values
  * (nulls last). The pass's column is kept when it already has the input's type (text, 32-bit
  * integers), else rebuilt from its values.
  */
-function keyColumnOf(vector: Vector | null, field: Field, n: number): { vector: Vector; ranks: Int32Array } {
+function keyColumnOf(vector: Vector | null, field: Field, n: number): KeyColumn {
   const type = DataType.isDictionary(field.type) ? field.type.dictionary : field.type;
+  if (isNestedKey(type)) return nestedKeyColumn(vector, field, n);
   const cells = keyValues(vector, type, n);
   const same =
     vector !== null && String(vector.type) === String(type) && (DataType.isUtf8(type) || DataType.isInt(type) || DataType.isFloat(type));
@@ -69,11 +95,50 @@ function keyColumnOf(vector: Vector | null, field: Field, n: number): { vector: 
   return { vector: same ? vector! : vectorOf(type, cells, field.name), ranks: ranksOf(rankable) };
 }
 
-/** Each value's rank among the distinct values (nulls last, NaN after every number). */
-function ranksOf(cells: Cell[]): Int32Array {
+/**
+ * An INTERVAL key column of the result in the pass's row order: each group's interval as first spelled
+ * in the input (its `ifirst` part at slot `s`, intervals.ts), ranked by the pass's key, its normalized
+ * parts (so in DuckDB's order).
+ */
+function intervalKeyColumn(vector: Vector | null, field: Field, slots: ArrayLike<number>[], s: number, n: number): KeyColumn {
+  const spelled = Array.from({ length: n }, (_, i) =>
+    intervalOf(
+      Array.from({ length: INTERVAL_SLOTS }, (_, k) => slots[s + k]![i]!),
+      0,
+    ),
+  );
+  const keys = Array.from({ length: n }, (_, i) => (vector?.get(i) ?? null) as string | null);
+  return {
+    vector: intervalVector(field.type as Interval, spelled),
+    ranks: ranksOf(keys, (a, b) => compareIntervalKeys(a as string, b as string)),
+  };
+}
+
+/** A LIST or STRUCT key column of the result, rebuilt in its type from the keys' canonical text, ranked in DuckDB's order. */
+function nestedKeyColumn(vector: Vector | null, field: Field, n: number): KeyColumn {
+  const forms = Array.from({ length: n }, (_, i) => {
+    const text = vector?.get(i) as string | null | undefined;
+    return text === null || text === undefined ? null : (JSON.parse(text) as Parameters<typeof compareCanonical>[0]);
+  });
+  const ranks = new Int32Array(n);
+  const present = forms.map((_, i) => i).filter((i) => forms[i] !== null);
+  present.sort((a, b) => compareCanonical(forms[a]!, forms[b]!, field.type));
+  // Equal values (a composite key's part repeats over groups) share a rank.
+  let r = 0;
+  present.forEach((i, k) => {
+    if (k > 0 && compareCanonical(forms[present[k - 1]!]!, forms[i]!, field.type) !== 0) r++;
+    ranks[i] = r;
+  });
+  for (let i = 0; i < n; i++) if (forms[i] === null) ranks[i] = r + 1;
+  const nested = forms.map((c) => nestedValueOf(c, field.type));
+  return { vector: vectorFromArray(nested, field.type), ranks, nested };
+}
+
+/** Each value's rank among the distinct values (nulls last, NaN after every number; `compare` orders the rest). */
+function ranksOf(cells: Cell[], compare: (a: Cell, b: Cell) => number = compareCells): Int32Array {
   const distinct = new Map<Cell, number>();
   for (const c of cells) if (c !== null && !distinct.has(c)) distinct.set(c, 0);
-  const sorted = [...distinct.keys()].sort(compareCells);
+  const sorted = [...distinct.keys()].sort(compare);
   sorted.forEach((v, r) => {
     distinct.set(v, r);
   });
@@ -82,16 +147,25 @@ function ranksOf(cells: Cell[]): Int32Array {
   return ranks;
 }
 
-/** Every group's finished aggregates, one array per output column. */
-function finishAll(pass: Table, plan: AggPlan, n: number): Cell[][] {
-  const slots = slotNames(plan).map((name) => pass.getChild(name));
+/** The pass's float slot columns, one array of every group's values per slot. */
+function slotsOf(pass: Table, plan: AggPlan, n: number): ArrayLike<number>[] {
+  return slotNames(plan)
+    .slice(0, plan.width)
+    .map((name) => pass.getChild(name))
+    .map((v) => (v ? (v.toArray() as ArrayLike<number>) : new Float64Array(n)));
+}
+
+/** Every group's finished aggregates, one array per output column (`arrays`: the slot columns, slotsOf). */
+function finishAll(pass: Table, plan: AggPlan, arrays: ArrayLike<number>[], n: number): Cell[][] {
+  const lists = slotNames(plan)
+    .slice(plan.width)
+    .map((name) => pass.getChild(name));
   const columns: Cell[][] = plan.names.map(() => new Array<Cell>(n));
   const width = plan.width;
-  const arrays = slots.slice(0, width).map((v) => (v ? (v.toArray() as ArrayLike<number>) : new Float64Array(n)));
   for (let i = 0; i < n; i++) {
     const acc: Acc = new Array<number>(width);
     for (let j = 0; j < width; j++) acc[j] = arrays[j]![i]!;
-    for (let j = width; j < slots.length; j++) acc.push(listOf(slots[j]?.get(i)));
+    for (const list of lists) acc.push(listOf(list?.get(i)));
     finishAcc(plan, acc).forEach((v, k) => {
       columns[k]![i] = v;
     });

@@ -12,7 +12,8 @@ export type Op = 'count' | 'sum' | 'mean' | 'min' | 'max' | 'range' | 'median' |
 /**
  * What an aggregate keeps per group, and so the loop that updates it and how two partials merge.
  * `nonnull` counts a column's non-null values; `xsum`, `xmin`, `xmax` hold exact values as 32-bit limbs
- * (exact.ts); the others hold doubles.
+ * (exact.ts); `imin`, `imax` an interval's least and greatest value, `ifirst` an interval key's
+ * spelling (intervals.ts); the others hold doubles.
  */
 export type Kernel =
   | 'count'
@@ -27,17 +28,20 @@ export type Kernel =
   | 'list'
   | 'xsum'
   | 'xmin'
-  | 'xmax';
+  | 'xmax'
+  | 'imin'
+  | 'imax'
+  | 'ifirst';
 
 /**
  * How a value column's numbers are read (values.ts): `float` as doubles; `int` as exact doubles (every
  * integer of 32 bits or fewer, dates in days, times of day in s or ms, booleans as 0/1); the rest as
- * little-endian 32-bit limbs, the top one signed except for `u64`.
+ * little-endian 32-bit limbs, the top one signed except for `u64`; `interval` as intervals (intervals.ts).
  */
-export type ValueKind = 'float' | 'int' | 'i64' | 'u64' | 'd128' | 'd256';
+export type ValueKind = 'float' | 'int' | 'i64' | 'u64' | 'd128' | 'd256' | 'interval';
 
-/** 32-bit limbs per value of each kind (`float` values have none). */
-export const LIMBS: Record<ValueKind, number> = { float: 0, int: 1, i64: 2, u64: 2, d128: 4, d256: 8 };
+/** 32-bit limbs per value of each kind (`float` and `interval` values have none). */
+export const LIMBS: Record<ValueKind, number> = { float: 0, int: 1, i64: 2, u64: 2, d128: 4, d256: 8, interval: 0 };
 
 /** One kernel over its column(s): slots `slot`…`slot + width - 1` of each group, or list `list`. */
 export interface Part {
@@ -81,6 +85,8 @@ export interface AggPlan {
   columns: string[];
   /** Output value columns, in order. */
   names: string[];
+  /** The `ifirst` part of each INTERVAL key column: the spelling its groups show (intervals.ts). */
+  keyParts: Record<string, Part>;
 }
 
 /** A group's partial: `width` float slots, then (only when the plan has lists) one Float64Array per list. */

@@ -17,6 +17,7 @@ export function kindOf(type: DataType): ValueKind | undefined {
   if (DataType.isTime(type)) return type.bitWidth < 64 ? 'int' : 'i64';
   if (DataType.isTimestamp(type) || DataType.isDuration(type)) return 'i64';
   if (DataType.isBool(type)) return 'int';
+  if (DataType.isInterval(type)) return 'interval';
   return undefined;
 }
 

@@ -1,4 +1,5 @@
 import { Binary, DataType, type FixedSizeBinary, Precision, Utf8, makeData, makeVector, vectorFromArray, type Vector } from 'apache-arrow';
+import { intervalVector } from './intervals.js';
 
 /**
  * Arrow columns of a given type from JS values, for the built-in jobs' typed outputs: numbers, bigints
@@ -21,6 +22,8 @@ export function vectorOf(type: DataType, values: Cell[], name: string): Vector {
   if (DataType.isBinary(type) || DataType.isLargeBinary(type) || DataType.isBinaryView(type))
     return bytesVector(new Binary(), values as Array<Uint8Array | null>);
   if (DataType.isFixedSizeBinary(type)) return bytesVector(type, values as Array<Uint8Array | null>);
+  // Intervals arrive as intervals.ts' four int32 words (months, days, nanoseconds low and high).
+  if (DataType.isInterval(type)) return intervalVector(type, values as Array<Int32Array | null>);
   const { bitmap, nullCount } = validity(values);
   const base = { type, length: n, nullCount, nullBitmap: nullCount > 0 ? bitmap : undefined };
   if (DataType.isBool(type)) {

@@ -2,6 +2,7 @@ import type { DriverContext } from 'quiver-engine';
 import {
   Binary,
   DataType,
+  Null,
   Precision,
   Utf8,
   makeData,
@@ -11,12 +12,20 @@ import {
   type RecordBatch,
   type Vector,
 } from 'apache-arrow';
+import { intervalWordsOf, normalizedInterval } from '../shared/intervals.js';
+import { isNestedKey, nestedImages, vectorOfImages } from '../shared/nested-image.js';
 
-/** How a column is held in shared memory: fixed-width words, a byte per boolean, or bytes with offsets (text). */
-export type Holding = 'fixed' | 'bool' | 'bytes';
+/**
+ * How a column is held in shared memory: fixed-width words, a byte per boolean, bytes with offsets
+ * (text), or nothing (a Null column, every row null: only its length, which the output has).
+ */
+export type Holding = 'fixed' | 'bool' | 'bytes' | 'none';
 
-/** How values of a key column are ordered; undefined for columns that can be carried but not sorted by. */
-export type Order = 'float' | 'half' | 'int' | 'uint' | 'int64' | 'uint64' | 'dec64' | 'bool' | 'bytes' | undefined;
+/**
+ * How values of a key column are ordered; `null` for a Null column (every row a tie, so the next key or
+ * the input order decides); undefined for columns that can be carried but not sorted by.
+ */
+export type Order = 'float' | 'half' | 'int' | 'uint' | 'int64' | 'uint64' | 'dec64' | 'bool' | 'bytes' | 'null' | undefined;
 
 /** What the sort knows about one column it carries (plain data, so it travels in params). */
 export interface ColumnPlan {
@@ -31,13 +40,14 @@ export interface ColumnPlan {
   /**
    * What a fixed column ordered by bytes is imaged as: a wide decimal's words (the default), its own
    * bytes (FixedSizeBinary: UUID), or an interval of Arrow's IntervalUnit `unit` normalized as DuckDB
-   * compares intervals.
+   * compares intervals; a bytes column may be a nested one's images.
    */
-  image?: { kind: 'raw' } | { kind: 'interval'; unit: number };
+  image?: { kind: 'raw' } | { kind: 'interval'; unit: number } | { kind: 'nested' };
   /**
-   * A nested column (List, LargeList, FixedSizeList, Struct, Map), carried but not ordered: it is held
-   * as each row's input position (an Int32), its values travel beside in the partition's accumulator
-   * and are taken by position at the end (`nestedColumnOf`).
+   * A nested column that is not a key type (a Map, or a list or struct holding dates, decimals or
+   * bytes), carried but not ordered: it is held as each row's input position (an Int32), its values
+   * travel beside in the partition's accumulator and are taken by position at the end
+   * (`nestedColumnOf`). Lists and structs of numbers, text and booleans are held as their images instead.
    */
   nested?: true;
 }
@@ -51,8 +61,12 @@ export function isNested(type: DataType): boolean {
 
 /** The holding and order of a column type, or an error saying the type cannot be carried. */
 export function describeType(name: string, type: DataType): Omit<ColumnPlan, 'name' | 'nulls'> {
-  if (isNested(type)) return { holding: 'fixed', order: undefined, wordBytes: 4, words: 1, nested: true };
   if (DataType.isBool(type)) return { holding: 'bool', order: 'bool', wordBytes: 1, words: 1 };
+  // Polars' pl.Null (DuckDB reads it back as an all-NULL INTEGER): nothing to hold, and all ties.
+  if (DataType.isNull(type)) return { holding: 'none', order: 'null', wordBytes: 0, words: 0 };
+  // A list or struct is held as bytes that order as DuckDB orders it (../shared/nested-image.ts).
+  if (isNestedKey(type)) return { holding: 'bytes', order: 'bytes', wordBytes: 1, words: 1, image: { kind: 'nested' } };
+  if (isNested(type)) return { holding: 'fixed', order: undefined, wordBytes: 4, words: 1, nested: true };
   if (isText(type) || isBytes(type) || (DataType.isDictionary(type) && isText(type.dictionary))) {
     return { holding: 'bytes', order: 'bytes', wordBytes: 1, words: 1 };
   }
@@ -77,7 +91,8 @@ export function describeType(name: string, type: DataType): Omit<ColumnPlan, 'na
   if (!fixed || !Array_)
     throw new Error(
       `sort cannot carry column ${name} of type ${type}; leave it out with --param columns=… (sortable and carried: numbers, ` +
-        `decimals, dates, times, booleans, text, bytes, lists, structs, maps)`,
+        `decimals, dates, times, timestamps, intervals, booleans, text, bytes, UUIDs, Null columns, lists, structs and maps; ` +
+        `sort keys among the nested: lists and structs of numbers, text and booleans)`,
     );
   const bytes = Array_.BYTES_PER_ELEMENT * stride;
   const wordBytes = bytes % 4 === 0 ? 4 : bytes % 2 === 0 ? 2 : 1;
@@ -158,12 +173,14 @@ export function viewOfBatch(batch: RecordBatch, plan: ColumnPlan, start = 0): Co
     );
   }
   const view: ColumnView = {};
+  if (plan.holding === 'none') return view;
   if (data.nullCount > 0) view.valid = bitsToBytes(data.nullBitmap!, data.offset, n);
   if (plan.nested) {
     view.words = Uint32Array.from({ length: n }, (_, i) => start + i);
     return view;
   }
   if (plan.holding === 'bool') view.bools = bitsToBytes(data.values as Uint8Array, data.offset, n);
+  else if (plan.image?.kind === 'nested') Object.assign(view, nestedImages(data));
   else if (plan.holding === 'bytes') Object.assign(view, bytesOf(data));
   else {
     let raw = data.values as ArrayBufferView;
@@ -192,38 +209,20 @@ function fixedImage(
   };
 }
 
-const MICROS_PER_DAY = 86_400_000_000n;
-const MICROS_PER_MONTH = 30n * MICROS_PER_DAY;
-
 /**
- * Intervals as bytes that order as DuckDB orders them: normalized (Interval::Normalize: 30 days make a
- * month, 24 hours a day, so '1 month' and '30 days' are equal) to months, days and microseconds, each
- * 8 bytes big-endian with the sign bit flipped. Arrow's nanoseconds are cut to microseconds, as DuckDB
- * reads them. Words are Arrow's: YEAR_MONTH months; DAY_TIME days, ms; MONTH_DAY_NANO months, days, ns.
+ * Intervals as bytes that order as DuckDB orders them: normalized (../shared/intervals.ts: 30 days
+ * make a month, 24 hours a day, so '1 month' and '30 days' are equal) to months, days and
+ * microseconds, each 8 bytes big-endian with the sign bit flipped.
  */
 function intervalImage(words: Uint32Array, unit: number, n: number): Pick<ColumnView, 'bytes' | 'starts' | 'ends'> {
-  const v = new Int32Array(words.buffer, words.byteOffset, words.length);
+  const rows = intervalWordsOf(new Int32Array(words.buffer, words.byteOffset, words.length), unit, n);
   const bytes = new Uint8Array(n * 24);
   const view = new DataView(bytes.buffer);
   const starts = new Int32Array(n),
     ends = new Int32Array(n);
   for (let r = 0; r < n; r++) {
-    let [months, days, micros] = [0n, 0n, 0n];
-    if (unit === 0) months = BigInt(v[r]!);
-    else if (unit === 1) [days, micros] = [BigInt(v[2 * r]!), BigInt(v[2 * r + 1]!) * 1000n];
-    else {
-      [months, days] = [BigInt(v[4 * r]!), BigInt(v[4 * r + 1]!)];
-      micros = ((BigInt(v[4 * r + 3]!) << 32n) | BigInt(v[4 * r + 2]! >>> 0)) / 1000n; // BigInt division truncates, as C++'s
-    }
-    // Interval::Normalize, with C++'s truncating division (BigInt's).
-    const monthsOfDays = days / 30n;
-    const monthsOfMicros = micros / MICROS_PER_MONTH;
-    days -= monthsOfDays * 30n;
-    micros -= monthsOfMicros * MICROS_PER_MONTH;
-    const daysOfMicros = micros / MICROS_PER_DAY;
-    micros -= daysOfMicros * MICROS_PER_DAY;
-    const parts = [months + monthsOfDays + monthsOfMicros, days + daysOfMicros, micros];
-    for (let k = 0; k < 3; k++) view.setBigUint64(r * 24 + 8 * k, BigInt.asUintN(64, parts[k]!) ^ (1n << 63n));
+    const parts = normalizedInterval(rows, r);
+    for (let k = 0; k < 3; k++) view.setBigUint64(r * 24 + 8 * k, BigInt.asUintN(64, BigInt(parts[k]!)) ^ (1n << 63n));
     starts[r] = r * 24;
     ends[r] = (r + 1) * 24;
   }
@@ -347,7 +346,7 @@ export function allocate(
     const p = plans[c]!;
     if (p.holding === 'fixed') held.words[c] = shared(WORDS[p.wordBytes as 1 | 2 | 4] as typeof Uint32Array, rows * p.words);
     if (p.holding === 'bool') held.words[c] = shared(Uint8Array, rows);
-    if (p.nulls) held.valid[c] = shared(Uint8Array, rows);
+    if (p.nulls && p.holding !== 'none') held.valid[c] = shared(Uint8Array, rows);
     if (p.holding === 'bytes') (held.offsets[c] = shared(Int32Array, rows + 1)), (held.bytes[c] = shared(Uint8Array, bytes[c]!));
   }
   return held;
@@ -357,6 +356,7 @@ export function allocate(
 export function viewOfHeld(held: Held, plans: ColumnPlan[], c: number): ColumnView {
   const plan = plans[c]!;
   const view: ColumnView = { valid: held.valid[c] ?? undefined };
+  if (plan.holding === 'none') return view;
   if (plan.holding === 'bool') view.bools = held.words[c] as Uint8Array;
   else if (plan.holding === 'bytes')
     Object.assign(view, { bytes: held.bytes[c]!, starts: held.offsets[c]!, ends: held.offsets[c]!.subarray(1) });
@@ -382,6 +382,7 @@ export function copyRows(
   to: number,
   at: number,
 ): number {
+  if (plan.holding === 'none') return at;
   const valid = held.valid[c];
   if (valid) {
     if (src.valid) copyBytes(valid, src.valid, from, n, to);
@@ -459,6 +460,7 @@ export function scatterRows(
   rangeBytes: number[],
   stride: number,
 ): number {
+  if (plan.holding === 'none') return at;
   const valid = held.valid[c];
   if (valid) {
     if (src.valid) scatterBytes(valid, src.valid, dest, n, to);
@@ -534,9 +536,11 @@ function scatterText(
 
 /** The held rows as an Arrow column of type `type` (dictionary, large and view text become Utf8; bytes Binary). */
 export function vectorOfHeld(held: Held, plan: ColumnPlan, c: number, type: DataType, rows: number): Vector {
+  if (plan.holding === 'none') return makeVector(makeData({ type: new Null(), length: rows }));
   const valid = held.valid[c];
   const nullBitmap = valid ? bytesToBits(valid) : undefined;
   const nullCount = valid ? rows - valid.reduce((s, v) => s + v, 0) : 0;
+  if (plan.image?.kind === 'nested') return vectorOfImages(type, held.bytes[c]!, held.offsets[c]!, valid ?? undefined, rows);
   if (plan.holding === 'bytes') {
     const offsets = held.offsets[c]!;
     offsets[rows] = held.bytes[c]!.length;

@@ -98,6 +98,9 @@ export function encodeKeys(col: ColumnView, order: Order, desc: boolean, rows: I
       hi[k] = (w[i + 1]! ^ sign ^ flip) >>> 0;
       lo[k] = (w[i]! ^ flip) >>> 0;
     }
+  } else if (order === 'null') {
+    hi.fill(0, 0, n);
+    lo.fill(0, 0, n);
   } else {
     const x = order === 'bool' ? col.bools! : col.numbers!;
     const sign = order === 'int' ? 0x80000000 : 0;

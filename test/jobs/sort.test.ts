@@ -260,7 +260,8 @@ describe('sort', () => {
       tableToIPC(
         new Table({
           id: makeVector(new Int32Array([2, 1])),
-          l: vectorFromArray([[1], [2, 3]], new List(new Field('item', new Int32(), true))),
+          // Lists of numbers, text and booleans are sorted and carried (sort-nested-keys.test.ts); of dates, not yet.
+          l: vectorFromArray([[new Date(0)], [new Date(86_400_000)]], new List(new Field('item', new DateDay(), true))),
         }),
         'file',
       ),
