@@ -3,7 +3,9 @@ import { tableFromIPC } from 'apache-arrow';
 import { writeParquetStream } from '../../dist/src/io/part-files.js';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tableFromIPC as flechetteTable } from '@uwdata/flechette';
 import { runCli } from '../helpers/cli.js';
+import { duckRows } from '../helpers/duckdb.js';
 import { tempDir } from '../helpers/tmp.js';
 
 // The minimal reproducers of the fuzz campaign (bench/fuzz.mjs), made exactly by
@@ -264,5 +266,44 @@ describe('text-format shapes that broke readers', () => {
     const out = path.join(dir, 'empty.parquet');
     expectInputError(await runCli(['convert', fx('empty.csv'), out, '-q']), 'empty.csv', /no rows to convert, so .* would have no columns/);
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('Arrow columns that share a name', () => {
+  // flechette (independent of Arrow JS) reads the input by position; DuckDB reads what convert wrote.
+  const byPosition = (file: string) => {
+    const t = flechetteTable(readFileSync(fx(file)));
+    return Array.from({ length: t.numRows }, (_, r) =>
+      t.children.map((c) => (c.at(r) == null ? null : Number.isNaN(Number(c.at(r))) ? c.at(r) : Number(c.at(r)))),
+    );
+  };
+
+  it('convert keeps both, the repeat renamed g_2, each with its own type (was: an error naming only the output)', async () => {
+    for (const ext of ['parquet', 'arrow', 'ndjson']) {
+      const out = path.join(dir, `repeated-names.${ext}`);
+      const r = await runCli(['convert', fx('arrows-repeated-names.arrows'), out, '-q', '--overwrite']);
+      expect(r.stderr).toBe('');
+      const reader = ext === 'ndjson' ? `read_json('${out}')` : ext === 'parquet' ? `read_parquet('${out}')` : undefined;
+      if (!reader) {
+        const t = flechetteTable(readFileSync(out));
+        expect(t.schema.fields.map((f) => f.name)).toEqual(['id', 'g', 'g_2']);
+        continue;
+      }
+      const rows = await duckRows(`SELECT * FROM ${reader} ORDER BY id`);
+      expect(Object.keys(rows[0]!)).toEqual(['id', 'g', 'g_2']);
+      expect(rows.map((x) => [Number(x.id), x.g, x.g_2 == null ? null : Number(x.g_2)])).toEqual(
+        byPosition('arrows-repeated-names.arrows'),
+      );
+    }
+  });
+
+  it('two blank names over a Float16 column (fuzz case 189: 11 bytes overwritten in a schema; was an error naming the output)', async () => {
+    const out = path.join(dir, 'blank-names.parquet');
+    const r = await runCli(['convert', fx('arrows-float16-blank-names.arrows'), out, '-q']);
+    expect(r.stderr).toBe('');
+    const rows = await duckRows(`SELECT id, column1, column2::DOUBLE AS column2 FROM read_parquet('${out}') ORDER BY id`);
+    expect(rows.map((x) => [Number(x.id), x.column1, x.column2 == null ? null : Number(x.column2)])).toEqual(
+      byPosition('arrows-float16-blank-names.arrows'),
+    );
   });
 });
