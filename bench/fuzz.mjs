@@ -213,7 +213,7 @@ async function classify(lane, op, res, seed, file, out, refs) {
   if (!ref.ok) return { cls: 'WRONG', why: `exit 0 on a file the reference rejects (${ref.why}); quiver says ${JSON.stringify(got)}` };
   return {
     cls: 'WRONG',
-    why: `exit 0 with ${JSON.stringify(got)}; the file holds ${JSON.stringify({ rows: ref.rows, sum: ref.sum, words: ref.words })}`,
+    why: `exit 0 with ${JSON.stringify(got)}; the file holds ${JSON.stringify({ rows: ref.rows, sum: ref.sum, words: ref.words })}${ref.by ? ` by ${ref.by}` : ''}`,
   };
 }
 

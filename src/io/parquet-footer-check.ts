@@ -1,3 +1,6 @@
+import { InputError } from '../errors.js';
+import { readRange } from './file-range.js';
+import { openInput } from './input-source.js';
 import { schemaElements, ThriftReader, type FieldBytes } from './parquet-thrift.js';
 
 /** Parquet's physical types by their Thrift number, and the byte width of a plain value (BYTE_ARRAY has none). */
@@ -12,6 +15,34 @@ const TYPE = 1;
 const STATISTICS = 12;
 /** Statistics' min and max, old (1, 2) and new (5, 6): the value's plain encoding. */
 const STAT_VALUES: Record<number, string> = { 1: 'max', 2: 'min', 5: 'max_value', 6: 'min_value' };
+
+/**
+ * Checks a Parquet file's footer with `footerTypeProblem`, after openParquet has found its length
+ * sound: an InputError naming the file if it is inconsistent. The planner calls it once per file (and
+ * inspect through it), not each worker's handle: on the 62 KB footer of the 10M-row DuckDB file it costs
+ * 20-33 ms of CPU cold, 4-12 ms warm, and two small reads.
+ */
+export async function checkParquetFooter(file: string): Promise<void> {
+  const fh = await openInput(file);
+  let footer: Buffer;
+  try {
+    const { size } = await fh.stat();
+    const length = (await readRange(fh, size - 8, 4)).readUInt32LE(0);
+    footer = await readRange(fh, size - 8 - length, length);
+  } finally {
+    await fh.close();
+  }
+  let problem: string | undefined;
+  try {
+    problem = footerTypeProblem(footer);
+  } catch (e) {
+    problem = `its footer does not decode (${String(e)})`;
+  }
+  if (problem)
+    throw new InputError(`${file} is not a valid Parquet file: ${problem}; the footer is corrupt`, {
+      location: { file, expected: 'a Parquet footer' },
+    });
+}
 
 /**
  * What is inconsistent between a Parquet footer's schema and its column chunks, or undefined: a chunk

@@ -38,8 +38,7 @@ async function parquetFiles(file: string): Promise<ParquetFile[]> {
     free(open.get(gone)!.files);
     open.delete(gone);
   }
-  // The planner checked this version's footer types (openParquet's checkTypes); a worker need not again.
-  const files = Promise.all([openParquet(file, { checkTypes: false }), openParquet(file, { checkTypes: false })]);
+  const files = Promise.all([openParquet(file), openParquet(file)]);
   files.catch(() => open.get(file)?.files === files && open.delete(file));
   open.set(file, { version, generation: parquetWasmGeneration(), files });
   return files;
