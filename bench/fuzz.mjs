@@ -251,12 +251,24 @@ async function runInProcess(lane, op, file, seed, out, during) {
   }
   if (o.state === 'answered') {
     runnerRss.push(o.answer.rss);
+    // An operation that grew its runner by 256 MB or more: which file makes a reader allocate that much.
+    const grew = o.answer.rss - (lane.lastRss ?? o.answer.rss);
+    if (grew >= 256 * 2 ** 20) {
+      const m = o.answer.mem ?? {};
+      const mb = (b) => Math.round((b ?? 0) / 2 ** 20);
+      rssJumps.push(
+        `${path.basename(file)} (${seed.name}) ${op}: +${mb(grew)} MB to ${mb(o.answer.rss)} MB (heap ${mb(m.heapUsed)}, external ${mb(m.external)}, array buffers ${mb(m.arrayBuffers)} MB), exit ${o.answer.code}`,
+      );
+    }
+    lane.lastRss = o.answer.rss;
     return { code: o.answer.code, signal: null, stdout: o.answer.stdout, stderr: o.answer.stderr, hung: false };
   }
+  lane.lastRss = undefined; // a new runner starts
   if (o.state === 'timeout') return { code: null, signal: 'SIGKILL', stdout: '', stderr: o.stderr, hung: true };
   return { code: o.code, signal: o.signal, stdout: '', stderr: o.stderr, hung: false, died: true };
 }
 const runnerRss = [];
+const rssJumps = [];
 
 /** Case `i`: a seed, a mutation and the operations, all from the PRNG seeded with (SEED, i). */
 async function runCase(lane, i) {
@@ -412,6 +424,8 @@ function tableLines(total = Object.fromEntries(CLASSES.map((c) => [c, 0]))) {
     `- CPU time: ${cpu.toFixed(0)} s (this process and every child process that has ended: runners, references, CLI cross-checks; seeds included), ${done ? (cpu / done).toFixed(2) : '-'} s a case`,
     `- operations ran in ${PARALLEL} long-lived runner processes (bench/fuzz-runner.mjs, one Engine of 2 workers each, stallTimeoutMs ${STALL_MS} ms); runner processes started: ${lanes.reduce((n, l) => n + l.runner.started, 0)} (one per lane, plus one after each CRASH or HANG)`,
     `- runner RSS after an operation: first ${runnerRss.length ? mb(runnerRss[0]) : '-'}, median ${runnerRss.length ? mb([...runnerRss].sort((a, b) => a - b)[runnerRss.length >> 1]) : '-'}, max ${runnerRss.length ? mb(Math.max(...runnerRss)) : '-'}, last ${runnerRss.length ? mb(runnerRss[runnerRss.length - 1]) : '-'}`,
+    `- operations that grew their runner's RSS by 256 MB or more: ${rssJumps.length}${rssJumps.length ? ':' : ''}`,
+    ...rssJumps.slice(0, 20).map((d) => `  - ${d}`),
     `- OK-ERROR from the watchdog (a reader that stopped making progress): ${stalled}`,
     `- CLI cross-checks (every ${CHECK_EVERY}th case and every finding, one CLI process per operation): ${crossChecks.agree} agree, ${crossChecks.differ.length} differ${crossChecks.differ.length ? ':' : ''}`,
     ...crossChecks.differ.slice(0, 30).map((d) => `  - ${d}`),

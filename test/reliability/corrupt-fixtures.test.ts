@@ -103,6 +103,17 @@ describe('corrupt Arrow files: the header numbers are checked against the file b
     expect(existsSync(out)).toBe(false);
   });
 
+  it('a buffer not aligned to 8 bytes in the second batch (fuzz seed 6, case 139: inspect showed it fine, run failed with a RangeError)', async () => {
+    // flechette, the independent reader, refuses it too: "start offset of Int32Array should be a multiple of 4".
+    expect(() => flechetteTable(readFileSync(fx('arrows-buffer-unaligned.arrows')))).toThrow(/multiple of 4/);
+    for (const r of [await runCli(['inspect', fx('arrows-buffer-unaligned.arrows')]), await groupby('arrows-buffer-unaligned.arrows')])
+      expectInputError(
+        r,
+        'arrows-buffer-unaligned.arrows',
+        /record batch 1 at byte \d+ has an inconsistent header: buffer 3 starts at byte \d+ of the body, not at a multiple of 8/,
+      );
+  });
+
   it('string offsets that go back (was: convert failed with "Dyn casting error", naming no input)', async () => {
     const out = path.join(dir, 'back.parquet');
     const r = await runCli(['convert', fx('arrows-offsets-back.arrows'), out, '-q']);
