@@ -489,8 +489,7 @@ async function runLane(lane) {
 const MINUTES = Number(flag('minutes', Infinity));
 if (Number.isFinite(MINUTES)) setTimeout(() => void (stopping = true), MINUTES * 60_000).unref();
 await Promise.all(lanes.map(runLane));
-for (const l of lanes) l.runner.close(), l.reference.close();
-await new Promise((r) => setTimeout(r, 500)); // the children exit, so their CPU time is counted
+await Promise.all(lanes.flatMap((l) => [l.runner.close(), l.reference.close()])); // exited: their CPU time is counted
 process.stderr.write('\n');
 const total = Object.fromEntries(CLASSES.map((c) => [c, 0]));
 const lines = tableLines(total);
