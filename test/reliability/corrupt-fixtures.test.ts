@@ -114,6 +114,22 @@ describe('corrupt Arrow files: the header numbers are checked against the file b
       );
   });
 
+  it('a column type NONE over two buffers (fuzz seed 7, case 1210, kept as found: was 300 rows of Null, exit 0, and a TypeError in groupby)', async () => {
+    expect(() => flechetteTable(readFileSync(fx('arrows-type-none.arrows')))).toThrow(/Unsupported data type: "NONE"/);
+    const out = path.join(dir, 'type-none.parquet');
+    for (const r of [
+      await runCli(['inspect', fx('arrows-type-none.arrows')]),
+      await groupby('arrows-type-none.arrows'),
+      await runCli(['convert', fx('arrows-type-none.arrows'), out, '-q']),
+    ])
+      expectInputError(
+        r,
+        'arrows-type-none.arrows',
+        /record batch 0 at byte 256 has an inconsistent header: it has 7 buffers, but its schema's 3 column\(s\) need 5/,
+      );
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('string offsets that go back (was: convert failed with "Dyn casting error", naming no input)', async () => {
     const out = path.join(dir, 'back.parquet');
     const r = await runCli(['convert', fx('arrows-offsets-back.arrows'), out, '-q']);
