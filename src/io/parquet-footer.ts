@@ -11,6 +11,7 @@ import {
   Utf8,
   type DataType,
 } from 'apache-arrow';
+import { schemaMessageProblem } from './arrow-schema-bounds.js';
 
 /** The key under which Arrow writers (arrow-rs, pyarrow, Polars) store the Arrow schema in a Parquet footer. */
 const ARROW_SCHEMA = Buffer.from('ARROW:schema', 'latin1');
@@ -58,6 +59,9 @@ export function arrowSchemaPatch(footer: Uint8Array, intervals: string[] = []): 
 
 function schemaFromBase64(text: string): Schema {
   const message = Buffer.from(text, 'base64');
+  // Its vector lengths checked first: Arrow JS would allocate by a corrupt one until the heap ran out.
+  const problem = schemaMessageProblem(message);
+  if (problem) throw new Error(`its Arrow schema does not decode: ${problem}`);
   // An IPC stream is the schema message and an end-of-stream marker.
   return tableFromIPC(Buffer.concat([message, Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0])])).schema;
 }
