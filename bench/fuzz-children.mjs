@@ -67,9 +67,12 @@ export class Child {
     return outcome;
   }
 
-  /** Ends the process (used at the end of the campaign). */
-  close() {
-    this.proc?.kill('SIGKILL');
+  /** Ends the process (used at the end of the campaign); resolves once it has exited, so its CPU time is counted. */
+  async close() {
+    const proc = this.proc;
     this.proc = undefined;
+    if (!proc) return;
+    proc.kill('SIGKILL');
+    await proc.exitState;
   }
 }

@@ -79,6 +79,7 @@ const OPS = {
 
 process.on('message', async (m) => {
   const res = await captured(() => OPS[m.op](m));
-  process.send({ id: m.id, ...res, rss: process.memoryUsage().rss });
+  const mem = process.memoryUsage();
+  process.send({ id: m.id, ...res, rss: mem.rss, mem });
 });
 process.send({ ready: true });

@@ -47,6 +47,11 @@ const corrupt = [
 
 const engine = new Engine({ workers: 2, stallTimeoutMs: 10_000 });
 const rss = [];
+// The main thread's own parts of it: V8 heap, external memory and ArrayBuffers (worker threads are in rss only).
+const main = [];
+// Each worker thread's heap, external and ArrayBuffer memory, by a job that reads them in the worker (bench/jobs/heap-probe.ts).
+const probes = new Map();
+const probeEvery = Math.max(1, Math.floor(RUNS / 10));
 let failedAsExpected = 0;
 const ranAnyway = new Set();
 for (let i = 0; i < RUNS; i++) {
@@ -71,14 +76,24 @@ for (let i = 0; i < RUNS; i++) {
   }
   gc();
   rss.push(process.memoryUsage().rss);
+  main.push(process.memoryUsage());
+  if (i % probeEvery === 0 || i === RUNS - 1) {
+    const { value } = await engine.run(path.join(import.meta.dirname, 'jobs/heap-probe.ts'), { input: csv, splitSize: '8KB' });
+    probes.set(i, Object.values(value));
+  }
 }
 await engine.close();
-const mb = (b) => (b / 2 ** 20).toFixed(0);
+const mb = (b) => (b / 2 ** 20).toFixed(1);
 console.log(
   `${RUNS} runs on one Engine (2 workers): ${failedAsExpected} failed on corrupt files, each naming its file; ` +
     `corrupt files whose defect the job did not read, so the run succeeded: ${[...ranAnyway].join(', ') || 'none'}; every other run right`,
 );
-console.log('| runs done | RSS (MB) |\n|---:|---:|');
-for (let k = 0; k < RUNS; k += Math.max(1, Math.floor(RUNS / 10))) console.log(`| ${k + 1} | ${mb(rss[k])} |`);
-console.log(`| ${RUNS} | ${mb(rss[RUNS - 1])} |`);
+console.log(
+  '| runs done | RSS (MB) | main heap used (MB) | main external (MB) | main array buffers (MB) | worker heaps used (MB) | worker external (MB) |\n' +
+    '|---:|---:|---:|---:|---:|---:|---:|',
+);
+const each = (k, key) => (probes.get(k) ?? []).map((p) => mb(p[key])).join(', ');
+const row = (k) =>
+  `| ${k + 1} | ${mb(rss[k])} | ${mb(main[k].heapUsed)} | ${mb(main[k].external)} | ${mb(main[k].arrayBuffers)} | ${each(k, 'heapUsed')} | ${each(k, 'external')} |`;
+for (const k of probes.keys()) console.log(row(k));
 rmSync(dir, { recursive: true, force: true });

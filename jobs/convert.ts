@@ -3,6 +3,7 @@ import path from 'node:path';
 import { defineJob } from 'quiver-engine';
 import { appendBatchToPart, BatchEncodingError, partExtension, type PartFormat } from '../src/io/part-files.js';
 import { batchDataProblem } from '../src/io/arrow-check.js';
+import { withUniqueNames } from '../src/io/column-names.js';
 import { InputError } from '../src/errors.js';
 
 /**
@@ -22,7 +23,9 @@ export default defineJob({
     format: { type: 'string', default: 'arrows', description: 'arrow, arrows, parquet, csv, ndjson or json (a JSON array)' },
   },
   identity: (): Acc => ({ parts: [], rows: 0, columns: [] }),
-  fold(acc: Acc, batch, ctx) {
+  fold(acc: Acc, input, ctx) {
+    // Repeated column names (an Arrow input may have them) would be merged by the writers: renamed x_2, ….
+    const batch = withUniqueNames(input);
     const format = ctx.params.format as PartFormat;
     // Every offset checked before it reaches a writer: parquet-wasm refuses a batch whose offsets go
     // back with "Dyn casting error", which names neither the input nor the batch.

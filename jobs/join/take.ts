@@ -41,9 +41,7 @@ export function take(vector: Vector, rows: Int32Array, order?: Int32Array): Vect
   const fixed = FIXED.some((is) => is(type));
   if (vector.data.length > 0 && isNestedType(type)) return makeVector(takeNested(vector.data, rows, take));
   if (vector.data.length === 0 || !(fixed || DataType.isUtf8(type) || DataType.isBinary(type))) {
-    // Lists and structs as plain arrays and objects: Arrow's builders read no Vector or StructRow (a list came out as zeros).
-    const plain = isNested(type) ? plainOf : (v: unknown) => v;
-    const values = Array.from(rows, (r) => (r < 0 ? null : plain(vector.get(r))));
+    const values = Array.from(rows, (r) => (r < 0 ? null : vector.get(r)));
     return vectorFromArray(values, DataType.isDictionary(type) ? type.dictionary : type);
   }
   const parts = partsOf(vector.data, rows, order ?? identity(n));
@@ -73,18 +71,6 @@ export function take(vector: Vector, rows: Int32Array, order?: Int32Array): Vect
   const data = new Uint8Array(total);
   for (const p of parts) copyText(data, offsets, p);
   return makeVector(makeData({ ...base, valueOffsets: offsets, data } as never));
-}
-
-function isNested(t: DataType): boolean {
-  return DataType.isList(t) || DataType.isLargeList(t) || DataType.isFixedSizeList(t) || DataType.isStruct(t);
-}
-
-/** A list's or struct's JS value (Vectors, StructRows, nested) as plain arrays and objects, which Arrow's builders take. */
-function plainOf(v: unknown): unknown {
-  if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v) || v instanceof Date) return v;
-  if (v instanceof Vector) return Array.from(v, plainOf);
-  const row = v as { toJSON?: () => Record<string, unknown> };
-  return row.toJSON ? Object.fromEntries(Object.entries(row.toJSON()).map(([k, x]) => [k, plainOf(x)])) : v;
 }
 
 /** Rows of one chunk to take: row `at[i]` of `data` goes to output position i, for each i of `positions`, read in that order. */

@@ -14,6 +14,7 @@ import {
 } from 'apache-arrow';
 import { intervalWordsOf, normalizedInterval } from '../shared/intervals.js';
 import { isNestedKey, nestedImages, vectorOfImages } from '../shared/nested-image.js';
+import { isNestedType } from '../shared/take-nested.js';
 
 /**
  * How a column is held in shared memory: fixed-width words, a byte per boolean, bytes with offsets
@@ -52,13 +53,6 @@ export interface ColumnPlan {
   nested?: true;
 }
 
-/** Types sort carries by position (their values are not copied into shared memory). */
-export function isNested(type: DataType): boolean {
-  return (
-    DataType.isList(type) || DataType.isLargeList(type) || DataType.isFixedSizeList(type) || DataType.isStruct(type) || DataType.isMap(type)
-  );
-}
-
 /** The holding and order of a column type, or an error saying the type cannot be carried. */
 export function describeType(name: string, type: DataType): Omit<ColumnPlan, 'name' | 'nulls'> {
   if (DataType.isBool(type)) return { holding: 'bool', order: 'bool', wordBytes: 1, words: 1 };
@@ -66,7 +60,7 @@ export function describeType(name: string, type: DataType): Omit<ColumnPlan, 'na
   if (DataType.isNull(type)) return { holding: 'none', order: 'null', wordBytes: 0, words: 0 };
   // A list or struct is held as bytes that order as DuckDB orders it (../shared/nested-image.ts).
   if (isNestedKey(type)) return { holding: 'bytes', order: 'bytes', wordBytes: 1, words: 1, image: { kind: 'nested' } };
-  if (isNested(type)) return { holding: 'fixed', order: undefined, wordBytes: 4, words: 1, nested: true };
+  if (isNestedType(type)) return { holding: 'fixed', order: undefined, wordBytes: 4, words: 1, nested: true };
   if (isText(type) || isBytes(type) || (DataType.isDictionary(type) && isText(type.dictionary))) {
     return { holding: 'bytes', order: 'bytes', wordBytes: 1, words: 1 };
   }

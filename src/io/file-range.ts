@@ -166,6 +166,17 @@ export async function decodeInChunks(fh: InputHandle, file: string, begin: numbe
   }
 }
 
+/**
+ * A split's file is shorter than its plan saw (`planned`: the split's end): it was cut while the run
+ * read it, and the lines past the cut would silently go missing, with the original size in the report.
+ */
+export function cutWhileRead(split: string, at: number, planned: number): InputError {
+  return new InputError(
+    `${split}: the file ends at byte ${at}, but it had ${planned} bytes or more when the run was planned (was it truncated or ` +
+      `rewritten while being read?)`,
+  );
+}
+
 /** The file ended at byte `at`, before the `stop` bytes its plan counted on. */
 function endedEarly(file: string, at: number, stop: number): InputError {
   return new InputError(`${file} ended at byte ${at}, before the ${stop} bytes planned; was it changed during the run?`);

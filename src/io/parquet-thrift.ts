@@ -24,7 +24,7 @@ const CONVERTED_TYPE = 6;
 const LOGICAL_TYPE = 10;
 const I32 = 5;
 
-interface FieldBytes {
+export interface FieldBytes {
   id: number;
   type: number;
   /** Where the field's value starts and ends (empty for a boolean, held in its header). */
@@ -32,7 +32,7 @@ interface FieldBytes {
 }
 
 /** One SchemaElement of the footer: where it is, its fields, and what quiver needs of them. */
-interface SchemaElement {
+export interface SchemaElement {
   start: number;
   end: number;
   fields: FieldBytes[];
@@ -44,7 +44,7 @@ interface SchemaElement {
   uuid: boolean;
 }
 
-class ThriftReader {
+export class ThriftReader {
   at = 0;
   constructor(readonly bytes: Uint8Array) {}
 
@@ -105,7 +105,7 @@ class ThriftReader {
 }
 
 /** The footer's schema elements, in order (the root first). */
-function schemaElements(footer: Uint8Array): SchemaElement[] {
+export function schemaElements(footer: Uint8Array): SchemaElement[] {
   const r = new ThriftReader(footer);
   for (let last = 0; ; ) {
     const header = r.byte();

@@ -1,12 +1,12 @@
 import type { RecordBatch } from 'apache-arrow';
 import { InputError } from '../errors.js';
-import type { CsvSplit } from '../planner/split.js';
+import { describeSplit, type CsvSplit } from '../planner/split.js';
 import { batchStream, collected } from './batch-stream.js';
 import { BadRecords, badRecordMessage, type BadRecord } from './bad-records.js';
 import { ColumnTooNarrow } from './column-widening.js';
 import { CsvDecoder, type CsvDialect, type CsvProblem } from './csv-decode.js';
 import { FS, agreedRecordStart, stateAfter, type RecordSyntax } from './csv-records.js';
-import { decodeInChunks, lineAt, linesAt, readRange } from './file-range.js';
+import { cutWhileRead, decodeInChunks, lineAt, linesAt, readRange } from './file-range.js';
 import { openInput, type InputHandle } from './input-source.js';
 
 const TAIL_CHUNK = 64 * 1024;
@@ -49,6 +49,10 @@ async function decodeCsvSplit(
 ): Promise<void> {
   const fh = await openInput(split.file, { start: split.start, end: split.end });
   try {
+    // The plan saw the file reach split.end: a split past a cut found no record start and read nothing,
+    // so a CSV cut while read gave the rows before the cut, exit 0 (as NDJSON did: fuzz seed 5, case 336).
+    const { size } = await fh.stat();
+    if (size < split.end) throw cutWhileRead(describeSplit(split), size, split.end);
     const syntax = syntaxOf(split.dialect);
     // Find both record starts (their reads run at once), then decode exactly [begin, stop).
     const [begin, stop] = await Promise.all([

@@ -1,8 +1,7 @@
 import { Field, RecordBatch, Schema, Struct, Utf8, makeData } from 'apache-arrow';
 import type { TextSplit } from '../planner/split.js';
 import { describeSplit } from '../planner/split.js';
-import { InputError } from '../errors.js';
-import { readRange } from './file-range.js';
+import { cutWhileRead, readRange } from './file-range.js';
 import { openInput, type InputHandle } from './input-source.js';
 import { BadRecords } from './bad-records.js';
 import { validUtf8Lines } from './text-utf8.js';
@@ -28,13 +27,8 @@ export async function readTextSplit(split: TextSplit, batchRows: number, bad = n
     const lim = split.end - from; // byte `end` of the file is raw[lim]
     const want = lim + TAIL_CHUNK;
     const raw = await readRange(fh, from, want);
-    // The plan saw the file reach split.end: a shorter file was cut while the run read it, and its
-    // lines would silently go missing (with the original size in the report).
-    if (raw.length < lim)
-      throw new InputError(
-        `${describeSplit(split)}: the file ends at byte ${from + raw.length}, but it had ${split.end} bytes or more when the run was ` +
-          `planned (was it truncated or rewritten while being read?)`,
-      );
+    // The plan saw the file reach split.end: a shorter file was cut while the run read it.
+    if (raw.length < lim) throw cutWhileRead(describeSplit(split), from + raw.length, split.end);
     let begin = split.start - from;
     if (split.start > 0 && raw[0] !== NL) {
       const nl = raw.indexOf(NL, 1);

@@ -1,6 +1,7 @@
 import { Message, MessageHeader } from 'apache-arrow';
 import type { BufferRegion, FieldNode } from 'apache-arrow/ipc/metadata/message';
 import { InputError } from '../errors.js';
+import { schemaMessageProblem } from '../io/arrow-schema-bounds.js';
 import { readRange } from '../io/file-range.js';
 import { openInput } from '../io/input-source.js';
 import { batchHeaderProblem } from '../io/arrow-check.js';
@@ -55,6 +56,8 @@ async function readArrowStreamHeaders(file: string): Promise<ArrowFileLayout> {
       if (msg.headerType === MessageHeader.Schema) {
         if (schemaMessage) throw bad(`a second schema message at byte ${pos}`);
         schemaMessage = new Uint8Array(await readRange(fh, pos, metaLength));
+        const problem = schemaMessageProblem(schemaMessage); // before Arrow JS allocates by a corrupt vector length
+        if (problem) throw bad(`its schema message at byte ${pos} does not decode (${problem})`);
         try {
           schema = msg.header() as ArrowFileLayout['schema']; // decoded here, lazily: a corrupt field type throws
         } catch (e) {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { InputError, UsageError } from '../errors.js';
+import { uniqueNames } from '../io/column-names.js';
 import type { ColumnSpec } from '../io/column-types.js';
 import type { CsvDialect } from '../io/csv-decode.js';
 import { sampleRecords } from '../io/csv-sample.js';
@@ -168,22 +169,6 @@ export function csvLayoutFromHead(
     rowsExact: atEof && end >= head.length,
     sample: records.slice(0, 100).map((r) => colNames.map((_, i) => (isNull(r[i]) ? null : r[i]!.text))),
   };
-}
-
-/** Header names made usable: blanks become column<i>, repeats get a suffix. */
-function uniqueNames(raw: string[]): string[] {
-  const seen = new Set<string>();
-  // The suffix each repeated name tries next: every smaller one is taken, so 40,000 equal names cost
-  // 40,000 steps, not 40,000² / 2 (over a minute).
-  const nextSuffix = new Map<string, number>();
-  return raw.map((n, i) => {
-    let name = n.trim() === '' ? `column${i}` : n;
-    let k = nextSuffix.get(n) ?? 2;
-    for (; seen.has(name); k++) name = `${n}_${k}`;
-    nextSuffix.set(n, k);
-    seen.add(name);
-    return name;
-  });
 }
 
 /**

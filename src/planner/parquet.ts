@@ -1,5 +1,6 @@
 import { tableFromIPC, type Schema } from 'apache-arrow';
 import { openParquet } from '../io/parquet-file.js';
+import { checkParquetFooter } from '../io/parquet-footer-check.js';
 import { withParquetFields } from '../io/parquet-types.js';
 import type { ParquetSplit } from './split.js';
 import { rememberedLayout } from './layout-cache.js';
@@ -22,6 +23,7 @@ export function readParquetLayout(file: string, bytes: number): Promise<ParquetL
 async function readParquetFooter(file: string, bytes: number): Promise<ParquetLayout> {
   const pf = await openParquet(file);
   try {
+    await checkParquetFooter(file); // types and statistics against the schema, once per file, not in every worker
     const meta = pf.metadata();
     const rowGroups = meta.rowGroups().map((g) => ({ rows: g.numRows(), bytes: g.compressedSize() }));
     const schema = withParquetFields(tableFromIPC(pf.schema().intoIPCStream()).schema, pf.annotations!);

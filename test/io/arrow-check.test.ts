@@ -56,3 +56,32 @@ describe('batchDataProblem in full, on files other writers made', () => {
     }
   });
 });
+
+describe('batchHeaderProblem: every field node and buffer of a batch belongs to a column', () => {
+  it('refuses a header with buffers left over after its columns (a type NONE read as Null over a Float64 column made 300 rows of nothing)', async () => {
+    const { Message, Table, tableToIPC, vectorFromArray, Float64, Int32 } = await import('apache-arrow');
+    const { batchHeaderProblem } = await import('../../dist/src/io/arrow-check.js');
+    const t = new Table({ id: vectorFromArray([1, 2, 3], new Int32()), v: vectorFromArray([0.5, null, 2], new Float64()) });
+    const stream = Buffer.from(tableToIPC(t, 'stream'));
+    const messages: InstanceType<typeof Message>[] = [];
+    for (let p = 0; p + 8 <= stream.length; ) {
+      const len = stream.readInt32LE(p + 4);
+      if (len === 0) break;
+      const m = Message.decode(stream.subarray(p + 8, p + 8 + len));
+      messages.push(m);
+      p += 8 + len + Number(m.bodyLength);
+    }
+    const header = messages[1]!.header() as Parameters<typeof batchHeaderProblem>[0];
+    expect(batchHeaderProblem(header, t.schema, Number(messages[1]!.bodyLength))).toBeUndefined();
+    // The same batch under a schema of the first column alone: v's node and its two buffers are left over.
+    const idOnly = t.schema.select(['id']);
+    expect(batchHeaderProblem(header, idOnly, Number(messages[1]!.bodyLength))).toBe(
+      "it has 2 field nodes, but its schema's 1 column(s) need 1",
+    );
+    // A header whose nodes are id's alone (a plain object: Arrow JS's header has getters only).
+    const trimmed = { length: header.length, nodes: header.nodes.slice(0, 1), buffers: header.buffers, compressed: false };
+    expect(batchHeaderProblem(trimmed as unknown as typeof header, idOnly, Number(messages[1]!.bodyLength))).toBe(
+      "it has 4 buffers, but its schema's 1 column(s) need 2",
+    );
+  });
+});

@@ -3,7 +3,9 @@ import { tableFromIPC } from 'apache-arrow';
 import { writeParquetStream } from '../../dist/src/io/part-files.js';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tableFromIPC as flechetteTable } from '@uwdata/flechette';
 import { runCli } from '../helpers/cli.js';
+import { duckRows } from '../helpers/duckdb.js';
 import { tempDir } from '../helpers/tmp.js';
 
 // The minimal reproducers of the fuzz campaign (bench/fuzz.mjs), made exactly by
@@ -98,6 +100,33 @@ describe('corrupt Arrow files: the header numbers are checked against the file b
       'arrows-offsets-past-body.arrows',
       /record batch 1 at byte \d+ has an inconsistent header: buffer 3 \(bytes \d+–\d+\) lies outside the 20000-byte body/,
     );
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('a buffer not aligned to 8 bytes in the second batch (fuzz seed 6, case 139: inspect showed it fine, run failed with a RangeError)', async () => {
+    // flechette, the independent reader, refuses it too: "start offset of Int32Array should be a multiple of 4".
+    expect(() => flechetteTable(readFileSync(fx('arrows-buffer-unaligned.arrows')))).toThrow(/multiple of 4/);
+    for (const r of [await runCli(['inspect', fx('arrows-buffer-unaligned.arrows')]), await groupby('arrows-buffer-unaligned.arrows')])
+      expectInputError(
+        r,
+        'arrows-buffer-unaligned.arrows',
+        /record batch 1 at byte \d+ has an inconsistent header: buffer 3 starts at byte \d+ of the body, not at a multiple of 8/,
+      );
+  });
+
+  it('a column type NONE read from outside its schema message (fuzz seed 7, case 1210, kept as found: was 300 rows of Null, exit 0, and a TypeError in groupby)', async () => {
+    expect(() => flechetteTable(readFileSync(fx('arrows-type-none.arrows')))).toThrow(/Unsupported data type: "NONE"/);
+    const out = path.join(dir, 'type-none.parquet');
+    for (const r of [
+      await runCli(['inspect', fx('arrows-type-none.arrows')]),
+      await groupby('arrows-type-none.arrows'),
+      await runCli(['convert', fx('arrows-type-none.arrows'), out, '-q']),
+    ])
+      expectInputError(
+        r,
+        'arrows-type-none.arrows',
+        /its schema message at byte 0 does not decode \(an offset at \d+ lies outside the message\)/,
+      );
     expect(existsSync(out)).toBe(false);
   });
 
@@ -263,6 +292,91 @@ describe('text-format shapes that broke readers', () => {
   it('an empty input is refused by convert, not written as a Parquet file no reader takes', async () => {
     const out = path.join(dir, 'empty.parquet');
     expectInputError(await runCli(['convert', fx('empty.csv'), out, '-q']), 'empty.csv', /no rows to convert, so .* would have no columns/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('Arrow columns that share a name', () => {
+  // flechette (independent of Arrow JS) reads the input by position; DuckDB reads what convert wrote.
+  const byPosition = (file: string) => {
+    const t = flechetteTable(readFileSync(fx(file)));
+    return Array.from({ length: t.numRows }, (_, r) =>
+      t.children.map((c) => (c.at(r) == null ? null : Number.isNaN(Number(c.at(r))) ? c.at(r) : Number(c.at(r)))),
+    );
+  };
+
+  it('convert keeps both, the repeat renamed g_2, each with its own type (was: an error naming only the output)', async () => {
+    for (const ext of ['parquet', 'arrow', 'ndjson']) {
+      const out = path.join(dir, `repeated-names.${ext}`);
+      const r = await runCli(['convert', fx('arrows-repeated-names.arrows'), out, '-q', '--overwrite']);
+      expect(r.stderr).toBe('');
+      const reader = ext === 'ndjson' ? `read_json('${out}')` : ext === 'parquet' ? `read_parquet('${out}')` : undefined;
+      if (!reader) {
+        const t = flechetteTable(readFileSync(out));
+        expect(t.schema.fields.map((f) => f.name)).toEqual(['id', 'g', 'g_2']);
+        continue;
+      }
+      const rows = await duckRows(`SELECT * FROM ${reader} ORDER BY id`);
+      expect(Object.keys(rows[0]!)).toEqual(['id', 'g', 'g_2']);
+      expect(rows.map((x) => [Number(x.id), x.g, x.g_2 == null ? null : Number(x.g_2)])).toEqual(
+        byPosition('arrows-repeated-names.arrows'),
+      );
+    }
+  });
+
+  it('fuzz case 189 (11 bytes overwritten in a schema): its fields lie outside the schema message, so it is refused', async () => {
+    // Arrow JS read the out-of-range bytes as two blank names and a Float16 type, and convert failed naming only the output.
+    const out = path.join(dir, 'blank-names.parquet');
+    for (const r of [
+      await runCli(['inspect', fx('arrows-float16-blank-names.arrows')]),
+      await runCli(['convert', fx('arrows-float16-blank-names.arrows'), out, '-q']),
+    ])
+      expectInputError(
+        r,
+        'arrows-float16-blank-names.arrows',
+        /its schema message at byte 0 does not decode \(an offset at \d+ lies outside the message\)/,
+      );
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('a Parquet footer whose types disagree with its schema', () => {
+  it.each([
+    // Fuzz case 379 of seed 2, kept as found: one bit of DuckDB's footer made the v column INT32 (was: half of
+    // each page of doubles read as int32s, 300 rows with a v sum of 115,629,768,940, exit 0).
+    [
+      'parquet-type-flipped.parquet',
+      /row group 0, column "v": its chunk holds DOUBLE values, but the schema says INT32/,
+      /Incorrect stats size for type INTEGER/,
+    ],
+    // Made by make.mjs: both types FLOAT, the statistics 8 bytes (Polars reads 0, 0, 0, … from it).
+    [
+      'parquet-stats-width.parquet',
+      /row group 0, column "v": its max statistic has 8 bytes, but a FLOAT value has 4/,
+      /Incorrect stats size for type FLOAT/,
+    ],
+    // Fuzz seed 7, case 220, kept as found: three bits of Polars' footer made the file's row count -301 (was: 300 rows, exit 0).
+    ['parquet-rows-negative.parquet', /it says it has -301 rows, but its row groups hold 300/, /has negative number of rows/],
+  ])('%s is refused by inspect, run and convert, as DuckDB refuses it', async (name, what, duckError) => {
+    await expect(duckRows(`SELECT sum(v) FROM read_parquet('${fx(name)}')`)).rejects.toThrow(duckError);
+    const out = path.join(dir, `${name}.out.parquet`);
+    for (const r of [await runCli(['inspect', fx(name)]), await groupby(name), await runCli(['convert', fx(name), out, '-q'])])
+      expectInputError(r, name, new RegExp(`is not a valid Parquet file: ${what.source}; the footer is corrupt`));
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('a Parquet footer whose embedded Arrow schema has a corrupt vector length', () => {
+  it('is refused by inspect, run and convert (fuzz seed 7, case 1025, kept as found: was a heap that grew until it ran out)', async () => {
+    // Polars, which reads the embedded schema too, refuses it; DuckDB reads only the Parquet schema.
+    const name = 'parquet-arrow-schema-vector.parquet';
+    const out = path.join(dir, 'arrow-schema-vector.out.parquet');
+    for (const r of [await runCli(['inspect', fx(name)]), await groupby(name), await runCli(['convert', fx(name), out, '-q'])])
+      expectInputError(
+        r,
+        name,
+        /its footer does not decode \(Error: its Arrow schema does not decode: a vector at \d+ claims \d+ entries, past the end/,
+      );
     expect(existsSync(out)).toBe(false);
   });
 });

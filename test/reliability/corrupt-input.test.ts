@@ -128,3 +128,28 @@ describe('an Arrow file cut short while a task reads it', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
+
+// The same job on text formats: a text reader finds the split past the cut empty, so without a check
+// against the plan's size it reads nothing and the run ends with the rows before the cut (fuzz seed 5,
+// cases 336, 413, 1481: big.ndjson cut while read gave 35,139 of 60,000 rows, exit 0).
+describe('NDJSON and CSV files cut short while a task reads them', () => {
+  const N = 20_000;
+  const text = {
+    ndjson: Array.from({ length: N }, (_, i) => JSON.stringify({ id: i % 7, v: i })).join('\n') + '\n',
+    csv: 'id,v\n' + Array.from({ length: N }, (_, i) => `${i % 7},${i}`).join('\n') + '\n',
+  };
+  it.each(['ndjson', 'csv'] as const)('%s: an error naming the file, never the rows before the cut', async (format) => {
+    const file = path.join(dir, `cut-under.${format}`);
+    writeFileSync(file, text[format]);
+    // Records of at most 1 KB: a CSV split is at least 4 × the longest record, 4 MB by default (one split here).
+    const formatOptions = { csv: { maxRecordBytes: 1024 } };
+    const err = await run(fixture('cuts-its-input'), { input: file, workers: 1, splitSize: '16KB', formatOptions }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).message).toContain(file);
+    expect((err as InputError).message).toMatch(
+      /ends at byte 64, but it had \d+ bytes or more when the run was planned|ended at byte 64, before/,
+    );
+  });
+});
