@@ -32,8 +32,10 @@ export function parquetWasm(): ParquetWasm {
  * one small row group tiered up enough of parquet-wasm's large Rust functions to cost ~100 ms of CPU on
  * V8's background threads, in every run, for code that then ran for microseconds: a third of a small
  * run's CPU (1,000 rows at 2 workers: 0.70 s → 0.59 s). The loops that decode a big file still exhaust
- * it within a few milliseconds of their first run and get optimized as before. The flag is V8's (Node
- * 20 to 24) and process-wide, read when an instance is made, so it is set before the first one.
+ * it within a few milliseconds of their first run and get optimized as before (q1 on 10M rows from
+ * Parquet used less CPU, not more). Later V8s raised their own default to 13,000,000, so on newer Node
+ * this is a small step; the flag is in all of them, process-wide, and read when an instance is made,
+ * so it is set before the first one.
  */
 const WASM_TIERING_BUDGET = 18_000_000;
 
