@@ -1,5 +1,6 @@
 import { DataType, type Table } from 'apache-arrow';
 import { cellTextOf } from '../io/format-value.js';
+import { formatCount } from '../util/size.js';
 
 /** What the table shows for a null: DuckDB's marker, unlike any text in a cell (a string "NULL" aside). */
 const NULL_MARK = 'NULL';
@@ -47,8 +48,8 @@ export function formatTable(table: Table, limit: number): string {
   const more = table.numRows - n;
   lines.push(
     more > 0
-      ? `… ${more.toLocaleString('en-US')} more rows (${table.numRows.toLocaleString('en-US')} in all; --limit to show more)`
-      : `(${table.numRows.toLocaleString('en-US')} row${table.numRows === 1 ? '' : 's'})`,
+      ? `… ${formatCount(more)} more rows (${formatCount(table.numRows)} in all; --limit to show more)`
+      : `(${formatCount(table.numRows)} row${table.numRows === 1 ? '' : 's'})`,
   );
   return lines.join('\n');
 }

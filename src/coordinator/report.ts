@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { formatSize } from '../util/size.js';
+import { formatCount, formatSize } from '../util/size.js';
 import type { RunReport, SequentialReport, TaskRecord } from './report-types.js';
 import { formatWidenings } from './widen-run.js';
 
@@ -9,8 +9,8 @@ const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${m
 export function formatReport(r: RunReport): string {
   const pct = Math.round((100 * r.coresBusy) / Math.min(r.workers, r.cores));
   const lines = [
-    `quiver: ${r.job} — ${r.input.rows.toLocaleString('en-US')} rows, ${formatSize(r.input.bytes)} in ${r.input.files} ` +
-      `file${r.input.files === 1 ? '' : 's'} → ${r.output.rows.toLocaleString('en-US')} ` +
+    `quiver: ${r.job} — ${formatCount(r.input.rows)} rows, ${formatSize(r.input.bytes)} in ${r.input.files} ` +
+      `file${r.input.files === 1 ? '' : 's'} → ${formatCount(r.output.rows)} ` +
       `rows${r.output.path ? ` (${r.output.path})` : ''}`,
     `  wall ${fmtMs(r.wallMs)}: ${Object.entries(r.phases)
       .map(([k, v]) => `${k} ${fmtMs(v)}`)
@@ -30,10 +30,10 @@ export function formatReport(r: RunReport): string {
   }
   if (r.badRecords) {
     const files = Object.entries(r.badRecords.byFile)
-      .map(([f, n]) => `${f}: ${n.toLocaleString('en-US')}`)
+      .map(([f, n]) => `${f}: ${formatCount(n)}`)
       .join(', ');
     lines.push(
-      `  bad records skipped: ${r.badRecords.total.toLocaleString('en-US')} ` +
+      `  bad records skipped: ${formatCount(r.badRecords.total)} ` +
         `(${files})${r.badRecords.examplesFile ? `; examples in ${r.badRecords.examplesFile}` : ''}`,
     );
   }
@@ -43,7 +43,7 @@ export function formatReport(r: RunReport): string {
   }
   for (const note of r.notes ?? []) lines.push(`  note: ${note}`);
   const counters = Object.entries(r.counters);
-  if (counters.length) lines.push(`  counters: ${counters.map(([k, v]) => `${k}=${v.toLocaleString('en-US')}`).join(', ')}`);
+  if (counters.length) lines.push(`  counters: ${counters.map(([k, v]) => `${k}=${formatCount(v)}`).join(', ')}`);
   return lines.join('\n');
 }
 

@@ -26,9 +26,10 @@ function mapOf(bundle: string): SourceMap | null {
 
 /**
  * Rewrites the frames of a stack that point into a job bundle so they point at the user's source
- * (`/home/me/jobs/x.ts:12:5`), through the bundle's inline source map. Workers have Node's source
- * maps on; the coordinator (where `merge` and `finish` run) may live in a host process that does not,
- * so quiver maps those frames itself rather than switching source maps on for the whole process.
+ * (`/home/me/jobs/x.ts:12:5`), through the bundle's inline source map. quiver maps the frames itself
+ * rather than switching Node's source maps on, in workers (where the switch costs every run the parse
+ * of the whole map) and in the coordinator (where `merge` and `finish` run, maybe in a host process
+ * that wants them off).
  */
 export function stackToSources(stack: string): string {
   return stack.replace(BUNDLE_POSITION, (all, file: string, line: string, column: string) => {

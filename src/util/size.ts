@@ -43,3 +43,14 @@ export function formatSize(bytes: number): string {
   }
   return `${v.toFixed(1)} ${units[i]}`;
 }
+
+/**
+ * Formats a count with thousands separators, e.g. `1,234,567`, as `toLocaleString('en-US')` does. Its
+ * first call loads ICU's locale data, ~13 ms of CPU that every `quiver run` paid to print its row
+ * count; integers (what counts are) are grouped here instead.
+ */
+export function formatCount(n: number): string {
+  if (!Number.isSafeInteger(n)) return n.toLocaleString('en-US');
+  const digits = String(Math.abs(n)).replace(/\B(?=(\d{3})+$)/g, ',');
+  return n < 0 ? `-${digits}` : digits;
+}

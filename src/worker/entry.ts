@@ -12,8 +12,8 @@ import { sharePairs } from './share-pairs.js';
 import type { TaskOutput } from './protocol.js';
 import { registerIpcCodecs } from '../io/ipc-codecs.js';
 
-// Stack traces of user code point at their .ts lines through the bundle's inline source map.
-process.setSourceMapsEnabled(true);
+// Node's source maps stay off here (they cost every run the parse of the job bundle's map): the
+// coordinator maps the stacks of errors it receives (errorFromWorker).
 // Arrow IPC inputs and shared tables may hold lz4/zstd-compressed bodies.
 registerIpcCodecs();
 

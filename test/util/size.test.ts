@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseSize, UsageError } from 'quiver-engine';
-import { formatSize } from '../../dist/src/util/size.js';
+import { formatCount, formatSize } from '../../dist/src/util/size.js';
 
 describe('parseSize', () => {
   it('reads sizes as users write them, in powers of 1024', () => {
@@ -53,5 +53,17 @@ describe('formatSize', () => {
       const back = parseSize(formatSize(bytes).replace(' ', ''));
       expect(Math.abs(back - bytes) / bytes).toBeLessThan(0.05);
     }
+  });
+});
+
+describe('formatCount', () => {
+  it("groups digits exactly as toLocaleString('en-US') does", () => {
+    const counts = [0, 7, 999, 1000, 1001, 65_536, 999_999, 1_000_000, 10_000_000, 123_456_789, -1, -1234, -1_234_567];
+    for (const n of [...counts, Number.MAX_SAFE_INTEGER, 2 ** 40 + 3]) expect(formatCount(n), String(n)).toBe(n.toLocaleString('en-US'));
+  });
+
+  it('leaves what is not a safe integer to toLocaleString', () => {
+    for (const n of [1.5, 1234.5678, -0.25, 2 ** 60, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(formatCount(n), String(n)).toBe(n.toLocaleString('en-US'));
   });
 });
