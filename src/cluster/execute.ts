@@ -2,6 +2,7 @@ import { WorkerHandle } from '../executor/worker-handle.js';
 import { configureWorkerHeaps } from '../node-flags.js';
 import { serializeValue, type EncodedPairs } from '../worker/partials.js';
 import { serializeError } from '../worker/serialize-error.js';
+import { withSourceStacks } from '../job/source-map.js';
 import { JobError } from '../errors.js';
 import { QUIVER_VERSION } from './version.js';
 import type { Task, TaskOutput } from '../worker/protocol.js';
@@ -76,7 +77,8 @@ export class TaskExecutor {
       if (outcome.state === 'lost') return { state: 'lost', reason: outcome.exit.reason };
       if (outcome.state === 'failed') {
         if (signal?.aborted && outcome.error.name === 'CancelledError') return { state: 'cancelled' };
-        return { state: 'failed', error: outcome.error, retry: false };
+        // Mapped here, where the job bundle is: the coordinator may run on a machine without this worker's copy.
+        return { state: 'failed', error: withSourceStacks(outcome.error), retry: false };
       }
       const out = outcome.output;
       const chunks = outputChunks(out);

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { InputError, JobError, PlanError, type QuiverError, TaskError, WorkerError, CancelledError } from '../errors.js';
 import type { SerializedError } from '../worker/protocol.js';
 import { ColumnTooNarrow } from '../io/column-widening.js';
-import { stackToSources } from '../job/source-map.js';
+import { withSourceStacks } from '../job/source-map.js';
 
 const CLASSES: Record<string, new (message: string, options?: { cause?: unknown }) => QuiverError> = {
   InputError,
@@ -36,20 +36,6 @@ export function userFrame(stack: string | undefined, jobFile: string): { where: 
 /** The user's error class as they would name it: the constructor's name for a subclass that kept `name` 'Error'. */
 function classOf(e: SerializedError): string {
   return e.name === 'Error' && e.className ? e.className : e.name;
-}
-
-/**
- * The error with every stack in it (its own and its causes') pointing at the user's sources rather than
- * the job bundle. Workers leave Node's source maps off: switched on, Node parses the inline map of every
- * module a worker imports, ~25 ms of CPU per worker for a built-in job's 300 KB bundle, on every run,
- * to serve only the rare run that fails; mapped here, only a failure pays, and only for its own frames.
- */
-function withSourceStacks(e: SerializedError): SerializedError {
-  return {
-    ...e,
-    stack: e.stack === undefined ? undefined : stackToSources(e.stack),
-    cause: e.cause === undefined ? undefined : withSourceStacks(e.cause),
-  };
 }
 
 function revive(e: SerializedError): Error {

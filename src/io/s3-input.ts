@@ -123,8 +123,20 @@ class S3ObjectReader implements InputHandle {
   }
 
   async stat(): Promise<{ size: number }> {
-    this.size ??= (await s3Version(this.url)).size;
+    this.size ??= await this.headSize();
     return { size: this.size };
+  }
+
+  private async headSize(): Promise<number> {
+    try {
+      return (await s3Version(this.url)).size;
+    } catch (e) {
+      // A task's object (it has a window) was there when the run was planned: it went during the run.
+      const cause = (e as Error).cause;
+      if (this.window && s3FailureOf(cause) === 'no-key')
+        throw s3InputError(this.url, cause, `${this.url} does not exist (or no longer: was it deleted during the run?)`);
+      throw e;
+    }
   }
 
   async close(): Promise<void> {
