@@ -106,7 +106,7 @@ export function footerTypeProblem(footer: Uint8Array): string | undefined {
 }
 
 /** A Thrift list of structs, each as its fields (offsets into the reader's bytes). */
-function listOfStructs(r: ThriftReader): FieldBytes[][] {
+export function listOfStructs(r: ThriftReader): FieldBytes[][] {
   const header = r.byte();
   const size = header >> 4 === 15 ? r.varint() : header >> 4;
   const out: FieldBytes[][] = [];
