@@ -12,6 +12,8 @@ export type ParquetFile = Awaited<ReturnType<ReturnType<typeof parquetWasm>['Par
   generation?: number;
   /** Top-level UUID and INTERVAL columns, which parquet-wasm reads as plain FixedSizeBinary(16) and (12). */
   annotations?: ParquetAnnotations;
+  /** The file's own footer bytes (before any patch), for what parquet-wasm does not report: its chunks' statistics. */
+  footer?: Uint8Array;
 };
 
 /**
@@ -79,6 +81,7 @@ export async function openParquet(file: string, dictionary: string[] = []): Prom
     }
     pf.generation = parquetWasmGeneration();
     pf.annotations = annotations;
+    pf.footer = footer;
     return pf;
   } catch (e) {
     throw bad(`its footer does not decode (${String(e)})`);

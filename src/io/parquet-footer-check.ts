@@ -53,10 +53,11 @@ export async function checkParquetFooter(file: string): Promise<void> {
  * has columns, a min or max statistic whose width is not its fixed-width type's. Why: one bit flipped in
  * a schema element's type (DOUBLE 5 → INT32 1, fuzz case 379 of seed 2 on DuckDB's file) made parquet-wasm
  * (and Polars) read half of each page of doubles as int32s: 300 rows of garbage, exit 0, where DuckDB
- * refuses the file ("Incorrect stats size for type INTEGER"). The statistics' values are not compared
- * with the pages (that would read every page twice): only the structure, from the footer alone, in one
- * pass over its bytes. BYTE_ARRAY and FIXED_LEN_BYTE_ARRAY statistics may be truncated by their writer,
- * and INT96's are undefined by the format, so their widths are not checked.
+ * refuses the file ("Incorrect stats size for type INTEGER"). Here only the structure is checked, from the
+ * footer alone, in one pass over its bytes; the pages' values are compared with the statistics by the
+ * worker as it decodes them (`parquet-statistics.ts`), not here, which would read every page twice.
+ * BYTE_ARRAY and FIXED_LEN_BYTE_ARRAY statistics may be truncated by their writer, and INT96's are
+ * undefined by the format, so their widths are not checked.
  */
 export function footerTypeProblem(footer: Uint8Array): string | undefined {
   const elements = schemaElements(footer);
@@ -106,7 +107,7 @@ export function footerTypeProblem(footer: Uint8Array): string | undefined {
 }
 
 /** A Thrift list of structs, each as its fields (offsets into the reader's bytes). */
-function listOfStructs(r: ThriftReader): FieldBytes[][] {
+export function listOfStructs(r: ThriftReader): FieldBytes[][] {
   const header = r.byte();
   const size = header >> 4 === 15 ? r.varint() : header >> 4;
   const out: FieldBytes[][] = [];

@@ -156,7 +156,7 @@ function text(value: Uint8Array): string {
 }
 
 /** The root's direct children (top-level columns), skipping the subtrees of nested ones. */
-function topLevel(elements: SchemaElement[]): SchemaElement[] {
+export function topLevel(elements: SchemaElement[]): SchemaElement[] {
   const out: SchemaElement[] = [];
   const subtree = (i: number): number => {
     let end = i + 1;
