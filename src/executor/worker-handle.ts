@@ -88,6 +88,12 @@ export class WorkerHandle implements Executor {
   readonly index: number;
   /** Settles once when the thread stops, however it stops. */
   readonly exited: Promise<ExitInfo>;
+  /**
+   * Settles when the thread has really ended (Node's `exit`): a terminated thread stops at its next
+   * interrupt check, which comes after `exited` (the handle gives up on it at once) and, for a thread
+   * blocked in a system call (a read from a filesystem that stopped answering), never.
+   */
+  readonly gone: Promise<void>;
   private readonly port: MessagePort;
   private readonly control: Int32Array;
   private readonly thread: ExposedThread;
@@ -110,8 +116,17 @@ export class WorkerHandle implements Executor {
   onDeath?: (info: ExitInfo) => void;
   private static nextId = 1;
 
-  private constructor(index: number, native: NodeWorker, thread: ExposedThread, port: MessagePort, control: Int32Array, stallMs: number) {
+  private constructor(
+    index: number,
+    native: NodeWorker,
+    thread: ExposedThread,
+    port: MessagePort,
+    control: Int32Array,
+    stallMs: number,
+    gone: Promise<void>,
+  ) {
     this.index = index;
+    this.gone = gone;
     this.watchdog = new Watchdog(control, stallMs, () => void this.stall(stallMs));
     this.native = native;
     this.thread = thread;
@@ -126,6 +141,7 @@ export class WorkerHandle implements Executor {
     const wrapped = makeWorker(options);
     // threads.js's Worker on Node is a worker_threads Worker: watch its own exit and error events.
     const native = wrapped as unknown as NodeWorker;
+    const gone = new Promise<void>((resolve) => native.once('exit', () => resolve()));
     let early: ExitInfo | undefined;
     let stoppedEarly!: (info: ExitInfo) => void;
     // A thread that dies before it says hello (its script failed to load) fails the start at once,
@@ -146,7 +162,7 @@ export class WorkerHandle implements Executor {
       await native.terminate();
       throw new WorkerError(`worker ${index} could not start: ${(e as Error).message}`, { cause: e });
     }
-    const handle = new WorkerHandle(index, native, thread, port1, new Int32Array(controlBuffer), options.stallMs ?? DEFAULT_STALL_MS);
+    const handle = new WorkerHandle(index, native, thread, port1, new Int32Array(controlBuffer), options.stallMs ?? DEFAULT_STALL_MS, gone);
     // `error` comes before `exit` and says more (out of memory, an uncaught throw), so it wins.
     native.on('error', (e: Error) => handle.died(exitOfError(e)));
     native.on('exit', (code: number) => handle.died({ kind: 'exit', code, reason: `exit code ${code}` }));
