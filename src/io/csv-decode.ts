@@ -16,7 +16,7 @@ import { ColumnTooNarrow } from './column-widening.js';
 import { widerTypeForText } from './infer-types.js';
 import { POW10, expectedOf } from './parse-values.js';
 import { makeFastRecord, type FastRecords } from './csv-fast-record.js';
-import { recordBatchOf } from './record-batch.js';
+import { recordBatchOf, rowsPerBatch } from './record-batch.js';
 
 /** How a CSV file is written. Plain data: it travels inside splits. */
 export interface CsvDialect {
@@ -103,11 +103,13 @@ export class CsvDecoder {
   private readonly nullMarkers: Buffer[];
   /** Rows decoded so far (all batches). */
   rows = 0;
+  /** Rows per batch: the task's, fewer for a wide file (`rowsPerBatch`). */
+  readonly batchRows: number;
 
   constructor(
     readonly dialect: CsvDialect,
     readonly columns: ColumnSpec[],
-    readonly batchRows: number,
+    batchRows: number,
     projection: string[] | undefined,
     readonly bad: BadRecords,
     /** Turns a problem at a buffer offset into a bad record in file terms. */
@@ -126,6 +128,7 @@ export class CsvDecoder {
     });
     this.names = columns.map((c) => c.name);
     this.schema = new Schema(fields);
+    this.batchRows = rowsPerBatch(batchRows, fields.length);
     this.d = dialect.delimiter.charCodeAt(0);
     this.q = dialect.quote === '' ? -1 : dialect.quote.charCodeAt(0);
     this.nullEmpty = dialect.nullValues.includes('');

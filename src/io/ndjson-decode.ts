@@ -7,7 +7,7 @@ import { ColumnTooNarrow } from './column-widening.js';
 import { misfit } from './csv-decode.js';
 import { MAX_NESTING, flattenObject } from './flatten.js';
 import { skipBlanks } from './json-bytes.js';
-import { recordBatchOf } from './record-batch.js';
+import { recordBatchOf, rowsPerBatch } from './record-batch.js';
 import { widerTypeForJson } from './infer-types.js';
 import { parseJsonLine } from './json-line.js';
 import { ListBuilder, setJson, shortJson, typeOfValue } from './json-values.js';
@@ -47,6 +47,8 @@ export class NdjsonDecoder {
   private readonly known: Set<string> | undefined;
   private row = 0;
   readonly batches: RecordBatch[] = [];
+  /** Rows per batch: the task's, fewer for a wide file (`rowsPerBatch`). */
+  readonly batchRows: number;
   /** Lines the byte path left to JSON.parse (what keeps them rare is in ndjson-bytes.ts). */
   jsonParsed = 0;
   /** The byte path; undefined reads every line through JSON.parse (the reference the tests compare it with). */
@@ -54,7 +56,7 @@ export class NdjsonDecoder {
 
   constructor(
     columns: ColumnSpec[],
-    readonly batchRows: number,
+    batchRows: number,
     projection: string[] | undefined,
     readonly bad: BadRecords,
     readonly locate: (p: NdjsonProblem) => BadRecord,
@@ -67,6 +69,7 @@ export class NdjsonDecoder {
       this.index.set(c.name, i);
     });
     this.schema = new Schema(this.specs.map((c) => new Field(c.name, arrowTypeOf(c.type), true)));
+    this.batchRows = rowsPerBatch(batchRows, this.specs.length);
     this.seen = new Uint8Array(this.specs.length);
     this.known = !projection && columns.some((c) => c.inferred) ? new Set(columns.map((c) => c.name)) : undefined;
     const skipped = columns.filter((c) => keep && !keep.has(c.name)).map((c) => c.name);
