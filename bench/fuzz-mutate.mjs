@@ -110,7 +110,7 @@ function setField(b, r, fields) {
 function textMutation(b, r, format) {
   const s = b.toString('latin1');
   const kinds = ['latin1', 'crOnly', 'blankLines', 'quote'];
-  if (format === 'ndjson') kinds.push('deep', 'deep', 'notObject');
+  if (format === 'ndjson' || format === 'json') kinds.push('deep', 'deep', 'notObject');
   if (format === 'csv' || format === 'tsv') kinds.push('equalNames', 'equalNames', 'headerOnly');
   const kind = r.pick(kinds);
   const lines = s.split('\n');

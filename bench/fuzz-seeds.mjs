@@ -36,6 +36,8 @@ function rows(n, seed) {
 }
 
 const csvOf = (rs, d) => ['id' + d + 'g' + d + 'v', ...rs.map((r) => `${r.id}${d}${r.g ?? ''}${d}${r.v ?? ''}`)].join('\n') + '\n';
+// A JSON array with one element a line, as quiver's `-o x.json` and DuckDB's `ARRAY true` write it.
+const jsonArrayOf = (rs) => `[\n${rs.map((r) => JSON.stringify({ id: r.id, g: r.g, v: r.v })).join(',\n')}\n]\n`;
 const ndjsonOf = (rs) => rs.map((r) => JSON.stringify({ id: r.id, g: r.g, v: r.v, m: { x: r.id % 5, y: r.g } })).join('\n') + '\n';
 
 /** An Arrow table of the rows in batches of `batch` rows. */
@@ -108,6 +110,7 @@ export async function makeSeeds(dir, cli) {
   add('table.csv', 'csv', 'table', csvOf(small, ','));
   add('table.tsv', 'tsv', 'table', csvOf(small, '\t'));
   add('table.ndjson', 'ndjson', 'table', ndjsonOf(small));
+  add('table.json', 'json', 'table', jsonArrayOf(small));
   add('table.csv.gz', 'csv', 'table', gzipSync(csvOf(small, ',')));
   writeFileSync(path.join(dir, 'table.ndjson'), ndjsonOf(small));
   zstd(path.join(dir, 'table.ndjson'));
@@ -175,8 +178,10 @@ export async function referenceOf(file, format, readers) {
         ? `SELECT count(*)::DOUBLE, sum(v)::DOUBLE FROM read_parquet(${src})`
         : format === 'ndjson'
           ? `SELECT count(*)::DOUBLE, sum(TRY_CAST(v AS DOUBLE)) FROM read_json(${src}, format='newline_delimited')`
-          : // By position, without the header: a mutated header renames v, and its row is not data.
-            `SELECT count(*)::DOUBLE - 1, sum(TRY_CAST(column2 AS DOUBLE)) FROM read_csv(${src}, header=false, delim='${format === 'tsv' ? '\t' : ','}', quote='"', escape='"', all_varchar=true, strict_mode=true)`;
+          : format === 'json'
+            ? `SELECT count(*)::DOUBLE, sum(TRY_CAST(v AS DOUBLE)) FROM read_json(${src}, format='array')`
+            : // By position, without the header: a mutated header renames v, and its row is not data.
+              `SELECT count(*)::DOUBLE - 1, sum(TRY_CAST(column2 AS DOUBLE)) FROM read_csv(${src}, header=false, delim='${format === 'tsv' ? '\t' : ','}', quote='"', escape='"', all_varchar=true, strict_mode=true)`;
     let rows;
     let sum;
     try {

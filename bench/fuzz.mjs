@@ -56,7 +56,7 @@ const STALL_MS = Number(flag('stall-timeout', TIMEOUT_MS / 2000)) * 1000;
 // the CLI, one process per operation, to check that the fast path classifies as the CLI would.
 const CHECK_EVERY = Number(flag('check-every', 50));
 const PARALLEL = Number(flag('parallel', 2));
-const FORMATS = flag('formats', 'arrow,parquet,csv,tsv,ndjson,text').split(',');
+const FORMATS = flag('formats', 'arrow,parquet,csv,tsv,ndjson,json,text').split(',');
 const OPS = flag('ops', 'inspect,run,convert').split(',');
 const OUT = path.resolve(flag('out', path.join(os.tmpdir(), 'quiver-fuzz')));
 const CLASSES = ['OK', 'OK-ERROR', 'SLOW', 'CRASH', 'HANG', 'UNCLEAR', 'WRONG'];

@@ -1,4 +1,5 @@
 import type { RecordBatch } from 'apache-arrow';
+import { InputError } from '../errors.js';
 import { describeSplit, type NdjsonSplit } from '../planner/split.js';
 import { batchStream, collected } from './batch-stream.js';
 import { BadRecords, badRecordMessage, type BadRecord } from './bad-records.js';
@@ -44,6 +45,7 @@ async function decodeNdjsonSplit(
     // The plan saw the file reach split.end (fuzz seed 5, cases 336 and 413: big.ndjson cut to half while
     // read gave 35,139 of 60,000 rows, exit 0: the later splits began past the cut and read nothing).
     if (size < split.end) throw cutWhileRead(describeSplit(split), size, split.end);
+    if (split.array === 'lines' && split.end >= size) await checkArrayClosed(fh, split, size);
     const begin = split.start === 0 ? await afterBom(fh) : await lineStartAt(fh, split.start, size);
     const stop = split.end >= size ? size : await lineStartAt(fh, split.end, size);
     if (begin >= stop) return;
@@ -102,4 +104,21 @@ async function afterBom(fh: InputHandle): Promise<number> {
 export function ndjsonProblemAt(file: string, base: number, p: NdjsonProblem): BadRecord {
   const at = { file, byteOffset: base + p.offset, column: p.column, expected: p.expected, found: p.found };
   return { ...at, message: badRecordMessage('NDJSON', at) };
+}
+
+/**
+ * A JSON array read one element a line must end with its `]`: a file cut after an element's line
+ * would otherwise give the elements before the cut, exit 0 (fuzz, `.json` seed, case 334; DuckDB
+ * refuses such a file as malformed). Checked by the split that reads the file's end.
+ */
+async function checkArrayClosed(fh: InputHandle, split: NdjsonSplit, size: number): Promise<void> {
+  const tail = await readRange(fh, Math.max(0, size - 4096), Math.min(size, 4096));
+  let i = tail.length - 1;
+  while (i >= 0 && (tail[i] === 0x20 || tail[i] === 0x0a || tail[i] === 0x0d || tail[i] === 0x09)) i--;
+  if (i >= 0 && tail[i] === 0x5d) return;
+  throw new InputError(
+    `${split.file}: the JSON array that starts the file has no closing "]" at its end (its last ${size - Math.max(0, size - 4096)} ` +
+      `bytes): the file was cut short or is not one JSON array; write it again, or as NDJSON (one object a line, no brackets)`,
+    { location: { file: split.file } },
+  );
 }

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pl from 'nodejs-polars';
 import { describe, expect, it } from 'vitest';
@@ -94,5 +94,25 @@ describe('.json files holding an array of objects', () => {
     expect(types).toEqual({ word: 'Utf8', total: 'Int32' });
     expect(arrowStats(batches, 'total', 'int')).toEqual(await duckStats(`read_json('${out}')`, 'total', 'int'));
     expect(arrowStats(batches, 'word', 'text')).toEqual(await duckStats(`read_json('${out}')`, 'word', 'text'));
+  });
+
+  it('refuses an array written one element per line whose file was cut after a line (no closing "]"), as DuckDB does', async () => {
+    const whole = path.join(dir, 'cut-array.json');
+    await duckRows(`COPY (SELECT i AS id, i * 0.5 AS v FROM range(3000) t(i)) TO '${whole}' (FORMAT json, ARRAY true)`);
+    const text = readFileSync(whole, 'utf8');
+    // Cut after element 1,500's closing brace (fuzz case 334's shape): every element left is whole, only
+    // the "]" is missing. (DuckDB takes a cut after the element's comma as the array's end; quiver refuses both.)
+    const lines = text.split('\n');
+    const at = lines.findIndex((l) => l.includes('"id":1500'));
+    const cut = path.join(dir, 'cut-array-short.json');
+    writeFileSync(cut, [...lines.slice(0, at), lines[at]!.replace(/,$/, '')].join('\n'));
+    await expect(duckRows(`SELECT count(*) AS n FROM read_json('${cut}', format='array')`)).rejects.toThrow(/Malformed JSON/);
+    const count = { by: 'id', agg: 'count' };
+    await expect(run('groupby', { input: cut, workers: 2, splitBytes: 16 << 10, params: count })).rejects.toThrow(
+      /cut-array-short\.json: the JSON array that starts the file has no closing "\]" at its end/,
+    );
+    // The whole file still reads, at the same split size: 3,000 rows.
+    const { table } = await run('groupby', { input: whole, workers: 2, splitBytes: 16 << 10, params: count });
+    expect(table.numRows).toBe(3000);
   });
 });
