@@ -112,12 +112,13 @@ export function ndjsonProblemAt(file: string, base: number, p: NdjsonProblem): B
  * refuses such a file as malformed). Checked by the split that reads the file's end.
  */
 async function checkArrayClosed(fh: InputHandle, split: NdjsonSplit, size: number): Promise<void> {
-  const tail = await readRange(fh, Math.max(0, size - 4096), Math.min(size, 4096));
+  const n = Math.min(size, 4096);
+  const tail = await readRange(fh, size - n, n);
   let i = tail.length - 1;
   while (i >= 0 && (tail[i] === 0x20 || tail[i] === 0x0a || tail[i] === 0x0d || tail[i] === 0x09)) i--;
   if (i >= 0 && tail[i] === 0x5d) return;
   throw new InputError(
-    `${split.file}: the JSON array that starts the file has no closing "]" at its end (its last ${size - Math.max(0, size - 4096)} ` +
+    `${split.file}: the JSON array that starts the file has no closing "]" at its end (its last ${n} ` +
       `bytes): the file was cut short or is not one JSON array; write it again, or as NDJSON (one object a line, no brackets)`,
     { location: { file: split.file } },
   );
