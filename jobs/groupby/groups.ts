@@ -2,6 +2,7 @@ import type { Data, Interval, RecordBatch } from 'apache-arrow';
 import { INTERVAL_WORDS, intervalWords } from '../shared/intervals.js';
 import { ByteKeys } from '../shared/byte-keys.js';
 import { CARRY_ROWS, carryAll } from './exact.js';
+import { addFused, fusable, fusedColumn, type FusedColumn } from './fused.js';
 import { accumulate, type Input } from './kernels.js';
 import { sameText } from './keys.js';
 import { ValueLists } from './lists.js';
@@ -224,12 +225,15 @@ export class Groups implements Rekeyable {
     const { plan, slots, lists } = this;
     if (this.uncarried + batch.numRows > CARRY_ROWS) this.carry();
     this.uncarried += batch.numRows;
+    // Sums and means of columns with no null in this batch: one pass for all (fused.ts).
+    const fused: FusedColumn[] = [];
     for (const p of plan.parts) {
       const data = p.columns.map((c) => columnData(batch, c));
       const input = inputOf(p, data, positions);
       const keep = nonNullRows(data, batch.numRows);
       const w = LIMBS[p.kind];
-      if (keep)
+      if (!keep && fusable(p)) fused.push(fusedColumn(p, input.x!));
+      else if (keep)
         accumulate(
           p,
           pick(ids, keep, 1)!,
@@ -246,6 +250,7 @@ export class Groups implements Rekeyable {
         );
       else accumulate(p, ids, input, slots, plan.width, lists);
     }
+    if (fused.length > 0) addFused(ids, fused, slots, plan.width);
   }
 
   /** Carries the excess of every group's exact sums into their next slots, so more rows can be added exactly. */
