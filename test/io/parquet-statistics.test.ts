@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { makeData, Date_, DateUnit, Float32, Float64, Int8, Int64 } from 'apache-arrow';
+import { makeData, Date_, DateUnit, Float32, Float64, Int8, Int32, Int64 } from 'apache-arrow';
 import pl from 'nodejs-polars';
 import { describe, expect, it } from 'vitest';
 import { chunkBounds, outOfBounds } from '../../dist/src/io/parquet-statistics.js';
@@ -189,6 +189,15 @@ describe('outOfBounds', () => {
     expect(
       outOfBounds(makeData({ type: new Date_(DateUnit.DAY), length: 3, data: days }), { kind: 'int32', min: 10, max: 29 })?.index,
     ).toBe(2);
+    // Int32 (a loop of its own): a null slot out of bounds is passed over, the next value out is found.
+    const ints = Int32Array.from([1, 500, 2, -7, 3]);
+    const someNull = bitmap([true, false, true, true, true]);
+    expect(
+      outOfBounds(makeData({ type: new Int32(), length: 5, data: ints, nullBitmap: someNull }), { kind: 'int32', min: 0, max: 9 }),
+    ).toEqual({
+      index: 3,
+      value: '-7',
+    });
     // A type the bounds do not describe (a double's bounds on a Float32 column) is not judged.
     expect(outOfBounds(makeData({ type: new Float32(), length: 3, data: f32 }), b)).toBeUndefined();
   });
