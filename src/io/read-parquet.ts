@@ -4,7 +4,7 @@ import { InputError } from '../errors.js';
 import { describeSplit, type ParquetSplit } from '../planner/split.js';
 import { cutBatch } from './cut-batch.js';
 import { inputVersion } from './input-source.js';
-import { openParquet, parquetSchemaOf, type ParquetFile } from './parquet-file.js';
+import { openParquet, parquetSchemaOf, reopenParquet, type ParquetFile } from './parquet-file.js';
 import { needsIpc, unreadableColumn, withDictionaryTypes, withParquetBatch, type UnreadableColumn } from './parquet-types.js';
 import { chunkBounds, outOfBounds, type ChunkBounds } from './parquet-statistics.js';
 import { isWasmTrap, parquetWasm, parquetWasmGeneration, whileReading } from './parquet-wasm.js';
@@ -41,7 +41,15 @@ async function parquetFiles(file: string, dictionary: string[]): Promise<Parquet
     free(open.get(gone)!.files);
     open.delete(gone);
   }
-  const files = Promise.all([openParquet(file, dictionary), openParquet(file, dictionary)]);
+  // The second handle reopens the first's bytes: the footer's checks and patches are done once.
+  const files = openParquet(file, dictionary).then(async (pf) => {
+    try {
+      return [pf, await reopenParquet(pf, file)];
+    } catch (e) {
+      if (pf.generation === parquetWasmGeneration()) pf.free();
+      throw e;
+    }
+  });
   files.catch(() => open.get(key)?.files === files && open.delete(key));
   open.set(key, { version, generation: parquetWasmGeneration(), files });
   return files;
