@@ -42,6 +42,12 @@ const QUIVER = path.join(ROOT, 'dist/bundle/cli.mjs');
 const CONTENDERS = {
   quiver1: { name: 'quiver 1w', cmd: (b) => quiverCmd(b, 1) },
   quiver2: { name: 'quiver 2w', cmd: (b) => quiverCmd(b, 2) },
+  // Another build of quiver (its dist/bundle/cli.mjs in QUIVER_BASELINE), for a before/after in one interleaved run.
+  quiverbase2: {
+    name: 'quiver before 2w',
+    cmd: (b) => quiverCmd(b, 2, process.env.QUIVER_BASELINE),
+    can: () => !!process.env.QUIVER_BASELINE,
+  },
   duckdb1: { name: 'DuckDB 1t', cmd: (b) => peerCmd('duckdb', b, 1), can: duckdbCan },
   duckdb2: { name: 'DuckDB 2t', cmd: (b) => peerCmd('duckdb', b, 2), can: duckdbCan },
   polars1: { name: 'Polars 1t', cmd: (b) => peerCmd('polars', b, 1) },
@@ -58,9 +64,9 @@ function duckdbCan(b) {
   return b.kind !== 'arrow' && !(b.c.kind === 'convert' && b.c.to === 'arrow');
 }
 
-function quiverCmd(b, workers) {
+function quiverCmd(b, workers, cli = QUIVER) {
   const io = b.c.kind === 'convert' ? [b.input, b.out] : ['-i', b.input, '-o', b.out];
-  return { argv: [QUIVER, ...b.c.quiver, ...io, '-w', String(workers), '-q', '--overwrite'] };
+  return { argv: [cli, ...b.c.quiver, ...io, '-w', String(workers), '-q', '--overwrite'] };
 }
 
 function peerCmd(tool, b, threads) {
