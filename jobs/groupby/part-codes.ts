@@ -59,7 +59,10 @@ export class PartCoder {
    */
   private textCodes(src: Uint8Array, starts: Int32Array, ends: Int32Array, n: number, out: Int32Array, data?: Data): void {
     const { keys } = this.text;
-    keys.idsOf(src, starts, ends, n, out);
+    // Few keys (their slots stay cached): one at a time, with a short key in registers, beats idsOf's
+    // passes, which pay off when probes miss the caches.
+    if (keys.size > 0 && keys.size <= FEW_KEYS) for (let i = 0; i < n; i++) out[i] = keys.idOf(src, starts[i]!, ends[i]!);
+    else keys.idsOf(src, starts, ends, n, out);
     if (keys.size > this.text.codeOf.length) {
       const grown = new Int32Array(Math.max(keys.size, this.text.codeOf.length * 2));
       grown.set(this.text.codeOf);
@@ -218,6 +221,9 @@ export class PartCoder {
     return ints;
   }
 }
+
+/** Most distinct text values of a part looked up one at a time (a 64 KB table). */
+const FEW_KEYS = 2048;
 
 /** Most distinct integer values a part's direct table spans: 4M slots, 16 MB per part and worker. */
 const DIRECT_SPAN = 1 << 22;
