@@ -64,9 +64,11 @@ import type { Acc, AggPlan, ColumnKind, KeyPart } from './groupby/types.js';
  * `map` works column at a time, as analytical engines do: one pass turns each row's key into a dense
  * group id (an integer key column spanning at most 4M values indexes a table of ids; other keys a Map), then
  * each aggregate is a tight loop over its typed-array column into per-group slots
- * (groupby/groups.ts). Composite keys of two or three columns are packed per-worker dictionary codes
- * (groupby/keys.ts). Text keys are asked of the reader as dictionaries (`dictionary`): a Parquet key
- * stored with a dictionary is then grouped by code, each distinct string hashed once per row group.
+ * (groupby/groups.ts). A composite key is its parts' dense codes (dictionary codes, byte-hashed text,
+ * integers by range) packed into one integer, which indexes a table of group ids or is hashed as
+ * 32-bit words (groupby/composite.ts): no JS string per row. Text keys are asked of the reader as
+ * dictionaries (`dictionary`): a Parquet key stored with a dictionary is then grouped by code, each
+ * distinct string hashed once per row group.
  * The groups live in `ctx.state` for all the worker's tasks and `flush` emits each group once per worker
  * (in-mapper combining), so the shuffle moves one partial per group per worker.
  *
