@@ -54,15 +54,19 @@ export class CompositeKeys {
     const W = layout.words;
     if (this.packed.length < n * W) this.packed = new Int32Array(Math.max(n * W, 2 * this.packed.length));
     const { packed } = this;
-    // Column at a time: each part's codes shifted into its word, one tight loop per part.
-    for (let j = 0; j < parts.length; j++) {
+    // Column at a time: each part's codes shifted into its word, one tight loop per part; a direct
+    // layout's last part is shifted in by the lookup's loop (one pass fewer).
+    const last = layout.direct ? parts.length - 1 : parts.length;
+    for (let j = 0; j < last; j++) {
       const c = codes[j]!;
       const w = layout.word[j]!;
       const shift = layout.shift[j]!;
-      if (layout.first[j]) for (let i = 0; i < n; i++) packed[i * W + w] = c[i]! << shift;
+      if (W === 1 && layout.first[j]) for (let i = 0; i < n; i++) packed[i] = c[i]! << shift;
+      else if (W === 1) for (let i = 0; i < n; i++) packed[i]! |= c[i]! << shift;
+      else if (layout.first[j]) for (let i = 0; i < n; i++) packed[i * W + w] = c[i]! << shift;
       else for (let i = 0; i < n; i++) packed[i * W + w]! |= c[i]! << shift;
     }
-    if (layout.direct) this.directIds(n, out);
+    if (layout.direct) this.directIds(n, codes[last]!, layout.shift[last]!, out);
     else this.hashedIds(n, out);
     return out;
   }
@@ -72,10 +76,11 @@ export class CompositeKeys {
     return joinKey(...this.parts.map((p, j) => p.values[this.keyCodes[j]![id]!]!));
   }
 
-  private directIds(n: number, out: Int32Array): void {
+  /** Ids by a direct table: the packed code of every part but the last, or'ed with the last's `codes << shift`. */
+  private directIds(n: number, codes: Int32Array, shift: number, out: Int32Array): void {
     const { table, packed } = this;
     for (let i = 0; i < n; i++) {
-      const k = packed[i]!;
+      const k = packed[i]! | (codes[i]! << shift);
       let id = table[k]! - 1;
       if (id < 0) {
         id = this.add(i);
