@@ -1,5 +1,5 @@
 import { DataType, DateUnit, type Data, type RecordBatch } from 'apache-arrow';
-import type { JobContext } from 'quiver-engine';
+import { joinKey, type JobContext } from 'quiver-engine';
 import { ByteKeys } from '../shared/byte-keys.js';
 import { checkText, codedTextOf, keyColumn, sameText } from './keys.js';
 import { isValid, type KeyPart } from './types.js';
@@ -30,8 +30,19 @@ export class PartCoder {
   /** The last dictionary seen, and its entries' codes. */
   private dictionary?: { values: Data; codes: Int32Array };
   private ints = new Int32Array(0);
+  private readonly texts: string[] = [];
 
   constructor(readonly name: string) {}
+
+  /** The text of code `c`'s value in a `joinKey` key (quiver's null key part for null), made once. */
+  textOf(c: number): string {
+    let t = this.texts[c];
+    if (t === undefined) {
+      const v = this.values[c]!;
+      t = this.texts[c] = v === null ? joinKey(null) : String(v);
+    }
+    return t;
+  }
 
   /** Distinct codes given so far (null's included). */
   get size(): number {
