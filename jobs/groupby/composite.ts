@@ -10,7 +10,7 @@ import { PartCoder } from './part-codes.js';
  * bits it indexes a table of ids (q2's id1,id2 of 100 values each: 14 bits, a 64 KB table), beyond
  * that the parts are packed into 32-bit words and looked up in an open-addressing table of them. No
  * JS string or Map per row. Before, each part value went through a Map, the parts were packed into a
- * double and that double looked up in a Map, and Arrow's Utf8 parts made a string per row: 60–75% of
+ * double and that double looked up in a Map, and Arrow's Utf8 parts made a string per row: 40–55% of
  * the workers' CPU in q2 and q9 at 10M rows (bench/results/fast-paths.md, "Composite keys").
  *
  * When a part outgrows its bits, the layout is made anew and the ids are re-filed from each key's
