@@ -5,7 +5,8 @@ import { checkKeys, fieldsOf, inputsText, kindsOf } from './groupby/columns.js';
 import { CARRY_ROWS } from './groupby/exact.js';
 import { Groups } from './groupby/groups.js';
 import { positionsOf } from './groupby/intervals.js';
-import { dictionaryKeyOf, keysOf, keyToEmit, utf8KeyOf, type PartCodes } from './groupby/keys.js';
+import { CompositeKeys } from './groupby/composite.js';
+import { dictionaryKeyOf, keysOf, keyToEmit, utf8KeyOf } from './groupby/keys.js';
 import { resultOf, slotNames } from './groupby/output.js';
 import type { Acc, AggPlan, ColumnKind, KeyPart } from './groupby/types.js';
 
@@ -63,9 +64,11 @@ import type { Acc, AggPlan, ColumnKind, KeyPart } from './groupby/types.js';
  * `map` works column at a time, as analytical engines do: one pass turns each row's key into a dense
  * group id (an integer key column spanning at most 4M values indexes a table of ids; other keys a Map), then
  * each aggregate is a tight loop over its typed-array column into per-group slots
- * (groupby/groups.ts). Composite keys of two or three columns are packed per-worker dictionary codes
- * (groupby/keys.ts). Text keys are asked of the reader as dictionaries (`dictionary`): a Parquet key
- * stored with a dictionary is then grouped by code, each distinct string hashed once per row group.
+ * (groupby/groups.ts). A composite key is its parts' dense codes (dictionary codes, byte-hashed text,
+ * integers by range) packed into one integer, which indexes a table of group ids or is hashed as
+ * 32-bit words (groupby/composite.ts): no JS string per row. Text keys are asked of the reader as
+ * dictionaries (`dictionary`): a Parquet key stored with a dictionary is then grouped by code, each
+ * distinct string hashed once per row group.
  * The groups live in `ctx.state` for all the worker's tasks and `flush` emits each group once per worker
  * (in-mapper combining), so the shuffle moves one partial per group per worker.
  *
@@ -111,10 +114,9 @@ export const groups = defineJob({
   flush(emit, ctx) {
     const groups = ctx.state.groups as Groups | undefined;
     if (!groups) return;
-    const parts = (ctx.state as { parts?: PartCodes | null }).parts;
+    const composite = ctx.state.composite as CompositeKeys | undefined;
     const { keys } = groups;
-    for (let id = 0; id < keys.length; id++)
-      emit(parts ? parts.decode(keys[id] as number) : keyToEmit(keys[id] as KeyPart), groups.partial(id));
+    for (let id = 0; id < keys.length; id++) emit(composite ? composite.decode(id) : keyToEmit(keys[id] as KeyPart), groups.partial(id));
   },
   combine: (a: Acc, b: Acc, ctx) => mergeAcc(planOf(ctx), a, b),
 });
@@ -122,15 +124,24 @@ export const groups = defineJob({
 /** `batch`'s rows from row `row` of its split on (their input positions, which interval values keep: groupby/intervals.ts). */
 function foldRows(batch: RecordBatch, ctx: JobContext, row: number): void {
   const groups = ((ctx.state.groups as Groups | undefined) ??= new Groups(planOf(ctx))) as Groups;
+  groups.fold(batch, groupIds(batch, ctx, groups), () => positionsOf(ctx.split.id, row, batch.numRows));
+}
+
+/** The group id of each row of `batch`, by the way its key comes: composite, Utf8, dictionary text, or other values. */
+function groupIds(batch: RecordBatch, ctx: JobContext, groups: Groups): Int32Array {
   const by = ctx.params.by as string[];
+  if (by.length > 1) {
+    // Dense ids from packed part codes, which are the group ids as they are (groupby/composite.ts).
+    const composite = ((ctx.state.composite as CompositeKeys | undefined) ??= new CompositeKeys(by)) as CompositeKeys;
+    const ids = composite.idsOf(batch, ctx);
+    groups.reserve(composite.size);
+    return ids;
+  }
   const text = utf8KeyOf(batch, by);
-  const coded = text ? undefined : dictionaryKeyOf(batch, by);
-  const ids = text
-    ? groups.assignText(text, batch.numRows)
-    : coded
-      ? groups.assignDictionary(coded, batch.numRows)
-      : groups.assign(keysOf(batch, by, ctx, groups), batch.numRows);
-  groups.fold(batch, ids, () => positionsOf(ctx.split.id, row, batch.numRows));
+  if (text) return groups.assignText(text, batch.numRows);
+  const coded = dictionaryKeyOf(batch, by);
+  if (coded) return groups.assignDictionary(coded, batch.numRows);
+  return groups.assign(keysOf(batch, by[0]!, ctx), batch.numRows);
 }
 
 /** The rows of this task's split that came before a batch of `n` rows (a split's batches arrive in order). */

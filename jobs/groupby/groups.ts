@@ -6,7 +6,7 @@ import { addFused, fusable, fusedColumn, type FusedColumn } from './fused.js';
 import { accumulate, type Input } from './kernels.js';
 import { sameText } from './keys.js';
 import { ValueLists } from './lists.js';
-import { LIMBS, isValid, type Acc, type AggPlan, type KeyPart, type Part, type Rekeyable } from './types.js';
+import { LIMBS, isValid, type Acc, type AggPlan, type KeyPart, type Part } from './types.js';
 import { columnData, doublesOf, wordsOf } from './values.js';
 
 /**
@@ -15,7 +15,7 @@ import { columnData, doublesOf, wordsOf } from './values.js';
  * key into its group id (one hash lookup per row, or a table lookup for small-range integer keys),
  * then each aggregate is a tight loop over its typed array column.
  */
-export class Groups implements Rekeyable {
+export class Groups {
   ids = new Map<KeyPart, number>();
   keys: KeyPart[] = [];
   slots: Float64Array;
@@ -35,13 +35,13 @@ export class Groups implements Rekeyable {
     this.lists = Array.from({ length: plan.lists }, () => new ValueLists());
   }
 
-  /** Replaces every group's key by `f(key)` (keys must stay distinct). */
-  rekey(f: (key: KeyPart) => KeyPart): void {
-    this.direct = null;
-    this.text = undefined;
-    this.dictionary = undefined;
-    this.keys = this.keys.map(f);
-    this.ids = new Map(this.keys.map((k, id) => [k, id]));
+  /**
+   * Makes groups 0 … count − 1 exist, each keyed by its own id: for keys another table numbers densely
+   * in order of first sight (composite keys, composite.ts), whose ids are then the rows' group ids as
+   * they are. Such groups are not in `ids` (a Map entry per group would be the only per-group cost left).
+   */
+  reserve(count: number): void {
+    for (let id = this.keys.length; id < count; id++) this.append(id);
   }
 
   /** The group id of every row, adding new groups with their initial slots (the array is reused per batch). */
@@ -274,6 +274,13 @@ export class Groups implements Rekeyable {
   }
 
   private add(k: KeyPart): number {
+    const id = this.append(k);
+    this.ids.set(k, id);
+    return id;
+  }
+
+  /** A new group of key `k`, with its initial slots. */
+  private append(k: KeyPart): number {
     const id = this.keys.length;
     const { width, init } = this.plan;
     if ((id + 1) * width > this.slots.length) {
@@ -282,7 +289,6 @@ export class Groups implements Rekeyable {
       this.slots = grown;
     }
     this.slots.set(init, id * width);
-    this.ids.set(k, id);
     this.keys.push(k);
     return id;
   }

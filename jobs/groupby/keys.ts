@@ -4,7 +4,7 @@ import { intervalWords } from '../shared/intervals.js';
 import { intervalKeys } from './intervals.js';
 import { isNestedKey } from '../shared/nested-image.js';
 import { canonicalOf } from './nested.js';
-import { LIMBS, isValid, type KeyPart, type Rekeyable } from './types.js';
+import { LIMBS, isValid, type KeyPart } from './types.js';
 import { kindOf, wordsOf } from './values.js';
 
 /**
@@ -26,124 +26,9 @@ import { kindOf, wordsOf } from './values.js';
 /** The mark before the decimal text of an integer key beyond ±2^53. */
 export const BIG_MARK = '#';
 
-/**
- * Dictionary codes of composite-key parts, per worker: each part value gets a small dense code, and a
- * row's key is the number code0·2^B + code1 (…), so the per-row work is a few lookups of short keys
- * instead of building and hashing one joined string per row. Keys go back to `joinKey` strings at
- * `flush`, because codes differ between workers.
- */
-export class PartCodes {
-  private readonly codes: Array<Map<KeyPart, number>>;
-  private readonly values: KeyPart[][];
-  /** Per part read as a dictionary: the last dictionary seen and each of its entries' codes. */
-  private readonly dictionaries: Array<{ values: Data; codes: Int32Array } | undefined>;
-  constructor(
-    parts: number,
-    readonly bits: number,
-  ) {
-    this.codes = Array.from({ length: parts }, () => new Map());
-    this.values = Array.from({ length: parts }, () => []);
-    this.dictionaries = new Array(parts).fill(undefined);
-  }
-  /** The combined code of each row, or undefined once a part has more distinct values than `bits` allow. */
-  encode(cols: Array<PartColumn>, n: number): Float64Array | undefined {
-    const out = new Float64Array(n);
-    const limit = 2 ** this.bits;
-    for (let j = 0; j < cols.length; j++) {
-      const col = cols[j]!;
-      if (isCoded(col)) {
-        if (!this.encodeCoded(j, col.coded, n, out)) return undefined;
-        continue;
-      }
-      for (let i = 0; i < n; i++) {
-        const c = this.codeOf(j, col[i]!);
-        if (c < 0) return undefined;
-        out[i] = out[i]! * limit + c;
-      }
-    }
-    return out;
-  }
-  /**
-   * `encode` for a part of dictionary-encoded text: each dictionary entry gets its part code once (as
-   * a string, so a value has one code whatever layout it came in), then each row's is its code's entry's.
-   * A string per row and a Map lookup of it were most of q2's key work (10M rows of two such columns).
-   */
-  private encodeCoded(j: number, data: Data, n: number, out: Float64Array): boolean {
-    const limit = 2 ** this.bits;
-    const values = data.dictionary!.data[0]!;
-    let dict = this.dictionaries[j];
-    if (!dict || !sameText(dict.values, values)) {
-      const offsets = values.valueOffsets as Int32Array;
-      const bytes = values.values as Uint8Array;
-      const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      const codes = new Int32Array(values.length);
-      for (let e = 0; e < values.length; e++) {
-        const c = this.codeOf(j, text.toString('utf8', offsets[e], offsets[e + 1]));
-        if (c < 0) return false;
-        codes[e] = c;
-      }
-      dict = this.dictionaries[j] = { values, codes };
-    }
-    const { codes } = dict;
-    const idx = data.values as ArrayLike<number>;
-    const nulls = data.nullCount > 0;
-    for (let i = 0; i < n; i++) {
-      const c = nulls && !isValid(data, i) ? this.codeOf(j, null) : codes[idx[i]!]!;
-      if (c < 0) return false;
-      out[i] = out[i]! * limit + c;
-    }
-    return true;
-  }
-  /** Part `j`'s code of the value `v` (a new one when unseen), or −1 once the part has used up its bits. */
-  private codeOf(j: number, v: KeyPart): number {
-    const codes = this.codes[j]!;
-    let c = codes.get(v);
-    if (c === undefined) {
-      const values = this.values[j]!;
-      c = values.length;
-      if (c >= 2 ** this.bits) return -1;
-      codes.set(v, c);
-      values.push(v);
-    }
-    return c;
-  }
-  /** The `joinKey` string of a combined code. */
-  decode(code: number): string {
-    const parts = new Array<KeyPart>(this.values.length);
-    for (let j = this.values.length - 1; j >= 0; j--) {
-      const c = code % 2 ** this.bits;
-      parts[j] = this.values[j]![c]!;
-      code = (code - c) / 2 ** this.bits;
-    }
-    return joinKey(...parts);
-  }
-}
-
-/** The group key of every row: a column's values, composite codes (see PartCodes), or joined strings. */
-export function keysOf(batch: RecordBatch, by: string[], ctx: JobContext, groups: Rekeyable): ArrayLike<KeyPart> {
-  if (by.length === 1) return keyColumn(batch, by[0]!, ctx, false);
-  const cols = by.map((c): PartColumn => codedTextOf(batch, c, true) ?? keyColumn(batch, c, ctx, true));
-  const state = ctx.state as { parts?: PartCodes | null };
-  // 53 bits of a double shared by the parts; beyond that (or once a part outgrows its bits) join strings.
-  if (state.parts === undefined) state.parts = cols.length <= 3 ? new PartCodes(cols.length, Math.floor(53 / cols.length)) : null;
-  const codes = state.parts?.encode(cols, batch.numRows);
-  if (codes) return codes;
-  if (state.parts) {
-    // A part outgrew its bits: re-key the groups made so far by their joined strings, and join from now on.
-    groups.rekey((code) => state.parts!.decode(code as number));
-    state.parts = null;
-  }
-  const plain = cols.map((c, j) => (isCoded(c) ? keyColumn(batch, by[j]!, ctx, true) : c));
-  const out = new Array<string>(batch.numRows);
-  for (let i = 0; i < out.length; i++) out[i] = joinKey(...plain.map((c) => c[i]!));
-  return out;
-}
-
-/** A part of a composite key: its values, or a column of dictionary-encoded text that PartCodes codes by entry. */
-type PartColumn = ArrayLike<KeyPart> | { coded: Data };
-
-function isCoded(c: PartColumn): c is { coded: Data } {
-  return 'coded' in c;
+/** The group key of every row of a batch grouped by one column (composite keys: composite.ts). */
+export function keysOf(batch: RecordBatch, by: string, ctx: JobContext): ArrayLike<KeyPart> {
+  return keyColumn(batch, by, ctx, false);
 }
 
 /**
@@ -151,13 +36,13 @@ function isCoded(c: PartColumn): c is { coded: Data } {
  * nulls and whose codes are 32 bits or fewer (what the Parquet reader gives for the job's `dictionary`
  * columns, and Polars' Categorical), checked as keysOf checks text; undefined for every other column.
  */
-function codedTextOf(batch: RecordBatch, name: string, composite: boolean): { coded: Data } | undefined {
+export function codedTextOf(batch: RecordBatch, name: string, composite: boolean): Data | undefined {
   const data = batch.getChild(name)?.data[0];
   if (!data || !DataType.isDictionary(data.type) || data.type.indices.bitWidth > 32) return undefined;
   const chunks = data.dictionary?.data;
   if (chunks?.length !== 1 || !DataType.isUtf8(chunks[0]!.type) || chunks[0]!.nullCount > 0) return undefined;
   checkText(data, name, composite);
-  return { coded: data };
+  return data;
 }
 
 /** Whether two Utf8 data hold the same strings: the same object, or equal offsets and bytes (a native compare). */
@@ -189,7 +74,7 @@ export function utf8KeyOf(batch: RecordBatch, by: string[]): Data | undefined {
  * `Groups.assignDictionary`; undefined for every other key.
  */
 export function dictionaryKeyOf(batch: RecordBatch, by: string[]): Data | undefined {
-  return by.length === 1 ? codedTextOf(batch, by[0]!, false)?.coded : undefined;
+  return by.length === 1 ? codedTextOf(batch, by[0]!, false) : undefined;
 }
 
 /** The key that leaves a worker for a group key: a null goes out as `joinKey(null)`, quiver's null key. */
@@ -198,7 +83,7 @@ export function keyToEmit(k: KeyPart): string | number {
 }
 
 /** One key column's values, with null in the rows that have none. */
-function keyColumn(batch: RecordBatch, name: string, ctx: JobContext, composite: boolean): ArrayLike<KeyPart> {
+export function keyColumn(batch: RecordBatch, name: string, ctx: JobContext, composite: boolean): ArrayLike<KeyPart> {
   const data = batch.getChild(name)?.data[0];
   // ctx.strings says what is wrong with a missing column.
   if (!data) return ctx.strings(batch, name);
@@ -294,7 +179,7 @@ const checked = [new WeakSet<Data>(), new WeakSet<Data>()] as const;
  * Rejects text that would be taken for a null key (U+FFFF, a Unicode noncharacter) or, in a composite
  * key, for the break between two parts (U+001F): one native byte search over the batch's text.
  */
-function checkText(data: Data, name: string, composite: boolean): void {
+export function checkText(data: Data, name: string, composite: boolean): void {
   const done = checked[composite ? 1 : 0];
   const texts = DataType.isDictionary(data.type) ? data.dictionary!.data.filter((d) => !done.has(d)) : [data];
   for (const d of texts) {

@@ -95,11 +95,6 @@ export type Acc = Array<number | Float64Array>;
 /** One key column's value in a row, as the groups of a worker hold it; null for a null. */
 export type KeyPart = string | number | null;
 
-/** What re-keys the groups made so far (when composite keys change form, keys.ts). */
-export interface Rekeyable {
-  rekey(f: (key: KeyPart) => KeyPart): void;
-}
-
 /** Whether row `i` of `d` (which has a null bitmap) is not null. */
 export function isValid(d: Data, i: number): boolean {
   const bit = d.offset + i;
