@@ -3,6 +3,7 @@ import { InputError } from '../errors.js';
 import { describeSplit, type NdjsonSplit } from '../planner/split.js';
 import { batchStream, collected } from './batch-stream.js';
 import { BadRecords, badRecordMessage, type BadRecord } from './bad-records.js';
+import { duplicateKeysByElement } from './duplicate-keys.js';
 import { cutWhileRead, decodeInChunks, readRange } from './file-range.js';
 import { openInput, readWholeInput, type InputHandle } from './input-source.js';
 import { wholeJsonArray } from './json-line.js';
@@ -75,12 +76,13 @@ async function decodeWholeArray(
   bad: BadRecords,
   give: (batches: RecordBatch[]) => Promise<void>,
 ): Promise<void> {
-  const values = wholeJsonArray(split.file, await readWholeInput(split.file));
+  const bytes = await readWholeInput(split.file);
+  const values = wholeJsonArray(split.file, bytes);
   const decoder = new NdjsonDecoder(split.columns, batchRows, columns, bad, (p) => {
     const at = { file: split.file, column: p.column, expected: p.expected, found: `${p.found ?? ''} (array element ${p.offset})` };
     return { ...at, message: badRecordMessage('JSON', at) };
   });
-  decoder.decodeValues(values, (i) => i);
+  decoder.decodeValues(values, duplicateKeysByElement(bytes, 0, bytes.length), (i) => i);
   await give(decoder.finish().splice(0));
 }
 
