@@ -48,7 +48,7 @@ async function decodeCsvSplit(
   bad: BadRecords,
   give: (batches: RecordBatch[]) => Promise<void>,
 ): Promise<void> {
-  const fh = await openInput(split.file, { start: split.start, end: split.end });
+  const fh = await openInput(split.file, { start: split.start, end: split.end, plannedSize: split.fileBytes });
   try {
     // The plan saw the file reach split.end: a split past a cut found no record start and read nothing,
     // so a CSV cut while read gave the rows before the cut, exit 0 (as NDJSON did: fuzz seed 5, case 336).
