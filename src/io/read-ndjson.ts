@@ -41,7 +41,7 @@ async function decodeNdjsonSplit(
   give: (batches: RecordBatch[]) => Promise<void>,
 ): Promise<void> {
   if (split.array === 'whole') return decodeWholeArray(split, batchRows, columns, bad, give);
-  const fh = await openInput(split.file, { start: Math.max(0, split.start - 1), end: split.end });
+  const fh = await openInput(split.file, { start: Math.max(0, split.start - 1), end: split.end, plannedSize: split.fileBytes });
   try {
     const { size } = await fh.stat();
     // The plan saw the file reach split.end (fuzz seed 5, cases 336 and 413: big.ndjson cut to half while

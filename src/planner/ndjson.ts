@@ -212,6 +212,7 @@ export function splitNdjsonFile(layout: NdjsonLayout, splitBytes: number, firstI
       end,
       bytes: end - start,
       columns: layout.columns,
+      fileBytes: layout.bytes,
       ...(array ? { array } : {}),
     });
   }

@@ -189,6 +189,16 @@ describe('reading one split of an object', () => {
   });
 });
 
+describe('a task of an NDJSON object', () => {
+  it('asks for bytes only, with no HEAD, and reads its lines', async () => {
+    const plan = await makePlan({ inputs: [url('data.ndjson')], workers: 2, splitBytes: 256 << 10 });
+    const from = proxy.requests.length;
+    const batches = await readSplit(plan.splits[1]!, 1 << 16);
+    expect(batches.reduce((n, b) => n + b.numRows, 0)).toBeGreaterThan(0);
+    expect(proxy.requests.slice(from).filter((r) => r.method === 'HEAD')).toEqual([]);
+  });
+});
+
 describe('an object gone after planning', () => {
   it('fails its task naming the URL', async () => {
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'gone.csv', Body: readFileSync(file('data.csv')) }));
