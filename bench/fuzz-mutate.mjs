@@ -2,8 +2,8 @@
 // duplicated regions) for every format, and targeted ones that set a length or offset field the format
 // keeps to 0, -1, 2^31-1, 2^53 or one off its value: Arrow message lengths, footer blocks and the
 // numbers inside record batch headers; the Parquet footer length; the gzip CRC and size; and for text
-// formats the shapes that broke readers before (Latin-1 bytes, deep NDJSON nesting, a header of many
-// equal names, CR-only line ends). A mutation of a compressed file may change its decompressed text and
+// formats the shapes that broke readers before (Latin-1 bytes, deep NDJSON nesting, a repeated NDJSON
+// key, a header of many equal names, CR-only line ends). A mutation of a compressed file may change its decompressed text and
 // compress it again, so the text reader is fuzzed behind the decompressor too.
 import { execFileSync } from 'node:child_process';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -110,7 +110,7 @@ function setField(b, r, fields) {
 function textMutation(b, r, format) {
   const s = b.toString('latin1');
   const kinds = ['latin1', 'crOnly', 'blankLines', 'quote'];
-  if (format === 'ndjson' || format === 'json') kinds.push('deep', 'deep', 'notObject');
+  if (format === 'ndjson' || format === 'json') kinds.push('deep', 'deep', 'notObject', 'duplicateKey', 'duplicateKey');
   if (format === 'csv' || format === 'tsv') kinds.push('equalNames', 'equalNames', 'headerOnly');
   const kind = r.pick(kinds);
   const lines = s.split('\n');
@@ -131,6 +131,17 @@ function textMutation(b, r, format) {
       const depth = r.pick([1000, 10_000, 100_000]);
       lines[at] = '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
       return { bytes: Buffer.from(lines.join('\n'), 'latin1'), what: `an object nested ${depth} deep on line ${at + 1}` };
+    }
+    case 'duplicateKey': {
+      // A key of the line again, with another value, first in the object that holds it (top level or
+      // nested): JSON.parse keeps the last value, DuckDB refuses the record (was: exit 0, answer by the last).
+      const keys = [...lines[at].matchAll(/"(\w+)":/g)];
+      if (keys.length === 0) return { bytes: b, what: `no key on line ${at + 1} to repeat` };
+      const k = r.pick(keys);
+      const brace = lines[at].lastIndexOf('{', k.index);
+      const value = r.pick(['999', '"dup"', 'null', '{"x":1}']);
+      lines[at] = `${lines[at].slice(0, brace + 1)}"${k[1]}":${value},${lines[at].slice(brace + 1)}`;
+      return { bytes: Buffer.from(lines.join('\n'), 'latin1'), what: `the key "${k[1]}" repeated on line ${at + 1}` };
     }
     case 'notObject':
       lines[at] = r.pick(['[1,2]', '42', 'null', '"x"']);

@@ -4,10 +4,13 @@
 // code: `inspect` is the CLI command itself (commander), `run` and `convert` are the library calls
 // the CLI commands make (engine.run, convertFiles) with the same options, their stdout is printed as
 // the CLI prints it, and a failure goes through the CLI's error report (src/cli/report-error.ts), so
-// the same exit code and message come back. A crash of this process (signal, abort, out of memory)
-// is its operation's CRASH and a timeout its HANG: the parent kills it and starts another.
+// the same exit code and message come back. Each operation comes as the CLI command line the parent
+// would run (bench/fuzz.mjs `command`), parsed by the CLI's own command definitions (`defineRunCommand`,
+// `defineConvertCommand`), so job, params, batch rows and the rest are stated once. A crash of this
+// process (signal, abort, out of memory) is its operation's CRASH and a timeout its HANG: the parent
+// kills it and starts another.
 //
-// Protocol (IPC): { id, op, file, kind, out } -> { id, code, stdout, stderr, rss }.
+// Protocol (IPC): { id, op, args } -> { id, code, stdout, stderr, rss }.
 // Env: QUIVER_DIST (the dist/ to load), FUZZ_STALL_MS (the Engine's stallTimeoutMs).
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,8 +21,9 @@ const { Engine } = await load('index.js');
 const { convertFiles } = await load('coordinator/convert-files.js');
 const { registerInspect } = await load('cli/inspect.js');
 const { reportError } = await load('cli/report-error.js');
-const { paramsFromArgs } = await load('job/params.js');
-const { tableToNdjsonLines } = await load('io/text-formats.js');
+const { defineRunCommand, printResult, runOptionsFromFlags } = await load('cli/run.js');
+const { reliabilityFromFlags } = await load('cli/reliability.js');
+const { convertFromFlags, defineConvertCommand } = await load('cli/convert.js');
 const { Command } = await import('commander');
 
 const engine = new Engine({ workers: 2, stallTimeoutMs: Number(process.env.FUZZ_STALL_MS ?? 120_000) });
@@ -52,33 +56,30 @@ async function captured(body) {
   return { code, stdout: out.join(''), stderr: err.join('') };
 }
 
-const OPS = {
-  async inspect({ file }) {
-    const program = new Command().exitOverride();
-    registerInspect(program);
-    await program.parseAsync(['inspect', file], { from: 'user' });
-  },
-  async run({ file, kind, out }) {
-    const job = kind === 'text' ? 'wordcount' : 'groupby';
-    const params = paramsFromArgs(kind === 'text' ? [] : ['by=g', 'agg=count,sum:v']);
-    const { table, report } = await engine.run(job, { input: [file], params, batchRows: 64 });
-    // As `quiver run -f json` prints it.
-    process.stdout.write('[');
-    let first = true;
-    for (const chunk of tableToNdjsonLines(table, ',\n')) {
-      process.stdout.write((first ? '\n' : '') + chunk);
-      first = false;
-    }
-    process.stdout.write(']\n');
-    (await import('node:fs')).writeFileSync(`${out}.report.json`, JSON.stringify(report));
-  },
-  async convert({ file, out }) {
-    await convertFiles([file], out, { overwrite: true, engine });
-  },
+/** The commands, as the CLI defines them, with actions that use this process's Engine. */
+const COMMANDS = {
+  inspect: (program) => registerInspect(program),
+  run: (program) =>
+    defineRunCommand(program).action(async (job, o) => {
+      const r = reliabilityFromFlags(o);
+      const { workers: _, ...options } = runOptionsFromFlags(o);
+      const { table, report } = await engine.run(job, { ...options, maxBadRecords: r.maxBadRecords });
+      printResult(table, o.format, o.limit);
+      if (o.jsonReport) (await import('node:fs')).writeFileSync(o.jsonReport, JSON.stringify(report));
+    }),
+  convert: (program) =>
+    defineConvertCommand(program).action(async (args, o) => {
+      const { inputs, out, options } = convertFromFlags(args, o);
+      await convertFiles(inputs, out, { ...options, engine });
+    }),
 };
 
 process.on('message', async (m) => {
-  const res = await captured(() => OPS[m.op](m));
+  const res = await captured(async () => {
+    const program = new Command().exitOverride();
+    COMMANDS[m.op](program);
+    await program.parseAsync(m.args, { from: 'user' });
+  });
   const mem = process.memoryUsage();
   process.send({ id: m.id, ...res, rss: mem.rss, mem });
 });

@@ -245,7 +245,7 @@ async function runInProcess(lane, op, file, seed, out, during) {
   during?.();
   let o;
   try {
-    o = await lane.runner.ask({ op, file, kind: seed.kind, out }, TIMEOUT_MS);
+    o = await lane.runner.ask({ op, args: command(op, file, seed, out) }, TIMEOUT_MS);
   } finally {
     active--;
   }

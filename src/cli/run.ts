@@ -1,12 +1,13 @@
 import os from 'node:os';
 import { writeFile } from 'node:fs/promises';
+import type { Table } from 'apache-arrow';
 import type { Command } from 'commander';
 import { run } from '../coordinator/engine.js';
 import type { RunOptions } from '../coordinator/run-options.js';
 import { formatReport } from '../coordinator/report.js';
 import { paramsFromArgs } from '../job/params.js';
 import { UsageError } from '../errors.js';
-import { tableToCsvLines, tableToNdjsonLines } from '../io/text-formats.js';
+import { tableToCsvLines, tableToJsonArray } from '../io/text-formats.js';
 import { collect, positiveInt } from './options.js';
 import { addFormatOptions, formatOptionsFromFlags, inputFormatOf, type FormatFlags } from './format-flags.js';
 import { formatTable } from './print-table.js';
@@ -70,8 +71,25 @@ export function warnOversubscribed(workers: number | undefined): void {
   }
 }
 
-/** `quiver run <job>`: run a job and print or write its result, with the run report on stderr. */
-export function registerRun(program: Command): void {
+/** What `quiver run` parses: the input, output, stdout and reliability flags. */
+export type RunFlags = InputFlags &
+  ReliabilityFlags & {
+    output?: string;
+    outputFormat?: string;
+    overwrite?: boolean;
+    format: string;
+    limit: number;
+    jsonReport?: string;
+    quiet?: boolean;
+    cluster?: string;
+    store?: string;
+  };
+
+/**
+ * The `run <job>` command with its arguments and options, without an action: `registerRun` adds the
+ * CLI's; bench/fuzz-runner.mjs parses the same command lines onto one long-lived Engine.
+ */
+export function defineRunCommand(program: Command): Command {
   const cmd = addInputOptions(
     program
       .command('run')
@@ -87,78 +105,62 @@ export function registerRun(program: Command): void {
     .option('-q, --quiet', 'no run report or progress bar on stderr')
     .option('--cluster <url>', 'run on the `quiver worker` processes of this Redis (redis://host:6379), with --store')
     .option('--store <url>', 'with --cluster: store every machine reaches, file:///shared/path or s3://bucket/prefix');
-  addReliabilityOptions(cmd).action(
-    async (
-      jobSpec: string,
-      o: InputFlags &
-        ReliabilityFlags & {
-          output?: string;
-          outputFormat?: string;
-          overwrite?: boolean;
-          format: string;
-          limit: number;
-          jsonReport?: string;
-          quiet?: boolean;
-          cluster?: string;
-          store?: string;
-        },
-    ) => {
-      if (!['table', 'csv', 'json'].includes(o.format)) throw new UsageError(`--format must be table, csv or json, got "${o.format}"`);
-      const options = runOptionsFromFlags(o);
-      warnOversubscribed(o.workers);
-      const r = reliabilityFromFlags(o);
-      if (o.jsonReport) checkFolderOf('--json-report', o.jsonReport);
-      // Checked again by the engine; here so a mistake is reported before any thread starts.
-      if (o.splitSize !== undefined) parseSize(o.splitSize);
-      if (o.output) {
-        outputFormatOf(o.output, o.outputFormat);
-        await checkOutput(o.output, o.overwrite ?? false);
-      }
-      if ((o.cluster === undefined) !== (o.store === undefined))
-        throw new UsageError("--cluster and --store go together: the cluster's Redis, and the store its workers share");
-      const view = makeProgressView(r.progress ?? progressMode(undefined, o.quiet ?? false));
-      const cancel = runSignal(r.timeoutMs, o.timeout);
-      let result: Awaited<ReturnType<typeof run>>;
-      let clusterReport: string | undefined;
-      try {
-        const runHere = o.cluster ? await clusterRun(o.cluster, o.store!, (text) => (clusterReport = text)) : run;
-        result = await runHere(jobSpec, {
-          ...options,
-          output: o.output,
-          outputFormat: o.outputFormat as RunOptions['outputFormat'],
-          overwrite: o.overwrite,
-          signal: cancel.signal,
-          onProgress: view.onProgress,
-          maxAttempts: r.maxAttempts,
-          retryUserErrors: r.retryUserErrors,
-          workerMemory: r.workerMemory,
-          stallTimeoutMs: r.stallTimeoutMs,
-          memory: r.memory,
-          maxBadRecords: r.maxBadRecords,
-          badRecordsFile: r.badRecordsFile,
-        });
-      } finally {
-        view.stop();
-        cancel.dispose();
-      }
-      const { table, report } = result;
-      if (!o.output) {
-        if (o.format === 'table') process.stdout.write(formatTable(table, o.limit) + '\n');
-        else if (o.format === 'csv') for (const chunk of tableToCsvLines(table)) process.stdout.write(chunk);
-        else {
-          process.stdout.write('[');
-          let first = true;
-          for (const chunk of tableToNdjsonLines(table, ',\n')) {
-            process.stdout.write((first ? '\n' : '') + chunk);
-            first = false;
-          }
-          process.stdout.write(']\n');
-        }
-      }
-      if (!o.quiet) process.stderr.write((clusterReport ?? formatReport(report)) + '\n');
-      if (o.jsonReport) await writeFile(o.jsonReport, JSON.stringify(report, null, 2) + '\n');
-    },
-  );
+  return addReliabilityOptions(cmd);
+}
+
+/** Prints a result on stdout as `run -f` asks (`table`, `csv` or `json`). */
+export function printResult(table: Table, format: string, limit: number): void {
+  if (format === 'table') process.stdout.write(formatTable(table, limit) + '\n');
+  else if (format === 'csv') for (const chunk of tableToCsvLines(table)) process.stdout.write(chunk);
+  else for (const chunk of tableToJsonArray(table)) process.stdout.write(chunk);
+}
+
+/** `quiver run <job>`: run a job and print or write its result, with the run report on stderr. */
+export function registerRun(program: Command): void {
+  defineRunCommand(program).action(async (jobSpec: string, o: RunFlags) => {
+    if (!['table', 'csv', 'json'].includes(o.format)) throw new UsageError(`--format must be table, csv or json, got "${o.format}"`);
+    const options = runOptionsFromFlags(o);
+    warnOversubscribed(o.workers);
+    const r = reliabilityFromFlags(o);
+    if (o.jsonReport) checkFolderOf('--json-report', o.jsonReport);
+    // Checked again by the engine; here so a mistake is reported before any thread starts.
+    if (o.splitSize !== undefined) parseSize(o.splitSize);
+    if (o.output) {
+      outputFormatOf(o.output, o.outputFormat);
+      await checkOutput(o.output, o.overwrite ?? false);
+    }
+    if ((o.cluster === undefined) !== (o.store === undefined))
+      throw new UsageError("--cluster and --store go together: the cluster's Redis, and the store its workers share");
+    const view = makeProgressView(r.progress ?? progressMode(undefined, o.quiet ?? false));
+    const cancel = runSignal(r.timeoutMs, o.timeout);
+    let result: Awaited<ReturnType<typeof run>>;
+    let clusterReport: string | undefined;
+    try {
+      const runHere = o.cluster ? await clusterRun(o.cluster, o.store!, (text) => (clusterReport = text)) : run;
+      result = await runHere(jobSpec, {
+        ...options,
+        output: o.output,
+        outputFormat: o.outputFormat as RunOptions['outputFormat'],
+        overwrite: o.overwrite,
+        signal: cancel.signal,
+        onProgress: view.onProgress,
+        maxAttempts: r.maxAttempts,
+        retryUserErrors: r.retryUserErrors,
+        workerMemory: r.workerMemory,
+        stallTimeoutMs: r.stallTimeoutMs,
+        memory: r.memory,
+        maxBadRecords: r.maxBadRecords,
+        badRecordsFile: r.badRecordsFile,
+      });
+    } finally {
+      view.stop();
+      cancel.dispose();
+    }
+    const { table, report } = result;
+    if (!o.output) printResult(table, o.format, o.limit);
+    if (!o.quiet) process.stderr.write((clusterReport ?? formatReport(report)) + '\n');
+    if (o.jsonReport) await writeFile(o.jsonReport, JSON.stringify(report, null, 2) + '\n');
+  });
 }
 
 /** `run`, on the cluster: the cluster runner, which hands its report's text (with the cluster's lines) to `report`. */

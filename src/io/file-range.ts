@@ -1,5 +1,5 @@
 import { openSync, closeSync, readSync } from 'node:fs';
-import { InputError } from '../errors.js';
+import { changedWhileRead } from './input-changed.js';
 import { openInput, type InputHandle } from './input-source.js';
 
 /**
@@ -140,7 +140,7 @@ export async function decodeInChunks(fh: InputHandle, file: string, begin: numbe
     for (let pos = begin; ; ) {
       const want = Math.min(READ_CHUNK, stop - pos);
       const got = await readInto(fh, buf, to, want, pos);
-      if (got < want) throw endedEarly(file, pos + got, stop);
+      if (got < want) throw changedWhileRead(file, pos + got, stop);
       pos += want;
       to += want;
       const final = pos >= stop;
@@ -164,20 +164,4 @@ export async function decodeInChunks(fh: InputHandle, file: string, begin: numbe
   } finally {
     giveBack(buf);
   }
-}
-
-/**
- * A split's file is shorter than its plan saw (`planned`: the split's end): it was cut while the run
- * read it, and the lines past the cut would silently go missing, with the original size in the report.
- */
-export function cutWhileRead(split: string, at: number, planned: number): InputError {
-  return new InputError(
-    `${split}: the file ends at byte ${at}, but it had ${planned} bytes or more when the run was planned (was it truncated or ` +
-      `rewritten while being read?)`,
-  );
-}
-
-/** The file ended at byte `at`, before the `stop` bytes its plan counted on. */
-function endedEarly(file: string, at: number, stop: number): InputError {
-  return new InputError(`${file} ended at byte ${at}, before the ${stop} bytes planned; was it changed during the run?`);
 }

@@ -20,6 +20,11 @@ export interface InputHandle {
 export interface ReadWindow {
   start: number;
   end: number;
+  /**
+   * The input's size when the run was planned. A remote input answers `stat()` with it instead of
+   * asking (a HEAD request per task), and checks its first response's size against `end` instead.
+   */
+  plannedSize?: number;
 }
 
 /** The part of Blob that parquet-wasm reads a file through. */

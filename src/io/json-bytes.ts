@@ -307,14 +307,16 @@ const open = new Uint8Array(MAX_SCAN_DEPTH);
 const chain = new Int32Array(MAX_SCAN_DEPTH);
 /** Per open object with `sink`: where its keys start in `keys`. */
 const keyBase = new Int32Array(MAX_SCAN_DEPTH);
-let keys = new Int32Array(512); // pairs: start, end of each key written into the sink
+let keys = new Int32Array(512); // pairs: start, end of each key written into the sink (or in `buf`, without one)
+/** Keys in one object past which it is left to JSON.parse: a key is compared with each earlier one. */
+const LINEAR_KEYS = 64;
 
 /**
  * Scans the JSON value at `p` and returns the index after it, or -1 (invalid, or left to JSON.parse).
  * With `sink`, writes the value as `jsonText(JSON.parse(text))` spells it: no blanks, numbers as
- * String(number), strings re-escaped, keys in order. An object in it with a duplicate key (JSON.parse
- * keeps the last value, at the first's place) or a key that starts with a digit (JS objects list
- * integer keys first) is left to JSON.parse. `depth` is the nesting of the object holding the value:
+ * String(number), strings re-escaped, keys in order. An object in it with a duplicate key (a bad record:
+ * JSON.parse's path reports it), more than `LINEAR_KEYS` keys or, with `sink`, a key that starts with
+ * a digit (JS objects list integer keys first) is left to JSON.parse. `depth` is the nesting of the object holding the value:
  * an object nested deeper than `maxNesting` objects (the reader's flattening limit) answers -1.
  */
 export function scanValue(buf: Uint8Array, p: number, end: number, sink: ByteSink | undefined, depth: number, maxNesting: number): number {
@@ -329,22 +331,28 @@ export function scanValue(buf: Uint8Array, p: number, end: number, sink: ByteSin
       if (buf[p] !== 34) return -1;
       const q = stringEnd(buf, p, end);
       if (q < 0) return -1;
+      // Without a sink, keys are compared as they are spelled in `buf`: an escaped one is left to JSON.parse.
+      let ks = p;
+      let ke = q + 1;
       if (sink) {
-        const ks = sink.length;
+        ks = sink.length;
         if (!canonicalString(buf, p + 1, q, sink)) return -1;
         const first = sink.bytes[ks + 1]!;
         if (first >= 48 && first <= 57) return -1;
-        if (isDuplicateKey(sink, keyBase[top - 1]!, nKeys, ks)) return -1;
-        if (2 * nKeys + 2 > keys.length) {
-          const grown = new Int32Array(keys.length * 2);
-          grown.set(keys);
-          keys = grown;
-        }
-        keys[2 * nKeys] = ks;
-        keys[2 * nKeys + 1] = sink.length;
-        nKeys++;
-        sink.push(58);
+        ke = sink.length;
+      } else if (STR.escaped) return -1;
+      // A repeated key makes the record bad (duplicate-keys.ts says why); a wide object is left to its Set there.
+      const from = keyBase[top - 1]!;
+      if (nKeys - from >= LINEAR_KEYS || isDuplicateKey(sink ? sink.bytes : buf, from, nKeys, ks, ke)) return -1;
+      if (2 * nKeys + 2 > keys.length) {
+        const grown = new Int32Array(keys.length * 2);
+        grown.set(keys);
+        keys = grown;
       }
+      keys[2 * nKeys] = ks;
+      keys[2 * nKeys + 1] = ke;
+      nKeys++;
+      sink?.push(58);
       p = skipBlanks(buf, q + 1, end);
       if (p >= end || buf[p] !== 58) return -1;
       p++;
@@ -410,9 +418,9 @@ export function scanValue(buf: Uint8Array, p: number, end: number, sink: ByteSin
   }
 }
 
-function isDuplicateKey(sink: ByteSink, from: number, to: number, ks: number): boolean {
-  const b = sink.bytes;
-  const len = sink.length - ks;
+/** Whether the key `b[ks, ke)` is one of keys `from` to `to` (ranges of `b` in `keys`). */
+function isDuplicateKey(b: Uint8Array, from: number, to: number, ks: number, ke: number): boolean {
+  const len = ke - ks;
   for (let k = from; k < to; k++) {
     const s = keys[2 * k]!;
     if (keys[2 * k + 1]! - s !== len) continue;

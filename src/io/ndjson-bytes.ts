@@ -93,6 +93,16 @@ export class NdjsonBytes {
   private readonly keySink = new ByteSink();
   /** The first top-level key of the last line. */
   private firstKey: PathEntry | undefined;
+  /**
+   * Keys outside the table (not columns: a schema given, a projection) cannot carry a stamp, yet a repeat
+   * of one makes the record bad too: per object, each such key's range and hash are kept, and a bucket of
+   * its hash is marked with the object's number, so a repeat costs a compare only when the bucket says so
+   * (the numbers wrap after 2^32 objects: a stale mark costs a compare, never a wrong answer).
+   */
+  private others = new Int32Array(3 * 64);
+  private nOthers = 0;
+  private objectNumber = 0;
+  private readonly otherBuckets = new Int32Array(1024);
 
   /**
    * `types[i]` is builder i's type; `skipped` are the file's other columns; with `strict`, a key
@@ -128,6 +138,7 @@ export class NdjsonBytes {
   read(buf: Uint8Array, p: number, end: number, row: number): number {
     if (buf[p] !== 123) return -1;
     const line = ++this.line;
+    this.nOthers = 0;
     const q = this.object(buf, p, end, undefined, 1, row);
     if (q < 0) return -1;
     const filled = this.filled;
@@ -146,6 +157,8 @@ export class NdjsonBytes {
   private object(buf: Uint8Array, p: number, end: number, parent: PathEntry | undefined, depth: number, row: number): number {
     p = skipBlanks(buf, p + 1, end);
     if (p < end && buf[p] === 125) return p + 1;
+    const number = (this.objectNumber = (this.objectNumber + 1) | 0);
+    const othersFrom = this.nOthers;
     // The key expected next: the one that followed the previous key last time (found by a compare, not a hash).
     let guess = parent ? parent.firstChild : this.firstKey;
     let prev: PathEntry | undefined;
@@ -162,6 +175,7 @@ export class NdjsonBytes {
           if (!unescapeInto(buf, p + 1, q, this.keySink)) return -1;
           entry = this.table.find(parent, this.keySink.bytes, 0, this.keySink.length);
         } else entry = this.table.find(parent, buf, p + 1, q);
+        if (!entry && !this.isNewOther(buf, p + 1, q, number, othersFrom)) return -1;
         if (entry) {
           entry.via = parent;
           if (prev) prev.next = entry;
@@ -204,8 +218,44 @@ export class NdjsonBytes {
         p = skipBlanks(buf, p + 1, end);
         continue;
       }
+      this.nOthers = othersFrom;
       return buf[p] === 125 ? p + 1 : -1;
     }
+  }
+
+  /**
+   * Keeps the key `buf[s, e)` outside the table, of object `number` whose such keys start at `from`:
+   * false when the object had it already, or when it is escaped (then JSON.parse compares).
+   */
+  private isNewOther(buf: Uint8Array, s: number, e: number, number: number, from: number): boolean {
+    if (STR.escaped) return false;
+    const h = this.table.lastHash;
+    const bucket = h & 1023;
+    if (this.otherBuckets[bucket] === number && this.isOther(buf, s, e, h, from)) return false;
+    this.otherBuckets[bucket] = number;
+    let o = this.others;
+    const n = this.nOthers++;
+    if (3 * n + 3 > o.length) {
+      o = new Int32Array(o.length * 2);
+      o.set(this.others);
+      this.others = o;
+    }
+    o[3 * n] = s;
+    o[3 * n + 1] = e;
+    o[3 * n + 2] = h;
+    return true;
+  }
+
+  /** Whether the key `buf[s, e)` of hash `h` is among the kept ones from `from` on. */
+  private isOther(buf: Uint8Array, s: number, e: number, h: number, from: number): boolean {
+    const o = this.others;
+    for (let k = from; k < this.nOthers; k++) {
+      if (o[3 * k + 2] !== h || o[3 * k + 1]! - o[3 * k]! !== e - s) continue;
+      let j = s;
+      for (let i = o[3 * k]!; j < e && buf[i] === buf[j]; i++) j++;
+      if (j === e) return true;
+    }
+    return false;
   }
 
   /** A leaf value at `buf[p]` into builder `i`: the index after it, or -1. */

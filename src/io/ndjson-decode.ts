@@ -5,6 +5,7 @@ import { DictBuilder, Utf8Builder, makeBuilder, type ColumnBuilder } from './col
 import { arrowTypeOf, type ColumnSpec, type ColumnType } from './column-types.js';
 import { ColumnTooNarrow } from './column-widening.js';
 import { misfit } from './csv-decode.js';
+import { duplicateKey, type DuplicateKey } from './duplicate-keys.js';
 import { MAX_NESTING, flattenObject } from './flatten.js';
 import { skipBlanks } from './json-bytes.js';
 import { recordBatchOf, rowsPerBatch } from './record-batch.js';
@@ -30,7 +31,7 @@ export interface NdjsonProblem {
 /**
  * Decodes JSON lines into typed Arrow columns. Each line is read from its bytes straight into the
  * column builders (`NdjsonBytes`); a line that path does not take (a syntax error, a misfit, a key the
- * sample did not show, a duplicate key, …: rare) is parsed with JSON.parse, its nested objects
+ * sample did not show, a repeated key, …: rare) is parsed with JSON.parse, its nested objects
  * flattened to `a.b` paths and each leaf written into its column's builder — the reference the byte
  * path matches (test/io/ndjson-bytes.test.ts). Missing keys are nulls. A key that is not a column (not
  * in the sample nor given) is ignored when the columns were given (`--schema`) or the job reads named
@@ -166,10 +167,14 @@ export class NdjsonDecoder {
     return Math.min(pos, to);
   }
 
-  /** Decodes parsed JSON values (the elements of a JSON array read whole); `offsetOf(i)` locates element i for errors. */
-  decodeValues(values: unknown[], offsetOf: (i: number) => number): void {
+  /**
+   * Decodes parsed JSON values (the elements of a JSON array read whole, with the keys each repeats,
+   * `duplicateKeysByElement`); `offsetOf(i)` locates element i for errors.
+   */
+  decodeValues(values: unknown[], repeated: ReadonlyMap<number, DuplicateKey>, offsetOf: (i: number) => number): void {
     values.forEach((v, i) => {
-      this.settle(this.decodeObject(v, offsetOf(i), () => JSON.stringify(v).slice(0, 40)));
+      const d = repeated.get(i);
+      this.settle(d ? duplicateKeyProblem(d, offsetOf(i)) : this.decodeObject(v, offsetOf(i), () => JSON.stringify(v).slice(0, 40)));
     });
   }
 
@@ -209,16 +214,17 @@ export class NdjsonDecoder {
         found: `${JSON.stringify(text.length > 40 ? text.slice(0, 40) + '…' : text)} (${(e as Error).message})`,
       };
     }
+    const repeated = isRecord(obj) ? duplicateKey(buf, start, end) : undefined;
+    if (repeated) return duplicateKeyProblem(repeated, repeated.offset);
     return this.decodeObject(obj, start, () => text.slice(0, 40));
   }
 
   private decodeObject(obj: unknown, start: number, shown: () => string): NdjsonProblem | undefined {
-    if (obj === null || typeof obj !== 'object' || Array.isArray(obj))
-      return { offset: start, expected: 'a JSON object', found: JSON.stringify(shown()) };
+    if (!isRecord(obj)) return { offset: start, expected: 'a JSON object', found: JSON.stringify(shown()) };
     const row = this.row;
     this.seen.fill(0);
     let problem: NdjsonProblem | undefined;
-    const flat = flattenObject(obj as Record<string, unknown>, (path, v) => {
+    const flat = flattenObject(obj, (path, v) => {
       if (problem) return;
       const i = this.index.get(path);
       if (i === undefined) {
@@ -233,7 +239,7 @@ export class NdjsonDecoder {
           };
         return;
       }
-      // The same column twice (the key `a.b` and `b` inside `a`): the last value stands, as for a duplicate key.
+      // The same column twice (the key `a.b` and `b` inside `a`: two keys, neither repeated): the last value stands.
       if (this.seen[i] === 1) this.undo(i, row);
       this.seen[i] = 1;
       problem = this.set(i, row, v, start);
@@ -274,6 +280,20 @@ export class NdjsonDecoder {
       if (b instanceof Utf8Builder) b.rollback(this.row);
     }
   }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** A record that repeats a key, at `offset`: bad, whichever value JSON.parse kept (DuckDB refuses it too). */
+function duplicateKeyProblem(d: DuplicateKey, offset: number): NdjsonProblem {
+  return {
+    offset,
+    column: d.column,
+    expected: 'each key once in an object',
+    found: `the key ${JSON.stringify(d.key)} twice; which of its values is meant cannot be known: correct what wrote the file`,
+  };
 }
 
 /** The line `buf[start, end)` without surrounding blanks (and a CR). */

@@ -39,6 +39,8 @@ function fnv(h: number, src: Uint8Array, s: number, e: number): number {
 export class PathTable {
   private readonly entries: PathEntry[] = [];
   private slots: Int32Array;
+  /** The hash `find` computed last: a key's identity under its parent, found or not (the decoder compares keys outside the table by it). */
+  lastHash = 0;
 
   /** `columns[i]` is filled into builder `slot[i]` (or not, when `SKIPPED`). */
   constructor(columns: ReadonlyArray<{ name: string; slot: number }>) {
@@ -88,6 +90,7 @@ export class PathTable {
   /** The entry of key `src[s, e)` inside the object at `parent` (top level when undefined), if it is a path of the table. */
   find(parent: PathEntry | undefined, src: Uint8Array, s: number, e: number): PathEntry | undefined {
     const h = fnv(parent ? parent.dotHash : FNV_OFFSET, src, s, e);
+    this.lastHash = h;
     const pl = parent ? parent.bytes.length + 1 : 0;
     const n = pl + e - s;
     const mask = this.slots.length - 1;

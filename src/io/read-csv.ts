@@ -6,7 +6,8 @@ import { BadRecords, badRecordMessage, type BadRecord } from './bad-records.js';
 import { ColumnTooNarrow } from './column-widening.js';
 import { CsvDecoder, type CsvDialect, type CsvProblem } from './csv-decode.js';
 import { FS, agreedRecordStart, stateAfter, type RecordSyntax } from './csv-records.js';
-import { cutWhileRead, decodeInChunks, lineAt, linesAt, readRange } from './file-range.js';
+import { decodeInChunks, lineAt, linesAt, readRange } from './file-range.js';
+import { changedWhileRead } from './input-changed.js';
 import { openInput, type InputHandle } from './input-source.js';
 
 const TAIL_CHUNK = 64 * 1024;
@@ -47,12 +48,12 @@ async function decodeCsvSplit(
   bad: BadRecords,
   give: (batches: RecordBatch[]) => Promise<void>,
 ): Promise<void> {
-  const fh = await openInput(split.file, { start: split.start, end: split.end });
+  const fh = await openInput(split.file, { start: split.start, end: split.end, plannedSize: split.fileBytes });
   try {
     // The plan saw the file reach split.end: a split past a cut found no record start and read nothing,
     // so a CSV cut while read gave the rows before the cut, exit 0 (as NDJSON did: fuzz seed 5, case 336).
     const { size } = await fh.stat();
-    if (size < split.end) throw cutWhileRead(describeSplit(split), size, split.end);
+    if (size < split.end) throw changedWhileRead(describeSplit(split), size, split.end);
     const syntax = syntaxOf(split.dialect);
     // Find both record starts (their reads run at once), then decode exactly [begin, stop).
     const [begin, stop] = await Promise.all([
@@ -129,8 +130,7 @@ async function recordStartAt(fh: InputHandle, split: CsvSplit, syntax: RecordSyn
     if (r.kind === 'found') return at + r.pos;
     if (r.kind === 'more') {
       const more = await readRange(fh, at, Math.max(2 * buf.length, 2 * syntax.maxRecordBytes + TAIL_CHUNK));
-      if (more.length <= buf.length)
-        throw new InputError(`${split.file} ended early at byte ${at + buf.length}; was it changed during the run?`);
+      if (more.length <= buf.length) throw changedWhileRead(split.file, at + buf.length, split.fileBytes);
       buf = more;
       continue;
     }

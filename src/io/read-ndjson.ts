@@ -3,7 +3,9 @@ import { InputError } from '../errors.js';
 import { describeSplit, type NdjsonSplit } from '../planner/split.js';
 import { batchStream, collected } from './batch-stream.js';
 import { BadRecords, badRecordMessage, type BadRecord } from './bad-records.js';
-import { cutWhileRead, decodeInChunks, readRange } from './file-range.js';
+import { duplicateKeysByElement } from './duplicate-keys.js';
+import { decodeInChunks, readRange } from './file-range.js';
+import { changedWhileRead } from './input-changed.js';
 import { openInput, readWholeInput, type InputHandle } from './input-source.js';
 import { wholeJsonArray } from './json-line.js';
 import { NdjsonDecoder, type NdjsonProblem } from './ndjson-decode.js';
@@ -39,12 +41,12 @@ async function decodeNdjsonSplit(
   give: (batches: RecordBatch[]) => Promise<void>,
 ): Promise<void> {
   if (split.array === 'whole') return decodeWholeArray(split, batchRows, columns, bad, give);
-  const fh = await openInput(split.file, { start: Math.max(0, split.start - 1), end: split.end });
+  const fh = await openInput(split.file, { start: Math.max(0, split.start - 1), end: split.end, plannedSize: split.fileBytes });
   try {
     const { size } = await fh.stat();
     // The plan saw the file reach split.end (fuzz seed 5, cases 336 and 413: big.ndjson cut to half while
     // read gave 35,139 of 60,000 rows, exit 0: the later splits began past the cut and read nothing).
-    if (size < split.end) throw cutWhileRead(describeSplit(split), size, split.end);
+    if (size < split.end) throw changedWhileRead(describeSplit(split), size, split.end);
     if (split.array === 'lines' && split.end >= size) await checkArrayClosed(fh, split, size);
     const begin = split.start === 0 ? await afterBom(fh) : await lineStartAt(fh, split.start, size);
     const stop = split.end >= size ? size : await lineStartAt(fh, split.end, size);
@@ -75,12 +77,13 @@ async function decodeWholeArray(
   bad: BadRecords,
   give: (batches: RecordBatch[]) => Promise<void>,
 ): Promise<void> {
-  const values = wholeJsonArray(split.file, await readWholeInput(split.file));
+  const bytes = await readWholeInput(split.file);
+  const values = wholeJsonArray(split.file, bytes);
   const decoder = new NdjsonDecoder(split.columns, batchRows, columns, bad, (p) => {
     const at = { file: split.file, column: p.column, expected: p.expected, found: `${p.found ?? ''} (array element ${p.offset})` };
     return { ...at, message: badRecordMessage('JSON', at) };
   });
-  decoder.decodeValues(values, (i) => i);
+  decoder.decodeValues(values, duplicateKeysByElement(bytes, 0, bytes.length), (i) => i);
   await give(decoder.finish().splice(0));
 }
 

@@ -1,7 +1,8 @@
 import { Field, RecordBatch, Schema, Struct, Utf8, makeData } from 'apache-arrow';
 import type { TextSplit } from '../planner/split.js';
 import { describeSplit } from '../planner/split.js';
-import { cutWhileRead, readRange } from './file-range.js';
+import { readRange } from './file-range.js';
+import { changedWhileRead } from './input-changed.js';
 import { openInput, type InputHandle } from './input-source.js';
 import { BadRecords } from './bad-records.js';
 import { validUtf8Lines } from './text-utf8.js';
@@ -28,7 +29,7 @@ export async function readTextSplit(split: TextSplit, batchRows: number, bad = n
     const want = lim + TAIL_CHUNK;
     const raw = await readRange(fh, from, want);
     // The plan saw the file reach split.end: a shorter file was cut while the run read it.
-    if (raw.length < lim) throw cutWhileRead(describeSplit(split), from + raw.length, split.end);
+    if (raw.length < lim) throw changedWhileRead(describeSplit(split), from + raw.length, split.end);
     let begin = split.start - from;
     if (split.start > 0 && raw[0] !== NL) {
       const nl = raw.indexOf(NL, 1);

@@ -6,6 +6,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { UsageError } from '../errors.js';
+import { changedWhileRead } from './input-changed.js';
 import type { BlobLike, InputHandle, ReadWindow } from './input-handle.js';
 import { makeS3Client, parseS3Url, s3FailureOf, s3InputError } from './s3-client.js';
 
@@ -88,7 +89,8 @@ export async function s3List(bucket: string, prefix: string, named = `s3://${buc
 
 /**
  * Opens an object for positional reads (see `S3ObjectReader`). No request is made until the first
- * read: a task's first GET also tells the object's size (its Content-Range), so a task costs no HEAD.
+ * read: a task's first GET also tells the object's size (its Content-Range), so a task given its
+ * planned size (`window.plannedSize`) costs no HEAD.
  */
 export async function openS3Object(url: string, window?: ReadWindow): Promise<InputHandle> {
   return new S3ObjectReader(url, window);
@@ -123,7 +125,8 @@ class S3ObjectReader implements InputHandle {
   }
 
   async stat(): Promise<{ size: number }> {
-    this.size ??= await this.headSize();
+    // A task's planned size spares a HEAD: its first GET tells the object's size, checked there.
+    this.size ??= this.window?.plannedSize ?? (await this.headSize());
     return { size: this.size };
   }
 
@@ -175,22 +178,33 @@ class S3ObjectReader implements InputHandle {
   }
 
   private async get(start: number, end: number): Promise<Uint8Array> {
+    let bytes: Uint8Array;
+    let total: string | undefined;
     try {
       const r = await s3Client().send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key, Range: `bytes=${start}-${end - 1}` }));
-      const bytes = await r.Body!.transformToByteArray();
-      const total = /\/(\d+)$/.exec(r.ContentRange ?? '')?.[1];
-      if (total !== undefined) {
-        this.size = Number(total);
-        return bytes;
-      }
-      // A server that ignores the range (s3rver does for bytes=0-0) sends the whole object.
-      this.size = bytes.length;
-      return bytes.subarray(Math.min(start, bytes.length), Math.min(end, bytes.length));
+      bytes = await r.Body!.transformToByteArray();
+      total = /\/(\d+)$/.exec(r.ContentRange ?? '')?.[1];
     } catch (e) {
-      // A range that starts at or past the end: no bytes, as a file read there gives.
-      if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416) return new Uint8Array(0);
+      // A range that starts at or past the end: no bytes, as a file read there gives (unless the plan saw more).
+      if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416) {
+        if (this.window?.plannedSize !== undefined && start < this.window.plannedSize) this.checkSize(await this.headSize());
+        return new Uint8Array(0);
+      }
       throw s3InputError(this.url, e, `${this.url} does not exist (or no longer: was it deleted during the run?)`);
     }
+    // A server that ignores the range (s3rver does for bytes=0-0) sends the whole object.
+    this.checkSize(total !== undefined ? Number(total) : bytes.length);
+    return total !== undefined ? bytes : bytes.subarray(Math.min(start, bytes.length), Math.min(end, bytes.length));
+  }
+
+  /**
+   * Keeps the object's size, as a response told it. A task given its planned size (which `stat()`
+   * answered) fails when the object no longer reaches the end of its window: cut or rewritten since.
+   */
+  private checkSize(size: number): void {
+    this.size = size;
+    const w = this.window;
+    if (w?.plannedSize !== undefined && size < w.end) throw changedWhileRead(this.url, size, w.end);
   }
 }
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { RecordBatchFileWriter, RecordBatchStreamWriter, type Table } from 'apache-arrow';
 import { cancelledErrorOf, InputError, UsageError } from '../errors.js';
 import { isS3Input } from './input-handle.js';
-import { tableToCsvLines, tableToNdjsonLines } from './text-formats.js';
+import { tableToCsvLines, tableToJsonArray, tableToNdjsonLines } from './text-formats.js';
 import { withOneDictionary } from './dictionaries.js';
 import { tableToParquet } from './parquet-sink.js';
 
@@ -78,16 +78,9 @@ export async function writeTableFile(table: Table, file: string, format: OutputF
       case 'ndjson':
         for (const chunk of tableToNdjsonLines(table)) await write(chunk);
         break;
-      case 'json': {
-        await write('[');
-        let first = true;
-        for (const chunk of tableToNdjsonLines(table, ',\n')) {
-          await write((first ? '\n' : '') + chunk);
-          first = false;
-        }
-        await write(']\n');
+      case 'json':
+        for (const chunk of tableToJsonArray(table)) await write(chunk);
         break;
-      }
     }
     await fh.close();
     signal?.throwIfAborted();

@@ -38,3 +38,14 @@ export function* tableToNdjsonLines(table: Table, sep = '\n'): Generator<string>
     first = false;
   }
 }
+
+/** The table as a JSON array, one object a line (`[`, the rows separated by `,\n`, `]`): `-o x.json` and `run -f json`. */
+export function* tableToJsonArray(table: Table): Generator<string> {
+  yield '[';
+  let first = true;
+  for (const chunk of tableToNdjsonLines(table, ',\n')) {
+    yield (first ? '\n' : '') + chunk;
+    first = false;
+  }
+  yield ']\n';
+}

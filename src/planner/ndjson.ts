@@ -4,6 +4,7 @@ import { readRange } from '../io/file-range.js';
 import { openInput, readWholeInput } from '../io/input-source.js';
 import { flattenObject } from '../io/flatten.js';
 import { TypeSniffer } from '../io/infer-types.js';
+import { duplicateKey, duplicateKeysByElement } from '../io/duplicate-keys.js';
 import { parseJsonLine, wholeJsonArray } from '../io/json-line.js';
 import { jsonArrayElement, trimmedLine } from '../io/ndjson-decode.js';
 import type { ColumnOptions } from './csv.js';
@@ -59,11 +60,14 @@ async function sampleNdjsonLayout(file: string, bytes: number, given: ColumnOpti
       `${file}: a JSON array of ${bytes} bytes with elements over several lines is read whole, by one task, up to ` +
         `${MAX_WHOLE_ARRAY >> 20} MB; convert it to JSON lines (one object per line, e.g. \`jq -c '.[]'\`) to read it in parallel`,
     );
-  const objects = wholeJsonArray(file, await readWholeInput(file));
+  const whole = await readWholeInput(file);
+  const objects = wholeJsonArray(file, whole);
+  // An element that repeats a key is a bad record (the reader reports it): it takes no part in inferring the columns.
+  const repeated = duplicateKeysByElement(whole, 0, whole.length, SAMPLE_LINES);
   return layoutFromObjects(
     file,
     bytes,
-    objects.slice(0, SAMPLE_LINES),
+    objects.slice(0, SAMPLE_LINES).filter((_, i) => !repeated.has(i)),
     true,
     bytes / Math.max(1, objects.length),
     given,
@@ -133,9 +137,9 @@ export function ndjsonLayoutFromHead(
     } catch {
       obj = undefined;
     }
-    // A bad line in the sample is left to the reader, which skips or reports it under the run's
-    // --max-bad-records; it only takes no part in inferring the columns.
-    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) continue;
+    // A bad line in the sample (a repeated key included) is left to the reader, which skips or reports it
+    // under the run's --max-bad-records; it only takes no part in inferring the columns.
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj) || duplicateKey(head, s, e)) continue;
     objects.push(obj);
     used = nl + 1;
   }
@@ -208,6 +212,7 @@ export function splitNdjsonFile(layout: NdjsonLayout, splitBytes: number, firstI
       end,
       bytes: end - start,
       columns: layout.columns,
+      fileBytes: layout.bytes,
       ...(array ? { array } : {}),
     });
   }

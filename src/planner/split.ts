@@ -84,6 +84,8 @@ export interface NdjsonSplit {
   bytes: number;
   /** Columns (nested objects flattened to `a.b`) with their types. */
   columns: ColumnSpec[];
+  /** The file's size when the run was planned (an `s3://` object's task then asks no HEAD for it). */
+  fileBytes?: number;
   /** Set when the file is a JSON array rather than JSON lines (planner/ndjson.ts `jsonArrayLayoutOf`). */
   array?: JsonArrayLayout;
 }

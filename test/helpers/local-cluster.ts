@@ -13,7 +13,8 @@ import { tempDir } from './tmp.js';
 export interface LocalCluster {
   readonly dir: string;
   readonly storeDir: string;
-  readonly store: string;
+  /** The store URL: file:// in `storeDir`, or what `options.store` gave (set once `beforeAll` has run). */
+  store: string;
   redis: LocalRedis;
   workers: WorkerProcess[];
   args(): string[];
@@ -22,11 +23,15 @@ export interface LocalCluster {
 }
 
 /**
- * Registers the cluster's start (`beforeAll`, after `setUp` if given, e.g. writing the test's input) and
- * its stop (`afterAll`). Tests that never freeze a worker use long locks: on a loaded machine a 1 s lock
- * can lapse under a busy worker.
+ * Registers the cluster's start (`beforeAll`, after `setUp` if given, e.g. writing the test's input or
+ * starting an S3 server) and its stop (`afterAll`, before `tearDown`). `store`, called after `setUp`,
+ * gives a store other than the temp folder (an s3:// bucket). Tests that never freeze a worker use long
+ * locks: on a loaded machine a 1 s lock can lapse under a busy worker.
  */
-export function useLocalCluster(prefix: string, options: { workers: number; lockMs?: number; setUp?: () => Promise<void> }): LocalCluster {
+export function useLocalCluster(
+  prefix: string,
+  options: { workers: number; lockMs?: number; setUp?: () => Promise<void>; tearDown?: () => Promise<void>; store?: () => string },
+): LocalCluster {
   const dir = tempDir(prefix);
   const storeDir = path.join(dir, 'store');
   const cluster: LocalCluster = {
@@ -43,12 +48,14 @@ export function useLocalCluster(prefix: string, options: { workers: number; lock
   };
   beforeAll(async () => {
     await options.setUp?.();
+    if (options.store) cluster.store = options.store();
     cluster.redis = await startRedis();
     cluster.workers = await startWorkers(options.workers, cluster.redis.url, cluster.store, options.lockMs);
   }, 60_000);
   afterAll(async () => {
     await stopWorkers(cluster.workers);
     await cluster.redis?.stop();
+    await options.tearDown?.();
   });
   return cluster;
 }

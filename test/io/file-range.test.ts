@@ -96,7 +96,7 @@ describe('decodeInChunks (chunks read with preads into one buffer, the unfinishe
     const fh = await open(file, 'r');
     try {
       await expect(decodeInChunks(fh, file, 0, 2000, async (_b, _f, to) => to)).rejects.toThrow(
-        /short\.txt ended at byte 1000, before the 2000 bytes planned/,
+        /short\.txt: the file ends at byte 1000, but it had 2000 bytes or more when the run was planned/,
       );
     } finally {
       await fh.close();

@@ -33,6 +33,7 @@ import { csvQuote, formatColumn } from '../../dist/src/io/format-column.js';
 import { cellTextOf, mayNeedQuotes } from '../../dist/src/io/format-value.js';
 import { readSplit } from '../../dist/src/worker/read-split.js';
 import { duckRows } from '../helpers/duckdb.js';
+import { DUCK_TIMES_SQL, ROWS as MATRIX_ROWS, polarsFrame } from '../jobs/typed/matrix-data.js';
 import { tempDir } from '../helpers/tmp.js';
 
 // The batch formatter (format-column.ts: cells written into byte buffers, joined into lines by
@@ -135,12 +136,7 @@ const DUCK_SQL = `SELECT
   CASE WHEN i % 6 = 4 THEN NULL ELSE ((i % 29) * 12345678901.0123456789 - 1e11)::DECIMAL(38,10) END AS dec38,
   CASE WHEN i % 6 = 5 THEN NULL ELSE ((i % 31) * 1234567.89 - 0.01)::DECIMAL(18,2) END AS dec18,
   CASE WHEN i % 8 = 1 THEN NULL ELSE DATE '1969-12-25' + (i * 3001 % 900000 - 450000)::INTEGER END AS d,
-  CASE WHEN i % 8 = 2 THEN NULL ELSE TIME '00:00:00.000001' + to_microseconds((i % 37) * 1234567891) END AS t,
-  CASE WHEN i % 8 = 3 THEN NULL ELSE TIMESTAMP '1969-12-31 23:59:59.123456' + to_microseconds((i % 41) * 98765432109) END AS ts,
-  CASE WHEN i % 8 = 4 THEN NULL ELSE (TIMESTAMP '2020-02-29 12:00:00' + to_milliseconds((i % 43) * 123456789))::TIMESTAMP_MS END AS tsms,
-  CASE WHEN i % 8 = 5 THEN NULL ELSE ('2001-02-03 04:05:06.' || lpad(((i % 47) * 7919)::VARCHAR, 9, '0'))::TIMESTAMP_NS END AS tsns,
-  CASE WHEN i % 8 = 6 THEN NULL ELSE TIMESTAMPTZ '1999-12-31 23:00:00+00' + to_seconds((i % 53) * 86399) END AS tstz,
-  CASE WHEN i % 8 = 7 THEN NULL ELSE to_months(i % 5) + to_days(i % 3) + to_milliseconds((i % 4) * 1500) END AS iv,
+  ${DUCK_TIMES_SQL},
   CASE WHEN i % 9 = 1 THEN NULL
     ELSE ['', 'a', 'é', 'a,b', '05', 'line1' || chr(10) || 'line2', 'say "hi"', 'tab' || chr(9) || 'cr' || chr(13),
     'back\\slash', '😀 ü', 'a long string past the twelve bytes a view holds inline'][(i % 11) + 1] END AS s,
@@ -164,75 +160,15 @@ describe('batch formatting is the per-value formatter, byte for byte', () => {
   }, 60_000);
 
   it('on Parquet and Arrow files Polars wrote: Utf8View strings, Categorical, Decimal, Datetime, Duration, List, Struct', async () => {
-    const idx = Array.from({ length: ROWS }, (_, i) => i);
-    const at = (k: number, f: (i: number) => unknown) => idx.map((i) => (i % 7 === k ? null : f(i)));
-    const df = pl
-      .DataFrame({
-        i8: pl.Series(
-          'i8',
-          at(1, (i) => (i % 200) - 100),
-          pl.Int8,
-        ),
-        i64: pl
-          .Series(
-            'i64',
-            at(3, (i) => String(4611686018427387904n + BigInt(i * 7919))),
-          )
-          .cast(pl.Int64),
-        u64: pl
-          .Series(
-            'u64',
-            at(4, (i) => String(18446744073709551000n + BigInt(i % 13))),
-          )
-          .cast(pl.UInt64),
-        f32: pl.Series(
-          'f32',
-          at(5, (i) => (i % 17) * 0.1 - 1),
-          pl.Float32,
-        ),
-        f64: pl.Series(
-          'f64',
-          at(6, (i) => (i % 19) / 7 - 1),
-          pl.Float64,
-        ),
-        d: pl.Series(
-          'd',
-          at(0, (i) => new Date(Date.UTC(1969, 11, 25 + (i % 31)))),
-          pl.Date,
-        ),
-        ts: pl.Series(
-          'ts',
-          at(1, (i) => new Date(Date.UTC(1969, 11, 31, 23, 59, 59, 123) + (i % 41) * 98765432)),
-          pl.Datetime('ms'),
-        ),
-        s: pl.Series(
-          's',
-          at(2, (i) => ['', 'a', 'é', 'a,b', '"q"', 'line1\nline2', 'a string longer than twelve bytes, with a comma'][i % 7]),
-          pl.Utf8,
-        ),
-        b: pl.Series(
-          'b',
-          at(3, (i) => i % 3 === 0),
-          pl.Bool,
-        ),
-        l: pl.Series(
-          'l',
-          at(4, (i) => [i % 4, null, -1]),
-          pl.List(pl.Int32),
-        ),
-      })
-      .withColumns(
-        pl.col('f64').mul(4).cast(pl.Decimal(10, 2)).alias('dec'),
-        pl.col('ts').cast(pl.Datetime('ns')).alias('tsns'),
-        pl.col('ts').cast(pl.Datetime('us')).dt.replaceTimeZone('UTC').alias('tstz'),
-        pl.col('i8').cast(pl.Int64).mul(3600001).cast(pl.Duration('ms')).alias('dur'),
-        pl.col('s').cast(pl.Categorical).alias('cat'),
-        pl
-          .when(pl.col('i8').isNull())
-          .then(pl.lit(null))
-          .otherwise(pl.struct([pl.col('i8').alias('x'), pl.col('s').alias('y')]))
-          .alias('st'),
-      );
+    // The type matrix's Polars frame (every column with nulls: its row id, group and Null column dropped), and
+    // strings for the writers' corner cases: a quote to escape, and longer than a Utf8View keeps inline (12 bytes).
+    const text = (i: number) => (i % 7 === 2 ? null : ['"q"', 'a string longer than twelve bytes, with a comma', ''][i % 3]);
+    const q = pl.Series(
+      'q',
+      Array.from({ length: MATRIX_ROWS }, (_, i) => text(i)),
+      pl.Utf8,
+    );
+    const df = polarsFrame().drop('id', 'g', 'n').withColumns(q, q.cast(pl.Categorical).alias('qcat'));
     df.writeParquet(file('polars.parquet'));
     df.writeIPC(file('polars.arrow'));
     for (const [name, label] of [
@@ -240,7 +176,7 @@ describe('batch formatting is the per-value formatter, byte for byte', () => {
       ['polars.arrow', 'Polars Arrow'],
     ] as const) {
       const batches = await batchesOf(file(name));
-      expect(batches.reduce((n, b) => n + b.numRows, 0)).toBe(ROWS);
+      expect(batches.reduce((n, b) => n + b.numRows, 0)).toBe(MATRIX_ROWS);
       expectNullsEverywhere(batches);
       expectSameAsPerValue(batches, label);
     }

@@ -115,9 +115,21 @@ function value(r: () => number, depth: number): string {
   return object(r, depth + 1, ['x', 'y', 'z', 'n', 'y.z']);
 }
 
+/**
+ * An object of up to 8 members (3 nested). Its keys are mostly distinct: a key repeated (5% of the
+ * draws that meet one again, and escaped spellings of one key, `k\u0065y` and `key`) makes a bad
+ * record, at the top, nested, inside arrays and among keys that are no column.
+ */
 function object(r: () => number, depth: number, keys: readonly string[]): string {
   const n = Math.floor(r() * (depth === 0 ? 9 : 4));
-  const members = Array.from({ length: n }, () => `${blank(r)}"${pick(r, keys)}"${blank(r)}:${blank(r)}${value(r, depth)}`);
+  const used = new Set<string>();
+  const members: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const key = pick(r, keys);
+    if (used.has(key) && r() > 0.05) continue;
+    used.add(key);
+    members.push(`${blank(r)}"${key}"${blank(r)}:${blank(r)}${value(r, depth)}`);
+  }
   return `{${members.join(',')}${blank(r)}}`;
 }
 
@@ -208,23 +220,44 @@ function compare(seed: number, lines: number, columns: ColumnSpec[], projection?
 
 const SEEDS = Number(process.env.NDJSON_BYTES_SEEDS ?? 40);
 
+/** The columns of the bad records that repeat a key. */
+function repeatedKeyColumns(problems: string[]): string[] {
+  return problems.flatMap((p) => (p.includes('each key once in an object') ? [p.slice(p.indexOf(' ') + 1, p.indexOf(': '))] : []));
+}
+
+/** Repeated keys were met, and made bad records, at the top, in nested objects, in arrays and among keys that are no column. */
+function expectRepeatsEverywhere(columns: string[]) {
+  expect(columns.length).toBeGreaterThan(SEEDS);
+  expect(columns).toContain('a');
+  expect(columns.some((c) => c.startsWith('n.'))).toBe(true);
+  expect(columns).toContain('zz');
+  expect(columns).toContain('arr');
+}
+
 describe('NDJSON byte decoder against JSON.parse', () => {
   it('writes the same columns and reports the same bad records for random lines, given types', () => {
     let rows = 0;
     let jsonParsed = 0;
+    const repeated: string[] = [];
     for (let seed = 1; seed <= SEEDS; seed++) {
       const ref = compare(seed, 300, COLUMNS);
       expect(ref.error).toBe('');
       expect(Object.values(ref.columns)[0]!.length + ref.bad).toBeGreaterThan(250);
       rows += Object.values(ref.columns)[0]!.length;
       jsonParsed += ref.jsonParsed - ref.bad;
+      repeated.push(...repeatedKeyColumns(ref.problems));
     }
     // Bad lines (most of these) go through JSON.parse to be reported; of the good ones, most take the byte path.
     expect(jsonParsed).toBeLessThan(rows / 2);
+    expectRepeatsEverywhere(repeated);
   });
 
   it('reads projected columns only, the same as JSON.parse', () => {
-    for (let seed = 100; seed <= 100 + SEEDS / 2; seed++) compare(seed, 300, COLUMNS, ['a', 'n.y.z', 'key', 'arr', 'tz']);
+    const repeated: string[] = [];
+    for (let seed = 100; seed <= 100 + SEEDS / 2; seed++)
+      repeated.push(...repeatedKeyColumns(compare(seed, 300, COLUMNS, ['a', 'n.y.z', 'key', 'arr', 'tz']).problems));
+    // A record that repeats a key is bad whether or not the job reads that key's column.
+    expectRepeatsEverywhere(repeated);
   });
 
   it('stops at the same value with the same widening when the types were inferred', () => {
@@ -243,6 +276,16 @@ describe('NDJSON byte decoder against JSON.parse', () => {
       '{"a":1,"a":2}',
       '{"n":{"x":"a"},"n":{"y":{"z":5}}}',
       '{"arr":[{"x":1,"x":2}],"s":"ok"}',
+      '{"n":{"x":"a","x":"b"}}',
+      '{"key":"a","k\\u0065y":"b"}',
+      '{"zz":1,"a":2,"zz":3}',
+      '{"zz":{"q":1,"q":2}}',
+      '{"z\\u007a":1,"zz":2}',
+      '{"zz":[0,{"w":{"v":1,"v":2}}]}',
+      '{"\\ud800":1,"\\ud800":2}',
+      `{${Array.from({ length: 100 }, (_, i) => `"w${i}":${i}`).join(',')},"w7":0}`,
+      `{"zz":{${Array.from({ length: 100 }, (_, i) => `"w${i}":${i}`).join(',')},"w99":0}}`,
+      `{"arr":[{${Array.from({ length: 100 }, (_, i) => `"w${i}":${i}`).join(',')},"w0":0}]}`,
       '{"arr":[{"1":1,"x":2}]}',
       '{"arr":"\\u0000int:7","s":"\\u0000int:8"}',
       '{"zz":{"deep":[1,2,{"q":3}]},"q":true,"1":false}',
@@ -262,6 +305,24 @@ describe('NDJSON byte decoder against JSON.parse', () => {
     expect(fast).toEqual(reference);
     expect(reference.columns['big: Int64']!.slice(0, 2)).toEqual(['9223372036854775807', '-1234567890123456789']);
     expect(reference.columns['arr: Utf8']![1]).toBe(JSON.stringify('[12345678901234567,1.5,0,100,"/"]'));
+    // Two spellings of one column (`n.x` and `x` in `n`) are two keys: the last value stands. A key repeated is a bad record.
+    expect(reference.columns['n.x: Utf8']![3]).toBe('"second"');
+    expect(repeatedKeyColumns(reference.problems)).toEqual([
+      'a',
+      'n',
+      'arr',
+      'n.x',
+      'key',
+      'zz',
+      'zz.q',
+      'zz',
+      'zz',
+      '\ud800',
+      'w7',
+      'zz.w99',
+      'arr',
+      'é',
+    ]);
   });
 });
 

@@ -184,6 +184,18 @@ describe('reading one split of an object', () => {
       expect(b).toBeLessThan(s.end + (64 << 10));
     }
     expect(read.count).toBeLessThanOrEqual(3);
+    // The plan's size stands in for a HEAD request: a task asks only for bytes.
+    expect(proxy.requests.slice(from).filter((r) => r.method === 'HEAD')).toEqual([]);
+  });
+});
+
+describe('a task of an NDJSON object', () => {
+  it('asks for bytes only, with no HEAD, and reads its lines', async () => {
+    const plan = await makePlan({ inputs: [url('data.ndjson')], workers: 2, splitBytes: 256 << 10 });
+    const from = proxy.requests.length;
+    const batches = await readSplit(plan.splits[1]!, 1 << 16);
+    expect(batches.reduce((n, b) => n + b.numRows, 0)).toBeGreaterThan(0);
+    expect(proxy.requests.slice(from).filter((r) => r.method === 'HEAD')).toEqual([]);
   });
 });
 
@@ -198,6 +210,31 @@ describe('an object gone after planning', () => {
     });
     await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'gone.csv' }));
     await expect(readSplit(plan.splits[1]!, 1 << 16)).rejects.toThrow(`${url('gone.csv')} does not exist (or no longer`);
+  });
+});
+
+describe('an object cut after planning', () => {
+  it('fails the tasks whose splits it no longer reaches, as a cut file does', async () => {
+    const whole = readFileSync(file('data.csv'));
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'cut.csv', Body: whole }));
+    const plan = await makePlan({
+      inputs: [url('cut.csv')],
+      workers: 2,
+      splitBytes: 256 << 10,
+      formatOptions: { csv: { maxRecordBytes: 16 << 10 } },
+    });
+    const at = plan.splits[1]!.end - 1000;
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'cut.csv', Body: whole.subarray(0, at) }));
+    // The first split still lies whole inside the object: its rows are the file's first rows.
+    const first = await readSplit(plan.splits[0]!, 1 << 16);
+    expect(first.reduce((n, b) => n + b.numRows, 0)).toBeGreaterThan(0);
+    // One ends inside the cut, one starts past it (its first GET answers 416).
+    for (const i of [1, plan.splits.length - 1]) {
+      const s = plan.splits[i]!;
+      await expect(readSplit(s, 1 << 16)).rejects.toThrow(
+        `${url('cut.csv')}: the file ends at byte ${at}, but it had ${s.end} bytes or more when the run was planned`,
+      );
+    }
   });
 });
 

@@ -262,6 +262,39 @@ describe('text-format shapes that broke readers', () => {
     ]);
   });
 
+  it.each([
+    // The fuzz's duplicateKey mutation: `v` again at the line's start (was: exit 0 with v = 0.5, the last value).
+    ['ndjson-repeated-key.ndjson', 'newline_delimited', /ndjson-repeated-key\.ndjson:3, byte \d+, column "v": bad NDJSON record/, 3],
+    // `x` twice in the nested object `m` of the fourth element.
+    ['json-repeated-nested-key.json', 'array', /json-repeated-nested-key\.json:5, byte \d+, column "m\.x": bad NDJSON record/, 5],
+  ])(
+    '%s, a record that repeats a key, is refused as DuckDB refuses it (was: exit 0, the last value read)',
+    async (name, format, where, line) => {
+      await expect(duckRows(`SELECT * FROM read_json('${fx(name)}', format='${format}')`)).rejects.toThrow(/has duplicate key/);
+      const out = path.join(dir, `${name}.parquet`);
+      const what = new RegExp(`${where.source}: expected each key once in an object, found the key "[vx]" twice`);
+      for (const r of [await groupby(name), await runCli(['convert', fx(name), out, '-q'])]) expectInputError(r, name, what);
+      expect(existsSync(out)).toBe(false);
+      // inspect shows its sample as text, as for any bad record, and says why.
+      expect((await runCli(['inspect', fx(name)])).stdout).toMatch(what);
+      // Skipped under --max-bad-records, the rest is what DuckDB reads from the file without that line.
+      const rest = path.join(dir, name);
+      writeFileSync(
+        rest,
+        readFileSync(fx(name), 'utf8')
+          .split('\n')
+          .toSpliced(line - 1, 1)
+          .join('\n'),
+      );
+      const expected = await duckRows(
+        `SELECT g, count(*)::INT AS count, sum(v) AS sum_v FROM read_json('${rest}', format='${format}') GROUP BY g ORDER BY g NULLS LAST`,
+      );
+      const skipped = await groupby(name, '-p', 'agg=count,sum:v', '-f', 'json', '--max-bad-records', '1');
+      expect(skipped.status).toBe(0);
+      expect(JSON.parse(skipped.stdout)).toEqual(expected);
+    },
+  );
+
   it('a CSV header of 40,000 equal names gets unique names (was over a minute of de-duplication)', async () => {
     const r = await runCli(['inspect', fx('equal-names.csv'), '-n', '1']);
     expect(r.status).toBe(0);

@@ -4,6 +4,17 @@ import { NUM, ORD, col, fromJson as nested, type Column } from './matrix.js';
 /** Rows of every matrix file: small, so the matrix runs in seconds per source. */
 export const ROWS = 240;
 
+/**
+ * DuckDB's time, timestamp (µs, ms, ns, zoned) and interval columns `t`, `ts`, `tsms`, `tsns`, `tstz`,
+ * `iv` over `range(n) r(i)`, each null on rows of its own: shared with the formatting test's table.
+ */
+export const DUCK_TIMES_SQL = `CASE WHEN i % 8 = 2 THEN NULL ELSE TIME '00:00:00.000001' + to_microseconds((i % 37) * 1234567891) END AS t,
+  CASE WHEN i % 8 = 3 THEN NULL ELSE TIMESTAMP '1969-12-31 23:59:59.123456' + to_microseconds((i % 41) * 98765432109) END AS ts,
+  CASE WHEN i % 8 = 4 THEN NULL ELSE (TIMESTAMP '2020-02-29 12:00:00' + to_milliseconds((i % 43) * 123456789))::TIMESTAMP_MS END AS tsms,
+  CASE WHEN i % 8 = 5 THEN NULL ELSE ('2001-02-03 04:05:06.' || lpad(((i % 47) * 7919)::VARCHAR, 9, '0'))::TIMESTAMP_NS END AS tsns,
+  CASE WHEN i % 8 = 6 THEN NULL ELSE TIMESTAMPTZ '1999-12-31 23:00:00+00' + to_seconds((i % 53) * 86399) END AS tstz,
+  CASE WHEN i % 8 = 7 THEN NULL ELSE to_months(i % 5) + to_days(i % 3) + to_milliseconds((i % 4) * 1500) END AS iv`;
+
 /** DuckDB's table: every family, a null in every column (on rows of its own), 5 groups `g`, a row id. */
 export const DUCK_SQL = `SELECT i::INTEGER AS id, (i % 5)::INTEGER AS g,
   CASE WHEN i % 7 = 1 THEN NULL ELSE (i % 200 - 100)::TINYINT END AS i8,
@@ -18,12 +29,7 @@ export const DUCK_SQL = `SELECT i::INTEGER AS id, (i % 5)::INTEGER AS g,
   CASE WHEN i % 6 = 3 THEN NULL ELSE ((i % 23) * 1.25 - 7)::DECIMAL(9,2) END AS dec,
   CASE WHEN i % 6 = 4 THEN NULL ELSE ((i % 29) * 12345678901.0123456789 - 1e11)::DECIMAL(38,10) END AS dec38,
   CASE WHEN i % 8 = 1 THEN NULL ELSE DATE '1969-12-25' + (i % 31)::INTEGER END AS d,
-  CASE WHEN i % 8 = 2 THEN NULL ELSE TIME '00:00:00.000001' + to_microseconds((i % 37) * 1234567891) END AS t,
-  CASE WHEN i % 8 = 3 THEN NULL ELSE TIMESTAMP '1969-12-31 23:59:59.123456' + to_microseconds((i % 41) * 98765432109) END AS ts,
-  CASE WHEN i % 8 = 4 THEN NULL ELSE (TIMESTAMP '2020-02-29 12:00:00' + to_milliseconds((i % 43) * 123456789))::TIMESTAMP_MS END AS tsms,
-  CASE WHEN i % 8 = 5 THEN NULL ELSE ('2001-02-03 04:05:06.' || lpad(((i % 47) * 7919)::VARCHAR, 9, '0'))::TIMESTAMP_NS END AS tsns,
-  CASE WHEN i % 8 = 6 THEN NULL ELSE TIMESTAMPTZ '1999-12-31 23:00:00+00' + to_seconds((i % 53) * 86399) END AS tstz,
-  CASE WHEN i % 8 = 7 THEN NULL ELSE to_months(i % 5) + to_days(i % 3) + to_milliseconds((i % 4) * 1500) END AS iv,
+  ${DUCK_TIMES_SQL},
   CASE WHEN i % 9 = 1 THEN NULL ELSE ['', 'a', 'é', 'a,b', '05', 'line1' || chr(10) || 'line2'][(i % 6) + 1] END AS s,
   CASE WHEN i % 9 = 2 THEN NULL ELSE ['\\x00\\x01'::BLOB, 'ab'::BLOB, ''::BLOB, '\\xFF'::BLOB][(i % 4) + 1] END AS bl,
   CASE WHEN i % 9 = 3 THEN NULL ELSE ('01234567-89ab-cdef-0123-' || lpad((i % 7 * 1111)::VARCHAR, 12, '0'))::UUID END AS u,
