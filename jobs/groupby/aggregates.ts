@@ -2,7 +2,7 @@ import { UsageError } from 'quiver-engine';
 import { mergeExactExtremes, mergeExactSums } from './exact.js';
 import { INTERVAL_SLOTS, initIntervals, intervalOf, mergeIntervals } from './intervals.js';
 import { mergeComoments, mergeMoments, mergeTops } from './kernels.js';
-import { concatValues, median } from './lists.js';
+import { joinValues, median, valueCount, type ValueList } from './lists.js';
 import { LIMBS, type Acc, type Agg, type AggPlan, type ColumnKind, type Kernel, type Op, type Part, type ValueKind } from './types.js';
 import { bigintOfLimbs } from './values.js';
 
@@ -183,10 +183,10 @@ export function finishLists(plan: AggPlan, acc: Acc): Acc {
   for (const p of plan.parts) {
     if (p.kernel !== 'list') continue;
     const at = plan.width + p.list;
-    const list = acc[at];
+    const list = acc[at]!;
     if (typeof list === 'number') continue;
-    acc[p.slot] = list!.length;
-    acc[at] = median(list!) ?? 0;
+    acc[p.slot] = valueCount(list);
+    acc[at] = median(list) ?? 0;
   }
   return acc;
 }
@@ -238,7 +238,7 @@ export function mergeAcc(plan: AggPlan, a: Acc, b: Acc): Acc {
         break;
       case 'list': {
         const at = plan.width + p.list;
-        a[at] = concatValues(a[at] as Float64Array, b[at] as Float64Array);
+        a[at] = joinValues(a[at] as ValueList, b[at] as ValueList);
       }
     }
   }

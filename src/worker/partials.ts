@@ -6,7 +6,8 @@ import type { EmitKey } from '../job/types.js';
  * into one UTF-8 buffer, fixed-width number tuples into one Float64Array, tuples of numbers followed
  * by Float64Arrays (groupby's slots and median value lists) into one Float64Array for the numbers and
  * one per list position for every value's items; anything else is serialized with v8's
- * structured-clone format. Every buffer is owned, so it can be transferred.
+ * structured-clone format. Every buffer is owned, so it can be transferred, except the lists' items,
+ * which are shared memory from the start (they are shared with the reducers anyway).
  */
 export type EncodedKeys = { kind: 'num'; data: Float64Array } | { kind: 'str'; bytes: Uint8Array } | { kind: 'any'; bytes: Uint8Array };
 
@@ -146,7 +147,8 @@ function listsOf(values: unknown[], first: unknown[]): EncodedValues | undefined
   }
   totals.forEach((total, l) => {
     const lengths = new Float64Array(count);
-    const items = new Float64Array(total);
+    // Shared from the start: a map task's partitions are shared with the reducers (share-pairs.ts), which then copies nothing.
+    const items = new Float64Array(new SharedArrayBuffer(total * 8));
     let at = 0;
     for (let i = 0; i < count; i++) {
       const list = (values[i] as unknown[])[width + l] as Float64Array;
