@@ -18,6 +18,7 @@ export class ValueLists {
 
   /** Appends `x[i]` to the list of group `ids[i]`. */
   append(ids: Int32Array, x: ArrayLike<number>): void {
+    if (this.sorted) this.unsort();
     const n = ids.length;
     let chunk = this.chunks[this.chunks.length - 1];
     if (!chunk || chunk.ids.length - chunk.length < n) {
@@ -29,7 +30,6 @@ export class ValueLists {
     chunk.values.set(x, chunk.length);
     chunk.length += n;
     this.length += n;
-    this.sorted = undefined;
   }
 
   /** The values of group `g` (a view; sending it copies only its own bytes). */
@@ -47,7 +47,18 @@ export class ValueLists {
     const next = starts.slice(0, groups);
     const out = new Float64Array(this.length);
     for (const { ids, values, length } of this.chunks) for (let i = 0; i < length; i++) out[next[ids[i]!]!++] = values[i]!;
+    // The sorted values are the log now: 12 bytes a row less while the partials are encoded (q6: 60 MB per worker).
+    this.chunks = [];
     return { starts, values: out };
+  }
+
+  /** Makes the sorted values the log again (rows appended after `take`, which a worker's groups never do). */
+  private unsort(): void {
+    const { starts, values } = this.sorted!;
+    const ids = new Int32Array(values.length);
+    for (let g = 0; g + 1 < starts.length; g++) ids.fill(g, starts[g], starts[g + 1]);
+    this.chunks = [{ ids, values, length: values.length }];
+    this.sorted = undefined;
   }
 }
 
