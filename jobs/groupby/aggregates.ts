@@ -14,7 +14,8 @@ import { bigintOfLimbs } from './values.js';
  * Every aggregate keeps a fixed number of float slots per group (a Float64Array of `width` slots per
  * group, so partials travel as plain number tuples), except `median`, which keeps every value of its
  * column per group (a "list", lists.ts): exact medians need all values, 8 bytes a row (12 while the
- * worker reads), in the workers and then in the reducers; the reducer selects, it does not sort.
+ * worker reads), in the workers and then in the reducers. The reducer selects, it does not sort, and
+ * its `reduce` (finishLists) leaves only numbers for the coordinator.
  *
  * Missing values: a null in a value column is skipped by every aggregate (as SQL does); `count`
  * counts rows, `count:col` the non-null values of col. A NaN is a value and propagates, as R's sum, max and median do: any aggregate of a
