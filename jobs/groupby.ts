@@ -1,6 +1,6 @@
 import { defineJob, type JobContext, type ParamsSpec } from 'quiver-engine';
 import type { RecordBatch } from 'apache-arrow';
-import { mergeAcc, planAggs } from './groupby/aggregates.js';
+import { finishLists, mergeAcc, planAggs } from './groupby/aggregates.js';
 import { checkKeys, fieldsOf, inputsText, kindsOf } from './groupby/columns.js';
 import { CARRY_ROWS } from './groupby/exact.js';
 import { Groups } from './groupby/groups.js';
@@ -119,6 +119,8 @@ export const groups = defineJob({
     for (let id = 0; id < keys.length; id++) emit(composite ? composite.decode(id) : keyToEmit(keys[id] as KeyPart), groups.partial(id));
   },
   combine: (a: Acc, b: Acc, ctx) => mergeAcc(planOf(ctx), a, b),
+  // Medians are selected here, in the reducers, so only numbers travel to the coordinator.
+  reduce: (_key, acc: Acc, ctx) => (acc.length > planOf(ctx).width ? finishLists(planOf(ctx), acc) : acc),
 });
 
 /** `batch`'s rows from row `row` of its split on (their input positions, which interval values keep: groupby/intervals.ts). */

@@ -2,7 +2,7 @@ import { UsageError } from 'quiver-engine';
 import { mergeExactExtremes, mergeExactSums } from './exact.js';
 import { INTERVAL_SLOTS, initIntervals, intervalOf, mergeIntervals } from './intervals.js';
 import { mergeComoments, mergeMoments, mergeTops } from './kernels.js';
-import { concatValues, median } from './lists.js';
+import { joinValues, median, valueCount, type ValueList } from './lists.js';
 import { LIMBS, type Acc, type Agg, type AggPlan, type ColumnKind, type Kernel, type Op, type Part, type ValueKind } from './types.js';
 import { bigintOfLimbs } from './values.js';
 
@@ -14,7 +14,8 @@ import { bigintOfLimbs } from './values.js';
  * Every aggregate keeps a fixed number of float slots per group (a Float64Array of `width` slots per
  * group, so partials travel as plain number tuples), except `median`, which keeps every value of its
  * column per group (a "list", lists.ts): exact medians need all values, 8 bytes a row (12 while the
- * worker reads), in the workers and then in the reducers; the reducer selects, it does not sort.
+ * worker reads), in the workers and then in the reducers. The reducer selects, it does not sort, and
+ * its `reduce` (finishLists) leaves only numbers for the coordinator.
  *
  * Missing values: a null in a value column is skipped by every aggregate (as SQL does); `count`
  * counts rows, `count:col` the non-null values of col. A NaN is a value and propagates, as R's sum, max and median do: any aggregate of a
@@ -43,7 +44,8 @@ const WIDTH: Record<Exclude<Kernel, 'top' | 'xsum' | 'xmin' | 'xmax'>, number> =
   max: 1,
   moments: 3,
   comoments: 6,
-  list: 0,
+  // The list's count once the reducer has replaced the list by its median (finishLists).
+  list: 1,
   imin: INTERVAL_SLOTS,
   imax: INTERVAL_SLOTS,
   ifirst: INTERVAL_SLOTS,
@@ -171,6 +173,25 @@ function parseAgg(
   }
 }
 
+/**
+ * Replaces each value list of a group's merged partial by its median, and puts the list's length in
+ * the part's slot (so an empty list's median is null, and every group's partial is plain numbers).
+ * The groupby job's `reduce` runs it: the selection then runs in the reducers, in parallel, and the
+ * reducers send a few numbers per group to the coordinator instead of every value (q6, 10M rows:
+ * the lists were 80 MB serialized, copied and selected on the main thread).
+ */
+export function finishLists(plan: AggPlan, acc: Acc): Acc {
+  for (const p of plan.parts) {
+    if (p.kernel !== 'list') continue;
+    const at = plan.width + p.list;
+    const list = acc[at]!;
+    if (typeof list === 'number') continue;
+    acc[p.slot] = valueCount(list);
+    acc[at] = median(list) ?? 0;
+  }
+  return acc;
+}
+
 /** Merges partial `b` into `a` (and returns `a`): associative and commutative, as `combine` must be. */
 export function mergeAcc(plan: AggPlan, a: Acc, b: Acc): Acc {
   const x = a as number[];
@@ -218,7 +239,7 @@ export function mergeAcc(plan: AggPlan, a: Acc, b: Acc): Acc {
         break;
       case 'list': {
         const at = plan.width + p.list;
-        a[at] = concatValues(a[at] as Float64Array, b[at] as Float64Array);
+        a[at] = joinValues(a[at] as ValueList, b[at] as ValueList);
       }
     }
   }
@@ -278,9 +299,12 @@ export function finishAcc(plan: AggPlan, acc: Acc): Finished[] {
       case 'top':
         for (let t = 0; t < p.width; t++) out.push(v[s + t] === -Infinity ? null : v[s + t]!);
         break;
-      case 'median':
-        out.push(median(acc[plan.width + p.list] as Float64Array));
+      case 'median': {
+        // A number once finishLists ran (the reducer's `reduce`), with the list's count in the slot.
+        const m = acc[plan.width + p.list]!;
+        out.push(typeof m === 'number' ? (v[s] === 0 ? null : m) : median(m));
         break;
+      }
     }
   }
   return out;

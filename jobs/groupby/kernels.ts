@@ -179,7 +179,10 @@ export function mergeTops(a: number[], b: number[], s: number, k: number): void 
     a.fill(NaN, s, s + k);
     return;
   }
-  const top = new Array<number>(k);
-  for (let t = 0, i = s, j = s; t < k; t++) top[t] = a[i]! >= b[j]! ? a[i++]! : b[j++]!;
-  for (let t = 0; t < k; t++) a[s + t] = top[t]!;
+  // The reducer merges a partial per group per worker (q8: 200K): no array per merge.
+  if (tops.length < k) tops = new Float64Array(k);
+  for (let t = 0, i = s, j = s; t < k; t++) tops[t] = a[i]! >= b[j]! ? a[i++]! : b[j++]!;
+  for (let t = 0; t < k; t++) a[s + t] = tops[t]!;
 }
+
+let tops = new Float64Array(8);

@@ -165,7 +165,11 @@ function finishAll(pass: Table, plan: AggPlan, arrays: ArrayLike<number>[], n: n
   for (let i = 0; i < n; i++) {
     const acc: Acc = new Array<number>(width);
     for (let j = 0; j < width; j++) acc[j] = arrays[j]![i]!;
-    for (const list of lists) acc.push(listOf(list?.get(i)));
+    // A median the reducer finished is a number (aggregates.ts' finishLists).
+    for (const list of lists) {
+      const v: unknown = list?.get(i);
+      acc.push(typeof v === 'number' ? v : listOf(v));
+    }
     finishAcc(plan, acc).forEach((v, k) => {
       columns[k]![i] = v;
     });

@@ -89,8 +89,11 @@ export interface AggPlan {
   keyParts: Record<string, Part>;
 }
 
-/** A group's partial: `width` float slots, then (only when the plan has lists) one Float64Array per list. */
-export type Acc = Array<number | Float64Array>;
+/**
+ * A group's partial: `width` float slots, then (only when the plan has lists) one list of values per
+ * list part: an array, or the arrays of merged partials (lists.ts' ValueList), or its median once finished.
+ */
+export type Acc = Array<number | Float64Array | Float64Array[]>;
 
 /** One key column's value in a row, as the groups of a worker hold it; null for a null. */
 export type KeyPart = string | number | null;

@@ -9,7 +9,7 @@ export function sharePairs(p: EncodedPairs): EncodedPairs {
   return { count: p.count, keys: shareOf(p.keys), values: shareOf(p.values) };
 }
 
-function shareOf<T extends { data: Float64Array } | { bytes: Uint8Array } | { kind: 'records'; columns: unknown[] }>(part: T): T {
+function shareOf<T extends { data: Float64Array } | { bytes: Uint8Array } | { kind: 'records' | 'lists'; columns: unknown[] }>(part: T): T {
   if ('columns' in part) return { ...part, columns: part.columns.map((c) => shareOf(c as T)) };
   if ('data' in part) {
     if (part.data.buffer instanceof SharedArrayBuffer) return part;
