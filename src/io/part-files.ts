@@ -27,7 +27,7 @@ import { appendArrowBatch } from './arrow-part-writer.js';
 import { copyArrowParts } from './arrow-parts.js';
 import { BatchLines, csvHeader } from './batch-text.js';
 import { DictionaryUnifier } from './dictionaries.js';
-import { annotateParquetFile, PARQUET_ROW_GROUP_ROWS } from './parquet-sink.js';
+import { annotateParquetFile, parquetWriterProperties } from './parquet-sink.js';
 import { forParquet, parquetWritable } from './parquet-types.js';
 
 /**
@@ -218,7 +218,7 @@ export async function writeParquetStream(
   const pq = await import('parquet-wasm/node');
   const it = Symbol.asyncIterator in batches ? batches[Symbol.asyncIterator]() : batches[Symbol.iterator]();
   const first = await it.next();
-  const props = new pq.WriterPropertiesBuilder().setCompression(pq.Compression.SNAPPY).setMaxRowGroupSize(PARQUET_ROW_GROUP_ROWS).build();
+  const props = parquetWriterProperties(pq, first.done ? undefined : first.value);
   if (first.done) {
     const empty = new Table(new Schema(columns.map((c) => new Field(c, new Utf8(), true))));
     await writeFile(file, pq.writeParquet(pq.Table.fromIPCStream(tableToIPC(empty, 'stream')), props));
