@@ -13,8 +13,9 @@ import { recordBundle, recordFileOf, reusableBundle } from './bundle-cache.js';
 
 const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 /**
- * Packages that must be the engine's own copy, whatever the job's folder holds. A deep import
- * (`apache-arrow/ipc/...`) resolves to node_modules' copy, which under the CLI is not the bundle's.
+ * Packages that must be the engine's own copy, whatever the job's folder holds. Under the CLI a deep
+ * import (`apache-arrow/ipc/...`) is taken from the bundle's arrow.mjs when it carries that path
+ * (`arrowInternalFromBundle`), else from node_modules' copy, which is not the bundle's Arrow.
  */
 const ENGINE_PACKAGES = new Set(['apache-arrow']);
 /**
