@@ -228,7 +228,12 @@ const ARROW_BUNDLE = path.join(BUNDLE_DIR, 'arrow.mjs');
 async function arrowInternalFromBundle(spec: string): Promise<string | undefined> {
   const subpath = spec.slice('apache-arrow/'.length);
   const prefixed = (name: string) => `__${subpath.replace(/[^A-Za-z0-9]/g, '_')}__${name}`;
-  const names = Object.keys(await import(spec));
+  let names: string[];
+  try {
+    names = Object.keys(await import(spec));
+  } catch {
+    return undefined; // no such module: esbuild's resolution says so, as for any import
+  }
   const bundled = (await import(pathToFileURL(ARROW_BUNDLE).href)) as Record<string, unknown>;
   if (names.length === 0 || !names.every((n) => prefixed(n) in bundled)) return undefined;
   const from = JSON.stringify(pathToFileURL(ARROW_BUNDLE).href);
