@@ -27,9 +27,15 @@ export default defineJob({
     // Repeated column names (an Arrow input may have them) would be merged by the writers: renamed x_2, ….
     const batch = withUniqueNames(input);
     const format = ctx.params.format as PartFormat;
-    // Every offset checked before it reaches a writer: parquet-wasm refuses a batch whose offsets go
-    // back with "Dyn casting error", which names neither the input nor the batch.
-    const problem = batchDataProblem(batch, true);
+    // Every column is checked in full once, where it enters: the Arrow reader checks every batch it
+    // decodes (offsets, UTF-8, null counts: read-arrow-file.ts), arrow-rs validates offsets and UTF-8
+    // as it decodes Parquet pages, and the CSV, NDJSON and text decoders build their columns from
+    // checked UTF-8. Checking them all again here was 14-19% of a 10M-row Parquet → Arrow convert's
+    // CPU (bench/results/fast-paths.md). An in-memory table is the caller's memory, which no reader
+    // saw: checked in full here. Every batch gets the two-reads-a-column check of its first and last
+    // offsets, which the writers rely on (Arrow JS's encoder silently cuts a column whose offsets run
+    // past its data; parquet-wasm refuses such a batch with "Dyn casting error", naming no input).
+    const problem = batchDataProblem(batch, ctx.split.file === '<table>');
     if (problem) throw new InputError(`${ctx.split.describe}: ${problem}; the file is corrupt`);
     const part = path.join(ctx.params.dir as string, `part-${String(ctx.split.id).padStart(6, '0')}.${partExtension(format)}`);
     // A task's first batch starts its part afresh: a run that restarted (a column widened) or a task

@@ -21,6 +21,20 @@ export interface BatchHeader {
  * no page of the body is touched.
  */
 export function batchHeaderProblem(header: BatchHeader, schema: Schema, bodyLength: number): string | undefined {
+  return batchHeaderCheck(header, schema, bodyLength).problem;
+}
+
+/**
+ * `batchHeaderProblem`'s finding, and whether its walk reached every field node and buffer: it stops,
+ * finding nothing, at a layout it does not know (unions, views), whose buffers are then only bounded
+ * by the body. A writer that relies on the check (arrow-part-writer.ts) needs to know which it was.
+ */
+export function batchHeaderCheck(header: BatchHeader, schema: Schema, bodyLength: number): { problem?: string; complete: boolean } {
+  const problem = headerProblem(header, schema, bodyLength);
+  return typeof problem === 'string' ? { problem, complete: true } : { complete: problem.complete };
+}
+
+function headerProblem(header: BatchHeader, schema: Schema, bodyLength: number): string | { complete: boolean } {
   const { length, nodes, buffers } = header;
   if (!Number.isSafeInteger(length) || length < 0) return `its row count ${length} is not a row count`;
   for (const [i, b] of buffers.entries()) {
@@ -46,7 +60,7 @@ export function batchHeaderProblem(header: BatchHeader, schema: Schema, bodyLeng
     const n = nodes[walk.node];
     if (!n) return `it has ${nodes.length} field nodes, too few for its ${schema.fields.length} columns`;
     if (n.length !== length) return `column "${field.name}" has ${n.length} values in a batch of ${length} rows`;
-    if (!visit(field, n.length, header, walk) || walk.problem) return walk.problem;
+    if (!visit(field, n.length, header, walk) || walk.problem) return walk.problem ?? { complete: false };
   }
   // Every column's nodes were walked: more nodes than that means the schema and the batch disagree
   // (fuzz case 853: a schema cut to no columns over batches of 3 read as 300 rows of nothing).
@@ -56,7 +70,7 @@ export function batchHeaderProblem(header: BatchHeader, schema: Schema, bodyLeng
   // Arrow JS reads as Null, over its two buffers: 300 rows of nothing, and groupby failed on its null name).
   if (walk.buffer !== buffers.length)
     return `it has ${buffers.length} buffers, but its schema's ${schema.fields.length} column(s) need ${walk.buffer}`;
-  return undefined;
+  return { complete: true };
 }
 
 /**
@@ -129,7 +143,9 @@ function byteWidthOf(type: DataType): number | undefined {
   }
   if (DataType.isDate(type)) return type.unit === 0 ? 4 : 8;
   if (DataType.isTimestamp(type) || DataType.isDuration(type)) return 8;
-  return undefined; // intervals: their widths differ by unit; the bounds check still holds
+  // Intervals by unit: YEAR_MONTH one int32, DAY_TIME two, MONTH_DAY_NANO two int32s and an int64.
+  if (DataType.isInterval(type)) return [4, 8, 16][type.unit];
+  return undefined;
 }
 
 /**

@@ -13,8 +13,9 @@ import { recordBundle, recordFileOf, reusableBundle } from './bundle-cache.js';
 
 const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 /**
- * Packages that must be the engine's own copy, whatever the job's folder holds. A deep import
- * (`apache-arrow/ipc/...`) resolves to node_modules' copy, which under the CLI is not the bundle's.
+ * Packages that must be the engine's own copy, whatever the job's folder holds. Under the CLI a deep
+ * import (`apache-arrow/ipc/...`) is taken from the bundle's arrow.mjs when it carries that path
+ * (`arrowInternalFromBundle`), else from node_modules' copy, which is not the bundle's Arrow.
  */
 const ENGINE_PACKAGES = new Set(['apache-arrow']);
 /**
@@ -170,10 +171,17 @@ const pinPackages = (imports: Set<string>): esbuild.Plugin => ({
     // The files quiverFromBundle names stay imports; having no side effects, only those a job takes names from are kept.
     build.onResolve({ filter: /^file:/, namespace: 'quiver-api' }, (args) => ({ path: args.path, external: true, sideEffects: false }));
     build.onLoad({ filter: /^quiver$/, namespace: 'quiver-api' }, () => ({ contents: quiverFromBundle(), loader: 'js' }));
+    build.onResolve({ filter: /^file:/, namespace: 'arrow-internal' }, (args) => ({ path: args.path, external: true }));
+    build.onLoad({ filter: /.*/, namespace: 'arrow-internal' }, (args) => ({ contents: args.pluginData as string, loader: 'js' }));
     build.onResolve({ filter: /^[^./]/ }, async (args) => {
       if (args.pluginData === 'pinning') return undefined;
       if (BUILTINS.has(args.path)) return { path: args.path, external: true };
       if (args.path === PACKAGE_NAME && BUNDLED) return { path: 'quiver', namespace: 'quiver-api' };
+      const internal = BUNDLED && args.path.startsWith('apache-arrow/') ? await arrowInternalFromBundle(args.path) : undefined;
+      if (internal) {
+        imports.add(ARROW_BUNDLE);
+        return { path: args.path, namespace: 'arrow-internal', pluginData: internal };
+      }
       const pinned = PINS[args.path];
       if (pinned) {
         imports.add(pinned);
@@ -205,6 +213,31 @@ function quiverFromBundle(): string {
     .filter(([, names]) => names.length > 0)
     .map(([file, names]) => `export { ${names.join(', ')} } from ${JSON.stringify(pathToFileURL(path.join(BUNDLE_DIR, file)).href)};`)
     .join('\n');
+}
+
+const ARROW_BUNDLE = path.join(BUNDLE_DIR, 'arrow.mjs');
+
+/**
+ * Under the CLI, a job's deep Arrow import (`apache-arrow/visitor/vectorassembler`: the built-in
+ * convert job imports the engine's io code) as a module that re-exports the very classes of arrow.mjs,
+ * which carries the deep paths the engine imports itself under prefixed names (`internalName` in
+ * scripts/bundle.mjs, spelt the same here). node_modules' copy would be another Arrow, whose visitors
+ * do not know this one's types (`instanceof DataType`): convert's Arrow part writer assembled a batch
+ * as one struct column. Undefined (node_modules' copy, as before) when arrow.mjs lacks a name of it.
+ */
+async function arrowInternalFromBundle(spec: string): Promise<string | undefined> {
+  const subpath = spec.slice('apache-arrow/'.length);
+  const prefixed = (name: string) => `__${subpath.replace(/[^A-Za-z0-9]/g, '_')}__${name}`;
+  let names: string[];
+  try {
+    names = Object.keys(await import(spec));
+  } catch {
+    return undefined; // no such module: esbuild's resolution says so, as for any import
+  }
+  const bundled = (await import(pathToFileURL(ARROW_BUNDLE).href)) as Record<string, unknown>;
+  if (names.length === 0 || !names.every((n) => prefixed(n) in bundled)) return undefined;
+  const from = JSON.stringify(pathToFileURL(ARROW_BUNDLE).href);
+  return `export { ${names.map((n) => `${prefixed(n)} as ${n}`).join(', ')} } from ${from};`;
 }
 
 function packageName(spec: string): string {

@@ -36,14 +36,21 @@ describe('corrupt Arrow files: the header numbers are checked against the file b
     expect(existsSync(out)).toBe(false);
   });
 
-  it('a buffer length that apache-arrow cannot encode again (fuzz case 2541: convert wrote 200 of 300 rows, exit 0)', async () => {
-    const out = path.join(dir, 'buffer-128.parquet');
-    expectInputError(
-      await runCli(['convert', fx('arrows-buffer-128.arrows'), out, '-q']),
-      'arrows-buffer-128.arrows',
-      /its batch of 100 rows does not encode as Arrow IPC .*; the file is corrupt/,
-    );
-    expect(existsSync(out)).toBe(false);
+  it('a buffer length that apache-arrow could not encode again (fuzz case 2541: convert wrote 200 of 300 rows, exit 0)', async () => {
+    // The third batch's validity bitmap of g is said to be 128 bytes, not 64, so it overlaps the offsets
+    // after it; every reader still reads the same 300 rows from it (flechette, Arrow JS). Arrow JS's
+    // stream writer encoded that batch into a body shorter than its header said, which convert then
+    // refused; its part writer (src/io/arrow-part-writer.ts) writes the buffers as they are: all 300
+    // rows, as flechette reads them.
+    const expected = JSON.stringify(flechetteTable(readFileSync(fx('arrows-buffer-128.arrows'))).toArray());
+    for (const name of ['buffer-128.parquet', 'buffer-128.arrow']) {
+      const out = path.join(dir, name);
+      const r = await runCli(['convert', fx('arrows-buffer-128.arrows'), out, '-q']);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const got = name.endsWith('.parquet') ? await duckRows(`SELECT id, g, v FROM '${out}'`) : flechetteTable(readFileSync(out)).toArray();
+      expect(JSON.stringify(got)).toBe(expected);
+    }
   });
 
   it('an Int of 31 bits in the schema (fuzz case 931: was read as Int32, exit 0)', async () => {
