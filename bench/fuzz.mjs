@@ -150,7 +150,7 @@ const near = (a, b) => Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a), Math.a
 /** What a successful operation's output says: { rows?, sum?, words?, bytes? } (bytes: input size the run saw). */
 async function answerOf(lane, op, res, seed, out) {
   if (op === 'inspect') {
-    const m = /^rows\s+([\d,]+)(\s+\(exact\))?\s*$/m.exec(res.stdout);
+    const m = /^rows\s+([\d,]+)(\s+\(exact(: the whole file was read)?\))?\s*$/m.exec(res.stdout);
     return { rows: m ? Number(m[1].replace(/,/g, '')) : undefined };
   }
   if (op === 'convert') {

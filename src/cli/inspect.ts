@@ -3,6 +3,7 @@ import { readRange } from '../io/file-range.js';
 import { openInput } from '../io/input-source.js';
 import { DataType, Field, Schema as ArrowSchema, Table, vectorFromArray, Utf8, type Schema } from 'apache-arrow';
 import { InputError, UsageError } from '../errors.js';
+import { BadRecords } from '../io/bad-records.js';
 import { recordBatchOf } from '../io/record-batch.js';
 import { readArrowFileLayout } from '../planner/arrow-file.js';
 import { readArrowStreamLayout } from '../planner/arrow-stream.js';
@@ -91,8 +92,8 @@ export async function inspectFile(f: InputFile, flags: FormatFlags, limit: numbe
           : await readNdjsonLayout(f.path, f.bytes, formatOptions.columns)
     ) as CsvLayout | NdjsonLayout;
     out.push(
-      l.rowsExact
-        ? `rows      ${l.estimatedRows.toLocaleString('en-US')} (exact: the whole file was read)`
+      l.rowsExact && !f.codec
+        ? await wholeFileRows(l)
         : `rows      ~${l.estimatedRows.toLocaleString('en-US')} (estimated from ${l.sampleRows.toLocaleString('en-US')} sampled rows)`,
     );
     if ('dialect' in l)
@@ -180,6 +181,28 @@ async function firstDecodedRows(split: Split | undefined, limit: number): Promis
     if (e instanceof InputError) return e.message;
     throw e;
   }
+}
+
+/**
+ * The rows of a text file the planner read whole, counted as a run reads them: the planner's sample counts
+ * lines (a CSV record of the wrong width among them), so the file is decoded, its bad records counted apart.
+ */
+async function wholeFileRows(l: CsvLayout | NdjsonLayout): Promise<string> {
+  const splits = 'dialect' in l ? splitCsvFile(l, FIRST_SPLIT_BYTES, 0) : splitNdjsonFile(l, FIRST_SPLIT_BYTES, 0);
+  const bad = new BadRecords(Number.POSITIVE_INFINITY, 1);
+  let rows = 0;
+  try {
+    for (const split of splits) for await (const b of await streamSplit(split, 1 << 16, undefined, undefined, bad)) rows += b.numRows;
+  } catch (e) {
+    if (e instanceof InputError) return `rows      not known: ${e.message}`;
+    throw e;
+  }
+  const n = rows.toLocaleString('en-US');
+  if (bad.count === 0) return `rows      ${n} (exact: the whole file was read)`;
+  return (
+    `rows      ${n} good and ${bad.count.toLocaleString('en-US')} bad record${bad.count === 1 ? '' : 's'} (the whole file was read; ` +
+    `the first bad one: ${bad.examples[0]!.message}; a run stops there unless --max-bad-records N)`
+  );
 }
 
 async function firstBytes(file: string, n: number): Promise<Buffer> {
