@@ -267,9 +267,11 @@ export class Groups implements Rekeyable {
     for (let at = 0; at < ids.length; at += FOLD_CHUNK) {
       const end = Math.min(ids.length, at + FOLD_CHUNK);
       const chunk = ids.subarray(at, end);
-      let touched = 0;
-      for (let i = 0; i < chunk.length; i++) touched += slots[chunk[i]! * w]!;
-      this.touched = touched;
+      if (this.keys.length * w > CACHED_SLOTS) {
+        let touched = 0;
+        for (let i = 0; i < chunk.length; i++) touched += slots[chunk[i]! * w]!;
+        this.touched = touched;
+      }
       for (const { p, input } of dense) {
         const L = LIMBS[p.kind];
         const rows = {
@@ -360,6 +362,8 @@ function rowsOf<T extends ArrayLike<number>>(values: T | undefined, at: number, 
 
 /** Rows of a batch folded together (foldChunks): their groups' slots stay in the L2 cache from one kernel to the next. */
 const FOLD_CHUNK = 2048;
+/** Slots of groups few enough to stay in the L2 cache (256 KB), which foldChunks need not load ahead. */
+const CACHED_SLOTS = 1 << 15;
 
 /** Rows `rows` of `values`, `w` items per row (a new array of the same kind). */
 function pick<T extends ArrayLike<number>>(values: T | undefined, rows: Int32Array, w: number): T | undefined {

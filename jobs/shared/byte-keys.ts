@@ -75,9 +75,11 @@ export class ByteKeys {
       // Loads only, no branch on what they read: the CPU keeps many of these misses in flight at once,
       // and the probes below find their slots' cache lines loaded. Probing straight away stalled on
       // each miss whenever a branch on the slot's words was mispredicted.
-      let touched = 0;
-      for (let i = at; i < end; i++) touched ^= table[home[i - at]!]!;
-      this.touched = touched;
+      if (table.length > CACHED_SLOTS) {
+        let touched = 0;
+        for (let i = at; i < end; i++) touched ^= table[home[i - at]!]!;
+        this.touched = touched;
+      }
       for (let i = at; i < end; i++) out[i] = this.findFrom(src, starts[i]!, ends[i]!, SLOT * (i - at), home[i - at]!);
       for (let i = at; i < end; i++) if (out[i]! < 0) out[i] = this.findOrAdd(src, starts[i]!, ends[i]!, SLOT * (i - at));
     }
@@ -228,6 +230,8 @@ const SLOT = 4;
 const ENTRY = 6;
 /** Keys per pass of `idsOf`. */
 const CHUNK = 2048;
+/** Int32s of a table small enough to stay in the L2 cache (256 KB), whose slots `idsOf` need not load ahead. */
+const CACHED_SLOTS = 1 << 16;
 /** Bytes of a key its slot holds whole. */
 const INLINE = 12;
 /** The length code of a key longer than INLINE. */
