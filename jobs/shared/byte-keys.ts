@@ -15,21 +15,20 @@
  * the loaded machine (CPU time), 5M rows of 100K distinct 12-byte keys: id-only slots with entries
  * apart 0.83 s, these slots 0.47 s; of 1K keys (all cached) 0.28 s and 0.17 s.
  *
- * Keys with many distinct values (groupby's) are looked up a batch at a time (`idsOf`), in passes
- * over 2048 keys at a time: hash every key, load the first slot of each when the table has outgrown
- * the L2 cache (loads only, no branch on what they read), then probe the table for every key, then
- * add the keys not found, in order. The loads of a pass do not depend on each other, so the CPU
- * overlaps their misses, which one key at a time
- * (hash, probe, compare, next) cannot: 5M rows of 100K keys, a Map of strings 2.7 s, one at a time
- * 1.7 s, in passes 0.7 s (the table before these slots). The probe pass alone still stalled on a miss
- * whenever a branch on a slot's words was mispredicted; with the loads first it finds the lines in
- * the cache: 5M G1 rows of 100K id3 keys in groupby, 530 → 440 ms (medians, load ~20). Words, whose slots stay cached, go one
- * at a time (`idOf`, with a short key's words kept in registers): cutting the words of 50 MB of text
- * and looking them up took 0.45 s, against 0.75 s with the hash made byte by byte as the words were
- * scanned and entries apart, and 1.5 s for split(/\s+/) and a Map. Both fill one table. A short
- * key's hash is 3 multiply-and-fold steps over its words (hashOf), a long key's murmur3 over its
- * 4-byte words, read as unaligned loads: a byte at a time (FNV-1a, before) was a multiply per byte
- * in one dependent chain.
+ * Keys with many distinct values (groupby's) are looked up a batch at a time (`idsOf`), in passes over
+ * 2048 keys at a time: hash every key, load the first slot of each when the table has outgrown the L2
+ * cache (loads only, no branch on what they read), then probe the table for every key, then add the
+ * keys not found, in order. The loads of a pass do not depend on each other, so the CPU overlaps their
+ * misses, which one key at a time (hash, probe, compare, next) cannot: 5M rows of 100K keys, a Map of
+ * strings 2.7 s, one at a time 1.7 s, in passes 0.7 s (the table before these slots). The probe pass
+ * alone still stalled on a miss whenever a branch on a slot's words was mispredicted; with the loads
+ * first it finds the lines in the cache: 5M G1 rows of 100K id3 keys in groupby, 530 → 440 ms
+ * (medians, load ~20). Words, whose slots stay cached, go one at a time (`idOf`, with a short key's
+ * words kept in registers): cutting the words of 50 MB of text and looking them up took 0.45 s,
+ * against 0.75 s with the hash made byte by byte as the words were scanned and entries apart, and
+ * 1.5 s for split(/\s+/) and a Map. Both fill one table. A short key's hash is 3 multiply-and-fold steps
+ * over its words (hashOf), a long key's murmur3 over its 4-byte words, read as unaligned loads: a byte
+ * at a time (FNV-1a, before) was a multiply per byte in one dependent chain.
  */
 export class ByteKeys {
   /**
