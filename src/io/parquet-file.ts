@@ -2,7 +2,7 @@ import { tableFromIPC, type Schema } from 'apache-arrow';
 import { InputError } from '../errors.js';
 import { preadFile, readRange } from './file-range.js';
 import { inputBlob, isS3Input, openInput, type BlobLike } from './input-source.js';
-import { parquetWasm, parquetWasmGeneration, whileReading } from './parquet-wasm.js';
+import { parquetWasm, parquetWasmGeneration, wasmFailure, whileReading } from './parquet-wasm.js';
 import { arrowSchemaPatch, hasArrowSchema, withDictionarySchema } from './parquet-footer.js';
 import { parquetAnnotations, withoutIntervalTypes, type ParquetAnnotations } from './parquet-thrift.js';
 
@@ -64,7 +64,7 @@ export async function openParquet(file: string, dictionary: string[] = []): Prom
     bare = withoutIntervalTypes(footer, annotations.intervals) ?? footer;
     patch = arrowSchemaPatch(bare, annotations.intervals) ?? (bare === footer ? undefined : bare);
   } catch (e) {
-    throw bad(`its footer does not decode (${String(e)})`);
+    throw bad(`its footer does not decode (${wasmFailure(e)})`);
   }
   const whole = isS3Input(file) ? await inputBlob(file, size) : preadBlob(file, size);
   const blob = patch ? withFooter(whole, body, patch) : whole;
@@ -83,7 +83,7 @@ export async function openParquet(file: string, dictionary: string[] = []): Prom
     }
     return Object.assign(pf, { generation: parquetWasmGeneration(), annotations, footer, source });
   } catch (e) {
-    throw bad(`its footer does not decode (${String(e)})`);
+    throw bad(`its footer does not decode (${wasmFailure(e)})`);
   }
 }
 
@@ -98,7 +98,7 @@ export async function reopenParquet(pf: ParquetFile, file: string): Promise<Parq
     const again: ParquetFile = await fromFile(pf.source!);
     return Object.assign(again, { generation: parquetWasmGeneration(), annotations: pf.annotations, footer: pf.footer, source: pf.source });
   } catch (e) {
-    throw new InputError(`${file} is not a valid Parquet file: its footer does not decode (${String(e)})`, {
+    throw new InputError(`${file} is not a valid Parquet file: its footer does not decode (${wasmFailure(e)})`, {
       location: { file, expected: 'a Parquet footer' },
     });
   }

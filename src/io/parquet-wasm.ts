@@ -59,6 +59,11 @@ export function isWasmTrap(e: unknown): e is Error {
   return e instanceof WebAssembly.RuntimeError;
 }
 
+/** What failed, for a message: a trap said as the reader's crash (not `RuntimeError: unreachable`), else the Rust error's text. */
+export function wasmFailure(e: unknown): string {
+  return isWasmTrap(e) ? `the Parquet reader (parquet-wasm) crashed (WebAssembly ${e.message})` : String(e);
+}
+
 const traps = new Set<(e: Error) => void>();
 
 /**

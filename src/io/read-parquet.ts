@@ -7,7 +7,7 @@ import { inputVersion } from './input-source.js';
 import { openParquet, parquetSchemaOf, reopenParquet, type ParquetFile } from './parquet-file.js';
 import { needsIpc, unreadableColumn, withDictionaryTypes, withParquetBatch, type UnreadableColumn } from './parquet-types.js';
 import { chunkBounds, outOfBounds, type ChunkBounds } from './parquet-statistics.js';
-import { isWasmTrap, parquetWasm, parquetWasmGeneration, whileReading } from './parquet-wasm.js';
+import { isWasmTrap, parquetWasm, wasmFailure, parquetWasmGeneration, whileReading } from './parquet-wasm.js';
 
 /**
  * Open Parquet files of this worker (the footer is parsed once per file, not once per task), by path,
@@ -247,7 +247,7 @@ export async function readParquetHead(file: string, rows: number): Promise<{ tab
     return { table: head.batches.length ? new Table(head.batches.map((b) => withParquetBatch(b, pf.annotations!))) : head, left };
   } catch (e) {
     const bad = (await culprit(file, 0, columns)) ?? columns;
-    const what = isWasmTrap(e) ? `the Parquet reader (parquet-wasm) crashed (WebAssembly ${e.message})` : String(e);
+    const what = wasmFailure(e);
     throw new InputError(
       `${file}: row group 0: column${bad.length === 1 ? '' : 's'} ${bad.join(', ')} do${bad.length === 1 ? 'es' : ''} not decode: ` +
         `${what}; the file may be corrupt or truncated`,

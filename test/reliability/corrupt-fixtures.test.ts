@@ -406,6 +406,20 @@ describe('a Parquet footer whose types disagree with its schema', () => {
   });
 });
 
+describe('a Parquet footer that makes parquet-wasm trap', () => {
+  it('is refused by inspect, run and convert with the trap said as the reader crashing (fuzz seed 1, case 71, kept as found)', async () => {
+    // Four flipped bits; DuckDB reads its 300 rows, parquet-wasm traps ("unreachable") opening the footer.
+    // The message was "its footer does not decode (RuntimeError: unreachable)": a raw trap's name.
+    const name = 'parquet-footer-trap.parquet';
+    const out = path.join(dir, 'footer-trap.out.parquet');
+    for (const r of [await runCli(['inspect', fx(name)]), await groupby(name), await runCli(['convert', fx(name), out, '-q'])]) {
+      expectInputError(r, name, /its footer does not decode \(the Parquet reader \(parquet-wasm\) crashed \(WebAssembly unreachable\)\)/);
+      expect(r.stderr).not.toContain('RuntimeError');
+    }
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
 describe('a Parquet footer whose embedded Arrow schema has a corrupt vector length', () => {
   it('is refused by inspect, run and convert (fuzz seed 7, case 1025, kept as found: was a heap that grew until it ran out)', async () => {
     // Polars, which reads the embedded schema too, refuses it; DuckDB reads only the Parquet schema.
