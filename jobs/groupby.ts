@@ -1,4 +1,4 @@
-import { defineJob, type JobContext, type ParamsSpec } from 'quiver-engine';
+import { defineJob, joinKey, splitKey, type JobContext, type ParamsSpec } from 'quiver-engine';
 import type { RecordBatch } from 'apache-arrow';
 import { mergeAcc, planAggs } from './groupby/aggregates.js';
 import { checkKeys, fieldsOf, inputsText, kindsOf } from './groupby/columns.js';
@@ -6,7 +6,9 @@ import { CARRY_ROWS } from './groupby/exact.js';
 import { Groups } from './groupby/groups.js';
 import { positionsOf } from './groupby/intervals.js';
 import { dictionaryKeyOf, keysOf, keyToEmit, utf8KeyOf, type PartCodes } from './groupby/keys.js';
-import { resultOf, slotNames } from './groupby/output.js';
+import { resultOf, resultOfPartials, slotNames } from './groupby/output.js';
+import { bucketsOf, mergePartials, sealPartial, type Partial, type Sealed } from './groupby/partials.js';
+import type { KeyColumns } from './groupby/row-keys.js';
 import type { Acc, AggPlan, ColumnKind, KeyPart } from './groupby/types.js';
 
 /**
@@ -113,11 +115,37 @@ export const groups = defineJob({
     if (!groups) return;
     const parts = (ctx.state as { parts?: PartCodes | null }).parts;
     const { keys } = groups;
+    if (groups.plan.lists === 0) {
+      // The groups as typed-array partials, one per bucket of their keys' hash (groupby/partials.ts).
+      const columns = keyColumnsOf(keys, (ctx.params.by as string[]).length, parts);
+      for (const [bucket, partial] of bucketsOf(columns, groups.slots, keys.length, groups.plan.width)) emit(bucket, partial);
+      return;
+    }
     for (let id = 0; id < keys.length; id++)
       emit(parts ? parts.decode(keys[id] as number) : keyToEmit(keys[id] as KeyPart), groups.partial(id));
   },
-  combine: (a: Acc, b: Acc, ctx) => mergeAcc(planOf(ctx), a, b),
+  combine: (a: Acc | Partial, b: Acc | Partial, ctx) =>
+    Array.isArray(a) ? mergeAcc(planOf(ctx), a, b as Acc) : mergePartials(planOf(ctx), a, b as Partial),
+  reduce: (_key, acc: Acc | Partial, ctx) => (Array.isArray(acc) ? acc : sealPartial(acc, (ctx.params.by as string[]).length)),
 });
+
+/**
+ * The keys of a worker's groups as columns of key parts: a single key's values as they are; a
+ * composite key's parts split from its joined text (their text, as `joinKey` wrote them, whichever of
+ * PartCodes and joined strings the worker used, so every worker spells a key alike).
+ */
+function keyColumnsOf(keys: KeyPart[], parts: number, codes: PartCodes | null | undefined): KeyColumns {
+  if (parts === 1) return { values: [keys], codes: [undefined] };
+  const values = Array.from({ length: parts }, () => new Array<KeyPart>(keys.length));
+  for (let id = 0; id < keys.length; id++) {
+    const split = splitKey(codes ? codes.decode(keys[id] as number) : (keys[id] as string));
+    for (let j = 0; j < parts; j++) values[j]![id] = split[j] === NULL_PART ? null : split[j]!;
+  }
+  return { values, codes: values.map(() => undefined) };
+}
+
+/** What `joinKey` writes for a null part. */
+const NULL_PART = joinKey(null);
 
 /** `batch`'s rows from row `row` of its split on (their input positions, which interval values keep: groupby/intervals.ts). */
 function foldRows(batch: RecordBatch, ctx: JobContext, row: number): void {
@@ -154,7 +182,12 @@ export default defineJob({
     const fields = fieldsOf(schemas, [...new Set([...by, ...columns])]);
     checkKeys(by, fields, inputsText(schemas));
     const kinds = kindsOf(planAggs(agg, {}).aggs, fields, inputsText(schemas), by);
-    const { table } = await q.run(groups, { params: { by, agg, kinds } });
-    return resultOf(table, by, planAggs(agg, kinds, by), fields);
+    const plan = planAggs(agg, kinds, by);
+    if (plan.lists > 0) {
+      const { table } = await q.run(groups, { params: { by, agg, kinds } });
+      return resultOf(table, by, plan, fields);
+    }
+    const { value } = await q.run(groups, { params: { by, agg, kinds }, pairs: true });
+    return resultOfPartials((value as { values: Sealed[] }).values, by, plan, fields);
   },
 });

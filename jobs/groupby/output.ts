@@ -1,4 +1,4 @@
-import { DataType, Field, Schema, Table, vectorFromArray, type Interval, type Vector } from 'apache-arrow';
+import { DataType, Field, Float64, Schema, Table, Utf8, vectorFromArray, type Interval, type Vector } from 'apache-arrow';
 import { take } from '../join/take.js';
 import { intervalVector } from '../shared/intervals.js';
 import { finishAcc } from './aggregates.js';
@@ -7,7 +7,9 @@ import { INTERVAL_SLOTS, compareIntervalKeys, intervalOf } from './intervals.js'
 import { isNestedKey } from '../shared/nested-image.js';
 import { compareCanonical, nestedValueOf } from './nested.js';
 import { BIG_MARK } from './keys.js';
-import type { Acc, AggPlan } from './types.js';
+import { passOf, type Sealed } from './partials.js';
+import { keyPartsOf } from './row-keys.js';
+import type { Acc, AggPlan, KeyPart } from './types.js';
 import { vectorOf, type Cell } from '../shared/vectors.js';
 
 /**
@@ -22,30 +24,92 @@ export function slotNames(plan: AggPlan): string[] {
   return [...Array.from({ length: plan.width }, (_, j) => `__slot${j}`), ...Array.from({ length: plan.lists }, (_, j) => `__list${j}`)];
 }
 
-/** The result table from the keyed pass's table. */
+/** The result table from the keyed pass's table (a plan with value lists: medians). */
 export function resultOf(pass: Table, by: string[], plan: AggPlan, fields: Map<string, Field>): Table {
   const n = pass.numRows;
-  const slots = slotsOf(pass, plan, n);
-  const keys = by.map((name) =>
-    plan.keyParts[name]
-      ? intervalKeyColumn(pass.getChild(name), fields.get(name)!, slots, plan.keyParts[name].slot, n)
-      : keyColumnOf(pass.getChild(name), fields.get(name)!, n),
-  );
+  const lists = slotNames(plan)
+    .slice(plan.width)
+    .map((name) => pass.getChild(name));
+  const keys = by.map((name) => ({ values: pass.getChild(name) }));
+  return resultFrom({ n, keys, slots: slotsOf(pass, plan, n), lists }, by, plan, fields);
+}
+
+/** The result table from the keyed pass's sealed partials (partials.ts): every plan without value lists. */
+export function resultOfPartials(sealed: Sealed[], by: string[], plan: AggPlan, fields: Map<string, Field>): Table {
+  const w = plan.width;
+  const pass = passOf(sealed, by.length, w);
+  const { n } = pass;
+  const slots = Array.from({ length: w }, (_, j) => {
+    const column = new Float64Array(n);
+    for (let g = 0; g < n; g++) column[g] = pass.slots[g * w + j]!;
+    return column;
+  });
+  // Each key column's distinct values decoded once, as the keyed pass's table held them; rows refer to them by code.
+  const keys = pass.keys.map(({ dictionary, codes }) => ({
+    values: partsVector(keyPartsOf(dictionary.bytes, dictionary.offsets, dictionary.offsets.length - 1, 1)[0]!),
+    codes,
+  }));
+  return resultFrom({ n, keys, slots, lists: [] }, by, plan, fields);
+}
+
+/**
+ * What the result is made from: each group's key columns (as the pass held them: one value per
+ * group, or per distinct value with each group's code), float slots and value lists.
+ */
+interface PassColumns {
+  n: number;
+  keys: Array<{ values: Vector | null; codes?: Int32Array }>;
+  slots: ArrayLike<number>[];
+  lists: Array<Vector | null>;
+}
+
+/** Key parts as a column the way the keyed pass's table held them: text, numbers, or JSON text when they mix. */
+function partsVector(values: KeyPart[]): Vector {
+  let text = false;
+  let numbers = false;
+  for (const v of values) {
+    if (typeof v === 'string') text = true;
+    else if (typeof v === 'number') numbers = true;
+  }
+  if (text && numbers)
+    return vectorFromArray(
+      values.map((v) => (v === null ? null : JSON.stringify(v))),
+      new Utf8(),
+    );
+  return text
+    ? vectorFromArray(values as Array<string | null>, new Utf8())
+    : vectorFromArray(values as Array<number | null>, new Float64());
+}
+
+function resultFrom(pass: PassColumns, by: string[], plan: AggPlan, fields: Map<string, Field>): Table {
+  const { n, slots } = pass;
+  const keys = by.map((name, j) => {
+    const { values, codes } = pass.keys[j]!;
+    // An interval key shows each group's own first spelling (a slot per group), so it is read per group.
+    if (plan.keyParts[name])
+      return intervalKeyColumn(values && codes ? take(values, codes) : values, fields.get(name)!, slots, plan.keyParts[name].slot, n);
+    return keyColumnOf(values, fields.get(name)!, codes ? (values?.length ?? 0) : n);
+  });
   const order = sortedRows(
-    keys.map((k) => k.ranks),
+    keys.map((k, j) => {
+      const codes = pass.keys[j]!.codes;
+      return codes && !plan.keyParts[by[j]!] ? codes.map((c) => k.ranks[c]!) : k.ranks;
+    }),
     n,
   );
-  const values = finishAll(pass, plan, slots, n);
+  const values = finishAll(pass.lists, plan, slots, n);
   const out: Array<[Field, Vector]> = [];
   by.forEach((name, j) => {
-    const { vector: pass, nested } = keys[j]!;
-    const vector = nested
+    const { vector, nested } = keys[j]!;
+    const codes = plan.keyParts[name] ? undefined : pass.keys[j]!.codes;
+    const rows = codes ? order.map((i) => codes[i]!) : order;
+    const column = nested
       ? vectorFromArray(
-          Array.from(order, (i) => nested[i]),
-          pass.type,
+          Array.from(rows, (i) => nested[i]),
+          vector.type,
         )
-      : take(pass, order);
-    out.push([new Field(name, vector.type, true, fields.get(name)!.metadata), vector]);
+      : take(vector, rows);
+    out.push([new Field(name, column.type, true, fields.get(name)!.metadata), column]);
   });
   let c = 0;
   for (const a of plan.aggs) {
@@ -156,10 +220,7 @@ function slotsOf(pass: Table, plan: AggPlan, n: number): ArrayLike<number>[] {
 }
 
 /** Every group's finished aggregates, one array per output column (`arrays`: the slot columns, slotsOf). */
-function finishAll(pass: Table, plan: AggPlan, arrays: ArrayLike<number>[], n: number): Cell[][] {
-  const lists = slotNames(plan)
-    .slice(plan.width)
-    .map((name) => pass.getChild(name));
+function finishAll(lists: Array<Vector | null>, plan: AggPlan, arrays: ArrayLike<number>[], n: number): Cell[][] {
   const columns: Cell[][] = plan.names.map(() => new Array<Cell>(n));
   const width = plan.width;
   for (let i = 0; i < n; i++) {

@@ -1,0 +1,139 @@
+import type { KeyPart } from './types.js';
+
+/**
+ * A group's key as bytes: the key parts one after another, each a tag byte and its value, one
+ * spelling per value (canonical), so two workers that met the same key make the same bytes, and
+ * equal bytes are equal keys. What groups' partials carry between threads (partials.ts) and what the
+ * reducers hash (ByteKeys) instead of a JS string per group: a string per group and its Map lookup
+ * were most of the time of a run with millions of groups (db-benchmark q10: 10M groups from 10M rows).
+ *
+ *   tag  value
+ *   0    null
+ *   1    a double, 8 bytes little-endian (one NaN)
+ *   2    an integer of 32 bits, 4 bytes little-endian (−0 is 0)
+ *   3    text of fewer than 255 bytes: its length in 1 byte, then its UTF-8
+ *   4    longer text: its length in 4 bytes, then its UTF-8
+ */
+
+/** The parts of the keys of a worker's groups, column by column: part j of group g is `values[j][codes[j][g]]`, or `values[j][g]`. */
+export interface KeyColumns {
+  values: KeyPart[][];
+  codes: Array<ArrayLike<number> | undefined>;
+}
+
+const NULL = 0;
+const DOUBLE = 1;
+const INT = 2;
+const SHORT_TEXT = 3;
+const LONG_TEXT = 4;
+
+/** The bytes of one key part. */
+export function partBytes(v: KeyPart): Uint8Array {
+  if (v === null) return Uint8Array.of(NULL);
+  if (typeof v === 'number') {
+    if ((v | 0) === v) {
+      const out = new Uint8Array(5);
+      out[0] = INT;
+      new DataView(out.buffer).setInt32(1, v, true);
+      return out;
+    }
+    const out = new Uint8Array(9);
+    out[0] = DOUBLE;
+    new DataView(out.buffer).setFloat64(1, v === v ? v : Number.NaN, true);
+    // Every NaN one spelling: a NaN's payload bits may be anything.
+    if (v !== v) out.set([0, 0, 0, 0, 0, 0, 0xf8, 0x7f], 1);
+    return out;
+  }
+  const text = Buffer.from(v, 'utf8');
+  const short = text.length < 255;
+  const out = new Uint8Array((short ? 2 : 5) + text.length);
+  out[0] = short ? SHORT_TEXT : LONG_TEXT;
+  if (short) out[1] = text.length;
+  else new DataView(out.buffer).setUint32(1, text.length, true);
+  out.set(text, short ? 2 : 5);
+  return out;
+}
+
+/**
+ * The keys of groups 0 … n − 1 as bytes: `bytes`, and `offsets` (n + 1) where each key starts and the
+ * last ends. A part value's bytes are made once per distinct value when its column has codes.
+ */
+export function rowKeysOf(columns: KeyColumns, n: number): { bytes: Uint8Array; offsets: Int32Array } {
+  const K = columns.values.length;
+  // Each coded column's distinct values as bytes, once; an uncoded column's values are each used once.
+  const spelled = columns.values.map((values, j) => (columns.codes[j] ? values.map(partBytes) : undefined));
+  let bytes = new Uint8Array(Math.max(1024, n * 8 * K));
+  const offsets = new Int32Array(n + 1);
+  let used = 0;
+  for (let g = 0; g < n; g++) {
+    for (let j = 0; j < K; j++) {
+      const codes = columns.codes[j];
+      const part = codes ? spelled[j]![codes[g]!]! : partBytes(columns.values[j]![g]!);
+      if (used + part.length > bytes.length) {
+        const grown = new Uint8Array(Math.max(2 * bytes.length, used + part.length));
+        grown.set(bytes.subarray(0, used));
+        bytes = grown;
+      }
+      if (part.length === 5) {
+        bytes[used] = part[0]!;
+        bytes[used + 1] = part[1]!;
+        bytes[used + 2] = part[2]!;
+        bytes[used + 3] = part[3]!;
+        bytes[used + 4] = part[4]!;
+      } else bytes.set(part, used);
+      used += part.length;
+    }
+    offsets[g + 1] = used;
+  }
+  return { bytes: bytes.subarray(0, used), offsets };
+}
+
+/** The key parts of the keys `bytes[offsets[g] …]`, g < n, column by column (K parts each). */
+export function keyPartsOf(bytes: Uint8Array, offsets: Int32Array, n: number, K: number): KeyPart[][] {
+  const columns = Array.from({ length: K }, () => new Array<KeyPart>(n));
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let g = 0; g < n; g++) {
+    let at = offsets[g]!;
+    for (let j = 0; j < K; j++) {
+      const tag = bytes[at]!;
+      if (tag === NULL) {
+        columns[j]![g] = null;
+        at += 1;
+      } else if (tag === INT) {
+        columns[j]![g] = view.getInt32(at + 1, true);
+        at += 5;
+      } else if (tag === DOUBLE) {
+        columns[j]![g] = view.getFloat64(at + 1, true);
+        at += 9;
+      } else {
+        const short = tag === SHORT_TEXT;
+        const len = short ? bytes[at + 1]! : view.getUint32(at + 1, true);
+        const start = at + (short ? 2 : 5);
+        columns[j]![g] = text.toString('utf8', start, start + len);
+        at = start + len;
+      }
+    }
+  }
+  return columns;
+}
+
+/** Where part j of each key `bytes[offsets[g] …]` starts and ends (g < n), column by column. */
+export function partRanges(bytes: Uint8Array, offsets: Int32Array, n: number, K: number): Array<{ starts: Int32Array; ends: Int32Array }> {
+  const ranges = Array.from({ length: K }, () => ({ starts: new Int32Array(n), ends: new Int32Array(n) }));
+  for (let g = 0; g < n; g++) {
+    let at = offsets[g]!;
+    for (let j = 0; j < K; j++) {
+      const r = ranges[j]!;
+      r.starts[g] = at;
+      const tag = bytes[at]!;
+      if (tag === NULL) at += 1;
+      else if (tag === INT) at += 5;
+      else if (tag === DOUBLE) at += 9;
+      else if (tag === SHORT_TEXT) at += 2 + bytes[at + 1]!;
+      else at += 5 + (bytes[at + 1]! | (bytes[at + 2]! << 8) | (bytes[at + 3]! << 16) | (bytes[at + 4]! << 24));
+      r.ends[g] = at;
+    }
+  }
+  return ranges;
+}
