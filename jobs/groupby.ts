@@ -126,22 +126,34 @@ export const groups = defineJob({
   },
   combine: (a: Acc | Partial, b: Acc | Partial, ctx) =>
     Array.isArray(a) ? mergeAcc(planOf(ctx), a, b as Acc) : mergePartials(planOf(ctx), a, b as Partial),
-  reduce: (_key, acc: Acc | Partial, ctx) => (Array.isArray(acc) ? acc : sealPartial(acc, (ctx.params.by as string[]).length)),
+  reduce: (_key, acc: Acc | Partial, ctx) =>
+    Array.isArray(acc) ? acc : sealPartial(acc, (ctx.params.by as string[]).length, ctx.state, ctx.split.id),
 });
 
 /**
  * The keys of a worker's groups as columns of key parts: a single key's values as they are; a
  * composite key's parts split from its joined text (their text, as `joinKey` wrote them, whichever of
- * PartCodes and joined strings the worker used, so every worker spells a key alike).
+ * PartCodes and joined strings the worker used, so every worker spells a key alike), each column
+ * coded by its distinct parts, whose bytes are then made once (row-keys.ts).
  */
 function keyColumnsOf(keys: KeyPart[], parts: number, codes: PartCodes | null | undefined): KeyColumns {
   if (parts === 1) return { values: [keys], codes: [undefined] };
-  const values = Array.from({ length: parts }, () => new Array<KeyPart>(keys.length));
+  const values = Array.from({ length: parts }, () => [] as KeyPart[]);
+  const seen = Array.from({ length: parts }, () => new Map<string, number>());
+  const coded = Array.from({ length: parts }, () => new Int32Array(keys.length));
   for (let id = 0; id < keys.length; id++) {
     const split = splitKey(codes ? codes.decode(keys[id] as number) : (keys[id] as string));
-    for (let j = 0; j < parts; j++) values[j]![id] = split[j] === NULL_PART ? null : split[j]!;
+    for (let j = 0; j < parts; j++) {
+      const part = split[j]!;
+      let c = seen[j]!.get(part);
+      if (c === undefined) {
+        c = values[j]!.push(part === NULL_PART ? null : part) - 1;
+        seen[j]!.set(part, c);
+      }
+      coded[j]![id] = c;
+    }
   }
-  return { values, codes: values.map(() => undefined) };
+  return { values, codes: coded };
 }
 
 /** What `joinKey` writes for a null part. */

@@ -1,15 +1,14 @@
 import { DataType, Field, Float64, Schema, Table, Utf8, vectorFromArray, type Interval, type Vector } from 'apache-arrow';
 import { take } from '../join/take.js';
 import { intervalVector } from '../shared/intervals.js';
-import { finishAcc } from './aggregates.js';
-import { outputTypes } from './columns.js';
+import { finishedColumns } from './finish.js';
 import { INTERVAL_SLOTS, compareIntervalKeys, intervalOf } from './intervals.js';
 import { isNestedKey } from '../shared/nested-image.js';
 import { compareCanonical, nestedValueOf } from './nested.js';
 import { BIG_MARK } from './keys.js';
 import { passOf, type Sealed } from './partials.js';
 import { keyPartsOf } from './row-keys.js';
-import type { Acc, AggPlan, KeyPart } from './types.js';
+import type { AggPlan, KeyPart } from './types.js';
 import { vectorOf, type Cell } from '../shared/vectors.js';
 
 /**
@@ -97,7 +96,6 @@ function resultFrom(pass: PassColumns, by: string[], plan: AggPlan, fields: Map<
     }),
     n,
   );
-  const values = finishAll(pass.lists, plan, slots, n);
   const out: Array<[Field, Vector]> = [];
   by.forEach((name, j) => {
     const { vector, nested } = keys[j]!;
@@ -111,21 +109,8 @@ function resultFrom(pass: PassColumns, by: string[], plan: AggPlan, fields: Map<
       : take(vector, rows);
     out.push([new Field(name, column.type, true, fields.get(name)!.metadata), column]);
   });
-  let c = 0;
-  for (const a of plan.aggs) {
-    outputTypes(a, fields).forEach((type, t) => {
-      const column = values[c++]!;
-      const name = a.names[t]!;
-      out.push([
-        new Field(name, type, true),
-        vectorOf(
-          type,
-          Array.from(order, (i) => column[i]!),
-          name,
-        ),
-      ]);
-    });
-  }
+  for (const { name, type, vector } of finishedColumns(plan, fields, slots, pass.lists, order))
+    out.push([new Field(name, type, true), vector]);
   const schema = new Schema(out.map(([f]) => f));
   return new Table(schema, Object.fromEntries(out.map(([f, v]) => [f.name, v])) as never);
 }
@@ -217,27 +202,6 @@ function slotsOf(pass: Table, plan: AggPlan, n: number): ArrayLike<number>[] {
     .slice(0, plan.width)
     .map((name) => pass.getChild(name))
     .map((v) => (v ? (v.toArray() as ArrayLike<number>) : new Float64Array(n)));
-}
-
-/** Every group's finished aggregates, one array per output column (`arrays`: the slot columns, slotsOf). */
-function finishAll(lists: Array<Vector | null>, plan: AggPlan, arrays: ArrayLike<number>[], n: number): Cell[][] {
-  const columns: Cell[][] = plan.names.map(() => new Array<Cell>(n));
-  const width = plan.width;
-  for (let i = 0; i < n; i++) {
-    const acc: Acc = new Array<number>(width);
-    for (let j = 0; j < width; j++) acc[j] = arrays[j]![i]!;
-    for (const list of lists) acc.push(listOf(list?.get(i)));
-    finishAcc(plan, acc).forEach((v, k) => {
-      columns[k]![i] = v;
-    });
-  }
-  return columns;
-}
-
-/** A list cell as a Float64Array (empty for a missing list). */
-function listOf(v: unknown): Float64Array {
-  if (v === null || v === undefined) return new Float64Array(0);
-  return Float64Array.from((v as { toArray(): ArrayLike<number> }).toArray());
 }
 
 /**

@@ -103,36 +103,42 @@ export function mergePartials(plan: AggPlan, a: Partial, b: Partial): Partial {
 }
 
 /**
- * A bucket's merged partial as it leaves its reducer: each key column dictionary-coded (its distinct
- * part values as row-key bytes, and each group's code), so the main thread decodes a column's
- * distinct values only (q10's id1 has 100 over 10M groups) and orders and copies the rest as codes.
+ * A bucket's merged partial as it leaves its reducer: each key column dictionary-coded, so the main
+ * thread decodes a column's distinct values only (q10's id1 has 100 over 10M groups) and orders and
+ * copies the rest as codes. The dictionaries are the reducer's, one per key column for all its
+ * buckets (a bucket of its own had to add most of q10's 100K id3 values to a new table again): a
+ * bucket carries the values its own sealing added (`bytes`, `offsets`), and its codes count from the
+ * reducer's first, so the main thread reads a reducer's buckets in the order they were sealed.
  */
 export interface Sealed {
   n: number;
+  /** The reduce partition that sealed it. */
+  reducer: number;
   slots: Float64Array;
   keys: Array<{ bytes: Uint8Array; offsets: Int32Array; codes: Int32Array }>;
 }
 
-/** `p` (keys of `K` parts) sealed: arrays of its own, no larger than its groups, each key column coded. */
-export function sealPartial(p: Partial, K: number): Sealed {
-  const keys = partRanges(p.keys, p.offsets, p.n, K).map(({ starts, ends }) => {
-    const dictionary = new ByteKeys();
+/**
+ * `p` (keys of `K` parts) sealed by reducer `reducer`, whose key column dictionaries live in `state`
+ * (its reduce task's): arrays of its own, no larger than its groups, each key column coded.
+ */
+export function sealPartial(p: Partial, K: number, state: Record<string, unknown>, reducer: number): Sealed {
+  const dictionaries = (state.dictionaries ??= Array.from({ length: K }, () => new ByteKeys())) as ByteKeys[];
+  const keys = partRanges(p.keys, p.offsets, p.n, K).map(({ starts, ends }, j) => {
+    const dictionary = dictionaries[j]!;
+    const known = dictionary.size;
     const codes = new Int32Array(p.n);
     dictionary.idsOf(p.keys, starts, ends, p.n, codes);
-    return { ...entriesOf(dictionary), codes };
+    return { ...entriesOf(dictionary, known), codes };
   });
-  return { n: p.n, slots: p.slots.slice(), keys };
+  return { n: p.n, reducer, slots: p.slots.slice(), keys };
 }
 
 /**
- * The sealed partials of every bucket as one pass: each key column's distinct values across buckets
+ * The sealed partials of every bucket as one pass: each key column's distinct values across reducers
  * (its dictionary, row-key bytes) with every group's code in it, and the slots, bucket after bucket.
  */
-export function passOf(
-  sealed: Sealed[],
-  K: number,
-  w: number,
-): { n: number; slots: Float64Array; keys: Array<{ dictionary: { bytes: Uint8Array; offsets: Int32Array }; codes: Int32Array }> } {
+export function passOf(sealed: Sealed[], K: number, w: number): Pass {
   const n = sealed.reduce((sum, s) => sum + s.n, 0);
   const slots = new Float64Array(n * w);
   let at = 0;
@@ -143,25 +149,38 @@ export function passOf(
   const keys = Array.from({ length: K }, (_, j) => {
     const all = new ByteKeys();
     const codes = new Int32Array(n);
+    // Per reducer, its codes' global ones, as its buckets add values.
+    const global = new Map<number, Int32Array>();
     let first = 0;
     for (const s of sealed) {
       const { bytes, offsets, codes: local } = s.keys[j]!;
       const m = offsets.length - 1;
-      const global = new Int32Array(m);
-      all.idsOf(bytes, offsets, offsets.subarray(1), m, global);
-      for (let g = 0; g < s.n; g++) codes[first + g] = global[local[g]!]!;
+      const before = global.get(s.reducer) ?? new Int32Array(0);
+      const remap = new Int32Array(before.length + m);
+      remap.set(before);
+      all.idsOf(bytes, offsets, offsets.subarray(1), m, remap.subarray(before.length));
+      global.set(s.reducer, remap);
+      for (let g = 0; g < s.n; g++) codes[first + g] = remap[local[g]!]!;
       first += s.n;
     }
-    return { dictionary: entriesOf(all), codes };
+    return { dictionary: entriesOf(all, 0), codes };
   });
   return { n, slots, keys };
 }
 
-/** A ByteKeys table's keys as bytes of their own and each key's start (n + 1 offsets). */
-function entriesOf(keys: ByteKeys): { bytes: Uint8Array; offsets: Int32Array } {
-  const offsets = new Int32Array(keys.size + 1);
-  for (let id = 0; id < keys.size; id++) offsets[id + 1] = keys.endOf(id);
-  return { bytes: keys.bytes.slice(), offsets };
+/** The groups of a keyed pass: each key column's dictionary and the groups' codes in it, and their slots (`w` a group). */
+export interface Pass {
+  n: number;
+  slots: Float64Array;
+  keys: Array<{ dictionary: { bytes: Uint8Array; offsets: Int32Array }; codes: Int32Array }>;
+}
+
+/** A ByteKeys table's keys from id `from` on, as bytes of their own and each one's start (one offset more than keys). */
+function entriesOf(keys: ByteKeys, from: number): { bytes: Uint8Array; offsets: Int32Array } {
+  const start = from === 0 ? 0 : keys.endOf(from - 1);
+  const offsets = new Int32Array(keys.size - from + 1);
+  for (let id = from; id < keys.size; id++) offsets[id - from + 1] = keys.endOf(id) - start;
+  return { bytes: keys.bytes.slice(start), offsets };
 }
 
 function startMerging(a: Partial, w: number): Merging {

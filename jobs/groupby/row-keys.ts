@@ -56,36 +56,44 @@ export function partBytes(v: KeyPart): Uint8Array {
 
 /**
  * The keys of groups 0 … n − 1 as bytes: `bytes`, and `offsets` (n + 1) where each key starts and the
- * last ends. A part value's bytes are made once per distinct value when its column has codes.
+ * last ends. Each column's distinct values are spelled once into one buffer (an uncoded column's
+ * values each once), and a group's key is copied from them byte by byte: a TypedArray `set` per part
+ * cost more than the copy.
  */
 export function rowKeysOf(columns: KeyColumns, n: number): { bytes: Uint8Array; offsets: Int32Array } {
   const K = columns.values.length;
-  // Each coded column's distinct values as bytes, once; an uncoded column's values are each used once.
-  const spelled = columns.values.map((values, j) => (columns.codes[j] ? values.map(partBytes) : undefined));
-  let bytes = new Uint8Array(Math.max(1024, n * 8 * K));
-  const offsets = new Int32Array(n + 1);
+  const spelled = columns.values.map(spellingsOf);
+  const identity = columns.codes.some((c) => c === undefined) ? Int32Array.from({ length: n }, (_, g) => g) : undefined;
+  const codes = columns.codes.map((c) => c ?? identity!);
+  let size = 0;
+  for (let j = 0; j < K; j++) {
+    const { offsets } = spelled[j]!;
+    const c = codes[j]!;
+    for (let g = 0; g < n; g++) size += offsets[c[g]! + 1]! - offsets[c[g]!]!;
+  }
+  const bytes = new Uint8Array(size);
+  const out = new Int32Array(n + 1);
   let used = 0;
   for (let g = 0; g < n; g++) {
     for (let j = 0; j < K; j++) {
-      const codes = columns.codes[j];
-      const part = codes ? spelled[j]![codes[g]!]! : partBytes(columns.values[j]![g]!);
-      if (used + part.length > bytes.length) {
-        const grown = new Uint8Array(Math.max(2 * bytes.length, used + part.length));
-        grown.set(bytes.subarray(0, used));
-        bytes = grown;
-      }
-      if (part.length === 5) {
-        bytes[used] = part[0]!;
-        bytes[used + 1] = part[1]!;
-        bytes[used + 2] = part[2]!;
-        bytes[used + 3] = part[3]!;
-        bytes[used + 4] = part[4]!;
-      } else bytes.set(part, used);
-      used += part.length;
+      const { bytes: from, offsets } = spelled[j]!;
+      const c = codes[j]![g]!;
+      const end = offsets[c + 1]!;
+      for (let k = offsets[c]!; k < end; k++) bytes[used++] = from[k]!;
     }
-    offsets[g + 1] = used;
+    out[g + 1] = used;
   }
-  return { bytes: bytes.subarray(0, used), offsets };
+  return { bytes, offsets: out };
+}
+
+/** Key parts spelled one after another: `bytes`, and where each starts (one offset more than values). */
+function spellingsOf(values: KeyPart[]): { bytes: Uint8Array; offsets: Int32Array } {
+  const parts = values.map(partBytes);
+  const offsets = new Int32Array(parts.length + 1);
+  for (let i = 0; i < parts.length; i++) offsets[i + 1] = offsets[i]! + parts[i]!.length;
+  const bytes = new Uint8Array(offsets[parts.length]!);
+  for (let i = 0; i < parts.length; i++) bytes.set(parts[i]!, offsets[i]!);
+  return { bytes, offsets };
 }
 
 /** The key parts of the keys `bytes[offsets[g] …]`, g < n, column by column (K parts each). */

@@ -79,7 +79,8 @@ describe('groupby exact sums', () => {
       );
     }
     const plan = planAggs(agg, KINDS as never);
-    const sealed = [...buckets].map(([b, p]) => groups.reduce!(b, p, ctx()) as Sealed);
+    const reducer = ctx();
+    const sealed = [...buckets].map(([b, p]) => groups.reduce!(b, p, reducer) as Sealed);
     const pass = passOf(sealed, 1, plan.width);
     const { dictionary, codes } = pass.keys[0]!;
     const keys = keyPartsOf(dictionary.bytes, dictionary.offsets, dictionary.offsets.length - 1, 1)[0]!;
