@@ -68,8 +68,9 @@ import type { Acc, AggPlan, ColumnKind, KeyPart } from './groupby/types.js';
  * (groupby/groups.ts). Composite keys of two or three columns are packed per-worker dictionary codes
  * (groupby/keys.ts). Text keys are asked of the reader as dictionaries (`dictionary`): a Parquet key
  * stored with a dictionary is then grouped by code, each distinct string hashed once per row group.
- * The groups live in `ctx.state` for all the worker's tasks and `flush` emits each group once per worker
- * (in-mapper combining), so the shuffle moves one partial per group per worker.
+ * The groups live in `ctx.state` for all the worker's tasks and `flush` hands them over once per worker
+ * (in-mapper combining) as typed-array partials, one per bucket of their keys' hash, which the
+ * reducers merge in parallel (groupby/partials.ts; a plan with median emits one partial per group).
  *
  * A driver around that keyed pass (`groups`): it reads the input's schema first (footers and samples
  * only), checks every column and aggregate against its type, tells the workers how to read each value

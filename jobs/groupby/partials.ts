@@ -136,14 +136,18 @@ export function sealPartial(p: Partial, K: number, state: Record<string, unknown
 
 /**
  * The sealed partials of every bucket as one pass: each key column's distinct values across reducers
- * (its dictionary, row-key bytes) with every group's code in it, and the slots, bucket after bucket.
+ * (its dictionary, row-key bytes) with every group's code in it, and the slots' columns, bucket after bucket.
  */
 export function passOf(sealed: Sealed[], K: number, w: number): Pass {
   const n = sealed.reduce((sum, s) => sum + s.n, 0);
-  const slots = new Float64Array(n * w);
+  // Column by column, as the result is finished (finish.ts).
+  const slots = Array.from({ length: w }, () => new Float64Array(n));
   let at = 0;
   for (const s of sealed) {
-    slots.set(s.slots, at * w);
+    for (let j = 0; j < w; j++) {
+      const column = slots[j]!;
+      for (let g = 0; g < s.n; g++) column[at + g] = s.slots[g * w + j]!;
+    }
     at += s.n;
   }
   const keys = Array.from({ length: K }, (_, j) => {
@@ -168,10 +172,10 @@ export function passOf(sealed: Sealed[], K: number, w: number): Pass {
   return { n, slots, keys };
 }
 
-/** The groups of a keyed pass: each key column's dictionary and the groups' codes in it, and their slots (`w` a group). */
+/** The groups of a keyed pass: each key column's dictionary and the groups' codes in it, and each slot's column. */
 export interface Pass {
   n: number;
-  slots: Float64Array;
+  slots: Float64Array[];
   keys: Array<{ dictionary: { bytes: Uint8Array; offsets: Int32Array }; codes: Int32Array }>;
 }
 
