@@ -86,13 +86,33 @@ export function rowKeysOf(columns: KeyColumns, n: number): { bytes: Uint8Array; 
   return { bytes, offsets: out };
 }
 
-/** Key parts spelled one after another: `bytes`, and where each starts (one offset more than values). */
+/**
+ * Key parts spelled one after another: `bytes`, and where each starts (one offset more than values).
+ * Text is written straight into the one buffer: a Buffer per value (partBytes) cost three allocations
+ * each, which q3's 100K distinct keys per worker felt.
+ */
 function spellingsOf(values: KeyPart[]): { bytes: Uint8Array; offsets: Int32Array } {
-  const parts = values.map(partBytes);
-  const offsets = new Int32Array(parts.length + 1);
-  for (let i = 0; i < parts.length; i++) offsets[i + 1] = offsets[i]! + parts[i]!.length;
-  const bytes = new Uint8Array(offsets[parts.length]!);
-  for (let i = 0; i < parts.length; i++) bytes.set(parts[i]!, offsets[i]!);
+  const offsets = new Int32Array(values.length + 1);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    const len = typeof v === 'string' ? Buffer.byteLength(v, 'utf8') : -1;
+    offsets[i + 1] = offsets[i]! + (len < 0 ? partBytes(v).length : (len < 255 ? 2 : 5) + len);
+  }
+  const bytes = Buffer.allocUnsafe(offsets[values.length]!);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    const at = offsets[i]!;
+    if (typeof v !== 'string') bytes.set(partBytes(v), at);
+    else if (offsets[i + 1]! - at - 2 < 255) {
+      bytes[at] = SHORT_TEXT;
+      bytes[at + 1] = offsets[i + 1]! - at - 2;
+      bytes.write(v, at + 2, 'utf8');
+    } else {
+      bytes[at] = LONG_TEXT;
+      bytes.writeUInt32LE(offsets[i + 1]! - at - 5, at + 1);
+      bytes.write(v, at + 5, 'utf8');
+    }
+  }
   return { bytes, offsets };
 }
 
