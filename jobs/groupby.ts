@@ -7,7 +7,9 @@ import { Groups } from './groupby/groups.js';
 import { positionsOf } from './groupby/intervals.js';
 import { CompositeKeys } from './groupby/composite.js';
 import { dictionaryKeyOf, keysOf, keyToEmit, utf8KeyOf } from './groupby/keys.js';
-import { resultOf, slotNames } from './groupby/output.js';
+import { resultOf, resultOfPartials, slotNames } from './groupby/output.js';
+import { bucketsOf, mergePartials, sealPartial, type Partial, type Sealed } from './groupby/partials.js';
+import type { KeyColumns } from './groupby/row-keys.js';
 import type { Acc, AggPlan, ColumnKind, KeyPart } from './groupby/types.js';
 
 /**
@@ -69,8 +71,10 @@ import type { Acc, AggPlan, ColumnKind, KeyPart } from './groupby/types.js';
  * 32-bit words (groupby/composite.ts): no JS string per row. Text keys are asked of the reader as
  * dictionaries (`dictionary`): a Parquet key stored with a dictionary is then grouped by code, each
  * distinct string hashed once per row group.
- * The groups live in `ctx.state` for all the worker's tasks and `flush` emits each group once per worker
- * (in-mapper combining), so the shuffle moves one partial per group per worker.
+ * The groups live in `ctx.state` for all the worker's tasks and `flush` hands them over once per worker
+ * (in-mapper combining) as typed-array partials, one per bucket of their keys' hash, which the
+ * reducers merge in parallel (groupby/partials.ts; a plan with median emits one partial per group,
+ * and the reducers select the medians, so only numbers travel to the coordinator).
  *
  * A driver around that keyed pass (`groups`): it reads the input's schema first (footers and samples
  * only), checks every column and aggregate against its type, tells the workers how to read each value
@@ -116,12 +120,39 @@ export const groups = defineJob({
     if (!groups) return;
     const composite = ctx.state.composite as CompositeKeys | undefined;
     const { keys } = groups;
+    if (groups.plan.lists === 0) {
+      // The groups as typed-array partials, one per bucket of their keys' hash (groupby/partials.ts).
+      const columns = keyColumnsOf(keys, (ctx.params.by as string[]).length, composite);
+      for (const [bucket, partial] of bucketsOf(columns, groups.slots, keys.length, groups.plan.width)) emit(bucket, partial);
+      return;
+    }
     for (let id = 0; id < keys.length; id++) emit(composite ? composite.decode(id) : keyToEmit(keys[id] as KeyPart), groups.partial(id));
   },
-  combine: (a: Acc, b: Acc, ctx) => mergeAcc(planOf(ctx), a, b),
-  // Medians are selected here, in the reducers, so only numbers travel to the coordinator.
-  reduce: (_key, acc: Acc, ctx) => (acc.length > planOf(ctx).width ? finishLists(planOf(ctx), acc) : acc),
+  combine: (a: Acc | Partial, b: Acc | Partial, ctx) =>
+    Array.isArray(a) ? mergeAcc(planOf(ctx), a, b as Acc) : mergePartials(planOf(ctx), a, b as Partial),
+  // A plan with medians: they are selected here, in the reducers, so only numbers travel to the coordinator.
+  reduce: (_key, acc: Acc | Partial, ctx) =>
+    Array.isArray(acc)
+      ? acc.length > planOf(ctx).width
+        ? finishLists(planOf(ctx), acc)
+        : acc
+      : sealPartial(acc, (ctx.params.by as string[]).length, ctx.state, ctx.split.id),
 });
+
+/**
+ * The keys of a worker's groups as columns of key parts: a single key's values as they are; a
+ * composite key's parts as its CompositeKeys holds them, each part's distinct values (as text, as
+ * `joinKey` writes them, so every worker spells a key alike) and each group's code among them
+ * (row-keys.ts makes each distinct value's bytes once).
+ */
+function keyColumnsOf(keys: KeyPart[], parts: number, composite: CompositeKeys | undefined): KeyColumns {
+  if (parts === 1) return { values: [keys], codes: [undefined] };
+  if (!composite) return { values: Array.from({ length: parts }, () => []), codes: Array.from({ length: parts }, () => new Int32Array(0)) };
+  return {
+    values: composite.parts.map((p) => Array.from({ length: p.size }, (_, c) => (c === 0 ? null : p.textOf(c)))),
+    codes: composite.partCodesOfKeys(),
+  };
+}
 
 /** `batch`'s rows from row `row` of its split on (their input positions, which interval values keep: groupby/intervals.ts). */
 function foldRows(batch: RecordBatch, ctx: JobContext, row: number): void {
@@ -167,7 +198,12 @@ export default defineJob({
     const fields = fieldsOf(schemas, [...new Set([...by, ...columns])]);
     checkKeys(by, fields, inputsText(schemas));
     const kinds = kindsOf(planAggs(agg, {}).aggs, fields, inputsText(schemas), by);
-    const { table } = await q.run(groups, { params: { by, agg, kinds } });
-    return resultOf(table, by, planAggs(agg, kinds, by), fields);
+    const plan = planAggs(agg, kinds, by);
+    if (plan.lists > 0) {
+      const { table } = await q.run(groups, { params: { by, agg, kinds } });
+      return resultOf(table, by, plan, fields);
+    }
+    const { value } = await q.run(groups, { params: { by, agg, kinds }, pairs: true });
+    return resultOfPartials((value as { values: Sealed[] }).values, by, plan, fields);
   },
 });

@@ -86,6 +86,11 @@ export class CompositeKeys {
     return texts.join(SEPARATOR);
   }
 
+  /** Per part, each key's code among that part's values (`parts[j].values`), keys 0 … size − 1. */
+  partCodesOfKeys(): Int32Array[] {
+    return this.keyCodes.map((k) => k.subarray(0, this.size));
+  }
+
   /** Ids by a direct table: the packed code of every part but the last, or'ed with the last's `codes << shift`. */
   private directIds(n: number, codes: Int32Array, shift: number, out: Int32Array): void {
     const { table, packed } = this;

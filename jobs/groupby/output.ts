@@ -1,13 +1,14 @@
-import { DataType, Field, Schema, Table, vectorFromArray, type Interval, type Vector } from 'apache-arrow';
+import { DataType, Field, Float64, Schema, Table, Utf8, makeVector, vectorFromArray, type Interval, type Vector } from 'apache-arrow';
 import { take } from '../join/take.js';
 import { intervalVector } from '../shared/intervals.js';
-import { finishAcc } from './aggregates.js';
-import { outputTypes } from './columns.js';
+import { finishedColumns } from './finish.js';
 import { INTERVAL_SLOTS, compareIntervalKeys, intervalOf } from './intervals.js';
 import { isNestedKey } from '../shared/nested-image.js';
 import { compareCanonical, nestedValueOf } from './nested.js';
 import { BIG_MARK } from './keys.js';
-import type { Acc, AggPlan } from './types.js';
+import { passOf, type Sealed } from './partials.js';
+import { keyPartsOf } from './row-keys.js';
+import type { AggPlan, KeyPart } from './types.js';
 import { vectorOf, type Cell } from '../shared/vectors.js';
 
 /**
@@ -22,46 +23,87 @@ export function slotNames(plan: AggPlan): string[] {
   return [...Array.from({ length: plan.width }, (_, j) => `__slot${j}`), ...Array.from({ length: plan.lists }, (_, j) => `__list${j}`)];
 }
 
-/** The result table from the keyed pass's table. */
+/** The result table from the keyed pass's table (a plan with value lists: medians). */
 export function resultOf(pass: Table, by: string[], plan: AggPlan, fields: Map<string, Field>): Table {
   const n = pass.numRows;
-  const slots = slotsOf(pass, plan, n);
-  const keys = by.map((name) =>
-    plan.keyParts[name]
-      ? intervalKeyColumn(pass.getChild(name), fields.get(name)!, slots, plan.keyParts[name].slot, n)
-      : keyColumnOf(pass.getChild(name), fields.get(name)!, n),
-  );
+  const lists = slotNames(plan)
+    .slice(plan.width)
+    .map((name) => pass.getChild(name));
+  const keys = by.map((name) => ({ values: pass.getChild(name) }));
+  return resultFrom({ n, keys, slots: slotsOf(pass, plan, n), lists }, by, plan, fields);
+}
+
+/** The result table from the keyed pass's sealed partials (partials.ts): every plan without value lists. */
+export function resultOfPartials(sealed: Sealed[], by: string[], plan: AggPlan, fields: Map<string, Field>): Table {
+  const pass = passOf(sealed, by.length, plan.width);
+  const { n, slots } = pass;
+  // Each key column's distinct values decoded once, as the keyed pass's table held them; rows refer to them by code.
+  const keys = pass.keys.map(({ dictionary, codes }) => ({
+    values: partsVector(keyPartsOf(dictionary.bytes, dictionary.offsets, dictionary.offsets.length - 1, 1)[0]!),
+    codes,
+  }));
+  return resultFrom({ n, keys, slots, lists: [] }, by, plan, fields);
+}
+
+/**
+ * What the result is made from: each group's key columns (as the pass held them: one value per
+ * group, or per distinct value with each group's code), float slots and value lists.
+ */
+interface PassColumns {
+  n: number;
+  keys: Array<{ values: Vector | null; codes?: Int32Array }>;
+  slots: ArrayLike<number>[];
+  lists: Array<Vector | null>;
+}
+
+/** Key parts as a column the way the keyed pass's table held them: text, numbers, or JSON text when they mix. */
+function partsVector(values: KeyPart[]): Vector {
+  let text = false;
+  let numbers = false;
+  for (const v of values) {
+    if (typeof v === 'string') text = true;
+    else if (typeof v === 'number') numbers = true;
+  }
+  if (text && numbers)
+    return vectorFromArray(
+      values.map((v) => (v === null ? null : JSON.stringify(v))),
+      new Utf8(),
+    );
+  if (text) return vectorFromArray(values as Array<string | null>, new Utf8());
+  // Numbers without a null straight into their array: Arrow's builder costs a call per value.
+  return values.includes(null)
+    ? vectorFromArray(values as Array<number | null>, new Float64())
+    : makeVector(Float64Array.from(values as number[]));
+}
+
+function resultFrom(pass: PassColumns, by: string[], plan: AggPlan, fields: Map<string, Field>): Table {
+  const { n, slots } = pass;
+  const keys = by.map((name, j) => {
+    const { values, codes } = pass.keys[j]!;
+    // An interval key shows each group's own first spelling (a slot per group), so it is read per group.
+    if (plan.keyParts[name])
+      return intervalKeyColumn(values && codes ? take(values, codes) : values, fields.get(name)!, slots, plan.keyParts[name].slot, n);
+    return keyColumnOf(values, fields.get(name)!, codes ? (values?.length ?? 0) : n);
+  });
   const order = sortedRows(
-    keys.map((k) => k.ranks),
+    keys.map((k, j) => ({ ranks: k.ranks, codes: plan.keyParts[by[j]!] ? undefined : pass.keys[j]!.codes })),
     n,
   );
-  const values = finishAll(pass, plan, slots, n);
   const out: Array<[Field, Vector]> = [];
   by.forEach((name, j) => {
-    const { vector: pass, nested } = keys[j]!;
-    const vector = nested
+    const { vector, nested } = keys[j]!;
+    const codes = plan.keyParts[name] ? undefined : pass.keys[j]!.codes;
+    const rows = codes ? order.map((i) => codes[i]!) : order;
+    const column = nested
       ? vectorFromArray(
-          Array.from(order, (i) => nested[i]),
-          pass.type,
+          Array.from(rows, (i) => nested[i]),
+          vector.type,
         )
-      : take(pass, order);
-    out.push([new Field(name, vector.type, true, fields.get(name)!.metadata), vector]);
+      : take(vector, rows);
+    out.push([new Field(name, column.type, true, fields.get(name)!.metadata), column]);
   });
-  let c = 0;
-  for (const a of plan.aggs) {
-    outputTypes(a, fields).forEach((type, t) => {
-      const column = values[c++]!;
-      const name = a.names[t]!;
-      out.push([
-        new Field(name, type, true),
-        vectorOf(
-          type,
-          Array.from(order, (i) => column[i]!),
-          name,
-        ),
-      ]);
-    });
-  }
+  for (const { name, type, vector } of finishedColumns(plan, fields, slots, pass.lists, order))
+    out.push([new Field(name, type, true), vector]);
   const schema = new Schema(out.map(([f]) => f));
   return new Table(schema, Object.fromEntries(out.map(([f, v]) => [f.name, v])) as never);
 }
@@ -155,34 +197,6 @@ function slotsOf(pass: Table, plan: AggPlan, n: number): ArrayLike<number>[] {
     .map((v) => (v ? (v.toArray() as ArrayLike<number>) : new Float64Array(n)));
 }
 
-/** Every group's finished aggregates, one array per output column (`arrays`: the slot columns, slotsOf). */
-function finishAll(pass: Table, plan: AggPlan, arrays: ArrayLike<number>[], n: number): Cell[][] {
-  const lists = slotNames(plan)
-    .slice(plan.width)
-    .map((name) => pass.getChild(name));
-  const columns: Cell[][] = plan.names.map(() => new Array<Cell>(n));
-  const width = plan.width;
-  for (let i = 0; i < n; i++) {
-    const acc: Acc = new Array<number>(width);
-    for (let j = 0; j < width; j++) acc[j] = arrays[j]![i]!;
-    // A median the reducer finished is a number (aggregates.ts' finishLists).
-    for (const list of lists) {
-      const v: unknown = list?.get(i);
-      acc.push(typeof v === 'number' ? v : listOf(v));
-    }
-    finishAcc(plan, acc).forEach((v, k) => {
-      columns[k]![i] = v;
-    });
-  }
-  return columns;
-}
-
-/** A list cell as a Float64Array (empty for a missing list). */
-function listOf(v: unknown): Float64Array {
-  if (v === null || v === undefined) return new Float64Array(0);
-  return Float64Array.from((v as { toArray(): ArrayLike<number> }).toArray());
-}
-
 /**
  * A key column of the keyed pass as JS values of its input type: numbers stay numbers, text stays
  * text, and 64-bit integers, timestamps and decimals (a number, or BIG_MARK and decimal text) become
@@ -213,27 +227,53 @@ function keyValues(vector: Vector | null, type: DataType, n: number): Cell[] {
   return out;
 }
 
+/** A key column's rank in each group: `ranks[codes[g]]` (ranks of its distinct values), or `ranks[g]`. */
+interface RankColumn {
+  ranks: Int32Array;
+  codes?: Int32Array;
+}
+
+/** Most values of one pass's digit: adjacent key columns whose ranks together have no more are sorted in one pass. */
+const DIGIT = 1 << 20;
+
 /**
  * Row numbers in key order: by the first key column's rank, then the next, …. An LSD counting sort
- * of the row numbers, one stable pass per key column from the last to the first: a few typed-array
- * loops per column, where a comparator sort of 500K rows took ~0.8 s and even native Float64Array
- * sorts of combined ranks ~0.25 s per column (loaded host).
+ * of the row numbers, one stable pass per digit from the last to the first: a few typed-array loops
+ * per pass, where a comparator sort of 500K rows took ~0.8 s and even native Float64Array sorts of
+ * combined ranks ~0.25 s per column (loaded host). A digit is the ranks of adjacent key columns
+ * together while they have at most DIGIT values: q10's six columns (100, 100, 100K, 100, 100, 100K
+ * values) take four passes; each pass over 10M rows waits on memory at nearly every row.
  */
-function sortedRows(ranks: Int32Array[], n: number): Int32Array {
-  let order = Int32Array.from({ length: n }, (_, i) => i);
-  for (let j = ranks.length - 1; j >= 0; j--) {
-    const rank = ranks[j]!;
+function sortedRows(columns: RankColumn[], n: number): Int32Array {
+  const widths = columns.map(({ ranks }) => {
     let width = 0;
-    for (let i = 0; i < n; i++) if (rank[i]! >= width) width = rank[i]! + 1;
+    for (let i = 0; i < ranks.length; i++) if (ranks[i]! >= width) width = ranks[i]! + 1;
+    return width;
+  });
+  let order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  const digit = new Int32Array(n);
+  for (let last = columns.length - 1; last >= 0; ) {
+    let first = last;
+    let width = widths[last]!;
+    while (first > 0 && width * widths[first - 1]! <= DIGIT) width *= widths[--first]!;
+    digit.fill(0);
+    for (let j = first; j <= last; j++) {
+      const { ranks, codes } = columns[j]!;
+      const w = widths[j]!;
+      if (codes) for (let g = 0; g < n; g++) digit[g] = digit[g]! * w + ranks[codes[g]!]!;
+      else for (let g = 0; g < n; g++) digit[g] = digit[g]! * w + ranks[g]!;
+    }
     const starts = new Int32Array(width + 1);
-    for (let i = 0; i < n; i++) starts[rank[i]! + 1]!++;
+    for (let g = 0; g < n; g++) starts[digit[g]! + 1]!++;
     for (let r = 0; r < width; r++) starts[r + 1]! += starts[r]!;
     const next = new Int32Array(n);
     for (let k = 0; k < n; k++) {
       const row = order[k]!;
-      next[starts[rank[row]!]!++] = row;
+      next[starts[digit[row]!]!++] = row;
     }
     order = next;
+    last = first - 1;
   }
   return order;
 }

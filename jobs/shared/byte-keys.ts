@@ -130,6 +130,17 @@ export class ByteKeys {
     return s;
   }
 
+  /** The bytes of every key held, one after another in id order (key `id` ends at `endOf(id)`): keys as one buffer to move. */
+  get bytes(): Uint8Array {
+    return this.arena.subarray(0, this.used);
+  }
+
+  /** Where key `id`'s bytes end in `bytes`. */
+  endOf(id: number): number {
+    const e = id * ENTRY;
+    return this.entries[e + 5]! + this.entries[e + 4]!;
+  }
+
   private viewOf(src: Uint8Array): DataView {
     if (src !== this.src) {
       this.src = src;

@@ -169,6 +169,7 @@ function subRunOptions(options: RunOptions, o: SubRunOptions): RunOptions {
     retryUserErrors: options.retryUserErrors,
     memory: options.memory,
     maxBadRecords: options.maxBadRecords,
+    pairs: o.pairs,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Table } from 'apache-arrow';
+import { Table } from 'apache-arrow';
 import { cancelledErrorOf, UsageError } from '../errors.js';
 import type { TaskRunner } from '../executor/runner.js';
 import type { TaskSpec } from '../executor/scheduler.js';
@@ -28,6 +28,7 @@ import {
   namesOf,
   foldResult,
   jobPath,
+  keyedPairs,
   keyedResult,
   loadRun,
   newRunId,
@@ -301,7 +302,10 @@ async function runDataJob(
     reduceTasks = reduceSpecs.length;
     const tMerge = now();
     phases.reduce = tMerge - tReduce;
-    table = keyedResult(keyed, params, runs);
+    if (options.pairs) {
+      value = keyedPairs(keyed, runs);
+      table = new Table();
+    } else table = keyedResult(keyed, params, runs);
     phases.merge = now() - tMerge;
   }
 

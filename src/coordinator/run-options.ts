@@ -74,12 +74,14 @@ export interface RunOptions extends PlanRequest {
   columns?: string[];
   /** CSV dialect (delimiter, quote, header, nulls) and column names/types for CSV and NDJSON input. */
   formatOptions?: FormatOptions;
+  /** A keyed job's merged (key, value) pairs as they are, in `value`, instead of a result table (a driver's `q.run` option). */
+  pairs?: boolean;
 }
 
 /** The result table, the fold value (fold jobs), and the run report. */
 export interface RunResult {
   table: Table;
-  /** What `finish` returned, for fold jobs. */
+  /** What `finish` returned, for fold jobs; a keyed job's `{ keys, values }` when run with `pairs`. */
   value?: unknown;
   report: RunReport;
 }

@@ -150,8 +150,13 @@ export function storedByPartition(outputs: ReadonlyArray<{ ref: string; counts: 
 
 /** Merges the reducers' sorted slices into the keyed job's result table. */
 export function keyedResult(job: KeyedJob, params: Record<string, ParamValue>, runs: SortedRun[]): Table {
-  const merged = mergeSorted(runs.filter(Boolean), rowComparator(job.sort ?? 'key', job.name));
+  const merged = keyedPairs(job, runs);
   return pairsToTable(job, params, merged.keys as EmitKey[], merged.values);
+}
+
+/** Merges the reducers' sorted slices into one run of the keyed job's (key, value) pairs. */
+export function keyedPairs(job: KeyedJob, runs: SortedRun[]): SortedRun {
+  return mergeSorted(runs.filter(Boolean), rowComparator(job.sort ?? 'key', job.name));
 }
 
 /** Applies `finish` to the merged accumulator (or the identity, for empty input) and makes the result table. */

@@ -472,12 +472,19 @@ export interface SubRunOptions {
   splitSize?: number | string;
   batchRows?: number;
   reducers?: number;
+  /**
+   * For a keyed job: hand back its merged (key, value) pairs as the reducers made them, in `value` as
+   * `{ keys, values }`, and an empty table. For a driver that finishes values no table can hold
+   * cheaply (groupby's columnar partials: typed arrays for thousands of groups in one value).
+   * @default false
+   */
+  pairs?: boolean;
 }
 
 /** What a driver's sub-run returns. */
 export interface SubRunResult {
   table: import('apache-arrow').Table;
-  /** What `finish` returned, for fold jobs. */
+  /** What `finish` returned, for fold jobs; a keyed job's `{ keys, values }` when run with `pairs`. */
   value?: unknown;
   /** Rows read, for drivers that report throughput. */
   rows: number;

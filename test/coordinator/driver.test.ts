@@ -8,6 +8,7 @@ import { rowsOf } from '../helpers/reference.js';
 
 const RANGE_SUM = path.join(ROOT, 'test/fixtures/jobs/range-sum.ts');
 const BAD_FORK = path.join(ROOT, 'test/fixtures/jobs/bad-fork.ts');
+const KEYED_PAIRS = path.join(ROOT, 'test/fixtures/jobs/keyed-pairs.ts');
 
 /** What the range-sum driver should answer for `rows` rows cut into leaves of at most `leaf`: computed directly. */
 function expected(rows: number, leaf: number) {
@@ -58,6 +59,17 @@ describe('driver jobs and fork-join', () => {
           expect(Math.abs(sum - report.wallMs)).toBeLessThan(report.wallMs * 0.02 + 1);
         });
       }
+
+      it("hands a driver a keyed step's merged pairs as they are with `pairs: true`, and no table", async () => {
+        const { table } = await engine.run(KEYED_PAIRS, { input, splitSize: '8KB' });
+        // 'line 0' … 'line 4999': 10 lines of 6 characters, 90 of 7, 900 of 8, 4000 of 9.
+        expect(rowsOf(table)).toEqual([
+          { length: 6, count: 10, tableRows: 0 },
+          { length: 7, count: 90, tableRows: 0 },
+          { length: 8, count: 900, tableRows: 0 },
+          { length: 9, count: 4000, tableRows: 0 },
+        ]);
+      });
 
       it('says what is wrong when divide returns a single sub-problem', async () => {
         await expect(engine.run(BAD_FORK, { params: { mode: 'one' } })).rejects.toThrow(

@@ -4,6 +4,8 @@ import { makeContext } from '../../dist/src/worker/context.js';
 import { groups } from '../../dist/jobs/groupby.js';
 import { finishAcc, planAggs } from '../../dist/jobs/groupby/aggregates.js';
 import { CARRY_ROWS } from '../../dist/jobs/groupby/exact.js';
+import { passOf, type Sealed } from '../../dist/jobs/groupby/partials.js';
+import { keyPartsOf } from '../../dist/jobs/groupby/row-keys.js';
 
 /**
  * groupby's exact sums past the point where a float slot would round: 3 × CARRY_ROWS + 5 rows in one
@@ -61,21 +63,34 @@ describe('groupby exact sums', () => {
     const batch = batchOf();
     const agg = ['sum:i', 'sum:u', 'sum:d', 'sum:x', 'min:i', 'max:u', 'min:d'];
     const params = { by: ['k'], agg, kinds: KINDS };
-    // Two "workers": the rows split at an odd place, each folded, flushed, then their partials combined.
-    const partials = new Map<number, unknown[]>();
+    // Two "workers": the rows split at an odd place, each folded and flushed (a partial per bucket of
+    // groups), then the partials of each bucket combined and sealed, as a reducer does.
+    const buckets = new Map<number, unknown>();
+    const ctx = () => makeContext(params, { id: 0, of: 1, file: 'memory', describe: 'memory' }, {}, {});
     for (const [from, to] of [
       [0, 5],
       [5, N],
     ]) {
-      const ctx = makeContext(params, { id: 0, of: 1, file: 'memory', describe: 'memory' }, {}, {});
-      groups.map(batch.slice(from, to), () => {}, ctx);
+      const worker = ctx();
+      groups.map(batch.slice(from, to), () => {}, worker);
       groups.flush!(
-        (key, acc) =>
-          partials.set(key as number, partials.has(key as number) ? groups.combine(partials.get(key as number), acc, ctx) : acc),
-        ctx,
+        (key, p) => buckets.set(key as number, buckets.has(key as number) ? groups.combine(buckets.get(key as number), p, worker) : p),
+        worker,
       );
     }
     const plan = planAggs(agg, KINDS as never);
+    const reducer = ctx();
+    const sealed = [...buckets].map(([b, p]) => groups.reduce!(b, p, reducer) as Sealed);
+    const pass = passOf(sealed, 1, plan.width);
+    const { dictionary, codes } = pass.keys[0]!;
+    const keys = keyPartsOf(dictionary.bytes, dictionary.offsets, dictionary.offsets.length - 1, 1)[0]!;
+    const partials = new Map<number, number[]>();
+    for (let i = 0; i < pass.n; i++)
+      partials.set(
+        keys[codes[i]!] as number,
+        pass.slots.map((column) => column[i]!),
+      );
+    expect(pass.n).toBe(3);
     for (let g = 0; g < 3; g++) {
       const want = { i: 0n, u: 0n, d: 0n, x: 0n };
       let minI: bigint | undefined, maxU: bigint | undefined, minD: bigint | undefined;

@@ -1,0 +1,167 @@
+import type { KeyPart } from './types.js';
+
+/**
+ * A group's key as bytes: the key parts one after another, each a tag byte and its value, one
+ * spelling per value (canonical), so two workers that met the same key make the same bytes, and
+ * equal bytes are equal keys. What groups' partials carry between threads (partials.ts) and what the
+ * reducers hash (ByteKeys) instead of a JS string per group: a string per group and its Map lookup
+ * were most of the time of a run with millions of groups (db-benchmark q10: 10M groups from 10M rows).
+ *
+ *   tag  value
+ *   0    null
+ *   1    a double, 8 bytes little-endian (one NaN)
+ *   2    an integer of 32 bits, 4 bytes little-endian (−0 is 0)
+ *   3    text of fewer than 255 bytes: its length in 1 byte, then its UTF-8
+ *   4    longer text: its length in 4 bytes, then its UTF-8
+ */
+
+/** The parts of the keys of a worker's groups, column by column: part j of group g is `values[j][codes[j][g]]`, or `values[j][g]`. */
+export interface KeyColumns {
+  values: KeyPart[][];
+  codes: Array<ArrayLike<number> | undefined>;
+}
+
+const NULL = 0;
+const DOUBLE = 1;
+const INT = 2;
+const SHORT_TEXT = 3;
+const LONG_TEXT = 4;
+
+/** The bytes of one key part. */
+export function partBytes(v: KeyPart): Uint8Array {
+  if (v === null) return Uint8Array.of(NULL);
+  if (typeof v === 'number') {
+    if ((v | 0) === v) {
+      const out = new Uint8Array(5);
+      out[0] = INT;
+      new DataView(out.buffer).setInt32(1, v, true);
+      return out;
+    }
+    const out = new Uint8Array(9);
+    out[0] = DOUBLE;
+    new DataView(out.buffer).setFloat64(1, v === v ? v : Number.NaN, true);
+    // Every NaN one spelling: a NaN's payload bits may be anything.
+    if (v !== v) out.set([0, 0, 0, 0, 0, 0, 0xf8, 0x7f], 1);
+    return out;
+  }
+  const text = Buffer.from(v, 'utf8');
+  const short = text.length < 255;
+  const out = new Uint8Array((short ? 2 : 5) + text.length);
+  out[0] = short ? SHORT_TEXT : LONG_TEXT;
+  if (short) out[1] = text.length;
+  else new DataView(out.buffer).setUint32(1, text.length, true);
+  out.set(text, short ? 2 : 5);
+  return out;
+}
+
+/**
+ * The keys of groups 0 … n − 1 as bytes: `bytes`, and `offsets` (n + 1) where each key starts and the
+ * last ends. Each column's distinct values are spelled once into one buffer (an uncoded column's
+ * values each once), and a group's key is copied from them byte by byte: a TypedArray `set` per part
+ * cost more than the copy.
+ */
+export function rowKeysOf(columns: KeyColumns, n: number): { bytes: Uint8Array; offsets: Int32Array } {
+  const K = columns.values.length;
+  const spelled = columns.values.map(spellingsOf);
+  const identity = columns.codes.some((c) => c === undefined) ? Int32Array.from({ length: n }, (_, g) => g) : undefined;
+  const codes = columns.codes.map((c) => c ?? identity!);
+  let size = 0;
+  for (let j = 0; j < K; j++) {
+    const { offsets } = spelled[j]!;
+    const c = codes[j]!;
+    for (let g = 0; g < n; g++) size += offsets[c[g]! + 1]! - offsets[c[g]!]!;
+  }
+  const bytes = new Uint8Array(size);
+  const out = new Int32Array(n + 1);
+  let used = 0;
+  for (let g = 0; g < n; g++) {
+    for (let j = 0; j < K; j++) {
+      const { bytes: from, offsets } = spelled[j]!;
+      const c = codes[j]![g]!;
+      const end = offsets[c + 1]!;
+      for (let k = offsets[c]!; k < end; k++) bytes[used++] = from[k]!;
+    }
+    out[g + 1] = used;
+  }
+  return { bytes, offsets: out };
+}
+
+/**
+ * Key parts spelled one after another: `bytes`, and where each starts (one offset more than values).
+ * Text is written straight into the one buffer: a Buffer per value (partBytes) cost three allocations
+ * each, which q3's 100K distinct keys per worker felt.
+ */
+function spellingsOf(values: KeyPart[]): { bytes: Uint8Array; offsets: Int32Array } {
+  const offsets = new Int32Array(values.length + 1);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    const len = typeof v === 'string' ? Buffer.byteLength(v, 'utf8') : -1;
+    offsets[i + 1] = offsets[i]! + (len < 0 ? partBytes(v).length : (len < 255 ? 2 : 5) + len);
+  }
+  const bytes = Buffer.allocUnsafe(offsets[values.length]!);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    const at = offsets[i]!;
+    if (typeof v !== 'string') bytes.set(partBytes(v), at);
+    else if (offsets[i + 1]! - at - 2 < 255) {
+      bytes[at] = SHORT_TEXT;
+      bytes[at + 1] = offsets[i + 1]! - at - 2;
+      bytes.write(v, at + 2, 'utf8');
+    } else {
+      bytes[at] = LONG_TEXT;
+      bytes.writeUInt32LE(offsets[i + 1]! - at - 5, at + 1);
+      bytes.write(v, at + 5, 'utf8');
+    }
+  }
+  return { bytes, offsets };
+}
+
+/** The key parts of the keys `bytes[offsets[g] …]`, g < n, column by column (K parts each). */
+export function keyPartsOf(bytes: Uint8Array, offsets: Int32Array, n: number, K: number): KeyPart[][] {
+  const columns = Array.from({ length: K }, () => new Array<KeyPart>(n));
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let g = 0; g < n; g++) {
+    let at = offsets[g]!;
+    for (let j = 0; j < K; j++) {
+      const tag = bytes[at]!;
+      if (tag === NULL) {
+        columns[j]![g] = null;
+        at += 1;
+      } else if (tag === INT) {
+        columns[j]![g] = view.getInt32(at + 1, true);
+        at += 5;
+      } else if (tag === DOUBLE) {
+        columns[j]![g] = view.getFloat64(at + 1, true);
+        at += 9;
+      } else {
+        const short = tag === SHORT_TEXT;
+        const len = short ? bytes[at + 1]! : view.getUint32(at + 1, true);
+        const start = at + (short ? 2 : 5);
+        columns[j]![g] = text.toString('utf8', start, start + len);
+        at = start + len;
+      }
+    }
+  }
+  return columns;
+}
+
+/** Where part j of each key `bytes[offsets[g] …]` starts and ends (g < n), column by column. */
+export function partRanges(bytes: Uint8Array, offsets: Int32Array, n: number, K: number): Array<{ starts: Int32Array; ends: Int32Array }> {
+  const ranges = Array.from({ length: K }, () => ({ starts: new Int32Array(n), ends: new Int32Array(n) }));
+  for (let g = 0; g < n; g++) {
+    let at = offsets[g]!;
+    for (let j = 0; j < K; j++) {
+      const r = ranges[j]!;
+      r.starts[g] = at;
+      const tag = bytes[at]!;
+      if (tag === NULL) at += 1;
+      else if (tag === INT) at += 5;
+      else if (tag === DOUBLE) at += 9;
+      else if (tag === SHORT_TEXT) at += 2 + bytes[at + 1]!;
+      else at += 5 + (bytes[at + 1]! | (bytes[at + 2]! << 8) | (bytes[at + 3]! << 16) | (bytes[at + 4]! << 24));
+      r.ends[g] = at;
+    }
+  }
+  return ranges;
+}
