@@ -1,7 +1,7 @@
 import { Table, tableToIPC, type Schema } from 'apache-arrow';
 import { Footer } from 'apache-arrow/ipc/metadata/file';
 import { InputError } from '../errors.js';
-import { batchHeaderFromMessage } from '../io/arrow-columns.js';
+import { batchHeaderFromMessage, decodeMessage } from '../io/arrow-columns.js';
 import { batchHeaderProblem } from '../io/arrow-check.js';
 import { readRange } from '../io/file-range.js';
 import { openInput } from '../io/input-source.js';
@@ -80,10 +80,18 @@ async function readArrowFooter(file: string): Promise<ArrowFileLayout> {
         );
       }
     };
-    const dictionaries: Array<[number, number]> = dictionaryBlocks.map((d, i) => {
-      inFile(d, `dictionary batch ${i}`);
-      return [d.offset, d.metaLength + d.bodyLength];
-    });
+    // A dictionary's header is decoded by Arrow JS in every task: its flatbuffer is checked here, as a batch's is.
+    const dictionaries = await Promise.all(
+      dictionaryBlocks.map(async (d, i): Promise<[number, number]> => {
+        inFile(d, `dictionary batch ${i}`);
+        try {
+          decodeMessage(await readRange(fh, d.offset, d.metaLength));
+        } catch (e) {
+          throw corrupt(`dictionary batch ${i} at byte ${d.offset} has a corrupt header (${(e as Error).message})`);
+        }
+        return [d.offset, d.metaLength + d.bodyLength];
+      }),
+    );
     const blocks = await Promise.all(
       entries.map(async (b, i) => {
         inFile(b, `record batch ${i}`);
