@@ -92,7 +92,7 @@ export function decodeMessage(bytes: Uint8Array): Message {
   if (length < 0 || start + length > bytes.byteLength)
     throw new Error(`its metadata length ${length} runs past the ${bytes.byteLength - start} bytes it has`);
   const problem = messageBoundsProblem(bytes.subarray(0, start + length));
-  if (problem) throw new Error(`${problem} of ${start + length} bytes`);
+  if (problem) throw new Error(`${problem} (a ${start + length}-byte header)`);
   return Message.decode(bytes.subarray(start, start + length));
 }
 

@@ -3,6 +3,7 @@ import { Footer } from 'apache-arrow/ipc/metadata/file';
 import { InputError } from '../errors.js';
 import { batchHeaderFromMessage, decodeMessage } from '../io/arrow-columns.js';
 import { batchHeaderProblem } from '../io/arrow-check.js';
+import { footerBoundsProblem } from '../io/arrow-message-bounds.js';
 import { readRange } from '../io/file-range.js';
 import { openInput } from '../io/input-source.js';
 import type { ArrowFileSplit } from './split.js';
@@ -46,8 +47,12 @@ async function readArrowFooter(file: string): Promise<ArrowFileLayout> {
     const footerLength = tail.readInt32LE(0);
     if (footerLength <= 0 || footerLength > size - 18) throw bad(`its footer length ${footerLength} is out of range (truncated?)`);
     let footer: InstanceType<typeof Footer>;
+    const footerBytes = await readRange(fh, size - 10 - footerLength, footerLength);
+    // Checked first: Arrow JS reads a field outside the footer as 0 and allocates by a vector's stated length.
+    const bounds = footerBoundsProblem(footerBytes);
+    if (bounds) throw corrupt(`its footer (bytes ${size - 10 - footerLength}–${size - 10}) does not decode: ${bounds}`);
     try {
-      footer = Footer.decode(await readRange(fh, size - 10 - footerLength, footerLength));
+      footer = Footer.decode(footerBytes);
     } catch (e) {
       throw bad(`its footer does not decode (${(e as Error).message})`);
     }

@@ -44,7 +44,7 @@ async function readArrowStreamHeaders(file: string): Promise<ArrowFileLayout> {
       // Every vector length inside the flatbuffer is checked against the metadata's bytes before Arrow JS
       // decodes it: it allocates by a stated length (a buffer list of 2^31 entries ran the heap out).
       const bounds = messageBoundsProblem(meta);
-      if (bounds) throw bad(`${where} has a corrupt header: ${bounds} of ${metaLength} bytes`);
+      if (bounds) throw bad(`${where} has a corrupt ${metaLength}-byte header: ${bounds}`);
       let msg: Message;
       let bodyLength: number;
       try {
