@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { RecordBatch, Table } from 'apache-arrow';
+import { type RecordBatch, Table } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { makePlan } from '../../dist/src/planner/plan.js';
 import { readParquetSplit } from '../../dist/src/io/read-parquet.js';
