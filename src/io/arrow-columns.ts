@@ -1,5 +1,6 @@
 import { DataType, Message, type Field, type Schema } from 'apache-arrow';
 import type { BufferRegion, FieldNode } from 'apache-arrow/ipc/metadata/message';
+import { messageBoundsProblem } from './arrow-message-bounds.js';
 
 /** Where one top-level field's field nodes and buffers sit in a record batch message. */
 export interface FieldLayout {
@@ -79,14 +80,19 @@ export function schemaFromMessage(bytes: Uint8Array): Schema {
   return schema;
 }
 
-/** Decodes an IPC message's flatbuffer: `[0xFFFFFFFF][int32 length][flatbuffer]`, or `[int32 length][flatbuffer]` (pre-1.0). */
-function decodeMessage(bytes: Uint8Array): Message {
+/**
+ * Decodes an IPC message's flatbuffer: `[0xFFFFFFFF][int32 length][flatbuffer]`, or `[int32 length][flatbuffer]` (pre-1.0),
+ * once its vector lengths are known to fit in it (Arrow JS allocates by them).
+ */
+export function decodeMessage(bytes: Uint8Array): Message {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const continued = view.getUint32(0, true) === 0xffffffff;
   const start = continued ? 8 : 4;
   const length = view.getInt32(continued ? 4 : 0, true);
   if (length < 0 || start + length > bytes.byteLength)
     throw new Error(`its metadata length ${length} runs past the ${bytes.byteLength - start} bytes it has`);
+  const problem = messageBoundsProblem(bytes.subarray(0, start + length));
+  if (problem) throw new Error(`${problem} (a ${start + length}-byte header)`);
   return Message.decode(bytes.subarray(start, start + length));
 }
 

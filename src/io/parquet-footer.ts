@@ -12,7 +12,7 @@ import {
   Int32,
   type DataType,
 } from 'apache-arrow';
-import { schemaMessageProblem } from './arrow-schema-bounds.js';
+import { messageBoundsProblem } from './arrow-message-bounds.js';
 import { unsignedVarint, withKeyValue } from './parquet-thrift.js';
 
 /** The key under which Arrow writers (arrow-rs, pyarrow, Polars) store the Arrow schema in a Parquet footer. */
@@ -99,7 +99,7 @@ function asDictionary(field: Field, dictionary: string[]): Field {
 function schemaFromBase64(text: string): Schema {
   const message = Buffer.from(text, 'base64');
   // Its vector lengths checked first: Arrow JS would allocate by a corrupt one until the heap ran out.
-  const problem = schemaMessageProblem(message);
+  const problem = messageBoundsProblem(message);
   if (problem) throw new Error(`its Arrow schema does not decode: ${problem}`);
   // An IPC stream is the schema message and an end-of-stream marker.
   return tableFromIPC(Buffer.concat([message, Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0])])).schema;

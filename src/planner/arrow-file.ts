@@ -1,8 +1,9 @@
 import { Table, tableToIPC, type Schema } from 'apache-arrow';
 import { Footer } from 'apache-arrow/ipc/metadata/file';
 import { InputError } from '../errors.js';
-import { batchHeaderFromMessage } from '../io/arrow-columns.js';
+import { batchHeaderFromMessage, decodeMessage } from '../io/arrow-columns.js';
 import { batchHeaderProblem } from '../io/arrow-check.js';
+import { footerBoundsProblem } from '../io/arrow-message-bounds.js';
 import { readRange } from '../io/file-range.js';
 import { openInput } from '../io/input-source.js';
 import type { ArrowFileSplit } from './split.js';
@@ -46,8 +47,12 @@ async function readArrowFooter(file: string): Promise<ArrowFileLayout> {
     const footerLength = tail.readInt32LE(0);
     if (footerLength <= 0 || footerLength > size - 18) throw bad(`its footer length ${footerLength} is out of range (truncated?)`);
     let footer: InstanceType<typeof Footer>;
+    const footerBytes = await readRange(fh, size - 10 - footerLength, footerLength);
+    // Checked first: Arrow JS reads a field outside the footer as 0 and allocates by a vector's stated length.
+    const bounds = footerBoundsProblem(footerBytes);
+    if (bounds) throw corrupt(`its footer (bytes ${size - 10 - footerLength}–${size - 10}) does not decode: ${bounds}`);
     try {
-      footer = Footer.decode(await readRange(fh, size - 10 - footerLength, footerLength));
+      footer = Footer.decode(footerBytes);
     } catch (e) {
       throw bad(`its footer does not decode (${(e as Error).message})`);
     }
@@ -80,10 +85,18 @@ async function readArrowFooter(file: string): Promise<ArrowFileLayout> {
         );
       }
     };
-    const dictionaries: Array<[number, number]> = dictionaryBlocks.map((d, i) => {
-      inFile(d, `dictionary batch ${i}`);
-      return [d.offset, d.metaLength + d.bodyLength];
-    });
+    // A dictionary's header is decoded by Arrow JS in every task: its flatbuffer is checked here, as a batch's is.
+    const dictionaries = await Promise.all(
+      dictionaryBlocks.map(async (d, i): Promise<[number, number]> => {
+        inFile(d, `dictionary batch ${i}`);
+        try {
+          decodeMessage(await readRange(fh, d.offset, d.metaLength));
+        } catch (e) {
+          throw corrupt(`dictionary batch ${i} at byte ${d.offset} has a corrupt header (${(e as Error).message})`);
+        }
+        return [d.offset, d.metaLength + d.bodyLength];
+      }),
+    );
     const blocks = await Promise.all(
       entries.map(async (b, i) => {
         inFile(b, `record batch ${i}`);

@@ -1,7 +1,7 @@
 import { Message, MessageHeader } from 'apache-arrow';
 import type { BufferRegion, FieldNode } from 'apache-arrow/ipc/metadata/message';
 import { InputError } from '../errors.js';
-import { schemaMessageProblem } from '../io/arrow-schema-bounds.js';
+import { messageBoundsProblem } from '../io/arrow-message-bounds.js';
 import { readRange } from '../io/file-range.js';
 import { openInput } from '../io/input-source.js';
 import { batchHeaderProblem } from '../io/arrow-check.js';
@@ -28,36 +28,37 @@ async function readArrowStreamHeaders(file: string): Promise<ArrowFileLayout> {
     let schema: ArrowFileLayout['schema'] | undefined;
     const dictionaries: Array<[number, number]> = [];
     const blocks: ArrowFileLayout['blocks'] = [];
-    while (pos < size) {
+    for (let index = 0; pos < size; index++) {
       const prefix = await readRange(fh, pos, 8);
-      if (prefix.length < 4)
-        throw bad(`it ends inside the header of message ${blocks.length + dictionaries.length + 1} at byte ${pos} (truncated?)`);
+      const where = `message ${index} at byte ${pos}`;
+      if (prefix.length < 4) throw bad(`it ends inside the header of ${where} (truncated?)`);
       const continued = prefix.readUInt32LE(0) === 0xffffffff;
-      if (continued && prefix.length < 8) throw bad(`it ends inside the header of a message at byte ${pos} (truncated?)`);
+      if (continued && prefix.length < 8) throw bad(`it ends inside the header of ${where} (truncated?)`);
       const len = continued ? prefix.readInt32LE(4) : prefix.readInt32LE(0);
       const skip = continued ? 8 : 4;
       if (len === 0) break; // end-of-stream marker
       if (len < 0 || pos + skip + len > size)
-        throw bad(
-          `the message at byte ${pos} claims ${len} bytes of metadata, past the end of the file at ${size} (truncated or not Arrow?)`,
-        );
+        throw bad(`${where} claims ${len} bytes of metadata, past the end of the file at ${size} (truncated or not Arrow?)`);
+      const metaLength = skip + len;
+      const meta = await readRange(fh, pos, metaLength);
+      // Every vector length inside the flatbuffer is checked against the metadata's bytes before Arrow JS
+      // decodes it: it allocates by a stated length (a buffer list of 2^31 entries ran the heap out).
+      const bounds = messageBoundsProblem(meta);
+      if (bounds) throw bad(`${where} has a corrupt ${metaLength}-byte header: ${bounds}`);
       let msg: Message;
       let bodyLength: number;
       try {
-        msg = Message.decode(await readRange(fh, pos + skip, len));
+        msg = Message.decode(meta.subarray(skip));
         bodyLength = msg.bodyLength; // a body of 2^53 bytes or more throws here, not later
       } catch (e) {
-        throw bad(`the message at byte ${pos} does not decode (${(e as Error).message})`);
+        throw bad(`${where} does not decode (${(e as Error).message})`);
       }
-      const metaLength = skip + len;
-      if (bodyLength < 0) throw bad(`the message at byte ${pos} claims a body of ${bodyLength} bytes`);
+      if (bodyLength < 0) throw bad(`${where} claims a body of ${bodyLength} bytes`);
       const length = metaLength + bodyLength;
-      if (pos + length > size) throw bad(`the message at byte ${pos} needs ${length} bytes but the file ends at ${size} (truncated?)`);
+      if (pos + length > size) throw bad(`${where} needs ${length} bytes but the file ends at ${size} (truncated?)`);
       if (msg.headerType === MessageHeader.Schema) {
         if (schemaMessage) throw bad(`a second schema message at byte ${pos}`);
-        schemaMessage = new Uint8Array(await readRange(fh, pos, metaLength));
-        const problem = schemaMessageProblem(schemaMessage); // before Arrow JS allocates by a corrupt vector length
-        if (problem) throw bad(`its schema message at byte ${pos} does not decode (${problem})`);
+        schemaMessage = new Uint8Array(meta);
         try {
           schema = msg.header() as ArrowFileLayout['schema']; // decoded here, lazily: a corrupt field type throws
         } catch (e) {

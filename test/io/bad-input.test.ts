@@ -51,7 +51,7 @@ describe('bad input gives a clear error, never a crash, a hang or a wrong count'
     const s = runOn(write('cut.arrows', stream.subarray(0, Math.floor(stream.length * 0.6))));
     expect(s.code).toBe(1);
     expect(s.stderr).toMatch(
-      /cut\.arrows is not a valid Arrow IPC stream: the message at byte \d+ needs \d+ bytes but the file ends at \d+ \(truncated\?\)/,
+      /cut\.arrows is not a valid Arrow IPC stream: message \d+ at byte \d+ needs \d+ bytes but the file ends at \d+ \(truncated\?\)/,
     );
   });
 

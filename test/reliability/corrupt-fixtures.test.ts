@@ -53,6 +53,39 @@ describe('corrupt Arrow files: the header numbers are checked against the file b
     }
   });
 
+  it('a buffer list said to hold 2^31-1 entries in a 256-byte header (fuzz seed 11, case 335: 4 GB heap, no exit)', async () => {
+    // Arrow JS decodes a flatbuffer vector by its stated length; the stream reader and the file reader
+    // now check every vector in a message against the message's bytes first (src/io/arrow-message-bounds.ts).
+    const cases = [
+      ['arrows-buffer-count-2p31.arrows', /not a valid Arrow IPC stream: message 2 at byte 20512 has a corrupt 256-byte header: /],
+      ['arrow-buffer-count-2p31.arrow', /corrupt Arrow IPC file: record batch 1 at byte 600 has a corrupt header \(/],
+    ] as const;
+    for (const [name, where] of cases) {
+      const out = path.join(dir, `${name}.parquet`);
+      for (const r of [await runCli(['inspect', fx(name)]), await groupby(name), await runCli(['convert', fx(name), out, '-q'])])
+        expectInputError(
+          r,
+          name,
+          new RegExp(`${where.source}a vector at 84 claims 2147483647 entries of 16 bytes, past the end of the message`),
+        );
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+
+  it('a footer field outside the footer (fuzz seed 11, case 191: a DOUBLE column read as Float16, exit 0)', async () => {
+    const name = 'arrow-footer-field-outside.arrow';
+    // flechette, the independent reader, reads the byte there and refuses it as a float precision.
+    expect(() => flechetteTable(readFileSync(fx(name)))).toThrow(/must be one of 0,1,2/);
+    const out = path.join(dir, 'footer-field.parquet');
+    for (const r of [await runCli(['inspect', fx(name)]), await groupby(name), await runCli(['convert', fx(name), out, '-q'])])
+      expectInputError(
+        r,
+        name,
+        /corrupt Arrow IPC file: its footer \(bytes 7464–7800\) does not decode: a table at 200 of 18119 bytes runs past the footer/,
+      );
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('an Int of 31 bits in the schema (fuzz case 931: was read as Int32, exit 0)', async () => {
     expectInputError(
       await runCli(['run', 'groupby', '-i', fx('arrows-int31.arrows'), '-p', 'by=g', '-q', '-w', '2']),
@@ -73,7 +106,7 @@ describe('corrupt Arrow files: the header numbers are checked against the file b
     expectInputError(
       await groupby('arrow-block-count-2p31.arrow'),
       'arrow-block-count-2p31.arrow',
-      /lists 2147483647 record batches .* in \d+ bytes/,
+      /its footer \(bytes \d+–\d+\) does not decode: a vector at \d+ claims 2147483647 entries of 24 bytes, past the end of the footer/,
     );
   });
 
@@ -132,7 +165,7 @@ describe('corrupt Arrow files: the header numbers are checked against the file b
       expectInputError(
         r,
         'arrows-type-none.arrows',
-        /its schema message at byte 0 does not decode \(an offset at \d+ lies outside the message\)/,
+        /message 0 at byte 0 has a corrupt 256-byte header: an offset at \d+ lies outside the message/,
       );
     expect(existsSync(out)).toBe(false);
   });
@@ -207,7 +240,7 @@ describe('corrupt Arrow files: the header numbers are checked against the file b
     expectInputError(
       await runCli(['inspect', fx('arrows-schema-type.arrows')]),
       'arrows-schema-type.arrows',
-      /not a valid Arrow IPC stream: its schema message at byte 0 does not decode/,
+      /not a valid Arrow IPC stream: message 0 at byte 0 has a corrupt 256-byte header: a field of the table at \d+ lies outside it/,
     );
   });
 });
@@ -374,7 +407,7 @@ describe('Arrow columns that share a name', () => {
       expectInputError(
         r,
         'arrows-float16-blank-names.arrows',
-        /its schema message at byte 0 does not decode \(an offset at \d+ lies outside the message\)/,
+        /message 0 at byte 0 has a corrupt 256-byte header: a vtable at \d+ runs past the message/,
       );
     expect(existsSync(out)).toBe(false);
   });
