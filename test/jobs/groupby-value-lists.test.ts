@@ -31,7 +31,9 @@ describe('groupby value lists', () => {
     const append = (rows: number) => {
       const ids = Int32Array.from({ length: rows }, () => Math.floor(next() * 50));
       const x = Float64Array.from({ length: rows }, () => Math.round(next() * 1000) / 8);
-      ids.forEach((g, i) => want[g]!.push(x[i]!));
+      ids.forEach((g, i) => {
+        want[g]!.push(x[i]!);
+      });
       lists.append(ids, x);
     };
     for (const rows of [1, 1000, 70000, 3]) append(rows);
