@@ -104,7 +104,7 @@ describe('page headers of files DuckDB and Polars write', () => {
     for (const [name, file] of Object.entries(files)) {
       const layout = pageLayout(footerOf(readFileSync(file)));
       expect(layout.length, name).toBe(name.startsWith('polars') ? 1 : 3); // Polars writes one row group of 30,000 rows
-      layout.forEach((group, g) => expect(() => checkPageHeaders(file, g, group), name).not.toThrow());
+      for (const [g, group] of layout.entries()) expect(() => checkPageHeaders(file, g, group), name).not.toThrow();
     }
     const v2 = pageKinds(readFileSync(files['rs-zstd-v2']!));
     expect(v2['8']).toBeGreaterThan(9); // several v2 data pages a chunk
