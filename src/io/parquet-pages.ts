@@ -2,8 +2,7 @@ import { closeSync, openSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import { preadInto } from './file-range.js';
 import { isS3Input } from './input-source.js';
-import { listOfStructs } from './parquet-footer-check.js';
-import { ThriftReader, type FieldBytes } from './parquet-thrift.js';
+import { ThriftReader } from './parquet-thrift.js';
 
 /** Compact-protocol wire types of the fields checked (a boolean is either of its two). */
 const I32 = 5;
@@ -82,43 +81,85 @@ const COMPRESSED = 7;
 const DATA_PAGE_OFFSET = 9;
 const DICTIONARY_PAGE_OFFSET = 11;
 
-/** The page ranges of every row group's column chunks (chunks kept in another file, or without offsets, are left out). */
+/**
+ * The page ranges of every row group's column chunks (chunks kept in another file, or without offsets,
+ * are left out), in one pass over the footer that keeps only those numbers: a worker makes it once per
+ * handle, 5-6 ms of CPU warm on the 62 KB footer of DuckDB's 10M-row G1 file (a pass keeping every
+ * struct's fields, then reading each ColumnMetaData again, took 9-11).
+ */
 export function pageLayout(footer: Uint8Array): GroupPages[] {
-  const sub = (f: FieldBytes) => Object.assign(new ThriftReader(footer), { at: f.value[0] });
-  const int = (fields: FieldBytes[], id: number) => {
-    const f = fields.find((x) => x.id === id);
-    return f && (f.type === I32 || f.type === I64) ? sub(f).zigzag() : undefined;
-  };
-  const groups = new ThriftReader(footer).struct().find((f) => f.id === 4 && f.type === LIST);
-  if (!groups) return [];
-  return listOfStructs(sub(groups)).map((g) => {
-    const columns = g.find((f) => f.id === 1 && f.type === LIST);
-    const chunks: ChunkPages[] = [];
-    for (const chunk of columns ? listOfStructs(sub(columns)) : []) {
-      const metaField = chunk.find((f) => f.id === 3 && f.type === STRUCT);
-      if (!metaField || chunk.some((f) => f.id === 1)) continue; // no metadata here, or the chunk is in another file
-      const meta = sub(metaField).struct();
-      const data = int(meta, DATA_PAGE_OFFSET);
-      const dict = int(meta, DICTIONARY_PAGE_OFFSET);
-      const length = int(meta, COMPRESSED);
-      if (data === undefined || length === undefined) continue;
-      // Some writers put a dictionary offset of 0 (or past the data) in chunks without one: the data page starts them then.
-      const start = dict !== undefined && dict >= 4 && dict < data ? dict : data;
-      const path = meta.find((f) => f.id === PATH && f.type === LIST);
-      chunks.push({ column: path ? firstText(footer, path) : '?', start, length, values: int(meta, NUM_VALUES) ?? -1 });
-    }
-    return { rows: int(g, 3) ?? 0, chunks };
+  const r = new ThriftReader(footer);
+  const groups: GroupPages[] = [];
+  eachField(r, (id, type) => {
+    if (id !== 4 || type !== LIST) return;
+    eachStruct(r, () => {
+      const group: GroupPages = { rows: 0, chunks: [] };
+      groups.push(group);
+      eachField(r, (id, type) => {
+        if (id === 3 && (type === I32 || type === I64)) group.rows = r.zigzag();
+        else if (id === 1 && type === LIST) eachStruct(r, () => readChunk(r, group.chunks));
+      });
+    });
   });
+  return groups;
 }
 
-/** The first string of a Thrift list of strings (a chunk's path_in_schema: its top-level column first). */
-function firstText(footer: Uint8Array, f: FieldBytes): string {
-  const r = Object.assign(new ThriftReader(footer), { at: f.value[0] });
+/** A ColumnChunk's pages, added to `chunks` unless it is kept in another file or has no offsets. */
+function readChunk(r: ThriftReader, chunks: ChunkPages[]): void {
+  let elsewhere = false;
+  const ints = new Map<number, number>();
+  let column = '?';
+  eachField(r, (id, type) => {
+    if (id === 1)
+      elsewhere = true; // file_path: the chunk's pages are in another file
+    else if (id === 3 && type === STRUCT)
+      eachField(r, (id, type) => {
+        if (type === I32 || type === I64) ints.set(id, r.zigzag());
+        else if (id === PATH && type === LIST) column = firstText(r);
+      });
+  });
+  const data = ints.get(DATA_PAGE_OFFSET);
+  const length = ints.get(COMPRESSED);
+  if (elsewhere || data === undefined || length === undefined) return;
+  // Some writers put a dictionary offset of 0 (or past the data) in chunks without one: the data page starts them then.
+  const dict = ints.get(DICTIONARY_PAGE_OFFSET);
+  const start = dict !== undefined && dict >= 4 && dict < data ? dict : data;
+  chunks.push({ column, start, length, values: ints.get(NUM_VALUES) ?? -1 });
+}
+
+/** Calls `visit` with each field of a struct; a value `visit` leaves unread is skipped. The reader ends after the stop byte. */
+function eachField(r: ThriftReader, visit: (id: number, type: number) => void): void {
+  for (let last = 0; ; ) {
+    const header = r.byte();
+    if (header === 0) return;
+    const type = header & 0x0f;
+    const id = header >> 4 ? last + (header >> 4) : r.zigzag();
+    last = id;
+    const at = r.at;
+    visit(id, type);
+    if (r.at === at && type !== 1 && type !== 2) r.skip(type);
+  }
+}
+
+/** Calls `each` at every element of a list of structs (a list of anything else is skipped). */
+function eachStruct(r: ThriftReader, each: () => void): void {
   const header = r.byte();
   const size = header >> 4 === 15 ? r.varint() : header >> 4;
-  if (size === 0) return '?';
-  const n = r.varint();
-  return Buffer.from(footer.subarray(r.at, r.at + n)).toString('utf8');
+  for (let i = 0; i < size; i++) (header & 0x0f) === STRUCT ? each() : r.skip(header & 0x0f);
+}
+
+/** The first string of a Thrift list of strings (a chunk's path_in_schema: its top-level column first); the rest skipped. */
+function firstText(r: ThriftReader): string {
+  const header = r.byte();
+  const size = header >> 4 === 15 ? r.varint() : header >> 4;
+  let first = '?';
+  for (let i = 0; i < size; i++) {
+    const n = r.varint();
+    if (i === 0) first = Buffer.from(r.bytes.subarray(r.at, r.at + n)).toString('utf8');
+    r.at += n;
+  }
+  if (r.at > r.bytes.length) throw new Error('the footer ends inside a Thrift value');
+  return first;
 }
 
 /**
