@@ -413,8 +413,10 @@ describe('a Parquet page header with a field of the wrong Thrift type', () => {
     const name = 'parquet-page-header-type.parquet';
     await expect(duckRows(`SELECT sum(v) FROM read_parquet('${fx(name)}')`)).rejects.toThrow(/don't know what type/);
     const out = path.join(dir, 'page-header-type.out.parquet');
-    const what =
-      /row group 0, column "v": the page header at byte 1427 has PageHeader.type \(field 1\) of Thrift type 13 \(no such type\), where parquet.thrift says i32: the file is corrupt/;
+    const what = new RegExp(
+      String.raw`row group 0, column "v": the page header at byte 1427 has PageHeader\.type \(field 1\) of Thrift type 13 ` +
+        String.raw`\(no such type\), where parquet\.thrift says i32: the file is corrupt`,
+    );
     for (const r of [
       await runCli(['inspect', fx(name)]),
       await groupby(name, '-p', 'agg=sum:v'),
