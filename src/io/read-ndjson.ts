@@ -48,8 +48,8 @@ async function decodeNdjsonSplit(
     // read gave 35,139 of 60,000 rows, exit 0: the later splits began past the cut and read nothing).
     if (size < split.end) throw changedWhileRead(describeSplit(split), size, split.end);
     if (split.array === 'lines' && split.end >= size) await checkArrayClosed(fh, split, size);
-    const begin = split.start === 0 ? await afterBom(fh) : await lineStartAt(fh, split.start, size);
-    const stop = split.end >= size ? size : await lineStartAt(fh, split.end, size);
+    const begin = split.start === 0 ? await afterBom(fh) : await lineStartAt(fh, split.file, split.start, size);
+    const stop = split.end >= size ? size : await lineStartAt(fh, split.file, split.end, size);
     if (begin >= stop) return;
     let base = begin;
     const decoder = new NdjsonDecoder(split.columns, batchRows, columns, bad, (p) => ndjsonProblemAt(split.file, base, p));
@@ -87,13 +87,20 @@ async function decodeWholeArray(
   await give(decoder.finish().splice(0));
 }
 
-/** The first line start at or after `at`: `at` itself after a LF, else just past the next LF (or the end). */
-async function lineStartAt(fh: InputHandle, at: number, size: number): Promise<number> {
-  if ((await readRange(fh, at - 1, 1))[0] === 10) return at;
+/**
+ * The first line start at or after `at`: `at` itself after a LF, else just past the next LF (or the end).
+ * Bytes missing before `size` (the size this task found) mean the file shrank since: an error, not the
+ * end (fuzz seed 1, case 2424: a split past a cut found no LF, began at `size` and read nothing, exit 0).
+ */
+export async function lineStartAt(fh: InputHandle, file: string, at: number, size: number): Promise<number> {
+  const before = await readRange(fh, at - 1, 1);
+  if (before.length < 1) throw changedWhileRead(file, at - 1, size);
+  if (before[0] === 10) return at;
   for (let pos = at; pos < size; pos += TAIL_CHUNK) {
     const chunk = await readRange(fh, pos, TAIL_CHUNK);
     const nl = chunk.indexOf(10);
     if (nl >= 0) return pos + nl + 1;
+    if (chunk.length < Math.min(TAIL_CHUNK, size - pos)) throw changedWhileRead(file, pos + chunk.length, size);
   }
   return size;
 }

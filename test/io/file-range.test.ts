@@ -2,6 +2,7 @@ import { open, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { READ_CHUNK, decodeInChunks } from '../../dist/src/io/file-range.js';
+import { lineStartAt } from '../../dist/src/io/read-ndjson.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const NL = 10;
@@ -98,6 +99,31 @@ describe('decodeInChunks (chunks read with preads into one buffer, the unfinishe
       await expect(decodeInChunks(fh, file, 0, 2000, async (_b, _f, to) => to)).rejects.toThrow(
         /short\.txt: the file ends at byte 1000, but it had 2000 bytes or more when the run was planned/,
       );
+    } finally {
+      await fh.close();
+    }
+  });
+});
+
+describe("NDJSON's split start (lineStartAt) on a file cut after the task found its size", () => {
+  const dir = tempDir();
+
+  // Fuzz seed 1, case 2424: a task stat()ed the whole file, the file was then cut before the task looked
+  // for its first line; the search found no LF in the missing bytes, began at the old end and read
+  // nothing: 47,575 of 60,000 rows, exit 0. The size the task found is passed in as it was.
+  it('says the file changed, whether the cut is before or inside the bytes searched', async () => {
+    const file = path.join(dir, 'cut.ndjson');
+    const whole = linesOf(Array.from({ length: 2000 }, (_, i) => 20 + (i % 50)));
+    await writeFile(file, whole.subarray(0, 10_000));
+    const fh = await open(file, 'r');
+    try {
+      for (const at of [30_000, 10_000, 9_990])
+        await expect(lineStartAt(fh, file, at, whole.length)).rejects.toThrow(
+          new RegExp(`cut\\.ndjson: the file ends at byte \\d+, but it had ${whole.length} bytes or more when the run was planned`),
+        );
+      // Before the cut, a line start is found as on the whole file.
+      const nl = whole.indexOf(NL, 5_000) + 1;
+      expect(await lineStartAt(fh, file, 5_000, whole.length)).toBe(nl);
     } finally {
       await fh.close();
     }
