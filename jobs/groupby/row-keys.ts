@@ -146,6 +146,44 @@ export function keyPartsOf(bytes: Uint8Array, offsets: Int32Array, n: number, K:
   return columns;
 }
 
+/**
+ * Single-part keys `bytes[offsets[g] …]` (g < n) that are all text or null, as a Utf8 column's buffers:
+ * the UTF-8 copied as it is, no JS string per value. Undefined when a key is a number, or none is text.
+ */
+export function textPartsOf(bytes: Uint8Array, offsets: Int32Array, n: number): TextParts | undefined {
+  let size = 0;
+  let nulls = 0;
+  for (let g = 0; g < n; g++) {
+    const tag = bytes[offsets[g]!]!;
+    if (tag === NULL) nulls++;
+    else if (tag === SHORT_TEXT || tag === LONG_TEXT) size += offsets[g + 1]! - offsets[g]! - (tag === SHORT_TEXT ? 2 : 5);
+    else return undefined;
+  }
+  if (nulls === n) return undefined;
+  const data = new Uint8Array(size);
+  const ends = new Int32Array(n + 1);
+  const valid = new Uint8Array((n + 7) >> 3);
+  let at = 0;
+  for (let g = 0; g < n; g++) {
+    const from = offsets[g]!;
+    const tag = bytes[from]!;
+    if (tag !== NULL) {
+      valid[g >> 3]! |= 1 << (g & 7);
+      for (let k = from + (tag === SHORT_TEXT ? 2 : 5); k < offsets[g + 1]!; k++) data[at++] = bytes[k]!;
+    }
+    ends[g + 1] = at;
+  }
+  return { data, offsets: ends, valid, nulls };
+}
+
+/** A Utf8 column's buffers: `data`, each value's `offsets` (n + 1), the validity bitmap and the nulls in it. */
+export interface TextParts {
+  data: Uint8Array;
+  offsets: Int32Array;
+  valid: Uint8Array;
+  nulls: number;
+}
+
 /** Where part j of each key `bytes[offsets[g] …]` starts and ends (g < n), column by column. */
 export function partRanges(bytes: Uint8Array, offsets: Int32Array, n: number, K: number): Array<{ starts: Int32Array; ends: Int32Array }> {
   const ranges = Array.from({ length: K }, () => ({ starts: new Int32Array(n), ends: new Int32Array(n) }));

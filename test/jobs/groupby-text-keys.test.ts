@@ -119,3 +119,35 @@ function collidingLongPair(): [string, string] {
     byHash.set(h, k);
   }
 }
+
+// The result's text key column is built from the reducers' dictionaries as bytes and ranked by one
+// sort (output.ts textRanks): 3 reducers, so a key's value comes from one of several dictionaries;
+// keys beyond the Basic Multilingual Plane and just below its top, whose UTF-16 order differs from
+// their UTF-8 order, and NULL. Checked against the plan with a median, which finishes its groups on
+// the other path (resultOf, ranksOf), and against DuckDB's groups and counts.
+describe('groupby result of text keys from several reducers', () => {
+  const keys = ['b', 'a', '', 'é', '\u{1F600}x', '\uFF5Ex', '\uE000', '中文', 'id0000000007', 'id0000000010'];
+  const file = path.join(dir, 'planes.parquet');
+
+  it('orders the keys alike on both result paths, and groups them as DuckDB does', async () => {
+    const values = keys.map((k, id) => `(${id}, '${k}')`).join(', ');
+    await db.run(`CREATE TABLE pk(id INTEGER, k VARCHAR); INSERT INTO pk VALUES ${values}`);
+    await db.run(
+      `COPY (SELECT CASE WHEN i % 13 = 3 THEN NULL ELSE pk.k || CAST(i % 47 AS VARCHAR) END AS k, i % 7 AS v ` +
+        `FROM range(5000) r(i) JOIN pk ON pk.id = i % ${keys.length} ORDER BY i) TO '${file}' (FORMAT parquet, ROW_GROUP_SIZE 1024)`,
+    );
+    const run = (agg: string) =>
+      engines.get(2)!.run('groupby', { input: file, reducers: 3, batchRows: 500, splitSize: '16KB', params: { by: 'k', agg } });
+    const plain = tableRows((await run('count,sum:v')).table);
+    const median = tableRows((await run('count,sum:v,median:v')).table);
+    expect(plain.length).toBeGreaterThan(400);
+    expect(plain.map((r) => [r[0], r[1], r[2]])).toEqual(median.map((r) => [r[0], r[1], r[2]]));
+    // Ordered as JS compares strings (UTF-16 code units), nulls last.
+    const texts = plain.map((r) => r[0]).filter((k) => k !== null) as string[];
+    expect(texts).toEqual([...texts].sort());
+    expect(plain.at(-1)![0]).toBeNull();
+    const want = await db.sql(`SELECT k, count(*), sum(v) FROM '${file}' GROUP BY k`);
+    const byKey = (rows: unknown[][]) => new Map(rows.map((r) => [r[0], `${r[1]},${r[2]}`]));
+    expect(byKey(plain)).toEqual(byKey(want));
+  });
+});
