@@ -50,16 +50,23 @@ export function finishedColumns(
 function typedColumn(a: Agg, type: DataType, slots: ArrayLike<number>[], order: Int32Array): Vector | undefined {
   const p = a.parts[0];
   const n = order.length;
-  if (a.op === 'count' && p && DataType.isInt(type) && type.bitWidth === 64) {
+  const counted = a.op === 'count' || (a.op === 'sum' && p?.kernel === 'sum');
+  if (counted && p && DataType.isInt(type) && type.bitWidth === 64) {
     const s = slots[p.slot]!;
-    // Counts are whole doubles below 2^53: written as two 32-bit words, no BigInt per group.
+    // Counts, and sums of integers of ≤ 32 bits, are whole doubles below 2^53: written as two 32-bit
+    // words, no BigInt per group. A sum that saw no value keeps its −0: SQL's NULL.
     const words = new Int32Array(2 * n);
+    const valid = new Uint8Array((n + 7) >> 3);
+    let nulls = 0;
     for (let i = 0; i < n; i++) {
       const x = s[order[i]!]!;
+      if (a.op === 'sum' && Object.is(x, -0)) nulls++;
+      else valid[i >> 3]! |= 1 << (i & 7);
       words[2 * i] = (x % 2 ** 32) | 0;
       words[2 * i + 1] = Math.floor(x / 2 ** 32);
     }
-    return makeVector(makeData({ type, length: n, nullCount: 0, data: new BigInt64Array(words.buffer) } as never));
+    const nullBitmap = nulls > 0 ? valid : undefined;
+    return makeVector(makeData({ type, length: n, nullCount: nulls, nullBitmap, data: new BigInt64Array(words.buffer) } as never));
   }
   if (!p || !DataType.isFloat(type) || type.precision === 0) return undefined;
   const data = new (type.precision === 1 ? Float32Array : Float64Array)(n);

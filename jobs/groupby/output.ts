@@ -153,6 +153,7 @@ function keyColumnOf(vector: Vector | null, field: Field, n: number, distinct: b
   // and ranked by one sort of their positions, no Map. Every text layout comes out as Utf8.
   if (distinct && vector !== null && DataType.isUtf8(vector.type) && isText(type)) return { vector, ranks: textRanks(utf8Cells(vector)) };
   const cells = keyValues(vector, type, n);
+  const numbers = distinct ? numberRanks(cells) : undefined;
   const same =
     vector !== null && String(vector.type) === String(type) && (DataType.isUtf8(type) || DataType.isInt(type) || DataType.isFloat(type));
   // Bytes rank by their hex text, in the same order.
@@ -160,7 +161,7 @@ function keyColumnOf(vector: Vector | null, field: Field, n: number, distinct: b
     DataType.isBinary(type) || DataType.isLargeBinary(type) || DataType.isFixedSizeBinary(type) || DataType.isBinaryView(type)
       ? cells.map((c) => (c === null ? null : Buffer.from(c as Uint8Array).toString('hex')))
       : cells;
-  return { vector: same ? vector! : vectorOf(type, cells, field.name), ranks: ranksOf(rankable) };
+  return { vector: same ? vector! : vectorOf(type, cells, field.name), ranks: numbers ?? ranksOf(rankable) };
 }
 
 /**
@@ -225,6 +226,41 @@ function textRanks(cells: Array<string | null>): Int32Array {
     ranks[present[k]!] = r;
   }
   for (let i = 0; i < cells.length; i++) if (cells[i] === null) ranks[i] = r + 1;
+  return ranks;
+}
+
+/**
+ * Each distinct number's rank (NaN after every number, nulls last, as compareCells orders them) by a
+ * native sort of the numbers and a binary search for each; undefined when a cell is not a number or
+ * null. A Map and a comparator sort of q5's 100K id6 values took 68 ms of the main thread.
+ */
+function numberRanks(cells: Cell[]): Int32Array | undefined {
+  const sorted = new Float64Array(cells.length);
+  let m = 0;
+  let nan = false;
+  for (const c of cells) {
+    if (typeof c === 'number') {
+      if (c === c) sorted[m++] = c;
+      else nan = true;
+    } else if (c !== null) return undefined;
+  }
+  const values = sorted.subarray(0, m).sort();
+  const ranks = new Int32Array(cells.length);
+  for (let i = 0; i < cells.length; i++) {
+    const c = cells[i] as number | null;
+    if (c === null) ranks[i] = m + (nan ? 1 : 0);
+    else if (c !== c) ranks[i] = m;
+    else {
+      let lo = 0;
+      let hi = m - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (values[mid]! < c) lo = mid + 1;
+        else hi = mid;
+      }
+      ranks[i] = lo;
+    }
+  }
   return ranks;
 }
 

@@ -95,14 +95,21 @@ function spellingsOf(values: KeyPart[]): { bytes: Uint8Array; offsets: Int32Arra
   const offsets = new Int32Array(values.length + 1);
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
-    const len = typeof v === 'string' ? Buffer.byteLength(v, 'utf8') : -1;
-    offsets[i + 1] = offsets[i]! + (len < 0 ? partBytes(v).length : (len < 255 ? 2 : 5) + len);
+    // A null 1 byte, an integer 5, a double 9, text its length's and its bytes (partBytes' spellings).
+    if (typeof v === 'string') {
+      const len = Buffer.byteLength(v, 'utf8');
+      offsets[i + 1] = offsets[i]! + (len < 255 ? 2 : 5) + len;
+    } else offsets[i + 1] = offsets[i]! + (v === null ? 1 : (v | 0) === v ? 5 : 9);
   }
   const bytes = Buffer.allocUnsafe(offsets[values.length]!);
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     const at = offsets[i]!;
-    if (typeof v !== 'string') bytes.set(partBytes(v), at);
+    // Numbers in place: partBytes' arrays per value were 75 ms of a worker's q5 (100K id6 values).
+    if (typeof v === 'number' && (v | 0) === v) {
+      bytes[at] = INT;
+      bytes.writeInt32LE(v, at + 1);
+    } else if (typeof v !== 'string') bytes.set(partBytes(v), at);
     else if (offsets[i + 1]! - at - 2 < 255) {
       bytes[at] = SHORT_TEXT;
       bytes[at + 1] = offsets[i + 1]! - at - 2;
