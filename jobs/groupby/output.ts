@@ -116,7 +116,7 @@ function resultFrom(pass: PassColumns, by: string[], plan: AggPlan, fields: Map<
   by.forEach((name, j) => {
     const { vector, nested } = keys[j]!;
     const codes = plan.keyParts[name] ? undefined : pass.keys[j]!.codes;
-    const rows = codes ? order.map((i) => codes[i]!) : order;
+    const rows = codes ? codesInOrder(codes, order) : order;
     const column = nested
       ? vectorFromArray(
           Array.from(rows, (i) => nested[i]),
@@ -129,6 +129,13 @@ function resultFrom(pass: PassColumns, by: string[], plan: AggPlan, fields: Map<
     out.push([new Field(name, type, true), vector]);
   const schema = new Schema(out.map(([f]) => f));
   return new Table(schema, Object.fromEntries(out.map(([f, v]) => [f.name, v])) as never);
+}
+
+/** `codes[order[i]]` for each i: a loop, where `order.map` with a closure took 27 ns a row (q10's six key columns). */
+function codesInOrder(codes: Int32Array, order: Int32Array): Int32Array {
+  const out = new Int32Array(order.length);
+  for (let i = 0; i < order.length; i++) out[i] = codes[order[i]!]!;
+  return out;
 }
 
 /**
