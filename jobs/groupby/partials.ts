@@ -123,6 +123,16 @@ export interface Sealed {
  * (its reduce task's): arrays of its own, no larger than its groups, each key column coded.
  */
 export function sealPartial(p: Partial, K: number, state: Record<string, unknown>, reducer: number): Sealed {
+  // A single key: the bucket's keys are distinct and no other bucket has them (a bucket is their
+  // hash), so they are the dictionary's next values as they are, without a hash table.
+  if (K === 1) {
+    const known = (state.sealedValues as number | undefined) ?? 0;
+    state.sealedValues = known + p.n;
+    const codes = new Int32Array(p.n);
+    for (let g = 0; g < p.n; g++) codes[g] = known + g;
+    const keys = { bytes: p.keys.slice(p.offsets[0]!, p.offsets[p.n]!), offsets: p.offsets.map((o) => o - p.offsets[0]!), codes };
+    return { n: p.n, reducer, slots: p.slots.slice(), keys: [keys] };
+  }
   const dictionaries = (state.dictionaries ??= Array.from({ length: K }, () => new ByteKeys())) as ByteKeys[];
   const keys = partRanges(p.keys, p.offsets, p.n, K).map(({ starts, ends }, j) => {
     const dictionary = dictionaries[j]!;
