@@ -1,6 +1,6 @@
 import { ByteKeys } from '../shared/byte-keys.js';
 import { mergeAcc } from './aggregates.js';
-import { partRanges, rowKeysOf, type KeyColumns } from './row-keys.js';
+import { partRanges, spelledParts, type KeyColumns } from './row-keys.js';
 import type { AggPlan } from './types.js';
 
 /**
@@ -28,35 +28,59 @@ export interface Partial {
  */
 export const BUCKETS = 32;
 
-/** The partials of groups 0 … n − 1 (keys `columns`, slots `slots`), one per non-empty bucket, by bucket. */
+/**
+ * The partials of groups 0 … n − 1 (keys `columns`, slots `slots`), one per non-empty bucket, by bucket.
+ * A group's bucket is a hash of its parts' hashes, each distinct part value hashed once (q10's id1 has
+ * 100 values over 10M groups), and its key bytes are copied from the parts' spellings straight into
+ * its bucket: all keys in one buffer first, then hashed and copied again, was ~730 ms of a worker's
+ * flush of q10's 1M groups.
+ */
 export function bucketsOf(columns: KeyColumns, slots: Float64Array, n: number, width: number): Map<number, Partial> {
-  const { bytes, offsets } = rowKeysOf(columns, n);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const { spelled, codes } = spelledParts(columns, n);
+  const K = spelled.length;
+  const hashes = spelled.map(({ bytes, offsets }) => {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const h = new Int32Array(offsets.length - 1);
+    for (let v = 0; v < h.length; v++) h[v] = hashBytes(bytes, view, offsets[v]!, offsets[v + 1]!);
+    return h;
+  });
   const bucket = new Uint8Array(n);
   const groups = new Int32Array(BUCKETS);
   const sizes = new Int32Array(BUCKETS);
   for (let g = 0; g < n; g++) {
-    const b = hashBytes(bytes, view, offsets[g]!, offsets[g + 1]!) % BUCKETS;
+    let h = 0x9747b28c;
+    let size = 0;
+    for (let j = 0; j < K; j++) {
+      const c = codes[j]![g]!;
+      const offsets = spelled[j]!.offsets;
+      h = Math.imul(h ^ hashes[j]![c]!, 0x85ebca6b);
+      h ^= h >>> 13;
+      size += offsets[c + 1]! - offsets[c]!;
+    }
+    h = Math.imul(h ^ (h >>> 16), 0xc2b2ae35);
+    const b = ((h ^ (h >>> 16)) >>> 0) % BUCKETS;
     bucket[g] = b;
     groups[b]!++;
-    sizes[b]! += offsets[g + 1]! - offsets[g]!;
+    sizes[b]! += size;
   }
   const out = new Map<number, Partial>();
-  const at = new Int32Array(BUCKETS);
   for (let b = 0; b < BUCKETS; b++) {
     const m = groups[b]!;
     if (m > 0) out.set(b, { n: m, keys: new Uint8Array(sizes[b]!), offsets: new Int32Array(m + 1), slots: new Float64Array(m * width) });
   }
   const parts = Array.from({ length: BUCKETS }, (_, b) => out.get(b));
+  const at = new Int32Array(BUCKETS);
   for (let g = 0; g < n; g++) {
     const p = parts[bucket[g]!]!;
     const i = at[bucket[g]!]!++;
-    const start = p.offsets[i]!;
-    const from = offsets[g]!;
-    const len = offsets[g + 1]! - from;
-    for (let k = 0; k < len; k++) p.keys[start + k] = bytes[from + k]!;
-    p.offsets[i + 1] = start + len;
-    for (let j = 0; j < width; j++) p.slots[i * width + j] = slots[g * width + j]!;
+    let to = p.offsets[i]!;
+    for (let j = 0; j < K; j++) {
+      const { bytes, offsets } = spelled[j]!;
+      const c = codes[j]![g]!;
+      for (let k = offsets[c]!, end = offsets[c + 1]!; k < end; k++) p.keys[to++] = bytes[k]!;
+    }
+    p.offsets[i + 1] = to;
+    for (let w = 0; w < width; w++) p.slots[i * width + w] = slots[g * width + w]!;
   }
   return out;
 }

@@ -55,35 +55,23 @@ export function partBytes(v: KeyPart): Uint8Array {
 }
 
 /**
- * The keys of groups 0 … n − 1 as bytes: `bytes`, and `offsets` (n + 1) where each key starts and the
- * last ends. Each column's distinct values are spelled once into one buffer (an uncoded column's
- * values each once), and a group's key is copied from them byte by byte: a TypedArray `set` per part
- * cost more than the copy.
+ * The parts of the keys of groups 0 … n − 1, ready to be written as bytes: each column's distinct
+ * values spelled once into one buffer (`spelled[j]`: an uncoded column's values each once), and each
+ * group's code among them per column (`codes[j][g]`). A group's key is then its parts' spellings one
+ * after another, which partials.ts copies straight into the group's bucket.
  */
-export function rowKeysOf(columns: KeyColumns, n: number): { bytes: Uint8Array; offsets: Int32Array } {
-  const K = columns.values.length;
-  const spelled = columns.values.map(spellingsOf);
+export function spelledParts(columns: KeyColumns, n: number): { spelled: Spelled[]; codes: Int32Array[] } {
   const identity = columns.codes.some((c) => c === undefined) ? Int32Array.from({ length: n }, (_, g) => g) : undefined;
-  const codes = columns.codes.map((c) => c ?? identity!);
-  let size = 0;
-  for (let j = 0; j < K; j++) {
-    const { offsets } = spelled[j]!;
-    const c = codes[j]!;
-    for (let g = 0; g < n; g++) size += offsets[c[g]! + 1]! - offsets[c[g]!]!;
-  }
-  const bytes = new Uint8Array(size);
-  const out = new Int32Array(n + 1);
-  let used = 0;
-  for (let g = 0; g < n; g++) {
-    for (let j = 0; j < K; j++) {
-      const { bytes: from, offsets } = spelled[j]!;
-      const c = codes[j]![g]!;
-      const end = offsets[c + 1]!;
-      for (let k = offsets[c]!; k < end; k++) bytes[used++] = from[k]!;
-    }
-    out[g + 1] = used;
-  }
-  return { bytes, offsets: out };
+  return {
+    spelled: columns.values.map(spellingsOf),
+    codes: columns.codes.map((c) => (c === undefined ? identity! : c instanceof Int32Array ? c : Int32Array.from(c))),
+  };
+}
+
+/** Values spelled one after another: value v is `bytes[offsets[v], offsets[v + 1])`. */
+export interface Spelled {
+  bytes: Uint8Array;
+  offsets: Int32Array;
 }
 
 /**
@@ -91,7 +79,7 @@ export function rowKeysOf(columns: KeyColumns, n: number): { bytes: Uint8Array; 
  * Text is written straight into the one buffer: a Buffer per value (partBytes) cost three allocations
  * each, which q3's 100K distinct keys per worker felt.
  */
-function spellingsOf(values: KeyPart[]): { bytes: Uint8Array; offsets: Int32Array } {
+function spellingsOf(values: KeyPart[]): Spelled {
   const offsets = new Int32Array(values.length + 1);
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
