@@ -107,6 +107,7 @@ export function mergePartials(plan: AggPlan, a: Partial, b: Partial): Partial {
   const known = m.keys.size;
   if (m.ids.length < b.n) m.ids = new Int32Array(b.n);
   const ids = m.ids;
+  m.keys.reserve(known + b.n, m.keys.bytes.length + b.offsets[b.n]! - b.offsets[0]!);
   m.keys.idsOf(b.keys, b.offsets, b.offsets.subarray(1), b.n, ids);
   const size = m.keys.size;
   if (size * w > m.slots.length) m.slots = grown(m.slots, Math.max(size * w, 2 * m.slots.length));
@@ -261,6 +262,7 @@ function entriesOf(keys: ByteKeys, from: number): { bytes: Uint8Array; offsets: 
 
 function startMerging(a: Partial, w: number): Merging {
   const keys = new ByteKeys();
+  keys.reserve(a.n, a.offsets[a.n]! - a.offsets[0]!);
   const ids = new Int32Array(a.n);
   // a's keys are distinct: their ids are 0 … n − 1, in order.
   keys.idsOf(a.keys, a.offsets, a.offsets.subarray(1), a.n, ids);

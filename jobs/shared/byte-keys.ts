@@ -204,7 +204,9 @@ export class ByteKeys {
       arena.set(this.arena.subarray(0, this.used));
       this.arena = arena;
     }
-    this.arena.set(src.subarray(start, start + len), this.used);
+    // A byte loop: keys are short, and a subarray per key cost more than copying it (q10's merges add millions).
+    const { arena, used } = this;
+    for (let k = 0; k < len; k++) arena[used + k] = src[start + k]!;
     const { entries, scratch } = this;
     const e = id * ENTRY;
     for (let k = 0; k < SLOT; k++) entries[e + k] = scratch[r + k]!;
@@ -227,6 +229,30 @@ export class ByteKeys {
     table[s + 1] = entries[e + 1]!;
     table[s + 2] = entries[e + 2]!;
     table[s + 3] = entries[e + 3]!;
+  }
+
+  /**
+   * Room for `keys` keys of `bytes` bytes in all without growing: a merge that knows how many keys may
+   * come sizes the table once, instead of doubling it and filing every key again a dozen times.
+   */
+  reserve(keys: number, bytes: number): void {
+    if (keys * ENTRY > this.entries.length) {
+      const entries = new Int32Array(keys * ENTRY);
+      entries.set(this.entries.subarray(0, this.size * ENTRY));
+      this.entries = entries;
+    }
+    if (bytes > this.arena.length) {
+      const arena = new Uint8Array(bytes);
+      arena.set(this.arena.subarray(0, this.used));
+      this.arena = arena;
+    }
+    let slots = this.table.length;
+    while (keys * 2 * SLOT > slots) slots *= 2;
+    if (slots > this.table.length) {
+      const table = new Int32Array(slots);
+      for (let id = 0; id < this.size; id++) this.place(table, id);
+      this.table = table;
+    }
   }
 
   private rehash(): void {

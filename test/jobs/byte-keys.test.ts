@@ -160,4 +160,20 @@ describe('ByteKeys (text keys as bytes → dense ids)', () => {
     expect(idsOf(table, [])).toEqual([]);
     expect(table.size).toBe(0);
   });
+  it('gives the same ids, bytes and keys after reserve as when it grows key by key, whenever reserve is called', () => {
+    const grown = new ByteKeys();
+    const reserved = new ByteKeys();
+    const seen = new Map<string, number>();
+    for (let batch = 0; batch < 3; batch++) {
+      const keys = randomKeys(20000, 7 + batch);
+      const want = referenceIds(keys, seen);
+      // Room for every key of the batch, more than needed when keys repeat; the first batch on an empty table.
+      reserved.reserve(reserved.size + keys.length, reserved.bytes.length + Buffer.byteLength(keys.join('')));
+      expect(idsOf(reserved, keys)).toEqual(want);
+      expect(idsOf(grown, keys)).toEqual(want);
+    }
+    expect(reserved.size).toBe(grown.size);
+    expect(Buffer.from(reserved.bytes).equals(Buffer.from(grown.bytes))).toBe(true);
+    for (const [k, id] of seen) expect(reserved.keyAt(id)).toBe(k);
+  });
 });
