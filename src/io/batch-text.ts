@@ -47,28 +47,41 @@ export class BatchLines {
     const perRow = json ? this.names.reduce((n, b) => n + b.length, 0) + 2 + (fields.length === 0 ? 1 : 0) : fields.length + 1;
     if (this.out.length < size + rows * perRow) this.out = Buffer.allocUnsafe(Math.max(size + rows * perRow, 2 * this.out.length));
     const out = this.out;
-    const bytes = this.cells.slice(0, fields.length).map((c) => c.bytes);
-    const ends = this.cells.slice(0, fields.length).map((c) => c.ends);
-    const names = this.names;
+    const cols = fields.length;
+    const bytes = this.cells.slice(0, cols).map((c) => c.bytes);
+    const ends = this.cells.slice(0, cols).map((c) => c.ends);
+    // Where each column's next cell starts: cell r of column j is bytes[j][from[j] .. ends[j][r]).
+    const from = new Int32Array(cols);
     // Row by row, each column's cell copied in turn (copying each column into its place in all lines
     // instead measured the same: 110-140 ms per 1M rows of nine columns).
     let p = 0;
-    for (let r = 0; r < rows; r++) {
-      for (let j = 0; j < fields.length; j++) {
-        if (json) {
-          const name = names[j]!;
+    if (!json)
+      for (let r = 0; r < rows; r++) {
+        for (let j = 0; j < cols; j++) {
+          if (j > 0) out[p++] = COMMA;
+          p = copyCell(out, p, bytes[j]!, from[j]!, (from[j] = ends[j]![r]!));
+        }
+        out[p++] = NEWLINE;
+      }
+    else
+      for (let r = 0; r < rows; r++) {
+        for (let j = 0; j < cols; j++) {
+          const name = this.names[j]!;
           for (let k = 0; k < name.length; k++) out[p++] = name[k]!;
-        } else if (j > 0) out[p++] = COMMA;
-        const src = bytes[j]!;
-        const to = ends[j]![r]!;
-        for (let k = r === 0 ? 0 : ends[j]![r - 1]!; k < to; k++) out[p++] = src[k]!;
-      }
-      if (json) {
-        if (fields.length === 0) out[p++] = 0x7b; // {
+          p = copyCell(out, p, bytes[j]!, from[j]!, (from[j] = ends[j]![r]!));
+        }
+        if (cols === 0) out[p++] = 0x7b; // {
         out[p++] = 0x7d; // }
+        out[p++] = NEWLINE;
       }
-      out[p++] = NEWLINE;
-    }
     return out.subarray(0, p);
   }
+}
+
+/** Copies `src[a, e)` to `out` at `p`: the position after it. */
+function copyCell(out: Buffer, p: number, src: Buffer, a: number, e: number): number {
+  // Cells are mostly a few bytes: a loop beats a call into `Buffer.copy`, which pays off for long ones.
+  if (e - a > 64) return p + src.copy(out, p, a, e);
+  while (a < e) out[p++] = src[a++]!;
+  return p;
 }
