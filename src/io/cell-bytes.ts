@@ -40,6 +40,38 @@ export class CellBytes {
     this.ends[this.count++] = this.pos;
   }
 
+  /**
+   * Room for `cells` more cells of at most `bytes` bytes in all, asked once per run of rows by the
+   * loops of format-column.ts, which then write into `bytes` and `ends` through local positions
+   * with no check per cell (store `pos` and `count` back after the run).
+   */
+  reserve(cells: number, bytes: number): void {
+    this.room(bytes);
+    if (this.count + cells > this.ends.length) {
+      const bigger = new Int32Array(Math.max(2 * this.ends.length, this.count + cells));
+      bigger.set(this.ends.subarray(0, this.count));
+      this.ends = bigger;
+    }
+  }
+
+  /**
+   * Appends ASCII text at `p` inside a reserved run (a value the loop spells through a string), then
+   * keeps room for `after` more bytes: the new position. The buffer may be new: reload `bytes`.
+   */
+  asciiAt(p: number, s: string, after: number): number {
+    this.pos = p; // the run's bytes so far are kept if the buffer grows
+    const b = this.room(s.length + after);
+    for (let k = 0; k < s.length; k++) b[p++] = s.charCodeAt(k);
+    return p;
+  }
+
+  /** `asciiAt` for any text, written as UTF-8. */
+  utf8At(p: number, s: string, after: number): number {
+    this.pos = p;
+    const b = this.room(3 * s.length + after);
+    return p + b.write(s, p);
+  }
+
   /** Appends a string of ASCII characters (digits, signs, temporal text) byte for byte. */
   ascii(s: string): void {
     const b = this.room(s.length);

@@ -1,7 +1,8 @@
 import { DataType, DateUnit, Precision, type Data, type Field } from 'apache-arrow';
 import { CellBytes } from './cell-bytes.js';
 import { dateText, timestampText } from './format-temporal.js';
-import { cellTextOf, decimalText, floatText, mayNeedQuotes, scaledText, type ValueStyle } from './format-value.js';
+import { formatBigInts, formatDoubles, formatSmallInts, putNull, SAFE_HIGH, type Validity } from './format-numbers.js';
+import { cellTextOf, decimalText, floatText, mayNeedQuotes, scaledText } from './format-value.js';
 
 /**
  * A column chunk's cells, a range of rows at a time, as the bytes CSV and NDJSON lines hold: what
@@ -34,8 +35,6 @@ export function csvQuote(s: string): string {
 
 const QUOTE = 0x22;
 const TWO_TO_32 = 4294967296;
-/** High words of a 64-bit integer whose value a double holds exactly (|n| < 2^53). */
-const SAFE_HIGH = 1 << 21;
 
 /** Appends rows `[start, end)` of `data` to `out` as `style` cells, one per row. `field` names an extension type (a UUID). */
 export function formatColumn(data: Data, field: Field | undefined, style: LineStyle, start: number, end: number, out: CellBytes): void {
@@ -43,15 +42,25 @@ export function formatColumn(data: Data, field: Field | undefined, style: LineSt
   const json = style === 'json';
   const valueStyle = json ? 'json' : 'text';
   // Validity is read from the bitmap at the data's offset; values are already sliced to the data.
-  const bitmap = data.nullCount > 0 && !DataType.isNull(t) && !DataType.isUnion(t) ? data.nullBitmap : undefined;
+  const bits = data.nullCount > 0 && !DataType.isNull(t) && !DataType.isUnion(t) ? data.nullBitmap : undefined;
   const off = data.offset;
-  const valid = (i: number) => !bitmap || ((bitmap[(off + i) >> 3]! >> ((off + i) & 7)) & 1) === 1;
-  const nullCell = () => {
-    if (json) out.ascii('null');
-    out.end();
-  };
+  // The common types have a loop each, with the validity bit read inline (format-numbers.ts says why).
+  if (DataType.isDictionary(t)) return formatDictionary(data, style, bits, start, end, out);
+  if (DataType.isInt(t) && t.bitWidth <= 32) return formatSmallInts(data.values as ArrayLike<number>, bits, off, json, start, end, out);
+  if (DataType.isInt(t))
+    return formatBigInts(wordsOf(data), data.values as ArrayLike<bigint>, t.isSigned, bits, off, json, start, end, out);
+  if (DataType.isFloat(t) && t.precision === Precision.DOUBLE)
+    return formatDoubles(data.values as Float64Array, bits, off, valueStyle, start, end, out);
+  if (DataType.isUtf8(t))
+    return formatStrings(data.valueOffsets as Int32Array, 0, data.values as Uint8Array, bits, off, json, start, end, out);
+  if (DataType.isLargeUtf8(t)) {
+    // 64-bit offsets as doubles (exact below 2^53), for the rows written only.
+    const offsets = Float64Array.from((data.valueOffsets as BigInt64Array).subarray(start, end + 1), Number);
+    return formatStrings(offsets, start, data.values as Uint8Array, bits, off, json, start, end, out);
+  }
+  if (DataType.isUtf8View(t)) return formatStringViews(data, bits, off, json, start, end, out);
+  const valid = (i: number) => !bits || ((bits[(off + i) >> 3]! >> ((off + i) & 7)) & 1) === 1;
   const v = data.values as ArrayLike<number>;
-  // Temporal texts are ASCII digits, signs and letters: JSON needs only the quotes around them.
   const each = (cell: (i: number) => void) => {
     for (let i = start; i < end; i++) {
       if (valid(i)) cell(i);
@@ -59,18 +68,6 @@ export function formatColumn(data: Data, field: Field | undefined, style: LineSt
       out.end();
     }
   };
-  if (DataType.isDictionary(t)) return formatDictionary(data, style, start, end, out, valid, nullCell);
-  if (DataType.isInt(t) && t.bitWidth <= 32) return each((i) => writeInteger(out, v[i]!));
-  if (DataType.isInt(t)) {
-    const words = wordsOf(data);
-    const big = data.values as ArrayLike<bigint>;
-    return each((i) => {
-      const high = t.isSigned ? words[2 * i + 1]! : words[2 * i + 1]! >>> 0;
-      if (high >= -SAFE_HIGH && high < SAFE_HIGH) writeInteger(out, high * TWO_TO_32 + (words[2 * i]! >>> 0));
-      else out.ascii(String(big[i]));
-    });
-  }
-  if (DataType.isFloat(t) && t.precision === Precision.DOUBLE) return each((i) => writeDouble(out, v[i]!, valueStyle));
   if (DataType.isFloat(t) && t.precision === Precision.SINGLE) return each((i) => out.ascii(floatText(v[i]!, Math.fround, valueStyle)));
   if (DataType.isDecimal(t)) {
     const count = t.bitWidth / 32;
@@ -79,6 +76,7 @@ export function formatColumn(data: Data, field: Field | undefined, style: LineSt
     return each((i) => writeDecimal(out, u, w, i * count, count, t.scale));
   }
   if (DataType.isBool(t)) return each((i) => out.ascii((v[(off + i) >> 3]! >> ((off + i) & 7)) & 1 ? 'true' : 'false'));
+  // Temporal texts are ASCII digits, signs and letters: JSON needs only the quotes around them.
   const quoted = (text: string) => {
     if (json) out.room(1)[out.pos++] = QUOTE;
     out.ascii(text);
@@ -93,28 +91,6 @@ export function formatColumn(data: Data, field: Field | undefined, style: LineSt
       const high = words[2 * i + 1]!;
       const n = high >= -SAFE_HIGH && high < SAFE_HIGH ? high * TWO_TO_32 + (words[2 * i]! >>> 0) : big[i]!;
       quoted(timestampText(n, t.unit, zoned));
-    });
-  }
-  const text = json ? writeJsonText : writeCsvText;
-  if (DataType.isUtf8(t) || DataType.isLargeUtf8(t)) {
-    const offsets = data.valueOffsets as ArrayLike<number | bigint>;
-    const bytes = data.values as Uint8Array;
-    const large = DataType.isLargeUtf8(t);
-    return each((i) =>
-      large
-        ? text(out, bytes, Number(offsets[i]), Number(offsets[i + 1]))
-        : text(out, bytes, offsets[i] as number, offsets[i + 1] as number),
-    );
-  }
-  if (DataType.isUtf8View(t)) {
-    // 16-byte views: length, then the bytes inline when at most 12, else a buffer index and offset.
-    const views = data.values as Uint8Array;
-    const ints = new Int32Array(views.buffer, views.byteOffset, views.byteLength >> 2);
-    const buffers = data.variadicBuffers;
-    return each((i) => {
-      const size = ints[4 * i]!;
-      if (size <= 12) text(out, views, 16 * i + 4, 16 * i + 4 + size);
-      else text(out, buffers[ints[4 * i + 2]!]!, ints[4 * i + 3]!, ints[4 * i + 3]! + size);
     });
   }
   // Any other type: the per-value formatter's text, cell by cell.
@@ -134,114 +110,56 @@ function wordsOf(data: Data): Int32Array {
   return new Int32Array(v.buffer, v.byteOffset, 2 * v.length);
 }
 
-/** Dictionary columns: the dictionary's values are formatted once per chunk, then each row copies its value's bytes. */
-function formatDictionary(
-  data: Data,
-  style: LineStyle,
-  start: number,
-  end: number,
-  out: CellBytes,
-  valid: (i: number) => boolean,
-  nullCell: () => void,
-): void {
-  const words = dictionaryCells(data, style);
+/** Dictionary columns: the dictionary's values are formatted once (dictionaryCells), then each row copies its value's bytes. */
+function formatDictionary(data: Data, style: LineStyle, bits: Validity, start: number, end: number, out: CellBytes): void {
+  const { words, widest } = dictionaryCells(data, style);
   const codes = data.values as ArrayLike<number>;
-  const ends = words.ends;
+  const off = data.offset;
+  const json = style === 'json';
+  const count = words.count;
+  const from = words.bytes;
+  const to = words.ends;
+  out.reserve(end - start, Math.max(widest, 4) * (end - start));
+  const b = out.bytes;
+  const ends = out.ends;
+  let p = out.pos;
+  let c = out.count;
   for (let i = start; i < end; i++) {
     const code = codes[i]!;
-    if (!valid(i) || code < 0 || code >= words.count) {
-      nullCell();
-      continue;
-    }
-    out.copy(words.bytes, code === 0 ? 0 : ends[code - 1]!, ends[code]!);
-    out.end();
+    if ((bits === undefined || (bits[(off + i) >> 3]! >> ((off + i) & 7)) & 1) && code >= 0 && code < count)
+      for (let k = code === 0 ? 0 : to[code - 1]!, e = to[code]!; k < e; k++) b[p++] = from[k]!;
+    else if (json) p = putNull(b, p);
+    ends[c++] = p;
   }
+  out.pos = p;
+  out.count = c;
+}
+
+/** A dictionary's cells, and the widest of them in bytes. */
+interface DictionaryCells {
+  words: CellBytes;
+  widest: number;
 }
 
 /**
  * A dictionary's values as cells, formatted once: batches of one column share their dictionary (a
  * Parquet column chunk's, a CSV `dict` column's), and a table is written a chunk of rows at a time.
  */
-const dictionaries = new WeakMap<object, Partial<Record<LineStyle, CellBytes>>>();
+const dictionaries = new WeakMap<object, Partial<Record<LineStyle, DictionaryCells>>>();
 
-function dictionaryCells(data: Data, style: LineStyle): CellBytes {
+function dictionaryCells(data: Data, style: LineStyle): DictionaryCells {
   const key = data.dictionary ?? data;
   const known = dictionaries.get(key) ?? {};
   dictionaries.set(key, known);
-  let words = known[style];
-  if (!words) {
-    words = new CellBytes();
+  let cells = known[style];
+  if (!cells) {
+    const words = new CellBytes();
     for (const chunk of data.dictionary?.data ?? []) formatColumn(chunk, undefined, style, 0, chunk.length, words);
-    known[style] = words;
+    let widest = 0;
+    for (let k = 0; k < words.count; k++) widest = Math.max(widest, words.ends[k]! - (k === 0 ? 0 : words.ends[k - 1]!));
+    cells = known[style] = { words, widest };
   }
-  return words;
-}
-
-/** An integer of at most 2^53 in magnitude as its decimal digits (what String gives). */
-function writeInteger(out: CellBytes, n: number): void {
-  const b = out.room(17);
-  let p = out.pos;
-  if (n < 0) {
-    b[p++] = 0x2d;
-    n = -n;
-  }
-  let digits = 1;
-  for (let ten = 10; ten <= n; ten *= 10) digits++;
-  p += digits;
-  out.pos = p;
-  do {
-    const q = Math.floor(n / 10);
-    b[--p] = 0x30 + (n - 10 * q);
-    n = q;
-  } while (n > 0);
-}
-
-/** A double as `floatText` spells it: integral values below 2^53, and those of few decimals, as digits without making a string. */
-function writeDouble(out: CellBytes, x: number, style: ValueStyle): void {
-  if (Number.isInteger(x) && x < 9007199254740992 && x > -9007199254740992) {
-    if (x === 0 && 1 / x < 0) out.ascii('-'); // -0.0, as floatText writes it
-    writeInteger(out, x);
-    out.ascii('.0');
-  } else if (!writeFewDecimals(out, x)) out.ascii(floatText(x, undefined, style));
-}
-
-/** Powers of ten a double holds exactly. */
-const TENS = Array.from({ length: 16 }, (_, d) => 10 ** d);
-
-/**
- * A non-integral double as String(x) writes it, when it is m / 10^d for some d ≤ 9 and m of at most 15
- * digits; false (nothing written) otherwise. String(x) is the decimal with the fewest significant
- * digits that reads back to x (ECMA-262 Number::toString), in plain notation for 1e-6 ≤ |x| < 1e21.
- * Why this m is it: a decimal of at most 15 significant digits is the only one of its length that
- * reads back to its double (DBL_DIG), division of exact m and 10^d rounds as reading the decimal
- * does, and trying d upwards finds the fewest digits. Data such as prices and measurements have few
- * decimals: String(x) for them was half of a CSV writer's time per double column.
- */
-function writeFewDecimals(out: CellBytes, x: number): boolean {
-  const a = x < 0 ? -x : x;
-  if (!(a >= 1e-6 && a < 1e9)) return false;
-  for (let d = 1; d <= 9; d++) {
-    const m = Math.round(a * TENS[d]!);
-    if (m >= 1e15) return false;
-    if (m / TENS[d]! !== a) continue;
-    const b = out.room(26);
-    let p = out.pos;
-    if (x < 0) b[p++] = 0x2d;
-    out.pos = p;
-    const whole = Math.floor(m / TENS[d]!);
-    writeInteger(out, whole);
-    p = out.pos;
-    b[p++] = 0x2e; // .
-    let fraction = m - whole * TENS[d]!;
-    for (let k = p + d - 1; k >= p; k--) {
-      const q = Math.floor(fraction / 10);
-      b[k] = 0x30 + (fraction - 10 * q);
-      fraction = q;
-    }
-    out.pos = p + d;
-    return true;
-  }
-  return false;
+  return cells;
 }
 
 /** A decimal as `decimalText` spells it; one whose unscaled value a double holds exactly is read without BigInts. */
@@ -254,34 +172,131 @@ function writeDecimal(out: CellBytes, u: Uint32Array, w: Int32Array, at: number,
   out.ascii(scaledText(n < 0, String(Math.abs(n)), scale));
 }
 
-/** UTF-8 bytes `[a, b)` of `src` as a CSV field: copied, or quoted with `"` doubled when they hold `"`, `,`, CR or LF. */
-function writeCsvText(out: CellBytes, src: Uint8Array, a: number, b: number): void {
-  let special = a === b; // an empty string is `""`, so it is not read back as a null
-  for (let k = a; k < b && !special; k++) {
-    const c = src[k]!;
-    special = c === QUOTE || c === 0x2c || c === 0x0a || c === 0x0d;
-  }
-  if (!special) return out.copy(src, a, b);
-  const buf = out.room(2 * (b - a) + 2);
+/**
+ * Rows `[start, end)` of a Utf8 or LargeUtf8 column: row i's bytes are `[offsets[i - base], offsets[i - base + 1])`.
+ * The room a run needs is known from its offsets (CSV quoting at most doubles the bytes), so it is reserved once.
+ */
+function formatStrings(
+  offsets: Int32Array | Float64Array,
+  base: number,
+  src: Uint8Array,
+  bits: Validity,
+  off: number,
+  json: boolean,
+  start: number,
+  end: number,
+  out: CellBytes,
+): void {
+  const room = (json ? 1 : 2) * (offsets[end - base]! - offsets[start - base]!) + 4 * (end - start);
+  out.reserve(end - start, room);
+  let b = out.bytes;
+  const ends = out.ends;
   let p = out.pos;
-  buf[p++] = QUOTE;
-  for (let k = a; k < b; k++) {
-    const c = src[k]!;
-    buf[p++] = c;
-    if (c === QUOTE) buf[p++] = QUOTE;
+  let c = out.count;
+  for (let i = start; i < end; i++) {
+    if (bits === undefined || (bits[(off + i) >> 3]! >> ((off + i) & 7)) & 1) {
+      const a = offsets[i - base]!;
+      const e = offsets[i - base + 1]!;
+      if (!json) p = putCsvText(b, p, src, a, e);
+      else {
+        const q = putJsonText(b, p, src, a, e);
+        if (q >= 0) p = q;
+        else {
+          p = out.utf8At(p, jsonText(src, a, e), room);
+          b = out.bytes;
+        }
+      }
+    } else if (json) p = putNull(b, p);
+    ends[c++] = p;
   }
-  buf[p++] = QUOTE;
   out.pos = p;
+  out.count = c;
 }
 
-/** UTF-8 bytes `[a, b)` of `src` as a JSON string, as JSON.stringify writes it: bytes copied unless some need escaping. */
-function writeJsonText(out: CellBytes, src: Uint8Array, a: number, b: number): void {
-  for (let k = a; k < b; k++) {
-    const c = src[k]!;
-    if (c < 0x20 || c === QUOTE || c === 0x5c)
-      return out.utf8(JSON.stringify(Buffer.from(src.buffer, src.byteOffset + a, b - a).toString()));
+/**
+ * Rows `[start, end)` of a Utf8View column: 16-byte views, a length, then the bytes inline when at most
+ * 12, else a buffer index and offset.
+ */
+function formatStringViews(data: Data, bits: Validity, off: number, json: boolean, start: number, end: number, out: CellBytes): void {
+  const views = data.values as Uint8Array;
+  const ints = new Int32Array(views.buffer, views.byteOffset, views.byteLength >> 2);
+  const buffers = data.variadicBuffers;
+  let size = 0;
+  for (let i = start; i < end; i++) size += ints[4 * i]!;
+  const room = (json ? 1 : 2) * size + 4 * (end - start);
+  out.reserve(end - start, room);
+  let b = out.bytes;
+  const ends = out.ends;
+  let p = out.pos;
+  let c = out.count;
+  for (let i = start; i < end; i++) {
+    if (bits === undefined || (bits[(off + i) >> 3]! >> ((off + i) & 7)) & 1) {
+      const n = ints[4 * i]!;
+      const src = n <= 12 ? views : buffers[ints[4 * i + 2]!]!;
+      const a = n <= 12 ? 16 * i + 4 : ints[4 * i + 3]!;
+      if (!json) p = putCsvText(b, p, src, a, a + n);
+      else {
+        const q = putJsonText(b, p, src, a, a + n);
+        if (q >= 0) p = q;
+        else {
+          p = out.utf8At(p, jsonText(src, a, a + n), room);
+          b = out.bytes;
+        }
+      }
+    } else if (json) p = putNull(b, p);
+    ends[c++] = p;
   }
-  out.room(b - a + 2)[out.pos++] = QUOTE;
-  out.copy(src, a, b);
-  out.bytes[out.pos++] = QUOTE;
+  out.pos = p;
+  out.count = c;
+}
+
+/**
+ * Writes UTF-8 bytes `[a, e)` of `src` at `p` as a CSV field (room for 2(e - a) + 2 bytes): copied while
+ * looked at, or quoted with `"` doubled when they hold `"`, `,`, CR or LF; the position after it.
+ */
+function putCsvText(b: Uint8Array, p: number, src: Uint8Array, a: number, e: number): number {
+  if (a === e) {
+    // An empty string is `""`, so it is not read back as a null.
+    b[p] = QUOTE;
+    b[p + 1] = QUOTE;
+    return p + 2;
+  }
+  const at = p;
+  for (let k = a; k < e; k++) {
+    const ch = src[k]!;
+    if (ch === QUOTE || ch === 0x2c || ch === 0x0a || ch === 0x0d) return putQuoted(b, at, src, a, e);
+    b[p++] = ch;
+  }
+  return p;
+}
+
+function putQuoted(b: Uint8Array, p: number, src: Uint8Array, a: number, e: number): number {
+  b[p++] = QUOTE;
+  for (let k = a; k < e; k++) {
+    const ch = src[k]!;
+    b[p++] = ch;
+    if (ch === QUOTE) b[p++] = QUOTE;
+  }
+  b[p++] = QUOTE;
+  return p;
+}
+
+/**
+ * Writes UTF-8 bytes `[a, e)` of `src` at `p` as a JSON string when none needs escaping (room for
+ * e - a + 2 bytes): the position after it, else -1.
+ */
+function putJsonText(b: Uint8Array, p: number, src: Uint8Array, a: number, e: number): number {
+  b[p++] = QUOTE;
+  for (let k = a; k < e; k++) {
+    const ch = src[k]!;
+    if (ch < 0x20 || ch === QUOTE || ch === 0x5c) return -1;
+    b[p++] = ch;
+  }
+  b[p++] = QUOTE;
+  return p;
+}
+
+/** UTF-8 bytes as a JSON string, escaped as JSON.stringify escapes it. */
+function jsonText(src: Uint8Array, a: number, e: number): string {
+  return JSON.stringify(Buffer.from(src.buffer, src.byteOffset + a, e - a).toString());
 }

@@ -10,6 +10,7 @@ import {
   Int32,
   IntervalDayTime,
   IntervalMonthDayNano,
+  Int64,
   IntervalYearMonth,
   LargeBinary,
   LargeUtf8,
@@ -19,6 +20,7 @@ import {
   Schema,
   SparseUnion,
   Struct,
+  Uint64,
   Utf8,
   makeData,
   vectorFromArray,
@@ -277,6 +279,59 @@ describe('batch formatting is the per-value formatter, byte for byte', () => {
       makeData({ type: new Struct(fields), length: n, nullCount: 0, children: columns.map(([, d]) => d) }),
     );
     expectSameAsPerValue([batch], 'hand-made Arrow');
+  });
+
+  it('the loops per type at their edges: 2^53, -0, NaN, decimals changing row to row, escapes past the reserved room', () => {
+    // Every column has nulls (a row in seven); the strings' JSON escapes outgrow the 64 KB a CellBytes starts
+    // with in the middle of a run of rows, and the doubles' decimals change from row to row (the last value's
+    // decimals are tried first).
+    const n = 70;
+    const valid = Uint8Array.from({ length: Math.ceil(n / 8) }, (_, k) => (k % 2 === 0 ? 0b1011_1110 : 0b1110_1101));
+    const pick = <T>(values: T[], i: number) => values[i % values.length]!;
+    const ints = [2 ** 53 - 1, -(2 ** 53) + 1, 2 ** 53, -(2 ** 53), 2 ** 53 + 2, -(2 ** 63), 2 ** 63 - 1024, 0, -1, 4294967295, 4294967296];
+    const i64 = BigInt64Array.from({ length: n }, (_, i) =>
+      pick([...ints.map(BigInt), -(2n ** 63n), 2n ** 63n - 1n, 9007199254740993n, -9007199254740993n], i),
+    );
+    const u64 = BigUint64Array.from({ length: n }, (_, i) =>
+      pick([0n, 1n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n, 2n ** 64n - 1n, 2n ** 32n], i),
+    );
+    const doubles = [
+      ...[0.5, 1.25, 1.125, 0.1, 123456.7, 2.5e-6, 1e-6, 9.99e-7, 999999999.5, 1e9 + 0.5, 42.579695, 42.5796, 0.3, 0.1 + 0.2],
+      ...[-0, 0, NaN, Infinity, -Infinity, 2 ** 53 - 1, 2 ** 53, -(2 ** 53), 2 ** 53 + 2, 1e21, 1e-7, -12.5, 99999999999999.9, 5e-324],
+    ];
+    const f64 = Float64Array.from({ length: n }, (_, i) => pick(doubles, i));
+    const texts = ['', 'plain', 'a,b', 'say "hi"', 'line\nbreak', '\\', 'é😀', '"'.repeat(30_000), '\n'.repeat(25_000), 'x'.repeat(100)];
+    const utf8 = vectorFromArray(
+      Array.from({ length: n }, (_, i) => (i % 7 === 3 ? null : pick(texts, i))),
+      new Utf8(),
+    ).data[0]!;
+    const large = vectorFromArray(
+      Array.from({ length: n }, (_, i) => (i % 7 === 3 ? null : pick(texts, i + 3))),
+      new LargeUtf8(),
+    ).data[0]!;
+    const columns = [
+      ['i64', makeData({ type: new Int64(), length: n, nullBitmap: valid, data: i64 })],
+      ['u64', makeData({ type: new Uint64(), length: n, nullBitmap: valid, data: u64 })],
+      [
+        'i32',
+        makeData({
+          type: new Int32(),
+          length: n,
+          nullBitmap: valid,
+          data: Int32Array.from({ length: n }, (_, i) => pick([-(2 ** 31), 2 ** 31 - 1, 0, -7, 10], i)),
+        }),
+      ],
+      ['f64', makeData({ type: new Float64(), length: n, nullBitmap: valid, data: f64 })],
+      ['s', utf8],
+      ['ls', large],
+    ] as const;
+    const fields = columns.map(([name, data]) => new Field(name, data.type, true));
+    const batch = new RecordBatch(
+      new Schema(fields),
+      makeData({ type: new Struct(fields), length: n, nullCount: 0, children: columns.map(([, d]) => d) }),
+    );
+    for (const [j] of fields.entries()) expect(batch.data.children[j]!.nullCount, fields[j]!.name).toBeGreaterThan(0);
+    expectSameAsPerValue([batch], 'edges');
   });
 
   it('doubles: the digits written without a string are String(x) (plus `.0` on integers), over a million values of every shape', () => {
