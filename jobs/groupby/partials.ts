@@ -188,8 +188,7 @@ export function passOf(sealed: Sealed[], K: number, w: number): Pass {
   const keys = Array.from({ length: K }, (_, j) => {
     // A single key's value is in one bucket, so in one reducer's dictionary: theirs are apart, and
     // joined as they are, without hashing every value again (q3's 100K: ~50 ms of the main thread).
-    if (K === 1) return joinedDictionaries(sealed, n);
-    const all = new ByteKeys();
+    const values = K === 1 ? joinedValues(sealed) : hashedValues();
     const codes = new Int32Array(n);
     // Per reducer, its codes' global ones, as its buckets add values.
     const global = new Map<number, Int32Array>();
@@ -200,49 +199,57 @@ export function passOf(sealed: Sealed[], K: number, w: number): Pass {
       const before = global.get(s.reducer) ?? new Int32Array(0);
       const remap = new Int32Array(before.length + m);
       remap.set(before);
-      all.idsOf(bytes, offsets, offsets.subarray(1), m, remap.subarray(before.length));
+      values.add(bytes, offsets, m, remap.subarray(before.length));
       global.set(s.reducer, remap);
       for (let g = 0; g < s.n; g++) codes[first + g] = remap[local[g]!]!;
       first += s.n;
     }
-    return { dictionary: entriesOf(all, 0), codes };
+    return { dictionary: values.entries(), codes };
   });
   return { n, slots, keys };
 }
 
-/** The one key column of `sealed` (n groups in all), whose reducers' dictionaries hold no value in common. */
-function joinedDictionaries(sealed: Sealed[], n: number): Pass['keys'][number] {
+/**
+ * A key column's distinct values across reducers, as `passOf` meets them: `add` takes a sealed
+ * partial's new values and writes each one's id among all of them into `ids`; `entries` gives them all.
+ */
+interface ColumnValues {
+  add(bytes: Uint8Array, offsets: Int32Array, m: number, ids: Int32Array): void;
+  entries(): { bytes: Uint8Array; offsets: Int32Array };
+}
+
+/** Values that may repeat across reducers (a part of a composite key): told apart by hashing their bytes. */
+function hashedValues(): ColumnValues {
+  const all = new ByteKeys();
+  return {
+    add: (bytes, offsets, m, ids) => all.idsOf(bytes, offsets, offsets.subarray(1), m, ids),
+    entries: () => entriesOf(all, 0),
+  };
+}
+
+/** The values of `sealed`'s single key column, which no two of them share: appended as they come. */
+function joinedValues(sealed: Sealed[]): ColumnValues {
   let size = 0;
-  let values = 0;
+  let count = 0;
   for (const s of sealed) {
     size += s.keys[0]!.bytes.length;
-    values += s.keys[0]!.offsets.length - 1;
+    count += s.keys[0]!.offsets.length - 1;
   }
-  const bytes = new Uint8Array(size);
-  const offsets = new Int32Array(values + 1);
-  const codes = new Int32Array(n);
-  // Per reducer, its codes' global ones, as its buckets add values.
-  const global = new Map<number, Int32Array>();
+  const all = new Uint8Array(size);
+  const ends = new Int32Array(count + 1);
   let value = 0;
-  let first = 0;
-  for (const s of sealed) {
-    const { bytes: b, offsets: o, codes: local } = s.keys[0]!;
-    const m = o.length - 1;
-    const at = offsets[value]!;
-    bytes.set(b, at);
-    const before = global.get(s.reducer) ?? new Int32Array(0);
-    const remap = new Int32Array(before.length + m);
-    remap.set(before);
-    for (let i = 0; i < m; i++) {
-      remap[before.length + i] = value + i;
-      offsets[value + i + 1] = at + o[i + 1]!;
-    }
-    global.set(s.reducer, remap);
-    value += m;
-    for (let g = 0; g < s.n; g++) codes[first + g] = remap[local[g]!]!;
-    first += s.n;
-  }
-  return { dictionary: { bytes, offsets }, codes };
+  return {
+    add(bytes, offsets, m, ids) {
+      const at = ends[value]!;
+      all.set(bytes, at);
+      for (let i = 0; i < m; i++) {
+        ids[i] = value + i;
+        ends[value + i + 1] = at + offsets[i + 1]!;
+      }
+      value += m;
+    },
+    entries: () => ({ bytes: all, offsets: ends }),
+  };
 }
 
 /** The groups of a keyed pass: each key column's dictionary and the groups' codes in it, and each slot's column. */

@@ -248,15 +248,16 @@ export class ByteKeys {
     }
     let slots = this.table.length;
     while (keys * 2 * SLOT > slots) slots *= 2;
-    if (slots > this.table.length) {
-      const table = new Int32Array(slots);
-      for (let id = 0; id < this.size; id++) this.place(table, id);
-      this.table = table;
-    }
+    if (slots > this.table.length) this.refile(slots);
   }
 
   private rehash(): void {
-    const table = new Int32Array(this.table.length * 2);
+    this.refile(this.table.length * 2);
+  }
+
+  /** A table of `length` int32s with every key filed anew. */
+  private refile(length: number): void {
+    const table = new Int32Array(length);
     for (let id = 0; id < this.size; id++) this.place(table, id);
     this.table = table;
   }
