@@ -223,6 +223,9 @@ function dataProblem(data: Data, full: boolean): string | undefined {
 const EMPTY = new Uint8Array(0);
 
 function offsetsProblem(offsets: Int32Array | BigInt64Array, length: number, text: Uint8Array | undefined): string | undefined {
+  // The common case (a Utf8 column's Int32 offsets) in a monomorphic loop of its own, which only says whether all is
+  // well; the loop below says what is wrong.
+  if (offsets instanceof Int32Array && text && firstBadTextOffset(offsets, length, text) < 0) return undefined;
   // Large offsets as numbers (byte positions, far below 2^53), so one monomorphic loop checks both kinds.
   const o = offsets instanceof Int32Array ? offsets : Float64Array.from(offsets.subarray(0, length + 1), Number);
   // One pass: a byte 10xxxxxx continues a character, so no string may start on one (empty values at the end
@@ -236,6 +239,23 @@ function offsetsProblem(offsets: Int32Array | BigInt64Array, length: number, tex
       return `value ${r} starts inside a UTF-8 character (its offset ${at} cuts the character before it)`;
   }
   return undefined;
+}
+
+/**
+ * The first value of a Utf8 column whose offset goes back or starts inside a UTF-8 character, or −1.
+ * The whole check of a 1M-row Utf8 column of 12-byte keys (the offsets, then simdutf), best of 15, Node 20,
+ * beside a test run: 23-43 ns a row with only the loop below (either kind of offsets, with or without
+ * text: polymorphic), 1.9-2.2 with this one. q3 from Arrow spent ~85 ms of each worker's CPU in it.
+ */
+function firstBadTextOffset(o: Int32Array, length: number, bytes: Uint8Array): number {
+  const last = o[length]!;
+  let prev = o[0]!;
+  for (let r = 1; r <= length; r++) {
+    const at = o[r]!;
+    if (at < prev || (at < last && (bytes[at]! & 0xc0) === 0x80)) return r;
+    prev = at;
+  }
+  return -1;
 }
 
 /**
