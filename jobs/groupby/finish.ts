@@ -46,6 +46,38 @@ export function finishedColumns(
   return out;
 }
 
+const TWO31 = 2 ** 31;
+const TWO32 = 2 ** 32;
+
+/**
+ * Sums of integers of 32 bits or less, kept as one limb and its carry slot (exact.ts), as Int64 words:
+ * no BigInt per group (100K groups of q5's two integer sums: the generic path's BigInt and value per
+ * group was ~40 ms of the main thread's tail). Undefined when a sum does not fit 64 bits, which the
+ * generic path then reports. A sum that saw no value keeps its −0: SQL's NULL.
+ */
+function exactIntSums(type: DataType, lo: ArrayLike<number>, hi: ArrayLike<number>, order: Int32Array): Vector | undefined {
+  const n = order.length;
+  const words = new Int32Array(2 * n);
+  const valid = new Uint8Array((n + 7) >> 3);
+  let nulls = 0;
+  for (let i = 0; i < n; i++) {
+    const g = order[i]!;
+    const l = lo[g]!;
+    if (Object.is(l, -0)) {
+      nulls++;
+      continue;
+    }
+    valid[i >> 3]! |= 1 << (i & 7);
+    const carry = Math.floor(l / TWO32);
+    const top = hi[g]! + carry;
+    if (top < -TWO31 || top >= TWO31) return undefined;
+    words[2 * i] = (l - carry * TWO32) | 0;
+    words[2 * i + 1] = top;
+  }
+  const nullBitmap = nulls > 0 ? valid : undefined;
+  return makeVector(makeData({ type, length: n, nullCount: nulls, nullBitmap, data: new BigInt64Array(words.buffer) } as never));
+}
+
 /** `a`'s one output column, finished a column at a time, or undefined when it is not of the kinds that can be. */
 function typedColumn(a: Agg, type: DataType, slots: ArrayLike<number>[], order: Int32Array): Vector | undefined {
   const p = a.parts[0];
@@ -68,6 +100,8 @@ function typedColumn(a: Agg, type: DataType, slots: ArrayLike<number>[], order: 
     const nullBitmap = nulls > 0 ? valid : undefined;
     return makeVector(makeData({ type, length: n, nullCount: nulls, nullBitmap, data: new BigInt64Array(words.buffer) } as never));
   }
+  if (a.op === 'sum' && p?.kernel === 'xsum' && p.width === 2 && DataType.isInt(type) && type.bitWidth === 64)
+    return exactIntSums(type, slots[p.slot]!, slots[p.slot + 1]!, order);
   if (!p || !DataType.isFloat(type) || type.precision === 0) return undefined;
   const data = new (type.precision === 1 ? Float32Array : Float64Array)(n);
   const valid = new Uint8Array((n + 7) >> 3);
