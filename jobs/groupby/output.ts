@@ -245,12 +245,20 @@ function numberRanks(cells: Cell[]): Int32Array | undefined {
   const sorted = new Float64Array(cells.length);
   let m = 0;
   let nan = false;
+  let integers = true;
+  let min = Infinity;
+  let max = -Infinity;
   for (const c of cells) {
     if (typeof c === 'number') {
-      if (c === c) sorted[m++] = c;
-      else nan = true;
+      if (c === c) {
+        sorted[m++] = c;
+        integers &&= Number.isSafeInteger(c);
+        if (c < min) min = c;
+        if (c > max) max = c;
+      } else nan = true;
     } else if (c !== null) return undefined;
   }
+  if (integers && m > 0 && max - min < 4 * m + 1024) return denseRanks(cells, min, max - min + 1, m + (nan ? 1 : 0));
   const values = sorted.subarray(0, m).sort();
   const ranks = new Int32Array(cells.length);
   for (let i = 0; i < cells.length; i++) {
@@ -267,6 +275,28 @@ function numberRanks(cells: Cell[]): Int32Array | undefined {
       }
       ranks[i] = lo;
     }
+  }
+  return ranks;
+}
+
+/**
+ * `numberRanks` of integers (and nulls) that span fewer than ~4 values per cell, from `min` over `span`:
+ * a bitmap of the values there are and a running count of them, no sort (q5's 100K id6 keys: 24 → ~2 ms
+ * of the main thread). `nullRank` is the nulls' rank. A NaN cell has no place among integers: the
+ * caller sends cells with NaN here only with `nullRank` one past them, and gives NaN rank `nullRank - 1`.
+ */
+function denseRanks(cells: Cell[], min: number, span: number, nullRank: number): Int32Array {
+  const rankOf = new Int32Array(span);
+  for (const c of cells) if (typeof c === 'number' && c === c) rankOf[c - min] = 1;
+  for (let k = 0, r = 0; k < span; k++) {
+    const present = rankOf[k]!;
+    rankOf[k] = r;
+    r += present;
+  }
+  const ranks = new Int32Array(cells.length);
+  for (let i = 0; i < cells.length; i++) {
+    const c = cells[i] as number | null;
+    ranks[i] = c === null ? nullRank : c !== c ? nullRank - 1 : rankOf[c - min]!;
   }
   return ranks;
 }
