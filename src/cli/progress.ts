@@ -1,4 +1,5 @@
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgressModule from 'cli-progress';
 import type { RunProgress } from '../coordinator/progress.js';
 import { formatSize } from '../util/size.js';
 
@@ -78,7 +79,14 @@ function jsonView(stream: NodeJS.WriteStream): ProgressView {
   };
 }
 
+/**
+ * cli-progress, loaded when a bar is shown: a quiet run or one whose stderr is not a terminal does not
+ * pay its ~9 ms of loading (and node:readline's) before its first task.
+ */
+const loadCliProgress = (): typeof cliProgressModule => createRequire(import.meta.url)('cli-progress') as typeof cliProgressModule;
+
 function barView(stream: NodeJS.WriteStream): ProgressView {
+  const cliProgress = loadCliProgress();
   const bar = new cliProgress.SingleBar(
     {
       stream,

@@ -1,7 +1,6 @@
 import { closeSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { glob, isDynamicPattern } from 'tinyglobby';
 import { PlanError, UsageError } from '../errors.js';
 import { isS3Input, openInput } from '../io/input-source.js';
 import { readRange } from '../io/file-range.js';
@@ -24,6 +23,12 @@ export interface InputFile {
   codec?: Codec;
 }
 
+/**
+ * Characters some glob syntax needs (wildcards, classes, braces, extglobs): tinyglobby is loaded, and
+ * asked, only for an input that has one, so a plain path does not pay its ~12 ms of loading.
+ */
+const GLOB_CHARS = /[*?[\]{}()!+@]/;
+
 const ARROW_EXT = new Set(['.arrow', '.feather', '.ipc']);
 /** A path with a hidden file or folder in it (`.git/…`, `_SUCCESS`, `.part-0.crc`), skipped when listing a directory. */
 const HIDDEN = /(^|\/)[._]/;
@@ -44,9 +49,10 @@ export async function expandInputs(inputs: string[], format?: InputFormat): Prom
       files.push(...objects.map((o) => o.url));
       continue;
     }
-    if (isDynamicPattern(input)) {
+    const globs = GLOB_CHARS.test(input) ? await import('tinyglobby') : undefined;
+    if (globs?.isDynamicPattern(input)) {
       // Paths come back as the user wrote the pattern: absolute for an absolute pattern, else relative to the cwd.
-      const matches = await glob(input, { absolute: path.isAbsolute(input), onlyFiles: true, expandDirectories: false });
+      const matches = await globs.glob(input, { absolute: path.isAbsolute(input), onlyFiles: true, expandDirectories: false });
       if (matches.length === 0)
         throw new PlanError(`--input "${input}" matches no file; check the pattern (quote it so the shell does not expand it)`);
       files.push(...matches.sort());

@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { run, type RunProgress } from 'quiver-engine';
+import { PassThrough } from 'node:stream';
+import { makeProgressView } from '../../dist/src/cli/progress.js';
 import { CLI, tempDir } from '../helpers/tmp.js';
 import { makeCorpus } from './corpus.js';
 
@@ -55,5 +57,31 @@ describe('progress', () => {
     expect(r.status).toBe(0);
     expect(r.stderr).not.toMatch(/\u001b\[|█|░|ETA/);
     expect(r.stderr.startsWith('quiver: wordcount — ')).toBe(true);
+  });
+
+  it('draws a bar on a terminal (cli-progress, loaded only then), and clears it at stop', () => {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d: Buffer) => {
+      text += d.toString('utf8');
+    });
+    const tty = Object.assign(out, { isTTY: true, columns: 200, cursorTo: () => true, clearLine: () => true, moveCursor: () => true });
+    const view = makeProgressView('bar', tty as unknown as NodeJS.WriteStream);
+    const p: RunProgress = {
+      phase: 'map',
+      tasksDone: 1,
+      tasksTotal: 4,
+      bytesDone: 1 << 20,
+      bytesTotal: 4 << 20,
+      rowsDone: 1000,
+      rowsTotal: 4000,
+      elapsedMs: 500,
+      workers: 2,
+      workersBusy: 2,
+      retried: 0,
+    };
+    view.onProgress(p);
+    view.stop();
+    expect(text).toMatch(/map +\|[█░]+\| 25% \| 1\/4 tasks \| 1(\.0)? MB\/4(\.0)? MB \| 2,000 rows\/s \| ETA 2s \| 2\/2 busy/);
   });
 });
