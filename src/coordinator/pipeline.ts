@@ -80,11 +80,11 @@ export async function runJob(runner: TaskRunner, jobSpec: string | URL | Job, op
   if (plannedR.status === 'rejected') throw plannedR.reason;
   // A CSV/NDJSON value past the sample that does not fit its column widens the column and runs again, replanned.
   let planned: Awaited<typeof planning> | undefined = plannedR.value;
-  return runWithWidening(options.formatOptions, async (formatOptions, restarts) => {
+  return runWithWidening(options.formatOptions, async (formatOptions) => {
     const o = formatOptions === options.formatOptions ? options : { ...options, formatOptions };
     const p = planned ?? (await planRun(o, runner.workers));
     planned = undefined;
-    return runDataJob(runner, loaded, p, o, timing, restarts);
+    return runDataJob(runner, loaded, p, o, timing);
   });
 }
 
@@ -110,10 +110,10 @@ async function drive(runner: TaskRunner, loaded: LoadedJob, options: RunOptions,
       sharedMemory: runner.sharedMemory,
       runStep: (step, o) => {
         const stepTiming: SetupTiming = { t0: now(), bundleMs: 0, planMs: 0 };
-        return runWithWidening(o.formatOptions, async (formatOptions, restarts) => {
+        return runWithWidening(o.formatOptions, async (formatOptions) => {
           const oo = formatOptions === o.formatOptions ? o : { ...o, formatOptions };
           const planned = await timed(planRun(oo, runner.workers), (ms) => (stepTiming.planMs = ms));
-          return runDataJob(runner, step, planned, oo, stepTiming, restarts);
+          return runDataJob(runner, step, planned, oo, stepTiming);
         });
       },
       forkJoinStep: (step, p, problem, signal) => solveRecursive(runner, step, p, problem, signal),
@@ -151,17 +151,13 @@ async function drive(runner: TaskRunner, loaded: LoadedJob, options: RunOptions,
   return { table: outcome.table, value: outcome.value, report };
 }
 
-/**
- * Runs a keyed or fold job over a planned input (loaded, and the runner starting); `attempt` counts the
- * restarts before this one (a CSV/NDJSON column widened), for `onSplitValue`.
- */
+/** Runs a keyed or fold job over a planned input (loaded, and the runner starting). */
 async function runDataJob(
   runner: TaskRunner,
   loaded: LoadedJob,
   planned: Awaited<ReturnType<typeof planRun>>,
   options: RunOptions,
   timing: SetupTiming,
-  attempt = 0,
 ): Promise<RunResult> {
   const { t0, bundleMs, planMs } = timing;
   const runId = newRunId();
@@ -237,9 +233,7 @@ async function runDataJob(
         progress.finished(m, i);
         if (out.kind !== 'fold') return;
         const t = now();
-        const v = foldValue(out);
-        options.onSplitValue?.(i, v, attempt);
-        userCall(jobFile, 'merge', () => tree.add(i, v));
+        userCall(jobFile, 'merge', () => tree.add(i, foldValue(out)));
         mergeMs += now() - t;
       },
       toError,

@@ -54,13 +54,6 @@ export interface RunOptions extends PlanRequest {
   overwrite?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: RunProgress) => void;
-  /**
-   * A fold job's value of each split as soon as its task has finished, before it is merged: in the order the tasks
-   * finish, not the splits' order (`split` is the split's index). `attempt` is 0, or the number of times the run has
-   * started again because a CSV/NDJSON column widened; values of an earlier attempt no longer count. `quiver convert`
-   * copies each finished part into the output with it while the run goes on.
-   */
-  onSplitValue?: (split: number, value: unknown, attempt: number) => void;
   /** Attempts per task when its worker dies. @default 3 */
   maxAttempts?: number;
   /** Retry a task whose job code threw (up to `maxAttempts`), for jobs that fail now and then. @default false */

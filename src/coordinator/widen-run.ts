@@ -25,13 +25,13 @@ const MAX_RESTARTS = 32;
  */
 export async function runWithWidening<R extends { report: { tasks: { map: number }; widened?: WideningNote[] } }>(
   formatOptions: FormatOptions | undefined,
-  attempt: (formatOptions: FormatOptions | undefined, restarts: number) => Promise<R>,
+  attempt: (formatOptions: FormatOptions | undefined) => Promise<R>,
 ): Promise<R> {
   const notes: WideningNote[] = [];
   let options = formatOptions;
   for (let restarts = 0; ; restarts++) {
     try {
-      const result = await attempt(options, restarts);
+      const result = await attempt(options);
       if (notes.length > 0) {
         for (const n of notes) n.tasksRerun ||= result.report.tasks.map;
         result.report.widened = notes;

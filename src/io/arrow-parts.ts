@@ -15,8 +15,8 @@ import { FileBlock, Footer } from 'apache-arrow/ipc/metadata/file';
  * was about a quarter of the run's CPU, a third of it garbage collection (bench/results/fast-paths.md).
  *
  * Parts whose batches carry dictionaries (their output needs one dictionary per column:
- * dictionaries.ts) or whose schemas differ are not copied: `ArrowPartsCopy.add` says so by returning
- * false before writing any of that part, and the caller writes the output afresh by decoding them.
+ * dictionaries.ts) or whose schemas differ are not copied: `copyArrowParts` says so by returning
+ * false before writing anything it would have to take back, and the caller decodes them.
  */
 
 /** The 8 bytes an Arrow file starts with (the magic and 2 bytes of padding) and the 6 it ends with. */
@@ -63,34 +63,28 @@ async function schemaOf(file: string, reader: MessageReader): Promise<{ bytes: B
 }
 
 /**
- * Copies parts' record batches into `out` (an open, empty file) one part at a time, as an Arrow file
- * (`file`) or stream: `add` each part in order, then `end`. A part that cannot be copied as it is
- * (see above) makes `add` return false with nothing of it written; the caller then writes the output
- * afresh by decoding the parts.
+ * Writes the record batches of `parts` to `out` (an open, empty file) as an Arrow file (`file`) or
+ * stream; false, with nothing written, when the parts cannot be copied as they are (see above).
  */
-export class ArrowPartsCopy {
-  private readonly reader = new MessageReader();
-  private first: { bytes: Buffer; schema: Schema } | undefined;
-  private readonly blocks: FileBlock[] = [];
-  private position = 0;
-
-  constructor(
-    private readonly out: FileHandle,
-    private readonly file: boolean,
-  ) {}
-
-  /** Appends the record batches of `part`; false, with nothing written, when it cannot be copied as it is. */
-  async add(part: string): Promise<boolean> {
-    const s = await schemaOf(part, this.reader);
-    if (!s) return true; // an empty part: nothing to copy
-    if (!this.first) {
-      if (s.schema.dictionaries.size > 0) return false;
-      this.first = s;
-      if (this.file) await this.write(MAGIC);
-      await this.write(Buffer.from(Int32Array.of(-1, s.bytes.length).buffer));
-      await this.write(s.bytes);
-    } else if (!s.bytes.equals(this.first.bytes)) return false;
-    const { reader } = this;
+export async function copyArrowParts(parts: string[], out: FileHandle, file: boolean): Promise<boolean> {
+  const reader = new MessageReader();
+  const first = parts.length > 0 ? await schemaOf(parts[0]!, reader) : undefined;
+  if (!first || first.schema.dictionaries.size > 0) return false;
+  // Every part's schema must be the first's: checked before a byte is written.
+  for (const part of parts.slice(1)) {
+    const s = await schemaOf(part, reader);
+    if (s && !s.bytes.equals(first.bytes)) return false;
+  }
+  let position = 0;
+  const write = async (bytes: Uint8Array) => {
+    await out.write(bytes, 0, bytes.length, position);
+    position += bytes.length;
+  };
+  if (file) await write(MAGIC);
+  await write(Buffer.from(Int32Array.of(-1, first.bytes.length).buffer));
+  await write(first.bytes);
+  const blocks: FileBlock[] = [];
+  for (const part of parts) {
     const fh = await open(part, 'r');
     try {
       const size = (await fh.stat()).size;
@@ -105,35 +99,24 @@ export class ArrowPartsCopy {
         if (m.message.headerType !== MessageHeader.RecordBatch)
           throw new Error(`${part}: an unexpected message of type ${m.message.headerType}`);
         // The message as it is: prefix, metadata (still in the buffer), then its body.
-        this.blocks.push(new FileBlock(m.metaLength, m.bodyLength, this.position));
-        await this.write(Buffer.from(Int32Array.of(-1, m.metaLength - 8).buffer));
-        await this.write(reader.buf.subarray(0, m.metaLength - 8));
+        blocks.push(new FileBlock(m.metaLength, m.bodyLength, position));
+        await write(Buffer.from(Int32Array.of(-1, m.metaLength - 8).buffer));
+        await write(reader.buf.subarray(0, m.metaLength - 8));
         if ((await reader.read(fh, at, m.bodyLength)) < m.bodyLength)
           throw new Error(`${part}: a record batch at byte ${m.at} is cut short`);
-        await this.write(reader.buf.subarray(0, m.bodyLength));
+        await write(reader.buf.subarray(0, m.bodyLength));
         at += m.bodyLength;
       }
     } finally {
       await fh.close();
     }
-    return true;
   }
-
-  /** Ends the output (the end-of-stream marker, and a file's footer); false when no part had a schema to write. */
-  async end(): Promise<boolean> {
-    if (!this.first) return false;
-    await this.write(END_OF_STREAM);
-    if (this.file) {
-      const footer = Footer.encode(new Footer(this.first.schema, MetadataVersion.V5, this.blocks, []));
-      await this.write(footer);
-      await this.write(Buffer.from(Int32Array.of(footer.length).buffer));
-      await this.write(MAGIC.subarray(0, 6));
-    }
-    return true;
+  await write(END_OF_STREAM);
+  if (file) {
+    const footer = Footer.encode(new Footer(first.schema, MetadataVersion.V5, blocks, []));
+    await write(footer);
+    await write(Buffer.from(Int32Array.of(footer.length).buffer));
+    await write(MAGIC.subarray(0, 6));
   }
-
-  private async write(bytes: Uint8Array): Promise<void> {
-    await this.out.write(bytes, 0, bytes.length, this.position);
-    this.position += bytes.length;
-  }
+  return true;
 }
