@@ -3,16 +3,18 @@ import { Xxh64 } from './xxh64.js';
 type Decompress = import('fzstd').Decompress;
 
 /**
- * Decompresses a zstd stream chunk by chunk with fzstd and checks every frame's content checksum,
- * which fzstd skips. It walks the frame structure itself (header, block headers, checksum: a few
- * bytes per 128 KB block, no decoding) to know where each frame ends, gives each frame a fresh fzstd
- * decoder and hashes its output. A checksum that does not match, a frame cut short or a reserved
+ * Decompresses a zstd stream chunk by chunk with fzstd and checks every frame's content checksum and
+ * its declared content size, which fzstd skips. It walks the frame structure itself (header, block
+ * headers, checksum: a few bytes per 128 KB block, no decoding) to know where each frame ends, gives
+ * each frame a fresh fzstd decoder, and counts and hashes its output. A checksum that does not match,
+ * a frame whose output is not the size its header states (fuzz seed 14, case 228: one bit of the size
+ * flipped, the data intact; the zstd CLI and DuckDB refuse the file), a frame cut short or a reserved
  * block type throws `Error` with the frame's offset; the caller names the file.
  */
 export class ZstdFrames {
   private pending: Uint8Array = new Uint8Array(0);
   private at = 0; // compressed offset of pending[0]
-  private frame: { start: number; z: Decompress; hash: Xxh64 | undefined; last: boolean; remaining: number; checksum: boolean } | undefined;
+  private frame: Frame | undefined;
   private skip = 0;
 
   constructor(
@@ -61,13 +63,21 @@ export class ZstdFrames {
       const size = 5 + (single ? 0 : 1) + [0, 1, 2, 4][fhd & 3]! + (fcs === 0 ? single : 1 << fcs);
       if (p.length < size) return -1;
       const checksum = ((fhd >> 2) & 1) === 1;
-      const z = new this.fzstd.Decompress((data) => {
-        hash?.update(data);
-        this.out(data);
-      });
-      const hash = checksum ? new Xxh64() : undefined;
-      this.frame = { start: this.at, z, hash, last: false, remaining: 0, checksum };
-      z.push(p.subarray(0, size));
+      const frame: Frame = {
+        start: this.at,
+        z: new this.fzstd.Decompress((data) => {
+          frame.decoded += data.length;
+          frame.hash?.update(data);
+          this.out(data);
+        }),
+        hash: checksum ? new Xxh64() : undefined,
+        last: false,
+        checksum,
+        declared: contentSize(p, size - (fcs === 0 ? single : 1 << fcs), fcs === 0 ? single : 1 << fcs),
+        decoded: 0,
+      };
+      this.frame = frame;
+      frame.z.push(p.subarray(0, size));
       return size;
     }
     if (f.last) {
@@ -82,10 +92,12 @@ export class ZstdFrames {
             `the frame at byte ${f.start} fails its checksum (0x${got.toString(16)} decoded, 0x${want.toString(16)} stored): the file ` +
               `is corrupt`,
           );
+        checkSize(f);
         this.frame = undefined;
         return 4;
       }
       f.z.push(new Uint8Array(0), true);
+      checkSize(f);
       this.frame = undefined;
       return 0;
     }
@@ -99,6 +111,32 @@ export class ZstdFrames {
     f.z.push(p.subarray(0, size));
     return size;
   }
+}
+
+/** A frame being decoded: where it starts, its decoder, checksum and the content size its header states. */
+interface Frame {
+  start: number;
+  z: Decompress;
+  hash: Xxh64 | undefined;
+  last: boolean;
+  checksum: boolean;
+  /** Frame_Content_Size, when the header has it. */
+  declared: number | undefined;
+  decoded: number;
+}
+
+/** Frame_Content_Size: `bytes` (0, 1, 2, 4 or 8) little-endian bytes at `at`; the 2-byte form is offset by 256. */
+function contentSize(p: Uint8Array, at: number, bytes: number): number | undefined {
+  if (bytes === 0) return undefined;
+  if (bytes === 1) return p[at]!;
+  if (bytes === 2) return (p[at]! | (p[at + 1]! << 8)) + 256;
+  if (bytes === 4) return readU32(p, at);
+  return readU32(p, at) + readU32(p, at + 4) * 2 ** 32;
+}
+
+function checkSize(f: Frame): void {
+  if (f.declared !== undefined && f.declared !== f.decoded)
+    throw new Error(`the frame at byte ${f.start} decodes to ${f.decoded} bytes, but its header says ${f.declared}: the file is corrupt`);
 }
 
 const readU32 = (b: Uint8Array, at: number) => (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;

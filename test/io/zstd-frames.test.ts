@@ -58,6 +58,26 @@ describe('zstd frame checksums', () => {
     }
   });
 
+  it('a frame whose header states another content size than it decodes to fails (was: accepted; fuzz seed 14, case 228)', async () => {
+    const bytes = readFileSync(path.join(DIR, 'text-5000.txt.zst'));
+    // Frame_Content_Size's place in the header (RFC 8878 3.1.1.1): after the descriptor, the window
+    // descriptor unless single-segment, and the dictionary id.
+    const fhd = bytes[4]!;
+    const single = (fhd >> 5) & 1;
+    const fcsBytes = fhd >> 6 === 0 ? single : 1 << (fhd >> 6);
+    expect(fcsBytes).toBeGreaterThan(0); // the zstd CLI states the size of what it compressed
+    const at = 5 + (single ? 0 : 1) + [0, 1, 2, 4][fhd & 3]!;
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const dir = mkdtempSync(path.join((await import('node:os')).tmpdir(), 'zstd-'));
+    const c = Buffer.from(bytes);
+    c[at]! ^= 4; // the data and its checksum intact: only the stated size is wrong
+    const file = path.join(dir, 'size.zst');
+    writeFileSync(file, c);
+    await expect(decompress(file)).rejects.toThrow(
+      /size\.zst does not decompress as zstd: the frame at byte 0 decodes to 5000 bytes, but its header says \d+: the file is corrupt/,
+    );
+  });
+
   it('a file cut inside a frame fails', async () => {
     const { writeFileSync, mkdtempSync } = await import('node:fs');
     const dir = mkdtempSync(path.join((await import('node:os')).tmpdir(), 'zstd-'));
