@@ -50,12 +50,14 @@ const TWO31 = 2 ** 31;
 const TWO32 = 2 ** 32;
 
 /**
- * Sums of integers of 32 bits or less, kept as one limb and its carry slot (exact.ts), as Int64 words:
- * no BigInt per group (100K groups of q5's two integer sums: the generic path's BigInt and value per
- * group was ~40 ms of the main thread's tail). Undefined when a sum does not fit 64 bits, which the
- * generic path then reports. A sum that saw no value keeps its −0: SQL's NULL.
+ * An Int64 column of whole-number slots, written as two 32-bit words a group, no BigInt per group:
+ * counts and double-kernel sums (one slot: `lo`, below 2^53), and sums of integers of 32 bits or less
+ * kept as one limb and its carry slot (`lo`, `hi`: exact.ts; 100K groups of q5's two integer sums took
+ * ~40 ms of the main thread's tail through the generic path's BigInt and value per group). Undefined
+ * when a value does not fit 64 bits, which the generic path then reports. A slot still at −0 saw no
+ * value (counts start at +0): SQL's NULL.
  */
-function exactIntSums(type: DataType, lo: ArrayLike<number>, hi: ArrayLike<number>, order: Int32Array): Vector | undefined {
+function int64Column(type: DataType, lo: ArrayLike<number>, hi: ArrayLike<number> | undefined, order: Int32Array): Vector | undefined {
   const n = order.length;
   const words = new Int32Array(2 * n);
   const valid = new Uint8Array((n + 7) >> 3);
@@ -69,7 +71,7 @@ function exactIntSums(type: DataType, lo: ArrayLike<number>, hi: ArrayLike<numbe
     }
     valid[i >> 3]! |= 1 << (i & 7);
     const carry = Math.floor(l / TWO32);
-    const top = hi[g]! + carry;
+    const top = (hi === undefined ? 0 : hi[g]!) + carry;
     if (top < -TWO31 || top >= TWO31) return undefined;
     words[2 * i] = (l - carry * TWO32) | 0;
     words[2 * i + 1] = top;
@@ -82,26 +84,10 @@ function exactIntSums(type: DataType, lo: ArrayLike<number>, hi: ArrayLike<numbe
 function typedColumn(a: Agg, type: DataType, slots: ArrayLike<number>[], order: Int32Array): Vector | undefined {
   const p = a.parts[0];
   const n = order.length;
-  const counted = a.op === 'count' || (a.op === 'sum' && p?.kernel === 'sum');
-  if (counted && p && DataType.isInt(type) && type.bitWidth === 64) {
-    const s = slots[p.slot]!;
-    // Counts, and sums of integers of ≤ 32 bits, are whole doubles below 2^53: written as two 32-bit
-    // words, no BigInt per group. A sum that saw no value keeps its −0: SQL's NULL.
-    const words = new Int32Array(2 * n);
-    const valid = new Uint8Array((n + 7) >> 3);
-    let nulls = 0;
-    for (let i = 0; i < n; i++) {
-      const x = s[order[i]!]!;
-      if (a.op === 'sum' && Object.is(x, -0)) nulls++;
-      else valid[i >> 3]! |= 1 << (i & 7);
-      words[2 * i] = (x % 2 ** 32) | 0;
-      words[2 * i + 1] = Math.floor(x / 2 ** 32);
-    }
-    const nullBitmap = nulls > 0 ? valid : undefined;
-    return makeVector(makeData({ type, length: n, nullCount: nulls, nullBitmap, data: new BigInt64Array(words.buffer) } as never));
+  if (p && DataType.isInt(type) && type.bitWidth === 64) {
+    if (a.op === 'count' || (a.op === 'sum' && p.kernel === 'sum')) return int64Column(type, slots[p.slot]!, undefined, order);
+    if (a.op === 'sum' && p.kernel === 'xsum' && p.width === 2) return int64Column(type, slots[p.slot]!, slots[p.slot + 1]!, order);
   }
-  if (a.op === 'sum' && p?.kernel === 'xsum' && p.width === 2 && DataType.isInt(type) && type.bitWidth === 64)
-    return exactIntSums(type, slots[p.slot]!, slots[p.slot + 1]!, order);
   if (!p || !DataType.isFloat(type) || type.precision === 0) return undefined;
   const data = new (type.precision === 1 ? Float32Array : Float64Array)(n);
   const valid = new Uint8Array((n + 7) >> 3);
