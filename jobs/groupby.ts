@@ -8,9 +8,10 @@ import { positionsOf } from './groupby/intervals.js';
 import { CompositeKeys } from './groupby/composite.js';
 import { dictionaryKeyOf, keysOf, keyToEmit, utf8KeyOf } from './groupby/keys.js';
 import { resultOf, resultOfPartials, slotNames } from './groupby/output.js';
+import { finishRange, type RangeJob } from './groupby/ranges.js';
 import { bucketsOf, mergePartials, sealPartial, type Partial, type Sealed } from './groupby/partials.js';
 import type { KeyColumns } from './groupby/row-keys.js';
-import type { Acc, AggPlan, ColumnKind, KeyPart } from './groupby/types.js';
+import type { Acc, AggPlan, Allocate, ColumnKind, KeyPart } from './groupby/types.js';
 
 /**
  * Group-by with aggregations: `--param by=id1,id2 --param agg=sum:v1,mean:v3,count`. Output: the key
@@ -139,6 +140,21 @@ export const groups = defineJob({
       : sealPartial(acc, (ctx.params.by as string[]).length, ctx.state, ctx.split.id),
 });
 
+/** Finishes the groups of a range of keys of many (groupby/ranges.ts): sorted, keys taken, aggregates finished. */
+export const finish = defineJob({
+  name: 'groupby-finish',
+  description: 'sorts and finishes the groups of a range of keys',
+  params: { ...PARAMS, kinds: { type: 'json' }, job: { type: 'json' } },
+  divide: (p: { lo: number; hi: number }) =>
+    p.hi - p.lo > 1 ? Array.from({ length: p.hi - p.lo }, (_, i) => ({ lo: p.lo + i, hi: p.lo + i + 1 })) : undefined,
+  conquer(p: { lo: number; hi: number }, ctx) {
+    const ipc = finishRange(ctx.params.job as unknown as RangeJob, p.lo, planOf(ctx));
+    ctx.transfer(ipc);
+    return [ipc];
+  },
+  combine: (a: Uint8Array[], b: Uint8Array[]) => a.concat(b),
+});
+
 /**
  * The keys of a worker's groups as columns of key parts: a single key's values as they are; a
  * composite key's parts as its CompositeKeys holds them, each part's distinct values (as text, as
@@ -204,6 +220,15 @@ export default defineJob({
       return resultOf(table, by, plan, fields);
     }
     const { value } = await q.run(groups, { params: { by, agg, kinds }, pairs: true });
-    return resultOfPartials((value as { values: Sealed[] }).values, by, plan, fields);
+    // Many groups are sorted and finished in key ranges by the workers, reading the pass in shared memory.
+    const inRanges =
+      q.sharedMemory && q.workers > 1
+        ? {
+            workers: q.workers,
+            allocate: ((type, length) => q.shared(type, length)) as Allocate,
+            finish: (job: RangeJob) => q.forkJoin(finish, { lo: 0, hi: job.starts.length - 1 }, { params: { by, agg, kinds, job } }),
+          }
+        : undefined;
+    return resultOfPartials((value as { values: Sealed[] }).values, by, plan, fields, inRanges);
   },
 });

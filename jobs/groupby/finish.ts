@@ -1,7 +1,6 @@
-import { DataType, makeData, makeVector, type Field, type Vector } from 'apache-arrow';
+import { DataType, makeData, makeVector, type Vector } from 'apache-arrow';
 import { vectorOf, type Cell } from '../shared/vectors.js';
 import { finishAcc } from './aggregates.js';
-import { outputTypes } from './columns.js';
 import type { Acc, Agg, AggPlan } from './types.js';
 
 /**
@@ -9,11 +8,12 @@ import type { Acc, Agg, AggPlan } from './types.js';
  * float slots (`slots[j][g]`) and value lists. count, and sum, mean, min and max of doubles are
  * finished a column at a time, straight into typed arrays; the others (exact sums, sd, median, …)
  * through `finishAcc` and a JS value per group. A value per group and its trip through vectorOf were
- * a second of q10's 10M groups on the main thread.
+ * a second of q10's 10M groups on the main thread. `typesOf` gives an aggregate's output types
+ * (columns.ts' `outputTypes`); it is asked once per aggregate, in the plan's order.
  */
 export function finishedColumns(
   plan: AggPlan,
-  fields: Map<string, Field>,
+  typesOf: (a: Agg) => DataType[],
   slots: ArrayLike<number>[],
   lists: Array<Vector | null>,
   order: Int32Array,
@@ -22,7 +22,7 @@ export function finishedColumns(
   const out: Array<{ name: string; type: DataType; vector: Vector }> = [];
   let c = 0;
   for (const a of plan.aggs) {
-    const types = outputTypes(a, fields);
+    const types = typesOf(a);
     const typed = typedColumn(a, types[0]!, slots, order);
     types.forEach((type, t) => {
       const name = a.names[t]!;

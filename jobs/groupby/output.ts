@@ -13,14 +13,17 @@ import {
 } from 'apache-arrow';
 import { take } from '../join/take.js';
 import { intervalVector } from '../shared/intervals.js';
+import { outputTypes } from './columns.js';
 import { finishedColumns } from './finish.js';
+import { rangeJobOf, tableOfRanges, type RangeJob } from './ranges.js';
+import { sortedRows } from './sort-rows.js';
 import { INTERVAL_SLOTS, compareIntervalKeys, intervalOf } from './intervals.js';
 import { isNestedKey } from '../shared/nested-image.js';
 import { compareCanonical, nestedValueOf } from './nested.js';
 import { BIG_MARK } from './keys.js';
 import { passOf, type Sealed } from './partials.js';
 import { keyPartsOf, textPartsOf, type TextParts } from './row-keys.js';
-import type { AggPlan, KeyPart } from './types.js';
+import type { AggPlan, Allocate, KeyPart } from './types.js';
 import { vectorOf, type Cell } from '../shared/vectors.js';
 
 /**
@@ -45,10 +48,34 @@ export function resultOf(pass: Table, by: string[], plan: AggPlan, fields: Map<s
   return resultFrom({ n, keys, slots: slotsOf(pass, plan, n), lists }, by, plan, fields);
 }
 
+/**
+ * Finishing many groups in key ranges on the workers (ranges.ts): `finish` runs the ranges' tasks and
+ * gives their IPC streams in range order; `allocate` makes the shared arrays the tasks read.
+ */
+export interface InRanges {
+  workers: number;
+  allocate: Allocate;
+  finish(job: RangeJob): Promise<Uint8Array[]>;
+}
+
+/**
+ * Groups from which a pass is finished in key ranges on the workers when it can be: below, the main
+ * thread's sort and copies take less than sending the ranges (q3's 100K groups: ~100 ms).
+ * QUIVER_GROUPBY_RANGE_GROUPS sets another threshold (the tests use it to take both paths on small data).
+ */
+const rangeGroups = (): number => Number(process.env.QUIVER_GROUPBY_RANGE_GROUPS ?? 1 << 18);
+
 /** The result table from the keyed pass's sealed partials (partials.ts): every plan without value lists. */
-export function resultOfPartials(sealed: Sealed[], by: string[], plan: AggPlan, fields: Map<string, Field>): Table {
-  const pass = passOf(sealed, by.length, plan.width);
-  const { n, slots } = pass;
+export async function resultOfPartials(
+  sealed: Sealed[],
+  by: string[],
+  plan: AggPlan,
+  fields: Map<string, Field>,
+  inRanges?: InRanges,
+): Promise<Table> {
+  const n = sealed.reduce((sum, s) => sum + s.n, 0);
+  const ranged = inRanges !== undefined && n >= rangeGroups() && rangeable(by, plan, fields);
+  const pass = passOf(sealed, by.length, plan.width, ranged ? inRanges.allocate : undefined);
   // Each key column's distinct values decoded once, as the keyed pass's table held them; rows refer to
   // them by code. Text is copied as its bytes into a Utf8 column: Arrow's builder took a call per value
   // (q3's 100K id3 values: 69 ms of the main thread's ~500 ms after the workers finish).
@@ -57,7 +84,36 @@ export function resultOfPartials(sealed: Sealed[], by: string[], plan: AggPlan, 
     const text = textPartsOf(dictionary.bytes, dictionary.offsets, m);
     return { values: text ? textVector(text, m) : partsVector(keyPartsOf(dictionary.bytes, dictionary.offsets, m, 1)[0]!), codes };
   });
-  return resultFrom({ n, keys, slots, lists: [] }, by, plan, fields);
+  if (!ranged) return resultFrom({ n, keys, slots: pass.slots, lists: [] }, by, plan, fields);
+  const columns = by.map((name, j) => keyColumnOf(keys[j]!.values, fields.get(name)!, keys[j]!.values.length, true));
+  const schema = new Schema([
+    ...by.map((name, j) => new Field(name, columns[j]!.vector.type, true, fields.get(name)!.metadata)),
+    ...plan.aggs.flatMap((a) => outputTypes(a, fields).map((type, t) => new Field(a.names[t]!, type, true))),
+  ]);
+  const job = rangeJobOf(
+    pass,
+    columns.map((c) => c.vector),
+    columns.map((c) => c.ranks),
+    schema,
+    inRanges.workers,
+    inRanges.allocate,
+  );
+  return tableOfRanges(await inRanges.finish(job), schema);
+}
+
+/**
+ * Whether a pass's result can be finished in ranges: keys and outputs of flat types that cross threads
+ * as Arrow IPC as they are (no nested or interval key, whose columns are rebuilt from JS values, and
+ * no dictionary-typed output).
+ */
+function rangeable(by: string[], plan: AggPlan, fields: Map<string, Field>): boolean {
+  if (Object.keys(plan.keyParts).length > 0) return false;
+  const flat = (t: DataType) => !isNestedKey(t) && !DataType.isInterval(t) && !DataType.isDictionary(t);
+  const keyTypes = by.map((name) => {
+    const t = fields.get(name)!.type;
+    return DataType.isDictionary(t) ? t.dictionary : t;
+  });
+  return keyTypes.every(flat) && plan.aggs.every((a) => outputTypes(a, fields).every(flat));
 }
 
 /**
@@ -125,7 +181,7 @@ function resultFrom(pass: PassColumns, by: string[], plan: AggPlan, fields: Map<
       : take(vector, rows);
     out.push([new Field(name, column.type, true, fields.get(name)!.metadata), column]);
   });
-  for (const { name, type, vector } of finishedColumns(plan, fields, slots, pass.lists, order))
+  for (const { name, type, vector } of finishedColumns(plan, (a) => outputTypes(a, fields), slots, pass.lists, order))
     out.push([new Field(name, type, true), vector]);
   const schema = new Schema(out.map(([f]) => f));
   return new Table(schema, Object.fromEntries(out.map(([f, v]) => [f.name, v])) as never);
@@ -350,57 +406,6 @@ function keyValues(vector: Vector | null, type: DataType, n: number): Cell[] {
     else out[i] = Number(v);
   }
   return out;
-}
-
-/** A key column's rank in each group: `ranks[codes[g]]` (ranks of its distinct values), or `ranks[g]`. */
-interface RankColumn {
-  ranks: Int32Array;
-  codes?: Int32Array;
-}
-
-/** Most values of one pass's digit: adjacent key columns whose ranks together have no more are sorted in one pass. */
-const DIGIT = 1 << 20;
-
-/**
- * Row numbers in key order: by the first key column's rank, then the next, …. An LSD counting sort
- * of the row numbers, one stable pass per digit from the last to the first: a few typed-array loops
- * per pass, where a comparator sort of 500K rows took ~0.8 s and even native Float64Array sorts of
- * combined ranks ~0.25 s per column (loaded host). A digit is the ranks of adjacent key columns
- * together while they have at most DIGIT values: q10's six columns (100, 100, 100K, 100, 100, 100K
- * values) take four passes; each pass over 10M rows waits on memory at nearly every row.
- */
-function sortedRows(columns: RankColumn[], n: number): Int32Array {
-  const widths = columns.map(({ ranks }) => {
-    let width = 0;
-    for (let i = 0; i < ranks.length; i++) if (ranks[i]! >= width) width = ranks[i]! + 1;
-    return width;
-  });
-  let order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  const digit = new Int32Array(n);
-  for (let last = columns.length - 1; last >= 0; ) {
-    let first = last;
-    let width = widths[last]!;
-    while (first > 0 && width * widths[first - 1]! <= DIGIT) width *= widths[--first]!;
-    digit.fill(0);
-    for (let j = first; j <= last; j++) {
-      const { ranks, codes } = columns[j]!;
-      const w = widths[j]!;
-      if (codes) for (let g = 0; g < n; g++) digit[g] = digit[g]! * w + ranks[codes[g]!]!;
-      else for (let g = 0; g < n; g++) digit[g] = digit[g]! * w + ranks[g]!;
-    }
-    const starts = new Int32Array(width + 1);
-    for (let g = 0; g < n; g++) starts[digit[g]! + 1]!++;
-    for (let r = 0; r < width; r++) starts[r + 1]! += starts[r]!;
-    const next = new Int32Array(n);
-    for (let k = 0; k < n; k++) {
-      const row = order[k]!;
-      next[starts[digit[row]!]!++] = row;
-    }
-    order = next;
-    last = first - 1;
-  }
-  return order;
 }
 
 function compareCells(x: Cell, y: Cell): number {

@@ -103,3 +103,9 @@ export function isValid(d: Data, i: number): boolean {
   const bit = d.offset + i;
   return ((d.nullBitmap![bit >> 3]! >> (bit & 7)) & 1) === 1;
 }
+
+/** A typed array of `length` zeros over shared memory (the driver's `q.shared`), or a plain one. */
+export type Allocate = <T extends Int32Array | Float64Array>(
+  type: { new (length: number): T; new (buffer: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number },
+  length: number,
+) => T;
