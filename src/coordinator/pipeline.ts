@@ -5,7 +5,7 @@ import type { TaskSpec } from '../executor/scheduler.js';
 import { loadJob, type LoadedJob } from '../job/load.js';
 import { resolveParams } from '../job/params.js';
 import type { DataJob, FoldJob, Job, KeyedJob } from '../job/types.js';
-import { checkOutput, outputFormatOf } from '../io/sinks.js';
+import { checkOutput, outputFormatOf, writeTableFile } from '../io/sinks.js';
 import { isBuiltinJob } from '../job/bundle.js';
 import { checkColumns, inputSchemas } from '../planner/input-schemas.js';
 import { checkOutputNotInput, expandInputs } from '../planner/inputs.js';
@@ -42,7 +42,6 @@ import { ShuffleStore, shuffleBudget } from './spill.js';
 import { memoryFixOf, splitNotes } from './split-notes.js';
 import { TreeMerge } from './tree-merge.js';
 import { runWithWidening } from './widen-run.js';
-import { writeResult, type ConvertTable } from './write-result.js';
 
 /**
  * The one pipeline of a run: plan → map → shuffle → reduce → merge → write → report. Where its tasks
@@ -122,17 +121,10 @@ async function drive(runner: TaskRunner, loaded: LoadedJob, options: RunOptions,
     t0,
   );
   let writeMs = 0;
-  let formattedByWorkers = false;
   if (options.output) {
     if (options.signal?.aborted) throw cancelledErrorOf(options.signal.reason);
     const tWrite = now();
-    formattedByWorkers = await writeResult(
-      outcome.table,
-      options.output,
-      outputFormatOf(options.output, options.outputFormat),
-      options.signal,
-      tableConverter(runner, options.signal),
-    );
+    await writeTableFile(outcome.table, options.output, outputFormatOf(options.output, options.outputFormat), options.signal);
     writeMs = now() - tWrite;
   }
   const wallMs = now() - t0;
@@ -144,7 +136,7 @@ async function drive(runner: TaskRunner, loaded: LoadedJob, options: RunOptions,
     workers: runner.workers,
     reducers: 0,
     input: sum.input,
-    output: { rows: outcome.table.numRows, path: options.output, ...(formattedByWorkers && { formattedByWorkers }) },
+    output: { rows: outcome.table.numRows, path: options.output },
     wallMs,
     phases: sum.phases,
     setupDetail: { planMs: 0, bundleMs: timing.bundleMs, workersMs: 0 },
@@ -317,12 +309,11 @@ async function runDataJob(
     phases.merge = now() - tMerge;
   }
 
-  let formattedByWorkers = false;
   if (options.output && outputFormat) {
     if (signal?.aborted) throw cancelledErrorOf(signal.reason);
     progress.phase('write');
     const tWrite = now();
-    formattedByWorkers = await writeResult(table, options.output, outputFormat, signal, tableConverter(runner, signal));
+    await writeTableFile(table, options.output, outputFormat, signal);
     phases.write = now() - tWrite;
   }
   for (const m of bySplit.values()) for (const [k, v] of Object.entries(m.counters)) counters[k] = (counters[k] ?? 0) + v;
@@ -337,7 +328,7 @@ async function runDataJob(
     workers: runner.workers,
     reducers: job.kind === 'keyed' ? plan.reducers : 0,
     input: { files: plan.files.length, bytes: plan.totalBytes, rows: rowsIn, splits: of },
-    output: { rows: table.numRows, path: options.output, ...(formattedByWorkers && { formattedByWorkers }) },
+    output: { rows: table.numRows, path: options.output },
     wallMs,
     phases,
     setupDetail: { planMs, bundleMs, workersMs },
@@ -378,21 +369,4 @@ async function timed<T>(p: Promise<T>, done: (ms: number) => void): Promise<T> {
   } finally {
     done(now() - t);
   }
-}
-
-/**
- * How a large result is formatted by the workers (write-result.ts): the built-in `convert` job run on
- * `runner` over the result as an in-memory table. Only threads of this process, more than one, share
- * the table; a cluster or the sequential baseline writes it in this thread.
- */
-function tableConverter(runner: TaskRunner, signal: AbortSignal | undefined): ConvertTable | undefined {
-  if (!runner.sharedMemory || runner.workers < 2) return undefined;
-  return async (table, dir, format) => {
-    const t0 = now();
-    const loaded = await loadJob(jobPath('convert'));
-    const options: RunOptions = { table, params: { dir, format }, signal };
-    const planned = await planRun(options, runner.workers);
-    const { value } = await runDataJob(runner, loaded, planned, options, { t0, bundleMs: 0, planMs: 0 });
-    return value as { parts: string[]; columns: string[] };
-  };
 }

@@ -54,8 +54,7 @@ export interface RunReport {
   /** `os.availableParallelism()` on this machine. */
   cores: number;
   input: { files: number; bytes: number; rows: number; splits: number };
-  /** The result's rows, the file written, and whether the workers formatted it (a large text output: write-result.ts). */
-  output: { rows: number; path?: string; formattedByWorkers?: boolean };
+  output: { rows: number; path?: string };
   wallMs: number;
   phases: PhaseTimes;
   /** Plan and bundle times inside `setup`. */

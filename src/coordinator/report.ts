@@ -11,7 +11,7 @@ export function formatReport(r: RunReport): string {
   const lines = [
     `quiver: ${r.job} — ${formatCount(r.input.rows)} rows, ${formatSize(r.input.bytes)} in ${r.input.files} ` +
       `file${r.input.files === 1 ? '' : 's'} → ${formatCount(r.output.rows)} ` +
-      `rows${r.output.path ? ` (${r.output.path}${r.output.formattedByWorkers ? ', formatted by the workers' : ''})` : ''}`,
+      `rows${r.output.path ? ` (${r.output.path})` : ''}`,
     `  wall ${fmtMs(r.wallMs)}: ${Object.entries(r.phases)
       .map(([k, v]) => `${k} ${fmtMs(v)}`)
       .join(', ')}`,

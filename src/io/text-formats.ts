@@ -39,7 +39,7 @@ export function* tableToNdjsonLines(table: Table, sep = '\n'): Generator<string>
   }
 }
 
-/** The table as a JSON array, one object a line (`[`, the rows separated by `,\n`, `]` on a line of its own): `-o x.json`, `run -f json`. */
+/** The table as a JSON array, one object a line (`[`, the rows separated by `,\n`, `]`): `-o x.json` and `run -f json`. */
 export function* tableToJsonArray(table: Table): Generator<string> {
   yield '[';
   let first = true;
@@ -47,6 +47,5 @@ export function* tableToJsonArray(table: Table): Generator<string> {
     yield (first ? '\n' : '') + chunk;
     first = false;
   }
-  // The closing bracket on a line of its own, as `quiver convert` writes it (io/part-files.ts).
-  yield first ? ']\n' : '\n]\n';
+  yield ']\n';
 }
