@@ -130,7 +130,7 @@ export const groups = defineJob({
     for (let id = 0; id < keys.length; id++) emit(composite ? composite.decode(id) : keyToEmit(keys[id] as KeyPart), groups.partial(id));
   },
   combine: (a: Acc | Partial, b: Acc | Partial, ctx) =>
-    Array.isArray(a) ? mergeAcc(planOf(ctx), a, b as Acc) : mergePartials(planOf(ctx), a, b as Partial),
+    Array.isArray(a) ? mergeAcc(planOf(ctx), a, b as Acc) : mergePartials(planOf(ctx), a, b as Partial, ctx.state),
   // A plan with medians: they are selected here, in the reducers, so only numbers travel to the coordinator.
   reduce: (_key, acc: Acc | Partial, ctx) =>
     Array.isArray(acc)

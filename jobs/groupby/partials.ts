@@ -1,6 +1,7 @@
 import { ByteKeys } from '../shared/byte-keys.js';
 import { mergeAcc } from './aggregates.js';
-import { partRanges, spelledParts, type KeyColumns } from './row-keys.js';
+import { codedBuckets, entriesOf, grown, isCoded, mergeCoded, sealCoded, type CodedPartial } from './coded-partials.js';
+import { partRanges, spelledParts, type KeyColumns, type Spelled } from './row-keys.js';
 import type { AggPlan, Allocate } from './types.js';
 
 /**
@@ -29,39 +30,25 @@ export interface Partial {
 export const BUCKETS = 32;
 
 /**
- * The partials of groups 0 … n − 1 (keys `columns`, slots `slots`), one per non-empty bucket, by bucket.
- * A group's bucket is a hash of its parts' hashes, each distinct part value hashed once (q10's id1 has
- * 100 values over 10M groups), and its key bytes are copied from the parts' spellings straight into
- * its bucket: all keys in one buffer first, then hashed and copied again, was ~730 ms of a worker's
- * flush of q10's 1M groups.
+ * The partials of groups 0 … n − 1 (keys `columns`, slots `slots`), one per non-empty bucket, by bucket
+ * (`bucketOfGroups`). A composite key's groups go as their parts' codes (coded-partials.ts); a single
+ * key's as its bytes, copied from its spelling straight into its bucket (all keys in one buffer first,
+ * then hashed and copied again, was ~730 ms of a worker's flush of q10's 1M groups).
  */
-export function bucketsOf(columns: KeyColumns, slots: Float64Array, n: number, width: number): Map<number, Partial> {
+export function bucketsOf(columns: KeyColumns, slots: Float64Array, n: number, width: number): Map<number, Partial | CodedPartial> {
   const { spelled, codes } = spelledParts(columns, n);
   const K = spelled.length;
-  const hashes = spelled.map(({ bytes, offsets }) => {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const h = new Int32Array(offsets.length - 1);
-    for (let v = 0; v < h.length; v++) h[v] = hashBytes(bytes, view, offsets[v]!, offsets[v + 1]!);
-    return h;
-  });
-  const bucket = new Uint8Array(n);
-  const groups = new Int32Array(BUCKETS);
+  const { bucket, counts: groups } = bucketOfGroups(spelled, codes, n);
+  // A composite key's groups go as part codes (coded-partials.ts).
+  if (K > 1) return codedBuckets(spelled, codes, bucket, groups, slots, width);
   const sizes = new Int32Array(BUCKETS);
   for (let g = 0; g < n; g++) {
-    let h = 0x9747b28c;
     let size = 0;
     for (let j = 0; j < K; j++) {
       const c = codes[j]![g]!;
-      const offsets = spelled[j]!.offsets;
-      h = Math.imul(h ^ hashes[j]![c]!, 0x85ebca6b);
-      h ^= h >>> 13;
-      size += offsets[c + 1]! - offsets[c]!;
+      size += spelled[j]!.offsets[c + 1]! - spelled[j]!.offsets[c]!;
     }
-    h = Math.imul(h ^ (h >>> 16), 0xc2b2ae35);
-    const b = ((h ^ (h >>> 16)) >>> 0) % BUCKETS;
-    bucket[g] = b;
-    groups[b]!++;
-    sizes[b]! += size;
+    sizes[bucket[g]!]! += size;
   }
   const out = new Map<number, Partial>();
   for (let b = 0; b < BUCKETS; b++) {
@@ -85,6 +72,35 @@ export function bucketsOf(columns: KeyColumns, slots: Float64Array, n: number, w
   return out;
 }
 
+/**
+ * Each group's bucket (of BUCKETS) and how many groups each bucket has: a hash of its parts' hashes,
+ * each distinct part value hashed once (q10's id1 has 100 values over 10M groups), the same in every
+ * worker.
+ */
+function bucketOfGroups(spelled: Spelled[], codes: Int32Array[], n: number): { bucket: Uint8Array; counts: Int32Array } {
+  const K = spelled.length;
+  const hashes = spelled.map(({ bytes, offsets }) => {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const h = new Int32Array(offsets.length - 1);
+    for (let v = 0; v < h.length; v++) h[v] = hashBytes(bytes, view, offsets[v]!, offsets[v + 1]!);
+    return h;
+  });
+  const bucket = new Uint8Array(n);
+  const counts = new Int32Array(BUCKETS);
+  for (let g = 0; g < n; g++) {
+    let h = 0x9747b28c;
+    for (let j = 0; j < K; j++) {
+      h = Math.imul(h ^ hashes[j]![codes[j]![g]!]!, 0x85ebca6b);
+      h ^= h >>> 13;
+    }
+    h = Math.imul(h ^ (h >>> 16), 0xc2b2ae35);
+    const b = ((h ^ (h >>> 16)) >>> 0) % BUCKETS;
+    bucket[g] = b;
+    counts[b]!++;
+  }
+  return { bucket, counts };
+}
+
 /** A reducer's merge of one bucket so far: its keys' table, slots and key offsets with room to grow. */
 interface Merging {
   keys: ByteKeys;
@@ -101,7 +117,14 @@ const merging = new WeakMap<Partial, Merging>();
  * a key both have. Merging many partials into one keeps one table: the result carries it, so each
  * group is hashed once per partial it is in.
  */
-export function mergePartials(plan: AggPlan, a: Partial, b: Partial): Partial {
+export function mergePartials(
+  plan: AggPlan,
+  a: Partial | CodedPartial,
+  b: Partial | CodedPartial,
+  state: Record<string, unknown>,
+): Partial | CodedPartial {
+  if (isCoded(a)) return mergeCoded(a, b as CodedPartial, plan.width, rowMerger(plan), state);
+  b = b as Partial;
   const m = merging.get(a) ?? startMerging(a, plan.width);
   const w = plan.width;
   const known = m.keys.size;
@@ -147,7 +170,8 @@ export interface Sealed {
  * `p` (keys of `K` parts) sealed by reducer `reducer`, whose key column dictionaries live in `state`
  * (its reduce task's): arrays of its own, no larger than its groups, each key column coded.
  */
-export function sealPartial(p: Partial, K: number, state: Record<string, unknown>, reducer: number): Sealed {
+export function sealPartial(p: Partial | CodedPartial, K: number, state: Record<string, unknown>, reducer: number): Sealed {
+  if (isCoded(p)) return { n: p.n, reducer, slots: p.slots.slice(), keys: sealCoded(p, state) };
   // A single key: the bucket's keys are distinct and no other bucket has them (a bucket is their
   // hash), so they are the dictionary's next values as they are, without a hash table.
   if (K === 1) {
@@ -271,14 +295,6 @@ export interface Pass {
   keys: Array<{ dictionary: { bytes: Uint8Array; offsets: Int32Array }; codes: Int32Array }>;
 }
 
-/** A ByteKeys table's keys from id `from` on, as bytes of their own and each one's start (one offset more than keys). */
-function entriesOf(keys: ByteKeys, from: number): { bytes: Uint8Array; offsets: Int32Array } {
-  const start = from === 0 ? 0 : keys.endOf(from - 1);
-  const offsets = new Int32Array(keys.size - from + 1);
-  for (let id = from; id < keys.size; id++) offsets[id - from + 1] = keys.endOf(id) - start;
-  return { bytes: keys.bytes.slice(start), offsets };
-}
-
 function startMerging(a: Partial, w: number): Merging {
   const keys = new ByteKeys();
   keys.reserve(a.n, a.offsets[a.n]! - a.offsets[0]!);
@@ -286,12 +302,6 @@ function startMerging(a: Partial, w: number): Merging {
   // a's keys are distinct: their ids are 0 … n − 1, in order.
   keys.idsOf(a.keys, a.offsets, a.offsets.subarray(1), a.n, ids);
   return { keys, slots: grown(a.slots, 2 * a.n * w), offsets: grown(a.offsets, 2 * a.n + 1), ids };
-}
-
-function grown<T extends Float64Array | Int32Array>(a: T, length: number): T {
-  const out = new (a.constructor as new (n: number) => T)(length);
-  out.set(a);
-  return out;
 }
 
 /** Kernels whose partials merge by adding, or taking the least or greatest, slot by slot. */
