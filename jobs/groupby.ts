@@ -124,7 +124,7 @@ export const groups = defineJob({
     if (groups.plan.lists === 0) {
       // The groups as typed-array partials, one per bucket of their keys' hash (groupby/partials.ts).
       const columns = keyColumnsOf(keys, (ctx.params.by as string[]).length, composite);
-      for (const [bucket, partial] of bucketsOf(columns, groups.slots, keys.length, groups.plan.width)) emit(bucket, partial);
+      for (const [bucket, partial] of bucketsOf(columns, groups.slots, keys.length, groups.plan.width, composite?.repeats)) emit(bucket, partial);
       return;
     }
     for (let id = 0; id < keys.length; id++) emit(composite ? composite.decode(id) : keyToEmit(keys[id] as KeyPart), groups.partial(id));
@@ -137,7 +137,7 @@ export const groups = defineJob({
       ? acc.length > planOf(ctx).width
         ? finishLists(planOf(ctx), acc)
         : acc
-      : sealPartial(acc, (ctx.params.by as string[]).length, ctx.state, ctx.split.id),
+      : sealPartial(planOf(ctx), acc, (ctx.params.by as string[]).length, ctx.state, ctx.split.id),
 });
 
 /** Finishes the groups of a range of keys of many (groupby/ranges.ts): sorted, keys taken, aggregates finished. */

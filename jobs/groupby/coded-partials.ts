@@ -22,6 +22,8 @@ export interface CodedPartial {
   values: Spelled[];
   /** `width` float slots a group. */
   slots: Float64Array;
+  /** Set when a key may be in it more than once (a worker that stopped looking keys up: composite.ts' `repeats`). */
+  repeats?: boolean;
 }
 
 export function isCoded(p: object): p is CodedPartial {
@@ -39,13 +41,15 @@ export function codedBuckets(
   counts: Int32Array,
   slots: Float64Array,
   width: number,
+  repeats: boolean,
 ): Map<number, CodedPartial> {
   const n = bucket.length;
   const out = new Map<number, CodedPartial>();
   const parts: CodedPartial[] = [];
   counts.forEach((m, b) => {
     if (m === 0) return;
-    const p = { n: m, codes: codes.map(() => new Int32Array(m)), values: spelled, slots: new Float64Array(m * width) };
+    const p: CodedPartial = { n: m, codes: codes.map(() => new Int32Array(m)), values: spelled, slots: new Float64Array(m * width) };
+    if (repeats) p.repeats = true;
     out.set(b, p);
     parts[b] = p;
   });
@@ -263,14 +267,25 @@ function partCodes(m: Merging, j: number): Int32Array {
 export function sealCoded(
   p: CodedPartial,
   state: Record<string, unknown>,
-): Array<{ bytes: Uint8Array; offsets: Int32Array; codes: Int32Array }> {
+  w: number,
+  merge: (x: Float64Array, xo: number, y: Float64Array, yo: number) => void,
+): { n: number; slots: Float64Array; keys: Array<{ bytes: Uint8Array; offsets: Int32Array; codes: Int32Array }> } {
   const r = reducerOf(state, p.codes.length);
-  return p.codes.map((_, j) => {
-    const codes = coded(r, p, j);
+  // A partial no other was merged with, from a worker that stopped looking keys up, is merged with itself.
+  if (p.repeats && !merging.has(p)) {
+    const m = startMerging(r, p.codes.length, w, p.n);
+    add(m, p, merge);
+    p = { n: m.size, codes: Array.from({ length: m.K }, (_, j) => partCodes(m, j)), values: [], slots: m.slots.subarray(0, m.size * w) };
+    merging.set(p, m);
+  }
+  const sealed = p;
+  const keys = sealed.codes.map((_, j) => {
+    const codes = coded(r, sealed, j);
     const known = r.sealed[j]!;
     r.sealed[j] = r.parts[j]!.size;
     return { ...entriesOf(r.parts[j]!, known), codes };
   });
+  return { n: p.n, slots: p.slots, keys };
 }
 
 /** A ByteKeys table's keys from id `from` on, as bytes of their own and each one's start (one offset more than keys). */

@@ -32,6 +32,16 @@ export class CompositeKeys {
   private ids = new Int32Array(0);
   /** `decode`'s parts. */
   private readonly texts: string[];
+  /** Rows looked up so far. */
+  private rows = 0;
+  /**
+   * Whether every row is now a key of its own, unlooked-up: once nearly every row has been a new key
+   * (`passRows` rows in, 2^18 by default), the table only costs (q10: ~5M keys a worker, a table far past the caches,
+   * filed anew at every doubling). The same key may then have several ids; the reducers merge them
+   * (`repeats`).
+   */
+  repeats = false;
+  private readonly passRows = Number(process.env.QUIVER_GROUPBY_PASS_ROWS ?? 1 << 18);
 
   constructor(by: string[]) {
     this.parts = by.map((name) => new PartCoder(name));
@@ -52,6 +62,12 @@ export class CompositeKeys {
       if (codes[j]!.length < n) codes[j] = new Int32Array(Math.max(n, 2 * codes[j]!.length));
       parts[j]!.codesOf(batch, ctx, n, codes[j]!);
     }
+    this.rows += n;
+    if (this.repeats) {
+      for (let i = 0; i < n; i++) out[i] = this.add(i);
+      ctx.count(PASSED, n);
+      return out;
+    }
     if (parts.some((p, j) => p.size > 2 ** this.layout.bits[j]!)) this.relayout();
     const { layout } = this;
     const W = layout.words;
@@ -71,6 +87,10 @@ export class CompositeKeys {
     }
     if (layout.direct) this.directIds(n, codes[last]!, layout.shift[last]!, out);
     else this.hashedIds(n, out);
+    if (!layout.direct && this.rows >= this.passRows && this.size > PASS_SHARE * this.rows) {
+      this.repeats = true;
+      this.table = new Int32Array(0);
+    }
     return out;
   }
 
@@ -182,6 +202,15 @@ export class CompositeKeys {
     this.table = table;
   }
 }
+
+/**
+ * Rows a worker looks up before it may stop (`repeats`; QUIVER_GROUPBY_PASS_ROWS sets another number,
+ * which the tests use on small files), and the share of them that must have been new keys.
+ */
+const PASS_SHARE = 0.9;
+
+/** The report's counter of rows a worker passed on without looking their key up. */
+const PASSED = 'rows passed on unmerged (keys nearly all distinct)';
 
 /** What `joinKey` puts between two parts. */
 const SEPARATOR = joinKey('', '');

@@ -35,12 +35,18 @@ export const BUCKETS = 32;
  * key's as its bytes, copied from its spelling straight into its bucket (all keys in one buffer first,
  * then hashed and copied again, was ~730 ms of a worker's flush of q10's 1M groups).
  */
-export function bucketsOf(columns: KeyColumns, slots: Float64Array, n: number, width: number): Map<number, Partial | CodedPartial> {
+export function bucketsOf(
+  columns: KeyColumns,
+  slots: Float64Array,
+  n: number,
+  width: number,
+  repeats = false,
+): Map<number, Partial | CodedPartial> {
   const { spelled, codes } = spelledParts(columns, n);
   const K = spelled.length;
   const { bucket, counts: groups } = bucketOfGroups(spelled, codes, n);
   // A composite key's groups go as part codes (coded-partials.ts).
-  if (K > 1) return codedBuckets(spelled, codes, bucket, groups, slots, width);
+  if (K > 1) return codedBuckets(spelled, codes, bucket, groups, slots, width, repeats);
   const sizes = new Int32Array(BUCKETS);
   for (let g = 0; g < n; g++) {
     let size = 0;
@@ -170,8 +176,11 @@ export interface Sealed {
  * `p` (keys of `K` parts) sealed by reducer `reducer`, whose key column dictionaries live in `state`
  * (its reduce task's): arrays of its own, no larger than its groups, each key column coded.
  */
-export function sealPartial(p: Partial | CodedPartial, K: number, state: Record<string, unknown>, reducer: number): Sealed {
-  if (isCoded(p)) return { n: p.n, reducer, slots: p.slots.slice(), keys: sealCoded(p, state) };
+export function sealPartial(plan: AggPlan, p: Partial | CodedPartial, K: number, state: Record<string, unknown>, reducer: number): Sealed {
+  if (isCoded(p)) {
+    const sealed = sealCoded(p, state, plan.width, rowMerger(plan));
+    return { n: sealed.n, reducer, slots: sealed.slots.slice(), keys: sealed.keys };
+  }
   // A single key: the bucket's keys are distinct and no other bucket has them (a bucket is their
   // hash), so they are the dictionary's next values as they are, without a hash table.
   if (K === 1) {
