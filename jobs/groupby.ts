@@ -124,7 +124,8 @@ export const groups = defineJob({
     if (groups.plan.lists === 0) {
       // The groups as typed-array partials, one per bucket of their keys' hash (groupby/partials.ts).
       const columns = keyColumnsOf(keys, (ctx.params.by as string[]).length, composite);
-      for (const [bucket, partial] of bucketsOf(columns, groups.slots, keys.length, groups.plan.width, composite?.repeats)) emit(bucket, partial);
+      for (const [bucket, partial] of bucketsOf(columns, groups.slots, keys.length, groups.plan.width, composite?.repeats))
+        emit(bucket, partial);
       return;
     }
     for (let id = 0; id < keys.length; id++) emit(composite ? composite.decode(id) : keyToEmit(keys[id] as KeyPart), groups.partial(id));
