@@ -16,6 +16,7 @@ import { intervalVector } from '../shared/intervals.js';
 import { outputTypes } from './columns.js';
 import { finishedColumns } from './finish.js';
 import { rangeJobOf, tableOfRanges, type RangeJob } from './ranges.js';
+import { int64Values, textRanksOfBytes } from './key-ranks.js';
 import { sortedRows } from './sort-rows.js';
 import { INTERVAL_SLOTS, compareIntervalKeys, intervalOf } from './intervals.js';
 import { isNestedKey } from '../shared/nested-image.js';
@@ -214,7 +215,11 @@ function keyColumnOf(vector: Vector | null, field: Field, n: number, distinct: b
   if (isNestedKey(type)) return nestedKeyColumn(vector, field, n);
   // A text column's distinct values (a coded pass's dictionary): read as strings from their bytes
   // and ranked by one sort of their positions, no Map. Every text layout comes out as Utf8.
-  if (distinct && vector !== null && DataType.isUtf8(vector.type) && isText(type)) return { vector, ranks: textRanks(utf8Cells(vector)) };
+  if (distinct && vector !== null && DataType.isUtf8(vector.type) && isText(type))
+    return { vector, ranks: textRanksOfBytes(vector) ?? textRanks(utf8Cells(vector)) };
+  // 64-bit integers that all came as numbers: ranked as numbers and written as words, no BigInt each.
+  const wide = distinct ? int64Values(vector, type) : undefined;
+  if (wide) return { vector: wide.vector, ranks: numberRanks(wide.numbers)! };
   const cells = keyValues(vector, type, n);
   const numbers = distinct ? numberRanks(cells) : undefined;
   const same =
