@@ -16,8 +16,16 @@ import { columnData, doublesOf, wordsOf } from './values.js';
  * then each aggregate is a tight loop over its typed array column.
  */
 export class Groups {
+  /** Key → group id, for every group but the first `lazy` (see assignText). */
   ids = new Map<KeyPart, number>();
-  keys: KeyPart[] = [];
+  private keyList: KeyPart[] = [];
+  /**
+   * Groups 0 … lazy − 1 were made by `assignText` from its ByteKeys ids (which they equal), with no
+   * other group before them: their keys stay bytes (no JS string, no `ids` entry) until another way
+   * of looking keys up needs `ids`, or the keys are read. One text key column of 5M distinct values
+   * over 10M rows, 2 workers: a string and a Map entry per new key were ~2.5 s of each worker's map.
+   */
+  private lazy = 0;
   slots: Float64Array;
   readonly lists: ValueLists[];
   private idBuffer = new Int32Array(0);
@@ -37,13 +45,31 @@ export class Groups {
     this.lists = Array.from({ length: plan.lists }, () => new ValueLists());
   }
 
+  /** Each group's key (group id → key). */
+  get keys(): KeyPart[] {
+    this.spell();
+    return this.keyList;
+  }
+
+  /** The lazy groups' keys as strings, and (`index`) in `ids`, so that every way of looking up finds them. */
+  private spell(index = false): void {
+    if (this.lazy === 0) return;
+    const { keys } = this.text!;
+    const list = this.keyList;
+    for (let id = 0; id < this.lazy; id++) {
+      if (typeof list[id] !== 'string') list[id] = keys.keyAt(id);
+      if (index) this.ids.set(list[id]!, id);
+    }
+    if (index) this.lazy = 0;
+  }
+
   /**
    * Makes groups 0 … count − 1 exist, each keyed by its own id: for keys another table numbers densely
    * in order of first sight (composite keys, composite.ts), whose ids are then the rows' group ids as
    * they are. Such groups are not in `ids` (a Map entry per group would be the only per-group cost left).
    */
   reserve(count: number): void {
-    const from = this.keys.length;
+    const from = this.keyList.length;
     if (count <= from) return;
     const { width, init } = this.plan;
     if (count * width > this.slots.length) {
@@ -55,12 +81,13 @@ export class Groups {
     const { slots } = this;
     for (let id = from; id < count; id++) {
       for (let j = 0; j < width; j++) slots[id * width + j] = init[j]!;
-      this.keys.push(id);
+      this.keyList.push(id);
     }
   }
 
   /** The group id of every row, adding new groups with their initial slots (the array is reused per batch). */
   assign(keys: ArrayLike<KeyPart>, n: number): Int32Array {
+    this.spell(true);
     if (this.idBuffer.length < n) this.idBuffer = new Int32Array(n);
     const out = this.idBuffer.subarray(0, n);
     if (this.direct !== null && isIntegerArray(keys) && this.assignDirect(keys, n, out)) return out;
@@ -93,6 +120,14 @@ export class Groups {
     if (known <= FEW_TEXT_KEYS) for (let i = 0; i < n; i++) out[i] = keys.idOf(bytes, offsets[i]!, offsets[i + 1]!);
     else keys.idsOf(bytes, offsets, offsets.subarray(1), n, out);
     const groupOf = this.groupOfKeys(text);
+    if (data.nullCount === 0 && text.same && this.lazy === known && this.keyList.length === known) {
+      // Every group so far is a key of this table, in order, and no other way made one: the new keys'
+      // groups are their ids, made without a string or an `ids` entry (`lazy`).
+      for (let k = known; k < keys.size; k++) groupOf[k] = this.append(k);
+      this.lazy = keys.size;
+      return out;
+    }
+    this.spell(true);
     if (data.nullCount === 0 && text.same) {
       // Every key so far made its group here, in order: a key's id is its group id (no per-row
       // lookup, 10% of q3's worker CPU), until a group comes from elsewhere.
@@ -134,6 +169,7 @@ export class Groups {
    * strings no row of this batch has.
    */
   assignDictionary(data: Data, n: number): Int32Array {
+    this.spell(true);
     if (this.idBuffer.length < n) this.idBuffer = new Int32Array(n);
     const out = this.idBuffer.subarray(0, n);
     const text = this.textKeys();
@@ -289,7 +325,7 @@ export class Groups {
     for (let at = 0; at < ids.length; at += FOLD_CHUNK) {
       const end = Math.min(ids.length, at + FOLD_CHUNK);
       const chunk = ids.subarray(at, end);
-      if (this.keys.length * w > CACHED_SLOTS) {
+      if (this.keyList.length * w > CACHED_SLOTS) {
         let touched = 0;
         for (let i = 0; i < chunk.length; i++) touched += slots[chunk[i]! * w]!;
         this.touched = touched;
@@ -318,7 +354,7 @@ export class Groups {
   /** Carries the excess of every group's exact sums into their next slots, so more rows can be added exactly. */
   private carry(): void {
     for (const p of this.plan.parts)
-      if (p.kernel === 'xsum') carryAll(this.slots, this.keys.length, this.plan.width, p.slot, LIMBS[p.kind]);
+      if (p.kernel === 'xsum') carryAll(this.slots, this.keyList.length, this.plan.width, p.slot, LIMBS[p.kind]);
     this.uncarried = 0;
   }
 
@@ -339,7 +375,7 @@ export class Groups {
 
   /** A new group of key `k`, with its initial slots. */
   private append(k: KeyPart): number {
-    const id = this.keys.length;
+    const id = this.keyList.length;
     const { width, init } = this.plan;
     if ((id + 1) * width > this.slots.length) {
       const grown = new Float64Array(this.slots.length * 2);
@@ -347,7 +383,7 @@ export class Groups {
       this.slots = grown;
     }
     this.slots.set(init, id * width);
-    this.keys.push(k);
+    this.keyList.push(k);
     return id;
   }
 }
