@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { enginesFor } from '../helpers/data.js';
 import { tempDir } from '../helpers/tmp.js';
-import { duckdb, tableRows, type Canon } from './typed/oracle.js';
+import { duckdb, expectSameRows, tableRows } from './typed/oracle.js';
 
 // A single key column with many distinct values (a user id) is ranked without a JS value per key
 // (groupby/key-ranks.ts): 64-bit integers that came as numbers are ranked as numbers and written as
@@ -35,15 +35,7 @@ describe('groupby of one key column with many distinct values, ranked without a 
     it(`by ${key}: DuckDB's groups in DuckDB's order, nulls last`, async () => {
       const want = await db.sql(`SELECT ${key}, sum(v), count(*) FROM '${file}' GROUP BY ${key} ORDER BY ${key} NULLS LAST`);
       const { table } = await engines.get(2)!.run('groupby', { input: file, params: { by: key, agg: 'sum:v,count' } });
-      const got = tableRows(table);
-      expect(got.length).toBe(want.length);
-      const bad = got.findIndex((row, r) =>
-        row.some((g, c) => {
-          const w = want[r]![c] as Canon;
-          return typeof g === 'number' && typeof w === 'number' ? Math.abs(g - w) > 1e-9 * Math.max(1, Math.abs(w)) : g !== w;
-        }),
-      );
-      expect(bad === -1 ? [] : [got[bad], want[bad]]).toEqual([]);
+      expectSameRows(tableRows(table), want, `by ${key}`);
       expect(String(table.schema.fields[0]!.type)).toBe(
         { big: 'Int64', ubig: 'Uint64', ts: 'Timestamp<MICROSECOND>', text: 'Utf8', long_text: 'Utf8', private_text: 'Utf8' }[key],
       );

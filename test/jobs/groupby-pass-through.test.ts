@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { enginesFor } from '../helpers/data.js';
 import { tempDir } from '../helpers/tmp.js';
-import { duckdb, tableRows, type Canon } from './typed/oracle.js';
+import { duckdb, expectSameRows, tableRows } from './typed/oracle.js';
 
 // Composite keys nearly all distinct (db-benchmark q10's case): once a worker has looked up
 // QUIVER_GROUPBY_PASS_ROWS rows and nearly every one was a new key, it stops looking keys up and
@@ -47,15 +47,7 @@ describe('groupby of nearly distinct composite keys, a worker passing rows on un
       });
       const passed = report.counters['rows passed on unmerged (keys nearly all distinct)'] ?? 0;
       expect(passed).toBeGreaterThan(ROWS / 4);
-      const got = tableRows(table);
-      expect(got.length).toBe(want.length);
-      const bad = got.findIndex((row, r) =>
-        row.some((g, c) => {
-          const w = want[r]![c] as Canon;
-          return typeof g === 'number' && typeof w === 'number' ? Math.abs(g - w) > 1e-9 * Math.max(1, Math.abs(w)) : g !== w;
-        }),
-      );
-      expect(bad === -1 ? [] : [got[bad], want[bad]]).toEqual([]);
+      expectSameRows(tableRows(table), want, `${workers} worker(s)`);
     });
   }
 });
