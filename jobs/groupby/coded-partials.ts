@@ -138,7 +138,9 @@ export function mergeCoded(
   const out: CodedPartial = {
     n: m.size,
     codes: Array.from({ length: m.K }, (_, j) => partCodes(m, j)),
-    values: m.reducer.parts.map((p) => entriesOf(p, 0)),
+    // The reducer's values as they are now (a view of their bytes, which later values only follow):
+    // read only if this partial leaves the reducer, which the engine's reduce never has it do.
+    values: m.reducer.parts.map((p) => ({ bytes: p.bytes, offsets: endsOf(p) })),
     slots: m.slots.subarray(0, m.size * w),
   };
   merging.set(out, m);
@@ -286,6 +288,13 @@ export function sealCoded(
     return { ...entriesOf(r.parts[j]!, known), codes };
   });
   return { n: p.n, slots: p.slots, keys };
+}
+
+/** Where each key of a ByteKeys table starts in its `bytes` (one offset more than keys). */
+function endsOf(keys: ByteKeys): Int32Array {
+  const offsets = new Int32Array(keys.size + 1);
+  for (let id = 0; id < keys.size; id++) offsets[id + 1] = keys.endOf(id);
+  return offsets;
 }
 
 /** A ByteKeys table's keys from id `from` on, as bytes of their own and each one's start (one offset more than keys). */
