@@ -135,13 +135,18 @@ export function mergeCoded(
     add(m, a, merge);
   }
   add(m, b, merge);
+  return partialOf(m);
+}
+
+/** The partial of merge `m`'s groups, which carries `m` (`merging`). */
+function partialOf(m: Merging): CodedPartial {
   const out: CodedPartial = {
     n: m.size,
     codes: Array.from({ length: m.K }, (_, j) => partCodes(m, j)),
     // The reducer's values as they are now (a view of their bytes, which later values only follow):
     // read only if this partial leaves the reducer, which the engine's reduce never has it do.
     values: m.reducer.parts.map((p) => ({ bytes: p.bytes, offsets: endsOf(p) })),
-    slots: m.slots.subarray(0, m.size * w),
+    slots: m.slots.subarray(0, m.size * m.w),
   };
   merging.set(out, m);
   return out;
@@ -165,8 +170,9 @@ function add(m: Merging, p: CodedPartial, merge: (x: Float64Array, xo: number, y
       key[j] = r;
       h = mixIn(h, r);
     }
+    const size = m.size;
     const id = findOrAdd(m, key, finish(h));
-    if (isNew) for (let s = 0; s < w; s++) m.slots[id * w + s] = p.slots[g * w + s]!;
+    if (m.size > size) for (let s = 0; s < w; s++) m.slots[id * w + s] = p.slots[g * w + s]!;
     else merge(m.slots, id * w, p.slots, g * w);
   }
 }
@@ -188,10 +194,7 @@ function coded(r: Reducer, p: CodedPartial, j: number): Int32Array {
   return out;
 }
 
-/** Whether the last `findOrAdd` added its key. */
-let isNew = false;
-
-/** The id of the group of part codes `key` (hash `h`), added when new (then `isNew`). */
+/** The id of the group of part codes `key` (hash `h`), added when new. */
 function findOrAdd(m: Merging, key: Int32Array, h: number): number {
   const { K } = m;
   let mask = m.table.length - 1;
@@ -209,16 +212,12 @@ function findOrAdd(m: Merging, key: Int32Array, h: number): number {
       if ((id + 1) * m.w > m.slots.length) m.slots = grown(m.slots, Math.max((id + 1) * m.w, 2 * m.slots.length));
       m.words.set(key, id * K);
       m.table[s] = id + 1;
-      isNew = true;
       return id;
     }
     const id = t - 1;
     let same = true;
     for (let j = 0; j < K && same; j++) same = m.words[id * K + j] === key[j];
-    if (same) {
-      isNew = false;
-      return id;
-    }
+    if (same) return id;
   }
 }
 
@@ -277,8 +276,7 @@ export function sealCoded(
   if (p.repeats && !merging.has(p)) {
     const m = startMerging(r, p.codes.length, w, p.n);
     add(m, p, merge);
-    p = { n: m.size, codes: Array.from({ length: m.K }, (_, j) => partCodes(m, j)), values: [], slots: m.slots.subarray(0, m.size * w) };
-    merging.set(p, m);
+    p = partialOf(m);
   }
   const sealed = p;
   const keys = sealed.codes.map((_, j) => {

@@ -72,11 +72,7 @@ export class Groups {
     const from = this.keyList.length;
     if (count <= from) return;
     const { width, init } = this.plan;
-    if (count * width > this.slots.length) {
-      const grown = new Float64Array(Math.max(count * width, this.slots.length * 2));
-      grown.set(this.slots);
-      this.slots = grown;
-    }
+    this.room(count);
     // The new groups' initial slots by a loop, not a `set` call a group (a worker of q10 adds ~5M).
     const { slots } = this;
     for (let id = from; id < count; id++) {
@@ -123,7 +119,8 @@ export class Groups {
     if (data.nullCount === 0 && text.same && this.lazy === known && this.keyList.length === known) {
       // Every group so far is a key of this table, in order, and no other way made one: the new keys'
       // groups are their ids, made without a string or an `ids` entry (`lazy`).
-      for (let k = known; k < keys.size; k++) groupOf[k] = this.append(k);
+      this.reserve(keys.size);
+      for (let k = known; k < keys.size; k++) groupOf[k] = k;
       this.lazy = keys.size;
       return out;
     }
@@ -373,15 +370,20 @@ export class Groups {
     return id;
   }
 
+  /** Slots for `count` groups, the array doubled at least when it grows. */
+  private room(count: number): void {
+    const need = count * this.plan.width;
+    if (need <= this.slots.length) return;
+    const grown = new Float64Array(Math.max(need, this.slots.length * 2));
+    grown.set(this.slots);
+    this.slots = grown;
+  }
+
   /** A new group of key `k`, with its initial slots. */
   private append(k: KeyPart): number {
     const id = this.keyList.length;
     const { width, init } = this.plan;
-    if ((id + 1) * width > this.slots.length) {
-      const grown = new Float64Array(this.slots.length * 2);
-      grown.set(this.slots);
-      this.slots = grown;
-    }
+    this.room(id + 1);
     this.slots.set(init, id * width);
     this.keyList.push(k);
     return id;

@@ -2,7 +2,7 @@ import { type DataType, type Field, Schema, Table, tableFromIPC, tableToIPC, typ
 import { take } from '../join/take.js';
 import { finishedColumns } from './finish.js';
 import type { Pass } from './partials.js';
-import { sortedRows } from './sort-rows.js';
+import { sortedRows, widthOf } from './sort-rows.js';
 import type { Agg, AggPlan, Allocate } from './types.js';
 
 /**
@@ -58,11 +58,7 @@ export function rangeJobOf(
   allocate: Allocate,
 ): RangeJob {
   const { n } = pass;
-  const widths = ranks.map((r) => {
-    let width = 0;
-    for (let i = 0; i < r.length; i++) if (r[i]! >= width) width = r[i]! + 1;
-    return width;
-  });
+  const widths = ranks.map(widthOf);
   let columns = 1;
   let span = widths[0]!;
   while (columns < widths.length && span * widths[columns]! <= LEAD) span *= widths[columns++]!;

@@ -16,11 +16,7 @@ const DIGIT = 1 << 20;
  * values) take four passes; each pass over 10M rows waits on memory at nearly every row.
  */
 export function sortedRows(columns: RankColumn[], n: number): Int32Array {
-  const widths = columns.map(({ ranks }) => {
-    let width = 0;
-    for (let i = 0; i < ranks.length; i++) if (ranks[i]! >= width) width = ranks[i]! + 1;
-    return width;
-  });
+  const widths = columns.map(({ ranks }) => widthOf(ranks));
   let order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   const digit = new Int32Array(n);
@@ -47,4 +43,11 @@ export function sortedRows(columns: RankColumn[], n: number): Int32Array {
     last = first - 1;
   }
   return order;
+}
+
+/** How many rank values a key column has: one more than its greatest rank. */
+export function widthOf(ranks: Int32Array): number {
+  let width = 0;
+  for (let i = 0; i < ranks.length; i++) if (ranks[i]! >= width) width = ranks[i]! + 1;
+  return width;
 }
