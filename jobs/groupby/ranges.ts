@@ -1,4 +1,4 @@
-import { type DataType, type Field, Schema, Table, tableFromIPC, tableToIPC, type Vector } from 'apache-arrow';
+import { type DataType, type Schema, Table, tableFromIPC, tableToIPC, type Vector } from 'apache-arrow';
 import { take } from '../join/take.js';
 import { finishedColumns } from './finish.js';
 import type { Pass } from './partials.js';
@@ -123,30 +123,18 @@ export function finishRange(job: RangeJob, r: number, plan: AggPlan): Uint8Array
     codes.map((c, j) => ({ ranks: job.ranks[j]!, codes: c })),
     m,
   );
-  const columns: Record<string, Vector> = {};
-  const fields: Field[] = [];
-  codes.forEach((c, j) => {
+  // The result's columns in its schema's order: the keys taken by code, then the aggregates finished.
+  const vectors: Vector[] = codes.map((c, j) => {
     const values = tableFromIPC(job.values[j]!).getChild('v')!;
     const at = new Int32Array(m);
     for (let i = 0; i < m; i++) at[i] = c[order[i]!]!;
-    const column = take(values, at);
-    fields.push(schema.fields[j]!);
-    columns[`${j}`] = column;
+    return take(values, at);
   });
   const types = schema.fields.slice(K);
   let c = 0;
   const typesOf = (a: Agg): DataType[] => a.names.map(() => types[c++]!.type);
-  finishedColumns(plan, typesOf, job.slots.map(own), [], order).forEach(({ vector }, k) => {
-    fields.push(types[k]!);
-    columns[`${K + k}`] = vector;
-  });
-  const out = new Schema(fields, schema.metadata);
-  return tableToIPC(new Table(out, renamed(columns, fields)), 'stream');
-}
-
-/** The columns by their fields' names, in the fields' order (a key and an aggregate may share a name only positionally). */
-function renamed(columns: Record<string, Vector>, fields: Field[]): Record<string, Vector> {
-  return Object.fromEntries(fields.map((f, i) => [f.name, columns[`${i}`]!]));
+  for (const { vector } of finishedColumns(plan, typesOf, job.slots.map(own), [], order)) vectors.push(vector);
+  return tableToIPC(new Table(schema, Object.fromEntries(schema.fields.map((f, i) => [f.name, vectors[i]!]))), 'stream');
 }
 
 /** The result from the ranges' IPC streams, in key order (`schema` for no rows). */
