@@ -213,8 +213,9 @@ export class ByteKeys {
     entries[e + 4] = len;
     entries[e + 5] = this.used;
     this.used += len;
+    // The table is refiled from its own slots, so the new key goes in after.
     if (this.size * 2 * SLOT > this.table.length) this.rehash();
-    else this.place(this.table, id);
+    this.place(this.table, id);
     return id;
   }
 
@@ -255,10 +256,31 @@ export class ByteKeys {
     this.refile(this.table.length * 2);
   }
 
-  /** A table of `length` int32s with every key filed anew. */
+  /**
+   * A table of `length` int32s with every key filed anew, slot by slot of the old table: a slot holds
+   * all its key's hash is made of (its length code in the tag, its 3 words), and a key at home slot h
+   * of a table k times smaller goes home to one of h, h + old, …, so the writes move through k regions
+   * in step with the reads. Filing ids in order sent each write to a random slot of the new table: past
+   * the caches and the TLB's reach, ~140 ns a key, and 4 s of each worker's CPU for one text key of 5M
+   * distinct values over 10M rows. Linear probing holds in any order of filing.
+   */
   private refile(length: number): void {
+    const old = this.table;
     const table = new Int32Array(length);
-    for (let id = 0; id < this.size; id++) this.place(table, id);
+    const tmask = length - 1;
+    for (let s = 0; s < old.length; s += SLOT) {
+      const tag = old[s]!;
+      if (tag === 0) continue;
+      const w1 = old[s + 1]!;
+      const w2 = old[s + 2]!;
+      const w3 = old[s + 3]!;
+      let t = (mix(hashOf(tag & 15, w1, w2, w3)) << 2) & tmask;
+      while (table[t] !== 0) t = (t + SLOT) & tmask;
+      table[t] = tag;
+      table[t + 1] = w1;
+      table[t + 2] = w2;
+      table[t + 3] = w3;
+    }
     this.table = table;
   }
 }

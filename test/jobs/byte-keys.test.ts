@@ -63,6 +63,23 @@ describe('ByteKeys (text keys as bytes → dense ids)', () => {
     for (const [k, id] of seen) expect(table.keyAt(id)).toBe(k);
   });
 
+  it('finds every key again after its table grew many times, the keys that made it grow too', () => {
+    // Distinct keys one at a time and in batches, short (in the slot) and long: each growth is made by a key's add.
+    const keys = Array.from({ length: 70_000 }, (_, i) => (i % 3 === 0 ? `user-${i}-with-a-longer-name` : `u${i}`));
+    const ones = new ByteKeys();
+    const { bytes, starts, ends } = packed(keys);
+    for (let i = 0; i < keys.length; i++) expect(ones.idOf(bytes, starts[i]!, ends[i]!)).toBe(i);
+    const batched = new ByteKeys();
+    expect(idsOf(batched, keys)).toEqual(keys.map((_, i) => i));
+    for (const table of [ones, batched]) {
+      expect(table.size).toBe(keys.length);
+      // Looked up again, every key is found (a lost key would be added anew, with id 70,000 or more).
+      expect(idsOf(table, keys)).toEqual(keys.map((_, i) => i));
+      expect(keys.every((_, i) => table.idOf(bytes, starts[i]!, ends[i]!) === i)).toBe(true);
+      expect(table.size).toBe(keys.length);
+    }
+  });
+
   it('tells apart keys of one length that share their first 12 bytes, and a key from its prefixes', () => {
     const keys = [
       'abcdefghijklX',
