@@ -120,14 +120,18 @@ export const groups = defineJob({
     const groups = ctx.state.groups as Groups | undefined;
     if (!groups) return;
     const composite = ctx.state.composite as CompositeKeys | undefined;
-    const { keys } = groups;
     if (groups.plan.lists === 0) {
-      // The groups as typed-array partials, one per bucket of their keys' hash (groupby/partials.ts).
-      const columns = keyColumnsOf(keys, (ctx.params.by as string[]).length, composite);
-      for (const [bucket, partial] of bucketsOf(columns, groups.slots, keys.length, groups.plan.width, composite?.repeats))
+      // The groups as typed-array partials, one per bucket of their keys' hash (groupby/partials.ts);
+      // one text key's straight from the bytes they were found by (Groups.textSpelling).
+      const text = composite ? undefined : groups.textSpelling();
+      const columns = text
+        ? { values: [[]], codes: [undefined], spelled: [text] }
+        : keyColumnsOf(groups.keys, (ctx.params.by as string[]).length, composite);
+      for (const [bucket, partial] of bucketsOf(columns, groups.slots, groups.size, groups.plan.width, composite?.repeats))
         emit(bucket, partial);
       return;
     }
+    const { keys } = groups;
     for (let id = 0; id < keys.length; id++) emit(composite ? composite.decode(id) : keyToEmit(keys[id] as KeyPart), groups.partial(id));
   },
   combine: (a: Acc | Partial, b: Acc | Partial, ctx) =>

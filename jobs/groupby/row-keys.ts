@@ -15,10 +15,14 @@ import type { KeyPart } from './types.js';
  *   4    longer text: its length in 4 bytes, then its UTF-8
  */
 
-/** The parts of the keys of a worker's groups, column by column: part j of group g is `values[j][codes[j][g]]`, or `values[j][g]`. */
+/**
+ * The parts of the keys of a worker's groups, column by column: part j of group g is `values[j][codes[j][g]]`,
+ * or `values[j][g]`; `spelled[j]`, when given, is column j's values already spelled (and `values[j]` is not read).
+ */
 export interface KeyColumns {
   values: KeyPart[][];
   codes: Array<ArrayLike<number> | undefined>;
+  spelled?: Array<Spelled | undefined>;
 }
 
 const NULL = 0;
@@ -63,9 +67,39 @@ export function partBytes(v: KeyPart): Uint8Array {
 export function spelledParts(columns: KeyColumns, n: number): { spelled: Spelled[]; codes: Int32Array[] } {
   const identity = columns.codes.some((c) => c === undefined) ? Int32Array.from({ length: n }, (_, g) => g) : undefined;
   return {
-    spelled: columns.values.map(spellingsOf),
+    spelled: columns.values.map((values, j) => columns.spelled?.[j] ?? spellingsOf(values)),
     codes: columns.codes.map((c) => (c === undefined ? identity! : c instanceof Int32Array ? c : Int32Array.from(c))),
   };
+}
+
+/**
+ * Text values spelled one after another from their UTF-8 bytes, as `spellingsOf` spells their strings:
+ * value v's bytes are `bytes[ends[v − 1], ends[v])` (from 0 for the first). The caller makes sure the
+ * bytes are valid UTF-8, which a string would spell the same; a byte loop per value, as values are short.
+ */
+export function textSpellings(bytes: Uint8Array, ends: Int32Array): Spelled {
+  const n = ends.length;
+  const offsets = new Int32Array(n + 1);
+  for (let v = 0, start = 0; v < n; start = ends[v]!, v++) {
+    const len = ends[v]! - start;
+    offsets[v + 1] = offsets[v]! + (len < 255 ? 2 : 5) + len;
+  }
+  const out = Buffer.allocUnsafe(offsets[n]!);
+  for (let v = 0, start = 0; v < n; start = ends[v]!, v++) {
+    const len = ends[v]! - start;
+    let at = offsets[v]!;
+    if (len < 255) {
+      out[at] = SHORT_TEXT;
+      out[at + 1] = len;
+      at += 2;
+    } else {
+      out[at] = LONG_TEXT;
+      out.writeUInt32LE(len, at + 1);
+      at += 5;
+    }
+    for (let k = 0; k < len; k++) out[at + k] = bytes[start + k]!;
+  }
+  return { bytes: out, offsets };
 }
 
 /** Values spelled one after another: value v is `bytes[offsets[v], offsets[v + 1])`. */
