@@ -48,8 +48,14 @@ export function codedBuckets(
   const parts: CodedPartial[] = [];
   counts.forEach((m, b) => {
     if (m === 0) return;
-    const p: CodedPartial = { n: m, codes: codes.map(() => new Int32Array(m)), values: spelled, slots: new Float64Array(m * width) };
-    if (repeats) p.repeats = true;
+    // Every partial has the same fields (`repeats` too), so the shuffle encodes them column by column.
+    const p: CodedPartial = {
+      n: m,
+      codes: codes.map(() => new Int32Array(m)),
+      values: spelled,
+      slots: new Float64Array(m * width),
+      repeats,
+    };
     out.set(b, p);
     parts[b] = p;
   });
@@ -77,7 +83,7 @@ export function codedBuckets(
 interface Reducer {
   parts: ByteKeys[];
   /** Per part, each source's value → its code in `parts[j]` (−1 until a group uses it). */
-  remaps: Array<Map<Spelled, Int32Array>>;
+  remaps: Array<Map<Uint8Array, Int32Array>>;
   sealed: number[];
 }
 
@@ -91,10 +97,12 @@ function reducerOf(state: Record<string, unknown>, K: number): Reducer {
 
 /** The code in the reducer's dictionary of each value of `values` (part j's), −1 until `coded` looks it up. */
 function remapOf(r: Reducer, j: number, values: Spelled): Int32Array {
-  let remap = r.remaps[j]!.get(values);
+  // By the values' bytes, which stay one object for all of a worker's buckets in a partition (the
+  // shuffle keeps an array several values hold one object); the Spelled around them may not.
+  let remap = r.remaps[j]!.get(values.bytes);
   if (!remap) {
     remap = new Int32Array(values.offsets.length - 1).fill(-1);
-    r.remaps[j]!.set(values, remap);
+    r.remaps[j]!.set(values.bytes, remap);
     // Sized for the source's values at once, instead of doubling from small.
     r.parts[j]!.reserve(r.parts[j]!.size + values.offsets.length - 1, r.parts[j]!.bytes.length + values.bytes.length);
   }

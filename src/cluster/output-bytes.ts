@@ -28,12 +28,16 @@ interface LeafRef {
 /** Serializes one encoding into byte chunks (written in order, never copied into one buffer here). */
 export function pairsToChunks(p: EncodedPairs): Uint8Array[] {
   const leaves: Leaf[] = [];
-  const skeleton = JSON.stringify(p, (_, v: unknown) => {
+  // The holder's own value, not `v`: JSON.stringify hands the replacer a Buffer's toJSON() (an object of
+  // numbers), so a Buffer leaf (v8's format, which the `any` encoding holds) was written as JSON and read
+  // back as no buffer at all.
+  const skeleton = JSON.stringify(p, function (this: Record<string, unknown>, key: string, value: unknown) {
+    const v = this[key] ?? value;
     if (v instanceof Float64Array || v instanceof Uint8Array) {
       leaves.push(v);
       return { $leaf: leaves.length - 1, type: v instanceof Float64Array ? 'f64' : 'u8', length: v.length } satisfies LeafRef;
     }
-    return v;
+    return value;
   });
   const head = new TextEncoder().encode(skeleton);
   const chunks: Uint8Array[] = [u32(head.byteLength), head];

@@ -5,9 +5,11 @@ import type { EmitKey } from '../job/types.js';
  * Compact, transferable encodings of (key, value) lists. Numbers go into Float64Arrays, string keys
  * into one UTF-8 buffer, fixed-width number tuples into one Float64Array, tuples of numbers followed
  * by Float64Arrays (groupby's slots and median value lists) into one Float64Array for the numbers and
- * one per list position for every value's items; anything else is serialized with v8's
- * structured-clone format. Every buffer is owned, so it can be transferred, except the lists' items,
- * which are shared memory from the start (they are shared with the reducers anyway).
+ * one per list position for every value's items; typed arrays of one class (and Buffers) into one
+ * buffer of their bytes, each copied out again when decoded; records and arrays of one width column
+ * by column, each column encoded as above; anything else is serialized with v8's structured-clone
+ * format. Every buffer is owned, so it can be transferred, except the lists' items and the typed
+ * arrays' bytes, which are shared memory from the start (they are shared with the reducers anyway).
  */
 export type EncodedKeys = { kind: 'num'; data: Float64Array } | { kind: 'str'; bytes: Uint8Array } | { kind: 'any'; bytes: Uint8Array };
 
@@ -16,6 +18,8 @@ export type EncodedValues =
   | { kind: 'tuple'; width: number; data: Float64Array }
   | { kind: 'lists'; width: number; columns: NumberColumn[] }
   | { kind: 'records'; names: string[]; columns: EncodedValues[] }
+  | { kind: 'arrays'; width: number; columns: EncodedValues[] }
+  | { kind: 'typed'; type: TypedName; of: Float64Array; lengths: Float64Array; bytes: Uint8Array }
   | { kind: 'any'; bytes: Uint8Array };
 
 type Leaf = { data: Float64Array } | { bytes: Uint8Array };
@@ -59,7 +63,8 @@ export function byteSizeOf(p: EncodedPairs): number {
 export function leavesOf(p: EncodedPairs): Leaf[] {
   const out: Leaf[] = [p.keys];
   const walk = (v: EncodedValues): void => {
-    if (v.kind === 'records' || v.kind === 'lists') v.columns.forEach(walk);
+    if (v.kind === 'records' || v.kind === 'lists' || v.kind === 'arrays') v.columns.forEach(walk);
+    else if (v.kind === 'typed') out.push({ data: v.of }, { data: v.lengths }, { bytes: v.bytes });
     else out.push(v);
   };
   walk(p.values);
@@ -112,9 +117,82 @@ function encodeValues(values: unknown[]): EncodedValues {
     }
     const lists = listsOf(values, first as unknown[]);
     if (lists) return lists;
+    // Arrays of one width whose every element is an object (typed arrays, records: q10's codes and
+    // spelled values per key part) column by column; other arrays keep v8's format, holes and all.
+    const objects = (v: unknown) => Array.isArray(v) && v.length === width && v.every((x) => typeof x === 'object' && x !== null);
+    if (width > 0 && values.every(objects)) {
+      return {
+        kind: 'arrays',
+        width,
+        columns: Array.from({ length: width }, (_, j) => encodeValues(values.map((v) => (v as unknown[])[j]))),
+      };
+    }
   }
+  const type = typedNameOf(first);
+  if (type !== undefined && values.every((v) => typedNameOf(v) === type)) return typedOf(values as ArrayBufferView[], type);
   return { kind: 'any', bytes: ownedBytes(v8.serialize(values)) };
 }
+
+/** The typed array classes the `typed` encoding carries (a Buffer comes back a Buffer, as v8's format gives it). */
+const TYPED = {
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+  Buffer,
+};
+type TypedName = keyof typeof TYPED;
+
+/** `v`'s class among TYPED, or undefined (a DataView, a subclass, anything else). */
+function typedNameOf(v: unknown): TypedName | undefined {
+  if (!ArrayBuffer.isView(v) || v instanceof DataView) return undefined;
+  if (Buffer.isBuffer(v)) return 'Buffer';
+  const name = v.constructor.name as TypedName;
+  return TYPED[name] === v.constructor ? name : undefined;
+}
+
+/**
+ * Typed arrays of one class as their bytes one after another (each from an 8-byte boundary) in shared
+ * memory: each distinct array once (`lengths`, its byte length), and which one each value is (`of`),
+ * so an array several values hold (a worker's buckets share its key parts' spelled values) travels once
+ * and comes back one object, as v8's format keeps it. That format wrote each array through a host-object
+ * call, and the whole was then copied into shared memory: q10's partials (10M groups' codes, key parts
+ * and slots) spent ~1 s of each worker in the two.
+ */
+function typedOf(values: ArrayBufferView[], type: TypedName): EncodedValues {
+  const of = new Float64Array(values.length);
+  const seen = new Map<ArrayBufferView, number>();
+  const distinct: ArrayBufferView[] = [];
+  let total = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    let u = seen.get(v);
+    if (u === undefined) {
+      seen.set(v, (u = distinct.length));
+      distinct.push(v);
+      total += padded(v.byteLength);
+    }
+    of[i] = u;
+  }
+  const lengths = new Float64Array(distinct.length);
+  const bytes = new Uint8Array(new SharedArrayBuffer(total));
+  for (let u = 0, at = 0; u < distinct.length; at += padded(lengths[u]!), u++) {
+    const v = distinct[u]!;
+    lengths[u] = v.byteLength;
+    bytes.set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength), at);
+  }
+  return { kind: 'typed', type, of, lengths, bytes };
+}
+
+/** `n` rounded up to a multiple of 8. */
+const padded = (n: number) => (n + 7) & ~7;
 
 /**
  * Arrays of `width` numbers then the same number of Float64Arrays each (groupby's slots, then a
@@ -195,6 +273,21 @@ function decodeValues(v: EncodedValues, count: number): unknown[] {
         }
       }
       return out;
+    }
+    case 'arrays': {
+      const cols = v.columns.map((c) => decodeValues(c, count));
+      return Array.from({ length: count }, (_, i) => cols.map((c) => c[i]));
+    }
+    case 'typed': {
+      // Each array a copy of its own: a reader may change or keep it, and the shared bytes may be read again (a retried reduce).
+      const distinct = new Array<unknown>(v.lengths.length);
+      for (let u = 0, at = 0; u < distinct.length; at += padded(v.lengths[u]!), u++) {
+        const n = v.lengths[u]!;
+        const own = new Uint8Array(n);
+        own.set(v.bytes.subarray(at, at + n));
+        distinct[u] = v.type === 'Buffer' ? Buffer.from(own.buffer) : new TYPED[v.type](own.buffer);
+      }
+      return Array.from(v.of, (u) => distinct[u]);
     }
     case 'records': {
       const cols = v.columns.map((c) => decodeValues(c, count));

@@ -9,16 +9,21 @@ export function sharePairs(p: EncodedPairs): EncodedPairs {
   return { count: p.count, keys: shareOf(p.keys), values: shareOf(p.values) };
 }
 
-function shareOf<T extends { data: Float64Array } | { bytes: Uint8Array } | { kind: 'records' | 'lists'; columns: unknown[] }>(part: T): T {
+function shareOf<T extends { data: Float64Array } | { bytes: Uint8Array } | { kind: 'records' | 'lists' | 'arrays'; columns: unknown[] }>(
+  part: T,
+): T {
   if ('columns' in part) return { ...part, columns: part.columns.map((c) => shareOf(c as T)) };
-  if ('data' in part) {
-    if (part.data.buffer instanceof SharedArrayBuffer) return part;
-    const data = new Float64Array(new SharedArrayBuffer(part.data.byteLength));
-    data.set(part.data);
-    return { ...part, data };
-  }
-  if (part.bytes.buffer instanceof SharedArrayBuffer) return part;
-  const bytes = new Uint8Array(new SharedArrayBuffer(part.bytes.byteLength));
-  bytes.set(part.bytes);
-  return { ...part, bytes };
+  // A typed encoding: its bytes are shared from the start, its two index arrays are shared here.
+  if ('of' in part && 'lengths' in part)
+    return { ...part, of: shared(part.of as Float64Array), lengths: shared(part.lengths as Float64Array) };
+  if ('data' in part) return { ...part, data: shared(part.data) };
+  return { ...part, bytes: shared(part.bytes) };
+}
+
+/** `a` in shared memory: itself when it is there already, else a copy. */
+function shared<A extends Float64Array | Uint8Array>(a: A): A {
+  if (a.buffer instanceof SharedArrayBuffer) return a;
+  const out = new (a.constructor as new (b: SharedArrayBuffer) => A)(new SharedArrayBuffer(a.byteLength));
+  out.set(a);
+  return out;
 }
