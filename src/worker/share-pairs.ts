@@ -23,7 +23,10 @@ function shareOf<T extends { data: Float64Array } | { bytes: Uint8Array } | { ki
 /** `a` in shared memory: itself when it is there already, else a copy. */
 function shared<A extends Float64Array | Uint8Array>(a: A): A {
   if (a.buffer instanceof SharedArrayBuffer) return a;
-  const out = new (a.constructor as new (b: SharedArrayBuffer) => A)(new SharedArrayBuffer(a.byteLength));
+  // Float64Array or Uint8Array by name: the `any` encoding's bytes are a Buffer, whose constructor is the deprecated Buffer().
+  const out = (
+    a instanceof Float64Array ? new Float64Array(new SharedArrayBuffer(a.byteLength)) : new Uint8Array(new SharedArrayBuffer(a.byteLength))
+  ) as A;
   out.set(a);
   return out;
 }
