@@ -1,5 +1,6 @@
 import type { ParamValue } from '../job/types.js';
 import type { ReduceTask, SerializedError, Task, TaskMetrics } from '../worker/protocol.js';
+import { TYPED_ARRAYS } from '../util/typed-arrays.js';
 
 /**
  * What travels between the coordinator and `quiver worker` processes. Through Redis go only tasks
@@ -63,19 +64,7 @@ export function planToBytes(plan: StagePlan): Uint8Array {
   );
 }
 
-const TYPED: Record<string, new (b: ArrayBuffer) => ArrayBufferView> = {
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
-};
+const TYPED: Record<string, new (b: ArrayBuffer) => ArrayBufferView> = TYPED_ARRAYS;
 
 /** Reads back what `planToBytes` wrote. */
 export function planFromBytes(bytes: Uint8Array): StagePlan {

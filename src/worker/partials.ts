@@ -1,5 +1,6 @@
 import v8 from 'node:v8';
 import type { EmitKey } from '../job/types.js';
+import { TYPED_ARRAYS } from '../util/typed-arrays.js';
 
 /**
  * Compact, transferable encodings of (key, value) lists. Numbers go into Float64Arrays, string keys
@@ -134,20 +135,7 @@ function encodeValues(values: unknown[]): EncodedValues {
 }
 
 /** The typed array classes the `typed` encoding carries (a Buffer comes back a Buffer, as v8's format gives it). */
-const TYPED = {
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
-  Buffer,
-};
+const TYPED = { ...TYPED_ARRAYS, Buffer };
 type TypedName = keyof typeof TYPED;
 
 /** `v`'s class among TYPED, or undefined (a DataView, a subclass, anything else). */

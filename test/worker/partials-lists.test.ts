@@ -3,6 +3,7 @@ import { decodePairs, encodePairs, transferablesOf, byteSizeOf } from '../../dis
 import { sharePairs } from '../../dist/src/worker/share-pairs.js';
 import { pairsFromSegment, segmentOf } from '../../dist/src/io/spill-file.js';
 import { pairsFromBytes, pairsToChunks } from '../../dist/src/cluster/output-bytes.js';
+import { concat } from '../helpers/bytes.js';
 
 /**
  * Values made of numbers followed by Float64Arrays (groupby's slots and median value lists) travel
@@ -22,16 +23,6 @@ const values = [
 /** The values as plain arrays (lists as number arrays), to compare whatever the arrays' buffers. */
 function plain(vs: unknown[]): unknown[] {
   return vs.map((v) => (v as unknown[]).map((x) => (x instanceof Float64Array ? Array.from(x) : x)));
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
 }
 
 describe('the lists encoding of (key, value) pairs', () => {

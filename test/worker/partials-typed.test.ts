@@ -3,6 +3,7 @@ import { byteSizeOf, decodePairs, encodePairs, transferablesOf } from '../../dis
 import { sharePairs } from '../../dist/src/worker/share-pairs.js';
 import { pairsFromSegment, segmentOf } from '../../dist/src/io/spill-file.js';
 import { pairsFromBytes, pairsToChunks } from '../../dist/src/cluster/output-bytes.js';
+import { concat } from '../helpers/bytes.js';
 
 /**
  * Values that are typed arrays, or records and arrays holding them (groupby's partials: a bucket's key
@@ -11,16 +12,6 @@ import { pairsFromBytes, pairsToChunks } from '../../dist/src/cluster/output-byt
  * through shared memory, a spill segment and a cluster store object; an array several values hold
  * travels once and comes back one object, as v8's format keeps it.
  */
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
-}
 
 /** Every way a map task's partition reaches a reducer. */
 function roundTrips(values: unknown[]): unknown[][] {
