@@ -22,7 +22,11 @@ export interface CodedPartial {
   values: Spelled[];
   /** `width` float slots a group. */
   slots: Float64Array;
-  /** Set when a key may be in it more than once (a worker that stopped looking keys up: composite.ts' `repeats`). */
+  /**
+   * True when a key may be in it more than once (a worker that stopped looking keys up: composite.ts'
+   * `repeats`). A worker's partials always say, true or false (so the shuffle encodes them column by
+   * column); a reducer's merged ones do not, their keys being distinct.
+   */
   repeats?: boolean;
 }
 

@@ -223,13 +223,7 @@ export class ByteKeys {
   private place(table: Int32Array, id: number): void {
     const { entries } = this;
     const e = id * ENTRY;
-    const tmask = table.length - 1;
-    let s = (mix(hashOf(entries[e]!, entries[e + 1]!, entries[e + 2]!, entries[e + 3]!)) << 2) & tmask;
-    while (table[s] !== 0) s = (s + SLOT) & tmask;
-    table[s] = ((id + 1) << 4) | entries[e]!;
-    table[s + 1] = entries[e + 1]!;
-    table[s + 2] = entries[e + 2]!;
-    table[s + 3] = entries[e + 3]!;
+    file(table, ((id + 1) << 4) | entries[e]!, entries[e + 1]!, entries[e + 2]!, entries[e + 3]!);
   }
 
   /**
@@ -267,20 +261,7 @@ export class ByteKeys {
   private refile(length: number): void {
     const old = this.table;
     const table = new Int32Array(length);
-    const tmask = length - 1;
-    for (let s = 0; s < old.length; s += SLOT) {
-      const tag = old[s]!;
-      if (tag === 0) continue;
-      const w1 = old[s + 1]!;
-      const w2 = old[s + 2]!;
-      const w3 = old[s + 3]!;
-      let t = (mix(hashOf(tag & 15, w1, w2, w3)) << 2) & tmask;
-      while (table[t] !== 0) t = (t + SLOT) & tmask;
-      table[t] = tag;
-      table[t + 1] = w1;
-      table[t + 2] = w2;
-      table[t + 3] = w3;
-    }
+    for (let s = 0; s < old.length; s += SLOT) if (old[s] !== 0) file(table, old[s]!, old[s + 1]!, old[s + 2]!, old[s + 3]!);
     this.table = table;
   }
 }
@@ -349,6 +330,20 @@ function packKey(src: Uint8Array, view: DataView, start: number, end: number, ou
   out[r + 1] = round(h, tail);
   out[r + 2] = w0;
   out[r + 3] = w1;
+}
+
+/**
+ * Puts a slot's words in the first free slot of their probe sequence in `table`: `tag` ((id + 1) << 4,
+ * or'ed with the key's length code, its first word) and the other three.
+ */
+function file(table: Int32Array, tag: number, w1: number, w2: number, w3: number): void {
+  const tmask = table.length - 1;
+  let s = (mix(hashOf(tag & 15, w1, w2, w3)) << 2) & tmask;
+  while (table[s] !== 0) s = (s + SLOT) & tmask;
+  table[s] = tag;
+  table[s + 1] = w1;
+  table[s + 2] = w2;
+  table[s + 3] = w3;
 }
 
 /** The hash of a slot's words: a short key's are the key itself; a long key's second word is its hash. */

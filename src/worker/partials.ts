@@ -23,8 +23,6 @@ export type EncodedValues =
   | { kind: 'typed'; type: TypedName; of: Float64Array; lengths: Float64Array; bytes: Uint8Array }
   | { kind: 'any'; bytes: Uint8Array };
 
-type Leaf = { data: Float64Array } | { bytes: Uint8Array };
-
 /** One Float64Array of an encoding. */
 type NumberColumn = { kind: 'num'; data: Float64Array };
 
@@ -49,26 +47,23 @@ export function decodePairs(p: EncodedPairs): { keys: EmitKey[]; values: unknown
 
 /** The buffers of an encoding, to pass as a transfer list. */
 export function transferablesOf(p: EncodedPairs): ArrayBuffer[] {
-  return leavesOf(p).flatMap((l) => {
-    const buffer = ('data' in l ? l.data : l.bytes).buffer;
-    return buffer instanceof SharedArrayBuffer ? [] : [buffer as ArrayBuffer];
-  });
+  return leavesOf(p).flatMap((l) => (l.buffer instanceof SharedArrayBuffer ? [] : [l.buffer as ArrayBuffer]));
 }
 
 /** Bytes an encoding moves between threads. */
 export function byteSizeOf(p: EncodedPairs): number {
-  return leavesOf(p).reduce((n, l) => n + ('data' in l ? l.data : l.bytes).byteLength, 0);
+  return leavesOf(p).reduce((n, l) => n + l.byteLength, 0);
 }
 
-/** Every buffer-holding part of an encoding (values of `records` hold nested encodings). */
-export function leavesOf(p: EncodedPairs): Leaf[] {
-  const out: Leaf[] = [p.keys];
-  const walk = (v: EncodedValues): void => {
-    if (v.kind === 'records' || v.kind === 'lists' || v.kind === 'arrays') v.columns.forEach(walk);
-    else if (v.kind === 'typed') out.push({ data: v.of }, { data: v.lengths }, { bytes: v.bytes });
-    else out.push(v);
+/** Every buffer of an encoding: its Float64Arrays and Uint8Arrays, whatever kind holds them, at any depth. */
+export function leavesOf(p: EncodedPairs): Array<Float64Array | Uint8Array> {
+  const out: Array<Float64Array | Uint8Array> = [];
+  const walk = (x: unknown): void => {
+    if (x instanceof Float64Array || x instanceof Uint8Array) out.push(x);
+    else if (Array.isArray(x)) x.forEach(walk);
+    else if (x !== null && typeof x === 'object') Object.values(x).forEach(walk);
   };
-  walk(p.values);
+  walk(p);
   return out;
 }
 

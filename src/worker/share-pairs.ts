@@ -6,27 +6,23 @@ import type { EncodedPairs } from './partials.js';
  * reducer's thread dies, hand the same bytes to the next one; nothing is copied on the way.
  */
 export function sharePairs(p: EncodedPairs): EncodedPairs {
-  return { count: p.count, keys: shareOf(p.keys), values: shareOf(p.values) };
+  return shareOf(p) as EncodedPairs;
 }
 
-function shareOf<T extends { data: Float64Array } | { bytes: Uint8Array } | { kind: 'records' | 'lists' | 'arrays'; columns: unknown[] }>(
-  part: T,
-): T {
-  if ('columns' in part) return { ...part, columns: part.columns.map((c) => shareOf(c as T)) };
-  // A typed encoding: its bytes are shared from the start, its two index arrays are shared here.
-  if ('of' in part && 'lengths' in part)
-    return { ...part, of: shared(part.of as Float64Array), lengths: shared(part.lengths as Float64Array) };
-  if ('data' in part) return { ...part, data: shared(part.data) };
-  return { ...part, bytes: shared(part.bytes) };
+/** `x` with every buffer in it (an encoding's Float64Arrays and Uint8Arrays, whatever kind holds them) in shared memory. */
+function shareOf(x: unknown): unknown {
+  if (x instanceof Float64Array || x instanceof Uint8Array) return shared(x);
+  if (Array.isArray(x)) return x.map(shareOf);
+  if (x !== null && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, shareOf(v)]));
+  return x;
 }
 
 /** `a` in shared memory: itself when it is there already, else a copy. */
-function shared<A extends Float64Array | Uint8Array>(a: A): A {
+function shared(a: Float64Array | Uint8Array): Float64Array | Uint8Array {
   if (a.buffer instanceof SharedArrayBuffer) return a;
   // Float64Array or Uint8Array by name: the `any` encoding's bytes are a Buffer, whose constructor is the deprecated Buffer().
-  const out = (
-    a instanceof Float64Array ? new Float64Array(new SharedArrayBuffer(a.byteLength)) : new Uint8Array(new SharedArrayBuffer(a.byteLength))
-  ) as A;
+  const out =
+    a instanceof Float64Array ? new Float64Array(new SharedArrayBuffer(a.byteLength)) : new Uint8Array(new SharedArrayBuffer(a.byteLength));
   out.set(a);
   return out;
 }
