@@ -2,6 +2,7 @@ import { MessageChannel, type MessagePort, type ResourceLimits, type Worker as N
 import { spawn, Thread, Transfer, Worker } from 'threads';
 import { WorkerError } from '../errors.js';
 import { BUNDLED } from '../layout.js';
+import { sharedParquetWasm } from '../io/parquet-wasm.js';
 import type { FromWorker, SerializedError, Task, ToWorker } from '../worker/protocol.js';
 import { CANCEL_FLAG, READING_FLAG } from '../worker/protocol.js';
 import type { Executor, ExitInfo, RunSetup, TaskOutcome } from './executor.js';
@@ -202,7 +203,7 @@ export class WorkerHandle implements Executor {
         },
         reject,
       };
-      this.post({ type: 'load', runId, jobUrl, jobName, params, table });
+      this.post({ type: 'load', runId, jobUrl, jobName, params, table, parquetWasm: sharedParquetWasm() });
     });
   }
 

@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import v8 from 'node:v8';
+import vm from 'node:vm';
 
 /** parquet-wasm's Node build: its classes and functions, bound to one WebAssembly instance. */
 export type ParquetWasm = typeof import('parquet-wasm/node');
@@ -12,18 +15,71 @@ let generation = 0;
  * The parquet-wasm instance this thread reads with. A panic inside the Rust code aborts as a
  * WebAssembly trap (`RuntimeError: unreachable`) that leaves the instance's memory and borrow flags
  * wherever it stopped, so after a trap the instance is never used again: `discardParquetWasm` drops
- * it and the next call instantiates a fresh one (the module is CommonJS and instantiates its
- * WebAssembly when it is required, so clearing it from require's cache gives a new instance).
+ * it and the next call instantiates a fresh one (see `instantiate`), over the same compiled module.
  */
 export function parquetWasm(): ParquetWasm {
   if (!current) {
     if (!userSetsTieringBudget()) v8.setFlagsFromString(`--wasm-tiering-budget=${WASM_TIERING_BUDGET}`);
-    const file = require.resolve('parquet-wasm/node');
-    delete require.cache[file];
-    current = require(file) as ParquetWasm;
+    current = instantiate(compiledParquetWasm());
     generation++;
   }
   return current;
+}
+
+/** parquet-wasm's Node build (its glue code) and its WebAssembly file. */
+const GLUE = require.resolve('parquet-wasm/node');
+const WASM_NAME = 'parquet_wasm_bg.wasm';
+const WASM_FILE = path.join(path.dirname(GLUE), WASM_NAME);
+let compiled: WebAssembly.Module | undefined;
+let glue: ((...args: unknown[]) => void) | undefined;
+
+/**
+ * parquet-wasm's WebAssembly compiled, once per process: V8 shares a compiled module's code between
+ * the threads it is posted to, and compiling its 5 MB anew cost each thread ~60 ms of CPU (every
+ * worker of every Parquet run, on the way to its first row group). The coordinator's planner compiles
+ * it to read the footer and sends it to the workers with the job (`adoptParquetWasm`).
+ */
+export function compiledParquetWasm(): WebAssembly.Module {
+  compiled ??= new WebAssembly.Module(readFileSync(WASM_FILE));
+  return compiled;
+}
+
+/** The module this thread has compiled or been given, if any (none before its first Parquet file). */
+export function sharedParquetWasm(): WebAssembly.Module | undefined {
+  return compiled;
+}
+
+/** Reads with `module`, compiled by another thread of this process, instead of compiling one here. */
+export function adoptParquetWasm(module: WebAssembly.Module): void {
+  compiled ??= module;
+}
+
+/**
+ * A new instance of parquet-wasm's Node build over `module`. Its glue code compiles its WebAssembly
+ * when it is evaluated (`new WebAssembly.Module(readFileSync(…))`) and has no way to be given a module,
+ * so it is evaluated here as CommonJS with a `WebAssembly` whose `Module` is the compiled one and an
+ * `fs` that does not read the file again; each evaluation is a fresh instance, with its own memory.
+ */
+function instantiate(module: WebAssembly.Module): ParquetWasm {
+  glue ??= vm.compileFunction(readFileSync(GLUE, 'utf8'), ['exports', 'require', 'module', '__filename', '__dirname', 'WebAssembly'], {
+    filename: GLUE,
+  }) as (...args: unknown[]) => void;
+  const wasm = Object.create(WebAssembly, {
+    Module: {
+      value: function Module() {
+        return module;
+      },
+    },
+  });
+  const fs = {
+    ...require('node:fs'),
+    readFileSync: (file: unknown, ...rest: unknown[]) =>
+      String(file).endsWith(WASM_NAME) ? new Uint8Array() : readFileSync(file as string, ...(rest as [])),
+  };
+  const requireShim = Object.assign((id: string) => (id === 'fs' || id === 'node:fs' ? fs : require(id)), require);
+  const mod = { exports: {} as ParquetWasm };
+  glue(mod.exports, requireShim, mod, GLUE, path.dirname(GLUE), wasm);
+  return mod.exports;
 }
 
 /**

@@ -11,6 +11,7 @@ import { transferablesOf } from './partials.js';
 import { sharePairs } from './share-pairs.js';
 import type { TaskOutput } from './protocol.js';
 import { registerIpcCodecs } from '../io/ipc-codecs.js';
+import { adoptParquetWasm } from '../io/parquet-wasm.js';
 
 // Node's source maps stay off here (they cost every run the parse of the job bundle's map): the
 // coordinator maps the stacks of errors it receives (errorFromWorker).
@@ -28,6 +29,7 @@ function send(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
 
 async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
   try {
+    if (msg.parquetWasm) adoptParquetWasm(msg.parquetWasm);
     const key = `${msg.jobUrl}#${msg.jobName ?? ''}`;
     let job = jobs.get(key);
     if (!job) {

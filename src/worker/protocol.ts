@@ -129,7 +129,16 @@ export interface SerializedError {
 }
 
 export type ToWorker =
-  | { type: 'load'; runId: number; jobUrl: string; jobName?: string; params: Record<string, ParamValue>; table?: SharedArrayBuffer }
+  | {
+      type: 'load';
+      runId: number;
+      jobUrl: string;
+      jobName?: string;
+      params: Record<string, ParamValue>;
+      table?: SharedArrayBuffer;
+      /** parquet-wasm as the coordinator compiled it, for the worker to instantiate without compiling it again. */
+      parquetWasm?: WebAssembly.Module;
+    }
   | { type: 'task'; id: number; runId: number; task: Task };
 
 export type FromWorker =

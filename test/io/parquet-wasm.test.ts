@@ -1,0 +1,74 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import { compiledParquetWasm, discardParquetWasm, parquetWasm, sharedParquetWasm } from '../../dist/src/io/parquet-wasm.js';
+import { makePlan } from '../../dist/src/planner/plan.js';
+import { readParquetSplit } from '../../dist/src/io/read-parquet.js';
+import type { ParquetSplit } from '../../dist/src/planner/split.js';
+import { duckRows } from '../helpers/duckdb.js';
+import { ROOT, tempDir } from '../helpers/tmp.js';
+
+const dir = tempDir();
+
+/** A Parquet file written by DuckDB, and DuckDB's sum of its column x. */
+async function duckFile(name: string): Promise<{ file: string; sum: number }> {
+  const file = path.join(dir, name);
+  await duckRows(`COPY (SELECT i, (i * 0.5)::DOUBLE AS x FROM range(5000) t(i)) TO '${file}' (FORMAT parquet, ROW_GROUP_SIZE 1000)`);
+  const [row] = await duckRows(`SELECT sum(x)::DOUBLE AS s FROM read_parquet('${file}')`);
+  return { file, sum: Number(row!.s) };
+}
+
+async function sumOf(file: string): Promise<number> {
+  const plan = await makePlan({ inputs: [file], workers: 1 });
+  let sum = 0;
+  for (const split of plan.splits as ParquetSplit[]) {
+    for (const batch of await readParquetSplit(split, 1000, ['x'])) for (const v of batch.getChild('x')!) sum += Number(v);
+  }
+  return sum;
+}
+
+describe('parquet-wasm is compiled once and instantiated per reader', () => {
+  it('gives a fresh instance with its own memory after a discard (a trap), over the same compiled module, reading the same answers', async () => {
+    const { file, sum } = await duckFile('fresh.parquet');
+    const first = parquetWasm();
+    expect(await sumOf(file)).toBe(sum);
+    const module = sharedParquetWasm();
+    expect(module).toBeInstanceOf(WebAssembly.Module);
+    discardParquetWasm();
+    const second = parquetWasm();
+    expect(second).not.toBe(first);
+    expect(second.wasmMemory()).not.toBe(first.wasmMemory());
+    expect(sharedParquetWasm()).toBe(module);
+    expect(await sumOf(file)).toBe(sum);
+  });
+
+  it('lets a worker thread read with the module another thread compiled, without compiling its own', async () => {
+    const { file, sum } = await duckFile('shared.parquet');
+    const dist = (p: string) => pathToFileURL(path.join(ROOT, 'dist/src', p)).href;
+    const code = `
+      import { parentPort, workerData } from 'node:worker_threads';
+      const { adoptParquetWasm, compiledParquetWasm, sharedParquetWasm } = await import(${JSON.stringify(dist('io/parquet-wasm.js'))});
+      const { makePlan } = await import(${JSON.stringify(dist('planner/plan.js'))});
+      const { readParquetSplit } = await import(${JSON.stringify(dist('io/read-parquet.js'))});
+      parentPort.once('message', async (module) => {
+        const before = sharedParquetWasm();
+        adoptParquetWasm(module);
+        const plan = await makePlan({ inputs: [workerData], workers: 1 });
+        let sum = 0;
+        for (const split of plan.splits) for (const b of await readParquetSplit(split, 1000, ['x'])) for (const v of b.getChild('x')) sum += Number(v);
+        parentPort.postMessage({ before: before === undefined, same: compiledParquetWasm() === module, sum });
+      });`;
+    const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`), { workerData: file });
+    try {
+      const answer = new Promise<{ before: boolean; same: boolean; sum: number }>((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+      worker.postMessage(compiledParquetWasm());
+      expect(await answer).toEqual({ before: true, same: true, sum });
+    } finally {
+      await worker.terminate();
+    }
+  });
+});
