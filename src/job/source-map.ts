@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,8 +16,14 @@ function mapOf(bundle: string): SourceMap | null {
   if (map !== undefined) return map;
   map = null;
   try {
+    // A local bundle's map is a file beside it; a cluster bundle's is inline (see bundleJob).
     const m = INLINE_MAP.exec(readFileSync(bundle, 'utf8'));
-    if (m) map = new SourceMap(JSON.parse(Buffer.from(m[1]!, 'base64').toString('utf8')));
+    const json = m
+      ? Buffer.from(m[1]!, 'base64').toString('utf8')
+      : existsSync(`${bundle}.map`)
+        ? readFileSync(`${bundle}.map`, 'utf8')
+        : undefined;
+    if (json) map = new SourceMap(JSON.parse(json));
   } catch {
     // an unreadable bundle leaves the frame as it is
   }
@@ -27,7 +33,7 @@ function mapOf(bundle: string): SourceMap | null {
 
 /**
  * Rewrites the frames of a stack that point into a job bundle so they point at the user's source
- * (`/home/me/jobs/x.ts:12:5`), through the bundle's inline source map. quiver maps the frames itself
+ * (`/home/me/jobs/x.ts:12:5`), through the bundle's source map. quiver maps the frames itself
  * rather than switching Node's source maps on, in workers (where the switch costs every run the parse
  * of the whole map) and in the coordinator (where `merge` and `finish` run, maybe in a host process
  * that wants them off).
@@ -46,7 +52,7 @@ export function stackToSources(stack: string): string {
 
 /**
  * The error with every stack in it (its own and its causes') pointing at the user's sources rather than
- * the job bundle. Workers leave Node's source maps off: switched on, Node parses the inline map of every
+ * the job bundle. Workers leave Node's source maps off: switched on, Node parses the source map of every
  * module a worker imports, ~25 ms of CPU per worker for a built-in job's 300 KB bundle, on every run,
  * to serve only the rare run that fails; mapped where the error arrives (the coordinator, or a cluster
  * worker process, which has the bundle file), only a failure pays, and only for its own frames.

@@ -1,7 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { bundleJob } from '../../dist/src/job/bundle.js';
+import { stackToSources } from '../../dist/src/job/source-map.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -32,6 +34,31 @@ describe('job bundles', () => {
     writeFileSync(path.join(dir, 'tsconfig.json'), '{ "compilerOptions": { "strict": true } }\n'); // new config next to the job
     expect((await bundleJob(job)).reused).toBe(false);
     expect((await bundleJob(job)).reused).toBe(true);
+  });
+
+  it('keep their source map in a file beside them, and a job edited so only its lines move gets a bundle of its own', async () => {
+    const file = path.join(dir, 'thrower.ts');
+    const body =
+      "export default defineJob({ name: 'thrower', identity: () => 0, fold: () => { throw new Error('x'); }, merge: (a: number) => a });\n";
+    writeFileSync(file, `import { defineJob } from 'quiver-engine';\n${body}`);
+    const first = await bundleJob(file);
+    const code = readFileSync(fileURLToPath(first.url), 'utf8');
+    expect(code).not.toContain('sourceMappingURL=data:');
+    const map = JSON.parse(readFileSync(`${fileURLToPath(first.url)}.map`, 'utf8')) as { sources: string[] };
+    expect(map.sources.some((s) => s.endsWith('thrower.ts'))).toBe(true);
+    // A comment line before the job: the same code, lines moved; the frame must name the new line.
+    writeFileSync(file, `import { defineJob } from 'quiver-engine';\n// moved\n${body}`);
+    const moved = await bundleJob(file);
+    expect(moved.url).not.toBe(first.url);
+    const line = (url: string) => {
+      const bundle = fileURLToPath(url);
+      const at = readFileSync(bundle, 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('new Error('));
+      return stackToSources(`at fold (${url}:${at + 1}:1)`);
+    };
+    expect(line(first.url)).toContain(`${file}:2:`);
+    expect(line(moved.url)).toContain(`${file}:3:`);
   });
 
   it('run as edited from the CLI', async () => {
