@@ -153,9 +153,7 @@ export const finish = defineJob({
   divide: (p: { lo: number; hi: number }) =>
     p.hi - p.lo > 1 ? Array.from({ length: p.hi - p.lo }, (_, i) => ({ lo: p.lo + i, hi: p.lo + i + 1 })) : undefined,
   conquer(p: { lo: number; hi: number }, ctx) {
-    const ipc = finishRange(ctx.params.job as unknown as RangeJob, p.lo, planOf(ctx));
-    ctx.transfer(ipc);
-    return [ipc];
+    return [finishRange(ctx.params.job as unknown as RangeJob, p.lo, planOf(ctx))];
   },
   combine: (a: Uint8Array[], b: Uint8Array[]) => a.concat(b),
 });

@@ -103,7 +103,7 @@ export function rangeJobOf(
 
 /**
  * Range `r` of `job`, finished: its groups sorted by key, the key columns taken and the aggregates of
- * `plan` finished, as an IPC stream (empty for a range without groups).
+ * `plan` finished, as an IPC stream in shared memory (empty for a range without groups).
  */
 export function finishRange(job: RangeJob, r: number, plan: AggPlan): Uint8Array {
   const rows = job.rows.subarray(job.starts[r]!, job.starts[r + 1]!);
@@ -134,7 +134,12 @@ export function finishRange(job: RangeJob, r: number, plan: AggPlan): Uint8Array
   let c = 0;
   const typesOf = (a: Agg): DataType[] => a.names.map(() => types[c++]!.type);
   for (const { vector } of finishedColumns(plan, typesOf, job.slots.map(own), [], order)) vectors.push(vector);
-  return tableToIPC(new Table(schema, Object.fromEntries(schema.fields.map((f, i) => [f.name, vectors[i]!]))), 'stream');
+  const ipc = tableToIPC(new Table(schema, Object.fromEntries(schema.fields.map((f, i) => [f.name, vectors[i]!]))), 'stream');
+  // In shared memory: the result's columns are views of it, which the workers can read again without
+  // a copy when they format a large text output (the engine's sinks).
+  const shared = new Uint8Array(new SharedArrayBuffer(ipc.byteLength));
+  shared.set(ipc);
+  return shared;
 }
 
 /** The result from the ranges' IPC streams, in key order (`schema` for no rows). */

@@ -16,6 +16,7 @@ import type { SerializedError, TaskMetrics } from '../worker/protocol.js';
 import { BadRecordTally } from './bad-record-tally.js';
 import { driverSummary, runDriver } from './driver.js';
 import { errorFromWorker } from './error-from-worker.js';
+import { linesInWorkers } from './lines-in-workers.js';
 import { runKeyedMapPhase } from './keyed-map-phase.js';
 import type { SortedRun } from './merge-sorted.js';
 import { ProgressTracker } from './progress.js';
@@ -30,6 +31,7 @@ import {
   jobPath,
   keyedPairs,
   keyedResult,
+  latestRunId,
   loadRun,
   newRunId,
   planRun,
@@ -101,6 +103,7 @@ async function drive(runner: TaskRunner, loaded: LoadedJob, options: RunOptions,
   }
   const params = resolveParams(loaded.job.name, loaded.job.params, options.params ?? {});
   const setupMs = now() - t0;
+  const runsBefore = latestRunId();
   const outcome = await runDriver(
     loaded,
     params,
@@ -124,7 +127,12 @@ async function drive(runner: TaskRunner, loaded: LoadedJob, options: RunOptions,
   if (options.output) {
     if (options.signal?.aborted) throw cancelledErrorOf(options.signal.reason);
     const tWrite = now();
-    await writeTableFile(outcome.table, options.output, outputFormatOf(options.output, options.outputFormat), options.signal);
+    // The workers format a large text output if the driver's steps loaded them (its last step's run is theirs).
+    const lines =
+      latestRunId() > runsBefore
+        ? linesInWorkers(runner, latestRunId(), (e, spec) => errorFromWorker(e, spec.describe, loaded.file), options.signal)
+        : undefined;
+    await writeTableFile(outcome.table, options.output, outputFormatOf(options.output, options.outputFormat), options.signal, lines);
     writeMs = now() - tWrite;
   }
   const wallMs = now() - t0;
@@ -313,7 +321,7 @@ async function runDataJob(
     if (signal?.aborted) throw cancelledErrorOf(signal.reason);
     progress.phase('write');
     const tWrite = now();
-    await writeTableFile(table, options.output, outputFormat, signal);
+    await writeTableFile(table, options.output, outputFormat, signal, linesInWorkers(runner, runId, toError, signal));
     phases.write = now() - tWrite;
   }
   for (const m of bySplit.values()) for (const [k, v] of Object.entries(m.counters)) counters[k] = (counters[k] ?? 0) + v;

@@ -31,6 +31,11 @@ export function newRunId(): number {
   return ++lastRunId;
 }
 
+/** The id of the run made last: the one the runner's executors were loaded for last, when it was loaded. */
+export function latestRunId(): number {
+  return lastRunId;
+}
+
 /** Loads a run's job into the runner's executors; a job that does not load there fails with its own error. */
 export async function loadRun(runner: TaskRunner, setup: RunSetup, jobFile: string): Promise<void> {
   await runner.load({ ...setup, jobFile }).catch((e: SerializedError | Error) => {

@@ -4,6 +4,8 @@ import { RecordBatchFileWriter, RecordBatchStreamWriter, type Table } from 'apac
 import { cancelledErrorOf, InputError, UsageError } from '../errors.js';
 import { isS3Input } from './input-handle.js';
 import { tableToCsvLines, tableToJsonArray, tableToNdjsonLines } from './text-formats.js';
+import { csvHeader } from './batch-text.js';
+import type { LineStyle } from './format-column.js';
 import { withOneDictionary } from './dictionaries.js';
 import { tableToParquet } from './parquet-sink.js';
 
@@ -46,11 +48,25 @@ export async function checkOutput(file: string, overwrite: boolean): Promise<voi
 }
 
 /**
+ * Where a CSV or NDJSON output's lines may come from instead of this thread's line writer: the
+ * engine's workers (coordinator/lines-in-workers.ts) give the same bytes, in order, or undefined to
+ * leave the table to this thread.
+ */
+export type LineSource = (table: Table, style: LineStyle) => AsyncIterable<Uint8Array> | undefined;
+
+/**
  * Writes a table to a file atomically: into a temp file beside the target, renamed over it on
  * success, removed on failure, so a failed run never leaves a half-written output. An abort of
  * `signal` stops the write between chunks (and before the rename), leaving the target as it was.
+ * CSV and NDJSON lines come from `lines` when it takes the table.
  */
-export async function writeTableFile(table: Table, file: string, format: OutputFormat, signal?: AbortSignal): Promise<void> {
+export async function writeTableFile(
+  table: Table,
+  file: string,
+  format: OutputFormat,
+  signal?: AbortSignal,
+  lines?: LineSource,
+): Promise<void> {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.quiver-${process.pid}-${Date.now()}.tmp`);
   const fh = await open(tmp, 'w');
   try {
@@ -72,11 +88,16 @@ export async function writeTableFile(table: Table, file: string, format: OutputF
       case 'parquet':
         await write(await tableToParquet(table));
         break;
-      case 'csv':
-        for (const chunk of tableToCsvLines(table)) await write(chunk);
+      case 'csv': {
+        const rows = lines?.(table, 'csv');
+        if (rows) {
+          await write(csvHeader(table.schema.fields.map((f) => f.name)));
+          for await (const chunk of rows) await write(chunk);
+        } else for (const chunk of tableToCsvLines(table)) await write(chunk);
         break;
+      }
       case 'ndjson':
-        for (const chunk of tableToNdjsonLines(table)) await write(chunk);
+        for await (const chunk of lines?.(table, 'json') ?? tableToNdjsonLines(table)) await write(chunk);
         break;
       case 'json':
         for (const chunk of tableToJsonArray(table)) await write(chunk);

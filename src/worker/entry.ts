@@ -59,6 +59,8 @@ function transfersOf(out: TaskOutput): ArrayBuffer[] {
       return transferablesOf(out.pairs);
     case 'fold':
       return out.acc ? [out.acc.buffer as ArrayBuffer] : [];
+    case 'formatted':
+      return [out.bytes.buffer as ArrayBuffer];
     case 'noop':
     case 'forked':
     case 'solved':

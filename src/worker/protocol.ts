@@ -5,6 +5,8 @@ import type { EncodedPairs } from './partials.js';
 import type { SpillSegment } from '../io/spill-file.js';
 import type { BadRecord, BadRecordPolicy } from '../io/bad-records.js';
 import type { ColumnWidening } from '../io/column-widening.js';
+import type { LineStyle } from '../io/format-column.js';
+import type { SharedBatches } from '../io/shared-batches.js';
 
 /**
  * The messages between the coordinator and a worker. They travel over a dedicated MessagePort
@@ -64,11 +66,20 @@ export interface SolveTask {
   /** E.g. `problem 0.1.3 of matrix-multiply`, for logs and errors. */
   describe: string;
 }
+/**
+ * Formats record batches in shared memory as text lines (CSV or NDJSON), ending each with `\n`: a
+ * piece of a large output the coordinator writes (coordinator/lines-in-workers.ts). Needs no job.
+ */
+export interface FormatTask {
+  kind: 'format';
+  style: LineStyle;
+  batches: SharedBatches;
+}
 /** Does nothing; measures the round trip. */
 export interface NoopTask {
   kind: 'noop';
 }
-export type Task = MapTask | DrainTask | FoldTask | ReduceTask | SolveTask | NoopTask;
+export type Task = MapTask | DrainTask | FoldTask | ReduceTask | SolveTask | FormatTask | NoopTask;
 
 export type TaskOutput =
   | { kind: 'map'; partitions: EncodedPairs[] }
@@ -91,6 +102,8 @@ export type TaskOutput =
   | { kind: 'forked'; problems: unknown[] }
   /** A `solve` task conquered its problem. */
   | { kind: 'solved'; result: unknown }
+  /** A `format` task's lines, as UTF-8 bytes. */
+  | { kind: 'formatted'; bytes: Uint8Array }
   | { kind: 'noop' };
 
 /** What a task measured about itself. Times are epoch milliseconds (performance.timeOrigin + now()). */

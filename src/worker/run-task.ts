@@ -1,5 +1,6 @@
 import type { NoopTask, Task, TaskMetrics, TaskOutput } from './protocol.js';
 import { runSolveTask } from './solve.js';
+import { runFormatTask } from './format-task.js';
 import { runDrainTask, runFoldTask, runMapTask, runReduceTask, type RunState } from './tasks.js';
 
 /** The metrics of a no-op task (a worker's warm-up): nothing read, nothing made. */
@@ -24,5 +25,7 @@ export function runTaskOfKind(
       return runFoldTask(run, task);
     case 'reduce':
       return runReduceTask(run, task);
+    case 'format':
+      return Promise.resolve(runFormatTask(task));
   }
 }
