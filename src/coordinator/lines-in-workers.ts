@@ -1,4 +1,4 @@
-import type { RecordBatch, Table } from 'apache-arrow';
+import { util, type Field, type RecordBatch, type Schema, type Table } from 'apache-arrow';
 import type { ErrorFactory, TaskSpec } from '../executor/scheduler.js';
 import type { TaskRunner } from '../executor/runner.js';
 import type { LineStyle } from '../io/format-column.js';
@@ -25,7 +25,9 @@ const MIN_PIECE_ROWS = 1 << 15;
 /** Formats outputs on `runner`'s workers, loaded for run `runId`. */
 export function linesInWorkers(runner: TaskRunner, runId: number, toError: ErrorFactory, signal?: AbortSignal): LineSource {
   return (table, style) => {
-    if (!runner.sharedMemory || runner.workers < 2 || table.numRows < MIN_ROWS || !table.batches.every(isShareable)) return undefined;
+    if (!runner.sharedMemory || runner.workers < 2 || table.numRows < MIN_ROWS) return undefined;
+    // The workers rebuild every batch with the table's schema: each batch's own must be the same.
+    if (!table.batches.every((b) => isShareable(b) && sameSchema(b.schema, table.schema))) return undefined;
     return formatted(runner, runId, toError, table, style, signal);
   };
 }
@@ -86,6 +88,13 @@ async function* formatted(
     // A write that stopped early (an error, a cancel) waits for the tasks in flight, whose results go unused.
     await all.catch(() => undefined);
   }
+}
+
+/** The same fields, types and field metadata (an extension type's name changes how its cells are written). */
+function sameSchema(a: Schema, b: Schema): boolean {
+  if (a === b) return true;
+  const meta = (f: Field) => JSON.stringify([...f.metadata].sort());
+  return a.fields.length === b.fields.length && util.compareSchemas(a, b) && a.fields.every((f, i) => meta(f) === meta(b.fields[i]!));
 }
 
 /** Consecutive rows of `batches` in pieces of about `rows` rows (batch slices; a piece may span batches). */
