@@ -19,7 +19,8 @@ export function runFormatTask(task: FormatTask): { output: TaskOutput; metrics: 
   let rows = 0;
   for (const batch of batchesOfShared(task.batches)) {
     for (let at = 0; at < batch.numRows; at += ROWS_PER_CHUNK) {
-      const chunk = new Uint8Array(lines.of(batch, at, Math.min(batch.numRows, at + ROWS_PER_CHUNK))); // a copy: the writer reuses its buffer
+      // A copy: the line writer reuses its buffer.
+      const chunk = new Uint8Array(lines.of(batch, at, Math.min(batch.numRows, at + ROWS_PER_CHUNK)));
       chunks.push(chunk);
       size += chunk.length;
     }
