@@ -126,7 +126,7 @@ export const groups = defineJob({
       const text = composite ? undefined : groups.textSpelling();
       const columns = text
         ? { values: [[]], codes: [undefined], spelled: [text] }
-        : keyColumnsOf(groups.keys, (ctx.params.by as string[]).length, composite);
+        : keyColumnsOf(composite ? [] : groups.keys, (ctx.params.by as string[]).length, composite);
       for (const [bucket, partial] of bucketsOf(columns, groups.slots, groups.size, groups.plan.width, composite?.repeats))
         emit(bucket, partial);
       return;

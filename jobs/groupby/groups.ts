@@ -22,6 +22,12 @@ export class Groups {
   ids = new Map<KeyPart, number>();
   private keyList: KeyPart[] = [];
   /**
+   * Groups held. Reserved groups (`reserve`: composite keys, keyed by their own ids) are counted, not
+   * pushed onto `keyList` until someone asks for `keys`: a worker of q10 reserves a group a row once it
+   * passes rows on, and pushing 5M ids onto a JS array was part of ~0.4 s of each worker's `reserve`.
+   */
+  private count = 0;
+  /**
    * Groups 0 … lazy − 1 were made by `assignText` from its ByteKeys ids (which they equal), with no
    * other group before them: their keys stay bytes (no JS string, no `ids` entry) until another way
    * of looking keys up needs `ids`, or the keys are read. One text key column of 5M distinct values
@@ -49,7 +55,7 @@ export class Groups {
 
   /** Groups held. */
   get size(): number {
-    return this.keyList.length;
+    return this.count;
   }
 
   /**
@@ -59,7 +65,7 @@ export class Groups {
    * distinct values, ~1 s of each worker's flush.
    */
   textSpelling(): Spelled | undefined {
-    if (this.lazy === 0 || this.lazy !== this.keyList.length) return undefined;
+    if (this.lazy === 0 || this.lazy !== this.count) return undefined;
     const { keys } = this.text!;
     const bytes = keys.bytes;
     if (!isUtf8(bytes)) return undefined;
@@ -71,6 +77,12 @@ export class Groups {
   /** Each group's key (group id → key). */
   get keys(): KeyPart[] {
     this.spell();
+    return this.filled();
+  }
+
+  /** `keyList` with the reserved groups' ids pushed (see `count`). */
+  private filled(): KeyPart[] {
+    for (let id = this.keyList.length; id < this.count; id++) this.keyList.push(id);
     return this.keyList;
   }
 
@@ -78,7 +90,7 @@ export class Groups {
   private spell(index = false): void {
     if (this.lazy === 0) return;
     const { keys } = this.text!;
-    const list = this.keyList;
+    const list = this.filled();
     for (let id = 0; id < this.lazy; id++) {
       if (typeof list[id] !== 'string') list[id] = keys.keyAt(id);
       if (index) this.ids.set(list[id]!, id);
@@ -92,7 +104,7 @@ export class Groups {
    * they are. Such groups are not in `ids` (a Map entry per group would be the only per-group cost left).
    */
   reserve(count: number): void {
-    const from = this.keyList.length;
+    const from = this.count;
     if (count <= from) return;
     const { width, init } = this.plan;
     this.room(count);
@@ -100,8 +112,8 @@ export class Groups {
     const { slots } = this;
     for (let id = from; id < count; id++) {
       for (let j = 0; j < width; j++) slots[id * width + j] = init[j]!;
-      this.keyList.push(id);
     }
+    this.count = count;
   }
 
   /** The group id of every row, adding new groups with their initial slots (the array is reused per batch). */
@@ -139,7 +151,7 @@ export class Groups {
     if (known <= FEW_TEXT_KEYS) for (let i = 0; i < n; i++) out[i] = keys.idOf(bytes, offsets[i]!, offsets[i + 1]!);
     else keys.idsOf(bytes, offsets, offsets.subarray(1), n, out);
     const groupOf = this.groupOfKeys(text);
-    if (data.nullCount === 0 && text.same && this.lazy === known && this.keyList.length === known) {
+    if (data.nullCount === 0 && text.same && this.lazy === known && this.count === known) {
       // Every group so far is a key of this table, in order, and no other way made one: the new keys'
       // groups are their ids, made without a string or an `ids` entry (`lazy`).
       this.reserve(keys.size);
@@ -345,7 +357,7 @@ export class Groups {
     for (let at = 0; at < ids.length; at += FOLD_CHUNK) {
       const end = Math.min(ids.length, at + FOLD_CHUNK);
       const chunk = ids.subarray(at, end);
-      if (this.keyList.length * w > CACHED_SLOTS) {
+      if (this.count * w > CACHED_SLOTS) {
         let touched = 0;
         for (let i = 0; i < chunk.length; i++) touched += slots[chunk[i]! * w]!;
         this.touched = touched;
@@ -373,8 +385,7 @@ export class Groups {
 
   /** Carries the excess of every group's exact sums into their next slots, so more rows can be added exactly. */
   private carry(): void {
-    for (const p of this.plan.parts)
-      if (p.kernel === 'xsum') carryAll(this.slots, this.keyList.length, this.plan.width, p.slot, LIMBS[p.kind]);
+    for (const p of this.plan.parts) if (p.kernel === 'xsum') carryAll(this.slots, this.count, this.plan.width, p.slot, LIMBS[p.kind]);
     this.uncarried = 0;
   }
 
@@ -404,7 +415,8 @@ export class Groups {
 
   /** A new group of key `k`, with its initial slots. */
   private append(k: KeyPart): number {
-    const id = this.keyList.length;
+    this.filled();
+    const id = this.count++;
     const { width, init } = this.plan;
     this.room(id + 1);
     this.slots.set(init, id * width);
