@@ -91,7 +91,10 @@ export async function* streamParquetSplit(
   // file on libuv's threads, which the worker would otherwise wait for (10M-row scan, paired runs:
   // 2 workers 702-757 -> 687-734 ms; 1 worker unchanged).
   const read = (k: number) => {
-    const pending = whileReading(() => handles[k % 2]!.read({ rowGroups: [groups[k]!], columns, batchSize: batchRows }));
+    const pf = handles[k % 2]!;
+    const readGroup = () => pf.read({ rowGroups: [groups[k]!], columns, batchSize: batchRows });
+    // Its column chunks are read into buffers lent for the read (parquet-file.ts' ReadBuffers).
+    const pending = whileReading(() => (pf.buffers ? pf.buffers.during(readGroup) : readGroup()));
     pending.catch(() => undefined); // its error is reported when its turn comes, not as unhandled now
     return pending;
   };

@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { compiledParquetWasm, discardParquetWasm, parquetWasm, sharedParquetWasm } from '../../dist/src/io/parquet-wasm.js';
 import { makePlan } from '../../dist/src/planner/plan.js';
 import { readParquetSplit } from '../../dist/src/io/read-parquet.js';
+import { openParquet } from '../../dist/src/io/parquet-file.js';
+import { tableFromIPC } from 'apache-arrow';
 import type { ParquetSplit } from '../../dist/src/planner/split.js';
 import { duckRows } from '../helpers/duckdb.js';
 import { ROOT, tempDir } from '../helpers/tmp.js';
@@ -69,6 +71,44 @@ describe('parquet-wasm is compiled once and instantiated per reader', () => {
       expect(await answer).toEqual({ before: true, same: true, sum });
     } finally {
       await worker.terminate();
+    }
+  });
+});
+
+describe('column chunks read into buffers lent for a read', () => {
+  it('lends exact-size buffers only while a read runs, takes them back after it, and reads what DuckDB wrote', async () => {
+    const file = path.join(dir, 'lent.parquet');
+    // Row groups of 50K rows: each column chunk of doubles is ~400 KB, past the pool's 64 KB floor.
+    await duckRows(
+      `COPY (SELECT i::INTEGER AS i, hash(i)::DOUBLE / 1e15 AS x, 'k' || (i % 977) AS s FROM range(300000) t(i)) ` +
+        `TO '${file}' (FORMAT parquet, ROW_GROUP_SIZE 50000, COMPRESSION uncompressed)`,
+    );
+    const [want] = await duckRows(`SELECT sum(x)::DOUBLE AS x, sum(i)::BIGINT AS i, count(DISTINCT s)::INTEGER AS s FROM '${file}'`);
+    const pf = await openParquet(file);
+    try {
+      const buffers = pf.buffers!;
+      // Outside a read (the footer), nothing is lent.
+      expect(buffers.take(1 << 20).byteLength).toBe(1 << 20);
+      expect(buffers.lends).toBe(0);
+      let x = 0;
+      let i = 0n;
+      const s = new Set<string>();
+      for (let g = 0; g < pf.metadata().numRowGroups(); g++) {
+        const table = await buffers.during(() => pf.read({ rowGroups: [g], columns: ['i', 'x', 's'] }));
+        const t = tableFromIPC(table.intoIPCStream());
+        for (const v of t.getChild('x')!) x += v as number;
+        for (const v of t.getChild('i')!) i += BigInt(v as number);
+        for (const v of t.getChild('s')!) s.add(v as string);
+      }
+      expect(i).toBe(BigInt(want!.i as bigint));
+      expect(s.size).toBe(want!.s);
+      expect(Math.abs(x - (want!.x as number))).toBeLessThan(1e-6 * Math.abs(want!.x as number));
+      // Six row groups read one after the other: their chunks took the same few buffers again.
+      expect(buffers.lends).toBeGreaterThanOrEqual(6);
+      expect(buffers.pooled).toBeLessThan(buffers.lends);
+      expect(buffers.pooled).toBeLessThanOrEqual(3);
+    } finally {
+      pf.free();
     }
   });
 });
