@@ -9,6 +9,7 @@ import { CompositeKeys } from './groupby/composite.js';
 import { dictionaryKeyOf, keysOf, keyToEmit, utf8KeyOf } from './groupby/keys.js';
 import { resultOf, resultOfPartials, slotNames } from './groupby/output.js';
 import { finishRange, type RangeJob } from './groupby/ranges.js';
+import type { SharedBatches } from '../src/io/shared-batches.js';
 import { bucketsOf, mergePartials, sealPartial, type Partial, type Sealed } from './groupby/partials.js';
 import type { KeyColumns } from './groupby/row-keys.js';
 import type { Acc, AggPlan, Allocate, ColumnKind, KeyPart } from './groupby/types.js';
@@ -155,7 +156,7 @@ export const finish = defineJob({
   conquer(p: { lo: number; hi: number }, ctx) {
     return [finishRange(ctx.params.job as unknown as RangeJob, p.lo, planOf(ctx))];
   },
-  combine: (a: Uint8Array[], b: Uint8Array[]) => a.concat(b),
+  combine: (a: Array<SharedBatches | undefined>, b: Array<SharedBatches | undefined>) => a.concat(b),
 });
 
 /**

@@ -16,6 +16,7 @@ import { intervalVector } from '../shared/intervals.js';
 import { outputTypes } from './columns.js';
 import { finishedColumns } from './finish.js';
 import { rangeJobOf, tableOfRanges, type RangeJob } from './ranges.js';
+import type { SharedBatches } from '../../src/io/shared-batches.js';
 import { int64Values, textRanksOfBytes } from './key-ranks.js';
 import { sortedRows } from './sort-rows.js';
 import { INTERVAL_SLOTS, compareIntervalKeys, intervalOf } from './intervals.js';
@@ -51,12 +52,12 @@ export function resultOf(pass: Table, by: string[], plan: AggPlan, fields: Map<s
 
 /**
  * Finishing many groups in key ranges on the workers (ranges.ts): `finish` runs the ranges' tasks and
- * gives their IPC streams in range order; `allocate` makes the shared arrays the tasks read.
+ * gives their batches in range order; `allocate` makes the shared arrays the tasks read.
  */
 export interface InRanges {
   workers: number;
   allocate: Allocate;
-  finish(job: RangeJob): Promise<Uint8Array[]>;
+  finish(job: RangeJob): Promise<Array<SharedBatches | undefined>>;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { type DataType, type Schema, Table, tableFromIPC, tableToIPC, type Vector } from 'apache-arrow';
+import { batchesOfShared, shareBatches, type SharedBatches } from '../../src/io/shared-batches.js';
 import { take } from '../join/take.js';
 import { finishedColumns } from './finish.js';
 import type { Pass } from './partials.js';
@@ -103,12 +104,13 @@ export function rangeJobOf(
 
 /**
  * Range `r` of `job`, finished: its groups sorted by key, the key columns taken and the aggregates of
- * `plan` finished, as an IPC stream in shared memory (empty for a range without groups).
+ * `plan` finished, as record batches in shared memory (src/io/shared-batches.ts; none for a range
+ * without groups): what the IPC stream it was before cost in copies, and readable again by any worker.
  */
-export function finishRange(job: RangeJob, r: number, plan: AggPlan): Uint8Array {
+export function finishRange(job: RangeJob, r: number, plan: AggPlan): SharedBatches | undefined {
   const rows = job.rows.subarray(job.starts[r]!, job.starts[r + 1]!);
   const m = rows.length;
-  if (m === 0) return new Uint8Array(0);
+  if (m === 0) return undefined;
   const schema = tableFromIPC(job.schema).schema;
   const K = job.codes.length;
   // The range's codes and slots of its own, in its rows' order (ascending groups: read from low to high):
@@ -134,16 +136,13 @@ export function finishRange(job: RangeJob, r: number, plan: AggPlan): Uint8Array
   let c = 0;
   const typesOf = (a: Agg): DataType[] => a.names.map(() => types[c++]!.type);
   for (const { vector } of finishedColumns(plan, typesOf, job.slots.map(own), [], order)) vectors.push(vector);
-  const ipc = tableToIPC(new Table(schema, Object.fromEntries(schema.fields.map((f, i) => [f.name, vectors[i]!]))), 'stream');
-  // In shared memory: the result's columns are views of it, which the workers can read again without
+  // In shared memory: the coordinator's result is views of it, which the workers can read again without
   // a copy when they format a large text output (the engine's sinks).
-  const shared = new Uint8Array(new SharedArrayBuffer(ipc.byteLength));
-  shared.set(ipc);
-  return shared;
+  return shareBatches(schema, new Table(schema, Object.fromEntries(schema.fields.map((f, i) => [f.name, vectors[i]!]))).batches);
 }
 
-/** The result from the ranges' IPC streams, in key order (`schema` for no rows). */
-export function tableOfRanges(parts: Uint8Array[], schema: Schema): Table {
-  const batches = parts.filter((p) => p.length > 0).flatMap((p) => tableFromIPC(p).batches);
+/** The result from the ranges' batches, in key order (`schema` for no rows). */
+export function tableOfRanges(parts: Array<SharedBatches | undefined>, schema: Schema): Table {
+  const batches = parts.flatMap((p) => (p ? batchesOfShared(p) : []));
   return batches.length ? new Table(batches) : new Table(schema);
 }
