@@ -42,26 +42,47 @@ async function* formatted(
 ): AsyncGenerator<Uint8Array> {
   const pieces = piecesOf(table.batches, Math.max(MIN_PIECE_ROWS, Math.ceil(table.numRows / (runner.workers * PIECES_PER_WORKER))));
   const shared = shareBatches(table.schema, pieces.flat());
-  let first = 0;
-  let row = 0;
-  const specs: TaskSpec[] = pieces.map((piece) => {
-    const rows = piece.reduce((n, b) => n + b.numRows, 0);
-    const spec: TaskSpec = {
-      task: { kind: 'format', style, batches: { schema: shared.schema, batches: shared.batches.slice(first, first + piece.length) } },
-      describe: `rows ${row}–${row + rows - 1} of the output, as ${style === 'csv' ? 'CSV' : 'JSON'} lines`,
-    };
-    first += piece.length;
-    row += rows;
-    return spec;
+  const firsts: number[] = [];
+  const rowStarts: number[] = [];
+  for (let i = 0, first = 0, row = 0; i < pieces.length; i++) {
+    firsts.push(first);
+    rowStarts.push(row);
+    first += pieces[i]!.length;
+    row += pieces[i]!.reduce((n, b) => n + b.numRows, 0);
+  }
+  const kind = style === 'csv' ? 'CSV' : 'JSON';
+  const specOf = (i: number, into?: SharedArrayBuffer): TaskSpec => ({
+    task: {
+      kind: 'format',
+      style,
+      batches: { schema: shared.schema, batches: shared.batches.slice(firsts[i]!, firsts[i]! + pieces[i]!.length) },
+      into,
+    },
+    describe: `rows ${rowStarts[i]}–${(rowStarts[i + 1] ?? table.numRows) - 1} of the output, as ${kind} lines`,
   });
+  // A window of pieces in flight: the first without a buffer (their sizes say how big one must be),
+  // each later one into a shared buffer that a written piece gave back, so the text's memory is
+  // faulted in once and the pieces waiting to be written are at most the window.
+  const window = Math.min(pieces.length, 2 * runner.workers);
+  const free: SharedArrayBuffer[] = [];
+  let largest = 0;
+  let next = window;
   const results: Array<Uint8Array | undefined> = [];
   let wake: (() => void) | undefined;
   const all = runner.forkJoin(
     runId,
-    specs,
+    Array.from({ length: window }, (_, i) => specOf(i)),
     (i, out) => {
-      if (out.kind === 'formatted') results[i] = out.bytes;
+      if (out.kind === 'formatted') {
+        results[i] = out.bytes;
+        largest = Math.max(largest, out.bytes.length);
+      }
       wake?.();
+      if (next >= pieces.length) return;
+      const room = Math.ceil((largest * 1.25) / 65536) * 65536;
+      let into = free.pop();
+      while (into && into.byteLength < room) into = free.pop();
+      return [specOf(next++, into ?? new SharedArrayBuffer(room))];
     },
     toError,
     { signal },
@@ -74,15 +95,17 @@ async function* formatted(
   );
   const woken = () => new Promise<void>((resolve) => (wake = resolve));
   try {
-    for (let i = 0; i < specs.length; i++) {
+    for (let i = 0; i < pieces.length; i++) {
       while (results[i] === undefined) {
         if (failed !== undefined) throw failed;
-        if (over) throw new Error(`the workers gave no lines for ${specs[i]!.describe}`);
+        if (over) throw new Error(`the workers gave no lines for ${specOf(i).describe}`);
         await Promise.race([woken(), all.catch(() => undefined)]);
       }
       const bytes = results[i]!;
-      results[i] = undefined; // written, and let go
+      results[i] = undefined;
       yield bytes;
+      // Written: its shared buffer may take a later piece.
+      if (bytes.buffer instanceof SharedArrayBuffer) free.push(bytes.buffer);
     }
   } finally {
     // A write that stopped early (an error, a cancel) waits for the tasks in flight, whose results go unused.

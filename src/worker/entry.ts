@@ -60,7 +60,7 @@ function transfersOf(out: TaskOutput): ArrayBuffer[] {
     case 'fold':
       return out.acc ? [out.acc.buffer as ArrayBuffer] : [];
     case 'formatted':
-      return [out.bytes.buffer as ArrayBuffer];
+      return out.bytes.buffer instanceof SharedArrayBuffer ? [] : [out.bytes.buffer as ArrayBuffer];
     case 'noop':
     case 'forked':
     case 'solved':

@@ -16,9 +16,10 @@ export function runFormatTask(task: FormatTask): { output: TaskOutput; metrics: 
   const lines = new BatchLines(task.style);
   const batches = batchesOfShared(task.batches);
   const rows = batches.reduce((n, b) => n + b.numRows, 0);
-  // One buffer for the piece's text, sized from its first chunk: each chunk is copied once, into it
-  // (a chunk of its own and then a joined copy were two sets of fresh pages, which cost more than the copies).
-  let out = new Uint8Array(0);
+  // The piece's text goes into the coordinator's shared buffer while it fits (memory already faulted
+  // in, used again for piece after piece), else into one buffer of its own sized from what it has seen:
+  // each chunk is copied once (fresh pages cost more than the copies on this machine).
+  let out = task.into ? new Uint8Array(task.into) : new Uint8Array(0);
   let size = 0;
   let done = 0;
   for (const batch of batches) {
@@ -38,5 +39,6 @@ export function runFormatTask(task: FormatTask): { output: TaskOutput; metrics: 
   }
   const bytes = out.subarray(0, size);
   const metrics: TaskMetrics = { start, end: now(), readMs: 0, rowsIn: rows, bytesIn: 0, bytesOut: size, pairsOut: 0, counters: {} };
-  return { output: { kind: 'formatted', bytes }, metrics, transfer: [bytes.buffer as ArrayBuffer] };
+  const own = !(bytes.buffer instanceof SharedArrayBuffer);
+  return { output: { kind: 'formatted', bytes }, metrics, transfer: own ? [bytes.buffer as ArrayBuffer] : [] };
 }

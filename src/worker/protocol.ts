@@ -74,6 +74,8 @@ export interface FormatTask {
   kind: 'format';
   style: LineStyle;
   batches: SharedBatches;
+  /** Shared memory to write the lines into while they fit (the coordinator reuses it for a later piece). */
+  into?: SharedArrayBuffer;
 }
 /** Does nothing; measures the round trip. */
 export interface NoopTask {
@@ -102,7 +104,7 @@ export type TaskOutput =
   | { kind: 'forked'; problems: unknown[] }
   /** A `solve` task conquered its problem. */
   | { kind: 'solved'; result: unknown }
-  /** A `format` task's lines, as UTF-8 bytes. */
+  /** A `format` task's lines, as UTF-8 bytes: a buffer of its own, or the start of the task's `into`. */
   | { kind: 'formatted'; bytes: Uint8Array }
   | { kind: 'noop' };
 

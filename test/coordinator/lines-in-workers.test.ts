@@ -108,4 +108,20 @@ describe('large text outputs formatted by the workers', () => {
       expect(readFileSync(output).equals(await alone(table, format))).toBe(true);
     }
   }, 120_000);
+
+  it('write pieces that outgrow the shared buffers lent to them (later rows longer) as the coordinator would', async () => {
+    const input = path.join(dir, 'growing.txt');
+    const n = MIN_ROWS + 20_000;
+    // Keys sort by length ('x:…' before 'xx:…'), so the output's later pieces are ever longer, and
+    // past MIN_ROWS they grow fast: the last piece is more than the 1.25× of the largest before it that
+    // its buffer has room for, so it spills into one of its own.
+    const width = (i: number) => (i < MIN_ROWS ? 1 + Math.floor(i / 1500) : 88 + Math.floor((i - MIN_ROWS) / 50));
+    writeFileSync(input, Array.from({ length: n }, (_, i) => `${'x'.repeat(width(i))}:${i}\n`).join(''));
+    const output = path.join(dir, 'growing.csv');
+    const { table } = await engines
+      .get(2)!
+      .run(path.join(ROOT, 'test/fixtures/jobs/count-strings.ts'), { input, output, params: { column: 'line' } });
+    expect(table.numRows).toBe(n);
+    expect(readFileSync(output).equals(await alone(table, 'csv'))).toBe(true);
+  }, 120_000);
 });
