@@ -61,8 +61,8 @@ async function* formatted(
     describe: `rows ${rowStarts[i]}–${(rowStarts[i + 1] ?? table.numRows) - 1} of the output, as ${kind} lines`,
   });
   // A window of pieces in flight: the first without a buffer (their sizes say how big one must be),
-  // each later one into a shared buffer that a written piece gave back, so the text's memory is
-  // faulted in once and the pieces waiting to be written are at most the window.
+  // each later one into a shared buffer that a written piece gave back (a new one when none is free:
+  // the workers do not wait for the disk), so while writes keep up the text's memory is faulted in once.
   const window = Math.min(pieces.length, 2 * runner.workers);
   const free: SharedArrayBuffer[] = [];
   let largest = 0;
