@@ -26,10 +26,15 @@ export function parquetWasm(): ParquetWasm {
   return current;
 }
 
-/** parquet-wasm's Node build (its glue code) and its WebAssembly file. */
-const GLUE = require.resolve('parquet-wasm/node');
 const WASM_NAME = 'parquet_wasm_bg.wasm';
-const WASM_FILE = path.join(path.dirname(GLUE), WASM_NAME);
+let glueFile: string | undefined;
+/**
+ * parquet-wasm's Node build (its glue code), resolved when first needed: this module is imported by
+ * every thread of every run (the worker handle, the worker's entry), Parquet or not.
+ */
+const glueOf = (): string => (glueFile ??= require.resolve('parquet-wasm/node'));
+/** Its WebAssembly file. */
+const wasmFile = (): string => path.join(path.dirname(glueOf()), WASM_NAME);
 let compiled: WebAssembly.Module | undefined;
 let glue: ((...args: unknown[]) => void) | undefined;
 
@@ -40,7 +45,7 @@ let glue: ((...args: unknown[]) => void) | undefined;
  * it to read the footer and sends it to the workers with the job (`adoptParquetWasm`).
  */
 export function compiledParquetWasm(): WebAssembly.Module {
-  compiled ??= new WebAssembly.Module(readFileSync(WASM_FILE));
+  compiled ??= new WebAssembly.Module(readFileSync(wasmFile()));
   return compiled;
 }
 
@@ -61,8 +66,9 @@ export function adoptParquetWasm(module: WebAssembly.Module): void {
  * `fs` that does not read the file again; each evaluation is a fresh instance, with its own memory.
  */
 function instantiate(module: WebAssembly.Module): ParquetWasm {
-  glue ??= vm.compileFunction(readFileSync(GLUE, 'utf8'), ['exports', 'require', 'module', '__filename', '__dirname', 'WebAssembly'], {
-    filename: GLUE,
+  const file = glueOf();
+  glue ??= vm.compileFunction(readFileSync(file, 'utf8'), ['exports', 'require', 'module', '__filename', '__dirname', 'WebAssembly'], {
+    filename: file,
   }) as (...args: unknown[]) => void;
   const wasm = Object.create(WebAssembly, {
     Module: {
@@ -78,7 +84,7 @@ function instantiate(module: WebAssembly.Module): ParquetWasm {
   };
   const requireShim = Object.assign((id: string) => (id === 'fs' || id === 'node:fs' ? fs : require(id)), require);
   const mod = { exports: {} as ParquetWasm };
-  glue(mod.exports, requireShim, mod, GLUE, path.dirname(GLUE), wasm);
+  glue(mod.exports, requireShim, mod, file, path.dirname(file), wasm);
   return mod.exports;
 }
 

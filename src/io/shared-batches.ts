@@ -79,32 +79,23 @@ export function batchesOfShared(shared: SharedBatches): RecordBatch[] {
 }
 
 function dataOf(type: DataType, d: SharedData): Data {
-  const [valueOffsets, values, nullBitmap, typeIds] = d.buffers;
   const children = d.children.map((c, i) => dataOf(type.children[i]!.type, c));
   const dictionary =
     d.dictionary && makeVector(d.dictionary.map((c) => dataOf((type as DataType & { dictionary: DataType }).dictionary, c)));
-  return new Data(
-    type,
-    d.offset,
-    d.length,
-    d.nullCount,
-    [valueOffsets, values, nullBitmap, typeIds] as never,
-    children,
-    dictionary,
-    d.variadic,
-  );
+  return new Data(type, d.offset, d.length, d.nullCount, d.buffers as never, children, dictionary, d.variadic);
 }
 
-/** A Data's own buffers in Arrow's BufferType order (none of its children's). */
+/** A Data's own buffers in Arrow's BufferType order (none of its children's), as Arrow JS holds them. */
+const rawBuffersOf = (d: Data): unknown[] => [d.valueOffsets, d.values, d.nullBitmap, d.typeIds];
+
+/** A Data's own buffers that are typed arrays, in Arrow's BufferType order. */
 function buffersOf(d: Data): Array<TypedArray | undefined> {
-  return [d.valueOffsets, d.values, d.nullBitmap, d.typeIds].map((a) => (ArrayBuffer.isView(a) ? (a as TypedArray) : undefined));
+  return rawBuffersOf(d).map((a) => (ArrayBuffer.isView(a) ? (a as TypedArray) : undefined));
 }
 
 /** True when a batch's data can be described so: every buffer a typed array (no JS arrays). */
 export function isShareable(batch: RecordBatch): boolean {
   const ok = (d: Data): boolean =>
-    [d.valueOffsets, d.values, d.nullBitmap, d.typeIds].every((a) => a == null || ArrayBuffer.isView(a)) &&
-    d.children.every(ok) &&
-    (d.dictionary?.data.every(ok) ?? true);
+    rawBuffersOf(d).every((a) => a == null || ArrayBuffer.isView(a)) && d.children.every(ok) && (d.dictionary?.data.every(ok) ?? true);
   return ok(batch.data);
 }

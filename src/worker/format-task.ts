@@ -8,10 +8,11 @@ const ROWS_PER_CHUNK = 8192;
 
 /**
  * A format task: its batches' rows as lines of `style`, by the line writer the coordinator's own
- * sink uses (io/batch-text.ts), so the bytes are the ones it would have written. They come back in
- * one buffer of their own, moved to the coordinator, not copied.
+ * sink uses (io/batch-text.ts), so the bytes are the ones it would have written. They come back in the
+ * task's shared buffer (`into`) when they fit, else in one buffer of their own, which entry.ts moves to
+ * the coordinator rather than copying it.
  */
-export function runFormatTask(task: FormatTask): { output: TaskOutput; metrics: TaskMetrics; transfer: ArrayBuffer[] } {
+export function runFormatTask(task: FormatTask): { output: TaskOutput; metrics: TaskMetrics } {
   const start = now();
   const lines = new BatchLines(task.style);
   const batches = batchesOfShared(task.batches);
@@ -39,6 +40,5 @@ export function runFormatTask(task: FormatTask): { output: TaskOutput; metrics: 
   }
   const bytes = out.subarray(0, size);
   const metrics: TaskMetrics = { start, end: now(), readMs: 0, rowsIn: rows, bytesIn: 0, bytesOut: size, pairsOut: 0, counters: {} };
-  const own = !(bytes.buffer instanceof SharedArrayBuffer);
-  return { output: { kind: 'formatted', bytes }, metrics, transfer: own ? [bytes.buffer as ArrayBuffer] : [] };
+  return { output: { kind: 'formatted', bytes }, metrics };
 }
